@@ -1,0 +1,43 @@
+# aduan-hub: the two commands that matter are `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+export AWS_DEFAULT_REGION ?= ap-southeast-3
+
+.PHONY: run test lint unit integration e2e bench package redrive clean
+
+$(STAMP): requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+## run the whole system locally: moto + LAPOR! simulator + chalice local + event pump
+run: $(STAMP)
+	$(BIN)/python -m infra.local.run
+
+## everything CI runs: lint, unit, integration, end-to-end
+test: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/pytest -q
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+## build the deployment package with the infra merged (what CI lints with cfn-lint)
+package: $(STAMP)
+	rm -rf build/package
+	$(BIN)/chalice package --stage prod --merge-template infra/template.json build/package
+
+bench: $(STAMP)
+	$(BIN)/python -m benchmarks.run_all
+
+clean:
+	rm -rf $(VENV) build .pytest_cache

@@ -1,0 +1,285 @@
+"""The only door to the DynamoDB table (single-table design).
+
+Items and indexes (see the README's data-model table):
+
+- complaint        pk=C#<tracking_id>  sk=C
+- timeline entry   pk=C#<tracking_id>  sk=T#<utc instant>#<ref>
+- idempotency key  pk=IDEM#<scope>#<key> sk=IDEM
+- channel config   pk=CHANNEL#<channel> sk=CALLBACK
+
+Sparse GSIs, each with a sharded partition key so no partition takes every
+open complaint: `outbox` (not yet at LAPOR!, or parked), `sync` (next LAPOR!
+status check), `due` (SLA deadline), `geo` (open complaints by category and
+geohash cell).
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws import client
+from chalicelib.domain.models import Complaint, TimelineEntry
+from chalicelib.settings import settings
+
+_ser = TypeSerializer()
+_deser = TypeDeserializer()
+
+COMPLAINT_SK = "C"
+INDEXES = ("outbox", "sync", "due", "geo")
+
+
+class ConditionFailed(Exception):
+    """A conditional write lost its race: someone else already did it."""
+
+
+class IdempotencyConflict(Exception):
+    def __init__(self, record: dict[str, Any]) -> None:
+        super().__init__("idempotency key already used")
+        self.record = record
+
+
+def iso(dt: datetime) -> str:
+    """One sortable text form for instants in keys: UTC, microseconds, Z."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def shard_of(tracking_id: str) -> int:
+    return zlib.crc32(tracking_id.encode()) % settings().shards
+
+
+def complaint_key(tracking_id: str) -> dict[str, Any]:
+    return {"pk": {"S": f"C#{tracking_id}"}, "sk": {"S": COMPLAINT_SK}}
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    clean = json.loads(json.dumps(data, default=str), parse_float=Decimal)
+    return {k: _ser.serialize(v) for k, v in clean.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    out = {k: _deser.deserialize(v) for k, v in item.items()}
+    return json.loads(json.dumps(out, default=_decimal))
+
+
+def _decimal(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    raise TypeError(type(v))
+
+
+def values(**kw: Any) -> dict[str, Any]:
+    """Expression attribute values from keyword arguments (`:name` -> value)."""
+    return to_item({f":{k}": v for k, v in kw.items()})
+
+
+def _is_conditional_failure(err: ClientError) -> bool:
+    code = err.response.get("Error", {}).get("Code", "")
+    if code == "ConditionalCheckFailedException":
+        return True
+    if code == "TransactionCanceledException":
+        reasons = err.response.get("CancellationReasons") or []
+        return any(r.get("Code") == "ConditionalCheckFailed" for r in reasons) or not reasons
+    return False
+
+
+def complaint_item(c: Complaint, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = c.model_dump(mode="json")
+    data.update(pk=f"C#{c.tracking_id}", sk=COMPLAINT_SK, type="complaint")
+    if extra:
+        data.update(extra)
+    return to_item(data)
+
+
+def timeline_item(tracking_id: str, entry: TimelineEntry) -> dict[str, Any]:
+    data = entry.model_dump(mode="json")
+    data.update(pk=f"C#{tracking_id}", sk=f"T#{iso(entry.at)}#{entry.ref or entry.kind}", type="timeline")
+    return to_item(data)
+
+
+class Repository:
+    """Complaints, their timelines and idempotency records in one table."""
+
+    def __init__(self, table_name: str | None = None) -> None:
+        self.table = table_name or settings().table_name
+        self.db = client("dynamodb")
+
+    # -- writes -----------------------------------------------------------
+
+    def create(
+        self,
+        complaint: Complaint,
+        entry: TimelineEntry,
+        extra: dict[str, Any] | None = None,
+        idempotency: dict[str, Any] | None = None,
+    ) -> None:
+        """Store a new complaint, its first timeline entry and its idempotency
+        record in one transaction, so a retry can never make a second one."""
+        items = [
+            {"Put": {"TableName": self.table, "Item": complaint_item(complaint, extra),
+                     "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {"TableName": self.table, "Item": timeline_item(complaint.tracking_id, entry)}},
+        ]
+        if idempotency is not None:
+            items.append({"Put": {
+                "TableName": self.table,
+                "Item": to_item({"pk": idempotency["pk"], "sk": "IDEM", "type": "idempotency", **idempotency}),
+                "ConditionExpression": "attribute_not_exists(pk)",
+                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+            }})
+        try:
+            self.db.transact_write_items(TransactItems=items)
+        except ClientError as err:
+            if idempotency is not None and _is_conditional_failure(err):
+                old = self.get_idempotency(idempotency["pk"])
+                if old is not None:
+                    raise IdempotencyConflict(old) from err
+            if _is_conditional_failure(err):
+                raise ConditionFailed(str(err)) from err
+            raise
+
+    def add_timeline(self, tracking_id: str, entry: TimelineEntry) -> bool:
+        """Append an entry once: False when an entry with the same key exists."""
+        try:
+            self.db.put_item(
+                TableName=self.table, Item=timeline_item(tracking_id, entry),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return True
+        except ClientError as err:
+            if _is_conditional_failure(err):
+                return False
+            raise
+
+    def update(
+        self,
+        tracking_id: str,
+        update: str,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        vals: dict[str, Any] | None = None,
+        timeline: TimelineEntry | None = None,
+        return_old: bool = False,
+    ) -> dict[str, Any] | None:
+        """Conditional update of a complaint, optionally with a timeline entry in
+        the same transaction. Raises ConditionFailed when the condition is false."""
+        req: dict[str, Any] = {
+            "TableName": self.table, "Key": complaint_key(tracking_id), "UpdateExpression": update,
+        }
+        if condition:
+            req["ConditionExpression"] = condition
+        if names:
+            req["ExpressionAttributeNames"] = names
+        if vals:
+            req["ExpressionAttributeValues"] = vals
+        try:
+            if timeline is None:
+                if return_old:
+                    req["ReturnValues"] = "ALL_OLD"
+                out = self.db.update_item(**req)
+                return from_item(out["Attributes"]) if return_old and "Attributes" in out else None
+            self.db.transact_write_items(TransactItems=[
+                {"Update": req},
+                {"Put": {"TableName": self.table, "Item": timeline_item(tracking_id, timeline),
+                         "ConditionExpression": "attribute_not_exists(pk)"}},
+            ])
+            return None
+        except ClientError as err:
+            if _is_conditional_failure(err):
+                raise ConditionFailed(str(err)) from err
+            raise
+
+    def put_raw(self, data: dict[str, Any]) -> None:
+        self.db.put_item(TableName=self.table, Item=to_item(data))
+
+    # -- reads ------------------------------------------------------------
+
+    def get_item(self, tracking_id: str, consistent: bool = False) -> dict[str, Any] | None:
+        out = self.db.get_item(TableName=self.table, Key=complaint_key(tracking_id), ConsistentRead=consistent)
+        return from_item(out["Item"]) if "Item" in out else None
+
+    def get(self, tracking_id: str, consistent: bool = False) -> Complaint | None:
+        item = self.get_item(tracking_id, consistent)
+        return Complaint.model_validate(item) if item else None
+
+    def get_raw(self, pk: str, sk: str) -> dict[str, Any] | None:
+        out = self.db.get_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
+        return from_item(out["Item"]) if "Item" in out else None
+
+    def get_idempotency(self, pk: str) -> dict[str, Any] | None:
+        return self.get_raw(pk, "IDEM")
+
+    def timeline(self, tracking_id: str) -> list[TimelineEntry]:
+        entries = [
+            TimelineEntry.model_validate(item)
+            for item in self.query(
+                "pk = :pk AND begins_with(sk, :t)", values(pk=f"C#{tracking_id}", t="T#")
+            )
+        ]
+        return sorted(entries, key=lambda e: e.at)
+
+    def query(
+        self,
+        key_condition: str,
+        vals: dict[str, Any],
+        index: str | None = None,
+        limit: int | None = None,
+        names: dict[str, str] | None = None,
+        filter_expression: str | None = None,
+    ) -> Iterator[dict[str, Any]]:
+        """Query by key (never Scan), following pages up to `limit` items."""
+        req: dict[str, Any] = {
+            "TableName": self.table, "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": vals,
+        }
+        if index:
+            req["IndexName"] = index
+        if names:
+            req["ExpressionAttributeNames"] = names
+        if filter_expression:
+            req["FilterExpression"] = filter_expression
+        seen = 0
+        while True:
+            if limit is not None:
+                req["Limit"] = limit - seen
+            out = self.db.query(**req)
+            for item in out.get("Items", []):
+                seen += 1
+                yield from_item(item)
+            if "LastEvaluatedKey" not in out or (limit is not None and seen >= limit):
+                return
+            req["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    def query_index_until(self, index: str, pk: str, until: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
+        """Items of one shard of a sparse index whose sort key is <= until."""
+        return self.query(
+            f"{index}_pk = :p AND {index}_sk <= :u", values(p=pk, u=until), index=index, limit=limit
+        )
+
+
+def set_remove(attrs: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """An UpdateExpression that sets the non-None attributes and removes the None ones."""
+    names: dict[str, str] = {}
+    vals: dict[str, Any] = {}
+    sets: list[str] = []
+    removes: list[str] = []
+    for i, (k, v) in enumerate(attrs.items()):
+        names[f"#a{i}"] = k
+        if v is None:
+            removes.append(f"#a{i}")
+        else:
+            sets.append(f"#a{i} = :a{i}")
+            vals.update(to_item({f":a{i}": v}))
+    expr = ""
+    if sets:
+        expr += "SET " + ", ".join(sets)
+    if removes:
+        expr += " REMOVE " + ", ".join(removes)
+    return expr.strip(), names, vals

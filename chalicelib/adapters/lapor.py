@@ -1,0 +1,165 @@
+"""HTTP client for SP4N-LAPOR! (wire shapes live in lapor_wire).
+
+Safe calls (GET) are retried here on transient failures with exponential
+backoff and jitter, honouring Retry-After (urllib3's Retry). A create is only
+retried here when LAPOR! certainly did not take it (connection refused, 429);
+any other failure of a create has an *unknown* outcome and is left to the
+forwarder, which looks the ticket up before sending again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
+from urllib3.util.retry import Retry
+
+from chalicelib.adapters import lapor_wire as wire
+from chalicelib.adapters.secrets import secret_json
+from chalicelib.settings import settings
+
+TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
+CONFIG_STATUS = frozenset({401, 403})  # our credentials, not the complaint: retry and alarm
+
+
+class LaporError(Exception):
+    """A LAPOR! call failed. `outcome` says what we know about a create:
+    'rejected' (permanent, do not retry), 'not_sent' (safe to retry) or
+    'unknown' (may have been accepted: look up before re-sending)."""
+
+    def __init__(self, message: str, outcome: str, status: int | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.outcome = outcome
+        self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def permanent(self) -> bool:
+        return self.outcome == "rejected"
+
+
+@dataclass(frozen=True)
+class LaporConfig:
+    base_url: str
+    auth: str
+    token: str
+    timeout_s: float = 10.0
+
+
+def config_from_settings() -> LaporConfig:
+    s = settings()
+    if s.lapor_base_url:
+        return LaporConfig(s.lapor_base_url.rstrip("/"), s.lapor_auth, s.lapor_token, s.lapor_timeout_s)
+    sec = secret_json(s.lapor_secret_arn)
+    return LaporConfig(str(sec["base_url"]).rstrip("/"), sec["auth"], sec["token"], s.lapor_timeout_s)
+
+
+def _retry(methods: frozenset[str], status: frozenset[int], read: int) -> Retry:
+    return Retry(
+        total=4, connect=3, read=read, status=3, other=0,
+        allowed_methods=methods, status_forcelist=status,
+        backoff_factor=0.3, backoff_max=5, backoff_jitter=0.3,
+        respect_retry_after_header=True, raise_on_status=False,
+    )
+
+
+class LaporClient:
+    def __init__(self, config: LaporConfig | None = None) -> None:
+        self.config = config or config_from_settings()
+        self.session = self._session(_retry(frozenset({"GET"}), TRANSIENT_STATUS, read=2))
+        # creates: retry only what LAPOR! surely did not process
+        self.create_session = self._session(_retry(frozenset({"POST"}), frozenset({429}), read=0))
+
+    def _session(self, retry: Retry) -> requests.Session:
+        s = requests.Session()
+        adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
+        s.mount("http://", adapter)
+        s.mount("https://", adapter)
+        s.headers.update({
+            "Authorization": f"Bearer {self.config.auth}",
+            "token": self.config.token,
+            "Accept": "application/json",
+        })
+        return s
+
+    def _url(self, path: str) -> str:
+        return self.config.base_url + path
+
+    def _timeout(self) -> tuple[float, float]:
+        return (3.05, self.config.timeout_s)
+
+    def _call(self, session: requests.Session, method: str, path: str, unknown_on_failure: bool,
+              **kw: Any) -> Any:
+        try:
+            resp = session.request(method, self._url(path), timeout=self._timeout(), **kw)
+        except requests.exceptions.ConnectionError as err:
+            # Refused before the request went out is safe; a reset after it is not.
+            outcome = "unknown" if unknown_on_failure and not _never_sent(err) else "not_sent"
+            raise LaporError(f"connection error: {type(err).__name__}", outcome) from err
+        except requests.exceptions.Timeout as err:
+            raise LaporError("timeout", "unknown" if unknown_on_failure else "not_sent") from err
+        except requests.exceptions.RequestException as err:
+            raise LaporError(f"request failed: {err}", "unknown" if unknown_on_failure else "not_sent") from err
+        if resp.status_code < 300:
+            return resp.json()
+        try:
+            body = resp.json()
+        except ValueError:
+            body = resp.text[:300]
+        text = wire.error_text(body, f"HTTP {resp.status_code}")
+        retry_after = _retry_after(resp)
+        if resp.status_code == 429:
+            raise LaporError(f"429: {text}", "not_sent", 429, retry_after)
+        if resp.status_code in TRANSIENT_STATUS or resp.status_code in CONFIG_STATUS:
+            outcome = "unknown" if unknown_on_failure and resp.status_code not in CONFIG_STATUS else "not_sent"
+            raise LaporError(f"{resp.status_code}: {text}", outcome, resp.status_code, retry_after)
+        raise LaporError(f"{resp.status_code}: {text}", "rejected", resp.status_code)
+
+    # -- calls ------------------------------------------------------------
+
+    def create(self, payload: dict[str, Any]) -> int:
+        return wire.parse_created(
+            self._call(self.create_session, "POST", wire.PATH_CREATE, unknown_on_failure=True, json=payload)
+        )
+
+    def find_by_tracking_id(self, tracking_id: str) -> list[int]:
+        body = self._call(self.session, "GET", wire.PATH_LOOKUP, False, params={"tag": wire.tag_for(tracking_id)})
+        return wire.parse_lookup(body, tracking_id)
+
+    def get(self, complaint_id: int) -> wire.LaporComplaint:
+        return wire.parse_complaint(self._call(self.session, "GET", wire.PATH_GET.format(id=complaint_id), False))
+
+    def followups(self, complaint_id: int) -> list[wire.LaporFollowup]:
+        return wire.parse_followups(
+            self._call(self.session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
+        )
+
+    def upload(self, files: list[tuple[str, bytes, str]]) -> list[int]:
+        """Upload attachments; an unknown outcome only wastes an orphan file."""
+        multipart = [("attachments[]", (name, data, ctype)) for name, data, ctype in files]
+        return wire.parse_upload(self._call(self.session, "POST", wire.PATH_UPLOAD, False, files=multipart))
+
+    def institutions(self) -> list[dict[str, Any]]:
+        return wire.parse_institutions(
+            self._call(self.session, "GET", wire.PATH_INSTITUTIONS, False, params={"page_size": 1000})
+        )
+
+
+def _retry_after(resp: requests.Response) -> float | None:
+    raw = resp.headers.get("Retry-After")
+    try:
+        return float(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _never_sent(err: requests.exceptions.ConnectionError) -> bool:
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return True
+    reason = getattr(err.args[0], "reason", None) if err.args else None
+    return isinstance(reason, NewConnectionError | ConnectTimeoutError)

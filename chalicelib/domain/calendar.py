@@ -1,0 +1,243 @@
+"""Working-day calendar for Kota Serang (hari kerja, Asia/Jakarta).
+
+LAPOR! and the Rabeg SOP count deadlines in working days: Saturdays, Sundays,
+national holidays and cuti bersama do not count. National holidays and cuti
+bersama come from the ``holidays`` package (cuti bersama is only in its
+``government`` category); ``data/holiday_overrides.json`` corrects it, because
+future Islamic dates there are estimates and the SKB 3 Menteri for a year is
+often published after the package release.
+
+Deadline rule (used by :meth:`WorkingCalendar.add_working_days`): a deadline of
+N working days falls at the *end* (23:59:59.999999 WIB) of the N-th working day
+strictly after the local (WIB) date of the start.  The day of receipt never
+counts, whatever the time of day; a start on a non-working day therefore behaves
+like a start on the previous working day evening, so the next working day is
+day 1.  This mirrors administrative practice ("paling lambat 3 hari kerja sejak
+diterima") and never gives a unit less than N full working days.
+
+Working time (used by :meth:`WorkingCalendar.working_days_between`) is measured
+in whole WIB calendar days: every working day is worth 1.0 (all its 24 hours),
+non-working days are worth 0.  "1.5 days overdue" thus means one full working
+day plus half of the next one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+__all__ = [
+    "HolidayOverrides",
+    "OverrideDay",
+    "RemovedDay",
+    "WorkingCalendar",
+    "YearOverrides",
+    "default_calendar",
+    "local_tz",
+]
+
+_DATA_FILE = Path(__file__).parent.parent / "data" / "holiday_overrides.json"
+_DAY = dt.timedelta(days=1)
+_SATURDAY = 5  # date.weekday(): Monday is 0
+_HOLIDAY_CATEGORIES = ("government", "public")
+
+
+@lru_cache(maxsize=1)
+def local_tz() -> dt.tzinfo:
+    """Asia/Jakarta (WIB).
+
+    Falls back to a fixed UTC+7 offset when the runtime has no tz database:
+    WIB has had no DST and no offset change since 1964, so this is exact.
+    """
+    try:
+        return ZoneInfo("Asia/Jakarta")
+    except ZoneInfoNotFoundError:  # pragma: no cover - depends on the runtime image
+        return dt.timezone(dt.timedelta(hours=7), "WIB")
+
+
+# --- file format -------------------------------------------------------------
+
+
+class OverrideDay(BaseModel):
+    """A day to add as non-working (e.g. a cuti bersama the package lacks)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    name: str = Field(min_length=1)
+
+
+class RemovedDay(BaseModel):
+    """A day the package lists as a holiday that is a working day after all."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    date: dt.date
+    reason: str = ""
+
+
+class YearOverrides(BaseModel):
+    """Corrections for one year."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    add: list[OverrideDay] = Field(default_factory=list)
+    remove: list[RemovedDay] = Field(default_factory=list)
+    note: str = ""
+
+
+class HolidayOverrides(BaseModel):
+    """The whole ``holiday_overrides.json``; keys starting with ``_`` are comments."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    years: dict[int, YearOverrides] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _dates_match_year(self) -> HolidayOverrides:
+        """A date filed under the wrong year would silently never apply."""
+        for year, entry in self.years.items():
+            for day in [*entry.add, *entry.remove]:
+                if day.date.year != year:
+                    raise ValueError(f"{day.date} is filed under year {year}")
+            added = {d.date for d in entry.add}
+            both = added & {d.date for d in entry.remove}
+            if both:
+                raise ValueError(f"dates both added and removed: {sorted(both)}")
+        return self
+
+
+# --- calendar ----------------------------------------------------------------
+
+
+def _require_aware(value: dt.datetime, what: str) -> None:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{what} must be timezone-aware, got naive {value!r}")
+
+
+class WorkingCalendar:
+    """Answers "is this a working day?" and does deadline arithmetic in WIB.
+
+    ``overrides`` is a :class:`HolidayOverrides` or a mapping in the same shape
+    as ``holiday_overrides.json`` (``{"years": {"2026": {"add": [...], "remove":
+    [...]}}}``).  ``None`` means the package's holidays only.  Removing a date
+    only cancels a holiday: Saturdays and Sundays stay non-working.
+    """
+
+    def __init__(
+        self, overrides: HolidayOverrides | Mapping[str, Any] | None = None
+    ) -> None:
+        if overrides is None:
+            self._overrides = HolidayOverrides()
+        elif isinstance(overrides, HolidayOverrides):
+            self._overrides = overrides
+        else:
+            self._overrides = HolidayOverrides.model_validate(overrides)
+        self._years: dict[int, dict[dt.date, str]] = {}
+
+    def _holidays_of(self, year: int) -> dict[dt.date, str]:
+        """Holiday name by date for one year, package plus overrides (memoised)."""
+        table = self._years.get(year)
+        if table is None:
+            package = holidays.country_holidays(
+                "ID", categories=_HOLIDAY_CATEGORIES, years=year, language="id"
+            )
+            table = {
+                day: str(name) for day, name in package.items() if day.year == year
+            }
+            entry = self._overrides.years.get(year)
+            if entry is not None:
+                for removed in entry.remove:
+                    table.pop(removed.date, None)
+                for added in entry.add:
+                    table[added.date] = added.name
+            self._years[year] = table
+        return table
+
+    def holiday_name(self, d: dt.date) -> str | None:
+        """Name of the holiday / cuti bersama on ``d`` (Indonesian), or None."""
+        return self._holidays_of(d.year).get(d)
+
+    def is_working_day(self, d: dt.date) -> bool:
+        """Monday-Friday and not a holiday or cuti bersama."""
+        return d.weekday() < _SATURDAY and d not in self._holidays_of(d.year)
+
+    def next_working_day(self, d: dt.date) -> dt.date:
+        """The first working day strictly after ``d``."""
+        d += _DAY
+        while not self.is_working_day(d):
+            d += _DAY
+        return d
+
+    def add_working_days(self, start: dt.datetime, n: int) -> dt.datetime:
+        """Deadline ``n`` working days after ``start``, as an aware UTC datetime.
+
+        The result is the end (23:59:59.999999 WIB) of the n-th working day
+        strictly after start's WIB date (see the module docstring).  ``n == 0``
+        means the end of start's own day if that is a working day, otherwise
+        the end of the next working day.
+        """
+        _require_aware(start, "start")
+        if n < 0:
+            raise ValueError(f"n must be >= 0, got {n}")
+        day = start.astimezone(local_tz()).date()
+        if n == 0:
+            if not self.is_working_day(day):
+                day = self.next_working_day(day)
+        else:
+            for _ in range(n):
+                day = self.next_working_day(day)
+        end = dt.datetime.combine(day, dt.time.max, tzinfo=local_tz())
+        return end.astimezone(dt.UTC)
+
+    def add_hours(self, start: dt.datetime, hours: float) -> dt.datetime:
+        """``start`` plus wall-clock hours (Rabeg's 1x24 / 3x24 jam), aware UTC.
+
+        Calendar hours on purpose: weekends and holidays are not skipped.
+        """
+        _require_aware(start, "start")
+        if hours < 0:
+            raise ValueError(f"hours must be >= 0, got {hours}")
+        return (start + dt.timedelta(hours=hours)).astimezone(dt.UTC)
+
+    def working_days_between(self, a: dt.datetime, b: dt.datetime) -> float:
+        """Working time from ``a`` to ``b`` in working days (fractional); 0 if b <= a.
+
+        Each working day counts its whole 24 WIB hours; non-working days count 0.
+        """
+        _require_aware(a, "a")
+        _require_aware(b, "b")
+        if b <= a:
+            return 0.0
+        tz = local_tz()
+        a_local, b_local = a.astimezone(tz), b.astimezone(tz)
+        total = dt.timedelta(0)
+        day = a_local.date()
+        while day <= b_local.date():
+            if self.is_working_day(day):
+                day_start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
+                lo = max(a_local, day_start)
+                hi = min(b_local, day_start + _DAY)
+                total += hi - lo
+            day += _DAY
+        return total / _DAY
+
+
+@lru_cache(maxsize=1)
+def _load_overrides() -> HolidayOverrides:
+    with _DATA_FILE.open(encoding="utf-8") as fh:
+        return HolidayOverrides.model_validate(json.load(fh))
+
+
+@lru_cache(maxsize=1)
+def default_calendar() -> WorkingCalendar:
+    """The shared calendar with ``data/holiday_overrides.json`` applied."""
+    return WorkingCalendar(_load_overrides())

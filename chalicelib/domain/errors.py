@@ -1,0 +1,40 @@
+"""Problems a caller can fix, worded for a citizen: Indonesian first, English alongside."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class FieldProblem:
+    field: str
+    reason: str  # machine code, e.g. "missing", "unknown_category"
+    message_id: str
+    message_en: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {
+            "field": self.field,
+            "reason": self.reason,
+            "message": f"{self.message_id} / {self.message_en}",
+            "message_id": self.message_id,
+            "message_en": self.message_en,
+        }
+
+
+class InvalidInput(Exception):
+    def __init__(self, problems: list[FieldProblem]) -> None:
+        super().__init__("; ".join(f"{p.field}: {p.reason}" for p in problems))
+        self.problems = problems
+
+
+class NotFound(Exception):
+    pass
+
+
+class Conflict(Exception):
+    def __init__(self, reason: str, message_id: str, message_en: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message_id = message_id
+        self.message_en = message_en

@@ -1,0 +1,462 @@
+"""Geography of Kota Serang: the kelurahan of a reported point, and geohash cells.
+
+Pure Python on purpose (no shapely): the Lambda package stays small and cold starts
+short. The only I/O is reading the packaged kelurahan polygons, lazily on first use,
+cached.
+
+The polygons are simplified (see chalicelib/data and the data README), so neighbours
+have tiny overlaps and gaps, and the city's coast is approximate. ``locate`` therefore:
+
+1. tests the point against every polygon whose bounding box holds it (ray casting);
+2. if several contain it (a sliver overlap), keeps the one whose own boundary is
+   farthest away, then the lowest code: deterministic, even on a shared border;
+3. if none contains it (a gap, GPS noise, the shore), takes the nearest polygon edge
+   within ``max_outside_m``, reporting that distance;
+4. otherwise answers None: the point is outside Kota Serang; ask the reporter.
+
+Coordinates in the GeoJSON are [lng, lat]; this module's functions take (lat, lon), as
+people say them, and return (lat, lon) too.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+__all__ = [
+    "EARTH_RADIUS_M",
+    "NEARBY_PRECISION",
+    "Placement",
+    "cells_within",
+    "geohash_decode_bbox",
+    "geohash_encode",
+    "haversine_m",
+    "interior_point",
+    "locate",
+    "point_in_ring",
+]
+
+EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
+_M_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
+
+_DATA_FILE = (
+    Path(__file__).resolve().parent.parent / "data" / "kota-serang-kelurahan.geojson"
+)
+
+# "Open complaints within ~200 m" is answered with one DynamoDB Query per geohash cell,
+# so the precision trades the number of Queries against how much is read beyond the
+# circle. At Serang's latitude (about -6.1 deg) a precision-7 cell is ~153 m x 152 m.
+# A 200 m circle (400 m across) then intersects 9 to 14 cells (9 from the centre of a
+# cell, ~12 typically; measured over 3,000 random points in the city), whose union is
+# at most ~0.33 km2 for a 0.126 km2 circle. Precision 6 would need 1 to 4 Queries, but
+# its cells are ~1.2 km x 0.6 km, so up to ~3 km2 (24 times the circle) would be read
+# and filtered in Lambda, growing with the number of open complaints; precision 8
+# (38 m x 19 m) needs ~200 Queries. Precision 7 keeps the read close to the circle with
+# a Query count small enough for a short thread pool. Records must store their geohash
+# at this precision (or longer, queried by prefix).
+NEARBY_PRECISION = 7
+
+_BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
+_BASE32_INDEX = {c: i for i, c in enumerate(_BASE32)}
+_MAX_PRECISION = 12  # 60 bits: finer than a double can place a point anyway
+# Refuse absurd radius/precision pairs instead of building huge lists.
+_MAX_CELLS = 10_000
+
+
+@dataclass(frozen=True)
+class Placement:
+    """Where a point was placed: kelurahan and kecamatan codes (Kemendagri), and how
+    far outside the polygon it was (0 inside, >0 when snapped to the nearest one)."""
+
+    kelurahan_code: str
+    kecamatan_code: str
+    distance_m: float
+
+
+@dataclass(frozen=True)
+class _Polygon:
+    code: str
+    kecamatan_code: str
+    xs: tuple[float, ...]  # longitudes of the closed ring (first vertex repeated last)
+    ys: tuple[float, ...]  # latitudes
+    lon_min: float
+    lon_max: float
+    lat_min: float
+    lat_max: float
+
+
+# --------------------------------------------------------------------------- distances
+
+
+def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in metres; exact enough for anything inside a city."""
+    p1 = math.radians(lat1)
+    p2 = math.radians(lat2)
+    dp = p2 - p1
+    dl = math.radians(lon2 - lon1)
+    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
+
+
+def _ring_distance_m(
+    lat: float, lon: float, xs: Sequence[float], ys: Sequence[float]
+) -> float:
+    """Distance from the point to the nearest edge of a closed ring.
+
+    Uses a local equirectangular projection centred on the point: at the scale of a city
+    (a few km) its error is far below the precision of the simplified polygons.
+    """
+    kx = math.cos(math.radians(lat)) * _M_PER_DEG
+    ky = _M_PER_DEG
+    best = math.inf
+    ax = (xs[0] - lon) * kx
+    ay = (ys[0] - lat) * ky
+    for i in range(1, len(xs)):
+        bx = (xs[i] - lon) * kx
+        by = (ys[i] - lat) * ky
+        dx = bx - ax
+        dy = by - ay
+        seg2 = dx * dx + dy * dy
+        if seg2 > 0.0:
+            # Parameter of the projection of the origin (the point) on the segment.
+            t = -(ax * dx + ay * dy) / seg2
+            t = 0.0 if t < 0.0 else 1.0 if t > 1.0 else t
+            px = ax + t * dx
+            py = ay + t * dy
+        else:
+            px, py = ax, ay
+        d2 = px * px + py * py
+        if d2 < best:
+            best = d2
+        ax, ay = bx, by
+    return math.sqrt(best)
+
+
+# --------------------------------------------------------------------------- polygons
+
+
+def _contains(xs: Sequence[float], ys: Sequence[float], lon: float, lat: float) -> bool:
+    """Ray casting (even-odd) on a closed ring.
+
+    The half-open test ``(y1 > lat) != (y2 > lat)`` counts a vertex exactly once, so a
+    point on an edge shared by two polygons with the same vertices is inside exactly
+    one of them.
+    """
+    inside = False
+    x1 = xs[0]
+    y1 = ys[0]
+    for i in range(1, len(xs)):
+        x2 = xs[i]
+        y2 = ys[i]
+        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+        x1 = x2
+        y1 = y2
+    return inside
+
+
+def _split_ring(
+    ring: Sequence[Sequence[float]],
+) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """GeoJSON ring ([lng, lat] pairs) to closed coordinate tuples."""
+    if len(ring) < 3:
+        raise ValueError("a polygon ring needs at least 3 vertices")
+    xs = [float(p[0]) for p in ring]
+    ys = [float(p[1]) for p in ring]
+    if xs[0] != xs[-1] or ys[0] != ys[-1]:
+        xs.append(xs[0])
+        ys.append(ys[0])
+    return tuple(xs), tuple(ys)
+
+
+def point_in_ring(lat: float, lon: float, ring: Sequence[Sequence[float]]) -> bool:
+    """Whether (lat, lon) is inside a GeoJSON ring of [lng, lat] pairs."""
+    xs, ys = _split_ring(ring)
+    return _contains(xs, ys, lon, lat)
+
+
+@functools.lru_cache(maxsize=1)
+def _polygons() -> tuple[_Polygon, ...]:
+    """Load the 67 kelurahan polygons once per container, on first use (not import)."""
+    with _DATA_FILE.open(encoding="utf-8") as fh:
+        collection = json.load(fh)
+    polygons = []
+    for feature in collection["features"]:
+        props = feature["properties"]
+        geometry = feature["geometry"]
+        if geometry["type"] != "Polygon":
+            raise ValueError(
+                f"{props.get('kode')}: expected a Polygon, got {geometry['type']}"
+            )
+        # Only the outer ring: the kelurahan layer has no holes.
+        xs, ys = _split_ring(geometry["coordinates"][0])
+        polygons.append(
+            _Polygon(
+                code=props["kode"],
+                kecamatan_code=props["kode_kec"],
+                xs=xs,
+                ys=ys,
+                lon_min=min(xs),
+                lon_max=max(xs),
+                lat_min=min(ys),
+                lat_max=max(ys),
+            )
+        )
+    # Sorted by code so every tie-break below is independent of the file's order.
+    polygons.sort(key=lambda p: p.code)
+    return tuple(polygons)
+
+
+def locate(lat: float, lon: float, max_outside_m: float = 300.0) -> Placement | None:
+    """The kelurahan of a point; None when farther than max_outside_m from all.
+
+    Raises ValueError for coordinates that are not finite or out of range: that is bad
+    input, not "outside Kota Serang".
+    """
+    _check_point(lat, lon)
+    if not (max_outside_m >= 0.0 and math.isfinite(max_outside_m)):
+        raise ValueError("max_outside_m must be a finite number >= 0")
+    polygons = _polygons()
+
+    hits = [
+        p
+        for p in polygons
+        if p.lat_min <= lat <= p.lat_max
+        and p.lon_min <= lon <= p.lon_max
+        and _contains(p.xs, p.ys, lon, lat)
+    ]
+    if len(hits) == 1:
+        return Placement(hits[0].code, hits[0].kecamatan_code, 0.0)
+    if hits:
+        # Overlap left by the simplification: the polygon the point is deepest inside
+        # wins; the polygons are sorted by code, and max() keeps the first of equals.
+        best = max(hits, key=lambda p: _ring_distance_m(lat, lon, p.xs, p.ys))
+        return Placement(best.code, best.kecamatan_code, 0.0)
+
+    # Inside none: nearest edge among polygons whose box, grown by the margin, holds the
+    # point.
+    dlat = max_outside_m / _M_PER_DEG
+    cos_lat = math.cos(math.radians(lat))
+    dlon = dlat / cos_lat if cos_lat > 1e-9 else 360.0
+    nearest: _Polygon | None = None
+    nearest_d = math.inf
+    for p in polygons:
+        if (
+            p.lat_min - dlat <= lat <= p.lat_max + dlat
+            and p.lon_min - dlon <= lon <= p.lon_max + dlon
+        ):
+            d = _ring_distance_m(lat, lon, p.xs, p.ys)
+            if d < nearest_d:  # strict: on a tie the lower code (seen first) stays
+                nearest, nearest_d = p, d
+    if nearest is None or nearest_d > max_outside_m:
+        return None
+    # A point exactly on an edge that ray casting put outside is still "on" the polygon.
+    return Placement(nearest.code, nearest.kecamatan_code, nearest_d)
+
+
+def interior_point(polygon_ring: Sequence[Sequence[float]]) -> tuple[float, float]:
+    """A point guaranteed inside a GeoJSON ring ([lng, lat] pairs), as (lat, lon).
+
+    Centroids can fall outside concave polygons (the source's Kaligandu centroid lies
+    in Terondol), so instead: cut the ring with horizontal scanlines, take the midpoint
+    of each inside interval, and keep the one farthest from the boundary. Each
+    candidate is inside by construction; the middle-latitude scanline is among them.
+    """
+    xs, ys = _split_ring(polygon_ring)
+    lat_lo, lat_hi = min(ys), max(ys)
+    vertex_lats = set(ys)
+    best: tuple[float, float] | None = None
+    best_depth = -1.0
+    steps = 16
+    for k in range(1, steps):
+        # k == steps // 2 is the middle latitude.
+        y = lat_lo + (lat_hi - lat_lo) * k / steps
+        if y in vertex_lats:
+            # A scanline through a vertex makes the crossings ambiguous: nudge it.
+            y = math.nextafter(y, lat_hi)
+            while y in vertex_lats:
+                y = math.nextafter(y, lat_hi)
+        crossings = sorted(
+            xs[i] + (y - ys[i]) * (xs[i + 1] - xs[i]) / (ys[i + 1] - ys[i])
+            for i in range(len(xs) - 1)
+            if (ys[i] > y) != (ys[i + 1] > y)
+        )
+        for j in range(0, len(crossings) - 1, 2):
+            x = (crossings[j] + crossings[j + 1]) / 2
+            if crossings[j + 1] - crossings[j] <= 0.0 or not _contains(xs, ys, x, y):
+                continue  # degenerate interval; the check guards against rounding
+            depth = _ring_distance_m(y, x, xs, ys)
+            if depth > best_depth:
+                best, best_depth = (y, x), depth
+    if best is None:
+        raise ValueError("degenerate polygon: no interior found")
+    return best
+
+
+def _check_point(lat: float, lon: float) -> None:
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise ValueError("latitude and longitude must be finite numbers")
+    if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
+        raise ValueError("latitude must be in [-90, 90] and longitude in [-180, 180]")
+
+
+# --------------------------------------------------------------------------- geohash
+
+
+def _bits(precision: int) -> tuple[int, int]:
+    """Bits of latitude and of longitude in a geohash (longitude has the first bit)."""
+    if not (isinstance(precision, int) and 1 <= precision <= _MAX_PRECISION):
+        raise ValueError(
+            f"geohash precision must be an integer from 1 to {_MAX_PRECISION}"
+        )
+    total = 5 * precision
+    return total // 2, (total + 1) // 2
+
+
+def _bisect(value: float, lo: float, hi: float, nbits: int) -> int:
+    """Index of the cell holding value among 2**nbits equal cells of [lo, hi] (classic
+    geohash bisection: a value on a midpoint goes to the upper half)."""
+    index = 0
+    for _ in range(nbits):
+        mid = (lo + hi) / 2
+        index <<= 1
+        if value >= mid:
+            index |= 1
+            lo = mid
+        else:
+            hi = mid
+    return index
+
+
+def _hash_from_index(lat_index: int, lon_index: int, precision: int) -> str:
+    lat_bits, lon_bits = _bits(precision)
+    bits = 0
+    la = lat_bits
+    lo = lon_bits
+    for n in range(5 * precision):
+        if n % 2 == 0:
+            lo -= 1
+            bits = (bits << 1) | ((lon_index >> lo) & 1)
+        else:
+            la -= 1
+            bits = (bits << 1) | ((lat_index >> la) & 1)
+    return "".join(
+        _BASE32[(bits >> (5 * (precision - 1 - k))) & 31] for k in range(precision)
+    )
+
+
+def _index_from_hash(h: str) -> tuple[int, int]:
+    if not isinstance(h, str) or not h:
+        raise ValueError("geohash must be a non-empty string")
+    lat_index = lon_index = 0
+    n = 0
+    for ch in h.lower():
+        value = _BASE32_INDEX.get(ch)
+        if value is None:
+            raise ValueError(f"invalid geohash character {ch!r}")
+        for shift in range(4, -1, -1):
+            bit = (value >> shift) & 1
+            if n % 2 == 0:
+                lon_index = (lon_index << 1) | bit
+            else:
+                lat_index = (lat_index << 1) | bit
+            n += 1
+    return lat_index, lon_index
+
+
+def _cell_bbox(
+    lat_index: int, lon_index: int, lat_bits: int, lon_bits: int
+) -> tuple[float, float, float, float]:
+    lat_step = 180.0 / (1 << lat_bits)
+    lon_step = 360.0 / (1 << lon_bits)
+    lat_min = -90.0 + lat_index * lat_step
+    lon_min = -180.0 + lon_index * lon_step
+    return lat_min, lat_min + lat_step, lon_min, lon_min + lon_step
+
+
+def geohash_encode(lat: float, lon: float, precision: int) -> str:
+    """Standard base-32 geohash of a point (a DynamoDB key for nearby searches)."""
+    _check_point(lat, lon)
+    lat_bits, lon_bits = _bits(precision)
+    return _hash_from_index(
+        _bisect(lat, -90.0, 90.0, lat_bits),
+        _bisect(lon, -180.0, 180.0, lon_bits),
+        precision,
+    )
+
+
+def geohash_decode_bbox(h: str) -> tuple[float, float, float, float]:
+    """Bounding box (lat_min, lat_max, lon_min, lon_max) of a geohash cell."""
+    if len(h) > _MAX_PRECISION:
+        raise ValueError(f"geohash longer than {_MAX_PRECISION} characters")
+    lat_index, lon_index = _index_from_hash(h)
+    lat_bits, lon_bits = _bits(len(h))
+    return _cell_bbox(lat_index, lon_index, lat_bits, lon_bits)
+
+
+def cells_within(lat: float, lon: float, radius_m: float, precision: int) -> list[str]:
+    """Every geohash cell of this precision that intersects the circle around the point.
+
+    Sorted, no duplicates; the point's own cell is always included. One DynamoDB Query
+    per cell then finds every record within radius_m (the caller filters by distance).
+    """
+    _check_point(lat, lon)
+    if not (radius_m >= 0.0 and math.isfinite(radius_m)):
+        raise ValueError("radius_m must be a finite number >= 0")
+    lat_bits, lon_bits = _bits(precision)
+    n_lat = 1 << lat_bits
+    n_lon = 1 << lon_bits
+    lat_step = 180.0 / n_lat
+    lon_step = 360.0 / n_lon
+
+    # Latitude extent of the circle (a meridian arc is exactly R * dlat).
+    ang = radius_m / EARTH_RADIUS_M
+    dlat = math.degrees(ang)
+    lat_lo = lat - dlat
+    lat_hi = lat + dlat
+    # Longitude extent: the widest point of a spherical cap, asin(sin(ang) / cos(lat)).
+    cos_lat = math.cos(math.radians(lat))
+    full_lon = lat_lo <= -90.0 or lat_hi >= 90.0 or ang >= math.pi / 2
+    if not full_lon:
+        s = math.sin(ang) / cos_lat
+        full_lon = s >= 1.0
+    dlon = 180.0 if full_lon else math.degrees(math.asin(s))
+
+    # Candidate cells: the circle's bounding box plus one cell of margin on every side,
+    # so rounding at a cell edge can never leave one out; the distance test below trims
+    # them.
+    i_lo = max(_bisect(max(lat_lo, -90.0), -90.0, 90.0, lat_bits) - 1, 0)
+    i_hi = min(_bisect(min(lat_hi, 90.0), -90.0, 90.0, lat_bits) + 1, n_lat - 1)
+    if full_lon or 2 * dlon + 3 * lon_step >= 360.0:
+        j_start, j_count = 0, n_lon
+    else:
+        # Longitudes may wrap over the antimeridian: count cells and take indices modulo
+        # n_lon.
+        j_start = math.floor((lon - dlon + 180.0) / lon_step) - 1
+        j_end = math.floor((lon + dlon + 180.0) / lon_step) + 1
+        j_count = min(j_end - j_start + 1, n_lon)
+    if (i_hi - i_lo + 1) * j_count > _MAX_CELLS:
+        raise ValueError("radius too large for this precision: too many cells")
+
+    # Slack so rounding never drops a cell that touches the circle; an extra cell is
+    # harmless.
+    limit = radius_m * (1 + 1e-9) + 0.01
+    cells = {geohash_encode(lat, lon, precision)}
+    for i in range(i_lo, i_hi + 1):
+        c_lat_min = -90.0 + i * lat_step
+        near_lat = min(max(lat, c_lat_min), c_lat_min + lat_step)
+        for k in range(j_count):
+            j = (j_start + k) % n_lon
+            c_lon_min = -180.0 + j * lon_step
+            # Nearest longitude of the cell to the point, measured the short way round.
+            off = (
+                lon - c_lon_min + 180.0
+            ) % 360.0 - 180.0  # point relative to cell's west edge
+            near_off = min(max(off, 0.0), lon_step)
+            if haversine_m(lat, 0.0, near_lat, off - near_off) <= limit:
+                cells.add(_hash_from_index(i, j, precision))
+    return sorted(cells)

@@ -1,0 +1,128 @@
+"""The one complaint model every channel is normalised into.
+
+Pure domain: no boto3, no requests. Instants are aware datetimes in UTC.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class Status(StrEnum):
+    """Our lifecycle: one vocabulary for every channel and for LAPOR!."""
+
+    RECEIVED = "received"  # accepted by the hub, not yet at LAPOR!
+    AWAITING_CONFIRMATION = "awaiting_confirmation"  # 112 record an operator must confirm
+    EMERGENCY = "emergency"  # handled by the command centre, never sent to LAPOR!
+    FORWARDED = "forwarded"  # LAPOR! ticket exists, waiting for verification
+    NEEDS_ATTENTION = "needs_attention"  # LAPOR! refused it; parked for an admin
+    VERIFIED = "verified"  # LAPOR! verified and disposed it to the unit
+    IN_PROGRESS = "in_progress"  # the unit has followed up at least once
+    RESOLVED = "resolved"  # the unit finished; waiting for the reporter
+    CLOSED = "closed"  # finished for good
+    REJECTED = "rejected"  # LAPOR! refused it (Ditolak)
+    ARCHIVED = "archived"  # LAPOR! archived it (Diarsipkan)
+
+
+#: Statuses in which nothing more happens.
+FINAL_STATUSES = frozenset({Status.EMERGENCY, Status.CLOSED, Status.REJECTED, Status.ARCHIVED})
+
+#: Statuses in which a complaint lives at LAPOR! and must be polled.
+AT_LAPOR_STATUSES = frozenset(
+    {Status.FORWARDED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED}
+)
+
+STATUS_LABELS_ID: dict[Status, str] = {
+    Status.RECEIVED: "Diterima",
+    Status.AWAITING_CONFIRMATION: "Menunggu konfirmasi operator",
+    Status.EMERGENCY: "Ditangani pusat panggilan darurat",
+    Status.FORWARDED: "Diteruskan ke SP4N-LAPOR!",
+    Status.NEEDS_ATTENTION: "Perlu tindakan admin",
+    Status.VERIFIED: "Terverifikasi, menunggu tindak lanjut",
+    Status.IN_PROGRESS: "Dalam proses",
+    Status.RESOLVED: "Selesai ditindaklanjuti",
+    Status.CLOSED: "Ditutup",
+    Status.REJECTED: "Ditolak",
+    Status.ARCHIVED: "Diarsipkan",
+}
+
+
+class Severity(StrEnum):
+    RINGAN = "ringan"
+    SEDANG = "sedang"
+    BERAT = "berat"
+
+
+class Reporter(BaseModel):
+    """Personal data: never in a public answer, never in a log line."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = Field(default=None, max_length=120)
+    phone: str | None = Field(default=None, max_length=32)
+    email: str | None = Field(default=None, max_length=254)
+    nik: str | None = Field(default=None, max_length=16)
+
+
+class Location(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    kelurahan_code: str | None = None
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    address: str | None = Field(default=None, max_length=500)
+
+
+class Unit(BaseModel):
+    """Who handles a complaint: an OPD, a kecamatan or a kelurahan."""
+
+    code: str
+    kind: str
+    name: str
+
+
+class TimelineEntry(BaseModel):
+    at: datetime
+    kind: str
+    status: Status | None = None
+    message: str = ""
+    lapor_id: int | None = None
+    ref: str = ""  # what makes the entry unique (LAPOR! follow-up id, rung, ...)
+
+
+class Complaint(BaseModel):
+    """The hub's record of one complaint, whatever channel it came from."""
+
+    tracking_id: str
+    channel: str = "app"
+    channel_ref: str | None = None
+    category: str
+    title: str | None = None
+    description: str
+    location: Location = Field(default_factory=Location)
+    kecamatan_code: str | None = None
+    unit: Unit | None = None
+    severity: Severity = Severity.SEDANG
+    reporter: Reporter | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    status: Status = Status.RECEIVED
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    lapor_id: int | None = None
+    deadline: datetime | None = None
+    escalation_level: int = 0
+    attachments: list[str] = Field(default_factory=list)  # S3 keys
+    possible_duplicate_of: str | None = None
+    park_reason: str | None = None
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_STATUSES

@@ -1,0 +1,40 @@
+"""Tracking ids a citizen can read aloud over the phone.
+
+Random (not sequential, not guessable), from an alphabet without look-alikes
+(no 0/O, 1/I/L), grouped in fours, with a check character so a mistyped id is
+refused instead of pointing at someone else's complaint.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 symbols, prime: good for a check symbol
+PREFIX = "SRG"
+_RANDOM_LEN = 7  # 31**7 ~ 2.75e10 ids
+
+
+def _check_char(body: str) -> str:
+    total = sum((i + 1) * ALPHABET.index(c) for i, c in enumerate(body))
+    return ALPHABET[total % len(ALPHABET)]
+
+
+def new_tracking_id() -> str:
+    body = "".join(secrets.choice(ALPHABET) for _ in range(_RANDOM_LEN))
+    full = body + _check_char(body)
+    return f"{PREFIX}-{full[:4]}-{full[4:]}"
+
+
+def normalise(raw: str) -> str | None:
+    """Canonical form of a typed id, or None when it cannot be one of ours.
+
+    Accepts lower case, missing dashes and spaces, as people type them.
+    """
+    text = "".join(ch for ch in raw.upper() if ch.isalnum())
+    if text.startswith(PREFIX):
+        text = text[len(PREFIX):]
+    if len(text) != _RANDOM_LEN + 1 or any(c not in ALPHABET for c in text):
+        return None
+    if _check_char(text[:-1]) != text[-1]:
+        return None
+    return f"{PREFIX}-{text[:4]}-{text[4:]}"

@@ -1,0 +1,212 @@
+"""Send one stored complaint to LAPOR!, exactly once, whatever fails.
+
+LAPOR! has no idempotency key, so exactly-once is ours to build:
+
+1. A lease (conditional write) lets one forwarder at a time work on a
+   complaint; a crashed forwarder's lease simply expires.
+2. The attempt is recorded (`fwd_sent_at`) *before* the create is sent, and
+   our tracking id travels inside the LAPOR! complaint (`tags_raw`).
+3. When an earlier attempt may have reached LAPOR! (timeout, reset, 5xx, a
+   crash before our write), the ticket is looked up by tag before any re-send.
+4. The LAPOR! id is written with `attribute_not_exists(lapor_id)`, so
+   redeliveries and racing forwarders all end on the same single ticket.
+
+Permanent refusals (4xx other than 429 and auth) park the complaint in
+`needs_attention` with LAPOR!'s text; everything else is retried via SQS.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from chalicelib.adapters import lapor_wire
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, shard_of, values
+from chalicelib.adapters.lapor import LaporClient, LaporError
+from chalicelib.domain import reference
+from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
+from chalicelib.observability import count, logger
+from chalicelib.services import status_events
+from chalicelib.services.deadlines import deadline_for, due_attributes
+
+FIRST_SYNC_AFTER = timedelta(minutes=5)
+
+
+class RetryLater(Exception):
+    """Transient: the message goes back to the queue, after `delay_s` at least."""
+
+    def __init__(self, reason: str, delay_s: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.delay_s = delay_s
+
+
+@dataclass(frozen=True)
+class ForwardResult:
+    outcome: str  # forwarded | already_forwarded | not_forwardable | parked | missing
+    lapor_id: int | None = None
+
+
+def sync_attributes(tracking_id: str, next_check: str | None) -> dict[str, str | None]:
+    """Attributes for the sparse `sync` index (next LAPOR! status check)."""
+    if next_check is None:
+        return {"sync_pk": None, "sync_sk": None}
+    return {"sync_pk": f"SYNC#{shard_of(tracking_id)}", "sync_sk": next_check}
+
+
+class ForwardingService:
+    def __init__(
+        self,
+        repo: Repository,
+        lapor: Callable[[], LaporClient],
+        attachment_ids: Callable[[dict[str, Any], LaporClient], list[int]] | None = None,
+        before_create: Callable[[Complaint], None] | None = None,
+        lease_s: int = 120,
+    ) -> None:
+        self.repo = repo
+        self._lapor = lapor
+        self._attachment_ids = attachment_ids
+        self._before_create = before_create
+        self.lease_s = lease_s
+        self.owner = uuid.uuid4().hex
+
+    def forward(self, tracking_id: str) -> ForwardResult:
+        item = self.repo.get_item(tracking_id, consistent=True)
+        if item is None:
+            logger.error("forward: complaint not found")
+            return ForwardResult("missing")
+        if item.get("lapor_id") is not None:
+            count("ForwardRedeliveryIgnored")
+            return ForwardResult("already_forwarded", item["lapor_id"])
+        if item.get("status") != Status.RECEIVED.value:
+            return ForwardResult("not_forwardable")
+
+        old = self._acquire(tracking_id)
+        complaint = Complaint.model_validate(old)
+        lapor = self._lapor()
+        try:
+            if old.get("fwd_sent_at"):
+                # An earlier attempt may have reached LAPOR!: never send blind.
+                found = lapor.find_by_tracking_id(tracking_id)
+                if found:
+                    if len(found) > 1:
+                        logger.error("duplicate LAPOR! tickets", extra={"lapor_ids": found})
+                        count("DuplicateLaporTickets")
+                    logger.info("found ticket of an earlier attempt", extra={"lapor_id": found[0]})
+                    return self._complete(complaint, found[0], recovered=True)
+            if self._before_create:
+                self._before_create(complaint)
+            docs = self._attachment_ids(old, lapor) if self._attachment_ids else []
+            payload = lapor_wire.create_payload(complaint, reference.disposition_id(complaint.unit), docs)
+            self._mark_sent(tracking_id)
+            lapor_id = lapor.create(payload)
+        except LaporError as err:
+            return self._failed(complaint, err)
+        except Exception:
+            self._release(tracking_id, clear_sent=False)
+            raise
+        return self._complete(complaint, lapor_id, recovered=False)
+
+    # -- steps ------------------------------------------------------------
+
+    def _acquire(self, tracking_id: str) -> dict[str, Any]:
+        now = utcnow()
+        try:
+            old = self.repo.update(
+                tracking_id,
+                "SET fwd_owner = :me, fwd_lease_until = :until, "
+                "fwd_attempts = if_not_exists(fwd_attempts, :zero) + :one",
+                condition="attribute_not_exists(lapor_id) AND #s = :received AND "
+                          "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now)",
+                names={"#s": "status"},
+                vals=values(me=self.owner, until=iso(now + timedelta(seconds=self.lease_s)),
+                            zero=0, one=1, received=Status.RECEIVED.value, now=iso(now)),
+                return_old=True,
+            )
+        except ConditionFailed:
+            item = self.repo.get_item(tracking_id, consistent=True) or {}
+            if item.get("lapor_id") is not None or item.get("status") != Status.RECEIVED.value:
+                raise RetryLater("finished by another forwarder", 0) from None
+            count("ForwardLeaseBusy")
+            raise RetryLater("another forwarder holds the lease", self.lease_s) from None
+        assert old is not None
+        return old
+
+    def _mark_sent(self, tracking_id: str) -> None:
+        self.repo.update(
+            tracking_id, "SET fwd_sent_at = :now", condition="fwd_owner = :me",
+            vals=values(now=iso(utcnow()), me=self.owner),
+        )
+
+    def _release(self, tracking_id: str, clear_sent: bool) -> None:
+        expr = "REMOVE fwd_owner, fwd_lease_until" + (", fwd_sent_at" if clear_sent else "")
+        try:
+            self.repo.update(tracking_id, expr, condition="fwd_owner = :me", vals=values(me=self.owner))
+        except ConditionFailed:
+            pass
+
+    def _complete(self, c: Complaint, lapor_id: int, recovered: bool) -> ForwardResult:
+        now = utcnow()
+        deadline = deadline_for(c, Status.FORWARDED, now)
+        attrs: dict[str, Any] = {
+            "lapor_id": lapor_id, "status": Status.FORWARDED.value, "updated_at": iso(now),
+            "forwarded_at": iso(now), "outbox_pk": None, "outbox_sk": None,
+            "fwd_owner": None, "fwd_lease_until": None, "fwd_sent_at": None,
+            **due_attributes(c.tracking_id, deadline),
+            **sync_attributes(c.tracking_id, iso(now + FIRST_SYNC_AFTER)),
+        }
+        expr, names, vals = set_remove(attrs)
+        entry = TimelineEntry(
+            at=now, kind="forwarded", status=Status.FORWARDED, lapor_id=lapor_id, ref="forwarded",
+            message=f"Diteruskan ke SP4N-LAPOR! dengan nomor #{lapor_id}",
+        )
+        try:
+            self.repo.update(c.tracking_id, expr, condition="attribute_not_exists(lapor_id)",
+                             names=names, vals=vals, timeline=entry)
+        except ConditionFailed:
+            current = self.repo.get_item(c.tracking_id, consistent=True) or {}
+            if current.get("lapor_id") not in (None, lapor_id):
+                logger.error("two LAPOR! tickets for one complaint",
+                             extra={"lapor_ids": [current.get("lapor_id"), lapor_id]})
+                count("DuplicateLaporTickets")
+            return ForwardResult("already_forwarded", current.get("lapor_id"))
+        logger.info("forwarded to LAPOR!", extra={"lapor_id": lapor_id, "recovered": recovered})
+        count("ComplaintsForwarded")
+        updated = c.model_copy(update={"status": Status.FORWARDED, "lapor_id": lapor_id,
+                                       "deadline": deadline, "updated_at": now})
+        status_events.publish(updated, entry)
+        return ForwardResult("forwarded", lapor_id)
+
+    def _failed(self, c: Complaint, err: LaporError) -> ForwardResult:
+        if err.permanent:
+            self.park(c, f"LAPOR! menolak: {err.message}")
+            return ForwardResult("parked")
+        self._release(c.tracking_id, clear_sent=err.outcome == "not_sent")
+        count("LaporTransientFailures")
+        logger.warning("LAPOR! call failed; will retry",
+                       extra={"error": err.message, "outcome": err.outcome, "status_code": err.status})
+        raise RetryLater(err.message, err.retry_after)
+
+    def park(self, c: Complaint, reason: str) -> None:
+        """Stop retrying and show the complaint to admins with the reason."""
+        now = utcnow()
+        attrs = {
+            "status": Status.NEEDS_ATTENTION.value, "park_reason": reason[:1000], "updated_at": iso(now),
+            "outbox_pk": "PARKED", "outbox_sk": iso(now),
+            "fwd_owner": None, "fwd_lease_until": None, "fwd_sent_at": None,
+        }
+        expr, names, vals = set_remove(attrs)
+        names["#st"] = "status"
+        vals.update(values(received=Status.RECEIVED.value))
+        entry = TimelineEntry(at=now, kind="parked", status=Status.NEEDS_ATTENTION, ref="parked",
+                              message="Perlu tindakan admin: pengaduan ditolak SP4N-LAPOR!")
+        try:
+            self.repo.update(c.tracking_id, expr, condition="attribute_not_exists(lapor_id) AND #st = :received",
+                             names=names, vals=vals, timeline=entry)
+        except ConditionFailed:
+            return
+        logger.error("complaint parked", extra={"reason": reason[:300]})
+        count("ComplaintsParked")

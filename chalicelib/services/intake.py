@@ -1,0 +1,141 @@
+"""Accept a complaint once: validate, route, store, queue for LAPOR!.
+
+The complaint, its first timeline entry and its idempotency record are written
+in one DynamoDB transaction; the SQS send follows. If the send fails the
+complaint is still stored and sits in the `outbox` index, where the
+reconciler finds it (nothing accepted is ever lost).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from chalicelib.adapters.dynamodb import ConditionFailed, IdempotencyConflict, Repository, iso, shard_of
+from chalicelib.adapters.sqs import Queues
+from chalicelib.domain import reference, routing
+from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
+from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
+from chalicelib.domain.tracking import new_tracking_id
+from chalicelib.observability import complaint_context, count, logger
+from chalicelib.schemas import ComplaintSubmission
+
+
+@dataclass(frozen=True)
+class Accepted:
+    tracking_id: str
+    status: Status
+    replayed: bool  # True when this is the stored answer to an earlier identical call
+
+    def body(self) -> dict[str, Any]:
+        return {"tracking_id": self.tracking_id, "status": self.status.value}
+
+
+@dataclass(frozen=True)
+class NewComplaint:
+    """A complaint in our vocabulary, from any channel, before it has an id."""
+
+    submission: ComplaintSubmission
+    channel: str = "app"
+    channel_ref: str | None = None
+    initial_status: Status = Status.RECEIVED
+    extra_reporter: Reporter | None = None
+
+
+def request_fingerprint(payload: Any) -> str:
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def outbox_keys(tracking_id: str, since: str) -> dict[str, str]:
+    return {"outbox_pk": f"OUTBOX#{shard_of(tracking_id)}", "outbox_sk": since}
+
+
+class IntakeService:
+    def __init__(self, repo: Repository, queues: Queues) -> None:
+        self.repo = repo
+        self.queues = queues
+
+    def accept(self, new: NewComplaint, idempotency_scope: str | None = None,
+               idempotency_key: str | None = None, fingerprint: str | None = None) -> Accepted:
+        sub = new.submission
+        category = reference.categories().get(sub.category)
+        if category is None:
+            raise InvalidInput([FieldProblem(
+                "category", "unknown_category",
+                "Kategori tidak dikenal; lihat GET /v1/categories",
+                "Unknown category; see GET /v1/categories",
+            )])
+        place = routing.place_of(sub.location)
+        unit = routing.unit_for(sub.category, place)
+        location = sub.location.model_copy(update={"kelurahan_code": place.kelurahan_code})
+        now = utcnow()
+        complaint = Complaint(
+            tracking_id=new_tracking_id(),
+            channel=new.channel,
+            channel_ref=new.channel_ref,
+            category=sub.category,
+            title=sub.title,
+            description=sub.description,
+            location=location,
+            kecamatan_code=place.kecamatan_code,
+            unit=unit,
+            severity=sub.severity or category.severity,
+            reporter=None if sub.anonymous else sub.reporter,
+            anonymous=sub.anonymous,
+            confidential=sub.confidential,
+            status=new.initial_status,
+            created_at=now,
+            updated_at=now,
+        )
+        entry = TimelineEntry(at=now, kind="received", status=complaint.status,
+                              message=f"Diterima melalui {new.channel}", ref="received")
+        extra = outbox_keys(complaint.tracking_id, iso(now)) if complaint.status == Status.RECEIVED else {}
+        idem = None
+        if idempotency_key:
+            idem = {
+                "pk": f"IDEM#{idempotency_scope or new.channel}#{idempotency_key}",
+                "tracking_id": complaint.tracking_id,
+                "fingerprint": fingerprint or "",
+                "status": complaint.status.value,
+                "created_at": iso(now),
+            }
+        for _ in range(3):  # a fresh id on the (astronomically rare) collision
+            try:
+                self.repo.create(complaint, entry, extra, idem)
+                break
+            except IdempotencyConflict as dup:
+                return self._replay(dup.record, fingerprint)
+            except ConditionFailed:
+                complaint = complaint.model_copy(update={"tracking_id": new_tracking_id()})
+                if idem:
+                    idem["tracking_id"] = complaint.tracking_id
+                if extra:
+                    extra = outbox_keys(complaint.tracking_id, iso(now))
+        with complaint_context(complaint.tracking_id):
+            logger.info("complaint accepted", extra={
+                "channel": complaint.channel, "category": complaint.category,
+                "unit": unit.code, "status": complaint.status.value,
+            })
+            count("ComplaintsAccepted")
+            if complaint.status == Status.RECEIVED:
+                self._enqueue(complaint.tracking_id)
+        return Accepted(complaint.tracking_id, complaint.status, replayed=False)
+
+    def _enqueue(self, tracking_id: str) -> None:
+        try:
+            self.queues.send_forward(tracking_id)
+        except Exception:  # noqa: BLE001 - stored already; the reconciler sends it later
+            logger.exception("forward queue send failed; left for the reconciler")
+            count("ForwardEnqueueFailed")
+
+    @staticmethod
+    def _replay(record: dict[str, Any], fingerprint: str | None) -> Accepted:
+        if fingerprint and record.get("fingerprint") and record["fingerprint"] != fingerprint:
+            raise Conflict(
+                "idempotency_key_reused",
+                "Idempotency-Key ini sudah dipakai untuk pengaduan lain",
+                "This Idempotency-Key was already used for a different complaint",
+            )
+        return Accepted(record["tracking_id"], Status(record["status"]), replayed=True)

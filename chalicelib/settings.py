@@ -1,0 +1,51 @@
+"""Configuration from the environment, read once per Lambda container.
+
+The same names work in AWS (set by the merged CloudFormation template) and in the
+local stack (set by infra/local/run.py from the moto stack's outputs).
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel
+
+
+class Settings(BaseModel):
+    table_name: str = "aduan-hub"
+    forward_queue_url: str = ""
+    callback_queue_url: str = ""
+    attachments_bucket: str = ""
+    notify_topic_arn: str = ""
+    lapor_secret_arn: str = ""  # Secrets Manager: {"base_url", "auth", "token"}
+    lapor_base_url: str = ""  # local / override: wins over the secret when set
+    lapor_auth: str = ""
+    lapor_token: str = ""
+    lapor_timeout_s: float = 10.0
+    channel_secret_arn: str = ""  # Secrets Manager: {"rabeg": ..., "call112": ..., "psc119": ...}
+    public_base_url: str = "https://aduan.serangkota.go.id"
+    shards: int = 8
+    forward_lease_s: int = 120
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = os.environ
+    raw = {
+        "table_name": env.get("TABLE_NAME"),
+        "forward_queue_url": env.get("FORWARD_QUEUE_URL"),
+        "callback_queue_url": env.get("CALLBACK_QUEUE_URL"),
+        "attachments_bucket": env.get("ATTACHMENTS_BUCKET"),
+        "notify_topic_arn": env.get("NOTIFY_TOPIC_ARN"),
+        "lapor_secret_arn": env.get("LAPOR_SECRET_ARN"),
+        "lapor_base_url": env.get("LAPOR_BASE_URL"),
+        "lapor_auth": env.get("LAPOR_AUTH"),
+        "lapor_token": env.get("LAPOR_TOKEN"),
+        "lapor_timeout_s": env.get("LAPOR_TIMEOUT_S"),
+        "channel_secret_arn": env.get("CHANNEL_SECRET_ARN"),
+        "public_base_url": env.get("PUBLIC_BASE_URL"),
+        "shards": env.get("INDEX_SHARDS"),
+        "forward_lease_s": env.get("FORWARD_LEASE_S"),
+    }
+    return Settings(**{k: v for k, v in raw.items() if v})

@@ -1,0 +1,125 @@
+"""Create the stack's plain resources in moto's server, from infra/template.json.
+
+The same file that `chalice package --merge-template` merges for AWS; here we
+keep only the resources moto can create (no Lambda, API Gateway or IAM: the
+local stack runs the handlers itself) and hand their outputs to the app as
+the environment variables Lambda would get.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+TEMPLATE = Path(__file__).resolve().parents[1] / "template.json"
+STACK_TYPES = {
+    "AWS::DynamoDB::Table",
+    "AWS::SQS::Queue",
+    "AWS::S3::Bucket",
+    "AWS::SNS::Topic",
+    "AWS::SNS::Subscription",
+}
+#: types moto's CloudFormation cannot create: applied through their own APIs
+DIRECT_TYPES = {"AWS::SecretsManager::Secret", "AWS::CloudWatch::Alarm"}
+
+#: stack output -> environment variable of the functions (as in the template's Globals)
+OUTPUT_ENV = {
+    "TableName": "TABLE_NAME",
+    "ForwardQueueUrl": "FORWARD_QUEUE_URL",
+    "ForwardDLQUrl": "FORWARD_DLQ_URL",
+    "CallbackQueueUrl": "CALLBACK_QUEUE_URL",
+    "CallbackDLQUrl": "CALLBACK_DLQ_URL",
+    "AttachmentsBucketName": "ATTACHMENTS_BUCKET",
+    "EscalationTopicArn": "NOTIFY_TOPIC_ARN",
+    "LaporSecretArn": "LAPOR_SECRET_ARN",
+    "ChannelSecretArn": "CHANNEL_SECRET_ARN",
+}
+
+
+def local_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    full = json.loads(path.read_text())
+    resources = {k: v for k, v in full["Resources"].items() if v.get("Type") in STACK_TYPES}
+    outputs = {k: v for k, v in full.get("Outputs", {}).items() if _refs(v) <= set(resources)}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources, "Outputs": outputs}
+
+
+def _refs(node: Any) -> set[str]:
+    if isinstance(node, dict):
+        if "Ref" in node:
+            return {node["Ref"]}
+        if "Fn::GetAtt" in node:
+            return {node["Fn::GetAtt"][0]}
+        return set().union(*(_refs(v) for v in node.values())) if node else set()
+    if isinstance(node, list):
+        return set().union(*(_refs(v) for v in node)) if node else set()
+    return set()
+
+
+def _resolve(node: Any, physical: dict[str, str]) -> Any:
+    """Ref and Fn::GetAtt (Arn, QueueName) against what the stack created."""
+    if isinstance(node, dict):
+        if "Ref" in node:
+            return physical[node["Ref"]]
+        if "Fn::GetAtt" in node:
+            name, attr = node["Fn::GetAtt"]
+            value = physical[name]
+            if attr == "QueueName":
+                return value.rsplit("/", 1)[-1]
+            return value
+        return {k: _resolve(v, physical) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_resolve(v, physical) for v in node]
+    return node
+
+
+def _apply_direct(session: boto3.session.Session, endpoint_url: str, full: dict[str, Any],
+                  physical: dict[str, str]) -> dict[str, str]:
+    created: dict[str, str] = {}
+    sm = session.client("secretsmanager", endpoint_url=endpoint_url)
+    cw = session.client("cloudwatch", endpoint_url=endpoint_url)
+    for name, res in full["Resources"].items():
+        if res.get("Type") not in DIRECT_TYPES:
+            continue
+        props = _resolve(res["Properties"], physical)
+        if res["Type"] == "AWS::SecretsManager::Secret":
+            secret = props.get("SecretString")
+            if secret is None:
+                gen = props.get("GenerateSecretString", {})
+                secret = json.loads(gen.get("SecretStringTemplate", "{}"))
+                secret[gen.get("GenerateStringKey", "password")] = "local-dev-secret"
+                secret = json.dumps(secret)
+            try:
+                created[name] = sm.create_secret(Name=props["Name"], SecretString=secret)["ARN"]
+            except sm.exceptions.ResourceExistsException:
+                created[name] = sm.describe_secret(SecretId=props["Name"])["ARN"]
+        else:
+            cw.put_metric_alarm(**props)
+            created[name] = props["AlarmName"]
+    return created
+
+
+def provision(endpoint_url: str, stack_name: str = "aduan-hub-local", region: str = "ap-southeast-3") -> dict[str, str]:
+    """Create (or reuse) the stack and return the functions' environment."""
+    session = boto3.session.Session(region_name=region)
+    cfn = session.client("cloudformation", endpoint_url=endpoint_url)
+    try:
+        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    except cfn.exceptions.ClientError:
+        cfn.create_stack(StackName=stack_name, TemplateBody=json.dumps(local_template()))
+        stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
+    if stack["StackStatus"] != "CREATE_COMPLETE":
+        raise RuntimeError(f"stack {stack_name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
+    physical = {
+        r["LogicalResourceId"]: r["PhysicalResourceId"]
+        for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+    }
+    full = json.loads(TEMPLATE.read_text())
+    physical.update(_apply_direct(session, endpoint_url, full, physical))
+    outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
+    for key, out in full.get("Outputs", {}).items():
+        if key not in outputs:
+            outputs[key] = _resolve(out["Value"], physical)
+    return {env: outputs[key] for key, env in OUTPUT_ENV.items() if key in outputs}

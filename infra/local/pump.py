@@ -1,0 +1,181 @@
+"""The local stand-in for Lambda's event sources.
+
+Reads the Chalice app's own registrations (`app.event_sources`): every
+`@app.on_sqs_message` queue is long-polled in moto and its batches handed to
+the very handler Lambda calls, with Lambda's event shape; failed items
+(`batchItemFailures`) stay on the queue for redelivery, as with
+ReportBatchItemFailures. Every `@app.schedule` handler fires on its schedule
+(or every PUMP_SCHEDULE_SECONDS for demos).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from types import ModuleType
+from typing import Any
+
+import boto3
+from chalice.app import ScheduledEventConfig, SQSEventConfig
+
+REGION = "ap-southeast-3"
+ACCOUNT = "123456789012"
+_RATE = re.compile(r"rate\((\d+)\s+(minute|minutes|hour|hours|day|days)\)")
+_UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
+
+
+class LambdaContext:
+    """Enough of Lambda's context object for Powertools and our handlers."""
+
+    def __init__(self, name: str, timeout_s: float = 60) -> None:
+        self.function_name = name
+        self.function_version = "$LATEST"
+        self.memory_limit_in_mb = 512
+        self.invoked_function_arn = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:aduan-hub-dev-{name}"
+        self.aws_request_id = str(uuid.uuid4())
+        self.log_group_name = f"/aws/lambda/aduan-hub-dev-{name}"
+        self.log_stream_name = "local"
+        self._deadline = time.monotonic() + timeout_s
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def schedule_seconds(expression: Any) -> float:
+    """Interval of a schedule; cron expressions fire hourly locally."""
+    text = expression.to_string() if hasattr(expression, "to_string") else str(expression)
+    m = _RATE.fullmatch(text.strip())
+    if not m:
+        return 3600.0
+    return int(m.group(1)) * _UNIT_S[m.group(2).rstrip("s")]
+
+
+def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
+    return {"Records": [{
+        "messageId": m["MessageId"],
+        "receiptHandle": m["ReceiptHandle"],
+        "body": m["Body"],
+        "attributes": m.get("Attributes", {}),
+        "messageAttributes": m.get("MessageAttributes", {}),
+        "md5OfBody": m.get("MD5OfBody", ""),
+        "eventSource": "aws:sqs",
+        "eventSourceARN": queue_arn,
+        "awsRegion": REGION,
+    } for m in messages]}
+
+
+def scheduled_event(name: str) -> dict[str, Any]:
+    return {
+        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
+        "source": "aws.events", "account": ACCOUNT,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/aduan-hub-dev-{name}"], "detail": {},
+    }
+
+
+@dataclass
+class EventPump:
+    app_module: ModuleType
+    endpoint_url: str | None = None
+    schedule_override_s: float | None = None
+    wait_s: int = 1
+    log: Callable[[str], None] = print
+    _stop: threading.Event = field(default_factory=threading.Event)
+    _threads: list[threading.Thread] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.sqs = boto3.client("sqs", endpoint_url=self.endpoint_url, region_name=REGION)
+        self.app = self.app_module.app
+
+    def handler(self, cfg: Any) -> Callable[[dict[str, Any], Any], Any]:
+        return getattr(self.app_module, cfg.handler_string.split(".")[-1])
+
+    def sqs_sources(self) -> list[SQSEventConfig]:
+        return [s for s in self.app.event_sources if isinstance(s, SQSEventConfig)]
+
+    def schedules(self) -> list[ScheduledEventConfig]:
+        return [s for s in self.app.event_sources if isinstance(s, ScheduledEventConfig)]
+
+    def queue_url(self, cfg: SQSEventConfig) -> str:
+        name = cfg.queue or (cfg.queue_arn or "").rsplit(":", 1)[-1]
+        return self.sqs.get_queue_url(QueueName=name)["QueueUrl"]
+
+    # -- one step at a time (tests use these) ------------------------------
+
+    def poll_once(self, cfg: SQSEventConfig, wait_s: int | None = None) -> int:
+        """Receive one batch and hand it to the handler; returns messages seen."""
+        url = self.queue_url(cfg)
+        out = self.sqs.receive_message(
+            QueueUrl=url, MaxNumberOfMessages=min(cfg.batch_size, 10),
+            WaitTimeSeconds=self.wait_s if wait_s is None else wait_s,
+            AttributeNames=["All"], MessageAttributeNames=["All"],
+        )
+        messages = out.get("Messages", [])
+        if not messages:
+            return 0
+        arn = f"arn:aws:sqs:{REGION}:{ACCOUNT}:{url.rsplit('/', 1)[-1]}"
+        try:
+            result = self.handler(cfg)(sqs_event(messages, arn), LambdaContext(cfg.name)) or {}
+        except Exception as err:  # noqa: BLE001 - like Lambda: the whole batch comes back
+            self.log(f"[pump] {cfg.name} raised {type(err).__name__}: {err}; batch left on the queue")
+            return len(messages)
+        failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
+        done = [m for m in messages if m["MessageId"] not in failed]
+        for i in range(0, len(done), 10):
+            self.sqs.delete_message_batch(QueueUrl=url, Entries=[
+                {"Id": str(j), "ReceiptHandle": m["ReceiptHandle"]} for j, m in enumerate(done[i:i + 10])
+            ])
+        return len(messages)
+
+    def fire(self, name: str) -> Any:
+        cfg = next(s for s in self.schedules() if s.name == name)
+        return self.handler(cfg)(scheduled_event(name), LambdaContext(name))
+
+    def drain(self, name: str | None = None, idle_rounds: int = 2, deadline_s: float = 60) -> int:
+        """Deliver until the queue(s) give nothing `idle_rounds` times in a row."""
+        sources = [s for s in self.sqs_sources() if name in (None, s.name)]
+        total, idle, end = 0, 0, time.monotonic() + deadline_s
+        while idle < idle_rounds and time.monotonic() < end:
+            seen = sum(self.poll_once(s, wait_s=0) for s in sources)
+            total += seen
+            idle = idle + 1 if seen == 0 else 0
+        return total
+
+    # -- running ------------------------------------------------------------
+
+    def start(self) -> None:
+        for cfg in self.sqs_sources():
+            self._spawn(f"sqs:{cfg.name}", self._sqs_loop, cfg)
+        for cfg in self.schedules():
+            self._spawn(f"schedule:{cfg.name}", self._schedule_loop, cfg)
+
+    def stop(self) -> None:
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=self.wait_s + 5)
+
+    def _spawn(self, name: str, target: Callable[[Any], None], cfg: Any) -> None:
+        t = threading.Thread(target=target, args=(cfg,), name=name, daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def _sqs_loop(self, cfg: SQSEventConfig) -> None:
+        while not self._stop.is_set():
+            try:
+                self.poll_once(cfg)
+            except Exception as err:  # noqa: BLE001 - keep pumping; say why
+                self.log(f"[pump] {cfg.name}: {type(err).__name__}: {err}")
+                self._stop.wait(1)
+
+    def _schedule_loop(self, cfg: ScheduledEventConfig) -> None:
+        interval = self.schedule_override_s or schedule_seconds(cfg.schedule_expression)
+        while not self._stop.wait(interval):
+            try:
+                self.fire(cfg.name)
+            except Exception as err:  # noqa: BLE001
+                self.log(f"[pump] schedule {cfg.name}: {type(err).__name__}: {err}")

@@ -1,0 +1,137 @@
+"""`make run`: the whole system on one machine.
+
+moto's server on 127.0.0.1 (provisioned from infra/template.json), the LAPOR!
+simulator (unless LAPOR_BASE_URL points elsewhere), `chalice local` for the
+API, and the event pump that feeds SQS messages and schedules to the handlers.
+Ctrl-C stops everything.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+
+DEV_CHANNEL_SECRETS = {
+    "CHANNEL_SECRET_RABEG": "dev-rabeg-secret",
+    "CHANNEL_SECRET_CALL112": "dev-call112-secret",
+    "CHANNEL_SECRET_PSC119": "dev-psc119-secret",
+}
+
+
+def base_env(endpoint: str) -> dict[str, str]:
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "ap-southeast-3",
+        "AWS_REGION": "ap-southeast-3",
+    }
+
+
+def wait_http(url: str, deadline_s: float = 30) -> None:
+    end = time.monotonic() + deadline_s
+    while time.monotonic() < end:
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"{url} did not answer within {deadline_s}s")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "8000")))
+    parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5005")))
+    parser.add_argument("--lapor-port", type=int, default=int(os.environ.get("LAPOR_SIM_PORT", "8100")))
+    args = parser.parse_args()
+
+    from moto.server import ThreadedMotoServer
+
+    from infra.local.provision import provision
+
+    moto = ThreadedMotoServer(ip_address=args.host, port=args.moto_port, verbose=False)
+    moto.start()
+    endpoint = f"http://{args.host}:{args.moto_port}"
+    os.environ.update(base_env(endpoint))
+    env = provision(endpoint)
+    os.environ.update(env)
+
+    sim = None
+    if os.environ.get("LAPOR_BASE_URL"):
+        lapor_where = f"{os.environ['LAPOR_BASE_URL']} (from LAPOR_BASE_URL)"
+    else:
+        from infra.local.lapor_simulator import simulator_from_env
+
+        sim = simulator_from_env(os.environ)
+        url = sim.start(args.host, args.lapor_port)
+        os.environ.update(LAPOR_BASE_URL=url, LAPOR_AUTH=sim.auth, LAPOR_TOKEN=sim.token)
+        lapor_where = f"{url} (simulator; faults: {os.environ.get('LAPOR_SIM_FAULTS', 'none')})"
+    for k, v in DEV_CHANNEL_SECRETS.items():
+        os.environ.setdefault(k, v)
+
+    sys.path.insert(0, str(ROOT))
+    app_module = importlib.import_module("app")
+    from infra.local.pump import EventPump
+
+    override = os.environ.get("PUMP_SCHEDULE_SECONDS")
+    pump = EventPump(app_module, endpoint_url=endpoint,
+                     schedule_override_s=float(override) if override else None)
+    pump.start()
+
+    chalice = Path(sys.executable).with_name("chalice")
+    api = subprocess.Popen(
+        [str(chalice), "local", "--host", args.host, "--port", str(args.api_port), "--stage", "dev",
+         "--no-autoreload"],
+        cwd=ROOT, env=os.environ.copy(),
+    )
+    api_url = f"http://{args.host}:{args.api_port}"
+    wait_http(f"{api_url}/v1/categories")
+
+    print("\n".join([
+        "",
+        "aduan-hub is running locally:",
+        f"  API (chalice local)  {api_url}/v1/categories",
+        f"  AWS (moto server)    {endpoint}   table {env['TABLE_NAME']}",
+        f"  LAPOR!               {lapor_where}",
+        f"  event pump           queues: {', '.join(s.name for s in pump.sqs_sources())}; "
+        f"schedules: {', '.join(s.name for s in pump.schedules()) or 'none'}",
+        "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
+        "Press Ctrl-C to stop.",
+        "",
+    ]), flush=True)
+
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    try:
+        while not stop.is_set() and api.poll() is None:
+            stop.wait(0.5)
+    except KeyboardInterrupt:
+        pass
+    print("stopping...", flush=True)
+    api.terminate()
+    try:
+        api.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        api.kill()
+    pump.stop()
+    if sim is not None:
+        sim.stop()
+    moto.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

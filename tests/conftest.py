@@ -1,0 +1,109 @@
+"""Shared fixtures: moto's server and the LAPOR! simulator over real HTTP.
+
+One moto server and one simulator per test session (both on free loopback
+ports), the stack provisioned from infra/template.json exactly as `make run`
+does it. Tests keep to their own complaints (fresh tracking ids), so they can
+share the table.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+ENV_KEYS = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION")
+
+
+@pytest.fixture(scope="session")
+def aws_endpoint() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    endpoint = f"http://{host}:{port}"
+    os.environ.update({
+        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "ap-southeast-3", "AWS_REGION": "ap-southeast-3",
+    })
+    yield endpoint
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def stack_env(aws_endpoint: str) -> dict[str, str]:
+    from infra.local.provision import provision
+
+    env = provision(aws_endpoint, stack_name="aduan-hub-test")
+    os.environ.update(env)
+    return env
+
+
+@pytest.fixture(scope="session")
+def lapor_sim(stack_env: dict[str, str]) -> Iterator[Any]:
+    from infra.local.lapor_simulator import LaporSimulator
+
+    # no automatic status progression: tests drive LAPOR!'s side explicitly
+    sim = LaporSimulator(auth="test-auth", token="test-token", verify_after_s=0, followup_after_s=0,
+                         finish_after_s=0, seed=7, quiet=True)
+    url = sim.start("127.0.0.1", 0)
+    os.environ.update(LAPOR_BASE_URL=url, LAPOR_AUTH="test-auth", LAPOR_TOKEN="test-token",
+                      LAPOR_TIMEOUT_S="2")
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture()
+def hub(lapor_sim: Any) -> Iterator[Any]:
+    """The app with fresh adapters, and the simulator without faults."""
+    from chalicelib import bootstrap
+    from infra.local.lapor_simulator import FaultConfig
+
+    lapor_sim.faults = FaultConfig()
+    bootstrap.reset()
+    import app as app_module
+
+    yield app_module
+    lapor_sim.faults = FaultConfig()
+    bootstrap.reset()
+
+
+@pytest.fixture()
+def client(hub: Any) -> Iterator[Any]:
+    from chalice.test import Client
+
+    with Client(hub.app) as c:
+        yield c
+
+
+@pytest.fixture()
+def pump(hub: Any, aws_endpoint: str) -> Any:
+    from infra.local.pump import EventPump
+
+    return EventPump(hub, endpoint_url=aws_endpoint, wait_s=0, log=lambda _m: None)
+
+
+def poll(check: Callable[[], Any], deadline_s: float = 20, every_s: float = 0.05) -> Any:
+    """Wait for a condition with a deadline (never a bare sleep)."""
+    end = time.monotonic() + deadline_s
+    while True:
+        value = check()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"condition not met within {deadline_s}s")
+        time.sleep(every_s)
+
+
+VALID = {
+    "category": "jalan-rusak",
+    "title": "Jalan berlubang",
+    "description": "Jalan di depan pasar berlubang besar dan membahayakan pengendara motor.",
+    "location": {"kelurahan_code": "36.73.01.1002", "address": "Jl. Contoh No. 1"},
+    "reporter": {"name": "Siti Aminah", "phone": "+6281234567890", "email": "siti@example.org",
+                 "nik": "3673010101010001"},
+}

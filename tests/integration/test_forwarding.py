@@ -1,0 +1,136 @@
+"""API -> DynamoDB -> SQS -> forwarder -> LAPOR! simulator, all over HTTP."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+import threading
+from typing import Any
+
+import requests
+
+from infra.local.lapor_simulator import FaultConfig
+from tests.conftest import VALID
+
+
+def submit(client: Any, body: dict[str, Any] | None = None) -> str:
+    resp = client.http.post("/v1/complaints", body=json.dumps(body or VALID),
+                            headers={"Content-Type": "application/json"})
+    assert resp.status_code == 201, resp.body
+    return resp.json_body["tracking_id"]
+
+
+def tickets(sim: Any, tracking_id: str) -> list[dict[str, Any]]:
+    rows = requests.get(f"{sim.base_url}/_sim/complaints", timeout=5).json()["results"]["data"]
+    return [r for r in rows if tracking_id in str(r.get("tags_raw", ""))]
+
+
+def test_complaint_reaches_lapor_once(client: Any, pump: Any, lapor_sim: Any) -> None:
+    tid = submit(client)
+    pump.drain("forward_to_lapor")
+    body = client.http.get(f"/v1/complaints/{tid}").json_body
+    assert body["status"] == "forwarded"
+    found = tickets(lapor_sim, tid)
+    assert len(found) == 1 and body["lapor_id"] == found[0]["complaint_id"]
+    assert [e["kind"] for e in body["timeline"]] == ["received", "forwarded"]
+    assert body["deadline"] is not None  # 3 working days for LAPOR! verification
+
+
+def test_confidential_and_anonymous_flags_reach_lapor_without_pii(client: Any, pump: Any, lapor_sim: Any) -> None:
+    tid = submit(client, {**VALID, "anonymous": True, "confidential": True})
+    pump.drain("forward_to_lapor")
+    [row] = tickets(lapor_sim, tid)
+    ticket = requests.get(f"{lapor_sim.base_url}/complaints/{row['complaint_id']}/complaint", timeout=5,
+                          headers={"Authorization": "Bearer test-auth", "token": "test-token"}).json()
+    data = ticket["results"]["data"]
+    assert int(data["is_anonymous"]) == 1 and int(data["is_secret"]) == 1
+    assert "Siti" not in json.dumps(ticket) and "81234567890" not in json.dumps(ticket)
+
+
+def test_same_message_twice_gives_one_ticket(client: Any, hub: Any, lapor_sim: Any) -> None:
+    from chalicelib import bootstrap
+
+    tid = submit(client)
+    bootstrap.queues().send_forward(tid)  # a duplicate delivery of the same job
+    event = {"Records": [{"messageId": f"m{i}", "receiptHandle": "r", "body": json.dumps({"tracking_id": tid}),
+                          "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
+                          "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:x:1:q"} for i in range(2)]}
+    result = hub.forward_to_lapor(event, None)
+    assert result == {"batchItemFailures": []}
+    assert len(tickets(lapor_sim, tid)) == 1
+
+
+def test_two_forwarders_racing_give_one_ticket(client: Any, hub: Any, lapor_sim: Any) -> None:
+    from chalicelib.bootstrap import lapor, repository
+    from chalicelib.services.forwarding import ForwardingService, RetryLater
+
+    tid = submit(client)
+    lapor_sim.faults = FaultConfig(rate_slow=1.0, slow_s=0.5)  # both are in flight at once
+    outcomes: list[str] = []
+
+    def run() -> None:
+        try:
+            outcomes.append(ForwardingService(repository(), lapor).forward(tid).outcome)
+        except RetryLater as err:
+            outcomes.append(f"retry:{err.reason}")
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=30)
+    assert sorted(o.split(":")[0] for o in outcomes) == ["forwarded", "retry"]
+    assert len(tickets(lapor_sim, tid)) == 1
+
+
+def test_lost_answer_is_found_not_resent(client: Any, hub: Any, lapor_sim: Any) -> None:
+    from chalicelib.bootstrap import forwarding
+    from chalicelib.services.forwarding import RetryLater
+
+    tid = submit(client)
+    lapor_sim.faults = FaultConfig(rate_lose=1.0)
+    try:
+        forwarding().forward(tid)
+        raise AssertionError("a lost answer must not count as success")
+    except RetryLater:
+        pass
+    assert len(tickets(lapor_sim, tid)) == 1  # LAPOR! did take it
+    lapor_sim.faults = FaultConfig()
+    result = forwarding().forward(tid)
+    assert result.outcome == "forwarded" and result.lapor_id == tickets(lapor_sim, tid)[0]["complaint_id"]
+    assert len(tickets(lapor_sim, tid)) == 1
+
+
+def test_refused_complaint_is_parked_with_reason(client: Any, hub: Any, lapor_sim: Any) -> None:
+    from chalicelib.bootstrap import forwarding, repository
+
+    tid = submit(client)
+    lapor_sim.faults = FaultConfig(rate_reject=1.0)
+    assert forwarding().forward(tid).outcome == "parked"
+    stored = repository().get(tid)
+    assert stored is not None and stored.status == "needs_attention"
+    assert stored.park_reason and "LAPOR!" in stored.park_reason
+    body = client.http.get(f"/v1/complaints/{tid}").json_body
+    assert body["timeline"][-1]["kind"] == "parked"
+
+
+def test_logs_are_json_with_tracking_id_and_no_pii(client: Any, pump: Any) -> None:
+    from chalicelib.observability import logger
+
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)  # the JSON formatter Lambda's stdout gets
+    logger._logger.addHandler(handler)
+    try:
+        tid = submit(client)
+        pump.drain("forward_to_lapor")
+    finally:
+        logger._logger.removeHandler(handler)
+    out = buffer.getvalue()
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    mine = [entry for entry in lines if entry.get("tracking_id") == tid]
+    messages = {entry["message"] for entry in mine}
+    assert {"complaint accepted", "forwarded to LAPOR!"} <= messages
+    for secret in ("Siti", "81234567890", "siti@example.org", "3673010101010001"):
+        assert secret not in out
