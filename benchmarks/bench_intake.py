@@ -56,7 +56,8 @@ def main() -> dict[str, float]:
                 ])
                 sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"tracking_id": "x"}))
                 t4 = time.perf_counter()
-                resp = c.http.post("/v1/complaints", body=raw, headers={**headers, "Idempotency-Key": str(uuid.uuid4())})
+                keyed = {**headers, "Idempotency-Key": str(uuid.uuid4())}
+                resp = c.http.post("/v1/complaints", body=raw, headers=keyed)
                 t5 = time.perf_counter()
                 assert resp.status_code == 201, resp.body
                 if i >= 20:  # warm-up
