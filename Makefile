@@ -36,6 +36,10 @@ package: $(STAMP)
 	rm -rf build/package
 	$(BIN)/chalice package --stage prod --merge-template infra/template.json build/package
 
+## move the forward DLQ back to its queue after a fix (AWS, or local moto with AWS_ENDPOINT_URL)
+redrive: $(STAMP)
+	$(BIN)/python -m infra.local.redrive $(REDRIVE_ARGS)
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all
 

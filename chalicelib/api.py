@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -11,11 +12,23 @@ from chalice.app import Request, Response
 from pydantic import BaseModel, ValidationError
 
 from chalicelib import bootstrap
+from chalicelib.channels.signature import SignatureError
 from chalicelib.domain import reference, tracking
-from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, WrongState
 from chalicelib.observability import complaint_context, logger
-from chalicelib.schemas import ComplaintSubmission, PublicComplaint
+from chalicelib.schemas import (
+    AttachmentRequest,
+    CallbackRegistration,
+    ComplaintSubmission,
+    DismissRequest,
+    NearbyComplaint,
+    NearbyQuery,
+    PublicComplaint,
+    ReopenRequest,
+)
+from chalicelib.services.channels import ChannelNotConfigured, UnknownChannel, adapter_for
 from chalicelib.services.intake import NewComplaint, request_fingerprint
+from chalicelib.services.nearby import RADIUS_M
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
@@ -80,6 +93,8 @@ def handles_errors(fn: Callable[..., Response]) -> Callable[..., Response]:
             return invalid(problems_of(err))
         except NotFound:
             return error_response(404, "not_found", "Pengaduan tidak ditemukan", "Complaint not found")
+        except WrongState as err:
+            return error_response(409, err.reason, err.message_id, err.message_en)
         except Conflict as err:
             return error_response(422, err.reason, err.message_id, err.message_en)
 
@@ -142,11 +157,191 @@ def get_complaint(raw_id: str) -> Response:
     tracking_id = tracking.normalise(raw_id)
     if tracking_id is None:
         raise NotFound(raw_id)
-    repo = bootstrap.repository()
-    complaint = repo.get(tracking_id)
+    complaint, timeline = bootstrap.repository().get_with_timeline(tracking_id)
     if complaint is None:
         raise NotFound(tracking_id)
     with complaint_context(tracking_id):
         logger.debug("complaint read")
-    view = PublicComplaint.of(complaint, repo.timeline(tracking_id))
+    view = PublicComplaint.of(complaint, timeline)
     return respond(200, view.model_dump(mode="json"))
+
+
+# -- attachments and admin (issue 3) ------------------------------------------
+
+
+def _known_id(raw_id: str) -> str:
+    tracking_id = tracking.normalise(raw_id)
+    if tracking_id is None:
+        raise NotFound(raw_id)
+    return tracking_id
+
+
+@handles_errors
+def request_attachment_upload(raw_id: str, request: Request) -> Response:
+    tracking_id = _known_id(raw_id)
+    wanted = parse(AttachmentRequest, json_body(request))
+    with complaint_context(tracking_id):
+        form = bootstrap.attachments().presign(tracking_id, wanted)
+    return respond(201, form.body())
+
+
+def _int_param(params: dict[str, str], name: str, default: int) -> int:
+    raw = params.get(name)
+    if raw is None:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise InvalidInput([FieldProblem(name, "int_parsing", f"{name} harus berupa bilangan bulat",
+                                         f"{name} must be a whole number")]) from None
+
+
+@handles_errors
+def admin_list_complaints(request: Request) -> Response:
+    """IAM-authorised in AWS (see app.py); reporter data never leaves here."""
+    params = dict(request.query_params or {})
+    page = bootstrap.admin().list(params.get("status"), _int_param(params, "limit", 50), params.get("next"))
+    return respond(200, page.model_dump(mode="json"), {"Cache-Control": "no-store"})
+
+
+@handles_errors
+def admin_retry_complaint(raw_id: str) -> Response:
+    tracking_id = _known_id(raw_id)
+    with complaint_context(tracking_id):
+        complaint = bootstrap.admin().retry(tracking_id)
+    return respond(202, {"tracking_id": complaint.tracking_id, "status": complaint.status.value})
+
+
+# -- closing the loop with the reporter (issue 4) ------------------------------
+
+
+def _public_view(tracking_id: str) -> Response:
+    repo = bootstrap.repository()
+    complaint = repo.get(tracking_id, consistent=True)
+    if complaint is None:
+        raise NotFound(tracking_id)
+    return respond(200, PublicComplaint.of(complaint, repo.timeline(tracking_id)).model_dump(mode="json"))
+
+
+@handles_errors
+def reopen_complaint(raw_id: str, request: Request) -> Response:
+    """Whoever holds the tracking id may reopen within the window (see docs/escalation.md)."""
+    tracking_id = _known_id(raw_id)
+    body = parse(ReopenRequest, json_body(request))
+    bootstrap.closing().reopen(tracking_id, body.reason)
+    return _public_view(tracking_id)
+
+
+@handles_errors
+def confirm_resolved(raw_id: str) -> Response:
+    """The reporter agrees it is solved: closed at once."""
+    tracking_id = _known_id(raw_id)
+    bootstrap.closing().confirm_resolved(tracking_id)
+    return _public_view(tracking_id)
+
+
+# -- channels, operator confirmation, callbacks, nearby (issue 5) ----------------
+
+
+def _channel_error(err: Exception) -> Response | None:
+    """Channel refusals that are not about the body: 404 unknown, 401 unsigned, 503 not set up."""
+    if isinstance(err, UnknownChannel):
+        return error_response(404, "unknown_channel", "Kanal tidak dikenal (rabeg, call112, psc119)",
+                              "Unknown channel (rabeg, call112, psc119)")
+    if isinstance(err, SignatureError):
+        return error_response(401, "invalid_signature",
+                              f"Tanda tangan X-Aduan-Signature ditolak ({err.reason})",
+                              f"The X-Aduan-Signature signature was refused ({err.reason})")
+    if isinstance(err, ChannelNotConfigured):
+        return error_response(503, "channel_not_configured", "Kanal ini belum dikonfigurasi",
+                              "This channel is not configured yet")
+    return None
+
+
+@handles_errors
+def channel_complaint(channel: str, request: Request) -> Response:
+    """A channel's signed webhook: 201 the first time, 200 with the same tracking id after."""
+    try:
+        result = bootstrap.channels().receive(channel, request.raw_body or b"",
+                                              header(request, "X-Aduan-Signature"), time.time())
+    except Exception as err:
+        refused = _channel_error(err)
+        if refused is None:
+            raise
+        logger.warning("channel request refused", extra={"channel": channel, "error": type(err).__name__,
+                                                         "reason": getattr(err, "reason", None)})
+        return refused
+    headers = {"Location": f"/v1/complaints/{result.accepted.tracking_id}"}
+    if result.accepted.replayed:
+        headers["Idempotent-Replayed"] = "true"
+    return respond(200 if result.accepted.replayed else 201, result.body(), headers)
+
+
+@handles_errors
+def admin_confirm_call(raw_id: str) -> Response:
+    tracking_id = _known_id(raw_id)
+    with complaint_context(tracking_id):
+        c = bootstrap.channels().confirm(tracking_id)
+    return respond(200, {"tracking_id": c.tracking_id, "status": c.status.value})
+
+
+@handles_errors
+def admin_dismiss_call(raw_id: str, request: Request) -> Response:
+    tracking_id = _known_id(raw_id)
+    body = parse(DismissRequest, json_body(request)) if request.raw_body else DismissRequest()
+    with complaint_context(tracking_id):
+        c = bootstrap.channels().dismiss(tracking_id, body.reason)
+    return respond(200, {"tracking_id": c.tracking_id, "status": c.status.value})
+
+
+def _known_channel(channel: str) -> Response | None:
+    try:
+        adapter_for(channel)
+    except UnknownChannel as err:
+        return _channel_error(err)
+    return None
+
+
+@handles_errors
+def admin_put_channel_callback(channel: str, request: Request) -> Response:
+    unknown = _known_channel(channel)
+    if unknown is not None:
+        return unknown
+    body = parse(CallbackRegistration, json_body(request))
+    return respond(200, bootstrap.callbacks().register(channel, body.url), {"Cache-Control": "no-store"})
+
+
+@handles_errors
+def admin_get_channel_callback(channel: str) -> Response:
+    unknown = _known_channel(channel)
+    if unknown is not None:
+        return unknown
+    found = bootstrap.callbacks().registration(channel)
+    if found is None:
+        return error_response(404, "not_found", "Kanal ini belum mendaftarkan URL callback",
+                              "This channel has no callback URL registered")
+    return respond(200, found, {"Cache-Control": "no-store"})
+
+
+@handles_errors
+def admin_delete_channel_callback(channel: str) -> Response:
+    unknown = _known_channel(channel)
+    if unknown is not None:
+        return unknown
+    bootstrap.callbacks().unregister(channel)
+    return Response(body="", status_code=204)
+
+
+@handles_errors
+def nearby_complaints(request: Request) -> Response:
+    """Open complaints of one category within ~200 m: public fields only."""
+    q = parse(NearbyQuery, dict(request.query_params or {}))
+    if q.category not in reference.categories():
+        raise InvalidInput([FieldProblem("category", "unknown_category",
+                                         "Kategori tidak dikenal; lihat GET /v1/categories",
+                                         "Unknown category; see GET /v1/categories")])
+    found = bootstrap.nearby().find(q.lat, q.lon, q.category)
+    return respond(200, {
+        "radius_m": int(RADIUS_M),
+        "complaints": [NearbyComplaint.of(m.complaint, m.distance_m).model_dump(mode="json") for m in found.matches],
+    }, {"Cache-Control": "public, max-age=30"})

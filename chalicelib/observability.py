@@ -7,8 +7,9 @@ complaint's whole path in CloudWatch Logs Insights with
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
@@ -16,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 logger = Logger(service="aduan-hub")
 metrics = Metrics(namespace="AduanHub", service="aduan-hub")
 
-__all__ = ["logger", "metrics", "MetricUnit", "complaint_context", "count"]
+__all__ = ["logger", "metrics", "MetricUnit", "complaint_context", "count", "flush_metrics"]
 
 
 @contextmanager
@@ -31,3 +32,12 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
 
 def count(name: str, value: float = 1) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
+
+
+def flush_metrics(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Chalice middleware: publish this invocation's metrics (EMF) when it ends."""
+    try:
+        return get_response(event)
+    finally:
+        if metrics.metric_set:
+            metrics.flush_metrics()

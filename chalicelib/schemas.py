@@ -6,6 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.calendar import default_calendar
 from chalicelib.domain.models import (
     STATUS_LABELS_ID,
     Complaint,
@@ -15,7 +16,9 @@ from chalicelib.domain.models import (
     Status,
     TimelineEntry,
     Unit,
+    utcnow,
 )
+from chalicelib.domain.sla import default_policy, describe_deadline
 
 
 class ComplaintSubmission(BaseModel):
@@ -31,6 +34,22 @@ class ComplaintSubmission(BaseModel):
     anonymous: bool = False
     confidential: bool = False
     severity: Severity | None = None
+
+
+class ReopenRequest(BaseModel):
+    """`POST /v1/complaints/{tracking_id}/reopen` body: why the reporter is not satisfied."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=10, max_length=2000)
+
+
+def _deadline_is_a_rungs(timeline: list[TimelineEntry]) -> bool:
+    """True when the latest deadline-setting entry is an escalation (rung deadline)."""
+    for e in reversed(timeline):
+        if e.status is not None and e.kind != "overdue":
+            return e.kind == "escalated"
+    return False
 
 
 class AttachmentRequest(BaseModel):
@@ -67,6 +86,8 @@ class PublicComplaint(BaseModel):
     updated_at: datetime
     lapor_id: int | None
     deadline: datetime | None
+    deadline_rule: str | None = None  # e.g. "3 hari kerja": the rule behind `deadline`
+    overdue_working_days: float | None = None  # set only when past the deadline
     escalation_level: int
     timeline: list[PublicTimelineEntry]
 
@@ -89,6 +110,75 @@ class PublicComplaint(BaseModel):
             updated_at=c.updated_at,
             lapor_id=c.lapor_id,
             deadline=c.deadline,
+            deadline_rule=None if c.deadline is None else describe_deadline(
+                default_policy(), c.status.value, c.severity.value, _deadline_is_a_rungs(timeline)),
+            overdue_working_days=None if c.deadline is None or utcnow() <= c.deadline else round(
+                default_calendar().working_days_between(c.deadline, utcnow()), 1),
             escalation_level=c.escalation_level,
             timeline=[PublicTimelineEntry.model_validate(e.model_dump()) for e in timeline],
         )
+
+
+# -- channels, callbacks and "already reported nearby" (issue 5) ---------------
+
+
+class NearbyQuery(BaseModel):
+    """`GET /v1/complaints/nearby` query string."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    category: str = Field(min_length=1, max_length=64)
+
+
+class NearbyComplaint(BaseModel):
+    """One open complaint near a point: public fields only, never text or reporter."""
+
+    tracking_id: str
+    category: str
+    title: str | None
+    status: Status
+    status_label: str
+    created_at: datetime
+    distance_m: int
+    unit: str | None  # the handling unit's name
+
+    @classmethod
+    def of(cls, c: Complaint, distance_m: float) -> NearbyComplaint:
+        return cls(tracking_id=c.tracking_id, category=c.category, title=None if c.confidential else c.title,
+                   status=c.status, status_label=STATUS_LABELS_ID[c.status], created_at=c.created_at,
+                   distance_m=round(distance_m), unit=c.unit.name if c.unit else None)
+
+
+class CallbackRegistration(BaseModel):
+    """`PUT /v1/admin/channels/{channel}/callback` body."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    url: str = Field(min_length=8, max_length=2048)
+
+
+class DismissRequest(BaseModel):
+    """`POST /v1/admin/complaints/{tracking_id}/dismiss` body (optional)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class ChannelEvent(BaseModel):
+    """A status change sent back to the channel a complaint came from (signed POST).
+
+    `event_id` is deterministic per timeline entry: receivers drop repeats by it."""
+
+    event_id: str
+    type: str  # the timeline entry's kind: forwarded, confirmed, status, escalated, closed, ...
+    tracking_id: str
+    channel: str
+    channel_ref: str | None
+    status: Status
+    status_label: str
+    occurred_at: datetime
+    lapor_id: int | None = None
+    message: str = ""

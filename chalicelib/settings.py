@@ -27,6 +27,8 @@ class Settings(BaseModel):
     public_base_url: str = "https://aduan.serangkota.go.id"
     shards: int = 8
     forward_lease_s: int = 120
+    forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
+    forward_backoff_cap_s: float = 900
 
 
 @lru_cache(maxsize=1)
@@ -47,5 +49,7 @@ def settings() -> Settings:
         "public_base_url": env.get("PUBLIC_BASE_URL"),
         "shards": env.get("INDEX_SHARDS"),
         "forward_lease_s": env.get("FORWARD_LEASE_S"),
+        "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),
+        "forward_backoff_cap_s": env.get("FORWARD_BACKOFF_CAP_S"),
     }
     return Settings(**{k: v for k, v in raw.items() if v})

@@ -120,20 +120,30 @@ class Repository:
         extra: dict[str, Any] | None = None,
         idempotency: dict[str, Any] | None = None,
     ) -> None:
-        """Store a new complaint, its first timeline entry and its idempotency
-        record in one transaction, so a retry can never make a second one."""
+        """Store a new complaint with its first timeline entry inside the item.
+
+        One conditional PutItem; with an idempotency record, one transaction of
+        both, so a retry can never make a second complaint."""
+        data = dict(extra or {})
+        data["first_entry"] = entry.model_dump(mode="json")
+        item = complaint_item(complaint, data)
+        if idempotency is None:
+            try:
+                self.db.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
+                return
+            except ClientError as err:
+                if _is_conditional_failure(err):
+                    raise ConditionFailed(str(err)) from err
+                raise
         items = [
-            {"Put": {"TableName": self.table, "Item": complaint_item(complaint, extra),
-                     "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {"TableName": self.table, "Item": timeline_item(complaint.tracking_id, entry)}},
-        ]
-        if idempotency is not None:
-            items.append({"Put": {
+            {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
+            {"Put": {
                 "TableName": self.table,
                 "Item": to_item({"pk": idempotency["pk"], "sk": "IDEM", "type": "idempotency", **idempotency}),
                 "ConditionExpression": "attribute_not_exists(pk)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }})
+            }},
+        ]
         try:
             self.db.transact_write_items(TransactItems=items)
         except ClientError as err:
@@ -196,6 +206,57 @@ class Repository:
                 raise ConditionFailed(str(err)) from err
             raise
 
+    def transact_update(
+        self,
+        tracking_id: str,
+        update: str,
+        condition: str,
+        names: dict[str, str] | None,
+        vals: dict[str, Any] | None,
+        timeline: TimelineEntry | None = None,
+        new_items: list[dict[str, Any]] | None = None,
+    ) -> None:
+        """One transaction: a conditional complaint update, its timeline entry and
+        new items (each written only if absent). All or nothing; ConditionFailed
+        when the complaint's condition is false or an item exists already."""
+        req: dict[str, Any] = {"TableName": self.table, "Key": complaint_key(tracking_id),
+                               "UpdateExpression": update, "ConditionExpression": condition}
+        if names:
+            req["ExpressionAttributeNames"] = names
+        if vals:
+            req["ExpressionAttributeValues"] = vals
+        items: list[dict[str, Any]] = [{"Update": req}]
+        if timeline is not None:
+            items.append({"Put": {"TableName": self.table, "Item": timeline_item(tracking_id, timeline),
+                                  "ConditionExpression": "attribute_not_exists(pk)"}})
+        for data in new_items or []:
+            items.append({"Put": {"TableName": self.table, "Item": to_item(data),
+                                  "ConditionExpression": "attribute_not_exists(pk)"}})
+        try:
+            self.db.transact_write_items(TransactItems=items)
+        except ClientError as err:
+            if _is_conditional_failure(err):
+                raise ConditionFailed(str(err)) from err
+            raise
+
+    def update_raw(self, pk: str, sk: str, update: str, condition: str | None = None,
+                   names: dict[str, str] | None = None, vals: dict[str, Any] | None = None) -> None:
+        """Conditional update of any item by key; ConditionFailed when false."""
+        req: dict[str, Any] = {"TableName": self.table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
+                               "UpdateExpression": update}
+        if condition:
+            req["ConditionExpression"] = condition
+        if names:
+            req["ExpressionAttributeNames"] = names
+        if vals:
+            req["ExpressionAttributeValues"] = vals
+        try:
+            self.db.update_item(**req)
+        except ClientError as err:
+            if _is_conditional_failure(err):
+                raise ConditionFailed(str(err)) from err
+            raise
+
     def put_raw(self, data: dict[str, Any]) -> None:
         self.db.put_item(TableName=self.table, Item=to_item(data))
 
@@ -216,14 +277,21 @@ class Repository:
     def get_idempotency(self, pk: str) -> dict[str, Any] | None:
         return self.get_raw(pk, "IDEM")
 
+    def get_with_timeline(self, tracking_id: str) -> tuple[Complaint | None, list[TimelineEntry]]:
+        """The complaint and its whole timeline in one Query (same partition)."""
+        complaint: Complaint | None = None
+        entries: list[TimelineEntry] = []
+        for item in self.query("pk = :pk", values(pk=f"C#{tracking_id}")):
+            if item["sk"] == COMPLAINT_SK:
+                complaint = Complaint.model_validate(item)
+                if item.get("first_entry"):
+                    entries.append(TimelineEntry.model_validate(item["first_entry"]))
+            elif item["sk"].startswith("T#"):
+                entries.append(TimelineEntry.model_validate(item))
+        return complaint, sorted(entries, key=lambda e: e.at)
+
     def timeline(self, tracking_id: str) -> list[TimelineEntry]:
-        entries = [
-            TimelineEntry.model_validate(item)
-            for item in self.query(
-                "pk = :pk AND begins_with(sk, :t)", values(pk=f"C#{tracking_id}", t="T#")
-            )
-        ]
-        return sorted(entries, key=lambda e: e.at)
+        return self.get_with_timeline(tracking_id)[1]
 
     def query(
         self,
@@ -256,6 +324,22 @@ class Repository:
             if "LastEvaluatedKey" not in out or (limit is not None and seen >= limit):
                 return
             req["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
+    def query_page(
+        self, key_condition: str, vals: dict[str, Any], index: str | None = None, limit: int = 50,
+        start_key: dict[str, Any] | None = None, forward: bool = True,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of a Query (never Scan) and the key to continue from (None at the end)."""
+        req: dict[str, Any] = {
+            "TableName": self.table, "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": vals, "Limit": limit, "ScanIndexForward": forward,
+        }
+        if index:
+            req["IndexName"] = index
+        if start_key:
+            req["ExclusiveStartKey"] = start_key
+        out = self.db.query(**req)
+        return [from_item(i) for i in out.get("Items", [])], out.get("LastEvaluatedKey")
 
     def query_index_until(self, index: str, pk: str, until: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """Items of one shard of a sparse index whose sort key is <= until."""

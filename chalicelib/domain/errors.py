@@ -38,3 +38,7 @@ class Conflict(Exception):
         self.reason = reason
         self.message_id = message_id
         self.message_en = message_en
+
+
+class WrongState(Conflict):
+    """The complaint's current status does not allow this action (HTTP 409)."""

@@ -27,6 +27,7 @@ __all__ = [
     "StagePolicy",
     "default_policy",
     "describe",
+    "describe_deadline",
 ]
 
 _DATA_FILE = Path(__file__).parent.parent / "data" / "sla_policy.json"
@@ -77,6 +78,9 @@ class SlaPolicy(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     stages: dict[str, StagePolicy]
+    #: time each rung of the escalation ladder gets once it is told, before the
+    #: next rung is told (``on_expiry`` is ignored: a missed rung always climbs)
+    escalation: StagePolicy = StagePolicy(default=SlaRule(working_days=3))
 
     def rule(self, stage: str, severity: str | None) -> SlaRule | None:
         """The rule that applies, or None when the stage has no deadline.
@@ -115,6 +119,25 @@ class SlaPolicy(BaseModel):
         return cal.add_hours(since, rule.hours)
 
 
+    def rung_rule(self, severity: str | None) -> SlaRule:
+        """The time a rung gets after an escalation."""
+        return self.escalation.rule_for(severity)
+
+    def rung_deadline(
+        self,
+        severity: str | None,
+        since: dt.datetime,
+        calendar: WorkingCalendar | None = None,
+    ) -> dt.datetime:
+        """Deadline (aware UTC) of a rung told at ``since``."""
+        rule = self.rung_rule(severity)
+        cal = calendar if calendar is not None else default_calendar()
+        if rule.working_days is not None:
+            return cal.add_working_days(since, rule.working_days)
+        assert rule.hours is not None
+        return cal.add_hours(since, rule.hours)
+
+
 def _number_id(value: float) -> str:
     """Indonesian number formatting: decimal comma, no trailing zeros."""
     if float(value).is_integer():
@@ -130,6 +153,19 @@ def describe(rule: SlaRule | None) -> str:
         return f"{rule.working_days} hari kerja"
     assert rule.hours is not None
     return f"{_number_id(rule.hours)} jam"
+
+
+def describe_deadline(
+    policy: SlaPolicy, stage: str, severity: str | None, escalated: bool
+) -> str | None:
+    """Text of the rule behind a complaint's current deadline (None: no deadline).
+
+    After an escalation the deadline is the rung's, not the stage's.
+    """
+    if escalated:
+        return describe(policy.rung_rule(severity))
+    rule = policy.rule(stage, severity)
+    return None if rule is None else describe(rule)
 
 
 @lru_cache(maxsize=1)

@@ -87,6 +87,7 @@ class ForwardingService:
         old = self._acquire(tracking_id)
         complaint = Complaint.model_validate(old)
         lapor = self._lapor()
+        creating = False
         try:
             if old.get("fwd_sent_at"):
                 # An earlier attempt may have reached LAPOR!: never send blind.
@@ -102,13 +103,23 @@ class ForwardingService:
             docs = self._attachment_ids(old, lapor) if self._attachment_ids else []
             payload = lapor_wire.create_payload(complaint, reference.disposition_id(complaint.unit), docs)
             self._mark_sent(tracking_id)
+            creating = True
             lapor_id = lapor.create(payload)
         except LaporError as err:
-            return self._failed(complaint, err)
+            # Forget the attempt only when *this* create surely did not reach LAPOR!
+            # and no earlier attempt may have: a failed look-up or upload says
+            # nothing about an earlier create whose answer was lost.
+            return self._failed(complaint, err, clear_sent=creating and not old.get("fwd_sent_at"))
         except Exception:
             self._release(tracking_id, clear_sent=False)
             raise
-        return self._complete(complaint, lapor_id, recovered=False)
+        try:
+            return self._complete(complaint, lapor_id, recovered=False)
+        except Exception:
+            # LAPOR! has the ticket but our write failed: keep fwd_sent_at (the retry
+            # looks the ticket up) and free the lease so the retry need not wait for it.
+            self._release(tracking_id, clear_sent=False)
+            raise
 
     # -- steps ------------------------------------------------------------
 
@@ -180,11 +191,11 @@ class ForwardingService:
         status_events.publish(updated, entry)
         return ForwardResult("forwarded", lapor_id)
 
-    def _failed(self, c: Complaint, err: LaporError) -> ForwardResult:
+    def _failed(self, c: Complaint, err: LaporError, clear_sent: bool) -> ForwardResult:
         if err.permanent:
             self.park(c, f"LAPOR! menolak: {err.message}")
             return ForwardResult("parked")
-        self._release(c.tracking_id, clear_sent=err.outcome == "not_sent")
+        self._release(c.tracking_id, clear_sent=clear_sent and err.outcome == "not_sent")
         count("LaporTransientFailures")
         logger.warning("LAPOR! call failed; will retry",
                        extra={"error": err.message, "outcome": err.outcome, "status_code": err.status})

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,7 @@ from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry,
 from chalicelib.domain.tracking import new_tracking_id
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import ComplaintSubmission
+from chalicelib.services.nearby import geo_attributes
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class NewComplaint:
     channel_ref: str | None = None
     initial_status: Status = Status.RECEIVED
     extra_reporter: Reporter | None = None
+    attributes: Mapping[str, Any] | None = None  # admin-only extras from a channel (native time, note)
 
 
 def request_fingerprint(payload: Any) -> str:
@@ -91,7 +94,7 @@ class IntakeService:
         )
         entry = TimelineEntry(at=now, kind="received", status=complaint.status,
                               message=f"Diterima melalui {new.channel}", ref="received")
-        extra = outbox_keys(complaint.tracking_id, iso(now)) if complaint.status == Status.RECEIVED else {}
+        extra = self._extra(new, complaint)
         idem = None
         if idempotency_key:
             idem = {
@@ -111,8 +114,7 @@ class IntakeService:
                 complaint = complaint.model_copy(update={"tracking_id": new_tracking_id()})
                 if idem:
                     idem["tracking_id"] = complaint.tracking_id
-                if extra:
-                    extra = outbox_keys(complaint.tracking_id, iso(now))
+                extra = self._extra(new, complaint)
         with complaint_context(complaint.tracking_id):
             logger.info("complaint accepted", extra={
                 "channel": complaint.channel, "category": complaint.category,
@@ -122,6 +124,15 @@ class IntakeService:
             if complaint.status == Status.RECEIVED:
                 self._enqueue(complaint.tracking_id)
         return Accepted(complaint.tracking_id, complaint.status, replayed=False)
+
+    @staticmethod
+    def _extra(new: NewComplaint, complaint: Complaint) -> dict[str, Any]:
+        """Item attributes beside the model: channel extras, outbox and geo index keys."""
+        out: dict[str, Any] = dict(new.attributes or {})
+        if complaint.status == Status.RECEIVED:
+            out.update(outbox_keys(complaint.tracking_id, iso(complaint.created_at)))
+        out.update({k: v for k, v in geo_attributes(complaint).items() if v is not None})
+        return out
 
     def _enqueue(self, tracking_id: str) -> None:
         try:

@@ -134,3 +134,105 @@ def test_logs_are_json_with_tracking_id_and_no_pii(client: Any, pump: Any) -> No
     assert {"complaint accepted", "forwarded to LAPOR!"} <= messages
     for secret in ("Siti", "81234567890", "siti@example.org", "3673010101010001"):
         assert secret not in out
+
+
+def sqs_record(message_id: str, body: str, receives: int = 1) -> dict[str, Any]:
+    return {"messageId": message_id, "receiptHandle": "r", "body": body,
+            "attributes": {"ApproximateReceiveCount": str(receives)}, "messageAttributes": {},
+            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:x:1:q"}
+
+
+def test_bad_messages_do_not_send_their_batch_mates_back(client: Any, hub: Any, lapor_sim: Any) -> None:
+    from chalicelib.bootstrap import forwarding
+
+    good = [submit(client) for _ in range(3)]
+    parked = submit(client)
+    lapor_sim.faults = FaultConfig(rate_reject=1.0)
+    assert forwarding().forward(parked).outcome == "parked"
+    lapor_sim.faults = FaultConfig()
+    records = [sqs_record("bad-json", "{not json"), sqs_record("no-id", json.dumps({"x": 1}))]
+    records += [sqs_record(f"good-{i}", json.dumps({"tracking_id": t})) for i, t in enumerate(good)]
+    records.append(sqs_record("parked", json.dumps({"tracking_id": parked})))  # not forwardable: done
+    result = hub.forward_to_lapor({"Records": records}, None)
+    assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == ["bad-json", "no-id"]
+    for tid in good:
+        assert len(tickets(lapor_sim, tid)) == 1
+    assert tickets(lapor_sim, parked) == []
+
+
+def test_crash_after_lapor_answered_then_redelivery_gives_one_ticket(
+        client: Any, hub: Any, lapor_sim: Any, monkeypatch: Any) -> None:
+    from chalicelib.adapters.dynamodb import Repository
+    from chalicelib.bootstrap import repository
+
+    tid = submit(client)
+    real_update = Repository.update
+    crashed: list[str] = []
+
+    def update_fails_once(self: Repository, tracking_id: str, update: str, *args: Any, **kw: Any) -> Any:
+        entry = kw.get("timeline")
+        if tracking_id == tid and entry is not None and entry.kind == "forwarded" and not crashed:
+            crashed.append(tracking_id)
+            raise ConnectionError("DynamoDB went away after LAPOR! answered")
+        return real_update(self, tracking_id, update, *args, **kw)
+
+    monkeypatch.setattr(Repository, "update", update_fails_once)
+    event = {"Records": [sqs_record("m1", json.dumps({"tracking_id": tid}))]}
+    assert hub.forward_to_lapor(event, None)["batchItemFailures"] == [{"itemIdentifier": "m1"}]
+    assert crashed and len(tickets(lapor_sim, tid)) == 1
+    assert repository().get_item(tid)["fwd_sent_at"]  # the attempt is remembered
+    event = {"Records": [sqs_record("m1", json.dumps({"tracking_id": tid}), receives=2)]}
+    assert hub.forward_to_lapor(event, None)["batchItemFailures"] == []
+    [ticket] = tickets(lapor_sim, tid)
+    assert repository().get(tid).lapor_id == ticket["complaint_id"]
+
+
+def test_hard_crash_holding_the_lease_recovers_after_the_lease(
+        client: Any, hub: Any, lapor_sim: Any, monkeypatch: Any) -> None:
+    from datetime import timedelta
+
+    import time_machine
+
+    from chalicelib.bootstrap import forwarding
+    from chalicelib.domain.models import utcnow
+    from chalicelib.services.forwarding import ForwardingService, RetryLater
+
+    tid = submit(client)
+
+    def die(self: ForwardingService, *a: Any, **kw: Any) -> Any:
+        raise SystemExit("Lambda killed")  # nothing of ours runs after LAPOR! answered
+
+    with monkeypatch.context() as m:
+        m.setattr(ForwardingService, "_complete", die)
+        try:
+            forwarding().forward(tid)
+        except SystemExit:
+            pass
+    assert len(tickets(lapor_sim, tid)) == 1
+    try:
+        forwarding().forward(tid)
+        raise AssertionError("the dead forwarder's lease must still hold")
+    except RetryLater as err:
+        assert "lease" in err.reason
+    with time_machine.travel(utcnow() + timedelta(seconds=forwarding().lease_s + 5), tick=True):
+        result = forwarding().forward(tid)
+    assert result.outcome == "forwarded"
+    [ticket] = tickets(lapor_sim, tid)
+    assert result.lapor_id == ticket["complaint_id"]
+
+
+def test_failed_lookup_after_a_lost_answer_never_resends_blind(client: Any, hub: Any, lapor_sim: Any) -> None:
+    from chalicelib.bootstrap import forwarding
+    from chalicelib.services.forwarding import RetryLater
+
+    tid = submit(client)
+    for faults in (FaultConfig(rate_lose=1.0), FaultConfig(rate_5xx=1.0)):  # lost answer, then look-up fails
+        lapor_sim.faults = faults
+        try:
+            forwarding().forward(tid)
+            raise AssertionError("must retry")
+        except RetryLater:
+            pass
+    lapor_sim.faults = FaultConfig()
+    assert forwarding().forward(tid).outcome == "forwarded"
+    assert len(tickets(lapor_sim, tid)) == 1

@@ -307,3 +307,26 @@ def test_between_accepts_mixed_timezones(cal: WorkingCalendar) -> None:
     a = dt.datetime(2026, 4, 13, 17, tzinfo=UTC)
     b = dt.datetime(2026, 4, 14, 6, tzinfo=UTC)
     assert cal.working_days_between(a, b) == pytest.approx(13 / 24)
+
+
+# --- gaps covered for issue 4 ------------------------------------------------
+
+
+def test_friday_evening_utc_is_already_saturday_in_wib(cal: WorkingCalendar) -> None:
+    # Fri 10 Apr 2026 17:30 UTC = Sat 11 Apr 00:30 WIB: Monday 13 is day 1, not Friday.
+    start = dt.datetime(2026, 4, 10, 17, 30, tzinfo=UTC)
+    assert cal.add_working_days(start, 1) == end_of_day_utc(2026, 4, 13)
+
+
+def test_between_across_lebaran_and_weekend_counts_only_working_days(cal: WorkingCalendar) -> None:
+    # From the end of Tue 17 Mar 2026 to Wed 25 Mar 12:00 WIB: 18-24 Mar are all off,
+    # so only half of Wed 25 counts.
+    a = end_of_day_utc(2026, 3, 17)
+    b = wib(2026, 3, 25, 12)
+    assert cal.working_days_between(a, b) == pytest.approx(0.5, abs=1e-6)
+
+
+def test_year_end_between(cal: WorkingCalendar) -> None:
+    # Deadline end of Wed 23 Dec 2026; now Mon 4 Jan 2027 06:00 WIB:
+    # 28, 29, 30, 31 Dec (4 full days) + 0.25 of 4 Jan; 24-27 Dec and 1-3 Jan are off.
+    assert cal.working_days_between(end_of_day_utc(2026, 12, 23), wib(2027, 1, 4, 6)) == pytest.approx(4.25)

@@ -168,3 +168,31 @@ def test_data_file_documents_itself_and_is_cached() -> None:
     assert raw["_about"]
     assert "ASSUMPTION" in raw["stages"]["in_progress"]["source"]
     assert default_policy() is default_policy()
+
+
+# --- escalation rungs (issue 4) ----------------------------------------------
+
+
+def test_rung_rule_from_data_file(policy: SlaPolicy) -> None:
+    assert policy.rung_rule("sedang") == SlaRule(working_days=3)
+    assert policy.rung_rule("ringan") == SlaRule(working_days=2)
+    assert policy.rung_rule(None) == SlaRule(working_days=3)
+
+
+def test_rung_deadline_counts_working_days(policy: SlaPolicy) -> None:
+    # Thu 2 Apr 2026 + 3 WD: Fri 3 Apr is Good Friday, 4-5 weekend: Mon 6, Tue 7, Wed 8.
+    since = dt.datetime(2026, 4, 2, 9, tzinfo=WIB)
+    assert policy.rung_deadline("sedang", since, WorkingCalendar()) == end_of_day_utc(2026, 4, 8)
+
+
+def test_policy_without_escalation_section_defaults_to_three_working_days() -> None:
+    p = SlaPolicy.model_validate({"stages": {"verified": {"default": {"working_days": 5}}}})
+    assert p.rung_rule("berat") == SlaRule(working_days=3)
+
+
+def test_describe_deadline_uses_rung_rule_after_escalation(policy: SlaPolicy) -> None:
+    from chalicelib.domain.sla import describe_deadline
+
+    assert describe_deadline(policy, "verified", "sedang", escalated=False) == "72 jam"
+    assert describe_deadline(policy, "verified", "sedang", escalated=True) == "3 hari kerja"
+    assert describe_deadline(policy, "received", "sedang", escalated=False) is None

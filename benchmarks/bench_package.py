@@ -1,0 +1,26 @@
+"""Size of the `chalice package` deployment zip. Target <= 10 MB."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def main() -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as out:
+        chalice = Path(sys.executable).with_name("chalice")
+        subprocess.run([str(chalice), "package", "--stage", "prod", "--merge-template", "infra/template.json", out],
+                       cwd=ROOT, check=True, capture_output=True,
+                       env={**os.environ, "AWS_DEFAULT_REGION": "ap-southeast-3"})
+        size = (Path(out) / "deployment.zip").stat().st_size
+    return {"zip_bytes": size, "zip_mb": round(size / 1024 / 1024, 2)}
+
+
+if __name__ == "__main__":
+    print(json.dumps({"benchmark": "package_size", **main()}))

@@ -1,0 +1,48 @@
+"""S3: the attachments bucket (presigned browser uploads, reads for LAPOR!).
+
+The bucket is private and encrypted; citizens' apps upload straight to S3 with
+a presigned POST whose policy S3 itself enforces (type and size), so no file
+ever passes through a Lambda on the way in.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from botocore.exceptions import ClientError
+
+from chalicelib.adapters.aws import client
+from chalicelib.settings import settings
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    key: str
+    data: bytes
+    content_type: str
+
+
+class AttachmentStore:
+    def __init__(self, bucket: str | None = None) -> None:
+        self.bucket = bucket or settings().attachments_bucket
+        self.s3 = client("s3")
+
+    def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_s: int) -> dict[str, Any]:
+        """A browser form upload that S3 accepts only with this type and size."""
+        return dict(self.s3.generate_presigned_post(
+            Bucket=self.bucket, Key=key,
+            Fields={"Content-Type": content_type},
+            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+            ExpiresIn=expires_s,
+        ))
+
+    def get(self, key: str) -> StoredFile | None:
+        """The file, or None when nothing was ever uploaded under the key."""
+        try:
+            out = self.s3.get_object(Bucket=self.bucket, Key=key)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
+        return StoredFile(key, out["Body"].read(), out.get("ContentType") or "application/octet-stream")

@@ -1,0 +1,84 @@
+"""What every channel adapter shares: code maps, coordinates, time, and the
+result of normalising one native record into our complaint model.
+
+Each channel's own wire format lives in its module (rabeg.py, call112.py,
+psc119.py); this module holds only the rules they have in common.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from chalicelib.adapters.dynamodb import iso
+from chalicelib.domain import reference
+from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
+from chalicelib.domain.models import Location
+from chalicelib.services.intake import NewComplaint
+
+WIB = ZoneInfo("Asia/Jakarta")
+FALLBACK_CATEGORY = "lainnya"
+
+
+@dataclass(frozen=True)
+class Normalised:
+    """One native record in our vocabulary, and how to name its fields in errors."""
+
+    new: NewComplaint
+    native_id: str
+    #: our field (as intake reports it) -> the channel's field, so a 400 names what the sender sent
+    field_names: dict[str, str] = field(default_factory=dict)
+
+
+@lru_cache(maxsize=1)
+def _code_maps() -> dict[str, dict[str, str]]:
+    raw = reference.load_json("channel_codes.json")
+    return {ch: {k.upper(): v for k, v in spec["codes"].items()} for ch, spec in raw.items() if not ch.startswith("_")}
+
+
+def category_for(channel: str, code: str) -> tuple[str, str | None]:
+    """Our category for a channel's code; unknown codes go to 'lainnya' with a note
+    for the operator instead of refusing a citizen's complaint."""
+    category = _code_maps().get(channel, {}).get(code.strip().upper())
+    if category is not None and category in reference.categories():
+        return category, None
+    return FALLBACK_CATEGORY, f"Kode kategori {channel} '{code}' tidak dikenal; dimasukkan ke '{FALLBACK_CATEGORY}'"
+
+
+def as_wib(value: datetime) -> datetime:
+    """Channels in Serang write local time without a zone: read it as WIB."""
+    return value.replace(tzinfo=WIB) if value.tzinfo is None else value
+
+
+def location_of(lat: float | None, lon: float | None, kelurahan_code: str | None, address: str | None,
+                lat_name: str, lon_name: str) -> Location:
+    """A Location from a record's coordinates; half a coordinate pair is refused."""
+    if (lat is None) != (lon is None):
+        missing = lon_name if lon is None else lat_name
+        raise InvalidInput([FieldProblem(
+            missing, "missing",
+            f"{lat_name} dan {lon_name} harus diisi bersama",
+            f"{lat_name} and {lon_name} must be given together",
+        )])
+    return Location(kelurahan_code=kelurahan_code or None, lat=lat, lon=lon,
+                    address=(address or None) and address[:500])
+
+
+def not_a_complaint(kind: str) -> Conflict:
+    return Conflict(
+        "not_a_complaint",
+        f"Panggilan {kind} bukan pengaduan; tidak disimpan",
+        f"A {kind} call is not a complaint; nothing was stored",
+    )
+
+
+def channel_attributes(received_at: datetime, note: str | None, **more: Any) -> dict[str, Any]:
+    """Admin-only attributes stored on the complaint item (never in public views)."""
+    out: dict[str, Any] = {"channel_received_at": iso(as_wib(received_at))}
+    if note:
+        out["channel_note"] = note
+    out.update({k: v for k, v in more.items() if v is not None})
+    return out

@@ -1,0 +1,59 @@
+"""When to ask LAPOR! again about a forwarded complaint.
+
+Pure: the schedule is data (data/sync_schedule.json), so polling LAPOR! less or
+more often is a reviewed data change. Fresh reports are checked often because
+LAPOR! verifies many within the hour; quiet ones daily, so the sweep's cost
+follows the complaints that move, not the ones that sit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from functools import lru_cache
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.models import Status
+from chalicelib.domain.reference import load_json
+
+
+class SyncSchedule(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    every_minutes: dict[Status, int]
+    fresh_window_minutes: int = Field(ge=0)
+    fresh_every_minutes: int = Field(gt=0)
+    quiet_after_days: int = Field(gt=0)
+    quiet_every_minutes: int = Field(gt=0)
+    retry_after_error_minutes: int = Field(gt=0)
+
+
+@lru_cache(maxsize=1)
+def default_schedule() -> SyncSchedule:
+    return SyncSchedule.model_validate(load_json("sync_schedule.json"))
+
+
+def next_check(
+    status: Status,
+    now: datetime,
+    forwarded_at: datetime | None,
+    last_change_at: datetime | None,
+    schedule: SyncSchedule | None = None,
+) -> datetime | None:
+    """The next status check, or None when the complaint needs no more polling."""
+    s = schedule or default_schedule()
+    every = s.every_minutes.get(status)
+    if every is None:
+        return None
+    if status == Status.FORWARDED and forwarded_at is not None \
+            and now - forwarded_at < timedelta(minutes=s.fresh_window_minutes):
+        return now + timedelta(minutes=s.fresh_every_minutes)
+    last = last_change_at or forwarded_at
+    if last is not None and now - last >= timedelta(days=s.quiet_after_days):
+        return now + timedelta(minutes=max(every, s.quiet_every_minutes))
+    return now + timedelta(minutes=every)
+
+
+def retry_check(now: datetime, schedule: SyncSchedule | None = None) -> datetime:
+    """When to try again after LAPOR! did not answer a status check."""
+    return now + timedelta(minutes=(schedule or default_schedule()).retry_after_error_minutes)

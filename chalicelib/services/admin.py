@@ -1,0 +1,133 @@
+"""Admin views and actions on complaints LAPOR! refused (`needs_attention`).
+
+Parked complaints sit in the `outbox` index under the partition "PARKED"
+(oldest first), so the list is one Query per page, never a Scan. Admins see
+why LAPOR! refused (park_reason) but, as everywhere, no reporter data.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel
+
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, shard_of, values
+from chalicelib.adapters.sqs import Queues
+from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
+from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
+from chalicelib.observability import count, logger
+from chalicelib.services import status_events
+
+PARKED = "PARKED"
+MAX_PAGE = 100
+
+
+class AdminComplaint(BaseModel):
+    """A parked complaint as an admin sees it: the reason, never the reporter."""
+
+    tracking_id: str
+    status: Status
+    category: str
+    title: str | None
+    description: str
+    unit: Unit | None
+    kecamatan_code: str | None
+    anonymous: bool
+    confidential: bool
+    created_at: datetime
+    updated_at: datetime
+    park_reason: str | None
+    forward_attempts: int
+
+    @classmethod
+    def of(cls, item: dict[str, Any]) -> AdminComplaint:
+        c = Complaint.model_validate(item)
+        return cls(
+            tracking_id=c.tracking_id, status=c.status, category=c.category, title=c.title,
+            description=c.description, unit=c.unit, kecamatan_code=c.kecamatan_code, anonymous=c.anonymous,
+            confidential=c.confidential, created_at=c.created_at, updated_at=c.updated_at,
+            park_reason=c.park_reason, forward_attempts=int(item.get("fwd_attempts") or 0),
+        )
+
+
+class AdminPage(BaseModel):
+    complaints: list[AdminComplaint]
+    next: str | None
+
+
+def _encode(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(token: str) -> dict[str, Any]:
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        key = json.loads(raw)
+        if not isinstance(key, dict) or key.get("outbox_pk") != {"S": PARKED}:
+            raise ValueError(token)
+        return key
+    except (ValueError, binascii.Error, UnicodeDecodeError):
+        raise InvalidInput([FieldProblem("next", "invalid_token", "Token halaman (next) tidak valid",
+                                         "The page token (next) is not valid")]) from None
+
+
+class AdminService:
+    def __init__(self, repo: Repository, queues: Queues) -> None:
+        self.repo = repo
+        self.queues = queues
+
+    def list(self, status: str | None, limit: int = 50, next_token: str | None = None) -> AdminPage:
+        if status != Status.NEEDS_ATTENTION.value:
+            raise InvalidInput([FieldProblem(
+                "status", "unsupported_status", "status harus needs_attention",
+                "status must be needs_attention")])
+        if not 1 <= limit <= MAX_PAGE:
+            raise InvalidInput([FieldProblem("limit", "out_of_range", f"limit harus 1-{MAX_PAGE}",
+                                             f"limit must be 1-{MAX_PAGE}")])
+        start = _decode(next_token) if next_token else None
+        items, last = self.repo.query_page("outbox_pk = :p", values(p=PARKED), index="outbox",
+                                           limit=limit, start_key=start)
+        return AdminPage(complaints=[AdminComplaint.of(i) for i in items], next=_encode(last))
+
+    def retry(self, tracking_id: str) -> Complaint:
+        """Send a parked complaint to LAPOR! again (after an admin fixed the cause)."""
+        now = utcnow()
+        attrs: dict[str, Any] = {
+            "status": Status.RECEIVED.value, "updated_at": iso(now), "park_reason": None,
+            "outbox_pk": f"OUTBOX#{shard_of(tracking_id)}", "outbox_sk": iso(now),
+            # a fresh start: the reconciler re-queues it if the send below fails
+            "fwd_attempts": None, "requeued_at": None,
+        }
+        expr, names, vals = set_remove(attrs)
+        names["#st"] = "status"
+        vals.update(values(parked=Status.NEEDS_ATTENTION.value))
+        entry = TimelineEntry(at=now, kind="retry", status=Status.RECEIVED, ref="retry",
+                              message="Dikirim ulang ke SP4N-LAPOR! oleh admin")
+        try:
+            self.repo.update(tracking_id, expr, condition="attribute_exists(pk) AND #st = :parked "
+                             "AND attribute_not_exists(lapor_id)", names=names, vals=vals, timeline=entry)
+        except ConditionFailed:
+            current = self.repo.get(tracking_id, consistent=True)
+            if current is None:
+                raise NotFound(tracking_id) from None
+            raise WrongState(
+                "not_parked",
+                f"Pengaduan berstatus {current.status.value}, bukan needs_attention; tidak dapat dikirim ulang",
+                f"The complaint is {current.status.value}, not needs_attention; it cannot be retried",
+            ) from None
+        logger.info("parked complaint sent again by an admin")
+        count("ComplaintsRetried")
+        complaint = self.repo.get(tracking_id, consistent=True)
+        assert complaint is not None
+        status_events.publish(complaint, entry)
+        try:
+            self.queues.send_forward(tracking_id)
+        except Exception:  # noqa: BLE001 - stored in the outbox; the reconciler sends it
+            logger.exception("forward queue send failed; left for the reconciler")
+        return complaint

@@ -1,0 +1,159 @@
+"""Status changes sent back to the channel a complaint came from.
+
+`status_events.publish` puts one event per timeline entry on the FIFO callback
+queue, grouped by tracking id (a complaint's events arrive in order; a failing
+one holds back only that complaint's later events) and deduplicated by an id
+derived from the entry (a re-publish is dropped by SQS within five minutes, and
+by the receiver, on `event_id`, after that). The delivery Lambda POSTs the
+event, signed like inbound webhooks with the channel's secret, to the URL the
+channel registered; anything but a 2xx is retried with growing delays, then
+the message goes to the FIFO dead-letter queue (an alarm watches it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import ipaddress
+import json
+import os
+import time
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
+from chalicelib.adapters.sqs import Queues
+from chalicelib.channels import signature
+from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry, utcnow
+from chalicelib.observability import count, logger
+from chalicelib.schemas import ChannelEvent
+from chalicelib.settings import settings
+
+TIMEOUT_S = (3.05, 10.0)  # connect, read: well inside the queue's visibility timeout
+RETRY_CAP_S = 900
+_LOCAL_HOSTS = {"localhost"}
+
+
+class CallbackFailed(Exception):
+    """The channel did not take the event; SQS delivers it again later."""
+
+
+def event_id(tracking_id: str, entry: TimelineEntry) -> str:
+    """Same timeline entry, same id: what makes a re-publish a duplicate."""
+    what = entry.ref or (entry.status.value if entry.status else "") or iso(entry.at)
+    return hashlib.sha256(f"{tracking_id}|{entry.kind}|{what}".encode()).hexdigest()[:40]
+
+
+def event_for(c: Complaint, entry: TimelineEntry) -> ChannelEvent:
+    status = entry.status or c.status
+    return ChannelEvent(
+        event_id=event_id(c.tracking_id, entry), type=entry.kind, tracking_id=c.tracking_id,
+        channel=c.channel, channel_ref=c.channel_ref, status=status, status_label=STATUS_LABELS_ID[status],
+        occurred_at=entry.at, lapor_id=entry.lapor_id or c.lapor_id, message=entry.message,
+    )
+
+
+def retry_delay(receive_count: int) -> int:
+    """10 s, 20 s, 40 s, ... up to 15 min (CALLBACK_RETRY_BASE_S changes the base; tests use 0)."""
+    base = float(os.environ.get("CALLBACK_RETRY_BASE_S", "10") or 0)
+    return int(min(RETRY_CAP_S, base * 2 ** max(0, receive_count - 1)))
+
+
+def check_url(url: str) -> str:
+    """https only; plain http only to this machine (local runs and tests)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    local = host in _LOCAL_HOSTS or _is_loopback(host)
+    if not host or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
+        raise InvalidInput([FieldProblem(
+            "url", "invalid_url",
+            "url harus alamat https:// (http:// hanya untuk localhost)",
+            "url must be an https:// address (http:// only for localhost)",
+        )])
+    return url
+
+
+def _is_loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _key(channel: str) -> tuple[str, str]:
+    return f"CHANNEL#{channel}", "CALLBACK"
+
+
+class CallbackService:
+    def __init__(self, repo: Repository, queues: Queues, secret_for: Callable[[str], str],
+                 http: requests.Session | None = None) -> None:
+        self.repo = repo
+        self.queues = queues
+        self._secret_for = secret_for
+        self.http = http or requests.Session()
+
+    # -- registration (admin) ----------------------------------------------------
+
+    def register(self, channel: str, url: str) -> dict[str, Any]:
+        pk, sk = _key(channel)
+        record = {"pk": pk, "sk": sk, "type": "channel_callback", "channel": channel,
+                  "url": check_url(url), "updated_at": iso(utcnow())}
+        self.repo.put_raw(record)
+        logger.info("channel callback registered", extra={"channel": channel})
+        return {"channel": channel, "url": record["url"], "updated_at": record["updated_at"]}
+
+    def unregister(self, channel: str) -> None:
+        pk, sk = _key(channel)
+        try:
+            self.repo.update_raw(pk, sk, "REMOVE #u SET updated_at = :now", condition="attribute_exists(pk)",
+                                 names={"#u": "url"}, vals=values(now=iso(utcnow())))
+        except ConditionFailed:
+            pass
+        logger.info("channel callback removed", extra={"channel": channel})
+
+    def registration(self, channel: str) -> dict[str, Any] | None:
+        item = self.repo.get_raw(*_key(channel))
+        if not item or not item.get("url"):
+            return None
+        return {"channel": channel, "url": item["url"], "updated_at": item.get("updated_at")}
+
+    # -- publish and deliver -----------------------------------------------------
+
+    def enqueue(self, c: Complaint, entry: TimelineEntry) -> ChannelEvent:
+        event = event_for(c, entry)
+        self.queues.send_json(settings().callback_queue_url, event.model_dump(mode="json"),
+                              group=c.tracking_id, dedup_id=event.event_id)
+        count("ChannelEventsQueued")
+        return event
+
+    def deliver(self, event: ChannelEvent, now: float | None = None) -> str:
+        """POST one event to its channel; raises CallbackFailed to have it retried."""
+        target = self.registration(event.channel)
+        if target is None:
+            # Nobody to tell: dropped (a channel that registers later gets later events).
+            logger.info("no callback registered; event dropped", extra={"channel": event.channel})
+            count("ChannelEventsWithoutTarget")
+            return "no_target"
+        body = json.dumps(event.model_dump(mode="json"), ensure_ascii=False, separators=(",", ":")).encode()
+        ts = int(now if now is not None else time.time())
+        headers = {
+            "Content-Type": "application/json; charset=utf-8",
+            signature.HEADER_NAME: signature.sign(self._secret_for(event.channel), body, ts),
+            "X-Aduan-Event-Id": event.event_id,
+            "User-Agent": "aduan-hub-callbacks/1",
+        }
+        try:
+            resp = self.http.post(target["url"], data=body, headers=headers, timeout=TIMEOUT_S,
+                                  allow_redirects=False)
+        except requests.RequestException as err:
+            count("ChannelEventsFailed")
+            raise CallbackFailed(f"{type(err).__name__}") from err
+        if not 200 <= resp.status_code < 300:
+            count("ChannelEventsFailed")
+            raise CallbackFailed(f"HTTP {resp.status_code}")
+        count("ChannelEventsDelivered")
+        logger.info("channel event delivered", extra={"event_id": event.event_id, "type": event.type})
+        return "delivered"

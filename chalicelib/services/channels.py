@@ -1,0 +1,203 @@
+"""Complaints from the city's other channels (Rabeg, 112, 119) into the one hub.
+
+A channel's webhook is verified (HMAC over the raw body, timestamp within five
+minutes) before anything is parsed, normalised by the channel's own adapter
+(chalicelib/channels/<channel>.py) and accepted by the same intake as the app,
+keyed on the channel's own record id, so a re-sent record is the same complaint.
+
+112 calls an operator has not confirmed wait in `awaiting_confirmation`; the
+confirm and dismiss actions here move them on with conditional writes.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
+from chalicelib.adapters.secrets import secret_json
+from chalicelib.channels import signature
+from chalicelib.channels.registry import ADAPTERS, ChannelAdapter
+from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
+from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
+from chalicelib.observability import complaint_context, count, logger
+from chalicelib.services import status_events
+from chalicelib.services.deadlines import due_attributes
+from chalicelib.services.intake import Accepted, IntakeService, outbox_keys
+from chalicelib.services.nearby import geo_attributes
+from chalicelib.settings import settings
+
+#: A secret left at the template's placeholder is no secret: the channel stays closed.
+_PLACEHOLDERS = {"", "CHANGE-ME"}
+
+
+class UnknownChannel(Exception):
+    pass
+
+
+class ChannelNotConfigured(Exception):
+    """No usable signing secret for the channel (an operations problem, HTTP 503)."""
+
+
+def adapter_for(channel: str) -> ChannelAdapter:
+    found = ADAPTERS.get(channel)
+    if found is None:
+        raise UnknownChannel(channel)
+    return found
+
+
+def secret_for(channel: str) -> str:
+    """The channel's signing secret: `CHANNEL_SECRET_<CHANNEL>` wins (local runs),
+    else the Secrets Manager JSON at CHANNEL_SECRET_ARN."""
+    value = os.environ.get(f"CHANNEL_SECRET_{channel.upper()}")
+    if not value and settings().channel_secret_arn:
+        value = str(secret_json(settings().channel_secret_arn).get(channel) or "")
+    if not value or value in _PLACEHOLDERS:
+        raise ChannelNotConfigured(channel)
+    return value
+
+
+@dataclass(frozen=True)
+class ChannelAccepted:
+    accepted: Accepted
+    channel: str
+    channel_ref: str
+
+    def body(self) -> dict[str, Any]:
+        return {**self.accepted.body(), "channel": self.channel, "channel_ref": self.channel_ref,
+                "replayed": self.accepted.replayed}
+
+
+def _json_object(raw: bytes) -> dict[str, Any]:
+    if not raw:
+        raise InvalidInput([FieldProblem("body", "missing", "Isi permintaan kosong", "The request body is empty")])
+    try:
+        payload = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput([FieldProblem("body", "invalid_json", "Isi permintaan bukan JSON yang sah",
+                                         "The request body is not valid JSON")]) from None
+    if not isinstance(payload, dict):
+        raise InvalidInput([FieldProblem("body", "model_type", "Isi permintaan harus berupa objek JSON",
+                                         "The request body must be a JSON object")])
+    return payload
+
+
+def _renamed(problems: list[FieldProblem], names: dict[str, str]) -> list[FieldProblem]:
+    """Name intake's fields as the channel calls them, so the sender knows what to fix."""
+    out = []
+    for p in problems:
+        native = names.get(p.field)
+        if native is None:
+            out.append(p)
+            continue
+        out.append(FieldProblem(native, p.reason, p.message_id.replace(p.field, native, 1),
+                                p.message_en.replace(p.field, native, 1)))
+    return out
+
+
+class ChannelService:
+    def __init__(self, repo: Repository, intake: IntakeService, send_forward: Any) -> None:
+        self.repo = repo
+        self.intake = intake
+        self._send_forward = send_forward
+
+    # -- inbound webhooks ------------------------------------------------------
+
+    def receive(self, channel: str, raw_body: bytes, signature_header: str | None, now: float) -> ChannelAccepted:
+        """Verify, then parse, normalise and accept one native record.
+
+        Nothing is parsed before the signature holds: an unsigned body costs us
+        one HMAC, and never reaches a parser or the table."""
+        adapter = adapter_for(channel)
+        signature.verify(secret_for(channel), raw_body, signature_header, now)
+        record: BaseModel = adapter.record.model_validate(_json_object(raw_body))
+        normalised = adapter.normalise(record)
+        try:
+            accepted = self.intake.accept(normalised.new, idempotency_scope=f"channel#{channel}",
+                                          idempotency_key=normalised.native_id)
+        except InvalidInput as err:
+            raise InvalidInput(_renamed(err.problems, normalised.field_names)) from None
+        count(f"ChannelRecords_{channel}")
+        if accepted.replayed:
+            count("ChannelRecordsReplayed")
+        return ChannelAccepted(accepted, channel, normalised.native_id)
+
+    # -- operator decisions on unconfirmed 112 calls -----------------------------
+
+    def confirm(self, tracking_id: str) -> Complaint:
+        """An operator says the call is a real complaint: forward it to LAPOR!."""
+        current, item = self._current(tracking_id)
+        if current.status != Status.AWAITING_CONFIRMATION:
+            if item.get("confirmed_at"):
+                return current  # confirmed already: the same answer again
+            raise self._not_awaiting(current)
+        now = utcnow()
+        confirmed = current.model_copy(update={"status": Status.RECEIVED, "updated_at": now})
+        attrs: dict[str, Any] = {
+            "status": Status.RECEIVED.value, "updated_at": iso(now), "confirmed_at": iso(now),
+            **outbox_keys(tracking_id, iso(now)), **geo_attributes(confirmed),
+        }
+        entry = TimelineEntry(at=now, kind="confirmed", status=Status.RECEIVED, ref="confirmed",
+                              message="Dikonfirmasi operator sebagai pengaduan; diteruskan ke SP4N-LAPOR!")
+        self._transition(current, attrs, entry)
+        with complaint_context(tracking_id):
+            logger.info("call confirmed by an operator")
+            count("CallsConfirmed")
+            status_events.publish(confirmed, entry)
+            try:
+                self._send_forward(tracking_id)
+            except Exception:  # noqa: BLE001 - in the outbox already; the reconciler sends it
+                logger.exception("forward queue send failed; left for the reconciler")
+        return confirmed
+
+    def dismiss(self, tracking_id: str, reason: str | None = None) -> Complaint:
+        """An operator says the call is not a complaint: close it, never forward it."""
+        current, item = self._current(tracking_id)
+        if current.status != Status.AWAITING_CONFIRMATION:
+            if item.get("closed_how") == "dismissed":
+                return current  # dismissed already: the same answer again
+            raise self._not_awaiting(current)
+        now = utcnow()
+        closed = current.model_copy(update={"status": Status.CLOSED, "updated_at": now, "deadline": None})
+        attrs: dict[str, Any] = {
+            "status": Status.CLOSED.value, "updated_at": iso(now), "closed_at": iso(now),
+            "closed_how": "dismissed", "dismiss_reason": (reason or None) and reason[:500],
+            **due_attributes(tracking_id, None), **geo_attributes(closed),
+        }
+        entry = TimelineEntry(at=now, kind="dismissed", status=Status.CLOSED, ref="dismissed",
+                              message="Ditutup operator: bukan pengaduan")
+        self._transition(current, attrs, entry)
+        with complaint_context(tracking_id):
+            logger.info("call dismissed by an operator")
+            count("CallsDismissed")
+            status_events.publish(closed, entry)
+        return closed
+
+    def _current(self, tracking_id: str) -> tuple[Complaint, dict[str, Any]]:
+        item = self.repo.get_item(tracking_id, consistent=True)
+        if item is None:
+            raise NotFound(tracking_id)
+        return Complaint.model_validate(item), item
+
+    def _transition(self, current: Complaint, attrs: dict[str, Any], entry: TimelineEntry) -> None:
+        expr, names, vals = set_remove(attrs)
+        names["#st"] = "status"
+        vals.update(values(waiting=Status.AWAITING_CONFIRMATION.value))
+        try:
+            self.repo.update(current.tracking_id, expr, condition="#st = :waiting",
+                             names=names, vals=vals, timeline=entry)
+        except ConditionFailed:
+            latest, _ = self._current(current.tracking_id)
+            raise self._not_awaiting(latest) from None
+
+    @staticmethod
+    def _not_awaiting(c: Complaint) -> WrongState:
+        return WrongState(
+            "not_awaiting_confirmation",
+            f"Pengaduan berstatus {c.status.value}, bukan awaiting_confirmation",
+            f"The complaint is {c.status.value}, not awaiting_confirmation",
+        )

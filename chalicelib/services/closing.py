@@ -1,0 +1,155 @@
+"""Closing the loop with the reporter after the unit says it is done.
+
+A `resolved` complaint waits for the reporter for the `resolved` stage's
+deadline (10 working days, data/sla_policy.json). Within that window anyone
+holding the tracking id may reopen it (the unit's clock restarts: status
+`in_progress` with a fresh stage deadline) or confirm it (closed at once).
+After the window the overdue sweep closes it by itself (`auto_close`).
+
+Every change is one conditional write on the status (and the deadline that was
+read), so a reopen racing the sweep's auto-close ends in exactly one of them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
+from chalicelib.domain.errors import NotFound, WrongState
+from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
+from chalicelib.domain.sla import default_policy, describe
+from chalicelib.observability import complaint_context, count, logger
+from chalicelib.services import status_events
+from chalicelib.services.deadlines import deadline_for, due_attributes
+
+#: the status a reopened complaint goes back to: the unit has answered before
+REOPEN_TO = Status.IN_PROGRESS
+
+
+def not_resolved() -> WrongState:
+    return WrongState(
+        "not_resolved",
+        "Pengaduan hanya dapat dibuka kembali atau dikonfirmasi saat berstatus selesai ditindaklanjuti",
+        "A complaint can only be reopened or confirmed while it is resolved",
+    )
+
+
+def window_closed() -> WrongState:
+    return WrongState(
+        "reopen_window_closed",
+        "Batas waktu untuk membuka kembali pengaduan ini sudah lewat (10 hari kerja setelah selesai)",
+        "The time to reopen this complaint has passed (10 working days after it was resolved)",
+    )
+
+
+def closed_attributes(tracking_id: str, now: datetime, how: str) -> dict[str, Any]:
+    """A closed complaint leaves every work index (due, sync, geo)."""
+    return {
+        "status": Status.CLOSED.value, "updated_at": iso(now), "closed_at": iso(now), "closed_how": how,
+        **due_attributes(tracking_id, None),
+        "sync_pk": None, "sync_sk": None, "geo_pk": None, "geo_sk": None,
+    }
+
+
+class ClosingService:
+    def __init__(self, repo: Repository) -> None:
+        self.repo = repo
+
+    def auto_close(self, c: Complaint, due_sk: str, now: datetime) -> str:
+        """Close a resolved complaint whose reporter did not answer in time (called by the sweep)."""
+        rule = describe(default_policy().rule(Status.RESOLVED.value, c.severity.value))
+        entry = TimelineEntry(
+            at=now, kind="closed", status=Status.CLOSED, ref="closed:auto",
+            message=f"Ditutup otomatis: tidak ada tanggapan pelapor dalam {rule} setelah selesai",
+        )
+        expr, names, vals = set_remove(closed_attributes(c.tracking_id, now, "auto"))
+        names.update({"#st": "status", "#dl": "deadline"})
+        vals.update(values(resolved=Status.RESOLVED.value, old=due_sk))
+        try:
+            self.repo.update(c.tracking_id, expr, condition="#st = :resolved AND #dl = :old",
+                             names=names, vals=vals, timeline=entry)
+        except ConditionFailed:
+            count("AutoCloseLostRace")
+            return "lost_race"
+        logger.info("closed automatically")
+        count("ComplaintsAutoClosed")
+        status_events.publish(c.model_copy(update={"status": Status.CLOSED, "deadline": None, "updated_at": now}),
+                              entry)
+        return "closed"
+
+    def reopen(self, tracking_id: str, reason: str) -> Complaint:
+        """The reporter objects within the window: back to the unit with a fresh deadline."""
+        with complaint_context(tracking_id):
+            c, item = self._load(tracking_id)
+            now = utcnow()
+            if c.status == Status.CLOSED and item.get("closed_how") == "auto":
+                raise window_closed()
+            if c.status != Status.RESOLVED:
+                raise not_resolved()
+            if c.deadline is not None and now > c.deadline:
+                raise window_closed()
+            deadline = deadline_for(c, REOPEN_TO, now)
+            reopen_count = int(item.get("reopen_count") or 0) + 1
+            attrs = {
+                "status": REOPEN_TO.value, "updated_at": iso(now), "reopened_at": iso(now),
+                "reopen_count": reopen_count, "reopen_reason": reason,  # not public: may name people
+                **due_attributes(tracking_id, deadline),
+            }
+            expr, names, vals = set_remove(attrs)
+            names.update({"#st": "status", "#dl": "deadline"})
+            vals.update(values(resolved=Status.RESOLVED.value, now=iso(now)))
+            condition = "#st = :resolved AND (attribute_not_exists(#dl) OR #dl > :now)"
+            if c.deadline is not None:
+                vals.update(values(old=iso(c.deadline)))
+                condition += " AND #dl = :old"
+            rule = describe(default_policy().rule(REOPEN_TO.value, c.severity.value))
+            entry = TimelineEntry(at=now, kind="reopened", status=REOPEN_TO, ref=f"reopened:{reopen_count}",
+                                  message=f"Dibuka kembali oleh pelapor; unit diberi tenggat baru {rule}")
+            try:
+                self.repo.update(tracking_id, expr, condition=condition, names=names, vals=vals, timeline=entry)
+            except ConditionFailed:
+                raise self._why_not(tracking_id) from None
+            logger.info("reopened by reporter", extra={"reopen_count": reopen_count})
+            count("ComplaintsReopened")
+            updated = c.model_copy(update={"status": REOPEN_TO, "deadline": deadline, "updated_at": now})
+            status_events.publish(updated, entry)
+            return updated
+
+    def confirm_resolved(self, tracking_id: str) -> Complaint:
+        """The reporter agrees the problem is solved: closed at once."""
+        with complaint_context(tracking_id):
+            c, _ = self._load(tracking_id)
+            if c.status != Status.RESOLVED:
+                raise not_resolved()
+            now = utcnow()
+            entry = TimelineEntry(at=now, kind="closed", status=Status.CLOSED, ref="closed:confirmed",
+                                  message="Ditutup: pelapor menyatakan masalah sudah selesai")
+            expr, names, vals = set_remove(closed_attributes(tracking_id, now, "confirmed"))
+            names["#st"] = "status"
+            vals.update(values(resolved=Status.RESOLVED.value))
+            try:
+                self.repo.update(tracking_id, expr, condition="#st = :resolved", names=names, vals=vals,
+                                 timeline=entry)
+            except ConditionFailed:
+                raise not_resolved() from None
+            logger.info("closed on the reporter's confirmation")
+            count("ComplaintsConfirmedClosed")
+            updated = c.model_copy(update={"status": Status.CLOSED, "deadline": None, "updated_at": now})
+            status_events.publish(updated, entry)
+            return updated
+
+    def _load(self, tracking_id: str) -> tuple[Complaint, dict[str, Any]]:
+        item = self.repo.get_item(tracking_id, consistent=True)
+        if item is None:
+            raise NotFound(tracking_id)
+        return Complaint.model_validate(item), item
+
+    def _why_not(self, tracking_id: str) -> WrongState:
+        """After a lost conditional write: the answer that fits the complaint now."""
+        c, item = self._load(tracking_id)
+        if c.status == Status.CLOSED and item.get("closed_how") == "auto":
+            return window_closed()
+        if c.status == Status.RESOLVED:
+            return window_closed()
+        return not_resolved()

@@ -1,0 +1,304 @@
+"""The overdue sweep: every complaint past its deadline is acted on once.
+
+Runs every 5 minutes (`escalate_overdue`). It reads only what is due: for each
+shard, a Query of the sparse `due` index for `DUE#<shard>` with `due_sk <= now`
+(one item read per overdue complaint), plus `NOTIFY#<shard>` for notices that
+were written but never published. What happens to an overdue complaint is the
+SLA policy's `on_expiry` for its status (data/sla_policy.json):
+
+- escalate: climb one rung of the ladder (data/escalation_ladder.json); the
+  rung gets its own deadline (sla_policy.json `escalation`), so a missed rung
+  climbs again at a later sweep. At the top of the ladder: one overdue notice.
+- notify: one overdue notice to staff (LAPOR! late to verify), no climb.
+- auto_close: services/closing.py closes a resolved complaint nobody objected to.
+
+Exactly once, whatever overlaps or crashes: the complaint update (conditional
+on the level and deadline the sweep read), its timeline entry and a
+notification outbox item (pk `NOTIFY#<tracking_id>`, sk `<level>`) are ONE
+DynamoDB transaction, so two sweeps racing give one rung and one notice. The
+SNS publish follows; the outbox item is then marked sent and leaves the index.
+A sweep that dies between the two leaves the item in `NOTIFY#<shard>`, and the
+next sweep publishes it (same notification id, so receivers can drop a rare
+double after a crash between publish and mark-sent).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
+from chalicelib.adapters.notifications import Notification, Notifier
+from chalicelib.domain import reference
+from chalicelib.domain.calendar import local_tz
+from chalicelib.domain.escalation import Rung, is_overdue, ladder_for, next_rung
+from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry, utcnow
+from chalicelib.domain.sla import default_policy, describe
+from chalicelib.observability import complaint_context, count, logger
+from chalicelib.services import status_events
+from chalicelib.services.closing import ClosingService
+from chalicelib.services.deadlines import (
+    DUE_PREFIX,
+    NOTIFY_PREFIX,
+    due_attributes,
+    notify_due_attributes,
+    overdue_working_days,
+    rung_deadline_for,
+)
+from chalicelib.settings import settings
+
+NOTIFY_PK = "NOTIFY#"
+STOP_WHEN_LEFT_MS = 10_000  # leave room for the last transaction and publish
+
+
+def parse_instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def days_text(days: float | None) -> str:
+    """Indonesian number: one decimal, decimal comma."""
+    return f"{days or 0:.1f}".replace(".", ",")
+
+
+def wib_text(dt: datetime) -> str:
+    return dt.astimezone(local_tz()).strftime("%d-%m-%Y %H:%M WIB")
+
+
+def ladder_of(c: Complaint) -> list[Rung]:
+    """The complaint's ladder; empty when it has no unit (admins are told instead)."""
+    if c.unit is None:
+        return []
+    cat = reference.categories().get(c.category)
+    opd = cat.unit if cat is not None and cat.unit and cat.unit.startswith("opd:") else None
+    try:
+        return ladder_for(c.unit.code, c.category, c.kecamatan_code, opd)
+    except ValueError:
+        logger.warning("no ladder for unit", extra={"unit": c.unit.code})
+        return []
+
+
+def unit_name(code: str) -> str:
+    unit = reference.units().get(code)
+    return unit.name if unit else code
+
+
+class EscalationService:
+    def __init__(
+        self,
+        repo: Repository,
+        notifier: Callable[[], Notifier],
+        closing: ClosingService,
+        shards: int | None = None,
+        republish_after_s: float = 60,
+        max_per_shard: int = 1000,
+    ) -> None:
+        self.repo = repo
+        self._notifier = notifier
+        self.closing = closing
+        self.shards = shards if shards is not None else settings().shards
+        self.republish_after = timedelta(seconds=republish_after_s)
+        self.max_per_shard = max_per_shard
+
+    # -- the sweep --------------------------------------------------------
+
+    def sweep(self, now: datetime | None = None, time_left_ms: Callable[[], int] | None = None) -> dict[str, int]:
+        """One pass over every shard; returns how many complaints got which outcome.
+
+        With `time_left_ms` (the Lambda context's clock) it stops starting new work
+        when little time is left: what is not reached stays due for the next sweep."""
+        now = now or utcnow()
+        outcomes: Counter[str] = Counter()
+        for shard in range(self.shards):
+            for item in self.repo.query_index_until("due", f"{DUE_PREFIX}{shard}", iso(now),
+                                                    limit=self.max_per_shard):
+                if time_left_ms is not None and time_left_ms() < STOP_WHEN_LEFT_MS:
+                    logger.warning("sweep stopped early; the rest waits for the next one")
+                    count("EscalationSweepCutShort")
+                    outcomes["deferred"] += 1
+                    return dict(outcomes)
+                tracking_id = str(item.get("tracking_id", ""))
+                with complaint_context(tracking_id):
+                    try:
+                        outcomes[self.handle(item, now)] += 1
+                    except Exception:  # noqa: BLE001 - one bad complaint must not stop the sweep
+                        logger.exception("overdue handling failed; next sweep retries")
+                        count("EscalationErrors")
+                        outcomes["error"] += 1
+        outcomes.update(self.republish_pending(now))
+        if any(outcomes.values()):
+            logger.info("overdue sweep", extra={"outcomes": dict(outcomes)})
+        return dict(outcomes)
+
+    def handle(self, item: dict[str, Any], now: datetime) -> str:
+        """Act on one overdue complaint read from the `due` index."""
+        c = Complaint.model_validate(item)
+        due_sk = str(item["due_sk"])
+        deadline = parse_instant(due_sk)
+        if not is_overdue(deadline, now):
+            return "not_due"
+        action = default_policy().on_expiry(c.status.value) if c.is_open else None
+        if action == "escalate":
+            rung = next_rung(ladder, c.escalation_level) if (ladder := ladder_of(c)) else None
+            if rung is None:
+                return self._overdue_notice(c, due_sk, deadline, now, at_top=True, ladder=ladder)
+            return self._escalate(c, due_sk, deadline, now, rung)
+        if action == "notify":
+            return self._overdue_notice(c, due_sk, deadline, now, at_top=False, ladder=[])
+        if action == "auto_close":
+            return self.closing.auto_close(c, due_sk, now)
+        return self._drop_stale(c, due_sk)
+
+    # -- outcomes ---------------------------------------------------------
+
+    def _escalate(self, c: Complaint, due_sk: str, deadline: datetime, now: datetime, rung: Rung) -> str:
+        level = rung.level
+        days = overdue_working_days(deadline, now)
+        new_deadline = rung_deadline_for(c, now)
+        rung_rule = describe(default_policy().rung_rule(c.severity.value))
+        attrs = {"escalation_level": level, "updated_at": iso(now), "escalated_at": iso(now),
+                 **due_attributes(c.tracking_id, new_deadline)}
+        expr, names, vals = set_remove(attrs)
+        names.update({"#st": "status", "#lvl": "escalation_level", "#dl": "deadline"})
+        vals.update(values(old_level=c.escalation_level, old_deadline=due_sk, st=c.status.value))
+        condition = "#st = :st AND #dl = :old_deadline AND #lvl = :old_level"
+        entry = TimelineEntry(
+            at=now, kind="escalated", status=c.status, ref=f"escalation:{level}",
+            message=f"Melewati tenggat {days_text(days)} hari kerja; dieskalasi ke {rung.role} "
+                    f"({unit_name(rung.unit_code)}), tenggat baru {rung_rule}",
+        )
+        notice = self._notification(
+            c, sk=str(level), kind="escalated", level=level, unit_code=rung.unit_code,
+            subject=f"[Aduan] Eskalasi tingkat {level}: {c.tracking_id}",
+            lines=[
+                f"Pengaduan {c.tracking_id} melewati tenggat dan dieskalasi ke tingkat {level}.",
+                f"Kepada: {rung.role} - {unit_name(rung.unit_code)} ({rung.unit_code})",
+                f"Kontak: {', '.join(rung.contacts) or '-'}",
+                *self._common_lines(c, deadline, days),
+                f"Tenggat baru untuk tingkat ini: {wib_text(new_deadline)} ({rung_rule})",
+            ],
+        )
+        try:
+            self.repo.transact_update(c.tracking_id, expr, condition, names, vals, timeline=entry,
+                                      new_items=[self._outbox_item(notice, now)])
+        except ConditionFailed:
+            count("EscalationLostRace")
+            logger.info("escalation already done by another sweep", extra={"level": level})
+            return "lost_race"
+        logger.info("escalated", extra={"level": level, "role": rung.role, "unit": rung.unit_code,
+                                        "overdue_working_days": days})
+        count("ComplaintsEscalated")
+        updated = c.model_copy(update={"escalation_level": level, "deadline": new_deadline, "updated_at": now})
+        status_events.publish(updated, entry)
+        self.deliver(notice)
+        return "escalated"
+
+    def _overdue_notice(self, c: Complaint, due_sk: str, deadline: datetime, now: datetime,
+                        at_top: bool, ladder: list[Rung]) -> str:
+        """Tell staff once and take the complaint out of the due index (deadline stays shown)."""
+        stage = c.status.value
+        days = overdue_working_days(deadline, now)
+        rule = describe(default_policy().rule(stage, c.severity.value))
+        attrs = {"due_pk": None, "due_sk": None, "overdue_notified_at": iso(now)}
+        expr, names, vals = set_remove(attrs)
+        names.update({"#st": "status", "#dl": "deadline", "#lvl": "escalation_level"})
+        vals.update(values(old_deadline=due_sk, st=stage, old_level=c.escalation_level))
+        condition = "#st = :st AND #dl = :old_deadline AND #lvl = :old_level"
+        top = ladder[-1] if ladder else None
+        if at_top:
+            who = f"{top.role} - {unit_name(top.unit_code)}" if top else "admin"
+            headline = f"Pengaduan {c.tracking_id} masih melewati tenggat di puncak tangga eskalasi ({who})."
+            message = f"Melewati tenggat {days_text(days)} hari kerja di puncak tangga eskalasi; admin diberi tahu"
+        else:
+            headline = (f"SP4N-LAPOR! belum memproses pengaduan {c.tracking_id} dalam {rule} "
+                        f"(tahap: {STATUS_LABELS_ID[c.status]}).")
+            message = f"Melewati tenggat {rule} di SP4N-LAPOR!; admin diberi tahu"
+        entry = TimelineEntry(at=now, kind="overdue", status=c.status, ref=f"overdue:{stage}", message=message)
+        notice = self._notification(
+            c, sk=f"overdue:{stage}:{due_sk}", kind="overdue", level=c.escalation_level,
+            unit_code=top.unit_code if top else "admin",
+            subject=f"[Aduan] Melewati tenggat: {c.tracking_id}",
+            lines=[headline, *self._common_lines(c, deadline, days)],
+        )
+        try:
+            self.repo.transact_update(c.tracking_id, expr, condition, names, vals, timeline=entry,
+                                      new_items=[self._outbox_item(notice, now)])
+        except ConditionFailed:
+            count("EscalationLostRace")
+            return "lost_race"
+        logger.info("overdue notice", extra={"stage": stage, "at_top": at_top, "overdue_working_days": days})
+        count("OverdueNotices")
+        self.deliver(notice)
+        return "top_notified" if at_top else "notified"
+
+    def _drop_stale(self, c: Complaint, due_sk: str) -> str:
+        """A complaint in the due index whose status has no deadline: take it out."""
+        expr, names, vals = set_remove({"due_pk": None, "due_sk": None})
+        vals = values(old=due_sk)
+        try:
+            self.repo.update(c.tracking_id, expr, condition="due_sk = :old", names=names, vals=vals)
+        except ConditionFailed:
+            return "lost_race"
+        logger.info("stale due entry removed", extra={"status": c.status.value})
+        return "stale_removed"
+
+    # -- notifications ----------------------------------------------------
+
+    def _common_lines(self, c: Complaint, deadline: datetime, days: float | None) -> list[str]:
+        unit = f"{c.unit.name} ({c.unit.code})" if c.unit else "-"
+        base = settings().public_base_url.rstrip("/")
+        return [
+            f"Unit penanggung jawab: {unit}",
+            f"Tahap: {STATUS_LABELS_ID[c.status]}; tenggat {wib_text(deadline)}",
+            f"Terlambat: {days_text(days)} hari kerja",
+            f"Tautan: {base}/v1/complaints/{c.tracking_id}",
+        ]
+
+    @staticmethod
+    def _notification(c: Complaint, sk: str, kind: str, level: int, unit_code: str, subject: str,
+                      lines: list[str]) -> tuple[str, Notification]:
+        nid = f"{c.tracking_id}/{sk}"
+        body = "\n".join([*lines, f"ID notifikasi: {nid}"])
+        return sk, Notification(notification_id=nid, tracking_id=c.tracking_id, kind=kind, subject=subject,
+                                message=body, unit_code=unit_code, level=level)
+
+    @staticmethod
+    def _outbox_item(notice: tuple[str, Notification], now: datetime) -> dict[str, Any]:
+        sk, n = notice
+        return {"pk": f"{NOTIFY_PK}{n.tracking_id}", "sk": sk, "type": "notification", "created_at": iso(now),
+                **n.model_dump(), **notify_due_attributes(n.tracking_id, now)}
+
+    def deliver(self, notice: tuple[str, Notification]) -> bool:
+        """Publish, then mark sent (leaves the index). False: left for the next sweep."""
+        sk, n = notice
+        try:
+            self._notifier().publish(n)
+        except Exception:  # noqa: BLE001 - the outbox item stays; the next sweep re-publishes
+            logger.exception("notification publish failed; left in the outbox")
+            count("NotificationPublishFailed")
+            return False
+        try:
+            self.repo.update_raw(f"{NOTIFY_PK}{n.tracking_id}", sk, "SET sent_at = :now REMOVE due_pk, due_sk",
+                                 condition="attribute_exists(pk)", vals=values(now=iso(utcnow())))
+        except ConditionFailed:
+            logger.error("outbox item vanished", extra={"notification_id": n.notification_id})
+        count("NotificationsSent")
+        return True
+
+    def republish_pending(self, now: datetime) -> Counter[str]:
+        """Publish notices a crashed sweep wrote but never sent (older than the grace period)."""
+        out: Counter[str] = Counter()
+        until = iso(now - self.republish_after)
+        for shard in range(self.shards):
+            for item in self.repo.query_index_until("due", f"{NOTIFY_PREFIX}{shard}", until,
+                                                    limit=self.max_per_shard):
+                if item.get("sent_at"):
+                    continue
+                n = Notification.model_validate(item)
+                with complaint_context(n.tracking_id):
+                    ok = self.deliver((str(item["sk"]), n))
+                    logger.info("pending notification re-published" if ok else "re-publish failed",
+                                extra={"notification_id": n.notification_id})
+                out["republished" if ok else "republish_failed"] += 1
+        return out

@@ -1,0 +1,174 @@
+"""Pull each forwarded complaint's status and follow-ups back from LAPOR!.
+
+LAPOR! does not call us back, so a scheduled sweep asks. It reads only the
+complaints whose next check is due, from the sparse `sync` index (one Query
+per shard, oldest first, bounded per run): its cost follows the complaints
+due, never the table size. Each check:
+
+* adds every new LAPOR! follow-up to the timeline once (key `followup:<id>`,
+  conditional put; the ids seen are kept on the complaint),
+* records a status change once (conditional on the old status, in one
+  transaction with its timeline entry), sets the new stage's deadline and
+  announces it through status_events,
+* schedules the next check by state (domain/sync_policy.py).
+
+The decision itself (what LAPOR!'s status means for us) is domain/lifecycle.py.
+Auto-closing resolved complaints is not done here (see the escalation sweep).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters import lapor_wire
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
+from chalicelib.adapters.lapor import LaporClient, LaporError
+from chalicelib.domain import lifecycle, sync_policy
+from chalicelib.domain.models import AT_LAPOR_STATUSES, Complaint, Status, TimelineEntry, utcnow
+from chalicelib.observability import complaint_context, count, logger
+from chalicelib.services import status_events
+from chalicelib.services.deadlines import deadline_for, due_attributes
+from chalicelib.services.forwarding import sync_attributes
+
+
+@dataclass
+class SyncReport:
+    checked: int = 0
+    changed: int = 0
+    followups: int = 0
+    errors: int = 0
+
+    def as_dict(self) -> dict[str, int]:
+        return {"checked": self.checked, "changed": self.changed, "followups": self.followups,
+                "errors": self.errors}
+
+
+def _when(raw: Any) -> datetime | None:
+    return datetime.fromisoformat(raw) if isinstance(raw, str) and raw else None
+
+
+class StatusSync:
+    def __init__(self, repo: Repository, lapor: Callable[[], LaporClient], shards: int,
+                 max_per_run: int = 400) -> None:
+        self.repo = repo
+        self._lapor = lapor
+        self.shards = shards
+        self.max_per_run = max_per_run
+
+    def sweep(self, now: datetime | None = None, should_stop: Callable[[], bool] | None = None) -> SyncReport:
+        """Check every complaint whose next check is due (up to max_per_run)."""
+        now = now or utcnow()
+        report = SyncReport()
+        per_shard = max(1, -(-self.max_per_run // self.shards))
+        for shard in range(self.shards):
+            for item in self.repo.query_index_until("sync", f"SYNC#{shard}", iso(now), limit=per_shard):
+                if should_stop is not None and should_stop():
+                    logger.warning("status sync stopped early", extra=report.as_dict())
+                    return report
+                tracking_id = item["pk"].removeprefix("C#")
+                with complaint_context(tracking_id):
+                    try:
+                        self.check(item, now, report)
+                    except Exception:  # noqa: BLE001 - one complaint never stops the sweep
+                        report.errors += 1
+                        logger.exception("status check failed")
+        count("StatusChecks", report.checked)
+        if report.changed:
+            count("StatusChangesFromLapor", report.changed)
+        logger.info("status sync done", extra=report.as_dict())
+        return report
+
+    def check(self, item: dict[str, Any], now: datetime, report: SyncReport) -> None:
+        tracking_id = item["pk"].removeprefix("C#")
+        current = Status(item["status"])
+        lapor_id = item.get("lapor_id")
+        if current not in AT_LAPOR_STATUSES or lapor_id is None:
+            self._write(tracking_id, current, sync_attributes(tracking_id, None))
+            return
+        report.checked += 1
+        lapor = self._lapor()
+        try:
+            remote = lapor.get(int(lapor_id))
+            followups = [] if remote.status == Status.FORWARDED else lapor.followups(int(lapor_id))
+        except LaporError as err:
+            report.errors += 1
+            count("StatusSyncLaporErrors")
+            logger.warning("LAPOR! status check failed", extra={"error": err.message, "status_code": err.status})
+            self._write(tracking_id, current, sync_attributes(tracking_id, iso(sync_policy.retry_check(now))))
+            return
+
+        seen: list[str] = list(item.get("lapor_followup_ids") or [])
+        fresh = set(lifecycle.new_followups(seen, [f.id for f in followups]))
+        for f in followups:
+            if f.id in fresh and self.repo.add_timeline(tracking_id, self._followup_entry(item, f)):
+                report.followups += 1
+        seen_now = seen + [f.id for f in followups if f.id in fresh]
+
+        change = lifecycle.decide(current, remote.status, has_followups=bool(followups),
+                                  unchanged_at_lapor=item.get("lapor_status") == remote.status_name)
+        if change.ignored:
+            logger.warning("LAPOR! status not applied", extra={"lapor_status": remote.status_name,
+                                                                "why": change.ignored})
+        common: dict[str, Any] = {"lapor_status": remote.status_name, "sync_checked_at": iso(now)}
+        if fresh:
+            common["lapor_followup_ids"] = seen_now
+        if change.new_status is None:
+            nxt = sync_policy.next_check(current, now, _when(item.get("forwarded_at")),
+                                         _when(item.get("sync_changed_at")))
+            self._write(tracking_id, current, {**common, **sync_attributes(tracking_id, nxt and iso(nxt))})
+            return
+        if self._change(item, current, change.new_status, remote, now, common):
+            report.changed += 1
+
+    # -- writes -----------------------------------------------------------
+
+    def _write(self, tracking_id: str, expected: Status, attrs: dict[str, Any]) -> None:
+        expr, names, vals = set_remove(attrs)
+        names["#st"] = "status"
+        vals.update(values(expected=expected.value))
+        try:
+            self.repo.update(tracking_id, expr, condition="#st = :expected", names=names, vals=vals)
+        except ConditionFailed:
+            logger.info("status changed meanwhile; next sweep decides")
+
+    def _change(self, item: dict[str, Any], old: Status, new: Status, remote: lapor_wire.LaporComplaint,
+                now: datetime, common: dict[str, Any]) -> bool:
+        complaint = Complaint.model_validate(item)
+        tracking_id = complaint.tracking_id
+        final = new in lifecycle.STOP_SYNC
+        deadline = None if final else deadline_for(complaint, new, now)
+        nxt = None if final else sync_policy.next_check(new, now, _when(item.get("forwarded_at")), now)
+        attrs: dict[str, Any] = {
+            **common, "status": new.value, "updated_at": iso(now), "sync_changed_at": iso(now),
+            **due_attributes(tracking_id, deadline),
+            **sync_attributes(tracking_id, nxt and iso(nxt)),
+        }
+        if final:  # a final complaint leaves every work index
+            attrs.update(geo_pk=None, geo_sk=None)
+        expr, names, vals = set_remove(attrs)
+        names["#st"] = "status"
+        vals.update(values(old=old.value, lid=complaint.lapor_id))
+        entry = TimelineEntry(at=now, kind="status", status=new, lapor_id=complaint.lapor_id,
+                              ref=f"status:{new.value}",
+                              message=f"Status di SP4N-LAPOR!: {remote.status_name}")
+        try:
+            self.repo.update(tracking_id, expr, condition="#st = :old AND lapor_id = :lid",
+                             names=names, vals=vals, timeline=entry)
+        except ConditionFailed:
+            logger.info("status changed meanwhile; next sweep decides")
+            return False
+        logger.info("status from LAPOR!", extra={"from": old.value, "to": new.value,
+                                                  "lapor_status": remote.status_name})
+        updated = complaint.model_copy(update={"status": new, "deadline": deadline, "updated_at": now})
+        status_events.publish(updated, entry)
+        return True
+
+    @staticmethod
+    def _followup_entry(item: dict[str, Any], f: lapor_wire.LaporFollowup) -> TimelineEntry:
+        secret = bool(item.get("confidential"))
+        message = "Tindak lanjut dari instansi (isi dirahasiakan)" if secret else f.content[:2000]
+        return TimelineEntry(at=f.at, kind="followup", message=message, lapor_id=item.get("lapor_id"),
+                             ref=f"followup:{f.id}")

@@ -1,0 +1,112 @@
+"""Presigned uploads to S3 (moto over HTTP) and their way to LAPOR! as documents."""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+import pytest
+import requests
+
+from tests.integration.test_forwarding import submit, tickets
+
+JPEG = b"\xff\xd8\xff\xe0" + b"foto jalan berlubang" * 50
+
+
+def ask(client: Any, tid: str, body: Any) -> Any:
+    raw = body if isinstance(body, str) else json.dumps(body)
+    return client.http.post(f"/v1/complaints/{tid}/attachments", body=raw,
+                            headers={"Content-Type": "application/json"})
+
+
+def upload(form: dict[str, Any], data: bytes, content_type: str) -> requests.Response:
+    up = form["upload"]
+    return requests.post(up["url"], data=up["fields"], files={"file": ("x", data, content_type)}, timeout=10)
+
+
+def ticket_docs(lapor_sim: Any, tid: str) -> list[dict[str, Any]]:
+    [row] = tickets(lapor_sim, tid)
+    body = requests.get(f"{lapor_sim.base_url}/complaints/{row['complaint_id']}/complaint", timeout=5,
+                        headers={"Authorization": "Bearer test-auth", "token": "test-token"}).json()
+    return body["results"]["data"]["attachments"]
+
+
+def test_presigned_post_enforces_type_and_size_and_uploads_to_s3(client: Any, stack_env: dict[str, str]) -> None:
+    import boto3
+
+    tid = submit(client)
+    resp = ask(client, tid, {"filename": "../Foto Jalan (1).jpg", "content_type": "image/jpeg"})
+    assert resp.status_code == 201, resp.body
+    form = resp.json_body
+    assert form["key"].startswith(f"attachments/{tid}/") and form["key"].endswith("-Foto-Jalan-1-.jpg")
+    assert form["expires_in"] == 900
+    policy = json.loads(base64.b64decode(form["upload"]["fields"]["policy"]))
+    assert {"Content-Type": "image/jpeg"} in policy["conditions"]
+    assert ["content-length-range", 1, 10 * 1024 * 1024] in policy["conditions"]
+    assert {"key": form["key"]} in policy["conditions"]
+    # moto accepts presigned POSTs but does not evaluate their policy conditions,
+    # so the refusal of a wrong type / size is S3's (asserted above via the policy)
+    assert upload(form, JPEG, "image/jpeg").status_code in (200, 201, 204)
+    stored = boto3.client("s3").get_object(Bucket=stack_env["ATTACHMENTS_BUCKET"], Key=form["key"])
+    assert stored["Body"].read() == JPEG
+
+
+def test_uploaded_files_reach_lapor_once_and_missing_ones_are_skipped(
+        client: Any, hub: Any, lapor_sim: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    from chalicelib.adapters.lapor import LaporClient, LaporError
+    from chalicelib.bootstrap import forwarding, repository
+    from chalicelib.services.forwarding import RetryLater
+
+    tid = submit(client)
+    photo = ask(client, tid, {"filename": "jalan.jpg", "content_type": "image/jpeg"}).json_body
+    pdf = ask(client, tid, {"filename": "surat.pdf", "content_type": "application/pdf"}).json_body
+    never = ask(client, tid, {"filename": "video.mp4", "content_type": "video/mp4"}).json_body
+    assert upload(photo, JPEG, "image/jpeg").status_code < 300
+    assert upload(pdf, b"%PDF-1.4 surat", "application/pdf").status_code < 300
+
+    uploads_before = lapor_sim.stats()["calls"].get("POST /complaints/complaint/file", 0)
+    real_create = LaporClient.create
+    calls = {"n": 0}
+
+    def create_fails_once(self: LaporClient, payload: dict[str, Any]) -> int:
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise LaporError("429: Too Many Attempts.", "not_sent", 429, 0)
+        return real_create(self, payload)
+
+    monkeypatch.setattr(LaporClient, "create", create_fails_once)
+    with pytest.raises(RetryLater):
+        forwarding().forward(tid)
+    docs = repository().get_item(tid)["lapor_docs"]
+    assert set(docs) == {photo["key"], pdf["key"]}  # recorded before the create was tried
+    assert forwarding().forward(tid).outcome == "forwarded"
+    uploads = lapor_sim.stats()["calls"]["POST /complaints/complaint/file"] - uploads_before
+    assert uploads == 2, "a retry must not upload the same file again"
+    at_lapor = ticket_docs(lapor_sim, tid)
+    assert sorted(d["id"] for d in at_lapor) == sorted(docs.values())
+    assert {d["name"] for d in at_lapor} == {"jalan.jpg", "surat.pdf"}
+    assert never["key"] not in docs
+
+
+def test_attachment_requests_are_checked(client: Any, pump: Any) -> None:
+    tid = submit(client)
+    bad_type = ask(client, tid, {"filename": "a.exe", "content_type": "application/x-msdownload"})
+    assert bad_type.status_code == 400
+    assert bad_type.json_body["errors"][0]["field"] == "content_type"
+    assert "image/jpeg" in bad_type.json_body["errors"][0]["message"]
+    missing = ask(client, tid, {"content_type": "image/png"})
+    assert missing.status_code == 400 and missing.json_body["errors"][0]["field"] == "filename"
+    assert ask(client, tid, "not json").status_code == 400
+    assert ask(client, "SRG-2222-2222", {"filename": "a.png", "content_type": "image/png"}).status_code == 404
+
+    for i in range(5):
+        assert ask(client, tid, {"filename": f"{i}.png", "content_type": "image/png"}).status_code == 201
+    sixth = ask(client, tid, {"filename": "6.png", "content_type": "image/png"})
+    assert sixth.status_code == 409 and sixth.json_body["error"] == "too_many_attachments"
+
+    other = submit(client)
+    pump.drain("forward_to_lapor")
+    late = ask(client, other, {"filename": "late.png", "content_type": "image/png"})
+    assert late.status_code == 409 and late.json_body["error"] == "attachments_closed"
+    assert "Lampiran" in late.json_body["message_id"] and "Attachments" in late.json_body["message_en"]

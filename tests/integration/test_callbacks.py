@@ -1,0 +1,126 @@
+"""Status changes go back to the channel: signed, once each, in order, even after a failure."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib.domain.models import Status, TimelineEntry, utcnow
+from tests.conftest import poll
+from tests.integration.channel_support import (
+    call112_record,
+    channel_secrets,  # noqa: F401 - fixture
+    post_channel,
+    rabeg_record,
+    receiver_for,
+)
+from tests.integration.test_forwarding import tickets
+
+pytestmark = pytest.mark.usefixtures("channel_secrets")
+
+
+def deliver_until(pump: Any, done: Any) -> None:
+    """Run the callback Lambda until the receiver has what the test waits for."""
+    def step() -> bool:
+        pump.drain("deliver_channel_event", idle_rounds=1, deadline_s=10)
+        return bool(done())
+
+    poll(step, deadline_s=30)
+
+
+def later_status(tracking_id: str, status: Status, kind: str = "status") -> None:
+    """Announce a LAPOR! status as the status sync does (write, then publish)."""
+    from chalicelib import bootstrap
+    from chalicelib.services import status_events
+
+    c = bootstrap.repository().get(tracking_id, consistent=True)
+    assert c is not None
+    entry = TimelineEntry(at=utcnow(), kind=kind, status=status, ref=f"lapor:{status.value}",
+                          message=f"Status di SP4N-LAPOR!: {status.value}")
+    status_events.publish(c.model_copy(update={"status": status}), entry)
+
+
+def test_events_arrive_once_and_in_order_after_a_failed_delivery(client: Any, hub: Any, pump: Any,
+                                                                 lapor_sim: Any) -> None:
+    with receiver_for(client, "rabeg") as receiver:
+        rec = rabeg_record()
+        tid = post_channel(client, "rabeg", rec).json_body["tracking_id"]
+        receiver.fail_once.add(tid)  # the channel is down for the first event
+        pump.drain("forward_to_lapor")
+        for status in (Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED):
+            later_status(tid, status)
+        later_status(tid, Status.RESOLVED)  # the same entry published twice: one event
+
+        deliver_until(pump, lambda: len(receiver.events_for(tid)) >= 4)
+        pump.drain("deliver_channel_event", idle_rounds=2)  # nothing more may come
+        events = receiver.events_for(tid)
+        assert [e["status"] for e in events] == ["forwarded", "verified", "in_progress", "resolved"]
+        assert len({e["event_id"] for e in events}) == 4
+        assert [(e["tracking_id"], e["status"]) for e in receiver.refused] == [(tid, "forwarded")]
+        assert receiver.refused[0]["event_id"] == events[0]["event_id"]  # the retry is the same event
+
+        first = events[0]
+        [ticket] = tickets(lapor_sim, tid)
+        assert first["lapor_id"] == ticket["complaint_id"] and first["type"] == "forwarded"
+        assert (first["channel"], first["channel_ref"]) == ("rabeg", rec["ID_ADUAN"])
+        assert first["status_label"] == "Diteruskan ke SP4N-LAPOR!"
+        assert set(first) == {"event_id", "type", "tracking_id", "channel", "channel_ref", "status",
+                              "status_label", "occurred_at", "lapor_id", "message"}
+        assert rec["PELAPOR"] not in json.dumps(events) and rec["NO_HP"] not in json.dumps(events)
+
+
+def test_operator_decisions_on_112_calls_are_sent_back(client: Any, hub: Any, pump: Any) -> None:
+    with receiver_for(client, "call112") as receiver:
+        kept = post_channel(client, "call112", call112_record(confirmed=False)).json_body["tracking_id"]
+        dropped = post_channel(client, "call112", call112_record(confirmed=False)).json_body["tracking_id"]
+        assert client.http.post(f"/v1/admin/complaints/{kept}/confirm").status_code == 200
+        assert client.http.post(f"/v1/admin/complaints/{dropped}/dismiss").status_code == 200
+        pump.drain("forward_to_lapor")
+        deliver_until(pump, lambda: len(receiver.events_for(kept)) >= 2 and receiver.events_for(dropped))
+        assert [e["type"] for e in receiver.events_for(kept)] == ["confirmed", "forwarded"]
+        assert [(e["type"], e["status"]) for e in receiver.events_for(dropped)] == [("dismissed", "closed")]
+
+
+def test_events_without_a_registered_callback_are_dropped(client: Any, hub: Any, pump: Any) -> None:
+    tid = post_channel(client, "rabeg", rabeg_record()).json_body["tracking_id"]
+    client.http.delete("/v1/admin/channels/rabeg/callback")
+    later_status(tid, Status.VERIFIED)
+    pump.drain("deliver_channel_event", idle_rounds=2)  # nobody to tell: taken off the queue
+    with receiver_for(client, "rabeg") as receiver:
+        later_status(tid, Status.IN_PROGRESS)
+        deliver_until(pump, lambda: receiver.events_for(tid))
+        assert [e["status"] for e in receiver.events_for(tid)] == ["in_progress"]
+
+
+def test_app_complaints_send_no_channel_events(client: Any, hub: Any, monkeypatch: Any) -> None:
+    from chalicelib.services.callbacks import CallbackService
+    from tests.integration.test_forwarding import submit
+
+    queued: list[str] = []
+    real = CallbackService.enqueue
+    monkeypatch.setattr(CallbackService, "enqueue", lambda self, c, e: queued.append(c.tracking_id) or real(self, c, e))
+    tid = submit(client)
+    later_status(tid, Status.VERIFIED)
+    rabeg_tid = post_channel(client, "rabeg", rabeg_record()).json_body["tracking_id"]
+    later_status(rabeg_tid, Status.VERIFIED)
+    assert queued == [rabeg_tid]
+
+
+def test_callback_registration_is_validated(client: Any) -> None:
+    def put(channel: str, body: Any) -> Any:
+        return client.http.put(f"/v1/admin/channels/{channel}/callback", body=json.dumps(body),
+                               headers={"Content-Type": "application/json"})
+
+    for bad in ("http://example.org/hook", "ftp://127.0.0.1/x", "https:///nohost"):
+        resp = put("psc119", {"url": bad})
+        assert resp.status_code == 400 and resp.json_body["errors"][0]["field"] == "url", bad
+    assert put("psc119", {}).json_body["errors"][0]["reason"] == "missing"
+    assert put("telegram", {"url": "https://example.org/x"}).status_code == 404
+
+    assert put("psc119", {"url": "https://psc119.example.org/aduan"}).status_code == 200
+    got = client.http.get("/v1/admin/channels/psc119/callback")
+    assert got.status_code == 200 and got.json_body["url"] == "https://psc119.example.org/aduan"
+    assert client.http.delete("/v1/admin/channels/psc119/callback").status_code == 204
+    assert client.http.get("/v1/admin/channels/psc119/callback").status_code == 404

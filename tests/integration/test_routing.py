@@ -1,0 +1,109 @@
+"""Routing by place and category, through the API and through a channel."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from chalicelib.domain import geo, reference
+from tests.integration.channel_support import (
+    channel_secrets,  # noqa: F401 - fixture
+    post_channel,
+    rabeg_record,
+    retire,
+)
+from tests.integration.test_forwarding import tickets
+
+FAR_OUTSIDE = (-5.9500, 106.1500)  # Teluk Banten, ~8 km off the coast
+JUST_OUTSIDE = (-6.2200, 106.1754)  # ~125 m south of the southernmost vertex
+
+
+def polygons() -> list[tuple[str, str, tuple[float, float]]]:
+    with open(geo._DATA_FILE, encoding="utf-8") as fh:
+        features = json.load(fh)["features"]
+    return [(f["properties"]["kode"], f["properties"]["kode_kec"], geo.interior_point(f["geometry"]["coordinates"][0]))
+            for f in features]
+
+
+@pytest.fixture()
+def created(hub: Any) -> Any:
+    tids: list[str] = []
+    yield tids
+    retire(tids)  # checked: no need to send 70 test complaints to LAPOR! in later tests' drains
+
+
+@pytest.fixture()
+def post(client: Any, created: list[str]) -> Any:
+    def post(category: str, location: dict[str, Any]) -> Any:
+        body = {"category": category, "description": "Pelayanan surat keterangan di kantor lambat sekali.",
+                "location": location}
+        resp = client.http.post("/v1/complaints", body=json.dumps(body), headers={"Content-Type": "application/json"})
+        if resp.status_code == 201:
+            created.append(resp.json_body["tracking_id"])
+        return resp
+
+    return post
+
+
+def test_every_kelurahan_interior_point_lands_in_that_kelurahan(client: Any, post: Any) -> None:
+    polys = polygons()
+    assert len(polys) == 67
+    for code, kec, (lat, lon) in polys:
+        resp = post("pelayanan-kelurahan", {"lat": lat, "lon": lon})
+        assert resp.status_code == 201, (code, resp.body)
+        body = client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body
+        assert (body["kelurahan_code"], body["kecamatan_code"]) == (code, kec)
+        assert body["unit"]["code"] == f"kel:{code}"
+        assert body["unit"]["name"] == f"Kelurahan {reference.areas().kelurahan[code].name}"
+
+
+def test_kecamatan_and_opd_categories_route_by_kind(client: Any, post: Any) -> None:
+    code, kec, (lat, lon) = polygons()[10]
+    kec_resp = post("pelayanan-kecamatan", {"lat": lat, "lon": lon})
+    body = client.http.get(f"/v1/complaints/{kec_resp.json_body['tracking_id']}").json_body
+    assert body["unit"]["code"] == f"kec:{kec}"
+    opd = post("lampu-jalan", {"lat": lat, "lon": lon})
+    assert client.http.get(f"/v1/complaints/{opd.json_body['tracking_id']}").json_body["unit"]["code"] == "opd:dishub"
+
+
+def test_a_point_just_outside_takes_the_nearest_kelurahan(client: Any, post: Any) -> None:
+    placement = geo.locate(*JUST_OUTSIDE)
+    assert placement is not None and placement.distance_m > 0
+    resp = post("pelayanan-kelurahan", {"lat": JUST_OUTSIDE[0], "lon": JUST_OUTSIDE[1]})
+    assert resp.status_code == 201, resp.body
+    body = client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body
+    assert body["unit"]["code"] == f"kel:{placement.kelurahan_code}"
+
+
+def test_a_point_far_outside_is_refused_unless_a_kelurahan_is_chosen(client: Any, post: Any) -> None:
+    resp = post("sampah", {"lat": FAR_OUTSIDE[0], "lon": FAR_OUTSIDE[1]})
+    assert resp.status_code == 400
+    [problem] = resp.json_body["errors"]
+    assert problem["reason"] == "outside_kota_serang"
+    assert "luar Kota Serang" in problem["message_id"] and "outside Kota Serang" in problem["message_en"]
+    chosen = post("pelayanan-kelurahan",
+                  {"lat": FAR_OUTSIDE[0], "lon": FAR_OUTSIDE[1], "kelurahan_code": "36.73.02.1003"})
+    assert chosen.status_code == 201, chosen.body
+    body = client.http.get(f"/v1/complaints/{chosen.json_body['tracking_id']}").json_body
+    assert body["unit"]["code"] == "kel:36.73.02.1003"
+
+
+@pytest.mark.usefixtures("channel_secrets")
+def test_a_channel_record_is_routed_by_its_coordinates_and_disposed_at_lapor(client: Any, hub: Any, pump: Any,
+                                                                             lapor_sim: Any) -> None:
+    code, _kec, (lat, lon) = polygons()[42]
+    rec = rabeg_record(KD_KAT="KELURAHAN", KD_KEL=None, LAT=lat, LNG=lon)
+    resp = post_channel(client, "rabeg", rec)
+    assert resp.status_code == 201, resp.body
+    tid = resp.json_body["tracking_id"]
+    pump.drain("forward_to_lapor")
+    [ticket] = tickets(lapor_sim, tid)
+    unit = reference.units()[f"kel:{code}"]
+    assert ticket["disposition_id"] == reference.disposition_id(unit)
+    assert ticket["disposition_name"]  # the simulator knows the institution
+
+    outside = post_channel(client, "rabeg", rabeg_record(KD_KEL=None, LAT=FAR_OUTSIDE[0], LNG=FAR_OUTSIDE[1]))
+    assert outside.status_code == 400
+    assert outside.json_body["errors"][0]["reason"] == "outside_kota_serang"

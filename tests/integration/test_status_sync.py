@@ -1,0 +1,178 @@
+"""LAPOR! -> hub: statuses and follow-ups pulled by the sync sweep, each recorded once."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+import requests
+import time_machine
+
+from tests.integration.test_forwarding import submit, tickets
+
+
+def forwarded(client: Any, pump: Any, lapor_sim: Any, body: dict[str, Any] | None = None) -> tuple[str, int]:
+    tid = submit(client, body)
+    pump.drain("forward_to_lapor")
+    [row] = tickets(lapor_sim, tid)
+    return tid, row["complaint_id"]
+
+
+def lapor_status(sim: Any, lapor_id: int, name: str) -> None:
+    r = requests.post(f"{sim.base_url}/_sim/complaints/{lapor_id}/status", json={"status_name": name}, timeout=5)
+    assert r.status_code == 200, r.text
+
+
+def lapor_followup(sim: Any, lapor_id: int, text: str) -> None:
+    r = requests.post(f"{sim.base_url}/_sim/complaints/{lapor_id}/followups", json={"content": text}, timeout=5)
+    assert r.status_code == 200, r.text
+
+
+@pytest.fixture()
+def published(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, str]]:
+    from chalicelib.services import status_events
+
+    seen: list[tuple[str, str]] = []
+    real = status_events.publish
+
+    def record(complaint: Any, entry: Any) -> None:
+        seen.append((complaint.tracking_id, entry.status))
+        real(complaint, entry)
+
+    monkeypatch.setattr(status_events, "publish", record)
+    return seen
+
+
+def sweep_at(now: datetime) -> Any:
+    from chalicelib.bootstrap import status_sync
+
+    return status_sync().sweep(now)
+
+
+def item(tid: str) -> dict[str, Any]:
+    from chalicelib.bootstrap import repository
+
+    return repository().get_item(tid)
+
+
+def test_status_and_followups_follow_lapor_once_each(client: Any, pump: Any, lapor_sim: Any,
+                                                     published: list[tuple[str, str]]) -> None:
+    from chalicelib.domain.models import utcnow
+
+    tid, lid = forwarded(client, pump, lapor_sim)
+    t0 = utcnow()
+    assert item(tid)["sync_sk"] > t0.isoformat()[:19]  # first check 5 minutes after forwarding
+
+    sweep_at(t0 + timedelta(minutes=6))  # still Belum Terverifikasi
+    state = item(tid)
+    assert state["status"] == "forwarded" and state["lapor_status"] == "Belum Terverifikasi"
+    assert state["sync_sk"].startswith((t0 + timedelta(minutes=11)).strftime("%Y-%m-%dT%H:%M"))  # fresh: 5 min
+
+    lapor_status(lapor_sim, lid, "Dalam Proses")
+    sweep_at(t0 + timedelta(minutes=12))
+    state = item(tid)
+    assert state["status"] == "verified" and state["due_pk"].startswith("DUE#") and state["deadline"]
+    assert (tid, "verified") in published
+
+    lapor_followup(lapor_sim, lid, "Tim Dinas PUPR sudah meninjau lokasi.")
+    lapor_followup(lapor_sim, lid, "Perbaikan dijadwalkan minggu depan.")
+    for _ in range(2):  # a second sweep finds nothing new
+        sweep_at(t0 + timedelta(minutes=80))
+    body = client.http.get(f"/v1/complaints/{tid}").json_body
+    assert body["status"] == "in_progress"
+    kinds = [e["kind"] for e in body["timeline"]]
+    assert kinds.count("followup") == 2 and kinds.count("status") == 2
+    assert any("meninjau lokasi" in e["message"] for e in body["timeline"])
+    assert item(tid)["sync_sk"] > (t0 + timedelta(minutes=80)).isoformat()[:19]
+
+    lapor_status(lapor_sim, lid, "Selesai")
+    sweep_at(t0 + timedelta(hours=3))
+    state = item(tid)
+    assert state["status"] == "resolved" and state["due_pk"].startswith("DUE#")
+    assert state["sync_pk"].startswith("SYNC#")  # LAPOR! may still re-open it
+    assert [s for t, s in published if t == tid] == ["forwarded", "verified", "in_progress", "resolved"]
+
+
+def test_rejected_at_lapor_is_final_and_leaves_the_work_indexes(client: Any, pump: Any, lapor_sim: Any) -> None:
+    from chalicelib.domain.models import utcnow
+
+    tid, lid = forwarded(client, pump, lapor_sim)
+    lapor_status(lapor_sim, lid, "Ditolak")
+    sweep_at(utcnow() + timedelta(minutes=6))
+    state = item(tid)
+    assert state["status"] == "rejected"
+    for key in ("sync_pk", "sync_sk", "due_pk", "due_sk", "deadline"):
+        assert key not in state
+    lapor_status(lapor_sim, lid, "Dalam Proses")
+    report = sweep_at(utcnow() + timedelta(days=2))
+    assert item(tid)["status"] == "rejected" and report.checked >= 0
+
+
+def test_confidential_followups_are_not_shown_in_public(client: Any, pump: Any, lapor_sim: Any) -> None:
+    from chalicelib.domain.models import utcnow
+    from tests.conftest import VALID
+
+    tid, lid = forwarded(client, pump, lapor_sim, {**VALID, "confidential": True})
+    lapor_status(lapor_sim, lid, "Dalam Proses")
+    lapor_followup(lapor_sim, lid, "Pelapor Siti di rumah nomor 5 sudah dihubungi.")
+    sweep_at(utcnow() + timedelta(minutes=6))
+    body = client.http.get(f"/v1/complaints/{tid}").json_body
+    assert body["status"] == "in_progress"
+    assert "Siti" not in str(body) and any(e["kind"] == "followup" for e in body["timeline"])
+
+
+def test_overlapping_sweeps_record_each_change_once(client: Any, pump: Any, lapor_sim: Any) -> None:
+    from chalicelib.domain.models import utcnow
+
+    tid, lid = forwarded(client, pump, lapor_sim)
+    lapor_status(lapor_sim, lid, "Dalam Proses")
+    lapor_followup(lapor_sim, lid, "Sedang ditangani.")
+    at = utcnow() + timedelta(minutes=6)
+    threads = [threading.Thread(target=sweep_at, args=(at,)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=60)
+    kinds = [e["kind"] for e in client.http.get(f"/v1/complaints/{tid}").json_body["timeline"]]
+    assert kinds.count("followup") == 1
+    assert kinds.count("status") == 1  # forwarded -> in_progress in one step, once
+
+
+def test_lapor_outage_postpones_the_check(client: Any, pump: Any, lapor_sim: Any) -> None:
+    from chalicelib.domain.models import utcnow
+    from infra.local.lapor_simulator import FaultConfig
+
+    tid, lid = forwarded(client, pump, lapor_sim)
+    lapor_status(lapor_sim, lid, "Dalam Proses")
+    now = utcnow() + timedelta(minutes=6)
+    lapor_sim.faults = FaultConfig(rate_5xx=1.0)
+    report = sweep_at(now)
+    lapor_sim.faults = FaultConfig()
+    assert report.errors >= 1
+    state = item(tid)
+    assert state["status"] == "forwarded"
+    assert state["sync_sk"].startswith((now + timedelta(minutes=15)).strftime("%Y-%m-%dT%H:%M"))
+    sweep_at(now + timedelta(minutes=16))
+    assert item(tid)["status"] == "verified"
+
+
+def test_sync_sweep_runs_on_schedule_and_never_scans(client: Any, pump: Any, lapor_sim: Any) -> None:
+    from chalicelib.bootstrap import repository
+    from chalicelib.domain.models import utcnow
+
+    tid, lid = forwarded(client, pump, lapor_sim)
+    lapor_status(lapor_sim, lid, "Dalam Proses")
+    calls: list[str] = []
+    events = repository().db.meta.events
+    hook = lambda model, **_: calls.append(model.name)  # noqa: E731
+    events.register("before-call.dynamodb.*", hook)
+    try:
+        with time_machine.travel(utcnow() + timedelta(minutes=6), tick=True):
+            report = pump.fire("sync_lapor_status")
+    finally:
+        events.unregister("before-call.dynamodb.*", hook)
+    assert report["checked"] >= 1 and report["changed"] >= 1
+    assert item(tid)["status"] == "verified"
+    assert "Scan" not in calls and "Query" in calls
