@@ -26,9 +26,6 @@ from chalicelib.schemas import (
     PublicComplaint,
     ReopenRequest,
 )
-from chalicelib.services.channels import ChannelNotConfigured, UnknownChannel, adapter_for
-from chalicelib.services.intake import NewComplaint, request_fingerprint
-from chalicelib.services.nearby import RADIUS_M
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 
@@ -136,6 +133,8 @@ def list_categories() -> Response:
 
 @handles_errors
 def submit_complaint(request: Request) -> Response:
+    from chalicelib.services.intake import NewComplaint, request_fingerprint
+
     payload = json_body(request)
     key = header(request, "Idempotency-Key")
     if key is not None and not (1 <= len(key) <= 128):
@@ -245,6 +244,8 @@ def confirm_resolved(raw_id: str) -> Response:
 
 def _channel_error(err: Exception) -> Response | None:
     """Channel refusals that are not about the body: 404 unknown, 401 unsigned, 503 not set up."""
+    from chalicelib.services.channels import ChannelNotConfigured, UnknownChannel
+
     if isinstance(err, UnknownChannel):
         return error_response(404, "unknown_channel", "Kanal tidak dikenal (rabeg, call112, psc119)",
                               "Unknown channel (rabeg, call112, psc119)")
@@ -295,6 +296,8 @@ def admin_dismiss_call(raw_id: str, request: Request) -> Response:
 
 
 def _known_channel(channel: str) -> Response | None:
+    from chalicelib.services.channels import UnknownChannel, adapter_for
+
     try:
         adapter_for(channel)
     except UnknownChannel as err:
@@ -335,6 +338,8 @@ def admin_delete_channel_callback(channel: str) -> Response:
 @handles_errors
 def nearby_complaints(request: Request) -> Response:
     """Open complaints of one category within ~200 m: public fields only."""
+    from chalicelib.services.nearby import RADIUS_M
+
     q = parse(NearbyQuery, dict(request.query_params or {}))
     if q.category not in reference.categories():
         raise InvalidInput([FieldProblem("category", "unknown_category",

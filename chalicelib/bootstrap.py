@@ -1,109 +1,133 @@
 """Composition root: the one place where real adapters meet the services.
 
-Built lazily, once per Lambda container, so importing `app` stays cheap.
+Built lazily, once per Lambda container, and each piece imported only when
+first used, so a function loads just what its own path needs (the API handler
+never imports the LAPOR! sweep, the forwarder never imports the channel models):
+short cold starts.
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import TYPE_CHECKING
 
-from chalicelib.adapters.dynamodb import Repository
-from chalicelib.adapters.lapor import LaporClient
-from chalicelib.adapters.notifications import Notifier
-from chalicelib.adapters.s3 import AttachmentStore
-from chalicelib.adapters.sqs import Queues
-from chalicelib.services.admin import AdminService
-from chalicelib.services.attachments import AttachmentService, LaporAttachments
-from chalicelib.services.callbacks import CallbackService
-from chalicelib.services.channels import ChannelService, secret_for
-from chalicelib.services.closing import ClosingService
-from chalicelib.services.escalation import EscalationService
-from chalicelib.services.forwarding import ForwardingService
-from chalicelib.services.intake import IntakeService
-from chalicelib.services.nearby import NearbyService
-from chalicelib.services.reconciler import Reconciler
-from chalicelib.services.status_sync import StatusSync
 from chalicelib.settings import settings
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.dynamodb import Repository
+    from chalicelib.adapters.lapor import LaporClient
+    from chalicelib.adapters.notifications import Notifier
+    from chalicelib.adapters.s3 import AttachmentStore
+    from chalicelib.adapters.sqs import Queues
+    from chalicelib.services.admin import AdminService
+    from chalicelib.services.attachments import AttachmentService
+    from chalicelib.services.callbacks import CallbackService
+    from chalicelib.services.channels import ChannelService
+    from chalicelib.services.closing import ClosingService
+    from chalicelib.services.escalation import EscalationService
+    from chalicelib.services.forwarding import ForwardingService
+    from chalicelib.services.intake import IntakeService
+    from chalicelib.services.nearby import NearbyService
+    from chalicelib.services.reconciler import Reconciler
+    from chalicelib.services.status_sync import StatusSync
 
 
 @lru_cache(maxsize=1)
 def repository() -> Repository:
+    from chalicelib.adapters.dynamodb import Repository
     return Repository()
 
 
 @lru_cache(maxsize=1)
 def queues() -> Queues:
+    from chalicelib.adapters.sqs import Queues
     return Queues()
 
 
 @lru_cache(maxsize=1)
 def lapor() -> LaporClient:
+    from chalicelib.adapters.lapor import LaporClient
     return LaporClient()
 
 
 @lru_cache(maxsize=1)
 def intake() -> IntakeService:
+    from chalicelib.services.intake import IntakeService
     return IntakeService(repository(), queues())
 
 
 @lru_cache(maxsize=1)
 def forwarding() -> ForwardingService:
+    from chalicelib.services.attachments import LaporAttachments
+    from chalicelib.services.forwarding import ForwardingService
     return ForwardingService(repository(), lapor, attachment_ids=LaporAttachments(repository(), attachment_store()),
                              before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s)
 
 
 @lru_cache(maxsize=1)
 def notifier() -> Notifier:
+    from chalicelib.adapters.notifications import Notifier
     return Notifier()
 
 
 @lru_cache(maxsize=1)
 def closing() -> ClosingService:
+    from chalicelib.services.closing import ClosingService
     return ClosingService(repository())
 
 
 @lru_cache(maxsize=1)
 def escalation() -> EscalationService:
+    from chalicelib.services.escalation import EscalationService
     return EscalationService(repository(), notifier, closing())
 
 
 @lru_cache(maxsize=1)
 def attachment_store() -> AttachmentStore:
+    from chalicelib.adapters.s3 import AttachmentStore
     return AttachmentStore()
 
 
 @lru_cache(maxsize=1)
 def attachments() -> AttachmentService:
+    from chalicelib.services.attachments import AttachmentService
     return AttachmentService(repository(), attachment_store())
 
 
 @lru_cache(maxsize=1)
 def admin() -> AdminService:
+    from chalicelib.services.admin import AdminService
     return AdminService(repository(), queues())
 
 
 @lru_cache(maxsize=1)
 def reconciler() -> Reconciler:
+    from chalicelib.services.reconciler import Reconciler
     return Reconciler(repository(), queues(), shards=settings().shards)
 
 
 @lru_cache(maxsize=1)
 def status_sync() -> StatusSync:
+    from chalicelib.services.status_sync import StatusSync
     return StatusSync(repository(), lapor, shards=settings().shards)
 
 
 @lru_cache(maxsize=1)
 def nearby() -> NearbyService:
+    from chalicelib.services.nearby import NearbyService
     return NearbyService(repository())
 
 
 @lru_cache(maxsize=1)
 def channels() -> ChannelService:
+    from chalicelib.services.channels import ChannelService
     return ChannelService(repository(), intake(), queues().send_forward)
 
 
 @lru_cache(maxsize=1)
 def callbacks() -> CallbackService:
+    from chalicelib.services.callbacks import CallbackService
+    from chalicelib.services.channels import secret_for
     return CallbackService(repository(), queues(), secret_for)
 
 

@@ -7,23 +7,20 @@ from __future__ import annotations
 
 import json
 import random
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    SqsFifoPartialProcessor,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from pydantic import ValidationError
 
 from chalicelib import bootstrap
-from chalicelib.observability import complaint_context, logger, metrics
-from chalicelib.schemas import ChannelEvent
-from chalicelib.services.callbacks import CallbackFailed, retry_delay
-from chalicelib.services.forwarding import RetryLater
+from chalicelib.observability import complaint_context, logger
 from chalicelib.settings import settings
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools.utilities.batch import BasePartialBatchProcessor
+    from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+
+# Each function imports what only its own path needs, inside the function: a
+# Lambda function loads one path, so its cold start pays for that path alone.
 
 
 def backoff_delay(receive_count: int, retry_after: float | None = None) -> int:
@@ -37,58 +34,64 @@ def backoff_delay(receive_count: int, retry_after: float | None = None) -> int:
     return int(max(delay, retry_after or 0))
 
 
+def _delay(queue_url: str, record: SQSRecord, seconds: int) -> None:
+    """Push the message's next delivery out (the queue's visibility timeout is the fallback)."""
+    try:
+        bootstrap.queues().delay_retry(queue_url, record.receipt_handle, seconds)
+    except Exception:  # noqa: BLE001 - the default visibility timeout still applies
+        logger.warning("could not set retry delay")
+
+
+def _receives(record: SQSRecord) -> int:
+    return int(record.attributes.approximate_receive_count or 1)
+
+
 def _forward_record(record: SQSRecord) -> None:
+    from chalicelib.services.forwarding import RetryLater
+
     tracking_id = json.loads(record.body)["tracking_id"]
     with complaint_context(tracking_id):
         try:
             result = bootstrap.forwarding().forward(tracking_id)
             logger.info("forward handled", extra={"outcome": result.outcome})
         except RetryLater as err:
-            receives = int(record.attributes.approximate_receive_count or 1)
-            delay = backoff_delay(receives, err.delay_s)
-            try:
-                bootstrap.queues().delay_retry(settings().forward_queue_url, record.receipt_handle, delay)
-            except Exception:  # noqa: BLE001 - the default visibility timeout still applies
-                logger.warning("could not set retry delay")
+            delay = backoff_delay(_receives(record), err.delay_s)
+            _delay(settings().forward_queue_url, record, delay)
             logger.info("forward retry later", extra={"reason": err.reason, "delay_s": delay,
-                                                      "receive_count": receives})
+                                                      "receive_count": _receives(record)})
             raise
         except Exception:
             # unexpected (a crash before our write, AWS trouble): same backoff, then the DLQ
-            receives = int(record.attributes.approximate_receive_count or 1)
-            try:
-                bootstrap.queues().delay_retry(settings().forward_queue_url, record.receipt_handle,
-                                               backoff_delay(receives))
-            except Exception:  # noqa: BLE001 - the default visibility timeout still applies
-                logger.warning("could not set retry delay")
+            _delay(settings().forward_queue_url, record, backoff_delay(_receives(record)))
             logger.exception("forward failed; will retry")
             raise
 
 
+def _batch(event: dict[str, Any], context: Any, handler: Any, processor: BasePartialBatchProcessor) -> dict[str, Any]:
+    from aws_lambda_powertools.utilities.batch import process_partial_response
+
+    return dict(process_partial_response(event=event, record_handler=handler, processor=processor, context=context))
+
+
 def forward_batch(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """SQS -> LAPOR!: each message on its own; failures are reported per item."""
+    """SQS -> LAPOR!: each message on its own; failures are reported per item.
+
+    Metrics of every handler are flushed by the app's middleware (observability.flush_metrics)."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
     processor = BatchProcessor(event_type=EventType.SQS, raise_on_entire_batch_failure=False)
-    try:
-        return dict(process_partial_response(event=event, record_handler=_forward_record,
-                                             processor=processor, context=context))
-    finally:
-        metrics.flush_metrics()
+    return _batch(event, context, _forward_record, processor)
 
 
 def escalate_overdue(event: dict[str, Any], context: Any = None) -> dict[str, int]:
-    """Schedule (every 5 minutes): act once on every complaint past its deadline.
-
-    Metrics are flushed by the app's middleware (observability.flush_metrics)."""
+    """Schedule (every 5 minutes): act once on every complaint past its deadline."""
     clock = getattr(context, "get_remaining_time_in_millis", None)
     return bootstrap.escalation().sweep(time_left_ms=clock)
 
 
 def reconcile_outbox(event: dict[str, Any], context: Any = None) -> dict[str, int]:
     """Schedule (every 2 minutes): queue again what was stored but never queued."""
-    try:
-        return bootstrap.reconciler().sweep().as_dict()
-    finally:
-        metrics.flush_metrics()
+    return bootstrap.reconciler().sweep().as_dict()
 
 
 def sync_lapor_status(event: dict[str, Any], context: Any = None) -> dict[str, int]:
@@ -98,13 +101,13 @@ def sync_lapor_status(event: dict[str, Any], context: Any = None) -> dict[str, i
         remaining = getattr(context, "get_remaining_time_in_millis", None)
         return remaining is not None and remaining() < 15_000
 
-    try:
-        return bootstrap.status_sync().sweep(should_stop=should_stop).as_dict()
-    finally:
-        metrics.flush_metrics()
+    return bootstrap.status_sync().sweep(should_stop=should_stop).as_dict()
 
 
 def _deliver_record(record: SQSRecord) -> None:
+    from chalicelib.schemas import ChannelEvent
+    from chalicelib.services.callbacks import CallbackFailed, retry_delay
+
     try:
         event = ChannelEvent.model_validate_json(record.body)
     except ValidationError:
@@ -115,14 +118,10 @@ def _deliver_record(record: SQSRecord) -> None:
             outcome = bootstrap.callbacks().deliver(event)
             logger.info("channel event handled", extra={"outcome": outcome, "event_id": event.event_id})
         except CallbackFailed as err:
-            receives = int(record.attributes.approximate_receive_count or 1)
-            delay = retry_delay(receives)
-            try:
-                bootstrap.queues().delay_retry(settings().callback_queue_url, record.receipt_handle, delay)
-            except Exception:  # noqa: BLE001 - the queue's visibility timeout still applies
-                logger.warning("could not set retry delay")
+            delay = retry_delay(_receives(record))
+            _delay(settings().callback_queue_url, record, delay)
             logger.warning("channel event not delivered; will retry",
-                           extra={"reason": str(err), "delay_s": delay, "receive_count": receives,
+                           extra={"reason": str(err), "delay_s": delay, "receive_count": _receives(record),
                                   "event_id": event.event_id})
             raise
 
@@ -130,8 +129,6 @@ def _deliver_record(record: SQSRecord) -> None:
 def deliver_channel_events(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """FIFO callback queue -> the channel's URL. A failure stops the batch there, so a
     complaint's later events never overtake an undelivered one."""
-    try:
-        return dict(process_partial_response(event=event, record_handler=_deliver_record,
-                                             processor=SqsFifoPartialProcessor(), context=context))
-    finally:
-        metrics.flush_metrics()
+    from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
+
+    return _batch(event, context, _deliver_record, SqsFifoPartialProcessor())

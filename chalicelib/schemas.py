@@ -6,7 +6,6 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.domain.calendar import default_calendar
 from chalicelib.domain.models import (
     STATUS_LABELS_ID,
     Complaint,
@@ -18,7 +17,6 @@ from chalicelib.domain.models import (
     Unit,
     utcnow,
 )
-from chalicelib.domain.sla import default_policy, describe_deadline
 
 
 class ComplaintSubmission(BaseModel):
@@ -93,6 +91,10 @@ class PublicComplaint(BaseModel):
 
     @classmethod
     def of(cls, c: Complaint, timeline: list[TimelineEntry]) -> PublicComplaint:
+        # the calendar (holidays) loads on the first read, not on every function's import
+        from chalicelib.domain.calendar import default_calendar
+        from chalicelib.domain.sla import default_policy, describe_deadline
+
         return cls(
             tracking_id=c.tracking_id,
             status=c.status,
