@@ -35,7 +35,7 @@ def reopen_complaint(tracking_id):
 @app.route("/v1/complaints/{tracking_id}/confirm-resolved", methods=["POST"],
            content_types=["application/json"])
 def confirm_resolved(tracking_id):
-    return api.confirm_resolved(tracking_id)
+    return api.confirm_resolved(tracking_id, app.current_request)
 
 
 admin_auth = IAMAuthorizer()  # enforced by API Gateway in AWS; chalice local / tests do not check it

@@ -104,7 +104,7 @@ def json_body(request: Request) -> Any:
         raise InvalidInput([FieldProblem("body", "missing", "Isi permintaan kosong", "The request body is empty")])
     try:
         return json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise InvalidInput([FieldProblem("body", "invalid_json", "Isi permintaan bukan JSON yang sah",
                                          "The request body is not valid JSON")]) from None
 
@@ -145,7 +145,7 @@ def submit_complaint(request: Request) -> Response:
         NewComplaint(submission=submission), idempotency_scope="app", idempotency_key=key,
         fingerprint=request_fingerprint(payload) if key else None,
     )
-    headers = {"Location": f"/v1/complaints/{accepted.tracking_id}"}
+    headers = {"Location": f"/v1/complaints/{accepted.tracking_id}", "Cache-Control": "no-store"}  # a token
     if accepted.replayed:
         headers["Idempotent-Replayed"] = "true"
     return respond(201, accepted.body(), headers)
@@ -175,9 +175,33 @@ def _known_id(raw_id: str) -> str:
     return tracking_id
 
 
+def _reporter_refusal(tracking_id: str, request: Request) -> Response | None:
+    """Reporter actions need the token from the 201 answer: 401 without it, 403 when wrong."""
+    from chalicelib.services.reporter_auth import (
+        HEADER,
+        ReporterTokenMissing,
+        ReporterTokenWrong,
+        require_reporter,
+    )
+
+    try:
+        require_reporter(bootstrap.repository(), tracking_id, header(request, HEADER))
+    except ReporterTokenMissing:
+        return error_response(401, "reporter_token_required",
+                              f"Header {HEADER} wajib diisi dengan token pelapor dari jawaban saat pengaduan dikirim",
+                              f"The {HEADER} header is required: the reporter token from the answer to the submission")
+    except ReporterTokenWrong:
+        return error_response(403, "reporter_token_invalid",
+                              f"Token pelapor di header {HEADER} tidak cocok untuk pengaduan ini",
+                              f"The reporter token in the {HEADER} header does not match this complaint")
+    return None
+
+
 @handles_errors
 def request_attachment_upload(raw_id: str, request: Request) -> Response:
     tracking_id = _known_id(raw_id)
+    if (refusal := _reporter_refusal(tracking_id, request)) is not None:
+        return refusal
     wanted = parse(AttachmentRequest, json_body(request))
     with complaint_context(tracking_id):
         form = bootstrap.attachments().presign(tracking_id, wanted)
@@ -224,17 +248,21 @@ def _public_view(tracking_id: str) -> Response:
 
 @handles_errors
 def reopen_complaint(raw_id: str, request: Request) -> Response:
-    """Whoever holds the tracking id may reopen within the window (see docs/escalation.md)."""
+    """The reporter (X-Reporter-Token) may reopen within the window."""
     tracking_id = _known_id(raw_id)
+    if (refusal := _reporter_refusal(tracking_id, request)) is not None:
+        return refusal
     body = parse(ReopenRequest, json_body(request))
     bootstrap.closing().reopen(tracking_id, body.reason)
     return _public_view(tracking_id)
 
 
 @handles_errors
-def confirm_resolved(raw_id: str) -> Response:
-    """The reporter agrees it is solved: closed at once."""
+def confirm_resolved(raw_id: str, request: Request) -> Response:
+    """The reporter (X-Reporter-Token) agrees it is solved: closed at once."""
     tracking_id = _known_id(raw_id)
+    if (refusal := _reporter_refusal(tracking_id, request)) is not None:
+        return refusal
     bootstrap.closing().confirm_resolved(tracking_id)
     return _public_view(tracking_id)
 
@@ -272,7 +300,7 @@ def channel_complaint(channel: str, request: Request) -> Response:
         logger.warning("channel request refused", extra={"channel": channel, "error": type(err).__name__,
                                                          "reason": getattr(err, "reason", None)})
         return refused
-    headers = {"Location": f"/v1/complaints/{result.accepted.tracking_id}"}
+    headers = {"Location": f"/v1/complaints/{result.accepted.tracking_id}", "Cache-Control": "no-store"}
     if result.accepted.replayed:
         headers["Idempotent-Replayed"] = "true"
     return respond(200 if result.accepted.replayed else 201, result.body(), headers)

@@ -73,7 +73,7 @@ def notifier() -> Notifier:
 @lru_cache(maxsize=1)
 def closing() -> ClosingService:
     from chalicelib.services.closing import ClosingService
-    return ClosingService(repository())
+    return ClosingService(repository(), lapor)
 
 
 @lru_cache(maxsize=1)

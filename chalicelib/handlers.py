@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from chalicelib import bootstrap
-from chalicelib.observability import complaint_context, logger
+from chalicelib.observability import complaint_context, log_failure, logger
 from chalicelib.settings import settings
 
 if TYPE_CHECKING:
@@ -60,10 +60,10 @@ def _forward_record(record: SQSRecord) -> None:
             logger.info("forward retry later", extra={"reason": err.reason, "delay_s": delay,
                                                       "receive_count": _receives(record)})
             raise
-        except Exception:
+        except Exception as err:
             # unexpected (a crash before our write, AWS trouble): same backoff, then the DLQ
             _delay(settings().forward_queue_url, record, backoff_delay(_receives(record)))
-            logger.exception("forward failed; will retry")
+            log_failure("forward failed; will retry", err)
             raise
 
 

@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 logger = Logger(service="aduan-hub")
 metrics = Metrics(namespace="AduanHub", service="aduan-hub")
 
-__all__ = ["logger", "metrics", "MetricUnit", "complaint_context", "count", "flush_metrics"]
+__all__ = ["logger", "metrics", "MetricUnit", "complaint_context", "count", "flush_metrics", "log_failure"]
 
 
 @contextmanager
@@ -28,6 +28,30 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
         yield
     finally:
         logger.remove_keys(["tracking_id"])
+
+
+def log_failure(message: str, err: BaseException) -> None:
+    """`logger.exception`, except when pydantic's ValidationError is in the chain.
+
+    A ValidationError's text quotes the input it refused, and a stored complaint
+    holds the reporter's name, phone and NIK: then only the error types and the
+    fields are logged, never the message or the traceback."""
+    from pydantic import ValidationError
+
+    seen: set[int] = set()
+    link: BaseException | None = err
+    while link is not None and id(link) not in seen:
+        if isinstance(link, ValidationError):
+            logger.error(message, extra={
+                "error": type(err).__name__,
+                "validation_errors": [{"type": e["type"], "loc": ".".join(str(p) for p in e["loc"])}
+                                      for e in link.errors(include_url=False, include_context=False,
+                                                           include_input=False)],
+            })
+            return
+        seen.add(id(link))
+        link = link.__cause__ or link.__context__
+    logger.exception(message)
 
 
 def count(name: str, value: float = 1) -> None:

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from chalicelib.domain import reference
+from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import (
     STATUS_LABELS_ID,
     Complaint,
@@ -124,6 +129,42 @@ class PublicComplaint(BaseModel):
 # -- channels, callbacks and "already reported nearby" (issue 5) ---------------
 
 
+#: How far beyond the outermost kelurahan boundary a point still counts as "in the city"
+#: (~11 km): GPS noise, the coast, a reporter standing just across the border.
+SERVICE_AREA_MARGIN_DEG = 0.1
+
+
+@dataclass(frozen=True)
+class ServiceArea:
+    lat_min: float
+    lat_max: float
+    lon_min: float
+    lon_max: float
+
+    def holds(self, lat: float, lon: float) -> tuple[bool, bool]:
+        return self.lat_min <= lat <= self.lat_max, self.lon_min <= lon <= self.lon_max
+
+
+def _coordinates(node: Any) -> list[tuple[float, float]]:
+    if isinstance(node[0], int | float):
+        return [(float(node[0]), float(node[1]))]
+    return [pt for child in node for pt in _coordinates(child)]
+
+
+@lru_cache(maxsize=1)
+def service_area() -> ServiceArea:
+    """The kelurahan polygons' bounding box plus a margin, read once on first use.
+
+    Bounds the nearby question to the city: far away there is nothing to find, and
+    near the poles one 200 m circle would need hundreds of geohash cells (Queries)."""
+    points = [pt for f in reference.load_json("kota-serang-kelurahan.geojson")["features"]
+              for pt in _coordinates(f["geometry"]["coordinates"])]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    m = SERVICE_AREA_MARGIN_DEG
+    return ServiceArea(round(min(lats) - m, 3), round(max(lats) + m, 3), round(min(lons) - m, 3),
+                       round(max(lons) + m, 3))
+
+
 class NearbyQuery(BaseModel):
     """`GET /v1/complaints/nearby` query string."""
 
@@ -132,6 +173,26 @@ class NearbyQuery(BaseModel):
     lat: float = Field(ge=-90, le=90)
     lon: float = Field(ge=-180, le=180)
     category: str = Field(min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _in_kota_serang(self) -> NearbyQuery:
+        area = service_area()
+        lat_ok, lon_ok = area.holds(self.lat, self.lon)
+        problems = []
+        if not lat_ok:
+            problems.append(_outside("lat", area.lat_min, area.lat_max))
+        if not lon_ok:
+            problems.append(_outside("lon", area.lon_min, area.lon_max))
+        if problems:
+            # raised as our own error (not a ValueError) so the 400 says where the city is
+            raise InvalidInput(problems)
+        return self
+
+
+def _outside(field: str, lo: float, hi: float) -> FieldProblem:
+    return FieldProblem(field, "outside_kota_serang",
+                        f"{field} di luar wilayah Kota Serang ({lo}..{hi})",
+                        f"{field} is outside Kota Serang ({lo}..{hi})")
 
 
 class NearbyComplaint(BaseModel):

@@ -16,8 +16,11 @@ geohash cell).
 from __future__ import annotations
 
 import json
+import random
+import time
 import zlib
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
@@ -104,8 +107,37 @@ def timeline_item(tracking_id: str, entry: TimelineEntry) -> dict[str, Any]:
     return to_item(data)
 
 
+@contextmanager
+def _conditional() -> Iterator[None]:
+    """A false condition (our lost race) becomes ConditionFailed; other errors pass."""
+    try:
+        yield
+    except ClientError as err:
+        if _is_conditional_failure(err):
+            raise ConditionFailed(str(err)) from err
+        raise
+
+
+def _is_transaction_conflict(err: ClientError) -> bool:
+    reasons = err.response.get("CancellationReasons") or []
+    return any(r.get("Code") == "TransactionConflict" for r in reasons)
+
+
 class Repository:
     """Complaints, their timelines and idempotency records in one table."""
+
+    def _transact(self, items: list[dict[str, Any]]) -> None:
+        """TransactWriteItems, tried again when it only collided with another
+        transaction on the same item (a double tap): the retry then meets that
+        transaction's result and its condition decides."""
+        for attempt in range(4):
+            try:
+                self.db.transact_write_items(TransactItems=items)
+                return
+            except ClientError as err:
+                if attempt == 3 or not _is_transaction_conflict(err):
+                    raise
+                time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
 
     def __init__(self, table_name: str | None = None) -> None:
         self.table = table_name or settings().table_name
@@ -145,7 +177,7 @@ class Repository:
             }},
         ]
         try:
-            self.db.transact_write_items(TransactItems=items)
+            self._transact(items)
         except ClientError as err:
             if idempotency is not None and _is_conditional_failure(err):
                 old = self.get_idempotency(idempotency["pk"])
@@ -180,37 +212,21 @@ class Repository:
     ) -> dict[str, Any] | None:
         """Conditional update of a complaint, optionally with a timeline entry in
         the same transaction. Raises ConditionFailed when the condition is false."""
-        req: dict[str, Any] = {
-            "TableName": self.table, "Key": complaint_key(tracking_id), "UpdateExpression": update,
-        }
-        if condition:
-            req["ConditionExpression"] = condition
-        if names:
-            req["ExpressionAttributeNames"] = names
-        if vals:
-            req["ExpressionAttributeValues"] = vals
-        try:
-            if timeline is None:
-                if return_old:
-                    req["ReturnValues"] = "ALL_OLD"
-                out = self.db.update_item(**req)
-                return from_item(out["Attributes"]) if return_old and "Attributes" in out else None
-            self.db.transact_write_items(TransactItems=[
-                {"Update": req},
-                {"Put": {"TableName": self.table, "Item": timeline_item(tracking_id, timeline),
-                         "ConditionExpression": "attribute_not_exists(pk)"}},
-            ])
+        if timeline is not None:
+            self.transact_update(tracking_id, update, condition, names, vals, timeline=timeline)
             return None
-        except ClientError as err:
-            if _is_conditional_failure(err):
-                raise ConditionFailed(str(err)) from err
-            raise
+        req = self._update_request(complaint_key(tracking_id), update, condition, names, vals)
+        if return_old:
+            req["ReturnValues"] = "ALL_OLD"
+        with _conditional():
+            out = self.db.update_item(**req)
+        return from_item(out["Attributes"]) if return_old and "Attributes" in out else None
 
     def transact_update(
         self,
         tracking_id: str,
         update: str,
-        condition: str,
+        condition: str | None,
         names: dict[str, str] | None,
         vals: dict[str, Any] | None,
         timeline: TimelineEntry | None = None,
@@ -219,43 +235,35 @@ class Repository:
         """One transaction: a conditional complaint update, its timeline entry and
         new items (each written only if absent). All or nothing; ConditionFailed
         when the complaint's condition is false or an item exists already."""
-        req: dict[str, Any] = {"TableName": self.table, "Key": complaint_key(tracking_id),
-                               "UpdateExpression": update, "ConditionExpression": condition}
-        if names:
-            req["ExpressionAttributeNames"] = names
-        if vals:
-            req["ExpressionAttributeValues"] = vals
-        items: list[dict[str, Any]] = [{"Update": req}]
+        items: list[dict[str, Any]] = [
+            {"Update": self._update_request(complaint_key(tracking_id), update, condition, names, vals)}
+        ]
         if timeline is not None:
             items.append({"Put": {"TableName": self.table, "Item": timeline_item(tracking_id, timeline),
                                   "ConditionExpression": "attribute_not_exists(pk)"}})
         for data in new_items or []:
             items.append({"Put": {"TableName": self.table, "Item": to_item(data),
                                   "ConditionExpression": "attribute_not_exists(pk)"}})
-        try:
-            self.db.transact_write_items(TransactItems=items)
-        except ClientError as err:
-            if _is_conditional_failure(err):
-                raise ConditionFailed(str(err)) from err
-            raise
+        with _conditional():
+            self._transact(items)
 
     def update_raw(self, pk: str, sk: str, update: str, condition: str | None = None,
                    names: dict[str, str] | None = None, vals: dict[str, Any] | None = None) -> None:
         """Conditional update of any item by key; ConditionFailed when false."""
-        req: dict[str, Any] = {"TableName": self.table, "Key": {"pk": {"S": pk}, "sk": {"S": sk}},
-                               "UpdateExpression": update}
+        req = self._update_request({"pk": {"S": pk}, "sk": {"S": sk}}, update, condition, names, vals)
+        with _conditional():
+            self.db.update_item(**req)
+
+    def _update_request(self, key: dict[str, Any], update: str, condition: str | None,
+                        names: dict[str, str] | None, vals: dict[str, Any] | None) -> dict[str, Any]:
+        req: dict[str, Any] = {"TableName": self.table, "Key": key, "UpdateExpression": update}
         if condition:
             req["ConditionExpression"] = condition
         if names:
             req["ExpressionAttributeNames"] = names
         if vals:
             req["ExpressionAttributeValues"] = vals
-        try:
-            self.db.update_item(**req)
-        except ClientError as err:
-            if _is_conditional_failure(err):
-                raise ConditionFailed(str(err)) from err
-            raise
+        return req
 
     def put_raw(self, data: dict[str, Any]) -> None:
         self.db.put_item(TableName=self.table, Item=to_item(data))

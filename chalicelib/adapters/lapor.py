@@ -74,6 +74,10 @@ class LaporClient:
         self.session = self._session(_retry(frozenset({"GET"}), TRANSIENT_STATUS, read=2))
         # creates: retry only what LAPOR! surely did not process
         self.create_session = self._session(_retry(frozenset({"POST"}), frozenset({429}), read=0))
+        # best-effort posts on a user's request: no retry at all past a refused connection
+        self.once_session = self._session(Retry(total=3, connect=3, read=0, status=0, other=0, redirect=0,
+                                                backoff_factor=0.3, respect_retry_after_header=False,
+                                                raise_on_status=False))
 
     def _session(self, retry: Retry) -> requests.Session:
         s = requests.Session()
@@ -138,6 +142,17 @@ class LaporClient:
         return wire.parse_followups(
             self._call(self.session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
         )
+
+    def add_followup(self, complaint_id: int, content: str, is_secret: bool) -> str | None:
+        """Post a follow-up (multipart, no rating); LAPOR!'s id for it when it answers one.
+
+        Not idempotent at LAPOR! and asked for while a reporter waits: never retried
+        here once sent (not even a 429, whose Retry-After could be long)."""
+        fields = {"complaint_id": str(complaint_id), "content": content, "is_secret": "1" if is_secret else "0"}
+        multipart = [(name, (None, value)) for name, value in fields.items()]
+        body = self._call(self.once_session, "POST", wire.PATH_FOLLOWUP_ADD, False, files=multipart)
+        found = body.get("results", {}).get("id") if isinstance(body, dict) else None
+        return str(found) if found is not None else None
 
     def upload(self, files: list[tuple[str, bytes, str]]) -> list[int]:
         """Upload attachments; an unknown outcome only wastes an orphan file."""

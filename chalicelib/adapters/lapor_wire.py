@@ -8,7 +8,7 @@ the one place to change when an agency obtains it. ASSUMPTION: the look-up
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ PATH_CREATE = "/complaints/complaint"
 PATH_UPLOAD = "/complaints/complaint/file"
 PATH_GET = "/complaints/{id}/complaint"
 PATH_FOLLOWUPS = "/complaints/{id}/followups"
+PATH_FOLLOWUP_ADD = "/complaints/followup/add"
 PATH_LOOKUP = "/complaints"  # ?tag=...  (assumed)
 PATH_INSTITUTIONS = "/masters/institutions/external"
 
@@ -97,7 +98,7 @@ def parse_complaint(body: dict[str, Any]) -> LaporComplaint:
 def parse_followups(body: dict[str, Any]) -> list[LaporFollowup]:
     out = []
     for f in body["results"].get("data") or []:
-        at = datetime.strptime(f["created_at"], "%d-%m-%Y %H:%M:%S").replace(tzinfo=WIB)
+        at = datetime.strptime(f["created_at"], "%d-%m-%Y %H:%M:%S").replace(tzinfo=WIB).astimezone(UTC)
         fid = str(f.get("id") or hashlib.sha1(f"{f['created_at']}|{f.get('content', '')}".encode()).hexdigest()[:16])
         out.append(LaporFollowup(id=fid, content=str(f.get("content", "")), at=at))
     return out

@@ -13,12 +13,18 @@ calls are noise (190 real emergencies in 33,196 calls, Jan-Nov 2020), so:
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.channels.common import Normalised, category_for, channel_attributes, location_of, not_a_complaint
+from chalicelib.channels.common import (
+    ChannelTime,
+    Normalised,
+    category_for,
+    channel_attributes,
+    location_of,
+    not_a_complaint,
+)
 from chalicelib.domain.models import Reporter, Status
 from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.intake import NewComplaint
@@ -40,7 +46,7 @@ class Call112Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
     call_id: str = Field(min_length=1, max_length=64)
-    received_at: datetime  # WIB when no zone is given
+    received_at: ChannelTime  # WIB when no zone is given
     incident_type: str = Field(min_length=1, max_length=32)
     description: str = Field(min_length=10, max_length=5000)
     call_class: Literal["genuine", "prank", "ghost"] = "genuine"
@@ -79,4 +85,5 @@ def normalise(record: Call112Record) -> Normalised:
     attrs = channel_attributes(record.received_at, note, channel_code=record.incident_type)
     new = NewComplaint(submission=submission, channel=CHANNEL, channel_ref=record.call_id,
                        initial_status=initial_status(record), attributes=attrs)
-    return Normalised(new=new, native_id=record.call_id, field_names=FIELD_NAMES)
+    return Normalised(new=new, native_id=record.call_id, field_names=FIELD_NAMES,
+                      native_id_field="call_id")

@@ -10,8 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo
+
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from chalicelib.adapters.dynamodb import iso
 from chalicelib.domain import reference
@@ -31,6 +34,8 @@ class Normalised:
     native_id: str
     #: our field (as intake reports it) -> the channel's field, so a 400 names what the sender sent
     field_names: dict[str, str] = field(default_factory=dict)
+    #: the channel's name for its record id (named when an id comes back with other content)
+    native_id_field: str = "id"
 
 
 @lru_cache(maxsize=1)
@@ -46,6 +51,26 @@ def category_for(channel: str, code: str) -> tuple[str, str | None]:
     if category is not None and category in reference.categories():
         return category, None
     return FALLBACK_CATEGORY, f"Kode kategori {channel} '{code}' tidak dikenal; dimasukkan ke '{FALLBACK_CATEGORY}'"
+
+
+#: Years a channel's own timestamp may carry. Outside them it is a bug or a default
+#: value upstream (0001-01-01), and near the ends of datetime's range the UTC
+#: conversion overflows: refused with the channel's field named.
+SANE_YEARS = (2000, 2100)
+
+
+def _sane_year(value: datetime) -> datetime:
+    # the error types of pydantic's own ge/le, so the 400 reads "di luar rentang / is out of range"
+    lo, hi = SANE_YEARS
+    if value.year < lo:
+        raise PydanticCustomError("greater_than_equal", "year must be {ge} or later", {"ge": lo})
+    if value.year > hi:
+        raise PydanticCustomError("less_than_equal", "year must be {le} or earlier", {"le": hi})
+    return value
+
+
+#: A channel timestamp: WIB when it has no zone, and a year in SANE_YEARS.
+ChannelTime = Annotated[datetime, AfterValidator(_sane_year)]
 
 
 def as_wib(value: datetime) -> datetime:

@@ -9,12 +9,18 @@ forwarded like any other. Prank and ghost calls are refused as for 112.
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.channels.common import Normalised, category_for, channel_attributes, location_of, not_a_complaint
+from chalicelib.channels.common import (
+    ChannelTime,
+    Normalised,
+    category_for,
+    channel_attributes,
+    location_of,
+    not_a_complaint,
+)
 from chalicelib.domain.models import Reporter, Severity, Status
 from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.intake import NewComplaint
@@ -39,7 +45,7 @@ class Psc119Record(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
     call_id: str = Field(min_length=1, max_length=64)
-    received_at: datetime  # WIB when no zone is given
+    received_at: ChannelTime  # WIB when no zone is given
     case_code: str = Field(min_length=1, max_length=32)
     description: str = Field(min_length=10, max_length=5000)
     triage: Literal["merah", "kuning", "hijau", "hitam"] | None = None
@@ -78,4 +84,5 @@ def normalise(record: Psc119Record) -> Normalised:
     status = Status.EMERGENCY if is_emergency(record) else Status.RECEIVED
     new = NewComplaint(submission=submission, channel=CHANNEL, channel_ref=record.call_id,
                        initial_status=status, attributes=attrs)
-    return Normalised(new=new, native_id=record.call_id, field_names=FIELD_NAMES)
+    return Normalised(new=new, native_id=record.call_id, field_names=FIELD_NAMES,
+                      native_id_field="call_id")

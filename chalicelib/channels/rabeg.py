@@ -10,11 +10,9 @@ it is a database row, and Rabeg may add columns without telling us.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.channels.common import Normalised, category_for, channel_attributes, location_of
+from chalicelib.channels.common import ChannelTime, Normalised, category_for, channel_attributes, location_of
 from chalicelib.domain.models import Reporter
 from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.intake import NewComplaint
@@ -38,7 +36,7 @@ class RabegRecord(BaseModel):
     model_config = ConfigDict(extra="ignore", str_strip_whitespace=True, coerce_numbers_to_str=True)
 
     ID_ADUAN: str = Field(min_length=1, max_length=64)
-    TGL_ADUAN: datetime  # local time (WIB) when no zone is given
+    TGL_ADUAN: ChannelTime  # local time (WIB) when no zone is given
     KD_KAT: str = Field(min_length=1, max_length=32)
     ISI_ADUAN: str = Field(min_length=10, max_length=5000)
     JUDUL_ADUAN: str | None = Field(default=None, max_length=200)
@@ -68,4 +66,5 @@ def normalise(record: RabegRecord) -> Normalised:
     )
     attrs = channel_attributes(record.TGL_ADUAN, note, channel_media=record.KD_MEDIA, channel_code=record.KD_KAT)
     new = NewComplaint(submission=submission, channel=CHANNEL, channel_ref=record.ID_ADUAN, attributes=attrs)
-    return Normalised(new=new, native_id=record.ID_ADUAN, field_names=FIELD_NAMES)
+    return Normalised(new=new, native_id=record.ID_ADUAN, field_names=FIELD_NAMES,
+                      native_id_field="ID_ADUAN")

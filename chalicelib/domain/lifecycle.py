@@ -48,9 +48,10 @@ def lapor_view(mapped: Status | None, has_followups: bool) -> Status | None:
 def decide(current: Status, mapped: Status | None, has_followups: bool, unchanged_at_lapor: bool = False) -> Change:
     """What to record, given our status and LAPOR!'s (mapped) status.
 
-    `unchanged_at_lapor`: LAPOR! shows the same status name as at the last check.
-    A "Selesai" we already applied is not applied again: the reporter may have
-    reopened the complaint since, which only the hub knows about.
+    `unchanged_at_lapor`: LAPOR! shows the same status name as at the last check
+    and no follow-up new since. A "Selesai" we already applied is then not
+    applied again: the reporter may have reopened the complaint since. A new
+    follow-up from the unit with "Selesai" is a fresh answer and resolves it again.
     """
     target = lapor_view(mapped, has_followups)
     if target is None:

@@ -65,14 +65,27 @@ def _encode(key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
+#: The attributes of a LastEvaluatedKey from the `outbox` index: the table key and the index key.
+_TOKEN_KEYS = frozenset({"pk", "sk", "outbox_pk", "outbox_sk"})
+_MAX_TOKEN = 2048
+
+
 def _decode(token: str) -> dict[str, Any]:
+    """The page key back from its token, accepted only in the exact shape we hand out:
+    anything else would reach DynamoDB as a malformed ExclusiveStartKey (a 500)."""
     try:
+        if len(token) > _MAX_TOKEN:
+            raise ValueError("token too long")
         raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
         key = json.loads(raw)
-        if not isinstance(key, dict) or key.get("outbox_pk") != {"S": PARKED}:
-            raise ValueError(token)
+        if not isinstance(key, dict) or set(key) != _TOKEN_KEYS or key["outbox_pk"] != {"S": PARKED}:
+            raise ValueError("not a page key")
+        for value in key.values():
+            if (not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str)
+                    or not 0 < len(value["S"]) <= 1024):
+                raise ValueError("not a string key attribute")
         return key
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, binascii.Error, RecursionError):
         raise InvalidInput([FieldProblem("next", "invalid_token", "Token halaman (next) tidak valid",
                                          "The page token (next) is not valid")]) from None
 

@@ -2,7 +2,10 @@
 
 In: the app asks for an upload form while the complaint is still `received`
 (not yet at LAPOR!); the S3 key is recorded on the complaint first, with a
-conditional list append that also enforces the per-complaint maximum.
+conditional list append that also enforces the per-complaint maximum. The key
+is `attachments/<tracking_id>/<random><ext>`, the extension taken from the
+content type: the app's file name is never used, stored, logged or sent on,
+since people name files after what is in them (KTP_<NIK>.jpg).
 
 Out: the forwarder calls `LaporAttachments` (its `attachment_ids` hook) under
 its lease, uploads each stored file to LAPOR! once and records the LAPOR!
@@ -21,7 +24,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, values
 from chalicelib.adapters.lapor import LaporClient
@@ -32,14 +35,24 @@ from chalicelib.domain.reference import load_json
 from chalicelib.observability import count, logger
 from chalicelib.schemas import AttachmentRequest
 
+_SAFE_EXT = re.compile(r"\.[a-z0-9]{1,5}")
+
 
 class AttachmentRules(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
     allowed_content_types: tuple[str, ...]
+    extensions: dict[str, str]  # content type -> ".ext"
     max_bytes: int = Field(gt=0)
     max_per_complaint: int = Field(gt=0)
     url_expires_s: int = Field(gt=0)
+
+    @model_validator(mode="after")
+    def _every_type_has_a_safe_extension(self) -> AttachmentRules:
+        missing = set(self.allowed_content_types) - set(self.extensions)
+        if missing or not all(_SAFE_EXT.fullmatch(e) for e in self.extensions.values()):
+            raise ValueError(f"attachments.json: extensions must give a safe one for every allowed type {missing}")
+        return self
 
 
 @lru_cache(maxsize=1)
@@ -47,14 +60,9 @@ def rules() -> AttachmentRules:
     return AttachmentRules.model_validate(load_json("attachments.json"))
 
 
-_UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
-
-
-def safe_filename(name: str) -> str:
-    """A file name that is harmless in an S3 key, a URL and a LAPOR! upload."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    clean = _UNSAFE.sub("-", base).strip(".-")[:100]
-    return clean or "file"
+def extension_for(content_type: str) -> str:
+    """".jpg" for image/jpeg, ...; "" for a type outside the allow-list."""
+    return rules().extensions.get(content_type.strip().lower(), "")
 
 
 @dataclass(frozen=True)
@@ -82,7 +90,7 @@ class AttachmentService:
                 "content_type", "unsupported_content_type",
                 f"content_type tidak didukung; gunakan salah satu dari: {allowed}",
                 f"content_type is not supported; use one of: {allowed}")])
-        key = f"attachments/{tracking_id}/{uuid.uuid4().hex}-{safe_filename(request.filename)}"
+        key = f"attachments/{tracking_id}/{uuid.uuid4().hex}{extension_for(ctype)}"
         try:
             self.repo.update(
                 tracking_id, "SET attachments = list_append(if_not_exists(attachments, :empty), :key)",
@@ -127,18 +135,20 @@ class LaporAttachments:
             return []
         known: dict[str, int] = {k: int(v) for k, v in (item.get("lapor_docs") or {}).items()}
         new: dict[str, int] = {}
-        for key in keys:
+        for number, key in enumerate(keys, start=1):
             if key in known:
                 continue
             stored = self.store.get(key)
             if stored is None:
-                logger.warning("attachment never uploaded; skipped", extra={"key": key})
+                # the position, not the key: keys written before uuid-only keys held the file name
+                logger.warning("attachment never uploaded; skipped", extra={"attachment": number})
                 count("AttachmentsMissing")
                 continue
-            name = key.rsplit("/", 1)[-1].split("-", 1)[-1]
             ctype = stored.content_type
             if ctype in ("", "binary/octet-stream", "application/octet-stream"):
-                ctype = mimetypes.guess_type(name)[0] or "application/octet-stream"
+                ctype = mimetypes.guess_type(key)[0] or "application/octet-stream"
+            # a neutral name at LAPOR! too: "lampiran-2.pdf"
+            name = f"lampiran-{number}{extension_for(ctype)}"
             [doc_id] = lapor.upload([(name, stored.data, ctype)])
             new[key] = doc_id
             # recorded at once, so a failure on a later file does not upload this one again

@@ -16,6 +16,7 @@ import hashlib
 import ipaddress
 import json
 import os
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -35,6 +36,7 @@ from chalicelib.settings import settings
 TIMEOUT_S = (3.05, 10.0)  # connect, read: well inside the queue's visibility timeout
 RETRY_CAP_S = 900
 _LOCAL_HOSTS = {"localhost"}
+_BAD_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")  # no URL carries spaces or control characters
 
 
 class CallbackFailed(Exception):
@@ -42,9 +44,12 @@ class CallbackFailed(Exception):
 
 
 def event_id(tracking_id: str, entry: TimelineEntry) -> str:
-    """Same timeline entry, same id: what makes a re-publish a duplicate."""
-    what = entry.ref or (entry.status.value if entry.status else "") or iso(entry.at)
-    return hashlib.sha256(f"{tracking_id}|{entry.kind}|{what}".encode()).hexdigest()[:40]
+    """Same timeline entry, same id: what makes a re-publish a duplicate.
+
+    The entry's time is part of it: a status reached twice (resolved, reopened,
+    resolved again) or a second admin retry is a new event, not a repeat."""
+    what = entry.ref or (entry.status.value if entry.status else "")
+    return hashlib.sha256(f"{tracking_id}|{entry.kind}|{what}|{iso(entry.at)}".encode()).hexdigest()[:40]
 
 
 def event_for(c: Complaint, entry: TimelineEntry) -> ChannelEvent:
@@ -64,14 +69,19 @@ def retry_delay(receive_count: int) -> int:
 
 def check_url(url: str) -> str:
     """https only; plain http only to this machine (local runs and tests)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
+    except ValueError:  # e.g. "https://[::1/x": an unclosed or invalid IPv6 literal
+        host, parts = "", None
     local = host in _LOCAL_HOSTS or _is_loopback(host)
-    if not host or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local):
+    if (parts is None or not host or _BAD_URL_CHARS.search(url)
+            or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local)):
         raise InvalidInput([FieldProblem(
             "url", "invalid_url",
-            "url harus alamat https:// (http:// hanya untuk localhost)",
-            "url must be an https:// address (http:// only for localhost)",
+            "url harus alamat https:// yang sah (http:// hanya untuk localhost)",
+            "url must be a valid https:// address (http:// only for localhost)",
         )])
     return url
 

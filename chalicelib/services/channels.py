@@ -3,7 +3,8 @@
 A channel's webhook is verified (HMAC over the raw body, timestamp within five
 minutes) before anything is parsed, normalised by the channel's own adapter
 (chalicelib/channels/<channel>.py) and accepted by the same intake as the app,
-keyed on the channel's own record id, so a re-sent record is the same complaint.
+keyed on the channel's own record id, so a re-sent record is the same complaint
+(and the same id with different content is refused, 422 `idempotency_key_reused`).
 
 112 calls an operator has not confirmed wait in `awaiting_confirmation`; the
 confirm and dismiss actions here move them on with conditional writes.
@@ -22,12 +23,12 @@ from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_r
 from chalicelib.adapters.secrets import secret_json
 from chalicelib.channels import signature
 from chalicelib.channels.registry import ADAPTERS, ChannelAdapter
-from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
+from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services import status_events
 from chalicelib.services.deadlines import due_attributes
-from chalicelib.services.intake import Accepted, IntakeService, outbox_keys
+from chalicelib.services.intake import Accepted, IntakeService, outbox_keys, request_fingerprint
 from chalicelib.services.nearby import geo_attributes
 from chalicelib.settings import settings
 
@@ -77,13 +78,21 @@ def _json_object(raw: bytes) -> dict[str, Any]:
         raise InvalidInput([FieldProblem("body", "missing", "Isi permintaan kosong", "The request body is empty")])
     try:
         payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
         raise InvalidInput([FieldProblem("body", "invalid_json", "Isi permintaan bukan JSON yang sah",
                                          "The request body is not valid JSON")]) from None
     if not isinstance(payload, dict):
         raise InvalidInput([FieldProblem("body", "model_type", "Isi permintaan harus berupa objek JSON",
                                          "The request body must be a JSON object")])
     return payload
+
+
+def _id_reused(field: str) -> Conflict:
+    return Conflict(
+        "idempotency_key_reused",
+        f"{field} ini sudah dipakai untuk data pengaduan yang berbeda; kirim dengan {field} baru",
+        f"This {field} was already used for a different record; send it with a new {field}",
+    )
 
 
 def _renamed(problems: list[FieldProblem], names: dict[str, str]) -> list[FieldProblem]:
@@ -117,10 +126,18 @@ class ChannelService:
         record: BaseModel = adapter.record.model_validate(_json_object(raw_body))
         normalised = adapter.normalise(record)
         try:
+            # The fingerprint is of the parsed record (not the raw body): key order, spacing
+            # and columns we ignore do not make a faithful re-send look like a new record.
             accepted = self.intake.accept(normalised.new, idempotency_scope=f"channel#{channel}",
-                                          idempotency_key=normalised.native_id)
+                                          idempotency_key=normalised.native_id,
+                                          fingerprint=request_fingerprint(record.model_dump(mode="json")))
         except InvalidInput as err:
             raise InvalidInput(_renamed(err.problems, normalised.field_names)) from None
+        except Conflict as err:
+            if err.reason != "idempotency_key_reused":
+                raise
+            count("ChannelRecordsIdReused")
+            raise _id_reused(normalised.native_id_field) from None
         count(f"ChannelRecords_{channel}")
         if accepted.replayed:
             count("ChannelRecordsReplayed")

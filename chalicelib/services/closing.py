@@ -1,10 +1,16 @@
 """Closing the loop with the reporter after the unit says it is done.
 
 A `resolved` complaint waits for the reporter for the `resolved` stage's
-deadline (10 working days, data/sla_policy.json). Within that window anyone
-holding the tracking id may reopen it (the unit's clock restarts: status
+deadline (10 working days, data/sla_policy.json). Within that window the
+reporter (holder of the reporter token, checked by services/reporter_auth.py
+before these are called) may reopen it (the unit's clock restarts: status
 `in_progress` with a fresh stage deadline) or confirm it (closed at once).
 After the window the overdue sweep closes it by itself (`auto_close`).
+
+A reopen is also posted to LAPOR! as a follow-up carrying the reporter's
+reason, so the unit sees it there; its LAPOR! id is recorded as seen, so the
+status sync does not take our own words for the unit's new answer. Only a
+follow-up from LAPOR!'s side after that lets a "Selesai" resolve it again.
 
 Every change is one conditional write on the status (and the deadline that was
 read), so a reopen racing the sweep's auto-close ends in exactly one of them.
@@ -12,8 +18,9 @@ read), so a reopen racing the sweep's auto-close ends in exactly one of them.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
 from chalicelib.domain.errors import NotFound, WrongState
@@ -22,6 +29,9 @@ from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services import status_events
 from chalicelib.services.deadlines import deadline_for, due_attributes
+
+if TYPE_CHECKING:
+    from chalicelib.adapters.lapor import LaporClient
 
 #: the status a reopened complaint goes back to: the unit has answered before
 REOPEN_TO = Status.IN_PROGRESS
@@ -52,9 +62,14 @@ def closed_attributes(tracking_id: str, now: datetime, how: str) -> dict[str, An
     }
 
 
+def reopen_followup_text(reason: str) -> str:
+    return f"Pelapor membuka kembali pengaduan ini karena belum selesai: {reason}"
+
+
 class ClosingService:
-    def __init__(self, repo: Repository) -> None:
+    def __init__(self, repo: Repository, lapor: Callable[[], LaporClient] | None = None) -> None:
         self.repo = repo
+        self._lapor = lapor  # a getter: the client is built only when a reopen needs it
 
     def auto_close(self, c: Complaint, due_sk: str, now: datetime) -> str:
         """Close a resolved complaint whose reporter did not answer in time (called by the sweep)."""
@@ -114,7 +129,43 @@ class ClosingService:
             count("ComplaintsReopened")
             updated = c.model_copy(update={"status": REOPEN_TO, "deadline": deadline, "updated_at": now})
             status_events.publish(updated, entry)
+            self._tell_lapor(c, item, reason)
             return updated
+
+    def _tell_lapor(self, c: Complaint, item: dict[str, Any], reason: str) -> None:
+        """Best effort: the reopen stands in the hub whatever LAPOR! answers."""
+        lapor_id = item.get("lapor_id")
+        if lapor_id is None or self._lapor is None:
+            logger.info("reopened complaint not at LAPOR!; no follow-up posted")
+            return
+        content = reopen_followup_text(reason)
+        try:
+            lapor = self._lapor()
+            fid = lapor.add_followup(int(lapor_id), content, is_secret=c.confidential)
+            if fid is None:  # no id in LAPOR!'s answer: find ours by its text
+                seen = set(item.get("lapor_followup_ids") or [])
+                fid = next((f.id for f in reversed(lapor.followups(int(lapor_id)))
+                            if f.content == content and f.id not in seen), None)
+        except Exception as err:  # noqa: BLE001 - the hub's status is reopened already
+            logger.warning("reopen follow-up to LAPOR! failed",
+                           extra={"error": getattr(err, "message", type(err).__name__)})
+            count("ReopenFollowupFailed")
+            return
+        count("ReopenFollowupsPosted")
+        if fid is None:
+            logger.warning("reopen follow-up posted but not found at LAPOR!; the sync will see it as new")
+            count("ReopenFollowupUnmatched")
+            return
+        # our own words are not the unit's answer: mark them seen for the status sync
+        try:
+            self.repo.update(c.tracking_id, "SET lapor_followup_ids = list_append(if_not_exists("
+                             "lapor_followup_ids, :none), :ids), reopen_followup_id = :fid",
+                             vals=values(none=[], ids=[fid], fid=fid))
+        except Exception:  # noqa: BLE001 - as above; the next sync then takes it for new
+            logger.exception("could not record the reopen follow-up as seen")
+            count("ReopenFollowupUnmatched")
+            return
+        logger.info("reopen posted to LAPOR! as a follow-up", extra={"lapor_followup_id": fid})
 
     def confirm_resolved(self, tracking_id: str) -> Complaint:
         """The reporter agrees the problem is solved: closed at once."""

@@ -36,7 +36,7 @@ from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.escalation import Rung, is_overdue, ladder_for, next_rung
 from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry, utcnow
 from chalicelib.domain.sla import default_policy, describe
-from chalicelib.observability import complaint_context, count, logger
+from chalicelib.observability import complaint_context, count, log_failure, logger
 from chalicelib.services import status_events
 from chalicelib.services.closing import ClosingService
 from chalicelib.services.deadlines import (
@@ -122,8 +122,8 @@ class EscalationService:
                 with complaint_context(tracking_id):
                     try:
                         outcomes[self.handle(item, now)] += 1
-                    except Exception:  # noqa: BLE001 - one bad complaint must not stop the sweep
-                        logger.exception("overdue handling failed; next sweep retries")
+                    except Exception as err:  # noqa: BLE001 - one bad complaint must not stop the sweep
+                        log_failure("overdue handling failed; next sweep retries", err)  # no reporter data
                         count("EscalationErrors")
                         outcomes["error"] += 1
         outcomes.update(self.republish_pending(now))
@@ -286,6 +286,22 @@ class EscalationService:
         count("NotificationsSent")
         return True
 
+    def _claim(self, pk: str, sk: str) -> bool:
+        """Take a pending notice for one grace period, so an overlapping sweep does not
+        publish it too. False: sent meanwhile, or another sweep is publishing it.
+        The clock is read now, not at the sweep's start: a long sweep claims as long."""
+        now = utcnow()
+        try:
+            self.repo.update_raw(
+                pk, sk, "SET publishing_until = :until",
+                condition="attribute_exists(pk) AND attribute_not_exists(sent_at) AND "
+                          "(attribute_not_exists(publishing_until) OR publishing_until < :now)",
+                vals=values(until=iso(now + self.republish_after), now=iso(now)),
+            )
+        except ConditionFailed:
+            return False
+        return True
+
     def republish_pending(self, now: datetime) -> Counter[str]:
         """Publish notices a crashed sweep wrote but never sent (older than the grace period)."""
         out: Counter[str] = Counter()
@@ -297,6 +313,9 @@ class EscalationService:
                     continue
                 n = Notification.model_validate(item)
                 with complaint_context(n.tracking_id):
+                    if not self._claim(str(item["pk"]), str(item["sk"])):
+                        out["republish_skipped"] += 1
+                        continue
                     ok = self.deliver((str(item["sk"]), n))
                     logger.info("pending notification re-published" if ok else "re-publish failed",
                                 extra={"notification_id": n.notification_id})

@@ -85,13 +85,15 @@ class ForwardingService:
             return ForwardResult("not_forwardable")
 
         old = self._acquire(tracking_id)
+        if isinstance(old, ForwardResult):
+            return old
         complaint = Complaint.model_validate(old)
         lapor = self._lapor()
         creating = False
         try:
             if old.get("fwd_sent_at"):
                 # An earlier attempt may have reached LAPOR!: never send blind.
-                found = lapor.find_by_tracking_id(tracking_id)
+                found = self._look_up(lapor, tracking_id)
                 if found:
                     if len(found) > 1:
                         logger.error("duplicate LAPOR! tickets", extra={"lapor_ids": found})
@@ -123,7 +125,20 @@ class ForwardingService:
 
     # -- steps ------------------------------------------------------------
 
-    def _acquire(self, tracking_id: str) -> dict[str, Any]:
+    @staticmethod
+    def _look_up(lapor: LaporClient, tracking_id: str) -> list[int]:
+        """A refused look-up says nothing about the complaint (the call itself is an
+        assumption about LAPOR!): retry it and let the DLQ alarm speak, never park."""
+        try:
+            return lapor.find_by_tracking_id(tracking_id)
+        except LaporError as err:
+            if err.permanent:
+                count("LaporLookupRefused")
+                logger.error("LAPOR! look-up refused", extra={"error": err.message, "status_code": err.status})
+                raise LaporError(err.message, "unknown", err.status) from err
+            raise
+
+    def _acquire(self, tracking_id: str) -> dict[str, Any] | ForwardResult:
         now = utcnow()
         try:
             old = self.repo.update(
@@ -139,8 +154,10 @@ class ForwardingService:
             )
         except ConditionFailed:
             item = self.repo.get_item(tracking_id, consistent=True) or {}
-            if item.get("lapor_id") is not None or item.get("status") != Status.RECEIVED.value:
-                raise RetryLater("finished by another forwarder", 0) from None
+            if item.get("lapor_id") is not None:
+                return ForwardResult("already_forwarded", item["lapor_id"])
+            if item.get("status") != Status.RECEIVED.value:
+                return ForwardResult("not_forwardable")
             count("ForwardLeaseBusy")
             raise RetryLater("another forwarder holds the lease", self.lease_s) from None
         assert old is not None
@@ -193,7 +210,7 @@ class ForwardingService:
 
     def _failed(self, c: Complaint, err: LaporError, clear_sent: bool) -> ForwardResult:
         if err.permanent:
-            self.park(c, f"LAPOR! menolak: {err.message}")
+            self.park(c, f"LAPOR! menolak: {err.message}", clear_sent=clear_sent)
             return ForwardResult("parked")
         self._release(c.tracking_id, clear_sent=clear_sent and err.outcome == "not_sent")
         count("LaporTransientFailures")
@@ -201,14 +218,19 @@ class ForwardingService:
                        extra={"error": err.message, "outcome": err.outcome, "status_code": err.status})
         raise RetryLater(err.message, err.retry_after)
 
-    def park(self, c: Complaint, reason: str) -> None:
-        """Stop retrying and show the complaint to admins with the reason."""
+    def park(self, c: Complaint, reason: str, clear_sent: bool = False) -> None:
+        """Stop retrying and show the complaint to admins with the reason.
+
+        The record of an earlier attempt (`fwd_sent_at`) stays unless this create
+        was surely refused and none before it may have landed, so an admin's
+        retry still looks the ticket up before sending."""
         now = utcnow()
-        attrs = {
+        attrs: dict[str, Any] = {
             "status": Status.NEEDS_ATTENTION.value, "park_reason": reason[:1000], "updated_at": iso(now),
-            "outbox_pk": "PARKED", "outbox_sk": iso(now),
-            "fwd_owner": None, "fwd_lease_until": None, "fwd_sent_at": None,
+            "outbox_pk": "PARKED", "outbox_sk": iso(now), "fwd_owner": None, "fwd_lease_until": None,
         }
+        if clear_sent:
+            attrs["fwd_sent_at"] = None
         expr, names, vals = set_remove(attrs)
         names["#st"] = "status"
         vals.update(values(received=Status.RECEIVED.value))
@@ -221,3 +243,4 @@ class ForwardingService:
             return
         logger.error("complaint parked", extra={"reason": reason[:300]})
         count("ComplaintsParked")
+        status_events.publish(c.model_copy(update={"status": Status.NEEDS_ATTENTION, "updated_at": now}), entry)

@@ -23,6 +23,7 @@ from chalicelib.domain.tracking import new_tracking_id
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.nearby import geo_attributes
+from chalicelib.services.reporter_auth import HASH_ATTRIBUTE, new_token, token_hash
 
 
 @dataclass(frozen=True)
@@ -30,9 +31,13 @@ class Accepted:
     tracking_id: str
     status: Status
     replayed: bool  # True when this is the stored answer to an earlier identical call
+    #: the reporter's key for reopen / confirm / attachments (services/reporter_auth.py);
+    #: None only when replaying an idempotency record written before tokens existed
+    reporter_token: str | None = None
 
     def body(self) -> dict[str, Any]:
-        return {"tracking_id": self.tracking_id, "status": self.status.value}
+        return {"tracking_id": self.tracking_id, "status": self.status.value,
+                "reporter_token": self.reporter_token}
 
 
 @dataclass(frozen=True)
@@ -94,15 +99,19 @@ class IntakeService:
         )
         entry = TimelineEntry(at=now, kind="received", status=complaint.status,
                               message=f"Diterima melalui {new.channel}", ref="received")
-        extra = self._extra(new, complaint)
+        token = new_token()
+        extra = self._extra(new, complaint, token)
         idem = None
         if idempotency_key:
+            # The plain token is kept in the idempotency record (never public, never
+            # logged) so that a retry after a lost answer gets it again.
             idem = {
                 "pk": f"IDEM#{idempotency_scope or new.channel}#{idempotency_key}",
                 "tracking_id": complaint.tracking_id,
                 "fingerprint": fingerprint or "",
                 "status": complaint.status.value,
                 "created_at": iso(now),
+                "reporter_token": token,
             }
         for _ in range(3):  # a fresh id on the (astronomically rare) collision
             try:
@@ -114,7 +123,9 @@ class IntakeService:
                 complaint = complaint.model_copy(update={"tracking_id": new_tracking_id()})
                 if idem:
                     idem["tracking_id"] = complaint.tracking_id
-                extra = self._extra(new, complaint)
+                extra = self._extra(new, complaint, token)
+        else:
+            raise RuntimeError("no free tracking id after 3 tries")  # never answer 201 for nothing stored
         with complaint_context(complaint.tracking_id):
             logger.info("complaint accepted", extra={
                 "channel": complaint.channel, "category": complaint.category,
@@ -123,12 +134,13 @@ class IntakeService:
             count("ComplaintsAccepted")
             if complaint.status == Status.RECEIVED:
                 self._enqueue(complaint.tracking_id)
-        return Accepted(complaint.tracking_id, complaint.status, replayed=False)
+        return Accepted(complaint.tracking_id, complaint.status, replayed=False, reporter_token=token)
 
     @staticmethod
-    def _extra(new: NewComplaint, complaint: Complaint) -> dict[str, Any]:
-        """Item attributes beside the model: channel extras, outbox and geo index keys."""
+    def _extra(new: NewComplaint, complaint: Complaint, token: str) -> dict[str, Any]:
+        """Item attributes beside the model: channel extras, reporter token hash, outbox and geo keys."""
         out: dict[str, Any] = dict(new.attributes or {})
+        out[HASH_ATTRIBUTE] = token_hash(token)
         if complaint.status == Status.RECEIVED:
             out.update(outbox_keys(complaint.tracking_id, iso(complaint.created_at)))
         out.update({k: v for k, v in geo_attributes(complaint).items() if v is not None})
@@ -149,4 +161,5 @@ class IntakeService:
                 "Idempotency-Key ini sudah dipakai untuk pengaduan lain",
                 "This Idempotency-Key was already used for a different complaint",
             )
-        return Accepted(record["tracking_id"], Status(record["status"]), replayed=True)
+        return Accepted(record["tracking_id"], Status(record["status"]), replayed=True,
+                        reporter_token=record.get("reporter_token"))

@@ -21,8 +21,9 @@ from typing import Any
 
 from chalicelib.adapters.dynamodb import Repository, iso, values
 from chalicelib.domain import geo
+from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status
-from chalicelib.observability import logger
+from chalicelib.observability import log_failure, logger
 
 RADIUS_M = 200.0
 MAX_RESULTS = 20
@@ -71,7 +72,15 @@ class NearbyService:
              created_before: str | None = None, exclude: str | None = None,
              limit: int = MAX_RESULTS) -> NearbyResult:
         """Open, listed complaints of `category` within `radius_m`, nearest first."""
-        cells = geo.cells_within(lat, lon, radius_m, geo.NEARBY_PRECISION)
+        try:
+            cells = geo.cells_within(lat, lon, radius_m, geo.NEARBY_PRECISION)
+        except ValueError:
+            # NearbyQuery keeps points in the city; this guards any other caller
+            raise InvalidInput([FieldProblem(
+                "lat/lon", "invalid_point",
+                "Titik (lat/lon) tidak dapat dicari di sekitarnya",
+                "No search is possible around this point (lat/lon)",
+            )]) from None
         with ThreadPoolExecutor(max_workers=min(_PARALLEL, len(cells))) as pool:
             pages = list(pool.map(lambda cell: self._cell(category, cell, created_before), cells))
         read = 0
@@ -111,8 +120,8 @@ class NearbyService:
                 return None
             other = found.matches[0].complaint.tracking_id
             self.repo.update(c.tracking_id, "SET possible_duplicate_of = :d", vals=values(d=other))
-        except Exception:  # noqa: BLE001 - a hint, never a reason to stop forwarding
-            logger.exception("possible-duplicate check failed")
+        except Exception as err:  # noqa: BLE001 - a hint, never a reason to stop forwarding
+            log_failure("possible-duplicate check failed", err)  # other complaints' items: no text
             return None
         logger.info("possible duplicate", extra={"possible_duplicate_of": other})
         return other

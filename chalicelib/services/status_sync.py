@@ -28,7 +28,7 @@ from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_r
 from chalicelib.adapters.lapor import LaporClient, LaporError
 from chalicelib.domain import lifecycle, sync_policy
 from chalicelib.domain.models import AT_LAPOR_STATUSES, Complaint, Status, TimelineEntry, utcnow
-from chalicelib.observability import complaint_context, count, logger
+from chalicelib.observability import complaint_context, count, log_failure, logger
 from chalicelib.services import status_events
 from chalicelib.services.deadlines import deadline_for, due_attributes
 from chalicelib.services.forwarding import sync_attributes
@@ -72,9 +72,9 @@ class StatusSync:
                 with complaint_context(tracking_id):
                     try:
                         self.check(item, now, report)
-                    except Exception:  # noqa: BLE001 - one complaint never stops the sweep
+                    except Exception as err:  # noqa: BLE001 - one complaint never stops the sweep
                         report.errors += 1
-                        logger.exception("status check failed")
+                        log_failure("status check failed", err)  # never the item's text (reporter data)
         count("StatusChecks", report.checked)
         if report.changed:
             count("StatusChangesFromLapor", report.changed)
@@ -107,8 +107,10 @@ class StatusSync:
                 report.followups += 1
         seen_now = seen + [f.id for f in followups if f.id in fresh]
 
+        # a follow-up new since the last check is news from the unit: a "Selesai" with it
+        # counts again, even after the reporter reopened (closing.py marks its own as seen)
         change = lifecycle.decide(current, remote.status, has_followups=bool(followups),
-                                  unchanged_at_lapor=item.get("lapor_status") == remote.status_name)
+                                  unchanged_at_lapor=item.get("lapor_status") == remote.status_name and not fresh)
         if change.ignored:
             logger.warning("LAPOR! status not applied", extra={"lapor_status": remote.status_name,
                                                                 "why": change.ignored})

@@ -3,21 +3,24 @@
 from __future__ import annotations
 
 import base64
+import io
 import json
+import logging
+import re
 from typing import Any
 
 import pytest
 import requests
 
-from tests.integration.test_forwarding import submit, tickets
+from tests.integration.test_escalation import reporter_headers, submit
+from tests.integration.test_forwarding import tickets
 
 JPEG = b"\xff\xd8\xff\xe0" + b"foto jalan berlubang" * 50
 
 
 def ask(client: Any, tid: str, body: Any) -> Any:
     raw = body if isinstance(body, str) else json.dumps(body)
-    return client.http.post(f"/v1/complaints/{tid}/attachments", body=raw,
-                            headers={"Content-Type": "application/json"})
+    return client.http.post(f"/v1/complaints/{tid}/attachments", body=raw, headers=reporter_headers(tid))
 
 
 def upload(form: dict[str, Any], data: bytes, content_type: str) -> requests.Response:
@@ -39,7 +42,7 @@ def test_presigned_post_enforces_type_and_size_and_uploads_to_s3(client: Any, st
     resp = ask(client, tid, {"filename": "../Foto Jalan (1).jpg", "content_type": "image/jpeg"})
     assert resp.status_code == 201, resp.body
     form = resp.json_body
-    assert form["key"].startswith(f"attachments/{tid}/") and form["key"].endswith("-Foto-Jalan-1-.jpg")
+    assert re.fullmatch(rf"attachments/{tid}/[0-9a-f]{{32}}\.jpg", form["key"]), form["key"]
     assert form["expires_in"] == 900
     policy = json.loads(base64.b64decode(form["upload"]["fields"]["policy"]))
     assert {"Content-Type": "image/jpeg"} in policy["conditions"]
@@ -85,7 +88,7 @@ def test_uploaded_files_reach_lapor_once_and_missing_ones_are_skipped(
     assert uploads == 2, "a retry must not upload the same file again"
     at_lapor = ticket_docs(lapor_sim, tid)
     assert sorted(d["id"] for d in at_lapor) == sorted(docs.values())
-    assert {d["name"] for d in at_lapor} == {"jalan.jpg", "surat.pdf"}
+    assert {d["name"] for d in at_lapor} == {"lampiran-1.jpg", "lampiran-2.pdf"}  # never the app's file names
     assert never["key"] not in docs
 
 
@@ -110,3 +113,40 @@ def test_attachment_requests_are_checked(client: Any, pump: Any) -> None:
     late = ask(client, other, {"filename": "late.png", "content_type": "image/png"})
     assert late.status_code == 409 and late.json_body["error"] == "attachments_closed"
     assert "Lampiran" in late.json_body["message_id"] and "Attachments" in late.json_body["message_en"]
+
+
+def test_the_apps_file_name_goes_nowhere(client: Any, hub: Any, lapor_sim: Any, stack_env: dict[str, str]) -> None:
+    """People name files after what is in them: a KTP photo's name carries the NIK.
+    It is not in the S3 key, the stored complaint, the logs, or the LAPOR! upload."""
+    import boto3
+
+    from chalicelib.bootstrap import forwarding, repository
+    from chalicelib.observability import logger
+
+    nik = "3673015808900003"
+    buffer = io.StringIO()
+    handler = logging.StreamHandler(buffer)
+    handler.setFormatter(logger.registered_formatter)
+    logger._logger.addHandler(handler)
+    try:
+        tid = submit(client)
+        for name, ctype in ((f"KTP_{nik}.JPG", "image/jpeg"), (f"{nik} surat.pdf", "application/pdf"),
+                            (f"C:\\Users\\{nik}\\x.png", "IMAGE/PNG "), (f"video_{nik}", "video/mp4")):
+            resp = ask(client, tid, {"filename": name, "content_type": ctype})
+            assert resp.status_code == 201, resp.body
+            form = resp.json_body
+            assert nik not in json.dumps(form)
+            if ctype == "image/jpeg":
+                assert upload(form, JPEG, ctype).status_code < 300
+        assert forwarding().forward(tid).outcome == "forwarded"
+    finally:
+        logger._logger.removeHandler(handler)
+    stored = repository().get_item(tid)
+    assert [k.rsplit(".", 1)[-1] for k in stored["attachments"]] == ["jpg", "pdf", "png", "mp4"]
+    assert nik not in json.dumps(stored, default=str)
+    assert nik not in buffer.getvalue()
+    assert "attachment never uploaded; skipped" in buffer.getvalue()  # three were never uploaded
+    [doc] = ticket_docs(lapor_sim, tid)
+    assert doc["name"] == "lampiran-1.jpg"
+    listed = boto3.client("s3").list_objects_v2(Bucket=stack_env["ATTACHMENTS_BUCKET"], Prefix=f"attachments/{tid}/")
+    assert [o["Key"] for o in listed.get("Contents", [])] == [stored["attachments"][0]]

@@ -30,16 +30,19 @@ def deliver_until(pump: Any, done: Any) -> None:
     poll(step, deadline_s=30)
 
 
-def later_status(tracking_id: str, status: Status, kind: str = "status") -> None:
-    """Announce a LAPOR! status as the status sync does (write, then publish)."""
+def later_status(tracking_id: str, status: Status, kind: str = "status", ref: str | None = None,
+                 entry: TimelineEntry | None = None) -> TimelineEntry:
+    """Announce a LAPOR! status as the status sync does (write, then publish); `entry`
+    publishes an earlier entry again (what a retried publish does)."""
     from chalicelib import bootstrap
     from chalicelib.services import status_events
 
     c = bootstrap.repository().get(tracking_id, consistent=True)
     assert c is not None
-    entry = TimelineEntry(at=utcnow(), kind=kind, status=status, ref=f"lapor:{status.value}",
-                          message=f"Status di SP4N-LAPOR!: {status.value}")
+    entry = entry or TimelineEntry(at=utcnow(), kind=kind, status=status, ref=ref or f"lapor:{status.value}",
+                                   message=f"Status di SP4N-LAPOR!: {status.value}")
     status_events.publish(c.model_copy(update={"status": status}), entry)
+    return entry
 
 
 def test_events_arrive_once_and_in_order_after_a_failed_delivery(client: Any, hub: Any, pump: Any,
@@ -49,9 +52,10 @@ def test_events_arrive_once_and_in_order_after_a_failed_delivery(client: Any, hu
         tid = post_channel(client, "rabeg", rec).json_body["tracking_id"]
         receiver.fail_once.add(tid)  # the channel is down for the first event
         pump.drain("forward_to_lapor")
-        for status in (Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED):
+        for status in (Status.VERIFIED, Status.IN_PROGRESS):
             later_status(tid, status)
-        later_status(tid, Status.RESOLVED)  # the same entry published twice: one event
+        resolved = later_status(tid, Status.RESOLVED)
+        later_status(tid, Status.RESOLVED, entry=resolved)  # the same entry published twice: one event
 
         deliver_until(pump, lambda: len(receiver.events_for(tid)) >= 4)
         pump.drain("deliver_channel_event", idle_rounds=2)  # nothing more may come
@@ -124,3 +128,34 @@ def test_callback_registration_is_validated(client: Any) -> None:
     assert got.status_code == 200 and got.json_body["url"] == "https://psc119.example.org/aduan"
     assert client.http.delete("/v1/admin/channels/psc119/callback").status_code == 204
     assert client.http.get("/v1/admin/channels/psc119/callback").status_code == 404
+
+
+def test_event_id_is_one_per_timeline_entry() -> None:
+    from datetime import timedelta
+
+    from chalicelib.services.callbacks import event_id
+
+    first = TimelineEntry(at=utcnow(), kind="status", status=Status.RESOLVED, ref="status:resolved")
+    again = first.model_copy(update={"at": first.at + timedelta(days=3)})  # resolved again after a reopen
+    assert event_id("SRG-AAAA-AAAA", first) == event_id("SRG-AAAA-AAAA", first.model_copy())
+    assert event_id("SRG-AAAA-AAAA", first) != event_id("SRG-AAAA-AAAA", again)
+    assert event_id("SRG-AAAA-AAAA", first) != event_id("SRG-BBBB-BBBB", first)
+
+
+def test_a_status_reached_twice_and_a_second_retry_are_new_events(client: Any, hub: Any, pump: Any) -> None:
+    """resolved -> reopened -> resolved again, and two admin retries: each entry is its own
+    event, neither dropped by the FIFO queue's dedup nor by a receiver keyed on event_id."""
+    with receiver_for(client, "rabeg") as receiver:
+        tid = post_channel(client, "rabeg", rabeg_record()).json_body["tracking_id"]
+        later_status(tid, Status.RESOLVED, ref="status:resolved")
+        later_status(tid, Status.IN_PROGRESS, kind="reopened", ref="reopened:1")
+        later_status(tid, Status.RESOLVED, ref="status:resolved")
+        later_status(tid, Status.RECEIVED, kind="retry", ref="retry")
+        later_status(tid, Status.RECEIVED, kind="retry", ref="retry")
+
+        deliver_until(pump, lambda: len(receiver.events_for(tid)) >= 5)
+        events = receiver.events_for(tid)
+        assert [(e["type"], e["status"]) for e in events] == [
+            ("status", "resolved"), ("reopened", "in_progress"), ("status", "resolved"),
+            ("retry", "received"), ("retry", "received")]
+        assert len({e["event_id"] for e in events}) == 5

@@ -122,6 +122,38 @@ def test_rabeg_record_becomes_a_complaint_forwarded_once(client: Any, hub: Any, 
     assert "Budi" not in public.body.decode() and rec["NO_HP"] not in public.body.decode()
 
 
+def test_rabeg_same_id_with_other_content_is_refused_not_replayed(client: Any, hub: Any) -> None:
+    rec = rabeg_record()
+    first = post_channel(client, "rabeg", rec)
+    assert first.status_code == 201, first.body
+    tid = first.json_body["tracking_id"]
+
+    # a faithful re-send: other key order, padding, a column we ignore, the time spelled with a T
+    resent = {**dict(reversed(list(rec.items()))), "JUDUL_ADUAN": f"  {rec['JUDUL_ADUAN']} ",
+              "KOLOM_BARU": "x", "TGL_ADUAN": rec["TGL_ADUAN"].replace(" ", "T")}
+    again = post_channel(client, "rabeg", resent)
+    assert again.status_code == 200 and again.json_body["tracking_id"] == tid
+
+    for change in ({"ISI_ADUAN": "Lampu jalan mati di seluruh gang sejak tiga hari yang lalu."},
+                   {"KD_KEL": "36.73.01.1001"}, {"TGL_ADUAN": "2025-03-05 09:15:00"}):
+        other = post_channel(client, "rabeg", {**rec, **change})
+        assert other.status_code == 422, (change, other.body)
+        body = other.json_body
+        assert body["error"] == "idempotency_key_reused"
+        assert "ID_ADUAN" in body["message_id"] and "ID_ADUAN" in body["message_en"]
+        assert tid not in other.body.decode()  # the other record's complaint is not handed out
+    assert item(tid)["description"] == rec["ISI_ADUAN"]
+    assert idem(hub, "rabeg", rec["ID_ADUAN"])["tracking_id"] == tid
+
+
+def test_112_same_call_id_with_other_content_is_refused(client: Any) -> None:
+    rec = call112_record()
+    assert post_channel(client, "call112", rec).status_code == 201
+    other = post_channel(client, "call112", {**rec, "description": "Banjir setinggi lutut di depan balai warga."})
+    assert other.status_code == 422 and other.json_body["error"] == "idempotency_key_reused"
+    assert "call_id" in other.json_body["message_en"]
+
+
 def test_rabeg_unknown_category_code_goes_to_lainnya_with_a_note(client: Any, hub: Any) -> None:
     resp = post_channel(client, "rabeg", rabeg_record(KD_KAT="XYZ-99"))
     assert resp.status_code == 201, resp.body

@@ -10,14 +10,15 @@ import time_machine
 
 from chalicelib.domain.models import Status
 from tests.conftest import VALID
-from tests.integration.test_escalation import end_of_day, put_in_stage, raw, submit, view, wib
+from tests.integration.test_escalation import end_of_day, put_in_stage, raw, reporter_headers, submit, view, wib
 
 REASON = {"reason": "Jalan masih berlubang, belum ada perbaikan sama sekali."}
 
 
 def post(client: Any, path: str, body: Any = None) -> Any:
-    return client.http.post(path, body="" if body is None else json.dumps(body),
-                            headers={"Content-Type": "application/json"})
+    """A reporter action, with the token from the complaint's 201 answer."""
+    tid = path.split("/")[3]
+    return client.http.post(path, body="" if body is None else json.dumps(body), headers=reporter_headers(tid))
 
 
 def test_resolved_closes_by_itself_after_ten_working_days_and_cannot_be_reopened(client: Any, pump: Any) -> None:

@@ -27,6 +27,14 @@ from tests.conftest import VALID, poll
 
 WIB = dt.timezone(dt.timedelta(hours=7))
 
+#: tracking id -> the reporter token from its 201 answer (complaints made by `submit`)
+REPORTER_TOKENS: dict[str, str] = {}
+
+
+def reporter_headers(tracking_id: str) -> dict[str, str]:
+    """The reporter's headers for reopen / confirm-resolved / attachments."""
+    return {"Content-Type": "application/json", "X-Reporter-Token": REPORTER_TOKENS.get(tracking_id, "unknown")}
+
 
 def wib(*args: int) -> dt.datetime:
     return dt.datetime(*args, tzinfo=WIB)
@@ -53,7 +61,9 @@ def submit(client: Any, body: dict[str, Any] | None = None, at: dt.datetime | No
         resp = client.http.post("/v1/complaints", body=json.dumps(body or VALID),
                                 headers={"Content-Type": "application/json"})
     assert resp.status_code == 201, resp.body
-    return resp.json_body["tracking_id"]
+    tid = resp.json_body["tracking_id"]
+    REPORTER_TOKENS[tid] = resp.json_body["reporter_token"]
+    return tid
 
 
 def put_in_stage(tracking_id: str, status: Status, since: dt.datetime, level: int = 0) -> dt.datetime:
@@ -281,6 +291,88 @@ def test_crash_between_transaction_and_publish_is_recovered_by_next_sweep(
         assert "due_pk" not in raw_item(tid, "1")
         bootstrap.escalation().sweep()
         assert len(inbox.about(tid)) == 1
+
+
+def pending_notice(client: Any, since: dt.datetime) -> tuple[str, dt.datetime]:
+    """A complaint escalated after its deadline whose notice was written but never published;
+    and a moment, five minutes after that, when a sweep re-publishes it."""
+    from chalicelib import bootstrap
+    from chalicelib.services.escalation import EscalationService
+
+    tid = submit(client, at=since)
+    crashed_at = put_in_stage(tid, Status.IN_PROGRESS, since) + dt.timedelta(hours=9)
+    crashing = EscalationService(bootstrap.repository(), CrashingNotifier, bootstrap.closing())  # type: ignore[arg-type]
+    with time_machine.travel(crashed_at, tick=False):
+        crashing.sweep()
+    assert raw(tid)["escalation_level"] == 1 and "sent_at" not in raw_item(tid, "1")
+    return tid, crashed_at + dt.timedelta(minutes=5)
+
+
+def test_overlapping_republishes_publish_a_pending_notice_once(client: Any, hub: Any, inbox: Inbox) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.services.escalation import EscalationService
+
+    tid, later = pending_notice(client, wib(2026, 6, 15, 10))
+    with time_machine.travel(later, tick=False):
+        now = dt.datetime.now(dt.UTC)
+        other: dict[str, int] = {}
+        # this one reads the pending notice, then the other runs to the end, then this one goes on
+        first = EscalationService(
+            ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().republish_pending(now))),
+            bootstrap.notifier, bootstrap.closing())
+        mine = first.republish_pending(now)
+        assert other.get("republished", 0) >= 1 and mine.get("republish_skipped", 0) >= 1
+        [msg] = poll(lambda: inbox.about(tid))
+        assert attr(msg, "notification_id") == f"{tid}/1"
+        assert raw_item(tid, "1")["sent_at"]
+
+
+class SweepsWhilePublishing:
+    """Publishes for real, but first lets another sweep run while `tracking_id`'s notice
+    is being published (claimed, not yet marked sent)."""
+
+    def __init__(self, tracking_id: str, meanwhile: Callable[[], Any]) -> None:
+        from chalicelib import bootstrap
+
+        self.tracking_id, self.meanwhile, self.real = tracking_id, meanwhile, bootstrap.notifier()
+
+    def publish(self, n: Any) -> str:
+        if n.tracking_id == self.tracking_id and self.meanwhile:
+            run, self.meanwhile = self.meanwhile, None
+            run()
+        return self.real.publish(n)
+
+
+def test_a_notice_being_republished_is_not_taken_by_another_sweep(client: Any, hub: Any, inbox: Inbox) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.services.escalation import EscalationService
+
+    tid, later = pending_notice(client, wib(2026, 7, 6, 10))
+    with time_machine.travel(later, tick=False):
+        now = dt.datetime.now(dt.UTC)
+        other: dict[str, int] = {}
+        slow = SweepsWhilePublishing(tid, lambda: other.update(bootstrap.escalation().republish_pending(now)))
+        mine = EscalationService(bootstrap.repository(), lambda: slow, bootstrap.closing()).republish_pending(now)
+        assert mine.get("republished", 0) >= 1 and other.get("republish_skipped", 0) >= 1
+        [msg] = poll(lambda: inbox.about(tid))
+        assert attr(msg, "notification_id") == f"{tid}/1"
+        assert raw_item(tid, "1")["sent_at"]
+
+
+def test_a_claim_whose_publisher_died_is_taken_again_after_the_grace_period(
+        client: Any, hub: Any, inbox: Inbox) -> None:
+    from chalicelib import bootstrap
+
+    tid, later = pending_notice(client, wib(2026, 7, 20, 10))
+    with time_machine.travel(later, tick=False):
+        assert bootstrap.escalation()._claim(f"NOTIFY#{tid}", "1")  # and then that sweep died
+    with time_machine.travel(later + dt.timedelta(seconds=30), tick=False):
+        assert bootstrap.escalation().republish_pending(dt.datetime.now(dt.UTC)).get("republish_skipped", 0) >= 1
+        assert inbox.about(tid) == []
+    with time_machine.travel(later + dt.timedelta(minutes=2), tick=False):
+        assert bootstrap.escalation().republish_pending(dt.datetime.now(dt.UTC)).get("republished", 0) >= 1
+        [msg] = poll(lambda: inbox.about(tid))
+        assert attr(msg, "notification_id") == f"{tid}/1"
 
 
 def test_late_lapor_verification_notifies_admins_once_without_climbing(

@@ -236,3 +236,69 @@ def test_failed_lookup_after_a_lost_answer_never_resends_blind(client: Any, hub:
     lapor_sim.faults = FaultConfig()
     assert forwarding().forward(tid).outcome == "forwarded"
     assert len(tickets(lapor_sim, tid)) == 1
+
+
+def test_refused_look_up_is_retried_not_parked(client: Any, hub: Any, lapor_sim: Any, monkeypatch: Any) -> None:
+    from chalicelib.adapters.lapor import LaporClient, LaporError
+    from chalicelib.bootstrap import forwarding, repository
+    from chalicelib.services.forwarding import RetryLater
+
+    tid = submit(client)
+    lapor_sim.faults = FaultConfig(rate_lose=1.0)
+    try:
+        forwarding().forward(tid)
+        raise AssertionError("a lost answer must be retried")
+    except RetryLater:
+        pass
+    lapor_sim.faults = FaultConfig()
+
+    def refused(self: Any, tracking_id: str) -> list[int]:
+        raise LaporError("404: no such route", "rejected", 404)
+
+    with monkeypatch.context() as m:  # the assumed look-up call does not exist at this LAPOR!
+        m.setattr(LaporClient, "find_by_tracking_id", refused)
+        try:
+            forwarding().forward(tid)
+            raise AssertionError("a refused look-up must be retried")
+        except RetryLater:
+            pass
+    stored = repository().get_item(tid, consistent=True)
+    assert stored is not None and stored["status"] == "received" and stored.get("fwd_sent_at")
+    assert forwarding().forward(tid).outcome == "forwarded"
+    assert len(tickets(lapor_sim, tid)) == 1
+
+
+def test_parking_keeps_the_record_of_an_earlier_unknown_attempt(
+    client: Any, hub: Any, lapor_sim: Any, monkeypatch: Any
+) -> None:
+    from chalicelib.adapters.lapor import LaporClient
+    from chalicelib.bootstrap import admin, forwarding, repository
+    from chalicelib.services.forwarding import RetryLater
+
+    tid = submit(client)
+    lapor_sim.faults = FaultConfig(rate_lose=1.0)  # LAPOR! takes it, the answer is lost
+    try:
+        forwarding().forward(tid)
+    except RetryLater:
+        pass
+    lapor_sim.faults = FaultConfig(rate_reject=1.0)
+    with monkeypatch.context() as m:  # LAPOR!'s search lags behind its create
+        m.setattr(LaporClient, "find_by_tracking_id", lambda self, tracking_id: [])
+        assert forwarding().forward(tid).outcome == "parked"
+    stored = repository().get_item(tid, consistent=True)
+    assert stored is not None and stored.get("fwd_sent_at"), "an admin retry must look up first"
+    lapor_sim.faults = FaultConfig()
+    admin().retry(tid)
+    assert forwarding().forward(tid).outcome == "forwarded"
+    assert len(tickets(lapor_sim, tid)) == 1
+
+
+def test_a_lease_lost_to_a_status_change_is_not_retried(client: Any, hub: Any, lapor_sim: Any) -> None:
+    from chalicelib.bootstrap import forwarding, repository
+
+    tid = submit(client)
+    lapor_sim.faults = FaultConfig(rate_reject=1.0)
+    assert forwarding().forward(tid).outcome == "parked"
+    assert repository().get_item(tid, consistent=True)["status"] == "needs_attention"
+    # a message that raced the parking: acknowledged, not sent round to the DLQ
+    assert forwarding()._acquire(tid).outcome == "not_forwardable"

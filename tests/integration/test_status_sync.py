@@ -10,7 +10,8 @@ import pytest
 import requests
 import time_machine
 
-from tests.integration.test_forwarding import submit, tickets
+from tests.integration.test_escalation import reporter_headers, submit
+from tests.integration.test_forwarding import tickets
 
 
 def forwarded(client: Any, pump: Any, lapor_sim: Any, body: dict[str, Any] | None = None) -> tuple[str, int]:
@@ -176,3 +177,81 @@ def test_sync_sweep_runs_on_schedule_and_never_scans(client: Any, pump: Any, lap
     assert report["checked"] >= 1 and report["changed"] >= 1
     assert item(tid)["status"] == "verified"
     assert "Scan" not in calls and "Query" in calls
+
+
+def sim_followups(sim: Any, lapor_id: int) -> list[dict[str, Any]]:
+    rows = requests.get(f"{sim.base_url}/_sim/complaints", timeout=5).json()["results"]["data"]
+    [row] = [r for r in rows if r["complaint_id"] == lapor_id]
+    return list(row["followups"])
+
+
+def check_now(tid: str, at: datetime) -> None:
+    """One status check of this complaint (what the sweep does for each due one)."""
+    from chalicelib.bootstrap import status_sync
+    from chalicelib.services.status_sync import SyncReport
+
+    status_sync().check(item(tid), at, SyncReport())
+
+
+REOPEN = {"reason": "Lubang di depan pasar belum ditambal, masih membahayakan."}
+
+
+@pytest.mark.parametrize("confidential", [False, True])
+def test_reopened_complaint_is_told_to_lapor_and_can_be_resolved_again(
+        client: Any, pump: Any, lapor_sim: Any, published: list[tuple[str, str]], confidential: bool) -> None:
+    import json
+
+    from chalicelib.domain.models import utcnow
+    from tests.conftest import VALID
+
+    tid, lid = forwarded(client, pump, lapor_sim, {**VALID, "confidential": confidential})
+    t0 = utcnow()
+    lapor_followup(lapor_sim, lid, "Lubang sudah ditambal.")
+    lapor_status(lapor_sim, lid, "Selesai")
+    check_now(tid, t0 + timedelta(minutes=6))
+    assert item(tid)["status"] == "resolved"
+
+    resp = client.http.post(f"/v1/complaints/{tid}/reopen", body=json.dumps(REOPEN), headers=reporter_headers(tid))
+    assert resp.status_code == 200, resp.body
+    assert resp.json_body["status"] == "in_progress"
+    ours = [f for f in sim_followups(lapor_sim, lid) if REOPEN["reason"] in f["content"]]
+    assert len(ours) == 1 and ours[0]["is_secret"] is confidential
+    assert str(ours[0]["id"]) in item(tid)["lapor_followup_ids"]
+
+    # LAPOR! still says Selesai and shows only our own follow-up as new: nothing changes,
+    # and the reporter's reason does not come back into the public timeline
+    check_now(tid, t0 + timedelta(hours=2))
+    assert item(tid)["status"] == "in_progress"
+    public = client.http.get(f"/v1/complaints/{tid}").body.decode()
+    assert "belum ditambal" not in public
+
+    # the unit answers again and LAPOR! finishes it: resolved once more
+    lapor_followup(lapor_sim, lid, "Sudah ditambal ulang dengan aspal baru.")
+    lapor_status(lapor_sim, lid, "Selesai")
+    check_now(tid, t0 + timedelta(hours=4))
+    state = item(tid)
+    assert state["status"] == "resolved" and state["due_pk"].startswith("DUE#")
+    assert [s for t, s in published if t == tid][-3:] == ["resolved", "in_progress", "resolved"]
+    check_now(tid, t0 + timedelta(hours=6))  # a further check with nothing new changes nothing
+    assert item(tid)["status"] == "resolved"
+
+
+def test_reopen_stands_when_lapor_refuses_the_follow_up(client: Any, pump: Any, lapor_sim: Any) -> None:
+    import json
+
+    from chalicelib.domain.models import utcnow
+    from infra.local.lapor_simulator import FaultConfig
+
+    tid, lid = forwarded(client, pump, lapor_sim)
+    lapor_followup(lapor_sim, lid, "Lubang sudah ditambal.")
+    lapor_status(lapor_sim, lid, "Selesai")
+    check_now(tid, utcnow() + timedelta(minutes=6))
+    lapor_sim.faults = FaultConfig(rate_5xx=1.0)
+    try:
+        resp = client.http.post(f"/v1/complaints/{tid}/reopen", body=json.dumps(REOPEN),
+                                headers=reporter_headers(tid))
+    finally:
+        lapor_sim.faults = FaultConfig()
+    assert resp.status_code == 200 and resp.json_body["status"] == "in_progress"
+    assert not [f for f in sim_followups(lapor_sim, lid) if REOPEN["reason"] in f["content"]]
+    assert item(tid)["status"] == "in_progress" and "reopen_followup_id" not in item(tid)

@@ -109,10 +109,13 @@ def test_geo_attributes_only_for_listed_complaints() -> None:
 def test_event_ids_are_deterministic_per_timeline_entry() -> None:
     at = datetime(2025, 1, 3, tzinfo=UTC)
     e1 = TimelineEntry(at=at, kind="status", status=Status.VERIFIED, ref="lapor:verified")
+    same = TimelineEntry(at=at, kind="status", status=Status.VERIFIED, ref="lapor:verified", message="x")
+    # the same status reached again later (after a reopen) is a new entry, so a new event
     again = TimelineEntry(at=datetime(2025, 1, 4, tzinfo=UTC), kind="status", status=Status.VERIFIED,
                           ref="lapor:verified")
     other = TimelineEntry(at=at, kind="status", status=Status.IN_PROGRESS, ref="lapor:in_progress")
-    assert event_id("SRG-AAAA-BBBB", e1) == event_id("SRG-AAAA-BBBB", again)
+    assert event_id("SRG-AAAA-BBBB", e1) == event_id("SRG-AAAA-BBBB", same)
+    assert event_id("SRG-AAAA-BBBB", e1) != event_id("SRG-AAAA-BBBB", again)
     assert event_id("SRG-AAAA-BBBB", e1) != event_id("SRG-AAAA-BBBB", other)
     assert event_id("SRG-AAAA-BBBB", e1) != event_id("SRG-CCCC-DDDD", e1)
     ev = event_for(_complaint(), e1)

@@ -1,0 +1,54 @@
+"""Who may act for the reporter: whoever holds the token intake gave them once.
+
+The tracking id is public knowledge (the nearby search lists open ones), so it
+cannot authorise anything. At intake the reporter gets a random token
+(`secrets.token_urlsafe(24)`, 192 bits) in the 201 answer; the complaint item
+keeps only its SHA-256 (`reporter_token_hash`), so a leaked table export or
+admin view gives no one the power to reopen or close. Reopen,
+confirm-resolved and attachment uploads need the token in `X-Reporter-Token`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+
+from chalicelib.adapters.dynamodb import Repository
+from chalicelib.domain.errors import NotFound
+
+HEADER = "X-Reporter-Token"
+HASH_ATTRIBUTE = "reporter_token_hash"
+
+
+class ReporterTokenMissing(Exception):
+    """No X-Reporter-Token header (HTTP 401)."""
+
+
+class ReporterTokenWrong(Exception):
+    """A token that is not this complaint's (HTTP 403)."""
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def require_reporter(repo: Repository, tracking_id: str, token: str | None) -> None:
+    """Refuse unless `token` is the one handed out for this complaint.
+
+    Hashes are compared in constant time. A complaint stored before tokens
+    existed has no hash and so refuses every token: nobody can prove to be
+    its reporter."""
+    if not token or not token.strip():
+        raise ReporterTokenMissing()
+    item = repo.get_item(tracking_id, consistent=True)
+    if item is None:
+        raise NotFound(tracking_id)
+    stored = str(item.get(HASH_ATTRIBUTE) or "")
+    given = token_hash(token.strip())
+    if not stored or not hmac.compare_digest(stored.encode(), given.encode()):
+        raise ReporterTokenWrong()
