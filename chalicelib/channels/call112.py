@@ -13,53 +13,29 @@ calls are noise (190 real emergencies in 33,196 calls, Jan-Nov 2020), so:
 
 from __future__ import annotations
 
-from typing import Literal
-
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.channels.common import (
-    ChannelTime,
+    CALL_FIELD_NAMES,
+    CallCentreRecord,
     Normalised,
+    call_submission,
     category_for,
     channel_attributes,
-    location_of,
-    not_a_complaint,
 )
-from chalicelib.domain.models import Reporter, Status
-from chalicelib.schemas import ComplaintSubmission
+from chalicelib.domain.models import Status
 from chalicelib.services.intake import NewComplaint
 
 CHANNEL = "call112"
 
-FIELD_NAMES = {
-    "location": "lat/lon/kelurahan_code",
-    "location.kelurahan_code": "kelurahan_code",
-    "location.lat": "lat",
-    "location.lon": "lon",
-    "category": "incident_type",
-}
+FIELD_NAMES = {**CALL_FIELD_NAMES, "category": "incident_type"}
 
 
-class Call112Record(BaseModel):
+class Call112Record(CallCentreRecord):
     """One 112 call as the command centre's system sends it (our published format)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
-
-    call_id: str = Field(min_length=1, max_length=64)
-    received_at: ChannelTime  # WIB when no zone is given
     incident_type: str = Field(min_length=1, max_length=32)
-    description: str = Field(min_length=10, max_length=5000)
-    call_class: Literal["genuine", "prank", "ghost"] = "genuine"
-    emergency: bool = False
     confirmed: bool = False
-    caller_phone: str | None = Field(default=None, max_length=32)
-    caller_name: str | None = Field(default=None, max_length=120)
-    location_text: str | None = Field(default=None, max_length=500)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    kelurahan_code: str | None = Field(default=None, max_length=16)
-    anonymous: bool = False
-    confidential: bool = False
 
 
 def initial_status(record: Call112Record) -> Status:
@@ -69,19 +45,8 @@ def initial_status(record: Call112Record) -> Status:
 
 
 def normalise(record: Call112Record) -> Normalised:
-    if record.call_class != "genuine":
-        raise not_a_complaint(record.call_class)
     category, note = category_for(CHANNEL, record.incident_type)
-    has_caller = bool(record.caller_phone or record.caller_name)
-    submission = ComplaintSubmission(
-        category=category,
-        title=None,
-        description=record.description,
-        location=location_of(record.lat, record.lon, record.kelurahan_code, record.location_text, "lat", "lon"),
-        reporter=Reporter(name=record.caller_name, phone=record.caller_phone) if has_caller else None,
-        anonymous=record.anonymous,
-        confidential=record.confidential,
-    )
+    submission = call_submission(record, category)
     attrs = channel_attributes(record.received_at, note, channel_code=record.incident_type)
     new = NewComplaint(submission=submission, channel=CHANNEL, channel_ref=record.call_id,
                        initial_status=initial_status(record), attributes=attrs)

@@ -10,16 +10,17 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from chalicelib.adapters.dynamodb import iso
 from chalicelib.domain import reference
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
-from chalicelib.domain.models import Location
+from chalicelib.domain.models import Location, Reporter, Severity
+from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.intake import NewComplaint
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -107,3 +108,48 @@ def channel_attributes(received_at: datetime, note: str | None, **more: Any) -> 
         out["channel_note"] = note
     out.update({k: v for k, v in more.items() if v is not None})
     return out
+
+
+CALL_FIELD_NAMES = {
+    "location": "lat/lon/kelurahan_code",
+    "location.kelurahan_code": "kelurahan_code",
+    "location.lat": "lat",
+    "location.lon": "lon",
+}
+
+
+class CallCentreRecord(BaseModel):
+    """What the 112 and 119 call centres' records share (our published format)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
+
+    call_id: str = Field(min_length=1, max_length=64)
+    received_at: ChannelTime  # WIB when no zone is given
+    description: str = Field(min_length=10, max_length=5000)
+    call_class: Literal["genuine", "prank", "ghost"] = "genuine"
+    emergency: bool = False
+    caller_phone: str | None = Field(default=None, max_length=32)
+    caller_name: str | None = Field(default=None, max_length=120)
+    location_text: str | None = Field(default=None, max_length=500)
+    lat: float | None = Field(default=None, ge=-90, le=90)
+    lon: float | None = Field(default=None, ge=-180, le=180)
+    kelurahan_code: str | None = Field(default=None, max_length=16)
+    anonymous: bool = False
+    confidential: bool = False
+
+
+def call_submission(record: CallCentreRecord, category: str, severity: Severity | None = None) -> ComplaintSubmission:
+    """A call-centre record in our vocabulary; prank and ghost calls are refused."""
+    if record.call_class != "genuine":
+        raise not_a_complaint(record.call_class)
+    has_caller = bool(record.caller_phone or record.caller_name)
+    return ComplaintSubmission(
+        category=category,
+        title=None,
+        description=record.description,
+        location=location_of(record.lat, record.lon, record.kelurahan_code, record.location_text, "lat", "lon"),
+        reporter=Reporter(name=record.caller_name, phone=record.caller_phone) if has_caller else None,
+        anonymous=record.anonymous,
+        confidential=record.confidential,
+        severity=severity,
+    )

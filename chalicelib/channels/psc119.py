@@ -11,54 +11,32 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from chalicelib.channels.common import (
-    ChannelTime,
+    CALL_FIELD_NAMES,
+    CallCentreRecord,
     Normalised,
+    call_submission,
     category_for,
     channel_attributes,
-    location_of,
-    not_a_complaint,
 )
-from chalicelib.domain.models import Reporter, Severity, Status
-from chalicelib.schemas import ComplaintSubmission
+from chalicelib.domain.models import Severity, Status
 from chalicelib.services.intake import NewComplaint
 
 CHANNEL = "psc119"
 
-FIELD_NAMES = {
-    "location": "lat/lon/kelurahan_code",
-    "location.kelurahan_code": "kelurahan_code",
-    "location.lat": "lat",
-    "location.lon": "lon",
-    "category": "case_code",
-}
+FIELD_NAMES = {**CALL_FIELD_NAMES, "category": "case_code"}
 
 #: Triage colours (START / PSC practice) that mean the PSC is handling an emergency.
 EMERGENCY_TRIAGE = frozenset({"merah", "kuning", "hitam"})
 
 
-class Psc119Record(BaseModel):
+class Psc119Record(CallCentreRecord):
     """One 119 call as the PSC's system sends it (our published format)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, coerce_numbers_to_str=True)
-
-    call_id: str = Field(min_length=1, max_length=64)
-    received_at: ChannelTime  # WIB when no zone is given
     case_code: str = Field(min_length=1, max_length=32)
-    description: str = Field(min_length=10, max_length=5000)
     triage: Literal["merah", "kuning", "hijau", "hitam"] | None = None
-    emergency: bool = False
-    call_class: Literal["genuine", "prank", "ghost"] = "genuine"
-    caller_phone: str | None = Field(default=None, max_length=32)
-    caller_name: str | None = Field(default=None, max_length=120)
-    location_text: str | None = Field(default=None, max_length=500)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
-    kelurahan_code: str | None = Field(default=None, max_length=16)
-    anonymous: bool = False
-    confidential: bool = False
 
 
 def is_emergency(record: Psc119Record) -> bool:
@@ -66,20 +44,8 @@ def is_emergency(record: Psc119Record) -> bool:
 
 
 def normalise(record: Psc119Record) -> Normalised:
-    if record.call_class != "genuine":
-        raise not_a_complaint(record.call_class)
     category, note = category_for(CHANNEL, record.case_code)
-    has_caller = bool(record.caller_phone or record.caller_name)
-    submission = ComplaintSubmission(
-        category=category,
-        title=None,
-        description=record.description,
-        location=location_of(record.lat, record.lon, record.kelurahan_code, record.location_text, "lat", "lon"),
-        reporter=Reporter(name=record.caller_name, phone=record.caller_phone) if has_caller else None,
-        anonymous=record.anonymous,
-        confidential=record.confidential,
-        severity=Severity.BERAT if record.triage in EMERGENCY_TRIAGE else None,
-    )
+    submission = call_submission(record, category, Severity.BERAT if record.triage in EMERGENCY_TRIAGE else None)
     attrs = channel_attributes(record.received_at, note, channel_code=record.case_code, channel_triage=record.triage)
     status = Status.EMERGENCY if is_emergency(record) else Status.RECEIVED
     new = NewComplaint(submission=submission, channel=CHANNEL, channel_ref=record.call_id,
