@@ -42,6 +42,7 @@ class AdminComplaint(BaseModel):
     updated_at: datetime
     park_reason: str | None
     forward_attempts: int
+    possible_duplicate_of: str | None = None  # an open complaint nearby of the same category
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> AdminComplaint:
@@ -51,6 +52,7 @@ class AdminComplaint(BaseModel):
             description=c.description, unit=c.unit, kecamatan_code=c.kecamatan_code, anonymous=c.anonymous,
             confidential=c.confidential, created_at=c.created_at, updated_at=c.updated_at,
             park_reason=c.park_reason, forward_attempts=int(item.get("fwd_attempts") or 0),
+            possible_duplicate_of=c.possible_duplicate_of,
         )
 
 
