@@ -55,7 +55,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("channel", choices=["rabeg", "call112", "psc119"])
     parser.add_argument("record", nargs="?", help="JSON file with the native record (default: an example)")
-    parser.add_argument("--url", default=os.environ.get("API_URL", "http://127.0.0.1:8000"))
+    default_url = os.environ.get("API_URL", f"http://127.0.0.1:{os.environ.get('API_PORT', '8000')}")
+    parser.add_argument("--url", default=default_url)
     parser.add_argument("--secret", help="signing secret (default: CHANNEL_SECRET_<CHANNEL> or the dev default)")
     args = parser.parse_args(argv)
 
