@@ -13,19 +13,10 @@ from typing import Any
 @contextmanager
 def local_stack(stack_name: str, lapor: bool = False, latency_ms: float = 0) -> Iterator[dict[str, Any]]:
     """moto's server on a free loopback port, provisioned from infra/template.json."""
-    from moto.server import ThreadedMotoServer
+    from infra.local.provision import provision, start_moto
 
-    from infra.local.provision import provision
-
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    os.environ.update({
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "bench", "AWS_SECRET_ACCESS_KEY": "bench",
-        "AWS_DEFAULT_REGION": "ap-southeast-3", "AWS_REGION": "ap-southeast-3",
-        "POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true",
-    })
+    server, endpoint = start_moto()
+    os.environ.update({"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"})
     env = provision(endpoint, stack_name=stack_name)
     os.environ.update(env)
     sim = None

@@ -153,16 +153,15 @@ def submit_complaint(request: Request) -> Response:
 
 @handles_errors
 def get_complaint(raw_id: str) -> Response:
-    tracking_id = tracking.normalise(raw_id)
-    if tracking_id is None:
-        raise NotFound(raw_id)
-    complaint, timeline = bootstrap.repository().get_with_timeline(tracking_id)
+    return _public_view(_known_id(raw_id))
+
+
+def _public_view(tracking_id: str, consistent: bool = False) -> Response:
+    """The public view, from one Query; consistent right after our own write."""
+    complaint, timeline = bootstrap.repository().get_with_timeline(tracking_id, consistent=consistent)
     if complaint is None:
         raise NotFound(tracking_id)
-    with complaint_context(tracking_id):
-        logger.debug("complaint read")
-    view = PublicComplaint.of(complaint, timeline)
-    return respond(200, view.model_dump(mode="json"))
+    return respond(200, PublicComplaint.of(complaint, timeline).model_dump(mode="json"))
 
 
 # -- attachments and admin (issue 3) ------------------------------------------
@@ -238,14 +237,6 @@ def admin_retry_complaint(raw_id: str) -> Response:
 # -- closing the loop with the reporter (issue 4) ------------------------------
 
 
-def _public_view(tracking_id: str) -> Response:
-    repo = bootstrap.repository()
-    complaint = repo.get(tracking_id, consistent=True)
-    if complaint is None:
-        raise NotFound(tracking_id)
-    return respond(200, PublicComplaint.of(complaint, repo.timeline(tracking_id)).model_dump(mode="json"))
-
-
 @handles_errors
 def reopen_complaint(raw_id: str, request: Request) -> Response:
     """The reporter (X-Reporter-Token) may reopen within the window."""
@@ -254,7 +245,7 @@ def reopen_complaint(raw_id: str, request: Request) -> Response:
         return refusal
     body = parse(ReopenRequest, json_body(request))
     bootstrap.closing().reopen(tracking_id, body.reason)
-    return _public_view(tracking_id)
+    return _public_view(tracking_id, consistent=True)
 
 
 @handles_errors
@@ -264,7 +255,7 @@ def confirm_resolved(raw_id: str, request: Request) -> Response:
     if (refusal := _reporter_refusal(tracking_id, request)) is not None:
         return refusal
     bootstrap.closing().confirm_resolved(tracking_id)
-    return _public_view(tracking_id)
+    return _public_view(tracking_id, consistent=True)
 
 
 # -- channels, operator confirmation, callbacks, nearby (issue 5) ----------------
@@ -369,10 +360,7 @@ def nearby_complaints(request: Request) -> Response:
     from chalicelib.services.nearby import RADIUS_M
 
     q = parse(NearbyQuery, dict(request.query_params or {}))
-    if q.category not in reference.categories():
-        raise InvalidInput([FieldProblem("category", "unknown_category",
-                                         "Kategori tidak dikenal; lihat GET /v1/categories",
-                                         "Unknown category; see GET /v1/categories")])
+    reference.category(q.category)
     found = bootstrap.nearby().find(q.lat, q.lon, q.category)
     return respond(200, {
         "radius_m": int(RADIUS_M),

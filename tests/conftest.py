@@ -15,21 +15,12 @@ from typing import Any
 
 import pytest
 
-ENV_KEYS = ("AWS_ENDPOINT_URL", "AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_DEFAULT_REGION", "AWS_REGION")
-
 
 @pytest.fixture(scope="session")
 def aws_endpoint() -> Iterator[str]:
-    from moto.server import ThreadedMotoServer
+    from infra.local.provision import start_moto
 
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    host, port = server.get_host_and_port()
-    endpoint = f"http://{host}:{port}"
-    os.environ.update({
-        "AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "ap-southeast-3", "AWS_REGION": "ap-southeast-3",
-    })
+    server, endpoint = start_moto()
     yield endpoint
     server.stop()
 

@@ -285,11 +285,12 @@ class Repository:
     def get_idempotency(self, pk: str) -> dict[str, Any] | None:
         return self.get_raw(pk, "IDEM")
 
-    def get_with_timeline(self, tracking_id: str) -> tuple[Complaint | None, list[TimelineEntry]]:
+    def get_with_timeline(self, tracking_id: str,
+                          consistent: bool = False) -> tuple[Complaint | None, list[TimelineEntry]]:
         """The complaint and its whole timeline in one Query (same partition)."""
         complaint: Complaint | None = None
         entries: list[TimelineEntry] = []
-        for item in self.query("pk = :pk", values(pk=f"C#{tracking_id}")):
+        for item in self.query("pk = :pk", values(pk=f"C#{tracking_id}"), consistent=consistent):
             if item["sk"] == COMPLAINT_SK:
                 complaint = Complaint.model_validate(item)
                 if item.get("first_entry"):
@@ -309,12 +310,15 @@ class Repository:
         limit: int | None = None,
         names: dict[str, str] | None = None,
         filter_expression: str | None = None,
+        consistent: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Query by key (never Scan), following pages up to `limit` items."""
         req: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": key_condition,
             "ExpressionAttributeValues": vals,
         }
+        if consistent:  # the table only: GSIs are eventually consistent
+            req["ConsistentRead"] = True
         if index:
             req["IndexName"] = index
         if names:

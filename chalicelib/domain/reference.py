@@ -49,6 +49,20 @@ def categories() -> dict[str, Category]:
     return {c["code"]: Category(**c) for c in load_json("categories.json")["categories"]}
 
 
+def category(code: str) -> Category:
+    """The category with that code, or a 400 that names the field."""
+    from chalicelib.domain.errors import FieldProblem, InvalidInput
+
+    found = categories().get(code)
+    if found is None:
+        raise InvalidInput([FieldProblem(
+            "category", "unknown_category",
+            "Kategori tidak dikenal; lihat GET /v1/categories",
+            "Unknown category; see GET /v1/categories",
+        )])
+    return found
+
+
 @lru_cache(maxsize=1)
 def areas() -> Areas:
     raw = load_json("kota-serang.json")

@@ -15,12 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, shard_of, values
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import count, logger
 from chalicelib.services import status_events
+from chalicelib.services.intake import outbox_keys
 
 PARKED = "PARKED"
 MAX_PAGE = 100
@@ -115,7 +116,7 @@ class AdminService:
         now = utcnow()
         attrs: dict[str, Any] = {
             "status": Status.RECEIVED.value, "updated_at": iso(now), "park_reason": None,
-            "outbox_pk": f"OUTBOX#{shard_of(tracking_id)}", "outbox_sk": iso(now),
+            **outbox_keys(tracking_id, iso(now)),
             # a fresh start: the reconciler re-queues it if the send below fails
             "fwd_attempts": None, "requeued_at": None,
         }

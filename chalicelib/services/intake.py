@@ -17,7 +17,7 @@ from typing import Any
 from chalicelib.adapters.dynamodb import ConditionFailed, IdempotencyConflict, Repository, iso, shard_of
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
-from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
+from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
 from chalicelib.domain.tracking import new_tracking_id
 from chalicelib.observability import complaint_context, count, logger
@@ -68,13 +68,7 @@ class IntakeService:
     def accept(self, new: NewComplaint, idempotency_scope: str | None = None,
                idempotency_key: str | None = None, fingerprint: str | None = None) -> Accepted:
         sub = new.submission
-        category = reference.categories().get(sub.category)
-        if category is None:
-            raise InvalidInput([FieldProblem(
-                "category", "unknown_category",
-                "Kategori tidak dikenal; lihat GET /v1/categories",
-                "Unknown category; see GET /v1/categories",
-            )])
+        category = reference.category(sub.category)
         place = routing.place_of(sub.location)
         unit = routing.unit_for(sub.category, place)
         location = sub.location.model_copy(update={"kelurahan_code": place.kelurahan_code})

@@ -33,10 +33,9 @@ def main() -> int:
     parser.add_argument("--watch-s", type=float, default=300, help="how long to print notices (default 300)")
     args = parser.parse_args()
 
-    from infra.local.provision import provision
-    from infra.local.run import base_env
+    from infra.local.provision import aws_env, provision
 
-    os.environ.update(base_env(args.moto))
+    os.environ.update(aws_env(args.moto))
     os.environ.update(provision(args.moto))  # the running stack: reused, not recreated
 
     from chalicelib.adapters.dynamodb import Repository, iso, set_remove

@@ -9,6 +9,7 @@ the environment variables Lambda would get.
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -123,3 +124,26 @@ def provision(endpoint_url: str, stack_name: str = "aduan-hub-local", region: st
         if key not in outputs:
             outputs[key] = _resolve(out["Value"], physical)
     return {env: outputs[key] for key, env in OUTPUT_ENV.items() if key in outputs}
+
+
+def aws_env(endpoint: str) -> dict[str, str]:
+    """What sends boto3 to moto: the same variables Lambda's runtime would set."""
+    return {
+        "AWS_ENDPOINT_URL": endpoint,
+        "AWS_ACCESS_KEY_ID": "local",
+        "AWS_SECRET_ACCESS_KEY": "local",
+        "AWS_DEFAULT_REGION": "ap-southeast-3",
+        "AWS_REGION": "ap-southeast-3",
+    }
+
+
+def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
+    """moto's server in a thread (port 0: any free one); this process's boto3 now talks to it."""
+    from moto.server import ThreadedMotoServer
+
+    server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
+    server.start()
+    bound_host, bound_port = server.get_host_and_port()
+    endpoint = f"http://{bound_host}:{bound_port}"
+    os.environ.update(aws_env(endpoint))
+    return server, endpoint

@@ -29,16 +29,6 @@ DEV_CHANNEL_SECRETS = {
 }
 
 
-def base_env(endpoint: str) -> dict[str, str]:
-    return {
-        "AWS_ENDPOINT_URL": endpoint,
-        "AWS_ACCESS_KEY_ID": "local",
-        "AWS_SECRET_ACCESS_KEY": "local",
-        "AWS_DEFAULT_REGION": "ap-southeast-3",
-        "AWS_REGION": "ap-southeast-3",
-    }
-
-
 def wait_http(url: str, deadline_s: float = 30) -> None:
     end = time.monotonic() + deadline_s
     while time.monotonic() < end:
@@ -58,14 +48,9 @@ def main() -> int:
     parser.add_argument("--lapor-port", type=int, default=int(os.environ.get("LAPOR_SIM_PORT", "8100")))
     args = parser.parse_args()
 
-    from moto.server import ThreadedMotoServer
+    from infra.local.provision import provision, start_moto
 
-    from infra.local.provision import provision
-
-    moto = ThreadedMotoServer(ip_address=args.host, port=args.moto_port, verbose=False)
-    moto.start()
-    endpoint = f"http://{args.host}:{args.moto_port}"
-    os.environ.update(base_env(endpoint))
+    moto, endpoint = start_moto(args.host, args.moto_port)
     env = provision(endpoint)
     os.environ.update(env)
 
