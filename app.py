@@ -56,7 +56,7 @@ def admin_retry_complaint(tracking_id):
     return api.admin_retry_complaint(tracking_id)
 
 
-# -- channels, 112 confirmation, callbacks, nearby (issue 5; docs/channels.md) ----
+# -- channels, 112 confirmation, callbacks, nearby (docs/channels.md) ----
 
 
 @app.route("/v1/complaints/nearby", methods=["GET"])  # the literal path wins over {tracking_id}

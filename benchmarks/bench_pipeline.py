@@ -1,4 +1,4 @@
-"""Complaints per second from the API to a LAPOR! ticket, and time to ticket (issue 3).
+"""Complaints per second from the API to a LAPOR! ticket, and time to ticket.
 
 A private local stack (moto server, the LAPOR! simulator answering in a fixed
 LATENCY_MS), complaints submitted through Chalice's test client while four

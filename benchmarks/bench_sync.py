@@ -1,4 +1,4 @@
-"""DynamoDB reads per complaint due for a LAPOR! status check (issue 3).
+"""DynamoDB reads per complaint due for a LAPOR! status check.
 
 10,000 forwarded complaints in a private table (seeded with BatchWriteItem), of
 which 100 are due; one sweep of the status sync. Items read are counted with a

@@ -164,7 +164,7 @@ def _public_view(tracking_id: str, consistent: bool = False) -> Response:
     return respond(200, PublicComplaint.of(complaint, timeline).model_dump(mode="json"))
 
 
-# -- attachments and admin (issue 3) ------------------------------------------
+# -- attachments and admin ------------------------------------------
 
 
 def _known_id(raw_id: str) -> str:
@@ -234,7 +234,7 @@ def admin_retry_complaint(raw_id: str) -> Response:
     return respond(202, {"tracking_id": complaint.tracking_id, "status": complaint.status.value})
 
 
-# -- closing the loop with the reporter (issue 4) ------------------------------
+# -- closing the loop with the reporter ------------------------------
 
 
 @handles_errors
@@ -258,7 +258,7 @@ def confirm_resolved(raw_id: str, request: Request) -> Response:
     return _public_view(tracking_id, consistent=True)
 
 
-# -- channels, operator confirmation, callbacks, nearby (issue 5) ----------------
+# -- channels, operator confirmation, callbacks, nearby ----------------
 
 
 def _channel_error(err: Exception) -> Response | None:

@@ -126,7 +126,7 @@ class PublicComplaint(BaseModel):
         )
 
 
-# -- channels, callbacks and "already reported nearby" (issue 5) ---------------
+# -- channels, callbacks and "already reported nearby" ---------------
 
 
 #: How far beyond the outermost kelurahan boundary a point still counts as "in the city"

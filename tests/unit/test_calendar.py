@@ -309,7 +309,7 @@ def test_between_accepts_mixed_timezones(cal: WorkingCalendar) -> None:
     assert cal.working_days_between(a, b) == pytest.approx(13 / 24)
 
 
-# --- gaps covered for issue 4 ------------------------------------------------
+# --- gaps: calendar edges ------------------------------------------------
 
 
 def test_friday_evening_utc_is_already_saturday_in_wib(cal: WorkingCalendar) -> None:

@@ -170,7 +170,7 @@ def test_data_file_documents_itself_and_is_cached() -> None:
     assert default_policy() is default_policy()
 
 
-# --- escalation rungs (issue 4) ----------------------------------------------
+# --- escalation rungs ----------------------------------------------
 
 
 def test_rung_rule_from_data_file(policy: SlaPolicy) -> None:
