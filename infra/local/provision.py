@@ -138,8 +138,14 @@ def aws_env(endpoint: str) -> dict[str, str]:
 
 
 def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
-    """moto's server in a thread (port 0: any free one); this process's boto3 now talks to it."""
+    """moto's server in a thread (port 0: any free one); this process's boto3 now talks to it.
+
+    moto's own faults (infra/local/emulator_faults.py) are worked around first."""
     from moto.server import ThreadedMotoServer
+
+    from infra.local.emulator_faults import apply_moto
+
+    apply_moto()
 
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

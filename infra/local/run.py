@@ -76,10 +76,10 @@ def main() -> int:
                      schedule_override_s=float(override) if override else None)
     pump.start()
 
-    chalice = Path(sys.executable).with_name("chalice")
+    # `chalice local`, with its emulator faults worked around (infra/local/emulator_faults.py)
     api = subprocess.Popen(
-        [str(chalice), "local", "--host", args.host, "--port", str(args.api_port), "--stage", "dev",
-         "--no-autoreload"],
+        [sys.executable, "-m", "infra.local.chalice_local", "--host", args.host, "--port", str(args.api_port),
+         "--stage", "dev", "--no-autoreload"],
         cwd=ROOT, env=os.environ.copy(),
     )
     api_url = f"http://{args.host}:{args.api_port}"
