@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.services.forwarding import ForwardingService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.nearby import NearbyService
+    from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.status_sync import StatusSync
 
@@ -51,9 +52,24 @@ def lapor() -> LaporClient:
 
 
 @lru_cache(maxsize=1)
+def server_secret() -> bytes:
+    """Read once per container (Secrets Manager), on the first request that needs it."""
+    from chalicelib.adapters.secrets import server_secret as read
+    return read(settings().server_secret_arn)
+
+
+@lru_cache(maxsize=1)
 def intake() -> IntakeService:
     from chalicelib.services.intake import IntakeService
-    return IntakeService(repository(), queues())
+    return IntakeService(repository(), queues(), server_secret)
+
+
+@lru_cache(maxsize=1)
+def rate_limiter() -> RateLimiter:
+    from chalicelib.domain.limits import limits
+    from chalicelib.services.rate_limits import RateLimiter
+    return RateLimiter(repository().add_to_counter, limits().rate_limits, server_secret,
+                       scale=settings().rate_limit_scale)
 
 
 @lru_cache(maxsize=1)
@@ -137,5 +153,6 @@ def reset() -> None:
     from chalicelib.settings import settings as s
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks):
+              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
+              server_secret, rate_limiter):
         f.cache_clear()

@@ -24,6 +24,8 @@ class Settings(BaseModel):
     lapor_token: str = ""
     lapor_timeout_s: float = 10.0
     channel_secret_arn: str = ""  # Secrets Manager: {"rabeg": ..., "call112": ..., "psc119": ...}
+    server_secret_arn: str = ""  # Secrets Manager: {"key": ...} (idempotent ids, reporter tokens, rate limits)
+    rate_limit_scale: float = 1.0  # multiplies every rate limit (tests and benchmarks raise it)
     public_base_url: str = "https://aduan.serangkota.go.id"
     shards: int = 8
     forward_lease_s: int = 120
@@ -46,6 +48,8 @@ def settings() -> Settings:
         "lapor_token": env.get("LAPOR_TOKEN"),
         "lapor_timeout_s": env.get("LAPOR_TIMEOUT_S"),
         "channel_secret_arn": env.get("CHANNEL_SECRET_ARN"),
+        "server_secret_arn": env.get("SERVER_SECRET_ARN"),
+        "rate_limit_scale": env.get("RATE_LIMIT_SCALE"),
         "public_base_url": env.get("PUBLIC_BASE_URL"),
         "shards": env.get("INDEX_SHARDS"),
         "forward_lease_s": env.get("FORWARD_LEASE_S"),

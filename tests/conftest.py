@@ -31,6 +31,9 @@ def stack_env(aws_endpoint: str) -> dict[str, str]:
 
     env = provision(aws_endpoint, stack_name="aduan-hub-test")
     os.environ.update(env)
+    # every test shares one client (the test client's 127.0.0.1): the limiter runs, with room
+    # for the suite; tests/integration/test_limits.py sets real limits
+    os.environ.setdefault("RATE_LIMIT_SCALE", "1000")
     return env
 
 

@@ -2,10 +2,11 @@
 
 Items and indexes (see the README's data-model table):
 
-- complaint        pk=C#<tracking_id>  sk=C
+- complaint        pk=C#<tracking_id>  sk=C (with an Idempotency-Key, the tracking id
+                   is derived from the scoped key: services/intake.py)
 - timeline entry   pk=C#<tracking_id>  sk=T#<utc instant>#<ref>
-- idempotency key  pk=IDEM#<scope>#<key> sk=IDEM
 - channel config   pk=CHANNEL#<channel> sk=CALLBACK
+- rate counter     pk=RATE#<group>#<kind>#<client hmac>#<window>  sk=COUNTER (TTL expires_at)
 
 Sparse GSIs, each with a sharded partition key so no partition takes every
 open complaint: `outbox` (not yet at LAPOR!, or parked), `sync` (next LAPOR!
@@ -30,23 +31,26 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.domain.models import Complaint, TimelineEntry
+from chalicelib.domain.numbers import storable_decimal
 from chalicelib.settings import settings
 
 _ser = TypeSerializer()
 _deser = TypeDeserializer()
 
 COMPLAINT_SK = "C"
+COUNTER_SK = "COUNTER"
+#: the table's TTL attribute (epoch seconds): DynamoDB deletes the item some time after it
+TTL_ATTRIBUTE = "expires_at"
 INDEXES = ("outbox", "sync", "due", "geo")
 
 
 class ConditionFailed(Exception):
     """A conditional write lost its race: someone else already did it."""
 
-
-class IdempotencyConflict(Exception):
-    def __init__(self, record: dict[str, Any]) -> None:
-        super().__init__("idempotency key already used")
-        self.record = record
+    def __init__(self, message: str = "", item: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        #: the item as it was, when the write asked for it (ReturnValuesOnConditionCheckFailure)
+        self.item = item
 
 
 def iso(dt: datetime) -> str:
@@ -63,7 +67,15 @@ def complaint_key(tracking_id: str) -> dict[str, Any]:
 
 
 def to_item(data: dict[str, Any]) -> dict[str, Any]:
-    clean = json.loads(json.dumps(data, default=str), parse_float=Decimal)
+    """Attribute values for DynamoDB; never fails on a value it can be given.
+
+    Numbers become the nearest number DynamoDB holds (`domain.numbers.storable_decimal`:
+    38 digits, tiny magnitudes 0, NaN null), text that is not valid Unicode (a lone
+    surrogate) a replacement character, other objects their text. The boundary refuses such input
+    with a 400 first; this is the last line, so no write fails after a request was accepted."""
+    text = json.dumps(data, default=str, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
+    clean = json.loads(text, parse_float=storable_decimal, parse_int=storable_decimal,
+                       parse_constant=storable_decimal)
     return {k: _ser.serialize(v) for k, v in clean.items() if v is not None}
 
 
@@ -124,7 +136,7 @@ def _is_transaction_conflict(err: ClientError) -> bool:
 
 
 class Repository:
-    """Complaints, their timelines and idempotency records in one table."""
+    """Complaints, their timelines, channel settings and rate counters in one table."""
 
     def _transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems, tried again when it only collided with another
@@ -145,46 +157,20 @@ class Repository:
 
     # -- writes -----------------------------------------------------------
 
-    def create(
-        self,
-        complaint: Complaint,
-        entry: TimelineEntry,
-        extra: dict[str, Any] | None = None,
-        idempotency: dict[str, Any] | None = None,
-    ) -> None:
-        """Store a new complaint with its first timeline entry inside the item.
-
-        One conditional PutItem; with an idempotency record, one transaction of
-        both, so a retry can never make a second complaint."""
+    def create(self, complaint: Complaint, entry: TimelineEntry, extra: dict[str, Any] | None = None) -> None:
+        """Store a new complaint with its first timeline entry inside the item: one
+        conditional PutItem. When the id is taken, ConditionFailed carries the item
+        that holds it (the caller tells a replay from a collision)."""
         data = dict(extra or {})
         data["first_entry"] = entry.model_dump(mode="json")
-        item = complaint_item(complaint, data)
-        if idempotency is None:
-            try:
-                self.db.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
-                return
-            except ClientError as err:
-                if _is_conditional_failure(err):
-                    raise ConditionFailed(str(err)) from err
-                raise
-        items = [
-            {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {
-                "TableName": self.table,
-                "Item": to_item({"pk": idempotency["pk"], "sk": "IDEM", "type": "idempotency", **idempotency}),
-                "ConditionExpression": "attribute_not_exists(pk)",
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }},
-        ]
         try:
-            self._transact(items)
+            self.db.put_item(TableName=self.table, Item=complaint_item(complaint, data),
+                             ConditionExpression="attribute_not_exists(pk)",
+                             ReturnValuesOnConditionCheckFailure="ALL_OLD")
         except ClientError as err:
-            if idempotency is not None and _is_conditional_failure(err):
-                old = self.get_idempotency(idempotency["pk"])
-                if old is not None:
-                    raise IdempotencyConflict(old) from err
             if _is_conditional_failure(err):
-                raise ConditionFailed(str(err)) from err
+                old = err.response.get("Item")
+                raise ConditionFailed(str(err), from_item(old) if old else None) from err
             raise
 
     def add_timeline(self, tracking_id: str, entry: TimelineEntry) -> bool:
@@ -265,6 +251,16 @@ class Repository:
             req["ExpressionAttributeValues"] = vals
         return req
 
+    def add_to_counter(self, pk: str, amount: int, expires_at: int) -> int:
+        """Add to a counter item (created at 0 if absent) and return its new total; the
+        item disappears by TTL (`expires_at`, epoch seconds) once its window is over."""
+        out = self.db.update_item(
+            TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": COUNTER_SK}},
+            UpdateExpression="ADD n :d SET expires_at = :e",
+            ExpressionAttributeValues=values(d=amount, e=expires_at), ReturnValues="UPDATED_NEW",
+        )
+        return int(out["Attributes"]["n"]["N"])
+
     def put_raw(self, data: dict[str, Any]) -> None:
         self.db.put_item(TableName=self.table, Item=to_item(data))
 
@@ -281,9 +277,6 @@ class Repository:
     def get_raw(self, pk: str, sk: str) -> dict[str, Any] | None:
         out = self.db.get_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
         return from_item(out["Item"]) if "Item" in out else None
-
-    def get_idempotency(self, pk: str) -> dict[str, Any] | None:
-        return self.get_raw(pk, "IDEM")
 
     def get_with_timeline(self, tracking_id: str,
                           consistent: bool = False) -> tuple[Complaint | None, list[TimelineEntry]]:

@@ -37,6 +37,7 @@ OUTPUT_ENV = {
     "EscalationTopicArn": "NOTIFY_TOPIC_ARN",
     "LaporSecretArn": "LAPOR_SECRET_ARN",
     "ChannelSecretArn": "CHANNEL_SECRET_ARN",
+    "ServerSecretArn": "SERVER_SECRET_ARN",
 }
 
 

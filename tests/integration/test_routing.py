@@ -77,7 +77,7 @@ def test_a_point_just_outside_takes_the_nearest_kelurahan(client: Any, post: Any
     assert body["unit"]["code"] == f"kel:{placement.kelurahan_code}"
 
 
-def test_a_point_far_outside_is_refused_unless_a_kelurahan_is_chosen(client: Any, post: Any) -> None:
+def test_a_point_far_outside_is_refused_even_with_a_kelurahan(client: Any, post: Any) -> None:
     resp = post("sampah", {"lat": FAR_OUTSIDE[0], "lon": FAR_OUTSIDE[1]})
     assert resp.status_code == 400
     [problem] = resp.json_body["errors"]
@@ -85,9 +85,24 @@ def test_a_point_far_outside_is_refused_unless_a_kelurahan_is_chosen(client: Any
     assert "luar Kota Serang" in problem["message_id"] and "outside Kota Serang" in problem["message_en"]
     chosen = post("pelayanan-kelurahan",
                   {"lat": FAR_OUTSIDE[0], "lon": FAR_OUTSIDE[1], "kelurahan_code": "36.73.02.1003"})
-    assert chosen.status_code == 201, chosen.body
-    body = client.http.get(f"/v1/complaints/{chosen.json_body['tracking_id']}").json_body
-    assert body["unit"]["code"] == "kel:36.73.02.1003"
+    [problem] = chosen.json_body["errors"]
+    assert (chosen.status_code, problem["field"], problem["reason"]) == (400, "location", "location_mismatch")
+    assert "Terumbu" in problem["message_id"] and "km" in problem["message_en"]
+
+
+def test_a_kelurahan_code_wins_over_a_nearby_point(client: Any, post: Any) -> None:
+    """Within the city's tolerance the reporter's chosen kelurahan stands (GPS indoors is off)."""
+    placement = geo.locate(*JUST_OUTSIDE)
+    assert placement is not None
+    tolerance = reference.areas().point_kelurahan_tolerance_m
+    neighbours = [code for code, _kec, (lat, lon) in polygons() if code != placement.kelurahan_code
+                  and 0 < (geo.distance_to_kelurahan_m(JUST_OUTSIDE[0], JUST_OUTSIDE[1], code) or 0) <= tolerance]
+    assert neighbours, "no kelurahan within the tolerance of the test point"
+    lat, lon = JUST_OUTSIDE
+    resp = post("pelayanan-kelurahan", {"lat": lat, "lon": lon, "kelurahan_code": neighbours[0]})
+    assert resp.status_code == 201, resp.body
+    assert client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body["kelurahan_code"] == \
+        neighbours[0]
 
 
 @pytest.mark.usefixtures("channel_secrets")
