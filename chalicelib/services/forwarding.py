@@ -143,7 +143,7 @@ class ForwardingService:
         try:
             old = self.repo.update(
                 tracking_id,
-                "SET fwd_owner = :me, fwd_lease_until = :until, "
+                "SET fwd_owner = :me, fwd_lease_until = :until, fwd_last_at = :now, "
                 "fwd_attempts = if_not_exists(fwd_attempts, :zero) + :one",
                 condition="attribute_not_exists(lapor_id) AND #s = :received AND "
                           "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now)",

@@ -63,3 +63,30 @@ def test_functions_get_the_resources_through_globals(packaged: Path) -> None:
 def test_deployment_package_is_small(packaged: Path) -> None:
     # the figure itself is in benchmarks/README.md; this only guards the Lambda hard limit
     assert (packaged / "deployment.zip").stat().st_size < 50 * 1024 * 1024
+
+
+def test_the_table_expires_counters_by_ttl(packaged: Path) -> None:
+    from chalicelib.adapters.dynamodb import TTL_ATTRIBUTE
+
+    ttl = resources(packaged)["ComplaintsTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+
+
+def test_api_gateway_throttles_every_method_and_the_intake_routes_harder(packaged: Path) -> None:
+    settings = resources(packaged)["RestAPI"]["Properties"]["MethodSettings"]
+    by_path = {(s["ResourcePath"], s["HttpMethod"]): s for s in settings}
+    everything = by_path[("/*", "*")]
+    assert everything["ThrottlingRateLimit"] > 0 and everything["ThrottlingBurstLimit"] > 0
+    for path in ("/~1v1~1complaints", "/~1v1~1channels~1{channel}~1complaints"):
+        own = by_path[(path, "POST")]
+        assert 0 < own["ThrottlingRateLimit"] <= everything["ThrottlingRateLimit"]
+
+
+def test_functions_may_read_the_server_secret(packaged: Path) -> None:
+    res = resources(packaged)
+    assert res["ServerSecret"]["Type"] == "AWS::SecretsManager::Secret"
+    allowed = [s for s in res["AduanHubPolicy"]["Properties"]["PolicyDocument"]["Statement"]
+               if s["Action"] == ["secretsmanager:GetSecretValue"]]
+    assert {"Ref": "ServerSecret"} in allowed[0]["Resource"]
+    template = json.loads((packaged / "sam.json").read_text())
+    assert template["Globals"]["Function"]["Environment"]["Variables"]["SERVER_SECRET_ARN"] == {"Ref": "ServerSecret"}

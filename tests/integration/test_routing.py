@@ -122,3 +122,46 @@ def test_a_channel_record_is_routed_by_its_coordinates_and_disposed_at_lapor(cli
     outside = post_channel(client, "rabeg", rabeg_record(KD_KEL=None, LAT=FAR_OUTSIDE[0], LNG=FAR_OUTSIDE[1]))
     assert outside.status_code == 400
     assert outside.json_body["errors"][0]["reason"] == "outside_kota_serang"
+
+
+# -- free-text places --------------------------------------------------------------------
+
+
+def sukawana(kecamatan: str) -> str:
+    [code] = [k.code for k in reference.areas().kelurahan.values()
+              if k.name == "Sukawana" and k.kecamatan_code == kecamatan]
+    return code
+
+
+@pytest.mark.usefixtures("channel_secrets")
+def test_a_rabeg_lokasi_naming_kelurahan_and_kecamatan_places_the_complaint(client: Any, hub: Any,
+                                                                          created: list[str]) -> None:
+    rec = rabeg_record(KD_KAT="KELURAHAN", KD_KEL=None, LOKASI="Kp. Pasir RT 03/01, Kel. Sukawana,  KEC.CURUG")
+    resp = post_channel(client, "rabeg", rec)
+    assert resp.status_code == 201, resp.body
+    created.append(resp.json_body["tracking_id"])
+    body = client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body
+    assert (body["kelurahan_code"], body["kecamatan_code"]) == (sukawana("36.73.04"), "36.73.04")
+    assert body["unit"]["code"] == f"kel:{sukawana('36.73.04')}"
+    from chalicelib import bootstrap
+
+    assert bootstrap.repository().get_item(resp.json_body["tracking_id"])["place_source"] == "address"
+
+
+@pytest.mark.usefixtures("channel_secrets")
+def test_an_ambiguous_lokasi_is_not_placed(client: Any) -> None:
+    resp = post_channel(client, "rabeg", rabeg_record(KD_KAT="KELURAHAN", KD_KEL=None, LOKASI="Kel. Sukawana"))
+    assert resp.status_code == 400 and resp.json_body["errors"][0]["reason"] == "location_required"
+
+
+def test_the_apps_address_places_the_complaint_too(client: Any, post: Any) -> None:
+    resp = post("pelayanan-kecamatan", {"address": "Jl. Raya Serang, kel. sukawana, kec. serang"})
+    assert resp.status_code == 201, resp.body
+    body = client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body
+    assert (body["kelurahan_code"], body["unit"]["code"]) == (sukawana("36.73.01"), "kec:36.73.01")
+
+
+def test_coordinates_and_codes_win_over_the_address(client: Any, post: Any) -> None:
+    resp = post("pelayanan-kelurahan", {"kelurahan_code": "36.73.02.1003", "address": "Kel. Cipare, Kec. Serang"})
+    assert client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body["kelurahan_code"] == \
+        "36.73.02.1003"
