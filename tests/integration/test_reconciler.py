@@ -153,7 +153,6 @@ def test_a_lost_answer_then_a_lost_message_still_ends_with_one_ticket(
 
 def test_each_sweep_reports_the_age_of_the_oldest_received_complaint(unqueued: Any, hub: Any) -> None:
     from chalicelib.bootstrap import reconciler, repository
-    from chalicelib.domain.models import utcnow
     from chalicelib.services.reconciler import OLDEST_METRIC
 
     [tid] = unqueued()
