@@ -1,12 +1,13 @@
 """aduan-hub: routes and event handlers wired to chalicelib. No logic here."""
 
-from chalice import Chalice, IAMAuthorizer, Rate
+from chalice import Chalice, Rate
 
 from chalicelib import api, handlers, observability
 
 app = Chalice(app_name="aduan-hub")
 app.api.cors = False
 app.register_middleware(observability.flush_metrics, "all")
+app.register_middleware(api.sign_in_gate(app), "http")  # every non-public route: a verified token of its roles
 
 FORWARD_QUEUE = "aduan-hub-forward"
 CALLBACK_QUEUE = "aduan-hub-callbacks.fifo"
@@ -38,20 +39,17 @@ def confirm_resolved(tracking_id):
     return api.confirm_resolved(tracking_id, app.current_request)
 
 
-admin_auth = IAMAuthorizer()  # enforced by API Gateway in AWS; chalice local / tests do not check it
-
-
 @app.route("/v1/complaints/{tracking_id}/attachments", methods=["POST"], content_types=["application/json"])
 def request_attachment_upload(tracking_id):
     return api.request_attachment_upload(tracking_id, app.current_request)
 
 
-@app.route("/v1/admin/complaints", methods=["GET"], authorizer=admin_auth)
+@app.route("/v1/admin/complaints", methods=["GET"])
 def admin_list_complaints():
     return api.admin_list_complaints(app.current_request)
 
 
-@app.route("/v1/admin/complaints/{tracking_id}/retry", methods=["POST"], authorizer=admin_auth)
+@app.route("/v1/admin/complaints/{tracking_id}/retry", methods=["POST"])
 def admin_retry_complaint(tracking_id):
     return api.admin_retry_complaint(tracking_id)
 
@@ -69,29 +67,29 @@ def channel_complaint(channel):
     return api.channel_complaint(channel, app.current_request)
 
 
-@app.route("/v1/admin/complaints/{tracking_id}/confirm", methods=["POST"], authorizer=admin_auth)
+@app.route("/v1/admin/complaints/{tracking_id}/confirm", methods=["POST"])
 def admin_confirm_call(tracking_id):
     return api.admin_confirm_call(tracking_id)
 
 
-@app.route("/v1/admin/complaints/{tracking_id}/dismiss", methods=["POST"], authorizer=admin_auth,
+@app.route("/v1/admin/complaints/{tracking_id}/dismiss", methods=["POST"],
            content_types=["application/json"])
 def admin_dismiss_call(tracking_id):
     return api.admin_dismiss_call(tracking_id, app.current_request)
 
 
-@app.route("/v1/admin/channels/{channel}/callback", methods=["PUT"], authorizer=admin_auth,
+@app.route("/v1/admin/channels/{channel}/callback", methods=["PUT"],
            content_types=["application/json"])
 def admin_put_channel_callback(channel):
     return api.admin_put_channel_callback(channel, app.current_request)
 
 
-@app.route("/v1/admin/channels/{channel}/callback", methods=["GET"], authorizer=admin_auth)
+@app.route("/v1/admin/channels/{channel}/callback", methods=["GET"])
 def admin_get_channel_callback(channel):
     return api.admin_get_channel_callback(channel)
 
 
-@app.route("/v1/admin/channels/{channel}/callback", methods=["DELETE"], authorizer=admin_auth)
+@app.route("/v1/admin/channels/{channel}/callback", methods=["DELETE"])
 def admin_delete_channel_callback(channel):
     return api.admin_delete_channel_callback(channel)
 
