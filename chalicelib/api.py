@@ -219,6 +219,19 @@ def header(request: Request, name: str) -> str | None:
 # -- routes -----------------------------------------------------------------
 
 
+def openapi_document(app: Any) -> Response:
+    from chalicelib import openapi
+
+    global _DOCUMENT
+    if _DOCUMENT is None:
+        _DOCUMENT = json.dumps(openapi.document(app), ensure_ascii=False)
+    return Response(body=_DOCUMENT, status_code=200,
+                    headers={**JSON_HEADERS, "Cache-Control": "public, max-age=300"})
+
+
+_DOCUMENT: str | None = None  # built on the first request, once per container
+
+
 def list_categories() -> Response:
     cats = [c.model_dump() for c in reference.categories().values()]
     return respond(200, {"categories": cats}, {"Cache-Control": "public, max-age=300"})

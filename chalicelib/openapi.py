@@ -109,3 +109,187 @@ def is_protected(path: str) -> bool:
 
 def path_params(path: str) -> list[str]:
     return re.findall(r"{([^}]+)}", path)
+
+
+# -- the document ---------------------------------------------------------------
+
+TITLE = "aduan-hub"
+VERSION = "1"
+SECURITY_SCHEME = "bearerAuth"
+_REF = "#/components/schemas/{model}"
+ModelSpec = type | str | tuple  # a type, "module:Name" (imported when the document is built), or a tuple: oneOf
+
+ERROR_TEXT = {
+    400: "Bad input: `errors` names every bad field (Indonesian / English)",
+    401: "Not signed in, or the token was refused (`error` says why; see `WWW-Authenticate`)",
+    403: "Signed in, but this role may not use this route",
+    404: "Not found (also: a complaint outside the caller's scope)",
+    409: "Not possible in the complaint's current state (or a stale version)",
+    413: "Too large",
+    415: "The body must be application/json",
+    422: "Conflicts with what the hub already holds (e.g. an Idempotency-Key reused for another body)",
+    503: "A service the hub needs is unavailable; try again shortly",
+}
+PATH_PARAMS = {
+    "tracking_id": "The complaint's tracking id, e.g. `SRG-7KQ4-M2XH`",
+    "channel": "The channel: `rabeg`, `call112` or `psc119`",
+}
+
+
+def _resolve(spec: ModelSpec) -> Any:
+    if isinstance(spec, str):
+        import importlib
+
+        module, _, name = spec.partition(":")
+        return getattr(importlib.import_module(module), name)
+    if isinstance(spec, tuple):
+        from typing import Union
+
+        return Union[tuple(_resolve(s) for s in spec)]  # noqa: UP007 (built at run time)
+    return spec
+
+
+def document(app: Any) -> dict[str, Any]:
+    """OpenAPI 3.1 for every `/v1` route of `app` that carries a declaration."""
+    from pydantic import TypeAdapter
+
+    from chalicelib.schemas import ErrorBody
+
+    routes = [(path, method, entry, operation_of(entry.view_function))
+              for path, methods in sorted(app.routes.items()) if path.startswith("/v1")
+              for method, entry in sorted(methods.items())]
+    inputs: list[tuple[Any, str, TypeAdapter[Any]]] = [(("error",), "serialization", TypeAdapter(ErrorBody))]
+    for path, method, _entry, op in routes:
+        if op is None:
+            continue
+        if op.body is not None:
+            inputs.append(((path, method, "body"), "validation", TypeAdapter(_resolve(op.body))))
+        if op.query is not None:
+            inputs.append(((path, method, "query"), "validation", TypeAdapter(_resolve(op.query))))
+        for status, model in op.responses.items():
+            if model is not None and not isinstance(model, dict):
+                inputs.append(((path, method, status), "serialization", TypeAdapter(_resolve(model))))
+    schemas, defs = TypeAdapter.json_schemas(inputs, ref_template=_REF)
+    schema_of = {key: value for (key, _mode), value in schemas.items()}
+    error_ref = schema_of[("error",)]
+
+    paths: dict[str, dict[str, Any]] = {}
+    for path, method, entry, op in routes:
+        if op is None:
+            continue  # tests/integration/test_openapi.py fails on an undeclared route
+        paths.setdefault(path, {})[method.lower()] = _operation(path, method, entry, op, schema_of, defs, error_ref)
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": TITLE, "version": VERSION,
+            "description": "Public complaints for Kota Serang: intake from apps and channels, the public view, "
+                           "and the operators' and coordinators' API. Errors are in Indonesian and English.",
+        },
+        "paths": paths,
+        "components": {
+            "schemas": defs.get("$defs", {}),
+            "securitySchemes": {SECURITY_SCHEME: {
+                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
+                "description": "The ID token of the operators' user pool (Cognito in AWS; `make token` locally). "
+                               "Role from `cognito:groups`, unit from `custom:unit`; `x-roles` on each operation "
+                               "lists the roles it admits.",
+            }},
+        },
+    }
+
+
+def _operation(path: str, method: str, entry: Any, op: Operation, schema_of: dict[Any, Any],
+               defs: dict[str, Any], error_ref: dict[str, Any]) -> dict[str, Any]:
+    params: list[dict[str, Any]] = [
+        {"name": name, "in": "path", "required": True, "description": PATH_PARAMS.get(name, name),
+         "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
+        for name in path_params(path)
+    ]
+    if op.query is not None:
+        params.extend(_query_params(schema_of[(path, method, "query")], defs))
+    params.extend({"name": h.name, "in": "header", "required": h.required, "description": h.description,
+                   "schema": dict(h.schema)} for h in op.headers)
+    out: dict[str, Any] = {
+        "operationId": entry.view_function.__name__,
+        "summary": op.summary,
+        "tags": [op.tag or _tag(path)],
+    }
+    if op.description or op.roles is not None:
+        roles = "" if op.roles is None else "Roles: " + ", ".join(sorted(r.value for r in op.roles)) + "."
+        out["description"] = " ".join(x for x in (op.description, roles) if x)
+    if params:
+        out["parameters"] = params
+    if op.body is not None:
+        out["requestBody"] = {"required": op.body_required,
+                              "content": {"application/json": {"schema": schema_of[(path, method, "body")]}}}
+    responses: dict[str, Any] = {}
+    for status, model in sorted(op.responses.items()):
+        answer: dict[str, Any] = {"description": _success_text(status)}
+        if isinstance(model, dict):
+            answer["content"] = {"application/json": {"schema": model}}
+        elif model is not None:
+            answer["content"] = {"application/json": {"schema": schema_of[(path, method, status)]}}
+        responses[str(status)] = answer
+    for status in sorted(_errors(path, op, entry)):
+        answer = {"description": ERROR_TEXT.get(status, "Error"),
+                  "content": {"application/json": {"schema": error_ref}}}
+        if status in (401, 403) and not op.public:
+            answer["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"},
+                                                      "description": "RFC 6750 Bearer challenge"}}
+        responses[str(status)] = answer
+    out["responses"] = responses
+    out["security"] = [] if op.public else [{SECURITY_SCHEME: []}]
+    if op.roles is not None:
+        out["x-roles"] = sorted(r.value for r in op.roles)
+    return out
+
+
+def _errors(path: str, op: Operation, entry: Any) -> set[int]:
+    found = set(op.errors)
+    if op.body is not None or op.query is not None or path_params(path) or op.headers:
+        found.add(400)
+    if path_params(path):
+        found.add(404)
+    if op.body is not None and getattr(entry, "content_types", None):
+        found.add(415)
+    if not op.public:
+        found |= {401, 403, 503}
+    return found
+
+
+def _query_params(schema: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:
+    if "$ref" in schema:
+        schema = defs["$defs"][schema["$ref"].rsplit("/", 1)[-1]]
+    required = set(schema.get("required", []))
+    out = []
+    for name, prop in schema.get("properties", {}).items():
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required,
+                                 "schema": _not_null(prop)}
+        if "description" in prop:
+            param["description"] = prop["description"]
+        out.append(param)
+    return out
+
+
+def _not_null(prop: dict[str, Any]) -> dict[str, Any]:
+    """A query parameter is absent or a string, never JSON null: `X | None` documents as X."""
+    options = [o for o in prop.get("anyOf", []) if o.get("type") != "null"]
+    if len(options) == 1 and "anyOf" in prop:
+        rest = {k: v for k, v in prop.items() if k not in ("anyOf", "default")}
+        return {**options[0], **rest}
+    return prop
+
+
+def _tag(path: str) -> str:
+    parts = path.split("/")
+    return parts[2] if len(parts) > 2 and parts[2] in {"admin", "operator", "channels"} else "public"
+
+
+def _success_text(status: int) -> str:
+    return {200: "OK", 201: "Created", 202: "Accepted", 204: "Done (no body)"}.get(status, "OK")
+
+
+def undeclared(app: Any) -> list[str]:
+    """`METHOD /path` of every /v1 route without a declaration (the OpenAPI test fails on any)."""
+    return [f"{method} {path}" for path, methods in sorted(app.routes.items()) if path.startswith("/v1")
+            for method, entry in sorted(methods.items()) if operation_of(entry.view_function) is None]
