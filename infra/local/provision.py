@@ -124,7 +124,7 @@ def provision(endpoint_url: str, stack_name: str = "aduan-hub-local", region: st
     physical.update(_apply_direct(session, endpoint_url, full, physical))
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     for key, out in full.get("Outputs", {}).items():
-        if key not in outputs:
+        if key not in outputs and _refs(out["Value"]) <= set(physical):  # not the AWS-only ones (Cognito)
             outputs[key] = _resolve(out["Value"], physical)
     return {env: outputs[key] for key, env in OUTPUT_ENV.items() if key in outputs}
 

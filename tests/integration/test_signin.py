@@ -188,7 +188,7 @@ def test_user_in_group_with_other_non_role_groups_keeps_its_role(client: Any, de
 def test_issuer_unreachable_is_a_503_and_lets_nobody_in(client: Any, dev_issuer: DevIssuer,
                                                         monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib import bootstrap
-    from tests.e2e.test_local_stack import free_port
+    from tests.support.stack import free_port
 
     monkeypatch.setenv("AUTH_ISSUER", f"http://127.0.0.1:{free_port()}/nobody-listens")
     bootstrap.reset()
