@@ -231,8 +231,8 @@ def main(argv: list[str] | None = None) -> int:
               "opd: or kec: unit, callcenter -> call112 | psc119, admin -> city", file=sys.stderr)
         return 2
     token = mint_from_state(args.role, args.unit, args.user, args.minutes * 60)
-    print(f"# {args.role} {args.unit} {args.user or ''} valid {args.minutes} min; "
-          "use: -H \"Authorization: Bearer $TOKEN\"")
+    who = f"{args.role} {args.unit}" + (f" user {args.user}" if args.user else "")
+    print(f"# {who}, valid {args.minutes} min; use: -H \"Authorization: Bearer $TOKEN\"")
     print(token)
     return 0
 

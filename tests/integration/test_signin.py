@@ -244,3 +244,18 @@ def test_generated_authorization_headers_never_get_in_nor_crash(client: Any, aut
     resp = call(client, authorization)
     assert resp.status_code == 401, (authorization, resp.status_code, resp.body)
     assert len(resp.body) < 1000
+
+
+def test_tokens_never_reach_the_logs_and_refusals_say_why(client: Any, dev_issuer: DevIssuer) -> None:
+    from tests.integration.test_log_privacy import captured_logs
+
+    good = token_for("admin", "city", user="koordinator")
+    expired = dev_issuer.sign(admin_claims(dev_issuer, exp=1, iat=0))
+    with captured_logs() as buffer:
+        assert call(client, f"Bearer {good}").status_code == 200
+        assert call(client, f"Bearer {expired}").status_code == 401
+    out = buffer.getvalue()
+    for token in (good, expired):
+        assert token not in out and token.split(".")[1] not in out and token.split(".")[2] not in out
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    assert any(e.get("message") == "sign-in refused" and e.get("reason") == "token_expired" for e in lines)
