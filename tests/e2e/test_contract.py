@@ -75,6 +75,7 @@ def authorization(case: Any, tokens: dict[str, str]) -> dict[str, str]:
     return {"Authorization": f"Bearer {tokens[role]}"}
 
 
+@pytest.mark.timeout(1200)  # one test for all operations; a busy shared machine slows it several times over
 @contract.parametrize()
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
           suppress_health_check=list(HealthCheck))
