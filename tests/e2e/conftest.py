@@ -11,6 +11,7 @@ from tests.support.stack import LocalStack, local_stack
 
 @pytest.fixture(scope="session")
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    # RATE_LIMIT_SCALE: every request of the session comes from 127.0.0.1; the limiter runs, with room
     with local_stack(tmp_path_factory.mktemp("stack"), LAPOR_SIM_VERIFY_AFTER_S="2",
-                     LAPOR_SIM_FOLLOWUP_AFTER_S="0", LAPOR_SIM_FINISH_AFTER_S="0") as stack:
+                     LAPOR_SIM_FOLLOWUP_AFTER_S="0", LAPOR_SIM_FINISH_AFTER_S="0", RATE_LIMIT_SCALE="1000") as stack:
         yield stack

@@ -116,3 +116,14 @@ def test_chalice_local_keeps_each_threads_request() -> None:
 
     with ThreadPoolExecutor(max_workers=2) as pool:
         assert list(pool.map(call, [1, 2])) == [1, 2]
+
+
+def test_chalice_local_answers_without_nagle() -> None:
+    """Headers and body are two writes on a kept-alive connection: without TCP_NODELAY each
+    answer waits ~40 ms for the client's delayed ACK (the figure is in benchmarks/README.md)."""
+    from chalice.local import ChaliceRequestHandler
+
+    from infra.local.emulator_faults import apply_chalice
+
+    apply_chalice()
+    assert ChaliceRequestHandler.protocol_version == "HTTP/1.1" and ChaliceRequestHandler.disable_nagle_algorithm
