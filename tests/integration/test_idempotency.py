@@ -81,10 +81,19 @@ def test_a_replay_gets_the_first_answer_and_token_which_is_stored_nowhere(client
     assert item is not None and item["reporter_token_hash"] == token_hash(token)
     stored = json.dumps(item)
     assert token not in stored and k not in stored  # only hashes of the token and of the key
+    assert not [i for i in _every_item() if token in json.dumps(i)]  # nor in any other item of the table
     other = post(client, {**VALID, "description": "Sesuatu yang sama sekali berbeda di sini."},
                  Idempotency_Key=k, X_Client_Id=install)
     assert other.status_code == 422 and other.json_body["error"] == "idempotency_key_reused"
     assert token not in other.body.decode()
+
+
+def _every_item() -> list[dict[str, Any]]:
+    """The whole table (a Scan: only a test may, to prove that something is stored nowhere)."""
+    from chalicelib import bootstrap
+
+    repo = bootstrap.repository()
+    return [i for page in repo.db.get_paginator("scan").paginate(TableName=repo.table) for i in page["Items"]]
 
 
 @pytest.fixture()
