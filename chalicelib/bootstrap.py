@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
     from chalicelib.services.admin import AdminService
+    from chalicelib.services.api_keys import ApiKeys
     from chalicelib.services.attachments import AttachmentService
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import ChannelService
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from chalicelib.services.forwarding import ForwardingService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.nearby import NearbyService
+    from chalicelib.services.open311 import Open311Service
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.status_sync import StatusSync
 
@@ -131,11 +133,24 @@ def callbacks() -> CallbackService:
     return CallbackService(repository(), queues(), secret_for)
 
 
+@lru_cache(maxsize=1)
+def api_keys() -> ApiKeys:
+    from chalicelib.services.api_keys import ApiKeys
+    return ApiKeys(repository())
+
+
+@lru_cache(maxsize=1)
+def open311() -> Open311Service:
+    from chalicelib.services.open311 import Open311Service
+    return Open311Service(repository(), intake(), api_keys(), shards=settings().shards)
+
+
 def reset() -> None:
     """Forget every built adapter (tests change the environment between runs)."""
     from chalicelib.adapters.aws import client
     from chalicelib.settings import settings as s
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks):
+              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
+              api_keys, open311):
         f.cache_clear()
