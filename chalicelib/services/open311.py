@@ -25,13 +25,13 @@ from datetime import datetime
 from itertools import islice
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from chalicelib.adapters.dynamodb import Repository, iso, values
 from chalicelib.channels import open311 as wire
 from chalicelib.domain import open311, reference, routing
 from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry
-from chalicelib.observability import complaint_context, logger
+from chalicelib.observability import complaint_context, log_failure, logger
 from chalicelib.services.api_keys import ApiKeys
 from chalicelib.services.intake import IntakeService
 
@@ -136,7 +136,6 @@ class _Partition:
         self.buffer: list[dict[str, Any]] = []
         self.start: dict[str, Any] | None = None
         self.done = False
-        self.reads = 0
 
     def fetch(self) -> _Partition:
         while not self.buffer and not self.done:
@@ -144,7 +143,6 @@ class _Partition:
                 "created_pk = :p AND created_sk BETWEEN :lo AND :hi",
                 {**values(p=self.pk, lo=self.lo, hi=self.hi), **self.vals}, index="created", limit=self.chunk,
                 start_key=self.start, forward=False, filter_expression=self.expr, names=self.names)
-            self.reads += 1
             self.buffer.extend(items)
             self.done = self.start is None
         return self
@@ -190,8 +188,8 @@ class Open311Service:
             return self._by_ids(q.ids[q.offset:q.offset + q.page_size])
         items = list(islice(self._window(q), q.offset, q.offset + q.page_size))
         with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
-            notes = list(pool.map(self._latest_note, items))
-        return [Open311Request.of(Complaint.model_validate(i), n) for i, n in zip(items, notes, strict=True)]
+            found = list(pool.map(self._from_index, items))
+        return [r for r in found if r is not None]
 
     def _window(self, q: RequestsQuery) -> Iterator[dict[str, Any]]:
         """Complaints created in the window that pass the filters, newest first."""
@@ -211,18 +209,33 @@ class Open311Service:
         return [r for r in found if r is not None]
 
     def _with_note(self, tracking_id: str) -> Open311Request | None:
-        complaint, timeline = self.repo.get_with_timeline(tracking_id)  # one Query of its partition
+        try:
+            complaint, timeline = self.repo.get_with_timeline(tracking_id)  # one Query of its partition
+        except ValidationError as err:
+            return _unreadable(tracking_id, err)
         if complaint is None or not open311.is_listed(complaint.status):
             return None
         return Open311Request.of(complaint, _newest_with_message(timeline))
 
-    def _latest_note(self, item: dict[str, Any]) -> TimelineEntry | None:
-        items, _ = self.repo.query_page("pk = :pk AND begins_with(sk, :t)",
-                                        values(pk=item["pk"], t="T#"), limit=_NOTE_WINDOW, forward=False)
-        entries = [TimelineEntry.model_validate(i) for i in items]
-        if item.get("first_entry"):
-            entries.append(TimelineEntry.model_validate(item["first_entry"]))
-        return _newest_with_message(entries)
+    def _from_index(self, item: dict[str, Any]) -> Open311Request | None:
+        """An index item with its status note: its newest timeline entries, one small Query."""
+        try:
+            complaint = Complaint.model_validate(item)
+            entries, _ = self.repo.query_page("pk = :pk AND begins_with(sk, :t)", values(pk=item["pk"], t="T#"),
+                                              limit=_NOTE_WINDOW, forward=False)
+            notes = [TimelineEntry.model_validate(e) for e in entries]
+            if item.get("first_entry"):
+                notes.append(TimelineEntry.model_validate(item["first_entry"]))
+        except ValidationError as err:
+            return _unreadable(str(item.get("tracking_id")), err)
+        return Open311Request.of(complaint, _newest_with_message(notes))
+
+
+def _unreadable(tracking_id: str, err: ValidationError) -> None:
+    """A stored item that no longer fits the model is left out, logged without its data
+    (it may hold the reporter's): never a refusal of the caller's request."""
+    with complaint_context(tracking_id):
+        log_failure("stored complaint left out of an Open311 answer", err)
 
 
 def _newest_with_message(entries: list[TimelineEntry]) -> TimelineEntry | None:

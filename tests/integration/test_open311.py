@@ -456,3 +456,81 @@ def test_operators_see_the_client_app_and_the_media_link(client: Any, lapor_sim:
     [row] = [r for page in all_pages(client, 100) for r in page if r["tracking_id"] == tid]
     assert (row["channel"], row["client_app"]) == ("open311", "Test Client")
     assert row["media_url"] == "https://media.example.org/parked.jpg"
+
+
+def _stored(category: str, created_at: Any, status: str = "forwarded") -> str:
+    """A complaint written straight to the table as intake writes it, arriving at `created_at`."""
+    from chalicelib import bootstrap
+    from chalicelib.adapters.dynamodb import complaint_item
+    from chalicelib.domain import reference
+    from chalicelib.domain.models import Complaint, Location, Status
+    from chalicelib.domain.tracking import new_tracking_id
+    from chalicelib.services.intake import created_keys
+
+    c = Complaint(tracking_id=new_tracking_id(), category=category, description="Izin usaha tidak kunjung terbit.",
+                  location=Location(kelurahan_code=CIPARE), kecamatan_code="36.73.01",
+                  unit=reference.units()["opd:dpmptsp"], status=Status(status), created_at=created_at,
+                  updated_at=created_at)
+    bootstrap.repository().db.put_item(TableName=bootstrap.repository().table,
+                                       Item=complaint_item(c, created_keys(c.tracking_id, created_at)))
+    return c.tracking_id
+
+
+def test_the_window_spans_months_newest_first(client: Any) -> None:
+    from chalicelib.domain.models import utcnow
+
+    now = utcnow()
+    ages = [1, 25, 40, 62, 89, 91, 130]  # days: the last two are outside the default 90 days
+    made = {age: _stored("perizinan", now - timedelta(days=age, minutes=5)) for age in ages}
+    listed = [r["service_request_id"] for r in get_json(client, "requests.json?service_code=perizinan")]
+    mine = [tid for tid in listed if tid in made.values()]
+    assert mine == [made[a] for a in ages if a < 90]
+    paged = [get_json(client, f"requests.json?service_code=perizinan&page_size=2&page={p}") for p in (1, 2, 3, 4)]
+    assert [r["service_request_id"] for page in paged for r in page if r["service_request_id"] in mine] == mine
+    old = quote((now - timedelta(days=131)).isoformat())
+    older = get_json(client, f"requests.json?service_code=perizinan&start_date={old}")  # 131 .. 41 days ago
+    assert [r["service_request_id"] for r in older if r["service_request_id"] in made.values()] == [
+        made[62], made[89], made[91], made[130]]
+
+
+def test_an_answer_too_large_is_refused_naming_the_page_size_that_fits(client: Any, api_key: str) -> None:
+    from chalicelib.domain import open311
+
+    for _ in range(3):
+        created(client, api_key, service_code="air-bersih")
+    limits = open311.config().limits
+    before = limits.max_response_bytes
+    limits.max_response_bytes = 2500
+    try:
+        [e] = spec_errors(client.http.get(f"{BASE}/requests.json?service_code=air-bersih"), 400)
+        assert e["description"].startswith("page_size:") and "page_size=1" in e["description"]
+        assert len(get_json(client, "requests.json?service_code=air-bersih&page_size=1")) == 1
+    finally:
+        limits.max_response_bytes = before
+
+
+def test_open311_intake_logs_no_reporter_data_and_no_key(client: Any, api_key: str) -> None:
+    from tests.integration.test_log_privacy import captured_logs
+
+    with captured_logs() as buffer:
+        tid = created(client, api_key)
+        spec_errors(post(client, {**REQUEST, "api_key": "wrong-key-0123456789"}), 403)
+    out = buffer.getvalue()
+    assert tid in out and "Test Client" in out
+    for secret in (api_key, "wrong-key-0123456789", "Siti", "Aminah", "siti@example.org", "81234567890",
+                   "device-42", "acct-42"):
+        assert secret not in out
+
+
+def test_a_stored_item_that_no_longer_fits_is_left_out_and_logged_without_data(client: Any, api_key: str) -> None:
+    from tests.integration.test_log_privacy import break_reporter, captured_logs
+
+    tid = created(client, api_key, service_code="pendidikan")
+    nik = break_reporter(tid)
+    with captured_logs() as buffer:
+        spec_errors(client.http.get(f"{BASE}/requests/{tid}.json"), 404)
+        listed = get_json(client, "requests.json?service_code=pendidikan")
+    assert tid not in [r["service_request_id"] for r in listed]
+    out = buffer.getvalue()
+    assert "stored complaint left out of an Open311 answer" in out and tid in out
+    assert nik not in out and "Siti" not in out
