@@ -47,7 +47,7 @@ class Wire:
     def __init__(self, client: Any) -> None:
         self.calls: Counter[str] = Counter()
         self.evaluated: Counter[str] = Counter()
-        client.meta.events.register("before-call.dynamodb.*", self._before)
+        client.meta.events.register("before-parameter-build.dynamodb.*", self._before)
         client.meta.events.register("after-call.dynamodb.*", self._after)
 
     @staticmethod
