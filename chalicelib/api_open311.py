@@ -246,7 +246,7 @@ def _count(params: dict[str, list[str]], name: str, default: int, most: int) -> 
 
 def requests_query(params: dict[str, list[str]]) -> RequestsQuery:
     limits = open311.config().limits
-    page_size = _count(params, "page_size", limits.max_results, limits.max_results)
+    page_size = _count(params, "page_size", min(limits.default_page_size, limits.max_results), limits.max_results)
     page = _count(params, "page", 1, limits.max_depth)
     if page * page_size > limits.max_depth:
         raise InvalidInput([FieldProblem(

@@ -105,6 +105,7 @@ class Discovery(BaseModel):
 
 class Limits(BaseModel):
     max_results: int = Field(ge=1)
+    default_page_size: int = Field(ge=1)
     max_window_days: int = Field(ge=1)
     max_depth: int = Field(ge=1)
     max_ids: int = Field(ge=1)

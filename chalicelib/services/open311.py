@@ -188,8 +188,7 @@ class Open311Service:
             return self._by_ids(q.ids[q.offset:q.offset + q.page_size])
         items = list(islice(self._window(q), q.offset, q.offset + q.page_size))
         with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
-            found = list(pool.map(self._from_index, items))
-        return [r for r in found if r is not None]
+            return _readable(list(pool.map(self._from_index, items)))
 
     def _window(self, q: RequestsQuery) -> Iterator[dict[str, Any]]:
         """Complaints created in the window that pass the filters, newest first."""
@@ -205,19 +204,18 @@ class Open311Service:
 
     def _by_ids(self, ids: list[str]) -> list[Open311Request]:
         with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
-            found = list(pool.map(self._with_note, ids))
-        return [r for r in found if r is not None]
+            return _readable(list(pool.map(self._with_note, ids)))
 
-    def _with_note(self, tracking_id: str) -> Open311Request | None:
+    def _with_note(self, tracking_id: str) -> Open311Request | _Unreadable | None:
         try:
             complaint, timeline = self.repo.get_with_timeline(tracking_id)  # one Query of its partition
         except ValidationError as err:
-            return _unreadable(tracking_id, err)
+            return _Unreadable(tracking_id, err)
         if complaint is None or not open311.is_listed(complaint.status):
             return None
         return Open311Request.of(complaint, _newest_with_message(timeline))
 
-    def _from_index(self, item: dict[str, Any]) -> Open311Request | None:
+    def _from_index(self, item: dict[str, Any]) -> Open311Request | _Unreadable:
         """An index item with its status note: its newest timeline entries, one small Query."""
         try:
             complaint = Complaint.model_validate(item)
@@ -227,15 +225,30 @@ class Open311Service:
             if item.get("first_entry"):
                 notes.append(TimelineEntry.model_validate(item["first_entry"]))
         except ValidationError as err:
-            return _unreadable(str(item.get("tracking_id")), err)
+            return _Unreadable(str(item.get("tracking_id")), err)
         return Open311Request.of(complaint, _newest_with_message(notes))
 
 
-def _unreadable(tracking_id: str, err: ValidationError) -> None:
-    """A stored item that no longer fits the model is left out, logged without its data
-    (it may hold the reporter's): never a refusal of the caller's request."""
-    with complaint_context(tracking_id):
-        log_failure("stored complaint left out of an Open311 answer", err)
+@dataclass(frozen=True)
+class _Unreadable:
+    """A stored item that no longer fits the model."""
+
+    tracking_id: str
+    error: ValidationError
+
+
+def _readable(found: list[Open311Request | _Unreadable | None]) -> list[Open311Request]:
+    """Unreadable items are left out and logged without their data (they may hold the
+    reporter's): never a refusal of the caller's request. Logged here, in the request's
+    thread, so each line carries its own tracking id."""
+    out = []
+    for r in found:
+        if isinstance(r, _Unreadable):
+            with complaint_context(r.tracking_id):
+                log_failure("stored complaint left out of an Open311 answer", r.error)
+        elif r is not None:
+            out.append(r)
+    return out
 
 
 def _newest_with_message(entries: list[TimelineEntry]) -> TimelineEntry | None:
