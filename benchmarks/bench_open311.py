@@ -138,7 +138,8 @@ def main() -> int:
         road_open = sum(1 for m in made[:3600] if m["category"] == "jalan-rusak" and m["status"] in
                         ("forwarded", "in_progress"))
         cases = [
-            ("default: last 90 days, first 1,000", "requests.json"),
+            ("last 90 days, first 1,000 (page_size=1000)", "requests.json?page_size=1000"),
+            ("last 90 days, no page_size (the newest 100)", "requests.json"),
             ("page 5 of 100", "requests.json?page=5&page_size=100"),
             (f"service_code=jalan-rusak&status=open (~{road_open} match in 90 days)",
              "requests.json?service_code=jalan-rusak&status=open"),
