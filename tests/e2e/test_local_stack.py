@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
 import requests
 
 from tests.conftest import VALID, poll
+from tests.support.stack import LocalStack
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture()
+def stack(running_stack: LocalStack) -> str:
+    return running_stack.url
 
 
 def test_complaint_goes_from_api_to_lapor(stack: str) -> None:
@@ -27,3 +40,38 @@ def test_bad_input_is_a_readable_400(stack: str) -> None:
                          timeout=10)
     assert resp.status_code == 400
     assert {e["field"] for e in resp.json()["errors"]} >= {"category", "description", "location"}
+
+
+def test_admin_routes_need_a_token_from_the_dev_issuer(running_stack: LocalStack) -> None:
+    make_token = running_stack.make_token
+    route = f"{running_stack.url}/v1/admin/complaints?status=needs_attention"
+    anonymous = requests.get(route, timeout=10)
+    assert anonymous.status_code == 401 and anonymous.json()["error"] == "token_missing"
+    assert anonymous.headers["WWW-Authenticate"].startswith("Bearer")
+    token = make_token("admin", "city", user="koordinator")
+    assert token.count(".") == 2
+    resp = requests.get(route, headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    assert resp.status_code == 200, resp.text
+    operator = make_token("operator", "kel:36.73.05.1002")
+    resp = requests.get(route, headers={"Authorization": f"Bearer {operator}"}, timeout=10)
+    assert resp.status_code == 403 and resp.json()["error"] == "role_not_allowed"
+
+
+def test_make_token_refuses_a_unit_that_does_not_fit_the_role(running_stack: LocalStack) -> None:
+    out = subprocess.run([sys.executable, "-m", "infra.local.dev_issuer", "--role", "operator", "--unit", "city"],
+                         cwd=ROOT, env=running_stack.env, capture_output=True, text=True)
+    assert out.returncode == 2 and "does not fit" in out.stderr and out.stdout == ""
+
+
+def test_no_protected_route_answers_a_stranger(running_stack: LocalStack) -> None:
+    """Over `chalice local`, as in AWS: every /v1/admin and /v1/operator route refuses an anonymous call."""
+    import app
+    from chalicelib import openapi
+
+    protected = [(p, m) for p, methods in app.app.routes.items() if openapi.is_protected(p) for m in methods]
+    assert protected
+    for path, method in protected:
+        url = running_stack.url + path.replace("{tracking_id}", "SRG-2222-2222").replace("{channel}", "rabeg")
+        for headers in ({}, {"Authorization": "Bearer nonsense"}):
+            resp = requests.request(method, url, json={}, headers=headers, timeout=10)
+            assert resp.status_code == 401, (method, path, headers, resp.status_code, resp.text[:200])

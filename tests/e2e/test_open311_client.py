@@ -3,9 +3,7 @@ and a form POST as Open311 clients send it becomes a complaint that reaches the 
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from typing import Any
 
 import pytest
@@ -13,7 +11,8 @@ import requests
 from georeport import GeoReport
 
 from tests.conftest import poll
-from tests.e2e.conftest import DEV_API_KEY, ROOT, LocalStack
+from tests.e2e.conftest import DEV_API_KEY
+from tests.support.stack import ROOT, LocalStack
 
 CIPARE = "36.73.01.1002"
 FORM = {
@@ -31,6 +30,11 @@ FORM = {
 def as_list(found: Any) -> list[dict[str, Any]]:
     """xmltodict (inside georeport) gives one element as a dict and several as a list."""
     return found if isinstance(found, list) else [found]
+
+
+@pytest.fixture(scope="module")
+def stack(running_stack: LocalStack) -> str:
+    return running_stack.url
 
 
 @pytest.fixture(scope="module")
@@ -82,11 +86,10 @@ def test_discovery_points_at_the_running_endpoint(stack: str) -> None:
     assert requests.get(f"{endpoint['url']}/services.xml", timeout=10).status_code == 200
 
 
-def test_make_apikey_creates_a_key_the_running_stack_accepts(stack: str, local_stack: LocalStack) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_"))}
-    out = subprocess.run([sys.executable, "-m", "infra.local.apikey", "--name", "E2E App",
-                          "--moto-port", str(local_stack.moto_port)], cwd=ROOT, env=env, capture_output=True,
-                         text=True, timeout=60)
+def test_make_apikey_creates_a_key_the_running_stack_accepts(stack: str, running_stack: LocalStack) -> None:
+    """`make apikey NAME=...` with the stack's MOTO_PORT, as a developer runs it beside `make run`."""
+    out = subprocess.run(["make", "-s", "apikey", "NAME=E2E App"], cwd=ROOT, env=running_stack.env,
+                         capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr
     key = out.stdout.strip().splitlines()[-1]
     ok = requests.post(f"{stack}/open311/v2/requests.xml", data={**FORM, "api_key": key}, timeout=10)
