@@ -27,6 +27,7 @@ class Settings(BaseModel):
     server_secret_arn: str = ""  # Secrets Manager: {"key": ...} (idempotent ids, reporter tokens, rate limits)
     rate_limit_scale: float = 1.0  # multiplies every rate limit (tests and benchmarks raise it)
     public_base_url: str = "https://aduan.serangkota.go.id"
+    open311_base_url: str = ""  # the Open311 endpoint named in discovery; default <public_base_url>/open311/v2
     shards: int = 8
     forward_lease_s: int = 120
     forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
@@ -56,6 +57,7 @@ def settings() -> Settings:
         "server_secret_arn": env.get("SERVER_SECRET_ARN"),
         "rate_limit_scale": env.get("RATE_LIMIT_SCALE"),
         "public_base_url": env.get("PUBLIC_BASE_URL"),
+        "open311_base_url": env.get("OPEN311_BASE_URL"),
         "shards": env.get("INDEX_SHARDS"),
         "forward_lease_s": env.get("FORWARD_LEASE_S"),
         "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),
