@@ -272,18 +272,29 @@ def guard(request: Request, get_response: Callable[[Request], Response]) -> Resp
             count("RateLimited")
             logger.info("rate limited", extra={"route": route, "group": group})
             seconds = decision.retry_after_s
-            return error_response(
-                429, "rate_limited",
-                f"Terlalu banyak permintaan dari klien ini; coba lagi dalam {seconds} detik",
-                f"Too many requests from this client; try again in {seconds} seconds",
-                headers={"Retry-After": str(seconds)})
+            return _refusal(request.path, 429, "rate_limited",
+                            f"Terlalu banyak permintaan dari klien ini; coba lagi dalam {seconds} detik",
+                            f"Too many requests from this client; try again in {seconds} seconds",
+                            {"Retry-After": str(seconds)})
     size, most = len(request.raw_body or b""), rules.body_limit(route)
     if size > most:
-        return error_response(
-            413, "payload_too_large",
-            f"Isi permintaan terlalu besar ({size} byte; paling banyak {most} byte)",
-            f"The request body is too large ({size} bytes; at most {most} bytes)")
+        return _refusal(request.path, 413, "payload_too_large",
+                        f"Isi permintaan terlalu besar ({size} byte; paling banyak {most} byte)",
+                        f"The request body is too large ({size} bytes; at most {most} bytes)")
     return get_response(request)
+
+
+def _refusal(path: str, status: int, code: str, message_id: str, message_en: str,
+             headers: dict[str, str] | None = None) -> Response:
+    """The guard's answer in the route family's own error form: Open311's for /open311, ours otherwise."""
+    if path.startswith("/open311/"):
+        from chalicelib import api_open311
+
+        answer = api_open311.errors("xml" if path.endswith(".xml") else "json", status,
+                                    [f"{message_id} / {message_en}"])
+        answer.headers.update(headers or {})
+        return answer
+    return error_response(status, code, message_id, message_en, headers=headers)
 
 
 def idempotency_scope(request: Request) -> str | None:

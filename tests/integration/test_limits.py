@@ -148,3 +148,18 @@ def test_channel_and_reporter_routes_are_limited_too(client: Any, hub: Any, path
     headers = client_headers()
     statuses = [client.http.post(path, body=BAD, headers=headers).status_code for _ in range(limit + 1)]
     assert 429 not in statuses[:limit] and statuses[-1] == 429, statuses
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_open311_routes_refuse_in_the_specs_error_form(client: Any, fmt: str) -> None:
+    from chalicelib.domain.limits import limits, route_key
+
+    path = f"/open311/v2/requests.{fmt}"
+    most = limits().body_limit(route_key("POST", path))
+    resp = client.http.post(path, body=b"x" * (most + 1), headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert resp.status_code == 413
+    if fmt == "json":
+        [error] = json.loads(resp.body)
+        assert error["code"] == 413 and "too large" in error["description"]
+    else:
+        assert b"<errors><error><code>413</code>" in resp.body
