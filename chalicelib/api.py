@@ -297,7 +297,7 @@ def _refusal(path: str, status: int, code: str, message_id: str, message_en: str
     return error_response(status, code, message_id, message_en, headers=headers)
 
 
-def idempotency_scope(request: Request) -> str | None:
+def idempotency_scope(request: Request) -> str:
     """`app#<client id>` for an app that sends X-Client-Id, else `app`; an ill-formed
     X-Client-Id or Idempotency-Key is a 400 naming it."""
     problems = []
