@@ -26,7 +26,7 @@ from typing import Any
 from chalicelib.adapters import lapor_wire
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, shard_of, values
 from chalicelib.adapters.lapor import LaporClient, LaporError
-from chalicelib.domain import reference
+from chalicelib.domain import reference, sync_policy
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import count, logger
 from chalicelib.services import status_events
@@ -214,9 +214,12 @@ class ForwardingService:
             return ForwardResult("parked")
         self._release(c.tracking_id, clear_sent=clear_sent and err.outcome == "not_sent")
         count("LaporTransientFailures")
+        # an answer we cannot read will not read better in ten seconds: the error schedule
+        delay = sync_policy.retry_after_error().total_seconds() if err.unexpected else err.retry_after
         logger.warning("LAPOR! call failed; will retry",
-                       extra={"error": err.message, "outcome": err.outcome, "status_code": err.status})
-        raise RetryLater(err.message, err.retry_after)
+                       extra={"error": err.message, "outcome": err.outcome, "status_code": err.status,
+                              "unexpected": err.unexpected, "delay_s": delay})
+        raise RetryLater(err.message, delay)
 
     def park(self, c: Complaint, reason: str, clear_sent: bool = False) -> None:
         """Stop retrying and show the complaint to admins with the reason.

@@ -29,10 +29,9 @@ def upload(form: dict[str, Any], data: bytes, content_type: str) -> requests.Res
 
 
 def ticket_docs(lapor_sim: Any, tid: str) -> list[dict[str, Any]]:
+    """The files LAPOR! holds for the complaint's ticket (the simulator's admin view)."""
     [row] = tickets(lapor_sim, tid)
-    body = requests.get(f"{lapor_sim.base_url}/complaints/{row['complaint_id']}/complaint", timeout=5,
-                        headers={"Authorization": "Bearer test-auth", "token": "test-token"}).json()
-    return body["results"]["data"]["attachments"]
+    return list(row["attachments"])
 
 
 def test_presigned_post_enforces_type_and_size_and_uploads_to_s3(client: Any, stack_env: dict[str, str]) -> None:

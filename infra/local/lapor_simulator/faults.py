@@ -11,8 +11,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-FAULT_KINDS = ("5xx", "429", "slow", "reset", "lose", "reject")
+FAULT_KINDS = ("5xx", "429", "slow", "reset", "lose", "reject", "garble")
 LOSE_MODES = ("mixed", "drop", "504")
+GARBLE_MODES = ("mixed", "html", "shape")
 
 
 @dataclass(frozen=True)
@@ -20,7 +21,9 @@ class FaultConfig:
     """Per-request fault probabilities; at most one fault is drawn per non-admin call.
 
     `lose` applies to write calls only (create, file upload, follow-up add) and
-    `reject` to creates only; a draw of either on another call means "no fault". The
+    `reject` to creates only; a draw of either on another call means "no fault".
+    `garble` does the work, then answers 200 with a body the client cannot read:
+    an HTML page, or JSON without the documented fields. The
     rates must sum to <= 1. External keys are the short names ("5xx", "429", "slow",
     ...), as in `LAPOR_SIM_FAULTS`.
     """
@@ -31,11 +34,15 @@ class FaultConfig:
     rate_reset: float = 0.0
     rate_lose: float = 0.0
     rate_reject: float = 0.0
+    rate_garble: float = 0.0
     #: How long a `slow` answer is held back (the work is done first).
     slow_s: float = 5.0
     #: How a `lose` answer is lost: "drop" the connection, answer "504", or "mixed"
     #: (seeded coin).
     lose_mode: str = "mixed"
+    #: How a `garble` answer is unreadable: "html" (not JSON), "shape" (JSON without
+    #: the documented fields) or "mixed" (seeded coin).
+    garble_mode: str = "mixed"
 
     def __post_init__(self) -> None:
         for kind in FAULT_KINDS:
@@ -48,6 +55,8 @@ class FaultConfig:
             raise ValueError("slow_s must be >= 0")
         if self.lose_mode not in LOSE_MODES:
             raise ValueError(f"lose_mode must be one of {LOSE_MODES}")
+        if self.garble_mode not in GARBLE_MODES:
+            raise ValueError(f"garble_mode must be one of {GARBLE_MODES}")
 
     def rate(self, kind: str) -> float:
         """The probability of one fault kind ("5xx", "429", ...)."""
@@ -71,7 +80,7 @@ class FaultConfig:
                     kwargs[name] = float(value)
                 except (TypeError, ValueError):
                     raise ValueError(f"fault {key!r} needs a number, got {value!r}") from None
-            elif name == "lose_mode":
+            elif name in ("lose_mode", "garble_mode"):
                 kwargs[name] = str(value)
             else:
                 raise ValueError(f"unknown fault {key!r}; known: {', '.join(FAULT_KINDS)}")
@@ -95,6 +104,7 @@ class FaultConfig:
         out: dict[str, Any] = {k: self.rate(k) for k in FAULT_KINDS}
         out["slow_s"] = self.slow_s
         out["lose_mode"] = self.lose_mode
+        out["garble_mode"] = self.garble_mode
         return out
 
     def draw(self, rng: random.Random, applicable: Iterable[str]) -> str | None:

@@ -177,6 +177,8 @@ def loose_id(value: Any) -> Any:
 
 
 ATTACHMENT_KEY = re.compile(r"^attachments(\[\d*\])?$")
+#: files of a follow-up: `attachment[0]`, `attachment[1]`, ...
+FOLLOWUP_FILE_KEY = re.compile(r"^attachment\[\d*\]$")
 
 
 def attachment_ids(fields: Mapping[str, Any], errors: dict[str, list[str]]) -> list[int]:

@@ -6,6 +6,7 @@ injected clock drives them deterministically.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import threading
@@ -82,6 +83,7 @@ class Document:
     name: str
     content_type: str
     size: int
+    sha256: str = ""  # of the bytes received (the bytes themselves are not kept)
 
 
 @dataclass
@@ -92,6 +94,7 @@ class Followup:
     is_secret: bool = False
     rating: int | None = None
     institution_name: str | None = None
+    attachments: list[int] = field(default_factory=list)  # document ids
 
 
 @dataclass
@@ -246,12 +249,12 @@ class LaporBackend:
 
     # -- operations -----------------------------------------------------------
 
-    def add_documents(self, files: list[tuple[str, str, int]]) -> list[Document]:
-        """Store upload metadata (name, content type, size); contents are not kept."""
+    def add_documents(self, files: list[tuple[str, str, bytes]]) -> list[Document]:
+        """Store upload metadata (name, content type, size, hash); contents are not kept."""
         with self.lock:
             out = []
-            for name, ctype, size in files:
-                doc = Document(self._next_doc_id, name, ctype, size)
+            for name, ctype, data in files:
+                doc = Document(self._next_doc_id, name, ctype, len(data), hashlib.sha256(data).hexdigest())
                 self._next_doc_id += 1
                 self.docs[doc.id] = doc
                 out.append(doc)
@@ -302,9 +305,11 @@ class LaporBackend:
         is_secret: bool = False,
         rating: int | None = None,
         institution_name: str | None = None,
+        attachments: list[tuple[str, str, bytes]] | None = None,
     ) -> Followup:
         with self.lock:
             c = self.get(complaint_id)
+            docs = self.add_documents(attachments or [])
             fu = Followup(
                 self._followup_id(),
                 content,
@@ -312,6 +317,7 @@ class LaporBackend:
                 is_secret,
                 rating,
                 institution_name,
+                [d.id for d in docs],
             )
             c.followups.append(fu)
             return fu

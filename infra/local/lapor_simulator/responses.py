@@ -13,6 +13,7 @@ from typing import Any
 
 from infra.local.lapor_simulator.forms import (
     ATTACHMENT_KEY,
+    FOLLOWUP_FILE_KEY,
     Request,
     as_bool,
     as_int,
@@ -37,10 +38,14 @@ Response = tuple[int, dict[str, Any], dict[str, str]]
 
 
 class LaporResponses:
-    """Wire format of each call; methods return (status, JSON body, extra headers)."""
+    """Wire format of each call; methods return (status, JSON body, extra headers).
 
-    def __init__(self, backend: LaporBackend) -> None:
+    `strict` (the default): the documented fields only. The /_sim/ admin calls are
+    not LAPOR!'s: they always show everything, for tests and demos."""
+
+    def __init__(self, backend: LaporBackend, strict: bool = True) -> None:
         self.backend = backend
+        self.strict = strict
 
     # -- helpers --------------------------------------------------------------
 
@@ -61,6 +66,14 @@ class LaporResponses:
     def complaint_data(self, c: Complaint) -> dict[str, Any]:
         """`results.data` of GET /complaints/{id}/complaint."""
         b = self.backend
+        documented = {
+            "status_code": c.status_code,
+            "status_name": STATUSES[c.status_code],
+            "disposition_id": c.disposition_id,
+            "disposition_name": b.institution_name(c.disposition_id),
+        }
+        if self.strict:
+            return documented
         return {
             "complaint_id": c.complaint_id,
             "tracking_id": f"#{c.complaint_id}",
@@ -83,41 +96,68 @@ class LaporResponses:
             "created_at": format_wib(c.created_ts),
         }
 
-    @staticmethod
-    def data_log(log: DataLog) -> dict[str, Any]:
-        return {
+    def data_log(self, log: DataLog, strict: bool | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "institution_from": log.institution_from,
             "institution_to": log.institution_to,
             "content": log.content,
-            "created_at": format_wib(log.created_ts),
             "data": {
                 "status_old": {"name": log.status_old},
                 "status_new": {"name": log.status_new},
             },
         }
+        if not (self.strict if strict is None else strict):
+            out["created_at"] = format_wib(log.created_ts)
+        return out
 
-    @staticmethod
-    def followup(fu: Followup) -> dict[str, Any]:
+    def followup(self, fu: Followup, strict: bool | None = None) -> dict[str, Any]:
+        out: dict[str, Any] = {"content": fu.content, "created_at": format_wib(fu.created_ts)}
+        if self.strict if strict is None else strict:
+            return out
         return {
             "id": fu.id,
-            "content": fu.content,
-            "created_at": format_wib(fu.created_ts),
+            **out,
             "is_secret": fu.is_secret,
             "rating": fu.rating,
             "institution_name": fu.institution_name,
+            "attachments": [self.document(d) for d in fu.attachments],
         }
 
-    def summary(self, c: Complaint) -> dict[str, Any]:
-        """One row of the tag look-up and of /_sim/complaints."""
+    def document(self, doc_id: int) -> dict[str, Any]:
+        """A stored file as the admin view shows it (its bytes are not kept, their hash is)."""
+        d = self.backend.docs[doc_id]
+        return {"id": d.id, "name": d.name, "content_type": d.content_type, "size": d.size, "sha256": d.sha256}
+
+    def summary(self, c: Complaint, strict: bool | None = None) -> dict[str, Any]:
+        """One row of the tag look-up (the assumed call's documented shape when strict)."""
+        out: dict[str, Any] = {"complaint_id": c.complaint_id, "tags_raw": c.tags_raw, "title": c.title}
+        if self.strict if strict is None else strict:
+            return out
         return {
-            "complaint_id": c.complaint_id,
-            "title": c.title,
-            "tags_raw": c.tags_raw,
+            **out,
             "status_code": c.status_code,
             "status_name": STATUSES[c.status_code],
             "disposition_id": c.disposition_id,
             "disposition_name": self.backend.institution_name(c.disposition_id),
             "created_at": format_wib(c.created_ts),
+        }
+
+    def admin_row(self, c: Complaint) -> dict[str, Any]:
+        """Everything the simulator knows about a ticket (/_sim/ only, never LAPOR!'s wire)."""
+        return {
+            **self.summary(c, strict=False),
+            "content": c.content,
+            "channel": c.channel,
+            "classification_id": c.classification_id,
+            "category_id": c.category_id,
+            "location_id": c.location_id,
+            "date_of_incident": c.date_of_incident,
+            "is_anonymous": c.is_anonymous,
+            "is_secret": c.is_secret,
+            "is_priority": c.is_priority,
+            "attachments": [self.document(d) for d in c.attachments if d in self.backend.docs],
+            "data_logs": [self.data_log(log, strict=False) for log in c.data_logs],
+            "followups": [self.followup(fu, strict=False) for fu in c.followups],
         }
 
     # -- LAPOR! calls
@@ -132,7 +172,9 @@ class LaporResponses:
                 "The given data was invalid.",
                 {"attachments": ["At least one file in attachments[] is required."]},
             )
-        docs = self.backend.add_documents([(f.filename, f.content_type, len(f.data)) for f in chosen])
+        docs = self.backend.add_documents([(f.filename, f.content_type, f.data) for f in chosen])
+        if self.strict:
+            return self.ok({"docs": [{"id": d.id} for d in docs]})
         return self.ok({"docs": [{"id": d.id, "name": d.name} for d in docs]})
 
     def create_complaint(self, request: Request) -> Response:
@@ -190,7 +232,10 @@ class LaporResponses:
             return self.ok({"data": [self.followup(fu) for fu in c.followups]})
 
     def add_followup(self, request: Request) -> Response:
-        fields, _ = request.form()
+        """Multipart `complaint_id`, `content`, `is_secret`, `rating`, `attachment[i]` files.
+
+        What it answers is not documented: strict answers an empty `results`."""
+        fields, files = request.form()
         errors: dict[str, list[str]] = {}
         complaint_id = as_int("complaint_id", fields.get("complaint_id"), errors)
         if complaint_id is None and "complaint_id" not in errors:
@@ -204,15 +249,16 @@ class LaporResponses:
         if errors:
             return self.error(422, "The given data was invalid.", errors)
         assert complaint_id is not None
+        attached = [(f.filename, f.content_type, f.data) for f in files if FOLLOWUP_FILE_KEY.match(f.field)]
         try:
-            fu = self.backend.add_followup(complaint_id, content, is_secret, rating)
+            fu = self.backend.add_followup(complaint_id, content, is_secret, rating, attachments=attached)
         except NotFound:
             return self.error(
                 422,
                 "The given data was invalid.",
                 {"complaint_id": ["Unknown complaint id."]},
             )
-        return self.ok({"id": fu.id})
+        return self.ok({} if self.strict else {"id": fu.id})
 
     def institutions(self, request: Request) -> Response:
         """Paged like a list call: default page_size 10; callers must ask for more."""
@@ -223,14 +269,10 @@ class LaporResponses:
             return self.error(422, "Invalid paging.", errors or {"page": ["Must be >= 1."]})
         items = self.backend.institutions
         chunk = items[(page - 1) * size : page * size]
-        return self.ok(
-            {
-                "data": [{"id": i.id, "name": i.name} for i in chunk],
-                "page": page,
-                "page_size": size,
-                "total": len(items),
-            }
-        )
+        data = [{"id": i.id, "name": i.name} for i in chunk]
+        if self.strict:
+            return self.ok({"data": data})
+        return self.ok({"data": data, "page": page, "page_size": size, "total": len(items)})
 
     def find_by_tag(self, request: Request) -> Response:
         """The ASSUMED look-up GET /complaints?tag=<text> (see lapor-api.md)."""
@@ -245,12 +287,7 @@ class LaporResponses:
 
     def sim_complaints(self, request: Request) -> Response:
         with self.backend.lock:
-            rows = []
-            for c in self.backend.all():
-                row = self.summary(c)
-                row["data_logs"] = [self.data_log(log) for log in c.data_logs]
-                row["followups"] = [self.followup(fu) for fu in c.followups]
-                rows.append(row)
+            rows = [self.admin_row(c) for c in self.backend.all()]
         return self.ok({"data": rows, "total": len(rows)})
 
     def sim_force_status(self, request: Request) -> Response:
@@ -273,12 +310,7 @@ class LaporResponses:
             int(disposition) if disposition is not None else None,
         )
         with self.backend.lock:
-            return self.ok(
-                {
-                    "data": self.complaint_data(c),
-                    "data_logs": [self.data_log(log) for log in c.data_logs],
-                }
-            )
+            return self.ok({"data": self.admin_row(c)})
 
     def sim_add_followup(self, request: Request) -> Response:
         body = request.json()

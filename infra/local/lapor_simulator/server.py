@@ -103,11 +103,14 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def send_json(self, status: int, payload: dict[str, Any], headers: Mapping[str, str]) -> None:
-        body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+        self.send_raw(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"),
+                      "application/json; charset=utf-8", headers)
+
+    def send_raw(self, status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> None:
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
-        for key, value in headers.items():
+        for key, value in (headers or {}).items():
             self.send_header(key, value)
         if self.close_connection:
             self.send_header("Connection", "close")
@@ -120,6 +123,8 @@ class LaporSimulator:
 
     `clock` (epoch seconds) drives the status timeline and timestamps; tests replace it
     to move time instead of sleeping. Waits (latency, slow fault) always use real time.
+    `strict` (default; `LAPOR_SIM_STRICT=0` turns it off) answers with the documented
+    fields only; the rich form shows what else public integration code has seen.
     """
 
     def __init__(
@@ -137,6 +142,7 @@ class LaporSimulator:
         clock: Callable[[], float] | None = None,
         quiet: bool = False,
         log_stream: Any = None,
+        strict: bool = True,
     ) -> None:
         self.auth = auth
         self.token = token
@@ -155,7 +161,8 @@ class LaporSimulator:
             followup_after_s,
             finish_after_s,
         )
-        self.responses = LaporResponses(self.backend)
+        self.strict = strict
+        self.responses = LaporResponses(self.backend, strict=strict)
         self._stats_lock = threading.Lock()
         self._calls: Counter[str] = Counter()
         self._fault_counts: Counter[str] = Counter()
@@ -293,6 +300,11 @@ class LaporSimulator:
                 if mode == "mixed":
                     mode = self._rng.choice(("drop", "504"))
                 return f"lose:{mode}"
+            if fault == "garble":
+                mode = config.garble_mode
+                if mode == "mixed":
+                    mode = self._rng.choice(("html", "shape"))
+                return f"garble:{mode}"
             return fault
 
     def _record(self, route_name: str, status: int, fault: str | None) -> None:
@@ -367,8 +379,8 @@ class LaporSimulator:
             (status, payload, headers), fault = self._lapor_call(route, request, drawn)
             if drawn == "slow":
                 fault = drawn
-            elif drawn and drawn.startswith("lose:") and 200 <= status < 300:
-                fault = drawn  # the work is done; now lose the answer
+            elif drawn and drawn.startswith(("lose:", "garble:")) and 200 <= status < 300:
+                fault = drawn  # the work is done; now lose or garble the answer
             if fault in ("reset", "lose:drop"):
                 self._drop(h)
                 status = 0
@@ -379,6 +391,11 @@ class LaporSimulator:
             self._record(route.name, status, fault)
             if fault == "slow":
                 self._stopping.wait(self.faults.slow_s)
+            if fault == "garble:html":
+                h.send_raw(status, b"<html><body>Sedang dalam pemeliharaan</body></html>", "text/html")
+                return
+            if fault == "garble:shape":
+                payload = {"results": {}}
             h.send_json(status, payload, headers)
         except OSError:
             # The client went away (e.g. timed out during a slow answer).
@@ -485,6 +502,7 @@ def simulator_from_env(
         finish_after_s=_env_float(env, "LAPOR_SIM_FINISH_AFTER_S", DEFAULT_FINISH_AFTER_S),
         institutions_path=institutions_path,
         quiet=quiet,
+        strict=env.get("LAPOR_SIM_STRICT", "1").strip().lower() not in ("0", "false", "no", "off"),
     )
 
 

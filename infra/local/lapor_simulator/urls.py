@@ -19,7 +19,7 @@ class Route:
 
     @property
     def faults(self) -> frozenset[str]:
-        kinds = {"5xx", "429", "slow", "reset"}
+        kinds = {"5xx", "429", "slow", "reset", "garble"}
         if self.write:
             kinds.add("lose")
         if self.create:
