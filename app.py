@@ -41,6 +41,11 @@ def confirm_resolved(tracking_id):
 admin_auth = IAMAuthorizer()  # enforced by API Gateway in AWS; chalice local / tests do not check it
 
 
+@app.route("/v1/uploads", methods=["POST"], content_types=["application/json"])
+def request_upload():
+    return api.request_upload(app.current_request)
+
+
 @app.route("/v1/complaints/{tracking_id}/attachments", methods=["POST"], content_types=["application/json"])
 def request_attachment_upload(tracking_id):
     return api.request_attachment_upload(tracking_id, app.current_request)

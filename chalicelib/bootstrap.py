@@ -14,12 +14,15 @@ from typing import TYPE_CHECKING
 from chalicelib.settings import settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from chalicelib.adapters.dynamodb import Repository
     from chalicelib.adapters.lapor import LaporClient
     from chalicelib.adapters.notifications import Notifier
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
     from chalicelib.services.admin import AdminService
+    from chalicelib.services.attachment_followups import AttachmentFollowups
     from chalicelib.services.attachments import AttachmentService
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import ChannelService
@@ -59,8 +62,9 @@ def intake() -> IntakeService:
 @lru_cache(maxsize=1)
 def forwarding() -> ForwardingService:
     from chalicelib.services.attachments import LaporAttachments
-    from chalicelib.services.forwarding import ForwardingService
-    return ForwardingService(repository(), lapor, attachment_ids=LaporAttachments(repository(), attachment_store()),
+    from chalicelib.services.forwarding import ForwardingService, RetryLater
+    return ForwardingService(repository(), lapor,
+                             attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
                              before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s)
 
 
@@ -90,8 +94,21 @@ def attachment_store() -> AttachmentStore:
 
 @lru_cache(maxsize=1)
 def attachments() -> AttachmentService:
+    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.domain.attachments import rules
     from chalicelib.services.attachments import AttachmentService
-    return AttachmentService(repository(), attachment_store())
+
+    def follow_up(tracking_id: str, asked_at: datetime) -> None:
+        queues().send_attachment_job(tracking_id, iso(asked_at), delay_s=rules().upload_check_every_s)
+
+    return AttachmentService(repository(), attachment_store(), follow_up)
+
+
+@lru_cache(maxsize=1)
+def attachment_followups() -> AttachmentFollowups:
+    from chalicelib.services.attachment_followups import AttachmentFollowups
+    from chalicelib.services.forwarding import RetryLater
+    return AttachmentFollowups(repository(), attachment_store(), lapor, RetryLater, lease_s=settings().forward_lease_s)
 
 
 @lru_cache(maxsize=1)
@@ -137,5 +154,6 @@ def reset() -> None:
     from chalicelib.settings import settings as s
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks):
+              attachment_store, attachments, attachment_followups, admin, reconciler, status_sync, nearby,
+              channels, callbacks):
         f.cache_clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,6 +37,27 @@ class ComplaintSubmission(BaseModel):
     anonymous: bool = False
     confidential: bool = False
     severity: Severity | None = None
+    #: keys from `POST /v1/uploads`, in the order LAPOR! should show them
+    attachments: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _uploads_we_could_have_given(self) -> ComplaintSubmission:
+        from chalicelib.domain.attachments import is_upload_key, rules
+
+        problems = [FieldProblem(f"attachments.{i}", "unknown_upload",
+                                 "attachments harus berisi key dari POST /v1/uploads",
+                                 "attachments must hold keys given by POST /v1/uploads")
+                    for i, key in enumerate(self.attachments) if not is_upload_key(key)]
+        problems += [FieldProblem(f"attachments.{i}", "duplicate_upload", "key ini sudah disebut sebelumnya",
+                                  "this key is already named before")
+                     for i, key in enumerate(self.attachments) if key in self.attachments[:i]]
+        n = rules().max_per_complaint
+        if len(self.attachments) > n:
+            problems.append(FieldProblem("attachments", "too_many_attachments", f"Maksimal {n} lampiran per pengaduan",
+                                         f"At most {n} attachments per complaint"))
+        if problems:
+            raise InvalidInput(problems[:n + 1])
+        return self
 
 
 class ReopenRequest(BaseModel):
@@ -56,10 +77,20 @@ def _deadline_is_a_rungs(timeline: list[TimelineEntry]) -> bool:
 
 
 class AttachmentRequest(BaseModel):
+    """`POST /v1/complaints/{tracking_id}/attachments` body (the file name is never kept)."""
+
     model_config = ConfigDict(extra="forbid")
 
     filename: str = Field(min_length=1, max_length=200)
-    content_type: str
+    content_type: str = Field(max_length=200)
+
+
+class UploadRequest(BaseModel):
+    """`POST /v1/uploads` body: a photo taken before the complaint is sent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: str = Field(max_length=200)
 
 
 class PublicTimelineEntry(BaseModel):

@@ -155,13 +155,16 @@ class LaporClient:
         body = self._call(self.session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
         return _readable(wire.parse_followups, body)
 
-    def add_followup(self, complaint_id: int, content: str, is_secret: bool) -> str | None:
-        """Post a follow-up (multipart, no rating); LAPOR!'s id for it when it answers one.
+    def add_followup(self, complaint_id: int, content: str, is_secret: bool,
+                     files: list[tuple[str, bytes, str]] | None = None) -> str | None:
+        """Post a follow-up (multipart, no rating; files as `attachment[i]`); LAPOR!'s id
+        for it when it answers one.
 
-        Not idempotent at LAPOR! and asked for while a reporter waits: never retried
-        here once sent (not even a 429, whose Retry-After could be long)."""
+        Not idempotent at LAPOR!: never retried here once sent (not even a 429, whose
+        Retry-After could be long); callers that must not post twice look it up first."""
         fields = {"complaint_id": str(complaint_id), "content": content, "is_secret": "1" if is_secret else "0"}
-        multipart = [(name, (None, value)) for name, value in fields.items()]
+        multipart: list[tuple[str, Any]] = [(name, (None, value)) for name, value in fields.items()]
+        multipart += [(f"attachment[{i}]", (name, data, ctype)) for i, (name, data, ctype) in enumerate(files or [])]
         body = self._call(self.once_session, "POST", wire.PATH_FOLLOWUP_ADD, False, files=multipart)
         return wire.parse_followup_added(body)
 

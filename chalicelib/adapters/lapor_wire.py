@@ -43,6 +43,17 @@ def tag_for(tracking_id: str) -> str:
     return f"{TAG_PREFIX}{tracking_id}"
 
 
+def followup_marker(tracking_id: str, ref: str) -> str:
+    """Ends the text of a follow-up the hub itself posts, so it can be found again
+    (LAPOR! answers a follow-up without an id) and is never taken for the unit's answer."""
+    return f"[{TAG_PREFIX}{tracking_id}:{ref}]"
+
+
+def is_ours(content: str) -> bool:
+    """A follow-up the hub posted (it carries a followup_marker)."""
+    return f"[{TAG_PREFIX}" in content
+
+
 def create_payload(c: Complaint, disposition_id: int | None, attachment_ids: list[int]) -> dict[str, Any]:
     """A new LAPOR! complaint. No reporter identity is ever sent: LAPOR! gets the
     anonymous and confidential flags and the text only."""

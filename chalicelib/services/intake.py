@@ -14,10 +14,17 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, IdempotencyConflict, Repository, iso, shard_of
+from chalicelib.adapters.dynamodb import (
+    ConditionFailed,
+    IdempotencyConflict,
+    Repository,
+    UploadClaimed,
+    iso,
+    shard_of,
+)
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
 from chalicelib.domain.tracking import new_tracking_id
 from chalicelib.observability import complaint_context, count, logger
@@ -90,6 +97,7 @@ class IntakeService:
             status=new.initial_status,
             created_at=now,
             updated_at=now,
+            attachments=list(sub.attachments),
         )
         entry = TimelineEntry(at=now, kind="received", status=complaint.status,
                               message=f"Diterima melalui {new.channel}", ref="received")
@@ -109,10 +117,15 @@ class IntakeService:
             }
         for _ in range(3):  # a fresh id on the (astronomically rare) collision
             try:
-                self.repo.create(complaint, entry, extra, idem)
+                self.repo.create(complaint, entry, extra, idem, claims=complaint.attachments)
                 break
             except IdempotencyConflict as dup:
                 return self._replay(dup.record, fingerprint)
+            except UploadClaimed as taken:
+                raise InvalidInput([FieldProblem(
+                    f"attachments.{complaint.attachments.index(key)}", "upload_already_used",
+                    "unggahan ini sudah dipakai oleh pengaduan lain", "this upload belongs to another complaint",
+                ) for key in taken.keys]) from None
             except ConditionFailed:
                 complaint = complaint.model_copy(update={"tracking_id": new_tracking_id()})
                 if idem:

@@ -94,6 +94,7 @@ class StatusSync:
         try:
             remote = lapor.get(int(lapor_id))
             followups = [] if remote.status == Status.FORWARDED else lapor.followups(int(lapor_id))
+            followups = [f for f in followups if not lapor_wire.is_ours(f.content)]  # the hub's own posts
         except LaporError as err:
             report.errors += 1
             count("StatusSyncLaporErrors")
