@@ -102,13 +102,14 @@ class PublicTimelineEntry(BaseModel):
 
 
 class PublicComplaint(BaseModel):
-    """What anyone holding the tracking id may see: never reporter data."""
+    """What anyone holding the tracking id may see: never reporter data. Of an emergency
+    (112/119, handled by the call centre) only its status and times (`status_only`)."""
 
     tracking_id: str
     status: Status
     status_label: str
-    channel: str
-    category: str
+    channel: str | None
+    category: str | None
     title: str | None
     description: str | None  # hidden when confidential
     kelurahan_code: str | None
@@ -131,6 +132,8 @@ class PublicComplaint(BaseModel):
         from chalicelib.domain.calendar import default_calendar
         from chalicelib.domain.sla import default_policy, describe_deadline
 
+        if status_only(c):
+            return cls.times_only(c, timeline)
         return cls(
             tracking_id=c.tracking_id,
             status=c.status,
@@ -155,6 +158,24 @@ class PublicComplaint(BaseModel):
             escalation_level=c.escalation_level,
             timeline=[PublicTimelineEntry.model_validate(e.model_dump()) for e in timeline],
         )
+
+    @classmethod
+    def times_only(cls, c: Complaint, timeline: list[TimelineEntry]) -> PublicComplaint:
+        """Status and times, nothing else: not the channel (119 is the health line), the
+        place, the category, the text or the timeline's messages."""
+        return cls(
+            tracking_id=c.tracking_id, status=c.status, status_label=STATUS_LABELS_ID[c.status], channel=None,
+            category=None, title=None, description=None, kelurahan_code=None, kecamatan_code=None, unit=None,
+            anonymous=True, confidential=True, created_at=c.created_at, updated_at=c.updated_at, lapor_id=None,
+            deadline=None, escalation_level=0,
+            timeline=[PublicTimelineEntry(at=e.at, kind=e.kind, status=e.status) for e in timeline],
+        )
+
+
+def status_only(c: Complaint) -> bool:
+    """Emergencies (112/119 calls the call centre handles, never at LAPOR!) are confidential
+    by default: health data is specific personal data (UU 27/2022). Every public view asks this."""
+    return c.status == Status.EMERGENCY
 
 
 # -- channels, callbacks and "already reported nearby" ---------------

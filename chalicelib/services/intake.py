@@ -93,7 +93,8 @@ class IntakeService:
             severity=sub.severity or category.severity,
             reporter=None if sub.anonymous else sub.reporter,
             anonymous=sub.anonymous,
-            confidential=sub.confidential,
+            # an emergency (112/119, never at LAPOR!) is confidential whatever the record says
+            confidential=sub.confidential or new.initial_status == Status.EMERGENCY,
             status=new.initial_status,
             created_at=now,
             updated_at=now,
