@@ -66,6 +66,7 @@ def main() -> int:
         lapor_where = f"{url} (simulator; faults: {os.environ.get('LAPOR_SIM_FAULTS', 'none')})"
     for k, v in DEV_CHANNEL_SECRETS.items():
         os.environ.setdefault(k, v)
+    os.environ.setdefault("CALLBACKS_LOCAL_DEV", "1")  # callbacks to http://127.0.0.1 (never set in AWS)
 
     sys.path.insert(0, str(ROOT))
     app_module = importlib.import_module("app")
