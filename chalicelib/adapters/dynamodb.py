@@ -18,6 +18,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -141,10 +142,16 @@ class Repository:
     def _transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems, tried again when it only collided with another
         transaction on the same item (a double tap): the retry then meets that
-        transaction's result and its condition decides."""
+        transaction's result and its condition decides.
+
+        One ClientRequestToken for the logical write, in every attempt (botocore's
+        own retries resend the same parameters): a retry of a transaction that did
+        succeed, say after a read timeout, gets that success back instead of
+        failing on its own condition."""
+        token = str(uuid.uuid4())
         for attempt in range(4):
             try:
-                self.db.transact_write_items(TransactItems=items)
+                self.db.transact_write_items(TransactItems=items, ClientRequestToken=token)
                 return
             except ClientError as err:
                 if attempt == 3 or not _is_transaction_conflict(err):
