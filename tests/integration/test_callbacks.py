@@ -18,6 +18,7 @@ from tests.integration.channel_support import (
 )
 from tests.integration.test_forwarding import tickets
 from tests.integration.test_log_privacy import captured_logs
+from tests.support.auth import admin_headers
 
 pytestmark = pytest.mark.usefixtures("channel_secrets")
 
@@ -80,8 +81,8 @@ def test_operator_decisions_on_112_calls_are_sent_back(client: Any, hub: Any, pu
     with receiver_for(client, "call112") as receiver:
         kept = post_channel(client, "call112", call112_record(confirmed=False)).json_body["tracking_id"]
         dropped = post_channel(client, "call112", call112_record(confirmed=False)).json_body["tracking_id"]
-        assert client.http.post(f"/v1/admin/complaints/{kept}/confirm").status_code == 200
-        assert client.http.post(f"/v1/admin/complaints/{dropped}/dismiss").status_code == 200
+        assert client.http.post(f"/v1/admin/complaints/{kept}/confirm", headers=admin_headers()).status_code == 200
+        assert client.http.post(f"/v1/admin/complaints/{dropped}/dismiss", headers=admin_headers()).status_code == 200
         pump.drain("forward_to_lapor")
         deliver_until(pump, lambda: len(receiver.events_for(kept)) >= 2 and receiver.events_for(dropped))
         assert [e["type"] for e in receiver.events_for(kept)] == ["confirmed", "forwarded"]
@@ -90,7 +91,7 @@ def test_operator_decisions_on_112_calls_are_sent_back(client: Any, hub: Any, pu
 
 def test_events_without_a_registered_callback_are_dropped(client: Any, hub: Any, pump: Any) -> None:
     tid = post_channel(client, "rabeg", rabeg_record()).json_body["tracking_id"]
-    client.http.delete("/v1/admin/channels/rabeg/callback")
+    client.http.delete("/v1/admin/channels/rabeg/callback", headers=admin_headers())
     later_status(tid, Status.VERIFIED)
     pump.drain("deliver_channel_event", idle_rounds=2)  # nobody to tell: taken off the queue
     with receiver_for(client, "rabeg") as receiver:
@@ -134,7 +135,7 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 
 def put_callback(client: Any, channel: str, body: Any) -> Any:
     return client.http.put(f"/v1/admin/channels/{channel}/callback", body=json.dumps(body),
-                           headers={"Content-Type": "application/json"})
+                           headers=admin_headers({"Content-Type": "application/json"}))
 
 
 def test_callback_registration_is_validated(client: Any, fake_dns: dict[str, list[str]]) -> None:
@@ -146,10 +147,10 @@ def test_callback_registration_is_validated(client: Any, fake_dns: dict[str, lis
     assert put_callback(client, "telegram", {"url": "https://example.org/x"}).status_code == 404
 
     assert put_callback(client, "psc119", {"url": "https://psc119.example.org/aduan"}).status_code == 200
-    got = client.http.get("/v1/admin/channels/psc119/callback")
+    got = client.http.get("/v1/admin/channels/psc119/callback", headers=admin_headers())
     assert got.status_code == 200 and got.json_body["url"] == "https://psc119.example.org/aduan"
-    assert client.http.delete("/v1/admin/channels/psc119/callback").status_code == 204
-    assert client.http.get("/v1/admin/channels/psc119/callback").status_code == 404
+    assert client.http.delete("/v1/admin/channels/psc119/callback", headers=admin_headers()).status_code == 204
+    assert client.http.get("/v1/admin/channels/psc119/callback", headers=admin_headers()).status_code == 404
 
 
 @pytest.fixture()
@@ -203,7 +204,7 @@ def test_callback_urls_to_anywhere_but_the_internet_are_refused(client: Any, fak
 def test_a_public_https_url_is_accepted_in_production(client: Any, fake_dns: dict[str, list[str]]) -> None:
     fake_dns["hooks.example.org"] = ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]
     assert put_callback(client, "rabeg", {"url": "https://hooks.example.org/aduan?x=1"}).status_code == 200
-    client.http.delete("/v1/admin/channels/rabeg/callback")
+    client.http.delete("/v1/admin/channels/rabeg/callback", headers=admin_headers())
 
 
 def test_delivery_checks_the_address_again_and_connects_to_the_one_checked(
