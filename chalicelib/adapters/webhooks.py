@@ -17,7 +17,15 @@ import certifi
 import urllib3
 from urllib3.exceptions import HTTPError
 
-from chalicelib.domain.callback_urls import CallbackTarget, IPAddress, UrlRefused, parse, refusal, refused_address
+from chalicelib.domain.callback_urls import (
+    CallbackTarget,
+    IPAddress,
+    UrlRefused,
+    parse,
+    plain_http_allowed,
+    refusal,
+    refused_address,
+)
 
 
 class DeliveryFailed(Exception):
@@ -48,6 +56,8 @@ def checked(url: str, local_dev: bool) -> tuple[CallbackTarget, list[IPAddress]]
         reason = refusal(address, local_dev)
         if reason is not None:
             raise refused_address(reason)
+    if target.scheme == "http" and not plain_http_allowed(addresses, local_dev):
+        raise UrlRefused("https_only", "url harus memakai https://", "url must use https://")
     return target, addresses
 
 

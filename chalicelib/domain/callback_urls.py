@@ -8,7 +8,7 @@ checked at registration and again at every delivery, and the delivery connects t
 the address it checked (adapters/webhooks.py), so DNS cannot swap it in between.
 
 Local development (`CALLBACKS_LOCAL_DEV=1`, set by `make run` and the tests, never in
-AWS) also allows plain http and loopback addresses, for a receiver on this machine.
+AWS) also allows loopback addresses, over plain http too, for a receiver on this machine.
 """
 
 from __future__ import annotations
@@ -71,6 +71,17 @@ def parse(url: str, local_dev: bool) -> CallbackTarget:
     netloc_host = f"[{host}]" if ":" in host else host
     host_header = netloc_host if port in (None, default) else f"{netloc_host}:{port}"
     return CallbackTarget(parts.scheme, host, port or default, path, host_header)
+
+
+def plain_http_allowed(addresses: list[IPAddress], local_dev: bool) -> bool:
+    """http (no TLS) only in local development, and only to this machine."""
+    return local_dev and bool(addresses) and all(_unmapped(a).is_loopback for a in addresses)
+
+
+def _unmapped(address: IPAddress) -> IPAddress:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
 
 
 def refusal(address: IPAddress, local_dev: bool) -> str | None:

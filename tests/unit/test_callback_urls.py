@@ -38,6 +38,16 @@ def test_public_unicast_addresses_are_fine(address: str) -> None:
     assert refusal(ipaddress.ip_address(address), local_dev=False) is None
 
 
+def test_plain_http_only_to_this_machine_and_only_in_local_development() -> None:
+    from chalicelib.domain.callback_urls import plain_http_allowed
+
+    loop = [ipaddress.ip_address("127.0.0.1"), ipaddress.ip_address("::ffff:127.0.0.1")]
+    assert plain_http_allowed(loop, local_dev=True)
+    assert not plain_http_allowed(loop, local_dev=False)
+    assert not plain_http_allowed([*loop, ipaddress.ip_address("93.184.216.34")], local_dev=True)
+    assert not plain_http_allowed([], local_dev=True)
+
+
 def test_local_development_allows_loopback_only() -> None:
     assert refusal(ipaddress.ip_address("127.0.0.1"), local_dev=True) is None
     assert refusal(ipaddress.ip_address("::1"), local_dev=True) is None
