@@ -9,7 +9,7 @@ short cold starts.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import settings
 
@@ -63,11 +63,22 @@ def intake() -> IntakeService:
 
 @lru_cache(maxsize=1)
 def forwarding() -> ForwardingService:
+    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.domain.attachments import rules
+    from chalicelib.domain.models import utcnow
+    from chalicelib.services.attachment_followups import AttachmentFollowups
     from chalicelib.services.attachments import LaporAttachments
     from chalicelib.services.forwarding import ForwardingService, RetryLater
+
+    def after_forward(tracking_id: str, read: dict[str, Any]) -> None:
+        # files the create did not carry (not arrived in time, or an earlier ticket was found) follow it
+        if AttachmentFollowups.needs_follow_up(read):
+            queues().send_attachment_job(tracking_id, iso(utcnow()), delay_s=rules().upload_check_every_s)
+
     return ForwardingService(repository(), lapor,
                              attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
-                             before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s)
+                             before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s,
+                             after_forward=after_forward)
 
 
 @lru_cache(maxsize=1)

@@ -62,11 +62,15 @@ class AttachmentFollowups:
         if not self._pending(item):
             return "nothing_to_send"
         if item.get("lapor_id") is None:
-            if item.get("status") == Status.RECEIVED.value:
-                # on its way: the forward takes the file with the create, or this job after it
-                raise self._retry_later("complaint not at LAPOR! yet", rules().upload_check_every_s)
-            logger.info("complaint will not go to LAPOR!; attachment stays with the hub")
-            return "not_forwardable"
+            if item.get("status") != Status.RECEIVED.value:
+                logger.info("complaint will not go to LAPOR!; attachment stays with the hub")
+                return "not_forwardable"
+            lease = item.get("fwd_lease_until")
+            if lease and lease >= iso(utcnow()):  # a forward that read the complaint before the file
+                raise self._retry_later("complaint on its way to LAPOR!", rules().upload_check_every_s)
+            # the next forward reads the file with the complaint; if it only finds an earlier
+            # ticket (no create), it queues this job again (needs_follow_up)
+            return "goes_with_the_create"
         if Status(item["status"]) not in AT_LAPOR_STATUSES:
             logger.info("complaint closed at LAPOR!; attachment not sent")
             return "closed"
@@ -75,6 +79,11 @@ class AttachmentFollowups:
             return self._send_pending(item, asked_at)
         finally:
             self._release(tracking_id)
+
+    @classmethod
+    def needs_follow_up(cls, item: dict[str, Any]) -> bool:
+        """After a forward read this item: does any of its files still have to reach LAPOR!?"""
+        return bool(cls._pending(item))
 
     @staticmethod
     def _pending(item: dict[str, Any]) -> list[tuple[int, str]]:

@@ -65,11 +65,13 @@ class ForwardingService:
         attachment_ids: Callable[[dict[str, Any], LaporClient], list[int]] | None = None,
         before_create: Callable[[Complaint], None] | None = None,
         lease_s: int = 120,
+        after_forward: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.repo = repo
         self._lapor = lapor
         self._attachment_ids = attachment_ids
         self._before_create = before_create
+        self._after_forward = after_forward  # e.g. files the create did not carry follow it
         self.lease_s = lease_s
         self.owner = uuid.uuid4().hex
 
@@ -99,7 +101,7 @@ class ForwardingService:
                         logger.error("duplicate LAPOR! tickets", extra={"lapor_ids": found})
                         count("DuplicateLaporTickets")
                     logger.info("found ticket of an earlier attempt", extra={"lapor_id": found[0]})
-                    return self._complete(complaint, found[0], recovered=True)
+                    return self._announce(old, self._complete(complaint, found[0], recovered=True))
             if self._before_create:
                 self._before_create(complaint)
             docs = self._attachment_ids(old, lapor) if self._attachment_ids else []
@@ -116,7 +118,7 @@ class ForwardingService:
             self._release(tracking_id, clear_sent=False)
             raise
         try:
-            return self._complete(complaint, lapor_id, recovered=False)
+            return self._announce(old, self._complete(complaint, lapor_id, recovered=False))
         except Exception:
             # LAPOR! has the ticket but our write failed: keep fwd_sent_at (the retry
             # looks the ticket up) and free the lease so the retry need not wait for it.
@@ -124,6 +126,16 @@ class ForwardingService:
             raise
 
     # -- steps ------------------------------------------------------------
+
+    def _announce(self, snapshot: dict[str, Any], result: ForwardResult) -> ForwardResult:
+        """Tell the `after_forward` hook (never failing the forward: the ticket exists)."""
+        if result.outcome == "forwarded" and self._after_forward is not None:
+            try:
+                self._after_forward(snapshot["pk"].removeprefix("C#"), snapshot)
+            except Exception:  # noqa: BLE001
+                logger.exception("after-forward step failed")
+                count("AfterForwardFailed")
+        return result
 
     @staticmethod
     def _look_up(lapor: LaporClient, tracking_id: str) -> list[int]:

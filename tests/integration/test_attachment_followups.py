@@ -127,3 +127,30 @@ def test_a_file_never_uploaded_is_given_up_after_the_wait(client: Any, hub: Any,
     assert "attachment never uploaded; not sent to LAPOR!" in buffer.getvalue()
     assert item(tid)["attachment_followups"][form["key"]]["state"] == "missing"
     assert ours(lapor_sim, lid) == []
+
+
+def test_a_photo_added_between_a_lost_create_and_its_recovery_follows_the_ticket(
+        client: Any, hub: Any, pump: Any, lapor_sim: Any) -> None:
+    """The create reached LAPOR! but its answer was lost; the reporter adds a photo; the
+    next forward only finds the earlier ticket (nothing is created): the photo follows it."""
+    from chalicelib.bootstrap import forwarding
+    from chalicelib.services.forwarding import RetryLater
+    from tests.integration.test_escalation import submit
+    from tests.integration.test_forwarding import tickets
+
+    tid = submit(client)
+    lapor_sim.faults = FaultConfig(rate_lose=1.0, lose_mode="504")
+    try:
+        with pytest.raises(RetryLater):
+            forwarding().forward(tid)
+    finally:
+        lapor_sim.faults = FaultConfig()
+    [ticket] = tickets(lapor_sim, tid)
+    form = ask(client, tid, {"filename": "x.jpg", "content_type": "image/jpeg"}).json_body
+    assert upload(form, JPEG, "image/jpeg").status_code < 300
+    result = forwarding().forward(tid)
+    assert (result.outcome, result.lapor_id) == ("forwarded", ticket["complaint_id"])
+    assert tickets(lapor_sim, tid)[0]["attachments"] == []  # the ticket was made without it
+    run_jobs_until(pump, lambda: ours(lapor_sim, ticket["complaint_id"]))
+    [fu] = ours(lapor_sim, ticket["complaint_id"])
+    assert fu["attachments"][0]["sha256"] == hashlib.sha256(JPEG).hexdigest()
