@@ -16,8 +16,9 @@ on the complaint (`lapor_docs`, key -> id), so a retry after a failed create re-
 them. A named file that has not arrived in S3 yet is waited for, a bounded time
 (`upload_wait_s` from the complaint's creation, checked every `upload_check_every_s`,
 through SQS redeliveries); after that the complaint goes without it (log line,
-metric `AttachmentsMissing`). A file added once the forward is under way or done
-goes to LAPOR! as a follow-up attachment (services/attachment_followups.py).
+metric `AttachmentsMissing`), and the file follows if it still comes. A file added
+once the forward is under way or done goes to LAPOR! as a follow-up attachment
+(services/attachment_followups.py).
 """
 
 from __future__ import annotations
