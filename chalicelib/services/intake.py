@@ -1,7 +1,8 @@
 """Accept a complaint once: validate, route, store, queue for LAPOR!.
 
-The complaint, its first timeline entry and its idempotency record are written
-in one DynamoDB transaction; the SQS send follows. If the send fails the
+The complaint, its first timeline entry, its idempotency record and the claims
+of the uploads it names (`attachments`, each upload belongs to one complaint) are
+written in one DynamoDB transaction; the SQS send follows. If the send fails the
 complaint is still stored and sits in the `outbox` index, where the
 reconciler finds it (nothing accepted is ever lost).
 """
