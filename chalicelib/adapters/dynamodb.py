@@ -20,6 +20,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -52,6 +53,18 @@ class ConditionFailed(Exception):
         super().__init__(message)
         #: the item as it was, when the write asked for it (ReturnValuesOnConditionCheckFailure)
         self.item = item
+
+
+class UploadClaimed(Exception):
+    """Uploads another complaint named first (each upload belongs to one complaint)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__("upload already claimed")
+        self.keys = keys
+
+
+def upload_claim_key(key: str) -> str:
+    return f"UPLOAD#{key}"
 
 
 def iso(dt: datetime) -> str:
@@ -142,10 +155,16 @@ class Repository:
     def _transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems, tried again when it only collided with another
         transaction on the same item (a double tap): the retry then meets that
-        transaction's result and its condition decides."""
+        transaction's result and its condition decides.
+
+        One ClientRequestToken for the logical write, in every attempt (botocore's
+        own retries resend the same parameters): a retry of a transaction that did
+        succeed, say after a read timeout, gets that success back instead of
+        failing on its own condition."""
+        token = str(uuid.uuid4())
         for attempt in range(4):
             try:
-                self.db.transact_write_items(TransactItems=items)
+                self.db.transact_write_items(TransactItems=items, ClientRequestToken=token)
                 return
             except ClientError as err:
                 if attempt == 3 or not _is_transaction_conflict(err):
@@ -158,21 +177,47 @@ class Repository:
 
     # -- writes -----------------------------------------------------------
 
-    def create(self, complaint: Complaint, entry: TimelineEntry, extra: dict[str, Any] | None = None) -> None:
+    def create(self, complaint: Complaint, entry: TimelineEntry, extra: dict[str, Any] | None = None,
+               claims: list[str] | None = None) -> None:
         """Store a new complaint with its first timeline entry inside the item: one
-        conditional PutItem. When the id is taken, ConditionFailed carries the item
-        that holds it (the caller tells a replay from a collision)."""
+        conditional PutItem; with uploads to claim (`UPLOAD#<key>`, each once), one
+        transaction of the complaint and its claims, so an upload never belongs to two.
+
+        When the id is taken, ConditionFailed carries the item that holds it (the
+        caller tells a replay from a collision); when only uploads are taken,
+        UploadClaimed names them."""
         data = dict(extra or {})
         data["first_entry"] = entry.model_dump(mode="json")
+        put = {"TableName": self.table, "Item": complaint_item(complaint, data),
+               "ConditionExpression": "attribute_not_exists(pk)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        if not claims:
+            try:
+                self.db.put_item(**put)
+            except ClientError as err:
+                if _is_conditional_failure(err):
+                    old = err.response.get("Item")
+                    raise ConditionFailed(str(err), from_item(old) if old else None) from err
+                raise
+            return
+        items = [{"Put": put}] + [{"Put": {
+            "TableName": self.table, "ConditionExpression": "attribute_not_exists(pk)",
+            "Item": to_item({"pk": upload_claim_key(key), "sk": "UPLOAD", "type": "upload_claim",
+                             "tracking_id": complaint.tracking_id, "claimed_at": iso(complaint.created_at)}),
+        }} for key in claims]
         try:
-            self.db.put_item(TableName=self.table, Item=complaint_item(complaint, data),
-                             ConditionExpression="attribute_not_exists(pk)",
-                             ReturnValuesOnConditionCheckFailure="ALL_OLD")
+            self._transact(items)
         except ClientError as err:
-            if _is_conditional_failure(err):
-                old = err.response.get("Item")
-                raise ConditionFailed(str(err), from_item(old) if old else None) from err
-            raise
+            if not _is_conditional_failure(err):
+                raise
+            reasons = err.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                old = reasons[0].get("Item")
+                raise ConditionFailed(str(err), from_item(old) if old else self.get_item(
+                    complaint.tracking_id, consistent=True)) from err
+            taken = [k for k, r in zip(claims, reasons[1:], strict=False) if r.get("Code") == "ConditionalCheckFailed"]
+            if taken:
+                raise UploadClaimed(taken) from err
+            raise ConditionFailed(str(err)) from err
 
     def add_timeline(self, tracking_id: str, entry: TimelineEntry) -> bool:
         """Append an entry once: False when an entry with the same key exists."""
@@ -196,18 +241,20 @@ class Repository:
         vals: dict[str, Any] | None = None,
         timeline: TimelineEntry | None = None,
         return_old: bool = False,
+        return_new: bool = False,
     ) -> dict[str, Any] | None:
         """Conditional update of a complaint, optionally with a timeline entry in
-        the same transaction. Raises ConditionFailed when the condition is false."""
+        the same transaction. Raises ConditionFailed when the condition is false.
+        Returns the item before (`return_old`) or after (`return_new`) the update."""
         if timeline is not None:
             self.transact_update(tracking_id, update, condition, names, vals, timeline=timeline)
             return None
         req = self._update_request(complaint_key(tracking_id), update, condition, names, vals)
-        if return_old:
-            req["ReturnValues"] = "ALL_OLD"
+        if return_old or return_new:
+            req["ReturnValues"] = "ALL_OLD" if return_old else "ALL_NEW"
         with _conditional():
             out = self.db.update_item(**req)
-        return from_item(out["Attributes"]) if return_old and "Attributes" in out else None
+        return from_item(out["Attributes"]) if (return_old or return_new) and "Attributes" in out else None
 
     def transact_update(
         self,

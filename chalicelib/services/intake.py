@@ -3,6 +3,8 @@
 One conditional PutItem stores the complaint with its first timeline entry; one
 SQS send follows. If the send fails the complaint is still stored and sits in the
 `outbox` index, where the reconciler finds it (nothing accepted is ever lost).
+A complaint that names uploads (`attachments`: photos sent first, each upload
+belongs to one complaint) is written in one transaction with their claims.
 
 With an idempotency key (the app's `Idempotency-Key`, a channel's own record id)
 the complaint item is its own idempotency record: its tracking id is derived from
@@ -23,10 +25,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, shard_of
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, UploadClaimed, iso, shard_of
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
 from chalicelib.domain.tracking import new_tracking_id, tracking_id_from
 from chalicelib.observability import complaint_context, count, logger
@@ -129,10 +131,12 @@ class IntakeService:
             severity=sub.severity or category.severity,
             reporter=None if sub.anonymous else sub.reporter,
             anonymous=sub.anonymous,
-            confidential=sub.confidential,
+            # an emergency (112/119, never at LAPOR!) is confidential whatever the record says
+            confidential=sub.confidential or new.initial_status == Status.EMERGENCY,
             status=new.initial_status,
             created_at=now,
             updated_at=now,
+            attachments=list(sub.attachments),
         )
         entry = TimelineEntry(at=now, kind="received", status=complaint.status,
                               message=f"Diterima melalui {new.channel}", ref="received")
@@ -146,12 +150,17 @@ class IntakeService:
             if keyed:
                 extra.update(idem_key_hash=keyed.key_hash, idem_fingerprint=fingerprint or "")
             try:
-                self.repo.create(complaint, entry, extra)
+                self.repo.create(complaint, entry, extra, claims=complaint.attachments)
                 break
             except ConditionFailed as taken:
                 if keyed and taken.item and taken.item.get("idem_key_hash") == keyed.key_hash:
                     return self._replay(taken.item, keyed, fingerprint)
                 # another complaint holds this id (astronomically rare): the next candidate
+            except UploadClaimed as taken:
+                raise InvalidInput([FieldProblem(
+                    f"attachments.{complaint.attachments.index(key)}", "upload_already_used",
+                    "unggahan ini sudah dipakai oleh pengaduan lain", "this upload belongs to another complaint",
+                ) for key in taken.keys]) from None
         else:
             raise RuntimeError(f"no free tracking id after {ID_CANDIDATES} tries")  # never 201 for nothing stored
         with complaint_context(complaint.tracking_id):

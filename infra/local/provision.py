@@ -148,9 +148,10 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
     from moto.server import ThreadedMotoServer
 
     from infra.local.emulator_faults import apply_moto
+    from infra.local.moto_request_tokens import honour_client_request_tokens
 
     apply_moto()
-
+    honour_client_request_tokens()  # moto ignores ClientRequestToken; DynamoDB does not
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
