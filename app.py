@@ -7,6 +7,7 @@ from chalicelib import api, handlers, observability
 app = Chalice(app_name="aduan-hub")
 app.api.cors = False
 app.register_middleware(observability.flush_metrics, "all")
+app.register_middleware(observability.sweep_heartbeat, "scheduled")
 
 FORWARD_QUEUE = "aduan-hub-forward"
 CALLBACK_QUEUE = "aduan-hub-callbacks.fifo"

@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.notifications import Notifier
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
+    from chalicelib.domain.sync_policy import SyncSchedule
     from chalicelib.services.admin import AdminService
     from chalicelib.services.attachments import AttachmentService
     from chalicelib.services.callbacks import CallbackService
@@ -61,7 +62,8 @@ def forwarding() -> ForwardingService:
     from chalicelib.services.attachments import LaporAttachments
     from chalicelib.services.forwarding import ForwardingService
     return ForwardingService(repository(), lapor, attachment_ids=LaporAttachments(repository(), attachment_store()),
-                             before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s)
+                             before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s,
+                             sync_schedule=sync_schedule())
 
 
 @lru_cache(maxsize=1)
@@ -109,7 +111,14 @@ def reconciler() -> Reconciler:
 @lru_cache(maxsize=1)
 def status_sync() -> StatusSync:
     from chalicelib.services.status_sync import StatusSync
-    return StatusSync(repository(), lapor, shards=settings().shards)
+    return StatusSync(repository(), lapor, shards=settings().shards, schedule=sync_schedule())
+
+
+@lru_cache(maxsize=1)
+def sync_schedule() -> SyncSchedule:
+    """data/sync_schedule.json, times SYNC_SCHEDULE_SCALE (1 in AWS; `make run` makes it faster)."""
+    from chalicelib.domain.sync_policy import default_schedule
+    return default_schedule().scaled(settings().sync_schedule_scale)
 
 
 @lru_cache(maxsize=1)
@@ -137,5 +146,5 @@ def reset() -> None:
     from chalicelib.settings import settings as s
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks):
+              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks, sync_schedule):
         f.cache_clear()

@@ -29,6 +29,7 @@ class Settings(BaseModel):
     forward_lease_s: int = 120
     forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
     forward_backoff_cap_s: float = 900
+    sync_schedule_scale: float = 1  # local demos: multiplies data/sync_schedule.json (make run: 0.01)
 
 
 @lru_cache(maxsize=1)
@@ -51,5 +52,6 @@ def settings() -> Settings:
         "forward_lease_s": env.get("FORWARD_LEASE_S"),
         "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),
         "forward_backoff_cap_s": env.get("FORWARD_BACKOFF_CAP_S"),
+        "sync_schedule_scale": env.get("SYNC_SCHEDULE_SCALE"),
     }
     return Settings(**{k: v for k, v in raw.items() if v})

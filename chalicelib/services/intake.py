@@ -20,7 +20,7 @@ from chalicelib.domain import reference, routing
 from chalicelib.domain.errors import Conflict
 from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
 from chalicelib.domain.tracking import new_tracking_id
-from chalicelib.observability import complaint_context, count, logger
+from chalicelib.observability import complaint_context, count, count_by, logger
 from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.nearby import geo_attributes
 from chalicelib.services.reporter_auth import HASH_ATTRIBUTE, new_token, token_hash
@@ -126,6 +126,7 @@ class IntakeService:
                 "unit": unit.code, "status": complaint.status.value,
             })
             count("ComplaintsAccepted")
+            count_by("ComplaintsAccepted", "channel", complaint.channel)
             if complaint.status == Status.RECEIVED:
                 self._enqueue(complaint.tracking_id)
         return Accepted(complaint.tracking_id, complaint.status, replayed=False, reporter_token=token)

@@ -64,7 +64,8 @@ class Reconciler:
                             report.requeued.append(tracking_id)
         if report.requeued:
             count("OutboxRequeued", len(report.requeued))
-        logger.info("outbox reconciled", extra=report.as_dict())
+        # a quiet run says so only at DEBUG: the SweepCompleted metric shows that it ran
+        (logger.info if report.seen else logger.debug)("outbox reconciled", extra=report.as_dict())
         return report
 
     def _requeue(self, tracking_id: str, now: datetime) -> bool:
