@@ -146,5 +146,6 @@ def reset() -> None:
     from chalicelib.settings import settings as s
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks, sync_schedule):
+              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
+              sync_schedule):
         f.cache_clear()

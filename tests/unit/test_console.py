@@ -127,7 +127,8 @@ def test_every_function_has_its_log_group_in_every_saved_query(template: dict[st
     for name in functions:
         lid = iam.cfn_name(name)
         assert f"{lid}LogGroup" in groups, f"{name}: add {lid}LogGroup (AWS::Logs::LogGroup) to infra/template.json"
-        assert groups[f"{lid}LogGroup"]["Properties"]["LogGroupName"] == {"Fn::Sub": f"/aws/lambda/${{NamePrefix}}-{name}"}
+        log_group = groups[f"{lid}LogGroup"]["Properties"]["LogGroupName"]
+        assert log_group == {"Fn::Sub": f"/aws/lambda/${{NamePrefix}}-{name}"}
         assert template["Resources"][lid]["Properties"]["FunctionName"] == {"Fn::Sub": f"${{NamePrefix}}-{name}"}
         for qname, q in resources_of(template, "AWS::Logs::QueryDefinition").items():
             assert {"Ref": f"{lid}LogGroup"} in q["Properties"]["LogGroupNames"], (qname, name)
