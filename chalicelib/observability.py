@@ -28,7 +28,9 @@ NAMESPACE = "AduanHub"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-tracer = Tracer(service=SERVICE)  # patches boto3 and requests: AWS and LAPOR! calls become subsegments
+#: In Lambda with tracing on: patches boto3 and requests, so AWS and LAPOR! calls become
+#: subsegments. Elsewhere None, and the X-Ray SDK is never imported (it costs a cold start).
+tracer: Tracer | None = None if Tracer._is_tracer_disabled() else Tracer(service=SERVICE)
 
 __all__ = ["logger", "metrics", "tracer", "MetricUnit", "complaint_context", "count", "count_by", "observe",
            "flush_metrics", "sweep_heartbeat", "log_failure"]
@@ -41,9 +43,12 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
     outer = logger.get_current_keys().get("tracking_id")
     logger.append_keys(tracking_id=tracking_id)
     try:
-        with tracer.provider.in_subsegment("## complaint") as subsegment:
-            subsegment.put_annotation("tracking_id", tracking_id)
+        if tracer is None:
             yield
+        else:
+            with tracer.provider.in_subsegment("## complaint") as subsegment:
+                subsegment.put_annotation("tracking_id", tracking_id)
+                yield
     finally:
         if outer is None:
             logger.remove_keys(["tracking_id"])
