@@ -77,7 +77,11 @@ SERVICE_RESOURCE_TYPES = {
     "sns": {"AWS::SNS::Topic"},
     "s3": {"AWS::S3::Bucket"},
     "secretsmanager": {"AWS::SecretsManager::Secret"},
+    "cognito-idp": {"AWS::Cognito::UserPool"},
+    "kinesis": {"AWS::Kinesis::Stream"},
 }
+#: actions AWS grants on no narrower resource than "*"
+STAR_ONLY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloudwatch:PutMetricData"}
 
 #: what Lambda itself does with a function's role for an event source
 EVENT_SOURCE_ACTIONS = {
@@ -802,41 +806,70 @@ class LambdaFunction:
 
 
 def lambda_functions(program: Program) -> dict[str, LambdaFunction]:
+    """The Lambda functions Chalice makes: app.py's, and those of the blueprints app.py registers."""
     app = program.modules["app"]
+    scope = _Scope(program, app, None, None)
     out: dict[str, LambdaFunction] = {}
     middleware: list[tuple[str, str]] = []
+    sources: list[tuple[ModuleInfo, str]] = [(app, "app")]
     for node in app.tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call):
+        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
+                and isinstance(node.value.func, ast.Attribute):
             call = node.value
-            if isinstance(call.func, ast.Attribute) and call.func.attr == "register_middleware":
-                target = program.type_of(call.args[0], _Scope(program, app, None, None))
-                kind = program.literal(call.args[1], _Scope(program, app, None, None)) if len(call.args) > 1 \
-                    else "all"
+            if call.func.attr == "register_middleware":
+                target = program.type_of(call.args[0], scope)
+                kind = program.literal(call.args[1], scope) if len(call.args) > 1 else "all"
                 if isinstance(target, FuncRef):
                     middleware.append((target.qual, kind or "all"))
-        if not isinstance(node, ast.FunctionDef):
-            continue
-        for dec in node.decorator_list:
-            call = dec if isinstance(dec, ast.Call) else None
-            attr = (call.func if call else dec)
-            if not isinstance(attr, ast.Attribute):
-                continue
-            scope = _Scope(program, app, None, None)
-            kw = {k.arg: program.literal(k.value, scope) or _const(k.value) for k in (call.keywords if call else [])
-                  if k.arg}
-            if attr.attr == "route":
-                fn = out.setdefault(API_HANDLER, LambdaFunction(API_HANDLER, "route", []))
-                fn.roots.append(f"app:{node.name}")
-            elif attr.attr == "middleware":
-                middleware.append((f"app:{node.name}", _const(call.args[0]) if call and call.args else "all"))
-            elif attr.attr in FUNCTION_DECORATORS:
-                name = kw.get("name") or node.name
-                out[name] = LambdaFunction(name, attr.attr, [f"app:{node.name}"], kw)
+            elif call.func.attr == "register_blueprint" and call.args:
+                bp = _blueprint(program, call.args[0], scope)
+                if bp is not None:
+                    sources.append(bp)
+    for mod, owner in sources:
+        _decorated(program, mod, owner, out, middleware)
     for fn in out.values():
         for qual, kind in middleware:
             if kind in ("all", MIDDLEWARE_TYPE.get(fn.kind)):
                 fn.roots.append(qual)
     return out
+
+
+def _blueprint(program: Program, node: ast.expr, scope: _Scope) -> tuple[ModuleInfo, str] | None:
+    """`app.register_blueprint(x)` / `(module.x)`: the module that defines the blueprint, and its name."""
+    if isinstance(node, ast.Attribute):
+        base = program.type_of(node.value, scope)
+        if isinstance(base, ModuleRef) and base.name in program.modules:
+            return program.modules[base.name], node.attr
+    if isinstance(node, ast.Name):
+        found = scope.mod.names.get(node.id)
+        if isinstance(found, tuple) and found[0] == "import" and found[1] in program.modules:
+            return program.modules[found[1]], found[2]
+    return None
+
+
+def _decorated(program: Program, mod: ModuleInfo, owner: str, out: dict[str, LambdaFunction],
+               middleware: list[tuple[str, str]]) -> None:
+    scope = _Scope(program, mod, None, None)
+    for node in mod.tree.body:
+        if not isinstance(node, ast.FunctionDef):
+            continue
+        for dec in node.decorator_list:
+            call = dec if isinstance(dec, ast.Call) else None
+            attr = (call.func if call else dec)
+            if not isinstance(attr, ast.Attribute) or not isinstance(attr.value, ast.Name) \
+                    or attr.value.id != owner:
+                continue
+            kw = {k.arg: program.literal(k.value, scope) or _const(k.value) for k in (call.keywords if call else [])
+                  if k.arg}
+            qual = f"{mod.name}:{node.name}"
+            if attr.attr == "route":
+                fn = out.setdefault(API_HANDLER, LambdaFunction(API_HANDLER, "route", []))
+                fn.roots.append(qual)
+            elif attr.attr == "middleware":
+                middleware.append((qual, _const(call.args[0]) if call and call.args else "all"))
+            elif attr.attr in FUNCTION_DECORATORS:
+                name = kw.get("name") or node.name
+                out[name] = LambdaFunction(name, attr.attr, [qual], kw)
 
 
 def _const(node: ast.expr) -> Any:
@@ -1119,7 +1152,7 @@ def _check_resources(function: str, name: str, g: Grant, need: Need, template: d
     services = {a.split(":")[0] for a in g.actions}
     for r in g.resources:
         if r == "*":
-            if not g.actions <= set(XRAY_ACTIONS):
+            if not g.actions <= STAR_ONLY_ACTIONS:
                 yield f"{function}: .chalice/{name} statement {g.sid} grants {sorted(g.actions)} on every resource"
             continue
         if isinstance(r, str):

@@ -167,3 +167,26 @@ def test_a_missing_index_or_queue_is_reported(copy: Path, template: dict[str, An
     errors = "\n".join(errors_for(copy, "sync_lapor_status", template, config))
     assert "lacks dynamodb:Query on ComplaintsTable index 'sync'" in errors
     assert "lacks sqs:SendMessage, needed by app:sync_lapor_status" in errors
+
+
+def test_routes_of_a_registered_blueprint_count_for_the_api(copy: Path, template: dict[str, Any],
+                                                            config: dict[str, Any]) -> None:
+    (copy / "chalicelib/georeport.py").write_text(
+        "from chalice import Blueprint\n\nfrom chalicelib.adapters.aws import client\n\n"
+        "georeport = Blueprint(__name__)\n\n\n@georeport.route('/open311/v2/requests.json', methods=['DELETE'])\n"
+        "def forget_request():\n    client('dynamodb').delete_item(TableName='t', Key={})\n")
+    append(copy / "app.py", "\n\nfrom chalicelib.georeport import georeport  # noqa: E402\n\n"
+                            "app.register_blueprint(georeport, url_prefix='')\n")
+    errors = errors_for(copy, "api_handler", template, config)
+    assert any("lacks dynamodb:DeleteItem, needed by chalicelib.georeport:forget_request" in e for e in errors), errors
+
+
+def test_a_stream_consumer_needs_the_stream_rights(copy: Path, template: dict[str, Any],
+                                                   config: dict[str, Any]) -> None:
+    append(copy / "app.py", "\n\n@app.on_dynamodb_record(stream_arn='arn:aws:dynamodb:x:1:table/t/stream/s')\n"
+                            "def count_for_statistics(event):\n    return None\n")
+    program = iam.Program(copy)
+    fn = iam.lambda_functions(program)["count_for_statistics"]
+    actions = iam.needs(program, fn, template, config).actions
+    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
+            "dynamodb:ListStreams"} <= set(actions)
