@@ -28,9 +28,12 @@ NAMESPACE = "AduanHub"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-#: In Lambda with tracing on: patches boto3 and requests, so AWS and LAPOR! calls become
-#: subsegments. Elsewhere None, and the X-Ray SDK is never imported (it costs a cold start).
-tracer: Tracer | None = None if Tracer._is_tracer_disabled() else Tracer(service=SERVICE)
+#: In Lambda with tracing on: patches botocore and requests (only those: patching every
+#: library the SDK knows imports them all), so AWS and LAPOR! calls become subsegments.
+#: Elsewhere None, and the X-Ray SDK is never imported (it costs a cold start).
+TRACED_LIBRARIES = ("botocore", "requests")
+tracer: Tracer | None = (None if Tracer._is_tracer_disabled()
+                         else Tracer(service=SERVICE, patch_modules=TRACED_LIBRARIES))
 
 __all__ = ["logger", "metrics", "tracer", "MetricUnit", "complaint_context", "count", "count_by", "observe",
            "flush_metrics", "sweep_heartbeat", "log_failure"]
