@@ -45,14 +45,20 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
     the block as a subsegment annotated with it. Blocks nest: the outer id comes back."""
     outer = logger.get_current_keys().get("tracking_id")
     logger.append_keys(tracking_id=tracking_id)
+    subsegment = tracer.provider.begin_subsegment("## complaint") if tracer is not None else None
     try:
-        if tracer is None:
-            yield
-        else:
-            with tracer.provider.in_subsegment("## complaint") as subsegment:
-                subsegment.put_annotation("tracking_id", tracking_id)
-                yield
+        if subsegment is not None:
+            subsegment.put_annotation("tracking_id", tracking_id)
+        yield
+    except BaseException as err:
+        # the error's type only: its text may quote stored reporter data (a ValidationError)
+        if subsegment is not None:
+            subsegment.add_error_flag()
+            subsegment.put_annotation("error", type(err).__name__)
+        raise
     finally:
+        if subsegment is not None:
+            tracer.provider.end_subsegment()  # type: ignore[union-attr]
         if outer is None:
             logger.remove_keys(["tracking_id"])
         else:

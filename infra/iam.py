@@ -247,6 +247,7 @@ class Program:
         #: (class, attribute) -> functions handed to the constructor and kept in that attribute
         self.bindings: dict[tuple[str, str], set[str]] = {}
         self._all_done = False
+        self._resolving: set[tuple[str, str]] = set()
 
     def all_facts(self) -> None:
         """Read every function once, so every constructor's bindings are known."""
@@ -338,6 +339,12 @@ class Program:
             if src in self.modules:
                 return self.symbol(src, attr, depth + 1)
             return External(f"{src}.{attr}")
+        if found is None and name in mod.globals_ and (module, name) not in self._resolving:
+            self._resolving.add((module, name))  # a module-level value: `_sqs = boto3.client("sqs")`
+            try:
+                return self.type_of(mod.globals_[name], _Scope(self, mod, None, None))
+            finally:
+                self._resolving.discard((module, name))
         return found
 
     def constant(self, module: str, name: str, depth: int = 0) -> str | None:

@@ -92,6 +92,20 @@ def test_the_forwarder_traces_the_complaint_with_its_tracking_id(client: Any, la
     assert "Siti" not in json.dumps(found)  # no reporter data in a trace either
 
 
+def test_a_failure_is_traced_by_its_type_without_the_reporter_data_in_its_text(client: Any, lapor_sim: Any) -> None:
+    from tests.integration.test_log_privacy import break_reporter
+
+    tid = submitted(client)
+    nik = break_reporter(tid)  # the stored item no longer validates; pydantic's text would quote the NIK
+    result, packets = run_child(tid, {"FORWARD_BACKOFF_BASE_S": "0"})
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == {"batchItemFailures": [{"itemIdentifier": "m-1"}]}
+    found = list(entities(packets))
+    [complaint] = [e for e in found if e.get("name") == "## complaint"]
+    assert complaint["annotations"] == {"tracking_id": tid, "error": "ValidationError"} and complaint["error"]
+    assert nik not in json.dumps(found) and "Siti" not in json.dumps(found)
+
+
 def test_no_trace_is_sent_when_tracing_is_off(client: Any, lapor_sim: Any) -> None:
     tid = submitted(client)
     result, packets = run_child(tid, {"POWERTOOLS_TRACE_DISABLED": "true"})

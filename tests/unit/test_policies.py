@@ -190,3 +190,14 @@ def test_a_stream_consumer_needs_the_stream_rights(copy: Path, template: dict[st
     actions = iam.needs(program, fn, template, config).actions
     assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
             "dynamodb:ListStreams"} <= set(actions)
+
+
+def test_a_module_level_client_is_followed(copy: Path, template: dict[str, Any], config: dict[str, Any]) -> None:
+    (copy / "chalicelib/adapters/audit.py").write_text(
+        "import boto3\n\n_sns = boto3.client('sns')\n\n\ndef tell(text: str) -> None:\n"
+        "    _sns.publish(TopicArn='t', Message=text)\n")
+    replace(copy / "chalicelib/services/reconciler.py", "        report = ReconcileReport()\n",
+            "        report = ReconcileReport()\n        from chalicelib.adapters.audit import tell\n"
+            "        tell('sweep')\n")
+    errors = errors_for(copy, "reconcile_outbox", template, config)
+    assert any("lacks sns:Publish, needed by" in e and "chalicelib.adapters.audit:tell" in e for e in errors), errors
