@@ -42,9 +42,10 @@ __all__ = ["logger", "metrics", "tracer", "MetricUnit", "complaint_context", "co
 @contextmanager
 def complaint_context(tracking_id: str) -> Iterator[None]:
     """Tag every log line inside the block with the complaint's tracking id, and trace
-    the block as a subsegment annotated with it. Blocks nest: the outer id comes back."""
-    outer = logger.get_current_keys().get("tracking_id")
-    logger.append_keys(tracking_id=tracking_id)
+    the block as a subsegment annotated with it. Blocks nest (the outer id comes back) and
+    the key belongs to the running thread (context), so threads never see each other's."""
+    outer = logger.thread_safe_get_current_keys().get("tracking_id")
+    logger.thread_safe_append_keys(tracking_id=tracking_id)
     subsegment = tracer.provider.begin_subsegment("## complaint") if tracer is not None else None
     try:
         if subsegment is not None:
@@ -60,9 +61,9 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
         if subsegment is not None:
             tracer.provider.end_subsegment()  # type: ignore[union-attr]
         if outer is None:
-            logger.remove_keys(["tracking_id"])
+            logger.thread_safe_remove_keys(["tracking_id"])
         else:
-            logger.append_keys(tracking_id=outer)
+            logger.thread_safe_append_keys(tracking_id=outer)
 
 
 def log_failure(message: str, err: BaseException) -> None:
