@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint unit integration e2e bench package smoke iam redrive clean
+.PHONY: run test lint unit integration e2e bench package smoke iam redrive clean token
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,11 @@ venv: $(STAMP)
 ## run the whole system locally: moto + LAPOR! simulator + chalice local + event pump
 run: $(STAMP)
 	$(BIN)/python -m infra.local.run
+
+## a development sign-in token for a running `make run`: make token ROLE=operator UNIT=kel:36.73.05.1002 [USER=budi]
+token: $(STAMP)
+	@$(BIN)/python -m infra.local.dev_issuer --role "$(ROLE)" --unit "$(UNIT)" \
+		$(if $(filter command line,$(origin USER)),--user "$(USER)")
 
 ## everything CI runs: lint, unit, integration, end-to-end
 test: $(STAMP)

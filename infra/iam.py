@@ -824,7 +824,9 @@ def lambda_functions(program: Program) -> dict[str, LambdaFunction]:
                 and isinstance(node.value.func, ast.Attribute):
             call = node.value
             if call.func.attr == "register_middleware":
-                target = program.type_of(call.args[0], scope)
+                arg = call.args[0]
+                # the middleware itself, or the function that builds it (`api.sign_in_gate(app)`)
+                target = program.type_of(arg.func if isinstance(arg, ast.Call) else arg, scope)
                 kind = program.literal(call.args[1], scope) if len(call.args) > 1 else "all"
                 if isinstance(target, FuncRef):
                     middleware.append((target.qual, kind or "all"))
