@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint unit integration e2e bench package smoke iam redrive clean token
+.PHONY: run test lint unit integration e2e bench package smoke iam redrive apikey clean token
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -53,6 +53,11 @@ iam: $(STAMP)
 ## move the forward DLQ back to its queue after a fix (AWS, or local moto with AWS_ENDPOINT_URL)
 redrive: $(STAMP)
 	$(BIN)/python -m infra.local.redrive $(REDRIVE_ARGS)
+
+## an API key for an Open311 client app, against the running `make run` (same MOTO_PORT)
+apikey: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make apikey NAME=<client app name>"; exit 2; }
+	$(BIN)/python -m infra.local.apikey --name "$(NAME)"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.sqs import Queues
     from chalicelib.domain.sync_policy import SyncSchedule
     from chalicelib.services.admin import AdminService
+    from chalicelib.services.api_keys import ApiKeys
     from chalicelib.services.attachments import AttachmentService
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import ChannelService
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from chalicelib.services.forwarding import ForwardingService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.nearby import NearbyService
+    from chalicelib.services.open311 import Open311Service
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
     from chalicelib.services.status_sync import StatusSync
@@ -156,6 +158,18 @@ def signin() -> SignIn:
     return SignIn(issuer_keys(), issuer=s.auth_issuer, audience=s.auth_audience, leeway_s=s.auth_leeway_s)
 
 
+@lru_cache(maxsize=1)
+def api_keys() -> ApiKeys:
+    from chalicelib.services.api_keys import ApiKeys
+    return ApiKeys(repository())
+
+
+@lru_cache(maxsize=1)
+def open311() -> Open311Service:
+    from chalicelib.services.open311 import Open311Service
+    return Open311Service(repository(), intake(), api_keys(), shards=settings().shards)
+
+
 def reset() -> None:
     """Forget every built adapter (tests change the environment between runs)."""
     from chalicelib.adapters.aws import client
@@ -163,5 +177,5 @@ def reset() -> None:
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
               attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
-              sync_schedule, issuer_keys, signin):
+              sync_schedule, issuer_keys, signin, api_keys, open311):
         f.cache_clear()

@@ -6,11 +6,12 @@ Items and indexes (see the README's data-model table):
 - timeline entry   pk=C#<tracking_id>  sk=T#<utc instant>#<ref>
 - idempotency key  pk=IDEM#<scope>#<key> sk=IDEM
 - channel config   pk=CHANNEL#<channel> sk=CALLBACK
+- Open311 API key  pk=APIKEY#<sha256 of the key> sk=APIKEY
 
 Sparse GSIs, each with a sharded partition key so no partition takes every
 open complaint: `outbox` (not yet at LAPOR!, or parked), `sync` (next LAPOR!
 status check), `due` (SLA deadline), `geo` (open complaints by category and
-geohash cell).
+geohash cell), `created` (every complaint by month of arrival).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ _ser = TypeSerializer()
 _deser = TypeDeserializer()
 
 COMPLAINT_SK = "C"
-INDEXES = ("outbox", "sync", "due", "geo")
+INDEXES = ("outbox", "sync", "due", "geo", "created")
 
 
 class ConditionFailed(Exception):
@@ -340,14 +341,22 @@ class Repository:
     def query_page(
         self, key_condition: str, vals: dict[str, Any], index: str | None = None, limit: int = 50,
         start_key: dict[str, Any] | None = None, forward: bool = True,
+        filter_expression: str | None = None, names: dict[str, str] | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """One page of a Query (never Scan) and the key to continue from (None at the end)."""
+        """One page of a Query (never Scan) and the key to continue from (None at the end).
+
+        With a filter, `limit` counts the items read: a page may hold fewer, or none, and still
+        have a key to continue from."""
         req: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": key_condition,
             "ExpressionAttributeValues": vals, "Limit": limit, "ScanIndexForward": forward,
         }
         if index:
             req["IndexName"] = index
+        if filter_expression:
+            req["FilterExpression"] = filter_expression
+        if names:
+            req["ExpressionAttributeNames"] = names
         if start_key:
             req["ExclusiveStartKey"] = start_key
         out = self.db.query(**req)

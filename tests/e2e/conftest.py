@@ -8,9 +8,12 @@ import pytest
 
 from tests.support.stack import LocalStack, local_stack
 
+#: what `make run` accepts as an Open311 api_key when OPEN311_DEV_API_KEY is set
+DEV_API_KEY = "e2e-open311-dev-key-0123456789"
+
 
 @pytest.fixture(scope="session")
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     # make run's own defaults: test_local_stack follows the README's walk-through on it
-    with local_stack(tmp_path_factory.mktemp("stack")) as stack:
+    with local_stack(tmp_path_factory.mktemp("stack"), OPEN311_DEV_API_KEY=DEV_API_KEY) as stack:
         yield stack
