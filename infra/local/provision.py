@@ -45,11 +45,16 @@ def local_template(path: Path = TEMPLATE) -> dict[str, Any]:
     """The plain resources (no Lambda, API, IAM, dashboard) with the parameters they use.
 
     Optional resources (with a Condition) are left out; parameters keep their defaults,
-    so local names are the template's defaults (`aduan-hub-forward`, ...)."""
+    so local names are the template's defaults (`aduan-hub-forward`, ...). Tables are the
+    exception: they keep a generated name (`<stack>-ComplaintsTable-...`), so several stacks
+    can share one moto server, each with a table of its own (some tests do)."""
     full = json.loads(path.read_text())
     params = full.get("Parameters", {})
     resources = {k: v for k, v in full["Resources"].items()
                  if v.get("Type") in STACK_TYPES and "Condition" not in v}
+    for res in resources.values():
+        if res["Type"] == "AWS::DynamoDB::Table":
+            res["Properties"] = {k: v for k, v in res["Properties"].items() if k != "TableName"}
     known = set(resources) | set(params)
     outputs = {k: v for k, v in full.get("Outputs", {}).items() if _refs(v) <= known}
     return {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": params, "Resources": resources,
