@@ -41,9 +41,13 @@ __all__ = ["logger", "metrics", "tracer", "MetricUnit", "complaint_context", "co
 
 @contextmanager
 def complaint_context(tracking_id: str) -> Iterator[None]:
-    """Tag every log line inside the block with the complaint's tracking id, and trace
-    the block as a subsegment annotated with it. Blocks nest (the outer id comes back) and
-    the key belongs to the running thread (context), so threads never see each other's."""
+    """Tag every log line inside the block with the complaint's tracking id, and trace the
+    block as a subsegment annotated with it.
+
+    Blocks nest: leaving an inner one gives the outer one's id back (a forward that
+    announces its status change logs "forward handled" with its id). The key lives in
+    a context variable (Powertools' thread-safe keys), so threads and concurrent
+    handlers in one process never lend each other their ids."""
     outer = logger.thread_safe_get_current_keys().get("tracking_id")
     logger.thread_safe_append_keys(tracking_id=tracking_id)
     subsegment = tracer.provider.begin_subsegment("## complaint") if tracer is not None else None
@@ -60,10 +64,12 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
     finally:
         if subsegment is not None:
             tracer.provider.end_subsegment()  # type: ignore[union-attr]
-        if outer is None:
-            logger.thread_safe_remove_keys(["tracking_id"])
-        else:
+        if outer is not None:
             logger.thread_safe_append_keys(tracking_id=outer)
+        else:  # a fresh dict: the context's current one may be shared with a copied context
+            rest = {k: v for k, v in logger.thread_safe_get_current_keys().items() if k != "tracking_id"}
+            logger.thread_safe_clear_keys()
+            logger.thread_safe_append_keys(**rest)
 
 
 def log_failure(message: str, err: BaseException) -> None:

@@ -206,6 +206,11 @@ class FunctionFacts:
     strings: set[str] = field(default_factory=set)
     unresolved: list[tuple[str, Site]] = field(default_factory=list)
     deferred: dict[tuple[str, str], Site] = field(default_factory=dict)  # calls of `self.<attr>(...)`
+    #: where each AWS call's resource comes from: env variables read in its arguments, and
+    #: this function's parameters they use (filled in by the callers' arguments)
+    sources: dict[str, tuple[set[str], set[str]]] = field(default_factory=dict)  # IAM action -> (env, params)
+    #: callee -> its parameter -> (env, this function's parameters) of the argument passed
+    flows: dict[str, dict[str, tuple[set[str], set[str]]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -248,6 +253,8 @@ class Program:
         self.bindings: dict[tuple[str, str], set[str]] = {}
         self._all_done = False
         self._resolving: set[tuple[str, str]] = set()
+        self._attr_env: dict[tuple[str, str], set[str]] = {}
+        self._return_env: dict[str, set[str]] = {}
 
     def all_facts(self) -> None:
         """Read every function once, so every constructor's bindings are known."""
@@ -408,6 +415,51 @@ class Program:
                 if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef) and item.name == name:
                     return f"{q}.{name}"
         return None
+
+    def attribute_env(self, cls: str, attr: str) -> set[str]:
+        """Environment variables a `self.<attr>` was set from (`self.table = ... settings().table_name`)."""
+        key = (cls, attr)
+        if key in self._attr_env:
+            return self._attr_env[key]
+        self._attr_env[key] = set()
+        out: set[str] = set()
+        for q in self.mro(cls):
+            found = self.class_node(q)
+            assert found is not None
+            mod, node = found
+            for item in node.body:
+                if not isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                    continue
+                for sub in ast.walk(item):
+                    if isinstance(sub, ast.Assign) and any(
+                            isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
+                            and t.attr == attr for t in sub.targets):
+                        collector = _Collector(self, _Scope(self, mod, q, item), FunctionFacts(q, Site("?", 0)))
+                        collector.local_values = _local_values(item)
+                        out |= collector.sources(sub.value)[0]
+        self._attr_env[key] = out
+        return out
+
+    def return_env(self, qual: str) -> set[str]:
+        """Environment variables what a function returns was built from (a request dict with
+        `TableName: self.table`, say)."""
+        if qual in self._return_env:
+            return self._return_env[qual]
+        self._return_env[qual] = set()
+        found = self.function_node(qual)
+        if found is None:
+            return set()
+        mod, fn = found
+        cls = qual.partition(":")[2].rpartition(".")[0]
+        collector = _Collector(self, _Scope(self, mod, f"{mod.name}:{cls}" if cls else None, fn),
+                               FunctionFacts(qual, Site("?", 0)))
+        collector.local_values = _local_values(fn)
+        out: set[str] = set()
+        for sub in ast.walk(fn):
+            if isinstance(sub, ast.Return) and sub.value is not None:
+                out |= collector.sources(sub.value)[0]
+        self._return_env[qual] = out
+        return out
 
     def attribute_type(self, cls: str, attr: str) -> Any:
         for q in self.mro(cls):
@@ -654,6 +706,8 @@ class _Collector:
         self.facts = facts
         self.func_nodes: set[int] = set()
         self.consumed: set[int] = set()
+        self.params: set[str] = set()
+        self.local_values: dict[str, list[ast.expr]] = {}
 
     def site(self, node: ast.AST) -> Site:
         return Site(self.scope.mod.rel, getattr(node, "lineno", 0))
@@ -663,6 +717,8 @@ class _Collector:
             self.facts.edges.setdefault(qual, self.site(node))
 
     def run(self, fn: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        self.params = {a.arg for a in [*fn.args.posonlyargs, *fn.args.args, *fn.args.kwonlyargs]} - {"self", "cls"}
+        self.local_values = _local_values(fn)
         body: list[ast.AST] = [*fn.body, *fn.args.defaults, *fn.args.kw_defaults]
         for stmt in body:
             if stmt is None:
@@ -688,6 +744,66 @@ class _Collector:
             if const is not None and node.id not in self.scope.locals:
                 self.facts.strings.add(const)
 
+    def sources(self, expr: ast.AST | None, depth: int = 0) -> tuple[set[str], set[str]]:
+        """Environment variables read in an expression, and this function's parameters it uses
+        (through local variables too): where a queue URL, table or ARN comes from."""
+        env: set[str] = set()
+        params: set[str] = set()
+        if expr is None or depth > 6:
+            return env, params
+        for node in ast.walk(expr):
+            if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load):
+                if node.id in self.params:
+                    params.add(node.id)
+                for value in self.local_values.get(node.id, []):
+                    e, p = self.sources(value, depth + 1)
+                    env |= e
+                    params |= p
+            elif isinstance(node, ast.Attribute):
+                base = self.p.type_of(node.value, self.scope)
+                if isinstance(base, Instance) and base.qual == "chalicelib.settings:Settings":
+                    field_env = self.p.settings_env.get(node.attr)
+                    if field_env:
+                        env.add(field_env)
+                elif isinstance(node.value, ast.Name) and node.value.id == "self" and self.scope.cls:
+                    env |= self.p.attribute_env(self.scope.cls, node.attr)
+            elif isinstance(node, ast.Call):
+                fn = self.p.type_of(node.func, self.scope)
+                target = fn.qual if isinstance(fn, FuncRef) else self.p.method(fn.cls, fn.name) \
+                    if isinstance(fn, BoundMethod) else None
+                if target and self.p.returns(target) is None:  # a plain value (a request dict), not an object
+                    env |= self.p.return_env(target)
+                if isinstance(fn, External) and fn.dotted in ("os.environ.get", "os.getenv") and node.args:
+                    name = self.p.literal(node.args[0], self.scope)
+                    if name:
+                        env.add(name)
+        return env, params
+
+    def add_sources(self, action: str, node: ast.AST) -> None:
+        env, params = self.sources(node)
+        old = self.facts.sources.setdefault(action, (set(), set()))
+        old[0].update(env)
+        old[1].update(params)
+
+    def flow(self, target: str | None, node: ast.Call, skip_first: bool) -> None:
+        """What each argument of this call carries into the callee's parameters."""
+        found = self.p.function_node(target) if target else None
+        if found is None:
+            return
+        _, fn = found
+        names = [a.arg for a in [*fn.args.posonlyargs, *fn.args.args]]
+        if skip_first and names:
+            names = names[1:]
+        given = [(names[i], a) for i, a in enumerate(node.args) if i < len(names)]
+        given += [(k.arg, k.value) for k in node.keywords if k.arg]
+        flows = self.facts.flows.setdefault(target, {})  # type: ignore[arg-type]
+        for param, arg in given:
+            env, params = self.sources(arg)
+            if env or params:
+                old = flows.setdefault(param, (set(), set()))
+                old[0].update(env)
+                old[1].update(params)
+
     def reference(self, node: ast.Name | ast.Attribute) -> None:
         """A function or bound method handed over as a value may be called by whoever gets it."""
         t = self.p.type_of(node, self.scope)
@@ -710,12 +826,16 @@ class _Collector:
         self.environment(node, fn)
         if isinstance(fn, FuncRef):
             self.edge(fn.qual, node)
+            self.flow(fn.qual, node, skip_first=False)
         elif isinstance(fn, BoundMethod):
-            self.edge(self.p.method(fn.cls, fn.name), node)
+            target = self.p.method(fn.cls, fn.name)
+            self.edge(target, node)
+            self.flow(target, node, skip_first=True)
         elif isinstance(fn, ClassRef):
             self.consumed |= self.p.bind(fn.qual, node, self.scope)
             for name in ("__init__", "__post_init__", "__call__"):  # an instance may be called later
                 self.edge(self.p.method(fn.qual, name), node)
+            self.flow(self.p.method(fn.qual, "__init__"), node, skip_first=True)
         elif isinstance(fn, Instance):
             self.edge(self.p.method(fn.qual, "__call__"), node)
         elif isinstance(fn, BotoMethod):
@@ -738,6 +858,18 @@ class _Collector:
                 self.facts.env.setdefault(name, self.site(node))
 
     def aws_call(self, fn: BotoMethod, node: ast.Call) -> None:
+        before = set(self.facts.aws)
+        self._aws_call(fn, node)
+        for service, op in set(self.facts.aws) - before:
+            for action in iam_actions(service, op):
+                self.add_sources(action, node)
+        if fn.boto.kind == "table":  # boto3.resource(...).Table(name): the name is where the table came from
+            owner = node.func.value if isinstance(node.func, ast.Attribute) else None
+            for action in {a for (sv, op) in set(self.facts.aws) - before for a in iam_actions(sv, op)}:
+                if owner is not None:
+                    self.add_sources(action, owner)
+
+    def _aws_call(self, fn: BotoMethod, node: ast.Call) -> None:
         service = fn.boto.service
         if service == "?":
             self.facts.unresolved.append(("a boto3 client whose service is not a literal", self.site(node)))
@@ -776,13 +908,30 @@ class _Collector:
         for k, v in zip(node.keys, node.values, strict=False):
             if isinstance(k, ast.Constant) and k.value in TRANSACT_ITEM_ACTIONS and isinstance(v, ast.Dict) \
                     and any(isinstance(x, ast.Constant) and x.value == "TableName" for x in v.keys):
-                self.facts.actions.setdefault(f"dynamodb:{TRANSACT_ITEM_ACTIONS[k.value]}", self.site(node))
+                action = f"dynamodb:{TRANSACT_ITEM_ACTIONS[k.value]}"
+                self.facts.actions.setdefault(action, self.site(node))
+                self.add_sources(action, v)
 
     def maybe_unresolved(self, func: ast.Attribute) -> None:
         if func.attr in _aws_method_names():
             what = ast.unparse(func)
             self.facts.unresolved.append((f"`{what}(...)` looks like an AWS call on a value whose type is not "
                                           "known: give it a type hint", self.site(func)))
+
+
+def _local_values(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[ast.expr]]:
+    """Each local name and the values assigned to it in a function."""
+    out: dict[str, list[ast.expr]] = {}
+    for sub in ast.walk(fn):
+        if isinstance(sub, ast.Assign):
+            for t in sub.targets:
+                if isinstance(t, ast.Name):
+                    out.setdefault(t.id, []).append(sub.value)
+        elif isinstance(sub, ast.AnnAssign | ast.AugAssign) and isinstance(sub.target, ast.Name) and sub.value:
+            out.setdefault(sub.target.id, []).append(sub.value)
+        elif isinstance(sub, ast.NamedExpr) and isinstance(sub.target, ast.Name):
+            out.setdefault(sub.target.id, []).append(sub.value)
+    return out
 
 
 #: services the code uses: their method names make an untyped `x.<method>(...)` suspicious
@@ -895,6 +1044,9 @@ class Reach:
     env: dict[str, tuple[str, Site]]
     strings: set[str]
     unresolved: list[tuple[str, str, Site]]
+    #: IAM action -> (environment variables naming the resources its calls touch, calls whose
+    #: resource could not be told) -- per call, through the arguments of every path to it
+    action_env: dict[str, tuple[dict[str, str], list[str]]] = field(default_factory=dict)
 
     def chain(self, qual: str) -> list[str]:
         out = []
@@ -936,7 +1088,44 @@ def reach(program: Program, fn: LambdaFunction) -> Reach:
             if callee not in parents:
                 parents[callee] = qual
                 todo.append(callee)
-    return Reach(fn, parents, actions, env, strings, unresolved)
+    return Reach(fn, parents, actions, env, strings, unresolved, _action_env(program, set(parents)))
+
+
+def _action_env(program: Program, reached: set[str]) -> dict[str, tuple[dict[str, str], list[str]]]:
+    """Which environment variables (so which resources) each action's calls use: a call's own
+    arguments, plus what every reached caller passes into the parameters they use. Each variable
+    comes with the function that reads it (to name the path in a message)."""
+    param_env: dict[str, dict[str, dict[str, str]]] = {q: {} for q in reached}
+    changed = True
+    while changed:
+        changed = False
+        for caller in reached:
+            for callee, flows in program.facts(caller).flows.items():
+                if callee not in reached:
+                    continue
+                for param, (env, params) in flows.items():
+                    value = {e: caller for e in env}
+                    for x in params:
+                        for e, origin in param_env[caller].get(x, {}).items():
+                            value.setdefault(e, origin)
+                    target = param_env[callee].setdefault(param, {})
+                    new = {e: o for e, o in value.items() if e not in target}
+                    if new:
+                        target.update(new)
+                        changed = True
+    out: dict[str, tuple[dict[str, str], list[str]]] = {}
+    for qual in reached:
+        for action, (env, params) in program.facts(qual).sources.items():
+            found = {e: qual for e in env}
+            for x in params:
+                for e, origin in param_env[qual].get(x, {}).items():
+                    found.setdefault(e, origin)
+            entry = out.setdefault(action, ({}, []))
+            for e, origin in found.items():
+                entry[0].setdefault(e, origin)
+            if not found:
+                entry[1].append(qual)
+    return out
 
 
 # -- the template and the policy files --------------------------------------------------------
@@ -1067,6 +1256,9 @@ class Need:
     indexes: dict[str, set[str]]  # table logical id -> index names its Queries may use
     log_group: str
     problems: list[str]
+    #: action -> the template resources it is used on (absent: could not tell; any of the service's)
+    pairs: dict[str, set[str]] = field(default_factory=dict)
+    pair_why: dict[tuple[str, str], str] = field(default_factory=dict)  # (action, resource) -> the path
 
 
 def needs(program: Program, fn: LambdaFunction, template: dict[str, Any], config: dict[str, Any]) -> Need:
@@ -1109,7 +1301,22 @@ def needs(program: Program, fn: LambdaFunction, template: dict[str, Any], config
             used = index_names(template, table) & r.strings
             if used:
                 indexes[table] = used
-    return Need(actions, resources, indexes, f"{cfn_name(fn.name)}LogGroup", problems)
+    pairs: dict[str, set[str]] = {}
+    why: dict[tuple[str, str], str] = {}
+    for action, (envs, _unknown) in r.action_env.items():
+        service = action.split(":")[0]
+        for e, origin in envs.items():
+            logical = env_map.get(e)
+            if logical and types.get(logical) in SERVICE_RESOURCE_TYPES.get(service, set()):
+                pairs.setdefault(action, set()).add(logical)
+                why[(action, logical)] = f"{e} read by {' -> '.join(r.chain(origin))}"
+    if fn.kind in EVENT_SOURCE_ACTIONS:
+        service, acts = EVENT_SOURCE_ACTIONS[fn.kind]
+        for a in acts:
+            pairs.setdefault(a, set()).update(resources.get(service, set()) if fn.kind != "on_sqs_message"
+                                              else {q for q in [queue_by_name(template, str(fn.source.get("queue",
+                                                                                                         "")))] if q})
+    return Need(actions, resources, indexes, f"{cfn_name(fn.name)}LogGroup", problems, pairs, why)
 
 
 def check(program: Program, fn: LambdaFunction, template: dict[str, Any], config: dict[str, Any],
@@ -1143,6 +1350,17 @@ def check(program: Program, fn: LambdaFunction, template: dict[str, Any], config
         for logical in sorted(ids - named):
             errors.append(f"{fn.name}: .chalice/{name} gives no {service} action on {logical}, which the "
                           "function uses")
+    for action, ids in sorted(need.pairs.items()):
+        if action not in granted:
+            continue  # reported above
+        on = set().union(*(logical_ids(r) for g in given if action in g.actions for r in g.resources
+                           if _index_of(r) is None))
+        for logical in sorted(ids - on):
+            errors.append(f"{fn.name}: .chalice/{name} lacks {action} on {logical}, needed by "
+                          f"{need.actions.get(action, '?')} with {need.pair_why.get((action, logical), '?')}")
+        for logical in sorted(on - ids):
+            errors.append(f"{fn.name}: .chalice/{name} grants {action} on {logical}, which the function never "
+                          "calls it on")
     for table, used in need.indexes.items():
         granted_idx = {_index_of(r) for g in given if "dynamodb:Query" in g.actions for r in g.resources}
         for idx in sorted(used - granted_idx):

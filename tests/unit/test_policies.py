@@ -65,7 +65,8 @@ def test_the_analysis_follows_hooks_handed_to_constructors(program: iam.Program,
     through the LAPOR! client getter, both handed to ForwardingService by bootstrap."""
     fn = iam.lambda_functions(program)["forward_to_lapor"]
     need = iam.needs(program, fn, template, config)
-    assert "LaporAttachments.__call__" in need.actions["s3:GetObject"]
+    assert "s3:GetObject" in need.actions
+    assert "chalicelib.services.attachments:LaporAttachments.__call__" in iam.reach(program, fn).parents
     assert "bootstrap:lapor" in need.actions["secretsmanager:GetSecretValue"]
     assert need.resources["secretsmanager"] == {"LaporSecret"}  # not the channel secrets
     assert need.indexes == {"ComplaintsTable": {"geo"}}
@@ -201,3 +202,24 @@ def test_a_module_level_client_is_followed(copy: Path, template: dict[str, Any],
             "        tell('sweep')\n")
     errors = errors_for(copy, "reconcile_outbox", template, config)
     assert any("lacks sns:Publish, needed by" in e and "chalicelib.adapters.audit:tell" in e for e in errors), errors
+
+
+def test_each_call_is_tied_to_the_queue_its_caller_names(copy: Path, template: dict[str, Any],
+                                                         config: dict[str, Any]) -> None:
+    """Queues.send_json takes the queue as an argument: the reconciler that now also sends to the
+    callback queue needs SendMessage on that queue, although it already sends to the forward queue."""
+    replace(copy / "chalicelib/services/reconciler.py", "        report = ReconcileReport()\n",
+            "        report = ReconcileReport()\n        from chalicelib.settings import settings\n"
+            "        self.queues.send_json(settings().callback_queue_url, {'x': 1})\n")
+    errors = errors_for(copy, "reconcile_outbox", template, config)
+    [lacks] = [e for e in errors if "lacks sqs:SendMessage on CallbackQueue" in e]
+    assert "CALLBACK_QUEUE_URL read by app:reconcile_outbox -> " in lacks and "Reconciler.sweep" in lacks
+    # a grant on a queue the function never calls it on is reported too
+    path = copy / ".chalice/policy-sync_lapor_status.json"
+    policy = json.loads(path.read_text())
+    for st in policy["Statement"]:
+        if st["Sid"] == "ChannelEvents":
+            st["Resource"] = [st["Resource"], {"Fn::GetAtt": ["ForwardQueue", "Arn"]}]
+    path.write_text(json.dumps(policy))
+    assert any("grants sqs:SendMessage on ForwardQueue, which the function never calls it on" in e
+               for e in errors_for(copy, "sync_lapor_status", template, config))
