@@ -10,6 +10,7 @@ app = Chalice(app_name="aduan-hub")
 app.api.cors = False
 app.register_middleware(observability.flush_metrics, "all")
 app.register_middleware(api.guard, "http")  # body and rate limits of every route (data/limits.json)
+app.register_middleware(observability.sweep_heartbeat, "scheduled")
 app.register_middleware(api.sign_in_gate(app), "http")  # every non-public route: a verified token of its roles
 
 FORWARD_QUEUE = "aduan-hub-forward"

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.notifications import Notifier
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
+    from chalicelib.domain.sync_policy import SyncSchedule
     from chalicelib.services.admin import AdminService
     from chalicelib.services.api_keys import ApiKeys
     from chalicelib.services.attachment_followups import AttachmentFollowups
@@ -96,7 +97,7 @@ def forwarding() -> ForwardingService:
     return ForwardingService(repository(), lapor,
                              attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
                              before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s,
-                             after_forward=after_forward)
+                             after_forward=after_forward, sync_schedule=sync_schedule())
 
 
 @lru_cache(maxsize=1)
@@ -157,7 +158,14 @@ def reconciler() -> Reconciler:
 @lru_cache(maxsize=1)
 def status_sync() -> StatusSync:
     from chalicelib.services.status_sync import StatusSync
-    return StatusSync(repository(), lapor, shards=settings().shards)
+    return StatusSync(repository(), lapor, shards=settings().shards, schedule=sync_schedule())
+
+
+@lru_cache(maxsize=1)
+def sync_schedule() -> SyncSchedule:
+    """data/sync_schedule.json, times SYNC_SCHEDULE_SCALE (1 in AWS; `make run` makes it faster)."""
+    from chalicelib.domain.sync_policy import default_schedule
+    return default_schedule().scaled(settings().sync_schedule_scale)
 
 
 @lru_cache(maxsize=1)
@@ -212,5 +220,6 @@ def reset() -> None:
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
               attachment_store, attachments, attachment_followups, admin, reconciler, status_sync, nearby,
-              channels, callbacks, server_secret, rate_limiter, issuer_keys, signin, api_keys, open311):
+              channels, callbacks, server_secret, rate_limiter, sync_schedule, issuer_keys, signin, api_keys,
+              open311):
         f.cache_clear()

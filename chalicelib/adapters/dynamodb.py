@@ -402,6 +402,21 @@ class Repository:
         out = self.db.query(**req)
         return [from_item(i) for i in out.get("Items", [])], out.get("LastEvaluatedKey")
 
+    def count_index_until(self, index: str, pk: str, until: str) -> int:
+        """How many items one shard of a sparse index holds with sort key <= until (Select COUNT)."""
+        req: dict[str, Any] = {
+            "TableName": self.table, "IndexName": index, "Select": "COUNT",
+            "KeyConditionExpression": f"{index}_pk = :p AND {index}_sk <= :u",
+            "ExpressionAttributeValues": values(p=pk, u=until),
+        }
+        total = 0
+        while True:
+            out = self.db.query(**req)
+            total += int(out.get("Count", 0))
+            if "LastEvaluatedKey" not in out:
+                return total
+            req["ExclusiveStartKey"] = out["LastEvaluatedKey"]
+
     def query_index_until(self, index: str, pk: str, until: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """Items of one shard of a sparse index whose sort key is <= until."""
         return self.query(

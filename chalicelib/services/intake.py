@@ -31,7 +31,7 @@ from chalicelib.domain import reference, routing
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
 from chalicelib.domain.tracking import new_tracking_id, tracking_id_from
-from chalicelib.observability import complaint_context, count, logger
+from chalicelib.observability import complaint_context, count, count_by, logger
 from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.nearby import geo_attributes
 from chalicelib.services.reporter_auth import HASH_ATTRIBUTE, derived_token, new_token, token_hash
@@ -169,6 +169,7 @@ class IntakeService:
                 "unit": unit.code, "status": complaint.status.value,
             })
             count("ComplaintsAccepted")
+            count_by("ComplaintsAccepted", "channel", complaint.channel)
             if complaint.status == Status.RECEIVED:
                 self._enqueue(complaint.tracking_id)
         return Accepted(complaint.tracking_id, complaint.status, replayed=False, reporter_token=token)

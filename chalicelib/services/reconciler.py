@@ -89,10 +89,11 @@ class Reconciler:
                             report.requeued.append(tracking_id)
         if oldest is not None:
             report.oldest_received_age_s = max(0, int((now - datetime.fromisoformat(oldest)).total_seconds()))
-        metrics.add_metric(name=OLDEST_METRIC, unit=MetricUnit.Seconds, value=report.oldest_received_age_s)
+        metrics.add_metric(name="OldestReceivedAgeSeconds", unit=MetricUnit.Seconds, value=report.oldest_received_age_s)
         if report.requeued:
             count("OutboxRequeued", len(report.requeued))
-        logger.info("outbox reconciled", extra=report.as_dict())
+        # a quiet run says so only at DEBUG: the SweepCompleted metric shows that it ran
+        (logger.info if report.seen else logger.debug)("outbox reconciled", extra=report.as_dict())
         return report
 
     def _requeue(self, tracking_id: str, now: datetime) -> bool:

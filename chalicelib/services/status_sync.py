@@ -52,8 +52,9 @@ def _when(raw: Any) -> datetime | None:
 
 class StatusSync:
     def __init__(self, repo: Repository, lapor: Callable[[], LaporClient], shards: int,
-                 max_per_run: int = 400) -> None:
+                 max_per_run: int = 400, schedule: sync_policy.SyncSchedule | None = None) -> None:
         self.repo = repo
+        self.schedule = schedule
         self._lapor = lapor
         self.shards = shards
         self.max_per_run = max_per_run
@@ -79,7 +80,8 @@ class StatusSync:
         count("StatusChecks", report.checked)
         if report.changed:
             count("StatusChangesFromLapor", report.changed)
-        logger.info("status sync done", extra=report.as_dict())
+        # a quiet run says so only at DEBUG: the SweepCompleted metric shows that it ran
+        (logger.info if report.checked or report.errors else logger.debug)("status sync done", extra=report.as_dict())
         return report
 
     def check(self, item: dict[str, Any], now: datetime, report: SyncReport) -> None:
@@ -100,7 +102,8 @@ class StatusSync:
             count("StatusSyncLaporErrors")
             logger.warning("LAPOR! status check failed; retried on the error schedule",
                            extra={"error": err.message, "status_code": err.status, "unexpected": err.unexpected})
-            self._write(tracking_id, current, sync_attributes(tracking_id, iso(sync_policy.retry_check(now))))
+            retry = sync_policy.retry_check(now, self.schedule)
+            self._write(tracking_id, current, sync_attributes(tracking_id, iso(retry)))
             return
 
         seen: list[str] = list(item.get("lapor_followup_ids") or [])
@@ -122,7 +125,7 @@ class StatusSync:
             common["lapor_followup_ids"] = seen_now
         if change.new_status is None:
             nxt = sync_policy.next_check(current, now, _when(item.get("forwarded_at")),
-                                         _when(item.get("sync_changed_at")))
+                                         _when(item.get("sync_changed_at")), self.schedule)
             self._write(tracking_id, current, {**common, **sync_attributes(tracking_id, nxt and iso(nxt))})
             return
         if self._change(item, current, change.new_status, remote, now, common):
@@ -154,7 +157,8 @@ class StatusSync:
         tracking_id = complaint.tracking_id
         final = new in lifecycle.STOP_SYNC
         deadline = None if final else deadline_for(complaint, new, now)
-        nxt = None if final else sync_policy.next_check(new, now, _when(item.get("forwarded_at")), now)
+        nxt = None if final else sync_policy.next_check(new, now, _when(item.get("forwarded_at")), now,
+                                                        self.schedule)
         attrs: dict[str, Any] = {
             **common, "status": new.value, "updated_at": iso(now), "sync_changed_at": iso(now),
             **due_attributes(tracking_id, deadline),

@@ -43,16 +43,30 @@ OUTPUT_ENV = {
 
 
 def local_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The plain resources (no Lambda, API, IAM, dashboard) with the parameters they use.
+
+    Optional resources (with a Condition) are left out; parameters keep their defaults,
+    so local names are the template's defaults (`aduan-hub-forward`, ...). Tables are the
+    exception: they keep a generated name (`<stack>-ComplaintsTable-...`), so several stacks
+    can share one moto server, each with a table of its own (some tests do)."""
     full = json.loads(path.read_text())
-    resources = {k: v for k, v in full["Resources"].items() if v.get("Type") in STACK_TYPES}
-    outputs = {k: v for k, v in full.get("Outputs", {}).items() if _refs(v) <= set(resources)}
-    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources, "Outputs": outputs}
+    params = full.get("Parameters", {})
+    resources = {k: v for k, v in full["Resources"].items()
+                 if v.get("Type") in STACK_TYPES and "Condition" not in v}
+    for res in resources.values():
+        if res["Type"] == "AWS::DynamoDB::Table":
+            res["Properties"] = {k: v for k, v in res["Properties"].items() if k != "TableName"}
+    known = set(resources) | set(params)
+    outputs = {k: v for k, v in full.get("Outputs", {}).items() if _refs(v) <= known}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": params, "Resources": resources,
+            "Outputs": outputs}
 
 
 def _refs(node: Any) -> set[str]:
+    """Logical ids and parameters a node refers to (pseudo parameters such as AWS::Region aside)."""
     if isinstance(node, dict):
         if "Ref" in node:
-            return {node["Ref"]}
+            return {node["Ref"]} - _PSEUDO
         if "Fn::GetAtt" in node:
             return {node["Fn::GetAtt"][0]}
         if isinstance(node.get("Fn::Sub"), str):  # ${Name} and ${Name.Attr}, not the ${AWS::...} pseudo names
@@ -63,8 +77,11 @@ def _refs(node: Any) -> set[str]:
     return set()
 
 
-def _resolve(node: Any, physical: dict[str, str]) -> Any:
-    """Ref and Fn::GetAtt (Arn, QueueName) against what the stack created."""
+_PSEUDO = {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::URLSuffix"}
+
+
+def _resolve(node: Any, physical: dict[str, Any]) -> Any:
+    """Ref, Fn::GetAtt (Arn, QueueName) and Fn::Sub against what the stack created."""
     if isinstance(node, dict):
         if "Ref" in node:
             return physical[node["Ref"]]
@@ -74,6 +91,8 @@ def _resolve(node: Any, physical: dict[str, str]) -> Any:
             if attr == "QueueName":
                 return value.rsplit("/", 1)[-1]
             return value
+        if "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
+            return re.sub(r"\$\{([^}]+)\}", lambda m: str(_resolve({"Ref": m.group(1)}, physical)), node["Fn::Sub"])
         return {k: _resolve(v, physical) for k, v in node.items()}
     if isinstance(node, list):
         return [_resolve(v, physical) for v in node]
@@ -81,12 +100,13 @@ def _resolve(node: Any, physical: dict[str, str]) -> Any:
 
 
 def _apply_direct(session: boto3.session.Session, endpoint_url: str, full: dict[str, Any],
-                  physical: dict[str, str]) -> dict[str, str]:
+                  physical: dict[str, Any]) -> dict[str, str]:
+    """Secrets, and the alarms that watch local resources (moto keeps them; nothing fires)."""
     created: dict[str, str] = {}
     sm = session.client("secretsmanager", endpoint_url=endpoint_url)
     cw = session.client("cloudwatch", endpoint_url=endpoint_url)
     for name, res in full["Resources"].items():
-        if res.get("Type") not in DIRECT_TYPES:
+        if res.get("Type") not in DIRECT_TYPES or not _refs(res.get("Properties", {})) <= set(physical):
             continue
         props = _resolve(res["Properties"], physical)
         if res["Type"] == "AWS::SecretsManager::Secret":
@@ -117,11 +137,14 @@ def provision(endpoint_url: str, stack_name: str = "aduan-hub-local", region: st
         stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
         raise RuntimeError(f"stack {stack_name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
-    physical = {
+    full = json.loads(TEMPLATE.read_text())
+    physical: dict[str, Any] = {k: v.get("Default", "") for k, v in full.get("Parameters", {}).items()}
+    physical.update({"AWS::Region": region, "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
+                     "AWS::StackName": stack_name, "AWS::URLSuffix": "amazonaws.com"})
+    physical.update({
         r["LogicalResourceId"]: r["PhysicalResourceId"]
         for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
-    }
-    full = json.loads(TEMPLATE.read_text())
+    })
     physical.update(_apply_direct(session, endpoint_url, full, physical))
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     for key, out in full.get("Outputs", {}).items():
@@ -141,12 +164,19 @@ def aws_env(endpoint: str) -> dict[str, str]:
     }
 
 
-def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
+def start_moto(host: str = "127.0.0.1", port: int = 0, access_log: bool | None = None) -> tuple[Any, str]:
     """moto's server in a thread (port 0: any free one); this process's boto3 now talks to it.
 
-    moto's own faults (infra/local/emulator_faults.py) are worked around first."""
+    moto's access log (a line per AWS call, several a second) is off unless asked for
+    (`access_log=True`, or MOTO_ACCESS_LOG=1). moto's own faults (infra/local/emulator_faults.py)
+    are worked around first."""
+    import logging
+
     from moto.server import ThreadedMotoServer
 
+    if access_log is None:
+        access_log = os.environ.get("MOTO_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on")
+    logging.getLogger("werkzeug").setLevel(logging.INFO if access_log else logging.WARNING)
     from infra.local.emulator_faults import apply_moto
     from infra.local.moto_request_tokens import honour_client_request_tokens
 

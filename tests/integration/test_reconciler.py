@@ -171,7 +171,7 @@ def test_the_alarm_watches_what_the_reconciler_publishes() -> None:
 
     template = json.loads((Path(__file__).resolve().parents[2] / "infra" / "template.json").read_text())
     [alarm] = [r["Properties"] for r in template["Resources"].values()
-               if r.get("Type") == "AWS::CloudWatch::Alarm" and r["Properties"]["MetricName"] == OLDEST_METRIC]
+               if r.get("Type") == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == OLDEST_METRIC]
     assert alarm["Namespace"] == "AduanHub" and alarm["Threshold"] == 30 * 60
     assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["Statistic"] == "Maximum"
     assert alarm["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]
