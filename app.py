@@ -10,6 +10,9 @@ app.register_middleware(observability.flush_metrics, "all")
 
 FORWARD_QUEUE = "aduan-hub-forward"
 CALLBACK_QUEUE = "aduan-hub-callbacks.fifo"
+#: the complaints table's stream; infra/template.json sets the real ARN (Fn::GetAtt) in the
+#: merged template, and the local event pump finds the stream of TABLE_NAME by itself
+COMPLAINTS_STREAM = "arn:aws:dynamodb:ap-southeast-3:123456789012:table/aduan-hub/stream/set-by-template"
 
 
 @app.route("/v1/categories", methods=["GET"])
@@ -119,3 +122,51 @@ def sync_lapor_status(event):
 @app.on_sqs_message(queue=CALLBACK_QUEUE, batch_size=1)
 def deliver_channel_event(event):
     return handlers.deliver_channel_events(event.to_dict(), event.context)
+
+
+# -- public statistics (docs/statistics.md) ------------------------------
+
+
+@app.route("/", methods=["GET"])
+def public_page():
+    return api.public_page()
+
+
+@app.route("/transparansi", methods=["GET"])
+def public_page_transparansi():
+    return api.public_page()
+
+
+@app.route("/static/{name}", methods=["GET"])
+def public_asset(name):
+    return api.public_asset(name)
+
+
+@app.route("/v1/stats", methods=["GET"])
+def stats():
+    return api.stats(app.current_request)
+
+
+@app.route("/v1/stats.csv", methods=["GET"])
+def stats_csv():
+    return api.stats_csv(app.current_request)
+
+
+@app.route("/v1/stats/units/{unit_code}", methods=["GET"])
+def stats_unit(unit_code):
+    return api.stats_unit(unit_code, app.current_request)
+
+
+@app.route("/v1/public/complaints", methods=["GET"])
+def public_complaints():
+    return api.public_complaints(app.current_request)
+
+
+@app.on_dynamodb_record(stream_arn=COMPLAINTS_STREAM, batch_size=100, starting_position="TRIM_HORIZON")
+def count_complaint_changes(event):
+    return handlers.count_complaint_changes(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def refresh_statistics(event):
+    return handlers.refresh_statistics(event.to_dict(), event.context)

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.reconciler import Reconciler
+    from chalicelib.services.statistics import StatisticsService
     from chalicelib.services.status_sync import StatusSync
 
 
@@ -131,11 +132,18 @@ def callbacks() -> CallbackService:
     return CallbackService(repository(), queues(), secret_for)
 
 
+@lru_cache(maxsize=1)
+def statistics() -> StatisticsService:
+    from chalicelib.services.statistics import StatisticsService
+    return StatisticsService(repository())
+
+
 def reset() -> None:
     """Forget every built adapter (tests change the environment between runs)."""
     from chalicelib.adapters.aws import client
     from chalicelib.settings import settings as s
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks):
+              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
+              statistics):
         f.cache_clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -245,3 +245,59 @@ class ChannelEvent(BaseModel):
     occurred_at: datetime
     lapor_id: int | None = None
     message: str = ""
+
+
+# -- public statistics (docs/statistics.md) ----------------------------
+
+
+_WINDOW_PATTERN = r"^(30d|90d|365d|(20\d\d|2100)-(0[1-9]|1[0-2]))$"
+
+
+class StatsQuery(BaseModel):
+    """`GET /v1/stats` query string."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    window: str = Field(default="30d", pattern=_WINDOW_PATTERN)
+    level: Literal["city", "opd", "kecamatan", "kelurahan"] = "city"
+    view: Literal["unit", "place"] = "unit"
+
+    @model_validator(mode="after")
+    def _place_has_no_opd(self) -> StatsQuery:
+        if self.view == "place" and self.level == "opd":
+            raise InvalidInput([FieldProblem(
+                "view", "not_for_level", "view=place tidak berlaku untuk level opd (OPD tidak punya wilayah)",
+                "view=place does not apply to level opd (an OPD has no area)")])
+        return self
+
+
+class StatsCsvQuery(BaseModel):
+    """`GET /v1/stats.csv` query string: without window / level, every rolling window / level."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    window: str | None = Field(default=None, pattern=_WINDOW_PATTERN)
+    level: Literal["city", "opd", "kecamatan", "kelurahan"] | None = None
+    view: Literal["unit", "place"] = "unit"
+
+
+class StatsUnitQuery(BaseModel):
+    """`GET /v1/stats/units/{unit_code}` query string."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    view: Literal["unit", "place"] = "unit"
+
+
+class PublicListQuery(BaseModel):
+    """`GET /v1/public/complaints` query string: the complaints behind a figure."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    unit: str = Field(default="city", min_length=3, max_length=40)
+    view: Literal["unit", "place"] = "unit"
+    status: Literal["open", "resolved", "rejected", "moved"] | None = None
+    overdue: bool = False
+    window: str | None = Field(default=None, pattern=_WINDOW_PATTERN)
+    cursor: str | None = Field(default=None, max_length=200)
+    limit: int = Field(default=20, ge=1, le=50)

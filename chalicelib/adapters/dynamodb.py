@@ -36,7 +36,7 @@ _ser = TypeSerializer()
 _deser = TypeDeserializer()
 
 COMPLAINT_SK = "C"
-INDEXES = ("outbox", "sync", "due", "geo")
+INDEXES = ("outbox", "sync", "due", "geo", "created", "statsunit", "statsplace")
 
 
 class ConditionFailed(Exception):
@@ -56,6 +56,12 @@ def iso(dt: datetime) -> str:
 
 def shard_of(tracking_id: str) -> int:
     return zlib.crc32(tracking_id.encode()) % settings().shards
+
+
+def created_keys(tracking_id: str, created_at: datetime) -> dict[str, str]:
+    """The `created` index keys every complaint gets at intake (by month and shard)."""
+    return {"created_pk": f"CREATED#{created_at.astimezone(UTC):%Y-%m}#{shard_of(tracking_id)}",
+            "created_sk": iso(created_at)}
 
 
 def complaint_key(tracking_id: str) -> dict[str, Any]:
@@ -268,6 +274,25 @@ class Repository:
     def put_raw(self, data: dict[str, Any]) -> None:
         self.db.put_item(TableName=self.table, Item=to_item(data))
 
+    def transact_raw(self, items: list[dict[str, Any]]) -> None:
+        """TransactWriteItems of ready-made operations; ConditionFailed when one condition is false."""
+        with _conditional():
+            self._transact(items)
+
+    def batch_get_raw(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Items by key (BatchGetItem, up to 100), found ones only."""
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        pending: dict[str, Any] = {self.table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys]}}
+        for _ in range(5):
+            if not pending:
+                break
+            answer = self.db.batch_get_item(RequestItems=pending)
+            for item in answer.get("Responses", {}).get(self.table, []):
+                data = from_item(item)
+                out[(data["pk"], data["sk"])] = data
+            pending = answer.get("UnprocessedKeys") or {}
+        return out
+
     # -- reads ------------------------------------------------------------
 
     def get_item(self, tracking_id: str, consistent: bool = False) -> dict[str, Any] | None:
@@ -340,14 +365,21 @@ class Repository:
     def query_page(
         self, key_condition: str, vals: dict[str, Any], index: str | None = None, limit: int = 50,
         start_key: dict[str, Any] | None = None, forward: bool = True,
+        filter_expression: str | None = None, names: dict[str, str] | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """One page of a Query (never Scan) and the key to continue from (None at the end)."""
+        """One page of a Query (never Scan) and the key to continue from (None at the end).
+
+        With a filter, `limit` counts the items read, not the ones returned."""
         req: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": key_condition,
             "ExpressionAttributeValues": vals, "Limit": limit, "ScanIndexForward": forward,
         }
         if index:
             req["IndexName"] = index
+        if filter_expression:
+            req["FilterExpression"] = filter_expression
+        if names:
+            req["ExpressionAttributeNames"] = names
         if start_key:
             req["ExclusiveStartKey"] = start_key
         out = self.db.query(**req)

@@ -14,7 +14,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, IdempotencyConflict, Repository, iso, shard_of
+from chalicelib.adapters.dynamodb import (
+    ConditionFailed,
+    IdempotencyConflict,
+    Repository,
+    created_keys,
+    iso,
+    shard_of,
+)
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
 from chalicelib.domain.errors import Conflict
@@ -135,6 +142,7 @@ class IntakeService:
         """Item attributes beside the model: channel extras, reporter token hash, outbox and geo keys."""
         out: dict[str, Any] = dict(new.attributes or {})
         out[HASH_ATTRIBUTE] = token_hash(token)
+        out.update(created_keys(complaint.tracking_id, complaint.created_at))  # every complaint, by month
         if complaint.status == Status.RECEIVED:
             out.update(outbox_keys(complaint.tracking_id, iso(complaint.created_at)))
         out.update({k: v for k, v in geo_attributes(complaint).items() if v is not None})

@@ -141,6 +141,9 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
     """moto's server in a thread (port 0: any free one); this process's boto3 now talks to it."""
     from moto.server import ThreadedMotoServer
 
+    from infra.local import moto_fixes
+
+    moto_fixes.apply()
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()
