@@ -92,7 +92,9 @@ def main() -> int:
         f"  AWS (moto server)    {endpoint}   table {env['TABLE_NAME']}",
         f"  LAPOR!               {lapor_where}",
         f"  event pump           queues: {', '.join(s.name for s in pump.sqs_sources())}; "
-        f"schedules: {', '.join(s.name for s in pump.schedules()) or 'none'}",
+        f"schedules: {', '.join(s.name for s in pump.schedules()) or 'none'}; "
+        f"table stream: {', '.join(s.name for s in pump.stream_sources()) or 'none'}",
+        f"  public page          {api_url}/  (fill it: make seed)",
         "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
         "Press Ctrl-C to stop.",
         "",
