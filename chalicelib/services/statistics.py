@@ -404,12 +404,42 @@ class StatisticsService:
         first_day = dt.date.fromisoformat(f"{since_month}-01")
         kept = {d: c for d, c in self.day_counters(first_day).items()}
         differences = _compare(expected, kept)
-        repaired = 0
+        repaired = rebuilt = 0
         if repair and differences:
             for item in complaints:
                 repaired += self._repair(item)
+            for diff_day in differences:
+                rebuilt += self._rebuild_day(dt.date.fromisoformat(diff_day["day"]))
         return {"complaints": len(complaints), "days": len(expected), "differences": differences,
-                "repaired": repaired, "expected": expected}
+                "repaired": repaired, "days_rebuilt": rebuilt, "expected": expected}
+
+    def _rebuild_day(self, day: dt.date) -> int:
+        """Set a day's counters to the sum of its complaints' stats items (the stream keeps both in step).
+
+        Conditional on the day's revision read first: a change counted meanwhile makes it start again."""
+        for _ in range(5):
+            current = self.repo.get_raw(DAY_PK, day.isoformat()) or {}
+            total: st.Counters = {}
+            for item in self.repo.query("pk = :p", values(p=contribution_pk(day)), consistent=True):
+                st.add(total, {k: int(v) for k, v in (item.get("c") or {}).items()})
+            have = {k: v for k, v in _counters_of(current).items() if v}
+            want = {k: v for k, v in total.items() if v}
+            if have == want:
+                return 0
+            rev = int(current.get("rev") or 0)
+            data = {"pk": DAY_PK, "sk": day.isoformat(), "type": "stats_day", **want, "rev": rev + 1}
+            put: dict[str, Any] = {"TableName": self.repo.table, "Item": to_item(data)}
+            if current:
+                put.update(ConditionExpression="#rev = :rev", ExpressionAttributeNames={"#rev": "rev"},
+                           ExpressionAttributeValues=values(rev=rev))
+            else:
+                put["ConditionExpression"] = "attribute_not_exists(pk)"
+            try:
+                self.repo.transact_raw([{"Put": put}])
+                return 1
+            except ConditionFailed:
+                continue
+        return 0
 
     def _repair(self, item: dict[str, Any]) -> int:
         created = st.parse_instant(item["created_at"])
