@@ -138,8 +138,14 @@ def _count_record(record: Any) -> None:
     from chalicelib.services.statistics import stream_changes
 
     for _, change in stream_changes([record.raw_event]):
-        if change is not None:
-            bootstrap.statistics().apply_change(change)
+        if change is None:
+            continue
+        with complaint_context(change.tracking_id):
+            try:
+                bootstrap.statistics().apply_change(change)
+            except Exception as err:
+                log_failure("change not counted yet; the stream brings it again", err)
+                raise
 
 
 def count_complaint_changes(event: dict[str, Any], context: Any = None) -> dict[str, Any]:

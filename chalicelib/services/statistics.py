@@ -253,10 +253,12 @@ class StatisticsService:
         now_item = got.get((SNAP_PK, f"now#{level}#{view}"))
         state = _body(now_item)
         units = known_units()
-        codes = sorted(set(flow) | set(state))
+        known = [st.CITY] if level == "city" else [c for c, u in units.items() if u.level == level]
+        codes = sorted(set(flow) | set(state) | set(known))  # every unit, even before the first refresh
         empty_flow = st.flow_row(st.Sums(), st.config())
-        rows = [st.with_identity(code, {**empty_flow, **flow.get(code, {}), **state.get(code, {})}, units,
-                                 city_name()) for code in codes]
+        empty_state = st.state_row(st.Sums(), st.config())
+        rows = [st.with_identity(code, {**empty_flow, **empty_state, **flow.get(code, {}), **state.get(code, {})},
+                                 units, city_name()) for code in codes]
         return {"window": window, "level": level, "view": view,
                 "generated_at": now_item.get("generated_at") if now_item else None, "units": rows}
 

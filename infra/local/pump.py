@@ -197,6 +197,7 @@ class EventPump:
                 failed = [f["itemIdentifier"] for f in result.get("batchItemFailures", [])]
                 if failed:
                     first = min(failed, key=int)
+                    self.log(f"[pump] {cfg.name}: record {first} failed; the stream is read again from it")
                     done = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < int(first)]
                     if done:
                         _STREAM_POSITIONS[key] = done[-1]["dynamodb"]["SequenceNumber"]
