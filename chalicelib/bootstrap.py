@@ -15,6 +15,7 @@ from chalicelib.settings import settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb import Repository
+    from chalicelib.adapters.jwks import JwksKeys
     from chalicelib.adapters.lapor import LaporClient
     from chalicelib.adapters.notifications import Notifier
     from chalicelib.adapters.s3 import AttachmentStore
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.reconciler import Reconciler
+    from chalicelib.services.signin import SignIn
     from chalicelib.services.statistics import StatisticsService
     from chalicelib.services.status_sync import StatusSync
 
@@ -133,6 +135,20 @@ def callbacks() -> CallbackService:
 
 
 @lru_cache(maxsize=1)
+def issuer_keys() -> JwksKeys:
+    from chalicelib.adapters.jwks import JwksKeys, jwks_url
+    s = settings()
+    return JwksKeys(jwks_url(s.auth_issuer), max_age_s=s.auth_keys_max_age_s, refetch_s=s.auth_keys_refetch_s)
+
+
+@lru_cache(maxsize=1)
+def signin() -> SignIn:
+    from chalicelib.services.signin import SignIn
+    s = settings()
+    return SignIn(issuer_keys(), issuer=s.auth_issuer, audience=s.auth_audience, leeway_s=s.auth_leeway_s)
+
+
+@lru_cache(maxsize=1)
 def statistics() -> StatisticsService:
     from chalicelib.services.statistics import StatisticsService
     return StatisticsService(repository())
@@ -145,5 +161,5 @@ def reset() -> None:
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
               attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
-              statistics):
+              issuer_keys, signin, statistics):
         f.cache_clear()

@@ -301,3 +301,191 @@ class PublicListQuery(BaseModel):
     window: str | None = Field(default=None, pattern=_WINDOW_PATTERN)
     cursor: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=20, ge=1, le=50)
+
+
+# -- answers, as the OpenAPI document describes them (chalicelib/openapi.py) ---------
+
+
+class ProblemBody(BaseModel):
+    """One bad field of a 400: which, why (machine code) and a message in Indonesian and English."""
+
+    field: str
+    reason: str
+    message: str
+    message_id: str
+    message_en: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer of the hub: a machine code and a message in Indonesian and English."""
+
+    error: str
+    message: str  # "<Indonesian> / <English>"
+    message_id: str
+    message_en: str
+    errors: list[ProblemBody] | None = None  # 400: one entry per bad field
+
+
+class CategoryList(BaseModel):
+    categories: list[reference.Category]
+
+
+class SubmissionAccepted(BaseModel):
+    """201 to `POST /v1/complaints`; `reporter_token` is shown here only (and on an Idempotency-Key retry)."""
+
+    tracking_id: str
+    status: Status
+    reporter_token: str | None
+
+
+class ChannelAccepted(SubmissionAccepted):
+    channel: str
+    channel_ref: str
+    replayed: bool
+
+
+class ComplaintState(BaseModel):
+    """The status a complaint is in after an admin action."""
+
+    tracking_id: str
+    status: Status
+
+
+class UploadTarget(BaseModel):
+    url: str
+    fields: dict[str, str]
+
+
+class UploadForm(BaseModel):
+    """A presigned S3 POST: send the file as multipart/form-data with `fields`, then the file."""
+
+    upload: UploadTarget
+    key: str
+    expires_in: int
+
+
+class NearbyAnswer(BaseModel):
+    radius_m: int
+    complaints: list[NearbyComplaint]
+
+
+class CallbackView(BaseModel):
+    channel: str
+    url: str
+    updated_at: str | None
+
+
+class AdminListQuery(BaseModel):
+    """`GET /v1/admin/complaints` query string."""
+
+    status: Literal["needs_attention"]
+    limit: int = Field(default=50, ge=1, le=100)
+    next: str | None = Field(default=None, max_length=2048, description="the `next` of the previous page")
+
+
+# -- public statistics: answers (as the OpenAPI document describes them) -------------
+
+
+class StatsFlow(BaseModel):
+    """The figures about the complaints received in a window (a month of a unit's series)."""
+
+    received: int
+    received_by_channel: dict[str, int]
+    resolved: int
+    rejected: int
+    moved_out: int
+    resolved_on_time_share: float | None
+    first_response_days_p50: float | None
+    first_response_days_p90: float | None
+    resolution_days_p50: float | None
+    resolution_days_p90: float | None
+    reopen_rate: float | None
+    rating_avg: float | None
+    rating_count: int
+    ranked: bool
+
+
+class StatsFigures(StatsFlow):
+    """A unit's figures in a window, with the state now (open, overdue, backlog by age)."""
+
+    open: int
+    overdue: int
+    backlog_by_age: dict[str, int]
+
+
+class StatsRow(StatsFigures):
+    unit_code: str  # city, opd:..., kec:..., kel:...
+    unit_name: str
+    level: str
+
+
+class StatsTable(BaseModel):
+    """`GET /v1/stats`: every unit of a level, in one window and view."""
+
+    window: str
+    level: str
+    view: str
+    generated_at: datetime | None
+    units: list[StatsRow]
+
+
+class StatsMonth(BaseModel):
+    month: str
+    received: int | None = None
+    received_by_channel: dict[str, int] | None = None
+    resolved: int | None = None
+    rejected: int | None = None
+    moved_out: int | None = None
+    resolved_on_time_share: float | None = None
+    first_response_days_p50: float | None = None
+    first_response_days_p90: float | None = None
+    resolution_days_p50: float | None = None
+    resolution_days_p90: float | None = None
+    reopen_rate: float | None = None
+    rating_avg: float | None = None
+    rating_count: int | None = None
+    ranked: bool | None = None
+
+
+class StatsUnitView(BaseModel):
+    """`GET /v1/stats/units/{unit_code}`: the unit's figures per window and its last 12 months."""
+
+    unit_code: str
+    unit_name: str
+    level: str
+    view: str
+    generated_at: datetime | None
+    windows: dict[str, StatsFigures | None]
+    monthly: list[StatsMonth]
+
+
+class PublicListUnit(BaseModel):
+    code: str | None
+    name: str | None
+
+
+class PublicListComplaint(BaseModel):
+    """A complaint behind a figure: public fields only (no reporter, no confidential text)."""
+
+    tracking_id: str
+    title: str | None
+    category: str | None
+    status: str | None
+    status_label: str
+    created_at: datetime | None
+    deadline: datetime | None
+    overdue_working_days: float | None
+    unit: PublicListUnit
+    kelurahan_code: str | None
+
+
+class PublicList(BaseModel):
+    """`GET /v1/public/complaints`: one page, newest first; `cursor` continues."""
+
+    unit: str
+    view: str
+    status: str | None
+    overdue: bool
+    window: str | None
+    complaints: list[PublicListComplaint]
+    cursor: str | None

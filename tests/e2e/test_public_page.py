@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from tests.conftest import VALID, poll
-from tests.e2e.test_local_stack import ROOT, free_port
+from tests.support.stack import ROOT, LocalStack
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -30,30 +30,15 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def seeded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Any]]:
-    ports = {"API_PORT": free_port(), "MOTO_PORT": free_port(), "LAPOR_SIM_PORT": free_port()}
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "LAPOR_", "TABLE_", "FORWARD_"))}
-    env.update({k: str(v) for k, v in ports.items()})
-    log = tmp_path_factory.mktemp("stack") / "run.log"
-    with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "infra.local.run"], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
-    api = f"http://127.0.0.1:{ports['API_PORT']}"
-    try:
-        poll(lambda: proc.poll() is not None or "Press Ctrl-C" in log.read_text(), deadline_s=90, every_s=0.2)
-        assert proc.poll() is None, log.read_text()[-3000:]
-        seed = subprocess.run([sys.executable, "-m", "infra.local.seed"], cwd=ROOT, capture_output=True, text=True,
-                              env={**env, "SEED_COMPLAINTS": "150"}, timeout=300)
-        assert seed.returncode == 0, seed.stdout + seed.stderr
-        resp = requests.post(f"{api}/v1/complaints", json=VALID, timeout=10)
-        assert resp.status_code == 201, resp.text
-        yield {"api": api, "tracking_id": resp.json()["tracking_id"]}
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+def seeded(running_stack: LocalStack) -> dict[str, Any]:
+    """The session's local stack, filled by `make seed` (its own command), plus one complaint to look up."""
+    seed = subprocess.run([sys.executable, "-m", "infra.local.seed"], cwd=ROOT, capture_output=True, text=True,
+                          env={**running_stack.env, "SEED_COMPLAINTS": "150"}, timeout=300)
+    assert seed.returncode == 0, seed.stdout + seed.stderr
+    api = running_stack.url
+    resp = requests.post(f"{api}/v1/complaints", json=VALID, timeout=10)
+    assert resp.status_code == 201, resp.text
+    return {"api": api, "tracking_id": resp.json()["tracking_id"]}
 
 
 @pytest.fixture(scope="module")
