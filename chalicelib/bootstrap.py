@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
     from chalicelib.services.admin import AdminService
+    from chalicelib.services.api_keys import ApiKeys
     from chalicelib.services.attachments import AttachmentService
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import ChannelService
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     from chalicelib.services.forwarding import ForwardingService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.nearby import NearbyService
+    from chalicelib.services.open311 import Open311Service
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
     from chalicelib.services.statistics import StatisticsService
@@ -149,6 +151,18 @@ def signin() -> SignIn:
 
 
 @lru_cache(maxsize=1)
+def api_keys() -> ApiKeys:
+    from chalicelib.services.api_keys import ApiKeys
+    return ApiKeys(repository())
+
+
+@lru_cache(maxsize=1)
+def open311() -> Open311Service:
+    from chalicelib.services.open311 import Open311Service
+    return Open311Service(repository(), intake(), api_keys(), shards=settings().shards)
+
+
+@lru_cache(maxsize=1)
 def statistics() -> StatisticsService:
     from chalicelib.services.statistics import StatisticsService
     return StatisticsService(repository())
@@ -161,5 +175,5 @@ def reset() -> None:
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
               attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
-              issuer_keys, signin, statistics):
+              issuer_keys, signin, api_keys, open311, statistics):
         f.cache_clear()

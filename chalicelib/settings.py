@@ -25,6 +25,7 @@ class Settings(BaseModel):
     lapor_timeout_s: float = 10.0
     channel_secret_arn: str = ""  # Secrets Manager: {"rabeg": ..., "call112": ..., "psc119": ...}
     public_base_url: str = "https://aduan.serangkota.go.id"
+    open311_base_url: str = ""  # the Open311 endpoint named in discovery; default <public_base_url>/open311/v2
     shards: int = 8
     forward_lease_s: int = 120
     forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
@@ -52,6 +53,7 @@ def settings() -> Settings:
         "lapor_timeout_s": env.get("LAPOR_TIMEOUT_S"),
         "channel_secret_arn": env.get("CHANNEL_SECRET_ARN"),
         "public_base_url": env.get("PUBLIC_BASE_URL"),
+        "open311_base_url": env.get("OPEN311_BASE_URL"),
         "shards": env.get("INDEX_SHARDS"),
         "forward_lease_s": env.get("FORWARD_LEASE_S"),
         "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),

@@ -6,11 +6,12 @@ Items and indexes (see the README's data-model table):
 - timeline entry   pk=C#<tracking_id>  sk=T#<utc instant>#<ref>
 - idempotency key  pk=IDEM#<scope>#<key> sk=IDEM
 - channel config   pk=CHANNEL#<channel> sk=CALLBACK
+- Open311 API key  pk=APIKEY#<sha256 of the key> sk=APIKEY
 
 Sparse GSIs, each with a sharded partition key so no partition takes every
 open complaint: `outbox` (not yet at LAPOR!, or parked), `sync` (next LAPOR!
 status check), `due` (SLA deadline), `geo` (open complaints by category and
-geohash cell).
+geohash cell), `created` (every complaint by month of arrival).
 """
 
 from __future__ import annotations
@@ -56,12 +57,6 @@ def iso(dt: datetime) -> str:
 
 def shard_of(tracking_id: str) -> int:
     return zlib.crc32(tracking_id.encode()) % settings().shards
-
-
-def created_keys(tracking_id: str, created_at: datetime) -> dict[str, str]:
-    """The `created` index keys every complaint gets at intake (by month and shard)."""
-    return {"created_pk": f"CREATED#{created_at.astimezone(UTC):%Y-%m}#{shard_of(tracking_id)}",
-            "created_sk": iso(created_at)}
 
 
 def complaint_key(tracking_id: str) -> dict[str, Any]:
@@ -369,7 +364,8 @@ class Repository:
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """One page of a Query (never Scan) and the key to continue from (None at the end).
 
-        With a filter, `limit` counts the items read, not the ones returned."""
+        With a filter, `limit` counts the items read: a page may hold fewer, or none, and still
+        have a key to continue from."""
         req: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": key_condition,
             "ExpressionAttributeValues": vals, "Limit": limit, "ScanIndexForward": forward,

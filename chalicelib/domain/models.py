@@ -122,6 +122,8 @@ class Complaint(BaseModel):
     attachments: list[str] = Field(default_factory=list)  # S3 keys
     possible_duplicate_of: str | None = None
     park_reason: str | None = None
+    client_app: str | None = None  # the Open311 client app it came through
+    media_url: str | None = None  # a link an Open311 client sent: shown to operators, never fetched
 
     @property
     def is_open(self) -> bool:

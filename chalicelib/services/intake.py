@@ -12,16 +12,10 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import (
-    ConditionFailed,
-    IdempotencyConflict,
-    Repository,
-    created_keys,
-    iso,
-    shard_of,
-)
+from chalicelib.adapters.dynamodb import ConditionFailed, IdempotencyConflict, Repository, iso, shard_of
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
 from chalicelib.domain.errors import Conflict
@@ -65,6 +59,13 @@ def request_fingerprint(payload: Any) -> str:
 
 def outbox_keys(tracking_id: str, since: str) -> dict[str, str]:
     return {"outbox_pk": f"OUTBOX#{shard_of(tracking_id)}", "outbox_sk": since}
+
+
+def created_keys(tracking_id: str, created_at: datetime) -> dict[str, str]:
+    """The `created` index: every complaint, by the UTC month it arrived in and its shard;
+    the sort key is the UTC instant (iso), so a date window is one range per partition."""
+    at = iso(created_at)
+    return {"created_pk": f"CREATED#{at[:7]}#{shard_of(tracking_id)}", "created_sk": at}
 
 
 class IntakeService:
@@ -139,10 +140,10 @@ class IntakeService:
 
     @staticmethod
     def _extra(new: NewComplaint, complaint: Complaint, token: str) -> dict[str, Any]:
-        """Item attributes beside the model: channel extras, reporter token hash, outbox and geo keys."""
+        """Item attributes beside the model: channel extras, reporter token hash, outbox, created and geo keys."""
         out: dict[str, Any] = dict(new.attributes or {})
         out[HASH_ATTRIBUTE] = token_hash(token)
-        out.update(created_keys(complaint.tracking_id, complaint.created_at))  # every complaint, by month
+        out.update(created_keys(complaint.tracking_id, complaint.created_at))
         if complaint.status == Status.RECEIVED:
             out.update(outbox_keys(complaint.tracking_id, iso(complaint.created_at)))
         out.update({k: v for k, v in geo_attributes(complaint).items() if v is not None})

@@ -55,12 +55,13 @@ def _pick(rng: random.Random, weights: dict[str, int]) -> str:
 
 def generate(n: int, now: datetime, seed: int = 10) -> list[tuple[Any, Any, dict[str, Any]]]:
     """n complaints as (Complaint, first TimelineEntry, extra item attributes), reproducible by seed."""
-    from chalicelib.adapters.dynamodb import created_keys, iso
+    from chalicelib.adapters.dynamodb import iso
     from chalicelib.domain import reference, routing
     from chalicelib.domain.calendar import default_calendar
     from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry
     from chalicelib.domain.tracking import new_tracking_id
     from chalicelib.services.deadlines import due_attributes
+    from chalicelib.services.intake import created_keys
 
     rng = random.Random(seed)
     cal = default_calendar()

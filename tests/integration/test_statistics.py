@@ -47,10 +47,10 @@ def put(created_at: dt.datetime | None = None, unit: str = "opd:dpupr", status: 
         kel: str = KEL, **attrs: Any) -> str:
     """A complaint as intake stores it (with its `created` index keys)."""
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import created_keys
     from chalicelib.domain import reference
     from chalicelib.domain.models import Complaint, Location, Reporter, TimelineEntry, utcnow
     from chalicelib.domain.tracking import new_tracking_id
+    from chalicelib.services.intake import created_keys
 
     created = created_at or utcnow()
     c = Complaint(tracking_id=new_tracking_id(), category="jalan-rusak", title=attrs.pop("title", "Jalan rusak"),
