@@ -65,6 +65,13 @@ def confirm_resolved(tracking_id):
     return api.confirm_resolved(tracking_id, app.current_request)
 
 
+@app.route("/v1/uploads", methods=["POST"], content_types=["application/json"])
+@declare("A presigned upload for a photo taken before the complaint (name its key in `attachments`)",
+         roles=PUBLIC, body=s.UploadRequest, responses={201: s.UploadForm})
+def request_upload():
+    return api.request_upload(app.current_request)
+
+
 @app.route("/v1/complaints/{tracking_id}/attachments", methods=["POST"], content_types=["application/json"])
 @declare("A presigned upload for a photo or document", roles=PUBLIC, body=s.AttachmentRequest,
          headers=[REPORTER_TOKEN], responses={201: s.UploadForm}, errors=[401, 403, 409])

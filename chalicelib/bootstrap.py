@@ -9,11 +9,13 @@ short cold starts.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from chalicelib.adapters.dynamodb import Repository
     from chalicelib.adapters.jwks import JwksKeys
     from chalicelib.adapters.lapor import LaporClient
@@ -22,6 +24,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.sqs import Queues
     from chalicelib.services.admin import AdminService
     from chalicelib.services.api_keys import ApiKeys
+    from chalicelib.services.attachment_followups import AttachmentFollowups
     from chalicelib.services.attachments import AttachmentService
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import ChannelService
@@ -63,10 +66,22 @@ def intake() -> IntakeService:
 
 @lru_cache(maxsize=1)
 def forwarding() -> ForwardingService:
+    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.domain.attachments import rules
+    from chalicelib.domain.models import utcnow
+    from chalicelib.services.attachment_followups import AttachmentFollowups
     from chalicelib.services.attachments import LaporAttachments
-    from chalicelib.services.forwarding import ForwardingService
-    return ForwardingService(repository(), lapor, attachment_ids=LaporAttachments(repository(), attachment_store()),
-                             before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s)
+    from chalicelib.services.forwarding import ForwardingService, RetryLater
+
+    def after_forward(tracking_id: str, read: dict[str, Any]) -> None:
+        # files the create did not carry (not arrived in time, or an earlier ticket was found) follow it
+        if AttachmentFollowups.needs_follow_up(read):
+            queues().send_attachment_job(tracking_id, iso(utcnow()), delay_s=rules().upload_check_every_s)
+
+    return ForwardingService(repository(), lapor,
+                             attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
+                             before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s,
+                             after_forward=after_forward)
 
 
 @lru_cache(maxsize=1)
@@ -95,8 +110,21 @@ def attachment_store() -> AttachmentStore:
 
 @lru_cache(maxsize=1)
 def attachments() -> AttachmentService:
+    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.domain.attachments import rules
     from chalicelib.services.attachments import AttachmentService
-    return AttachmentService(repository(), attachment_store())
+
+    def follow_up(tracking_id: str, asked_at: datetime) -> None:
+        queues().send_attachment_job(tracking_id, iso(asked_at), delay_s=rules().upload_check_every_s)
+
+    return AttachmentService(repository(), attachment_store(), follow_up)
+
+
+@lru_cache(maxsize=1)
+def attachment_followups() -> AttachmentFollowups:
+    from chalicelib.services.attachment_followups import AttachmentFollowups
+    from chalicelib.services.forwarding import RetryLater
+    return AttachmentFollowups(repository(), attachment_store(), lapor, RetryLater, lease_s=settings().forward_lease_s)
 
 
 @lru_cache(maxsize=1)
@@ -174,6 +202,6 @@ def reset() -> None:
     from chalicelib.settings import settings as s
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
-              issuer_keys, signin, api_keys, open311, statistics):
+              attachment_store, attachments, attachment_followups, admin, reconciler, status_sync, nearby,
+              channels, callbacks, issuer_keys, signin, api_keys, open311, statistics):
         f.cache_clear()

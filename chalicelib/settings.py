@@ -30,6 +30,7 @@ class Settings(BaseModel):
     forward_lease_s: int = 120
     forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
     forward_backoff_cap_s: float = 900
+    callbacks_local_dev: bool = False  # http and loopback callback URLs: make run and tests only
     auth_issuer: str = ""  # the token issuer (Cognito user pool URL); its keys at <issuer>/.well-known/jwks.json
     auth_audience: str = ""  # the app client id the ID tokens are for
     auth_leeway_s: float = 30  # clock skew tolerated on exp / nbf / iat
@@ -58,6 +59,7 @@ def settings() -> Settings:
         "forward_lease_s": env.get("FORWARD_LEASE_S"),
         "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),
         "forward_backoff_cap_s": env.get("FORWARD_BACKOFF_CAP_S"),
+        "callbacks_local_dev": env.get("CALLBACKS_LOCAL_DEV"),
         "auth_issuer": env.get("AUTH_ISSUER"),
         "auth_audience": env.get("AUTH_AUDIENCE"),
         "auth_leeway_s": env.get("AUTH_LEEWAY_S"),

@@ -19,6 +19,7 @@ from __future__ import annotations
 import json
 import random
 import time
+import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -42,6 +43,18 @@ INDEXES = ("outbox", "sync", "due", "geo", "created", "statsunit", "statsplace")
 
 class ConditionFailed(Exception):
     """A conditional write lost its race: someone else already did it."""
+
+
+class UploadClaimed(Exception):
+    """Uploads another complaint named first (each upload belongs to one complaint)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__("upload already claimed")
+        self.keys = keys
+
+
+def upload_claim_key(key: str) -> str:
+    return f"UPLOAD#{key}"
 
 
 class IdempotencyConflict(Exception):
@@ -130,10 +143,16 @@ class Repository:
     def _transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems, tried again when it only collided with another
         transaction on the same item (a double tap): the retry then meets that
-        transaction's result and its condition decides."""
+        transaction's result and its condition decides.
+
+        One ClientRequestToken for the logical write, in every attempt (botocore's
+        own retries resend the same parameters): a retry of a transaction that did
+        succeed, say after a read timeout, gets that success back instead of
+        failing on its own condition."""
+        token = str(uuid.uuid4())
         for attempt in range(4):
             try:
-                self.db.transact_write_items(TransactItems=items)
+                self.db.transact_write_items(TransactItems=items, ClientRequestToken=token)
                 return
             except ClientError as err:
                 if attempt == 3 or not _is_transaction_conflict(err):
@@ -152,15 +171,17 @@ class Repository:
         entry: TimelineEntry,
         extra: dict[str, Any] | None = None,
         idempotency: dict[str, Any] | None = None,
+        claims: list[str] | None = None,
     ) -> None:
         """Store a new complaint with its first timeline entry inside the item.
 
-        One conditional PutItem; with an idempotency record, one transaction of
-        both, so a retry can never make a second complaint."""
+        One conditional PutItem; with an idempotency record or uploads to claim
+        (`UPLOAD#<key>`, each once), one transaction of all, so a retry can never
+        make a second complaint and an upload never belongs to two."""
         data = dict(extra or {})
         data["first_entry"] = entry.model_dump(mode="json")
         item = complaint_item(complaint, data)
-        if idempotency is None:
+        if idempotency is None and not claims:
             try:
                 self.db.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
                 return
@@ -168,25 +189,33 @@ class Repository:
                 if _is_conditional_failure(err):
                     raise ConditionFailed(str(err)) from err
                 raise
-        items = [
-            {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {
+        items = [{"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}]
+        if idempotency is not None:
+            items.append({"Put": {
                 "TableName": self.table,
                 "Item": to_item({"pk": idempotency["pk"], "sk": "IDEM", "type": "idempotency", **idempotency}),
                 "ConditionExpression": "attribute_not_exists(pk)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }},
-        ]
+            }})
+        for key in claims or []:
+            items.append({"Put": {
+                "TableName": self.table, "ConditionExpression": "attribute_not_exists(pk)",
+                "Item": to_item({"pk": upload_claim_key(key), "sk": "UPLOAD", "type": "upload_claim",
+                                 "tracking_id": complaint.tracking_id, "claimed_at": iso(complaint.created_at)}),
+            }})
         try:
             self._transact(items)
         except ClientError as err:
-            if idempotency is not None and _is_conditional_failure(err):
+            if not _is_conditional_failure(err):
+                raise
+            if idempotency is not None:
                 old = self.get_idempotency(idempotency["pk"])
                 if old is not None:
                     raise IdempotencyConflict(old) from err
-            if _is_conditional_failure(err):
-                raise ConditionFailed(str(err)) from err
-            raise
+            taken = [k for k in claims or [] if self.get_raw(upload_claim_key(k), "UPLOAD") is not None]
+            if taken:
+                raise UploadClaimed(taken) from err
+            raise ConditionFailed(str(err)) from err
 
     def add_timeline(self, tracking_id: str, entry: TimelineEntry) -> bool:
         """Append an entry once: False when an entry with the same key exists."""
@@ -210,18 +239,20 @@ class Repository:
         vals: dict[str, Any] | None = None,
         timeline: TimelineEntry | None = None,
         return_old: bool = False,
+        return_new: bool = False,
     ) -> dict[str, Any] | None:
         """Conditional update of a complaint, optionally with a timeline entry in
-        the same transaction. Raises ConditionFailed when the condition is false."""
+        the same transaction. Raises ConditionFailed when the condition is false.
+        Returns the item before (`return_old`) or after (`return_new`) the update."""
         if timeline is not None:
             self.transact_update(tracking_id, update, condition, names, vals, timeline=timeline)
             return None
         req = self._update_request(complaint_key(tracking_id), update, condition, names, vals)
-        if return_old:
-            req["ReturnValues"] = "ALL_OLD"
+        if return_old or return_new:
+            req["ReturnValues"] = "ALL_OLD" if return_old else "ALL_NEW"
         with _conditional():
             out = self.db.update_item(**req)
-        return from_item(out["Attributes"]) if return_old and "Attributes" in out else None
+        return from_item(out["Attributes"]) if (return_old or return_new) and "Attributes" in out else None
 
     def transact_update(
         self,

@@ -66,6 +66,16 @@ def reopen_followup_text(reason: str) -> str:
     return f"Pelapor membuka kembali pengaduan ini karena belum selesai: {reason}"
 
 
+def _closed_by_confirmation(c: Complaint, item: dict[str, Any]) -> bool:
+    """A confirmation repeated (a client's retry after a lost answer) gets the same success."""
+    return c.status == Status.CLOSED and item.get("closed_how") == "confirmed"
+
+
+def _reopened_with(c: Complaint, item: dict[str, Any], reason: str) -> bool:
+    """A reopen repeated with the same reason while the complaint is still reopened: the same success."""
+    return c.status == REOPEN_TO and bool(item.get("reopened_at")) and item.get("reopen_reason") == reason
+
+
 class ClosingService:
     def __init__(self, repo: Repository, lapor: Callable[[], LaporClient] | None = None) -> None:
         self.repo = repo
@@ -98,6 +108,9 @@ class ClosingService:
         with complaint_context(tracking_id):
             c, item = self._load(tracking_id)
             now = utcnow()
+            if _reopened_with(c, item, reason):
+                logger.info("reopen repeated; answered as before")
+                return c
             if c.status == Status.CLOSED and item.get("closed_how") == "auto":
                 raise window_closed()
             if c.status != Status.RESOLVED:
@@ -124,6 +137,9 @@ class ClosingService:
             try:
                 self.repo.update(tracking_id, expr, condition=condition, names=names, vals=vals, timeline=entry)
             except ConditionFailed:
+                now_c, now_item = self._load(tracking_id)
+                if _reopened_with(now_c, now_item, reason):  # the same request, a moment earlier
+                    return now_c
                 raise self._why_not(tracking_id) from None
             logger.info("reopened by reporter", extra={"reopen_count": reopen_count})
             count("ComplaintsReopened")
@@ -170,7 +186,10 @@ class ClosingService:
     def confirm_resolved(self, tracking_id: str) -> Complaint:
         """The reporter agrees the problem is solved: closed at once."""
         with complaint_context(tracking_id):
-            c, _ = self._load(tracking_id)
+            c, item = self._load(tracking_id)
+            if _closed_by_confirmation(c, item):
+                logger.info("confirmation repeated; answered as before")
+                return c
             if c.status != Status.RESOLVED:
                 raise not_resolved()
             now = utcnow()
@@ -183,6 +202,9 @@ class ClosingService:
                 self.repo.update(tracking_id, expr, condition="#st = :resolved", names=names, vals=vals,
                                  timeline=entry)
             except ConditionFailed:
+                now_c, now_item = self._load(tracking_id)
+                if _closed_by_confirmation(now_c, now_item):  # the same request, a moment earlier
+                    return now_c
                 raise not_resolved() from None
             logger.info("closed on the reporter's confirmation")
             count("ComplaintsConfirmedClosed")

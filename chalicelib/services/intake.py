@@ -1,7 +1,8 @@
 """Accept a complaint once: validate, route, store, queue for LAPOR!.
 
-The complaint, its first timeline entry and its idempotency record are written
-in one DynamoDB transaction; the SQS send follows. If the send fails the
+The complaint, its first timeline entry, its idempotency record and the claims
+of the uploads it names (`attachments`, each upload belongs to one complaint) are
+written in one DynamoDB transaction; the SQS send follows. If the send fails the
 complaint is still stored and sits in the `outbox` index, where the
 reconciler finds it (nothing accepted is ever lost).
 """
@@ -15,10 +16,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, IdempotencyConflict, Repository, iso, shard_of
+from chalicelib.adapters.dynamodb import (
+    ConditionFailed,
+    IdempotencyConflict,
+    Repository,
+    UploadClaimed,
+    iso,
+    shard_of,
+)
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
 from chalicelib.domain.tracking import new_tracking_id
 from chalicelib.observability import complaint_context, count, logger
@@ -94,10 +102,12 @@ class IntakeService:
             severity=sub.severity or category.severity,
             reporter=None if sub.anonymous else sub.reporter,
             anonymous=sub.anonymous,
-            confidential=sub.confidential,
+            # an emergency (112/119, never at LAPOR!) is confidential whatever the record says
+            confidential=sub.confidential or new.initial_status == Status.EMERGENCY,
             status=new.initial_status,
             created_at=now,
             updated_at=now,
+            attachments=list(sub.attachments),
         )
         entry = TimelineEntry(at=now, kind="received", status=complaint.status,
                               message=f"Diterima melalui {new.channel}", ref="received")
@@ -117,10 +127,15 @@ class IntakeService:
             }
         for _ in range(3):  # a fresh id on the (astronomically rare) collision
             try:
-                self.repo.create(complaint, entry, extra, idem)
+                self.repo.create(complaint, entry, extra, idem, claims=complaint.attachments)
                 break
             except IdempotencyConflict as dup:
                 return self._replay(dup.record, fingerprint)
+            except UploadClaimed as taken:
+                raise InvalidInput([FieldProblem(
+                    f"attachments.{complaint.attachments.index(key)}", "upload_already_used",
+                    "unggahan ini sudah dipakai oleh pengaduan lain", "this upload belongs to another complaint",
+                ) for key in taken.keys]) from None
             except ConditionFailed:
                 complaint = complaint.model_copy(update={"tracking_id": new_tracking_id()})
                 if idem:

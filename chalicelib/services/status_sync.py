@@ -75,6 +75,7 @@ class StatusSync:
                     except Exception as err:  # noqa: BLE001 - one complaint never stops the sweep
                         report.errors += 1
                         log_failure("status check failed", err)  # never the item's text (reporter data)
+                        self._retry_later(item, now)
         count("StatusChecks", report.checked)
         if report.changed:
             count("StatusChangesFromLapor", report.changed)
@@ -93,10 +94,12 @@ class StatusSync:
         try:
             remote = lapor.get(int(lapor_id))
             followups = [] if remote.status == Status.FORWARDED else lapor.followups(int(lapor_id))
+            followups = [f for f in followups if not lapor_wire.is_ours(f.content)]  # the hub's own posts
         except LaporError as err:
             report.errors += 1
             count("StatusSyncLaporErrors")
-            logger.warning("LAPOR! status check failed", extra={"error": err.message, "status_code": err.status})
+            logger.warning("LAPOR! status check failed; retried on the error schedule",
+                           extra={"error": err.message, "status_code": err.status, "unexpected": err.unexpected})
             self._write(tracking_id, current, sync_attributes(tracking_id, iso(sync_policy.retry_check(now))))
             return
 
@@ -126,6 +129,15 @@ class StatusSync:
             report.changed += 1
 
     # -- writes -----------------------------------------------------------
+
+    def _retry_later(self, item: dict[str, Any], now: datetime) -> None:
+        """After a failure of ours, the error schedule too: not again at every sweep."""
+        tracking_id = item["pk"].removeprefix("C#")
+        try:
+            self._write(tracking_id, Status(item["status"]),
+                        sync_attributes(tracking_id, iso(sync_policy.retry_check(now))))
+        except Exception:  # noqa: BLE001 - the next sweep takes it again, as before
+            logger.warning("could not reschedule the status check")
 
     def _write(self, tracking_id: str, expected: Status, attrs: dict[str, Any]) -> None:
         expr, names, vals = set_remove(attrs)

@@ -144,6 +144,10 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
     """moto's server in a thread (port 0: any free one); this process's boto3 now talks to it."""
     from moto.server import ThreadedMotoServer
 
+    from infra.local.moto_request_tokens import honour_client_request_tokens
+
+    honour_client_request_tokens()  # moto ignores ClientRequestToken; DynamoDB does not
+
     from infra.local import moto_fixes
 
     moto_fixes.apply()

@@ -79,6 +79,7 @@ def main() -> int:
         lapor_where = f"{url} (simulator; faults: {os.environ.get('LAPOR_SIM_FAULTS', 'none')})"
     for k, v in DEV_CHANNEL_SECRETS.items():
         os.environ.setdefault(k, v)
+    os.environ.setdefault("CALLBACKS_LOCAL_DEV", "1")  # callbacks to http://127.0.0.1 (never set in AWS)
     api_url = f"http://{args.host}:{args.api_port}"
     os.environ.setdefault("OPEN311_BASE_URL", f"{api_url}/open311/v2")  # what discovery names
     open311_key = register_dev_api_key(os.environ.get("OPEN311_DEV_API_KEY"))
