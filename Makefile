@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint unit integration e2e bench package smoke iam redrive apikey clean token
+.PHONY: run test lint unit integration e2e bench package smoke iam redrive apikey clean token seed stats-recompute browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,26 @@ token: $(STAMP)
 	@$(BIN)/python -m infra.local.dev_issuer --role "$(ROLE)" --unit "$(UNIT)" \
 		$(if $(filter command line,$(origin USER)),--user "$(USER)")
 
-## everything CI runs: lint, unit, integration, end-to-end
-test: $(STAMP)
+## everything CI runs: lint, unit, integration, end-to-end (and the public page in Chromium)
+test: $(STAMP) browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest -q
+
+## Debian's Chromium for the public page's browser test (never Playwright's own download)
+CHROMIUM ?= /usr/bin/chromium
+browser:
+	@test -x $(CHROMIUM) || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
+	@test -x $(CHROMIUM) || { echo "Chromium is required at $(CHROMIUM) for the browser test"; exit 1; }
+
+## fill a running `make run` with a few hundred realistic complaints (SEED_COMPLAINTS=400)
+seed: $(STAMP)
+	$(BIN)/python -m infra.local.seed
+
+## audit every public figure against the complaints (STATS_ARGS="--repair" to fix, "--since 2025-01")
+stats-recompute: $(STAMP)
+	$(BIN)/python -m infra.local.recompute_stats $(STATS_ARGS)
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit

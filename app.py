@@ -4,7 +4,7 @@ from chalice import Chalice, Rate
 
 from chalicelib import api, api_open311, handlers, observability
 from chalicelib import schemas as s
-from chalicelib.openapi import ADMIN, CLIENT_ID, IDEMPOTENCY_KEY, PUBLIC, REPORTER_TOKEN, Header, declare
+from chalicelib.openapi import ADMIN, CLIENT_ID, IDEMPOTENCY_KEY, PUBLIC, REPORTER_TOKEN, Header, Media, declare
 
 app = Chalice(app_name="aduan-hub")
 app.api.cors = False
@@ -15,6 +15,9 @@ app.register_middleware(api.sign_in_gate(app), "http")  # every non-public route
 
 FORWARD_QUEUE = "aduan-hub-forward"
 CALLBACK_QUEUE = "aduan-hub-callbacks.fifo"
+#: the complaints table's stream; infra/template.json sets the real ARN (Fn::GetAtt) in the
+#: merged template, and the local event pump finds the stream of TABLE_NAME by itself
+COMPLAINTS_STREAM = "arn:aws:dynamodb:ap-southeast-3:123456789012:table/aduan-hub/stream/set-by-template"
 
 # Each route below carries one `@declare(...)`: its OpenAPI entry (GET /v1/openapi.json) and the roles the
 # sign-in gate admits (chalicelib/openapi.py, docs/operators.md).
@@ -167,6 +170,62 @@ def sync_lapor_status(event):
 @app.on_sqs_message(queue=CALLBACK_QUEUE, batch_size=1)
 def deliver_channel_event(event):
     return handlers.deliver_channel_events(event.to_dict(), event.context)
+
+
+# -- public statistics (docs/statistics.md) ------------------------------
+
+
+@app.route("/", methods=["GET"])
+def public_page():
+    return api.public_page()
+
+
+@app.route("/transparansi", methods=["GET"])
+def public_page_transparansi():
+    return api.public_page()
+
+
+@app.route("/static/{name}", methods=["GET"])
+def public_asset(name):
+    return api.public_asset(name)
+
+
+@app.route("/v1/stats", methods=["GET"])
+@declare("Public figures of every unit of a level, in one window and view", roles=PUBLIC, query=s.StatsQuery,
+         responses={200: s.StatsTable})
+def stats():
+    return api.stats(app.current_request)
+
+
+@app.route("/v1/stats.csv", methods=["GET"])
+@declare("The public figures as open data (CSV, UTF-8): one row per unit and window", roles=PUBLIC,
+         query=s.StatsCsvQuery, responses={200: Media("text/csv", {"type": "string"})})
+def stats_csv():
+    return api.stats_csv(app.current_request)
+
+
+@app.route("/v1/stats/units/{unit_code}", methods=["GET"])
+@declare("One unit's figures per window and its last 12 months", roles=PUBLIC, query=s.StatsUnitQuery,
+         responses={200: s.StatsUnitView})
+def stats_unit(unit_code):
+    return api.stats_unit(unit_code, app.current_request)
+
+
+@app.route("/v1/public/complaints", methods=["GET"])
+@declare("The complaints behind a figure (public view, newest first, cursor pages)", roles=PUBLIC,
+         query=s.PublicListQuery, responses={200: s.PublicList}, errors=[404])
+def public_complaints():
+    return api.public_complaints(app.current_request)
+
+
+@app.on_dynamodb_record(stream_arn=COMPLAINTS_STREAM, batch_size=100, starting_position="TRIM_HORIZON")
+def count_complaint_changes(event):
+    return handlers.count_complaint_changes(event.to_dict(), event.context)
+
+
+@app.schedule(Rate(5, unit=Rate.MINUTES))
+def refresh_statistics(event):
+    return handlers.refresh_statistics(event.to_dict(), event.context)
 
 
 # -- Open311 GeoReport v2 (docs/open311.md) -------------------------------------

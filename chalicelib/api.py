@@ -581,3 +581,97 @@ def nearby_complaints(request: Request) -> Response:
         "radius_m": int(RADIUS_M),
         "complaints": [NearbyComplaint.of(m.complaint, m.distance_m).model_dump(mode="json") for m in found.matches],
     }, {"Cache-Control": "public, max-age=30"})
+
+
+# -- public statistics, open data and the transparency page (docs/statistics.md) ----
+
+_STATS_CACHE = {"Cache-Control": "public, max-age=60"}
+
+
+def _unknown_unit() -> Response:
+    return error_response(404, "unknown_unit", "Unit tidak dikenal (contoh: city, opd:dpupr, kec:36.73.01, "
+                          "kel:36.73.01.1002)", "Unknown unit (e.g. city, opd:dpupr, kec:36.73.01, kel:36.73.01.1002)")
+
+
+def _known_unit(code: str) -> bool:
+    from chalicelib.services.statistics import known_units
+
+    return code == "city" or code in known_units()
+
+
+@handles_errors
+def stats(request: Request) -> Response:
+    from chalicelib.schemas import StatsQuery
+
+    q = parse(StatsQuery, dict(request.query_params or {}))
+    return respond(200, bootstrap.statistics().table(q.window, q.level, q.view), _STATS_CACHE)
+
+
+@handles_errors
+def stats_csv(request: Request) -> Response:
+    from chalicelib.domain.statistics import LEVELS, config
+    from chalicelib.schemas import StatsCsvQuery
+
+    q = parse(StatsCsvQuery, dict(request.query_params or {}))
+    windows = [q.window] if q.window else list(config().windows)
+    levels = [q.level] if q.level else list(LEVELS)
+    body = bootstrap.statistics().csv(windows, levels, q.view)
+    name = f"statistik-aduan-{q.view}-{q.window or 'semua'}.csv"
+    return Response(body=body, status_code=200, headers={
+        "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"',
+        **_STATS_CACHE})
+
+
+@handles_errors
+def stats_unit(unit_code: str, request: Request) -> Response:
+    from urllib.parse import unquote
+
+    from chalicelib.schemas import StatsUnitQuery
+
+    code = unquote(unit_code)
+    if len(code) > 40 or not _known_unit(code):
+        return _unknown_unit()
+    q = parse(StatsUnitQuery, dict(request.query_params or {}))
+    if q.view == "place" and code.startswith("opd:"):
+        raise InvalidInput([FieldProblem("view", "not_for_level", "view=place tidak berlaku untuk OPD",
+                                         "view=place does not apply to an OPD")])
+    return respond(200, bootstrap.statistics().unit(code, q.view), _STATS_CACHE)
+
+
+@handles_errors
+def public_complaints(request: Request) -> Response:
+    """The public view of the complaints behind a figure (no reporter, no confidential text)."""
+    from chalicelib.schemas import PublicListQuery
+
+    q = parse(PublicListQuery, dict(request.query_params or {}))
+    if not _known_unit(q.unit):
+        return _unknown_unit()
+    page = bootstrap.statistics().public_list(q.unit, q.view, q.status, q.overdue, q.window, q.cursor, q.limit)
+    return respond(200, page, {"Cache-Control": "public, max-age=30"})
+
+
+_ASSETS = {"app.js": "application/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8",
+           "kelurahan.json": "application/json; charset=utf-8"}
+
+
+def _web_file(name: str) -> str:
+    from pathlib import Path
+
+    return (Path(__file__).parent / "web" / name).read_text(encoding="utf-8")
+
+
+def public_page() -> Response:
+    """The transparency page (static; it reads the JSON API above)."""
+    return Response(body=_web_file("index.html"), status_code=200,
+                    headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "public, max-age=300",
+                             "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+                                                        "style-src 'self'; script-src 'self'; connect-src 'self'",
+                             "X-Content-Type-Options": "nosniff"})
+
+
+def public_asset(name: str) -> Response:
+    if name not in _ASSETS:
+        return error_response(404, "not_found", "Berkas tidak ditemukan", "File not found")
+    return Response(body=_web_file(name), status_code=200,
+                    headers={"Content-Type": _ASSETS[name], "Cache-Control": "public, max-age=300",
+                             "X-Content-Type-Options": "nosniff"})

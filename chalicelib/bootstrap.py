@@ -38,6 +38,7 @@ if TYPE_CHECKING:
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
+    from chalicelib.services.statistics import StatisticsService
     from chalicelib.services.status_sync import StatusSync
 
 
@@ -213,6 +214,12 @@ def open311() -> Open311Service:
     return Open311Service(repository(), intake(), api_keys(), shards=settings().shards)
 
 
+@lru_cache(maxsize=1)
+def statistics() -> StatisticsService:
+    from chalicelib.services.statistics import StatisticsService
+    return StatisticsService(repository())
+
+
 def reset() -> None:
     """Forget every built adapter (tests change the environment between runs)."""
     from chalicelib.adapters.aws import client
@@ -221,5 +228,5 @@ def reset() -> None:
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
               attachment_store, attachments, attachment_followups, admin, reconciler, status_sync, nearby,
               channels, callbacks, server_secret, rate_limiter, sync_schedule, issuer_keys, signin, api_keys,
-              open311):
+              open311, statistics):
         f.cache_clear()

@@ -136,3 +136,33 @@ def deliver_channel_events(event: dict[str, Any], context: Any = None) -> dict[s
     from aws_lambda_powertools.utilities.batch import SqsFifoPartialProcessor
 
     return _batch(event, context, _deliver_record, SqsFifoPartialProcessor())
+
+
+def _count_record(record: Any) -> None:
+    from chalicelib.services.statistics import stream_changes
+
+    for _, change in stream_changes([record.raw_event]):
+        if change is None:
+            continue
+        with complaint_context(change.tracking_id):
+            try:
+                bootstrap.statistics().apply_change(change)
+            except Exception as err:
+                log_failure("change not counted yet; the stream brings it again", err)
+                raise
+
+
+def count_complaint_changes(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """The table's stream -> the public figures: each complaint change counted once.
+
+    A failed record is reported (ReportBatchItemFailures) and the stream is read
+    again from it; what was counted already is recognised by its sequence number."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType
+
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    return _batch(event, context, _count_record, processor)
+
+
+def refresh_statistics(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
+    """Schedule (every 5 minutes): add the day counters up into the snapshots the API reads."""
+    return bootstrap.statistics().refresh()

@@ -58,6 +58,14 @@ IF_MATCH = Header("If-Match", "The complaint's `version` (its ETag) the action w
 
 
 @dataclass(frozen=True)
+class Media:
+    """An answer that is not JSON (e.g. a CSV download): its media type and schema."""
+
+    type: str
+    schema: Mapping[str, Any]
+
+
+@dataclass(frozen=True)
 class Operation:
     summary: str
     roles: frozenset[Role] | None
@@ -139,6 +147,7 @@ ERROR_TEXT = {
 PATH_PARAMS = {
     "tracking_id": "The complaint's tracking id, e.g. `SRG-7KQ4-M2XH`",
     "channel": "The channel: `rabeg`, `call112` or `psc119`",
+    "unit_code": "A unit: `city`, `opd:<code>`, `kec:<kemendagri code>` or `kel:<kemendagri code>`",
 }
 
 
@@ -173,7 +182,7 @@ def document(app: Any) -> dict[str, Any]:
         if op.query is not None:
             inputs.append(((path, method, "query"), "validation", TypeAdapter(_resolve(op.query))))
         for status, model in op.responses.items():
-            if model is not None and not isinstance(model, dict):
+            if model is not None and not isinstance(model, dict | Media):
                 inputs.append(((path, method, status), "serialization", TypeAdapter(_resolve(model))))
     schemas, defs = TypeAdapter.json_schemas(inputs, ref_template=_REF)
     schema_of = {key: value for (key, _mode), value in schemas.items()}
@@ -231,7 +240,9 @@ def _operation(path: str, method: str, entry: Any, op: Operation, schema_of: dic
     responses: dict[str, Any] = {}
     for status, model in sorted(op.responses.items()):
         answer: dict[str, Any] = {"description": _success_text(status)}
-        if isinstance(model, dict):
+        if isinstance(model, Media):
+            answer["content"] = {model.type: {"schema": dict(model.schema)}}
+        elif isinstance(model, dict):
             answer["content"] = {"application/json": {"schema": model}}
         elif model is not None:
             answer["content"] = {"application/json": {"schema": schema_of[(path, method, status)]}}

@@ -905,11 +905,28 @@ class _Collector:
     def transaction_item(self, node: ast.Dict) -> None:
         """{"Put": {"TableName": ...}} and the like: the item action a transaction needs."""
         for k, v in zip(node.keys, node.values, strict=False):
-            if isinstance(k, ast.Constant) and k.value in TRANSACT_ITEM_ACTIONS and isinstance(v, ast.Dict) \
-                    and any(isinstance(x, ast.Constant) and x.value == "TableName" for x in v.keys):
-                action = f"dynamodb:{TRANSACT_ITEM_ACTIONS[k.value]}"
-                self.facts.actions.setdefault(action, self.site(node))
-                self.add_sources(action, v)
+            if not (isinstance(k, ast.Constant) and k.value in TRANSACT_ITEM_ACTIONS):
+                continue
+            # the operation written in place, or built first and named: {"Put": put}
+            built = [v] if isinstance(v, ast.Dict) else \
+                self.local_values.get(v.id, []) if isinstance(v, ast.Name) else \
+                self.returned_dicts(v) if isinstance(v, ast.Call) else []
+            for op in built:
+                if isinstance(op, ast.Dict) and any(isinstance(x, ast.Constant) and x.value == "TableName"
+                                                    for x in op.keys):
+                    action = f"dynamodb:{TRANSACT_ITEM_ACTIONS[k.value]}"
+                    self.facts.actions.setdefault(action, self.site(node))
+                    self.add_sources(action, op)
+
+    def returned_dicts(self, call: ast.Call) -> list[ast.expr]:
+        """The dict literals a called function of ours returns: {"Update": self._request(...)}."""
+        t = self.p.type_of(call.func, self.scope)
+        qual = t.qual if isinstance(t, FuncRef) else \
+            self.p.method(t.cls, t.name) if isinstance(t, BoundMethod) else None
+        found = self.p.function_node(qual) if qual else None
+        if found is None:
+            return []
+        return [r.value for r in ast.walk(found[1]) if isinstance(r, ast.Return) and isinstance(r.value, ast.Dict)]
 
     def maybe_unresolved(self, func: ast.Attribute) -> None:
         if func.attr in _aws_method_names():

@@ -43,7 +43,7 @@ COMPLAINT_SK = "C"
 COUNTER_SK = "COUNTER"
 #: the table's TTL attribute (epoch seconds): DynamoDB deletes the item some time after it
 TTL_ATTRIBUTE = "expires_at"
-INDEXES = ("outbox", "sync", "due", "geo", "created")
+INDEXES = ("outbox", "sync", "due", "geo", "created", "statsunit", "statsplace")
 
 
 class ConditionFailed(Exception):
@@ -311,6 +311,25 @@ class Repository:
 
     def put_raw(self, data: dict[str, Any]) -> None:
         self.db.put_item(TableName=self.table, Item=to_item(data))
+
+    def transact_raw(self, items: list[dict[str, Any]]) -> None:
+        """TransactWriteItems of ready-made operations; ConditionFailed when one condition is false."""
+        with _conditional():
+            self._transact(items)
+
+    def batch_get_raw(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
+        """Items by key (BatchGetItem, up to 100), found ones only."""
+        out: dict[tuple[str, str], dict[str, Any]] = {}
+        pending: dict[str, Any] = {self.table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys]}}
+        for _ in range(5):
+            if not pending:
+                break
+            answer = self.db.batch_get_item(RequestItems=pending)
+            for item in answer.get("Responses", {}).get(self.table, []):
+                data = from_item(item)
+                out[(data["pk"], data["sk"])] = data
+            pending = answer.get("UnprocessedKeys") or {}
+        return out
 
     # -- reads ------------------------------------------------------------
 

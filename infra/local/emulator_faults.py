@@ -10,7 +10,11 @@ code keeps no local-only path. Each fix says what the emulator does wrong:
 - moto backs up the WHOLE table (deepcopy) before every TransactWriteItems and
   restores that copy when any part fails, erasing every write other clients made
   in between, and paying O(table size) per transaction. Here only the items the
-  transaction touches are copied, and only they are restored on failure.
+  transaction touches are copied, and only they are restored on failure. The
+  whole-table restore also replaced the table's stream shard (a stream reader
+  kept an iterator on a shard that no longer grew), and a failed transaction
+  left stream records for the writes it had made: here a transaction's records
+  are held back until it commits and dropped when it fails, as DynamoDB does.
 - `chalice local` serves requests on several threads but Chalice keeps the
   current request in one attribute of the app (one request at a time in Lambda),
   so two concurrent requests can read each other's body. The attribute becomes
@@ -84,65 +88,140 @@ def _serialise_dynamodb() -> None:
     DynamoHandler._dispatch = _dispatch  # type: ignore[method-assign]
 
 
-class _NoTableCopy:
-    """moto's `copy` module as its backend sees it: a Table is not copied (the
-    transaction below keeps its own item-level backup), anything else is."""
+class _HeldRecords:
+    """Stands in for a table's stream shard during a transaction: records wait here."""
 
-    @staticmethod
-    def deepcopy(value: Any, memo: Any = None) -> Any:
-        from moto.dynamodb.models.table import Table
+    def __init__(self, shard: Any) -> None:
+        self.shard = shard
+        self.pairs: list[tuple[Any, Any]] = []
 
-        if isinstance(value, Table):
-            return value
-        return copy.deepcopy(value, memo)
+    def add(self, old: Any, new: Any) -> None:
+        # images are taken now (the item objects may change later)
+        self.pairs.append((copy.deepcopy(old), copy.deepcopy(new)))
 
-    copy = staticmethod(copy.copy)
+    def release(self) -> None:
+        for old, new in self.pairs:
+            self.shard.add(old, new)
+
+
+def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
+    from moto.dynamodb.exceptions import (
+        ConditionalCheckFailed,
+        MockValidationException,
+        MultipleTransactionsException,
+        TooManyTransactionsException,
+        TransactionCanceledException,
+        TransactWriteSingleOpException,
+    )
+    from moto.dynamodb.models import get_filter_expression
+
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+    with _DYNAMODB_LOCK:
+        backups: list[tuple[Any, Any, Any, Any]] = []  # (table, hash, range, item copy or None)
+        held: dict[str, _HeldRecords] = {}
+        seen: set[tuple[str, str]] = set()
+
+        def restore() -> None:
+            for table, h, r, item in reversed(backups):
+                if item is None:
+                    if r is not None:
+                        table.items[h].pop(r, None)
+                    else:
+                        table.items.pop(h, None)
+                elif r is not None:
+                    table.items[h][r] = item
+                else:
+                    table.items[h] = item
+
+        def release_streams(commit: bool) -> None:
+            for name, h in held.items():
+                table = self.tables[name]
+                table.stream_shard = h.shard
+                if commit:
+                    h.release()
+
+        errors: list[tuple[str | None, str | None, dict[str, Any] | None]] = []
+        try:
+            for item in transact_items:
+                original_item: dict[str, Any] | None = None
+                if len(list(item.keys())) > 1:
+                    raise TransactWriteSingleOpException
+                try:
+                    op_type, op = next(iter(item.items()))
+                    if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                        raise ValueError("Unsupported transaction operation")
+                    table_name = op["TableName"]
+                    table = self.get_table(table_name)
+                    if op_type == "Put":
+                        attrs = op["Item"]
+                        key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                        if table.range_key_attr is not None:
+                            key[table.range_key_attr] = attrs[table.range_key_attr]
+                    else:
+                        key = op["Key"]
+                    marker = (str(table_name), str(dict(sorted(key.items()))))
+                    if marker in seen:
+                        raise MultipleTransactionsException()
+                    seen.add(marker)
+                    if table.stream_shard is not None and table_name not in held:
+                        held[table_name] = _HeldRecords(table.stream_shard)
+                        table.stream_shard = held[table_name]
+                    h, r = self.get_keys_value(table, key)
+                    current = table.get_item(h, r)
+                    condition = op.get("ConditionExpression")
+                    if condition is not None:
+                        check = get_filter_expression(condition, op.get("ExpressionAttributeNames"),
+                                                      op.get("ExpressionAttributeValues"))
+                        if not check.expr(current):
+                            if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                                original_item = current.to_json()["Attributes"]
+                            raise ConditionalCheckFailed(item=original_item)
+                    if op_type != "ConditionCheck":
+                        backups.append((table, h, r, copy.deepcopy(current)))
+                    names, vals = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+                    if op_type == "Put":
+                        self.put_item(table_name, op["Item"], condition_expression=condition,
+                                      expression_attribute_names=names, expression_attribute_values=vals)
+                    elif op_type == "Delete":
+                        self.delete_item(table_name, key, condition_expression=condition,
+                                         expression_attribute_names=names, expression_attribute_values=vals)
+                    elif op_type == "Update":
+                        self.update_item(table_name, key, update_expression=op["UpdateExpression"],
+                                         condition_expression=condition, expression_attribute_names=names,
+                                         expression_attribute_values=vals)
+                    errors.append((None, None, None))
+                except (MultipleTransactionsException, MockValidationException):
+                    raise
+                except ConditionalCheckFailed as e:
+                    errors.append(("ConditionalCheckFailed", str(e.message), original_item))
+                except Exception as e:  # noqa: BLE001 - as moto: every item's outcome is reported
+                    errors.append((type(e).__name__, str(e), original_item))
+        except BaseException:
+            restore()
+            release_streams(commit=False)
+            raise
+        if any(code is not None for code, _, _ in errors):
+            restore()
+            release_streams(commit=False)
+            raise TransactionCanceledException(errors)
+        release_streams(commit=True)
+
+
+def _locked(fn: Any) -> Any:
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return fn(*args, **kwargs)
+
+    wrapper.__wrapped__ = fn  # type: ignore[attr-defined]
+    return wrapper
 
 
 def _item_level_rollback() -> None:
-    import moto.dynamodb.models as models
-    from moto.dynamodb.models.dynamo_type import DynamoType
+    """moto's TransactWriteItems replaced by one that backs up and restores only its own items
+    (and holds its stream records until it commits); single writes take the same lock."""
+    from moto.dynamodb.models import DynamoDBBackend
 
-    original = models.DynamoDBBackend.transact_write_items
-    models.copy = _NoTableCopy  # type: ignore[assignment]
-
-    def transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> None:
-        backups: list[tuple[Any, Any, Any, Any]] = []
-        for entry in transact_items:
-            if len(entry) != 1:
-                continue  # moto refuses it before writing anything
-            op_type, op = next(iter(entry.items()))
-            table = self.tables.get(op.get("TableName", ""))
-            key = op.get("Item") if op_type == "Put" else op.get("Key")
-            if table is None or not isinstance(key, dict) or table.hash_key_attr not in key:
-                continue
-            hash_value = DynamoType(key[table.hash_key_attr])
-            range_value = None
-            if table.range_key_attr is not None:
-                if table.range_key_attr not in key:
-                    continue
-                range_value = DynamoType(key[table.range_key_attr])
-            backups.append((table, hash_value, range_value, copy.deepcopy(table.get_item(hash_value, range_value))))
-        try:
-            original(self, transact_items)
-        except BaseException:
-            for table, hash_value, range_value, before in reversed(backups):
-                _restore(table, hash_value, range_value, before)
-            raise
-
-    models.DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
-
-
-def _restore(table: Any, hash_value: Any, range_value: Any, before: Any) -> None:
-    if before is None:
-        if range_value is None:
-            table.items.pop(hash_value, None)
-        else:
-            table.items.get(hash_value, {}).pop(range_value, None)
-            if hash_value in table.items and not table.items[hash_value]:
-                del table.items[hash_value]
-        return
-    if range_value is None:
-        table.items[hash_value] = before
-    else:
-        table.items[hash_value][range_value] = before
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    for name in ("put_item", "update_item", "delete_item"):
+        setattr(DynamoDBBackend, name, _locked(getattr(DynamoDBBackend, name)))

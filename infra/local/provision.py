@@ -188,3 +188,17 @@ def start_moto(host: str = "127.0.0.1", port: int = 0, access_log: bool | None =
     endpoint = f"http://{bound_host}:{bound_port}"
     os.environ.update(aws_env(endpoint))
     return server, endpoint
+
+
+def create_table_like(name: str, endpoint_url: str | None = None, region: str = "ap-southeast-3") -> str:
+    """A table with the complaints table's keys, indexes and stream (from the template), named `name`.
+
+    For tests and benchmarks that need a table of their own (exact figures, sizes)."""
+    props = json.loads(TEMPLATE.read_text())["Resources"]["ComplaintsTable"]["Properties"]
+    ddb = boto3.session.Session(region_name=region).client("dynamodb", endpoint_url=endpoint_url)
+    ddb.create_table(
+        TableName=name, BillingMode=props["BillingMode"], KeySchema=props["KeySchema"],
+        AttributeDefinitions=props["AttributeDefinitions"], GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": props["StreamSpecification"]["StreamViewType"]},
+    )
+    return name

@@ -4,14 +4,20 @@ Reads the Chalice app's own registrations (`app.event_sources`): every
 `@app.on_sqs_message` queue is long-polled in moto and its batches handed to
 the very handler Lambda calls, with Lambda's event shape; failed items
 (`batchItemFailures`) stay on the queue for redelivery, as with
-ReportBatchItemFailures. Every `@app.schedule` handler fires on its schedule,
-unless PUMP_SCHEDULE_SECONDS says otherwise: a number for every schedule (`10`),
-per handler (`sync_lapor_status=5,escalate_overdue=30`) or both (`30,sync_lapor_status=5`).
-Threads are named `sqs:<handler>` / `schedule:<handler>` (the local console shows it).
+ReportBatchItemFailures. Every `@app.on_dynamodb_record` handler gets the
+records of the stream of the table in TABLE_NAME (moto's DynamoDB Streams API:
+DescribeStream, GetShardIterator, GetRecords), in order, in Lambda's event
+shape; a failed record (`batchItemFailures`) or a raised error makes the pump
+read the stream again from there, as Lambda does. Every `@app.schedule` handler
+fires on its schedule, unless PUMP_SCHEDULE_SECONDS says otherwise: a number for
+every schedule (`10`), per handler (`sync_lapor_status=5,escalate_overdue=30`) or
+both (`30,sync_lapor_status=5`). Threads are named `sqs:<handler>` /
+`schedule:<handler>` / `stream:<handler>` (the local console shows it).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 import time
@@ -23,7 +29,7 @@ from types import ModuleType
 from typing import Any
 
 import boto3
-from chalice.app import ScheduledEventConfig, SQSEventConfig
+from chalice.app import DynamoDBEventConfig, ScheduledEventConfig, SQSEventConfig
 
 REGION = "ap-southeast-3"
 ACCOUNT = "123456789012"
@@ -99,6 +105,26 @@ def scheduled_event(name: str) -> dict[str, Any]:
     }
 
 
+def stream_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
+    """GetRecords records -> Lambda's DynamoDB stream event (creation time as epoch seconds)."""
+    out = []
+    for r in records:
+        ddb = dict(r["dynamodb"])
+        when = ddb.get("ApproximateCreationDateTime")
+        if isinstance(when, datetime):
+            ddb["ApproximateCreationDateTime"] = when.timestamp()
+        out.append({"eventID": r.get("eventID"), "eventName": r.get("eventName"), "eventVersion": "1.1",
+                    "eventSource": "aws:dynamodb", "awsRegion": REGION, "dynamodb": ddb,
+                    "eventSourceARN": stream_arn})
+    return {"Records": out}
+
+
+#: where each stream was read up to, per moto endpoint and shard: kept across pumps in one
+#: process, as Lambda's event source mapping keeps its position across invocations
+_STREAM_POSITIONS: dict[tuple[str, str, str], str] = {}
+_STREAM_LOCK = threading.Lock()
+
+
 @dataclass
 class EventPump:
     app_module: ModuleType
@@ -119,6 +145,15 @@ class EventPump:
 
     def sqs_sources(self) -> list[SQSEventConfig]:
         return [s for s in self.app.event_sources if isinstance(s, SQSEventConfig)]
+
+    def stream_sources(self) -> list[DynamoDBEventConfig]:
+        return [s for s in self.app.event_sources if isinstance(s, DynamoDBEventConfig)]
+
+    def stream_arn(self, table_name: str | None = None) -> str:
+        """The stream of the table the app uses (the registered ARN is the deployed one)."""
+        ddb = boto3.client("dynamodb", endpoint_url=self.endpoint_url, region_name=REGION)
+        table = ddb.describe_table(TableName=table_name or os.environ["TABLE_NAME"])["Table"]
+        return str(table["LatestStreamArn"])
 
     def schedules(self) -> list[ScheduledEventConfig]:
         return [s for s in self.app.event_sources if isinstance(s, ScheduledEventConfig)]
@@ -154,6 +189,54 @@ class EventPump:
             ])
         return len(messages)
 
+    def poll_stream_once(self, cfg: DynamoDBEventConfig, table_name: str | None = None) -> int:
+        """Hand the next records of each shard to the handler; returns records seen.
+
+        The position moves past a record only when the handler took it: a raised
+        error or a reported failure means it comes again, as with Lambda."""
+        streams = boto3.client("dynamodbstreams", endpoint_url=self.endpoint_url, region_name=REGION)
+        arn = self.stream_arn(table_name)
+        seen = 0
+        with _STREAM_LOCK:  # one reader per shard, in order, as Lambda does
+            for shard in streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"]:
+                key = (self.endpoint_url or "", arn, shard["ShardId"])
+                after = _STREAM_POSITIONS.get(key)
+                if after is None:
+                    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                else:
+                    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
+                                                    ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                                                    SequenceNumber=after)["ShardIterator"]
+                records = streams.get_records(ShardIterator=it, Limit=cfg.batch_size).get("Records", [])
+                if not records:
+                    continue
+                seen += len(records)
+                try:
+                    result = self.handler(cfg)(stream_event(records, arn), LambdaContext(cfg.name)) or {}
+                except Exception as err:  # noqa: BLE001 - like Lambda: the batch comes again
+                    self.log(f"[pump] {cfg.name} raised {type(err).__name__}: {err}; records read again")
+                    continue
+                failed = [f["itemIdentifier"] for f in result.get("batchItemFailures", [])]
+                if failed:
+                    first = min(failed, key=int)
+                    self.log(f"[pump] {cfg.name}: record {first} failed; the stream is read again from it")
+                    done = [r for r in records if int(r["dynamodb"]["SequenceNumber"]) < int(first)]
+                    if done:
+                        _STREAM_POSITIONS[key] = done[-1]["dynamodb"]["SequenceNumber"]
+                    continue
+                _STREAM_POSITIONS[key] = records[-1]["dynamodb"]["SequenceNumber"]
+        return seen
+
+    def drain_streams(self, idle_rounds: int = 1, deadline_s: float = 120, table_name: str | None = None) -> int:
+        """Deliver stream records until none is left (what tests call before reading figures)."""
+        total, idle, end = 0, 0, time.monotonic() + deadline_s
+        while idle < idle_rounds and time.monotonic() < end:
+            seen = sum(self.poll_stream_once(s, table_name) for s in self.stream_sources())
+            total += seen
+            idle = idle + 1 if seen == 0 else 0
+        return total
+
     def fire(self, name: str) -> Any:
         cfg = next(s for s in self.schedules() if s.name == name)
         return self.handler(cfg)(scheduled_event(name), LambdaContext(name))
@@ -175,6 +258,8 @@ class EventPump:
             self._spawn(f"sqs:{cfg.name}", self._sqs_loop, cfg)
         for cfg in self.schedules():
             self._spawn(f"schedule:{cfg.name}", self._schedule_loop, cfg)
+        for cfg in self.stream_sources():
+            self._spawn(f"stream:{cfg.name}", self._stream_loop, cfg)
 
     def stop(self) -> None:
         self._stop.set()
@@ -198,6 +283,15 @@ class EventPump:
         """Seconds between two runs of a schedule here (the deployed rate unless overridden)."""
         return (self.schedule_overrides.get(cfg.name) or self.schedule_override_s
                 or schedule_seconds(cfg.schedule_expression))
+
+    def _stream_loop(self, cfg: DynamoDBEventConfig) -> None:
+        while not self._stop.is_set():
+            try:
+                if self.poll_stream_once(cfg) == 0:
+                    self._stop.wait(self.wait_s or 0.5)
+            except Exception as err:  # noqa: BLE001 - keep pumping; say why
+                self.log(f"[pump] {cfg.name}: {type(err).__name__}: {err}")
+                self._stop.wait(1)
 
     def _schedule_loop(self, cfg: ScheduledEventConfig) -> None:
         interval = self.interval(cfg)

@@ -148,13 +148,15 @@ def main() -> int:
         f"  LAPOR!               {lapor_where}",
         f"  sign-in              {issuer_where}",
         f"  event pump           queues: {', '.join(s.name for s in pump.sqs_sources())}; schedules: "
-        + (", ".join(f"{s.name} every {pump.interval(s):g}s" for s in pump.schedules()) or "none"),
+        + (", ".join(f"{s.name} every {pump.interval(s):g}s" for s in pump.schedules()) or "none")
+        + f"; table stream: {', '.join(s.name for s in pump.stream_sources()) or 'none'}",
         f"  status sync          schedule x{os.environ['SYNC_SCHEDULE_SCALE']} (SYNC_SCHEDULE_SCALE); "
         f"LAPOR! simulator moves a ticket after "
         f"{os.environ.get('LAPOR_SIM_VERIFY_AFTER_S', '20')}/{os.environ.get('LAPOR_SIM_FOLLOWUP_AFTER_S', '40')}/"
         f"{os.environ.get('LAPOR_SIM_FINISH_AFTER_S', '90')} s",
         f"  logs                 {os.environ.get('LOG_FORMAT', 'compact')} (LOG_FORMAT=json for raw lines; "
         "LOG_METRICS=1 shows metrics; MOTO_ACCESS_LOG=1 moto's requests)",
+        f"  public page          {api_url}/  (fill it: make seed)",
         "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
         f"  Open311              {os.environ['OPEN311_BASE_URL']}/discovery.json   {open311_key}",
         "Press Ctrl-C to stop.",

@@ -1,0 +1,533 @@
+"""Public figures per unit: kept up to date from the table's stream, read by key.
+
+Items (pk / sk), see docs/statistics.md:
+
+- day counters      STATS#DAY / <yyyy-mm-dd>            every counter of the complaints received that day (WIB)
+- per complaint     STATS#C#<yyyy-mm-dd> / <tracking>   what it adds now (`c`), the stream position applied
+                                                        (`seq`), its public list row; in the `statsunit` and
+                                                        `statsplace` indexes while it is counted
+- snapshots         STATS#SNAP / flow#<window>#<level>#<view>, now#<level>#<view>, unit#<view>#<code>, META
+
+Kept exactly once: every change of a complaint item reaches `apply_change`
+(the stream consumer) with its stream sequence number. The complaint's own
+stats item says what it adds already; the change writes the new contribution
+(conditional on the stored sequence) and adds the difference to its day, in ONE
+transaction of two items. A redelivered or older record finds a newer sequence
+stored and changes nothing. Reading figures never touches complaints: the
+scheduled `refresh` adds the day counters up into snapshots, and the API reads
+one or two snapshot items by key.
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import datetime as dt
+import hashlib
+import io
+import json
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, from_item, iso, to_item, values
+from chalicelib.domain import reference
+from chalicelib.domain import statistics as st
+from chalicelib.domain.calendar import local_tz
+from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.models import STATUS_LABELS_ID, Status, utcnow
+from chalicelib.observability import count, logger
+
+DAY_PK = "STATS#DAY"
+SNAP_PK = "STATS#SNAP"
+META_SK = "META"
+SEQ_DIGITS = 40  # stream sequence numbers are up to 40 digits: padded, they compare as text
+
+
+def contribution_pk(day: dt.date) -> str:
+    return f"STATS#C#{day.isoformat()}"
+
+
+def padded(seq: str | int) -> str:
+    return str(seq).zfill(SEQ_DIGITS)
+
+
+@lru_cache(maxsize=1)
+def known_units() -> dict[str, st.UnitInfo]:
+    """Every unit the statistics show: OPD, kecamatan, kelurahan (pimpinan count only in the city)."""
+    areas = reference.areas()
+    out: dict[str, st.UnitInfo] = {}
+    for code, unit in reference.units().items():
+        level = st.level_of(code)
+        if level is None:
+            continue
+        kec = None
+        if level == "kelurahan":
+            kel = areas.kelurahan.get(code.removeprefix("kel:"))
+            kec = f"kec:{kel.kecamatan_code}" if kel else None
+        out[code] = st.UnitInfo(code=code, name=unit.name, level=level, kecamatan=kec)
+    return out
+
+
+@lru_cache(maxsize=1)
+def city_name() -> str:
+    return str(reference.load_json("kota-serang.json")["kota"]["name"])
+
+
+def counted_in_stats(item: Mapping[str, Any] | None) -> bool:
+    """A complaint item the statistics follow: one with its `created` index keys (every complaint from intake)."""
+    return bool(item) and item.get("sk") == "C" and bool(item.get("created_pk"))  # type: ignore[union-attr]
+
+
+def list_row(item: Mapping[str, Any]) -> dict[str, Any]:
+    """The public row of a complaint in the lists behind the figures: no reporter, no confidential text."""
+    unit = item.get("unit") or {}
+    return {
+        "tracking_id": item["tracking_id"],
+        "title": None if item.get("confidential") else item.get("title"),
+        "category": item.get("category"),
+        "status": item.get("status"),
+        "created_at": item.get("created_at"),
+        "deadline": item.get("deadline"),
+        "unit_code": unit.get("code"),
+        "unit_name": unit.get("name"),
+        "kelurahan_code": (item.get("location") or {}).get("kelurahan_code"),
+        "kecamatan_code": item.get("kecamatan_code"),
+        "moved_from": [m for m in (item.get("moved_from") or []) if isinstance(m, str)],
+        "cls": st.status_class(item),
+    }
+
+
+def list_keys(row: Mapping[str, Any]) -> dict[str, str]:
+    """`statsunit`: by handling unit; `statsplace`: by kecamatan (kelurahan filtered). Newest first."""
+    sk = f"{row['created_at']}#{row['tracking_id']}"
+    kec = row.get("kecamatan_code")
+    if not kec and row.get("kelurahan_code"):
+        kec = row["kelurahan_code"].rsplit(".", 1)[0]
+    return {"su_pk": f"SU#{row.get('unit_code') or st.NO_PLACE}", "su_sk": sk,
+            "sp_pk": f"SP#{f'kec:{kec}' if kec else st.NO_PLACE}", "sp_sk": sk}
+
+
+@dataclass(frozen=True)
+class Change:
+    tracking_id: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    seq: str
+
+
+class StatisticsService:
+    def __init__(self, repo: Repository, clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.repo = repo
+        self.clock = clock
+
+    # -- the stream consumer ----------------------------------------------------
+
+    def apply_change(self, change: Change) -> str:
+        """Count one change of a complaint item exactly once; returns what was done."""
+        item = change.new or change.old or {}
+        created = st.parse_instant(item.get("created_at"))
+        if created is None or not (counted_in_stats(change.new) or counted_in_stats(change.old)):
+            return "ignored"
+        day = st.received_day(created)
+        new_c = st.contribution(change.new) if counted_in_stats(change.new) else {}
+        new_row = list_row(change.new) if change.new and st.is_counted(change.new) and new_c else None
+        for _ in range(5):
+            stored = self.repo.get_raw(contribution_pk(day), change.tracking_id)
+            if stored is not None and str(stored.get("seq", "")) >= padded(change.seq):
+                return "replayed"
+            outcome = self._write(day, change.tracking_id, stored, new_c, new_row, padded(change.seq))
+            if outcome != "lost_race":
+                return outcome
+        raise RuntimeError("statistics: the complaint's stats item kept changing")
+
+    def _write(self, day: dt.date, tracking_id: str, stored: dict[str, Any] | None, new_c: st.Counters,
+               new_row: dict[str, Any] | None, seq: str | None) -> str:
+        """One transaction: the complaint's stats item and its day's counters (2 writes at most)."""
+        old_c = {k: int(v) for k, v in ((stored or {}).get("c") or {}).items()}
+        delta = st.diff(old_c, new_c)
+        old_row = (stored or {}).get("row")
+        if stored is None and not new_c:
+            return "not_counted"
+        if not delta and old_row == new_row:
+            return "unchanged"  # nothing the figures or lists show changed: no write
+        data: dict[str, Any] = {"pk": contribution_pk(day), "sk": tracking_id, "type": "stats_complaint",
+                                "seq": seq or (stored or {}).get("seq") or padded(0), "c": new_c, "row": new_row}
+        if new_row is not None:
+            data.update(list_keys(new_row))
+            data.update({k: new_row[k] for k in ("cls", "deadline", "moved_from", "kelurahan_code")})
+        put: dict[str, Any] = {"TableName": self.repo.table, "Item": to_item(data)}
+        if stored is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "#seq = :seq"
+            put["ExpressionAttributeNames"] = {"#seq": "seq"}
+            put["ExpressionAttributeValues"] = values(seq=stored.get("seq"))
+        ops: list[dict[str, Any]] = [{"Put": put}]
+        if delta:
+            ops.append({"Update": self._add_request(day, delta)})
+        try:
+            self.repo.transact_raw(ops)
+        except ConditionFailed:
+            return "lost_race"
+        return "counted" if delta else "listed"
+
+    def _add_request(self, day: dt.date, delta: Mapping[str, int]) -> dict[str, Any]:
+        names = {f"#k{i}": k for i, k in enumerate(delta)}
+        vals = {f":v{i}": v for i, v in enumerate(delta.values())}
+        names["#rev"] = "rev"
+        vals[":one"] = 1
+        expr = "ADD " + ", ".join([*(f"#k{i} :v{i}" for i in range(len(delta))), "#rev :one"])
+        return {"TableName": self.repo.table, "Key": {"pk": {"S": DAY_PK}, "sk": {"S": day.isoformat()}},
+                "UpdateExpression": expr, "ExpressionAttributeNames": names,
+                "ExpressionAttributeValues": to_item(vals)}
+
+    # -- adding up: the scheduled refresh ------------------------------------------
+
+    def day_counters(self, since: dt.date | None) -> dict[dt.date, st.Counters]:
+        """The stored day counters from `since` (all when None): one Query of one partition."""
+        if since is None:
+            items = self.repo.query("pk = :p", values(p=DAY_PK))
+        else:
+            items = self.repo.query("pk = :p AND sk >= :s", values(p=DAY_PK, s=since.isoformat()))
+        return {dt.date.fromisoformat(i["sk"]): _counters_of(i) for i in items}
+
+    def figures(self, days: Mapping[dt.date, st.Counters], now: dt.datetime) -> st.Figures:
+        return st.rollup(days, now, known_units())
+
+    def refresh(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """Add the day counters up into snapshots; write only the snapshots that changed."""
+        now = now or self.clock()
+        cfg = st.config()
+        today = now.astimezone(local_tz()).date()
+        meta = self.repo.get_raw(SNAP_PK, META_SK) or {}
+        first_needed = min(today - dt.timedelta(days=max(cfg.windows.values()) - 1),
+                           dt.date.fromisoformat(st.last_months(today, cfg.months_in_series)[0] + "-01"))
+        watermark = meta.get("oldest_open_day")
+        since = None if not meta else min(first_needed, dt.date.fromisoformat(watermark) if watermark else today)
+        days = self.day_counters(since)
+        fig = self.figures(days, now)
+        snapshots = self.snapshots(fig)
+        digests: dict[str, str] = dict(meta.get("digests") or {})
+        written = 0
+        for sk, body in snapshots.items():
+            digest = hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
+            if sk.startswith("now#") or digests.get(sk) != digest:
+                self.repo.put_raw({"pk": SNAP_PK, "sk": sk, "type": "stats_snapshot", "generated_at": iso(now),
+                                   "body": json.dumps(body, ensure_ascii=False, default=str)})
+                digests[sk] = digest
+                written += 1
+        oldest = fig.oldest_open_day or today
+        self.repo.put_raw({"pk": SNAP_PK, "sk": META_SK, "type": "stats_meta", "generated_at": iso(now),
+                           "oldest_open_day": oldest.isoformat(), "digests": digests})
+        count("StatisticsSnapshotsWritten", written)
+        report = {"days_read": len(days), "snapshots_written": written, "oldest_open_day": oldest.isoformat()}
+        logger.info("statistics refreshed", extra=report)
+        return report
+
+    def snapshots(self, fig: st.Figures) -> dict[str, Any]:
+        """Snapshot bodies by sort key: flow per window, state now, and one per unit and view."""
+        cfg = st.config()
+        out: dict[str, Any] = {}
+        for (window, level, view), rows in fig.flow.items():
+            out[f"flow#{window}#{level}#{view}"] = rows
+        for (level, view), rows in fig.state.items():
+            out[f"now#{level}#{view}"] = rows
+        today = fig.now.astimezone(local_tz()).date()
+        series_months = st.last_months(today, cfg.months_in_series)
+        for (level, view), rows in fig.state.items():
+            for code in rows:
+                out[f"unit#{view}#{code}"] = {
+                    "windows": {w: fig.row(w, level, view, code) for w in cfg.windows},
+                    "monthly": st.unit_series(fig, level, view, code, series_months),
+                }
+        return out
+
+    # -- reading ------------------------------------------------------------------
+
+    def table(self, window: str, level: str, view: str) -> dict[str, Any]:
+        """`GET /v1/stats`: two items by key (the window's flow rows and the state now)."""
+        got = self.repo.batch_get_raw([(SNAP_PK, f"flow#{window}#{level}#{view}"), (SNAP_PK, f"now#{level}#{view}")])
+        flow = _body(got.get((SNAP_PK, f"flow#{window}#{level}#{view}")))
+        now_item = got.get((SNAP_PK, f"now#{level}#{view}"))
+        state = _body(now_item)
+        units = known_units()
+        known = [st.CITY] if level == "city" else [c for c, u in units.items() if u.level == level]
+        codes = sorted(set(flow) | set(state) | set(known))  # every unit, even before the first refresh
+        empty_flow = st.flow_row(st.Sums(), st.config())
+        empty_state = st.state_row(st.Sums(), st.config())
+        rows = [st.with_identity(code, {**empty_flow, **empty_state, **flow.get(code, {}), **state.get(code, {})},
+                                 units, city_name()) for code in codes]
+        return {"window": window, "level": level, "view": view,
+                "generated_at": now_item.get("generated_at") if now_item else None, "units": rows}
+
+    def unit(self, code: str, view: str) -> dict[str, Any]:
+        """`GET /v1/stats/units/{code}`: the unit's snapshot and the time of the last refresh (2 items)."""
+        got = self.repo.batch_get_raw([(SNAP_PK, f"unit#{view}#{code}"), (SNAP_PK, META_SK)])
+        body = _body(got.get((SNAP_PK, f"unit#{view}#{code}")))
+        meta = got.get((SNAP_PK, META_SK)) or {}
+        ident = st.with_identity(code, {}, known_units(), city_name())
+        return {**ident, "view": view, "generated_at": meta.get("generated_at"),
+                "windows": body.get("windows") or {}, "monthly": body.get("monthly") or []}
+
+    def csv(self, windows: list[str], levels: list[str], view: str) -> str:
+        """Open data: one row per unit and window (UTF-8)."""
+        out = io.StringIO()
+        cfg = st.config()
+        columns = ["window", "unit_code", "unit_name", "level", "view", "received",
+                   *(f"received_{ch}" for ch in cfg.channels), "open", "overdue", "resolved", "rejected",
+                   "moved_out", "resolved_on_time_share", "first_response_days_p50", "first_response_days_p90",
+                   "resolution_days_p50", "resolution_days_p90", "reopen_rate", "rating_avg", "rating_count",
+                   *(f"backlog_{b['label']}" for b in cfg.backlog_by_age), "ranked", "generated_at"]
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        for window in windows:
+            for level in levels:
+                if view == "place" and level == "opd":
+                    continue
+                t = self.table(window, level, view)
+                for r in t["units"]:
+                    flat = {**r, "window": window, "view": view, "generated_at": t["generated_at"]}
+                    for ch in cfg.channels:
+                        flat[f"received_{ch}"] = r["received_by_channel"].get(ch, 0)
+                    for b in cfg.backlog_by_age:
+                        flat[f"backlog_{b['label']}"] = r.get("backlog_by_age", {}).get(b["label"], 0)
+                    writer.writerow(["" if flat.get(c) is None else flat.get(c) for c in columns])
+        return out.getvalue()
+
+    # -- the lists behind the figures ----------------------------------------------
+
+    def public_list(self, unit: str, view: str, cls: str | None, overdue: bool, window: str | None,
+                    cursor: str | None, limit: int) -> dict[str, Any]:
+        """Counted complaints behind a number, newest first, from the stats indexes (no Scan).
+
+        A kecamatan or the city is a handful of index partitions merged; a page reads
+        at most `READ_PER_PARTITION` items of each."""
+        now = self.clock()
+        partitions, kel = self._partitions(unit, view, cls)
+        lo, hi = "0", "~"
+        if window:
+            first, last = st.window_days(window, now.astimezone(local_tz()).date(), st.config())
+            lo = iso(dt.datetime.combine(first, dt.time.min, tzinfo=local_tz()))
+            hi = iso(dt.datetime.combine(last, dt.time.max, tzinfo=local_tz())) + "~"
+        upper = hi
+        if cursor:
+            upper = _decode_cursor(cursor)
+        filters: list[str] = []
+        names: dict[str, str] = {}
+        extra: dict[str, Any] = {}
+        if cls == "moved":
+            filters.append("contains(#mf, :u)")
+            names["#mf"] = "moved_from"
+            extra["u"] = unit
+        elif cls:
+            filters.append("#cls = :c")
+            names["#cls"] = "cls"
+            extra["c"] = cls
+        if overdue:
+            filters.append("#cls = :o AND #dl < :now")
+            names.update({"#cls": "cls", "#dl": "deadline"})
+            extra.update(o="open", now=iso(now))
+        if kel:
+            filters.append("#kel = :k")
+            names["#kel"] = "kelurahan_code"
+            extra["k"] = kel
+        found: list[dict[str, Any]] = []
+        cutoff: str | None = None
+        for index, pk in partitions:
+            prefix = "su" if index == "statsunit" else "sp"
+            items, more = self.repo.query_page(
+                f"{prefix}_pk = :p AND {prefix}_sk BETWEEN :lo AND :hi",
+                values(p=pk, lo=lo, hi=upper, **extra), index=index, limit=READ_PER_PARTITION, forward=False,
+                filter_expression=" AND ".join(filters) or None, names=names or None)
+            found.extend({**i, "_sk": i[f"{prefix}_sk"]} for i in items if i[f"{prefix}_sk"] != upper)
+            if more:
+                last = more[f"{prefix}_sk"]["S"]
+                cutoff = last if cutoff is None else max(cutoff, last)
+        found.sort(key=lambda i: i["_sk"], reverse=True)
+        safe = [i for i in found if cutoff is None or i["_sk"] >= cutoff]
+        page = safe[:limit]
+        nxt: str | None = None
+        if len(safe) > limit:
+            nxt = page[-1]["_sk"]  # the next page: below the last one shown
+        elif cutoff is not None:
+            nxt = cutoff  # everything at or above the cutoff was read and shown
+        return {"unit": unit, "view": view, "status": cls, "overdue": overdue, "window": window,
+                "complaints": [_public(i["row"], now) for i in page if i.get("row")],
+                "cursor": _encode_cursor(nxt) if nxt else None}
+
+    def _partitions(self, unit: str, view: str, cls: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        units = known_units()
+        kecamatan = sorted(c for c, u in units.items() if u.level == "kecamatan")
+        city = [("statsplace", f"SP#{k}") for k in kecamatan] + [("statsplace", f"SP#{st.NO_PLACE}")]
+        if unit == st.CITY or cls == "moved":
+            return city, None
+        level = st.level_of(unit)
+        if view == "unit":
+            if level == "kecamatan":
+                kels = sorted(c for c, u in units.items() if u.kecamatan == unit)
+                return [("statsunit", f"SU#{c}") for c in [unit, *kels]], None
+            return [("statsunit", f"SU#{unit}")], None
+        if level == "kecamatan":
+            return [("statsplace", f"SP#{unit}")], None
+        info = units.get(unit)
+        return [("statsplace", f"SP#{info.kecamatan if info and info.kecamatan else st.NO_PLACE}")], \
+            unit.removeprefix("kel:")
+
+    # -- audit and repair -----------------------------------------------------------
+
+    def complaints_since(self, month: str, shards: int) -> Iterator[dict[str, Any]]:
+        """Every complaint from `month` (UTC, YYYY-MM) on: the `created` index, one Query per month and shard."""
+        now = self.clock()
+        y, m = (int(x) for x in month.split("-"))
+        while (y, m) <= (now.year, now.month):
+            for shard in range(shards):
+                yield from self.repo.query("created_pk = :p", values(p=f"CREATED#{y:04d}-{m:02d}#{shard}"),
+                                           index="created")
+            y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+
+    def recompute(self, since_month: str, shards: int, repair: bool = False) -> dict[str, Any]:
+        """Every figure again from the complaints; compare with the kept ones; optionally repair.
+
+        Repair goes complaint by complaint through the same conditional transaction
+        as the stream (its stored sequence unchanged), so it is safe while the
+        stream consumer runs."""
+        expected: dict[dt.date, st.Counters] = {}
+        complaints: list[dict[str, Any]] = []
+        for item in self.complaints_since(since_month, shards):
+            if not counted_in_stats(item):
+                continue
+            created = st.parse_instant(item.get("created_at"))
+            if created is None:
+                continue
+            complaints.append(item)
+            st.add(expected.setdefault(st.received_day(created), {}), st.contribution(item))
+        first_day = dt.date.fromisoformat(f"{since_month}-01")
+        kept = {d: c for d, c in self.day_counters(first_day).items()}
+        differences = _compare(expected, kept)
+        repaired = rebuilt = 0
+        if repair and differences:
+            for item in complaints:
+                repaired += self._repair(item)
+            for diff_day in differences:
+                rebuilt += self._rebuild_day(dt.date.fromisoformat(diff_day["day"]))
+        return {"complaints": len(complaints), "days": len(expected), "differences": differences,
+                "repaired": repaired, "days_rebuilt": rebuilt, "expected": expected}
+
+    def _rebuild_day(self, day: dt.date) -> int:
+        """Set a day's counters to the sum of its complaints' stats items (the stream keeps both in step).
+
+        Conditional on the day's revision read first: a change counted meanwhile makes it start again."""
+        for _ in range(5):
+            current = self.repo.get_raw(DAY_PK, day.isoformat()) or {}
+            total: st.Counters = {}
+            for item in self.repo.query("pk = :p", values(p=contribution_pk(day)), consistent=True):
+                st.add(total, {k: int(v) for k, v in (item.get("c") or {}).items()})
+            have = {k: v for k, v in _counters_of(current).items() if v}
+            want = {k: v for k, v in total.items() if v}
+            if have == want:
+                return 0
+            rev = int(current.get("rev") or 0)
+            data = {"pk": DAY_PK, "sk": day.isoformat(), "type": "stats_day", **want, "rev": rev + 1}
+            put: dict[str, Any] = {"TableName": self.repo.table, "Item": to_item(data)}
+            if current:
+                put.update(ConditionExpression="#rev = :rev", ExpressionAttributeNames={"#rev": "rev"},
+                           ExpressionAttributeValues=values(rev=rev))
+            else:
+                put["ConditionExpression"] = "attribute_not_exists(pk)"
+            try:
+                self.repo.transact_raw([{"Put": put}])
+                return 1
+            except ConditionFailed:
+                continue
+        return 0
+
+    def _repair(self, item: dict[str, Any]) -> int:
+        created = st.parse_instant(item["created_at"])
+        assert created is not None
+        day = st.received_day(created)
+        fresh = self.repo.get_item(item["tracking_id"], consistent=True) or item
+        new_c = st.contribution(fresh) if counted_in_stats(fresh) else {}
+        row = list_row(fresh) if st.is_counted(fresh) and new_c else None
+        for _ in range(5):
+            stored = self.repo.get_raw(contribution_pk(day), item["tracking_id"])
+            outcome = self._write(day, item["tracking_id"], stored, new_c, row, None)
+            if outcome != "lost_race":
+                return 1 if outcome in ("counted", "listed") else 0
+        return 0
+
+
+READ_PER_PARTITION = 60
+
+
+def _counters_of(item: Mapping[str, Any]) -> st.Counters:
+    return {k: int(v) for k, v in item.items() if (k == "nf" or k.count("|") == 2) and isinstance(v, int)}
+
+
+def _compare(expected: Mapping[dt.date, st.Counters], kept: Mapping[dt.date, st.Counters]) -> list[dict[str, Any]]:
+    out = []
+    for day in sorted(set(expected) | set(kept)):
+        want = {k: v for k, v in expected.get(day, {}).items() if v}
+        have = {k: v for k, v in kept.get(day, {}).items() if v}
+        if want != have:
+            keys = sorted(set(want) | set(have))
+            out.append({"day": day.isoformat(),
+                        "counters": {k: {"expected": want.get(k, 0), "kept": have.get(k, 0)}
+                                     for k in keys if want.get(k, 0) != have.get(k, 0)}})
+    return out
+
+
+def _body(item: Mapping[str, Any] | None) -> dict[str, Any]:
+    if not item or not item.get("body"):
+        return {}
+    return dict(json.loads(item["body"]))
+
+
+def _public(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+    from chalicelib.domain.calendar import default_calendar
+
+    deadline = st.parse_instant(row.get("deadline"))
+    overdue = None
+    if row.get("cls") == "open" and deadline is not None and now > deadline:
+        overdue = round(default_calendar().working_days_between(deadline, now), 1)
+    try:
+        label = STATUS_LABELS_ID[Status(row.get("status"))]
+    except (ValueError, KeyError):
+        label = str(row.get("status"))
+    return {"tracking_id": row["tracking_id"], "title": row.get("title"), "category": row.get("category"),
+            "status": row.get("status"), "status_label": label, "created_at": row.get("created_at"),
+            "deadline": row.get("deadline") if row.get("cls") == "open" else None,
+            "overdue_working_days": overdue,
+            "unit": {"code": row.get("unit_code"), "name": row.get("unit_name")},
+            "kelurahan_code": row.get("kelurahan_code")}
+
+
+def _encode_cursor(sk: str) -> str:
+    return base64.urlsafe_b64encode(sk.encode()).decode().rstrip("=")
+
+
+def _decode_cursor(raw: str) -> str:
+    try:
+        text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
+    except (ValueError, UnicodeDecodeError):
+        text = ""
+    if not text or len(text) > 120 or "#" not in text:
+        raise InvalidInput([FieldProblem("cursor", "invalid_cursor", "cursor tidak valid; pakai nilai dari halaman "
+                                         "sebelumnya", "cursor is not valid; use the value from the previous page")])
+    return text
+
+
+def stream_changes(records: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], Change | None]]:
+    """Lambda's DynamoDB stream records -> changes of complaint items (others: None)."""
+    for rec in records:
+        ddb = rec.get("dynamodb") or {}
+        keys = ddb.get("Keys") or {}
+        pk = (keys.get("pk") or {}).get("S", "")
+        sk = (keys.get("sk") or {}).get("S", "")
+        if sk != "C" or not pk.startswith("C#"):
+            yield rec, None
+            continue
+        old = from_item(ddb["OldImage"]) if ddb.get("OldImage") else None
+        new = from_item(ddb["NewImage"]) if ddb.get("NewImage") else None
+        yield rec, Change(pk.removeprefix("C#"), old, new, str(ddb.get("SequenceNumber", "0")))
