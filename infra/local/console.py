@@ -62,13 +62,13 @@ class Renderer:
             return line
         text = line.rstrip("\n")
         if text.startswith("{"):
-            try:
-                data = json.loads(text)
-            except ValueError:
+            objects = _json_objects(text)
+            if objects is None:
                 return text
-            if isinstance(data, dict):
-                return self._json(data, where)
-            return text
+            shown = [r for r in (self._json(d, where) for d in objects) if r is not None]
+            return "\n".join(shown) if shown else None
+        if not text.strip():
+            return None
         m = _ACCESS.match(text)
         if m:
             method, path, status = m.groups()
@@ -111,6 +111,24 @@ class Renderer:
             if level in _COLOURS:
                 lvl = f"{_COLOURS[level]}{lvl}\033[0m"
         return f"{tid} {when} {lvl}{where.ljust(WHERE_WIDTH)} {text}"
+
+
+def _json_objects(text: str) -> list[dict[str, Any]] | None:
+    """The JSON objects of one line: threads that print at once can join two records on one line."""
+    decoder = json.JSONDecoder()
+    found: list[dict[str, Any]] = []
+    at = 0
+    while at < len(text):
+        try:
+            data, at = decoder.raw_decode(text, at)
+        except ValueError:
+            return None
+        if not isinstance(data, dict):
+            return None
+        found.append(data)
+        while at < len(text) and text[at].isspace():
+            at += 1
+    return found
 
 
 def _value(v: Any) -> str:

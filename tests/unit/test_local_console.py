@@ -47,6 +47,16 @@ def test_metric_lines_hidden_unless_asked_for() -> None:
     assert shown is not None and "METRIC" in shown and "ComplaintsAccepted=1" in shown and "channel=rabeg" in shown
 
 
+def test_two_records_printed_at_once_on_one_line_are_both_rendered() -> None:
+    """print() writes the text and its newline apart: two threads can join records on one line."""
+    out = Renderer().render(EMF + LINE, "api")
+    assert out is not None and out.startswith("SRG-96VF-NKZU ") and "{" not in out
+    both = Renderer(metrics=True).render(EMF + " " + LINE, "api")
+    assert both is not None and len(both.splitlines()) == 2 and "METRIC" in both.splitlines()[0]
+    assert Renderer().render("", "api") is None
+    assert Renderer().render('{"level": "INFO"} not json', "api") == '{"level": "INFO"} not json'
+
+
 def test_simulator_and_access_lines_are_shortened_and_sdk_chatter_dropped() -> None:
     r = Renderer()
     sim = r.render(json.dumps({"ts": "2026-12-01T15:08:48.759+00:00", "method": "POST",

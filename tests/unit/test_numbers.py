@@ -33,13 +33,21 @@ def storable(n: str) -> bool:
     return d == 0 or (MIN_MAGNITUDE <= d.copy_abs() <= MAX_MAGNITUDE and len(digits) <= 38)
 
 
-def numbers_in(av: Any) -> list[str]:
-    if isinstance(av, dict):
-        if "N" in av:
-            return [av["N"]]
-        return [n for v in av.values() for n in numbers_in(v)]
-    if isinstance(av, list):
-        return [n for v in av for n in numbers_in(v)]
+def numbers_in(item: dict[str, Any]) -> list[str]:
+    """Every number in an item of attribute values ({"N": ...}, and inside "NS", "L" and "M")."""
+    return [n for av in item.values() for n in _numbers(av)]
+
+
+def _numbers(av: dict[str, Any]) -> list[str]:
+    [(tag, value)] = av.items()
+    if tag == "N":
+        return [value]
+    if tag == "NS":
+        return list(value)
+    if tag == "L":
+        return [n for v in value for n in _numbers(v)]
+    if tag == "M":
+        return numbers_in(value)
     return []
 
 
