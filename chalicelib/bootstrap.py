@@ -19,16 +19,21 @@ if TYPE_CHECKING:
     from chalicelib.adapters.notifications import Notifier
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
+    from chalicelib.services.actions import ActionService
     from chalicelib.services.admin import AdminService
     from chalicelib.services.attachments import AttachmentService
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import ChannelService
     from chalicelib.services.closing import ClosingService
+    from chalicelib.services.conversation import ConversationService
     from chalicelib.services.escalation import EscalationService
     from chalicelib.services.forwarding import ForwardingService
+    from chalicelib.services.inbox import InboxService
     from chalicelib.services.intake import IntakeService
+    from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.reconciler import Reconciler
+    from chalicelib.services.status_events import StatusEvents
     from chalicelib.services.status_sync import StatusSync
 
 
@@ -60,7 +65,8 @@ def intake() -> IntakeService:
 def forwarding() -> ForwardingService:
     from chalicelib.services.attachments import LaporAttachments
     from chalicelib.services.forwarding import ForwardingService
-    return ForwardingService(repository(), lapor, attachment_ids=LaporAttachments(repository(), attachment_store()),
+    return ForwardingService(repository(), lapor, status_events(),
+                             attachment_ids=LaporAttachments(repository(), attachment_store()),
                              before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s)
 
 
@@ -73,13 +79,15 @@ def notifier() -> Notifier:
 @lru_cache(maxsize=1)
 def closing() -> ClosingService:
     from chalicelib.services.closing import ClosingService
-    return ClosingService(repository(), lapor)
+    return ClosingService(repository(), status_events(), lapor_followups())
 
 
 @lru_cache(maxsize=1)
 def escalation() -> EscalationService:
     from chalicelib.services.escalation import EscalationService
-    return EscalationService(repository(), notifier, closing())
+    return EscalationService(repository(), notifier, closing(), status_events(),
+                             refresh=lambda tid, now: status_sync().refresh(tid, now),
+                             lapor_fresh_s=settings().lapor_fresh_s)
 
 
 @lru_cache(maxsize=1)
@@ -97,19 +105,20 @@ def attachments() -> AttachmentService:
 @lru_cache(maxsize=1)
 def admin() -> AdminService:
     from chalicelib.services.admin import AdminService
-    return AdminService(repository(), queues())
+    return AdminService(repository(), queues(), status_events())
 
 
 @lru_cache(maxsize=1)
 def reconciler() -> Reconciler:
     from chalicelib.services.reconciler import Reconciler
-    return Reconciler(repository(), queues(), shards=settings().shards)
+    return Reconciler(repository(), queues(), shards=settings().shards, events=status_events(),
+                      followups=lapor_followups())
 
 
 @lru_cache(maxsize=1)
 def status_sync() -> StatusSync:
     from chalicelib.services.status_sync import StatusSync
-    return StatusSync(repository(), lapor, shards=settings().shards)
+    return StatusSync(repository(), lapor, status_events(), shards=settings().shards)
 
 
 @lru_cache(maxsize=1)
@@ -121,14 +130,44 @@ def nearby() -> NearbyService:
 @lru_cache(maxsize=1)
 def channels() -> ChannelService:
     from chalicelib.services.channels import ChannelService
-    return ChannelService(repository(), intake(), queues().send_forward)
+    return ChannelService(repository(), intake(), queues().send_forward, status_events())
 
 
 @lru_cache(maxsize=1)
 def callbacks() -> CallbackService:
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import secret_for
-    return CallbackService(repository(), queues(), secret_for)
+    return CallbackService(repository(), secret_for)
+
+
+@lru_cache(maxsize=1)
+def status_events() -> StatusEvents:
+    from chalicelib.services.status_events import StatusEvents
+    return StatusEvents(repository(), queues())
+
+
+@lru_cache(maxsize=1)
+def lapor_followups() -> LaporFollowups:
+    from chalicelib.services.lapor_followups import LaporFollowups
+    return LaporFollowups(repository(), lapor, lambda tid: queues().send_followups(tid))
+
+
+@lru_cache(maxsize=1)
+def inbox() -> InboxService:
+    from chalicelib.services.inbox import InboxService
+    return InboxService(repository())
+
+
+@lru_cache(maxsize=1)
+def actions() -> ActionService:
+    from chalicelib.services.actions import ActionService
+    return ActionService(repository(), status_events(), lapor_followups(), channels(), queues().send_forward)
+
+
+@lru_cache(maxsize=1)
+def conversation() -> ConversationService:
+    from chalicelib.services.conversation import ConversationService
+    return ConversationService(repository(), status_events(), lapor_followups())
 
 
 def reset() -> None:
@@ -137,5 +176,6 @@ def reset() -> None:
     from chalicelib.settings import settings as s
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks):
+              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
+              status_events, lapor_followups, inbox, actions, conversation):
         f.cache_clear()

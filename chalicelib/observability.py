@@ -22,12 +22,17 @@ __all__ = ["logger", "metrics", "MetricUnit", "complaint_context", "count", "flu
 
 @contextmanager
 def complaint_context(tracking_id: str) -> Iterator[None]:
-    """Tag every log line inside the block with the complaint's tracking id."""
+    """Tag every log line inside the block with the complaint's tracking id (nested blocks
+    give the outer one's id back when they end)."""
+    outer = logger.get_current_keys().get("tracking_id")
     logger.append_keys(tracking_id=tracking_id)
     try:
         yield
     finally:
-        logger.remove_keys(["tracking_id"])
+        if outer is None:
+            logger.remove_keys(["tracking_id"])
+        else:
+            logger.append_keys(tracking_id=outer)
 
 
 def log_failure(message: str, err: BaseException) -> None:

@@ -29,6 +29,7 @@ class Settings(BaseModel):
     forward_lease_s: int = 120
     forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
     forward_backoff_cap_s: float = 900
+    lapor_fresh_s: float = 600  # the escalation sweep re-reads LAPOR! when its last check is older
 
 
 @lru_cache(maxsize=1)
@@ -51,5 +52,6 @@ def settings() -> Settings:
         "forward_lease_s": env.get("FORWARD_LEASE_S"),
         "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),
         "forward_backoff_cap_s": env.get("FORWARD_BACKOFF_CAP_S"),
+        "lapor_fresh_s": env.get("LAPOR_FRESH_S"),
     }
     return Settings(**{k: v for k, v in raw.items() if v})

@@ -6,17 +6,25 @@ Items and indexes (see the README's data-model table):
 - timeline entry   pk=C#<tracking_id>  sk=T#<utc instant>#<ref>
 - idempotency key  pk=IDEM#<scope>#<key> sk=IDEM
 - channel config   pk=CHANNEL#<channel> sk=CALLBACK
+- inbox counter    pk=INBOXCOUNT#<holder> sk=COUNT (one number per status)
+- channel event    pk=CHEVENT#<tracking_id> sk=<utc instant>#<event id> (outbox)
+- LAPOR! follow-up pk=LAPORFU#<tracking_id> sk=<complaint version> (outbox)
 
 Sparse GSIs, each with a sharded partition key so no partition takes every
-open complaint: `outbox` (not yet at LAPOR!, or parked), `sync` (next LAPOR!
-status check), `due` (SLA deadline), `geo` (open complaints by category and
-geohash cell).
+open complaint: `outbox` (not yet at LAPOR!, or parked; undelivered channel
+events and LAPOR! follow-ups), `sync` (next LAPOR! status check), `due` (SLA
+deadline), `geo` (open complaints by category and geohash cell). The operators'
+inboxes: `inbox`, `inbox_urgent` (by holder), `inbox_area`, `inbox_area_urgent`
+(by kecamatan area), see services/inbox.py.
+
+Every write of a complaint item increments its `version` (If-Match / ETag).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import time
 import zlib
 from collections.abc import Iterator
@@ -36,7 +44,9 @@ _ser = TypeSerializer()
 _deser = TypeDeserializer()
 
 COMPLAINT_SK = "C"
-INDEXES = ("outbox", "sync", "due", "geo")
+INDEXES = ("outbox", "sync", "due", "geo", "inbox", "inbox_urgent", "inbox_area", "inbox_area_urgent")
+VERSION = "version"
+_SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
 
 
 class ConditionFailed(Exception):
@@ -118,6 +128,17 @@ def _conditional() -> Iterator[None]:
         raise
 
 
+def with_version(update: str, names: dict[str, str] | None, vals: dict[str, Any] | None
+                 ) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The update plus `version = version + 1` (every write of a complaint counts)."""
+    bump = "#vrsn = if_not_exists(#vrsn, :vrsn_zero) + :vrsn_one"
+    match = _SET_CLAUSE.search(update)
+    expr = (update[:match.end()] + bump + ", " + update[match.end():]) if match else f"SET {bump} {update}".strip()
+    out_vals = dict(vals or {})
+    out_vals.update(values(vrsn_zero=0, vrsn_one=1))
+    return expr, {**(names or {}), "#vrsn": VERSION}, out_vals
+
+
 def _is_transaction_conflict(err: ClientError) -> bool:
     reasons = err.response.get("CancellationReasons") or []
     return any(r.get("Code") == "TransactionConflict" for r in reasons)
@@ -151,15 +172,17 @@ class Repository:
         entry: TimelineEntry,
         extra: dict[str, Any] | None = None,
         idempotency: dict[str, Any] | None = None,
+        also: list[dict[str, Any]] | None = None,
     ) -> None:
         """Store a new complaint with its first timeline entry inside the item.
 
-        One conditional PutItem; with an idempotency record, one transaction of
-        both, so a retry can never make a second complaint."""
+        One conditional PutItem; with an idempotency record or `also` (more
+        transaction items, e.g. the inbox counter), one transaction of all, so a
+        retry can never make a second complaint nor count one twice."""
         data = dict(extra or {})
         data["first_entry"] = entry.model_dump(mode="json")
         item = complaint_item(complaint, data)
-        if idempotency is None:
+        if idempotency is None and not also:
             try:
                 self.db.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
                 return
@@ -167,15 +190,17 @@ class Repository:
                 if _is_conditional_failure(err):
                     raise ConditionFailed(str(err)) from err
                 raise
-        items = [
+        items: list[dict[str, Any]] = [
             {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
-            {"Put": {
+        ]
+        if idempotency is not None:
+            items.append({"Put": {
                 "TableName": self.table,
                 "Item": to_item({"pk": idempotency["pk"], "sk": "IDEM", "type": "idempotency", **idempotency}),
                 "ConditionExpression": "attribute_not_exists(pk)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }},
-        ]
+            }})
+        items.extend(self._with_table(i) for i in also or [])
         try:
             self._transact(items)
         except ClientError as err:
@@ -215,6 +240,7 @@ class Repository:
         if timeline is not None:
             self.transact_update(tracking_id, update, condition, names, vals, timeline=timeline)
             return None
+        update, names, vals = with_version(update, names, vals)
         req = self._update_request(complaint_key(tracking_id), update, condition, names, vals)
         if return_old:
             req["ReturnValues"] = "ALL_OLD"
@@ -231,10 +257,13 @@ class Repository:
         vals: dict[str, Any] | None,
         timeline: TimelineEntry | None = None,
         new_items: list[dict[str, Any]] | None = None,
+        also: list[dict[str, Any]] | None = None,
     ) -> None:
-        """One transaction: a conditional complaint update, its timeline entry and
-        new items (each written only if absent). All or nothing; ConditionFailed
-        when the complaint's condition is false or an item exists already."""
+        """One transaction: a conditional complaint update, its timeline entry,
+        new items (each written only if absent) and `also` (further transaction
+        items as built by the caller, e.g. counter updates). All or nothing;
+        ConditionFailed when the complaint's condition is false or an item exists already."""
+        update, names, vals = with_version(update, names, vals)
         items: list[dict[str, Any]] = [
             {"Update": self._update_request(complaint_key(tracking_id), update, condition, names, vals)}
         ]
@@ -244,15 +273,25 @@ class Repository:
         for data in new_items or []:
             items.append({"Put": {"TableName": self.table, "Item": to_item(data),
                                   "ConditionExpression": "attribute_not_exists(pk)"}})
+        items.extend(self._with_table(i) for i in also or [])
         with _conditional():
             self._transact(items)
 
+    def _with_table(self, op: dict[str, Any]) -> dict[str, Any]:
+        """A transaction item built without the table name gets ours."""
+        (kind, body), = op.items()
+        return {kind: {"TableName": self.table, **body}}
+
     def update_raw(self, pk: str, sk: str, update: str, condition: str | None = None,
-                   names: dict[str, str] | None = None, vals: dict[str, Any] | None = None) -> None:
-        """Conditional update of any item by key; ConditionFailed when false."""
+                   names: dict[str, str] | None = None, vals: dict[str, Any] | None = None,
+                   return_old: bool = False) -> dict[str, Any] | None:
+        """Conditional update of any item by key (not a complaint); ConditionFailed when false."""
         req = self._update_request({"pk": {"S": pk}, "sk": {"S": sk}}, update, condition, names, vals)
+        if return_old:
+            req["ReturnValues"] = "ALL_OLD"
         with _conditional():
-            self.db.update_item(**req)
+            out = self.db.update_item(**req)
+        return from_item(out["Attributes"]) if return_old and "Attributes" in out else None
 
     def _update_request(self, key: dict[str, Any], update: str, condition: str | None,
                         names: dict[str, str] | None, vals: dict[str, Any] | None) -> dict[str, Any]:
@@ -281,6 +320,21 @@ class Repository:
     def get_raw(self, pk: str, sk: str) -> dict[str, Any] | None:
         out = self.db.get_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
         return from_item(out["Item"]) if "Item" in out else None
+
+    def get_many(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """BatchGetItem of up to 100 keys (unprocessed keys asked again); the items found."""
+        found: list[dict[str, Any]] = []
+        pending: list[dict[str, Any]] = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
+        for chunk_start in range(0, len(pending), 100):
+            request: dict[str, Any] = {self.table: {"Keys": pending[chunk_start:chunk_start + 100]}}
+            for attempt in range(5):
+                out = self.db.batch_get_item(RequestItems=request)
+                found.extend(from_item(i) for i in out.get("Responses", {}).get(self.table, []))
+                request = out.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(0.05 * (attempt + 1))
+        return found
 
     def get_idempotency(self, pk: str) -> dict[str, Any] | None:
         return self.get_raw(pk, "IDEM")
@@ -340,6 +394,7 @@ class Repository:
     def query_page(
         self, key_condition: str, vals: dict[str, Any], index: str | None = None, limit: int = 50,
         start_key: dict[str, Any] | None = None, forward: bool = True,
+        names: dict[str, str] | None = None, filter_expression: str | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """One page of a Query (never Scan) and the key to continue from (None at the end)."""
         req: dict[str, Any] = {
@@ -348,6 +403,10 @@ class Repository:
         }
         if index:
             req["IndexName"] = index
+        if names:
+            req["ExpressionAttributeNames"] = names
+        if filter_expression:
+            req["FilterExpression"] = filter_expression
         if start_key:
             req["ExclusiveStartKey"] = start_key
         out = self.db.query(**req)
@@ -360,6 +419,20 @@ class Repository:
         )
 
 
+class IfAbsent:
+    """A value `set_remove` writes only when the attribute has none yet (set once)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class Append:
+    """Values `set_remove` appends to a list attribute (created when absent)."""
+
+    def __init__(self, *items: Any) -> None:
+        self.items = list(items)
+
+
 def set_remove(attrs: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
     """An UpdateExpression that sets the non-None attributes and removes the None ones."""
     names: dict[str, str] = {}
@@ -370,6 +443,12 @@ def set_remove(attrs: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, An
         names[f"#a{i}"] = k
         if v is None:
             removes.append(f"#a{i}")
+        elif isinstance(v, IfAbsent):
+            sets.append(f"#a{i} = if_not_exists(#a{i}, :a{i})")
+            vals.update(to_item({f":a{i}": v.value}))
+        elif isinstance(v, Append):
+            sets.append(f"#a{i} = list_append(if_not_exists(#a{i}, :a{i}e), :a{i})")
+            vals.update(to_item({f":a{i}": v.items, f":a{i}e": []}))
         else:
             sets.append(f"#a{i} = :a{i}")
             vals.update(to_item({f":a{i}": v}))

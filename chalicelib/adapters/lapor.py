@@ -146,11 +146,12 @@ class LaporClient:
     def add_followup(self, complaint_id: int, content: str, is_secret: bool) -> str | None:
         """Post a follow-up (multipart, no rating); LAPOR!'s id for it when it answers one.
 
-        Not idempotent at LAPOR! and asked for while a reporter waits: never retried
-        here once sent (not even a 429, whose Retry-After could be long)."""
+        Not idempotent at LAPOR!: never retried here once sent (not even a 429, whose
+        Retry-After could be long), and a failure after sending has an unknown outcome
+        (services/lapor_followups.py looks for its marker before posting again)."""
         fields = {"complaint_id": str(complaint_id), "content": content, "is_secret": "1" if is_secret else "0"}
         multipart = [(name, (None, value)) for name, value in fields.items()]
-        body = self._call(self.once_session, "POST", wire.PATH_FOLLOWUP_ADD, False, files=multipart)
+        body = self._call(self.once_session, "POST", wire.PATH_FOLLOWUP_ADD, True, files=multipart)
         found = body.get("results", {}).get("id") if isinstance(body, dict) else None
         return str(found) if found is not None else None
 

@@ -8,6 +8,8 @@ the one place to change when an agency obtains it. ASSUMPTION: the look-up
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,6 +43,34 @@ TAG_PREFIX = "aduan-hub:"
 
 def tag_for(tracking_id: str) -> str:
     return f"{TAG_PREFIX}{tracking_id}"
+
+
+#: The mark the hub puts at the end of every follow-up it posts (an operator's answer,
+#: a reopen, a reporter's comment), so that it is recognised when read back: the status
+#: sync never takes it for the unit's answer, and a post whose outcome was unknown is
+#: found before it is sent again. `side` says whose words they are: "unit" or "pelapor".
+_MARK = re.compile(r"\[aduan-hub (SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}) #(\d{1,9}) (unit|pelapor)\]\s*$")
+
+
+@dataclass(frozen=True)
+class Marker:
+    tracking_id: str
+    seq: int
+    side: str  # unit | pelapor
+
+    @property
+    def text(self) -> str:
+        return f"[aduan-hub {self.tracking_id} #{self.seq} {self.side}]"
+
+
+def marked(content: str, marker: Marker) -> str:
+    """The follow-up's content as posted: the text, then the marker on its own line."""
+    return f"{content.rstrip()}\n\n{marker.text}"
+
+
+def marker_of(content: str) -> Marker | None:
+    found = _MARK.search(content or "")
+    return Marker(found.group(1), int(found.group(2)), found.group(3)) if found else None
 
 
 def create_payload(c: Complaint, disposition_id: int | None, attachment_ids: list[int]) -> dict[str, Any]:

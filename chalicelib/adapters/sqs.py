@@ -20,6 +20,13 @@ class Queues:
             MessageBody=json.dumps({"tracking_id": tracking_id}),
         )
 
+    def send_followups(self, tracking_id: str) -> None:
+        """Ask the forwarder to post one complaint's pending LAPOR! follow-ups."""
+        self.sqs.send_message(
+            QueueUrl=settings().forward_queue_url,
+            MessageBody=json.dumps({"tracking_id": tracking_id, "followups": True}),
+        )
+
     def send_json(self, queue_url: str, body: dict[str, Any], group: str | None = None,
                   dedup_id: str | None = None, delay_s: int = 0) -> None:
         req: dict[str, Any] = {"QueueUrl": queue_url, "MessageBody": json.dumps(body)}

@@ -42,3 +42,15 @@ class Conflict(Exception):
 
 class WrongState(Conflict):
     """The complaint's current status does not allow this action (HTTP 409)."""
+
+
+class StaleVersion(WrongState):
+    """If-Match named a version that is no longer the complaint's (HTTP 409; nothing changed)."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(
+            "stale_version",
+            f"Pengaduan sudah berubah (versi sekarang {current}); muat ulang lalu coba lagi",
+            f"The complaint has changed (current version {current}); reload it and try again",
+        )
+        self.current = current

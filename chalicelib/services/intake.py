@@ -22,6 +22,7 @@ from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry,
 from chalicelib.domain.tracking import new_tracking_id
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import ComplaintSubmission
+from chalicelib.services.inbox import counter_moves, inbox_attributes
 from chalicelib.services.nearby import geo_attributes
 from chalicelib.services.reporter_auth import HASH_ATTRIBUTE, new_token, token_hash
 
@@ -109,7 +110,8 @@ class IntakeService:
             }
         for _ in range(3):  # a fresh id on the (astronomically rare) collision
             try:
-                self.repo.create(complaint, entry, extra, idem)
+                # counted in its holder's inbox in the same transaction (services/inbox.py)
+                self.repo.create(complaint, entry, extra, idem, also=counter_moves(None, complaint))
                 break
             except IdempotencyConflict as dup:
                 return self._replay(dup.record, fingerprint)
@@ -138,6 +140,7 @@ class IntakeService:
         if complaint.status == Status.RECEIVED:
             out.update(outbox_keys(complaint.tracking_id, iso(complaint.created_at)))
         out.update({k: v for k, v in geo_attributes(complaint).items() if v is not None})
+        out.update({k: v for k, v in inbox_attributes(complaint).items() if v is not None})
         return out
 
     def _enqueue(self, tracking_id: str) -> None:

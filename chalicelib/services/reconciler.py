@@ -7,10 +7,15 @@ never attempted. Complaints that have been attempted are on their SQS retry
 path already (then the DLQ and `make redrive`), so they are left alone unless
 a re-queue of ours is itself old. A conditional write claims each re-queue,
 so two overlapping sweeps never send the same complaint twice.
+
+The same sweep is the safety net of the other two outboxes: channel events
+whose commit succeeded but whose queueing did not (services/status_events.py),
+and LAPOR! follow-ups not yet delivered (services/lapor_followups.py).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -19,6 +24,8 @@ from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, value
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain.models import Status, utcnow
 from chalicelib.observability import complaint_context, count, logger
+from chalicelib.services.lapor_followups import LaporFollowups
+from chalicelib.services.status_events import StatusEvents
 
 MIN_AGE = timedelta(minutes=2)  # give the normal path time to work
 REQUEUE_AFTER = timedelta(minutes=10)  # a re-queue of ours that did not help
@@ -28,9 +35,10 @@ REQUEUE_AFTER = timedelta(minutes=10)  # a re-queue of ours that did not help
 class ReconcileReport:
     seen: int = 0
     requeued: list[str] = field(default_factory=list)
+    outboxes: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seen": self.seen, "requeued": len(self.requeued)}
+        return {"seen": self.seen, "requeued": len(self.requeued), **self.outboxes}
 
 
 def needs_requeue(item: dict[str, Any], now: datetime) -> bool:
@@ -44,11 +52,14 @@ def needs_requeue(item: dict[str, Any], now: datetime) -> bool:
 
 
 class Reconciler:
-    def __init__(self, repo: Repository, queues: Queues, shards: int, per_shard: int = 200) -> None:
+    def __init__(self, repo: Repository, queues: Queues, shards: int, per_shard: int = 200,
+                 events: StatusEvents | None = None, followups: LaporFollowups | None = None) -> None:
         self.repo = repo
         self.queues = queues
         self.shards = shards
         self.per_shard = per_shard
+        self.events = events
+        self.followups = followups
 
     def sweep(self, now: datetime | None = None) -> ReconcileReport:
         now = now or utcnow()
@@ -64,6 +75,10 @@ class Reconciler:
                             report.requeued.append(tracking_id)
         if report.requeued:
             count("OutboxRequeued", len(report.requeued))
+        if self.events is not None:
+            report.outboxes.update(self.events.resend_pending(now, self.shards, self.per_shard))
+        if self.followups is not None:
+            report.outboxes.update(self.followups.sweep(now, self.shards, self.per_shard))
         logger.info("outbox reconciled", extra=report.as_dict())
         return report
 

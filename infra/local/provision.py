@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -137,9 +138,37 @@ def aws_env(endpoint: str) -> dict[str, str]:
     }
 
 
+_DYNAMODB_CALLS = threading.Lock()
+
+
+def serialise_dynamodb() -> None:
+    """One DynamoDB call at a time in moto's server.
+
+    moto answers requests from several threads and applies a conditional write
+    as read, check, write without a lock, so two racing conditional writes to
+    one item can both pass their condition; real DynamoDB applies each one
+    atomically. The emulator's fault is worked around here, in the local
+    launcher (tests, benchmarks and `make run` all start moto through
+    `start_moto`), never in the application code."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    original = DynamoHandler.call_action
+    if getattr(original, "serialised", False):
+        return
+
+    def call_action(self: Any) -> Any:
+        with _DYNAMODB_CALLS:
+            return original(self)
+
+    call_action.serialised = True  # type: ignore[attr-defined]
+    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
+
+
 def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
     """moto's server in a thread (port 0: any free one); this process's boto3 now talks to it."""
     from moto.server import ThreadedMotoServer
+
+    serialise_dynamodb()
 
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
