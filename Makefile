@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 export AWS_DEFAULT_REGION ?= ap-southeast-3
 
-.PHONY: run test lint unit integration e2e bench package redrive clean
+.PHONY: run test lint unit integration e2e bench package redrive clean token
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,11 @@ venv: $(STAMP)
 ## run the whole system locally: moto + LAPOR! simulator + chalice local + event pump
 run: $(STAMP)
 	$(BIN)/python -m infra.local.run
+
+## a development sign-in token for a running `make run`: make token ROLE=operator UNIT=kel:36.73.05.1002 [USER=budi]
+token: $(STAMP)
+	@$(BIN)/python -m infra.local.dev_issuer --role "$(ROLE)" --unit "$(UNIT)" \
+		$(if $(filter command line,$(origin USER)),--user "$(USER)")
 
 ## everything CI runs: lint, unit, integration, end-to-end
 test: $(STAMP)

@@ -1,57 +1,83 @@
 """aduan-hub: routes and event handlers wired to chalicelib. No logic here."""
 
-from chalice import Chalice, IAMAuthorizer, Rate
+from chalice import Chalice, Rate
 
 from chalicelib import api, handlers, observability
+from chalicelib import schemas as s
+from chalicelib.openapi import ADMIN, IDEMPOTENCY_KEY, PUBLIC, REPORTER_TOKEN, Header, declare
 
 app = Chalice(app_name="aduan-hub")
 app.api.cors = False
 app.register_middleware(observability.flush_metrics, "all")
+app.register_middleware(api.sign_in_gate(app), "http")  # every non-public route: a verified token of its roles
 
 FORWARD_QUEUE = "aduan-hub-forward"
 CALLBACK_QUEUE = "aduan-hub-callbacks.fifo"
 
+# Each route below carries one `@declare(...)`: its OpenAPI entry (GET /v1/openapi.json) and the roles the
+# sign-in gate admits (chalicelib/openapi.py, docs/operators.md).
+CHANNEL_RECORDS = ("chalicelib.channels.rabeg:RabegRecord", "chalicelib.channels.call112:Call112Record",
+                   "chalicelib.channels.psc119:Psc119Record")
+CHANNEL_SIGNATURE = Header("X-Aduan-Signature", "t=<unix time>,v1=<hex HMAC-SHA256 of '<t>.<body>'>",
+                           required=True, schema={"type": "string", "minLength": 1, "maxLength": 512})
+
+
+@app.route("/v1/openapi.json", methods=["GET"])
+@declare("This document: the /v1 contract (OpenAPI 3.1)", roles=PUBLIC, responses={200: {"type": "object"}})
+def openapi_document():
+    return api.openapi_document(app)
+
 
 @app.route("/v1/categories", methods=["GET"])
+@declare("Complaint categories a reporting app offers", roles=PUBLIC, responses={200: s.CategoryList})
 def list_categories():
     return api.list_categories()
 
 
 @app.route("/v1/complaints", methods=["POST"], content_types=["application/json"])
+@declare("Report a complaint", roles=PUBLIC, body=s.ComplaintSubmission, headers=[IDEMPOTENCY_KEY],
+         responses={201: s.SubmissionAccepted}, errors=[422])
 def submit_complaint():
     return api.submit_complaint(app.current_request)
 
 
 @app.route("/v1/complaints/{tracking_id}", methods=["GET"])
+@declare("A complaint as the public sees it, with its timeline", roles=PUBLIC, responses={200: s.PublicComplaint})
 def get_complaint(tracking_id):
     return api.get_complaint(tracking_id)
 
 
 @app.route("/v1/complaints/{tracking_id}/reopen", methods=["POST"], content_types=["application/json"])
+@declare("The reporter reopens a resolved complaint", roles=PUBLIC, body=s.ReopenRequest, headers=[REPORTER_TOKEN],
+         responses={200: s.PublicComplaint}, errors=[401, 403, 409])
 def reopen_complaint(tracking_id):
     return api.reopen_complaint(tracking_id, app.current_request)
 
 
 @app.route("/v1/complaints/{tracking_id}/confirm-resolved", methods=["POST"],
            content_types=["application/json"])
+@declare("The reporter confirms it is solved (closed at once)", roles=PUBLIC, headers=[REPORTER_TOKEN],
+         responses={200: s.PublicComplaint}, errors=[401, 403, 409])
 def confirm_resolved(tracking_id):
     return api.confirm_resolved(tracking_id, app.current_request)
 
 
-admin_auth = IAMAuthorizer()  # enforced by API Gateway in AWS; chalice local / tests do not check it
-
-
 @app.route("/v1/complaints/{tracking_id}/attachments", methods=["POST"], content_types=["application/json"])
+@declare("A presigned upload for a photo or document", roles=PUBLIC, body=s.AttachmentRequest,
+         headers=[REPORTER_TOKEN], responses={201: s.UploadForm}, errors=[401, 403, 409])
 def request_attachment_upload(tracking_id):
     return api.request_attachment_upload(tracking_id, app.current_request)
 
 
-@app.route("/v1/admin/complaints", methods=["GET"], authorizer=admin_auth)
+@app.route("/v1/admin/complaints", methods=["GET"])
+@declare("Complaints LAPOR! refused (needs_attention), with the reason", roles=ADMIN, query=s.AdminListQuery,
+         responses={200: "chalicelib.services.admin:AdminPage"})
 def admin_list_complaints():
     return api.admin_list_complaints(app.current_request)
 
 
-@app.route("/v1/admin/complaints/{tracking_id}/retry", methods=["POST"], authorizer=admin_auth)
+@app.route("/v1/admin/complaints/{tracking_id}/retry", methods=["POST"])
+@declare("Send a parked complaint to LAPOR! again", roles=ADMIN, responses={202: s.ComplaintState}, errors=[409])
 def admin_retry_complaint(tracking_id):
     return api.admin_retry_complaint(tracking_id)
 
@@ -60,38 +86,51 @@ def admin_retry_complaint(tracking_id):
 
 
 @app.route("/v1/complaints/nearby", methods=["GET"])  # the literal path wins over {tracking_id}
+@declare("Open complaints of one category within about 200 m", roles=PUBLIC, query=s.NearbyQuery,
+         responses={200: s.NearbyAnswer})
 def nearby_complaints():
     return api.nearby_complaints(app.current_request)
 
 
 @app.route("/v1/channels/{channel}/complaints", methods=["POST"], content_types=["application/json"])
+@declare("A channel's signed webhook (Rabeg, 112, 119)", roles=PUBLIC, body=CHANNEL_RECORDS,
+         headers=[CHANNEL_SIGNATURE], responses={200: s.ChannelAccepted, 201: s.ChannelAccepted},
+         errors=[401, 422, 503], tag="channels")
 def channel_complaint(channel):
     return api.channel_complaint(channel, app.current_request)
 
 
-@app.route("/v1/admin/complaints/{tracking_id}/confirm", methods=["POST"], authorizer=admin_auth)
+@app.route("/v1/admin/complaints/{tracking_id}/confirm", methods=["POST"])
+@declare("Confirm a call-centre report: it goes to LAPOR!", roles=ADMIN, responses={200: s.ComplaintState},
+         errors=[409])
 def admin_confirm_call(tracking_id):
     return api.admin_confirm_call(tracking_id)
 
 
-@app.route("/v1/admin/complaints/{tracking_id}/dismiss", methods=["POST"], authorizer=admin_auth,
+@app.route("/v1/admin/complaints/{tracking_id}/dismiss", methods=["POST"],
            content_types=["application/json"])
+@declare("Dismiss a call-centre report (closed, never forwarded)", roles=ADMIN, body=s.DismissRequest,
+         body_required=False, responses={200: s.ComplaintState}, errors=[409])
 def admin_dismiss_call(tracking_id):
     return api.admin_dismiss_call(tracking_id, app.current_request)
 
 
-@app.route("/v1/admin/channels/{channel}/callback", methods=["PUT"], authorizer=admin_auth,
+@app.route("/v1/admin/channels/{channel}/callback", methods=["PUT"],
            content_types=["application/json"])
+@declare("Register the URL a channel's status events go to", roles=ADMIN, body=s.CallbackRegistration,
+         responses={200: s.CallbackView})
 def admin_put_channel_callback(channel):
     return api.admin_put_channel_callback(channel, app.current_request)
 
 
-@app.route("/v1/admin/channels/{channel}/callback", methods=["GET"], authorizer=admin_auth)
+@app.route("/v1/admin/channels/{channel}/callback", methods=["GET"])
+@declare("The URL a channel's status events go to", roles=ADMIN, responses={200: s.CallbackView})
 def admin_get_channel_callback(channel):
     return api.admin_get_channel_callback(channel)
 
 
-@app.route("/v1/admin/channels/{channel}/callback", methods=["DELETE"], authorizer=admin_auth)
+@app.route("/v1/admin/channels/{channel}/callback", methods=["DELETE"])
+@declare("Stop sending a channel its status events", roles=ADMIN, responses={204: None})
 def admin_delete_channel_callback(channel):
     return api.admin_delete_channel_callback(channel)
 

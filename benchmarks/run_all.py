@@ -6,7 +6,7 @@ import json
 import subprocess
 import sys
 
-QUICK = ["benchmarks.bench_intake", "benchmarks.bench_coldstart", "benchmarks.bench_package"]
+QUICK = ["benchmarks.bench_intake", "benchmarks.bench_coldstart", "benchmarks.bench_package", "benchmarks.bench_signin"]
 
 
 def main() -> int:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 from typing import Any
 
@@ -14,7 +14,18 @@ from pydantic import BaseModel, ValidationError
 from chalicelib import bootstrap
 from chalicelib.channels.signature import SignatureError
 from chalicelib.domain import reference, tracking
-from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, WrongState
+from chalicelib.domain.access import Principal, Role, can_see
+from chalicelib.domain.errors import (
+    Conflict,
+    FieldProblem,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    SignInUnavailable,
+    Unauthenticated,
+    WrongState,
+)
+from chalicelib.domain.models import Complaint
 from chalicelib.observability import complaint_context, logger
 from chalicelib.schemas import (
     AttachmentRequest,
@@ -90,12 +101,94 @@ def handles_errors(fn: Callable[..., Response]) -> Callable[..., Response]:
             return invalid(problems_of(err))
         except NotFound:
             return error_response(404, "not_found", "Pengaduan tidak ditemukan", "Complaint not found")
+        except (Unauthenticated, SignInUnavailable) as err:
+            return refusal(err)
         except WrongState as err:
             return error_response(409, err.reason, err.message_id, err.message_en)
         except Conflict as err:
             return error_response(422, err.reason, err.message_id, err.message_en)
 
     return wrapper
+
+
+# -- sign-in, roles and scope (docs/operators.md) ---------------------
+
+REALM = "aduan-hub"
+_PRINCIPAL = "_aduan_principal"  # the verified caller, kept on the request once checked
+
+
+def require_principal(request: Request, roles: Iterable[Role] | None = None) -> Principal:
+    """The verified caller of `request`; with `roles`, one of those roles.
+
+    Raises `Unauthenticated` (401) without a valid token, `Forbidden` (403) for another
+    role, `SignInUnavailable` (503) when the issuer's keys cannot be had; route functions
+    wrapped in `handles_errors` answer them. Verified once per request (the sign-in gate
+    usually already did)."""
+    principal = getattr(request, _PRINCIPAL, None)
+    if principal is None:
+        principal = bootstrap.signin().principal(header(request, "Authorization"))
+        setattr(request, _PRINCIPAL, principal)
+    if roles is not None and principal.role not in set(roles):
+        wanted = ", ".join(sorted(r.value for r in roles))
+        raise Forbidden("role_not_allowed", f"Peran {principal.role.value} tidak boleh memakai layanan ini "
+                        f"(perlu: {wanted})", f"The role {principal.role.value} may not use this (needs: {wanted})")
+    return principal
+
+
+def require_in_scope(principal: Principal, complaint: Complaint) -> Complaint:
+    """The complaint, when the caller may see it; `NotFound` (404, never 403) otherwise, so nothing leaks."""
+    if not can_see(principal, complaint.unit.code if complaint.unit else None, complaint.channel):
+        raise NotFound(complaint.tracking_id)
+    return complaint
+
+
+def refusal(err: Unauthenticated | SignInUnavailable) -> Response:
+    """401 / 403 with `WWW-Authenticate` (RFC 6750), or 503 when nobody can be verified."""
+    if isinstance(err, SignInUnavailable):
+        logger.error("sign-in unavailable", extra={"error": str(err)})
+        resp = error_response(503, "signin_unavailable", "Layanan masuk sedang tidak tersedia; coba lagi sebentar",
+                              "Sign-in is unavailable right now; try again shortly")
+        resp.headers["Retry-After"] = "5"
+        return resp
+    if isinstance(err, Forbidden):
+        status, challenge = 403, f'Bearer realm="{REALM}", error="insufficient_scope"'
+    elif err.reason == "token_missing":  # RFC 6750 3.1: no error code when no credentials were sent
+        status, challenge = 401, f'Bearer realm="{REALM}"'
+    else:
+        code = "invalid_request" if err.reason == "not_bearer" else "invalid_token"
+        status, challenge = 401, f'Bearer realm="{REALM}", error="{code}", error_description="{err.reason}"'
+    resp = error_response(status, err.reason, err.message_id, err.message_en)
+    resp.headers["WWW-Authenticate"] = challenge
+    resp.headers["Cache-Control"] = "no-store"
+    return resp
+
+
+def sign_in_gate(app: Any) -> Callable[[Request, Callable[[Request], Response]], Response]:
+    """HTTP middleware: every route not declared PUBLIC needs a valid token of a declared role.
+
+    Runs before any route function, so a route that forgot to ask still refuses strangers;
+    routes under /v1/admin and /v1/operator are never public, declared or not."""
+    from chalicelib import openapi
+
+    def gate(request: Request, get_response: Callable[[Request], Response]) -> Response:
+        entry = app.routes.get(request.path, {}).get(request.method)
+        op = openapi.operation_of(entry.view_function) if entry is not None else None
+        roles = openapi.allowed_roles(request.path, op)
+        if roles is None and not openapi.is_protected(request.path):
+            return get_response(request)
+        try:
+            principal = require_principal(request, roles if roles is not None else openapi.ADMIN)
+        except (Unauthenticated, SignInUnavailable) as err:
+            logger.info("sign-in refused", extra={"path": request.path, "method": request.method,
+                                                  "reason": getattr(err, "reason", "unavailable")})
+            return refusal(err)
+        logger.append_keys(user=principal.user, role=principal.role.value, unit=principal.unit)
+        try:
+            return get_response(request)
+        finally:
+            logger.remove_keys(["user", "role", "unit"])
+
+    return gate
 
 
 def json_body(request: Request) -> Any:
@@ -124,6 +217,19 @@ def header(request: Request, name: str) -> str | None:
 
 
 # -- routes -----------------------------------------------------------------
+
+
+def openapi_document(app: Any) -> Response:
+    from chalicelib import openapi
+
+    global _DOCUMENT
+    if _DOCUMENT is None:
+        _DOCUMENT = json.dumps(openapi.document(app), ensure_ascii=False)
+    return Response(body=_DOCUMENT, status_code=200,
+                    headers={**JSON_HEADERS, "Cache-Control": "public, max-age=300"})
+
+
+_DOCUMENT: str | None = None  # built on the first request, once per container
 
 
 def list_categories() -> Response:
@@ -220,7 +326,7 @@ def _int_param(params: dict[str, str], name: str, default: int) -> int:
 
 @handles_errors
 def admin_list_complaints(request: Request) -> Response:
-    """IAM-authorised in AWS (see app.py); reporter data never leaves here."""
+    """Admins only (the sign-in gate); reporter data never leaves here."""
     params = dict(request.query_params or {})
     page = bootstrap.admin().list(params.get("status"), _int_param(params, "limit", 50), params.get("next"))
     return respond(200, page.model_dump(mode="json"), {"Cache-Control": "no-store"})

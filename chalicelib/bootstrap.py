@@ -15,6 +15,7 @@ from chalicelib.settings import settings
 
 if TYPE_CHECKING:
     from chalicelib.adapters.dynamodb import Repository
+    from chalicelib.adapters.jwks import JwksKeys
     from chalicelib.adapters.lapor import LaporClient
     from chalicelib.adapters.notifications import Notifier
     from chalicelib.adapters.s3 import AttachmentStore
@@ -33,6 +34,7 @@ if TYPE_CHECKING:
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.reconciler import Reconciler
+    from chalicelib.services.signin import SignIn
     from chalicelib.services.status_events import StatusEvents
     from chalicelib.services.status_sync import StatusSync
 
@@ -170,6 +172,20 @@ def conversation() -> ConversationService:
     return ConversationService(repository(), status_events(), lapor_followups())
 
 
+@lru_cache(maxsize=1)
+def issuer_keys() -> JwksKeys:
+    from chalicelib.adapters.jwks import JwksKeys, jwks_url
+    s = settings()
+    return JwksKeys(jwks_url(s.auth_issuer), max_age_s=s.auth_keys_max_age_s, refetch_s=s.auth_keys_refetch_s)
+
+
+@lru_cache(maxsize=1)
+def signin() -> SignIn:
+    from chalicelib.services.signin import SignIn
+    s = settings()
+    return SignIn(issuer_keys(), issuer=s.auth_issuer, audience=s.auth_audience, leeway_s=s.auth_leeway_s)
+
+
 def reset() -> None:
     """Forget every built adapter (tests change the environment between runs)."""
     from chalicelib.adapters.aws import client
@@ -177,5 +193,5 @@ def reset() -> None:
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
               attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
-              status_events, lapor_followups, inbox, actions, conversation):
+              status_events, lapor_followups, inbox, actions, conversation, issuer_keys, signin):
         f.cache_clear()

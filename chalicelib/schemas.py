@@ -456,3 +456,83 @@ class RatingRequest(BaseModel):
 
     stars: int = Field(ge=1, le=5, strict=True)
     comment: str | None = Field(default=None, max_length=1000)
+
+
+# -- answers, as the OpenAPI document describes them (chalicelib/openapi.py) ---------
+
+
+class ProblemBody(BaseModel):
+    """One bad field of a 400: which, why (machine code) and a message in Indonesian and English."""
+
+    field: str
+    reason: str
+    message: str
+    message_id: str
+    message_en: str
+
+
+class ErrorBody(BaseModel):
+    """Every 4xx/5xx answer of the hub: a machine code and a message in Indonesian and English."""
+
+    error: str
+    message: str  # "<Indonesian> / <English>"
+    message_id: str
+    message_en: str
+    errors: list[ProblemBody] | None = None  # 400: one entry per bad field
+
+
+class CategoryList(BaseModel):
+    categories: list[reference.Category]
+
+
+class SubmissionAccepted(BaseModel):
+    """201 to `POST /v1/complaints`; `reporter_token` is shown here only (and on an Idempotency-Key retry)."""
+
+    tracking_id: str
+    status: Status
+    reporter_token: str | None
+
+
+class ChannelAccepted(SubmissionAccepted):
+    channel: str
+    channel_ref: str
+    replayed: bool
+
+
+class ComplaintState(BaseModel):
+    """The status a complaint is in after an admin action."""
+
+    tracking_id: str
+    status: Status
+
+
+class UploadTarget(BaseModel):
+    url: str
+    fields: dict[str, str]
+
+
+class UploadForm(BaseModel):
+    """A presigned S3 POST: send the file as multipart/form-data with `fields`, then the file."""
+
+    upload: UploadTarget
+    key: str
+    expires_in: int
+
+
+class NearbyAnswer(BaseModel):
+    radius_m: int
+    complaints: list[NearbyComplaint]
+
+
+class CallbackView(BaseModel):
+    channel: str
+    url: str
+    updated_at: str | None
+
+
+class AdminListQuery(BaseModel):
+    """`GET /v1/admin/complaints` query string."""
+
+    status: Literal["needs_attention"]
+    limit: int = Field(default=50, ge=1, le=100)
+    next: str | None = Field(default=None, max_length=2048, description="the `next` of the previous page")

@@ -30,6 +30,11 @@ class Settings(BaseModel):
     forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
     forward_backoff_cap_s: float = 900
     lapor_fresh_s: float = 600  # the escalation sweep re-reads LAPOR! when its last check is older
+    auth_issuer: str = ""  # the token issuer (Cognito user pool URL); its keys at <issuer>/.well-known/jwks.json
+    auth_audience: str = ""  # the app client id the ID tokens are for
+    auth_leeway_s: float = 30  # clock skew tolerated on exp / nbf / iat
+    auth_keys_max_age_s: float = 3600  # keys are fetched again after this long
+    auth_keys_refetch_s: float = 60  # an unknown kid fetches the keys again at most this often
 
 
 @lru_cache(maxsize=1)
@@ -53,5 +58,10 @@ def settings() -> Settings:
         "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),
         "forward_backoff_cap_s": env.get("FORWARD_BACKOFF_CAP_S"),
         "lapor_fresh_s": env.get("LAPOR_FRESH_S"),
+        "auth_issuer": env.get("AUTH_ISSUER"),
+        "auth_audience": env.get("AUTH_AUDIENCE"),
+        "auth_leeway_s": env.get("AUTH_LEEWAY_S"),
+        "auth_keys_max_age_s": env.get("AUTH_KEYS_MAX_AGE_S"),
+        "auth_keys_refetch_s": env.get("AUTH_KEYS_REFETCH_S"),
     }
     return Settings(**{k: v for k, v in raw.items() if v})

@@ -48,8 +48,23 @@ def lapor_sim(stack_env: dict[str, str]) -> Iterator[Any]:
     sim.stop()
 
 
+@pytest.fixture(scope="session")
+def dev_issuer(stack_env: dict[str, str]) -> Iterator[Any]:
+    """A token issuer like Cognito on a free port; the app verifies tokens against it (tests/support/auth.py)."""
+    from infra.local.dev_issuer import DevIssuer
+    from tests.support import auth
+
+    issuer = DevIssuer(audience="aduan-hub-test-client")
+    issuer.start("127.0.0.1", 0)
+    os.environ.update(issuer.env())
+    auth.use_issuer(issuer)
+    yield issuer
+    auth.use_issuer(None)
+    issuer.stop()
+
+
 @pytest.fixture()
-def hub(lapor_sim: Any) -> Iterator[Any]:
+def hub(lapor_sim: Any, dev_issuer: Any) -> Iterator[Any]:
     """The app with fresh adapters, and the simulator without faults."""
     from chalicelib import bootstrap
     from infra.local.lapor_simulator import FaultConfig

@@ -34,6 +34,15 @@ class Role(StrEnum):
 #: unit claims a call centre may carry: the channels it runs
 CALLCENTER_CHANNELS = frozenset({"call112", "psc119"})
 
+#: the unit claim of the city's coordinators (admin); statistics call the same level `city`
+CITY = "city"
+
+#: the kinds of unit (data/units.json, areas) each role may be signed in for
+_UNIT_KINDS = {
+    Role.OPERATOR: frozenset({"opd", "kecamatan", "kelurahan"}),
+    Role.SUPERVISOR: frozenset({"opd", "kecamatan"}),
+}
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -43,6 +52,20 @@ class Principal:
     role: Role
     unit: str  # a unit code (opd:..., kec:..., kel:...), a call centre's channel, or the admin's own unit
     name: str | None = None
+
+
+def unit_fits_role(role: Role, unit: str) -> bool:
+    """True when a sign-in for `role` may carry the unit claim `unit`.
+
+    Operators belong to a known OPD, kecamatan or kelurahan; supervisors to an OPD
+    or a kecamatan; a call centre to its channel; the coordinator to the city (or a
+    known unit such as the Sekretariat Daerah). Anything else is a mis-issued token."""
+    if role == Role.CALLCENTER:
+        return unit in CALLCENTER_CHANNELS
+    if role == Role.ADMIN:
+        return unit == CITY or unit in reference.units()
+    known = reference.units().get(unit)
+    return known is not None and known.kind in _UNIT_KINDS[role]
 
 
 def units_in_scope(p: Principal) -> frozenset[str] | None:

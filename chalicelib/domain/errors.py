@@ -54,3 +54,21 @@ class StaleVersion(WrongState):
             f"The complaint has changed (current version {current}); reload it and try again",
         )
         self.current = current
+
+
+class Unauthenticated(Exception):
+    """No valid sign-in (HTTP 401): no token, or a token we refuse; `reason` names which check failed."""
+
+    def __init__(self, reason: str, message_id: str, message_en: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.message_id = message_id
+        self.message_en = message_en
+
+
+class Forbidden(Unauthenticated):
+    """Signed in, but the caller's role may not use this route (HTTP 403)."""
+
+
+class SignInUnavailable(Exception):
+    """The issuer's keys cannot be had right now (HTTP 503): nobody can be verified, nobody is let in."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -54,6 +55,8 @@ def _refs(node: Any) -> set[str]:
             return {node["Ref"]}
         if "Fn::GetAtt" in node:
             return {node["Fn::GetAtt"][0]}
+        if isinstance(node.get("Fn::Sub"), str):  # ${Name} and ${Name.Attr}, not the ${AWS::...} pseudo names
+            return {m.split(".")[0] for m in re.findall(r"\$\{([^}!]+)}", node["Fn::Sub"]) if "::" not in m}
         return set().union(*(_refs(v) for v in node.values())) if node else set()
     if isinstance(node, list):
         return set().union(*(_refs(v) for v in node)) if node else set()
@@ -122,7 +125,7 @@ def provision(endpoint_url: str, stack_name: str = "aduan-hub-local", region: st
     physical.update(_apply_direct(session, endpoint_url, full, physical))
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     for key, out in full.get("Outputs", {}).items():
-        if key not in outputs:
+        if key not in outputs and _refs(out["Value"]) <= set(physical):  # not the AWS-only ones (Cognito)
             outputs[key] = _resolve(out["Value"], physical)
     return {env: outputs[key] for key, env in OUTPUT_ENV.items() if key in outputs}
 

@@ -46,6 +46,7 @@ def main() -> int:
     parser.add_argument("--api-port", type=int, default=int(os.environ.get("API_PORT", "8000")))
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5005")))
     parser.add_argument("--lapor-port", type=int, default=int(os.environ.get("LAPOR_SIM_PORT", "8100")))
+    parser.add_argument("--issuer-port", type=int, default=int(os.environ.get("DEV_ISSUER_PORT", "8200")))
     args = parser.parse_args()
 
     from infra.local.provision import provision, start_moto
@@ -66,6 +67,16 @@ def main() -> int:
         lapor_where = f"{url} (simulator; faults: {os.environ.get('LAPOR_SIM_FAULTS', 'none')})"
     for k, v in DEV_CHANNEL_SECRETS.items():
         os.environ.setdefault(k, v)
+
+    issuer = None
+    if os.environ.get("AUTH_ISSUER"):
+        issuer_where = f"{os.environ['AUTH_ISSUER']} (from AUTH_ISSUER)"
+    else:
+        from infra.local.dev_issuer import start_for_run
+
+        issuer = start_for_run(args.host, args.issuer_port)
+        os.environ.update(issuer.env())
+        issuer_where = f"{issuer.issuer} (development issuer; `make token ROLE=admin UNIT=city`)"
 
     sys.path.insert(0, str(ROOT))
     app_module = importlib.import_module("app")
@@ -91,6 +102,7 @@ def main() -> int:
         f"  API (chalice local)  {api_url}/v1/categories",
         f"  AWS (moto server)    {endpoint}   table {env['TABLE_NAME']}",
         f"  LAPOR!               {lapor_where}",
+        f"  sign-in              {issuer_where}",
         f"  event pump           queues: {', '.join(s.name for s in pump.sqs_sources())}; "
         f"schedules: {', '.join(s.name for s in pump.schedules()) or 'none'}",
         "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
@@ -114,6 +126,8 @@ def main() -> int:
     pump.stop()
     if sim is not None:
         sim.stop()
+    if issuer is not None:
+        issuer.stop()
     moto.stop()
     return 0
 

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from chalicelib.channels.signature import HEADER_NAME, sign, verify
+from tests.support.auth import admin_headers
 
 SECRETS = {"rabeg": "test-rabeg-secret", "call112": "test-call112-secret", "psc119": "test-psc119-secret"}
 KEL = "36.73.01.1002"
@@ -130,12 +131,12 @@ def receiver_for(client: Any, channel: str) -> Iterator[Receiver]:
     r = Receiver(SECRETS[channel])
     r.thread.start()
     resp = client.http.put(f"/v1/admin/channels/{channel}/callback", body=json.dumps({"url": r.url}),
-                           headers={"Content-Type": "application/json"})
+                           headers=admin_headers({"Content-Type": "application/json"}))
     assert resp.status_code == 200, resp.body
     try:
         yield r
     finally:
-        client.http.delete(f"/v1/admin/channels/{channel}/callback")
+        client.http.delete(f"/v1/admin/channels/{channel}/callback", headers=admin_headers())
         r.server.shutdown()
         r.server.server_close()
 

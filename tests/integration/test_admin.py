@@ -1,4 +1,4 @@
-"""Admin view of parked complaints and the retry action (IAM-authorised in AWS only)."""
+"""Admin view of parked complaints and the retry action (role admin; sign-in in tests/integration/test_signin.py)."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from infra.local.lapor_simulator import FaultConfig
 from tests.integration.test_forwarding import submit, tickets
+from tests.support.auth import admin_headers
 
 PII = ("Siti", "81234567890", "siti@example.org", "3673010101010001")
 
@@ -27,7 +28,7 @@ def all_pages(client: Any, limit: int) -> list[list[dict[str, Any]]]:
     pages, token = [], None
     while True:
         url = f"/v1/admin/complaints?status=needs_attention&limit={limit}" + (f"&next={token}" if token else "")
-        resp = client.http.get(url)
+        resp = client.http.get(url, headers=admin_headers())
         assert resp.status_code == 200, resp.body
         pages.append(resp.json_body["complaints"])
         token = resp.json_body["next"]
@@ -58,7 +59,7 @@ def test_admin_list_refuses_bad_parameters_with_the_field_named(client: Any) -> 
                          ("status=needs_attention&next=%%%", "next"),
                          ("status=needs_attention&limit=abc", "limit"),
                          ("status=needs_attention&limit=0", "limit")):
-        resp = client.http.get(f"/v1/admin/complaints?{query}")
+        resp = client.http.get(f"/v1/admin/complaints?{query}", headers=admin_headers())
         assert resp.status_code == 400, (query, resp.body)
         [problem] = resp.json_body["errors"]
         assert problem["field"] == field and " / " in problem["message"]
@@ -66,10 +67,10 @@ def test_admin_list_refuses_bad_parameters_with_the_field_named(client: Any) -> 
 
 def test_retry_sends_a_parked_complaint_again_once(client: Any, pump: Any, lapor_sim: Any) -> None:
     tid = park(client, lapor_sim)
-    resp = client.http.post(f"/v1/admin/complaints/{tid}/retry")
+    resp = client.http.post(f"/v1/admin/complaints/{tid}/retry", headers=admin_headers())
     assert resp.status_code == 202, resp.body
     assert resp.json_body == {"tracking_id": tid, "status": "received"}
-    again = client.http.post(f"/v1/admin/complaints/{tid}/retry")  # no longer parked
+    again = client.http.post(f"/v1/admin/complaints/{tid}/retry", headers=admin_headers())  # no longer parked
     assert again.status_code == 409
     assert again.json_body["error"] == "not_parked" and "needs_attention" in again.json_body["message_en"]
     pump.drain("forward_to_lapor")
@@ -83,5 +84,5 @@ def test_retry_sends_a_parked_complaint_again_once(client: Any, pump: Any, lapor
 
 
 def test_retry_of_unknown_or_malformed_id_is_404(client: Any) -> None:
-    assert client.http.post("/v1/admin/complaints/SRG-2222-2222/retry").status_code == 404
-    assert client.http.post("/v1/admin/complaints/nonsense/retry").status_code == 404
+    assert client.http.post("/v1/admin/complaints/SRG-2222-2222/retry", headers=admin_headers()).status_code == 404
+    assert client.http.post("/v1/admin/complaints/nonsense/retry", headers=admin_headers()).status_code == 404

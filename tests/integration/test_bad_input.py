@@ -19,6 +19,7 @@ from tests.integration.channel_support import (
     psc119_record,
     rabeg_record,
 )
+from tests.support.auth import admin_headers
 
 pytestmark = pytest.mark.usefixtures("channel_secrets")
 
@@ -142,7 +143,8 @@ def test_channel_time_at_the_edges_of_the_range_is_accepted(client: Any) -> None
 @pytest.mark.parametrize("url", ["https://[::1/x", "http://[zz]/x", "https://[::1]:99999999/x",
                                  "https://exa mple.org:x/"])
 def test_unparseable_callback_url_is_400_on_url(client: Any, url: str) -> None:
-    resp = client.http.put("/v1/admin/channels/rabeg/callback", body=json.dumps({"url": url}), headers=JSON)
+    resp = client.http.put("/v1/admin/channels/rabeg/callback", body=json.dumps({"url": url}),
+                           headers=admin_headers(JSON))
     found = problem(resp)
     assert (found["field"], found["reason"]) == ("url", "invalid_url")
 
@@ -171,13 +173,15 @@ GOOD_KEY = {"pk": {"S": "C#SRG-0000-0000"}, "sk": {"S": "C"}, "outbox_pk": {"S":
     "PARKED",
 ], ids=lambda k: json.dumps(k)[:40])
 def test_admin_page_token_of_the_wrong_shape_is_400_on_next(client: Any, key: Any) -> None:
-    resp = client.http.get(f"/v1/admin/complaints?status=needs_attention&next={token(key)}")
+    resp = client.http.get(f"/v1/admin/complaints?status=needs_attention&next={token(key)}",
+                           headers=admin_headers())
     found = problem(resp)
     assert (found["field"], found["reason"]) == ("next", "invalid_token")
 
 
 def test_admin_page_token_of_the_right_shape_is_accepted(client: Any) -> None:
-    resp = client.http.get(f"/v1/admin/complaints?status=needs_attention&next={token(GOOD_KEY)}")
+    resp = client.http.get(f"/v1/admin/complaints?status=needs_attention&next={token(GOOD_KEY)}",
+                           headers=admin_headers())
     assert resp.status_code == 200, resp.body
 
 

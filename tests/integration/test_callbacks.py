@@ -17,6 +17,7 @@ from tests.integration.channel_support import (
     receiver_for,
 )
 from tests.integration.test_forwarding import tickets
+from tests.support.auth import admin_headers
 
 pytestmark = pytest.mark.usefixtures("channel_secrets")
 
@@ -84,8 +85,8 @@ def test_operator_decisions_on_112_calls_are_sent_back(client: Any, hub: Any, pu
     with receiver_for(client, "call112") as receiver:
         kept = post_channel(client, "call112", call112_record(confirmed=False)).json_body["tracking_id"]
         dropped = post_channel(client, "call112", call112_record(confirmed=False)).json_body["tracking_id"]
-        assert client.http.post(f"/v1/admin/complaints/{kept}/confirm").status_code == 200
-        assert client.http.post(f"/v1/admin/complaints/{dropped}/dismiss").status_code == 200
+        assert client.http.post(f"/v1/admin/complaints/{kept}/confirm", headers=admin_headers()).status_code == 200
+        assert client.http.post(f"/v1/admin/complaints/{dropped}/dismiss", headers=admin_headers()).status_code == 200
         pump.drain("forward_to_lapor")
         deliver_until(pump, lambda: len(receiver.events_for(kept)) >= 2 and receiver.events_for(dropped))
         assert [e["type"] for e in receiver.events_for(kept)] == ["confirmed", "forwarded"]
@@ -94,7 +95,7 @@ def test_operator_decisions_on_112_calls_are_sent_back(client: Any, hub: Any, pu
 
 def test_events_without_a_registered_callback_are_dropped(client: Any, hub: Any, pump: Any) -> None:
     tid = post_channel(client, "rabeg", rabeg_record()).json_body["tracking_id"]
-    client.http.delete("/v1/admin/channels/rabeg/callback")
+    client.http.delete("/v1/admin/channels/rabeg/callback", headers=admin_headers())
     later_status(tid, Status.VERIFIED)
     pump.drain("deliver_channel_event", idle_rounds=2)  # nobody to tell: taken off the queue
     with receiver_for(client, "rabeg") as receiver:
@@ -120,7 +121,7 @@ def test_app_complaints_send_no_channel_events(client: Any, hub: Any, monkeypatc
 def test_callback_registration_is_validated(client: Any) -> None:
     def put(channel: str, body: Any) -> Any:
         return client.http.put(f"/v1/admin/channels/{channel}/callback", body=json.dumps(body),
-                               headers={"Content-Type": "application/json"})
+                               headers=admin_headers({"Content-Type": "application/json"}))
 
     for bad in ("http://example.org/hook", "ftp://127.0.0.1/x", "https:///nohost"):
         resp = put("psc119", {"url": bad})
@@ -129,10 +130,10 @@ def test_callback_registration_is_validated(client: Any) -> None:
     assert put("telegram", {"url": "https://example.org/x"}).status_code == 404
 
     assert put("psc119", {"url": "https://psc119.example.org/aduan"}).status_code == 200
-    got = client.http.get("/v1/admin/channels/psc119/callback")
+    got = client.http.get("/v1/admin/channels/psc119/callback", headers=admin_headers())
     assert got.status_code == 200 and got.json_body["url"] == "https://psc119.example.org/aduan"
-    assert client.http.delete("/v1/admin/channels/psc119/callback").status_code == 204
-    assert client.http.get("/v1/admin/channels/psc119/callback").status_code == 404
+    assert client.http.delete("/v1/admin/channels/psc119/callback", headers=admin_headers()).status_code == 204
+    assert client.http.get("/v1/admin/channels/psc119/callback", headers=admin_headers()).status_code == 404
 
 
 def test_event_id_is_one_per_timeline_entry() -> None:

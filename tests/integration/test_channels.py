@@ -19,6 +19,7 @@ from tests.integration.channel_support import (
     signed,
 )
 from tests.integration.test_forwarding import tickets
+from tests.support.auth import admin_headers
 
 pytestmark = pytest.mark.usefixtures("channel_secrets")
 
@@ -225,7 +226,7 @@ def test_112_unconfirmed_waits_then_confirm_forwards(client: Any, hub: Any, pump
     pump.drain("forward_to_lapor")
     assert tickets(lapor_sim, tid) == []
 
-    confirmed = client.http.post(f"/v1/admin/complaints/{tid}/confirm")
+    confirmed = client.http.post(f"/v1/admin/complaints/{tid}/confirm", headers=admin_headers())
     assert confirmed.status_code == 200 and confirmed.json_body["status"] == "received"
     stored = item(tid)
     assert stored["outbox_pk"].startswith("OUTBOX#") and stored["geo_pk"].startswith("GEO#bencana#")
@@ -236,18 +237,18 @@ def test_112_unconfirmed_waits_then_confirm_forwards(client: Any, hub: Any, pump
     assert [e["kind"] for e in body["timeline"]] == ["received", "confirmed", "forwarded"]
 
     # confirming twice is the same answer; dismissing now is refused
-    assert client.http.post(f"/v1/admin/complaints/{tid}/confirm").status_code == 200
-    late = client.http.post(f"/v1/admin/complaints/{tid}/dismiss")
+    assert client.http.post(f"/v1/admin/complaints/{tid}/confirm", headers=admin_headers()).status_code == 200
+    late = client.http.post(f"/v1/admin/complaints/{tid}/dismiss", headers=admin_headers())
     assert late.status_code == 409 and late.json_body["error"] == "not_awaiting_confirmation"
 
 
 def test_112_dismiss_closes_without_forwarding(client: Any, hub: Any, pump: Any, lapor_sim: Any) -> None:
     tid = post_channel(client, "call112", call112_record(confirmed=False)).json_body["tracking_id"]
     resp = client.http.post(f"/v1/admin/complaints/{tid}/dismiss", body=json.dumps({"reason": "salah sambung"}),
-                            headers={"Content-Type": "application/json"})
+                            headers=admin_headers({"Content-Type": "application/json"}))
     assert resp.status_code == 200 and resp.json_body["status"] == "closed"
     assert item(tid)["dismiss_reason"] == "salah sambung"
-    assert client.http.post(f"/v1/admin/complaints/{tid}/confirm").status_code == 409
+    assert client.http.post(f"/v1/admin/complaints/{tid}/confirm", headers=admin_headers()).status_code == 409
     pump.drain("forward_to_lapor")
     assert tickets(lapor_sim, tid) == []
 
@@ -256,8 +257,8 @@ def test_confirm_of_an_app_complaint_or_unknown_id_is_refused(client: Any) -> No
     from tests.integration.test_forwarding import submit
 
     tid = submit(client)
-    assert client.http.post(f"/v1/admin/complaints/{tid}/confirm").status_code == 409
-    assert client.http.post("/v1/admin/complaints/SRG-0000-0000/confirm").status_code == 404
+    assert client.http.post(f"/v1/admin/complaints/{tid}/confirm", headers=admin_headers()).status_code == 409
+    assert client.http.post("/v1/admin/complaints/SRG-0000-0000/confirm", headers=admin_headers()).status_code == 404
 
 
 def test_112_same_call_twice_is_one_complaint(client: Any, hub: Any) -> None:

@@ -63,3 +63,25 @@ def test_functions_get_the_resources_through_globals(packaged: Path) -> None:
 def test_deployment_package_is_small(packaged: Path) -> None:
     # the figure itself is in benchmarks/README.md; this only guards the Lambda hard limit
     assert (packaged / "deployment.zip").stat().st_size < 50 * 1024 * 1024
+
+
+def test_operators_sign_in_through_a_cognito_pool_the_functions_know(packaged: Path) -> None:
+    from chalicelib.domain.access import Role
+
+    template = json.loads((packaged / "sam.json").read_text())
+    res = template["Resources"]
+    pool = res["OperatorPool"]["Properties"]
+    assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # no self sign-up
+    unit = next(a for a in pool["Schema"] if a["Name"] == "unit")
+    assert unit["AttributeDataType"] == "String"  # the ID token's custom:unit
+    groups = {r["Properties"]["GroupName"] for r in res.values() if r["Type"] == "AWS::Cognito::UserPoolGroup"}
+    assert groups == {r.value for r in Role}
+    client = res["OperatorPoolClient"]["Properties"]
+    assert "custom:unit" in client["ReadAttributes"]
+    assert "custom:unit" not in client["WriteAttributes"]  # users cannot move themselves to another unit
+    env = template["Globals"]["Function"]["Environment"]["Variables"]
+    assert env["AUTH_ISSUER"] == {"Fn::Sub": "https://${OperatorPool.ProviderURL}"}
+    assert env["AUTH_AUDIENCE"] == {"Ref": "OperatorPoolClient"}
+    # the API Gateway authorizer is gone: the app checks every token itself, the same in every mode
+    api = json.dumps(res["RestAPI"])
+    assert "awsSigv4" not in api and "securityDefinitions" not in api
