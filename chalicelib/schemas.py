@@ -271,6 +271,29 @@ class InboxParams(BaseModel):
     cursor: str | None = Field(default=None, min_length=1, max_length=200)
 
 
+class _RowSource(BaseModel):
+    """The complaint attributes the inbox indexes project (infra/template.json)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tracking_id: str
+    status: Status
+    channel: str = "app"
+    category: str
+    title: str | None = None
+    unit: Unit | None = None
+    location: Location = Field(default_factory=Location)
+    kecamatan_code: str | None = None
+    severity: Severity = Severity.SEDANG
+    created_at: datetime
+    updated_at: datetime
+    deadline: datetime | None = None
+    escalation_level: int = 0
+    assigned_to: str | None = None
+    acknowledged_at: datetime | None = None
+    lapor_id: int | None = None
+
+
 class InboxRow(BaseModel):
     """One complaint in an operator's inbox: enough to choose what to open, never the reporter."""
 
@@ -296,9 +319,10 @@ class InboxRow(BaseModel):
 
     @classmethod
     def of(cls, item: dict[str, Any], now: datetime) -> InboxRow:
+        """From an inbox index item (only the row's attributes are projected there)."""
         from chalicelib.domain.calendar import default_calendar
 
-        c = Complaint.model_validate(item)
+        c = _RowSource.model_validate(item)
         cal = default_calendar()
         overdue = c.deadline is not None and now > c.deadline
         return cls(

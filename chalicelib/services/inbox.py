@@ -190,6 +190,8 @@ class InboxService:
             vals.update(values(after=after))
         if overdue_by_key:
             vals.update(values(now=iso(now)))
+        if "#s" not in cond:
+            names.pop("#s")
         filters, fnames, fvals = self._filters(p, q, now, overdue_by_key)
         names.update(fnames)
         vals.update(fvals)
