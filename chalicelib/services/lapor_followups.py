@@ -17,8 +17,8 @@ in the order they were written). The caller answers at once; delivery follows:
    any re-send; the status sync recognises the marker too, so it never takes
    the hub's own post for a new answer from the unit, even before the post's
    LAPOR! id is recorded;
-4. the LAPOR! id is recorded on the item (sent) and on the complaint
-   (`lapor_followup_ids`).
+4. the LAPOR! id is recorded on the outbox item (sent); the status sync reads
+   these ids too (`posted_ids`), for a post whose marker LAPOR! would not show.
 
 A follow-up written before the complaint has a LAPOR! ticket waits for it;
 one for a complaint that will never reach LAPOR! (dismissed, rejected or a
@@ -65,6 +65,12 @@ def followup_item(c: Complaint, seq: int, side: str, content: str, now: datetime
         # the sweep looks at it only if the immediate request did not deliver it
         "outbox_pk": f"{FOLLOWUP_PK}{shard_of(c.tracking_id)}", "outbox_sk": iso(now + RETRY_AFTER),
     }
+
+
+def posted_ids(repo: Repository, tracking_id: str) -> set[str]:
+    """LAPOR! ids of the follow-ups the hub posted for a complaint (one Query of its outbox items)."""
+    items = repo.query("pk = :pk", values(pk=f"{FOLLOWUP_PK}{tracking_id}"))
+    return {str(i["lapor_followup_id"]) for i in items if i.get("lapor_followup_id") is not None}
 
 
 def marker_for(item: dict[str, Any]) -> lapor_wire.Marker:
@@ -173,19 +179,14 @@ class LaporFollowups:
     # -- bookkeeping ---------------------------------------------------------------
 
     def _sent(self, item: dict[str, Any], fid: str | None, now: datetime) -> None:
+        """Mark the item sent, with LAPOR!'s id for it. The complaint item is not written: its
+        version is the operators' If-Match, and our own bookkeeping must not make it stale."""
         expr = "SET sent_at = :now REMOVE outbox_pk, outbox_sk, sending_until"
         vals = values(now=iso(now))
         if fid is not None:
             expr = "SET sent_at = :now, lapor_followup_id = :fid REMOVE outbox_pk, outbox_sk, sending_until"
             vals = values(now=iso(now), fid=fid)
         self.repo.update_raw(item["pk"], item["sk"], expr, condition="attribute_exists(pk)", vals=vals)
-        if fid is not None:  # the sync recognises the marker anyway; the id makes it certain
-            try:
-                self.repo.update(str(item["tracking_id"]), "SET lapor_followup_ids = list_append("
-                                 "if_not_exists(lapor_followup_ids, :none), :ids)",
-                                 vals=values(none=[], ids=[fid]))
-            except Exception:  # noqa: BLE001 - the marker still tells the sync it is ours
-                logger.exception("could not record the follow-up id on the complaint")
 
     def _release(self, item: dict[str, Any], clear_attempt: bool) -> None:
         expr = "SET outbox_sk = :later REMOVE sending_until" + (", attempted_at" if clear_attempt else "")

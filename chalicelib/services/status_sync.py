@@ -38,6 +38,7 @@ from chalicelib.domain.models import AT_LAPOR_STATUSES, Complaint, Status, Timel
 from chalicelib.observability import complaint_context, count, log_failure, logger
 from chalicelib.services.deadlines import deadline_for, due_attributes
 from chalicelib.services.forwarding import sync_attributes
+from chalicelib.services.lapor_followups import posted_ids
 from chalicelib.services.status_events import StatusEvents, Transition
 
 
@@ -124,8 +125,12 @@ class StatusSync:
             return False
 
         ours = {f.id: m for f in followups if (m := hub_posted(tracking_id, f)) is not None}
-        from_unit = [f for f in followups if f.id not in ours]
         seen: list[str] = list(item.get("lapor_followup_ids") or [])
+        from_unit = [f for f in followups if f.id not in ours]
+        if lifecycle.new_followups(seen, [f.id for f in from_unit]):
+            # new and unmarked: make sure none is a post of ours whose marker LAPOR! did not keep
+            posted = posted_ids(self.repo, tracking_id)
+            from_unit = [f for f in from_unit if f.id not in posted]
         fresh = set(lifecycle.new_followups(seen, [f.id for f in from_unit]))
         for f in from_unit:
             if f.id in fresh and self.repo.add_timeline(tracking_id, self._followup_entry(item, f)):

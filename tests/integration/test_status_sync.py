@@ -232,7 +232,10 @@ def test_reopened_complaint_is_told_to_lapor_and_can_be_resolved_again(
     pump.drain("forward_to_lapor")
     ours = [f for f in sim_followups(lapor_sim, lid) if REOPEN["reason"] in f["content"]]
     assert len(ours) == 1 and ours[0]["is_secret"] is confidential
-    assert str(ours[0]["id"]) in item(tid)["lapor_followup_ids"]
+    from chalicelib import bootstrap
+    from chalicelib.services.lapor_followups import posted_ids
+
+    assert str(ours[0]["id"]) in posted_ids(bootstrap.repository(), tid)
 
     # LAPOR! still says Selesai and shows only our own follow-up as new: nothing changes,
     # and the reporter's reason does not come back into the public timeline
