@@ -101,6 +101,14 @@ def operator_act(tracking_id):
     return operator_api.operator_act(tracking_id, app.current_request)
 
 
+@app.route("/v1/operator/complaints/{tracking_id}/attachments", methods=["POST"],
+           content_types=["application/json"])
+@declare("A presigned upload for a proof photo, named in `resolve` (attachment)", roles=STAFF,
+         body=s.AttachmentRequest, responses={201: s.UploadForm}, errors=[409], tag="operators")
+def operator_proof_upload(tracking_id):
+    return operator_api.operator_proof_upload(tracking_id, app.current_request)
+
+
 @app.route("/v1/operator/templates", methods=["GET"])
 @declare("Answers to start from, per category", roles=STAFF, query=s.TemplateQuery,
          responses={200: s.TemplateList}, tag="operators")

@@ -163,7 +163,8 @@ def inbox() -> InboxService:
 @lru_cache(maxsize=1)
 def actions() -> ActionService:
     from chalicelib.services.actions import ActionService
-    return ActionService(repository(), status_events(), lapor_followups(), channels(), queues().send_forward)
+    return ActionService(repository(), status_events(), lapor_followups(), channels(), queues().send_forward,
+                         attachment_store)
 
 
 @lru_cache(maxsize=1)

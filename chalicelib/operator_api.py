@@ -34,6 +34,7 @@ from chalicelib.domain.models import utcnow
 from chalicelib.observability import complaint_context
 from chalicelib.schemas import (
     ActionRequest,
+    AttachmentRequest,
     CommentRequest,
     InboxPageOut,
     InboxParams,
@@ -146,6 +147,17 @@ def operator_act(raw_id: str, request: Request) -> Response:
         body = parse(ActionRequest, json_body(request))
         bootstrap.actions().act(p, tracking_id, Action(body.action), body.fields(), _if_match(request))
         return _operator_view(p, tracking_id)
+
+
+@operator_errors
+def operator_proof_upload(raw_id: str, request: Request) -> Response:
+    """A presigned upload for a proof photo (then `resolve` with `attachment` = its key)."""
+    p = require_principal(request)
+    tracking_id = _known_id(raw_id)
+    with complaint_context(tracking_id):
+        bootstrap.inbox().visible(p, tracking_id)
+        wanted = parse(AttachmentRequest, json_body(request))
+        return respond(201, bootstrap.actions().proof_upload(p, tracking_id, wanted.content_type), NO_STORE)
 
 
 @operator_errors

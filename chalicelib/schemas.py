@@ -402,6 +402,7 @@ class OperatorComplaint(BaseModel):
     rating_stars: int | None = None
     rated_at: datetime | None = None
     rating_comment: str | None = None
+    proof_attachments: list[str] = Field(default_factory=list)  # keys of proof photos (resolve)
     timeline: list[OperatorTimelineEntry]
 
     @classmethod
@@ -420,7 +421,7 @@ class OperatorComplaint(BaseModel):
             resolved_at=c.resolved_at, moved_from=c.moved_from, duplicate_of=c.duplicate_of,
             possible_duplicate_of=c.possible_duplicate_of, park_reason=c.park_reason, reopen_count=c.reopen_count,
             comment_count=int(item.get("comment_count") or 0), rating_stars=c.rating_stars, rated_at=c.rated_at,
-            rating_comment=item.get("rating_comment"),
+            rating_comment=item.get("rating_comment"), proof_attachments=list(item.get("proof_attachments") or []),
             timeline=[OperatorTimelineEntry.model_validate(e.model_dump()) for e in timeline],
         )
 

@@ -25,6 +25,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters.dynamodb import Append, ConditionFailed, IfAbsent, Repository, iso, values
+from chalicelib.adapters.s3 import AttachmentStore
 from chalicelib.domain import actions, reference, tracking
 from chalicelib.domain.access import Principal, can_see
 from chalicelib.domain.actions import Action, Situation
@@ -90,8 +91,10 @@ def _bad(field_name: str, reason: str, message_id: str, message_en: str) -> Inva
 
 class ActionService:
     def __init__(self, repo: Repository, events: StatusEvents, followups: LaporFollowups,
-                 channels: ChannelService, send_forward: Callable[[str], None]) -> None:
+                 channels: ChannelService, send_forward: Callable[[str], None],
+                 store: Callable[[], AttachmentStore] | None = None) -> None:
         self.repo = repo
+        self._store = store  # proof photos (built when first asked for)
         self.events = events
         self.followups = followups
         self.channels = channels
@@ -140,6 +143,34 @@ class ActionService:
                 except Exception:  # noqa: BLE001 - in the outbox index; the reconciler sends it
                     logger.exception("forward queue send failed; left for the reconciler")
             return plan.after
+
+    def proof_upload(self, p: Principal, tracking_id: str, content_type: str) -> dict[str, Any]:
+        """A presigned upload for a proof photo, its key to name in `resolve` (`attachment`).
+
+        Only the handling unit's people (and the coordinator) while the complaint can still be
+        resolved; the key is `proof/<tracking_id>/<random><ext>`, never the file's own name."""
+        import uuid
+
+        from chalicelib.services.attachments import extension_for, rules
+
+        item = self.repo.get_item(tracking_id, consistent=True)
+        if item is None:
+            raise NotFound(tracking_id)
+        c = Complaint.model_validate(item)
+        if not can_see(p, c.unit.code if c.unit else None, c.channel):
+            raise NotFound(tracking_id)
+        actions.check(Action.RESOLVE, p.role, situation_of(item))
+        r = rules()
+        ctype = content_type.strip().lower()
+        if ctype not in r.allowed_content_types or not ctype.startswith("image/"):
+            photos = ", ".join(t for t in r.allowed_content_types if t.startswith("image/"))
+            raise _bad("content_type", "unsupported_content_type", f"content_type harus foto: {photos}",
+                       f"content_type must be a photo: {photos}")
+        assert self._store is not None
+        key = f"{PROOF_PREFIX}{tracking_id}/{uuid.uuid4().hex}{extension_for(ctype)}"
+        form = self._store().presigned_post(key, ctype, r.max_bytes, r.url_expires_s)
+        return {"upload": {"url": form["url"], "fields": dict(form["fields"])}, "key": key,
+                "expires_in": r.url_expires_s}
 
     # -- the write ------------------------------------------------------------------
 

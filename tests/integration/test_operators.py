@@ -298,3 +298,25 @@ def test_templates_per_category(client: Any, hub: Any) -> None:
     assert client.http.get("/v1/operator/templates?category=roket", headers=dict(OPERATOR)).status_code == 400
     assert client.http.get("/v1/operator/templates").status_code == 401
 
+
+
+def test_a_proof_photo_goes_with_the_resolution(client: Any, pump: Any, lapor_sim: Any) -> None:
+    tid, _ = submit(client)
+    headers = {"Content-Type": "application/json"}
+
+    def upload(ctype: str, who: Any = OPERATOR) -> Any:
+        return client.http.post(f"/v1/operator/complaints/{tid}/attachments", headers={**who, **headers},
+                                body=json.dumps({"filename": "bukti KTP 3673.jpg", "content_type": ctype}))
+
+    assert upload("image/jpeg").status_code == 409  # not at LAPOR! yet: nothing to resolve
+    verified(client, pump, lapor_sim, tid)
+    assert upload("image/jpeg", OUTSIDER).status_code == 404
+    assert upload("application/pdf").status_code == 400
+    form = upload("image/jpeg")
+    assert form.status_code == 201, form.body
+    key = form.json_body["key"]
+    assert key.startswith(f"proof/{tid}/") and key.endswith(".jpg") and "KTP" not in key
+    bad = act(client, tid, OPERATOR, "resolve", message="Selesai.", attachment=f"proof/SRG-2222-2222/{key[-10:]}")
+    assert bad.status_code == 400 and bad.json_body["errors"][0]["field"] == "attachment"
+    done = ok(act(client, tid, OPERATOR, "resolve", message="Selesai, foto terlampir.", attachment=key))
+    assert done["proof_attachments"] == [key]
