@@ -167,7 +167,22 @@ def main() -> None:
                     assert resp.status_code == 200 and len(resp.json_body["complaints"]) == 50, resp.body[:300]
                 return run
 
+            from chalicelib.domain.access import Principal, Role
+            from chalicelib.domain.models import utcnow
+            from chalicelib.schemas import InboxPageOut, InboxRow
+            from chalicelib.services.inbox import InboxQuery
+
+            def service(p: Principal) -> Any:
+                def run() -> None:  # the same page without HTTP and sign-in: the service, rows, JSON
+                    now = utcnow()
+                    got = bootstrap.inbox().page(p, InboxQuery(limit=50), now)
+                    out = InboxPageOut(complaints=[InboxRow.of(i, now) for i in got.items], counts=got.counts,
+                                       next=got.next, inbox=got.holder, sort="newest")
+                    assert len(json.dumps(out.model_dump(mode="json"))) > 1000
+                return run
+
             cases = {
+                "operator_service_page": service(Principal("bench", Role.OPERATOR, busiest_opd)),
                 "operator_page": page(operator, ""),
                 "operator_page_urgent": page(operator, "&sort=urgent"),
                 "supervisor_page": page(supervisor, ""),

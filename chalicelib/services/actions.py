@@ -194,8 +194,9 @@ class ActionService:
                                           vals=vals, new_items=new_items, announce=public))
         except ConditionFailed:
             latest = self.repo.get_item(c.tracking_id, consistent=True) or {}
-            if int(latest.get("version") or 0) != if_match:
-                raise StaleVersion(int(latest.get("version") or 0)) from None
+            current = int(latest.get("version") or 1)
+            if current != if_match:
+                raise StaleVersion(current) from None
             if leaving_received:
                 raise BeingForwarded() from None
             raise

@@ -59,8 +59,11 @@ class Transition:
 
 
 def at_version(version: int) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """A condition pinning the complaint's version (what If-Match checks): condition, names, values."""
-    return "#vrsn = :vrsn_expected", {"#vrsn": "version"}, values(vrsn_expected=version)
+    """A condition pinning the complaint's version (what If-Match checks): condition, names, values.
+
+    An item written before versions existed has none and reads as version 1 (the model's default)."""
+    cond = "(#vrsn = :vrsn_expected OR attribute_not_exists(#vrsn))" if version == 1 else "#vrsn = :vrsn_expected"
+    return cond, {"#vrsn": "version"}, values(vrsn_expected=version)
 
 
 def event_item(event: ChannelEvent, now: datetime) -> dict[str, Any]:
