@@ -7,6 +7,7 @@ complaint's whole path in CloudWatch Logs Insights with
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,19 +21,24 @@ metrics = Metrics(namespace="AduanHub", service="aduan-hub")
 __all__ = ["logger", "metrics", "MetricUnit", "complaint_context", "count", "flush_metrics", "log_failure"]
 
 
+_open = threading.local()  # this thread's open complaint contexts, innermost last
+
+
 @contextmanager
 def complaint_context(tracking_id: str) -> Iterator[None]:
-    """Tag every log line inside the block with the complaint's tracking id (nested blocks
-    give the outer one's id back when they end)."""
-    outer = logger.get_current_keys().get("tracking_id")
+    """Tag every log line inside the block with the complaint's tracking id (a nested block
+    gives the enclosing block's id back when it ends)."""
+    stack: list[str] = _open.__dict__.setdefault("ids", [])
+    stack.append(tracking_id)
     logger.append_keys(tracking_id=tracking_id)
     try:
         yield
     finally:
-        if outer is None:
-            logger.remove_keys(["tracking_id"])
+        stack.pop()
+        if stack:
+            logger.append_keys(tracking_id=stack[-1])
         else:
-            logger.append_keys(tracking_id=outer)
+            logger.remove_keys(["tracking_id"])
 
 
 def log_failure(message: str, err: BaseException) -> None:

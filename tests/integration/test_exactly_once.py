@@ -145,7 +145,7 @@ def test_a_channel_event_survives_a_crash_after_its_change(client: Any, pump: An
             pump.drain("deliver_channel_event", idle_rounds=1, deadline_s=10)
             return "answer" in [e["type"] for e in receiver.events_for(tid)]
 
-        poll(arrived, deadline_s=40)
+        poll(arrived, deadline_s=120)  # the FIFO queue is shared with earlier tests
         pump.drain("deliver_channel_event", idle_rounds=2)
         types = [e["type"] for e in receiver.events_for(tid)]
         assert types.count("answer") == 1 and types == ["forwarded", "status", "answer"]
