@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed
 
 export AWS_DEFAULT_REGION ?= ap-southeast-3
 
-.PHONY: run test lint unit integration e2e bench package redrive clean token
+.PHONY: run test lint unit integration e2e bench package redrive apikey clean token
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ package: $(STAMP)
 ## move the forward DLQ back to its queue after a fix (AWS, or local moto with AWS_ENDPOINT_URL)
 redrive: $(STAMP)
 	$(BIN)/python -m infra.local.redrive $(REDRIVE_ARGS)
+
+## an API key for an Open311 client app, against the running `make run` (same MOTO_PORT)
+apikey: $(STAMP)
+	@test -n "$(NAME)" || { echo "usage: make apikey NAME=<client app name>"; exit 2; }
+	$(BIN)/python -m infra.local.apikey --name "$(NAME)"
 
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.run_all

@@ -2,7 +2,7 @@
 
 from chalice import Chalice, Rate
 
-from chalicelib import api, handlers, observability, operator_api
+from chalicelib import api, api_open311, handlers, observability, operator_api
 from chalicelib import schemas as s
 from chalicelib.openapi import ADMIN, IDEMPOTENCY_KEY, IF_MATCH, PUBLIC, REPORTER_TOKEN, STAFF, Header, declare
 
@@ -60,6 +60,13 @@ def reopen_complaint(tracking_id):
          responses={200: s.PublicComplaint}, errors=[401, 403, 409])
 def confirm_resolved(tracking_id):
     return api.confirm_resolved(tracking_id, app.current_request)
+
+
+@app.route("/v1/uploads", methods=["POST"], content_types=["application/json"])
+@declare("A presigned upload for a photo taken before the complaint (name its key in `attachments`)",
+         roles=PUBLIC, body=s.UploadRequest, responses={201: s.UploadForm})
+def request_upload():
+    return api.request_upload(app.current_request)
 
 
 @app.route("/v1/complaints/{tracking_id}/comments", methods=["POST"], content_types=["application/json"])
@@ -212,3 +219,68 @@ def sync_lapor_status(event):
 @app.on_sqs_message(queue=CALLBACK_QUEUE, batch_size=1)
 def deliver_channel_event(event):
     return handlers.deliver_channel_events(event.to_dict(), event.context)
+
+
+# -- Open311 GeoReport v2 (docs/open311.md) -------------------------------------
+# Public (the POST checks its api_key itself); their contract is the GeoReport v2 spec, not /v1/openapi.json.
+# API Gateway cannot mix a literal and a parameter in one path segment: literal routes for
+# `.json` / `.xml`, and one parameter holding "<id or code>.<format>" where the path has one.
+
+OPEN311 = "/open311/v2"
+#: a form is what Open311 clients send; the others reach the handler to get the spec's 400
+OPEN311_POST_TYPES = ["application/x-www-form-urlencoded", "application/json", "text/plain"]
+
+
+@app.route(f"{OPEN311}/discovery.json", methods=["GET"])
+def open311_discovery_json():
+    return api_open311.discovery(app.current_request, "json")
+
+
+@app.route(f"{OPEN311}/discovery.xml", methods=["GET"])
+def open311_discovery_xml():
+    return api_open311.discovery(app.current_request, "xml")
+
+
+@app.route(f"{OPEN311}/services.json", methods=["GET"])
+def open311_services_json():
+    return api_open311.services(app.current_request, "json")
+
+
+@app.route(f"{OPEN311}/services.xml", methods=["GET"])
+def open311_services_xml():
+    return api_open311.services(app.current_request, "xml")
+
+
+@app.route(OPEN311 + "/services/{service_code}", methods=["GET"])
+def open311_service_definition(service_code):
+    return api_open311.service_definition(app.current_request, service_code)
+
+
+@app.route(f"{OPEN311}/requests.json", methods=["GET"])
+def open311_requests_json():
+    return api_open311.get_requests(app.current_request, "json")
+
+
+@app.route(f"{OPEN311}/requests.xml", methods=["GET"])
+def open311_requests_xml():
+    return api_open311.get_requests(app.current_request, "xml")
+
+
+@app.route(f"{OPEN311}/requests.json", methods=["POST"], content_types=OPEN311_POST_TYPES)
+def open311_post_request_json():
+    return api_open311.post_request(app.current_request, "json")
+
+
+@app.route(f"{OPEN311}/requests.xml", methods=["POST"], content_types=OPEN311_POST_TYPES)
+def open311_post_request_xml():
+    return api_open311.post_request(app.current_request, "xml")
+
+
+@app.route(OPEN311 + "/requests/{service_request_id}", methods=["GET"])
+def open311_request(service_request_id):
+    return api_open311.get_request(app.current_request, service_request_id)
+
+
+@app.route(OPEN311 + "/tokens/{token}", methods=["GET"])
+def open311_token(token):
+    return api_open311.get_token(app.current_request, token)

@@ -36,6 +36,7 @@ from chalicelib.schemas import (
     NearbyQuery,
     PublicComplaint,
     ReopenRequest,
+    UploadRequest,
 )
 
 JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
@@ -300,6 +301,13 @@ def _reporter_refusal(tracking_id: str, request: Request) -> Response | None:
                               f"Token pelapor di header {HEADER} tidak cocok untuk pengaduan ini",
                               f"The reporter token in the {HEADER} header does not match this complaint")
     return None
+
+
+@handles_errors
+def request_upload(request: Request) -> Response:
+    """A presigned form for a photo taken before the complaint: name its key in `attachments`."""
+    wanted = parse(UploadRequest, json_body(request))
+    return respond(201, bootstrap.attachments().presign_upload(wanted).body(), {"Cache-Control": "no-store"})
 
 
 @handles_errors

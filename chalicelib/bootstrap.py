@@ -9,11 +9,13 @@ short cold starts.
 from __future__ import annotations
 
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.settings import settings
 
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from chalicelib.adapters.dynamodb import Repository
     from chalicelib.adapters.jwks import JwksKeys
     from chalicelib.adapters.lapor import LaporClient
@@ -22,6 +24,8 @@ if TYPE_CHECKING:
     from chalicelib.adapters.sqs import Queues
     from chalicelib.services.actions import ActionService
     from chalicelib.services.admin import AdminService
+    from chalicelib.services.api_keys import ApiKeys
+    from chalicelib.services.attachment_followups import AttachmentFollowups
     from chalicelib.services.attachments import AttachmentService
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import ChannelService
@@ -33,6 +37,7 @@ if TYPE_CHECKING:
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
+    from chalicelib.services.open311 import Open311Service
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
     from chalicelib.services.status_events import StatusEvents
@@ -65,11 +70,22 @@ def intake() -> IntakeService:
 
 @lru_cache(maxsize=1)
 def forwarding() -> ForwardingService:
+    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.domain.attachments import rules
+    from chalicelib.domain.models import utcnow
+    from chalicelib.services.attachment_followups import AttachmentFollowups
     from chalicelib.services.attachments import LaporAttachments
-    from chalicelib.services.forwarding import ForwardingService
+    from chalicelib.services.forwarding import ForwardingService, RetryLater
+
+    def after_forward(tracking_id: str, read: dict[str, Any]) -> None:
+        # files the create did not carry (not arrived in time, or an earlier ticket was found) follow it
+        if AttachmentFollowups.needs_follow_up(read):
+            queues().send_attachment_job(tracking_id, iso(utcnow()), delay_s=rules().upload_check_every_s)
+
     return ForwardingService(repository(), lapor, status_events(),
-                             attachment_ids=LaporAttachments(repository(), attachment_store()),
-                             before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s)
+                             attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
+                             before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s,
+                             after_forward=after_forward)
 
 
 @lru_cache(maxsize=1)
@@ -100,8 +116,21 @@ def attachment_store() -> AttachmentStore:
 
 @lru_cache(maxsize=1)
 def attachments() -> AttachmentService:
+    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.domain.attachments import rules
     from chalicelib.services.attachments import AttachmentService
-    return AttachmentService(repository(), attachment_store())
+
+    def follow_up(tracking_id: str, asked_at: datetime) -> None:
+        queues().send_attachment_job(tracking_id, iso(asked_at), delay_s=rules().upload_check_every_s)
+
+    return AttachmentService(repository(), attachment_store(), follow_up)
+
+
+@lru_cache(maxsize=1)
+def attachment_followups() -> AttachmentFollowups:
+    from chalicelib.services.attachment_followups import AttachmentFollowups
+    from chalicelib.services.forwarding import RetryLater
+    return AttachmentFollowups(repository(), attachment_store(), lapor, RetryLater, lease_s=settings().forward_lease_s)
 
 
 @lru_cache(maxsize=1)
@@ -187,12 +216,25 @@ def signin() -> SignIn:
     return SignIn(issuer_keys(), issuer=s.auth_issuer, audience=s.auth_audience, leeway_s=s.auth_leeway_s)
 
 
+@lru_cache(maxsize=1)
+def api_keys() -> ApiKeys:
+    from chalicelib.services.api_keys import ApiKeys
+    return ApiKeys(repository())
+
+
+@lru_cache(maxsize=1)
+def open311() -> Open311Service:
+    from chalicelib.services.open311 import Open311Service
+    return Open311Service(repository(), intake(), api_keys(), shards=settings().shards)
+
+
 def reset() -> None:
     """Forget every built adapter (tests change the environment between runs)."""
     from chalicelib.adapters.aws import client
     from chalicelib.settings import settings as s
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, admin, reconciler, status_sync, nearby, channels, callbacks,
-              status_events, lapor_followups, inbox, actions, conversation, issuer_keys, signin):
+              attachment_store, attachments, attachment_followups, admin, reconciler, status_sync, nearby,
+              channels, callbacks, issuer_keys, signin, api_keys, open311, status_events, lapor_followups, inbox,
+              actions, conversation):
         f.cache_clear()

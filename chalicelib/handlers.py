@@ -55,8 +55,11 @@ def _forward_record(record: SQSRecord) -> None:
         return _followups_record(record, tracking_id)
     with complaint_context(tracking_id):
         try:
-            result = bootstrap.forwarding().forward(tracking_id)
-            logger.info("forward handled", extra={"outcome": result.outcome})
+            if body.get("job") == "attachments":  # files added after the forward (attachment_followups.py)
+                outcome = bootstrap.attachment_followups().send(tracking_id, body.get("asked_at"))
+            else:
+                outcome = bootstrap.forwarding().forward(tracking_id).outcome
+            logger.info("forward handled", extra={"outcome": outcome, "job": body.get("job", "forward")})
         except RetryLater as err:
             delay = backoff_delay(_receives(record), err.delay_s)
             _delay(settings().forward_queue_url, record, delay)

@@ -7,7 +7,6 @@ complaint's whole path in CloudWatch Logs Insights with
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -21,24 +20,27 @@ metrics = Metrics(namespace="AduanHub", service="aduan-hub")
 __all__ = ["logger", "metrics", "MetricUnit", "complaint_context", "count", "flush_metrics", "log_failure"]
 
 
-_open = threading.local()  # this thread's open complaint contexts, innermost last
 
 
 @contextmanager
 def complaint_context(tracking_id: str) -> Iterator[None]:
-    """Tag every log line inside the block with the complaint's tracking id (a nested block
-    gives the enclosing block's id back when it ends)."""
-    stack: list[str] = _open.__dict__.setdefault("ids", [])
-    stack.append(tracking_id)
-    logger.append_keys(tracking_id=tracking_id)
+    """Tag every log line inside the block with the complaint's tracking id.
+
+    Blocks nest: leaving an inner one gives the outer one's id back (a forward that
+    announces its status change logs "forward handled" with its id). The key lives in
+    a context variable (Powertools' thread-safe keys), so threads and concurrent
+    handlers in one process never lend each other their ids."""
+    outer = logger.thread_safe_get_current_keys().get("tracking_id")
+    logger.thread_safe_append_keys(tracking_id=tracking_id)
     try:
         yield
     finally:
-        stack.pop()
-        if stack:
-            logger.append_keys(tracking_id=stack[-1])
-        else:
-            logger.remove_keys(["tracking_id"])
+        if outer is not None:
+            logger.thread_safe_append_keys(tracking_id=outer)
+        else:  # a fresh dict: the context's current one may be shared with a copied context
+            rest = {k: v for k, v in logger.thread_safe_get_current_keys().items() if k != "tracking_id"}
+            logger.thread_safe_clear_keys()
+            logger.thread_safe_append_keys(**rest)
 
 
 def log_failure(message: str, err: BaseException) -> None:

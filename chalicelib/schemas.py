@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -38,6 +38,27 @@ class ComplaintSubmission(BaseModel):
     anonymous: bool = False
     confidential: bool = False
     severity: Severity | None = None
+    #: keys from `POST /v1/uploads`, in the order LAPOR! should show them
+    attachments: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _uploads_we_could_have_given(self) -> ComplaintSubmission:
+        from chalicelib.domain.attachments import is_upload_key, rules
+
+        problems = [FieldProblem(f"attachments.{i}", "unknown_upload",
+                                 "attachments harus berisi key dari POST /v1/uploads",
+                                 "attachments must hold keys given by POST /v1/uploads")
+                    for i, key in enumerate(self.attachments) if not is_upload_key(key)]
+        problems += [FieldProblem(f"attachments.{i}", "duplicate_upload", "key ini sudah disebut sebelumnya",
+                                  "this key is already named before")
+                     for i, key in enumerate(self.attachments) if key in self.attachments[:i]]
+        n = rules().max_per_complaint
+        if len(self.attachments) > n:
+            problems.append(FieldProblem("attachments", "too_many_attachments", f"Maksimal {n} lampiran per pengaduan",
+                                         f"At most {n} attachments per complaint"))
+        if problems:
+            raise InvalidInput(problems[:n + 1])
+        return self
 
 
 class ReopenRequest(BaseModel):
@@ -57,10 +78,20 @@ def _deadline_is_a_rungs(timeline: list[TimelineEntry]) -> bool:
 
 
 class AttachmentRequest(BaseModel):
+    """`POST /v1/complaints/{tracking_id}/attachments` body (the file name is never kept)."""
+
     model_config = ConfigDict(extra="forbid")
 
     filename: str = Field(min_length=1, max_length=200)
-    content_type: str
+    content_type: str = Field(max_length=200)
+
+
+class UploadRequest(BaseModel):
+    """`POST /v1/uploads` body: a photo taken before the complaint is sent."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    content_type: str = Field(max_length=200)
 
 
 class PublicTimelineEntry(BaseModel):
@@ -72,13 +103,14 @@ class PublicTimelineEntry(BaseModel):
 
 
 class PublicComplaint(BaseModel):
-    """What anyone holding the tracking id may see: never reporter data."""
+    """What anyone holding the tracking id may see: never reporter data. Of an emergency
+    (112/119, handled by the call centre) only its status and times (`status_only`)."""
 
     tracking_id: str
     status: Status
     status_label: str
-    channel: str
-    category: str
+    channel: str | None
+    category: str | None
     title: str | None
     description: str | None  # hidden when confidential
     kelurahan_code: str | None
@@ -101,6 +133,8 @@ class PublicComplaint(BaseModel):
         from chalicelib.domain.calendar import default_calendar
         from chalicelib.domain.sla import default_policy, describe_deadline
 
+        if status_only(c):
+            return cls.times_only(c, timeline)
         return cls(
             tracking_id=c.tracking_id,
             status=c.status,
@@ -127,6 +161,24 @@ class PublicComplaint(BaseModel):
             timeline=[PublicTimelineEntry(at=e.at, kind=e.kind, status=e.status, message=text, lapor_id=e.lapor_id)
                       for e in timeline if (text := public_message(e, c.confidential)) is not None],
         )
+
+    @classmethod
+    def times_only(cls, c: Complaint, timeline: list[TimelineEntry]) -> PublicComplaint:
+        """Status and times, nothing else: not the channel (119 is the health line), the
+        place, the category, the text or the timeline's messages."""
+        return cls(
+            tracking_id=c.tracking_id, status=c.status, status_label=STATUS_LABELS_ID[c.status], channel=None,
+            category=None, title=None, description=None, kelurahan_code=None, kecamatan_code=None, unit=None,
+            anonymous=True, confidential=True, created_at=c.created_at, updated_at=c.updated_at, lapor_id=None,
+            deadline=None, escalation_level=0,
+            timeline=[PublicTimelineEntry(at=e.at, kind=e.kind, status=e.status) for e in timeline],
+        )
+
+
+def status_only(c: Complaint) -> bool:
+    """Emergencies (112/119 calls the call centre handles, never at LAPOR!) are confidential
+    by default: health data is specific personal data (UU 27/2022). Every public view asks this."""
+    return c.status == Status.EMERGENCY
 
 
 # -- channels, callbacks and "already reported nearby" ---------------

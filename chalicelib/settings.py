@@ -25,11 +25,13 @@ class Settings(BaseModel):
     lapor_timeout_s: float = 10.0
     channel_secret_arn: str = ""  # Secrets Manager: {"rabeg": ..., "call112": ..., "psc119": ...}
     public_base_url: str = "https://aduan.serangkota.go.id"
+    open311_base_url: str = ""  # the Open311 endpoint named in discovery; default <public_base_url>/open311/v2
     shards: int = 8
     forward_lease_s: int = 120
     forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
     forward_backoff_cap_s: float = 900
     lapor_fresh_s: float = 600  # the escalation sweep re-reads LAPOR! when its last check is older
+    callbacks_local_dev: bool = False  # http and loopback callback URLs: make run and tests only
     auth_issuer: str = ""  # the token issuer (Cognito user pool URL); its keys at <issuer>/.well-known/jwks.json
     auth_audience: str = ""  # the app client id the ID tokens are for
     auth_leeway_s: float = 30  # clock skew tolerated on exp / nbf / iat
@@ -53,11 +55,13 @@ def settings() -> Settings:
         "lapor_timeout_s": env.get("LAPOR_TIMEOUT_S"),
         "channel_secret_arn": env.get("CHANNEL_SECRET_ARN"),
         "public_base_url": env.get("PUBLIC_BASE_URL"),
+        "open311_base_url": env.get("OPEN311_BASE_URL"),
         "shards": env.get("INDEX_SHARDS"),
         "forward_lease_s": env.get("FORWARD_LEASE_S"),
         "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),
         "forward_backoff_cap_s": env.get("FORWARD_BACKOFF_CAP_S"),
         "lapor_fresh_s": env.get("LAPOR_FRESH_S"),
+        "callbacks_local_dev": env.get("CALLBACKS_LOCAL_DEV"),
         "auth_issuer": env.get("AUTH_ISSUER"),
         "auth_audience": env.get("AUTH_AUDIENCE"),
         "auth_leeway_s": env.get("AUTH_LEEWAY_S"),

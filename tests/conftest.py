@@ -93,6 +93,14 @@ def pump(hub: Any, aws_endpoint: str) -> Any:
     return EventPump(hub, endpoint_url=aws_endpoint, wait_s=0, log=lambda _m: None)
 
 
+@pytest.fixture()
+def api_key(hub: Any) -> str:
+    """An Open311 client app's key (client app "Test Client")."""
+    from chalicelib import bootstrap
+
+    return bootstrap.api_keys().create("Test Client")
+
+
 def poll(check: Callable[[], Any], deadline_s: float = 20, every_s: float = 0.05) -> Any:
     """Wait for a condition with a deadline (never a bare sleep)."""
     end = time.monotonic() + deadline_s

@@ -9,13 +9,15 @@ Items and indexes (see the README's data-model table):
 - inbox counter    pk=INBOXCOUNT#<holder> sk=COUNT (one number per status)
 - channel event    pk=CHEVENT#<tracking_id> sk=<utc instant>#<event id> (outbox)
 - LAPOR! follow-up pk=LAPORFU#<tracking_id> sk=<complaint version> (outbox)
+- Open311 API key  pk=APIKEY#<sha256 of the key> sk=APIKEY
 
 Sparse GSIs, each with a sharded partition key so no partition takes every
 open complaint: `outbox` (not yet at LAPOR!, or parked; undelivered channel
 events and LAPOR! follow-ups), `sync` (next LAPOR! status check), `due` (SLA
-deadline), `geo` (open complaints by category and geohash cell). The operators'
-inboxes: `inbox`, `inbox_urgent` (by holder), `inbox_area`, `inbox_area_urgent`
-(by kecamatan area), see services/inbox.py.
+deadline), `geo` (open complaints by category and geohash cell), `created`
+(every complaint by month of arrival). The operators' inboxes: `inbox`,
+`inbox_urgent` (by holder), `inbox_area`, `inbox_area_urgent` (by kecamatan
+area), see services/inbox.py.
 
 Every write of a complaint item increments its `version` (If-Match / ETag).
 """
@@ -26,6 +28,7 @@ import json
 import random
 import re
 import time
+import uuid
 import zlib
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,13 +47,25 @@ _ser = TypeSerializer()
 _deser = TypeDeserializer()
 
 COMPLAINT_SK = "C"
-INDEXES = ("outbox", "sync", "due", "geo", "inbox", "inbox_urgent", "inbox_area", "inbox_area_urgent")
+INDEXES = ("outbox", "sync", "due", "geo", "created", "inbox", "inbox_urgent", "inbox_area", "inbox_area_urgent")
 VERSION = "version"
 _SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
 
 
 class ConditionFailed(Exception):
     """A conditional write lost its race: someone else already did it."""
+
+
+class UploadClaimed(Exception):
+    """Uploads another complaint named first (each upload belongs to one complaint)."""
+
+    def __init__(self, keys: list[str]) -> None:
+        super().__init__("upload already claimed")
+        self.keys = keys
+
+
+def upload_claim_key(key: str) -> str:
+    return f"UPLOAD#{key}"
 
 
 class IdempotencyConflict(Exception):
@@ -150,10 +165,16 @@ class Repository:
     def _transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems, tried again when it only collided with another
         transaction on the same item (a double tap): the retry then meets that
-        transaction's result and its condition decides."""
+        transaction's result and its condition decides.
+
+        One ClientRequestToken for the logical write, in every attempt (botocore's
+        own retries resend the same parameters): a retry of a transaction that did
+        succeed, say after a read timeout, gets that success back instead of
+        failing on its own condition."""
+        token = str(uuid.uuid4())
         for attempt in range(4):
             try:
-                self.db.transact_write_items(TransactItems=items)
+                self.db.transact_write_items(TransactItems=items, ClientRequestToken=token)
                 return
             except ClientError as err:
                 if attempt == 3 or not _is_transaction_conflict(err):
@@ -172,17 +193,19 @@ class Repository:
         entry: TimelineEntry,
         extra: dict[str, Any] | None = None,
         idempotency: dict[str, Any] | None = None,
+        claims: list[str] | None = None,
         also: list[dict[str, Any]] | None = None,
     ) -> None:
         """Store a new complaint with its first timeline entry inside the item.
 
-        One conditional PutItem; with an idempotency record or `also` (more
-        transaction items, e.g. the inbox counter), one transaction of all, so a
-        retry can never make a second complaint nor count one twice."""
+        One conditional PutItem; with an idempotency record, uploads to claim
+        (`UPLOAD#<key>`, each once) or `also` (more transaction items: the inbox
+        counter), one transaction of all, so a retry can never make a second
+        complaint, an upload never belongs to two, and no complaint is counted twice."""
         data = dict(extra or {})
         data["first_entry"] = entry.model_dump(mode="json")
         item = complaint_item(complaint, data)
-        if idempotency is None and not also:
+        if idempotency is None and not claims and not also:
             try:
                 self.db.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
                 return
@@ -190,9 +213,7 @@ class Repository:
                 if _is_conditional_failure(err):
                     raise ConditionFailed(str(err)) from err
                 raise
-        items: list[dict[str, Any]] = [
-            {"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}},
-        ]
+        items = [{"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}]
         if idempotency is not None:
             items.append({"Put": {
                 "TableName": self.table,
@@ -200,17 +221,26 @@ class Repository:
                 "ConditionExpression": "attribute_not_exists(pk)",
                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
             }})
+        for key in claims or []:
+            items.append({"Put": {
+                "TableName": self.table, "ConditionExpression": "attribute_not_exists(pk)",
+                "Item": to_item({"pk": upload_claim_key(key), "sk": "UPLOAD", "type": "upload_claim",
+                                 "tracking_id": complaint.tracking_id, "claimed_at": iso(complaint.created_at)}),
+            }})
         items.extend(self._with_table(i) for i in also or [])
         try:
             self._transact(items)
         except ClientError as err:
-            if idempotency is not None and _is_conditional_failure(err):
+            if not _is_conditional_failure(err):
+                raise
+            if idempotency is not None:
                 old = self.get_idempotency(idempotency["pk"])
                 if old is not None:
                     raise IdempotencyConflict(old) from err
-            if _is_conditional_failure(err):
-                raise ConditionFailed(str(err)) from err
-            raise
+            taken = [k for k in claims or [] if self.get_raw(upload_claim_key(k), "UPLOAD") is not None]
+            if taken:
+                raise UploadClaimed(taken) from err
+            raise ConditionFailed(str(err)) from err
 
     def add_timeline(self, tracking_id: str, entry: TimelineEntry) -> bool:
         """Append an entry once: False when an entry with the same key exists."""
@@ -234,19 +264,21 @@ class Repository:
         vals: dict[str, Any] | None = None,
         timeline: TimelineEntry | None = None,
         return_old: bool = False,
+        return_new: bool = False,
     ) -> dict[str, Any] | None:
         """Conditional update of a complaint, optionally with a timeline entry in
-        the same transaction. Raises ConditionFailed when the condition is false."""
+        the same transaction. Raises ConditionFailed when the condition is false.
+        Returns the item before (`return_old`) or after (`return_new`) the update."""
         if timeline is not None:
             self.transact_update(tracking_id, update, condition, names, vals, timeline=timeline)
             return None
         update, names, vals = with_version(update, names, vals)
         req = self._update_request(complaint_key(tracking_id), update, condition, names, vals)
-        if return_old:
-            req["ReturnValues"] = "ALL_OLD"
+        if return_old or return_new:
+            req["ReturnValues"] = "ALL_OLD" if return_old else "ALL_NEW"
         with _conditional():
             out = self.db.update_item(**req)
-        return from_item(out["Attributes"]) if return_old and "Attributes" in out else None
+        return from_item(out["Attributes"]) if (return_old or return_new) and "Attributes" in out else None
 
     def transact_update(
         self,
@@ -394,19 +426,22 @@ class Repository:
     def query_page(
         self, key_condition: str, vals: dict[str, Any], index: str | None = None, limit: int = 50,
         start_key: dict[str, Any] | None = None, forward: bool = True,
-        names: dict[str, str] | None = None, filter_expression: str | None = None,
+        filter_expression: str | None = None, names: dict[str, str] | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """One page of a Query (never Scan) and the key to continue from (None at the end)."""
+        """One page of a Query (never Scan) and the key to continue from (None at the end).
+
+        With a filter, `limit` counts the items read: a page may hold fewer, or none, and still
+        have a key to continue from."""
         req: dict[str, Any] = {
             "TableName": self.table, "KeyConditionExpression": key_condition,
             "ExpressionAttributeValues": vals, "Limit": limit, "ScanIndexForward": forward,
         }
         if index:
             req["IndexName"] = index
-        if names:
-            req["ExpressionAttributeNames"] = names
         if filter_expression:
             req["FilterExpression"] = filter_expression
+        if names:
+            req["ExpressionAttributeNames"] = names
         if start_key:
             req["ExclusiveStartKey"] = start_key
         out = self.db.query(**req)

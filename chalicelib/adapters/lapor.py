@@ -9,8 +9,9 @@ forwarder, which looks the ticket up before sending again.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
 from requests.adapters import HTTPAdapter
@@ -19,7 +20,10 @@ from urllib3.util.retry import Retry
 
 from chalicelib.adapters import lapor_wire as wire
 from chalicelib.adapters.secrets import secret_json
+from chalicelib.observability import count
 from chalicelib.settings import settings
+
+_T = TypeVar("_T")
 
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 CONFIG_STATUS = frozenset({401, 403})  # our credentials, not the complaint: retry and alarm
@@ -28,15 +32,18 @@ CONFIG_STATUS = frozenset({401, 403})  # our credentials, not the complaint: ret
 class LaporError(Exception):
     """A LAPOR! call failed. `outcome` says what we know about a create:
     'rejected' (permanent, do not retry), 'not_sent' (safe to retry) or
-    'unknown' (may have been accepted: look up before re-sending)."""
+    'unknown' (may have been accepted: look up before re-sending).
+    `unexpected`: LAPOR! answered 2xx in a shape we cannot read (retried on the
+    error schedule, `retry_after_error_minutes` in data/sync_schedule.json)."""
 
     def __init__(self, message: str, outcome: str, status: int | None = None,
-                 retry_after: float | None = None) -> None:
+                 retry_after: float | None = None, unexpected: bool = False) -> None:
         super().__init__(message)
         self.message = message
         self.outcome = outcome
         self.status = status
         self.retry_after = retry_after
+        self.unexpected = unexpected
 
     @property
     def permanent(self) -> bool:
@@ -110,7 +117,12 @@ class LaporClient:
         except requests.exceptions.RequestException as err:
             raise LaporError(f"request failed: {err}", "unknown" if unknown_on_failure else "not_sent") from err
         if resp.status_code < 300:
-            return resp.json()
+            try:
+                return resp.json()
+            except ValueError:
+                ctype = resp.headers.get("Content-Type", "?")[:60]
+                raise _unexpected(f"unexpected answer to {method} {path}: not JSON ({ctype})",
+                                  unknown_on_failure, resp.status_code) from None
         try:
             body = resp.json()
         except ValueError:
@@ -127,43 +139,57 @@ class LaporClient:
     # -- calls ------------------------------------------------------------
 
     def create(self, payload: dict[str, Any]) -> int:
-        return wire.parse_created(
-            self._call(self.create_session, "POST", wire.PATH_CREATE, unknown_on_failure=True, json=payload)
-        )
+        """A 2xx we cannot read may still have made the ticket: an 'unknown' outcome."""
+        body = self._call(self.create_session, "POST", wire.PATH_CREATE, unknown_on_failure=True, json=payload)
+        return _readable(wire.parse_created, body, unknown=True)
 
     def find_by_tracking_id(self, tracking_id: str) -> list[int]:
         body = self._call(self.session, "GET", wire.PATH_LOOKUP, False, params={"tag": wire.tag_for(tracking_id)})
-        return wire.parse_lookup(body, tracking_id)
+        return _readable(wire.parse_lookup, body, tracking_id)
 
     def get(self, complaint_id: int) -> wire.LaporComplaint:
-        return wire.parse_complaint(self._call(self.session, "GET", wire.PATH_GET.format(id=complaint_id), False))
+        body = self._call(self.session, "GET", wire.PATH_GET.format(id=complaint_id), False)
+        return _readable(wire.parse_complaint, body, complaint_id)
 
     def followups(self, complaint_id: int) -> list[wire.LaporFollowup]:
-        return wire.parse_followups(
-            self._call(self.session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
-        )
+        body = self._call(self.session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
+        return _readable(wire.parse_followups, body)
 
-    def add_followup(self, complaint_id: int, content: str, is_secret: bool) -> str | None:
-        """Post a follow-up (multipart, no rating); LAPOR!'s id for it when it answers one.
+    def add_followup(self, complaint_id: int, content: str, is_secret: bool,
+                     files: list[tuple[str, bytes, str]] | None = None) -> str | None:
+        """Post a follow-up (multipart, no rating; files as `attachment[i]`); LAPOR!'s id
+        for it when it answers one.
 
         Not idempotent at LAPOR!: never retried here once sent (not even a 429, whose
-        Retry-After could be long), and a failure after sending has an unknown outcome
-        (services/lapor_followups.py looks for its marker before posting again)."""
+        Retry-After could be long); callers that must not post twice look it up first."""
         fields = {"complaint_id": str(complaint_id), "content": content, "is_secret": "1" if is_secret else "0"}
-        multipart = [(name, (None, value)) for name, value in fields.items()]
-        body = self._call(self.once_session, "POST", wire.PATH_FOLLOWUP_ADD, True, files=multipart)
-        found = body.get("results", {}).get("id") if isinstance(body, dict) else None
-        return str(found) if found is not None else None
+        multipart: list[tuple[str, Any]] = [(name, (None, value)) for name, value in fields.items()]
+        multipart += [(f"attachment[{i}]", (name, data, ctype)) for i, (name, data, ctype) in enumerate(files or [])]
+        body = self._call(self.once_session, "POST", wire.PATH_FOLLOWUP_ADD, False, files=multipart)
+        return wire.parse_followup_added(body)
 
     def upload(self, files: list[tuple[str, bytes, str]]) -> list[int]:
         """Upload attachments; an unknown outcome only wastes an orphan file."""
         multipart = [("attachments[]", (name, data, ctype)) for name, data, ctype in files]
-        return wire.parse_upload(self._call(self.session, "POST", wire.PATH_UPLOAD, False, files=multipart))
+        body = self._call(self.session, "POST", wire.PATH_UPLOAD, False, files=multipart)
+        return _readable(wire.parse_upload, body)
 
     def institutions(self) -> list[dict[str, Any]]:
-        return wire.parse_institutions(
-            self._call(self.session, "GET", wire.PATH_INSTITUTIONS, False, params={"page_size": 1000})
-        )
+        body = self._call(self.session, "GET", wire.PATH_INSTITUTIONS, False, params={"page_size": 1000})
+        return _readable(wire.parse_institutions, body)
+
+
+def _unexpected(message: str, unknown: bool, status: int | None = None) -> LaporError:
+    """An answer outside the documented shape: counted here, logged once by the caller."""
+    count("LaporUnexpectedAnswers")
+    return LaporError(message, "unknown" if unknown else "not_sent", status, unexpected=True)
+
+
+def _readable(parse: Callable[..., _T], body: Any, *args: Any, unknown: bool = False) -> _T:
+    try:
+        return parse(body, *args)
+    except wire.UnexpectedAnswer as err:
+        raise _unexpected(str(err), unknown) from None
 
 
 def _retry_after(resp: requests.Response) -> float | None:

@@ -142,6 +142,8 @@ class Complaint(BaseModel):
     rating_stars: int | None = None
     rated_at: datetime | None = None
     reopen_count: int = 0
+    client_app: str | None = None  # the Open311 client app it came through
+    media_url: str | None = None  # a link an Open311 client sent: shown to operators, never fetched
 
     @property
     def is_open(self) -> bool:

@@ -76,6 +76,11 @@ def areas() -> Areas:
 
 
 @lru_cache(maxsize=1)
+def city_name() -> str:
+    return str(load_json("kota-serang.json")["kota"]["name"])
+
+
+@lru_cache(maxsize=1)
 def units() -> dict[str, Unit]:
     """Every unit by code: OPD and leadership from units.json, plus one per area."""
     raw = load_json("units.json")

@@ -54,6 +54,12 @@ def next_check(
     return now + timedelta(minutes=every)
 
 
+def retry_after_error(schedule: SyncSchedule | None = None) -> timedelta:
+    """How long to wait after LAPOR! did not answer, or answered what we cannot read
+    (a status check and a forward alike)."""
+    return timedelta(minutes=(schedule or default_schedule()).retry_after_error_minutes)
+
+
 def retry_check(now: datetime, schedule: SyncSchedule | None = None) -> datetime:
     """When to try again after LAPOR! did not answer a status check."""
-    return now + timedelta(minutes=(schedule or default_schedule()).retry_after_error_minutes)
+    return now + retry_after_error(schedule)

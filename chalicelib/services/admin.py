@@ -44,6 +44,9 @@ class AdminComplaint(BaseModel):
     park_reason: str | None
     forward_attempts: int
     possible_duplicate_of: str | None = None  # an open complaint nearby of the same category
+    channel: str = "app"
+    client_app: str | None = None  # the Open311 client app it came through
+    media_url: str | None = None  # a link the Open311 client sent: for operators to open, never fetched by us
 
     @classmethod
     def of(cls, item: dict[str, Any]) -> AdminComplaint:
@@ -53,7 +56,8 @@ class AdminComplaint(BaseModel):
             description=c.description, unit=c.unit, kecamatan_code=c.kecamatan_code, anonymous=c.anonymous,
             confidential=c.confidential, created_at=c.created_at, updated_at=c.updated_at,
             park_reason=c.park_reason, forward_attempts=int(item.get("fwd_attempts") or 0),
-            possible_duplicate_of=c.possible_duplicate_of,
+            possible_duplicate_of=c.possible_duplicate_of, channel=c.channel, client_app=c.client_app,
+            media_url=c.media_url,
         )
 
 

@@ -1,68 +1,53 @@
 """Complaint attachments: presigned uploads in, LAPOR! documents out.
 
-In: the app asks for an upload form while the complaint is still `received`
-(not yet at LAPOR!); the S3 key is recorded on the complaint first, with a
-conditional list append that also enforces the per-complaint maximum. The key
-is `attachments/<tracking_id>/<random><ext>`, the extension taken from the
-content type: the app's file name is never used, stored, logged or sent on,
-since people name files after what is in them (KTP_<NIK>.jpg).
+In, photos first (the way mobile apps work): `POST /v1/uploads` gives a presigned
+S3 form under `uploads/` before the complaint exists; the complaint names its
+uploads in `attachments` and intake claims each key once (an `UPLOAD#<key>` item
+written in the complaint's own transaction). A file can also be added to an
+existing complaint (`POST /v1/complaints/{id}/attachments`, reporter token): its key
+`attachments/<tracking_id>/<random><ext>` is appended to the complaint with a
+conditional list append that also enforces the per-complaint maximum. The app's
+file name is never used, stored, logged or sent on (KTP_<NIK>.jpg): keys are a
+random id plus the content type's extension (domain/attachments.py).
 
-Out: the forwarder calls `LaporAttachments` (its `attachment_ids` hook) under
-its lease, uploads each stored file to LAPOR! once and records the LAPOR!
-document ids on the complaint (`lapor_docs`, key -> id), so a retry after a
-failed create re-uses them instead of uploading again. A key whose file never
-arrived in S3 (the app asked for a form and never used it) is skipped with a
-log line: the complaint must not wait for a file that may never come.
+Out: the forwarder calls `LaporAttachments` (its `attachment_ids` hook) under its
+lease, uploads each stored file to LAPOR! once and records the LAPOR! document ids
+on the complaint (`lapor_docs`, key -> id), so a retry after a failed create re-uses
+them. A named file that has not arrived in S3 yet is waited for, a bounded time
+(`upload_wait_s` from the complaint's creation, checked every `upload_check_every_s`,
+through SQS redeliveries); after that the complaint goes without it (log line,
+metric `AttachmentsMissing`), and the file follows if it still comes. A file added
+once the forward is under way or done goes to LAPOR! as a follow-up attachment
+(services/attachment_followups.py).
 """
 
 from __future__ import annotations
 
 import mimetypes
-import re
-import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import lru_cache
+from datetime import datetime, timedelta
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, values
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.lapor import LaporClient
-from chalicelib.adapters.s3 import AttachmentStore
+from chalicelib.adapters.s3 import AttachmentStore, StoredFile
+from chalicelib.domain.attachments import (
+    extension_for,
+    new_complaint_key,
+    new_upload_key,
+    normal_content_type,
+    rules,
+)
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
-from chalicelib.domain.models import Status
-from chalicelib.domain.reference import load_json
+from chalicelib.domain.models import AT_LAPOR_STATUSES, Status, utcnow
 from chalicelib.observability import count, logger
-from chalicelib.schemas import AttachmentRequest
+from chalicelib.schemas import AttachmentRequest, UploadRequest
 
-_SAFE_EXT = re.compile(r"\.[a-z0-9]{1,5}")
+__all__ = ["AttachmentService", "LaporAttachments", "UploadForm", "extension_for", "lapor_file", "rules"]
 
-
-class AttachmentRules(BaseModel):
-    model_config = ConfigDict(extra="ignore", frozen=True)
-
-    allowed_content_types: tuple[str, ...]
-    extensions: dict[str, str]  # content type -> ".ext"
-    max_bytes: int = Field(gt=0)
-    max_per_complaint: int = Field(gt=0)
-    url_expires_s: int = Field(gt=0)
-
-    @model_validator(mode="after")
-    def _every_type_has_a_safe_extension(self) -> AttachmentRules:
-        missing = set(self.allowed_content_types) - set(self.extensions)
-        if missing or not all(_SAFE_EXT.fullmatch(e) for e in self.extensions.values()):
-            raise ValueError(f"attachments.json: extensions must give a safe one for every allowed type {missing}")
-        return self
-
-
-@lru_cache(maxsize=1)
-def rules() -> AttachmentRules:
-    return AttachmentRules.model_validate(load_json("attachments.json"))
-
-
-def extension_for(content_type: str) -> str:
-    """".jpg" for image/jpeg, ...; "" for a type outside the allow-list."""
-    return rules().extensions.get(content_type.strip().lower(), "")
+#: a file can be added while the complaint is on its way to LAPOR! or being handled there
+OPEN_FOR_FILES = (Status.RECEIVED, *sorted(AT_LAPOR_STATUSES))
 
 
 @dataclass(frozen=True)
@@ -76,46 +61,94 @@ class UploadForm:
         return {"upload": {"url": self.url, "fields": self.fields}, "key": self.key, "expires_in": self.expires_in}
 
 
+def _allowed(content_type: str) -> str:
+    r = rules()
+    ctype = normal_content_type(content_type)
+    if ctype not in r.allowed_content_types:
+        allowed = ", ".join(r.allowed_content_types)
+        raise InvalidInput([FieldProblem(
+            "content_type", "unsupported_content_type",
+            f"content_type tidak didukung; gunakan salah satu dari: {allowed}",
+            f"content_type is not supported; use one of: {allowed}")])
+    return ctype
+
+
+def lapor_file(number: int, stored: StoredFile) -> tuple[str, bytes, str]:
+    """A file as LAPOR! gets it: a neutral name ("lampiran-2.pdf"), never the app's."""
+    ctype = stored.content_type
+    if ctype in ("", "binary/octet-stream", "application/octet-stream"):
+        ctype = mimetypes.guess_type(stored.key)[0] or "application/octet-stream"
+    return f"lampiran-{number}{extension_for(ctype)}", stored.data, ctype
+
+
 class AttachmentService:
-    def __init__(self, repo: Repository, store: AttachmentStore) -> None:
+    def __init__(self, repo: Repository, store: AttachmentStore,
+                 follow_up: Callable[[str, datetime], None] | None = None) -> None:
         self.repo = repo
         self.store = store
+        self._follow_up = follow_up  # queues the job that sends a late file to LAPOR!
 
-    def presign(self, tracking_id: str, request: AttachmentRequest) -> UploadForm:
+    def _form(self, key: str, ctype: str) -> UploadForm:
         r = rules()
-        ctype = request.content_type.strip().lower()
-        if ctype not in r.allowed_content_types:
-            allowed = ", ".join(r.allowed_content_types)
-            raise InvalidInput([FieldProblem(
-                "content_type", "unsupported_content_type",
-                f"content_type tidak didukung; gunakan salah satu dari: {allowed}",
-                f"content_type is not supported; use one of: {allowed}")])
-        key = f"attachments/{tracking_id}/{uuid.uuid4().hex}{extension_for(ctype)}"
-        try:
-            self.repo.update(
-                tracking_id, "SET attachments = list_append(if_not_exists(attachments, :empty), :key)",
-                condition="attribute_exists(pk) AND #s = :received AND "
-                          "(attribute_not_exists(attachments) OR size(attachments) < :max)",
-                names={"#s": "status"},
-                vals=values(empty=[], key=[key], received=Status.RECEIVED.value, max=r.max_per_complaint),
-            )
-        except ConditionFailed:
-            raise self._refusal(tracking_id) from None
         form = self.store.presigned_post(key, ctype, r.max_bytes, r.url_expires_s)
         count("AttachmentUploadsPresigned")
         return UploadForm(form["url"], dict(form["fields"]), key, r.url_expires_s)
+
+    def presign_upload(self, request: UploadRequest) -> UploadForm:
+        """A form for a photo taken before the complaint is sent (it names the key later)."""
+        ctype = _allowed(request.content_type)
+        return self._form(new_upload_key(ctype), ctype)
+
+    def presign(self, tracking_id: str, request: AttachmentRequest) -> UploadForm:
+        """A form for one more file of an existing complaint (the reporter's token was checked)."""
+        r = rules()
+        ctype = _allowed(request.content_type)
+        key = new_complaint_key(tracking_id, ctype)
+        now = utcnow()
+        statuses = {f":s{i}": s.value for i, s in enumerate(OPEN_FOR_FILES)}
+        try:
+            item = self.repo.update(
+                tracking_id, "SET attachments = list_append(if_not_exists(attachments, :empty), :key)",
+                condition=f"attribute_exists(pk) AND #s IN ({', '.join(statuses)}) AND "
+                          "(attribute_not_exists(attachments) OR size(attachments) < :max)",
+                names={"#s": "status"},
+                vals=values(empty=[], key=[key], max=r.max_per_complaint, **{k[1:]: v for k, v in statuses.items()}),
+                return_new=True,
+            )
+        except ConditionFailed:
+            raise self._refusal(tracking_id) from None
+        if item is not None and self._after_forward(item, now):
+            self._queue_follow_up(tracking_id, now)
+        return self._form(key, ctype)
+
+    @staticmethod
+    def _after_forward(item: dict[str, Any], now: datetime) -> bool:
+        """True when the next forward will not pick the file up: the complaint is at
+        LAPOR! already, or a forward holding the complaint read it before the append."""
+        if item.get("lapor_id") is not None or item.get("status") != Status.RECEIVED.value:
+            return True
+        lease = item.get("fwd_lease_until")
+        return bool(lease) and lease >= iso(now)
+
+    def _queue_follow_up(self, tracking_id: str, asked_at: datetime) -> None:
+        if self._follow_up is None:
+            return
+        try:
+            self._follow_up(tracking_id, asked_at)
+        except Exception:  # noqa: BLE001 - the form is still good; the file then stays with the hub
+            logger.exception("could not queue the attachment follow-up")
+            count("AttachmentFollowupEnqueueFailed")
 
     def _refusal(self, tracking_id: str) -> Exception:
         current = self.repo.get(tracking_id, consistent=True)
         if current is None:
             return NotFound(tracking_id)
-        if current.status != Status.RECEIVED:
+        if current.status not in OPEN_FOR_FILES:
             return WrongState(
                 "attachments_closed",
-                "Lampiran hanya dapat ditambahkan sebelum pengaduan diteruskan ke SP4N-LAPOR! "
+                "Lampiran tidak dapat ditambahkan lagi pada pengaduan ini "
                 f"(status sekarang: {current.status.value})",
-                "Attachments can only be added before the complaint is forwarded to SP4N-LAPOR! "
-                f"(current status: {current.status.value})",
+                f"No more attachments can be added to this complaint (current status: {current.status.value})",
             )
         n = rules().max_per_complaint
         return WrongState("too_many_attachments", f"Maksimal {n} lampiran per pengaduan",
@@ -125,36 +158,52 @@ class AttachmentService:
 class LaporAttachments:
     """The forwarder's `attachment_ids` hook: S3 files -> LAPOR! document ids, once each."""
 
-    def __init__(self, repo: Repository, store: AttachmentStore) -> None:
+    def __init__(self, repo: Repository, store: AttachmentStore,
+                 retry_later: Callable[[str, float], Exception]) -> None:
         self.repo = repo
         self.store = store
+        self._retry_later = retry_later  # the forwarder's RetryLater (the message comes back later)
 
     def __call__(self, item: dict[str, Any], lapor: LaporClient) -> list[int]:
         keys: list[str] = list(item.get("attachments") or [])
         if not keys:
             return []
         known: dict[str, int] = {k: int(v) for k, v in (item.get("lapor_docs") or {}).items()}
-        new: dict[str, int] = {}
+        files: dict[str, StoredFile] = {}
+        absent: list[int] = []
         for number, key in enumerate(keys, start=1):
             if key in known:
                 continue
             stored = self.store.get(key)
             if stored is None:
-                # the position, not the key: keys written before uuid-only keys held the file name
-                logger.warning("attachment never uploaded; skipped", extra={"attachment": number})
-                count("AttachmentsMissing")
+                absent.append(number)
+            else:
+                files[key] = stored
+        if absent:
+            self._wait_or_go_without(item, absent)
+        new: dict[str, int] = {}
+        for number, key in enumerate(keys, start=1):
+            if key not in files:
                 continue
-            ctype = stored.content_type
-            if ctype in ("", "binary/octet-stream", "application/octet-stream"):
-                ctype = mimetypes.guess_type(key)[0] or "application/octet-stream"
-            # a neutral name at LAPOR! too: "lampiran-2.pdf"
-            name = f"lampiran-{number}{extension_for(ctype)}"
-            [doc_id] = lapor.upload([(name, stored.data, ctype)])
+            [doc_id] = lapor.upload([lapor_file(number, files[key])])
             new[key] = doc_id
             # recorded at once, so a failure on a later file does not upload this one again
             self._record(item, {**known, **new})
         all_docs = {**known, **new}
         return [all_docs[k] for k in keys if k in all_docs]
+
+    def _wait_or_go_without(self, item: dict[str, Any], absent: list[int]) -> None:
+        """Within the wait: raise the forwarder's RetryLater. After it: go without them, loudly.
+        (The position, never the key: keys written before uuid-only keys held the file name.)"""
+        r = rules()
+        created = datetime.fromisoformat(str(item.get("created_at")))
+        left = (created + timedelta(seconds=r.upload_wait_s) - utcnow()).total_seconds()
+        if left > 0:
+            count("AttachmentWaits")
+            logger.info("waiting for an attachment upload", extra={"attachments": absent, "wait_left_s": int(left)})
+            raise self._retry_later("waiting for an attachment upload", max(1.0, min(left, r.upload_check_every_s)))
+        logger.warning("attachment never uploaded; forwarded without it", extra={"attachments": absent})
+        count("AttachmentsMissing", len(absent))
 
     def _record(self, item: dict[str, Any], docs: dict[str, int]) -> None:
         tracking_id = item["pk"].removeprefix("C#")

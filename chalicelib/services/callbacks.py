@@ -14,29 +14,25 @@ the message goes to the FIFO dead-letter queue (an alarm watches it).
 from __future__ import annotations
 
 import hashlib
-import ipaddress
 import json
 import os
-import re
 import time
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
 
-import requests
-
+from chalicelib.adapters import webhooks
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.channels import signature
+from chalicelib.domain.callback_urls import UrlRefused
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry, utcnow
 from chalicelib.domain.privacy import public_message
 from chalicelib.observability import count, logger
 from chalicelib.schemas import ChannelEvent
+from chalicelib.settings import settings
 
 TIMEOUT_S = (3.05, 10.0)  # connect, read: well inside the queue's visibility timeout
 RETRY_CAP_S = 900
-_LOCAL_HOSTS = {"localhost"}
-_BAD_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f]")  # no URL carries spaces or control characters
 
 
 class CallbackFailed(Exception):
@@ -70,29 +66,12 @@ def retry_delay(receive_count: int) -> int:
 
 
 def check_url(url: str) -> str:
-    """https only; plain http only to this machine (local runs and tests)."""
+    """The URL, when the hub may call it now (domain/callback_urls.py); 400 naming `url` otherwise."""
     try:
-        parts = urlsplit(url)
-        host = (parts.hostname or "").lower()
-        parts.port  # noqa: B018 - raises ValueError for a port that is not a number in range
-    except ValueError:  # e.g. "https://[::1/x": an unclosed or invalid IPv6 literal
-        host, parts = "", None
-    local = host in _LOCAL_HOSTS or _is_loopback(host)
-    if (parts is None or not host or _BAD_URL_CHARS.search(url)
-            or parts.scheme not in ("https", "http") or (parts.scheme == "http" and not local)):
-        raise InvalidInput([FieldProblem(
-            "url", "invalid_url",
-            "url harus alamat https:// yang sah (http:// hanya untuk localhost)",
-            "url must be a valid https:// address (http:// only for localhost)",
-        )])
+        webhooks.checked(url, settings().callbacks_local_dev)
+    except UrlRefused as err:
+        raise InvalidInput([FieldProblem("url", err.reason, err.message_id, err.message_en)]) from None
     return url
-
-
-def _is_loopback(host: str) -> bool:
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 def _key(channel: str) -> tuple[str, str]:
@@ -101,10 +80,10 @@ def _key(channel: str) -> tuple[str, str]:
 
 class CallbackService:
     def __init__(self, repo: Repository, secret_for: Callable[[str], str],
-                 http: requests.Session | None = None) -> None:
+                 post: Callable[..., int] = webhooks.post) -> None:
         self.repo = repo
         self._secret_for = secret_for
-        self.http = http or requests.Session()
+        self._post = post
 
     # -- registration (admin) ----------------------------------------------------
 
@@ -150,14 +129,19 @@ class CallbackService:
             "User-Agent": "aduan-hub-callbacks/1",
         }
         try:
-            resp = self.http.post(target["url"], data=body, headers=headers, timeout=TIMEOUT_S,
-                                  allow_redirects=False)
-        except requests.RequestException as err:
+            # the host's addresses are checked again now: DNS may have changed since registration
+            status = self._post(target["url"], body, headers, TIMEOUT_S, settings().callbacks_local_dev)
+        except UrlRefused as err:
             count("ChannelEventsFailed")
-            raise CallbackFailed(f"{type(err).__name__}") from err
-        if not 200 <= resp.status_code < 300:
+            count("CallbackAddressRefused")
+            logger.error("callback URL refused at delivery", extra={"channel": event.channel, "reason": err.reason})
+            raise CallbackFailed(err.reason) from err
+        except webhooks.DeliveryFailed as err:
             count("ChannelEventsFailed")
-            raise CallbackFailed(f"HTTP {resp.status_code}")
+            raise CallbackFailed(str(err)) from err
+        if not 200 <= status < 300:
+            count("ChannelEventsFailed")
+            raise CallbackFailed(f"HTTP {status}")
         count("ChannelEventsDelivered")
         logger.info("channel event delivered", extra={"event_id": event.event_id, "type": event.type})
         return "delivered"

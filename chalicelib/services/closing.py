@@ -65,6 +65,16 @@ def reopen_followup_text(reason: str) -> str:
     return f"Pelapor membuka kembali pengaduan ini karena belum selesai: {reason}"
 
 
+def _closed_by_confirmation(c: Complaint, item: dict[str, Any]) -> bool:
+    """A confirmation repeated (a client's retry after a lost answer) gets the same success."""
+    return c.status == Status.CLOSED and item.get("closed_how") == "confirmed"
+
+
+def _reopened_with(c: Complaint, item: dict[str, Any], reason: str) -> bool:
+    """A reopen repeated with the same reason while the complaint is still reopened: the same success."""
+    return c.status == REOPEN_TO and bool(item.get("reopened_at")) and item.get("reopen_reason") == reason
+
+
 class ClosingService:
     def __init__(self, repo: Repository, events: StatusEvents, followups: LaporFollowups) -> None:
         self.repo = repo
@@ -97,6 +107,9 @@ class ClosingService:
             for _ in range(3):  # a background write (the sync's bookkeeping) may move the version
                 c, item = self._load(tracking_id)
                 now = utcnow()
+                if _reopened_with(c, item, reason):
+                    logger.info("reopen repeated; answered as before")
+                    return c
                 if c.status == Status.CLOSED and item.get("closed_how") == "auto":
                     raise window_closed()
                 if c.status != Status.RESOLVED:
@@ -106,7 +119,9 @@ class ClosingService:
                 try:
                     updated = self._reopen(c, item, reason, now)
                 except ConditionFailed:
-                    latest, _ = self._load(tracking_id)
+                    latest, latest_item = self._load(tracking_id)
+                    if _reopened_with(latest, latest_item, reason):  # the same request, a moment earlier
+                        return latest
                     if latest.status == Status.RESOLVED and latest.version != c.version:
                         continue
                     raise self._why_not(tracking_id) from None
@@ -145,7 +160,10 @@ class ClosingService:
     def confirm_resolved(self, tracking_id: str) -> Complaint:
         """The reporter agrees the problem is solved: closed at once."""
         with complaint_context(tracking_id):
-            c, _ = self._load(tracking_id)
+            c, item = self._load(tracking_id)
+            if _closed_by_confirmation(c, item):
+                logger.info("confirmation repeated; answered as before")
+                return c
             if c.status != Status.RESOLVED:
                 raise not_resolved()
             now = utcnow()
@@ -157,6 +175,9 @@ class ClosingService:
                                               condition="#st = :resolved", names={"#st": "status"},
                                               vals=values(resolved=Status.RESOLVED.value)))
             except ConditionFailed:
+                now_c, now_item = self._load(tracking_id)
+                if _closed_by_confirmation(now_c, now_item):  # the same request, a moment earlier
+                    return now_c
                 raise not_resolved() from None
             logger.info("closed on the reporter's confirmation")
             count("ComplaintsConfirmedClosed")

@@ -26,7 +26,7 @@ from typing import Any
 from chalicelib.adapters import lapor_wire
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, shard_of, values
 from chalicelib.adapters.lapor import LaporClient, LaporError
-from chalicelib.domain import reference
+from chalicelib.domain import reference, sync_policy
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import count, logger
 from chalicelib.services.deadlines import deadline_for, due_attributes
@@ -66,12 +66,14 @@ class ForwardingService:
         attachment_ids: Callable[[dict[str, Any], LaporClient], list[int]] | None = None,
         before_create: Callable[[Complaint], None] | None = None,
         lease_s: int = 120,
+        after_forward: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.repo = repo
         self._lapor = lapor
         self.events = events
         self._attachment_ids = attachment_ids
         self._before_create = before_create
+        self._after_forward = after_forward  # e.g. files the create did not carry follow it
         self.lease_s = lease_s
         self.owner = uuid.uuid4().hex
 
@@ -101,7 +103,7 @@ class ForwardingService:
                         logger.error("duplicate LAPOR! tickets", extra={"lapor_ids": found})
                         count("DuplicateLaporTickets")
                     logger.info("found ticket of an earlier attempt", extra={"lapor_id": found[0]})
-                    return self._complete(complaint, found[0], recovered=True)
+                    return self._announce(old, self._complete(complaint, found[0], recovered=True))
             if self._before_create:
                 self._before_create(complaint)
             docs = self._attachment_ids(old, lapor) if self._attachment_ids else []
@@ -118,7 +120,7 @@ class ForwardingService:
             self._release(tracking_id, clear_sent=False)
             raise
         try:
-            return self._complete(complaint, lapor_id, recovered=False)
+            return self._announce(old, self._complete(complaint, lapor_id, recovered=False))
         except Exception:
             # LAPOR! has the ticket but our write failed: keep fwd_sent_at (the retry
             # looks the ticket up) and free the lease so the retry need not wait for it.
@@ -126,6 +128,16 @@ class ForwardingService:
             raise
 
     # -- steps ------------------------------------------------------------
+
+    def _announce(self, snapshot: dict[str, Any], result: ForwardResult) -> ForwardResult:
+        """Tell the `after_forward` hook (never failing the forward: the ticket exists)."""
+        if result.outcome == "forwarded" and self._after_forward is not None:
+            try:
+                self._after_forward(snapshot["pk"].removeprefix("C#"), snapshot)
+            except Exception:  # noqa: BLE001
+                logger.exception("after-forward step failed")
+                count("AfterForwardFailed")
+        return result
 
     @staticmethod
     def _look_up(lapor: LaporClient, tracking_id: str) -> list[int]:
@@ -237,9 +249,12 @@ class ForwardingService:
             return ForwardResult("parked")
         self._release(c.tracking_id, clear_sent=clear_sent and err.outcome == "not_sent")
         count("LaporTransientFailures")
+        # an answer we cannot read will not read better in ten seconds: the error schedule
+        delay = sync_policy.retry_after_error().total_seconds() if err.unexpected else err.retry_after
         logger.warning("LAPOR! call failed; will retry",
-                       extra={"error": err.message, "outcome": err.outcome, "status_code": err.status})
-        raise RetryLater(err.message, err.retry_after)
+                       extra={"error": err.message, "outcome": err.outcome, "status_code": err.status,
+                              "unexpected": err.unexpected, "delay_s": delay})
+        raise RetryLater(err.message, delay)
 
     def park(self, c: Complaint, reason: str, clear_sent: bool = False) -> None:
         """Stop retrying and show the complaint to admins with the reason.

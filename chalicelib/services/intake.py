@@ -1,7 +1,8 @@
 """Accept a complaint once: validate, route, store, queue for LAPOR!.
 
-The complaint, its first timeline entry and its idempotency record are written
-in one DynamoDB transaction; the SQS send follows. If the send fails the
+The complaint, its first timeline entry, its idempotency record and the claims
+of the uploads it names (`attachments`, each upload belongs to one complaint) are
+written in one DynamoDB transaction; the SQS send follows. If the send fails the
 complaint is still stored and sits in the `outbox` index, where the
 reconciler finds it (nothing accepted is ever lost).
 """
@@ -12,12 +13,20 @@ import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, IdempotencyConflict, Repository, iso, shard_of
+from chalicelib.adapters.dynamodb import (
+    ConditionFailed,
+    IdempotencyConflict,
+    Repository,
+    UploadClaimed,
+    iso,
+    shard_of,
+)
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
-from chalicelib.domain.errors import Conflict
+from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
 from chalicelib.domain.tracking import new_tracking_id
 from chalicelib.observability import complaint_context, count, logger
@@ -61,6 +70,13 @@ def outbox_keys(tracking_id: str, since: str) -> dict[str, str]:
     return {"outbox_pk": f"OUTBOX#{shard_of(tracking_id)}", "outbox_sk": since}
 
 
+def created_keys(tracking_id: str, created_at: datetime) -> dict[str, str]:
+    """The `created` index: every complaint, by the UTC month it arrived in and its shard;
+    the sort key is the UTC instant (iso), so a date window is one range per partition."""
+    at = iso(created_at)
+    return {"created_pk": f"CREATED#{at[:7]}#{shard_of(tracking_id)}", "created_sk": at}
+
+
 class IntakeService:
     def __init__(self, repo: Repository, queues: Queues) -> None:
         self.repo = repo
@@ -87,10 +103,12 @@ class IntakeService:
             severity=sub.severity or category.severity,
             reporter=None if sub.anonymous else sub.reporter,
             anonymous=sub.anonymous,
-            confidential=sub.confidential,
+            # an emergency (112/119, never at LAPOR!) is confidential whatever the record says
+            confidential=sub.confidential or new.initial_status == Status.EMERGENCY,
             status=new.initial_status,
             created_at=now,
             updated_at=now,
+            attachments=list(sub.attachments),
         )
         entry = TimelineEntry(at=now, kind="received", status=complaint.status,
                               message=f"Diterima melalui {new.channel}", ref="received")
@@ -111,10 +129,16 @@ class IntakeService:
         for _ in range(3):  # a fresh id on the (astronomically rare) collision
             try:
                 # counted in its holder's inbox in the same transaction (services/inbox.py)
-                self.repo.create(complaint, entry, extra, idem, also=counter_moves(None, complaint))
+                self.repo.create(complaint, entry, extra, idem, claims=complaint.attachments,
+                                 also=counter_moves(None, complaint))
                 break
             except IdempotencyConflict as dup:
                 return self._replay(dup.record, fingerprint)
+            except UploadClaimed as taken:
+                raise InvalidInput([FieldProblem(
+                    f"attachments.{complaint.attachments.index(key)}", "upload_already_used",
+                    "unggahan ini sudah dipakai oleh pengaduan lain", "this upload belongs to another complaint",
+                ) for key in taken.keys]) from None
             except ConditionFailed:
                 complaint = complaint.model_copy(update={"tracking_id": new_tracking_id()})
                 if idem:
@@ -134,9 +158,10 @@ class IntakeService:
 
     @staticmethod
     def _extra(new: NewComplaint, complaint: Complaint, token: str) -> dict[str, Any]:
-        """Item attributes beside the model: channel extras, reporter token hash, outbox and geo keys."""
+        """Item attributes beside the model: channel extras, reporter token hash, outbox, created and geo keys."""
         out: dict[str, Any] = dict(new.attributes or {})
         out[HASH_ATTRIBUTE] = token_hash(token)
+        out.update(created_keys(complaint.tracking_id, complaint.created_at))
         if complaint.status == Status.RECEIVED:
             out.update(outbox_keys(complaint.tracking_id, iso(complaint.created_at)))
         out.update({k: v for k, v in geo_attributes(complaint).items() if v is not None})

@@ -11,12 +11,11 @@ in the order they were written). The caller answers at once; delivery follows:
    `outbox_pk = LAPORFU#<shard>`, `outbox_sk` = when to look again);
 2. each item is claimed (a lease), and the attempt is recorded (`attempted_at`)
    BEFORE the post: LAPOR!'s `followup/add` has no idempotency key;
-3. the content ends with a marker (`[aduan-hub <tracking id> #<seq> <side>]`,
-   adapters/lapor_wire.py): after an attempt whose outcome is unknown, the
-   complaint's follow-ups at LAPOR! are read and the marker looked for BEFORE
-   any re-send; the status sync recognises the marker too, so it never takes
-   the hub's own post for a new answer from the unit, even before the post's
-   LAPOR! id is recorded;
+3. the content ends with a marker (`[aduan-hub:<tracking id>:<seq>-<side>]`,
+   adapters/lapor_wire.py): after any earlier attempt, the complaint's
+   follow-ups at LAPOR! are read and the marker looked for BEFORE any re-send;
+   the status sync recognises the marker too, so it never takes the hub's own
+   post for a new answer from the unit, even before its LAPOR! id is recorded;
 4. the LAPOR! id is recorded on the outbox item (sent); the status sync reads
    these ids too (`posted_ids`), for a post whose marker LAPOR! would not show.
 
@@ -152,8 +151,9 @@ class LaporFollowups:
             if err.permanent:
                 self._park(item, err.message)
                 return "parked"
-            # forget the attempt only when this post surely did not leave and none before it may have
-            self._release(item, clear_attempt=err.outcome == "not_sent" and not earlier)
+            # the attempt stays recorded: LAPOR!'s client does not tell a post that never left from
+            # one whose answer was lost (adapters/lapor.py), so the next try looks before posting
+            self._release(item)
             count("LaporFollowupTransientFailures")
             logger.warning("LAPOR! follow-up failed; will retry",
                            extra={"error": err.message, "outcome": err.outcome, "status_code": err.status})
@@ -188,8 +188,8 @@ class LaporFollowups:
             vals = values(now=iso(now), fid=fid)
         self.repo.update_raw(item["pk"], item["sk"], expr, condition="attribute_exists(pk)", vals=vals)
 
-    def _release(self, item: dict[str, Any], clear_attempt: bool) -> None:
-        expr = "SET outbox_sk = :later REMOVE sending_until" + (", attempted_at" if clear_attempt else "")
+    def _release(self, item: dict[str, Any]) -> None:
+        expr = "SET outbox_sk = :later REMOVE sending_until"
         try:
             self.repo.update_raw(item["pk"], item["sk"], expr, condition="attribute_not_exists(sent_at)",
                                  vals=values(later=iso(utcnow() + RETRY_AFTER)))

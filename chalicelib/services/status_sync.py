@@ -59,9 +59,14 @@ def _when(raw: Any) -> datetime | None:
 
 
 def hub_posted(tracking_id: str, f: lapor_wire.LaporFollowup) -> lapor_wire.Marker | None:
-    """The hub's marker when the hub itself posted this follow-up for this complaint."""
+    """The hub's marker when the hub itself posted this follow-up (any text with a marker is ours:
+    never the unit's answer; only an answer or resolution posted for the unit counts as one)."""
     marker = lapor_wire.marker_of(f.content)
-    return marker if marker is not None and marker.tracking_id == tracking_id else None
+    if marker is not None and marker.tracking_id == tracking_id:
+        return marker
+    if lapor_wire.is_ours(f.content):
+        return lapor_wire.Marker(tracking_id, 0, "pelapor")
+    return None
 
 
 class StatusSync:
@@ -90,6 +95,7 @@ class StatusSync:
                     except Exception as err:  # noqa: BLE001 - one complaint never stops the sweep
                         report.errors += 1
                         log_failure("status check failed", err)  # never the item's text (reporter data)
+                        self._retry_later(item, now)
         count("StatusChecks", report.checked)
         if report.changed:
             count("StatusChangesFromLapor", report.changed)
@@ -120,7 +126,8 @@ class StatusSync:
         except LaporError as err:
             report.errors += 1
             count("StatusSyncLaporErrors")
-            logger.warning("LAPOR! status check failed", extra={"error": err.message, "status_code": err.status})
+            logger.warning("LAPOR! status check failed; retried on the error schedule",
+                           extra={"error": err.message, "status_code": err.status, "unexpected": err.unexpected})
             self._write(tracking_id, current, sync_attributes(tracking_id, iso(sync_policy.retry_check(now))))
             return False
 
@@ -161,6 +168,15 @@ class StatusSync:
         return True
 
     # -- writes -----------------------------------------------------------
+
+    def _retry_later(self, item: dict[str, Any], now: datetime) -> None:
+        """After a failure of ours, the error schedule too: not again at every sweep."""
+        tracking_id = item["pk"].removeprefix("C#")
+        try:
+            self._write(tracking_id, Status(item["status"]),
+                        sync_attributes(tracking_id, iso(sync_policy.retry_check(now))))
+        except Exception:  # noqa: BLE001 - the next sweep takes it again, as before
+            logger.warning("could not reschedule the status check")
 
     def _write(self, tracking_id: str, expected: Status, attrs: dict[str, Any]) -> None:
         expr, names, vals = set_remove(attrs)

@@ -173,6 +173,9 @@ def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
 
     serialise_dynamodb()
 
+    from infra.local.moto_request_tokens import honour_client_request_tokens
+
+    honour_client_request_tokens()  # moto ignores ClientRequestToken; DynamoDB does not
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()
     bound_host, bound_port = server.get_host_and_port()

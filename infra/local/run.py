@@ -40,6 +40,18 @@ def wait_http(url: str, deadline_s: float = 30) -> None:
     raise RuntimeError(f"{url} did not answer within {deadline_s}s")
 
 
+def register_dev_api_key(key: str | None) -> str:
+    """OPEN311_DEV_API_KEY, when set, becomes an ordinary API key item (client app `dev`):
+    the app reads it like any other key, with no development path in its code."""
+    if not key:
+        return "api keys: make apikey NAME=<app> (or set OPEN311_DEV_API_KEY)"
+    from chalicelib.adapters.dynamodb import Repository
+    from chalicelib.services.api_keys import ApiKeys
+
+    ApiKeys(Repository()).create("dev", key=key)
+    return "api_key: OPEN311_DEV_API_KEY (client app 'dev')"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -67,6 +79,10 @@ def main() -> int:
         lapor_where = f"{url} (simulator; faults: {os.environ.get('LAPOR_SIM_FAULTS', 'none')})"
     for k, v in DEV_CHANNEL_SECRETS.items():
         os.environ.setdefault(k, v)
+    os.environ.setdefault("CALLBACKS_LOCAL_DEV", "1")  # callbacks to http://127.0.0.1 (never set in AWS)
+    api_url = f"http://{args.host}:{args.api_port}"
+    os.environ.setdefault("OPEN311_BASE_URL", f"{api_url}/open311/v2")  # what discovery names
+    open311_key = register_dev_api_key(os.environ.get("OPEN311_DEV_API_KEY"))
 
     issuer = None
     if os.environ.get("AUTH_ISSUER"):
@@ -93,7 +109,6 @@ def main() -> int:
          "--no-autoreload"],
         cwd=ROOT, env=os.environ.copy(),
     )
-    api_url = f"http://{args.host}:{args.api_port}"
     wait_http(f"{api_url}/v1/categories")
 
     print("\n".join([
@@ -106,6 +121,7 @@ def main() -> int:
         f"  event pump           queues: {', '.join(s.name for s in pump.sqs_sources())}; "
         f"schedules: {', '.join(s.name for s in pump.schedules()) or 'none'}",
         "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
+        f"  Open311              {os.environ['OPEN311_BASE_URL']}/discovery.json   {open311_key}",
         "Press Ctrl-C to stop.",
         "",
     ]), flush=True)

@@ -25,6 +25,7 @@ def channel_secrets(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
     for ch, secret in SECRETS.items():
         monkeypatch.setenv(f"CHANNEL_SECRET_{ch.upper()}", secret)
     monkeypatch.setenv("CALLBACK_RETRY_BASE_S", "0")  # a failed delivery is retried at once
+    monkeypatch.setenv("CALLBACKS_LOCAL_DEV", "1")  # the receiver is http on 127.0.0.1
     return SECRETS
 
 
@@ -88,12 +89,15 @@ class Receiver:
         self.accepted: list[dict[str, Any]] = []
         self.refused: list[dict[str, Any]] = []
         self.fail_once: set[str] = set()  # tracking ids whose first delivery gets a 500
+        self.hosts: list[str] = []  # the Host header of every delivery
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802 - stdlib name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                with receiver.lock:
+                    receiver.hosts.append(str(self.headers.get("Host")))
                 status = receiver.handle(body, self.headers.get(HEADER_NAME))
                 self.send_response(status)
                 self.send_header("Content-Length", "0")

@@ -1,4 +1,8 @@
-"""Presigned uploads to S3 (moto over HTTP) and their way to LAPOR! as documents."""
+"""Presigned uploads to S3 (moto over HTTP) and their way to LAPOR! as documents.
+
+Files of a complaint that is still on its way go with the LAPOR! create; the forwarder
+waits a bounded time for a named file that has not arrived yet, then goes without it.
+"""
 
 from __future__ import annotations
 
@@ -7,15 +11,30 @@ import io
 import json
 import logging
 import re
+from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import requests
+import time_machine
 
 from tests.integration.test_escalation import reporter_headers, submit
 from tests.integration.test_forwarding import tickets
 
 JPEG = b"\xff\xd8\xff\xe0" + b"foto jalan berlubang" * 50
+
+
+@pytest.fixture()
+def quick_uploads(monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
+    """attachments.json with short waits, so a test waits seconds where production waits minutes."""
+    from chalicelib.domain import attachments, reference
+
+    data = {**reference.load_json("attachments.json"), "upload_wait_s": 60, "upload_check_every_s": 1}
+    monkeypatch.setattr(attachments, "load_json", lambda name: data)
+    attachments.rules.cache_clear()
+    yield data
+    attachments.rules.cache_clear()
 
 
 def ask(client: Any, tid: str, body: Any) -> Any:
@@ -29,10 +48,9 @@ def upload(form: dict[str, Any], data: bytes, content_type: str) -> requests.Res
 
 
 def ticket_docs(lapor_sim: Any, tid: str) -> list[dict[str, Any]]:
+    """The files LAPOR! holds for the complaint's ticket (the simulator's admin view)."""
     [row] = tickets(lapor_sim, tid)
-    body = requests.get(f"{lapor_sim.base_url}/complaints/{row['complaint_id']}/complaint", timeout=5,
-                        headers={"Authorization": "Bearer test-auth", "token": "test-token"}).json()
-    return body["results"]["data"]["attachments"]
+    return list(row["attachments"])
 
 
 def test_presigned_post_enforces_type_and_size_and_uploads_to_s3(client: Any, stack_env: dict[str, str]) -> None:
@@ -55,10 +73,12 @@ def test_presigned_post_enforces_type_and_size_and_uploads_to_s3(client: Any, st
     assert stored["Body"].read() == JPEG
 
 
-def test_uploaded_files_reach_lapor_once_and_missing_ones_are_skipped(
+def test_uploaded_files_reach_lapor_once_and_missing_ones_are_waited_for_then_skipped(
         client: Any, hub: Any, lapor_sim: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     from chalicelib.adapters.lapor import LaporClient, LaporError
     from chalicelib.bootstrap import forwarding, repository
+    from chalicelib.domain.attachments import rules
+    from chalicelib.domain.models import utcnow
     from chalicelib.services.forwarding import RetryLater
 
     tid = submit(client)
@@ -79,11 +99,17 @@ def test_uploaded_files_reach_lapor_once_and_missing_ones_are_skipped(
         return real_create(self, payload)
 
     monkeypatch.setattr(LaporClient, "create", create_fails_once)
-    with pytest.raises(RetryLater):
-        forwarding().forward(tid)
-    docs = repository().get_item(tid)["lapor_docs"]
-    assert set(docs) == {photo["key"], pdf["key"]}  # recorded before the create was tried
-    assert forwarding().forward(tid).outcome == "forwarded"
+    with pytest.raises(RetryLater) as waiting:
+        forwarding().forward(tid)  # the video was asked for but has not arrived: wait for it
+    assert waiting.value.reason == "waiting for an attachment upload"
+    assert waiting.value.delay_s == rules().upload_check_every_s
+    assert calls["n"] == 0 and "lapor_docs" not in repository().get_item(tid)
+    with time_machine.travel(utcnow() + timedelta(seconds=rules().upload_wait_s + 1)):
+        with pytest.raises(RetryLater):  # the wait is over: without the video; the create fails once
+            forwarding().forward(tid)
+        docs = repository().get_item(tid)["lapor_docs"]
+        assert set(docs) == {photo["key"], pdf["key"]}  # recorded before the create was tried
+        assert forwarding().forward(tid).outcome == "forwarded"
     uploads = lapor_sim.stats()["calls"]["POST /complaints/complaint/file"] - uploads_before
     assert uploads == 2, "a retry must not upload the same file again"
     at_lapor = ticket_docs(lapor_sim, tid)
@@ -93,6 +119,8 @@ def test_uploaded_files_reach_lapor_once_and_missing_ones_are_skipped(
 
 
 def test_attachment_requests_are_checked(client: Any, pump: Any) -> None:
+    from tests.integration.channel_support import retire
+
     tid = submit(client)
     bad_type = ask(client, tid, {"filename": "a.exe", "content_type": "application/x-msdownload"})
     assert bad_type.status_code == 400
@@ -109,10 +137,10 @@ def test_attachment_requests_are_checked(client: Any, pump: Any) -> None:
     assert sixth.status_code == 409 and sixth.json_body["error"] == "too_many_attachments"
 
     other = submit(client)
-    pump.drain("forward_to_lapor")
+    retire([other])  # closed: nothing more goes to LAPOR!
     late = ask(client, other, {"filename": "late.png", "content_type": "image/png"})
     assert late.status_code == 409 and late.json_body["error"] == "attachments_closed"
-    assert "Lampiran" in late.json_body["message_id"] and "Attachments" in late.json_body["message_en"]
+    assert "Lampiran" in late.json_body["message_id"] and "attachments" in late.json_body["message_en"]
 
 
 def test_the_apps_file_name_goes_nowhere(client: Any, hub: Any, lapor_sim: Any, stack_env: dict[str, str]) -> None:
@@ -121,6 +149,8 @@ def test_the_apps_file_name_goes_nowhere(client: Any, hub: Any, lapor_sim: Any, 
     import boto3
 
     from chalicelib.bootstrap import forwarding, repository
+    from chalicelib.domain.attachments import rules
+    from chalicelib.domain.models import utcnow
     from chalicelib.observability import logger
 
     nik = "3673015808900003"
@@ -138,14 +168,15 @@ def test_the_apps_file_name_goes_nowhere(client: Any, hub: Any, lapor_sim: Any, 
             assert nik not in json.dumps(form)
             if ctype == "image/jpeg":
                 assert upload(form, JPEG, ctype).status_code < 300
-        assert forwarding().forward(tid).outcome == "forwarded"
+        with time_machine.travel(utcnow() + timedelta(seconds=rules().upload_wait_s + 1)):
+            assert forwarding().forward(tid).outcome == "forwarded"
     finally:
         logger._logger.removeHandler(handler)
     stored = repository().get_item(tid)
     assert [k.rsplit(".", 1)[-1] for k in stored["attachments"]] == ["jpg", "pdf", "png", "mp4"]
     assert nik not in json.dumps(stored, default=str)
     assert nik not in buffer.getvalue()
-    assert "attachment never uploaded; skipped" in buffer.getvalue()  # three were never uploaded
+    assert "attachment never uploaded; forwarded without it" in buffer.getvalue()  # three never were
     [doc] = ticket_docs(lapor_sim, tid)
     assert doc["name"] == "lampiran-1.jpg"
     listed = boto3.client("s3").list_objects_v2(Bucket=stack_env["ATTACHMENTS_BUCKET"], Prefix=f"attachments/{tid}/")

@@ -17,6 +17,7 @@ from tests.integration.channel_support import (
     receiver_for,
 )
 from tests.integration.test_forwarding import tickets
+from tests.integration.test_log_privacy import captured_logs
 from tests.support.auth import admin_headers
 
 pytestmark = pytest.mark.usefixtures("channel_secrets")
@@ -118,22 +119,129 @@ def test_app_complaints_send_no_channel_events(client: Any, hub: Any, monkeypatc
     assert queued == [rabeg_tid]
 
 
-def test_callback_registration_is_validated(client: Any) -> None:
-    def put(channel: str, body: Any) -> Any:
-        return client.http.put(f"/v1/admin/channels/{channel}/callback", body=json.dumps(body),
-                               headers=admin_headers({"Content-Type": "application/json"}))
+@pytest.fixture()
+def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
+    """Names the test resolves itself (no DNS in tests); IP literals resolve as usual."""
+    import ipaddress
 
-    for bad in ("http://example.org/hook", "ftp://127.0.0.1/x", "https:///nohost"):
-        resp = put("psc119", {"url": bad})
+    from chalicelib.adapters import webhooks
+
+    names: dict[str, list[str]] = {}
+    real = webhooks.resolve
+
+    def resolve(host: str, port: int) -> list[Any]:
+        if host in names:
+            return [ipaddress.ip_address(a) for a in names[host]]
+        return real(host, port)
+
+    monkeypatch.setattr(webhooks, "resolve", resolve)
+    return names
+
+
+def put_callback(client: Any, channel: str, body: Any) -> Any:
+    return client.http.put(f"/v1/admin/channels/{channel}/callback", body=json.dumps(body),
+                           headers=admin_headers({"Content-Type": "application/json"}))
+
+
+def test_callback_registration_is_validated(client: Any, fake_dns: dict[str, list[str]]) -> None:
+    fake_dns["psc119.example.org"] = ["93.184.216.34"]
+    for bad in ("ftp://127.0.0.1/x", "https:///nohost", "https://psc119.example.org:99999/x"):
+        resp = put_callback(client, "psc119", {"url": bad})
         assert resp.status_code == 400 and resp.json_body["errors"][0]["field"] == "url", bad
-    assert put("psc119", {}).json_body["errors"][0]["reason"] == "missing"
-    assert put("telegram", {"url": "https://example.org/x"}).status_code == 404
+    assert put_callback(client, "psc119", {}).json_body["errors"][0]["reason"] == "missing"
+    assert put_callback(client, "telegram", {"url": "https://example.org/x"}).status_code == 404
 
-    assert put("psc119", {"url": "https://psc119.example.org/aduan"}).status_code == 200
+    assert put_callback(client, "psc119", {"url": "https://psc119.example.org/aduan"}).status_code == 200
     got = client.http.get("/v1/admin/channels/psc119/callback", headers=admin_headers())
     assert got.status_code == 200 and got.json_body["url"] == "https://psc119.example.org/aduan"
     assert client.http.delete("/v1/admin/channels/psc119/callback", headers=admin_headers()).status_code == 204
     assert client.http.get("/v1/admin/channels/psc119/callback", headers=admin_headers()).status_code == 404
+
+
+@pytest.fixture()
+def production(hub: Any, channel_secrets: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    """As in AWS: the local-development setting off."""
+    from chalicelib import bootstrap
+
+    monkeypatch.delenv("CALLBACKS_LOCAL_DEV", raising=False)
+    bootstrap.reset()
+
+
+@pytest.mark.usefixtures("production")
+@pytest.mark.parametrize(("url", "reason"), [
+    ("https://169.254.169.254/latest/meta-data/", "address_metadata"),
+    ("https://[::ffff:169.254.169.254]/latest/meta-data/", "address_metadata"),
+    ("https://2852039166/latest/meta-data/", "address_metadata"),  # 169.254.169.254 as one number
+    ("https://[fd00:ec2::254]/latest/meta-data/", "address_metadata"),
+    ("https://100.100.100.200/latest/meta-data/", "address_shared"),
+    ("https://user:pass@hooks.example.org/x", "user_info"),
+    ("https://token@hooks.example.org/x", "user_info"),
+    ("http://hooks.example.org/x", "https_only"),
+    ("http://127.0.0.1:8080/x", "https_only"),
+    ("https://127.0.0.1/x", "address_loopback"),
+    ("https://localhost/x", "address_loopback"),
+    ("https://[::1]/x", "address_loopback"),
+    ("https://0.0.0.0/x", "address_unspecified"),
+    ("https://169.254.10.1/x", "address_link_local"),
+    ("https://[fe80::1]/x", "address_link_local"),
+    ("https://10.0.0.5/x", "address_private"),
+    ("https://192.168.1.1/x", "address_private"),
+    ("https://100.64.0.1/x", "address_shared"),
+    ("https://224.0.0.1/x", "address_multicast"),
+    ("https://240.0.0.1/x", "address_private"),
+    ("https://[64:ff9b::a9fe:a9fe]/x", "address_metadata"),  # NAT64 of the metadata address
+    ("https://internal.example.org/x", "address_private"),  # a name for a VPC address
+    ("https://mixed.example.org/x", "address_private"),  # one of its addresses is private
+    ("https://nowhere.invalid/x", "address_unresolvable"),
+])
+def test_callback_urls_to_anywhere_but_the_internet_are_refused(client: Any, fake_dns: dict[str, list[str]],
+                                                                url: str, reason: str) -> None:
+    fake_dns.update({"hooks.example.org": ["93.184.216.34"], "internal.example.org": ["10.1.2.3"],
+                     "mixed.example.org": ["93.184.216.34", "172.16.0.9"], "nowhere.invalid": []})
+    resp = put_callback(client, "rabeg", {"url": url})
+    assert resp.status_code == 400, (url, resp.body)
+    [problem] = resp.json_body["errors"]
+    assert (problem["field"], problem["reason"]) == ("url", reason)
+    assert problem["message_id"] and problem["message_en"]
+
+
+@pytest.mark.usefixtures("production")
+def test_a_public_https_url_is_accepted_in_production(client: Any, fake_dns: dict[str, list[str]]) -> None:
+    fake_dns["hooks.example.org"] = ["93.184.216.34", "2606:2800:220:1:248:1893:25c8:1946"]
+    assert put_callback(client, "rabeg", {"url": "https://hooks.example.org/aduan?x=1"}).status_code == 200
+    client.http.delete("/v1/admin/channels/rabeg/callback", headers=admin_headers())
+
+
+def test_delivery_checks_the_address_again_and_connects_to_the_one_checked(
+        client: Any, hub: Any, pump: Any, fake_dns: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    """A name that pointed at an allowed address when registered, and elsewhere at delivery
+    (DNS rebinding), gets nothing; while it resolves to the allowed one, the POST goes to
+    that very address with the name in the Host header."""
+    from chalicelib.services import callbacks
+
+    counted: list[str] = []
+    real_count = callbacks.count
+    monkeypatch.setattr(callbacks, "count", lambda name, value=1: counted.append(name) or real_count(name, value))
+    with receiver_for(client, "rabeg") as receiver:
+        port = int(receiver.url.rsplit(":", 1)[1].split("/", 1)[0])
+        fake_dns["receiver.test"] = ["127.0.0.1"]  # not in any real DNS: only our resolver knows it
+        assert put_callback(client, "rabeg", {"url": f"http://receiver.test:{port}/aduan-events"}).status_code == 200
+        tid = post_channel(client, "rabeg", rabeg_record()).json_body["tracking_id"]
+        later_status(tid, Status.VERIFIED)
+        deliver_until(pump, lambda: receiver.events_for(tid))
+        assert receiver.hosts[-1] == f"receiver.test:{port}"
+
+        fake_dns["receiver.test"] = ["169.254.169.254"]  # rebound after registration
+        later_status(tid, Status.IN_PROGRESS)
+        [deliver] = [cfg for cfg in pump.sqs_sources() if cfg.name == "deliver_channel_event"]
+        with captured_logs() as buffer:
+            poll(lambda: pump.poll_once(deliver, wait_s=1), deadline_s=10)  # one delivery attempt
+        assert [e["status"] for e in receiver.events_for(tid)] == ["verified"]
+        assert "CallbackAddressRefused" in counted
+        assert "callback URL refused at delivery" in buffer.getvalue()
+        assert "169.254" not in buffer.getvalue()  # the reason, not the address
+        fake_dns["receiver.test"] = ["127.0.0.1"]
+        deliver_until(pump, lambda: len(receiver.events_for(tid)) == 2)  # the retry, once it is safe
 
 
 def test_event_id_is_one_per_timeline_entry() -> None:

@@ -8,6 +8,7 @@ through the injected clock; the only real waits are the simulator's own slow fau
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -184,17 +185,16 @@ def test_create_get_followups_round_trip(api: Api, clock: FakeClock) -> None:
 
     r = api.get(f"/complaints/{complaint_id}/complaint")
     assert r.status_code == 200
-    data = r.json()["results"]["data"]
-    assert data["complaint_id"] == complaint_id
-    assert data["title"] == "Sampah menumpuk"
-    assert data["status_code"] == 1
-    assert data["status_name"] == "Belum Terverifikasi"
-    assert data["disposition_id"] == DLH_ID
-    assert data["disposition_name"] == DLH_NAME
-    assert data["tags_raw"] == "aduan-hub,AH-RT01"
-    assert data["is_secret"] is True and data["is_anonymous"] is False
-    assert data["created_at"] == "10-03-2025 08:02:03"
-    assert r.json()["results"]["data_logs"] == []
+    # strict: exactly the documented fields, no id, no title
+    assert r.json() == {"results": {
+        "data": {"status_code": 1, "status_name": "Belum Terverifikasi", "disposition_id": DLH_ID,
+                 "disposition_name": DLH_NAME},
+        "data_logs": []}}
+    [row] = api.sim_complaints()  # the admin view shows everything the simulator stored
+    assert row["complaint_id"] == complaint_id and row["title"] == "Sampah menumpuk"
+    assert row["tags_raw"] == "aduan-hub,AH-RT01"
+    assert row["is_secret"] is True and row["is_anonymous"] is False
+    assert row["created_at"] == "10-03-2025 08:02:03"
 
     r = api.get(f"/complaints/{complaint_id}/followups")
     assert r.status_code == 200
@@ -212,14 +212,14 @@ def test_create_get_followups_round_trip(api: Api, clock: FakeClock) -> None:
         files={"attachment[0]": ("foto.jpg", b"\xff\xd8jpeg", "image/jpeg")},
     )
     assert r.status_code == 200, r.text
-    followup_id = r.json()["results"]["id"]
+    assert r.json() == {"results": {}}  # what it answers is not documented
 
     followups = api.get(f"/complaints/{complaint_id}/followups").json()["results"]["data"]
-    assert [f["id"] for f in followups] == [followup_id]
-    assert followups[0]["content"] == "Mohon segera ditangani"
-    assert followups[0]["rating"] == 4
-    assert followups[0]["created_at"] == "10-03-2025 08:02:08"
+    assert followups == [{"content": "Mohon segera ditangani", "created_at": "10-03-2025 08:02:08"}]
     assert WIB_FORMAT.match(followups[0]["created_at"])
+    [stored] = api.sim_complaints()[0]["followups"]
+    assert stored["rating"] == 4
+    assert [(d["name"], d["size"]) for d in stored["attachments"]] == [("foto.jpg", 6)]
 
 
 def test_complaint_ids_increase(api: Api) -> None:
@@ -247,9 +247,9 @@ def test_create_accepts_form_encoded_body(api: Api) -> None:
     )
     assert r.status_code == 200, r.text
     cid = r.json()["results"]["complaint_id"]
-    data = api.get(f"/complaints/{cid}/complaint").json()["results"]["data"]
+    [data] = [row for row in api.sim_complaints() if row["complaint_id"] == cid]
     assert data["is_anonymous"] is True
-    assert data["attachments"] == [{"id": doc_id, "name": "a.png"}]
+    assert [(a["id"], a["name"]) for a in data["attachments"]] == [(doc_id, "a.png")]
 
 
 def test_unknown_complaint_is_404(api: Api) -> None:
@@ -263,10 +263,9 @@ def test_tag_lookup_finds_the_complaint_by_tracking_id(api: Api) -> None:
     r = api.get("/complaints", params={"tag": "AH-2025-000042"})
     assert r.status_code == 200
     rows = r.json()["results"]["data"]
-    assert [row["complaint_id"] for row in rows] == [mine["complaint_id"]]
-    assert rows[0]["tags_raw"] == "aduan-hub,AH-2025-000042"
-    assert rows[0]["status_name"] == "Belum Terverifikasi"
-    assert rows[0]["title"] == "Sampah menumpuk"
+    # the assumed call's documented shape (lapor-api.md), nothing more
+    assert rows == [{"complaint_id": mine["complaint_id"], "tags_raw": "aduan-hub,AH-2025-000042",
+                     "title": "Sampah menumpuk"}]
     nothing = api.get("/complaints", params={"tag": "AH-NOPE"}).json()
     assert nothing["results"]["data"] == []
     assert api.get("/complaints").status_code == 422
@@ -283,15 +282,17 @@ def test_file_upload_ids_can_be_referenced_by_a_create(api: Api) -> None:
     )
     assert r.status_code == 200, r.text
     docs = r.json()["results"]["docs"]
-    assert [d["name"] for d in docs] == ["jalan.png", "surat.pdf"]
+    assert all(set(d) == {"id"} for d in docs)  # strict: the documented `docs[].id` only
     ids = [d["id"] for d in docs]
     assert all(isinstance(i, int) for i in ids) and len(set(ids)) == 2
 
     created = api.create(attachments=ids)
     assert created.status_code == 200, created.text
     cid = created.json()["results"]["complaint_id"]
-    data = api.get(f"/complaints/{cid}/complaint").json()["results"]["data"]
+    [data] = [row for row in api.sim_complaints() if row["complaint_id"] == cid]
     assert [a["id"] for a in data["attachments"]] == ids
+    assert [a["name"] for a in data["attachments"]] == ["jalan.png", "surat.pdf"]
+    assert data["attachments"][1]["sha256"] == hashlib.sha256(b"%PDF-1.4").hexdigest()
 
 
 def test_file_upload_without_files_is_422(api: Api) -> None:
@@ -378,7 +379,8 @@ def test_status_progresses_with_the_clock(make_sim: Callable, clock: FakeClock) 
     assert logs[0]["content"]
     assert logs[0]["data"]["status_old"]["name"] == "Belum Terverifikasi"
     assert logs[0]["data"]["status_new"]["name"] == "Dalam Proses"
-    assert logs[0]["created_at"] == "10-03-2025 08:02:23"
+    assert "created_at" not in logs[0]  # not documented for data_logs
+    assert api.sim_complaints()[0]["data_logs"][0]["created_at"] == "10-03-2025 08:02:23"
     assert fus == []
 
     clock.advance(20)
@@ -401,7 +403,7 @@ def test_status_progresses_with_the_clock(make_sim: Callable, clock: FakeClock) 
     data, logs, fus = state()
     assert data["status_code"] == 3 and len(logs) == 2 and len(fus) == 1
     tagged = api.get("/complaints", params={"tag": "AH-0001"}).json()["results"]["data"]
-    assert tagged[0]["status_name"] == "Selesai"
+    assert [t["complaint_id"] for t in tagged] == [cid]
 
 
 def test_a_step_set_to_zero_is_skipped(make_sim: Callable, clock: FakeClock) -> None:
@@ -515,6 +517,45 @@ def test_reject_fault_is_a_422_and_stores_nothing(api: Api) -> None:
     assert api.sim_complaints() == []
     # reject only applies to creates
     assert api.get("/masters/institutions/external").status_code == 200
+
+
+@pytest.mark.parametrize("mode", ["html", "shape"])
+def test_garble_fault_does_the_work_then_answers_what_no_client_can_read(api: Api, mode: str) -> None:
+    api.set_faults(garble=1, garble_mode=mode)
+    r = api.create()
+    assert r.status_code == 200
+    if mode == "html":
+        assert r.headers["Content-Type"].startswith("text/html")
+        with pytest.raises(ValueError):
+            r.json()
+    else:
+        assert r.json() == {"results": {}}
+    assert len(api.sim_complaints()) == 1  # the ticket exists all the same
+    assert api.get("/_sim/stats").json()["results"]["faults"] == {"garble": 1}
+
+
+def test_rich_mode_answers_more_than_the_evidence(make_sim: Callable) -> None:
+    """Not what the hub is tested against (strict is): it shows the hub ignores the rest."""
+    api = Api(make_sim(strict=False).base_url)
+    cid = api.create(tags_raw="aduan-hub,AH-RICH1").json()["results"]["complaint_id"]
+    data = api.get(f"/complaints/{cid}/complaint").json()["results"]["data"]
+    assert data["complaint_id"] == cid and data["title"] == "Sampah menumpuk"
+    assert data["status_name"] == "Belum Terverifikasi"
+    row = api.get("/complaints", params={"tag": "AH-RICH1"}).json()["results"]["data"][0]
+    assert row["status_name"] == "Belum Terverifikasi"
+    added = api.post("/complaints/followup/add", data={"complaint_id": str(cid), "content": "Mohon dicek"})
+    fid = added.json()["results"]["id"]
+    [fu] = api.get(f"/complaints/{cid}/followups").json()["results"]["data"]
+    assert fu["id"] == fid
+    assert "total" in api.get("/masters/institutions/external").json()["results"]
+
+
+def test_strict_is_the_default_and_the_env_can_turn_it_off() -> None:
+    from infra.local.lapor_simulator import simulator_from_env
+
+    assert LaporSimulator().strict is True
+    assert simulator_from_env({}).strict is True
+    assert simulator_from_env({"LAPOR_SIM_STRICT": "0"}).strict is False
 
 
 def test_faults_never_touch_admin_calls(api: Api) -> None:

@@ -101,7 +101,7 @@ def test_a_rabeg_complaint_from_answer_to_reassignment_to_rating(client: Any, pu
             "Pengaduan ini didisposisikan kepada Dinas Perpustakaan dan Kearsipan.",
             "Surat pengantar sudah dapat diambil.",
         ]
-        assert all(f"[aduan-hub {tid} #" in p for p in posted)
+        assert all(f"[aduan-hub:{tid}:" in p for p in posted)
 
         events = drain_callbacks(pump, receiver, tid, 7)
         assert [e["type"] for e in events] == ["forwarded", "status", "acknowledged", "answer", "returned",

@@ -128,13 +128,29 @@ def test_retry_delay_grows_and_is_capped(monkeypatch: pytest.MonkeyPatch) -> Non
     assert [retry_delay(n) for n in (1, 2, 3, 9, 10)] == [10, 20, 40, 900, 900]
 
 
-@pytest.mark.parametrize(("url", "ok"), [
-    ("https://rabeg.serangkota.go.id/hook", True), ("http://127.0.0.1:8080/x", True), ("http://localhost/x", True),
-    ("http://rabeg.serangkota.go.id/hook", False), ("ftp://127.0.0.1/x", False), ("https:///x", False),
+@pytest.mark.parametrize(("url", "local_dev", "ok"), [
+    ("https://rabeg.serangkota.go.id/hook", False, True), ("http://127.0.0.1:8080/x", True, True),
+    ("http://localhost/x", True, True), ("http://127.0.0.1:8080/x", False, False),
+    ("https://localhost/x", False, False), ("http://rabeg.serangkota.go.id/hook", True, False),
+    ("ftp://127.0.0.1/x", True, False), ("https:///x", True, False),
 ])
-def test_callback_urls(url: str, ok: bool) -> None:
-    if ok:
-        assert check_url(url) == url
-    else:
-        with pytest.raises(InvalidInput):
-            check_url(url)
+def test_callback_urls(url: str, local_dev: bool, ok: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """http and loopback only with the local-development setting (rules: tests/unit/test_callback_urls.py)."""
+    import ipaddress
+
+    from chalicelib.adapters import webhooks
+    from chalicelib.settings import settings
+
+    real = webhooks.resolve
+    monkeypatch.setattr(webhooks, "resolve", lambda host, port: [ipaddress.ip_address("93.184.216.34")]
+                        if host == "rabeg.serangkota.go.id" else real(host, port))  # no DNS in unit tests
+    monkeypatch.setenv("CALLBACKS_LOCAL_DEV", "1" if local_dev else "")
+    settings.cache_clear()
+    try:
+        if ok:
+            assert check_url(url) == url
+        else:
+            with pytest.raises(InvalidInput):
+                check_url(url)
+    finally:
+        settings.cache_clear()

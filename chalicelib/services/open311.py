@@ -1,0 +1,269 @@
+"""Open311 GeoReport v2 use cases: accept a service request, read requests back.
+
+A POST goes through the same intake as every other channel (channel `open311`,
+the client app's name as `client_app`), so routing, forwarding, escalation and
+statistics treat it like any complaint.
+
+Reading never scans. A list by date window reads the `created` index (every
+complaint, `created_pk = CREATED#<yyyy-mm>#<shard>`, `created_sk = <created_at>`):
+the window's months newest first, each month's shards queried in parallel and
+merged newest first, the service_code and status filters applied by DynamoDB on
+what each Query reads, and reading stops once the requested page is full. A
+list by ids reads each complaint's partition (one Query gives the item and its
+timeline). `status_notes` is the newest timeline message: one small Query per
+listed request, in parallel.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import islice
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from chalicelib.adapters.dynamodb import Repository, iso, values
+from chalicelib.channels import open311 as wire
+from chalicelib.domain import open311, reference, routing
+from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry
+from chalicelib.observability import complaint_context, log_failure, logger
+from chalicelib.services.api_keys import ApiKeys
+from chalicelib.services.intake import IntakeService
+
+_PARALLEL = 8
+#: newest timeline entries read per request to find its status note
+_NOTE_WINDOW = 5
+
+
+class ApiKeyRefused(Exception):
+    """No api_key, or one that is not ours (HTTP 403)."""
+
+
+class Open311Request(BaseModel):
+    """One service request as GeoReport v2 shows it: public fields only, never the reporter."""
+
+    service_request_id: str
+    status: str
+    status_notes: str | None
+    service_name: str | None
+    service_code: str
+    description: str | None
+    agency_responsible: str | None
+    service_notice: str | None
+    requested_datetime: str
+    updated_datetime: str | None
+    expected_datetime: str | None
+    address: str | None
+    lat: float | None
+    long: float | None
+    media_url: str | None
+
+    @classmethod
+    def of(cls, c: Complaint, note: TimelineEntry | None) -> Open311Request:
+        secret = c.confidential
+        cat = reference.categories().get(c.category)
+        unit = c.unit.name if c.unit else None
+        return cls(
+            service_request_id=c.tracking_id,
+            status=open311.status_of(c.status),
+            # a confidential complaint's notes may quote it: only its status then
+            status_notes=(note.message if note and note.message and not secret else STATUS_LABELS_ID.get(c.status)),
+            service_name=cat.name if cat else None,
+            service_code=c.category,
+            description=None if secret else _clip(c.description, open311.config().limits.max_description),
+            agency_responsible=unit,
+            service_notice=open311.service_notice(unit),
+            requested_datetime=open311.w3c(c.created_at) or "",
+            updated_datetime=open311.w3c(c.updated_at),
+            expected_datetime=open311.w3c(c.deadline),
+            address=_address(c, secret),
+            lat=None if secret else c.location.lat,
+            long=None if secret else c.location.lon,
+            media_url=None if secret else c.media_url,
+        )
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _address(c: Complaint, secret: bool) -> str | None:
+    """Most specific first: the reporter's address text, kelurahan, kecamatan, city.
+    A confidential complaint shows its area only."""
+    areas = reference.areas()
+    kel = areas.kelurahan.get(c.location.kelurahan_code or "")
+    kec = areas.kecamatan.get(c.kecamatan_code or "")
+    parts = [None if secret else c.location.address, kel and f"Kel. {kel.name}", kec and f"Kec. {kec}",
+             (kel or kec) and reference.city_name()]
+    return ", ".join(p for p in parts if p) or None
+
+
+@dataclass(frozen=True)
+class RequestsQuery:
+    """`GET requests` after parsing: ids override everything else (as the spec says)."""
+
+    ids: list[str] | None  # given: only these (even when none of them exists)
+    service_codes: list[str]
+    statuses: set[str]  # open / closed; empty = all
+    start: datetime
+    end: datetime
+    page: int
+    page_size: int
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.page_size
+
+
+@dataclass(frozen=True)
+class Submitted:
+    service_request_id: str
+    service_notice: str | None
+
+
+class _Partition:
+    """One `created` partition read newest first, a page at a time, only as far as consumed."""
+
+    def __init__(self, repo: Repository, pk: str, lo: str, hi: str, filt: tuple[str, dict[str, str],
+                 dict[str, Any]], chunk: int) -> None:
+        self.repo, self.pk, self.lo, self.hi, self.chunk = repo, pk, lo, hi, chunk
+        self.expr, self.names, self.vals = filt
+        self.buffer: list[dict[str, Any]] = []
+        self.start: dict[str, Any] | None = None
+        self.done = False
+
+    def fetch(self) -> _Partition:
+        while not self.buffer and not self.done:
+            items, self.start = self.repo.query_page(
+                "created_pk = :p AND created_sk BETWEEN :lo AND :hi",
+                {**values(p=self.pk, lo=self.lo, hi=self.hi), **self.vals}, index="created", limit=self.chunk,
+                start_key=self.start, forward=False, filter_expression=self.expr, names=self.names)
+            self.buffer.extend(items)
+            self.done = self.start is None
+        return self
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        while True:
+            self.fetch()
+            if not self.buffer:
+                return
+            yield from self.buffer
+            self.buffer = []
+
+
+class Open311Service:
+    def __init__(self, repo: Repository, intake: IntakeService, keys: ApiKeys, shards: int) -> None:
+        self.repo = repo
+        self.intake = intake
+        self.keys = keys
+        self.shards = shards
+
+    # -- POST requests ----------------------------------------------------------
+
+    def submit(self, form: wire.Form) -> Submitted:
+        client_app = self.keys.client_app(form.fields.get("api_key"))
+        if client_app is None:
+            raise ApiKeyRefused()
+        new = wire.new_complaint(form, client_app)
+        accepted = self.intake.accept(new)
+        with complaint_context(accepted.tracking_id):
+            logger.info("open311 request accepted", extra={"client_app": client_app})
+        # the unit intake chose, from the same pure rules (no second read)
+        unit = routing.unit_for(new.submission.category, routing.place_of(new.submission.location))
+        return Submitted(accepted.tracking_id, open311.service_notice(unit.name))
+
+    # -- GET requests -------------------------------------------------------------
+
+    def one(self, tracking_id: str) -> Open311Request | None:
+        found = self._by_ids([tracking_id])
+        return found[0] if found else None
+
+    def find(self, q: RequestsQuery) -> list[Open311Request]:
+        if q.ids is not None:
+            return self._by_ids(q.ids[q.offset:q.offset + q.page_size])
+        items = list(islice(self._window(q), q.offset, q.offset + q.page_size))
+        with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
+            return _readable(list(pool.map(self._from_index, items)))
+
+    def _window(self, q: RequestsQuery) -> Iterator[dict[str, Any]]:
+        """Complaints created in the window that pass the filters, newest first."""
+        filt = _filter(q)
+        lo, hi = iso(q.start), iso(q.end)
+        need = q.offset + q.page_size
+        chunk = max(10, min(1000, math.ceil(need / self.shards * 1.25) + 5))
+        for month in open311.months_newest_first(q.start, q.end):
+            parts = [_Partition(self.repo, f"CREATED#{month}#{s}", lo, hi, filt, chunk) for s in range(self.shards)]
+            with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
+                list(pool.map(_Partition.fetch, parts))  # first pages in parallel; the rest as the merge needs
+            yield from heapq.merge(*parts, key=lambda i: i["created_sk"], reverse=True)
+
+    def _by_ids(self, ids: list[str]) -> list[Open311Request]:
+        with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
+            return _readable(list(pool.map(self._with_note, ids)))
+
+    def _with_note(self, tracking_id: str) -> Open311Request | _Unreadable | None:
+        try:
+            complaint, timeline = self.repo.get_with_timeline(tracking_id)  # one Query of its partition
+        except ValidationError as err:
+            return _Unreadable(tracking_id, err)
+        if complaint is None or not open311.is_listed(complaint.status):
+            return None
+        return Open311Request.of(complaint, _newest_with_message(timeline))
+
+    def _from_index(self, item: dict[str, Any]) -> Open311Request | _Unreadable:
+        """An index item with its status note: its newest timeline entries, one small Query."""
+        try:
+            complaint = Complaint.model_validate(item)
+            entries, _ = self.repo.query_page("pk = :pk AND begins_with(sk, :t)", values(pk=item["pk"], t="T#"),
+                                              limit=_NOTE_WINDOW, forward=False)
+            notes = [TimelineEntry.model_validate(e) for e in entries]
+            if item.get("first_entry"):
+                notes.append(TimelineEntry.model_validate(item["first_entry"]))
+        except ValidationError as err:
+            return _Unreadable(str(item.get("tracking_id")), err)
+        return Open311Request.of(complaint, _newest_with_message(notes))
+
+
+@dataclass(frozen=True)
+class _Unreadable:
+    """A stored item that no longer fits the model."""
+
+    tracking_id: str
+    error: ValidationError
+
+
+def _readable(found: list[Open311Request | _Unreadable | None]) -> list[Open311Request]:
+    """Unreadable items are left out and logged without their data (they may hold the
+    reporter's): never a refusal of the caller's request. Logged here, in the request's
+    thread, so each line carries its own tracking id."""
+    out = []
+    for r in found:
+        if isinstance(r, _Unreadable):
+            with complaint_context(r.tracking_id):
+                log_failure("stored complaint left out of an Open311 answer", r.error)
+        elif r is not None:
+            out.append(r)
+    return out
+
+
+def _newest_with_message(entries: list[TimelineEntry]) -> TimelineEntry | None:
+    with_text = [e for e in entries if e.message]
+    return max(with_text, key=lambda e: e.at) if with_text else None
+
+
+def _filter(q: RequestsQuery) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """Status (always: unlisted statuses never show) and service_code, as a FilterExpression."""
+    statuses = open311.statuses_for(q.statuses or {open311.OPEN, open311.CLOSED})
+    names = {"#st": "status"}
+    vals: dict[str, Any] = values(**{f"s{i}": s for i, s in enumerate(statuses)})
+    expr = "#st IN (" + ", ".join(f":s{i}" for i in range(len(statuses))) + ")"
+    if q.service_codes:
+        vals.update(values(**{f"c{i}": c for i, c in enumerate(q.service_codes)}))
+        names["#cat"] = "category"
+        expr += " AND #cat IN (" + ", ".join(f":c{i}" for i in range(len(q.service_codes))) + ")"
+    return expr, names, vals
