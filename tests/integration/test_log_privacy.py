@@ -172,7 +172,11 @@ def test_operator_routes_actions_and_reporter_replies_log_no_reporter_data(
         ok(act(client, tid, OPERATOR, "respond", message="Sedang kami periksa."))
         ok(act(client, tid, OPERATOR, "not-ours", reason="Urusan arsip dinas."))
         ok(act(client, tid, ADMIN, "reassign", unit=OPD))
-        ok(act(client, tid, OPD_OPERATOR, "resolve", message="Selesai."))
+        proof = client.http.post(f"/v1/operator/complaints/{tid}/attachments",
+                                 headers={**OPD_OPERATOR, "Content-Type": "application/json"},
+                                 body=_json.dumps({"filename": f"{REPORTER['nik']}.jpg", "content_type": "image/jpeg"}))
+        assert proof.status_code == 201, proof.body
+        ok(act(client, tid, OPD_OPERATOR, "resolve", message="Selesai.", attachment=proof.json_body["key"]))
         client.http.post(f"/v1/complaints/{tid}/rating", headers=headers,
                          body=_json.dumps({"stars": 3, "comment": f"{REPORTER['name']} kurang puas"}))
         third, _ = submit_as_reporter(client)
@@ -180,8 +184,11 @@ def test_operator_routes_actions_and_reporter_replies_log_no_reporter_data(
         ok(act(client, third, OPERATOR, "reject", reason="Tidak jelas."))
         call = post_call(client, monkeypatch, call112_record(confirmed=False, caller_name=REPORTER["name"],
                                                 caller_phone="08991234567"))
+        kept = post_call(client, monkeypatch, call112_record(confirmed=False, caller_name=REPORTER["name"],
+                                                             caller_phone="08991234567"))
         cc = Who("callcenter", "call112", "ayu")
         ok(act(client, call, cc, "dismiss", reason="Iseng."))
+        ok(act(client, kept, cc, "confirm"))
         act(client, tid, OPD_OPERATOR, "respond", message="x", if_match=1)  # refused: stale
         act(client, tid, OPD_OPERATOR, "fly")  # refused: bad input
         pump.drain("forward_to_lapor")
