@@ -6,7 +6,9 @@ STAMP  := $(VENV)/.installed
 
 export AWS_DEFAULT_REGION ?= ap-southeast-3
 
-.PHONY: run test lint unit integration e2e bench package redrive apikey clean token
+STAGE ?= prod
+
+.PHONY: run test lint unit integration e2e bench package smoke iam redrive apikey clean token
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -36,10 +38,17 @@ unit: $(STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-## build the deployment package with the infra merged (what CI lints with cfn-lint)
+## one stage's deployable template + package in build/package/$(STAGE), checked by cfn-lint (docs/deployment.md)
 package: $(STAMP)
-	rm -rf build/package
-	$(BIN)/chalice package --stage prod --merge-template infra/template.json build/package
+	$(BIN)/python -m infra.package --stage $(STAGE)
+
+## file one test complaint against a deployed stage and follow it to a LAPOR! ticket
+smoke: $(STAMP)
+	$(BIN)/python -m infra.smoke --stage $(STAGE) $(SMOKE_ARGS)
+
+## what each Lambda function's policy needs, read from the code (.chalice/policy-*.json)
+iam: $(STAMP)
+	$(BIN)/python -m infra.iam
 
 ## move the forward DLQ back to its queue after a fix (AWS, or local moto with AWS_ENDPOINT_URL)
 redrive: $(STAMP)

@@ -4,11 +4,23 @@ from chalice import Chalice, Rate
 
 from chalicelib import api, api_open311, handlers, observability, operator_api
 from chalicelib import schemas as s
-from chalicelib.openapi import ADMIN, IDEMPOTENCY_KEY, IF_MATCH, PUBLIC, REPORTER_TOKEN, STAFF, Header, declare
+from chalicelib.openapi import (
+    ADMIN,
+    CLIENT_ID,
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    PUBLIC,
+    REPORTER_TOKEN,
+    STAFF,
+    Header,
+    declare,
+)
 
 app = Chalice(app_name="aduan-hub")
 app.api.cors = False
 app.register_middleware(observability.flush_metrics, "all")
+app.register_middleware(api.guard, "http")  # body and rate limits of every route (data/limits.json)
+app.register_middleware(observability.sweep_heartbeat, "scheduled")
 app.register_middleware(api.sign_in_gate(app), "http")  # every non-public route: a verified token of its roles
 
 FORWARD_QUEUE = "aduan-hub-forward"
@@ -35,7 +47,7 @@ def list_categories():
 
 
 @app.route("/v1/complaints", methods=["POST"], content_types=["application/json"])
-@declare("Report a complaint", roles=PUBLIC, body=s.ComplaintSubmission, headers=[IDEMPOTENCY_KEY],
+@declare("Report a complaint", roles=PUBLIC, body=s.ComplaintSubmission, headers=[IDEMPOTENCY_KEY, CLIENT_ID],
          responses={201: s.SubmissionAccepted}, errors=[422])
 def submit_complaint():
     return api.submit_complaint(app.current_request)

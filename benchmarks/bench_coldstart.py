@@ -3,11 +3,14 @@
 
 `app` imports its services lazily (each Lambda function loads its own path only),
 so a second, stricter figure is reported too: `app` plus everything the intake
-path loads before its first AWS call (services, models, boto3 clients built)."""
+path loads before its first AWS call (services, models, boto3 clients built).
+A third: `import app` as in Lambda with tracing on (LAMBDA_TASK_ROOT set): the X-Ray SDK
+is loaded and patches boto3 and requests; outside Lambda it is never imported."""
 
 from __future__ import annotations
 
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -21,23 +24,35 @@ APP_READY = ("import os; os.environ.setdefault('AWS_DEFAULT_REGION', 'ap-southea
              "from chalicelib import bootstrap; bootstrap.intake(); bootstrap.forwarding()")
 
 
-def timed_import(statement: str) -> float:
+TRACED_ENV = {"LAMBDA_TASK_ROOT": str(ROOT), "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"}
+
+
+def timed_import(statement: str, env: dict[str, str] | None = None) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    run_env = {k: v for k, v in os.environ.items() if k != "POWERTOOLS_TRACE_DISABLED"}
+    run_env.update(env or {})
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env=run_env)
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> dict[str, float]:
-    base, app, ready = [], [], []
+    base, app, ready, traced, traced_ready = [], [], [], [], []
     timed_import(APP_READY)  # warm the OS file cache and .pyc files first
+    timed_import(APP_READY, TRACED_ENV)
     for _ in range(RUNS):  # interleaved so all see the same machine state
         base.append(timed_import(BASE))
         app.append(timed_import(APP))
         ready.append(timed_import(APP_READY))
+        traced.append(timed_import(APP, TRACED_ENV))
+        traced_ready.append(timed_import(APP_READY, TRACED_ENV))
     b, a, r = statistics.median(base), statistics.median(app), statistics.median(ready)
+    t, tr = statistics.median(traced), statistics.median(traced_ready)
     return {"base_import_ms": round(b * 1000, 1), "app_import_ms": round(a * 1000, 1),
             "ratio": round(a / b, 3), "app_and_paths_ready_ms": round(r * 1000, 1),
-            "ratio_with_paths_ready": round(r / b, 3), "runs": RUNS}
+            "ratio_with_paths_ready": round(r / b, 3), "app_import_traced_ms": round(t * 1000, 1),
+            "ratio_traced": round(t / b, 3), "paths_ready_traced_ms": round(tr * 1000, 1),
+            "tracing_cost_on_ready_paths": round(tr / r, 3), "runs": RUNS}
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable
 from functools import wraps
@@ -25,8 +26,9 @@ from chalicelib.domain.errors import (
     Unauthenticated,
     WrongState,
 )
+from chalicelib.domain.limits import cut, limits, route_key
 from chalicelib.domain.models import Complaint
-from chalicelib.observability import complaint_context, logger
+from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import (
     AttachmentRequest,
     CallbackRegistration,
@@ -52,6 +54,16 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "bool_parsing": ("harus true atau false", "must be true or false"),
     "float_type": ("harus berupa angka", "must be a number"),
     "float_parsing": ("harus berupa angka", "must be a number"),
+    "finite_number": ("harus berupa angka terhingga", "must be a finite number"),
+    "number_not_storable": ("tidak dapat disimpan (terlalu besar, terlalu dekat ke nol, atau terlalu banyak digit)",
+                            "cannot be stored (too large, too close to zero, or too many digits)"),
+    "int_type": ("harus berupa bilangan bulat", "must be a whole number"),
+    "int_from_float": ("harus berupa bilangan bulat", "must be a whole number"),
+    "list_type": ("harus berupa daftar", "must be a list"),
+    "too_long": ("terlalu banyak isinya", "has too many items"),
+    "datetime_type": ("harus berupa tanggal dan waktu", "must be a date and time"),
+    "datetime_from_date_parsing": ("harus berupa tanggal dan waktu", "must be a date and time"),
+    "datetime_parsing": ("harus berupa tanggal dan waktu", "must be a date and time"),
     "int_parsing": ("harus berupa bilangan bulat", "must be a whole number"),
     "greater_than_equal": ("di luar rentang", "is out of range"),
     "less_than_equal": ("di luar rentang", "is out of range"),
@@ -68,18 +80,34 @@ def respond(status: int, body: Any, headers: dict[str, str] | None = None) -> Re
 
 
 def error_response(status: int, code: str, message_id: str, message_en: str,
-                   problems: list[FieldProblem] | None = None) -> Response:
+                   problems: list[FieldProblem] | None = None, headers: dict[str, str] | None = None) -> Response:
+    """The one error shape; field problems listed at most `max_problems` times, names cut short."""
     body: dict[str, Any] = {"error": code, "message": f"{message_id} / {message_en}",
                             "message_id": message_id, "message_en": message_en}
     if problems is not None:
-        body["errors"] = [p.as_dict() for p in problems]
-    return respond(status, body)
+        caps = limits().errors
+        body["errors"] = [_bounded(p, caps.max_field_chars) for p in problems[:caps.max_problems]]
+        if len(problems) > caps.max_problems:
+            body["errors_total"] = len(problems)
+    return respond(status, body, headers)
+
+
+def _bounded(p: FieldProblem, max_field_chars: int) -> dict[str, str]:
+    """A problem whose echoed field name (and so its messages) stays short."""
+    field = cut(p.field, max_field_chars)
+    message_id, message_en = p.message_id, p.message_en
+    if field != p.field:
+        message_id, message_en = message_id.replace(p.field, field), message_en.replace(p.field, field)
+    limit = 4 * max_field_chars + 200  # our own wording is shorter; this only guards the bound
+    return FieldProblem(field, cut(p.reason, max_field_chars), cut(message_id, limit),
+                        cut(message_en, limit)).as_dict()
 
 
 def problems_of(err: ValidationError) -> list[FieldProblem]:
     out = []
-    for e in err.errors(include_url=False):
-        field = ".".join(str(p) for p in e["loc"]) or "body"
+    cap = limits().errors.max_field_chars
+    for e in err.errors(include_url=False, include_input=False, include_context=False):
+        field = cut(".".join(str(p) for p in e["loc"]) or "body", cap)
         id_text, en_text = _MESSAGES.get(e["type"], ("tidak valid", "is not valid"))
         out.append(FieldProblem(field, e["type"], f"{field} {id_text}", f"{field} {en_text}"))
     return out
@@ -193,14 +221,9 @@ def sign_in_gate(app: Any) -> Callable[[Request, Callable[[Request], Response]],
 
 
 def json_body(request: Request) -> Any:
-    raw = request.raw_body
-    if not raw:
-        raise InvalidInput([FieldProblem("body", "missing", "Isi permintaan kosong", "The request body is empty")])
-    try:
-        return json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise InvalidInput([FieldProblem("body", "invalid_json", "Isi permintaan bukan JSON yang sah",
-                                         "The request body is not valid JSON")]) from None
+    from chalicelib.schemas import json_payload
+
+    return json_payload(request.raw_body)
 
 
 def parse(model: type[BaseModel], payload: Any) -> Any:
@@ -215,6 +238,86 @@ def header(request: Request, name: str) -> str | None:
         if k.lower() == name.lower():
             return v
     return None
+
+
+# -- limits: body size and rate, for every route (registered as middleware in app.py) --
+
+#: an Idempotency-Key: 16-255 visible ASCII characters (a random UUID is 36)
+IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{16,255}")
+#: the app installation's id (docs/intake.md): scopes its keys, and its rate limit
+CLIENT_ID_HEADER = "X-Client-Id"
+CLIENT_ID = re.compile(r"[A-Za-z0-9._:-]{8,64}")
+
+
+def source_ip(request: Request) -> str:
+    """The caller's address as API Gateway saw it (requestContext.identity.sourceIp)."""
+    identity = (request.context or {}).get("identity") or {}
+    return str(identity.get("sourceIp") or "unknown")
+
+
+def client_id(request: Request) -> str | None:
+    """A well-formed X-Client-Id, or None (an ill-formed one is refused by the routes that read it)."""
+    value = header(request, CLIENT_ID_HEADER)
+    return value if value is not None and CLIENT_ID.fullmatch(value) else None
+
+
+def guard(request: Request, get_response: Callable[[Request], Response]) -> Response:
+    """Before any route: its client's rate limit (429) and its body limit (413), both from
+    data/limits.json by `<METHOD> <path>`."""
+    route = route_key(request.method, (request.context or {}).get("resourcePath") or "")
+    rules = limits()
+    group = rules.rate_limits.group_of(route)
+    if group is not None:
+        decision = bootstrap.rate_limiter().check(group, source_ip(request), client_id(request))
+        if not decision.allowed:
+            count("RateLimited")
+            logger.info("rate limited", extra={"route": route, "group": group})
+            seconds = decision.retry_after_s
+            return _refusal(request.path, 429, "rate_limited",
+                            f"Terlalu banyak permintaan dari klien ini; coba lagi dalam {seconds} detik",
+                            f"Too many requests from this client; try again in {seconds} seconds",
+                            {"Retry-After": str(seconds)})
+    size, most = len(request.raw_body or b""), rules.body_limit(route)
+    if size > most:
+        return _refusal(request.path, 413, "payload_too_large",
+                        f"Isi permintaan terlalu besar ({size} byte; paling banyak {most} byte)",
+                        f"The request body is too large ({size} bytes; at most {most} bytes)")
+    return get_response(request)
+
+
+def _refusal(path: str, status: int, code: str, message_id: str, message_en: str,
+             headers: dict[str, str] | None = None) -> Response:
+    """The guard's answer in the route family's own error form: Open311's for /open311, ours otherwise."""
+    if path.startswith("/open311/"):
+        from chalicelib import api_open311
+
+        answer = api_open311.errors("xml" if path.endswith(".xml") else "json", status,
+                                    [f"{message_id} / {message_en}"])
+        answer.headers.update(headers or {})
+        return answer
+    return error_response(status, code, message_id, message_en, headers=headers)
+
+
+def idempotency_scope(request: Request) -> str:
+    """`app#<client id>` for an app that sends X-Client-Id, else `app`; an ill-formed
+    X-Client-Id or Idempotency-Key is a 400 naming it."""
+    problems = []
+    key = header(request, "Idempotency-Key")
+    if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
+        problems.append(FieldProblem(
+            "Idempotency-Key", "invalid_idempotency_key",
+            "Idempotency-Key harus 16-255 karakter ASCII tanpa spasi (mis. UUID acak baru per pengaduan)",
+            "Idempotency-Key must be 16-255 ASCII characters without spaces (e.g. a new random UUID per "
+            "complaint)"))
+    raw_client = header(request, CLIENT_ID_HEADER)
+    if raw_client is not None and not CLIENT_ID.fullmatch(raw_client):
+        problems.append(FieldProblem(
+            CLIENT_ID_HEADER, "invalid_client_id",
+            f"{CLIENT_ID_HEADER} harus 8-64 karakter: huruf, angka, titik, titik dua, garis bawah atau tanda hubung",
+            f"{CLIENT_ID_HEADER} must be 8-64 characters: letters, digits, dot, colon, underscore or hyphen"))
+    if problems:
+        raise InvalidInput(problems)
+    return f"app#{raw_client}" if raw_client else "app"
 
 
 # -- routes -----------------------------------------------------------------
@@ -242,14 +345,12 @@ def list_categories() -> Response:
 def submit_complaint(request: Request) -> Response:
     from chalicelib.services.intake import NewComplaint, request_fingerprint
 
-    payload = json_body(request)
+    scope = idempotency_scope(request)
     key = header(request, "Idempotency-Key")
-    if key is not None and not (1 <= len(key) <= 128):
-        raise InvalidInput([FieldProblem("Idempotency-Key", "invalid", "Idempotency-Key harus 1-128 karakter",
-                                         "Idempotency-Key must be 1-128 characters")])
+    payload = json_body(request)
     submission = parse(ComplaintSubmission, payload)
     accepted = bootstrap.intake().accept(
-        NewComplaint(submission=submission), idempotency_scope="app", idempotency_key=key,
+        NewComplaint(submission=submission), idempotency_scope=scope, idempotency_key=key,
         fingerprint=request_fingerprint(payload) if key else None,
     )
     headers = {"Location": f"/v1/complaints/{accepted.tracking_id}", "Cache-Control": "no-store"}  # a token

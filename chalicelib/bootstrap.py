@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.notifications import Notifier
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
+    from chalicelib.domain.sync_policy import SyncSchedule
     from chalicelib.services.actions import ActionService
     from chalicelib.services.admin import AdminService
     from chalicelib.services.api_keys import ApiKeys
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
+    from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
     from chalicelib.services.status_events import StatusEvents
@@ -63,9 +65,24 @@ def lapor() -> LaporClient:
 
 
 @lru_cache(maxsize=1)
+def server_secret() -> bytes:
+    """Read once per container (Secrets Manager), on the first request that needs it."""
+    from chalicelib.adapters.secrets import server_secret as read
+    return read(settings().server_secret_arn)
+
+
+@lru_cache(maxsize=1)
 def intake() -> IntakeService:
     from chalicelib.services.intake import IntakeService
-    return IntakeService(repository(), queues())
+    return IntakeService(repository(), queues(), server_secret)
+
+
+@lru_cache(maxsize=1)
+def rate_limiter() -> RateLimiter:
+    from chalicelib.domain.limits import limits
+    from chalicelib.services.rate_limits import RateLimiter
+    return RateLimiter(repository().add_to_counter, limits().rate_limits, server_secret,
+                       scale=settings().rate_limit_scale)
 
 
 @lru_cache(maxsize=1)
@@ -85,7 +102,7 @@ def forwarding() -> ForwardingService:
     return ForwardingService(repository(), lapor, status_events(),
                              attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
                              before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s,
-                             after_forward=after_forward)
+                             after_forward=after_forward, sync_schedule=sync_schedule())
 
 
 @lru_cache(maxsize=1)
@@ -149,7 +166,14 @@ def reconciler() -> Reconciler:
 @lru_cache(maxsize=1)
 def status_sync() -> StatusSync:
     from chalicelib.services.status_sync import StatusSync
-    return StatusSync(repository(), lapor, status_events(), shards=settings().shards)
+    return StatusSync(repository(), lapor, status_events(), shards=settings().shards, schedule=sync_schedule())
+
+
+@lru_cache(maxsize=1)
+def sync_schedule() -> SyncSchedule:
+    """data/sync_schedule.json, times SYNC_SCHEDULE_SCALE (1 in AWS; `make run` makes it faster)."""
+    from chalicelib.domain.sync_policy import default_schedule
+    return default_schedule().scaled(settings().sync_schedule_scale)
 
 
 @lru_cache(maxsize=1)
@@ -235,6 +259,6 @@ def reset() -> None:
 
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
               attachment_store, attachments, attachment_followups, admin, reconciler, status_sync, nearby,
-              channels, callbacks, issuer_keys, signin, api_keys, open311, status_events, lapor_followups, inbox,
-              actions, conversation):
+              channels, callbacks, server_secret, rate_limiter, sync_schedule, issuer_keys, signin, api_keys,
+              open311, status_events, lapor_followups, inbox, actions, conversation):
         f.cache_clear()

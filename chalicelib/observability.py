@@ -1,30 +1,50 @@
-"""Structured JSON logs and CloudWatch metrics (Powertools for AWS Lambda).
+"""Structured JSON logs, CloudWatch metrics and X-Ray traces (Powertools for AWS Lambda).
 
 Every line about a complaint carries `tracking_id`, so an admin finds one
 complaint's whole path in CloudWatch Logs Insights with
-`filter tracking_id = "SRG-XXXX-XXXX"`. Reporter data is never logged.
+`filter tracking_id = "SRG-XXXX-XXXX"`, and every traced piece of work on it
+carries the annotation `tracking_id` (X-Ray: `annotation.tracking_id = "..."`).
+Reporter data is never logged. The metrics and alarms that read them are in
+infra/template.json; docs/console.md says where each is in the console.
+
+The service name (the `service` dimension of every metric and a key of every log
+line) is the stage's resource prefix, POWERTOOLS_SERVICE_NAME (`aduan-hub` locally).
+Tracing is on in Lambda only: Powertools switches the tracer off elsewhere (and
+with POWERTOOLS_TRACE_DISABLED=true), so local runs and tests send nothing.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
 
-logger = Logger(service="aduan-hub")
-metrics = Metrics(namespace="AduanHub", service="aduan-hub")
+SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "aduan-hub"
+NAMESPACE = "AduanHub"
 
-__all__ = ["logger", "metrics", "MetricUnit", "complaint_context", "count", "flush_metrics", "log_failure"]
+logger = Logger(service=SERVICE)
+metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
+#: In Lambda with tracing on: patches botocore and requests (only those: patching every
+#: library the SDK knows imports them all), so AWS and LAPOR! calls become subsegments.
+#: Elsewhere None, and the X-Ray SDK is never imported (it costs a cold start).
+TRACED_LIBRARIES = ("botocore", "requests")
+tracer: Tracer | None = (None if Tracer._is_tracer_disabled()
+                         else Tracer(service=SERVICE, patch_modules=TRACED_LIBRARIES))
+
+__all__ = ["logger", "metrics", "tracer", "MetricUnit", "complaint_context", "count", "count_by", "observe",
+           "flush_metrics", "sweep_heartbeat", "log_failure"]
 
 
 
 
 @contextmanager
 def complaint_context(tracking_id: str) -> Iterator[None]:
-    """Tag every log line inside the block with the complaint's tracking id.
+    """Tag every log line inside the block with the complaint's tracking id, and trace the
+    block as a subsegment annotated with it.
 
     Blocks nest: leaving an inner one gives the outer one's id back (a forward that
     announces its status change logs "forward handled" with its id). The key lives in
@@ -32,9 +52,20 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
     handlers in one process never lend each other their ids."""
     outer = logger.thread_safe_get_current_keys().get("tracking_id")
     logger.thread_safe_append_keys(tracking_id=tracking_id)
+    subsegment = tracer.provider.begin_subsegment("## complaint") if tracer is not None else None
     try:
+        if subsegment is not None:
+            subsegment.put_annotation("tracking_id", tracking_id)
         yield
+    except BaseException as err:
+        # the error's type only: its text may quote stored reporter data (a ValidationError)
+        if subsegment is not None:
+            subsegment.add_error_flag()
+            subsegment.put_annotation("error", type(err).__name__)
+        raise
     finally:
+        if subsegment is not None:
+            tracer.provider.end_subsegment()  # type: ignore[union-attr]
         if outer is not None:
             logger.thread_safe_append_keys(tracking_id=outer)
         else:  # a fresh dict: the context's current one may be shared with a copied context
@@ -71,6 +102,20 @@ def count(name: str, value: float = 1) -> None:
     metrics.add_metric(name=name, unit=MetricUnit.Count, value=value)
 
 
+def observe(name: str, value: float, unit: MetricUnit) -> None:
+    """A measured value (a latency, an age, a backlog); the dashboard reads percentiles or the maximum."""
+    metrics.add_metric(name=name, unit=unit, value=value)
+
+
+def count_by(name: str, dimension: str, value_of: str, value: float = 1) -> None:
+    """A count split by one dimension (channel, LAPOR! failure kind, escalation rung, sweep).
+
+    Its own EMF line, published at once: the dimension differs from the invocation's other metrics."""
+    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE,
+                       default_dimensions={"service": SERVICE}) as metric:
+        metric.add_dimension(name=dimension, value=value_of)
+
+
 def flush_metrics(event: Any, get_response: Callable[[Any], Any]) -> Any:
     """Chalice middleware: publish this invocation's metrics (EMF) when it ends."""
     try:
@@ -78,3 +123,12 @@ def flush_metrics(event: Any, get_response: Callable[[Any], Any]) -> Any:
     finally:
         if metrics.metric_set:
             metrics.flush_metrics()
+
+
+def sweep_heartbeat(event: Any, get_response: Callable[[Any], Any]) -> Any:
+    """Chalice middleware for scheduled functions: `SweepCompleted` (dimension `sweep`) after
+    each run that did not fail. The "schedule stopped" alarms fire when it goes missing."""
+    result = get_response(event)
+    name = str(getattr(getattr(event, "context", None), "function_name", "") or "unknown")
+    count_by("SweepCompleted", "sweep", name.rsplit("-", 1)[-1])  # <prefix>-<function> -> function
+    return result

@@ -44,8 +44,13 @@ class Header:
                                                                  "maxLength": 128})
 
 
-IDEMPOTENCY_KEY = Header("Idempotency-Key", "Makes a retry safe: the same key answers the same complaint (1-128 "
-                         "characters)")
+IDEMPOTENCY_KEY = Header("Idempotency-Key", "Makes a retry safe: the same key (and X-Client-Id) answers the same "
+                         "complaint. 16-255 visible ASCII characters, a new random one (e.g. a UUID) per complaint; "
+                         "scoped to the X-Client-Id sent with it (docs/intake.md)",
+                         schema={"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[!-~]+$"})
+CLIENT_ID = Header("X-Client-Id", "The app installation's own id (generated once per install, kept): scopes its "
+                   "Idempotency-Keys and its rate limit (docs/intake.md)",
+                   schema={"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[A-Za-z0-9._:-]+$"})
 REPORTER_TOKEN = Header("X-Reporter-Token", "The reporter token from the answer to the submission", required=True,
                         schema={"type": "string", "minLength": 1, "maxLength": 256})
 IF_MATCH = Header("If-Match", "The complaint's `version` (its ETag) the action was decided on", required=True,
@@ -125,9 +130,10 @@ ERROR_TEXT = {
     403: "Signed in, but this role may not use this route",
     404: "Not found (also: a complaint outside the caller's scope)",
     409: "Not possible in the complaint's current state (or a stale version)",
-    413: "Too large",
+    413: "The request body is larger than this route takes (data/limits.json)",
     415: "The body must be application/json",
     422: "Conflicts with what the hub already holds (e.g. an Idempotency-Key reused for another body)",
+    429: "Too many requests from this client: wait `Retry-After` seconds",
     503: "A service the hub needs is unavailable; try again shortly",
 }
 PATH_PARAMS = {
@@ -245,9 +251,15 @@ def _operation(path: str, method: str, entry: Any, op: Operation, schema_of: dic
 
 
 def _errors(path: str, op: Operation, entry: Any) -> set[int]:
+    from chalicelib.domain.limits import limits, route_key
+
     found = set(op.errors)
     if op.body is not None or op.query is not None or path_params(path) or op.headers:
         found.add(400)
+    if op.body is not None:
+        found.add(413)
+    if any(limits().rate_limits.group_of(route_key(m, path)) for m in entry_methods(entry)):
+        found.add(429)
     if path_params(path):
         found.add(404)
     if op.body is not None and getattr(entry, "content_types", None):
@@ -255,6 +267,11 @@ def _errors(path: str, op: Operation, entry: Any) -> set[int]:
     if not op.public:
         found |= {401, 403, 503}
     return found
+
+
+def entry_methods(entry: Any) -> list[str]:
+    method = getattr(entry, "method", None)
+    return [method] if method else []
 
 
 def _query_params(schema: dict[str, Any], defs: dict[str, Any]) -> list[dict[str, Any]]:

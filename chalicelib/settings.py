@@ -24,6 +24,8 @@ class Settings(BaseModel):
     lapor_token: str = ""
     lapor_timeout_s: float = 10.0
     channel_secret_arn: str = ""  # Secrets Manager: {"rabeg": ..., "call112": ..., "psc119": ...}
+    server_secret_arn: str = ""  # Secrets Manager: {"key": ...} (idempotent ids, reporter tokens, rate limits)
+    rate_limit_scale: float = 1.0  # multiplies every rate limit (tests and benchmarks raise it)
     public_base_url: str = "https://aduan.serangkota.go.id"
     open311_base_url: str = ""  # the Open311 endpoint named in discovery; default <public_base_url>/open311/v2
     shards: int = 8
@@ -31,6 +33,7 @@ class Settings(BaseModel):
     forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
     forward_backoff_cap_s: float = 900
     lapor_fresh_s: float = 600  # the escalation sweep re-reads LAPOR! when its last check is older
+    sync_schedule_scale: float = 1  # local demos: multiplies data/sync_schedule.json (make run: 0.01)
     callbacks_local_dev: bool = False  # http and loopback callback URLs: make run and tests only
     auth_issuer: str = ""  # the token issuer (Cognito user pool URL); its keys at <issuer>/.well-known/jwks.json
     auth_audience: str = ""  # the app client id the ID tokens are for
@@ -54,6 +57,8 @@ def settings() -> Settings:
         "lapor_token": env.get("LAPOR_TOKEN"),
         "lapor_timeout_s": env.get("LAPOR_TIMEOUT_S"),
         "channel_secret_arn": env.get("CHANNEL_SECRET_ARN"),
+        "server_secret_arn": env.get("SERVER_SECRET_ARN"),
+        "rate_limit_scale": env.get("RATE_LIMIT_SCALE"),
         "public_base_url": env.get("PUBLIC_BASE_URL"),
         "open311_base_url": env.get("OPEN311_BASE_URL"),
         "shards": env.get("INDEX_SHARDS"),
@@ -61,6 +66,7 @@ def settings() -> Settings:
         "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),
         "forward_backoff_cap_s": env.get("FORWARD_BACKOFF_CAP_S"),
         "lapor_fresh_s": env.get("LAPOR_FRESH_S"),
+        "sync_schedule_scale": env.get("SYNC_SCHEDULE_SCALE"),
         "callbacks_local_dev": env.get("CALLBACKS_LOCAL_DEV"),
         "auth_issuer": env.get("AUTH_ISSUER"),
         "auth_audience": env.get("AUTH_AUDIENCE"),

@@ -14,6 +14,14 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Generated input (Hypothesis): "ci" keeps `make test` to a few minutes; HYPOTHESIS_PROFILE=deep
+# for a longer hunt. No example database: every run starts from the seed of its own run.
+settings.register_profile("ci", max_examples=25, deadline=None, database=None, print_blob=True,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("deep", parent=settings.get_profile("ci"), max_examples=500)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 @pytest.fixture(scope="session")
@@ -31,6 +39,9 @@ def stack_env(aws_endpoint: str) -> dict[str, str]:
 
     env = provision(aws_endpoint, stack_name="aduan-hub-test")
     os.environ.update(env)
+    # every test shares one client (the test client's 127.0.0.1): the limiter runs, with room
+    # for the suite; tests/integration/test_limits.py sets real limits
+    os.environ.setdefault("RATE_LIMIT_SCALE", "1000")
     return env
 
 

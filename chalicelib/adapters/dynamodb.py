@@ -2,13 +2,14 @@
 
 Items and indexes (see the README's data-model table):
 
-- complaint        pk=C#<tracking_id>  sk=C
+- complaint        pk=C#<tracking_id>  sk=C (with an Idempotency-Key, the tracking id
+                   is derived from the scoped key: services/intake.py)
 - timeline entry   pk=C#<tracking_id>  sk=T#<utc instant>#<ref>
-- idempotency key  pk=IDEM#<scope>#<key> sk=IDEM
 - channel config   pk=CHANNEL#<channel> sk=CALLBACK
 - inbox counter    pk=INBOXCOUNT#<holder> sk=COUNT (one number per status)
 - channel event    pk=CHEVENT#<tracking_id> sk=<utc instant>#<event id> (outbox)
 - LAPOR! follow-up pk=LAPORFU#<tracking_id> sk=<complaint version> (outbox)
+- rate counter     pk=RATE#<group>#<kind>#<client hmac>#<window>  sk=COUNTER (TTL expires_at)
 - Open311 API key  pk=APIKEY#<sha256 of the key> sk=APIKEY
 
 Sparse GSIs, each with a sharded partition key so no partition takes every
@@ -41,12 +42,16 @@ from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
 from chalicelib.domain.models import Complaint, TimelineEntry
+from chalicelib.domain.numbers import storable_decimal
 from chalicelib.settings import settings
 
 _ser = TypeSerializer()
 _deser = TypeDeserializer()
 
 COMPLAINT_SK = "C"
+COUNTER_SK = "COUNTER"
+#: the table's TTL attribute (epoch seconds): DynamoDB deletes the item some time after it
+TTL_ATTRIBUTE = "expires_at"
 INDEXES = ("outbox", "sync", "due", "geo", "created", "inbox", "inbox_urgent", "inbox_area", "inbox_area_urgent")
 VERSION = "version"
 _SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
@@ -54,6 +59,11 @@ _SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
 
 class ConditionFailed(Exception):
     """A conditional write lost its race: someone else already did it."""
+
+    def __init__(self, message: str = "", item: dict[str, Any] | None = None) -> None:
+        super().__init__(message)
+        #: the item as it was, when the write asked for it (ReturnValuesOnConditionCheckFailure)
+        self.item = item
 
 
 class UploadClaimed(Exception):
@@ -66,12 +76,6 @@ class UploadClaimed(Exception):
 
 def upload_claim_key(key: str) -> str:
     return f"UPLOAD#{key}"
-
-
-class IdempotencyConflict(Exception):
-    def __init__(self, record: dict[str, Any]) -> None:
-        super().__init__("idempotency key already used")
-        self.record = record
 
 
 def iso(dt: datetime) -> str:
@@ -88,7 +92,15 @@ def complaint_key(tracking_id: str) -> dict[str, Any]:
 
 
 def to_item(data: dict[str, Any]) -> dict[str, Any]:
-    clean = json.loads(json.dumps(data, default=str), parse_float=Decimal)
+    """Attribute values for DynamoDB; never fails on a value it can be given.
+
+    Numbers become the nearest number DynamoDB holds (`domain.numbers.storable_decimal`:
+    38 digits, tiny magnitudes 0, NaN null), text that is not valid Unicode (a lone
+    surrogate) a replacement character, other objects their text. The boundary refuses such input
+    with a 400 first; this is the last line, so no write fails after a request was accepted."""
+    text = json.dumps(data, default=str, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
+    clean = json.loads(text, parse_float=storable_decimal, parse_int=storable_decimal,
+                       parse_constant=storable_decimal)
     return {k: _ser.serialize(v) for k, v in clean.items() if v is not None}
 
 
@@ -160,7 +172,7 @@ def _is_transaction_conflict(err: ClientError) -> bool:
 
 
 class Repository:
-    """Complaints, their timelines and idempotency records in one table."""
+    """Complaints, their timelines, channel settings and rate counters in one table."""
 
     def _transact(self, items: list[dict[str, Any]]) -> None:
         """TransactWriteItems, tried again when it only collided with another
@@ -187,57 +199,47 @@ class Repository:
 
     # -- writes -----------------------------------------------------------
 
-    def create(
-        self,
-        complaint: Complaint,
-        entry: TimelineEntry,
-        extra: dict[str, Any] | None = None,
-        idempotency: dict[str, Any] | None = None,
-        claims: list[str] | None = None,
-        also: list[dict[str, Any]] | None = None,
-    ) -> None:
-        """Store a new complaint with its first timeline entry inside the item.
+    def create(self, complaint: Complaint, entry: TimelineEntry, extra: dict[str, Any] | None = None,
+               claims: list[str] | None = None, also: list[dict[str, Any]] | None = None) -> None:
+        """Store a new complaint with its first timeline entry inside the item: one
+        conditional PutItem; with uploads to claim (`UPLOAD#<key>`, each once) or `also`
+        (further transaction items: the inbox counter), one transaction of all, so an
+        upload never belongs to two and no complaint is counted twice.
 
-        One conditional PutItem; with an idempotency record, uploads to claim
-        (`UPLOAD#<key>`, each once) or `also` (more transaction items: the inbox
-        counter), one transaction of all, so a retry can never make a second
-        complaint, an upload never belongs to two, and no complaint is counted twice."""
+        When the id is taken, ConditionFailed carries the item that holds it (the
+        caller tells a replay from a collision); when only uploads are taken,
+        UploadClaimed names them."""
         data = dict(extra or {})
         data["first_entry"] = entry.model_dump(mode="json")
-        item = complaint_item(complaint, data)
-        if idempotency is None and not claims and not also:
+        put = {"TableName": self.table, "Item": complaint_item(complaint, data),
+               "ConditionExpression": "attribute_not_exists(pk)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        if not claims and not also:
             try:
-                self.db.put_item(TableName=self.table, Item=item, ConditionExpression="attribute_not_exists(pk)")
-                return
+                self.db.put_item(**put)
             except ClientError as err:
                 if _is_conditional_failure(err):
-                    raise ConditionFailed(str(err)) from err
+                    old = err.response.get("Item")
+                    raise ConditionFailed(str(err), from_item(old) if old else None) from err
                 raise
-        items = [{"Put": {"TableName": self.table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)"}}]
-        if idempotency is not None:
-            items.append({"Put": {
-                "TableName": self.table,
-                "Item": to_item({"pk": idempotency["pk"], "sk": "IDEM", "type": "idempotency", **idempotency}),
-                "ConditionExpression": "attribute_not_exists(pk)",
-                "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-            }})
-        for key in claims or []:
-            items.append({"Put": {
-                "TableName": self.table, "ConditionExpression": "attribute_not_exists(pk)",
-                "Item": to_item({"pk": upload_claim_key(key), "sk": "UPLOAD", "type": "upload_claim",
-                                 "tracking_id": complaint.tracking_id, "claimed_at": iso(complaint.created_at)}),
-            }})
+            return
+        items = [{"Put": put}] + [{"Put": {
+            "TableName": self.table, "ConditionExpression": "attribute_not_exists(pk)",
+            "Item": to_item({"pk": upload_claim_key(key), "sk": "UPLOAD", "type": "upload_claim",
+                             "tracking_id": complaint.tracking_id, "claimed_at": iso(complaint.created_at)}),
+        }} for key in claims or []]
         items.extend(self._with_table(i) for i in also or [])
         try:
             self._transact(items)
         except ClientError as err:
             if not _is_conditional_failure(err):
                 raise
-            if idempotency is not None:
-                old = self.get_idempotency(idempotency["pk"])
-                if old is not None:
-                    raise IdempotencyConflict(old) from err
-            taken = [k for k in claims or [] if self.get_raw(upload_claim_key(k), "UPLOAD") is not None]
+            reasons = err.response.get("CancellationReasons") or []
+            if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
+                old = reasons[0].get("Item")
+                raise ConditionFailed(str(err), from_item(old) if old else self.get_item(
+                    complaint.tracking_id, consistent=True)) from err
+            taken = [k for k, r in zip(claims or [], reasons[1:], strict=False)
+                     if r.get("Code") == "ConditionalCheckFailed"]
             if taken:
                 raise UploadClaimed(taken) from err
             raise ConditionFailed(str(err)) from err
@@ -336,6 +338,16 @@ class Repository:
             req["ExpressionAttributeValues"] = vals
         return req
 
+    def add_to_counter(self, pk: str, amount: int, expires_at: int) -> int:
+        """Add to a counter item (created at 0 if absent) and return its new total; the
+        item disappears by TTL (`expires_at`, epoch seconds) once its window is over."""
+        out = self.db.update_item(
+            TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": COUNTER_SK}},
+            UpdateExpression="ADD n :d SET expires_at = :e",
+            ExpressionAttributeValues=values(d=amount, e=expires_at), ReturnValues="UPDATED_NEW",
+        )
+        return int(out["Attributes"]["n"]["N"])
+
     def put_raw(self, data: dict[str, Any]) -> None:
         self.db.put_item(TableName=self.table, Item=to_item(data))
 
@@ -367,9 +379,6 @@ class Repository:
                     break
                 time.sleep(0.05 * (attempt + 1))
         return found
-
-    def get_idempotency(self, pk: str) -> dict[str, Any] | None:
-        return self.get_raw(pk, "IDEM")
 
     def get_with_timeline(self, tracking_id: str,
                           consistent: bool = False) -> tuple[Complaint | None, list[TimelineEntry]]:
@@ -446,6 +455,21 @@ class Repository:
             req["ExclusiveStartKey"] = start_key
         out = self.db.query(**req)
         return [from_item(i) for i in out.get("Items", [])], out.get("LastEvaluatedKey")
+
+    def count_index_until(self, index: str, pk: str, until: str) -> int:
+        """How many items one shard of a sparse index holds with sort key <= until (Select COUNT)."""
+        req: dict[str, Any] = {
+            "TableName": self.table, "IndexName": index, "Select": "COUNT",
+            "KeyConditionExpression": f"{index}_pk = :p AND {index}_sk <= :u",
+            "ExpressionAttributeValues": values(p=pk, u=until),
+        }
+        total = 0
+        while True:
+            out = self.db.query(**req)
+            total += int(out.get("Count", 0))
+            if "LastEvaluatedKey" not in out:
+                return total
+            req["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
     def query_index_until(self, index: str, pk: str, until: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """Items of one shard of a sparse index whose sort key is <= until."""

@@ -5,10 +5,16 @@ backoff and jitter, honouring Retry-After (urllib3's Retry). A create is only
 retried here when LAPOR! certainly did not take it (connection refused, 429);
 any other failure of a create has an *unknown* outcome and is left to the
 forwarder, which looks the ticket up before sending again.
+
+Every call is measured: `LaporCallLatency` (ms), `LaporCallsOk`, `LaporCallFailures`
+by `kind` (connection, timeout, server_error, throttled, auth, rejected, request,
+unexpected), `LaporUnreachable` (connection, timeout, server_error: the "LAPOR!
+unreachable" alarm) and one log line "LAPOR! call" with the call, its duration and outcome.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -20,13 +26,15 @@ from urllib3.util.retry import Retry
 
 from chalicelib.adapters import lapor_wire as wire
 from chalicelib.adapters.secrets import secret_json
-from chalicelib.observability import count
+from chalicelib.observability import MetricUnit, count, count_by, logger, observe
 from chalicelib.settings import settings
 
 _T = TypeVar("_T")
 
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 CONFIG_STATUS = frozenset({401, 403})  # our credentials, not the complaint: retry and alarm
+#: failure kinds that mean LAPOR! is not answering (not that it refused us)
+UNREACHABLE = frozenset({"connection", "timeout", "server_error"})
 
 
 class LaporError(Exception):
@@ -37,13 +45,14 @@ class LaporError(Exception):
     error schedule, `retry_after_error_minutes` in data/sync_schedule.json)."""
 
     def __init__(self, message: str, outcome: str, status: int | None = None,
-                 retry_after: float | None = None, unexpected: bool = False) -> None:
+                 retry_after: float | None = None, unexpected: bool = False, kind: str = "request") -> None:
         super().__init__(message)
         self.message = message
         self.outcome = outcome
         self.status = status
         self.retry_after = retry_after
         self.unexpected = unexpected
+        self.kind = "unexpected" if unexpected else kind  # for the metrics: see the module's docstring
 
     @property
     def permanent(self) -> bool:
@@ -104,21 +113,33 @@ class LaporClient:
     def _timeout(self) -> tuple[float, float]:
         return (3.05, self.config.timeout_s)
 
-    def _call(self, session: requests.Session, method: str, path: str, unknown_on_failure: bool,
+    def _call(self, op: str, session: requests.Session, method: str, path: str, unknown_on_failure: bool,
               **kw: Any) -> Any:
+        """One LAPOR! call (`op` names it in the metrics and the log line), measured."""
+        started = time.perf_counter()
+        try:
+            status, body = self._exchange(session, method, path, unknown_on_failure, **kw)
+        except LaporError as err:
+            _record(op, started, err.status, err)
+            raise
+        _record(op, started, status, None)
+        return body
+
+    def _exchange(self, session: requests.Session, method: str, path: str, unknown_on_failure: bool,
+                  **kw: Any) -> tuple[int, Any]:
         try:
             resp = session.request(method, self._url(path), timeout=self._timeout(), **kw)
         except requests.exceptions.ConnectionError as err:
             # Refused before the request went out is safe; a reset after it is not.
             outcome = "unknown" if unknown_on_failure and not _never_sent(err) else "not_sent"
-            raise LaporError(f"connection error: {type(err).__name__}", outcome) from err
+            raise LaporError(f"connection error: {type(err).__name__}", outcome, kind="connection") from err
         except requests.exceptions.Timeout as err:
-            raise LaporError("timeout", "unknown" if unknown_on_failure else "not_sent") from err
+            raise LaporError("timeout", "unknown" if unknown_on_failure else "not_sent", kind="timeout") from err
         except requests.exceptions.RequestException as err:
             raise LaporError(f"request failed: {err}", "unknown" if unknown_on_failure else "not_sent") from err
         if resp.status_code < 300:
             try:
-                return resp.json()
+                return resp.status_code, resp.json()
             except ValueError:
                 ctype = resp.headers.get("Content-Type", "?")[:60]
                 raise _unexpected(f"unexpected answer to {method} {path}: not JSON ({ctype})",
@@ -130,29 +151,34 @@ class LaporClient:
         text = wire.error_text(body, f"HTTP {resp.status_code}")
         retry_after = _retry_after(resp)
         if resp.status_code == 429:
-            raise LaporError(f"429: {text}", "not_sent", 429, retry_after)
-        if resp.status_code in TRANSIENT_STATUS or resp.status_code in CONFIG_STATUS:
-            outcome = "unknown" if unknown_on_failure and resp.status_code not in CONFIG_STATUS else "not_sent"
-            raise LaporError(f"{resp.status_code}: {text}", outcome, resp.status_code, retry_after)
-        raise LaporError(f"{resp.status_code}: {text}", "rejected", resp.status_code)
+            raise LaporError(f"429: {text}", "not_sent", 429, retry_after, kind="throttled")
+        if resp.status_code in CONFIG_STATUS:
+            raise LaporError(f"{resp.status_code}: {text}", "not_sent", resp.status_code, retry_after, kind="auth")
+        if resp.status_code in TRANSIENT_STATUS:
+            outcome = "unknown" if unknown_on_failure else "not_sent"
+            raise LaporError(f"{resp.status_code}: {text}", outcome, resp.status_code, retry_after,
+                             kind="server_error")
+        raise LaporError(f"{resp.status_code}: {text}", "rejected", resp.status_code, kind="rejected")
 
     # -- calls ------------------------------------------------------------
 
     def create(self, payload: dict[str, Any]) -> int:
         """A 2xx we cannot read may still have made the ticket: an 'unknown' outcome."""
-        body = self._call(self.create_session, "POST", wire.PATH_CREATE, unknown_on_failure=True, json=payload)
+        body = self._call("create", self.create_session, "POST", wire.PATH_CREATE, unknown_on_failure=True,
+                          json=payload)
         return _readable(wire.parse_created, body, unknown=True)
 
     def find_by_tracking_id(self, tracking_id: str) -> list[int]:
-        body = self._call(self.session, "GET", wire.PATH_LOOKUP, False, params={"tag": wire.tag_for(tracking_id)})
+        body = self._call("lookup", self.session, "GET", wire.PATH_LOOKUP, False,
+                          params={"tag": wire.tag_for(tracking_id)})
         return _readable(wire.parse_lookup, body, tracking_id)
 
     def get(self, complaint_id: int) -> wire.LaporComplaint:
-        body = self._call(self.session, "GET", wire.PATH_GET.format(id=complaint_id), False)
+        body = self._call("get", self.session, "GET", wire.PATH_GET.format(id=complaint_id), False)
         return _readable(wire.parse_complaint, body, complaint_id)
 
     def followups(self, complaint_id: int) -> list[wire.LaporFollowup]:
-        body = self._call(self.session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
+        body = self._call("followups", self.session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
         return _readable(wire.parse_followups, body)
 
     def add_followup(self, complaint_id: int, content: str, is_secret: bool,
@@ -165,23 +191,25 @@ class LaporClient:
         fields = {"complaint_id": str(complaint_id), "content": content, "is_secret": "1" if is_secret else "0"}
         multipart: list[tuple[str, Any]] = [(name, (None, value)) for name, value in fields.items()]
         multipart += [(f"attachment[{i}]", (name, data, ctype)) for i, (name, data, ctype) in enumerate(files or [])]
-        body = self._call(self.once_session, "POST", wire.PATH_FOLLOWUP_ADD, False, files=multipart)
+        body = self._call("add_followup", self.once_session, "POST", wire.PATH_FOLLOWUP_ADD, False, files=multipart)
         return wire.parse_followup_added(body)
 
     def upload(self, files: list[tuple[str, bytes, str]]) -> list[int]:
         """Upload attachments; an unknown outcome only wastes an orphan file."""
         multipart = [("attachments[]", (name, data, ctype)) for name, data, ctype in files]
-        body = self._call(self.session, "POST", wire.PATH_UPLOAD, False, files=multipart)
+        body = self._call("upload", self.session, "POST", wire.PATH_UPLOAD, False, files=multipart)
         return _readable(wire.parse_upload, body)
 
     def institutions(self) -> list[dict[str, Any]]:
-        body = self._call(self.session, "GET", wire.PATH_INSTITUTIONS, False, params={"page_size": 1000})
+        body = self._call("institutions", self.session, "GET", wire.PATH_INSTITUTIONS, False,
+                          params={"page_size": 1000})
         return _readable(wire.parse_institutions, body)
 
 
 def _unexpected(message: str, unknown: bool, status: int | None = None) -> LaporError:
     """An answer outside the documented shape: counted here, logged once by the caller."""
     count("LaporUnexpectedAnswers")
+    count_by("LaporCallFailures", "kind", "unexpected")
     return LaporError(message, "unknown" if unknown else "not_sent", status, unexpected=True)
 
 
@@ -190,6 +218,19 @@ def _readable(parse: Callable[..., _T], body: Any, *args: Any, unknown: bool = F
         return parse(body, *args)
     except wire.UnexpectedAnswer as err:
         raise _unexpected(str(err), unknown) from None
+
+
+def _record(op: str, started: float, status: int | None, err: LaporError | None) -> None:
+    ms = (time.perf_counter() - started) * 1000
+    observe("LaporCallLatency", ms, MetricUnit.Milliseconds)
+    if err is None:
+        count("LaporCallsOk")
+    elif err.kind != "unexpected":  # an unreadable answer is counted where it is found (_unexpected)
+        count_by("LaporCallFailures", "kind", err.kind)
+        if err.kind in UNREACHABLE:
+            count("LaporUnreachable")
+    logger.info("LAPOR! call", extra={"lapor_call": op, "duration_ms": round(ms, 1), "status_code": status,
+                                      "outcome": "ok" if err is None else err.kind})
 
 
 def _retry_after(resp: requests.Response) -> float | None:

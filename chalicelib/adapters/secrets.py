@@ -1,4 +1,4 @@
-"""Secrets Manager: LAPOR! credentials and channel secrets, cached per container."""
+"""Secrets Manager: LAPOR! credentials, channel secrets and the server secret, cached per container."""
 
 from __future__ import annotations
 
@@ -13,3 +13,14 @@ from chalicelib.adapters.aws import client
 def secret_json(arn: str) -> dict[str, Any]:
     out = client("secretsmanager").get_secret_value(SecretId=arn)
     return json.loads(out["SecretString"])
+
+
+def server_secret(arn: str) -> bytes:
+    """The server's own secret (`{"key": ...}`): keys HMACs that must stay the same
+    across containers and deployments (idempotent tracking ids and reporter tokens)."""
+    if not arn:
+        raise RuntimeError("SERVER_SECRET_ARN is not set")
+    value = str(secret_json(arn).get("key") or "")
+    if len(value) < 16:
+        raise RuntimeError("the server secret is missing or shorter than 16 characters")
+    return value.encode("utf-8")

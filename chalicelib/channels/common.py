@@ -20,6 +20,7 @@ from chalicelib.adapters.dynamodb import iso
 from chalicelib.domain import reference
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter, Severity
+from chalicelib.domain.numbers import Latitude, Longitude
 from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.intake import NewComplaint
 
@@ -131,8 +132,8 @@ class CallCentreRecord(BaseModel):
     caller_phone: str | None = Field(default=None, max_length=32)
     caller_name: str | None = Field(default=None, max_length=120)
     location_text: str | None = Field(default=None, max_length=500)
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     kelurahan_code: str | None = Field(default=None, max_length=16)
     anonymous: bool = False
     confidential: bool = False

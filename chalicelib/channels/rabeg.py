@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.channels.common import ChannelTime, Normalised, category_for, channel_attributes, location_of
 from chalicelib.domain.models import Reporter
+from chalicelib.domain.numbers import Latitude, Longitude
 from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.intake import NewComplaint
 
@@ -45,8 +46,8 @@ class RabegRecord(BaseModel):
     PELAPOR: str | None = Field(default=None, max_length=120)
     NO_HP: str | None = Field(default=None, max_length=32)
     EMAIL: str | None = Field(default=None, max_length=254)
-    LAT: float | None = Field(default=None, ge=-90, le=90)
-    LNG: float | None = Field(default=None, ge=-180, le=180)
+    LAT: Latitude | None = None
+    LNG: Longitude | None = None
     KD_KEL: str | None = Field(default=None, max_length=16)
     ANONIM: bool = False
     RAHASIA: bool = False

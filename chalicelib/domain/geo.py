@@ -32,6 +32,7 @@ __all__ = [
     "NEARBY_PRECISION",
     "Placement",
     "cells_within",
+    "distance_to_kelurahan_m",
     "geohash_decode_bbox",
     "geohash_encode",
     "haversine_m",
@@ -256,6 +257,20 @@ def locate(lat: float, lon: float, max_outside_m: float = 300.0) -> Placement | 
         return None
     # A point exactly on an edge that ray casting put outside is still "on" the polygon.
     return Placement(nearest.code, nearest.kecamatan_code, nearest_d)
+
+
+def distance_to_kelurahan_m(lat: float, lon: float, kelurahan_code: str) -> float | None:
+    """How far a point lies outside one kelurahan's polygon (0 inside; None: no such polygon).
+
+    A flat projection centred on the point: exact enough within a city, and far points
+    are far whatever the projection's error."""
+    _check_point(lat, lon)
+    for p in _polygons():
+        if p.code == kelurahan_code:
+            inside = p.lat_min <= lat <= p.lat_max and p.lon_min <= lon <= p.lon_max and _contains(
+                p.xs, p.ys, lon, lat)
+            return 0.0 if inside else _ring_distance_m(lat, lon, p.xs, p.ys)
+    return None
 
 
 def interior_point(polygon_ring: Sequence[Sequence[float]]) -> tuple[float, float]:

@@ -10,6 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.numbers import Latitude, Longitude
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -78,9 +80,9 @@ class Reporter(BaseModel):
 class Location(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    kelurahan_code: str | None = None
-    lat: float | None = Field(default=None, ge=-90, le=90)
-    lon: float | None = Field(default=None, ge=-180, le=180)
+    kelurahan_code: str | None = Field(default=None, max_length=32)
+    lat: Latitude | None = None
+    lon: Longitude | None = None
     address: str | None = Field(default=None, max_length=500)
 
 

@@ -42,6 +42,8 @@ class Kelurahan(BaseModel):
 class Areas(BaseModel):
     kecamatan: dict[str, str]  # code -> name
     kelurahan: dict[str, Kelurahan]
+    #: how far a reported point may lie outside the kelurahan it was sent with
+    point_kelurahan_tolerance_m: float
 
 
 @lru_cache(maxsize=1)
@@ -72,7 +74,8 @@ def areas() -> Areas:
         kec[k["code"]] = k["name"]
         for x in k["kelurahan"]:
             kel[x["code"]] = Kelurahan(code=x["code"], name=x["name"], kecamatan_code=k["code"])
-    return Areas(kecamatan=kec, kelurahan=kel)
+    return Areas(kecamatan=kec, kelurahan=kel,
+                 point_kelurahan_tolerance_m=raw["place_rules"]["point_kelurahan_tolerance_m"])
 
 
 @lru_cache(maxsize=1)

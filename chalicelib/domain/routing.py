@@ -1,15 +1,21 @@
 """Which unit handles a complaint: by category, and by place for area units.
 
-A reported lat/lon is placed in its kelurahan by point-in-polygon; the
-kelurahan gives the kecamatan. A kelurahan_code given by the reporter wins over
-the coordinates (they chose it; GPS indoors is often off).
+Where a complaint is, in this order:
+
+1. a kelurahan_code (the reporter chose it; GPS indoors is often off), checked
+   against the point when one came too: farther than the city's tolerance
+   (`place_rules` in the area data) they disagree and the request is refused;
+2. a lat/lon, placed in its kelurahan by point-in-polygon (half a pair is refused);
+3. a kelurahan and/or kecamatan named in the free-text address (domain/places.py).
+
+The kelurahan gives the kecamatan.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain import geo, reference
+from chalicelib.domain import geo, places, reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Unit
 
@@ -18,11 +24,21 @@ from chalicelib.domain.models import Location, Unit
 class Place:
     kelurahan_code: str | None
     kecamatan_code: str | None
+    #: how it was found: "code", "point", "address", or None (no place)
+    source: str | None = None
 
 
 def place_of(location: Location) -> Place:
     """Resolve the kelurahan and kecamatan of a location, or refuse it."""
     areas = reference.areas()
+    lat, lon = location.lat, location.lon
+    if (lat is None) != (lon is None):
+        missing = "location.lon" if lon is None else "location.lat"
+        raise InvalidInput([FieldProblem(
+            missing, "missing",
+            "location.lat dan location.lon harus diisi bersama",
+            "location.lat and location.lon must be given together",
+        )])
     if location.kelurahan_code:
         kel = areas.kelurahan.get(location.kelurahan_code)
         if kel is None:
@@ -31,17 +47,37 @@ def place_of(location: Location) -> Place:
                 "Kode kelurahan tidak dikenal di Kota Serang",
                 "Unknown kelurahan code for Kota Serang",
             )])
-        return Place(kel.code, kel.kecamatan_code)
-    if location.lat is not None and location.lon is not None:
-        placement = geo.locate(location.lat, location.lon)
+        if lat is not None and lon is not None:
+            _agree(lat, lon, kel, areas.point_kelurahan_tolerance_m)
+        return Place(kel.code, kel.kecamatan_code, "code")
+    if lat is not None and lon is not None:
+        placement = geo.locate(lat, lon)
         if placement is None:
             raise InvalidInput([FieldProblem(
                 "location", "outside_kota_serang",
                 "Lokasi berada di luar Kota Serang; pilih kelurahan (kelurahan_code)",
                 "The location is outside Kota Serang; choose a kelurahan (kelurahan_code)",
             )])
-        return Place(placement.kelurahan_code, placement.kecamatan_code)
+        return Place(placement.kelurahan_code, placement.kecamatan_code, "point")
+    named = places.place_named_in(location.address)
+    if named is not None:
+        return Place(named.kelurahan_code, named.kecamatan_code, "address")
     return Place(None, None)
+
+
+def _agree(lat: float, lon: float, kel: reference.Kelurahan, tolerance_m: float) -> None:
+    """A point sent with a kelurahan code must lie in (or near) that kelurahan."""
+    distance = geo.distance_to_kelurahan_m(lat, lon, kel.code)
+    if distance is None or distance <= tolerance_m:
+        return  # a code without a polygon cannot be checked
+    km = f"{distance / 1000:.1f}" if distance < 100_000 else f"{distance / 1000:.0f}"
+    raise InvalidInput([FieldProblem(
+        "location", "location_mismatch",
+        f"Titik lat/lon berada {km} km dari Kelurahan {kel.name} (kelurahan_code); "
+        f"perbaiki salah satunya (toleransi {tolerance_m:.0f} m)",
+        f"The lat/lon point is {km} km from Kelurahan {kel.name} (kelurahan_code); "
+        f"correct one of them (tolerance {tolerance_m:.0f} m)",
+    )])
 
 
 def unit_for(category_code: str, place: Place) -> Unit:
@@ -54,8 +90,10 @@ def unit_for(category_code: str, place: Place) -> Unit:
     if code is None:
         raise InvalidInput([FieldProblem(
             "location", "location_required",
-            "Kategori ini memerlukan lokasi (kelurahan_code atau lat/lon)",
-            "This category needs a location (kelurahan_code or lat/lon)",
+            "Kategori ini memerlukan lokasi (kelurahan_code, lat/lon, atau alamat yang menyebut "
+            "kelurahan dan kecamatan)",
+            "This category needs a location (kelurahan_code, lat/lon, or an address naming the "
+            "kelurahan and kecamatan)",
         )])
     prefix = "kel" if cat.unit_kind == "kelurahan" else "kec"
     return units[f"{prefix}:{code}"]

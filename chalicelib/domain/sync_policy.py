@@ -20,17 +20,39 @@ from chalicelib.domain.reference import load_json
 class SyncSchedule(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
-    every_minutes: dict[Status, int]
-    fresh_window_minutes: int = Field(ge=0)
-    fresh_every_minutes: int = Field(gt=0)
-    quiet_after_days: int = Field(gt=0)
-    quiet_every_minutes: int = Field(gt=0)
-    retry_after_error_minutes: int = Field(gt=0)
+    first_check_minutes: float = Field(default=5, gt=0)
+    every_minutes: dict[Status, float]
+    fresh_window_minutes: float = Field(ge=0)
+    fresh_every_minutes: float = Field(gt=0)
+    quiet_after_days: float = Field(gt=0)
+    quiet_every_minutes: float = Field(gt=0)
+    retry_after_error_minutes: float = Field(gt=0)
+
+    def scaled(self, factor: float) -> SyncSchedule:
+        """Every duration multiplied (local demos watch a complaint move in a minute or two)."""
+        if factor == 1:
+            return self
+        if factor <= 0:
+            raise ValueError("the sync schedule scale must be positive")
+        return SyncSchedule(
+            first_check_minutes=self.first_check_minutes * factor,
+            every_minutes={k: v * factor for k, v in self.every_minutes.items()},
+            fresh_window_minutes=self.fresh_window_minutes * factor,
+            fresh_every_minutes=self.fresh_every_minutes * factor,
+            quiet_after_days=self.quiet_after_days * factor,
+            quiet_every_minutes=self.quiet_every_minutes * factor,
+            retry_after_error_minutes=self.retry_after_error_minutes * factor,
+        )
 
 
 @lru_cache(maxsize=1)
 def default_schedule() -> SyncSchedule:
     return SyncSchedule.model_validate(load_json("sync_schedule.json"))
+
+
+def first_check(now: datetime, schedule: SyncSchedule | None = None) -> datetime:
+    """The first status check of a complaint just forwarded."""
+    return now + timedelta(minutes=(schedule or default_schedule()).first_check_minutes)
 
 
 def next_check(

@@ -20,7 +20,23 @@ def _check_char(body: str) -> str:
 
 
 def new_tracking_id() -> str:
-    body = "".join(secrets.choice(ALPHABET) for _ in range(_RANDOM_LEN))
+    return _formatted("".join(secrets.choice(ALPHABET) for _ in range(_RANDOM_LEN)))
+
+
+def tracking_id_from(digest: bytes) -> str:
+    """A tracking id taken from (at least 8 bytes of) a keyed hash: as unguessable as the
+    hash, and the same for the same input (idempotent intake)."""
+    if len(digest) < 8:
+        raise ValueError("need at least 8 bytes")
+    n = int.from_bytes(digest, "big")
+    body = []
+    for _ in range(_RANDOM_LEN):
+        n, i = divmod(n, len(ALPHABET))
+        body.append(ALPHABET[i])
+    return _formatted("".join(body))
+
+
+def _formatted(body: str) -> str:
     full = body + _check_char(body)
     return f"{PREFIX}-{full[:4]}-{full[4:]}"
 

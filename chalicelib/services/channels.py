@@ -12,7 +12,6 @@ confirm and dismiss actions here move them on with conditional writes.
 
 from __future__ import annotations
 
-import json
 import os
 from dataclasses import dataclass
 from typing import Any
@@ -27,6 +26,7 @@ from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, logger
+from chalicelib.schemas import json_payload
 from chalicelib.services.deadlines import due_attributes
 from chalicelib.services.intake import Accepted, IntakeService, outbox_keys, request_fingerprint
 from chalicelib.services.nearby import geo_attributes
@@ -75,13 +75,7 @@ class ChannelAccepted:
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
-    if not raw:
-        raise InvalidInput([FieldProblem("body", "missing", "Isi permintaan kosong", "The request body is empty")])
-    try:
-        payload = json.loads(raw)
-    except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise InvalidInput([FieldProblem("body", "invalid_json", "Isi permintaan bukan JSON yang sah",
-                                         "The request body is not valid JSON")]) from None
+    payload = json_payload(raw)
     if not isinstance(payload, dict):
         raise InvalidInput([FieldProblem("body", "model_type", "Isi permintaan harus berupa objek JSON",
                                          "The request body must be a JSON object")])

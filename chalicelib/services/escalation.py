@@ -44,7 +44,7 @@ from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.escalation import Rung, is_overdue, ladder_for, next_rung
 from chalicelib.domain.models import AT_LAPOR_STATUSES, STATUS_LABELS_ID, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.domain.sla import default_policy, describe
-from chalicelib.observability import complaint_context, count, log_failure, logger
+from chalicelib.observability import MetricUnit, complaint_context, count, count_by, log_failure, logger, observe
 from chalicelib.services.closing import ClosingService
 from chalicelib.services.deadlines import (
     DUE_PREFIX,
@@ -131,6 +131,7 @@ class EscalationService:
                     logger.warning("sweep stopped early; the rest waits for the next one")
                     count("EscalationSweepCutShort")
                     outcomes["deferred"] += 1
+                    self.measure_backlog(now)
                     return dict(outcomes)
                 tracking_id = str(item.get("tracking_id", ""))
                 with complaint_context(tracking_id):
@@ -141,9 +142,19 @@ class EscalationService:
                         count("EscalationErrors")
                         outcomes["error"] += 1
         outcomes.update(self.republish_pending(now))
-        if any(outcomes.values()):
-            logger.info("overdue sweep", extra={"outcomes": dict(outcomes)})
+        backlog = self.measure_backlog(now)
+        if any(outcomes.values()) or backlog:
+            logger.info("overdue sweep", extra={"outcomes": dict(outcomes), "backlog": backlog})
         return dict(outcomes)
+
+    def measure_backlog(self, now: datetime) -> int:
+        """`OverdueBacklog`: open complaints still past their deadline after this sweep, i.e.
+        that no rung, notice or auto-close has acted on (errors, lost time). One COUNT Query
+        per shard of the `due` index; 0 when the sweep keeps up."""
+        left = sum(self.repo.count_index_until("due", f"{DUE_PREFIX}{shard}", iso(now))
+                   for shard in range(self.shards))
+        observe("OverdueBacklog", left, MetricUnit.Count)
+        return left
 
     def handle(self, item: dict[str, Any], now: datetime) -> str:
         """Act on one overdue complaint read from the `due` index."""
@@ -221,6 +232,7 @@ class EscalationService:
         logger.info("escalated", extra={"level": level, "role": rung.role, "unit": rung.unit_code,
                                         "overdue_working_days": days})
         count("ComplaintsEscalated")
+        count_by("ComplaintsEscalated", "level", str(level))
         self.deliver(notice)
         return "escalated"
 

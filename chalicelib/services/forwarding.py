@@ -20,7 +20,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import lapor_wire
@@ -28,11 +28,9 @@ from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_r
 from chalicelib.adapters.lapor import LaporClient, LaporError
 from chalicelib.domain import reference, sync_policy
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
-from chalicelib.observability import count, logger
+from chalicelib.observability import MetricUnit, count, logger, observe
 from chalicelib.services.deadlines import deadline_for, due_attributes
 from chalicelib.services.status_events import StatusEvents, Transition
-
-FIRST_SYNC_AFTER = timedelta(minutes=5)
 
 
 class RetryLater(Exception):
@@ -48,6 +46,13 @@ class RetryLater(Exception):
 class ForwardResult:
     outcome: str  # forwarded | already_forwarded | not_forwardable | parked | missing
     lapor_id: int | None = None
+
+
+def accepted_at(item: dict[str, Any]) -> datetime | None:
+    """When the hub accepted the complaint for LAPOR!: an operator's confirmation of a call
+    (112 calls wait for it), else its creation."""
+    raw = item.get("confirmed_at") or item.get("created_at")
+    return datetime.fromisoformat(raw) if isinstance(raw, str) and raw else None
 
 
 def sync_attributes(tracking_id: str, next_check: str | None) -> dict[str, str | None]:
@@ -66,6 +71,7 @@ class ForwardingService:
         attachment_ids: Callable[[dict[str, Any], LaporClient], list[int]] | None = None,
         before_create: Callable[[Complaint], None] | None = None,
         lease_s: int = 120,
+        sync_schedule: sync_policy.SyncSchedule | None = None,
         after_forward: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
         self.repo = repo
@@ -75,6 +81,7 @@ class ForwardingService:
         self._before_create = before_create
         self._after_forward = after_forward  # e.g. files the create did not carry follow it
         self.lease_s = lease_s
+        self.sync_schedule = sync_schedule
         self.owner = uuid.uuid4().hex
 
     def forward(self, tracking_id: str) -> ForwardResult:
@@ -103,7 +110,8 @@ class ForwardingService:
                         logger.error("duplicate LAPOR! tickets", extra={"lapor_ids": found})
                         count("DuplicateLaporTickets")
                     logger.info("found ticket of an earlier attempt", extra={"lapor_id": found[0]})
-                    return self._announce(old, self._complete(complaint, found[0], recovered=True))
+                    return self._announce(old, self._complete(complaint, found[0], recovered=True,
+                                                              accepted_at=accepted_at(old)))
             if self._before_create:
                 self._before_create(complaint)
             docs = self._attachment_ids(old, lapor) if self._attachment_ids else []
@@ -120,7 +128,8 @@ class ForwardingService:
             self._release(tracking_id, clear_sent=False)
             raise
         try:
-            return self._announce(old, self._complete(complaint, lapor_id, recovered=False))
+            return self._announce(old, self._complete(complaint, lapor_id, recovered=False,
+                                                      accepted_at=accepted_at(old)))
         except Exception:
             # LAPOR! has the ticket but our write failed: keep fwd_sent_at (the retry
             # looks the ticket up) and free the lease so the retry need not wait for it.
@@ -157,7 +166,7 @@ class ForwardingService:
         try:
             old = self.repo.update(
                 tracking_id,
-                "SET fwd_owner = :me, fwd_lease_until = :until, "
+                "SET fwd_owner = :me, fwd_lease_until = :until, fwd_last_at = :now, "
                 "fwd_attempts = if_not_exists(fwd_attempts, :zero) + :one",
                 condition="attribute_not_exists(lapor_id) AND #s = :received AND "
                           "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now)",
@@ -190,7 +199,8 @@ class ForwardingService:
         except ConditionFailed:
             pass
 
-    def _complete(self, c: Complaint, lapor_id: int, recovered: bool) -> ForwardResult:
+    def _complete(self, c: Complaint, lapor_id: int, recovered: bool,
+                  accepted_at: datetime | None = None) -> ForwardResult:
         now = utcnow()
         deadline = deadline_for(c, Status.FORWARDED, now)
         attrs: dict[str, Any] = {
@@ -198,7 +208,7 @@ class ForwardingService:
             "forwarded_at": iso(now), "outbox_pk": None, "outbox_sk": None,
             "fwd_owner": None, "fwd_lease_until": None, "fwd_sent_at": None,
             **due_attributes(c.tracking_id, deadline),
-            **sync_attributes(c.tracking_id, iso(now + FIRST_SYNC_AFTER)),
+            **sync_attributes(c.tracking_id, iso(sync_policy.first_check(now, self.sync_schedule))),
         }
         entry = TimelineEntry(
             at=now, kind="forwarded", status=Status.FORWARDED, lapor_id=lapor_id, ref="forwarded",
@@ -213,8 +223,11 @@ class ForwardingService:
                                           names={"#st": "status"}, vals=values(received=Status.RECEIVED.value)))
         except ConditionFailed:
             return self._not_completed(c, lapor_id)
-        logger.info("forwarded to LAPOR!", extra={"lapor_id": lapor_id, "recovered": recovered})
+        waited = (now - (accepted_at or c.created_at)).total_seconds()
+        logger.info("forwarded to LAPOR!", extra={"lapor_id": lapor_id, "recovered": recovered,
+                                                  "seconds_since_accepted": round(waited, 1)})
         count("ComplaintsForwarded")
+        observe("TimeToLaporTicket", waited, MetricUnit.Seconds)
         return ForwardResult("forwarded", lapor_id)
 
     def _not_completed(self, c: Complaint, lapor_id: int) -> ForwardResult:
@@ -230,10 +243,11 @@ class ForwardingService:
             try:
                 now = utcnow()
                 final = Status(current["status"]) in FINAL_STATUSES
+                first = None if final else iso(sync_policy.first_check(now, self.sync_schedule))
                 expr, names, vals = set_remove({
                     "lapor_id": lapor_id, "forwarded_at": iso(now), "outbox_pk": None, "outbox_sk": None,
                     "fwd_owner": None, "fwd_lease_until": None, "fwd_sent_at": None,
-                    **sync_attributes(c.tracking_id, None if final else iso(now + FIRST_SYNC_AFTER))})
+                    **sync_attributes(c.tracking_id, first)})
                 self.repo.update(c.tracking_id, expr, condition="attribute_not_exists(lapor_id)",
                                  names=names, vals=vals)
                 logger.warning("ticket recorded after the complaint moved on", extra={"lapor_id": lapor_id,

@@ -1,39 +1,44 @@
 """Accept a complaint once: validate, route, store, queue for LAPOR!.
 
-The complaint, its first timeline entry, its idempotency record and the claims
-of the uploads it names (`attachments`, each upload belongs to one complaint) are
-written in one DynamoDB transaction; the SQS send follows. If the send fails the
-complaint is still stored and sits in the `outbox` index, where the
-reconciler finds it (nothing accepted is ever lost).
+One conditional PutItem stores the complaint with its first timeline entry; one
+SQS send follows. If the send fails the complaint is still stored and sits in the
+`outbox` index, where the reconciler finds it (nothing accepted is ever lost).
+A complaint that names uploads (`attachments`: photos sent first, each upload
+belongs to one complaint) is written in one transaction with their claims.
+
+With an idempotency key (the app's `Idempotency-Key`, a channel's own record id)
+the complaint item is its own idempotency record: its tracking id is derived from
+the caller's scoped key with the server secret (HMAC), so a retry writes to the
+same id and its condition fails. The item keeps an HMAC of the scoped key and the
+request's fingerprint, which tell a replay (same key, same request: the first
+answer again, reporter token re-derived), a reuse (same key, other request: 422)
+and a collision (another complaint holds the id: the next derived id) apart.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import (
-    ConditionFailed,
-    IdempotencyConflict,
-    Repository,
-    UploadClaimed,
-    iso,
-    shard_of,
-)
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, UploadClaimed, iso, shard_of
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
-from chalicelib.domain.tracking import new_tracking_id
-from chalicelib.observability import complaint_context, count, logger
+from chalicelib.domain.tracking import new_tracking_id, tracking_id_from
+from chalicelib.observability import complaint_context, count, count_by, logger
 from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.inbox import counter_moves, inbox_attributes
 from chalicelib.services.nearby import geo_attributes
-from chalicelib.services.reporter_auth import HASH_ATTRIBUTE, new_token, token_hash
+from chalicelib.services.reporter_auth import HASH_ATTRIBUTE, derived_token, new_token, token_hash
+
+#: how many derived ids a keyed submission tries (each taken one is a 1 in 2.7e10 chance)
+ID_CANDIDATES = 4
 
 
 @dataclass(frozen=True)
@@ -41,8 +46,7 @@ class Accepted:
     tracking_id: str
     status: Status
     replayed: bool  # True when this is the stored answer to an earlier identical call
-    #: the reporter's key for reopen / confirm / attachments (services/reporter_auth.py);
-    #: None only when replaying an idempotency record written before tokens existed
+    #: the reporter's key for reopen / confirm / attachments (services/reporter_auth.py)
     reporter_token: str | None = None
 
     def body(self) -> dict[str, Any]:
@@ -77,10 +81,35 @@ def created_keys(tracking_id: str, created_at: datetime) -> dict[str, str]:
     return {"created_pk": f"CREATED#{at[:7]}#{shard_of(tracking_id)}", "created_sk": at}
 
 
+@dataclass(frozen=True)
+class ScopedKey:
+    """An idempotency key in its caller's scope (`app`, `app#<client id>`, `channel#<name>`)
+    and what the server secret derives from it."""
+
+    secret: bytes
+    scope: str
+    key: str
+
+    def _mac(self, purpose: str) -> bytes:
+        return hmac.new(self.secret, f"{purpose}\n{self.scope}\n{self.key}".encode(), hashlib.sha256).digest()
+
+    @property
+    def key_hash(self) -> str:
+        return self._mac("idempotency-key").hex()
+
+    def tracking_ids(self) -> Iterator[str]:
+        for n in range(ID_CANDIDATES):
+            yield tracking_id_from(self._mac(f"tracking-id#{n}"))
+
+    def reporter_token(self) -> str:
+        return derived_token(self.secret, f"{self.scope}\n{self.key}")
+
+
 class IntakeService:
-    def __init__(self, repo: Repository, queues: Queues) -> None:
+    def __init__(self, repo: Repository, queues: Queues, secret: Callable[[], bytes]) -> None:
         self.repo = repo
         self.queues = queues
+        self._secret = secret
 
     def accept(self, new: NewComplaint, idempotency_scope: str | None = None,
                idempotency_key: str | None = None, fingerprint: str | None = None) -> Accepted:
@@ -91,7 +120,7 @@ class IntakeService:
         location = sub.location.model_copy(update={"kelurahan_code": place.kelurahan_code})
         now = utcnow()
         complaint = Complaint(
-            tracking_id=new_tracking_id(),
+            tracking_id="",
             channel=new.channel,
             channel_ref=new.channel_ref,
             category=sub.category,
@@ -112,55 +141,60 @@ class IntakeService:
         )
         entry = TimelineEntry(at=now, kind="received", status=complaint.status,
                               message=f"Diterima melalui {new.channel}", ref="received")
-        token = new_token()
-        extra = self._extra(new, complaint, token)
-        idem = None
-        if idempotency_key:
-            # The plain token is kept in the idempotency record (never public, never
-            # logged) so that a retry after a lost answer gets it again.
-            idem = {
-                "pk": f"IDEM#{idempotency_scope or new.channel}#{idempotency_key}",
-                "tracking_id": complaint.tracking_id,
-                "fingerprint": fingerprint or "",
-                "status": complaint.status.value,
-                "created_at": iso(now),
-                "reporter_token": token,
-            }
-        for _ in range(3):  # a fresh id on the (astronomically rare) collision
+        keyed = ScopedKey(self._secret(), idempotency_scope or new.channel, idempotency_key) \
+            if idempotency_key else None
+        token = keyed.reporter_token() if keyed else new_token()
+        candidates = keyed.tracking_ids() if keyed else (new_tracking_id() for _ in range(ID_CANDIDATES))
+        for tracking_id in candidates:
+            complaint = complaint.model_copy(update={"tracking_id": tracking_id})
+            extra = self._extra(new, complaint, token, place.source)
+            if keyed:
+                extra.update(idem_key_hash=keyed.key_hash, idem_fingerprint=fingerprint or "")
             try:
                 # counted in its holder's inbox in the same transaction (services/inbox.py)
-                self.repo.create(complaint, entry, extra, idem, claims=complaint.attachments,
+                self.repo.create(complaint, entry, extra, claims=complaint.attachments,
                                  also=counter_moves(None, complaint))
                 break
-            except IdempotencyConflict as dup:
-                return self._replay(dup.record, fingerprint)
+            except ConditionFailed as taken:
+                if keyed and taken.item and taken.item.get("idem_key_hash") == keyed.key_hash:
+                    return self._replay(taken.item, keyed, fingerprint)
+                # another complaint holds this id (astronomically rare): the next candidate
             except UploadClaimed as taken:
                 raise InvalidInput([FieldProblem(
                     f"attachments.{complaint.attachments.index(key)}", "upload_already_used",
                     "unggahan ini sudah dipakai oleh pengaduan lain", "this upload belongs to another complaint",
                 ) for key in taken.keys]) from None
-            except ConditionFailed:
-                complaint = complaint.model_copy(update={"tracking_id": new_tracking_id()})
-                if idem:
-                    idem["tracking_id"] = complaint.tracking_id
-                extra = self._extra(new, complaint, token)
         else:
-            raise RuntimeError("no free tracking id after 3 tries")  # never answer 201 for nothing stored
+            raise RuntimeError(f"no free tracking id after {ID_CANDIDATES} tries")  # never 201 for nothing stored
         with complaint_context(complaint.tracking_id):
             logger.info("complaint accepted", extra={
                 "channel": complaint.channel, "category": complaint.category,
                 "unit": unit.code, "status": complaint.status.value,
             })
             count("ComplaintsAccepted")
+            count_by("ComplaintsAccepted", "channel", complaint.channel)
             if complaint.status == Status.RECEIVED:
                 self._enqueue(complaint.tracking_id)
         return Accepted(complaint.tracking_id, complaint.status, replayed=False, reporter_token=token)
 
+    def find_by_key(self, scope: str, key: str) -> dict[str, Any] | None:
+        """The complaint an idempotency key made, if any (GetItem per derived id, usually one)."""
+        keyed = ScopedKey(self._secret(), scope, key)
+        for tracking_id in keyed.tracking_ids():
+            item = self.repo.get_item(tracking_id, consistent=True)
+            if item is None:
+                return None
+            if item.get("idem_key_hash") == keyed.key_hash:
+                return item
+        return None
+
     @staticmethod
-    def _extra(new: NewComplaint, complaint: Complaint, token: str) -> dict[str, Any]:
+    def _extra(new: NewComplaint, complaint: Complaint, token: str, place_source: str | None) -> dict[str, Any]:
         """Item attributes beside the model: channel extras, reporter token hash, outbox, created and geo keys."""
         out: dict[str, Any] = dict(new.attributes or {})
         out[HASH_ATTRIBUTE] = token_hash(token)
+        if place_source:
+            out["place_source"] = place_source
         out.update(created_keys(complaint.tracking_id, complaint.created_at))
         if complaint.status == Status.RECEIVED:
             out.update(outbox_keys(complaint.tracking_id, iso(complaint.created_at)))
@@ -176,12 +210,13 @@ class IntakeService:
             count("ForwardEnqueueFailed")
 
     @staticmethod
-    def _replay(record: dict[str, Any], fingerprint: str | None) -> Accepted:
-        if fingerprint and record.get("fingerprint") and record["fingerprint"] != fingerprint:
+    def _replay(item: dict[str, Any], keyed: ScopedKey, fingerprint: str | None) -> Accepted:
+        if fingerprint and item.get("idem_fingerprint") and item["idem_fingerprint"] != fingerprint:
             raise Conflict(
                 "idempotency_key_reused",
                 "Idempotency-Key ini sudah dipakai untuk pengaduan lain",
                 "This Idempotency-Key was already used for a different complaint",
             )
-        return Accepted(record["tracking_id"], Status(record["status"]), replayed=True,
-                        reporter_token=record.get("reporter_token"))
+        first = item.get("first_entry") or {}
+        return Accepted(item["tracking_id"], Status(first.get("status") or item["status"]), replayed=True,
+                        reporter_token=keyed.reporter_token())

@@ -1,12 +1,24 @@
-"""The outbox safety net: a complaint stored but never queued still reaches LAPOR!.
+"""The outbox safety net: a complaint stored but not at LAPOR! gets there, or an alarm fires.
 
-Intake writes the complaint first and sends the SQS message second; when the
-send fails (or the process dies in between) the complaint sits in the sparse
-`outbox` index. Every few minutes this sweep re-queues the ones that were
-never attempted. Complaints that have been attempted are on their SQS retry
-path already (then the DLQ and `make redrive`), so they are left alone unless
-a re-queue of ours is itself old. A conditional write claims each re-queue,
-so two overlapping sweeps never send the same complaint twice.
+Intake writes the complaint first and sends the SQS message second; when the send
+fails (or the process dies in between) the complaint sits in the sparse `outbox`
+index. Every few minutes this sweep re-queues, from that index:
+
+- complaints never attempted (`fwd_attempts` absent) older than two minutes;
+- complaints attempted, still `received`, whose last attempt (`fwd_last_at`) is
+  long past (30 minutes: longer than any gap of the forwarder's SQS backoff, so
+  their message is gone: in the DLQ after every retry, or lost). The forwarder
+  looks the ticket up at LAPOR! before any re-send, so this never makes a second
+  ticket;
+- complaints whose re-queue of ours is itself old.
+
+A conditional write claims each re-queue (and skips a complaint a forwarder holds
+the lease of), so two overlapping sweeps never send the same complaint twice.
+
+Each sweep publishes `OldestReceivedAgeSeconds`, the age of the oldest complaint
+waiting in the outbox (0 when none is older than the two-minute grace), read from
+the first item of each shard's Query; the alarm `aduan-hub-oldest-received` fires
+past 30 minutes.
 
 The same sweep is the safety net of the other two outboxes: channel events
 whose commit succeeded but whose queueing did not (services/status_events.py),
@@ -23,32 +35,42 @@ from typing import Any
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain.models import Status, utcnow
-from chalicelib.observability import complaint_context, count, logger
+from chalicelib.observability import MetricUnit, complaint_context, count, logger, metrics
 from chalicelib.services.lapor_followups import LaporFollowups
 from chalicelib.services.status_events import StatusEvents
 
 MIN_AGE = timedelta(minutes=2)  # give the normal path time to work
 REQUEUE_AFTER = timedelta(minutes=10)  # a re-queue of ours that did not help
+STALE_ATTEMPT = timedelta(minutes=30)  # attempted, and no attempt since: the message is gone
+#: the metric the alarm `aduan-hub-oldest-received` watches (infra/template.json)
+OLDEST_METRIC = "OldestReceivedAgeSeconds"
 
 
 @dataclass
 class ReconcileReport:
     seen: int = 0
     requeued: list[str] = field(default_factory=list)
+    oldest_received_age_s: int = 0
     outboxes: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seen": self.seen, "requeued": len(self.requeued), **self.outboxes}
+        return {"seen": self.seen, "requeued": len(self.requeued),
+                "oldest_received_age_s": self.oldest_received_age_s, **self.outboxes}
 
 
 def needs_requeue(item: dict[str, Any], now: datetime) -> bool:
-    """Never attempted and not just re-queued, or our last re-queue is old."""
+    """Never attempted, or attempted long ago, and no recent re-queue of ours."""
     if item.get("lapor_id") is not None or item.get("status") != Status.RECEIVED.value:
         return False
+    if (item.get("fwd_lease_until") or "") >= iso(now):
+        return False  # a forwarder is at it right now
     requeued_at = item.get("requeued_at")
     if requeued_at is not None:
         return requeued_at < iso(now - REQUEUE_AFTER)
-    return item.get("fwd_attempts") is None
+    if item.get("fwd_attempts") is None:
+        return True
+    last = item.get("fwd_last_at") or item.get("outbox_sk") or ""
+    return last < iso(now - STALE_ATTEMPT)
 
 
 class Reconciler:
@@ -65,32 +87,43 @@ class Reconciler:
         now = now or utcnow()
         report = ReconcileReport()
         until = iso(now - MIN_AGE)
+        oldest: str | None = None
         for shard in range(self.shards):
             for item in self.repo.query_index_until("outbox", f"OUTBOX#{shard}", until, limit=self.per_shard):
                 report.seen += 1
+                if oldest is None or item["outbox_sk"] < oldest:
+                    oldest = item["outbox_sk"]  # the Query is in outbox_sk order: the shard's first is its oldest
                 if needs_requeue(item, now):
                     tracking_id = item["pk"].removeprefix("C#")
                     with complaint_context(tracking_id):
                         if self._requeue(tracking_id, now):
                             report.requeued.append(tracking_id)
+        if oldest is not None:
+            report.oldest_received_age_s = max(0, int((now - datetime.fromisoformat(oldest)).total_seconds()))
+        metrics.add_metric(name="OldestReceivedAgeSeconds", unit=MetricUnit.Seconds, value=report.oldest_received_age_s)
         if report.requeued:
             count("OutboxRequeued", len(report.requeued))
         if self.events is not None:
             report.outboxes.update(self.events.resend_pending(now, self.shards, self.per_shard))
         if self.followups is not None:
             report.outboxes.update(self.followups.sweep(now, self.shards, self.per_shard))
-        logger.info("outbox reconciled", extra=report.as_dict())
+        # a quiet run says so only at DEBUG: the SweepCompleted metric shows that it ran
+        (logger.info if report.seen else logger.debug)("outbox reconciled", extra=report.as_dict())
         return report
 
     def _requeue(self, tracking_id: str, now: datetime) -> bool:
         try:
             self.repo.update(
                 tracking_id, "SET requeued_at = :now",
-                condition="attribute_not_exists(lapor_id) AND #s = :received AND ("
+                condition="attribute_not_exists(lapor_id) AND #s = :received AND "
+                          "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now) AND ("
                           "(attribute_not_exists(requeued_at) AND attribute_not_exists(fwd_attempts)) "
-                          "OR requeued_at < :old)",
+                          "OR requeued_at < :old "
+                          "OR (attribute_not_exists(requeued_at) AND "
+                          "(fwd_last_at < :stale OR (attribute_not_exists(fwd_last_at) AND outbox_sk < :stale))))",
                 names={"#s": "status"},
-                vals=values(now=iso(now), received=Status.RECEIVED.value, old=iso(now - REQUEUE_AFTER)),
+                vals=values(now=iso(now), received=Status.RECEIVED.value, old=iso(now - REQUEUE_AFTER),
+                            stale=iso(now - STALE_ATTEMPT)),
             )
         except ConditionFailed:
             return False  # another sweep, or the forwarder, got there first
@@ -100,5 +133,5 @@ class Reconciler:
             logger.exception("re-queue failed")
             count("OutboxRequeueFailed")
             return False
-        logger.warning("complaint was never queued; re-queued")
+        logger.warning("complaint not at LAPOR! and not on its way; re-queued")
         return True

@@ -1,15 +1,18 @@
 """Who may act for the reporter: whoever holds the token intake gave them once.
 
 The tracking id is public knowledge (the nearby search lists open ones), so it
-cannot authorise anything. At intake the reporter gets a random token
-(`secrets.token_urlsafe(24)`, 192 bits) in the 201 answer; the complaint item
-keeps only its SHA-256 (`reporter_token_hash`), so a leaked table export or
-admin view gives no one the power to reopen or close. Reopen,
-confirm-resolved and attachment uploads need the token in `X-Reporter-Token`.
+cannot authorise anything. At intake the reporter gets a token (192 bits) in the
+201 answer: random, or, when the submission carried an idempotency key, an HMAC of
+the caller's scoped key with the server secret, so that a retry after a lost answer
+gets the same token again without the token being stored anywhere. The complaint
+item keeps only its SHA-256 (`reporter_token_hash`), so a leaked table export or
+admin view gives no one the power to reopen or close. Reopen, confirm-resolved and
+attachment uploads need the token in `X-Reporter-Token`.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import hmac
 import secrets
@@ -31,6 +34,13 @@ class ReporterTokenWrong(Exception):
 
 def new_token() -> str:
     return secrets.token_urlsafe(24)
+
+
+def derived_token(secret: bytes, scoped_key: str) -> str:
+    """The token of an idempotent submission: the same for every retry of it, and
+    unknowable without the server secret (same form as `new_token`)."""
+    digest = hmac.new(secret, f"reporter-token\n{scoped_key}".encode(), hashlib.sha256).digest()
+    return base64.urlsafe_b64encode(digest[:24]).decode("ascii")
 
 
 def token_hash(token: str) -> str:

@@ -71,8 +71,9 @@ def hub_posted(tracking_id: str, f: lapor_wire.LaporFollowup) -> lapor_wire.Mark
 
 class StatusSync:
     def __init__(self, repo: Repository, lapor: Callable[[], LaporClient], events: StatusEvents, shards: int,
-                 max_per_run: int = 400) -> None:
+                 max_per_run: int = 400, schedule: sync_policy.SyncSchedule | None = None) -> None:
         self.repo = repo
+        self.schedule = schedule
         self._lapor = lapor
         self.events = events
         self.shards = shards
@@ -99,7 +100,8 @@ class StatusSync:
         count("StatusChecks", report.checked)
         if report.changed:
             count("StatusChangesFromLapor", report.changed)
-        logger.info("status sync done", extra=report.as_dict())
+        # a quiet run says so only at DEBUG: the SweepCompleted metric shows that it ran
+        (logger.info if report.checked or report.errors else logger.debug)("status sync done", extra=report.as_dict())
         return report
 
     def refresh(self, tracking_id: str, now: datetime) -> bool:
@@ -128,7 +130,8 @@ class StatusSync:
             count("StatusSyncLaporErrors")
             logger.warning("LAPOR! status check failed; retried on the error schedule",
                            extra={"error": err.message, "status_code": err.status, "unexpected": err.unexpected})
-            self._write(tracking_id, current, sync_attributes(tracking_id, iso(sync_policy.retry_check(now))))
+            retry = sync_policy.retry_check(now, self.schedule)
+            self._write(tracking_id, current, sync_attributes(tracking_id, iso(retry)))
             return False
 
         ours = {f.id: m for f in followups if (m := hub_posted(tracking_id, f)) is not None}
@@ -160,7 +163,7 @@ class StatusSync:
             common["first_response_at"] = IfAbsent(iso(min(f.at for f in from_unit if f.id in fresh)))
         if change.new_status is None:
             nxt = sync_policy.next_check(current, now, _when(item.get("forwarded_at")),
-                                         _when(item.get("sync_changed_at")))
+                                         _when(item.get("sync_changed_at")), self.schedule)
             self._write(tracking_id, current, {**common, **sync_attributes(tracking_id, nxt and iso(nxt))})
             return True
         if self._change(item, current, change.new_status, remote, now, common):
@@ -193,7 +196,8 @@ class StatusSync:
         tracking_id = complaint.tracking_id
         final = new in lifecycle.STOP_SYNC
         deadline = None if final else deadline_for(complaint, new, now)
-        nxt = None if final else sync_policy.next_check(new, now, _when(item.get("forwarded_at")), now)
+        nxt = None if final else sync_policy.next_check(new, now, _when(item.get("forwarded_at")), now,
+                                                        self.schedule)
         attrs: dict[str, Any] = {
             **common, "status": new.value, "updated_at": iso(now), "sync_changed_at": iso(now),
             **due_attributes(tracking_id, deadline),

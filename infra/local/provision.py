@@ -11,7 +11,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import threading
 from pathlib import Path
 from typing import Any
 
@@ -39,20 +38,35 @@ OUTPUT_ENV = {
     "EscalationTopicArn": "NOTIFY_TOPIC_ARN",
     "LaporSecretArn": "LAPOR_SECRET_ARN",
     "ChannelSecretArn": "CHANNEL_SECRET_ARN",
+    "ServerSecretArn": "SERVER_SECRET_ARN",
 }
 
 
 def local_template(path: Path = TEMPLATE) -> dict[str, Any]:
+    """The plain resources (no Lambda, API, IAM, dashboard) with the parameters they use.
+
+    Optional resources (with a Condition) are left out; parameters keep their defaults,
+    so local names are the template's defaults (`aduan-hub-forward`, ...). Tables are the
+    exception: they keep a generated name (`<stack>-ComplaintsTable-...`), so several stacks
+    can share one moto server, each with a table of its own (some tests do)."""
     full = json.loads(path.read_text())
-    resources = {k: v for k, v in full["Resources"].items() if v.get("Type") in STACK_TYPES}
-    outputs = {k: v for k, v in full.get("Outputs", {}).items() if _refs(v) <= set(resources)}
-    return {"AWSTemplateFormatVersion": "2010-09-09", "Resources": resources, "Outputs": outputs}
+    params = full.get("Parameters", {})
+    resources = {k: v for k, v in full["Resources"].items()
+                 if v.get("Type") in STACK_TYPES and "Condition" not in v}
+    for res in resources.values():
+        if res["Type"] == "AWS::DynamoDB::Table":
+            res["Properties"] = {k: v for k, v in res["Properties"].items() if k != "TableName"}
+    known = set(resources) | set(params)
+    outputs = {k: v for k, v in full.get("Outputs", {}).items() if _refs(v) <= known}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": params, "Resources": resources,
+            "Outputs": outputs}
 
 
 def _refs(node: Any) -> set[str]:
+    """Logical ids and parameters a node refers to (pseudo parameters such as AWS::Region aside)."""
     if isinstance(node, dict):
         if "Ref" in node:
-            return {node["Ref"]}
+            return {node["Ref"]} - _PSEUDO
         if "Fn::GetAtt" in node:
             return {node["Fn::GetAtt"][0]}
         if isinstance(node.get("Fn::Sub"), str):  # ${Name} and ${Name.Attr}, not the ${AWS::...} pseudo names
@@ -63,8 +77,11 @@ def _refs(node: Any) -> set[str]:
     return set()
 
 
-def _resolve(node: Any, physical: dict[str, str]) -> Any:
-    """Ref and Fn::GetAtt (Arn, QueueName) against what the stack created."""
+_PSEUDO = {"AWS::Region", "AWS::AccountId", "AWS::Partition", "AWS::StackName", "AWS::URLSuffix"}
+
+
+def _resolve(node: Any, physical: dict[str, Any]) -> Any:
+    """Ref, Fn::GetAtt (Arn, QueueName) and Fn::Sub against what the stack created."""
     if isinstance(node, dict):
         if "Ref" in node:
             return physical[node["Ref"]]
@@ -74,6 +91,8 @@ def _resolve(node: Any, physical: dict[str, str]) -> Any:
             if attr == "QueueName":
                 return value.rsplit("/", 1)[-1]
             return value
+        if "Fn::Sub" in node and isinstance(node["Fn::Sub"], str):
+            return re.sub(r"\$\{([^}]+)\}", lambda m: str(_resolve({"Ref": m.group(1)}, physical)), node["Fn::Sub"])
         return {k: _resolve(v, physical) for k, v in node.items()}
     if isinstance(node, list):
         return [_resolve(v, physical) for v in node]
@@ -81,12 +100,13 @@ def _resolve(node: Any, physical: dict[str, str]) -> Any:
 
 
 def _apply_direct(session: boto3.session.Session, endpoint_url: str, full: dict[str, Any],
-                  physical: dict[str, str]) -> dict[str, str]:
+                  physical: dict[str, Any]) -> dict[str, str]:
+    """Secrets, and the alarms that watch local resources (moto keeps them; nothing fires)."""
     created: dict[str, str] = {}
     sm = session.client("secretsmanager", endpoint_url=endpoint_url)
     cw = session.client("cloudwatch", endpoint_url=endpoint_url)
     for name, res in full["Resources"].items():
-        if res.get("Type") not in DIRECT_TYPES:
+        if res.get("Type") not in DIRECT_TYPES or not _refs(res.get("Properties", {})) <= set(physical):
             continue
         props = _resolve(res["Properties"], physical)
         if res["Type"] == "AWS::SecretsManager::Secret":
@@ -117,11 +137,14 @@ def provision(endpoint_url: str, stack_name: str = "aduan-hub-local", region: st
         stack = cfn.describe_stacks(StackName=stack_name)["Stacks"][0]
     if stack["StackStatus"] != "CREATE_COMPLETE":
         raise RuntimeError(f"stack {stack_name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
-    physical = {
+    full = json.loads(TEMPLATE.read_text())
+    physical: dict[str, Any] = {k: v.get("Default", "") for k, v in full.get("Parameters", {}).items()}
+    physical.update({"AWS::Region": region, "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
+                     "AWS::StackName": stack_name, "AWS::URLSuffix": "amazonaws.com"})
+    physical.update({
         r["LogicalResourceId"]: r["PhysicalResourceId"]
         for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
-    }
-    full = json.loads(TEMPLATE.read_text())
+    })
     physical.update(_apply_direct(session, endpoint_url, full, physical))
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     for key, out in full.get("Outputs", {}).items():
@@ -141,40 +164,23 @@ def aws_env(endpoint: str) -> dict[str, str]:
     }
 
 
-_DYNAMODB_CALLS = threading.Lock()
+def start_moto(host: str = "127.0.0.1", port: int = 0, access_log: bool | None = None) -> tuple[Any, str]:
+    """moto's server in a thread (port 0: any free one); this process's boto3 now talks to it.
 
+    moto's access log (a line per AWS call, several a second) is off unless asked for
+    (`access_log=True`, or MOTO_ACCESS_LOG=1). moto's own faults (infra/local/emulator_faults.py)
+    are worked around first."""
+    import logging
 
-def serialise_dynamodb() -> None:
-    """One DynamoDB call at a time in moto's server.
-
-    moto answers requests from several threads and applies a conditional write
-    as read, check, write without a lock, so two racing conditional writes to
-    one item can both pass their condition; real DynamoDB applies each one
-    atomically. The emulator's fault is worked around here, in the local
-    launcher (tests, benchmarks and `make run` all start moto through
-    `start_moto`), never in the application code."""
-    from moto.dynamodb.responses import DynamoHandler
-
-    original = DynamoHandler.call_action
-    if getattr(original, "serialised", False):
-        return
-
-    def call_action(self: Any) -> Any:
-        with _DYNAMODB_CALLS:
-            return original(self)
-
-    call_action.serialised = True  # type: ignore[attr-defined]
-    DynamoHandler.call_action = call_action  # type: ignore[method-assign]
-
-
-def start_moto(host: str = "127.0.0.1", port: int = 0) -> tuple[Any, str]:
-    """moto's server in a thread (port 0: any free one); this process's boto3 now talks to it."""
     from moto.server import ThreadedMotoServer
 
-    serialise_dynamodb()
-
+    if access_log is None:
+        access_log = os.environ.get("MOTO_ACCESS_LOG", "").lower() in ("1", "true", "yes", "on")
+    logging.getLogger("werkzeug").setLevel(logging.INFO if access_log else logging.WARNING)
+    from infra.local.emulator_faults import apply_moto
     from infra.local.moto_request_tokens import honour_client_request_tokens
 
+    apply_moto()
     honour_client_request_tokens()  # moto ignores ClientRequestToken; DynamoDB does not
     server = ThreadedMotoServer(ip_address=host, port=port, verbose=False)
     server.start()

@@ -4,8 +4,10 @@ Reads the Chalice app's own registrations (`app.event_sources`): every
 `@app.on_sqs_message` queue is long-polled in moto and its batches handed to
 the very handler Lambda calls, with Lambda's event shape; failed items
 (`batchItemFailures`) stay on the queue for redelivery, as with
-ReportBatchItemFailures. Every `@app.schedule` handler fires on its schedule
-(or every PUMP_SCHEDULE_SECONDS for demos).
+ReportBatchItemFailures. Every `@app.schedule` handler fires on its schedule,
+unless PUMP_SCHEDULE_SECONDS says otherwise: a number for every schedule (`10`),
+per handler (`sync_lapor_status=5,escalate_overdue=30`) or both (`30,sync_lapor_status=5`).
+Threads are named `sqs:<handler>` / `schedule:<handler>` (the local console shows it).
 """
 
 from __future__ import annotations
@@ -55,6 +57,25 @@ def schedule_seconds(expression: Any) -> float:
     return int(m.group(1)) * _UNIT_S[m.group(2).rstrip("s")]
 
 
+def parse_schedule_overrides(text: str | None) -> tuple[float | None, dict[str, float]]:
+    """PUMP_SCHEDULE_SECONDS: `10`, `sync_lapor_status=5,escalate_overdue=30` or `30,sync_lapor_status=5`."""
+    every: float | None = None
+    per: dict[str, float] = {}
+    for part in (text or "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        name, _, value = part.rpartition("=")
+        seconds = float(value)
+        if seconds <= 0:
+            raise ValueError(f"PUMP_SCHEDULE_SECONDS: {part!r} is not a positive number of seconds")
+        if name:
+            per[name.strip()] = seconds
+        else:
+            every = seconds
+    return every, per
+
+
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
     return {"Records": [{
         "messageId": m["MessageId"],
@@ -83,6 +104,7 @@ class EventPump:
     app_module: ModuleType
     endpoint_url: str | None = None
     schedule_override_s: float | None = None
+    schedule_overrides: dict[str, float] = field(default_factory=dict)  # handler name -> seconds
     wait_s: int = 1
     log: Callable[[str], None] = print
     _stop: threading.Event = field(default_factory=threading.Event)
@@ -172,8 +194,13 @@ class EventPump:
                 self.log(f"[pump] {cfg.name}: {type(err).__name__}: {err}")
                 self._stop.wait(1)
 
+    def interval(self, cfg: ScheduledEventConfig) -> float:
+        """Seconds between two runs of a schedule here (the deployed rate unless overridden)."""
+        return (self.schedule_overrides.get(cfg.name) or self.schedule_override_s
+                or schedule_seconds(cfg.schedule_expression))
+
     def _schedule_loop(self, cfg: ScheduledEventConfig) -> None:
-        interval = self.schedule_override_s or schedule_seconds(cfg.schedule_expression)
+        interval = self.interval(cfg)
         while not self._stop.wait(interval):
             try:
                 self.fire(cfg.name)

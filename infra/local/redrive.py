@@ -2,6 +2,7 @@
 
 Run after fixing what made them fail (LAPOR! down for hours, bad credentials):
 
+    python -m infra.local.redrive --stage prod          # a deployed stage (its queues and region)
     python -m infra.local.redrive                       # AWS (credentials from the environment)
     AWS_ENDPOINT_URL=http://127.0.0.1:5005 python -m infra.local.redrive   # the local moto stack
     python -m infra.local.redrive --source my-queue --dlq my-queue-dlq
@@ -96,12 +97,25 @@ def redrive(source: str = DEFAULT_SOURCE, dlq: str = DEFAULT_DLQ, endpoint_url: 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local.redrive", description=__doc__.splitlines()[0])
-    parser.add_argument("--source", default=DEFAULT_SOURCE, help="queue to move the messages back to")
-    parser.add_argument("--dlq", default=DEFAULT_DLQ, help="dead-letter queue to empty")
+    parser.add_argument("--stage", default=None,
+                        help="a deployed stage (infra/stages/<stage>.json): its forward queues and region")
+    parser.add_argument("--source", default=None, help="queue to move the messages back to")
+    parser.add_argument("--dlq", default=None, help="dead-letter queue to empty")
     parser.add_argument("--endpoint-url", default=None, help="default: AWS_ENDPOINT_URL, else AWS")
     parser.add_argument("--region", default=None)
     parser.add_argument("--method", choices=("auto", "move-task", "copy"), default="auto")
     args = parser.parse_args(argv)
+    source, dlq = DEFAULT_SOURCE, DEFAULT_DLQ
+    if args.stage:
+        import json
+        from pathlib import Path
+
+        data = json.loads((Path(__file__).resolve().parents[1] / "stages" / f"{args.stage}.json").read_text())
+        prefix = data["parameters"]["NamePrefix"]
+        source, dlq = f"{prefix}-forward", f"{prefix}-forward-dlq"
+        args.region = args.region or data["region"]
+    args.source = args.source or source
+    args.dlq = args.dlq or dlq
     moved = redrive(args.source, args.dlq, args.endpoint_url, args.region, args.method)
     print(f"redrive: moved {moved} message(s) from {args.dlq} to {args.source}")
     return 0

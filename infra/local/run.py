@@ -4,6 +4,13 @@ moto's server on 127.0.0.1 (provisioned from infra/template.json), the LAPOR!
 simulator (unless LAPOR_BASE_URL points elsewhere), `chalice local` for the
 API, and the event pump that feeds SQS messages and schedules to the handlers.
 Ctrl-C stops everything.
+
+It reads like a console: the application's log lines in a compact form with the
+tracking id first (LOG_FORMAT=json: as written), moto's access log off
+(MOTO_ACCESS_LOG=1: on), and local timings that show a complaint move through
+LAPOR!'s statuses in about two minutes: the status sync runs every 5 s and its
+schedule (data/sync_schedule.json) is scaled by SYNC_SCHEDULE_SCALE=0.01. The
+deployed stages keep the real rates and scale 1.
 """
 
 from __future__ import annotations
@@ -21,6 +28,14 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+
+#: what the local stack changes by default, all through settings the app and the pump already read
+LOCAL_DEFAULTS = {
+    "SYNC_SCHEDULE_SCALE": "0.01",  # first LAPOR! check 3 s after forwarding, then every 3-36 s
+    "PUMP_SCHEDULE_SECONDS": "sync_lapor_status=5,reconcile_outbox=30,escalate_overdue=30",
+    "POWERTOOLS_LOG_LEVEL": "INFO",
+    "PYTHONUNBUFFERED": "1",  # chalice local's lines as they come
+}
 
 DEV_CHANNEL_SECRETS = {
     "CHANNEL_SECRET_RABEG": "dev-rabeg-secret",
@@ -59,11 +74,23 @@ def main() -> int:
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5005")))
     parser.add_argument("--lapor-port", type=int, default=int(os.environ.get("LAPOR_SIM_PORT", "8100")))
     parser.add_argument("--issuer-port", type=int, default=int(os.environ.get("DEV_ISSUER_PORT", "8200")))
+    parser.add_argument("--log-format", choices=("compact", "json"), default=None,
+                        help="compact human lines (default) or the JSON lines as written (LOG_FORMAT)")
+    parser.add_argument("--moto-access-log", action="store_true", help="show moto's access log (MOTO_ACCESS_LOG=1)")
     args = parser.parse_args()
+    if args.log_format:
+        os.environ["LOG_FORMAT"] = args.log_format
+    for k, v in LOCAL_DEFAULTS.items():
+        os.environ.setdefault(k, v)
+
+    from infra.local.console import install, pump_lines, truthy
+
+    console = install(os.environ)  # before the app is imported: its logger writes to this stdout
 
     from infra.local.provision import provision, start_moto
 
-    moto, endpoint = start_moto(args.host, args.moto_port)
+    moto, endpoint = start_moto(args.host, args.moto_port,
+                                access_log=args.moto_access_log or truthy(os.environ.get("MOTO_ACCESS_LOG")))
     env = provision(endpoint)
     os.environ.update(env)
 
@@ -74,6 +101,7 @@ def main() -> int:
         from infra.local.lapor_simulator import simulator_from_env
 
         sim = simulator_from_env(os.environ)
+        sim.log_stream = console
         url = sim.start(args.host, args.lapor_port)
         os.environ.update(LAPOR_BASE_URL=url, LAPOR_AUTH=sim.auth, LAPOR_TOKEN=sim.token)
         lapor_where = f"{url} (simulator; faults: {os.environ.get('LAPOR_SIM_FAULTS', 'none')})"
@@ -96,19 +124,20 @@ def main() -> int:
 
     sys.path.insert(0, str(ROOT))
     app_module = importlib.import_module("app")
-    from infra.local.pump import EventPump
+    from infra.local.pump import EventPump, parse_schedule_overrides
 
-    override = os.environ.get("PUMP_SCHEDULE_SECONDS")
-    pump = EventPump(app_module, endpoint_url=endpoint,
-                     schedule_override_s=float(override) if override else None)
+    every, per = parse_schedule_overrides(os.environ.get("PUMP_SCHEDULE_SECONDS"))
+    pump = EventPump(app_module, endpoint_url=endpoint, schedule_override_s=every, schedule_overrides=per)
     pump.start()
 
-    chalice = Path(sys.executable).with_name("chalice")
+    # `chalice local`, with its emulator faults worked around (infra/local/emulator_faults.py)
     api = subprocess.Popen(
-        [str(chalice), "local", "--host", args.host, "--port", str(args.api_port), "--stage", "dev",
-         "--no-autoreload"],
-        cwd=ROOT, env=os.environ.copy(),
+        [sys.executable, "-m", "infra.local.chalice_local", "--host", args.host, "--port", str(args.api_port),
+         "--stage", "dev", "--no-autoreload"],
+        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
+    assert api.stdout is not None
+    pump_lines(api.stdout, console, "api")
     wait_http(f"{api_url}/v1/categories")
 
     print("\n".join([
@@ -118,8 +147,14 @@ def main() -> int:
         f"  AWS (moto server)    {endpoint}   table {env['TABLE_NAME']}",
         f"  LAPOR!               {lapor_where}",
         f"  sign-in              {issuer_where}",
-        f"  event pump           queues: {', '.join(s.name for s in pump.sqs_sources())}; "
-        f"schedules: {', '.join(s.name for s in pump.schedules()) or 'none'}",
+        f"  event pump           queues: {', '.join(s.name for s in pump.sqs_sources())}; schedules: "
+        + (", ".join(f"{s.name} every {pump.interval(s):g}s" for s in pump.schedules()) or "none"),
+        f"  status sync          schedule x{os.environ['SYNC_SCHEDULE_SCALE']} (SYNC_SCHEDULE_SCALE); "
+        f"LAPOR! simulator moves a ticket after "
+        f"{os.environ.get('LAPOR_SIM_VERIFY_AFTER_S', '20')}/{os.environ.get('LAPOR_SIM_FOLLOWUP_AFTER_S', '40')}/"
+        f"{os.environ.get('LAPOR_SIM_FINISH_AFTER_S', '90')} s",
+        f"  logs                 {os.environ.get('LOG_FORMAT', 'compact')} (LOG_FORMAT=json for raw lines; "
+        "LOG_METRICS=1 shows metrics; MOTO_ACCESS_LOG=1 moto's requests)",
         "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
         f"  Open311              {os.environ['OPEN311_BASE_URL']}/discovery.json   {open311_key}",
         "Press Ctrl-C to stop.",

@@ -56,9 +56,13 @@ def the_document() -> dict[str, Any]:
 
 
 #: TRACE, QUERY and OPTIONS are not asked: `chalice local` answers them itself (TRACE and QUERY with a
-#: 501 page), where API Gateway answers undeclared methods on its own; neither is the app's answer
-CONFIG = SchemathesisConfig.from_dict({"phases": {"coverage": {
-    "unexpected-methods": ["get", "put", "post", "delete", "patch"]}}})
+#: 501 page), where API Gateway answers undeclared methods on its own; neither is the app's answer.
+#: Invalid data may also be refused as too large (413: a route's body limit, docs/intake.md).
+CONFIG = SchemathesisConfig.from_dict({
+    "phases": {"coverage": {"unexpected-methods": ["get", "put", "post", "delete", "patch"]}},
+    "checks": {"negative_data_rejection": {"expected-statuses": [
+        "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]}},
+})
 contract = schemathesis.openapi.from_dict(the_document(), config=CONFIG)
 
 

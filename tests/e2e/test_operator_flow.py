@@ -59,10 +59,15 @@ def test_rabeg_complaint_through_every_operator_step(running_stack: LocalStack) 
                         deadline_s=60, every_s=0.3)
 
         def act(token: str, action: str, **fields: Any) -> dict[str, Any]:
-            shown = requests.get(f"{api}/v1/operator/complaints/{tid}", headers=bearer(token), timeout=10)
-            assert shown.status_code == 200, shown.text
-            done = requests.post(f"{api}/v1/operator/complaints/{tid}/actions", json={"action": action, **fields},
-                                 headers=bearer(token, **{"If-Match": shown.headers["ETag"]}), timeout=10)
+            # as a console does: read, act with the ETag; if the status sync wrote the complaint in
+            # between (409 stale_version, nothing changed), read again and act again
+            for _ in range(3):
+                shown = requests.get(f"{api}/v1/operator/complaints/{tid}", headers=bearer(token), timeout=10)
+                assert shown.status_code == 200, shown.text
+                done = requests.post(f"{api}/v1/operator/complaints/{tid}/actions", json={"action": action, **fields},
+                                     headers=bearer(token, **{"If-Match": shown.headers["ETag"]}), timeout=10)
+                if done.status_code != 409 or done.json().get("error") != "stale_version":
+                    break
             assert done.status_code == 200, done.text
             return dict(done.json())
 

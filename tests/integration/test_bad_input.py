@@ -227,3 +227,110 @@ def test_every_route_answers_hostile_input_with_4xx_never_5xx(client: Any, hub: 
     failures = [s for s in seen if not (s[2] < 300 or 400 <= s[2] < 500)]
     assert not failures, failures[:10]
     assert sum(1 for s in seen if 400 <= s[2] < 500) > len(seen) // 2  # hostile input is mostly refused
+
+
+# -- input that cannot be stored or makes no sense ------------------------------------------------
+
+
+def post_app(client: Any, body: Any, headers: dict[str, str] | None = None) -> Any:
+    raw = body if isinstance(body, bytes | str) else json.dumps(body)
+    return client.http.post("/v1/complaints", body=raw, headers={**JSON, **(headers or {})})
+
+
+def app_body(**location: Any) -> dict[str, Any]:
+    return {"category": "pelayanan-kelurahan", "description": "Pelayanan surat keterangan di kantor lambat sekali.",
+            "location": location}
+
+
+def test_a_denormal_coordinate_with_a_kelurahan_is_400_not_500(client: Any) -> None:
+    resp = post_app(client, app_body(lat=1e-200, lon=106.15, kelurahan_code="36.73.01.1002"))
+    found = problem(resp)
+    assert (found["field"], found["reason"]) == ("location", "location_mismatch")
+
+
+@pytest.mark.parametrize("lat,lon", [(1e-200, 1e-200), (-1e-300, 5e-324)])
+def test_denormal_coordinates_alone_are_outside_the_city(client: Any, lat: float, lon: float) -> None:
+    found = problem(post_app(client, app_body(lat=lat, lon=lon)))
+    assert (found["field"], found["reason"]) == ("location", "outside_kota_serang")
+
+
+def test_a_signed_record_with_a_denormal_coordinate_is_400_and_can_be_fixed(client: Any, hub: Any) -> None:
+    from tests.integration.test_channels import idem
+
+    rec = rabeg_record(LAT=1e-200, LNG=106.15)
+    found = problem(post_channel(client, "rabeg", rec))
+    assert found["field"] == "LAT/LNG/KD_KEL" and found["reason"] == "location_mismatch"
+    assert idem(hub, "rabeg", rec["ID_ADUAN"]) is None
+    fixed = post_channel(client, "rabeg", {**rec, "LAT": None, "LNG": None})
+    assert fixed.status_code == 201, fixed.body  # the channel's retry gets its record stored
+
+
+@pytest.mark.parametrize("location,field", [({"lat": -6.12}, "location.lon"), ({"lon": 106.15}, "location.lat"),
+                                            ({"lat": -6.12, "kelurahan_code": "36.73.01.1002"}, "location.lon")])
+def test_half_a_coordinate_pair_on_the_app_route_is_400(client: Any, location: dict[str, Any], field: str) -> None:
+    found = problem(post_app(client, app_body(**location)))
+    assert (found["field"], found["reason"]) == (field, "missing")
+
+
+@pytest.mark.parametrize("bad", ['"\\ud800"', '"ok \\udfff"'])
+def test_text_that_is_not_unicode_is_400_naming_the_field(client: Any, bad: str) -> None:
+    raw = json.dumps(app_body(kelurahan_code="36.73.01.1002")).replace(
+        '"Pelayanan surat keterangan di kantor lambat sekali."', bad[:-1] + ' dan lambat sekali"')
+    found = problem(post_app(client, raw))
+    assert (found["field"], found["reason"]) == ("description", "invalid_text")
+    rec = json.dumps(rabeg_record()).replace('"Jl. Ki Mas Jong"', bad).encode()
+    assert problem(post_channel(client, "rabeg", rec))["reason"] == "invalid_text"
+
+
+def test_numbers_past_dynamodb_are_400_on_every_coordinate(client: Any) -> None:
+    for value in ("1e400", "-1e400", "NaN", "Infinity"):
+        raw = json.dumps(app_body(lon=106.15)).replace('"location": {', f'"location": {{"lat": {value}, ')
+        resp = post_app(client, raw)
+        assert resp.status_code == 400, (value, resp.body)
+        assert "location.lat" in {e["field"] for e in resp.json_body["errors"]}
+
+
+# -- answers stay small whatever the request ---------------------------------------------------------
+
+
+def test_a_huge_unknown_key_gets_a_small_answer(client: Any) -> None:
+    """1.3 MB with one long unknown key once got a 6.5 MB 400; now the body limit answers first."""
+    body = {**app_body(kelurahan_code="36.73.01.1002"), "k" * 1_300_000: 1}
+    resp = post_app(client, body)
+    assert resp.status_code == 413 and len(resp.body) < 1000, resp.body[:300]
+    assert resp.json_body["error"] == "payload_too_large"
+    assert " / " in resp.json_body["message"]
+
+
+def test_a_long_unknown_key_within_the_limit_is_cut_short(client: Any) -> None:
+    from chalicelib.domain.limits import limits
+
+    key = "k" * 60_000
+    resp = post_app(client, {**app_body(kelurahan_code="36.73.01.1002"), key: 1})
+    found = problem(resp)
+    assert found["reason"] == "extra_forbidden"
+    assert len(found["field"]) <= limits().errors.max_field_chars and found["field"].endswith("…")
+    assert len(resp.body) < 2000
+
+
+def test_at_most_twenty_problems_are_listed(client: Any) -> None:
+    body = {**app_body(kelurahan_code="36.73.01.1002"), **{f"x{i}": i for i in range(500)}}
+    resp = post_app(client, body)
+    assert resp.status_code == 400
+    assert len(resp.json_body["errors"]) == 20 and resp.json_body["errors_total"] == 500
+    assert len(resp.body) < 20 * 600
+
+
+def test_every_route_answers_413_past_its_body_limit(client: Any, hub: Any) -> None:
+    from chalicelib.domain.limits import limits, route_key
+
+    rules = limits()
+    for template, methods in hub.app.routes.items():
+        path = template.replace("{tracking_id}", "SRG-2222-2222").replace("{channel}", "rabeg") \
+            .replace("{fmt}", "json")
+        for method in methods:
+            most = rules.body_limit(route_key(method, template))
+            resp = getattr(client.http, method.lower())(path, body=b" " * (most + 1), headers=JSON)
+            assert resp.status_code == 413, (method, template, resp.status_code)
+            ok = getattr(client.http, method.lower())(path, body=b" " * most, headers=JSON)
+            assert ok.status_code != 413, (method, template)

@@ -27,7 +27,7 @@ pytestmark = pytest.mark.usefixtures("channel_secrets")
 def idem(hub: Any, channel: str, native_id: str) -> dict[str, Any] | None:
     from chalicelib import bootstrap
 
-    return bootstrap.repository().get_idempotency(f"IDEM#channel#{channel}#{native_id}")
+    return bootstrap.intake().find_by_key(f"channel#{channel}", native_id)
 
 
 def item(tracking_id: str) -> dict[str, Any]:

@@ -1,74 +1,160 @@
-"""The deployable template: Chalice's SAM output merged with infra/template.json."""
+"""The deployable templates: `make package STAGE=<stage>` (Chalice's SAM output merged with
+infra/template.json, the stage's data applied) for prod and dev, checked by cfn-lint."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from infra import iam
+from infra.package import lint, package, stage_data
+
 ROOT = Path(__file__).resolve().parents[2]
+STAGES = ("prod", "dev")
 
 
 @pytest.fixture(scope="module")
-def packaged(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("package")
-    chalice = Path(sys.executable).with_name("chalice")
-    env = {**os.environ, "AWS_DEFAULT_REGION": "ap-southeast-3"}
-    subprocess.run(
-        [str(chalice), "package", "--stage", "prod", "--merge-template", "infra/template.json", str(out)],
-        cwd=ROOT, env=env, check=True, capture_output=True,
-    )
-    return out
+def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """What `make package STAGE=...` builds, for both stages (cfn-lint is the test below)."""
+    return {stage: package(stage, tmp_path_factory.mktemp(stage) / "package", run_lint=False) for stage in STAGES}
 
 
-def resources(packaged: Path) -> dict[str, Any]:
-    return json.loads((packaged / "sam.json").read_text())["Resources"]
+def sam(packages: dict[str, Path], stage: str = "prod") -> dict[str, Any]:
+    return json.loads((packages[stage] / "sam.json").read_text())
 
 
-def test_merged_template_passes_cfn_lint(packaged: Path) -> None:
-    cfn_lint = Path(sys.executable).with_name("cfn-lint")
-    result = subprocess.run([str(cfn_lint), str(packaged / "sam.json")], capture_output=True, text=True)
+def resources(packages: dict[str, Path], stage: str = "prod") -> dict[str, Any]:
+    return sam(packages, stage)["Resources"]
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_merged_template_passes_cfn_lint(packages: dict[str, Path], stage: str) -> None:
+    result = lint(packages[stage] / "sam.json")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_every_function_role_gets_the_policy(packaged: Path) -> None:
-    res = resources(packaged)
-    roles = {name for name, r in res.items() if r.get("Type") == "AWS::IAM::Role"}
-    granted = {ref["Ref"] for ref in res["AduanHubPolicy"]["Properties"]["Roles"]}
-    assert roles and roles <= granted, f"roles without AduanHubPolicy: {roles - granted}"
+def test_each_function_role_carries_its_own_policy_file_and_nothing_else(packages: dict[str, Path]) -> None:
+    res = resources(packages)
+    functions = {k: v for k, v in res.items() if v.get("Type") == "AWS::Serverless::Function"}
+    roles = {k: v for k, v in res.items() if v.get("Type") == "AWS::IAM::Role"}
+    assert not [k for k, v in res.items() if v.get("Type") in ("AWS::IAM::ManagedPolicy", "AWS::IAM::Policy")]
+    names = iam.lambda_functions(iam.Program())
+    assert {iam.cfn_name(n) for n in names} == set(functions)
+    for name in names:
+        lid = iam.cfn_name(name)
+        assert functions[lid]["Properties"]["Role"] == {"Fn::GetAtt": [f"{lid}Role" if lid != "APIHandler"
+                                                                        else "ApiHandlerRole", "Arn"]}
+        role = roles["ApiHandlerRole" if lid == "APIHandler" else f"{lid}Role"]["Properties"]
+        [policy] = role["Policies"]
+        assert policy["PolicyDocument"] == json.loads((ROOT / ".chalice" / f"policy-{name}.json").read_text())
+        assert not role.get("ManagedPolicyArns")
 
 
-def test_sqs_functions_report_partial_batch_failures(packaged: Path) -> None:
+def test_sqs_functions_report_partial_batch_failures_from_the_stacks_queues(packages: dict[str, Path]) -> None:
     sqs_events = [
-        ev for r in resources(packaged).values() if r.get("Type") == "AWS::Serverless::Function"
+        ev for r in resources(packages).values() if r.get("Type") == "AWS::Serverless::Function"
         for ev in r["Properties"].get("Events", {}).values() if ev["Type"] == "SQS"
     ]
-    assert sqs_events
+    assert len(sqs_events) >= 2
     for ev in sqs_events:
         assert ev["Properties"].get("FunctionResponseTypes") == ["ReportBatchItemFailures"]
+        # the queue of this stack (a reference, so the queue exists before its event source)
+        assert ev["Properties"]["Queue"]["Fn::Sub"] in ("${ForwardQueue.Arn}", "${CallbackQueue.Arn}")
 
 
-def test_functions_get_the_resources_through_globals(packaged: Path) -> None:
-    template = json.loads((packaged / "sam.json").read_text())
-    env = template["Globals"]["Function"]["Environment"]["Variables"]
+def test_functions_get_the_resources_and_the_stage_through_globals(packages: dict[str, Path]) -> None:
+    env = sam(packages)["Globals"]["Function"]["Environment"]["Variables"]
     assert env["TABLE_NAME"] == {"Ref": "ComplaintsTable"}
     assert env["FORWARD_QUEUE_URL"] == {"Ref": "ForwardQueue"}
+    assert env["POWERTOOLS_SERVICE_NAME"] == {"Ref": "NamePrefix"}
+    assert env["POWERTOOLS_LOG_LEVEL"] == {"Ref": "LogLevel"}
+    for r in resources(packages).values():
+        if r.get("Type") == "AWS::Serverless::Function":  # nothing per function hides the stage's value
+            assert not {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"} & set(
+                r["Properties"].get("Environment", {}).get("Variables", {}))
 
 
-def test_deployment_package_is_small(packaged: Path) -> None:
+def test_every_function_and_the_api_are_traced(packages: dict[str, Path]) -> None:
+    res = resources(packages)
+    for name, r in res.items():
+        if r.get("Type") == "AWS::Serverless::Function":
+            assert r["Properties"]["Tracing"] == "Active", name
+    assert res["RestAPI"]["Properties"]["TracingEnabled"] is True
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_stage_data_is_in_the_template(packages: dict[str, Path], stage: str) -> None:
+    data = stage_data(stage)
+    params = sam(packages, stage)["Parameters"]
+    assert {k: v["Default"] for k, v in params.items()} == data["parameters"]
+    assert json.loads((packages[stage] / "stage.json").read_text())["stack_name"] == data["stack_name"]
+
+
+def test_stages_differ_only_by_data(packages: dict[str, Path]) -> None:
+    """dev and prod are the same template: only parameter values and Chalice's stage settings differ."""
+    allowed = {"Default", "MemorySize", "aws-chalice", "StageName", "Fn::Sub"}
+    seen: list[str] = []
+
+    def diff(a: Any, b: Any, path: str) -> None:
+        if isinstance(a, dict) and isinstance(b, dict):
+            assert set(a) == set(b), path
+            for k in a:
+                diff(a[k], b[k], f"{path}/{k}")
+        elif isinstance(a, list) and isinstance(b, list):
+            assert len(a) == len(b), path
+            for i, (x, y) in enumerate(zip(a, b, strict=True)):
+                diff(x, y, f"{path}[{i}]")
+        elif a != b:
+            seen.append(path)
+            assert path.rsplit("/", 1)[-1] in allowed, (path, a, b)
+            if path.endswith("Fn::Sub"):
+                assert path == "/Outputs/EndpointURL/Value/Fn::Sub"  # the API stage name in the URL
+
+    diff(sam(packages, "dev"), sam(packages, "prod"), "")
+    assert "/Parameters/NamePrefix/Default" in seen and "/Parameters/LogLevel/Default" in seen
+
+
+def test_deployment_package_is_small(packages: dict[str, Path]) -> None:
     # the figure itself is in benchmarks/README.md; this only guards the Lambda hard limit
-    assert (packaged / "deployment.zip").stat().st_size < 50 * 1024 * 1024
+    assert (packages["prod"] / "deployment.zip").stat().st_size < 50 * 1024 * 1024
 
 
-def test_operators_sign_in_through_a_cognito_pool_the_functions_know(packaged: Path) -> None:
+def test_the_table_expires_counters_by_ttl(packages: dict[str, Path]) -> None:
+    from chalicelib.adapters.dynamodb import TTL_ATTRIBUTE
+
+    ttl = resources(packages)["ComplaintsTable"]["Properties"]["TimeToLiveSpecification"]
+    assert ttl == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}
+
+
+def test_api_gateway_throttles_every_method_and_the_intake_routes_harder(packages: dict[str, Path]) -> None:
+    template = sam(packages)
+    settings = template["Resources"]["RestAPI"]["Properties"]["MethodSettings"]
+    by_path = {(s["ResourcePath"], s["HttpMethod"]): s for s in settings}
+
+    def value(ref: dict[str, str]) -> float:
+        return float(template["Parameters"][ref["Ref"]]["Default"])
+
+    everything = by_path[("/*", "*")]
+    assert value(everything["ThrottlingRateLimit"]) > 0 and value(everything["ThrottlingBurstLimit"]) > 0
+    for path in ("/~1v1~1complaints", "/~1v1~1channels~1{channel}~1complaints"):
+        own = by_path[(path, "POST")]
+        assert 0 < value(own["ThrottlingRateLimit"]) <= value(everything["ThrottlingRateLimit"])
+
+
+def test_functions_know_the_server_secret(packages: dict[str, Path]) -> None:
+    res = resources(packages)
+    assert res["ServerSecret"]["Type"] == "AWS::SecretsManager::Secret"
+    assert sam(packages)["Globals"]["Function"]["Environment"]["Variables"]["SERVER_SECRET_ARN"] == {
+        "Ref": "ServerSecret"}
+
+
+def test_operators_sign_in_through_a_cognito_pool_the_functions_know(packages: dict[str, Path]) -> None:
     from chalicelib.domain.access import Role
 
-    template = json.loads((packaged / "sam.json").read_text())
+    template = sam(packages)
     res = template["Resources"]
     pool = res["OperatorPool"]["Properties"]
     assert pool["AdminCreateUserConfig"]["AllowAdminCreateUserOnly"] is True  # no self sign-up

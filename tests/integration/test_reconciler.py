@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -107,3 +108,70 @@ def test_redrive_moves_dlq_messages_back(unqueued: Any, client: Any, pump: Any, 
     for tid in tids:
         assert client.http.get(f"/v1/complaints/{tid}").json_body["status"] == "forwarded"
         assert len(tickets(lapor_sim, tid)) == 1
+
+
+def test_an_attempted_complaint_left_received_is_requeued_long_after_its_last_attempt(
+        unqueued: Any, client: Any, hub: Any, pump: Any, lapor_sim: Any) -> None:
+    """Attempted once (LAPOR! failed), then its message was lost: re-queued after 30 minutes,
+    forwarded exactly once (the forwarder looks the ticket up first)."""
+    from chalicelib.bootstrap import forwarding, reconciler
+    from chalicelib.domain.models import utcnow
+    from chalicelib.services.forwarding import RetryLater
+
+    [tid] = unqueued()
+    lapor_sim.faults = FaultConfig(rate_5xx=1.0)
+    with pytest.raises(RetryLater):
+        forwarding().forward(tid)
+    lapor_sim.faults = FaultConfig()
+    now = utcnow()
+    assert tid not in reconciler().sweep(now + timedelta(minutes=20)).requeued  # may still be on its backoff
+    assert tid in reconciler().sweep(now + timedelta(minutes=31)).requeued
+    assert tid not in reconciler().sweep(now + timedelta(minutes=32)).requeued  # claimed once
+    pump.drain("forward_to_lapor")
+    assert client.http.get(f"/v1/complaints/{tid}").json_body["status"] == "forwarded"
+    assert len(tickets(lapor_sim, tid)) == 1
+
+
+def test_a_lost_answer_then_a_lost_message_still_ends_with_one_ticket(
+        unqueued: Any, client: Any, hub: Any, pump: Any, lapor_sim: Any) -> None:
+    """LAPOR! created the ticket but its answer was lost, and the retry message never came:
+    the reconciler's re-queue finds the ticket instead of creating a second one."""
+    from chalicelib.bootstrap import forwarding, reconciler
+    from chalicelib.domain.models import utcnow
+    from chalicelib.services.forwarding import RetryLater
+
+    [tid] = unqueued()
+    lapor_sim.faults = FaultConfig(rate_lose=1.0)
+    with pytest.raises(RetryLater):
+        forwarding().forward(tid)
+    lapor_sim.faults = FaultConfig()
+    assert tid in reconciler().sweep(utcnow() + timedelta(minutes=31)).requeued
+    pump.drain("forward_to_lapor")
+    assert client.http.get(f"/v1/complaints/{tid}").json_body["status"] == "forwarded"
+    assert len(tickets(lapor_sim, tid)) == 1
+
+
+def test_each_sweep_reports_the_age_of_the_oldest_received_complaint(unqueued: Any, hub: Any) -> None:
+    from chalicelib.bootstrap import reconciler, repository
+    from chalicelib.services.reconciler import OLDEST_METRIC
+
+    [tid] = unqueued()
+    accepted = datetime.fromisoformat(repository().get_item(tid)["outbox_sk"])
+    report = reconciler().sweep(accepted + timedelta(minutes=45))
+    assert report.oldest_received_age_s >= 45 * 60  # this one, or an older one a test left behind
+    assert report.as_dict()["oldest_received_age_s"] == report.oldest_received_age_s
+    from chalicelib.observability import metrics
+
+    published = [m for m in metrics.metric_set.get(OLDEST_METRIC, {}).get("Value", [])]
+    assert published and published[-1] == report.oldest_received_age_s
+
+
+def test_the_alarm_watches_what_the_reconciler_publishes() -> None:
+    from chalicelib.services.reconciler import OLDEST_METRIC
+
+    template = json.loads((Path(__file__).resolve().parents[2] / "infra" / "template.json").read_text())
+    [alarm] = [r["Properties"] for r in template["Resources"].values()
+               if r.get("Type") == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == OLDEST_METRIC]
+    assert alarm["Namespace"] == "AduanHub" and alarm["Threshold"] == 30 * 60
+    assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["Statistic"] == "Maximum"
+    assert alarm["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]

@@ -40,7 +40,8 @@ def local_stack(workdir: Path, **extra_env: str) -> Iterator[LocalStack]:
     ports = {"API_PORT": free_port(), "MOTO_PORT": free_port(), "LAPOR_SIM_PORT": free_port(),
              "DEV_ISSUER_PORT": free_port()}
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "LAPOR_", "TABLE_", "FORWARD_", "AUTH_"))}
+           if not k.startswith(("AWS_", "LAPOR_", "TABLE_", "FORWARD_", "AUTH_", "SYNC_SCHEDULE", "PUMP_", "LOG_",
+                                "MOTO_", "POWERTOOLS_"))}
     env.update({k: str(v) for k, v in ports.items()})
     env["LOCAL_STATE_DIR"] = str(workdir / "local-state")  # its own issuer key and address, for `make token`
     env.update(extra_env)

@@ -1,0 +1,61 @@
+"""The README's walk-through, timed: `make run` with its defaults, one complaint, seconds from
+the POST to each status it reaches (forwarded, verified, in_progress, resolved).
+
+    python -m benchmarks.bench_walkthrough      (~2.5 minutes; free ports, its own stack)
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+from tests.conftest import VALID
+
+ROOT = Path(__file__).resolve().parents[1]
+KNOBS = ("AWS_", "LAPOR_", "TABLE_", "FORWARD_", "SYNC_SCHEDULE", "PUMP_", "LOG_", "MOTO_", "POWERTOOLS_")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def main() -> dict[str, float]:
+    ports = {"API_PORT": free_port(), "MOTO_PORT": free_port(), "LAPOR_SIM_PORT": free_port()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith(KNOBS)}
+    env.update({k: str(v) for k, v in ports.items()})
+    api = f"http://127.0.0.1:{ports['API_PORT']}"
+    with tempfile.TemporaryFile("w+") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "infra.local.run"], cwd=ROOT, env=env, stdout=log,
+                                stderr=subprocess.STDOUT)
+        try:
+            end = time.monotonic() + 120
+            while time.monotonic() < end:
+                log.seek(0)
+                if "Press Ctrl-C" in log.read():
+                    break
+                time.sleep(0.5)
+            t0 = time.monotonic()
+            tid = requests.post(f"{api}/v1/complaints", json=VALID, timeout=10).json()["tracking_id"]
+            seen: dict[str, float] = {}
+            while "resolved" not in seen and time.monotonic() - t0 < 600:
+                status = requests.get(f"{api}/v1/complaints/{tid}", timeout=10).json()["status"]
+                seen.setdefault(status, round(time.monotonic() - t0, 1))
+                time.sleep(0.5)
+            return {f"{k}_s": v for k, v in seen.items()}
+        finally:
+            proc.terminate()
+            proc.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    print(json.dumps({"benchmark": "walkthrough", **main()}))
