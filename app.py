@@ -2,9 +2,20 @@
 
 from chalice import Chalice, Rate
 
-from chalicelib import api, api_open311, handlers, observability
+from chalicelib import api, api_open311, handlers, observability, operator_api
 from chalicelib import schemas as s
-from chalicelib.openapi import ADMIN, CLIENT_ID, IDEMPOTENCY_KEY, PUBLIC, REPORTER_TOKEN, Header, Media, declare
+from chalicelib.openapi import (
+    ADMIN,
+    CLIENT_ID,
+    IDEMPOTENCY_KEY,
+    IF_MATCH,
+    PUBLIC,
+    REPORTER_TOKEN,
+    STAFF,
+    Header,
+    Media,
+    declare,
+)
 
 app = Chalice(app_name="aduan-hub")
 app.api.cors = False
@@ -72,6 +83,60 @@ def confirm_resolved(tracking_id):
          roles=PUBLIC, body=s.UploadRequest, responses={201: s.UploadForm})
 def request_upload():
     return api.request_upload(app.current_request)
+
+
+@app.route("/v1/complaints/{tracking_id}/comments", methods=["POST"], content_types=["application/json"])
+@declare("The reporter adds a comment (operators read it; LAPOR! gets it as a follow-up)", roles=PUBLIC,
+         body=s.CommentRequest, headers=[REPORTER_TOKEN], responses={201: s.PublicComplaint}, errors=[401, 403, 409])
+def comment_on_complaint(tracking_id):
+    return operator_api.complaint_comment(tracking_id, app.current_request)
+
+
+@app.route("/v1/complaints/{tracking_id}/rating", methods=["POST"], content_types=["application/json"])
+@declare("The reporter rates the handling, once, when resolved or closed", roles=PUBLIC, body=s.RatingRequest,
+         headers=[REPORTER_TOKEN], responses={201: s.PublicComplaint}, errors=[401, 403, 409])
+def rate_complaint(tracking_id):
+    return operator_api.complaint_rating(tracking_id, app.current_request)
+
+
+# -- operators: one inbox over every channel, actions (docs/operators.md) ----
+
+
+@app.route("/v1/operator/complaints", methods=["GET"])
+@declare("The caller's inbox: filters, newest or urgent, counts per status, cursor", roles=STAFF,
+         query=s.InboxParams, responses={200: s.InboxPageOut}, tag="operators")
+def operator_inbox():
+    return operator_api.operator_inbox(app.current_request)
+
+
+@app.route("/v1/operator/complaints/{tracking_id}", methods=["GET"])
+@declare("One complaint as an operator in scope sees it (ETag: its version)", roles=STAFF,
+         responses={200: s.OperatorComplaint}, tag="operators")
+def operator_complaint(tracking_id):
+    return operator_api.operator_complaint(tracking_id, app.current_request)
+
+
+@app.route("/v1/operator/complaints/{tracking_id}/actions", methods=["POST"], content_types=["application/json"])
+@declare("Act on a complaint (acknowledge, assign, respond, note, resolve, reject, not-ours, reassign, "
+         "duplicate-of, confirm, dismiss)", roles=STAFF, body=s.ActionRequest, headers=[IF_MATCH],
+         responses={200: s.OperatorComplaint}, errors=[409, 428], tag="operators")
+def operator_act(tracking_id):
+    return operator_api.operator_act(tracking_id, app.current_request)
+
+
+@app.route("/v1/operator/complaints/{tracking_id}/attachments", methods=["POST"],
+           content_types=["application/json"])
+@declare("A presigned upload for a proof photo, named in `resolve` (attachment)", roles=STAFF,
+         body=s.AttachmentRequest, responses={201: s.UploadForm}, errors=[409], tag="operators")
+def operator_proof_upload(tracking_id):
+    return operator_api.operator_proof_upload(tracking_id, app.current_request)
+
+
+@app.route("/v1/operator/templates", methods=["GET"])
+@declare("Answers to start from, per category", roles=STAFF, query=s.TemplateQuery,
+         responses={200: s.TemplateList}, tag="operators")
+def operator_templates():
+    return operator_api.operator_templates(app.current_request)
 
 
 @app.route("/v1/complaints/{tracking_id}/attachments", methods=["POST"], content_types=["application/json"])

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
     from chalicelib.domain.sync_policy import SyncSchedule
+    from chalicelib.services.actions import ActionService
     from chalicelib.services.admin import AdminService
     from chalicelib.services.api_keys import ApiKeys
     from chalicelib.services.attachment_followups import AttachmentFollowups
@@ -30,15 +31,19 @@ if TYPE_CHECKING:
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import ChannelService
     from chalicelib.services.closing import ClosingService
+    from chalicelib.services.conversation import ConversationService
     from chalicelib.services.escalation import EscalationService
     from chalicelib.services.forwarding import ForwardingService
+    from chalicelib.services.inbox import InboxService
     from chalicelib.services.intake import IntakeService
+    from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
     from chalicelib.services.statistics import StatisticsService
+    from chalicelib.services.status_events import StatusEvents
     from chalicelib.services.status_sync import StatusSync
 
 
@@ -95,7 +100,7 @@ def forwarding() -> ForwardingService:
         if AttachmentFollowups.needs_follow_up(read):
             queues().send_attachment_job(tracking_id, iso(utcnow()), delay_s=rules().upload_check_every_s)
 
-    return ForwardingService(repository(), lapor,
+    return ForwardingService(repository(), lapor, status_events(),
                              attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
                              before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s,
                              after_forward=after_forward, sync_schedule=sync_schedule())
@@ -110,13 +115,15 @@ def notifier() -> Notifier:
 @lru_cache(maxsize=1)
 def closing() -> ClosingService:
     from chalicelib.services.closing import ClosingService
-    return ClosingService(repository(), lapor)
+    return ClosingService(repository(), status_events(), lapor_followups())
 
 
 @lru_cache(maxsize=1)
 def escalation() -> EscalationService:
     from chalicelib.services.escalation import EscalationService
-    return EscalationService(repository(), notifier, closing())
+    return EscalationService(repository(), notifier, closing(), status_events(),
+                             refresh=lambda tid, now: status_sync().refresh(tid, now),
+                             lapor_fresh_s=settings().lapor_fresh_s)
 
 
 @lru_cache(maxsize=1)
@@ -147,19 +154,20 @@ def attachment_followups() -> AttachmentFollowups:
 @lru_cache(maxsize=1)
 def admin() -> AdminService:
     from chalicelib.services.admin import AdminService
-    return AdminService(repository(), queues())
+    return AdminService(repository(), queues(), status_events())
 
 
 @lru_cache(maxsize=1)
 def reconciler() -> Reconciler:
     from chalicelib.services.reconciler import Reconciler
-    return Reconciler(repository(), queues(), shards=settings().shards)
+    return Reconciler(repository(), queues(), shards=settings().shards, events=status_events(),
+                      followups=lapor_followups())
 
 
 @lru_cache(maxsize=1)
 def status_sync() -> StatusSync:
     from chalicelib.services.status_sync import StatusSync
-    return StatusSync(repository(), lapor, shards=settings().shards, schedule=sync_schedule())
+    return StatusSync(repository(), lapor, status_events(), shards=settings().shards, schedule=sync_schedule())
 
 
 @lru_cache(maxsize=1)
@@ -178,14 +186,45 @@ def nearby() -> NearbyService:
 @lru_cache(maxsize=1)
 def channels() -> ChannelService:
     from chalicelib.services.channels import ChannelService
-    return ChannelService(repository(), intake(), queues().send_forward)
+    return ChannelService(repository(), intake(), queues().send_forward, status_events())
 
 
 @lru_cache(maxsize=1)
 def callbacks() -> CallbackService:
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import secret_for
-    return CallbackService(repository(), queues(), secret_for)
+    return CallbackService(repository(), secret_for)
+
+
+@lru_cache(maxsize=1)
+def status_events() -> StatusEvents:
+    from chalicelib.services.status_events import StatusEvents
+    return StatusEvents(repository(), queues())
+
+
+@lru_cache(maxsize=1)
+def lapor_followups() -> LaporFollowups:
+    from chalicelib.services.lapor_followups import LaporFollowups
+    return LaporFollowups(repository(), lapor, lambda tid: queues().send_followups(tid))
+
+
+@lru_cache(maxsize=1)
+def inbox() -> InboxService:
+    from chalicelib.services.inbox import InboxService
+    return InboxService(repository())
+
+
+@lru_cache(maxsize=1)
+def actions() -> ActionService:
+    from chalicelib.services.actions import ActionService
+    return ActionService(repository(), status_events(), lapor_followups(), channels(), queues().send_forward,
+                         attachment_store)
+
+
+@lru_cache(maxsize=1)
+def conversation() -> ConversationService:
+    from chalicelib.services.conversation import ConversationService
+    return ConversationService(repository(), status_events(), lapor_followups())
 
 
 @lru_cache(maxsize=1)
@@ -228,5 +267,5 @@ def reset() -> None:
     for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
               attachment_store, attachments, attachment_followups, admin, reconciler, status_sync, nearby,
               channels, callbacks, server_secret, rate_limiter, sync_schedule, issuer_keys, signin, api_keys,
-              open311, statistics):
+              open311, statistics, status_events, lapor_followups, inbox, actions, conversation):
         f.cache_clear()

@@ -51,6 +51,8 @@ def _forward_record(record: SQSRecord) -> None:
 
     body = json.loads(record.body)
     tracking_id = body["tracking_id"]
+    if body.get("followups"):
+        return _followups_record(record, tracking_id)
     with complaint_context(tracking_id):
         try:
             if body.get("job") == "attachments":  # files added after the forward (attachment_followups.py)
@@ -68,6 +70,23 @@ def _forward_record(record: SQSRecord) -> None:
             # unexpected (a crash before our write, AWS trouble): same backoff, then the DLQ
             _delay(settings().forward_queue_url, record, backoff_delay(_receives(record)))
             log_failure("forward failed; will retry", err)
+            raise
+
+
+def _followups_record(record: SQSRecord, tracking_id: str) -> None:
+    """The forward queue also carries "post this complaint's pending LAPOR! follow-ups"."""
+    from chalicelib.services.lapor_followups import FollowupRetryLater
+
+    with complaint_context(tracking_id):
+        try:
+            outcomes = bootstrap.lapor_followups().deliver(tracking_id)
+            logger.info("follow-ups handled", extra={"outcomes": dict(outcomes)})
+        except FollowupRetryLater as err:
+            _delay(settings().forward_queue_url, record, backoff_delay(_receives(record), err.delay_s))
+            raise
+        except Exception as err:
+            _delay(settings().forward_queue_url, record, backoff_delay(_receives(record)))
+            log_failure("follow-ups failed; will retry", err)
             raise
 
 

@@ -39,6 +39,8 @@ __all__ = ["logger", "metrics", "tracer", "MetricUnit", "complaint_context", "co
            "flush_metrics", "sweep_heartbeat", "log_failure"]
 
 
+
+
 @contextmanager
 def complaint_context(tracking_id: str) -> Iterator[None]:
     """Tag every log line inside the block with the complaint's tracking id, and trace the

@@ -32,6 +32,7 @@ class Settings(BaseModel):
     forward_lease_s: int = 120
     forward_backoff_base_s: float = 10  # SQS retry backoff (0 in tests: no waiting)
     forward_backoff_cap_s: float = 900
+    lapor_fresh_s: float = 600  # the escalation sweep re-reads LAPOR! when its last check is older
     sync_schedule_scale: float = 1  # local demos: multiplies data/sync_schedule.json (make run: 0.01)
     callbacks_local_dev: bool = False  # http and loopback callback URLs: make run and tests only
     auth_issuer: str = ""  # the token issuer (Cognito user pool URL); its keys at <issuer>/.well-known/jwks.json
@@ -64,6 +65,7 @@ def settings() -> Settings:
         "forward_lease_s": env.get("FORWARD_LEASE_S"),
         "forward_backoff_base_s": env.get("FORWARD_BACKOFF_BASE_S"),
         "forward_backoff_cap_s": env.get("FORWARD_BACKOFF_CAP_S"),
+        "lapor_fresh_s": env.get("LAPOR_FRESH_S"),
         "sync_schedule_scale": env.get("SYNC_SCHEDULE_SCALE"),
         "callbacks_local_dev": env.get("CALLBACKS_LOCAL_DEV"),
         "auth_issuer": env.get("AUTH_ISSUER"),

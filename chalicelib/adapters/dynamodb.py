@@ -6,19 +6,28 @@ Items and indexes (see the README's data-model table):
                    is derived from the scoped key: services/intake.py)
 - timeline entry   pk=C#<tracking_id>  sk=T#<utc instant>#<ref>
 - channel config   pk=CHANNEL#<channel> sk=CALLBACK
+- inbox counter    pk=INBOXCOUNT#<holder> sk=COUNT (one number per status)
+- channel event    pk=CHEVENT#<tracking_id> sk=<utc instant>#<event id> (outbox)
+- LAPOR! follow-up pk=LAPORFU#<tracking_id> sk=<complaint version> (outbox)
 - rate counter     pk=RATE#<group>#<kind>#<client hmac>#<window>  sk=COUNTER (TTL expires_at)
 - Open311 API key  pk=APIKEY#<sha256 of the key> sk=APIKEY
 
 Sparse GSIs, each with a sharded partition key so no partition takes every
-open complaint: `outbox` (not yet at LAPOR!, or parked), `sync` (next LAPOR!
-status check), `due` (SLA deadline), `geo` (open complaints by category and
-geohash cell), `created` (every complaint by month of arrival).
+open complaint: `outbox` (not yet at LAPOR!, or parked; undelivered channel
+events and LAPOR! follow-ups), `sync` (next LAPOR! status check), `due` (SLA
+deadline), `geo` (open complaints by category and geohash cell), `created`
+(every complaint by month of arrival). The operators' inboxes: `inbox`,
+`inbox_urgent` (by holder), `inbox_area`, `inbox_area_urgent` (by kecamatan
+area), see services/inbox.py.
+
+Every write of a complaint item increments its `version` (If-Match / ETag).
 """
 
 from __future__ import annotations
 
 import json
 import random
+import re
 import time
 import uuid
 import zlib
@@ -43,7 +52,10 @@ COMPLAINT_SK = "C"
 COUNTER_SK = "COUNTER"
 #: the table's TTL attribute (epoch seconds): DynamoDB deletes the item some time after it
 TTL_ATTRIBUTE = "expires_at"
-INDEXES = ("outbox", "sync", "due", "geo", "created", "statsunit", "statsplace")
+INDEXES = ("outbox", "sync", "due", "geo", "created", "statsunit", "statsplace",
+           "inbox", "inbox_urgent", "inbox_area", "inbox_area_urgent")
+VERSION = "version"
+_SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
 
 
 class ConditionFailed(Exception):
@@ -144,6 +156,17 @@ def _conditional() -> Iterator[None]:
         raise
 
 
+def with_version(update: str, names: dict[str, str] | None, vals: dict[str, Any] | None
+                 ) -> tuple[str, dict[str, str], dict[str, Any]]:
+    """The update plus `version = version + 1` (every write of a complaint counts)."""
+    bump = "#vrsn = if_not_exists(#vrsn, :vrsn_zero) + :vrsn_one"
+    match = _SET_CLAUSE.search(update)
+    expr = (update[:match.end()] + bump + ", " + update[match.end():]) if match else f"SET {bump} {update}".strip()
+    out_vals = dict(vals or {})
+    out_vals.update(values(vrsn_zero=0, vrsn_one=1))
+    return expr, {**(names or {}), "#vrsn": VERSION}, out_vals
+
+
 def _is_transaction_conflict(err: ClientError) -> bool:
     reasons = err.response.get("CancellationReasons") or []
     return any(r.get("Code") == "TransactionConflict" for r in reasons)
@@ -178,10 +201,11 @@ class Repository:
     # -- writes -----------------------------------------------------------
 
     def create(self, complaint: Complaint, entry: TimelineEntry, extra: dict[str, Any] | None = None,
-               claims: list[str] | None = None) -> None:
+               claims: list[str] | None = None, also: list[dict[str, Any]] | None = None) -> None:
         """Store a new complaint with its first timeline entry inside the item: one
-        conditional PutItem; with uploads to claim (`UPLOAD#<key>`, each once), one
-        transaction of the complaint and its claims, so an upload never belongs to two.
+        conditional PutItem; with uploads to claim (`UPLOAD#<key>`, each once) or `also`
+        (further transaction items: the inbox counter), one transaction of all, so an
+        upload never belongs to two and no complaint is counted twice.
 
         When the id is taken, ConditionFailed carries the item that holds it (the
         caller tells a replay from a collision); when only uploads are taken,
@@ -190,7 +214,7 @@ class Repository:
         data["first_entry"] = entry.model_dump(mode="json")
         put = {"TableName": self.table, "Item": complaint_item(complaint, data),
                "ConditionExpression": "attribute_not_exists(pk)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
-        if not claims:
+        if not claims and not also:
             try:
                 self.db.put_item(**put)
             except ClientError as err:
@@ -203,7 +227,8 @@ class Repository:
             "TableName": self.table, "ConditionExpression": "attribute_not_exists(pk)",
             "Item": to_item({"pk": upload_claim_key(key), "sk": "UPLOAD", "type": "upload_claim",
                              "tracking_id": complaint.tracking_id, "claimed_at": iso(complaint.created_at)}),
-        }} for key in claims]
+        }} for key in claims or []]
+        items.extend(self._with_table(i) for i in also or [])
         try:
             self._transact(items)
         except ClientError as err:
@@ -214,7 +239,8 @@ class Repository:
                 old = reasons[0].get("Item")
                 raise ConditionFailed(str(err), from_item(old) if old else self.get_item(
                     complaint.tracking_id, consistent=True)) from err
-            taken = [k for k, r in zip(claims, reasons[1:], strict=False) if r.get("Code") == "ConditionalCheckFailed"]
+            taken = [k for k, r in zip(claims or [], reasons[1:], strict=False)
+                     if r.get("Code") == "ConditionalCheckFailed"]
             if taken:
                 raise UploadClaimed(taken) from err
             raise ConditionFailed(str(err)) from err
@@ -249,6 +275,7 @@ class Repository:
         if timeline is not None:
             self.transact_update(tracking_id, update, condition, names, vals, timeline=timeline)
             return None
+        update, names, vals = with_version(update, names, vals)
         req = self._update_request(complaint_key(tracking_id), update, condition, names, vals)
         if return_old or return_new:
             req["ReturnValues"] = "ALL_OLD" if return_old else "ALL_NEW"
@@ -265,10 +292,13 @@ class Repository:
         vals: dict[str, Any] | None,
         timeline: TimelineEntry | None = None,
         new_items: list[dict[str, Any]] | None = None,
+        also: list[dict[str, Any]] | None = None,
     ) -> None:
-        """One transaction: a conditional complaint update, its timeline entry and
-        new items (each written only if absent). All or nothing; ConditionFailed
-        when the complaint's condition is false or an item exists already."""
+        """One transaction: a conditional complaint update, its timeline entry,
+        new items (each written only if absent) and `also` (further transaction
+        items as built by the caller, e.g. counter updates). All or nothing;
+        ConditionFailed when the complaint's condition is false or an item exists already."""
+        update, names, vals = with_version(update, names, vals)
         items: list[dict[str, Any]] = [
             {"Update": self._update_request(complaint_key(tracking_id), update, condition, names, vals)}
         ]
@@ -278,15 +308,25 @@ class Repository:
         for data in new_items or []:
             items.append({"Put": {"TableName": self.table, "Item": to_item(data),
                                   "ConditionExpression": "attribute_not_exists(pk)"}})
+        items.extend(self._with_table(i) for i in also or [])
         with _conditional():
             self._transact(items)
 
+    def _with_table(self, op: dict[str, Any]) -> dict[str, Any]:
+        """A transaction item built without the table name gets ours."""
+        (kind, body), = op.items()
+        return {kind: {"TableName": self.table, **body}}
+
     def update_raw(self, pk: str, sk: str, update: str, condition: str | None = None,
-                   names: dict[str, str] | None = None, vals: dict[str, Any] | None = None) -> None:
-        """Conditional update of any item by key; ConditionFailed when false."""
+                   names: dict[str, str] | None = None, vals: dict[str, Any] | None = None,
+                   return_old: bool = False) -> dict[str, Any] | None:
+        """Conditional update of any item by key (not a complaint); ConditionFailed when false."""
         req = self._update_request({"pk": {"S": pk}, "sk": {"S": sk}}, update, condition, names, vals)
+        if return_old:
+            req["ReturnValues"] = "ALL_OLD"
         with _conditional():
-            self.db.update_item(**req)
+            out = self.db.update_item(**req)
+        return from_item(out["Attributes"]) if return_old and "Attributes" in out else None
 
     def _update_request(self, key: dict[str, Any], update: str, condition: str | None,
                         names: dict[str, str] | None, vals: dict[str, Any] | None) -> dict[str, Any]:
@@ -344,6 +384,21 @@ class Repository:
     def get_raw(self, pk: str, sk: str) -> dict[str, Any] | None:
         out = self.db.get_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
         return from_item(out["Item"]) if "Item" in out else None
+
+    def get_many(self, keys: list[tuple[str, str]]) -> list[dict[str, Any]]:
+        """BatchGetItem of up to 100 keys (unprocessed keys asked again); the items found."""
+        found: list[dict[str, Any]] = []
+        pending: list[dict[str, Any]] = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
+        for chunk_start in range(0, len(pending), 100):
+            request: dict[str, Any] = {self.table: {"Keys": pending[chunk_start:chunk_start + 100]}}
+            for attempt in range(5):
+                out = self.db.batch_get_item(RequestItems=request)
+                found.extend(from_item(i) for i in out.get("Responses", {}).get(self.table, []))
+                request = out.get("UnprocessedKeys") or {}
+                if not request:
+                    break
+                time.sleep(0.05 * (attempt + 1))
+        return found
 
     def get_with_timeline(self, tracking_id: str,
                           consistent: bool = False) -> tuple[Complaint | None, list[TimelineEntry]]:
@@ -443,6 +498,20 @@ class Repository:
         )
 
 
+class IfAbsent:
+    """A value `set_remove` writes only when the attribute has none yet (set once)."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+
+class Append:
+    """Values `set_remove` appends to a list attribute (created when absent)."""
+
+    def __init__(self, *items: Any) -> None:
+        self.items = list(items)
+
+
 def set_remove(attrs: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, Any]]:
     """An UpdateExpression that sets the non-None attributes and removes the None ones."""
     names: dict[str, str] = {}
@@ -453,6 +522,12 @@ def set_remove(attrs: dict[str, Any]) -> tuple[str, dict[str, str], dict[str, An
         names[f"#a{i}"] = k
         if v is None:
             removes.append(f"#a{i}")
+        elif isinstance(v, IfAbsent):
+            sets.append(f"#a{i} = if_not_exists(#a{i}, :a{i})")
+            vals.update(to_item({f":a{i}": v.value}))
+        elif isinstance(v, Append):
+            sets.append(f"#a{i} = list_append(if_not_exists(#a{i}, :a{i}e), :a{i})")
+            vals.update(to_item({f":a{i}": v.items, f":a{i}e": []}))
         else:
             sets.append(f"#a{i} = :a{i}")
             vals.update(to_item({f":a{i}": v}))

@@ -8,6 +8,8 @@ the one place to change when an agency obtains it. ASSUMPTION: the look-up
 from __future__ import annotations
 
 import hashlib
+import re
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
 from zoneinfo import ZoneInfo
@@ -52,6 +54,44 @@ def followup_marker(tracking_id: str, ref: str) -> str:
 def is_ours(content: str) -> bool:
     """A follow-up the hub posted (it carries a followup_marker)."""
     return f"[{TAG_PREFIX}" in content
+
+
+#: The hub's own follow-ups (an operator's answer, a reopen, a reporter's comment, a late file)
+#: end with `followup_marker`: read back, they are recognised, so the status sync never takes
+#: them for the unit's answer and a post whose outcome was unknown is found before it is sent
+#: again. For answers and comments the ref is `<seq>-<side>`: the outbox item's sequence and
+#: whose words they are, "unit" or "pelapor" (a late file is the reporter's: `lampiran-<n>`).
+_MARK = re.compile(r"\[" + re.escape(TAG_PREFIX)
+                   + r"(SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}):(?:(\d{1,9})-(unit|pelapor)|lampiran-(\d{1,4}))\]")
+
+
+@dataclass(frozen=True)
+class Marker:
+    tracking_id: str
+    seq: int
+    side: str  # unit | pelapor
+
+    @property
+    def text(self) -> str:
+        return followup_marker(self.tracking_id, f"{self.seq}-{self.side}")
+
+
+def marked(content: str, marker: Marker) -> str:
+    """The follow-up's content as posted: the text, then the marker on its own line."""
+    return f"{content.rstrip()}\n\n{marker.text}"
+
+
+def marker_of(content: str) -> Marker | None:
+    """The hub's marker in a follow-up's text (the last one), or None."""
+    matches = list(_MARK.finditer(content or ""))
+    found = matches[-1] if matches else None
+    if found is None:
+        return None
+    if found.group(4) is not None:  # a late file sent for the reporter
+        return Marker(found.group(1), int(found.group(4)), "pelapor")
+    return Marker(found.group(1), int(found.group(2)), found.group(3))
+
+
 
 
 def create_payload(c: Complaint, disposition_id: int | None, attachment_ids: list[int]) -> dict[str, Any]:

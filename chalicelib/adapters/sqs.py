@@ -20,6 +20,13 @@ class Queues:
             MessageBody=json.dumps({"tracking_id": tracking_id}),
         )
 
+    def send_followups(self, tracking_id: str) -> None:
+        """Ask the forwarder to post one complaint's pending LAPOR! follow-ups."""
+        self.sqs.send_message(
+            QueueUrl=settings().forward_queue_url,
+            MessageBody=json.dumps({"tracking_id": tracking_id, "followups": True}),
+        )
+
     def send_attachment_job(self, tracking_id: str, asked_at: str, delay_s: int = 0) -> None:
         """Ask for a complaint's late files to be sent to LAPOR! (services/attachment_followups.py)."""
         self.send_json(settings().forward_queue_url, {"tracking_id": tracking_id, "job": "attachments",

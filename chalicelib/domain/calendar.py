@@ -142,6 +142,7 @@ class WorkingCalendar:
         else:
             self._overrides = HolidayOverrides.model_validate(overrides)
         self._years: dict[int, dict[dt.date, str]] = {}
+        self._totals: dict[int, list[int]] = {}
 
     def _holidays_of(self, year: int) -> dict[dt.date, str]:
         """Holiday name by date for one year, package plus overrides (memoised)."""
@@ -212,6 +213,8 @@ class WorkingCalendar:
         """Working time from ``a`` to ``b`` in working days (fractional); 0 if b <= a.
 
         Each working day counts its whole 24 WIB hours; non-working days count 0.
+        Whole days in between are counted from per-year running totals, so the cost
+        does not grow with the distance (an inbox page computes it for every row).
         """
         _require_aware(a, "a")
         _require_aware(b, "b")
@@ -219,16 +222,40 @@ class WorkingCalendar:
             return 0.0
         tz = local_tz()
         a_local, b_local = a.astimezone(tz), b.astimezone(tz)
+        a_day, b_day = a_local.date(), b_local.date()
+        if a_day == b_day:
+            return (b_local - a_local) / _DAY if self.is_working_day(a_day) else 0.0
         total = dt.timedelta(0)
-        day = a_local.date()
-        while day <= b_local.date():
-            if self.is_working_day(day):
-                day_start = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
-                lo = max(a_local, day_start)
-                hi = min(b_local, day_start + _DAY)
-                total += hi - lo
-            day += _DAY
+        if self.is_working_day(a_day):
+            total += dt.datetime.combine(a_day, dt.time.min, tzinfo=tz) + _DAY - a_local
+        total += self._working_days_in(a_day + _DAY, b_day) * _DAY
+        if self.is_working_day(b_day):
+            total += b_local - dt.datetime.combine(b_day, dt.time.min, tzinfo=tz)
         return total / _DAY
+
+    def _running_totals(self, year: int) -> list[int]:
+        """totals[i]: working days among the first i days of `year` (memoised per year)."""
+        totals = self._totals.get(year)
+        if totals is None:
+            totals = [0]
+            day = dt.date(year, 1, 1)
+            while day.year == year:
+                totals.append(totals[-1] + (1 if self.is_working_day(day) else 0))
+                day += _DAY
+            self._totals[year] = totals
+        return totals
+
+    def _working_days_in(self, first: dt.date, stop: dt.date) -> int:
+        """Working days d with first <= d < stop."""
+        count = 0
+        while first < stop:
+            totals = self._running_totals(first.year)
+            start = first.timetuple().tm_yday - 1
+            if stop.year == first.year:
+                return count + totals[stop.timetuple().tm_yday - 1] - totals[start]
+            count += totals[-1] - totals[start]
+            first = dt.date(first.year + 1, 1, 1)
+        return count
 
 
 @lru_cache(maxsize=1)

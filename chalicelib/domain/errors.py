@@ -44,6 +44,18 @@ class WrongState(Conflict):
     """The complaint's current status does not allow this action (HTTP 409)."""
 
 
+class StaleVersion(WrongState):
+    """If-Match named a version that is no longer the complaint's (HTTP 409; nothing changed)."""
+
+    def __init__(self, current: int) -> None:
+        super().__init__(
+            "stale_version",
+            f"Pengaduan sudah berubah (versi sekarang {current}); muat ulang lalu coba lagi",
+            f"The complaint has changed (current version {current}); reload it and try again",
+        )
+        self.current = current
+
+
 class Unauthenticated(Exception):
     """No valid sign-in (HTTP 401): no token, or a token we refuse; `reason` names which check failed."""
 

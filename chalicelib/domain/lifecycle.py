@@ -5,6 +5,12 @@ Pure: the LAPOR! status name arrives already mapped onto our vocabulary
 we record. LAPOR! is the authority for a complaint it holds, so a report it
 re-opens (Selesai -> Dalam Proses) is followed; what it never does is pull a
 ticket back to "not yet at LAPOR!", and our own final statuses stay final.
+
+The hub moves complaints too (operators' actions, the reporter's reopen), and
+LAPOR! does not learn our status: a LAPOR! status is applied when it *changed*
+since the last check, never merely because it differs from ours. With no new
+status at LAPOR!, only a new follow-up from the unit moves a complaint forward
+(verified -> in_progress, and a "Selesai" after a reopen resolves it again).
 """
 
 from __future__ import annotations
@@ -24,7 +30,12 @@ ALLOWED: dict[Status, frozenset[Status]] = {
     Status.VERIFIED: _AT_LAPOR_TARGETS - {Status.VERIFIED},
     Status.IN_PROGRESS: frozenset({Status.RESOLVED, Status.ARCHIVED, Status.REJECTED}),
     Status.RESOLVED: frozenset({Status.VERIFIED, Status.IN_PROGRESS, Status.ARCHIVED, Status.REJECTED}),
+    # with the coordinator for reassignment: only LAPOR!'s own ends apply
+    Status.RETURNED: frozenset({Status.ARCHIVED, Status.REJECTED}),
 }
+
+#: moves that need a new LAPOR! status, not just a new follow-up (back out of "done")
+_BACKWARD = frozenset({(Status.RESOLVED, Status.VERIFIED), (Status.RESOLVED, Status.IN_PROGRESS)})
 
 #: statuses after which LAPOR! is not asked again
 STOP_SYNC = FINAL_STATUSES
@@ -45,21 +56,26 @@ def lapor_view(mapped: Status | None, has_followups: bool) -> Status | None:
     return mapped
 
 
-def decide(current: Status, mapped: Status | None, has_followups: bool, unchanged_at_lapor: bool = False) -> Change:
+def decide(current: Status, mapped: Status | None, has_followups: bool, unchanged_at_lapor: bool = False,
+           fresh: bool = False) -> Change:
     """What to record, given our status and LAPOR!'s (mapped) status.
 
-    `unchanged_at_lapor`: LAPOR! shows the same status name as at the last check
-    and no follow-up new since. A "Selesai" we already applied is then not
-    applied again: the reporter may have reopened the complaint since. A new
-    follow-up from the unit with "Selesai" is a fresh answer and resolves it again.
+    `unchanged_at_lapor`: LAPOR! shows the same status name as at the last check.
+    `fresh`: a follow-up from the unit is new since the last check. With neither,
+    LAPOR! has said nothing new and our status stands (the hub may have moved it:
+    an operator's answer, a reopen). A new follow-up with an unchanged status moves
+    a complaint forward only: a "Selesai" after a reopen is the unit's fresh answer
+    and resolves it again, but "Dalam Proses" never undoes a resolution on its own.
     """
     target = lapor_view(mapped, has_followups)
     if target is None:
         return Change(None, "unknown LAPOR! status")
     if target == current:
         return Change(None)
-    if unchanged_at_lapor and target == Status.RESOLVED:
-        return Change(None, "reopened by the reporter after LAPOR! finished it")
+    if unchanged_at_lapor and not fresh:
+        return Change(None, "LAPOR! unchanged since the last check; the hub's status stands")
+    if unchanged_at_lapor and (current, target) in _BACKWARD:
+        return Change(None, "only a new LAPOR! status moves a resolved complaint back")
     if target in ALLOWED.get(current, frozenset()):
         return Change(target)
     return Change(None, f"transition {current.value} -> {target.value} not allowed")

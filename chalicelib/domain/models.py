@@ -29,16 +29,18 @@ class Status(StrEnum):
     IN_PROGRESS = "in_progress"  # the unit has followed up at least once
     RESOLVED = "resolved"  # the unit finished; waiting for the reporter
     CLOSED = "closed"  # finished for good
-    REJECTED = "rejected"  # LAPOR! refused it (Ditolak)
+    REJECTED = "rejected"  # refused, by LAPOR! (Ditolak) or by the unit with a reason
     ARCHIVED = "archived"  # LAPOR! archived it (Diarsipkan)
+    RETURNED = "returned"  # the unit said "bukan wewenang": waiting for the coordinator to reassign it
+    DUPLICATE = "duplicate"  # a duplicate of another complaint (`duplicate_of`); out of the statistics
 
 
 #: Statuses in which nothing more happens.
-FINAL_STATUSES = frozenset({Status.EMERGENCY, Status.CLOSED, Status.REJECTED, Status.ARCHIVED})
+FINAL_STATUSES = frozenset({Status.EMERGENCY, Status.CLOSED, Status.REJECTED, Status.ARCHIVED, Status.DUPLICATE})
 
 #: Statuses in which a complaint lives at LAPOR! and must be polled.
 AT_LAPOR_STATUSES = frozenset(
-    {Status.FORWARDED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED}
+    {Status.FORWARDED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED, Status.RETURNED}
 )
 
 STATUS_LABELS_ID: dict[Status, str] = {
@@ -53,6 +55,8 @@ STATUS_LABELS_ID: dict[Status, str] = {
     Status.CLOSED: "Ditutup",
     Status.REJECTED: "Ditolak",
     Status.ARCHIVED: "Diarsipkan",
+    Status.RETURNED: "Dikembalikan ke koordinator untuk disposisi",
+    Status.DUPLICATE: "Sama dengan pengaduan lain",
 }
 
 
@@ -97,6 +101,11 @@ class TimelineEntry(BaseModel):
     message: str = ""
     lapor_id: int | None = None
     ref: str = ""  # what makes the entry unique (LAPOR! follow-up id, rung, ...)
+    # who acted (operators only: never in a public view)
+    actor: str | None = None  # the signed-in user
+    actor_unit: str | None = None  # the user's unit claim
+    reason: str | None = None  # why (operators only)
+    public: bool = True  # False: operators only (notes, assignments)
 
 
 class Complaint(BaseModel):
@@ -124,6 +133,17 @@ class Complaint(BaseModel):
     attachments: list[str] = Field(default_factory=list)  # S3 keys
     possible_duplicate_of: str | None = None
     park_reason: str | None = None
+    #: incremented by every write of the item (optimistic concurrency: If-Match / ETag)
+    version: int = 1
+    assigned_to: str | None = None
+    acknowledged_at: datetime | None = None
+    first_response_at: datetime | None = None  # the unit's first public answer (set once)
+    resolved_at: datetime | None = None  # the latest move to resolved
+    moved_from: list[str] = Field(default_factory=list)  # unit codes it was reassigned away from
+    duplicate_of: str | None = None
+    rating_stars: int | None = None
+    rated_at: datetime | None = None
+    reopen_count: int = 0
     client_app: str | None = None  # the Open311 client app it came through
     media_url: str | None = None  # a link an Open311 client sent: shown to operators, never fetched
 

@@ -15,13 +15,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import count, logger
-from chalicelib.services import status_events
 from chalicelib.services.intake import outbox_keys
+from chalicelib.services.status_events import StatusEvents, Transition
 
 PARKED = "PARKED"
 MAX_PAGE = 100
@@ -98,9 +98,10 @@ def _decode(token: str) -> dict[str, Any]:
 
 
 class AdminService:
-    def __init__(self, repo: Repository, queues: Queues) -> None:
+    def __init__(self, repo: Repository, queues: Queues, events: StatusEvents) -> None:
         self.repo = repo
         self.queues = queues
+        self.events = events
 
     def list(self, status: str | None, limit: int = 50, next_token: str | None = None) -> AdminPage:
         if status != Status.NEEDS_ATTENTION.value:
@@ -124,14 +125,17 @@ class AdminService:
             # a fresh start: the reconciler re-queues it if the send below fails
             "fwd_attempts": None, "requeued_at": None,
         }
-        expr, names, vals = set_remove(attrs)
-        names["#st"] = "status"
-        vals.update(values(parked=Status.NEEDS_ATTENTION.value))
         entry = TimelineEntry(at=now, kind="retry", status=Status.RECEIVED, ref="retry",
                               message="Dikirim ulang ke SP4N-LAPOR! oleh admin")
+        before = self.repo.get(tracking_id, consistent=True)
+        if before is None:
+            raise NotFound(tracking_id)
+        complaint = before.model_copy(update={"status": Status.RECEIVED, "updated_at": now, "park_reason": None})
         try:
-            self.repo.update(tracking_id, expr, condition="attribute_exists(pk) AND #st = :parked "
-                             "AND attribute_not_exists(lapor_id)", names=names, vals=vals, timeline=entry)
+            self.events.commit(Transition(
+                before, complaint, entry, attrs,
+                condition="attribute_exists(pk) AND #st = :parked AND attribute_not_exists(lapor_id)",
+                names={"#st": "status"}, vals=values(parked=Status.NEEDS_ATTENTION.value)))
         except ConditionFailed:
             current = self.repo.get(tracking_id, consistent=True)
             if current is None:
@@ -143,9 +147,6 @@ class AdminService:
             ) from None
         logger.info("parked complaint sent again by an admin")
         count("ComplaintsRetried")
-        complaint = self.repo.get(tracking_id, consistent=True)
-        assert complaint is not None
-        status_events.publish(complaint, entry)
         try:
             self.queues.send_forward(tracking_id)
         except Exception:  # noqa: BLE001 - stored in the outbox; the reconciler sends it

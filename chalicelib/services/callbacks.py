@@ -1,10 +1,11 @@
 """Status changes sent back to the channel a complaint came from.
 
-`status_events.publish` puts one event per timeline entry on the FIFO callback
-queue, grouped by tracking id (a complaint's events arrive in order; a failing
-one holds back only that complaint's later events) and deduplicated by an id
-derived from the entry (a re-publish is dropped by SQS within five minutes, and
-by the receiver, on `event_id`, after that). The delivery Lambda POSTs the
+`StatusEvents.commit` (services/status_events.py) writes one event per
+announced timeline entry in the same transaction as the change, then puts it on
+the FIFO callback queue, grouped by tracking id (a complaint's events arrive in
+order; a failing one holds back only that complaint's later events) and
+deduplicated by an id derived from the entry (a re-send is dropped by SQS within
+five minutes, and by the receiver, on `event_id`, after that). The delivery Lambda POSTs the
 event, signed like inbound webhooks with the channel's secret, to the URL the
 channel registered; anything but a 2xx is retried with growing delays, then
 the message goes to the FIFO dead-letter queue (an alarm watches it).
@@ -21,11 +22,11 @@ from typing import Any
 
 from chalicelib.adapters import webhooks
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
-from chalicelib.adapters.sqs import Queues
 from chalicelib.channels import signature
 from chalicelib.domain.callback_urls import UrlRefused
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry, utcnow
+from chalicelib.domain.privacy import public_message
 from chalicelib.observability import count, logger
 from chalicelib.schemas import ChannelEvent
 from chalicelib.settings import settings
@@ -48,11 +49,13 @@ def event_id(tracking_id: str, entry: TimelineEntry) -> str:
 
 
 def event_for(c: Complaint, entry: TimelineEntry) -> ChannelEvent:
+    """The event a channel gets: what the public may read of the entry (domain/privacy.py)."""
     status = entry.status or c.status
     return ChannelEvent(
         event_id=event_id(c.tracking_id, entry), type=entry.kind, tracking_id=c.tracking_id,
         channel=c.channel, channel_ref=c.channel_ref, status=status, status_label=STATUS_LABELS_ID[status],
-        occurred_at=entry.at, lapor_id=entry.lapor_id or c.lapor_id, message=entry.message,
+        occurred_at=entry.at, lapor_id=entry.lapor_id or c.lapor_id,
+        message=public_message(entry, c.confidential) or "",
     )
 
 
@@ -76,10 +79,9 @@ def _key(channel: str) -> tuple[str, str]:
 
 
 class CallbackService:
-    def __init__(self, repo: Repository, queues: Queues, secret_for: Callable[[str], str],
+    def __init__(self, repo: Repository, secret_for: Callable[[str], str],
                  post: Callable[..., int] = webhooks.post) -> None:
         self.repo = repo
-        self.queues = queues
         self._secret_for = secret_for
         self._post = post
 
@@ -108,14 +110,7 @@ class CallbackService:
             return None
         return {"channel": channel, "url": item["url"], "updated_at": item.get("updated_at")}
 
-    # -- publish and deliver -----------------------------------------------------
-
-    def enqueue(self, c: Complaint, entry: TimelineEntry) -> ChannelEvent:
-        event = event_for(c, entry)
-        self.queues.send_json(settings().callback_queue_url, event.model_dump(mode="json"),
-                              group=c.tracking_id, dedup_id=event.event_id)
-        count("ChannelEventsQueued")
-        return event
+    # -- deliver ------------------------------------------------------------------
 
     def deliver(self, event: ChannelEvent, now: float | None = None) -> str:
         """POST one event to its channel; raises CallbackFailed to have it retried."""

@@ -18,18 +18,19 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.secrets import secret_json
 from chalicelib.channels import signature
 from chalicelib.channels.registry import ADAPTERS, ChannelAdapter
-from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, WrongState
+from chalicelib.domain.access import Principal
+from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import json_payload
-from chalicelib.services import status_events
 from chalicelib.services.deadlines import due_attributes
 from chalicelib.services.intake import Accepted, IntakeService, outbox_keys, request_fingerprint
 from chalicelib.services.nearby import geo_attributes
+from chalicelib.services.status_events import StatusEvents, Transition, at_version
 from chalicelib.settings import settings
 
 #: A secret left at the template's placeholder is no secret: the channel stays closed.
@@ -103,10 +104,11 @@ def _renamed(problems: list[FieldProblem], names: dict[str, str]) -> list[FieldP
 
 
 class ChannelService:
-    def __init__(self, repo: Repository, intake: IntakeService, send_forward: Any) -> None:
+    def __init__(self, repo: Repository, intake: IntakeService, send_forward: Any, events: StatusEvents) -> None:
         self.repo = repo
         self.intake = intake
         self._send_forward = send_forward
+        self.events = events
 
     # -- inbound webhooks ------------------------------------------------------
 
@@ -139,11 +141,12 @@ class ChannelService:
 
     # -- operator decisions on unconfirmed 112 calls -----------------------------
 
-    def confirm(self, tracking_id: str) -> Complaint:
+    def confirm(self, tracking_id: str, by: Principal | None = None, expected_version: int | None = None,
+                ) -> Complaint:
         """An operator says the call is a real complaint: forward it to LAPOR!."""
         current, item = self._current(tracking_id)
         if current.status != Status.AWAITING_CONFIRMATION:
-            if item.get("confirmed_at"):
+            if item.get("confirmed_at") and expected_version is None:
                 return current  # confirmed already: the same answer again
             raise self._not_awaiting(current)
         now = utcnow()
@@ -153,23 +156,24 @@ class ChannelService:
             **outbox_keys(tracking_id, iso(now)), **geo_attributes(confirmed),
         }
         entry = TimelineEntry(at=now, kind="confirmed", status=Status.RECEIVED, ref="confirmed",
-                              message="Dikonfirmasi operator sebagai pengaduan; diteruskan ke SP4N-LAPOR!")
-        self._transition(current, attrs, entry)
+                              message="Dikonfirmasi operator sebagai pengaduan; diteruskan ke SP4N-LAPOR!",
+                              actor=by and by.user, actor_unit=by and by.unit)
+        self._transition(current, confirmed, attrs, entry, expected_version)
         with complaint_context(tracking_id):
             logger.info("call confirmed by an operator")
             count("CallsConfirmed")
-            status_events.publish(confirmed, entry)
             try:
                 self._send_forward(tracking_id)
             except Exception:  # noqa: BLE001 - in the outbox already; the reconciler sends it
                 logger.exception("forward queue send failed; left for the reconciler")
         return confirmed
 
-    def dismiss(self, tracking_id: str, reason: str | None = None) -> Complaint:
+    def dismiss(self, tracking_id: str, reason: str | None = None, by: Principal | None = None,
+                expected_version: int | None = None) -> Complaint:
         """An operator says the call is not a complaint: close it, never forward it."""
         current, item = self._current(tracking_id)
         if current.status != Status.AWAITING_CONFIRMATION:
-            if item.get("closed_how") == "dismissed":
+            if item.get("closed_how") == "dismissed" and expected_version is None:
                 return current  # dismissed already: the same answer again
             raise self._not_awaiting(current)
         now = utcnow()
@@ -180,12 +184,12 @@ class ChannelService:
             **due_attributes(tracking_id, None), **geo_attributes(closed),
         }
         entry = TimelineEntry(at=now, kind="dismissed", status=Status.CLOSED, ref="dismissed",
-                              message="Ditutup operator: bukan pengaduan")
-        self._transition(current, attrs, entry)
+                              message="Ditutup operator: bukan pengaduan", reason=(reason or None) and reason[:500],
+                              actor=by and by.user, actor_unit=by and by.unit)
+        self._transition(current, closed, attrs, entry, expected_version)
         with complaint_context(tracking_id):
             logger.info("call dismissed by an operator")
             count("CallsDismissed")
-            status_events.publish(closed, entry)
         return closed
 
     def _current(self, tracking_id: str) -> tuple[Complaint, dict[str, Any]]:
@@ -194,15 +198,18 @@ class ChannelService:
             raise NotFound(tracking_id)
         return Complaint.model_validate(item), item
 
-    def _transition(self, current: Complaint, attrs: dict[str, Any], entry: TimelineEntry) -> None:
-        expr, names, vals = set_remove(attrs)
-        names["#st"] = "status"
-        vals.update(values(waiting=Status.AWAITING_CONFIRMATION.value))
+    def _transition(self, current: Complaint, after: Complaint, attrs: dict[str, Any], entry: TimelineEntry,
+                    expected_version: int | None) -> None:
+        condition, names, vals = "#st = :waiting", {"#st": "status"}, values(waiting=Status.AWAITING_CONFIRMATION.value)
+        if expected_version is not None:
+            vcond, vnames, vvals = at_version(expected_version)
+            condition, names, vals = f"{condition} AND {vcond}", {**names, **vnames}, {**vals, **vvals}
         try:
-            self.repo.update(current.tracking_id, expr, condition="#st = :waiting",
-                             names=names, vals=vals, timeline=entry)
+            self.events.commit(Transition(current, after, entry, attrs, condition=condition, names=names, vals=vals))
         except ConditionFailed:
             latest, _ = self._current(current.tracking_id)
+            if expected_version is not None and latest.version != expected_version:
+                raise StaleVersion(latest.version) from None
             raise self._not_awaiting(latest) from None
 
     @staticmethod

@@ -12,6 +12,14 @@ SLA policy's `on_expiry` for its status (data/sla_policy.json):
 - notify: one overdue notice to staff (LAPOR! late to verify), no climb.
 - auto_close: services/closing.py closes a resolved complaint nobody objected to.
 
+No rung is climbed on stale data: a complaint at LAPOR! whose last status check
+is older than a few minutes (`LAPOR_FRESH_S`, default 10 minutes) is checked
+now (StatusSync.refresh) before the climb; if the unit answered at LAPOR! in
+the meantime, its new stage and deadline apply and nothing climbs. When LAPOR!
+cannot be asked, the climb waits for the next sweep (metric
+`EscalationDeferredStaleLapor`). An answer given in the hub moves the complaint
+at once (services/actions.py), so the sweep never finds it overdue.
+
 Exactly once, whatever overlaps or crashes: the complaint update (conditional
 on the level and deadline the sweep read), its timeline entry and a
 notification outbox item (pk `NOTIFY#<tracking_id>`, sk `<level>`) are ONE
@@ -34,10 +42,9 @@ from chalicelib.adapters.notifications import Notification, Notifier
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.escalation import Rung, is_overdue, ladder_for, next_rung
-from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry, utcnow
+from chalicelib.domain.models import AT_LAPOR_STATUSES, STATUS_LABELS_ID, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import MetricUnit, complaint_context, count, count_by, log_failure, logger, observe
-from chalicelib.services import status_events
 from chalicelib.services.closing import ClosingService
 from chalicelib.services.deadlines import (
     DUE_PREFIX,
@@ -47,6 +54,7 @@ from chalicelib.services.deadlines import (
     overdue_working_days,
     rung_deadline_for,
 )
+from chalicelib.services.status_events import StatusEvents, Transition
 from chalicelib.settings import settings
 
 NOTIFY_PK = "NOTIFY#"
@@ -90,13 +98,19 @@ class EscalationService:
         repo: Repository,
         notifier: Callable[[], Notifier],
         closing: ClosingService,
+        events: StatusEvents,
+        refresh: Callable[[str, datetime], bool] | None = None,
         shards: int | None = None,
         republish_after_s: float = 60,
         max_per_shard: int = 1000,
+        lapor_fresh_s: float = 600,
     ) -> None:
         self.repo = repo
         self._notifier = notifier
         self.closing = closing
+        self.events = events
+        self._refresh = refresh  # StatusSync.refresh: LAPOR!'s state now
+        self.lapor_fresh = timedelta(seconds=lapor_fresh_s)
         self.shards = shards if shards is not None else settings().shards
         self.republish_after = timedelta(seconds=republish_after_s)
         self.max_per_shard = max_per_shard
@@ -150,6 +164,17 @@ class EscalationService:
         if not is_overdue(deadline, now):
             return "not_due"
         action = default_policy().on_expiry(c.status.value) if c.is_open else None
+        if action == "escalate" and self._stale_at_lapor(item, now):
+            if self._refresh is None or not self._refresh(c.tracking_id, now):
+                logger.warning("LAPOR! state is stale and could not be read; the climb waits")
+                count("EscalationDeferredStaleLapor")
+                return "deferred_stale_lapor"
+            fresh = self.repo.get_item(c.tracking_id, consistent=True)
+            if fresh is None or fresh.get("due_sk") != due_sk or fresh.get("status") != c.status.value:
+                logger.info("LAPOR! had news: the complaint's new state decides", extra={
+                    "status": fresh and fresh.get("status")})
+                return "refreshed"
+            c = Complaint.model_validate(fresh)
         if action == "escalate":
             rung = next_rung(ladder, c.escalation_level) if (ladder := ladder_of(c)) else None
             if rung is None:
@@ -161,6 +186,13 @@ class EscalationService:
             return self.closing.auto_close(c, due_sk, now)
         return self._drop_stale(c, due_sk)
 
+    def _stale_at_lapor(self, item: dict[str, Any], now: datetime) -> bool:
+        """At LAPOR!, and not checked there within the last few minutes."""
+        if item.get("lapor_id") is None or item.get("status") not in {s.value for s in AT_LAPOR_STATUSES}:
+            return False
+        checked = item.get("sync_checked_at")
+        return not checked or parse_instant(str(checked)) < now - self.lapor_fresh
+
     # -- outcomes ---------------------------------------------------------
 
     def _escalate(self, c: Complaint, due_sk: str, deadline: datetime, now: datetime, rung: Rung) -> str:
@@ -170,9 +202,8 @@ class EscalationService:
         rung_rule = describe(default_policy().rung_rule(c.severity.value))
         attrs = {"escalation_level": level, "updated_at": iso(now), "escalated_at": iso(now),
                  **due_attributes(c.tracking_id, new_deadline)}
-        expr, names, vals = set_remove(attrs)
-        names.update({"#st": "status", "#lvl": "escalation_level", "#dl": "deadline"})
-        vals.update(values(old_level=c.escalation_level, old_deadline=due_sk, st=c.status.value))
+        names = {"#st": "status", "#lvl": "escalation_level", "#dl": "deadline"}
+        vals = values(old_level=c.escalation_level, old_deadline=due_sk, st=c.status.value)
         condition = "#st = :st AND #dl = :old_deadline AND #lvl = :old_level"
         entry = TimelineEntry(
             at=now, kind="escalated", status=c.status, ref=f"escalation:{level}",
@@ -190,9 +221,10 @@ class EscalationService:
                 f"Tenggat baru untuk tingkat ini: {wib_text(new_deadline)} ({rung_rule})",
             ],
         )
+        updated = c.model_copy(update={"escalation_level": level, "deadline": new_deadline, "updated_at": now})
         try:
-            self.repo.transact_update(c.tracking_id, expr, condition, names, vals, timeline=entry,
-                                      new_items=[self._outbox_item(notice, now)])
+            self.events.commit(Transition(c, updated, entry, attrs, condition=condition, names=names, vals=vals,
+                                          new_items=[self._outbox_item(notice, now)]))
         except ConditionFailed:
             count("EscalationLostRace")
             logger.info("escalation already done by another sweep", extra={"level": level})
@@ -201,8 +233,6 @@ class EscalationService:
                                         "overdue_working_days": days})
         count("ComplaintsEscalated")
         count_by("ComplaintsEscalated", "level", str(level))
-        updated = c.model_copy(update={"escalation_level": level, "deadline": new_deadline, "updated_at": now})
-        status_events.publish(updated, entry)
         self.deliver(notice)
         return "escalated"
 
@@ -222,6 +252,10 @@ class EscalationService:
             who = f"{top.role} - {unit_name(top.unit_code)}" if top else "admin"
             headline = f"Pengaduan {c.tracking_id} masih melewati tenggat di puncak tangga eskalasi ({who})."
             message = f"Melewati tenggat {days_text(days)} hari kerja di puncak tangga eskalasi; admin diberi tahu"
+        elif c.status == Status.RETURNED:
+            headline = (f"Pengaduan {c.tracking_id} dikembalikan unit (bukan wewenang) dan belum didisposisikan "
+                        f"ulang dalam {rule}.")
+            message = f"Belum didisposisikan ulang dalam {rule}; admin diberi tahu"
         else:
             headline = (f"SP4N-LAPOR! belum memproses pengaduan {c.tracking_id} dalam {rule} "
                         f"(tahap: {STATUS_LABELS_ID[c.status]}).")

@@ -27,10 +27,10 @@ from chalicelib.adapters import lapor_wire
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, shard_of, values
 from chalicelib.adapters.lapor import LaporClient, LaporError
 from chalicelib.domain import reference, sync_policy
-from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
+from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import MetricUnit, count, logger, observe
-from chalicelib.services import status_events
 from chalicelib.services.deadlines import deadline_for, due_attributes
+from chalicelib.services.status_events import StatusEvents, Transition
 
 
 class RetryLater(Exception):
@@ -67,6 +67,7 @@ class ForwardingService:
         self,
         repo: Repository,
         lapor: Callable[[], LaporClient],
+        events: StatusEvents,
         attachment_ids: Callable[[dict[str, Any], LaporClient], list[int]] | None = None,
         before_create: Callable[[Complaint], None] | None = None,
         lease_s: int = 120,
@@ -75,6 +76,7 @@ class ForwardingService:
     ) -> None:
         self.repo = repo
         self._lapor = lapor
+        self.events = events
         self._attachment_ids = attachment_ids
         self._before_create = before_create
         self._after_forward = after_forward  # e.g. files the create did not carry follow it
@@ -208,30 +210,52 @@ class ForwardingService:
             **due_attributes(c.tracking_id, deadline),
             **sync_attributes(c.tracking_id, iso(sync_policy.first_check(now, self.sync_schedule))),
         }
-        expr, names, vals = set_remove(attrs)
         entry = TimelineEntry(
             at=now, kind="forwarded", status=Status.FORWARDED, lapor_id=lapor_id, ref="forwarded",
             message=f"Diteruskan ke SP4N-LAPOR! dengan nomor #{lapor_id}",
         )
+        updated = c.model_copy(update={"status": Status.FORWARDED, "lapor_id": lapor_id,
+                                       "deadline": deadline, "updated_at": now})
+        before = c.model_copy(update={"status": Status.RECEIVED})
         try:
-            self.repo.update(c.tracking_id, expr, condition="attribute_not_exists(lapor_id)",
-                             names=names, vals=vals, timeline=entry)
+            self.events.commit(Transition(before, updated, entry, attrs,
+                                          condition="attribute_not_exists(lapor_id) AND #st = :received",
+                                          names={"#st": "status"}, vals=values(received=Status.RECEIVED.value)))
         except ConditionFailed:
-            current = self.repo.get_item(c.tracking_id, consistent=True) or {}
-            if current.get("lapor_id") not in (None, lapor_id):
-                logger.error("two LAPOR! tickets for one complaint",
-                             extra={"lapor_ids": [current.get("lapor_id"), lapor_id]})
-                count("DuplicateLaporTickets")
-            return ForwardResult("already_forwarded", current.get("lapor_id"))
+            return self._not_completed(c, lapor_id)
         waited = (now - (accepted_at or c.created_at)).total_seconds()
         logger.info("forwarded to LAPOR!", extra={"lapor_id": lapor_id, "recovered": recovered,
                                                   "seconds_since_accepted": round(waited, 1)})
         count("ComplaintsForwarded")
         observe("TimeToLaporTicket", waited, MetricUnit.Seconds)
-        updated = c.model_copy(update={"status": Status.FORWARDED, "lapor_id": lapor_id,
-                                       "deadline": deadline, "updated_at": now})
-        status_events.publish(updated, entry)
         return ForwardResult("forwarded", lapor_id)
+
+    def _not_completed(self, c: Complaint, lapor_id: int) -> ForwardResult:
+        """The complete lost its condition: another forwarder recorded a ticket, or (after
+        an expired lease) an operator moved the complaint on. LAPOR! has our ticket either way."""
+        current = self.repo.get_item(c.tracking_id, consistent=True) or {}
+        if current.get("lapor_id") not in (None, lapor_id):
+            logger.error("two LAPOR! tickets for one complaint",
+                         extra={"lapor_ids": [current.get("lapor_id"), lapor_id]})
+            count("DuplicateLaporTickets")
+        elif current.get("lapor_id") is None and current:
+            # moved on meanwhile (returned, rejected, a duplicate): keep the ticket's number, not its status
+            try:
+                now = utcnow()
+                final = Status(current["status"]) in FINAL_STATUSES
+                first = None if final else iso(sync_policy.first_check(now, self.sync_schedule))
+                expr, names, vals = set_remove({
+                    "lapor_id": lapor_id, "forwarded_at": iso(now), "outbox_pk": None, "outbox_sk": None,
+                    "fwd_owner": None, "fwd_lease_until": None, "fwd_sent_at": None,
+                    **sync_attributes(c.tracking_id, first)})
+                self.repo.update(c.tracking_id, expr, condition="attribute_not_exists(lapor_id)",
+                                 names=names, vals=vals)
+                logger.warning("ticket recorded after the complaint moved on", extra={"lapor_id": lapor_id,
+                                                                                     "status": current.get("status")})
+                return ForwardResult("forwarded", lapor_id)
+            except ConditionFailed:
+                current = self.repo.get_item(c.tracking_id, consistent=True) or {}
+        return ForwardResult("already_forwarded", current.get("lapor_id"))
 
     def _failed(self, c: Complaint, err: LaporError, clear_sent: bool) -> ForwardResult:
         if err.permanent:
@@ -259,16 +283,15 @@ class ForwardingService:
         }
         if clear_sent:
             attrs["fwd_sent_at"] = None
-        expr, names, vals = set_remove(attrs)
-        names["#st"] = "status"
-        vals.update(values(received=Status.RECEIVED.value))
         entry = TimelineEntry(at=now, kind="parked", status=Status.NEEDS_ATTENTION, ref="parked",
                               message="Perlu tindakan admin: pengaduan ditolak SP4N-LAPOR!")
+        before = c.model_copy(update={"status": Status.RECEIVED})
+        after = c.model_copy(update={"status": Status.NEEDS_ATTENTION, "updated_at": now})
         try:
-            self.repo.update(c.tracking_id, expr, condition="attribute_not_exists(lapor_id) AND #st = :received",
-                             names=names, vals=vals, timeline=entry)
+            self.events.commit(Transition(before, after, entry, attrs,
+                                          condition="attribute_not_exists(lapor_id) AND #st = :received",
+                                          names={"#st": "status"}, vals=values(received=Status.RECEIVED.value)))
         except ConditionFailed:
             return
         logger.error("complaint parked", extra={"reason": reason[:300]})
         count("ComplaintsParked")
-        status_events.publish(c.model_copy(update={"status": Status.NEEDS_ATTENTION, "updated_at": now}), entry)

@@ -33,6 +33,7 @@ from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry,
 from chalicelib.domain.tracking import new_tracking_id, tracking_id_from
 from chalicelib.observability import complaint_context, count, count_by, logger
 from chalicelib.schemas import ComplaintSubmission
+from chalicelib.services.inbox import counter_moves, inbox_attributes
 from chalicelib.services.nearby import geo_attributes
 from chalicelib.services.reporter_auth import HASH_ATTRIBUTE, derived_token, new_token, token_hash
 
@@ -150,7 +151,9 @@ class IntakeService:
             if keyed:
                 extra.update(idem_key_hash=keyed.key_hash, idem_fingerprint=fingerprint or "")
             try:
-                self.repo.create(complaint, entry, extra, claims=complaint.attachments)
+                # counted in its holder's inbox in the same transaction (services/inbox.py)
+                self.repo.create(complaint, entry, extra, claims=complaint.attachments,
+                                 also=counter_moves(None, complaint))
                 break
             except ConditionFailed as taken:
                 if keyed and taken.item and taken.item.get("idem_key_hash") == keyed.key_hash:
@@ -196,6 +199,7 @@ class IntakeService:
         if complaint.status == Status.RECEIVED:
             out.update(outbox_keys(complaint.tracking_id, iso(complaint.created_at)))
         out.update({k: v for k, v in geo_attributes(complaint).items() if v is not None})
+        out.update({k: v for k, v in inbox_attributes(complaint).items() if v is not None})
         return out
 
     def _enqueue(self, tracking_id: str) -> None:

@@ -8,7 +8,7 @@ in parallel) and keeps what is within the exact distance. Nothing is scanned.
 
 Who keeps the index right: intake sets the keys (services/intake.py), an
 operator's confirmation of a 112 call sets them, and every writer of a final
-status removes them (with `geo_attributes`, or else `status_events.publish`
+status removes them (with `geo_attributes`, or else `StatusEvents.commit`
 does it for them). Confidential complaints and unconfirmed 112 calls are
 never indexed, so they can never be listed.
 """

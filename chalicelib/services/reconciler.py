@@ -19,10 +19,15 @@ Each sweep publishes `OldestReceivedAgeSeconds`, the age of the oldest complaint
 waiting in the outbox (0 when none is older than the two-minute grace), read from
 the first item of each shard's Query; the alarm `aduan-hub-oldest-received` fires
 past 30 minutes.
+
+The same sweep is the safety net of the other two outboxes: channel events
+whose commit succeeded but whose queueing did not (services/status_events.py),
+and LAPOR! follow-ups not yet delivered (services/lapor_followups.py).
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -31,6 +36,8 @@ from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, value
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain.models import Status, utcnow
 from chalicelib.observability import MetricUnit, complaint_context, count, logger, metrics
+from chalicelib.services.lapor_followups import LaporFollowups
+from chalicelib.services.status_events import StatusEvents
 
 MIN_AGE = timedelta(minutes=2)  # give the normal path time to work
 REQUEUE_AFTER = timedelta(minutes=10)  # a re-queue of ours that did not help
@@ -44,10 +51,11 @@ class ReconcileReport:
     seen: int = 0
     requeued: list[str] = field(default_factory=list)
     oldest_received_age_s: int = 0
+    outboxes: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
         return {"seen": self.seen, "requeued": len(self.requeued),
-                "oldest_received_age_s": self.oldest_received_age_s}
+                "oldest_received_age_s": self.oldest_received_age_s, **self.outboxes}
 
 
 def needs_requeue(item: dict[str, Any], now: datetime) -> bool:
@@ -66,11 +74,14 @@ def needs_requeue(item: dict[str, Any], now: datetime) -> bool:
 
 
 class Reconciler:
-    def __init__(self, repo: Repository, queues: Queues, shards: int, per_shard: int = 200) -> None:
+    def __init__(self, repo: Repository, queues: Queues, shards: int, per_shard: int = 200,
+                 events: StatusEvents | None = None, followups: LaporFollowups | None = None) -> None:
         self.repo = repo
         self.queues = queues
         self.shards = shards
         self.per_shard = per_shard
+        self.events = events
+        self.followups = followups
 
     def sweep(self, now: datetime | None = None) -> ReconcileReport:
         now = now or utcnow()
@@ -92,6 +103,10 @@ class Reconciler:
         metrics.add_metric(name="OldestReceivedAgeSeconds", unit=MetricUnit.Seconds, value=report.oldest_received_age_s)
         if report.requeued:
             count("OutboxRequeued", len(report.requeued))
+        if self.events is not None:
+            report.outboxes.update(self.events.resend_pending(now, self.shards, self.per_shard))
+        if self.followups is not None:
+            report.outboxes.update(self.followups.sweep(now, self.shards, self.per_shard))
         # a quiet run says so only at DEBUG: the SweepCompleted metric shows that it ran
         (logger.info if report.seen else logger.debug)("outbox reconciled", extra=report.as_dict())
         return report

@@ -5,12 +5,19 @@ complaints whose next check is due, from the sparse `sync` index (one Query
 per shard, oldest first, bounded per run): its cost follows the complaints
 due, never the table size. Each check:
 
-* adds every new LAPOR! follow-up to the timeline once (key `followup:<id>`,
-  conditional put; the ids seen are kept on the complaint),
-* records a status change once (conditional on the old status, in one
-  transaction with its timeline entry), sets the new stage's deadline and
-  announces it through status_events,
+* adds every new LAPOR! follow-up from the unit to the timeline once (key
+  `followup:<id>`, conditional put; the ids seen are kept on the complaint);
+  a follow-up the hub posted itself (an operator's answer, a reopen, a
+  reporter's comment) carries the hub's marker (adapters/lapor_wire.py) and is
+  never taken for the unit's answer, even before its id is recorded;
+* sets `first_response_at` (once) from the unit's first follow-up;
+* records a status change once through StatusEvents.commit (conditional on
+  the old status, in one transaction with its timeline entry and channel
+  event), with the new stage's deadline,
 * schedules the next check by state (domain/sync_policy.py).
+
+`refresh` runs one check now for a single complaint: the escalation sweep
+calls it before climbing a rung on a LAPOR! state older than a few minutes.
 
 The decision itself (what LAPOR!'s status means for us) is domain/lifecycle.py.
 Auto-closing resolved complaints is not done here (see the escalation sweep).
@@ -24,14 +31,15 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import lapor_wire
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
+from chalicelib.adapters.dynamodb import ConditionFailed, IfAbsent, Repository, iso, set_remove, values
 from chalicelib.adapters.lapor import LaporClient, LaporError
 from chalicelib.domain import lifecycle, sync_policy
 from chalicelib.domain.models import AT_LAPOR_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, log_failure, logger
-from chalicelib.services import status_events
 from chalicelib.services.deadlines import deadline_for, due_attributes
 from chalicelib.services.forwarding import sync_attributes
+from chalicelib.services.lapor_followups import posted_ids
+from chalicelib.services.status_events import StatusEvents, Transition
 
 
 @dataclass
@@ -50,12 +58,24 @@ def _when(raw: Any) -> datetime | None:
     return datetime.fromisoformat(raw) if isinstance(raw, str) and raw else None
 
 
+def hub_posted(tracking_id: str, f: lapor_wire.LaporFollowup) -> lapor_wire.Marker | None:
+    """The hub's marker when the hub itself posted this follow-up (any text with a marker is ours:
+    never the unit's answer; only an answer or resolution posted for the unit counts as one)."""
+    marker = lapor_wire.marker_of(f.content)
+    if marker is not None and marker.tracking_id == tracking_id:
+        return marker
+    if lapor_wire.is_ours(f.content):
+        return lapor_wire.Marker(tracking_id, 0, "pelapor")
+    return None
+
+
 class StatusSync:
-    def __init__(self, repo: Repository, lapor: Callable[[], LaporClient], shards: int,
+    def __init__(self, repo: Repository, lapor: Callable[[], LaporClient], events: StatusEvents, shards: int,
                  max_per_run: int = 400, schedule: sync_policy.SyncSchedule | None = None) -> None:
         self.repo = repo
         self.schedule = schedule
         self._lapor = lapor
+        self.events = events
         self.shards = shards
         self.max_per_run = max_per_run
 
@@ -84,19 +104,27 @@ class StatusSync:
         (logger.info if report.checked or report.errors else logger.debug)("status sync done", extra=report.as_dict())
         return report
 
-    def check(self, item: dict[str, Any], now: datetime, report: SyncReport) -> None:
+    def refresh(self, tracking_id: str, now: datetime) -> bool:
+        """Check one complaint against LAPOR! now; False when LAPOR! could not be asked."""
+        item = self.repo.get_item(tracking_id, consistent=True)
+        if item is None:
+            return False
+        with complaint_context(tracking_id):
+            return self.check(item, now, SyncReport())
+
+    def check(self, item: dict[str, Any], now: datetime, report: SyncReport) -> bool:
+        """One check; True when LAPOR!'s state was read (and applied as far as it may be)."""
         tracking_id = item["pk"].removeprefix("C#")
         current = Status(item["status"])
         lapor_id = item.get("lapor_id")
         if current not in AT_LAPOR_STATUSES or lapor_id is None:
             self._write(tracking_id, current, sync_attributes(tracking_id, None))
-            return
+            return False
         report.checked += 1
         lapor = self._lapor()
         try:
             remote = lapor.get(int(lapor_id))
             followups = [] if remote.status == Status.FORWARDED else lapor.followups(int(lapor_id))
-            followups = [f for f in followups if not lapor_wire.is_ours(f.content)]  # the hub's own posts
         except LaporError as err:
             report.errors += 1
             count("StatusSyncLaporErrors")
@@ -104,32 +132,43 @@ class StatusSync:
                            extra={"error": err.message, "status_code": err.status, "unexpected": err.unexpected})
             retry = sync_policy.retry_check(now, self.schedule)
             self._write(tracking_id, current, sync_attributes(tracking_id, iso(retry)))
-            return
+            return False
 
+        ours = {f.id: m for f in followups if (m := hub_posted(tracking_id, f)) is not None}
         seen: list[str] = list(item.get("lapor_followup_ids") or [])
-        fresh = set(lifecycle.new_followups(seen, [f.id for f in followups]))
-        for f in followups:
+        from_unit = [f for f in followups if f.id not in ours]
+        if lifecycle.new_followups(seen, [f.id for f in from_unit]):
+            # new and unmarked: make sure none is a post of ours whose marker LAPOR! did not keep
+            posted = posted_ids(self.repo, tracking_id)
+            from_unit = [f for f in from_unit if f.id not in posted]
+        fresh = set(lifecycle.new_followups(seen, [f.id for f in from_unit]))
+        for f in from_unit:
             if f.id in fresh and self.repo.add_timeline(tracking_id, self._followup_entry(item, f)):
                 report.followups += 1
-        seen_now = seen + [f.id for f in followups if f.id in fresh]
+        seen_now = seen + [f.id for f in from_unit if f.id in fresh]
+        # the unit has answered: a follow-up at LAPOR! that is not the reporter's words posted by the hub
+        answered = bool(from_unit) or any(m.side == "unit" for m in ours.values())
 
         # a follow-up new since the last check is news from the unit: a "Selesai" with it
-        # counts again, even after the reporter reopened (closing.py marks its own as seen)
-        change = lifecycle.decide(current, remote.status, has_followups=bool(followups),
-                                  unchanged_at_lapor=item.get("lapor_status") == remote.status_name and not fresh)
+        # counts again, even after the reporter reopened the complaint
+        change = lifecycle.decide(current, remote.status, has_followups=answered,
+                                  unchanged_at_lapor=item.get("lapor_status") == remote.status_name,
+                                  fresh=bool(fresh))
         if change.ignored:
-            logger.warning("LAPOR! status not applied", extra={"lapor_status": remote.status_name,
-                                                                "why": change.ignored})
+            logger.info("LAPOR! status not applied", extra={"lapor_status": remote.status_name,
+                                                             "why": change.ignored})
         common: dict[str, Any] = {"lapor_status": remote.status_name, "sync_checked_at": iso(now)}
         if fresh:
             common["lapor_followup_ids"] = seen_now
+            common["first_response_at"] = IfAbsent(iso(min(f.at for f in from_unit if f.id in fresh)))
         if change.new_status is None:
             nxt = sync_policy.next_check(current, now, _when(item.get("forwarded_at")),
                                          _when(item.get("sync_changed_at")), self.schedule)
             self._write(tracking_id, current, {**common, **sync_attributes(tracking_id, nxt and iso(nxt))})
-            return
+            return True
         if self._change(item, current, change.new_status, remote, now, common):
             report.changed += 1
+        return True
 
     # -- writes -----------------------------------------------------------
 
@@ -164,24 +203,20 @@ class StatusSync:
             **due_attributes(tracking_id, deadline),
             **sync_attributes(tracking_id, nxt and iso(nxt)),
         }
-        if final:  # a final complaint leaves every work index
-            attrs.update(geo_pk=None, geo_sk=None)
-        expr, names, vals = set_remove(attrs)
-        names["#st"] = "status"
-        vals.update(values(old=old.value, lid=complaint.lapor_id))
+        names = {"#st": "status"}
+        vals = values(old=old.value, lid=complaint.lapor_id)
         entry = TimelineEntry(at=now, kind="status", status=new, lapor_id=complaint.lapor_id,
                               ref=f"status:{new.value}",
                               message=f"Status di SP4N-LAPOR!: {remote.status_name}")
+        updated = complaint.model_copy(update={"status": new, "deadline": deadline, "updated_at": now})
         try:
-            self.repo.update(tracking_id, expr, condition="#st = :old AND lapor_id = :lid",
-                             names=names, vals=vals, timeline=entry)
+            self.events.commit(Transition(complaint, updated, entry, attrs, condition="#st = :old AND lapor_id = :lid",
+                                          names=names, vals=vals))
         except ConditionFailed:
             logger.info("status changed meanwhile; next sweep decides")
             return False
         logger.info("status from LAPOR!", extra={"from": old.value, "to": new.value,
                                                   "lapor_status": remote.status_name})
-        updated = complaint.model_copy(update={"status": new, "deadline": deadline, "updated_at": now})
-        status_events.publish(updated, entry)
         return True
 
     @staticmethod

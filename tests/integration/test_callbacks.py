@@ -34,16 +34,21 @@ def deliver_until(pump: Any, done: Any) -> None:
 
 def later_status(tracking_id: str, status: Status, kind: str = "status", ref: str | None = None,
                  entry: TimelineEntry | None = None) -> TimelineEntry:
-    """Announce a LAPOR! status as the status sync does (write, then publish); `entry`
-    publishes an earlier entry again (what a retried publish does)."""
+    """Record a LAPOR! status as the status sync does (one transaction with its event);
+    `entry` sends an earlier entry's event again (what the outbox sweep does after a crash)."""
     from chalicelib import bootstrap
-    from chalicelib.services import status_events
+    from chalicelib.services.callbacks import event_for
+    from chalicelib.services.status_events import Transition
 
     c = bootstrap.repository().get(tracking_id, consistent=True)
     assert c is not None
-    entry = entry or TimelineEntry(at=utcnow(), kind=kind, status=status, ref=ref or f"lapor:{status.value}",
-                                   message=f"Status di SP4N-LAPOR!: {status.value}")
-    status_events.publish(c.model_copy(update={"status": status}), entry)
+    if entry is not None:
+        bootstrap.status_events().send(event_for(c.model_copy(update={"status": status}), entry))
+        return entry
+    entry = TimelineEntry(at=utcnow(), kind=kind, status=status, ref=ref or f"lapor:{status.value}",
+                          message=f"Status di SP4N-LAPOR!: {status.value}")
+    bootstrap.status_events().commit(Transition(c, c.model_copy(update={"status": status}), entry,
+                                                {"status": status.value}))
     return entry
 
 
@@ -101,12 +106,12 @@ def test_events_without_a_registered_callback_are_dropped(client: Any, hub: Any,
 
 
 def test_app_complaints_send_no_channel_events(client: Any, hub: Any, monkeypatch: Any) -> None:
-    from chalicelib.services.callbacks import CallbackService
+    from chalicelib.services.status_events import StatusEvents
     from tests.integration.test_forwarding import submit
 
     queued: list[str] = []
-    real = CallbackService.enqueue
-    monkeypatch.setattr(CallbackService, "enqueue", lambda self, c, e: queued.append(c.tracking_id) or real(self, c, e))
+    real = StatusEvents.send
+    monkeypatch.setattr(StatusEvents, "send", lambda self, e: queued.append(e.tracking_id) or real(self, e))
     tid = submit(client)
     later_status(tid, Status.VERIFIED)
     rabeg_tid = post_channel(client, "rabeg", rabeg_record()).json_body["tracking_id"]

@@ -233,7 +233,7 @@ def test_two_overlapping_sweeps_give_one_rung_and_one_notice(client: Any, hub: A
     with time_machine.travel(wib(2026, 5, 12, 9), tick=False):
         other: dict[str, int] = {}
         first = EscalationService(ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().sweep())),
-                                  bootstrap.notifier, bootstrap.closing())
+                                  bootstrap.notifier, bootstrap.closing(), bootstrap.status_events())
         mine = first.sweep()
         assert other.get("escalated", 0) >= 1 and mine.get("lost_race", 0) >= 1
         assert raw(tid)["escalation_level"] == 1
@@ -274,7 +274,7 @@ def test_crash_between_transaction_and_publish_is_recovered_by_next_sweep(
     tid = submit(client, at=wib(2026, 6, 1, 10))
     put_in_stage(tid, Status.IN_PROGRESS, wib(2026, 6, 1, 10))  # Mon 1 Jun: 5 WD -> Mon 8 Jun
     repo = bootstrap.repository()
-    crashing = EscalationService(repo, CrashingNotifier, bootstrap.closing())  # type: ignore[arg-type]
+    crashing = EscalationService(repo, CrashingNotifier, bootstrap.closing(), bootstrap.status_events())  # type: ignore[arg-type]
     with time_machine.travel(wib(2026, 6, 9, 9), tick=False):
         crashing.sweep()
         assert raw(tid)["escalation_level"] == 1  # the transaction happened
@@ -301,7 +301,8 @@ def pending_notice(client: Any, since: dt.datetime) -> tuple[str, dt.datetime]:
 
     tid = submit(client, at=since)
     crashed_at = put_in_stage(tid, Status.IN_PROGRESS, since) + dt.timedelta(hours=9)
-    crashing = EscalationService(bootstrap.repository(), CrashingNotifier, bootstrap.closing())  # type: ignore[arg-type]
+    crashing = EscalationService(bootstrap.repository(), CrashingNotifier, bootstrap.closing(),  # type: ignore[arg-type]
+                                 bootstrap.status_events())
     with time_machine.travel(crashed_at, tick=False):
         crashing.sweep()
     assert raw(tid)["escalation_level"] == 1 and "sent_at" not in raw_item(tid, "1")
@@ -319,7 +320,7 @@ def test_overlapping_republishes_publish_a_pending_notice_once(client: Any, hub:
         # this one reads the pending notice, then the other runs to the end, then this one goes on
         first = EscalationService(
             ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().republish_pending(now))),
-            bootstrap.notifier, bootstrap.closing())
+            bootstrap.notifier, bootstrap.closing(), bootstrap.status_events())
         mine = first.republish_pending(now)
         assert other.get("republished", 0) >= 1 and mine.get("republish_skipped", 0) >= 1
         [msg] = poll(lambda: inbox.about(tid))
@@ -352,7 +353,8 @@ def test_a_notice_being_republished_is_not_taken_by_another_sweep(client: Any, h
         now = dt.datetime.now(dt.UTC)
         other: dict[str, int] = {}
         slow = SweepsWhilePublishing(tid, lambda: other.update(bootstrap.escalation().republish_pending(now)))
-        mine = EscalationService(bootstrap.repository(), lambda: slow, bootstrap.closing()).republish_pending(now)
+        mine = EscalationService(bootstrap.repository(), lambda: slow, bootstrap.closing(),
+                                 bootstrap.status_events()).republish_pending(now)
         assert mine.get("republished", 0) >= 1 and other.get("republish_skipped", 0) >= 1
         [msg] = poll(lambda: inbox.about(tid))
         assert attr(msg, "notification_id") == f"{tid}/1"

@@ -59,7 +59,7 @@ def test_same_message_twice_gives_one_ticket(client: Any, hub: Any, lapor_sim: A
 
 
 def test_two_forwarders_racing_give_one_ticket(client: Any, hub: Any, lapor_sim: Any) -> None:
-    from chalicelib.bootstrap import lapor, repository
+    from chalicelib.bootstrap import lapor, repository, status_events
     from chalicelib.services.forwarding import ForwardingService, RetryLater
 
     tid = submit(client)
@@ -68,7 +68,7 @@ def test_two_forwarders_racing_give_one_ticket(client: Any, hub: Any, lapor_sim:
 
     def run() -> None:
         try:
-            outcomes.append(ForwardingService(repository(), lapor).forward(tid).outcome)
+            outcomes.append(ForwardingService(repository(), lapor, status_events()).forward(tid).outcome)
         except RetryLater as err:
             outcomes.append(f"retry:{err.reason}")
 
@@ -163,7 +163,7 @@ def test_crash_after_lapor_answered_then_redelivery_gives_one_ticket(
     from chalicelib.bootstrap import repository
 
     tid = submit(client)
-    real_update = Repository.update
+    real_update = Repository.transact_update
     crashed: list[str] = []
 
     def update_fails_once(self: Repository, tracking_id: str, update: str, *args: Any, **kw: Any) -> Any:
@@ -173,7 +173,7 @@ def test_crash_after_lapor_answered_then_redelivery_gives_one_ticket(
             raise ConnectionError("DynamoDB went away after LAPOR! answered")
         return real_update(self, tracking_id, update, *args, **kw)
 
-    monkeypatch.setattr(Repository, "update", update_fails_once)
+    monkeypatch.setattr(Repository, "transact_update", update_fails_once)
     event = {"Records": [sqs_record("m1", json.dumps({"tracking_id": tid}))]}
     assert hub.forward_to_lapor(event, None)["batchItemFailures"] == [{"itemIdentifier": "m1"}]
     assert crashed and len(tickets(lapor_sim, tid)) == 1

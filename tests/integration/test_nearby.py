@@ -94,20 +94,20 @@ def test_nearest_first(client: Any) -> None:
     assert found == [b, a]
 
 
-def test_final_status_leaves_the_list_even_if_its_writer_forgot(client: Any, hub: Any) -> None:
+def test_a_final_status_leaves_the_list_in_the_same_write(client: Any, hub: Any) -> None:
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import values
-    from chalicelib.services import status_events
+    from chalicelib.services.status_events import Transition
 
     lat, lon = somewhere()
     tid = submit_at(client, lat, lon)
     assert tid in ids(nearby(client, lat=lat, lon=lon, category="sampah"))
     repo = bootstrap.repository()
-    # a writer that sets a final status but leaves the geo keys: publish() cleans up
-    repo.update(tid, "SET #s = :c", names={"#s": "status"}, vals=values(c=Status.ARCHIVED.value))
     c = repo.get(tid, consistent=True)
     assert c is not None
-    status_events.publish(c, TimelineEntry(at=utcnow(), kind="status", status=Status.ARCHIVED, ref="archived"))
+    # a writer that sets a final status without naming the geo keys: the one door removes them
+    bootstrap.status_events().commit(Transition(
+        c, c.model_copy(update={"status": Status.ARCHIVED}),
+        TimelineEntry(at=utcnow(), kind="status", status=Status.ARCHIVED, ref="archived"), {"status": "archived"}))
     assert "geo_pk" not in repo.get_item(tid, consistent=True)
     assert tid not in ids(nearby(client, lat=lat, lon=lon, category="sampah"))
 

@@ -401,7 +401,7 @@ def test_closed_maps_from_our_lifecycle() -> None:
     from chalicelib.domain.models import Status
 
     assert {s for s in Status if open311.status_of(s) == "closed"} == {
-        Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.ARCHIVED}
+        Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.ARCHIVED, Status.DUPLICATE}
     assert not open311.is_listed(Status.EMERGENCY) and not open311.is_listed(Status.AWAITING_CONFIRMATION)
 
 

@@ -330,3 +330,34 @@ def test_year_end_between(cal: WorkingCalendar) -> None:
     # Deadline end of Wed 23 Dec 2026; now Mon 4 Jan 2027 06:00 WIB:
     # 28, 29, 30, 31 Dec (4 full days) + 0.25 of 4 Jan; 24-27 Dec and 1-3 Jan are off.
     assert cal.working_days_between(end_of_day_utc(2026, 12, 23), wib(2027, 1, 4, 6)) == pytest.approx(4.25)
+
+
+def test_working_days_between_matches_counting_day_by_day() -> None:
+    """The running totals give exactly what walking the days gives, over years and holidays."""
+    import datetime as _dt
+    import random as _random
+
+    from chalicelib.domain.calendar import default_calendar, local_tz
+
+    cal = default_calendar()
+    tz = local_tz()
+
+    def walk(a: _dt.datetime, b: _dt.datetime) -> float:
+        if b <= a:
+            return 0.0
+        a_l, b_l = a.astimezone(tz), b.astimezone(tz)
+        total = _dt.timedelta(0)
+        day = a_l.date()
+        while day <= b_l.date():
+            if cal.is_working_day(day):
+                start = _dt.datetime.combine(day, _dt.time.min, tzinfo=tz)
+                total += min(b_l, start + _dt.timedelta(days=1)) - max(a_l, start)
+            day += _dt.timedelta(days=1)
+        return total / _dt.timedelta(days=1)
+
+    rng = _random.Random(3)
+    base = _dt.datetime(2024, 12, 20, tzinfo=_dt.UTC)
+    for _ in range(400):
+        a = base + _dt.timedelta(minutes=rng.randrange(60 * 24 * 500))
+        b = a + _dt.timedelta(minutes=rng.randrange(60 * 24 * rng.choice((1, 3, 40, 400))))
+        assert abs(cal.working_days_between(a, b) - walk(a, b)) < 1e-9, (a, b)

@@ -62,3 +62,20 @@ def test_a_selesai_already_applied_does_not_undo_a_reopen() -> None:
 
     assert decide(Status.IN_PROGRESS, Status.RESOLVED, True, unchanged_at_lapor=True).new_status is None
     assert decide(Status.IN_PROGRESS, Status.RESOLVED, True, unchanged_at_lapor=False).new_status == Status.RESOLVED
+
+
+def test_a_status_the_hub_set_stands_until_lapor_says_something_new() -> None:
+    # an operator answered (in_progress) or resolved in the hub; LAPOR! still shows what it showed
+    assert decide(P, V, False, unchanged_at_lapor=True).new_status is None
+    assert decide(R, P, True, unchanged_at_lapor=True).new_status is None
+    # a new follow-up alone never undoes a resolution ...
+    assert decide(R, V, True, unchanged_at_lapor=True, fresh=True).new_status is None
+    # ... but moves forward, and a new LAPOR! status is always followed
+    assert decide(V, V, True, unchanged_at_lapor=True, fresh=True).new_status == P
+    assert decide(P, R, True, unchanged_at_lapor=True, fresh=True).new_status == R
+    assert decide(R, V, True, unchanged_at_lapor=False).new_status == P
+
+
+def test_a_returned_complaint_follows_only_lapors_own_ends() -> None:
+    assert decide(Status.RETURNED, STATUS_MAP["Ditolak"], False).new_status == Status.REJECTED
+    assert decide(Status.RETURNED, STATUS_MAP["Selesai"], True).new_status is None

@@ -21,8 +21,8 @@ def problem(err: pytest.ExceptionInfo[InvalidInput]) -> tuple[str, str]:
 
 def test_open_and_closed_from_our_lifecycle() -> None:
     closed = {s for s in Status if open311.status_of(s) == open311.CLOSED}
-    assert closed == {Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.ARCHIVED}
-    assert open311.status_of("duplicate") == open311.CLOSED  # the operators' duplicate status, when it lands
+    assert closed == {Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.ARCHIVED, Status.DUPLICATE}
+    assert open311.status_of(Status.RETURNED) == open311.OPEN  # with the coordinator: still being handled
     assert open311.status_of(Status.NEEDS_ATTENTION) == open311.OPEN
     assert set(open311.statuses_for({"open", "closed"})) == {s.value for s in Status} - {
         "emergency", "awaiting_confirmation"}

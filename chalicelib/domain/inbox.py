@@ -1,0 +1,94 @@
+"""Whose inbox a complaint is in, and how an inbox is ordered.
+
+Pure domain. A complaint sits in the inbox of whoever must act on it next
+(its *holder*):
+
+- the call centre (`call112`, `psc119`) while a call waits for its decision
+  (`awaiting_confirmation`) or when it handled it itself (`emergency`);
+- the city's complaint coordinator (`city`) while a unit has returned it
+  ("bukan wewenang", `returned`) or LAPOR! refused it (`needs_attention`);
+- otherwise the handling unit (`opd:...`, `kec:...`, `kel:...`).
+
+A kecamatan's supervisor sees the complaints held by the kecamatan and by its
+kelurahan: their *area* is `kec:<code>` (an OPD's supervisor sees the OPD's own
+inbox). Final complaints move to the holder's "done" shelf, so the everyday
+inbox holds only open work.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from chalicelib.domain.access import CALLCENTER_CHANNELS, Principal, Role, units_in_scope
+from chalicelib.domain.models import FINAL_STATUSES, Status
+
+#: the coordinator's inbox (the city level, as in the statistics)
+CITY = "city"
+DONE = "#done"
+
+_CHANNEL_HELD = frozenset({Status.AWAITING_CONFIRMATION, Status.EMERGENCY})
+_CITY_HELD = frozenset({Status.RETURNED, Status.NEEDS_ATTENTION})
+
+
+def holder(status: Status, unit_code: str | None, channel: str) -> str:
+    """Who must act next on a complaint in `status`."""
+    if status in _CHANNEL_HELD and channel in CALLCENTER_CHANNELS:
+        return channel
+    if status in _CITY_HELD or not unit_code:
+        return CITY
+    return unit_code
+
+
+def area_of(holder_code: str) -> str | None:
+    """The kecamatan area (`kec:<code>`) of a kecamatan or kelurahan holder; None otherwise."""
+    kind, _, code = holder_code.partition(":")
+    if kind == "kec" and code:
+        return holder_code
+    if kind == "kel" and code.count(".") == 3:
+        return "kec:" + code.rsplit(".", 1)[0]
+    return None
+
+
+def shelf(key: str, status: Status) -> str:
+    """The partition for a holder or area: open work, or the done shelf for final complaints."""
+    return key + DONE if status in FINAL_STATUSES else key
+
+
+def newest_key(created_at: str, tracking_id: str) -> str:
+    """Sort key for "newest": creation instant (sortable UTC text) then the id (unique)."""
+    return f"{created_at}#{tracking_id}"
+
+
+def urgent_key(deadline: str | None, created_at: str, tracking_id: str) -> str:
+    """Sort key for "urgent": deadline soonest first (so the most overdue lead); complaints
+    without a deadline after all of them ('~' sorts after digits), oldest first."""
+    if deadline:
+        return f"{deadline}#{tracking_id}"
+    return f"~{created_at}#{tracking_id}"
+
+
+def is_overdue(deadline: datetime | None, now: datetime) -> bool:
+    return deadline is not None and now > deadline
+
+
+# -- what a caller's inbox is -------------------------------------------------
+
+
+def default_view(p: Principal) -> tuple[str, str]:
+    """(index family, partition key) of the caller's own inbox.
+
+    `inbox` is keyed by holder, `inbox_area` by kecamatan area."""
+    if p.role == Role.SUPERVISOR and p.unit.startswith("kec:"):
+        return "inbox_area", p.unit
+    if p.role == Role.ADMIN:
+        return "inbox", CITY
+    return "inbox", p.unit
+
+
+def holders_in_scope(p: Principal) -> frozenset[str] | None:
+    """The holder partitions `p` may open with `unit=`; None: any (admin)."""
+    if p.role == Role.ADMIN:
+        return None
+    if p.role == Role.CALLCENTER:
+        return frozenset({p.unit})
+    return units_in_scope(p) or frozenset()
