@@ -4,10 +4,6 @@ here against the same moto server, in one run, samples interleaved, medians. Wit
 without an Idempotency-Key (the keyed intake is the same single conditional PutItem).
 Target: <= 1.5 both ways.
 
-Intake also moves the complaint's inbox counter (services/inbox.py) in the same write, which
-makes it a two-item TransactWriteItems; that transaction (+ the send) is timed too, as the
-unavoidable calls of an intake that keeps exact badges: `*_vs_counter_tx_ratio`.
-
 The stack is started exactly as `make run` starts it (infra.local.run in a subprocess, free
 ports; the event pump forwards the complaints to the LAPOR! simulator meanwhile), with
 RATE_LIMIT_SCALE high so one client may send them all: the limiter still runs and syncs.
@@ -63,19 +59,6 @@ def main() -> dict[str, float]:
             sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"tracking_id": "SRG-BENCH"}))
             return time.perf_counter() - t0
 
-        def bare_tx() -> float:
-            item = {"pk": {"S": f"C#BENCH-{uuid.uuid4()}"}, "sk": {"S": "C"}, "body": {"S": raw}}
-            counter = {"TableName": table, "Key": {"pk": {"S": "INBOXCOUNT#bench"}, "sk": {"S": "COUNT"}},
-                       "UpdateExpression": "ADD #n :one", "ExpressionAttributeNames": {"#n": "n_received"},
-                       "ExpressionAttributeValues": {":one": {"N": "1"}}}
-            t0 = time.perf_counter()
-            ddb.transact_write_items(TransactItems=[
-                {"Put": {"TableName": table, "Item": item, "ConditionExpression": "attribute_not_exists(pk)",
-                         "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}},
-                {"Update": counter}], ClientRequestToken=str(uuid.uuid4()))
-            sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"tracking_id": "SRG-BENCH"}))
-            return time.perf_counter() - t0
-
         def intake(keyed: bool) -> float:
             headers = {"Content-Type": "application/json"}
             if keyed:
@@ -86,9 +69,9 @@ def main() -> dict[str, float]:
             assert resp.status_code == 201, resp.text
             return spent
 
-        samples: dict[str, list[float]] = {"bare": [], "bare_tx": [], "plain": [], "keyed": []}
+        samples: dict[str, list[float]] = {"bare": [], "plain": [], "keyed": []}
         for i in range(N + WARM_UP):  # interleaved: every kind sees the same server state and load
-            runs = [("bare", bare()), ("plain", intake(False)), ("bare_tx", bare_tx()), ("keyed", intake(True))]
+            runs = [("bare", bare()), ("plain", intake(False)), ("bare", bare()), ("keyed", intake(True))]
             if i >= WARM_UP:
                 for kind, spent in runs:
                     samples[kind].append(spent)
@@ -100,9 +83,6 @@ def main() -> dict[str, float]:
         "overhead_ratio": round(med["plain"] / med["bare"], 3),
         "with_key_intake_median_ms": round(med["keyed"], 2),
         "with_key_overhead_ratio": round(med["keyed"] / med["bare"], 3),
-        "counter_tx_calls_median_ms": round(med["bare_tx"], 2),
-        "vs_counter_tx_ratio": round(med["plain"] / med["bare_tx"], 3),
-        "with_key_vs_counter_tx_ratio": round(med["keyed"] / med["bare_tx"], 3),
         "intake_p90_ms": round(statistics.quantiles(samples["plain"], n=10)[-1] * 1000, 2),
         "with_key_p90_ms": round(statistics.quantiles(samples["keyed"], n=10)[-1] * 1000, 2),
         "bare_p90_ms": round(statistics.quantiles(samples["bare"], n=10)[-1] * 1000, 2),

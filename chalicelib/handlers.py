@@ -166,13 +166,14 @@ def _count_record(record: Any) -> None:
         with complaint_context(change.tracking_id):
             try:
                 bootstrap.statistics().apply_change(change)
+                bootstrap.inbox().count_change(change.tracking_id, change.new, change.seq)
             except Exception as err:
                 log_failure("change not counted yet; the stream brings it again", err)
                 raise
 
 
 def count_complaint_changes(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
-    """The table's stream -> the public figures: each complaint change counted once.
+    """The table's stream -> the public figures and the inbox badges: each complaint change counted once.
 
     A failed record is reported (ReportBatchItemFailures) and the stream is read
     again from it; what was counted already is recognised by its sequence number."""

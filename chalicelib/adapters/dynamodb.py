@@ -201,11 +201,10 @@ class Repository:
     # -- writes -----------------------------------------------------------
 
     def create(self, complaint: Complaint, entry: TimelineEntry, extra: dict[str, Any] | None = None,
-               claims: list[str] | None = None, also: list[dict[str, Any]] | None = None) -> None:
+               claims: list[str] | None = None) -> None:
         """Store a new complaint with its first timeline entry inside the item: one
-        conditional PutItem; with uploads to claim (`UPLOAD#<key>`, each once) or `also`
-        (further transaction items: the inbox counter), one transaction of all, so an
-        upload never belongs to two and no complaint is counted twice.
+        conditional PutItem; with uploads to claim (`UPLOAD#<key>`, each once), one
+        transaction of all, so an upload never belongs to two complaints.
 
         When the id is taken, ConditionFailed carries the item that holds it (the
         caller tells a replay from a collision); when only uploads are taken,
@@ -214,7 +213,7 @@ class Repository:
         data["first_entry"] = entry.model_dump(mode="json")
         put = {"TableName": self.table, "Item": complaint_item(complaint, data),
                "ConditionExpression": "attribute_not_exists(pk)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
-        if not claims and not also:
+        if not claims:
             try:
                 self.db.put_item(**put)
             except ClientError as err:
@@ -228,7 +227,6 @@ class Repository:
             "Item": to_item({"pk": upload_claim_key(key), "sk": "UPLOAD", "type": "upload_claim",
                              "tracking_id": complaint.tracking_id, "claimed_at": iso(complaint.created_at)}),
         }} for key in claims or []]
-        items.extend(self._with_table(i) for i in also or [])
         try:
             self._transact(items)
         except ClientError as err:
@@ -292,12 +290,10 @@ class Repository:
         vals: dict[str, Any] | None,
         timeline: TimelineEntry | None = None,
         new_items: list[dict[str, Any]] | None = None,
-        also: list[dict[str, Any]] | None = None,
     ) -> None:
-        """One transaction: a conditional complaint update, its timeline entry,
-        new items (each written only if absent) and `also` (further transaction
-        items as built by the caller, e.g. counter updates). All or nothing;
-        ConditionFailed when the complaint's condition is false or an item exists already."""
+        """One transaction: a conditional complaint update, its timeline entry and
+        new items (each written only if absent). All or nothing; ConditionFailed when
+        the complaint's condition is false or an item exists already."""
         update, names, vals = with_version(update, names, vals)
         items: list[dict[str, Any]] = [
             {"Update": self._update_request(complaint_key(tracking_id), update, condition, names, vals)}
@@ -308,14 +304,8 @@ class Repository:
         for data in new_items or []:
             items.append({"Put": {"TableName": self.table, "Item": to_item(data),
                                   "ConditionExpression": "attribute_not_exists(pk)"}})
-        items.extend(self._with_table(i) for i in also or [])
         with _conditional():
             self._transact(items)
-
-    def _with_table(self, op: dict[str, Any]) -> dict[str, Any]:
-        """A transaction item built without the table name gets ours."""
-        (kind, body), = op.items()
-        return {kind: {"TableName": self.table, **body}}
 
     def update_raw(self, pk: str, sk: str, update: str, condition: str | None = None,
                    names: dict[str, str] | None = None, vals: dict[str, Any] | None = None,

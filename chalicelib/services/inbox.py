@@ -19,10 +19,15 @@ until the page is full or a read budget is spent (then a cursor continues).
 
 Counts per status for the badges are not counted by reading complaints: each
 holder has one counter item (`pk = INBOXCOUNT#<holder>`, `sk = COUNT`, a number
-per status), moved in the same transaction as every status or holder change
-(services/status_events.py) and at intake. A page reads one counter (GetItem)
-or, for a kecamatan supervisor, the counters of the kecamatan's units
-(one BatchGetItem).
+per status), moved by the table's stream consumer (`count_complaint_changes`),
+so the intake stays one PutItem and a writer that changes a status need not
+know about badges. Each complaint keeps a marker (`pk = INBOXCOUNT#C#<id>`,
+`sk = COUNTED`: where it is counted and the stream position applied); a change
+moves the count in ONE transaction with its marker, conditional on the marker,
+so a redelivered or older record changes nothing. The badges follow a change
+within the stream's delay (about a second in AWS). A page reads one counter
+(GetItem) or, for a kecamatan supervisor, the counters of the kecamatan's
+units (one BatchGetItem).
 """
 
 from __future__ import annotations
@@ -30,11 +35,12 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import Repository, iso, values
+from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, to_item, values
 from chalicelib.domain import inbox, reference
 from chalicelib.domain.access import Principal, Role, can_see
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
@@ -43,6 +49,9 @@ from chalicelib.observability import count, logger
 
 COUNT_PREFIX = "INBOXCOUNT#"
 COUNT_SK = "COUNT"
+MARK_PREFIX = "INBOXCOUNT#C#"
+MARK_SK = "COUNTED"
+SEQ_DIGITS = 40  # stream sequence numbers are up to 40 digits: padded, they compare as text
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 READ_BUDGET = 5  # Query pages per request when filters thin the results out
@@ -71,31 +80,35 @@ def inbox_attributes(c: Complaint) -> dict[str, str | None]:
     }
 
 
-def _count_name(status: Status) -> str:
-    return f"n_{status.value}"
+def counted_at(item: Mapping[str, Any] | None) -> str | None:
+    """`<holder>|<status>`: where a complaint item is counted for the badges (None: nowhere)."""
+    if not item or not item.get("status"):
+        return None
+    try:
+        status = Status(str(item["status"]))
+    except ValueError:
+        return None
+    unit = item.get("unit") if isinstance(item.get("unit"), dict) else {}
+    return f"{inbox.holder(status, unit.get('code'), str(item.get('channel') or 'app'))}|{status.value}"
 
 
-def counter_moves(before: Complaint | None, after: Complaint) -> list[dict[str, Any]]:
-    """Transaction items that move the complaint's count from its old holder and status
-    to the new ones (nothing when neither changed). `before` None: a new complaint."""
-    old = (holder_of(before), before.status) if before is not None else None
-    new = (holder_of(after), after.status)
-    if old == new:
-        return []
-    changes: dict[str, dict[Status, int]] = {}
-    if old is not None:
-        changes.setdefault(old[0], {})[old[1]] = -1
-    changes.setdefault(new[0], {})
-    changes[new[0]][new[1]] = changes[new[0]].get(new[1], 0) + 1
+def counter_moves(table: str, old_at: str | None, new_at: str | None) -> list[dict[str, Any]]:
+    """Transaction items moving one complaint's count from `old_at` to `new_at`."""
+    changes: dict[str, dict[str, int]] = {}
+    for at, n in ((old_at, -1), (new_at, 1)):
+        if at is not None:
+            holder, _, status = at.partition("|")
+            moves = changes.setdefault(holder, {})
+            moves[status] = moves.get(status, 0) + n
     items = []
     for holder, moves in changes.items():
         moves = {s: n for s, n in moves.items() if n}
         if not moves:
             continue
-        names = {f"#c{i}": _count_name(s) for i, s in enumerate(moves)}
+        names = {f"#c{i}": f"n_{s}" for i, s in enumerate(moves)}
         vals = values(**{f"c{i}": n for i, n in enumerate(moves.values())})
         items.append({"Update": {
-            "Key": {"pk": {"S": f"{COUNT_PREFIX}{holder}"}, "sk": {"S": COUNT_SK}},
+            "TableName": table, "Key": {"pk": {"S": f"{COUNT_PREFIX}{holder}"}, "sk": {"S": COUNT_SK}},
             "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(moves))),
             "ExpressionAttributeNames": names, "ExpressionAttributeValues": vals,
         }})
@@ -285,6 +298,34 @@ class InboxService:
             logger.warning("inbox counter below zero", extra={"holder": key})
             count("InboxCounterBelowZero")
         return {s.value: max(0, totals[s.value]) for s in Status if totals.get(s.value)}
+
+    def count_change(self, tracking_id: str, new_item: Mapping[str, Any] | None, seq: str | int) -> str:
+        """Move the complaint's badge count to where its new image puts it, once per
+        stream record (the table's stream consumer calls this); returns what was done."""
+        position = str(seq).zfill(SEQ_DIGITS)
+        new_at = counted_at(new_item)
+        for _ in range(5):
+            mark = self.repo.get_raw(f"{MARK_PREFIX}{tracking_id}", MARK_SK)
+            if mark is not None and str(mark.get("seq", "")) >= position:
+                return "replayed"
+            old_at = mark.get("at") if mark is not None else None
+            if old_at == new_at:
+                return "unchanged"
+            put: dict[str, Any] = {"TableName": self.repo.table, "Item": to_item({
+                "pk": f"{MARK_PREFIX}{tracking_id}", "sk": MARK_SK, "type": "inbox_count_mark",
+                "seq": position, "at": new_at})}
+            if mark is None:
+                put["ConditionExpression"] = "attribute_not_exists(pk)"
+            else:
+                put["ConditionExpression"] = "#seq = :seq"
+                put["ExpressionAttributeNames"] = {"#seq": "seq"}
+                put["ExpressionAttributeValues"] = values(seq=mark.get("seq"))
+            try:
+                self.repo.transact_raw([{"Put": put}, *counter_moves(self.repo.table, old_at, new_at)])
+            except ConditionFailed:
+                continue  # another reader of the same record got there first: look again
+            return "moved"
+        raise RuntimeError("inbox counts: the complaint's count marker kept changing")
 
     # -- one complaint -----------------------------------------------------------
 

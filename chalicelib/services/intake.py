@@ -33,7 +33,7 @@ from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry,
 from chalicelib.domain.tracking import new_tracking_id, tracking_id_from
 from chalicelib.observability import complaint_context, count, count_by, logger
 from chalicelib.schemas import ComplaintSubmission
-from chalicelib.services.inbox import counter_moves, inbox_attributes
+from chalicelib.services.inbox import inbox_attributes
 from chalicelib.services.nearby import geo_attributes
 from chalicelib.services.reporter_auth import HASH_ATTRIBUTE, derived_token, new_token, token_hash
 
@@ -151,9 +151,7 @@ class IntakeService:
             if keyed:
                 extra.update(idem_key_hash=keyed.key_hash, idem_fingerprint=fingerprint or "")
             try:
-                # counted in its holder's inbox in the same transaction (services/inbox.py)
-                self.repo.create(complaint, entry, extra, claims=complaint.attachments,
-                                 also=counter_moves(None, complaint))
+                self.repo.create(complaint, entry, extra, claims=complaint.attachments)
                 break
             except ConditionFailed as taken:
                 if keyed and taken.item and taken.item.get("idem_key_hash") == keyed.key_hash:

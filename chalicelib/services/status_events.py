@@ -13,7 +13,6 @@ ONE DynamoDB transaction:
 - the channel event for it (outbox item `pk = CHEVENT#<tracking_id>`), when
   the complaint came from a channel and the entry is announced, so a crash
   after the status change can no longer lose the event;
-- the inbox counters' move (old holder and status -> new ones);
 - the writer's own further items (an escalation notice, a LAPOR! follow-up).
 
 After the commit the event goes to the FIFO callback queue (group = tracking
@@ -36,7 +35,7 @@ from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, Timeline
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import ChannelEvent
 from chalicelib.services.callbacks import event_for
-from chalicelib.services.inbox import counter_moves, inbox_attributes
+from chalicelib.services.inbox import inbox_attributes
 from chalicelib.settings import settings
 
 EVENT_PK = "CHEVENT#"
@@ -95,7 +94,7 @@ class StatusEvents:
             event = event_for(t.after, t.entry)
             new_items.append(event_item(event, now))
         self.repo.transact_update(t.after.tracking_id, expr, t.condition, names, vals, timeline=t.entry,
-                                  new_items=new_items, also=counter_moves(t.before, t.after))
+                                  new_items=new_items)
         with complaint_context(t.after.tracking_id):
             logger.info("complaint changed", extra={"status": t.after.status.value, "kind": t.entry.kind,
                                                     "from": t.before.status.value})

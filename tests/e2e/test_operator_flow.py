@@ -78,6 +78,12 @@ def test_rabeg_complaint_through_every_operator_step(running_stack: LocalStack) 
         assert act(lurah, "not-ours", reason="Surat ini diterbitkan dinas, bukan kelurahan.")["status"] == "returned"
         waiting = requests.get(f"{api}/v1/operator/complaints", headers=bearer(admin), timeout=10).json()
         assert tid in [r["tracking_id"] for r in waiting["complaints"]]
+
+        def badge() -> int | None:  # the coordinator's badge follows through the table's stream
+            page = requests.get(f"{api}/v1/operator/complaints", headers=bearer(admin), timeout=10).json()
+            return page["counts"].get("returned") or None
+
+        assert poll(badge, deadline_s=60, every_s=0.5)
         moved = act(admin, "reassign", unit=NEW_UNIT, reason="Arsip di Dispusip.")
         assert moved["unit"]["code"] == NEW_UNIT and moved["moved_from"] == [f"kel:{KEL}"]
         assert act(dinas, "resolve", message="Surat sudah dapat diambil di loket Dispusip.")["status"] == "resolved"

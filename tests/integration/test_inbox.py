@@ -14,7 +14,18 @@ from typing import Any
 
 import pytest
 
-from tests.integration.operator_support import KEC, Who, act, counts, inbox, ok, submit, true_counts
+from tests.integration.operator_support import (
+    KEC,
+    Who,
+    act,
+    counts,
+    inbox,
+    item,
+    ok,
+    settle,
+    submit,
+    true_counts,
+)
 
 KEL_A = "36.73.03.1007"
 KEL_B = "36.73.03.1006"
@@ -119,6 +130,7 @@ def test_overdue_in_both_orders(client: Any, seeded: dict[str, Any]) -> None:
 
 
 def test_a_kecamatan_supervisor_sees_the_area_in_one_query(client: Any, seeded: dict[str, Any]) -> None:
+    settle()
     with dynamodb_calls() as calls:
         page = ok(inbox(client, CAMAT, limit=100))
     assert set(seeded["a"]) | set(seeded["b"]) <= set(ids(page)) and page["inbox"] == f"kec:{KEC}"
@@ -147,6 +159,7 @@ def test_done_shelf_and_counts_follow_the_actions(client: Any, seeded: dict[str,
     before = counts(f"kel:{KEL_B}")
     tid = b[0]
     ok(act(client, tid, OP_B, "reject", reason="Bukan pengaduan pelayanan publik."))
+    settle()
     page = ok(inbox(client, OP_B))
     assert tid not in ids(page)
     assert tid in ids(ok(inbox(client, OP_B, status="rejected")))
@@ -178,3 +191,31 @@ def test_the_coordinator_opens_any_inbox(client: Any, seeded: dict[str, Any]) ->
     admin = Who("admin", "city", "kurniawan")
     assert set(ids(ok(inbox(client, admin, unit=f"kel:{KEL_B}")))) <= set(seeded["b"])
     assert inbox(client, admin, unit="kel:99.99").status_code == 400
+
+
+def test_a_redelivered_or_older_stream_record_moves_no_badge(client: Any, seeded: dict[str, Any]) -> None:
+    """The badges follow the stream exactly once: a record read again, or out of order, changes nothing."""
+    from chalicelib import bootstrap
+    from chalicelib.services.inbox import MARK_PREFIX, MARK_SK
+
+    tid, _ = submit(client, kel=KEL_B)
+    before = counts(f"kel:{KEL_B}")  # settled: the new complaint is counted as received
+    assert before == true_counts(f"kel:{KEL_B}")
+    mark = bootstrap.repository().get_raw(f"{MARK_PREFIX}{tid}", MARK_SK)
+    assert mark is not None and mark["at"] == f"kel:{KEL_B}|received"
+    applied = int(mark["seq"])
+    service = bootstrap.inbox()
+    verified = {**item(tid), "status": "verified"}
+    assert service.count_change(tid, item(tid), applied) == "replayed"  # the same record again
+    assert service.count_change(tid, verified, applied - 1) == "replayed"  # an older one, arriving late
+    assert service.count_change(tid, item(tid), applied + 1) == "unchanged"  # a change the badges do not show
+    assert counts(f"kel:{KEL_B}") == before
+    # a newer record that moves it, delivered twice: counted once
+    assert service.count_change(tid, verified, applied + 2) == "moved"
+    assert service.count_change(tid, verified, applied + 2) == "replayed"
+    moved = bootstrap.inbox().counts("inbox", f"kel:{KEL_B}")
+    assert moved.get("verified", 0) == before.get("verified", 0) + 1
+    assert moved.get("received", 0) == before.get("received", 0) - 1
+    # and back, as the stored item says, so the other tests see the truth
+    assert service.count_change(tid, item(tid), applied + 3) == "moved"
+    assert counts(f"kel:{KEL_B}") == true_counts(f"kel:{KEL_B}")

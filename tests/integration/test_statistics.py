@@ -89,18 +89,25 @@ def row(client: Any, code: str, level: str = "opd", window: str = "30d", view: s
 
 
 class WriteCounter:
-    """Writes the stream consumer makes, per handler call (botocore event hooks)."""
+    """Writes the stream consumer makes for the figures, per handler call (botocore event hooks);
+    the inbox badges' own transactions (`INBOXCOUNT#...`, docs/operators.md) are counted apart."""
 
     def __init__(self) -> None:
         from chalicelib.adapters.aws import client
 
         self.items: list[int] = []
+        self.badges: list[int] = []
         self.other = Counter[str]()
         client("dynamodb").meta.events.register("provide-client-params.dynamodb.*", self._seen)
 
     def _seen(self, model: Any, params: dict[str, Any], **_: Any) -> None:
         if model.name == "TransactWriteItems":
-            self.items.append(len(params["TransactItems"]))
+            first = next(iter(params["TransactItems"][0].values()))
+            pk = (first.get("Item") or first.get("Key") or {}).get("pk", {}).get("S", "")
+            if pk.startswith("INBOXCOUNT#"):
+                self.badges.append(len(params["TransactItems"]))
+            else:
+                self.items.append(len(params["TransactItems"]))
         elif model.name in ("PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem"):
             self.other[model.name] += 1
 
@@ -124,6 +131,8 @@ def test_figures_follow_every_change_once_with_at_most_two_writes(sclient: Any, 
     pump.drain_streams()
     assert not counter.other, counter.other  # only transactions
     assert len(counter.items) <= changes and max(counter.items) <= 2  # at most 2 writes per change
+    # apart from the figures: the badges move for the 5 changes of status or unit, once each
+    assert len(counter.badges) == 5 and max(counter.badges) <= 3
     refresh()
     pupr = row(sclient, "opd:dpupr")
     assert pupr["received"] == 5  # 7 - the moved one (now DLH's) - the duplicate

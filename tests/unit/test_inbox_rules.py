@@ -59,15 +59,25 @@ def test_urgent_order_puts_the_most_overdue_first_and_no_deadline_last() -> None
 
 
 def test_counters_move_with_the_status_and_the_holder() -> None:
-    from chalicelib.services.inbox import counter_moves
+    from chalicelib.services.inbox import counted_at, counter_moves
 
-    new = counter_moves(None, complaint(Status.RECEIVED))
+    def at(c: Complaint) -> str | None:
+        return counted_at(c.model_dump(mode="json"))
+
+    assert at(complaint(Status.RECEIVED)) == "kel:36.73.01.1002|received"
+    assert at(complaint(Status.EMERGENCY, channel="psc119")) == "psc119|emergency"
+    assert counted_at(None) is None and counted_at({"status": "no-such-status"}) is None
+    new = counter_moves("t", None, at(complaint(Status.RECEIVED)))
     assert len(new) == 1 and new[0]["Update"]["Key"]["pk"]["S"] == "INBOXCOUNT#kel:36.73.01.1002"
-    assert counter_moves(complaint(Status.VERIFIED), complaint(Status.VERIFIED)) == []
-    same_holder = counter_moves(complaint(Status.VERIFIED), complaint(Status.IN_PROGRESS))
+    assert new[0]["Update"]["TableName"] == "t"
+    same = at(complaint(Status.VERIFIED))
+    assert counter_moves("t", same, same) == []
+    same_holder = counter_moves("t", same, at(complaint(Status.IN_PROGRESS)))
     assert len(same_holder) == 1 and same_holder[0]["Update"]["UpdateExpression"].count(":c") == 2
-    moved = counter_moves(complaint(Status.IN_PROGRESS), complaint(Status.RETURNED))
+    moved = counter_moves("t", at(complaint(Status.IN_PROGRESS)), at(complaint(Status.RETURNED)))
     assert {m["Update"]["Key"]["pk"]["S"] for m in moved} == {"INBOXCOUNT#kel:36.73.01.1002", "INBOXCOUNT#city"}
+    gone = counter_moves("t", same, None)
+    assert len(gone) == 1 and gone[0]["Update"]["ExpressionAttributeValues"][":c0"] == {"N": "-1"}
 
 
 def test_default_views() -> None:
