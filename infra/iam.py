@@ -926,7 +926,15 @@ class _Collector:
         found = self.p.function_node(qual) if qual else None
         if found is None:
             return []
-        return [r.value for r in ast.walk(found[1]) if isinstance(r, ast.Return) and isinstance(r.value, ast.Dict)]
+        fn = found[1]
+        named = _local_values(fn) if isinstance(fn, ast.FunctionDef | ast.AsyncFunctionDef) else {}
+        out: list[ast.expr] = []
+        for r in ast.walk(fn):  # `return {...}`, or `return put` with `put = {...}` built first
+            if isinstance(r, ast.Return) and isinstance(r.value, ast.Dict):
+                out.append(r.value)
+            elif isinstance(r, ast.Return) and isinstance(r.value, ast.Name):
+                out.extend(v for v in named.get(r.value.id, []) if isinstance(v, ast.Dict))
+        return out
 
     def maybe_unresolved(self, func: ast.Attribute) -> None:
         if func.attr in _aws_method_names():

@@ -58,6 +58,25 @@ VERSION = "version"
 _SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
 
 
+def stream_position(seq: str | int) -> str:
+    """A stream record's sequence number as sortable text (they run to 40 digits)."""
+    return str(seq).zfill(40)
+
+
+def put_over_position(table: str, data: dict[str, Any], read: dict[str, Any] | None) -> dict[str, Any]:
+    """A transaction Put of an item that records which stream record was applied (`seq`):
+    only over the item as it was `read` (only when absent if None), so a record applied
+    twice, or by two readers at once, changes nothing the second time."""
+    put: dict[str, Any] = {"TableName": table, "Item": to_item(data)}
+    if read is None:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        put["ConditionExpression"] = "#seq = :seq"
+        put["ExpressionAttributeNames"] = {"#seq": "seq"}
+        put["ExpressionAttributeValues"] = values(seq=read.get("seq"))
+    return put
+
+
 class ConditionFailed(Exception):
     """A conditional write lost its race: someone else already did it."""
 

@@ -29,11 +29,12 @@ from chalicelib.adapters.s3 import AttachmentStore
 from chalicelib.domain import actions, reference, tracking
 from chalicelib.domain.access import Principal, can_see
 from chalicelib.domain.actions import Action, Situation
-from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, StaleVersion, WrongState
+from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services.channels import ChannelService
 from chalicelib.services.deadlines import deadline_for, due_attributes
+from chalicelib.services.inbox import item_in_scope
 from chalicelib.services.intake import outbox_keys
 from chalicelib.services.lapor_followups import LaporFollowups, followup_item
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
@@ -105,12 +106,7 @@ class ActionService:
         """Carry out one action; raises NotFound, NotPermitted, NotAllowedNow, InvalidInput,
         PreconditionRequired, StaleVersion or BeingForwarded, and changes nothing then."""
         with complaint_context(tracking_id):
-            item = self.repo.get_item(tracking_id, consistent=True)
-            if item is None:
-                raise NotFound(tracking_id)
-            c = Complaint.model_validate(item)
-            if not can_see(p, c.unit.code if c.unit else None, c.channel):
-                raise NotFound(tracking_id)
+            item, c = item_in_scope(self.repo, p, tracking_id)
             situation = situation_of(item)
             rule = actions.check(action, p.role, situation)
             problems = [FieldProblem(f, "missing", f"{f} wajib diisi untuk {action.value}",
@@ -153,12 +149,7 @@ class ActionService:
 
         from chalicelib.services.attachments import extension_for, rules
 
-        item = self.repo.get_item(tracking_id, consistent=True)
-        if item is None:
-            raise NotFound(tracking_id)
-        c = Complaint.model_validate(item)
-        if not can_see(p, c.unit.code if c.unit else None, c.channel):
-            raise NotFound(tracking_id)
+        item, _ = item_in_scope(self.repo, p, tracking_id)
         actions.check(Action.RESOLVE, p.role, situation_of(item))
         r = rules()
         ctype = content_type.strip().lower()

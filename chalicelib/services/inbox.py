@@ -40,7 +40,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, to_item, values
+from chalicelib.adapters.dynamodb import (
+    ConditionFailed,
+    Repository,
+    iso,
+    put_over_position,
+    stream_position,
+    values,
+)
 from chalicelib.domain import inbox, reference
 from chalicelib.domain.access import Principal, Role, can_see
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
@@ -51,7 +58,6 @@ COUNT_PREFIX = "INBOXCOUNT#"
 COUNT_SK = "COUNT"
 MARK_PREFIX = "INBOXCOUNT#C#"
 MARK_SK = "COUNTED"
-SEQ_DIGITS = 40  # stream sequence numbers are up to 40 digits: padded, they compare as text
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 READ_BUDGET = 5  # Query pages per request when filters thin the results out
@@ -141,6 +147,17 @@ class InboxPage:
     next: str | None
     holder: str
     sort: str
+
+
+def item_in_scope(repo: Repository, p: Principal, tracking_id: str) -> tuple[dict[str, Any], Complaint]:
+    """The complaint (item and model) if `p` may see it; NotFound otherwise, so nothing leaks."""
+    item = repo.get_item(tracking_id, consistent=True)
+    if item is None:
+        raise NotFound(tracking_id)
+    c = Complaint.model_validate(item)
+    if not can_see(p, c.unit.code if c.unit else None, c.channel):
+        raise NotFound(tracking_id)
+    return item, c
 
 
 def index_for(family: str, urgent: bool) -> str:
@@ -302,7 +319,7 @@ class InboxService:
     def count_change(self, tracking_id: str, new_item: Mapping[str, Any] | None, seq: str | int) -> str:
         """Move the complaint's badge count to where its new image puts it, once per
         stream record (the table's stream consumer calls this); returns what was done."""
-        position = str(seq).zfill(SEQ_DIGITS)
+        position = stream_position(seq)
         new_at = counted_at(new_item)
         for _ in range(5):
             mark = self.repo.get_raw(f"{MARK_PREFIX}{tracking_id}", MARK_SK)
@@ -311,15 +328,8 @@ class InboxService:
             old_at = mark.get("at") if mark is not None else None
             if old_at == new_at:
                 return "unchanged"
-            put: dict[str, Any] = {"TableName": self.repo.table, "Item": to_item({
-                "pk": f"{MARK_PREFIX}{tracking_id}", "sk": MARK_SK, "type": "inbox_count_mark",
-                "seq": position, "at": new_at})}
-            if mark is None:
-                put["ConditionExpression"] = "attribute_not_exists(pk)"
-            else:
-                put["ConditionExpression"] = "#seq = :seq"
-                put["ExpressionAttributeNames"] = {"#seq": "seq"}
-                put["ExpressionAttributeValues"] = values(seq=mark.get("seq"))
+            put = put_over_position(self.repo.table, {"pk": f"{MARK_PREFIX}{tracking_id}", "sk": MARK_SK,
+                                                      "type": "inbox_count_mark", "seq": position, "at": new_at}, mark)
             try:
                 self.repo.transact_raw([{"Put": put}, *counter_moves(self.repo.table, old_at, new_at)])
             except ConditionFailed:
@@ -339,13 +349,7 @@ class InboxService:
 
     def visible(self, p: Principal, tracking_id: str) -> dict[str, Any]:
         """The complaint item if `p` may see it; NotFound otherwise."""
-        item = self.repo.get_item(tracking_id, consistent=True)
-        if item is None:
-            raise NotFound(tracking_id)
-        c = Complaint.model_validate(item)
-        if not can_see(p, c.unit.code if c.unit else None, c.channel):
-            raise NotFound(tracking_id)
-        return item
+        return item_in_scope(self.repo, p, tracking_id)[0]
 
 
 def is_supervisor_area(p: Principal) -> bool:

@@ -31,7 +31,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, from_item, iso, to_item, values
+from chalicelib.adapters.dynamodb import (
+    ConditionFailed,
+    Repository,
+    from_item,
+    iso,
+    put_over_position,
+    stream_position,
+    to_item,
+    values,
+)
 from chalicelib.domain import reference
 from chalicelib.domain import statistics as st
 from chalicelib.domain.calendar import local_tz
@@ -42,7 +51,6 @@ from chalicelib.observability import count, logger
 DAY_PK = "STATS#DAY"
 SNAP_PK = "STATS#SNAP"
 META_SK = "META"
-SEQ_DIGITS = 40  # stream sequence numbers are up to 40 digits: padded, they compare as text
 
 
 def contribution_pk(day: dt.date) -> str:
@@ -50,7 +58,7 @@ def contribution_pk(day: dt.date) -> str:
 
 
 def padded(seq: str | int) -> str:
-    return str(seq).zfill(SEQ_DIGITS)
+    return stream_position(seq)
 
 
 @lru_cache(maxsize=1)
@@ -157,14 +165,7 @@ class StatisticsService:
         if new_row is not None:
             data.update(list_keys(new_row))
             data.update({k: new_row[k] for k in ("cls", "deadline", "moved_from", "kelurahan_code")})
-        put: dict[str, Any] = {"TableName": self.repo.table, "Item": to_item(data)}
-        if stored is None:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "#seq = :seq"
-            put["ExpressionAttributeNames"] = {"#seq": "seq"}
-            put["ExpressionAttributeValues"] = values(seq=stored.get("seq"))
-        ops: list[dict[str, Any]] = [{"Put": put}]
+        ops: list[dict[str, Any]] = [{"Put": put_over_position(self.repo.table, data, stored)}]
         if delta:
             ops.append({"Update": self._add_request(day, delta)})
         try:

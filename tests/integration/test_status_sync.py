@@ -10,6 +10,7 @@ import pytest
 import requests
 import time_machine
 
+from tests.integration.operator_support import lapor_followup, lapor_status
 from tests.integration.test_escalation import reporter_headers, submit
 from tests.integration.test_forwarding import tickets
 
@@ -19,16 +20,6 @@ def forwarded(client: Any, pump: Any, lapor_sim: Any, body: dict[str, Any] | Non
     pump.drain("forward_to_lapor")
     [row] = tickets(lapor_sim, tid)
     return tid, row["complaint_id"]
-
-
-def lapor_status(sim: Any, lapor_id: int, name: str) -> None:
-    r = requests.post(f"{sim.base_url}/_sim/complaints/{lapor_id}/status", json={"status_name": name}, timeout=5)
-    assert r.status_code == 200, r.text
-
-
-def lapor_followup(sim: Any, lapor_id: int, text: str) -> None:
-    r = requests.post(f"{sim.base_url}/_sim/complaints/{lapor_id}/followups", json={"content": text}, timeout=5)
-    assert r.status_code == 200, r.text
 
 
 @pytest.fixture()
