@@ -367,18 +367,8 @@ class Repository:
             self._transact(items)
 
     def batch_get_raw(self, keys: list[tuple[str, str]]) -> dict[tuple[str, str], dict[str, Any]]:
-        """Items by key (BatchGetItem, up to 100), found ones only."""
-        out: dict[tuple[str, str], dict[str, Any]] = {}
-        pending: dict[str, Any] = {self.table: {"Keys": [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in keys]}}
-        for _ in range(5):
-            if not pending:
-                break
-            answer = self.db.batch_get_item(RequestItems=pending)
-            for item in answer.get("Responses", {}).get(self.table, []):
-                data = from_item(item)
-                out[(data["pk"], data["sk"])] = data
-            pending = answer.get("UnprocessedKeys") or {}
-        return out
+        """Items by key (BatchGetItem), found ones only."""
+        return {(item["pk"], item["sk"]): item for item in self.get_many(keys)}
 
     # -- reads ------------------------------------------------------------
 
