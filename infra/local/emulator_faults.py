@@ -28,6 +28,7 @@ code keeps no local-only path. Each fix says what the emulator does wrong:
 from __future__ import annotations
 
 import copy
+import functools
 import threading
 from typing import Any
 
@@ -86,6 +87,21 @@ def _serialise_dynamodb() -> None:
             return original(self, *args, **kwargs)
 
     DynamoHandler._dispatch = _dispatch  # type: ignore[method-assign]
+
+    # a stream reader must not see a table mid-transaction (its shard stands in _HeldRecords then)
+    from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
+
+    for name in ("describe_stream", "list_streams", "get_shard_iterator", "get_records"):
+        setattr(DynamoDBStreamsHandler, name, _locked(getattr(DynamoDBStreamsHandler, name)))
+
+
+def _locked(method: Any) -> Any:
+    @functools.wraps(method)
+    def run(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return method(self, *args, **kwargs)
+
+    return run
 
 
 class _HeldRecords:

@@ -61,3 +61,61 @@ def test_a_committed_transaction_emits_its_records_and_the_stream_keeps_growing(
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["a", "b", "c"]
     seqs = [int(r["dynamodb"]["SequenceNumber"]) for r in records]
     assert seqs == sorted(seqs) and len(set(seqs)) == 3
+
+
+def test_stream_readers_never_see_a_table_mid_transaction(ddb: tuple[Any, Any, str]) -> None:
+    """Readers of the stream (the pump) run while other threads write in transactions."""
+    import threading
+
+    client, streams, table = ddb
+    arn = client.describe_table(TableName=table)["Table"]["LatestStreamArn"]
+    failures: list[BaseException] = []
+    done = threading.Event()
+
+    def write() -> None:
+        try:
+            for i in range(60):  # wide transactions: long windows for a reader to fall into
+                client.transact_write_items(TransactItems=[
+                    *({"Put": {"TableName": table, "Item": {**key(f"w{i}-{j}")}}} for j in range(60)),
+                    {"Update": {"TableName": table, "Key": key("count"), "UpdateExpression": "ADD n :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}}}},
+                ])
+        except BaseException as err:  # noqa: BLE001 - reported below
+            failures.append(err)
+        finally:
+            done.set()
+
+    def read() -> None:
+        from botocore.config import Config
+
+        reader = boto3.client("dynamodbstreams", endpoint_url=streams.meta.endpoint_url,
+                              config=Config(retries={"total_max_attempts": 1}))  # a 500 must show
+        try:
+            while not done.is_set():
+                shard = reader.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+                it = reader.get_shard_iterator(StreamArn=arn, ShardId=shard,
+                                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                reader.get_records(ShardIterator=it, Limit=1000)
+        except BaseException as err:  # noqa: BLE001 - reported below
+            failures.append(err)
+
+    threads = [threading.Thread(target=write), *(threading.Thread(target=read) for _ in range(3))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=120)
+    assert not failures, failures
+    shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
+    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    records: list[dict[str, Any]] = []
+    while True:
+        page = streams.get_records(ShardIterator=it, Limit=1000)
+        if not page["Records"]:
+            break
+        records.extend(page["Records"])
+        it = page["NextShardIterator"]
+    keys = [r["dynamodb"]["Keys"]["pk"]["S"] for r in records]
+    assert sorted(k for k in keys if k != "count") == sorted(f"w{i}-{j}" for i in range(60) for j in range(60))
+    # (moto writes an update that creates its item as two records; the last image is what counts)
+    counted = [r for r in records if r["dynamodb"]["Keys"]["pk"]["S"] == "count"]
+    assert counted[-1]["dynamodb"]["NewImage"]["n"] == {"N": "60"}
