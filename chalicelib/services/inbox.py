@@ -87,15 +87,16 @@ def inbox_attributes(c: Complaint) -> dict[str, str | None]:
 
 
 def counted_at(item: Mapping[str, Any] | None) -> str | None:
-    """`<holder>|<status>`: where a complaint item is counted for the badges (None: nowhere)."""
-    if not item or not item.get("status"):
+    """`<holder>|<status>`: where a complaint item is counted for the badges (None: nowhere).
+
+    The badges count what the inbox lists: the item's own inbox key names the holder."""
+    if not item or not item.get("status") or not item.get("inbox_pk"):
         return None
     try:
         status = Status(str(item["status"]))
     except ValueError:
         return None
-    unit = item.get("unit") if isinstance(item.get("unit"), dict) else {}
-    return f"{inbox.holder(status, unit.get('code'), str(item.get('channel') or 'app'))}|{status.value}"
+    return f"{str(item['inbox_pk']).removesuffix(inbox.DONE)}|{status.value}"
 
 
 def counter_moves(table: str, old_at: str | None, new_at: str | None) -> list[dict[str, Any]]:

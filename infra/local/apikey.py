@@ -10,8 +10,23 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 
 import requests
+
+
+def _answers(endpoint: str, deadline_s: float = 30) -> bool:
+    """Whether moto's server is there: refused at once means no; a busy server gets time to answer."""
+    end = time.monotonic() + deadline_s
+    while True:
+        try:
+            requests.get(endpoint, timeout=5)
+            return True
+        except requests.Timeout:
+            if time.monotonic() > end:
+                return False
+        except requests.RequestException:
+            return False
 
 
 def main() -> int:
@@ -25,9 +40,7 @@ def main() -> int:
         from infra.local.provision import aws_env, provision
 
         endpoint = f"http://127.0.0.1:{args.moto_port}"
-        try:
-            requests.get(endpoint, timeout=2)
-        except requests.RequestException:
+        if not _answers(endpoint):
             print(f"nothing answers at {endpoint}: start `make run` first (same MOTO_PORT)", file=sys.stderr)
             return 1
         os.environ.update(aws_env(endpoint))

@@ -62,11 +62,15 @@ def test_counters_move_with_the_status_and_the_holder() -> None:
     from chalicelib.services.inbox import counted_at, counter_moves
 
     def at(c: Complaint) -> str | None:
-        return counted_at(c.model_dump(mode="json"))
+        from chalicelib.services.inbox import inbox_attributes
+
+        return counted_at({**c.model_dump(mode="json"), **inbox_attributes(c)})
 
     assert at(complaint(Status.RECEIVED)) == "kel:36.73.01.1002|received"
     assert at(complaint(Status.EMERGENCY, channel="psc119")) == "psc119|emergency"
-    assert counted_at(None) is None and counted_at({"status": "no-such-status"}) is None
+    assert at(complaint(Status.CLOSED)) == "kel:36.73.01.1002|closed"  # the done shelf is the same holder's
+    assert counted_at(None) is None and counted_at({"status": "received"}) is None  # not in any inbox
+    assert counted_at({"status": "no-such-status", "inbox_pk": "city"}) is None
     new = counter_moves("t", None, at(complaint(Status.RECEIVED)))
     assert len(new) == 1 and new[0]["Update"]["Key"]["pk"]["S"] == "INBOXCOUNT#kel:36.73.01.1002"
     assert new[0]["Update"]["TableName"] == "t"
