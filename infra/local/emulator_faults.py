@@ -15,6 +15,12 @@ code keeps no local-only path. Each fix says what the emulator does wrong:
   kept an iterator on a shard that no longer grew), and a failed transaction
   left stream records for the writes it had made: here a transaction's records
   are held back until it commits and dropped when it fails, as DynamoDB does.
+- moto 5.2.5's SQS, meeting a message older than the queue's retention period in
+  ReceiveMessage, marks it received and stops looking: the call answers nothing,
+  however many fresh messages wait behind it. SQS deletes such messages and never
+  returns them. Here they are deleted before each receive. (Tests that move the
+  clock with time-machine move moto's clock too, so a message sent "in March"
+  is past its retention when the test returns to today.)
 - `chalice local` serves requests on several threads but Chalice keeps the
   current request in one attribute of the app (one request at a time in Lambda),
   so two concurrent requests can read each other's body. The attribute becomes
@@ -27,6 +33,7 @@ code keeps no local-only path. Each fix says what the emulator does wrong:
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import functools
 import threading
@@ -43,6 +50,7 @@ def apply_moto() -> None:
             return
         _serialise_dynamodb()
         _item_level_rollback()
+        _expire_sqs_messages()
         _applied.add("moto")
 
 
@@ -73,6 +81,24 @@ def _per_thread(state: threading.local, name: str) -> property:
 
 
 # -- moto ---------------------------------------------------------------------------
+
+def _expire_sqs_messages() -> None:
+    from moto.sqs.models import SQSBackend
+
+    original = SQSBackend.receive_message
+
+    @functools.wraps(original)
+    def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
+        queue = self.get_queue(queue_name)
+        for message in list(queue._messages):
+            if not self.is_message_valid_based_on_retention_period(queue_name, message):
+                with contextlib.suppress(ValueError):  # another receive deleted it first
+                    queue._messages.remove(message)
+                queue.pending_messages.discard(message)
+        return original(self, queue_name, *args, **kwargs)
+
+    SQSBackend.receive_message = receive_message  # type: ignore[method-assign]
+
 
 _DYNAMODB_LOCK = threading.RLock()
 

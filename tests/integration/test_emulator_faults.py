@@ -127,3 +127,23 @@ def test_chalice_local_answers_without_nagle() -> None:
 
     apply_chalice()
     assert ChaliceRequestHandler.protocol_version == "HTTP/1.1" and ChaliceRequestHandler.disable_nagle_algorithm
+
+
+def test_a_message_past_its_retention_never_hides_the_fresh_ones(stack_env: dict[str, str]) -> None:
+    """SQS deletes what outlived the queue's retention; moto stopped the receive at it and answered nothing."""
+    import datetime as dt
+
+    import time_machine
+
+    sqs = boto3.client("sqs")
+    url = sqs.create_queue(QueueName=f"emu-retention-{uuid.uuid4().hex[:12]}",
+                           Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    # moto runs in this process: its clock moves too
+    with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(days=1)):
+        for i in range(3):
+            sqs.send_message(QueueUrl=url, MessageBody=f"old {i}")
+    sqs.send_message(QueueUrl=url, MessageBody="fresh")
+    answers = [[m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
+                                                       WaitTimeSeconds=0).get("Messages", [])]
+               for _ in range(2)]
+    assert answers == [["fresh"], []]
