@@ -83,6 +83,7 @@ def _per_thread(state: threading.local, name: str) -> property:
 # -- moto ---------------------------------------------------------------------------
 
 def _expire_sqs_messages() -> None:
+    from moto.core.utils import unix_time_millis
     from moto.sqs.models import SQSBackend
 
     original = SQSBackend.receive_message
@@ -90,8 +91,10 @@ def _expire_sqs_messages() -> None:
     @functools.wraps(original)
     def receive_message(self: Any, queue_name: str, *args: Any, **kwargs: Any) -> Any:
         queue = self.get_queue(queue_name)
+        # moto's own check reads every queue attribute per message (O(queue) each): not here
+        oldest_kept_ms = unix_time_millis() - int(queue.message_retention_period) * 1000
         for message in list(queue._messages):
-            if not self.is_message_valid_based_on_retention_period(queue_name, message):
+            if message.sent_timestamp is not None and message.sent_timestamp <= oldest_kept_ms:
                 with contextlib.suppress(ValueError):  # another receive deleted it first
                     queue._messages.remove(message)
                 queue.pending_messages.discard(message)
