@@ -84,7 +84,10 @@ def test_rabeg_complaint_through_every_operator_step(running_stack: LocalStack) 
             page = requests.get(f"{api}/v1/operator/complaints", headers=bearer(admin), timeout=10).json()
             return page["counts"].get("returned") or None
 
-        assert poll(badge, deadline_s=60, every_s=0.5)
+        # a deadline, not a timing claim: the earlier end-to-end tests leave this stack's stream
+        # thousands of records behind on a loaded machine, and the badge waits its turn; that the
+        # counts are right, records twice or out of order included, is tests/integration/test_inbox.py
+        assert poll(badge, deadline_s=300, every_s=1)
         moved = act(admin, "reassign", unit=NEW_UNIT, reason="Arsip di Dispusip.")
         assert moved["unit"]["code"] == NEW_UNIT and moved["moved_from"] == [f"kel:{KEL}"]
         assert act(dinas, "resolve", message="Surat sudah dapat diambil di loket Dispusip.")["status"] == "resolved"
