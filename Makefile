@@ -30,6 +30,7 @@ token: $(STAMP)
 ## everything CI runs: lint, unit, integration, end-to-end (and the public page in Chromium)
 test: $(STAMP) browser
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	$(BIN)/pytest -q
 
 ## Debian's Chromium for the public page's browser test (never Playwright's own download)
@@ -53,6 +54,7 @@ unit: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 ## one stage's deployable template + package in build/package/$(STAGE), checked by cfn-lint (docs/deployment.md)
 package: $(STAMP)

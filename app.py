@@ -32,10 +32,17 @@ COMPLAINTS_STREAM = "arn:aws:dynamodb:ap-southeast-3:123456789012:table/aduan-hu
 
 # Each route below carries one `@declare(...)`: its OpenAPI entry (GET /v1/openapi.json) and the roles the
 # sign-in gate admits (chalicelib/openapi.py, docs/operators.md).
-CHANNEL_RECORDS = ("chalicelib.channels.rabeg:RabegRecord", "chalicelib.channels.call112:Call112Record",
-                   "chalicelib.channels.psc119:Psc119Record")
-CHANNEL_SIGNATURE = Header("X-Aduan-Signature", "t=<unix time>,v1=<hex HMAC-SHA256 of '<t>.<body>'>",
-                           required=True, schema={"type": "string", "minLength": 1, "maxLength": 512})
+CHANNEL_RECORDS = (
+    "chalicelib.channels.rabeg:RabegRecord",
+    "chalicelib.channels.call112:Call112Record",
+    "chalicelib.channels.psc119:Psc119Record",
+)
+CHANNEL_SIGNATURE = Header(
+    "X-Aduan-Signature",
+    "t=<unix time>,v1=<hex HMAC-SHA256 of '<t>.<body>'>",
+    required=True,
+    schema={"type": "string", "minLength": 1, "maxLength": 512},
+)
 
 
 @app.route("/v1/openapi.json", methods=["GET"])
@@ -51,8 +58,14 @@ def list_categories():
 
 
 @app.route("/v1/complaints", methods=["POST"], content_types=["application/json"])
-@declare("Report a complaint", roles=PUBLIC, body=s.ComplaintSubmission, headers=[IDEMPOTENCY_KEY, CLIENT_ID],
-         responses={201: s.SubmissionAccepted}, errors=[422])
+@declare(
+    "Report a complaint",
+    roles=PUBLIC,
+    body=s.ComplaintSubmission,
+    headers=[IDEMPOTENCY_KEY, CLIENT_ID],
+    responses={201: s.SubmissionAccepted},
+    errors=[422],
+)
 def submit_complaint():
     return api.submit_complaint(app.current_request)
 
@@ -64,37 +77,63 @@ def get_complaint(tracking_id):
 
 
 @app.route("/v1/complaints/{tracking_id}/reopen", methods=["POST"], content_types=["application/json"])
-@declare("The reporter reopens a resolved complaint", roles=PUBLIC, body=s.ReopenRequest, headers=[REPORTER_TOKEN],
-         responses={200: s.PublicComplaint}, errors=[401, 403, 409])
+@declare(
+    "The reporter reopens a resolved complaint",
+    roles=PUBLIC,
+    body=s.ReopenRequest,
+    headers=[REPORTER_TOKEN],
+    responses={200: s.PublicComplaint},
+    errors=[401, 403, 409],
+)
 def reopen_complaint(tracking_id):
     return api.reopen_complaint(tracking_id, app.current_request)
 
 
-@app.route("/v1/complaints/{tracking_id}/confirm-resolved", methods=["POST"],
-           content_types=["application/json"])
-@declare("The reporter confirms it is solved (closed at once)", roles=PUBLIC, headers=[REPORTER_TOKEN],
-         responses={200: s.PublicComplaint}, errors=[401, 403, 409])
+@app.route("/v1/complaints/{tracking_id}/confirm-resolved", methods=["POST"], content_types=["application/json"])
+@declare(
+    "The reporter confirms it is solved (closed at once)",
+    roles=PUBLIC,
+    headers=[REPORTER_TOKEN],
+    responses={200: s.PublicComplaint},
+    errors=[401, 403, 409],
+)
 def confirm_resolved(tracking_id):
     return api.confirm_resolved(tracking_id, app.current_request)
 
 
 @app.route("/v1/uploads", methods=["POST"], content_types=["application/json"])
-@declare("A presigned upload for a photo taken before the complaint (name its key in `attachments`)",
-         roles=PUBLIC, body=s.UploadRequest, responses={201: s.UploadForm})
+@declare(
+    "A presigned upload for a photo taken before the complaint (name its key in `attachments`)",
+    roles=PUBLIC,
+    body=s.UploadRequest,
+    responses={201: s.UploadForm},
+)
 def request_upload():
     return api.request_upload(app.current_request)
 
 
 @app.route("/v1/complaints/{tracking_id}/comments", methods=["POST"], content_types=["application/json"])
-@declare("The reporter adds a comment (operators read it; LAPOR! gets it as a follow-up)", roles=PUBLIC,
-         body=s.CommentRequest, headers=[REPORTER_TOKEN], responses={201: s.PublicComplaint}, errors=[401, 403, 409])
+@declare(
+    "The reporter adds a comment (operators read it; LAPOR! gets it as a follow-up)",
+    roles=PUBLIC,
+    body=s.CommentRequest,
+    headers=[REPORTER_TOKEN],
+    responses={201: s.PublicComplaint},
+    errors=[401, 403, 409],
+)
 def comment_on_complaint(tracking_id):
     return operator_api.complaint_comment(tracking_id, app.current_request)
 
 
 @app.route("/v1/complaints/{tracking_id}/rating", methods=["POST"], content_types=["application/json"])
-@declare("The reporter rates the handling, once, when resolved or closed", roles=PUBLIC, body=s.RatingRequest,
-         headers=[REPORTER_TOKEN], responses={201: s.PublicComplaint}, errors=[401, 403, 409])
+@declare(
+    "The reporter rates the handling, once, when resolved or closed",
+    roles=PUBLIC,
+    body=s.RatingRequest,
+    headers=[REPORTER_TOKEN],
+    responses={201: s.PublicComplaint},
+    errors=[401, 403, 409],
+)
 def rate_complaint(tracking_id):
     return operator_api.complaint_rating(tracking_id, app.current_request)
 
@@ -103,52 +142,88 @@ def rate_complaint(tracking_id):
 
 
 @app.route("/v1/operator/complaints", methods=["GET"])
-@declare("The caller's inbox: filters, newest or urgent, counts per status, cursor", roles=STAFF,
-         query=s.InboxParams, responses={200: s.InboxPageOut}, tag="operators")
+@declare(
+    "The caller's inbox: filters, newest or urgent, counts per status, cursor",
+    roles=STAFF,
+    query=s.InboxParams,
+    responses={200: s.InboxPageOut},
+    tag="operators",
+)
 def operator_inbox():
     return operator_api.operator_inbox(app.current_request)
 
 
 @app.route("/v1/operator/complaints/{tracking_id}", methods=["GET"])
-@declare("One complaint as an operator in scope sees it (ETag: its version)", roles=STAFF,
-         responses={200: s.OperatorComplaint}, tag="operators")
+@declare(
+    "One complaint as an operator in scope sees it (ETag: its version)",
+    roles=STAFF,
+    responses={200: s.OperatorComplaint},
+    tag="operators",
+)
 def operator_complaint(tracking_id):
     return operator_api.operator_complaint(tracking_id, app.current_request)
 
 
 @app.route("/v1/operator/complaints/{tracking_id}/actions", methods=["POST"], content_types=["application/json"])
-@declare("Act on a complaint (acknowledge, assign, respond, note, resolve, reject, not-ours, reassign, "
-         "duplicate-of, confirm, dismiss)", roles=STAFF, body=s.ActionRequest, headers=[IF_MATCH],
-         responses={200: s.OperatorComplaint}, errors=[409, 428], tag="operators")
+@declare(
+    "Act on a complaint (acknowledge, assign, respond, note, resolve, reject, not-ours, reassign, "
+    "duplicate-of, confirm, dismiss)",
+    roles=STAFF,
+    body=s.ActionRequest,
+    headers=[IF_MATCH],
+    responses={200: s.OperatorComplaint},
+    errors=[409, 428],
+    tag="operators",
+)
 def operator_act(tracking_id):
     return operator_api.operator_act(tracking_id, app.current_request)
 
 
-@app.route("/v1/operator/complaints/{tracking_id}/attachments", methods=["POST"],
-           content_types=["application/json"])
-@declare("A presigned upload for a proof photo, named in `resolve` (attachment)", roles=STAFF,
-         body=s.AttachmentRequest, responses={201: s.UploadForm}, errors=[409], tag="operators")
+@app.route("/v1/operator/complaints/{tracking_id}/attachments", methods=["POST"], content_types=["application/json"])
+@declare(
+    "A presigned upload for a proof photo, named in `resolve` (attachment)",
+    roles=STAFF,
+    body=s.AttachmentRequest,
+    responses={201: s.UploadForm},
+    errors=[409],
+    tag="operators",
+)
 def operator_proof_upload(tracking_id):
     return operator_api.operator_proof_upload(tracking_id, app.current_request)
 
 
 @app.route("/v1/operator/templates", methods=["GET"])
-@declare("Answers to start from, per category", roles=STAFF, query=s.TemplateQuery,
-         responses={200: s.TemplateList}, tag="operators")
+@declare(
+    "Answers to start from, per category",
+    roles=STAFF,
+    query=s.TemplateQuery,
+    responses={200: s.TemplateList},
+    tag="operators",
+)
 def operator_templates():
     return operator_api.operator_templates(app.current_request)
 
 
 @app.route("/v1/complaints/{tracking_id}/attachments", methods=["POST"], content_types=["application/json"])
-@declare("A presigned upload for a photo or document", roles=PUBLIC, body=s.AttachmentRequest,
-         headers=[REPORTER_TOKEN], responses={201: s.UploadForm}, errors=[401, 403, 409])
+@declare(
+    "A presigned upload for a photo or document",
+    roles=PUBLIC,
+    body=s.AttachmentRequest,
+    headers=[REPORTER_TOKEN],
+    responses={201: s.UploadForm},
+    errors=[401, 403, 409],
+)
 def request_attachment_upload(tracking_id):
     return api.request_attachment_upload(tracking_id, app.current_request)
 
 
 @app.route("/v1/admin/complaints", methods=["GET"])
-@declare("Complaints LAPOR! refused (needs_attention), with the reason", roles=ADMIN, query=s.AdminListQuery,
-         responses={200: "chalicelib.services.admin:AdminPage"})
+@declare(
+    "Complaints LAPOR! refused (needs_attention), with the reason",
+    roles=ADMIN,
+    query=s.AdminListQuery,
+    responses={200: "chalicelib.services.admin:AdminPage"},
+)
 def admin_list_complaints():
     return api.admin_list_complaints(app.current_request)
 
@@ -163,39 +238,58 @@ def admin_retry_complaint(tracking_id):
 
 
 @app.route("/v1/complaints/nearby", methods=["GET"])  # the literal path wins over {tracking_id}
-@declare("Open complaints of one category within about 200 m", roles=PUBLIC, query=s.NearbyQuery,
-         responses={200: s.NearbyAnswer})
+@declare(
+    "Open complaints of one category within about 200 m",
+    roles=PUBLIC,
+    query=s.NearbyQuery,
+    responses={200: s.NearbyAnswer},
+)
 def nearby_complaints():
     return api.nearby_complaints(app.current_request)
 
 
 @app.route("/v1/channels/{channel}/complaints", methods=["POST"], content_types=["application/json"])
-@declare("A channel's signed webhook (Rabeg, 112, 119)", roles=PUBLIC, body=CHANNEL_RECORDS,
-         headers=[CHANNEL_SIGNATURE], responses={200: s.ChannelAccepted, 201: s.ChannelAccepted},
-         errors=[401, 422, 503], tag="channels")
+@declare(
+    "A channel's signed webhook (Rabeg, 112, 119)",
+    roles=PUBLIC,
+    body=CHANNEL_RECORDS,
+    headers=[CHANNEL_SIGNATURE],
+    responses={200: s.ChannelAccepted, 201: s.ChannelAccepted},
+    errors=[401, 422, 503],
+    tag="channels",
+)
 def channel_complaint(channel):
     return api.channel_complaint(channel, app.current_request)
 
 
 @app.route("/v1/admin/complaints/{tracking_id}/confirm", methods=["POST"])
-@declare("Confirm a call-centre report: it goes to LAPOR!", roles=ADMIN, responses={200: s.ComplaintState},
-         errors=[409])
+@declare(
+    "Confirm a call-centre report: it goes to LAPOR!", roles=ADMIN, responses={200: s.ComplaintState}, errors=[409]
+)
 def admin_confirm_call(tracking_id):
     return api.admin_confirm_call(tracking_id)
 
 
-@app.route("/v1/admin/complaints/{tracking_id}/dismiss", methods=["POST"],
-           content_types=["application/json"])
-@declare("Dismiss a call-centre report (closed, never forwarded)", roles=ADMIN, body=s.DismissRequest,
-         body_required=False, responses={200: s.ComplaintState}, errors=[409])
+@app.route("/v1/admin/complaints/{tracking_id}/dismiss", methods=["POST"], content_types=["application/json"])
+@declare(
+    "Dismiss a call-centre report (closed, never forwarded)",
+    roles=ADMIN,
+    body=s.DismissRequest,
+    body_required=False,
+    responses={200: s.ComplaintState},
+    errors=[409],
+)
 def admin_dismiss_call(tracking_id):
     return api.admin_dismiss_call(tracking_id, app.current_request)
 
 
-@app.route("/v1/admin/channels/{channel}/callback", methods=["PUT"],
-           content_types=["application/json"])
-@declare("Register the URL a channel's status events go to", roles=ADMIN, body=s.CallbackRegistration,
-         responses={200: s.CallbackView})
+@app.route("/v1/admin/channels/{channel}/callback", methods=["PUT"], content_types=["application/json"])
+@declare(
+    "Register the URL a channel's status events go to",
+    roles=ADMIN,
+    body=s.CallbackRegistration,
+    responses={200: s.CallbackView},
+)
 def admin_put_channel_callback(channel):
     return api.admin_put_channel_callback(channel, app.current_request)
 
@@ -256,29 +350,46 @@ def public_asset(name):
 
 
 @app.route("/v1/stats", methods=["GET"])
-@declare("Public figures of every unit of a level, in one window and view", roles=PUBLIC, query=s.StatsQuery,
-         responses={200: s.StatsTable})
+@declare(
+    "Public figures of every unit of a level, in one window and view",
+    roles=PUBLIC,
+    query=s.StatsQuery,
+    responses={200: s.StatsTable},
+)
 def stats():
     return api.stats(app.current_request)
 
 
 @app.route("/v1/stats.csv", methods=["GET"])
-@declare("The public figures as open data (CSV, UTF-8): one row per unit and window", roles=PUBLIC,
-         query=s.StatsCsvQuery, responses={200: Media("text/csv", {"type": "string"})})
+@declare(
+    "The public figures as open data (CSV, UTF-8): one row per unit and window",
+    roles=PUBLIC,
+    query=s.StatsCsvQuery,
+    responses={200: Media("text/csv", {"type": "string"})},
+)
 def stats_csv():
     return api.stats_csv(app.current_request)
 
 
 @app.route("/v1/stats/units/{unit_code}", methods=["GET"])
-@declare("One unit's figures per window and its last 12 months", roles=PUBLIC, query=s.StatsUnitQuery,
-         responses={200: s.StatsUnitView})
+@declare(
+    "One unit's figures per window and its last 12 months",
+    roles=PUBLIC,
+    query=s.StatsUnitQuery,
+    responses={200: s.StatsUnitView},
+)
 def stats_unit(unit_code):
     return api.stats_unit(unit_code, app.current_request)
 
 
 @app.route("/v1/public/complaints", methods=["GET"])
-@declare("The complaints behind a figure (public view, newest first, cursor pages)", roles=PUBLIC,
-         query=s.PublicListQuery, responses={200: s.PublicList}, errors=[404])
+@declare(
+    "The complaints behind a figure (public view, newest first, cursor pages)",
+    roles=PUBLIC,
+    query=s.PublicListQuery,
+    responses={200: s.PublicList},
+    errors=[404],
+)
 def public_complaints():
     return api.public_complaints(app.current_request)
 

@@ -20,8 +20,10 @@ ROOT = Path(__file__).resolve().parents[1]
 RUNS = 9
 BASE = "import boto3, chalice, pydantic, requests"
 APP = "import app"
-APP_READY = ("import os; os.environ.setdefault('AWS_DEFAULT_REGION', 'ap-southeast-3'); import app; "
-             "from chalicelib import bootstrap; bootstrap.intake(); bootstrap.forwarding()")
+APP_READY = (
+    "import os; os.environ.setdefault('AWS_DEFAULT_REGION', 'ap-southeast-3'); import app; "
+    "from chalicelib import bootstrap; bootstrap.intake(); bootstrap.forwarding()"
+)
 
 
 TRACED_ENV = {"LAMBDA_TASK_ROOT": str(ROOT), "AWS_XRAY_CONTEXT_MISSING": "IGNORE_ERROR"}
@@ -31,8 +33,9 @@ def timed_import(statement: str, env: dict[str, str] | None = None) -> float:
     code = f"import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
     run_env = {k: v for k, v in os.environ.items() if k != "POWERTOOLS_TRACE_DISABLED"}
     run_env.update(env or {})
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True,
-                         env=run_env)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True, env=run_env
+    )
     return float(out.stdout.strip().splitlines()[-1])
 
 
@@ -48,11 +51,18 @@ def main() -> dict[str, float]:
         traced_ready.append(timed_import(APP_READY, TRACED_ENV))
     b, a, r = statistics.median(base), statistics.median(app), statistics.median(ready)
     t, tr = statistics.median(traced), statistics.median(traced_ready)
-    return {"base_import_ms": round(b * 1000, 1), "app_import_ms": round(a * 1000, 1),
-            "ratio": round(a / b, 3), "app_and_paths_ready_ms": round(r * 1000, 1),
-            "ratio_with_paths_ready": round(r / b, 3), "app_import_traced_ms": round(t * 1000, 1),
-            "ratio_traced": round(t / b, 3), "paths_ready_traced_ms": round(tr * 1000, 1),
-            "tracing_cost_on_ready_paths": round(tr / r, 3), "runs": RUNS}
+    return {
+        "base_import_ms": round(b * 1000, 1),
+        "app_import_ms": round(a * 1000, 1),
+        "ratio": round(a / b, 3),
+        "app_and_paths_ready_ms": round(r * 1000, 1),
+        "ratio_with_paths_ready": round(r / b, 3),
+        "app_import_traced_ms": round(t * 1000, 1),
+        "ratio_traced": round(t / b, 3),
+        "paths_ready_traced_ms": round(tr * 1000, 1),
+        "tracing_cost_on_ready_paths": round(tr / r, 3),
+        "runs": RUNS,
+    }
 
 
 if __name__ == "__main__":

@@ -37,9 +37,17 @@ def _seed(repo: Any, now: Any) -> list[str]:
         tid = new_tracking_id()
         late = i % (N_TOTAL // N_OVERDUE) == 0
         deadline = now - timedelta(hours=2 + i % 48) if late else now + timedelta(days=1 + i % 20)
-        c = Complaint(tracking_id=tid, category="jalan-rusak", description="Jalan berlubang di depan pasar.",
-                      unit=unit, severity=Severity.SEDANG, status=Status.IN_PROGRESS, created_at=now, updated_at=now,
-                      deadline=deadline)
+        c = Complaint(
+            tracking_id=tid,
+            category="jalan-rusak",
+            description="Jalan berlubang di depan pasar.",
+            unit=unit,
+            severity=Severity.SEDANG,
+            status=Status.IN_PROGRESS,
+            created_at=now,
+            updated_at=now,
+            deadline=deadline,
+        )
         batch.append({"PutRequest": {"Item": complaint_item(c, due_attributes(tid, deadline))}})
         if late:
             overdue.append(tid)
@@ -70,10 +78,15 @@ def _timed_calls(db: Any, sns: Any) -> dict[str, float]:
             t0 = started.pop(id(context), None)
             if t0 is not None:
                 spent[kind] += time.perf_counter() - t0
+
         return after
 
-    for client, op, kind in ((db, "Query", "query_s"), (db, "TransactWriteItems", "writes_s"),
-                             (db, "UpdateItem", "writes_s"), (sns, "Publish", "writes_s")):
+    for client, op, kind in (
+        (db, "Query", "query_s"),
+        (db, "TransactWriteItems", "writes_s"),
+        (db, "UpdateItem", "writes_s"),
+        (sns, "Publish", "writes_s"),
+    ):
         svc = client.meta.service_model.endpoint_prefix
         client.meta.events.register(f"before-call.{svc}.{op}", before)
         client.meta.events.register(f"after-call.{svc}.{op}", after_as(kind))
@@ -138,44 +151,57 @@ def main() -> None:
         jobs = []
         for tid in overdue:
             c = Complaint.model_validate(repo.get_item(tid, consistent=True))
-            expr, names, vals = set_remove({"escalation_level": 2, "updated_at": iso(later),
-                                            **due_attributes(tid, rung_deadline_for(c, later))})
+            expr, names, vals = set_remove(
+                {"escalation_level": 2, "updated_at": iso(later), **due_attributes(tid, rung_deadline_for(c, later))}
+            )
             names.update({"#lvl": "escalation_level", "#dl": "deadline"})
             vals.update(values(old_level=1, old_deadline=iso(c.deadline) if c.deadline else ""))
             entry = TimelineEntry(at=later, kind="escalated", status=c.status, ref="escalation:2", message="x")
-            notice = service._notification(c, sk="2", kind="escalated", level=2, unit_code="opd:inspektorat",
-                                           subject=f"[Aduan] Eskalasi tingkat 2: {tid}", lines=["bench"])
+            notice = service._notification(
+                c,
+                sk="2",
+                kind="escalated",
+                level=2,
+                unit_code="opd:inspektorat",
+                subject=f"[Aduan] Eskalasi tingkat 2: {tid}",
+                lines=["bench"],
+            )
             jobs.append((tid, expr, names, vals, entry, service._outbox_item(notice, later), notice))
         t0 = time.perf_counter()
         for tid, expr, names, vals, entry, item, (sk, n) in jobs:
-            repo.transact_update(tid, expr, "#lvl = :old_level AND #dl = :old_deadline", names, vals,
-                                 timeline=entry, new_items=[item])
+            repo.transact_update(
+                tid, expr, "#lvl = :old_level AND #dl = :old_deadline", names, vals, timeline=entry, new_items=[item]
+            )
             notifier.publish(n)
             repo.update_raw(f"NOTIFY#{tid}", sk, "SET sent_at = :t REMOVE due_pk, due_sk", vals=values(t=iso(later)))
         writes_s = time.perf_counter() - t0
 
-    print(json.dumps({
-        "bench": "escalation_sweep",
-        "complaints": N_TOTAL,
-        "overdue": N_OVERDUE,
-        "outcome": outcome,
-        "items_read": reads,
-        "items_read_per_overdue": round(reads / N_OVERDUE, 3),
-        "dynamodb_calls": calls,
-        "scan_calls": calls.get("Scan", 0),
-        "sweep_s": round(sweep_s, 3),
-        "writes_only_s": round(writes_s, 3),
-        "sweep_over_writes": round(sweep_s / writes_s, 2),
-        "inside_sweep_query_s": round(inside["query_s"], 3),
-        "moto_one_empty_query_s": round(empty_query_s, 3),
-        "inside_sweep_write_calls_s": round(inside["writes_s"], 3),
-        "sweep_minus_moto_query_s_over_writes": round((sweep_s - inside["query_s"]) / writes_s, 2),
-        "seed_s": round(seed_s, 1),
-        "python": platform.python_version(),
-        "note": "moto server on loopback, its whole-table transaction backup disabled (see _NoTableBackup); "
+    print(
+        json.dumps(
+            {
+                "bench": "escalation_sweep",
+                "complaints": N_TOTAL,
+                "overdue": N_OVERDUE,
+                "outcome": outcome,
+                "items_read": reads,
+                "items_read_per_overdue": round(reads / N_OVERDUE, 3),
+                "dynamodb_calls": calls,
+                "scan_calls": calls.get("Scan", 0),
+                "sweep_s": round(sweep_s, 3),
+                "writes_only_s": round(writes_s, 3),
+                "sweep_over_writes": round(sweep_s / writes_s, 2),
+                "inside_sweep_query_s": round(inside["query_s"], 3),
+                "moto_one_empty_query_s": round(empty_query_s, 3),
+                "inside_sweep_write_calls_s": round(inside["writes_s"], 3),
+                "sweep_minus_moto_query_s_over_writes": round((sweep_s - inside["query_s"]) / writes_s, 2),
+                "seed_s": round(seed_s, 1),
+                "python": platform.python_version(),
+                "note": "moto server on loopback, its whole-table transaction backup disabled (see _NoTableBackup); "
                 "moto evaluates a GSI Query by walking the table, so the sweep's 16 Queries cost more "
                 "here than on DynamoDB",
-    }))
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -36,10 +36,26 @@ from typing import Any
 N_TOTAL = 10_000
 SAMPLES = 25
 OPEN_SHARE = 0.4
-WEIGHTS = {"jalan-rusak": 18, "sampah": 14, "drainase-banjir": 10, "pelayanan-kelurahan": 12, "lingkungan-rt-rw": 8,
-           "lampu-jalan": 6, "pelayanan-kecamatan": 4, "lalu-lintas": 4, "kesehatan": 4, "adminduk": 4,
-           "pendidikan": 3, "bansos": 3, "ketertiban": 3, "air-bersih": 3, "perizinan": 1, "bencana": 1,
-           "pungli-asn": 1, "lainnya": 1}
+WEIGHTS = {
+    "jalan-rusak": 18,
+    "sampah": 14,
+    "drainase-banjir": 10,
+    "pelayanan-kelurahan": 12,
+    "lingkungan-rt-rw": 8,
+    "lampu-jalan": 6,
+    "pelayanan-kecamatan": 4,
+    "lalu-lintas": 4,
+    "kesehatan": 4,
+    "adminduk": 4,
+    "pendidikan": 3,
+    "bansos": 3,
+    "ketertiban": 3,
+    "air-bersih": 3,
+    "perizinan": 1,
+    "bencana": 1,
+    "pungli-asn": 1,
+    "lainnya": 1,
+}
 
 
 def _seed(repo: Any) -> Counter[tuple[str, str]]:
@@ -54,8 +70,16 @@ def _seed(repo: Any) -> Counter[tuple[str, str]]:
     kelurahan = sorted(reference.areas().kelurahan)
     categories = list(WEIGHTS)
     weights = list(WEIGHTS.values())
-    open_statuses = [Status.RECEIVED, Status.FORWARDED, Status.VERIFIED, Status.VERIFIED, Status.IN_PROGRESS,
-                     Status.IN_PROGRESS, Status.RESOLVED, Status.RETURNED]
+    open_statuses = [
+        Status.RECEIVED,
+        Status.FORWARDED,
+        Status.VERIFIED,
+        Status.VERIFIED,
+        Status.IN_PROGRESS,
+        Status.IN_PROGRESS,
+        Status.RESOLVED,
+        Status.RETURNED,
+    ]
     done_statuses = [Status.CLOSED] * 8 + [Status.REJECTED, Status.DUPLICATE]
     now = utcnow()
     counts: Counter[tuple[str, str]] = Counter()
@@ -67,10 +91,18 @@ def _seed(repo: Any) -> Counter[tuple[str, str]]:
         unit = routing.unit_for(category, place)
         created = now - timedelta(minutes=rng.randrange(180 * 24 * 60))
         status = rng.choice(open_statuses) if rng.random() < OPEN_SHARE else rng.choice(done_statuses)
-        c = Complaint(tracking_id=new_tracking_id(), category=category, title="Judul pengaduan",
-                      description="Isi pengaduan untuk pengukuran kotak masuk operator.",
-                      location=Location(kelurahan_code=kel), kecamatan_code=place.kecamatan_code, unit=unit,
-                      status=status, created_at=created, updated_at=created)
+        c = Complaint(
+            tracking_id=new_tracking_id(),
+            category=category,
+            title="Judul pengaduan",
+            description="Isi pengaduan untuk pengukuran kotak masuk operator.",
+            location=Location(kelurahan_code=kel),
+            kecamatan_code=place.kecamatan_code,
+            unit=unit,
+            status=status,
+            created_at=created,
+            updated_at=created,
+        )
         deadline = deadline_for(c, status, created + timedelta(days=rng.randrange(10)))
         c = c.model_copy(update={"deadline": deadline})
         extra = {**due_attributes(c.tracking_id, deadline), **inbox_attributes(c)}
@@ -86,7 +118,7 @@ def _seed(repo: Any) -> Counter[tuple[str, str]]:
         counters.setdefault(holder, {})[f"n_{status}"] = n
     items = [{"PutRequest": {"Item": _counter_item(holder, values)}} for holder, values in counters.items()]
     for i in range(0, len(items), 25):
-        _write(repo, items[i:i + 25])
+        _write(repo, items[i : i + 25])
     return counts
 
 
@@ -156,15 +188,23 @@ def main() -> None:
         db = repo.db
 
         def bare(index: str, attr: str, key: str, forward: bool) -> Any:
-            req = {"TableName": repo.table, "IndexName": index, "KeyConditionExpression": f"{attr} = :p",
-                   "ExpressionAttributeValues": {":p": {"S": key}}, "Limit": 51, "ScanIndexForward": forward}
+            req = {
+                "TableName": repo.table,
+                "IndexName": index,
+                "KeyConditionExpression": f"{attr} = :p",
+                "ExpressionAttributeValues": {":p": {"S": key}},
+                "Limit": 51,
+                "ScanIndexForward": forward,
+            }
             return lambda: db.query(**req)
 
         with Client(app_module.app) as client:
+
             def page(headers: dict[str, str], query: str) -> Any:
                 def run() -> None:
                     resp = client.http.get(f"/v1/operator/complaints?limit=50{query}", headers=headers)
                     assert resp.status_code == 200 and len(resp.json_body["complaints"]) == 50, resp.body[:300]
+
                 return run
 
             from chalicelib.domain.access import Principal, Role
@@ -176,9 +216,15 @@ def main() -> None:
                 def run() -> None:  # the same page without HTTP and sign-in: the service, rows, JSON
                     now = utcnow()
                     got = bootstrap.inbox().page(p, InboxQuery(limit=50), now)
-                    out = InboxPageOut(complaints=[InboxRow.of(i, now) for i in got.items], counts=got.counts,
-                                       next=got.next, inbox=got.holder, sort="newest")
+                    out = InboxPageOut(
+                        complaints=[InboxRow.of(i, now) for i in got.items],
+                        counts=got.counts,
+                        next=got.next,
+                        inbox=got.holder,
+                        sort="newest",
+                    )
                     assert len(json.dumps(out.model_dump(mode="json"))) > 1000
+
                 return run
 
             cases = {
@@ -210,22 +256,34 @@ def main() -> None:
         issuer.stop()
         med = {k: statistics.median(v) * 1000 for k, v in samples.items()}
         # what a page costs beyond its DynamoDB calls: sign-in, parsing, rows, JSON (moto-independent)
-        own = {k: statistics.median([t - d for t, d in zip(samples[k], in_db[k], strict=True)]) * 1000
-               for k in cases if "page" in k}
-        print(json.dumps({
-            "benchmark": "inbox",
-            "complaints": N_TOTAL, "seed_s": round(seed_s, 1), "samples": SAMPLES,
-            "operator_unit": busiest_opd, "operator_unit_complaints": per_holder[busiest_opd],
-            "operator_unit_open": open_in[busiest_opd], "kecamatan": kec, "kecamatan_open": kec_open,
-            **{f"{k}_median_ms": round(v, 1) for k, v in med.items()},
-            **{f"{k}_outside_dynamodb_median_ms": round(v, 1) for k, v in own.items()},
-            "operator_ratio": round(med["operator_page"] / med["bare_query"], 2),
-            "operator_urgent_ratio": round(med["operator_page_urgent"] / med["bare_query_urgent"], 2),
-            "supervisor_ratio": round(med["supervisor_page"] / med["bare_area_query"], 2),
-            "supervisor_urgent_ratio": round(med["supervisor_page_urgent"] / med["bare_area_query_urgent"], 2),
-            "targets": {"operator_ratio": 2.0, "supervisor_ratio": 3.0},
-            "python": platform.python_version(),
-        }))
+        own = {
+            k: statistics.median([t - d for t, d in zip(samples[k], in_db[k], strict=True)]) * 1000
+            for k in cases
+            if "page" in k
+        }
+        print(
+            json.dumps(
+                {
+                    "benchmark": "inbox",
+                    "complaints": N_TOTAL,
+                    "seed_s": round(seed_s, 1),
+                    "samples": SAMPLES,
+                    "operator_unit": busiest_opd,
+                    "operator_unit_complaints": per_holder[busiest_opd],
+                    "operator_unit_open": open_in[busiest_opd],
+                    "kecamatan": kec,
+                    "kecamatan_open": kec_open,
+                    **{f"{k}_median_ms": round(v, 1) for k, v in med.items()},
+                    **{f"{k}_outside_dynamodb_median_ms": round(v, 1) for k, v in own.items()},
+                    "operator_ratio": round(med["operator_page"] / med["bare_query"], 2),
+                    "operator_urgent_ratio": round(med["operator_page_urgent"] / med["bare_query_urgent"], 2),
+                    "supervisor_ratio": round(med["supervisor_page"] / med["bare_area_query"], 2),
+                    "supervisor_urgent_ratio": round(med["supervisor_page_urgent"] / med["bare_area_query_urgent"], 2),
+                    "targets": {"operator_ratio": 2.0, "supervisor_ratio": 3.0},
+                    "python": platform.python_version(),
+                }
+            )
+        )
 
 
 if __name__ == "__main__":

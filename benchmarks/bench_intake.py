@@ -37,11 +37,14 @@ def main() -> dict[str, float]:
     from infra.local.provision import provision
     from tests.support.stack import local_stack
 
-    with tempfile.TemporaryDirectory() as tmp, local_stack(Path(tmp), RATE_LIMIT_SCALE="100000",
-                                                           LAPOR_SIM_VERIFY_AFTER_S="3600") as stack:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        local_stack(Path(tmp), RATE_LIMIT_SCALE="100000", LAPOR_SIM_VERIFY_AFTER_S="3600") as stack,
+    ):
         endpoint = f"http://127.0.0.1:{stack.env['MOTO_PORT']}"
-        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                           "AWS_DEFAULT_REGION": "ap-southeast-3"})
+        os.environ.update(
+            {"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "ap-southeast-3"}
+        )
         env = provision(endpoint)  # the running stack's own resources (the stack exists: reused)
         ddb = boto3.client("dynamodb", endpoint_url=endpoint)
         sqs = boto3.client("sqs", endpoint_url=endpoint)
@@ -54,8 +57,12 @@ def main() -> dict[str, float]:
         def bare() -> float:
             item = {"pk": {"S": f"C#BENCH-{uuid.uuid4()}"}, "sk": {"S": "C"}, "body": {"S": raw}}
             t0 = time.perf_counter()
-            ddb.put_item(TableName=table, Item=item, ConditionExpression="attribute_not_exists(pk)",
-                         ReturnValuesOnConditionCheckFailure="ALL_OLD")
+            ddb.put_item(
+                TableName=table,
+                Item=item,
+                ConditionExpression="attribute_not_exists(pk)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
+            )
             sqs.send_message(QueueUrl=queue, MessageBody=json.dumps({"tracking_id": "SRG-BENCH"}))
             return time.perf_counter() - t0
 

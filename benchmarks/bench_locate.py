@@ -77,9 +77,7 @@ def main() -> None:
                 "median_us": us(t_inside + t_outside),
                 "median_us_inside": us(t_inside),
                 "median_us_outside": us(t_outside),
-                "p99_us": round(
-                    statistics.quantiles(t_inside + t_outside, n=100)[98] / 1000, 2
-                ),
+                "p99_us": round(statistics.quantiles(t_inside + t_outside, n=100)[98] / 1000, 2),
                 "first_call_ms_incl_load": round(cold_ms, 2),
                 "points": len(inside) + len(outside),
                 "rounds": rounds,

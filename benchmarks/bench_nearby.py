@@ -1,4 +1,4 @@
-""""Already reported nearby": DynamoDB items read per complaint returned, 10,000 complaints.
+""" "Already reported nearby": DynamoDB items read per complaint returned, 10,000 complaints.
 
 Run as ``python -m benchmarks.bench_nearby`` (from the repository root); prints one JSON
 line. A private moto server and stack (``provision(stack_name=...)``) are seeded with
@@ -40,9 +40,22 @@ N_QUERIES = 30  # through moto's server (a GSI Query there walks the whole table
 N_OFFLINE_QUERIES = 3_000  # the same data, answered from the seed (checked equal on the 30 above)
 SEED = 5
 CATEGORY_WEIGHTS = {
-    "sampah": 20, "jalan-rusak": 18, "drainase-banjir": 12, "lampu-jalan": 10, "lalu-lintas": 6,
-    "ketertiban": 6, "air-bersih": 5, "pelayanan-kelurahan": 5, "lingkungan-rt-rw": 4, "kesehatan": 3,
-    "pendidikan": 3, "adminduk": 2, "bansos": 2, "perizinan": 1, "bencana": 1, "lainnya": 2,
+    "sampah": 20,
+    "jalan-rusak": 18,
+    "drainase-banjir": 12,
+    "lampu-jalan": 10,
+    "lalu-lintas": 6,
+    "ketertiban": 6,
+    "air-bersih": 5,
+    "pelayanan-kelurahan": 5,
+    "lingkungan-rt-rw": 4,
+    "kesehatan": 3,
+    "pendidikan": 3,
+    "adminduk": 2,
+    "bansos": 2,
+    "perizinan": 1,
+    "bencana": 1,
+    "lainnya": 2,
 }
 CENTRAL_KECAMATAN = {"36.73.01", "36.73.06"}  # Serang, Cipocok Jaya: the densest part of the city
 
@@ -51,8 +64,10 @@ def _polygons() -> list[tuple[str, str, list[list[float]]]]:
     from chalicelib.domain import geo
 
     with open(geo._DATA_FILE, encoding="utf-8") as fh:
-        return [(f["properties"]["kode"], f["properties"]["kode_kec"], f["geometry"]["coordinates"][0])
-                for f in json.load(fh)["features"]]
+        return [
+            (f["properties"]["kode"], f["properties"]["kode_kec"], f["geometry"]["coordinates"][0])
+            for f in json.load(fh)["features"]
+        ]
 
 
 def _random_point_in(ring: list[list[float]], rng: random.Random) -> tuple[float, float]:
@@ -77,8 +92,10 @@ def _city_point(polys: list[Any], weights: list[float], rng: random.Random) -> t
 
 
 def _jitter(lat: float, lon: float, sigma_m: float, rng: random.Random) -> tuple[float, float]:
-    return (lat + rng.gauss(0, sigma_m) / 111_195.0,
-            lon + rng.gauss(0, sigma_m) / (111_195.0 * math.cos(math.radians(lat))))
+    return (
+        lat + rng.gauss(0, sigma_m) / 111_195.0,
+        lon + rng.gauss(0, sigma_m) / (111_195.0 * math.cos(math.radians(lat))),
+    )
 
 
 def seed_items(rng: random.Random) -> list[dict[str, Any]]:
@@ -106,12 +123,17 @@ def seed_items(rng: random.Random) -> list[dict[str, Any]]:
         place = routing.Place(placement.kelurahan_code, placement.kecamatan_code)
         created = start + timedelta(minutes=rng.uniform(0, 60 * 24 * 120))
         c = Complaint(
-            tracking_id=new_tracking_id(), category=category, description="Keluhan warga untuk uji beban.",
-            title=f"Uji {category}", location=Location(lat=lat, lon=lon, kelurahan_code=place.kelurahan_code),
-            kecamatan_code=place.kecamatan_code, unit=routing.unit_for(category, place),
+            tracking_id=new_tracking_id(),
+            category=category,
+            description="Keluhan warga untuk uji beban.",
+            title=f"Uji {category}",
+            location=Location(lat=lat, lon=lon, kelurahan_code=place.kelurahan_code),
+            kecamatan_code=place.kecamatan_code,
+            unit=routing.unit_for(category, place),
             severity=reference.categories()[category].severity,
             status=rng.choice([Status.RECEIVED, Status.FORWARDED, Status.VERIFIED, Status.IN_PROGRESS]),
-            created_at=created, updated_at=created,
+            created_at=created,
+            updated_at=created,
         )
         items.append(complaint_item(c, {k: v for k, v in geo_attributes(c).items() if v}))
     return items
@@ -119,13 +141,14 @@ def seed_items(rng: random.Random) -> list[dict[str, Any]]:
 
 def batch_write(db: Any, table: str, items: list[dict[str, Any]]) -> None:
     for i in range(0, len(items), 25):
-        pending: dict[str, Any] = {table: [{"PutRequest": {"Item": it}} for it in items[i:i + 25]]}
+        pending: dict[str, Any] = {table: [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]}
         while pending:
             pending = db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
 
 
-def offline_answer(by_pk: dict[str, list[tuple[float, float]]], lat: float, lon: float,
-                   category: str) -> tuple[int, int, int]:
+def offline_answer(
+    by_pk: dict[str, list[tuple[float, float]]], lat: float, lon: float, category: str
+) -> tuple[int, int, int]:
     """(items the Queries return, complaints within 200 m, Queries) computed from the seed
     itself: what DynamoDB must answer, checked against moto on a sample below."""
     from chalicelib.domain import geo
@@ -142,8 +165,10 @@ def offline_answer(by_pk: dict[str, list[tuple[float, float]]], lat: float, lon:
 
 def query_points(items: list[dict[str, Any]], n: int, rng: random.Random) -> list[tuple[float, float, str]]:
     """Half at the place of an existing complaint, half anywhere in the city."""
-    points = [(float(it["location"]["M"]["lat"]["N"]), float(it["location"]["M"]["lon"]["N"]), it["category"]["S"])
-              for it in rng.sample(items, n // 2)]
+    points = [
+        (float(it["location"]["M"]["lat"]["N"]), float(it["location"]["M"]["lon"]["N"]), it["category"]["S"])
+        for it in rng.sample(items, n // 2)
+    ]
     polys = _polygons()
     weights = [3.0 if kec in CENTRAL_KECAMATAN else 1.0 for _c, kec, _r in polys]
     cats, cat_w = list(CATEGORY_WEIGHTS), list(CATEGORY_WEIGHTS.values())
@@ -156,14 +181,18 @@ def summary(rows: list[tuple[int, int, int]]) -> dict[str, Any]:
     found = sum(f for _r, f, _q in rows)
     with_results = [r / f for r, f, _q in rows if f]
     return {
-        "requests": len(rows), "items_read": read, "complaints_returned": found,
+        "requests": len(rows),
+        "items_read": read,
+        "complaints_returned": found,
         "items_read_per_returned": round(read / max(found, 1), 2),
         "median_items_read_per_returned_when_any": round(statistics.median(with_results), 2) if with_results else None,
         "share_of_requests_with_results": round(len(with_results) / len(rows), 2),
         "median_items_read_per_request": statistics.median(r for r, _f, _q in rows),
         "p95_items_read_per_request": sorted(r for r, _f, _q in rows)[int(0.95 * (len(rows) - 1))],
-        "queries_per_request": {"median": statistics.median(q for _r, _f, q in rows),
-                                "max": max(q for _r, _f, q in rows)},
+        "queries_per_request": {
+            "median": statistics.median(q for _r, _f, q in rows),
+            "max": max(q for _r, _f, q in rows),
+        },
     }
 
 
@@ -173,7 +202,8 @@ def main() -> int:
     by_pk: dict[str, list[tuple[float, float]]] = {}
     for it in items:
         by_pk.setdefault(it["geo_pk"]["S"], []).append(
-            (float(it["location"]["M"]["lat"]["N"]), float(it["location"]["M"]["lon"]["N"])))
+            (float(it["location"]["M"]["lat"]["N"]), float(it["location"]["M"]["lon"]["N"]))
+        )
     offline = [offline_answer(by_pk, *p) for p in query_points(items, N_OFFLINE_QUERIES, rng)]
 
     with local_stack("bench-nearby") as _stack:
@@ -197,12 +227,22 @@ def main() -> int:
             measured.append(row)
         assert counter.items_read == sum(r for r, _f, _q in measured)  # counted on the wire, not by us
         assert counter.calls.get("Scan", 0) == 0
-        print(json.dumps({
-            "benchmark": "nearby", "complaints": N_COMPLAINTS, "radius_m": 200,
-            "geohash_precision": geo.NEARBY_PRECISION, "seed_batch_write_s": round(seed_s, 1),
-            "measured_on_moto": {**summary(measured), "moto_median_ms": round(statistics.median(latencies) * 1000)},
-            "same_data_more_requests": summary(offline),
-        }))
+        print(
+            json.dumps(
+                {
+                    "benchmark": "nearby",
+                    "complaints": N_COMPLAINTS,
+                    "radius_m": 200,
+                    "geohash_precision": geo.NEARBY_PRECISION,
+                    "seed_batch_write_s": round(seed_s, 1),
+                    "measured_on_moto": {
+                        **summary(measured),
+                        "moto_median_ms": round(statistics.median(latencies) * 1000),
+                    },
+                    "same_data_more_requests": summary(offline),
+                }
+            )
+        )
     return 0
 
 

@@ -34,11 +34,26 @@ from benchmarks.common import local_stack  # noqa: E402
 N_COMPLAINTS = 4_000
 DAYS = 100
 SEED = 11
-WEIGHTS = {"sampah": 20, "jalan-rusak": 18, "drainase-banjir": 12, "lampu-jalan": 10, "lalu-lintas": 6,
-           "ketertiban": 6, "air-bersih": 5, "kesehatan": 3, "pendidikan": 3, "adminduk": 2, "bansos": 2,
-           "perizinan": 1, "bencana": 1, "lainnya": 2}
-TEXT = ("Jalan di depan pasar berlubang besar dan membahayakan pengendara motor, sudah dua minggu tidak "
-        "diperbaiki. Mohon segera ditindaklanjuti oleh dinas terkait sebelum musim hujan tiba. ")
+WEIGHTS = {
+    "sampah": 20,
+    "jalan-rusak": 18,
+    "drainase-banjir": 12,
+    "lampu-jalan": 10,
+    "lalu-lintas": 6,
+    "ketertiban": 6,
+    "air-bersih": 5,
+    "kesehatan": 3,
+    "pendidikan": 3,
+    "adminduk": 2,
+    "bansos": 2,
+    "perizinan": 1,
+    "bencana": 1,
+    "lainnya": 2,
+}
+TEXT = (
+    "Jalan di depan pasar berlubang besar dan membahayakan pengendara motor, sudah dua minggu tidak "
+    "diperbaiki. Mohon segera ditindaklanjuti oleh dinas terkait sebelum musim hujan tiba. "
+)
 
 
 class Wire:
@@ -85,23 +100,42 @@ def _seed(now: datetime) -> list[dict[str, Any]]:
         kel = rng.choice(kelurahan)
         cat = rng.choices(cats, weights)[0]
         status = rng.choices([Status.FORWARDED, Status.IN_PROGRESS, Status.RESOLVED, Status.CLOSED], [3, 3, 2, 2])[0]
-        c = Complaint(tracking_id=new_tracking_id(), channel=rng.choice(["app", "rabeg", "open311"]), category=cat,
-                      description=TEXT[: rng.randint(80, len(TEXT))], location=Location(kelurahan_code=kel.code,
-                      address="Jl. Contoh No. 1"), kecamatan_code=kel.kecamatan_code,
-                      unit=units[reference.categories()[cat].unit or "opd:diskominfo"], status=status,
-                      created_at=at, updated_at=at + timedelta(hours=2), deadline=at + timedelta(days=3),
-                      confidential=rng.random() < 0.05)
-        first = TimelineEntry(at=at, kind="received", status=Status.RECEIVED, message="Diterima melalui app",
-                              ref="received")
-        items.append(complaint_item(c, {**created_keys(c.tracking_id, at), "first_entry": first.model_dump(
-            mode="json")}))
+        c = Complaint(
+            tracking_id=new_tracking_id(),
+            channel=rng.choice(["app", "rabeg", "open311"]),
+            category=cat,
+            description=TEXT[: rng.randint(80, len(TEXT))],
+            location=Location(kelurahan_code=kel.code, address="Jl. Contoh No. 1"),
+            kecamatan_code=kel.kecamatan_code,
+            unit=units[reference.categories()[cat].unit or "opd:diskominfo"],
+            status=status,
+            created_at=at,
+            updated_at=at + timedelta(hours=2),
+            deadline=at + timedelta(days=3),
+            confidential=rng.random() < 0.05,
+        )
+        first = TimelineEntry(
+            at=at, kind="received", status=Status.RECEIVED, message="Diterima melalui app", ref="received"
+        )
+        items.append(
+            complaint_item(c, {**created_keys(c.tracking_id, at), "first_entry": first.model_dump(mode="json")})
+        )
         if rng.random() < 0.8:
-            items.append(timeline_item(c.tracking_id, TimelineEntry(
-                at=at + timedelta(minutes=1), kind="forwarded", status=Status.FORWARDED,
-                message="Diteruskan ke SP4N-LAPOR!", ref="forwarded")))
+            items.append(
+                timeline_item(
+                    c.tracking_id,
+                    TimelineEntry(
+                        at=at + timedelta(minutes=1),
+                        kind="forwarded",
+                        status=Status.FORWARDED,
+                        message="Diteruskan ke SP4N-LAPOR!",
+                        ref="forwarded",
+                    ),
+                )
+            )
         made.append({"tracking_id": c.tracking_id, "category": cat, "status": status.value})
     for start in range(0, len(items), 25):
-        batch = [{"PutRequest": {"Item": item}} for item in items[start:start + 25]]
+        batch = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
         repo.db.batch_write_item(RequestItems={repo.table: batch})
     return made
 
@@ -135,14 +169,17 @@ def main() -> int:
         seeded_s = time.perf_counter() - t0
         wire = Wire(bootstrap.repository().db)
         ids = ",".join(m["tracking_id"] for m in made[:100])
-        road_open = sum(1 for m in made[:3600] if m["category"] == "jalan-rusak" and m["status"] in
-                        ("forwarded", "in_progress"))
+        road_open = sum(
+            1 for m in made[:3600] if m["category"] == "jalan-rusak" and m["status"] in ("forwarded", "in_progress")
+        )
         cases = [
             ("last 90 days, first 1,000 (page_size=1000)", "requests.json?page_size=1000"),
             ("last 90 days, no page_size (the newest 100)", "requests.json"),
             ("page 5 of 100", "requests.json?page=5&page_size=100"),
-            (f"service_code=jalan-rusak&status=open (~{road_open} match in 90 days)",
-             "requests.json?service_code=jalan-rusak&status=open"),
+            (
+                f"service_code=jalan-rusak&status=open (~{road_open} match in 90 days)",
+                "requests.json?service_code=jalan-rusak&status=open",
+            ),
             ("the same, first 50", "requests.json?service_code=jalan-rusak&status=open&page_size=50"),
             ("100 ids", f"requests.json?service_request_id={ids}"),
             ("one request", f"requests/{made[0]['tracking_id']}.json"),
@@ -156,16 +193,35 @@ def main() -> int:
                 assert resp.status_code == 200, resp.body[:300]
                 body = json.loads(resp.body)
                 results = len(body)
-                print(json.dumps({
-                    "benchmark": "open311_get_requests", "case": name, "results": results,
-                    "dynamodb_calls": dict(wire.calls), "items_evaluated": dict(wire.evaluated),
-                    "index_items_per_result": round(wire.evaluated["created"] / results, 2)
-                    if wire.evaluated["created"] else None,
-                    "json_bytes": len(resp.body), "xml_bytes": len(to_xml("service_requests", body).encode()),
-                    "ms_on_moto": round(ms),
-                }), flush=True)
-        print(json.dumps({"benchmark": "open311_get_requests", "complaints": N_COMPLAINTS, "days": DAYS,
-                          "seeded_s": round(seeded_s, 1)}), flush=True)
+                print(
+                    json.dumps(
+                        {
+                            "benchmark": "open311_get_requests",
+                            "case": name,
+                            "results": results,
+                            "dynamodb_calls": dict(wire.calls),
+                            "items_evaluated": dict(wire.evaluated),
+                            "index_items_per_result": round(wire.evaluated["created"] / results, 2)
+                            if wire.evaluated["created"]
+                            else None,
+                            "json_bytes": len(resp.body),
+                            "xml_bytes": len(to_xml("service_requests", body).encode()),
+                            "ms_on_moto": round(ms),
+                        }
+                    ),
+                    flush=True,
+                )
+        print(
+            json.dumps(
+                {
+                    "benchmark": "open311_get_requests",
+                    "complaints": N_COMPLAINTS,
+                    "days": DAYS,
+                    "seeded_s": round(seeded_s, 1),
+                }
+            ),
+            flush=True,
+        )
     return 0
 
 

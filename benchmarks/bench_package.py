@@ -15,9 +15,13 @@ ROOT = Path(__file__).resolve().parents[1]
 def main() -> dict[str, float]:
     with tempfile.TemporaryDirectory() as out:
         chalice = Path(sys.executable).with_name("chalice")
-        subprocess.run([str(chalice), "package", "--stage", "prod", "--merge-template", "infra/template.json", out],
-                       cwd=ROOT, check=True, capture_output=True,
-                       env={**os.environ, "AWS_DEFAULT_REGION": "ap-southeast-3"})
+        subprocess.run(
+            [str(chalice), "package", "--stage", "prod", "--merge-template", "infra/template.json", out],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            env={**os.environ, "AWS_DEFAULT_REGION": "ap-southeast-3"},
+        )
         size = (Path(out) / "deployment.zip").stat().st_size
     return {"zip_bytes": size, "zip_mb": round(size / 1024 / 1024, 2)}
 

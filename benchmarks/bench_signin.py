@@ -40,10 +40,12 @@ def main() -> dict[str, float]:
             warm.append(time.perf_counter() - t)
     finally:
         issuer.stop()
-    return {"verify_warm_median_ms": round(statistics.median(warm) * 1000, 3),
-            "verify_warm_p99_ms": round(sorted(warm)[int(len(warm) * 0.99)] * 1000, 3),
-            "first_verify_with_jwks_fetch_median_ms": round(statistics.median(cold) * 1000, 3),
-            "samples": SAMPLES}
+    return {
+        "verify_warm_median_ms": round(statistics.median(warm) * 1000, 3),
+        "verify_warm_p99_ms": round(sorted(warm)[int(len(warm) * 0.99)] * 1000, 3),
+        "first_verify_with_jwks_fetch_median_ms": round(statistics.median(cold) * 1000, 3),
+        "samples": SAMPLES,
+    }
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ def _seed(n: int, now: datetime) -> list[dict[str, Any]]:
     for c, entry, extra in generate(n, now, seed=n):
         items.append(complaint_item(c, {**extra, "first_entry": entry.model_dump(mode="json")}))
     for i in range(0, len(items), 25):
-        pending = {repo.table: [{"PutRequest": {"Item": it}} for it in items[i:i + 25]]}
+        pending = {repo.table: [{"PutRequest": {"Item": it}} for it in items[i : i + 25]]}
         while pending:
             pending = repo.db.batch_write_item(RequestItems=pending).get("UnprocessedItems") or {}
     return [from_item(it) for it in items]
@@ -53,8 +53,15 @@ def _day_items(items: list[dict[str, Any]]) -> int:
     repo = bootstrap.repository()
     days = st.by_day(items)
     for day, counters in days.items():
-        repo.put_raw({"pk": DAY_PK, "sk": day.isoformat(), "type": "stats_day",
-                      **{k: v for k, v in counters.items() if v}, "rev": 1})
+        repo.put_raw(
+            {
+                "pk": DAY_PK,
+                "sk": day.isoformat(),
+                "type": "stats_day",
+                **{k: v for k, v in counters.items() if v},
+                "rev": 1,
+            }
+        )
     return len(days)
 
 
@@ -62,11 +69,13 @@ def _page_reads(client: Any) -> dict[str, Any]:
     from chalicelib.adapters.aws import client as aws
 
     out: dict[str, Any] = {}
-    for name, path in (("city figures (GET /v1/stats?level=city)", "/v1/stats?level=city&window=30d"),
-                       ("OPD ranking", "/v1/stats?level=opd&window=30d"),
-                       ("kelurahan map (place view)", "/v1/stats?level=kelurahan&window=30d&view=place"),
-                       ("a unit page", "/v1/stats/units/opd:dpupr"),
-                       ("CSV, every level and rolling window", "/v1/stats.csv")):
+    for name, path in (
+        ("city figures (GET /v1/stats?level=city)", "/v1/stats?level=city&window=30d"),
+        ("OPD ranking", "/v1/stats?level=opd&window=30d"),
+        ("kelurahan map (place view)", "/v1/stats?level=kelurahan&window=30d&view=place"),
+        ("a unit page", "/v1/stats/units/opd:dpupr"),
+        ("CSV, every level and rolling window", "/v1/stats.csv"),
+    ):
         counter = CallCounter(aws("dynamodb"))
         t0 = time.perf_counter()
         resp = client.http.get(path)
@@ -109,8 +118,10 @@ def _writes_per_change(app_module: Any, endpoint: str, items: list[dict[str, Any
             "answer": {"status": "in_progress", "first_response_at": iso(now)},
             "resolve": {"status": "resolved", "resolved_at": iso(now), "first_response_at": iso(now)},
             "reject": {"status": "rejected"},
-            "move": {"moved_from": [item["unit"]["code"]],
-                     "unit": {"code": "opd:dlh", "kind": "opd", "name": "Dinas Lingkungan Hidup"}},
+            "move": {
+                "moved_from": [item["unit"]["code"]],
+                "unit": {"code": "opd:dlh", "kind": "opd", "name": "Dinas Lingkungan Hidup"},
+            },
             "rate": {"rating_stars": rng.randint(1, 5), "rated_at": iso(now)},
             "duplicate": {"duplicate_of": "SRG-AAAA-BBBB"},
             "nothing": {"sync_checked_at": iso(now)},
@@ -124,10 +135,16 @@ def _writes_per_change(app_module: Any, endpoint: str, items: list[dict[str, Any
     pump.drain_streams(deadline_s=600)
     took = time.perf_counter() - t0
     hook.unregister("provide-client-params.dynamodb.*", seen)
-    return {"state_changes": changes, "write_calls": len(per_change), "max_items_per_write_call": max(per_change),
-            "items_written": sum(per_change), "items_written_per_change": round(sum(per_change) / changes, 2),
-            "calls": dict(calls), "consumer_s": round(took, 1),
-            "inbox_badge_items_written_per_change": round(sum(badges) / changes, 2)}
+    return {
+        "state_changes": changes,
+        "write_calls": len(per_change),
+        "max_items_per_write_call": max(per_change),
+        "items_written": sum(per_change),
+        "items_written_per_change": round(sum(per_change) / changes, 2),
+        "calls": dict(calls),
+        "consumer_s": round(took, 1),
+        "inbox_badge_items_written_per_change": round(sum(badges) / changes, 2),
+    }
 
 
 def _patience() -> None:
@@ -174,14 +191,26 @@ def main() -> None:
             refresh_s = time.perf_counter() - t0
             with Client(app_module.app) as client:
                 reads = _page_reads(client)
-            entry: dict[str, Any] = {"complaints": n, "seed_s": round(seed_s, 1), "day_items": days,
-                                     "refresh": {**refresh, "seconds": round(refresh_s, 1)}, "reads": reads}
+            entry: dict[str, Any] = {
+                "complaints": n,
+                "seed_s": round(seed_s, 1),
+                "day_items": days,
+                "refresh": {**refresh, "seconds": round(refresh_s, 1)},
+                "reads": reads,
+            }
             if n == min(SIZES):
                 entry["writes"] = _writes_per_change(app_module, stack["endpoint"], items, now)
             results[str(n)] = entry
             print(json.dumps(entry, indent=1), flush=True)
-    print(json.dumps({"summary": {n: r["reads"]["city figures (GET /v1/stats?level=city)"]["items_read"]
-                                  for n, r in results.items()}}))
+    print(
+        json.dumps(
+            {
+                "summary": {
+                    n: r["reads"]["city figures (GET /v1/stats?level=city)"]["items_read"] for n, r in results.items()
+                }
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

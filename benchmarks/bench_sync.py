@@ -37,11 +37,20 @@ def main() -> dict[str, object]:
         for i in range(TOTAL):
             tid = new_tracking_id()
             due = i < DUE
-            lapor_id = sim.backend.create_complaint({"title": "t", "content": "bench content", "tags_raw": tid}) \
-                .complaint_id if due else 9_000_000 + i
+            lapor_id = (
+                sim.backend.create_complaint({"title": "t", "content": "bench content", "tags_raw": tid}).complaint_id
+                if due
+                else 9_000_000 + i
+            )
             when = now - timedelta(minutes=rng.randint(1, 60)) if due else now + timedelta(minutes=rng.randint(5, 1440))
-            c = Complaint(tracking_id=tid, category="jalan-rusak", description="bench complaint text",
-                          status=Status.FORWARDED, lapor_id=lapor_id, created_at=now - timedelta(hours=2))
+            c = Complaint(
+                tracking_id=tid,
+                category="jalan-rusak",
+                description="bench complaint text",
+                status=Status.FORWARDED,
+                lapor_id=lapor_id,
+                created_at=now - timedelta(hours=2),
+            )
             extra = {"forwarded_at": iso(now - timedelta(hours=2)), **sync_attributes(tid, iso(when))}
             batch.append({"PutRequest": {"Item": complaint_item(c, extra)}})
             if len(batch) == 25:

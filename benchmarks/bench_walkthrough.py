@@ -35,8 +35,9 @@ def main() -> dict[str, float]:
     env.update({k: str(v) for k, v in ports.items()})
     api = f"http://127.0.0.1:{ports['API_PORT']}"
     with tempfile.TemporaryFile("w+") as log:
-        proc = subprocess.Popen([sys.executable, "-m", "infra.local.run"], cwd=ROOT, env=env, stdout=log,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT
+        )
         try:
             end = time.monotonic() + 120
             while time.monotonic() < end:

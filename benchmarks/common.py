@@ -23,8 +23,15 @@ def local_stack(stack_name: str, lapor: bool = False, latency_ms: float = 0) -> 
     if lapor:
         from infra.local.lapor_simulator import LaporSimulator
 
-        sim = LaporSimulator(auth="b", token="b", latency_ms=latency_ms, verify_after_s=0, followup_after_s=0,
-                             finish_after_s=0, quiet=True)
+        sim = LaporSimulator(
+            auth="b",
+            token="b",
+            latency_ms=latency_ms,
+            verify_after_s=0,
+            followup_after_s=0,
+            finish_after_s=0,
+            quiet=True,
+        )
         url = sim.start("127.0.0.1", 0)
         os.environ.update(LAPOR_BASE_URL=url, LAPOR_AUTH="b", LAPOR_TOKEN="b")
     from chalicelib import bootstrap

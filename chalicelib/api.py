@@ -55,8 +55,10 @@ _MESSAGES: dict[str, tuple[str, str]] = {
     "float_type": ("harus berupa angka", "must be a number"),
     "float_parsing": ("harus berupa angka", "must be a number"),
     "finite_number": ("harus berupa angka terhingga", "must be a finite number"),
-    "number_not_storable": ("tidak dapat disimpan (terlalu besar, terlalu dekat ke nol, atau terlalu banyak digit)",
-                            "cannot be stored (too large, too close to zero, or too many digits)"),
+    "number_not_storable": (
+        "tidak dapat disimpan (terlalu besar, terlalu dekat ke nol, atau terlalu banyak digit)",
+        "cannot be stored (too large, too close to zero, or too many digits)",
+    ),
     "int_type": ("harus berupa bilangan bulat", "must be a whole number"),
     "int_from_float": ("harus berupa bilangan bulat", "must be a whole number"),
     "list_type": ("harus berupa daftar", "must be a list"),
@@ -75,18 +77,31 @@ _MESSAGES: dict[str, tuple[str, str]] = {
 
 
 def respond(status: int, body: Any, headers: dict[str, str] | None = None) -> Response:
-    return Response(body=json.dumps(body, default=str, ensure_ascii=False),
-                    status_code=status, headers={**JSON_HEADERS, **(headers or {})})
+    return Response(
+        body=json.dumps(body, default=str, ensure_ascii=False),
+        status_code=status,
+        headers={**JSON_HEADERS, **(headers or {})},
+    )
 
 
-def error_response(status: int, code: str, message_id: str, message_en: str,
-                   problems: list[FieldProblem] | None = None, headers: dict[str, str] | None = None) -> Response:
+def error_response(
+    status: int,
+    code: str,
+    message_id: str,
+    message_en: str,
+    problems: list[FieldProblem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
     """The one error shape; field problems listed at most `max_problems` times, names cut short."""
-    body: dict[str, Any] = {"error": code, "message": f"{message_id} / {message_en}",
-                            "message_id": message_id, "message_en": message_en}
+    body: dict[str, Any] = {
+        "error": code,
+        "message": f"{message_id} / {message_en}",
+        "message_id": message_id,
+        "message_en": message_en,
+    }
     if problems is not None:
         caps = limits().errors
-        body["errors"] = [_bounded(p, caps.max_field_chars) for p in problems[:caps.max_problems]]
+        body["errors"] = [_bounded(p, caps.max_field_chars) for p in problems[: caps.max_problems]]
         if len(problems) > caps.max_problems:
             body["errors_total"] = len(problems)
     return respond(status, body, headers)
@@ -99,8 +114,7 @@ def _bounded(p: FieldProblem, max_field_chars: int) -> dict[str, str]:
     if field != p.field:
         message_id, message_en = message_id.replace(p.field, field), message_en.replace(p.field, field)
     limit = 4 * max_field_chars + 200  # our own wording is shorter; this only guards the bound
-    return FieldProblem(field, cut(p.reason, max_field_chars), cut(message_id, limit),
-                        cut(message_en, limit)).as_dict()
+    return FieldProblem(field, cut(p.reason, max_field_chars), cut(message_id, limit), cut(message_en, limit)).as_dict()
 
 
 def problems_of(err: ValidationError) -> list[FieldProblem]:
@@ -159,8 +173,11 @@ def require_principal(request: Request, roles: Iterable[Role] | None = None) -> 
         setattr(request, _PRINCIPAL, principal)
     if roles is not None and principal.role not in set(roles):
         wanted = ", ".join(sorted(r.value for r in roles))
-        raise Forbidden("role_not_allowed", f"Peran {principal.role.value} tidak boleh memakai layanan ini "
-                        f"(perlu: {wanted})", f"The role {principal.role.value} may not use this (needs: {wanted})")
+        raise Forbidden(
+            "role_not_allowed",
+            f"Peran {principal.role.value} tidak boleh memakai layanan ini (perlu: {wanted})",
+            f"The role {principal.role.value} may not use this (needs: {wanted})",
+        )
     return principal
 
 
@@ -175,8 +192,12 @@ def refusal(err: Unauthenticated | SignInUnavailable) -> Response:
     """401 / 403 with `WWW-Authenticate` (RFC 6750), or 503 when nobody can be verified."""
     if isinstance(err, SignInUnavailable):
         logger.error("sign-in unavailable", extra={"error": str(err)})
-        resp = error_response(503, "signin_unavailable", "Layanan masuk sedang tidak tersedia; coba lagi sebentar",
-                              "Sign-in is unavailable right now; try again shortly")
+        resp = error_response(
+            503,
+            "signin_unavailable",
+            "Layanan masuk sedang tidak tersedia; coba lagi sebentar",
+            "Sign-in is unavailable right now; try again shortly",
+        )
         resp.headers["Retry-After"] = "5"
         return resp
     if isinstance(err, Forbidden):
@@ -208,8 +229,10 @@ def sign_in_gate(app: Any) -> Callable[[Request, Callable[[Request], Response]],
         try:
             principal = require_principal(request, roles if roles is not None else openapi.ADMIN)
         except (Unauthenticated, SignInUnavailable) as err:
-            logger.info("sign-in refused", extra={"path": request.path, "method": request.method,
-                                                  "reason": getattr(err, "reason", "unavailable")})
+            logger.info(
+                "sign-in refused",
+                extra={"path": request.path, "method": request.method, "reason": getattr(err, "reason", "unavailable")},
+            )
             return refusal(err)
         logger.append_keys(user=principal.user, role=principal.role.value, unit=principal.unit)
         try:
@@ -228,8 +251,16 @@ def json_body(request: Request) -> Any:
 
 def parse(model: type[BaseModel], payload: Any) -> Any:
     if not isinstance(payload, dict):
-        raise InvalidInput([FieldProblem("body", "model_type", "Isi permintaan harus berupa objek JSON",
-                                         "The request body must be a JSON object")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "body",
+                    "model_type",
+                    "Isi permintaan harus berupa objek JSON",
+                    "The request body must be a JSON object",
+                )
+            ]
+        )
     return model.model_validate(payload)
 
 
@@ -273,26 +304,36 @@ def guard(request: Request, get_response: Callable[[Request], Response]) -> Resp
             count("RateLimited")
             logger.info("rate limited", extra={"route": route, "group": group})
             seconds = decision.retry_after_s
-            return _refusal(request.path, 429, "rate_limited",
-                            f"Terlalu banyak permintaan dari klien ini; coba lagi dalam {seconds} detik",
-                            f"Too many requests from this client; try again in {seconds} seconds",
-                            {"Retry-After": str(seconds)})
+            return _refusal(
+                request.path,
+                429,
+                "rate_limited",
+                f"Terlalu banyak permintaan dari klien ini; coba lagi dalam {seconds} detik",
+                f"Too many requests from this client; try again in {seconds} seconds",
+                {"Retry-After": str(seconds)},
+            )
     size, most = len(request.raw_body or b""), rules.body_limit(route)
     if size > most:
-        return _refusal(request.path, 413, "payload_too_large",
-                        f"Isi permintaan terlalu besar ({size} byte; paling banyak {most} byte)",
-                        f"The request body is too large ({size} bytes; at most {most} bytes)")
+        return _refusal(
+            request.path,
+            413,
+            "payload_too_large",
+            f"Isi permintaan terlalu besar ({size} byte; paling banyak {most} byte)",
+            f"The request body is too large ({size} bytes; at most {most} bytes)",
+        )
     return get_response(request)
 
 
-def _refusal(path: str, status: int, code: str, message_id: str, message_en: str,
-             headers: dict[str, str] | None = None) -> Response:
+def _refusal(
+    path: str, status: int, code: str, message_id: str, message_en: str, headers: dict[str, str] | None = None
+) -> Response:
     """The guard's answer in the route family's own error form: Open311's for /open311, ours otherwise."""
     if path.startswith("/open311/"):
         from chalicelib import api_open311
 
-        answer = api_open311.errors("xml" if path.endswith(".xml") else "json", status,
-                                    [f"{message_id} / {message_en}"])
+        answer = api_open311.errors(
+            "xml" if path.endswith(".xml") else "json", status, [f"{message_id} / {message_en}"]
+        )
         answer.headers.update(headers or {})
         return answer
     return error_response(status, code, message_id, message_en, headers=headers)
@@ -304,17 +345,25 @@ def idempotency_scope(request: Request) -> str:
     problems = []
     key = header(request, "Idempotency-Key")
     if key is not None and not IDEMPOTENCY_KEY.fullmatch(key):
-        problems.append(FieldProblem(
-            "Idempotency-Key", "invalid_idempotency_key",
-            "Idempotency-Key harus 16-255 karakter ASCII tanpa spasi (mis. UUID acak baru per pengaduan)",
-            "Idempotency-Key must be 16-255 ASCII characters without spaces (e.g. a new random UUID per "
-            "complaint)"))
+        problems.append(
+            FieldProblem(
+                "Idempotency-Key",
+                "invalid_idempotency_key",
+                "Idempotency-Key harus 16-255 karakter ASCII tanpa spasi (mis. UUID acak baru per pengaduan)",
+                "Idempotency-Key must be 16-255 ASCII characters without spaces (e.g. a new random UUID per complaint)",
+            )
+        )
     raw_client = header(request, CLIENT_ID_HEADER)
     if raw_client is not None and not CLIENT_ID.fullmatch(raw_client):
-        problems.append(FieldProblem(
-            CLIENT_ID_HEADER, "invalid_client_id",
-            f"{CLIENT_ID_HEADER} harus 8-64 karakter: huruf, angka, titik, titik dua, garis bawah atau tanda hubung",
-            f"{CLIENT_ID_HEADER} must be 8-64 characters: letters, digits, dot, colon, underscore or hyphen"))
+        problems.append(
+            FieldProblem(
+                CLIENT_ID_HEADER,
+                "invalid_client_id",
+                f"{CLIENT_ID_HEADER} harus 8-64 karakter: huruf, angka, titik, titik dua, garis bawah "
+                "atau tanda hubung",
+                f"{CLIENT_ID_HEADER} must be 8-64 characters: letters, digits, dot, colon, underscore or hyphen",
+            )
+        )
     if problems:
         raise InvalidInput(problems)
     return f"app#{raw_client}" if raw_client else "app"
@@ -329,8 +378,7 @@ def openapi_document(app: Any) -> Response:
     global _DOCUMENT
     if _DOCUMENT is None:
         _DOCUMENT = json.dumps(openapi.document(app), ensure_ascii=False)
-    return Response(body=_DOCUMENT, status_code=200,
-                    headers={**JSON_HEADERS, "Cache-Control": "public, max-age=300"})
+    return Response(body=_DOCUMENT, status_code=200, headers={**JSON_HEADERS, "Cache-Control": "public, max-age=300"})
 
 
 _DOCUMENT: str | None = None  # built on the first request, once per container
@@ -350,7 +398,9 @@ def submit_complaint(request: Request) -> Response:
     payload = json_body(request)
     submission = parse(ComplaintSubmission, payload)
     accepted = bootstrap.intake().accept(
-        NewComplaint(submission=submission), idempotency_scope=scope, idempotency_key=key,
+        NewComplaint(submission=submission),
+        idempotency_scope=scope,
+        idempotency_key=key,
         fingerprint=request_fingerprint(payload) if key else None,
     )
     headers = {"Location": f"/v1/complaints/{accepted.tracking_id}", "Cache-Control": "no-store"}  # a token
@@ -394,13 +444,19 @@ def _reporter_refusal(tracking_id: str, request: Request) -> Response | None:
     try:
         require_reporter(bootstrap.repository(), tracking_id, header(request, HEADER))
     except ReporterTokenMissing:
-        return error_response(401, "reporter_token_required",
-                              f"Header {HEADER} wajib diisi dengan token pelapor dari jawaban saat pengaduan dikirim",
-                              f"The {HEADER} header is required: the reporter token from the answer to the submission")
+        return error_response(
+            401,
+            "reporter_token_required",
+            f"Header {HEADER} wajib diisi dengan token pelapor dari jawaban saat pengaduan dikirim",
+            f"The {HEADER} header is required: the reporter token from the answer to the submission",
+        )
     except ReporterTokenWrong:
-        return error_response(403, "reporter_token_invalid",
-                              f"Token pelapor di header {HEADER} tidak cocok untuk pengaduan ini",
-                              f"The reporter token in the {HEADER} header does not match this complaint")
+        return error_response(
+            403,
+            "reporter_token_invalid",
+            f"Token pelapor di header {HEADER} tidak cocok untuk pengaduan ini",
+            f"The reporter token in the {HEADER} header does not match this complaint",
+        )
     return None
 
 
@@ -429,8 +485,9 @@ def _int_param(params: dict[str, str], name: str, default: int) -> int:
     try:
         return int(raw)
     except ValueError:
-        raise InvalidInput([FieldProblem(name, "int_parsing", f"{name} harus berupa bilangan bulat",
-                                         f"{name} must be a whole number")]) from None
+        raise InvalidInput(
+            [FieldProblem(name, "int_parsing", f"{name} harus berupa bilangan bulat", f"{name} must be a whole number")]
+        ) from None
 
 
 @handles_errors
@@ -481,15 +538,23 @@ def _channel_error(err: Exception) -> Response | None:
     from chalicelib.services.channels import ChannelNotConfigured, UnknownChannel
 
     if isinstance(err, UnknownChannel):
-        return error_response(404, "unknown_channel", "Kanal tidak dikenal (rabeg, call112, psc119)",
-                              "Unknown channel (rabeg, call112, psc119)")
+        return error_response(
+            404,
+            "unknown_channel",
+            "Kanal tidak dikenal (rabeg, call112, psc119)",
+            "Unknown channel (rabeg, call112, psc119)",
+        )
     if isinstance(err, SignatureError):
-        return error_response(401, "invalid_signature",
-                              f"Tanda tangan X-Aduan-Signature ditolak ({err.reason})",
-                              f"The X-Aduan-Signature signature was refused ({err.reason})")
+        return error_response(
+            401,
+            "invalid_signature",
+            f"Tanda tangan X-Aduan-Signature ditolak ({err.reason})",
+            f"The X-Aduan-Signature signature was refused ({err.reason})",
+        )
     if isinstance(err, ChannelNotConfigured):
-        return error_response(503, "channel_not_configured", "Kanal ini belum dikonfigurasi",
-                              "This channel is not configured yet")
+        return error_response(
+            503, "channel_not_configured", "Kanal ini belum dikonfigurasi", "This channel is not configured yet"
+        )
     return None
 
 
@@ -497,14 +562,17 @@ def _channel_error(err: Exception) -> Response | None:
 def channel_complaint(channel: str, request: Request) -> Response:
     """A channel's signed webhook: 201 the first time, 200 with the same tracking id after."""
     try:
-        result = bootstrap.channels().receive(channel, request.raw_body or b"",
-                                              header(request, "X-Aduan-Signature"), time.time())
+        result = bootstrap.channels().receive(
+            channel, request.raw_body or b"", header(request, "X-Aduan-Signature"), time.time()
+        )
     except Exception as err:
         refused = _channel_error(err)
         if refused is None:
             raise
-        logger.warning("channel request refused", extra={"channel": channel, "error": type(err).__name__,
-                                                         "reason": getattr(err, "reason", None)})
+        logger.warning(
+            "channel request refused",
+            extra={"channel": channel, "error": type(err).__name__, "reason": getattr(err, "reason", None)},
+        )
         return refused
     headers = {"Location": f"/v1/complaints/{result.accepted.tracking_id}", "Cache-Control": "no-store"}
     if result.accepted.replayed:
@@ -555,8 +623,9 @@ def admin_get_channel_callback(channel: str) -> Response:
         return unknown
     found = bootstrap.callbacks().registration(channel)
     if found is None:
-        return error_response(404, "not_found", "Kanal ini belum mendaftarkan URL callback",
-                              "This channel has no callback URL registered")
+        return error_response(
+            404, "not_found", "Kanal ini belum mendaftarkan URL callback", "This channel has no callback URL registered"
+        )
     return respond(200, found, {"Cache-Control": "no-store"})
 
 
@@ -577,10 +646,16 @@ def nearby_complaints(request: Request) -> Response:
     q = parse(NearbyQuery, dict(request.query_params or {}))
     reference.category(q.category)
     found = bootstrap.nearby().find(q.lat, q.lon, q.category)
-    return respond(200, {
-        "radius_m": int(RADIUS_M),
-        "complaints": [NearbyComplaint.of(m.complaint, m.distance_m).model_dump(mode="json") for m in found.matches],
-    }, {"Cache-Control": "public, max-age=30"})
+    return respond(
+        200,
+        {
+            "radius_m": int(RADIUS_M),
+            "complaints": [
+                NearbyComplaint.of(m.complaint, m.distance_m).model_dump(mode="json") for m in found.matches
+            ],
+        },
+        {"Cache-Control": "public, max-age=30"},
+    )
 
 
 # -- public statistics, open data and the transparency page (docs/statistics.md) ----
@@ -589,8 +664,12 @@ _STATS_CACHE = {"Cache-Control": "public, max-age=60"}
 
 
 def _unknown_unit() -> Response:
-    return error_response(404, "unknown_unit", "Unit tidak dikenal (contoh: city, opd:dpupr, kec:36.73.01, "
-                          "kel:36.73.01.1002)", "Unknown unit (e.g. city, opd:dpupr, kec:36.73.01, kel:36.73.01.1002)")
+    return error_response(
+        404,
+        "unknown_unit",
+        "Unit tidak dikenal (contoh: city, opd:dpupr, kec:36.73.01, kel:36.73.01.1002)",
+        "Unknown unit (e.g. city, opd:dpupr, kec:36.73.01, kel:36.73.01.1002)",
+    )
 
 
 def _known_unit(code: str) -> bool:
@@ -617,9 +696,15 @@ def stats_csv(request: Request) -> Response:
     levels = [q.level] if q.level else list(LEVELS)
     body = bootstrap.statistics().csv(windows, levels, q.view)
     name = f"statistik-aduan-{q.view}-{q.window or 'semua'}.csv"
-    return Response(body=body, status_code=200, headers={
-        "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": f'attachment; filename="{name}"',
-        **_STATS_CACHE})
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            **_STATS_CACHE,
+        },
+    )
 
 
 @handles_errors
@@ -633,8 +718,13 @@ def stats_unit(unit_code: str, request: Request) -> Response:
         return _unknown_unit()
     q = parse(StatsUnitQuery, dict(request.query_params or {}))
     if q.view == "place" and code.startswith("opd:"):
-        raise InvalidInput([FieldProblem("view", "not_for_level", "view=place tidak berlaku untuk OPD",
-                                         "view=place does not apply to an OPD")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "view", "not_for_level", "view=place tidak berlaku untuk OPD", "view=place does not apply to an OPD"
+                )
+            ]
+        )
     return respond(200, bootstrap.statistics().unit(code, q.view), _STATS_CACHE)
 
 
@@ -650,8 +740,11 @@ def public_complaints(request: Request) -> Response:
     return respond(200, page, {"Cache-Control": "public, max-age=30"})
 
 
-_ASSETS = {"app.js": "application/javascript; charset=utf-8", "app.css": "text/css; charset=utf-8",
-           "kelurahan.json": "application/json; charset=utf-8"}
+_ASSETS = {
+    "app.js": "application/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+    "kelurahan.json": "application/json; charset=utf-8",
+}
 
 
 def _web_file(name: str) -> str:
@@ -662,16 +755,28 @@ def _web_file(name: str) -> str:
 
 def public_page() -> Response:
     """The transparency page (static; it reads the JSON API above)."""
-    return Response(body=_web_file("index.html"), status_code=200,
-                    headers={"Content-Type": "text/html; charset=utf-8", "Cache-Control": "public, max-age=300",
-                             "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
-                                                        "style-src 'self'; script-src 'self'; connect-src 'self'",
-                             "X-Content-Type-Options": "nosniff"})
+    return Response(
+        body=_web_file("index.html"),
+        status_code=200,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "public, max-age=300",
+            "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; "
+            "style-src 'self'; script-src 'self'; connect-src 'self'",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )
 
 
 def public_asset(name: str) -> Response:
     if name not in _ASSETS:
         return error_response(404, "not_found", "Berkas tidak ditemukan", "File not found")
-    return Response(body=_web_file(name), status_code=200,
-                    headers={"Content-Type": _ASSETS[name], "Cache-Control": "public, max-age=300",
-                             "X-Content-Type-Options": "nosniff"})
+    return Response(
+        body=_web_file(name),
+        status_code=200,
+        headers={
+            "Content-Type": _ASSETS[name],
+            "Cache-Control": "public, max-age=300",
+            "X-Content-Type-Options": "nosniff",
+        },
+    )

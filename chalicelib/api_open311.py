@@ -38,8 +38,15 @@ MAX_ERRORS = 20
 MAX_SERVICE_CODES = 50
 
 #: XML: the element name of each item of a list, by the list's element name (the spec's names)
-_ITEM = {"services": "service", "service_requests": "request", "errors": "error", "attributes": "attribute",
-         "values": "value", "endpoints": "endpoint", "formats": "format"}
+_ITEM = {
+    "services": "service",
+    "service_requests": "request",
+    "errors": "error",
+    "attributes": "attribute",
+    "values": "value",
+    "endpoints": "endpoint",
+    "formats": "format",
+}
 #: characters XML 1.0 cannot carry, even escaped
 _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 
@@ -86,6 +93,7 @@ def errors(fmt: str, status: int, descriptions: list[str]) -> Response:
 
 def _guarded(fmt: str, run: Callable[[], Response], rename: bool = False) -> Response:
     """Every refusal in the spec's error form; a caller's mistake is never a 5xx."""
+
     def problems(found: list[FieldProblem]) -> Response:
         return errors(fmt, 400, [_describe(p) for p in (wire.renamed(found) if rename else found)])
 
@@ -97,11 +105,17 @@ def _guarded(fmt: str, run: Callable[[], Response], rename: bool = False) -> Res
         return problems(problems_of(err))
     except open311.UnknownJurisdiction:
         known = ", ".join(open311.config().jurisdiction_ids)
-        return errors(fmt, 404, [f"jurisdiction_id: tidak dilayani di sini ({known}) / "
-                                 f"jurisdiction_id: not served here ({known})"])
+        return errors(
+            fmt,
+            404,
+            [f"jurisdiction_id: tidak dilayani di sini ({known}) / jurisdiction_id: not served here ({known})"],
+        )
     except open311.UnknownService:
-        return errors(fmt, 404, ["service_code: layanan tidak dikenal; lihat services / "
-                                 "service_code: unknown service; see services"])
+        return errors(
+            fmt,
+            404,
+            ["service_code: layanan tidak dikenal; lihat services / service_code: unknown service; see services"],
+        )
     except ApiKeyRefused:
         return errors(fmt, 403, ["api_key: tidak ada atau tidak sah / api_key: missing or invalid"])
     except (NotFound, _NoSuchPath):
@@ -159,10 +173,22 @@ def discovery(request: Request, fmt: str) -> Response:
         _jurisdiction(_params(request))
         d = open311.config().discovery
         url = settings().open311_base_url or f"{settings().public_base_url.rstrip('/')}/open311/v2"
-        body = {"changeset": d.changeset, "contact": d.contact, "key_service": d.key_service,
-                "endpoints": [{"specification": d.specification, "url": url, "changeset": d.changeset,
-                               "type": d.type, "formats": d.formats}]}
+        body = {
+            "changeset": d.changeset,
+            "contact": d.contact,
+            "key_service": d.key_service,
+            "endpoints": [
+                {
+                    "specification": d.specification,
+                    "url": url,
+                    "changeset": d.changeset,
+                    "type": d.type,
+                    "formats": d.formats,
+                }
+            ],
+        }
         return render(fmt, 200, "discovery", body, {"Cache-Control": "public, max-age=300"})
+
     return _guarded(fmt, run)
 
 
@@ -171,6 +197,7 @@ def services(request: Request, fmt: str) -> Response:
         _jurisdiction(_params(request))
         body = [s.model_dump() for s in open311.services()]
         return render(fmt, 200, "services", body, {"Cache-Control": "public, max-age=300"})
+
     return _guarded(fmt, run)
 
 
@@ -178,8 +205,10 @@ def service_definition(request: Request, code_with_format: str) -> Response:
     def handle(code: str, fmt: str) -> Response:
         _jurisdiction(_params(request))
         open311.require_service(code)
-        return render(fmt, 200, "service_definition", open311.definition(code),
-                      {"Cache-Control": "public, max-age=300"})
+        return render(
+            fmt, 200, "service_definition", open311.definition(code), {"Cache-Control": "public, max-age=300"}
+        )
+
     return _with_extension(code_with_format, handle)
 
 
@@ -192,6 +221,7 @@ def post_request(request: Request, fmt: str) -> Response:
         done = bootstrap.open311().submit(form)
         body = [{"service_request_id": done.service_request_id, "service_notice": done.service_notice}]
         return render(fmt, 200, "service_requests", body, {"Cache-Control": "no-store"})
+
     return _guarded(fmt, run, rename=True)
 
 
@@ -201,9 +231,11 @@ def get_requests(request: Request, fmt: str) -> Response:
         _jurisdiction(params)
         query = requests_query(params)
         found = bootstrap.open311().find(query)
-        answer = render(fmt, 200, "service_requests", [r.model_dump() for r in found],
-                        {"Cache-Control": "public, max-age=30"})
+        answer = render(
+            fmt, 200, "service_requests", [r.model_dump() for r in found], {"Cache-Control": "public, max-age=30"}
+        )
         return _bounded(fmt, answer, query, len(found))
+
     return _guarded(fmt, run)
 
 
@@ -215,19 +247,27 @@ def get_request(request: Request, id_with_format: str) -> Response:
         if found is None:
             raise NotFound(raw_id)
         return render(fmt, 200, "service_requests", [found.model_dump()], {"Cache-Control": "public, max-age=30"})
+
     return _with_extension(id_with_format, handle)
 
 
 def get_token(request: Request, token_with_format: str) -> Response:
     """Every request is realtime, so its id is its own token: clients that ask anyway get it back."""
+
     def handle(token: str, fmt: str) -> Response:
         _jurisdiction(_params(request))
         tracking_id = tracking.normalise(token)
         found = bootstrap.open311().one(tracking_id) if tracking_id else None
         if found is None:
             raise NotFound(token)
-        return render(fmt, 200, "service_requests", [{"service_request_id": found.service_request_id,
-                                                      "token": token}], {"Cache-Control": "public, max-age=30"})
+        return render(
+            fmt,
+            200,
+            "service_requests",
+            [{"service_request_id": found.service_request_id, "token": token}],
+            {"Cache-Control": "public, max-age=30"},
+        )
+
     return _with_extension(token_with_format, handle)
 
 
@@ -239,8 +279,16 @@ def _count(params: dict[str, list[str]], name: str, default: int, most: int) -> 
     if raw is None:
         return default
     if not raw.isdigit() or len(raw) > 9 or not 1 <= int(raw) <= most:
-        raise InvalidInput([FieldProblem(name, "out_of_range", f"{name} harus bilangan bulat 1..{most}",
-                                         f"{name} must be a whole number 1..{most}")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    name,
+                    "out_of_range",
+                    f"{name} harus bilangan bulat 1..{most}",
+                    f"{name} must be a whole number 1..{most}",
+                )
+            ]
+        )
     return int(raw)
 
 
@@ -249,13 +297,28 @@ def requests_query(params: dict[str, list[str]]) -> RequestsQuery:
     page_size = _count(params, "page_size", min(limits.default_page_size, limits.max_results), limits.max_results)
     page = _count(params, "page", 1, limits.max_depth)
     if page * page_size > limits.max_depth:
-        raise InvalidInput([FieldProblem(
-            "page", "too_deep", f"page x page_size paling banyak {limits.max_depth}; persempit start_date/end_date",
-            f"page x page_size reaches at most {limits.max_depth} results; narrow start_date/end_date")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "page",
+                    "too_deep",
+                    f"page x page_size paling banyak {limits.max_depth}; persempit start_date/end_date",
+                    f"page x page_size reaches at most {limits.max_depth} results; narrow start_date/end_date",
+                )
+            ]
+        )
     raw_ids = _csv(params, "service_request_id")
     if len(raw_ids) > limits.max_ids:
-        raise InvalidInput([FieldProblem("service_request_id", "too_many", f"Paling banyak {limits.max_ids} id",
-                                         f"At most {limits.max_ids} ids")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "service_request_id",
+                    "too_many",
+                    f"Paling banyak {limits.max_ids} id",
+                    f"At most {limits.max_ids} ids",
+                )
+            ]
+        )
     ids: list[str] = []
     for raw in raw_ids:  # a text that cannot be one of our ids names no request: left out, like an unknown id
         if (tid := tracking.normalise(raw)) and tid not in ids:
@@ -264,11 +327,20 @@ def requests_query(params: dict[str, list[str]]) -> RequestsQuery:
     statuses = {s.lower() for s in _csv(params, "status")}
     problems = []
     if len(codes) > MAX_SERVICE_CODES or any(open311.service(c) is None for c in codes):
-        problems.append(FieldProblem("service_code", "unknown_service", "service_code tidak dikenal; lihat services",
-                                     "service_code names no service; see services"))
+        problems.append(
+            FieldProblem(
+                "service_code",
+                "unknown_service",
+                "service_code tidak dikenal; lihat services",
+                "service_code names no service; see services",
+            )
+        )
     if statuses - {open311.OPEN, open311.CLOSED}:
-        problems.append(FieldProblem("status", "not_in_list", "status harus open dan/atau closed",
-                                     "status must be open and/or closed"))
+        problems.append(
+            FieldProblem(
+                "status", "not_in_list", "status harus open dan/atau closed", "status must be open and/or closed"
+            )
+        )
     start = end = None
     for name in ("start_date", "end_date"):
         raw = _one(params, name)
@@ -282,8 +354,15 @@ def requests_query(params: dict[str, list[str]]) -> RequestsQuery:
     if problems:
         raise InvalidInput(problems)
     start, end = open311.window(start, end, utcnow())
-    return RequestsQuery(ids=ids if raw_ids else None, service_codes=codes, statuses=statuses, start=start, end=end,
-                         page=page, page_size=page_size)
+    return RequestsQuery(
+        ids=ids if raw_ids else None,
+        service_codes=codes,
+        statuses=statuses,
+        start=start,
+        end=end,
+        page=page,
+        page_size=page_size,
+    )
 
 
 def _bounded(fmt: str, answer: Response, query: RequestsQuery, count: int) -> Response:
@@ -293,5 +372,11 @@ def _bounded(fmt: str, answer: Response, query: RequestsQuery, count: int) -> Re
     if size <= limit:
         return answer
     fits = max(1, count * limit // size // 2)
-    return errors(fmt, 400, [f"page_size: jawaban terlalu besar; minta page_size={fits} atau kurang / "
-                             f"page_size: the answer is too large; ask for page_size={fits} or less"])
+    return errors(
+        fmt,
+        400,
+        [
+            f"page_size: jawaban terlalu besar; minta page_size={fits} atau kurang / "
+            f"page_size: the answer is too large; ask for page_size={fits} or less"
+        ],
+    )

@@ -50,18 +50,21 @@ if TYPE_CHECKING:
 @lru_cache(maxsize=1)
 def repository() -> Repository:
     from chalicelib.adapters.dynamodb import Repository
+
     return Repository()
 
 
 @lru_cache(maxsize=1)
 def queues() -> Queues:
     from chalicelib.adapters.sqs import Queues
+
     return Queues()
 
 
 @lru_cache(maxsize=1)
 def lapor() -> LaporClient:
     from chalicelib.adapters.lapor import LaporClient
+
     return LaporClient()
 
 
@@ -69,12 +72,14 @@ def lapor() -> LaporClient:
 def server_secret() -> bytes:
     """Read once per container (Secrets Manager), on the first request that needs it."""
     from chalicelib.adapters.secrets import server_secret as read
+
     return read(settings().server_secret_arn)
 
 
 @lru_cache(maxsize=1)
 def intake() -> IntakeService:
     from chalicelib.services.intake import IntakeService
+
     return IntakeService(repository(), queues(), server_secret)
 
 
@@ -82,8 +87,10 @@ def intake() -> IntakeService:
 def rate_limiter() -> RateLimiter:
     from chalicelib.domain.limits import limits
     from chalicelib.services.rate_limits import RateLimiter
-    return RateLimiter(repository().add_to_counter, limits().rate_limits, server_secret,
-                       scale=settings().rate_limit_scale)
+
+    return RateLimiter(
+        repository().add_to_counter, limits().rate_limits, server_secret, scale=settings().rate_limit_scale
+    )
 
 
 @lru_cache(maxsize=1)
@@ -100,35 +107,50 @@ def forwarding() -> ForwardingService:
         if AttachmentFollowups.needs_follow_up(read):
             queues().send_attachment_job(tracking_id, iso(utcnow()), delay_s=rules().upload_check_every_s)
 
-    return ForwardingService(repository(), lapor, status_events(),
-                             attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
-                             before_create=nearby().mark_possible_duplicate, lease_s=settings().forward_lease_s,
-                             after_forward=after_forward, sync_schedule=sync_schedule())
+    return ForwardingService(
+        repository(),
+        lapor,
+        status_events(),
+        attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
+        before_create=nearby().mark_possible_duplicate,
+        lease_s=settings().forward_lease_s,
+        after_forward=after_forward,
+        sync_schedule=sync_schedule(),
+    )
 
 
 @lru_cache(maxsize=1)
 def notifier() -> Notifier:
     from chalicelib.adapters.notifications import Notifier
+
     return Notifier()
 
 
 @lru_cache(maxsize=1)
 def closing() -> ClosingService:
     from chalicelib.services.closing import ClosingService
+
     return ClosingService(repository(), status_events(), lapor_followups())
 
 
 @lru_cache(maxsize=1)
 def escalation() -> EscalationService:
     from chalicelib.services.escalation import EscalationService
-    return EscalationService(repository(), notifier, closing(), status_events(),
-                             refresh=lambda tid, now: status_sync().refresh(tid, now),
-                             lapor_fresh_s=settings().lapor_fresh_s)
+
+    return EscalationService(
+        repository(),
+        notifier,
+        closing(),
+        status_events(),
+        refresh=lambda tid, now: status_sync().refresh(tid, now),
+        lapor_fresh_s=settings().lapor_fresh_s,
+    )
 
 
 @lru_cache(maxsize=1)
 def attachment_store() -> AttachmentStore:
     from chalicelib.adapters.s3 import AttachmentStore
+
     return AttachmentStore()
 
 
@@ -148,25 +170,30 @@ def attachments() -> AttachmentService:
 def attachment_followups() -> AttachmentFollowups:
     from chalicelib.services.attachment_followups import AttachmentFollowups
     from chalicelib.services.forwarding import RetryLater
+
     return AttachmentFollowups(repository(), attachment_store(), lapor, RetryLater, lease_s=settings().forward_lease_s)
 
 
 @lru_cache(maxsize=1)
 def admin() -> AdminService:
     from chalicelib.services.admin import AdminService
+
     return AdminService(repository(), queues(), status_events())
 
 
 @lru_cache(maxsize=1)
 def reconciler() -> Reconciler:
     from chalicelib.services.reconciler import Reconciler
-    return Reconciler(repository(), queues(), shards=settings().shards, events=status_events(),
-                      followups=lapor_followups())
+
+    return Reconciler(
+        repository(), queues(), shards=settings().shards, events=status_events(), followups=lapor_followups()
+    )
 
 
 @lru_cache(maxsize=1)
 def status_sync() -> StatusSync:
     from chalicelib.services.status_sync import StatusSync
+
     return StatusSync(repository(), lapor, status_events(), shards=settings().shards, schedule=sync_schedule())
 
 
@@ -174,18 +201,21 @@ def status_sync() -> StatusSync:
 def sync_schedule() -> SyncSchedule:
     """data/sync_schedule.json, times SYNC_SCHEDULE_SCALE (1 in AWS; `make run` makes it faster)."""
     from chalicelib.domain.sync_policy import default_schedule
+
     return default_schedule().scaled(settings().sync_schedule_scale)
 
 
 @lru_cache(maxsize=1)
 def nearby() -> NearbyService:
     from chalicelib.services.nearby import NearbyService
+
     return NearbyService(repository())
 
 
 @lru_cache(maxsize=1)
 def channels() -> ChannelService:
     from chalicelib.services.channels import ChannelService
+
     return ChannelService(repository(), intake(), queues().send_forward, status_events())
 
 
@@ -193,43 +223,51 @@ def channels() -> ChannelService:
 def callbacks() -> CallbackService:
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import secret_for
+
     return CallbackService(repository(), secret_for)
 
 
 @lru_cache(maxsize=1)
 def status_events() -> StatusEvents:
     from chalicelib.services.status_events import StatusEvents
+
     return StatusEvents(repository(), queues())
 
 
 @lru_cache(maxsize=1)
 def lapor_followups() -> LaporFollowups:
     from chalicelib.services.lapor_followups import LaporFollowups
+
     return LaporFollowups(repository(), lapor, lambda tid: queues().send_followups(tid))
 
 
 @lru_cache(maxsize=1)
 def inbox() -> InboxService:
     from chalicelib.services.inbox import InboxService
+
     return InboxService(repository())
 
 
 @lru_cache(maxsize=1)
 def actions() -> ActionService:
     from chalicelib.services.actions import ActionService
-    return ActionService(repository(), status_events(), lapor_followups(), channels(), queues().send_forward,
-                         attachment_store)
+
+    return ActionService(
+        repository(), status_events(), lapor_followups(), channels(), queues().send_forward, attachment_store
+    )
 
 
 @lru_cache(maxsize=1)
 def conversation() -> ConversationService:
     from chalicelib.services.conversation import ConversationService
+
     return ConversationService(repository(), status_events(), lapor_followups())
 
 
 @lru_cache(maxsize=1)
 def issuer_keys() -> JwksKeys:
     from chalicelib.adapters.jwks import JwksKeys, jwks_url
+
     s = settings()
     return JwksKeys(jwks_url(s.auth_issuer), max_age_s=s.auth_keys_max_age_s, refetch_s=s.auth_keys_refetch_s)
 
@@ -237,6 +275,7 @@ def issuer_keys() -> JwksKeys:
 @lru_cache(maxsize=1)
 def signin() -> SignIn:
     from chalicelib.services.signin import SignIn
+
     s = settings()
     return SignIn(issuer_keys(), issuer=s.auth_issuer, audience=s.auth_audience, leeway_s=s.auth_leeway_s)
 
@@ -244,18 +283,21 @@ def signin() -> SignIn:
 @lru_cache(maxsize=1)
 def api_keys() -> ApiKeys:
     from chalicelib.services.api_keys import ApiKeys
+
     return ApiKeys(repository())
 
 
 @lru_cache(maxsize=1)
 def open311() -> Open311Service:
     from chalicelib.services.open311 import Open311Service
+
     return Open311Service(repository(), intake(), api_keys(), shards=settings().shards)
 
 
 @lru_cache(maxsize=1)
 def statistics() -> StatisticsService:
     from chalicelib.services.statistics import StatisticsService
+
     return StatisticsService(repository())
 
 
@@ -264,8 +306,38 @@ def reset() -> None:
     from chalicelib.adapters.aws import client
     from chalicelib.settings import settings as s
 
-    for f in (repository, queues, lapor, intake, forwarding, client, s, notifier, closing, escalation,
-              attachment_store, attachments, attachment_followups, admin, reconciler, status_sync, nearby,
-              channels, callbacks, server_secret, rate_limiter, sync_schedule, issuer_keys, signin, api_keys,
-              open311, statistics, status_events, lapor_followups, inbox, actions, conversation):
+    for f in (
+        repository,
+        queues,
+        lapor,
+        intake,
+        forwarding,
+        client,
+        s,
+        notifier,
+        closing,
+        escalation,
+        attachment_store,
+        attachments,
+        attachment_followups,
+        admin,
+        reconciler,
+        status_sync,
+        nearby,
+        channels,
+        callbacks,
+        server_secret,
+        rate_limiter,
+        sync_schedule,
+        issuer_keys,
+        signin,
+        api_keys,
+        open311,
+        statistics,
+        status_events,
+        lapor_followups,
+        inbox,
+        actions,
+        conversation,
+    ):
         f.cache_clear()

@@ -63,8 +63,10 @@ def _forward_record(record: SQSRecord) -> None:
         except RetryLater as err:
             delay = backoff_delay(_receives(record), err.delay_s)
             _delay(settings().forward_queue_url, record, delay)
-            logger.info("forward retry later", extra={"reason": err.reason, "delay_s": delay,
-                                                      "receive_count": _receives(record)})
+            logger.info(
+                "forward retry later",
+                extra={"reason": err.reason, "delay_s": delay, "receive_count": _receives(record)},
+            )
             raise
         except Exception as err:
             # unexpected (a crash before our write, AWS trouble): same backoff, then the DLQ
@@ -143,9 +145,15 @@ def _deliver_record(record: SQSRecord) -> None:
         except CallbackFailed as err:
             delay = retry_delay(_receives(record))
             _delay(settings().callback_queue_url, record, delay)
-            logger.warning("channel event not delivered; will retry",
-                           extra={"reason": str(err), "delay_s": delay, "receive_count": _receives(record),
-                                  "event_id": event.event_id})
+            logger.warning(
+                "channel event not delivered; will retry",
+                extra={
+                    "reason": str(err),
+                    "delay_s": delay,
+                    "receive_count": _receives(record),
+                    "event_id": event.event_id,
+                },
+            )
             raise
 
 

@@ -32,13 +32,23 @@ metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
 #: library the SDK knows imports them all), so AWS and LAPOR! calls become subsegments.
 #: Elsewhere None, and the X-Ray SDK is never imported (it costs a cold start).
 TRACED_LIBRARIES = ("botocore", "requests")
-tracer: Tracer | None = (None if Tracer._is_tracer_disabled()
-                         else Tracer(service=SERVICE, patch_modules=TRACED_LIBRARIES))
+tracer: Tracer | None = (
+    None if Tracer._is_tracer_disabled() else Tracer(service=SERVICE, patch_modules=TRACED_LIBRARIES)
+)
 
-__all__ = ["logger", "metrics", "tracer", "MetricUnit", "complaint_context", "count", "count_by", "observe",
-           "flush_metrics", "sweep_heartbeat", "log_failure"]
-
-
+__all__ = [
+    "logger",
+    "metrics",
+    "tracer",
+    "MetricUnit",
+    "complaint_context",
+    "count",
+    "count_by",
+    "observe",
+    "flush_metrics",
+    "sweep_heartbeat",
+    "log_failure",
+]
 
 
 @contextmanager
@@ -86,12 +96,16 @@ def log_failure(message: str, err: BaseException) -> None:
     link: BaseException | None = err
     while link is not None and id(link) not in seen:
         if isinstance(link, ValidationError):
-            logger.error(message, extra={
-                "error": type(err).__name__,
-                "validation_errors": [{"type": e["type"], "loc": ".".join(str(p) for p in e["loc"])}
-                                      for e in link.errors(include_url=False, include_context=False,
-                                                           include_input=False)],
-            })
+            logger.error(
+                message,
+                extra={
+                    "error": type(err).__name__,
+                    "validation_errors": [
+                        {"type": e["type"], "loc": ".".join(str(p) for p in e["loc"])}
+                        for e in link.errors(include_url=False, include_context=False, include_input=False)
+                    ],
+                },
+            )
             return
         seen.add(id(link))
         link = link.__cause__ or link.__context__
@@ -111,8 +125,9 @@ def count_by(name: str, dimension: str, value_of: str, value: float = 1) -> None
     """A count split by one dimension (channel, LAPOR! failure kind, escalation rung, sweep).
 
     Its own EMF line, published at once: the dimension differs from the invocation's other metrics."""
-    with single_metric(name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE,
-                       default_dimensions={"service": SERVICE}) as metric:
+    with single_metric(
+        name=name, unit=MetricUnit.Count, value=value, namespace=NAMESPACE, default_dimensions={"service": SERVICE}
+    ) as metric:
         metric.add_dimension(name=dimension, value=value_of)
 
 

@@ -40,21 +40,34 @@ class Header:
     name: str
     description: str
     required: bool = False
-    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string", "minLength": 1,
-                                                                 "maxLength": 128})
+    schema: Mapping[str, Any] = field(default_factory=lambda: {"type": "string", "minLength": 1, "maxLength": 128})
 
 
-IDEMPOTENCY_KEY = Header("Idempotency-Key", "Makes a retry safe: the same key (and X-Client-Id) answers the same "
-                         "complaint. 16-255 visible ASCII characters, a new random one (e.g. a UUID) per complaint; "
-                         "scoped to the X-Client-Id sent with it (docs/intake.md)",
-                         schema={"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[!-~]+$"})
-CLIENT_ID = Header("X-Client-Id", "The app installation's own id (generated once per install, kept): scopes its "
-                   "Idempotency-Keys and its rate limit (docs/intake.md)",
-                   schema={"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[A-Za-z0-9._:-]+$"})
-REPORTER_TOKEN = Header("X-Reporter-Token", "The reporter token from the answer to the submission", required=True,
-                        schema={"type": "string", "minLength": 1, "maxLength": 256})
-IF_MATCH = Header("If-Match", "The complaint's `version` (its ETag) the action was decided on", required=True,
-                  schema={"type": "string", "minLength": 1, "maxLength": 64})
+IDEMPOTENCY_KEY = Header(
+    "Idempotency-Key",
+    "Makes a retry safe: the same key (and X-Client-Id) answers the same "
+    "complaint. 16-255 visible ASCII characters, a new random one (e.g. a UUID) per complaint; "
+    "scoped to the X-Client-Id sent with it (docs/intake.md)",
+    schema={"type": "string", "minLength": 16, "maxLength": 255, "pattern": "^[!-~]+$"},
+)
+CLIENT_ID = Header(
+    "X-Client-Id",
+    "The app installation's own id (generated once per install, kept): scopes its "
+    "Idempotency-Keys and its rate limit (docs/intake.md)",
+    schema={"type": "string", "minLength": 8, "maxLength": 64, "pattern": "^[A-Za-z0-9._:-]+$"},
+)
+REPORTER_TOKEN = Header(
+    "X-Reporter-Token",
+    "The reporter token from the answer to the submission",
+    required=True,
+    schema={"type": "string", "minLength": 1, "maxLength": 256},
+)
+IF_MATCH = Header(
+    "If-Match",
+    "The complaint's `version` (its ETag) the action was decided on",
+    required=True,
+    schema={"type": "string", "minLength": 1, "maxLength": 64},
+)
 
 
 @dataclass(frozen=True)
@@ -83,10 +96,19 @@ class Operation:
         return self.roles is None
 
 
-def declare(summary: str, *, roles: frozenset[Role] | None, responses: Mapping[int, type[BaseModel] | None],
-            body: type[BaseModel] | None = None, body_required: bool = True, query: type[BaseModel] | None = None,
-            headers: Iterable[Header] = (), errors: Iterable[int] = (), description: str = "",
-            tag: str | None = None) -> Callable[[F], F]:
+def declare(
+    summary: str,
+    *,
+    roles: frozenset[Role] | None,
+    responses: Mapping[int, type[BaseModel] | None],
+    body: type[BaseModel] | None = None,
+    body_required: bool = True,
+    query: type[BaseModel] | None = None,
+    headers: Iterable[Header] = (),
+    errors: Iterable[int] = (),
+    description: str = "",
+    tag: str | None = None,
+) -> Callable[[F], F]:
     """Declare a route's contract; put it directly under `@app.route(...)`.
 
     `responses`: success status -> model of the JSON body (None: no body). The usual errors
@@ -94,9 +116,18 @@ def declare(summary: str, *, roles: frozenset[Role] | None, responses: Mapping[i
     404 when the path has parameters; 401, 403 and 503 when it is not PUBLIC. Name any
     other status the route can answer in `errors` (e.g. 409, 422).
     """
-    op = Operation(summary=summary, roles=None if roles is None else frozenset(roles), responses=dict(responses),
-                   body=body, body_required=body_required, query=query, headers=tuple(headers),
-                   errors=frozenset(errors), description=description, tag=tag)
+    op = Operation(
+        summary=summary,
+        roles=None if roles is None else frozenset(roles),
+        responses=dict(responses),
+        body=body,
+        body_required=body_required,
+        query=query,
+        headers=tuple(headers),
+        errors=frozenset(errors),
+        description=description,
+        tag=tag,
+    )
 
     def mark(fn: F) -> F:
         fn.__openapi__ = op  # type: ignore[attr-defined]
@@ -170,9 +201,12 @@ def document(app: Any) -> dict[str, Any]:
 
     from chalicelib.schemas import ErrorBody
 
-    routes = [(path, method, entry, operation_of(entry.view_function))
-              for path, methods in sorted(app.routes.items()) if path.startswith("/v1")
-              for method, entry in sorted(methods.items())]
+    routes = [
+        (path, method, entry, operation_of(entry.view_function))
+        for path, methods in sorted(app.routes.items())
+        if path.startswith("/v1")
+        for method, entry in sorted(methods.items())
+    ]
     inputs: list[tuple[Any, str, TypeAdapter[Any]]] = [(("error",), "serialization", TypeAdapter(ErrorBody))]
     for path, method, _entry, op in routes:
         if op is None:
@@ -196,34 +230,53 @@ def document(app: Any) -> dict[str, Any]:
     return {
         "openapi": "3.1.0",
         "info": {
-            "title": TITLE, "version": VERSION,
+            "title": TITLE,
+            "version": VERSION,
             "description": "Public complaints for Kota Serang: intake from apps and channels, the public view, "
-                           "and the operators' and coordinators' API. Errors are in Indonesian and English.",
+            "and the operators' and coordinators' API. Errors are in Indonesian and English.",
         },
         "paths": paths,
         "components": {
             "schemas": defs.get("$defs", {}),
-            "securitySchemes": {SECURITY_SCHEME: {
-                "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-                "description": "The ID token of the operators' user pool (Cognito in AWS; `make token` locally). "
-                               "Role from `cognito:groups`, unit from `custom:unit`; `x-roles` on each operation "
-                               "lists the roles it admits.",
-            }},
+            "securitySchemes": {
+                SECURITY_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": "The ID token of the operators' user pool (Cognito in AWS; `make token` locally). "
+                    "Role from `cognito:groups`, unit from `custom:unit`; `x-roles` on each operation "
+                    "lists the roles it admits.",
+                }
+            },
         },
     }
 
 
-def _operation(path: str, method: str, entry: Any, op: Operation, schema_of: dict[Any, Any],
-               defs: dict[str, Any], error_ref: dict[str, Any]) -> dict[str, Any]:
+def _operation(
+    path: str,
+    method: str,
+    entry: Any,
+    op: Operation,
+    schema_of: dict[Any, Any],
+    defs: dict[str, Any],
+    error_ref: dict[str, Any],
+) -> dict[str, Any]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "description": PATH_PARAMS.get(name, name),
-         "schema": {"type": "string", "minLength": 1, "maxLength": 64}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "description": PATH_PARAMS.get(name, name),
+            "schema": {"type": "string", "minLength": 1, "maxLength": 64},
+        }
         for name in path_params(path)
     ]
     if op.query is not None:
         params.extend(_query_params(schema_of[(path, method, "query")], defs))
-    params.extend({"name": h.name, "in": "header", "required": h.required, "description": h.description,
-                   "schema": dict(h.schema)} for h in op.headers)
+    params.extend(
+        {"name": h.name, "in": "header", "required": h.required, "description": h.description, "schema": dict(h.schema)}
+        for h in op.headers
+    )
     out: dict[str, Any] = {
         "operationId": entry.view_function.__name__,
         "summary": op.summary,
@@ -235,8 +288,10 @@ def _operation(path: str, method: str, entry: Any, op: Operation, schema_of: dic
     if params:
         out["parameters"] = params
     if op.body is not None:
-        out["requestBody"] = {"required": op.body_required,
-                              "content": {"application/json": {"schema": schema_of[(path, method, "body")]}}}
+        out["requestBody"] = {
+            "required": op.body_required,
+            "content": {"application/json": {"schema": schema_of[(path, method, "body")]}},
+        }
     responses: dict[str, Any] = {}
     for status, model in sorted(op.responses.items()):
         answer: dict[str, Any] = {"description": _success_text(status)}
@@ -248,11 +303,14 @@ def _operation(path: str, method: str, entry: Any, op: Operation, schema_of: dic
             answer["content"] = {"application/json": {"schema": schema_of[(path, method, status)]}}
         responses[str(status)] = answer
     for status in sorted(_errors(path, op, entry)):
-        answer = {"description": ERROR_TEXT.get(status, "Error"),
-                  "content": {"application/json": {"schema": error_ref}}}
+        answer = {
+            "description": ERROR_TEXT.get(status, "Error"),
+            "content": {"application/json": {"schema": error_ref}},
+        }
         if status in (401, 403) and not op.public:
-            answer["headers"] = {"WWW-Authenticate": {"schema": {"type": "string"},
-                                                      "description": "RFC 6750 Bearer challenge"}}
+            answer["headers"] = {
+                "WWW-Authenticate": {"schema": {"type": "string"}, "description": "RFC 6750 Bearer challenge"}
+            }
         responses[str(status)] = answer
     out["responses"] = responses
     out["security"] = [] if op.public else [{SECURITY_SCHEME: []}]
@@ -291,8 +349,7 @@ def _query_params(schema: dict[str, Any], defs: dict[str, Any]) -> list[dict[str
     required = set(schema.get("required", []))
     out = []
     for name, prop in schema.get("properties", {}).items():
-        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required,
-                                 "schema": _not_null(prop)}
+        param: dict[str, Any] = {"name": name, "in": "query", "required": name in required, "schema": _not_null(prop)}
         if "description" in prop:
             param["description"] = prop["description"]
         out.append(param)
@@ -319,5 +376,10 @@ def _success_text(status: int) -> str:
 
 def undeclared(app: Any) -> list[str]:
     """`METHOD /path` of every /v1 route without a declaration (the OpenAPI test fails on any)."""
-    return [f"{method} {path}" for path, methods in sorted(app.routes.items()) if path.startswith("/v1")
-            for method, entry in sorted(methods.items()) if operation_of(entry.view_function) is None]
+    return [
+        f"{method} {path}"
+        for path, methods in sorted(app.routes.items())
+        if path.startswith("/v1")
+        for method, entry in sorted(methods.items())
+        if operation_of(entry.view_function) is None
+    ]

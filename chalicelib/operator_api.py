@@ -67,19 +67,28 @@ def operator_errors(fn: Callable[..., Response]) -> Callable[..., Response]:
         except NotAllowedNow as err:
             allowed = [a.value for a in err.allowed]
             resp = error_response(
-                409, "action_not_allowed",
+                409,
+                "action_not_allowed",
                 f"Tindakan {err.action.value} tidak dapat dilakukan saat status {err.situation.status.value}; "
                 f"yang dapat dilakukan: {', '.join(allowed) or '-'}",
                 f"{err.action.value} is not possible while the complaint is {err.situation.status.value}; "
-                f"possible now: {', '.join(allowed) or '-'}")
+                f"possible now: {', '.join(allowed) or '-'}",
+            )
             return _with(resp, {"allowed_actions": allowed})
         except NotPermitted as err:
-            return error_response(403, "action_not_permitted", f"Peran Anda tidak dapat melakukan tindakan {err}",
-                                  f"Your role cannot take the action {err}")
+            return error_response(
+                403,
+                "action_not_permitted",
+                f"Peran Anda tidak dapat melakukan tindakan {err}",
+                f"Your role cannot take the action {err}",
+            )
         except PreconditionRequired:
-            return error_response(428, "if_match_required",
-                                  "Header If-Match wajib diisi dengan versi pengaduan (ETag) yang Anda lihat",
-                                  "The If-Match header is required: the complaint's version (ETag) you acted on")
+            return error_response(
+                428,
+                "if_match_required",
+                "Header If-Match wajib diisi dengan versi pengaduan (ETag) yang Anda lihat",
+                "The If-Match header is required: the complaint's version (ETag) you acted on",
+            )
 
     return handles_errors(wrapper)
 
@@ -98,8 +107,16 @@ def _if_match(request: Request) -> int | None:
         return None
     found = _IF_MATCH.match(raw)
     if not found:
-        raise InvalidInput([FieldProblem("If-Match", "invalid", "If-Match harus versi pengaduan, mis. \"7\"",
-                                         "If-Match must be the complaint's version, e.g. \"7\"")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "If-Match",
+                    "invalid",
+                    'If-Match harus versi pengaduan, mis. "7"',
+                    'If-Match must be the complaint\'s version, e.g. "7"',
+                )
+            ]
+        )
     return int(found.group(1))
 
 
@@ -113,12 +130,29 @@ def operator_inbox(request: Request) -> Response:
     p = require_principal(request)
     q = parse(InboxParams, dict(request.query_params or {}))
     now = utcnow()
-    page = bootstrap.inbox().page(p, InboxQuery(
-        status=q.status, channel=q.channel, category=q.category, kelurahan_code=q.kelurahan_code,
-        overdue=q.overdue, assigned_to_me=q.assigned_to == "me", sort=q.sort, unit=q.unit, limit=q.limit,
-        cursor=q.cursor), now)
-    out = InboxPageOut(complaints=[InboxRow.of(i, now) for i in page.items], counts=page.counts, next=page.next,
-                       inbox=page.holder, sort=page.sort)  # type: ignore[arg-type]
+    page = bootstrap.inbox().page(
+        p,
+        InboxQuery(
+            status=q.status,
+            channel=q.channel,
+            category=q.category,
+            kelurahan_code=q.kelurahan_code,
+            overdue=q.overdue,
+            assigned_to_me=q.assigned_to == "me",
+            sort=q.sort,
+            unit=q.unit,
+            limit=q.limit,
+            cursor=q.cursor,
+        ),
+        now,
+    )
+    out = InboxPageOut(
+        complaints=[InboxRow.of(i, now) for i in page.items],
+        counts=page.counts,
+        next=page.next,
+        inbox=page.holder,
+        sort=page.sort,
+    )  # type: ignore[arg-type]
     return respond(200, out.model_dump(mode="json"), NO_STORE)
 
 

@@ -36,12 +36,25 @@ def json_payload(raw: bytes | str | None) -> Any:
     try:
         payload = json.loads(raw)
     except (ValueError, UnicodeDecodeError, RecursionError):  # RecursionError: nested too deep
-        raise InvalidInput([FieldProblem("body", "invalid_json", "Isi permintaan bukan JSON yang sah",
-                                         "The request body is not valid JSON")]) from None
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "body", "invalid_json", "Isi permintaan bukan JSON yang sah", "The request body is not valid JSON"
+                )
+            ]
+        ) from None
     where = _not_unicode(payload)
     if where is not None:
-        raise InvalidInput([FieldProblem(where, "invalid_text", f"{where} berisi teks yang bukan Unicode yang sah",
-                                         f"{where} holds text that is not valid Unicode")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    where,
+                    "invalid_text",
+                    f"{where} berisi teks yang bukan Unicode yang sah",
+                    f"{where} holds text that is not valid Unicode",
+                )
+            ]
+        )
     return payload
 
 
@@ -88,19 +101,38 @@ class ComplaintSubmission(BaseModel):
     def _uploads_we_could_have_given(self) -> ComplaintSubmission:
         from chalicelib.domain.attachments import is_upload_key, rules
 
-        problems = [FieldProblem(f"attachments.{i}", "unknown_upload",
-                                 "attachments harus berisi key dari POST /v1/uploads",
-                                 "attachments must hold keys given by POST /v1/uploads")
-                    for i, key in enumerate(self.attachments) if not is_upload_key(key)]
-        problems += [FieldProblem(f"attachments.{i}", "duplicate_upload", "key ini sudah disebut sebelumnya",
-                                  "this key is already named before")
-                     for i, key in enumerate(self.attachments) if key in self.attachments[:i]]
+        problems = [
+            FieldProblem(
+                f"attachments.{i}",
+                "unknown_upload",
+                "attachments harus berisi key dari POST /v1/uploads",
+                "attachments must hold keys given by POST /v1/uploads",
+            )
+            for i, key in enumerate(self.attachments)
+            if not is_upload_key(key)
+        ]
+        problems += [
+            FieldProblem(
+                f"attachments.{i}",
+                "duplicate_upload",
+                "key ini sudah disebut sebelumnya",
+                "this key is already named before",
+            )
+            for i, key in enumerate(self.attachments)
+            if key in self.attachments[:i]
+        ]
         n = rules().max_per_complaint
         if len(self.attachments) > n:
-            problems.append(FieldProblem("attachments", "too_many_attachments", f"Maksimal {n} lampiran per pengaduan",
-                                         f"At most {n} attachments per complaint"))
+            problems.append(
+                FieldProblem(
+                    "attachments",
+                    "too_many_attachments",
+                    f"Maksimal {n} lampiran per pengaduan",
+                    f"At most {n} attachments per complaint",
+                )
+            )
         if problems:
-            raise InvalidInput(problems[:n + 1])
+            raise InvalidInput(problems[: n + 1])
         return self
 
 
@@ -195,14 +227,19 @@ class PublicComplaint(BaseModel):
             updated_at=c.updated_at,
             lapor_id=c.lapor_id,
             deadline=c.deadline,
-            deadline_rule=None if c.deadline is None else describe_deadline(
-                default_policy(), c.status.value, c.severity.value, _deadline_is_a_rungs(timeline)),
-            overdue_working_days=None if c.deadline is None or utcnow() <= c.deadline else round(
-                default_calendar().working_days_between(c.deadline, utcnow()), 1),
+            deadline_rule=None
+            if c.deadline is None
+            else describe_deadline(default_policy(), c.status.value, c.severity.value, _deadline_is_a_rungs(timeline)),
+            overdue_working_days=None
+            if c.deadline is None or utcnow() <= c.deadline
+            else round(default_calendar().working_days_between(c.deadline, utcnow()), 1),
             escalation_level=c.escalation_level,
             # operators' notes never, the reporter's words never, answers hidden when confidential
-            timeline=[PublicTimelineEntry(at=e.at, kind=e.kind, status=e.status, message=text, lapor_id=e.lapor_id)
-                      for e in timeline if (text := public_message(e, c.confidential)) is not None],
+            timeline=[
+                PublicTimelineEntry(at=e.at, kind=e.kind, status=e.status, message=text, lapor_id=e.lapor_id)
+                for e in timeline
+                if (text := public_message(e, c.confidential)) is not None
+            ],
         )
 
     @classmethod
@@ -210,10 +247,23 @@ class PublicComplaint(BaseModel):
         """Status and times, nothing else: not the channel (119 is the health line), the
         place, the category, the text or the timeline's messages."""
         return cls(
-            tracking_id=c.tracking_id, status=c.status, status_label=STATUS_LABELS_ID[c.status], channel=None,
-            category=None, title=None, description=None, kelurahan_code=None, kecamatan_code=None, unit=None,
-            anonymous=True, confidential=True, created_at=c.created_at, updated_at=c.updated_at, lapor_id=None,
-            deadline=None, escalation_level=0,
+            tracking_id=c.tracking_id,
+            status=c.status,
+            status_label=STATUS_LABELS_ID[c.status],
+            channel=None,
+            category=None,
+            title=None,
+            description=None,
+            kelurahan_code=None,
+            kecamatan_code=None,
+            unit=None,
+            anonymous=True,
+            confidential=True,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            lapor_id=None,
+            deadline=None,
+            escalation_level=0,
             timeline=[PublicTimelineEntry(at=e.at, kind=e.kind, status=e.status) for e in timeline],
         )
 
@@ -255,12 +305,16 @@ def service_area() -> ServiceArea:
 
     Bounds the nearby question to the city: far away there is nothing to find, and
     near the poles one 200 m circle would need hundreds of geohash cells (Queries)."""
-    points = [pt for f in reference.load_json("kota-serang-kelurahan.geojson")["features"]
-              for pt in _coordinates(f["geometry"]["coordinates"])]
+    points = [
+        pt
+        for f in reference.load_json("kota-serang-kelurahan.geojson")["features"]
+        for pt in _coordinates(f["geometry"]["coordinates"])
+    ]
     lons, lats = [p[0] for p in points], [p[1] for p in points]
     m = SERVICE_AREA_MARGIN_DEG
-    return ServiceArea(round(min(lats) - m, 3), round(max(lats) + m, 3), round(min(lons) - m, 3),
-                       round(max(lons) + m, 3))
+    return ServiceArea(
+        round(min(lats) - m, 3), round(max(lats) + m, 3), round(min(lons) - m, 3), round(max(lons) + m, 3)
+    )
 
 
 class NearbyQuery(BaseModel):
@@ -288,9 +342,12 @@ class NearbyQuery(BaseModel):
 
 
 def _outside(field: str, lo: float, hi: float) -> FieldProblem:
-    return FieldProblem(field, "outside_kota_serang",
-                        f"{field} di luar wilayah Kota Serang ({lo}..{hi})",
-                        f"{field} is outside Kota Serang ({lo}..{hi})")
+    return FieldProblem(
+        field,
+        "outside_kota_serang",
+        f"{field} di luar wilayah Kota Serang ({lo}..{hi})",
+        f"{field} is outside Kota Serang ({lo}..{hi})",
+    )
 
 
 class NearbyComplaint(BaseModel):
@@ -307,9 +364,16 @@ class NearbyComplaint(BaseModel):
 
     @classmethod
     def of(cls, c: Complaint, distance_m: float) -> NearbyComplaint:
-        return cls(tracking_id=c.tracking_id, category=c.category, title=None if c.confidential else c.title,
-                   status=c.status, status_label=STATUS_LABELS_ID[c.status], created_at=c.created_at,
-                   distance_m=round(distance_m), unit=c.unit.name if c.unit else None)
+        return cls(
+            tracking_id=c.tracking_id,
+            category=c.category,
+            title=None if c.confidential else c.title,
+            status=c.status,
+            status_label=STATUS_LABELS_ID[c.status],
+            created_at=c.created_at,
+            distance_m=round(distance_m),
+            unit=c.unit.name if c.unit else None,
+        )
 
 
 class CallbackRegistration(BaseModel):
@@ -363,9 +427,16 @@ class StatsQuery(BaseModel):
     @model_validator(mode="after")
     def _place_has_no_opd(self) -> StatsQuery:
         if self.view == "place" and self.level == "opd":
-            raise InvalidInput([FieldProblem(
-                "view", "not_for_level", "view=place tidak berlaku untuk level opd (OPD tidak punya wilayah)",
-                "view=place does not apply to level opd (an OPD has no area)")])
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        "view",
+                        "not_for_level",
+                        "view=place tidak berlaku untuk level opd (OPD tidak punya wilayah)",
+                        "view=place does not apply to level opd (an OPD has no area)",
+                    )
+                ]
+            )
         return self
 
 
@@ -399,6 +470,8 @@ class PublicListQuery(BaseModel):
     window: str | None = Field(default=None, pattern=_WINDOW_PATTERN)
     cursor: str | None = Field(default=None, max_length=200)
     limit: int = Field(default=20, ge=1, le=50)
+
+
 # -- operators: the inbox, one complaint, actions; reporters answering back ----------
 
 
@@ -414,8 +487,12 @@ class InboxParams(BaseModel):
     overdue: bool = False
     assigned_to: Literal["me"] | None = None
     sort: Literal["newest", "urgent"] = "newest"
-    unit: str | None = Field(default=None, min_length=1, max_length=64,
-                             description="one inbox within the caller's scope (a unit code, `city`, a call centre)")
+    unit: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="one inbox within the caller's scope (a unit code, `city`, a call centre)",
+    )
     limit: int = Field(default=50, ge=1, le=100)
     cursor: str | None = Field(default=None, min_length=1, max_length=200)
 
@@ -475,15 +552,28 @@ class InboxRow(BaseModel):
         cal = default_calendar()
         overdue = c.deadline is not None and now > c.deadline
         return cls(
-            tracking_id=c.tracking_id, status=c.status, status_label=STATUS_LABELS_ID[c.status], channel=c.channel,
-            category=c.category, title=c.title, unit=c.unit, kelurahan_code=c.location.kelurahan_code,
-            kecamatan_code=c.kecamatan_code, severity=c.severity, created_at=c.created_at, updated_at=c.updated_at,
+            tracking_id=c.tracking_id,
+            status=c.status,
+            status_label=STATUS_LABELS_ID[c.status],
+            channel=c.channel,
+            category=c.category,
+            title=c.title,
+            unit=c.unit,
+            kelurahan_code=c.location.kelurahan_code,
+            kecamatan_code=c.kecamatan_code,
+            severity=c.severity,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
             deadline=c.deadline,
-            working_days_left=None if c.deadline is None or overdue else round(
-                cal.working_days_between(now, c.deadline), 1),
-            overdue_working_days=round(cal.working_days_between(c.deadline, now), 1) if overdue and c.deadline
+            working_days_left=None
+            if c.deadline is None or overdue
+            else round(cal.working_days_between(now, c.deadline), 1),
+            overdue_working_days=round(cal.working_days_between(c.deadline, now), 1)
+            if overdue and c.deadline
             else None,
-            escalation_level=c.escalation_level, assigned_to=c.assigned_to, acknowledged=c.acknowledged_at is not None,
+            escalation_level=c.escalation_level,
+            assigned_to=c.assigned_to,
+            acknowledged=c.acknowledged_at is not None,
             lapor_id=c.lapor_id,
         )
 
@@ -555,22 +645,50 @@ class OperatorComplaint(BaseModel):
     timeline: list[OperatorTimelineEntry]
 
     @classmethod
-    def of(cls, c: Complaint, item: dict[str, Any], timeline: list[TimelineEntry], allowed: list[str],
-           now: datetime) -> OperatorComplaint:
+    def of(
+        cls, c: Complaint, item: dict[str, Any], timeline: list[TimelineEntry], allowed: list[str], now: datetime
+    ) -> OperatorComplaint:
         row = InboxRow.of(item, now)
         return cls(
-            tracking_id=c.tracking_id, version=c.version, status=c.status, status_label=STATUS_LABELS_ID[c.status],
-            allowed_actions=allowed, channel=c.channel, channel_ref=c.channel_ref, category=c.category,
-            title=c.title, description=c.description, location=c.location, kecamatan_code=c.kecamatan_code,
-            unit=c.unit, severity=c.severity, reporter=None if c.anonymous else c.reporter, anonymous=c.anonymous,
-            confidential=c.confidential, created_at=c.created_at, updated_at=c.updated_at, lapor_id=c.lapor_id,
-            lapor_status=item.get("lapor_status"), deadline=c.deadline, working_days_left=row.working_days_left,
-            overdue_working_days=row.overdue_working_days, escalation_level=c.escalation_level,
-            assigned_to=c.assigned_to, acknowledged_at=c.acknowledged_at, first_response_at=c.first_response_at,
-            resolved_at=c.resolved_at, moved_from=c.moved_from, duplicate_of=c.duplicate_of,
-            possible_duplicate_of=c.possible_duplicate_of, park_reason=c.park_reason, reopen_count=c.reopen_count,
-            comment_count=int(item.get("comment_count") or 0), rating_stars=c.rating_stars, rated_at=c.rated_at,
-            rating_comment=item.get("rating_comment"), proof_attachments=list(item.get("proof_attachments") or []),
+            tracking_id=c.tracking_id,
+            version=c.version,
+            status=c.status,
+            status_label=STATUS_LABELS_ID[c.status],
+            allowed_actions=allowed,
+            channel=c.channel,
+            channel_ref=c.channel_ref,
+            category=c.category,
+            title=c.title,
+            description=c.description,
+            location=c.location,
+            kecamatan_code=c.kecamatan_code,
+            unit=c.unit,
+            severity=c.severity,
+            reporter=None if c.anonymous else c.reporter,
+            anonymous=c.anonymous,
+            confidential=c.confidential,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            lapor_id=c.lapor_id,
+            lapor_status=item.get("lapor_status"),
+            deadline=c.deadline,
+            working_days_left=row.working_days_left,
+            overdue_working_days=row.overdue_working_days,
+            escalation_level=c.escalation_level,
+            assigned_to=c.assigned_to,
+            acknowledged_at=c.acknowledged_at,
+            first_response_at=c.first_response_at,
+            resolved_at=c.resolved_at,
+            moved_from=c.moved_from,
+            duplicate_of=c.duplicate_of,
+            possible_duplicate_of=c.possible_duplicate_of,
+            park_reason=c.park_reason,
+            reopen_count=c.reopen_count,
+            comment_count=int(item.get("comment_count") or 0),
+            rating_stars=c.rating_stars,
+            rated_at=c.rated_at,
+            rating_comment=item.get("rating_comment"),
+            proof_attachments=list(item.get("proof_attachments") or []),
             timeline=[OperatorTimelineEntry.model_validate(e.model_dump()) for e in timeline],
         )
 
@@ -580,19 +698,41 @@ class ActionRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    action: Literal["acknowledge", "assign", "respond", "note", "resolve", "reject", "not-ours", "reassign",
-                    "duplicate-of", "confirm", "dismiss"]
-    message: str | None = Field(default=None, min_length=1, max_length=4000,
-                                description="respond, resolve: the public answer; note: the private note")
-    reason: str | None = Field(default=None, min_length=3, max_length=2000,
-                               description="reject (shown to the reporter), not-ours, reassign, duplicate-of, dismiss")
+    action: Literal[
+        "acknowledge",
+        "assign",
+        "respond",
+        "note",
+        "resolve",
+        "reject",
+        "not-ours",
+        "reassign",
+        "duplicate-of",
+        "confirm",
+        "dismiss",
+    ]
+    message: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="respond, resolve: the public answer; note: the private note",
+    )
+    reason: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=2000,
+        description="reject (shown to the reporter), not-ours, reassign, duplicate-of, dismiss",
+    )
     unit: str | None = Field(default=None, min_length=1, max_length=64, description="reassign: the new unit's code")
-    assignee: str | None = Field(default=None, min_length=1, max_length=120,
-                                 description="assign: the person of the unit")
-    duplicate_of: str | None = Field(default=None, min_length=1, max_length=32,
-                                     description="duplicate-of: the original complaint's tracking id")
-    attachment: str | None = Field(default=None, min_length=1, max_length=200,
-                                   description="resolve: a proof photo's key from POST .../attachments")
+    assignee: str | None = Field(
+        default=None, min_length=1, max_length=120, description="assign: the person of the unit"
+    )
+    duplicate_of: str | None = Field(
+        default=None, min_length=1, max_length=32, description="duplicate-of: the original complaint's tracking id"
+    )
+    attachment: str | None = Field(
+        default=None, min_length=1, max_length=200, description="resolve: a proof photo's key from POST .../attachments"
+    )
 
     def fields(self) -> dict[str, Any]:
         return self.model_dump(exclude={"action"})

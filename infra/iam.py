@@ -59,15 +59,24 @@ ACTION_OVERRIDES: dict[tuple[str, str], frozenset[str]] = {
 }
 
 #: items of a DynamoDB transaction (dict literals with these keys and a TableName)
-TRANSACT_ITEM_ACTIONS = {"Put": "PutItem", "Update": "UpdateItem", "Delete": "DeleteItem",
-                         "ConditionCheck": "ConditionCheckItem", "Get": "GetItem"}
+TRANSACT_ITEM_ACTIONS = {
+    "Put": "PutItem",
+    "Update": "UpdateItem",
+    "Delete": "DeleteItem",
+    "ConditionCheck": "ConditionCheckItem",
+    "Get": "GetItem",
+}
 
 #: client helpers that are not API operations: the operation they stand for (None: no call)
 CLIENT_HELPERS: dict[str, str | None] = {
     "generate_presigned_post": "PutObject",  # the upload is signed with this function's rights
-    "upload_file": "PutObject", "upload_fileobj": "PutObject",
-    "download_file": "GetObject", "download_fileobj": "GetObject",
-    "can_paginate": None, "close": None, "get_waiter": None,
+    "upload_file": "PutObject",
+    "upload_fileobj": "PutObject",
+    "download_file": "GetObject",
+    "download_fileobj": "GetObject",
+    "can_paginate": None,
+    "close": None,
+    "get_waiter": None,
 }
 
 #: resource types each service's actions apply to (matched with the template's resources)
@@ -86,21 +95,49 @@ STAR_ONLY_ACTIONS = {"xray:PutTraceSegments", "xray:PutTelemetryRecords", "cloud
 #: what Lambda itself does with a function's role for an event source
 EVENT_SOURCE_ACTIONS = {
     "on_sqs_message": ("sqs", ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes")),
-    "on_dynamodb_record": ("dynamodb", ("dynamodb:DescribeStream", "dynamodb:GetRecords",
-                                        "dynamodb:GetShardIterator", "dynamodb:ListStreams")),
-    "on_kinesis_record": ("kinesis", ("kinesis:DescribeStream", "kinesis:DescribeStreamSummary",
-                                      "kinesis:GetRecords", "kinesis:GetShardIterator",
-                                      "kinesis:ListShards", "kinesis:ListStreams")),
+    "on_dynamodb_record": (
+        "dynamodb",
+        ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:ListStreams"),
+    ),
+    "on_kinesis_record": (
+        "kinesis",
+        (
+            "kinesis:DescribeStream",
+            "kinesis:DescribeStreamSummary",
+            "kinesis:GetRecords",
+            "kinesis:GetShardIterator",
+            "kinesis:ListShards",
+            "kinesis:ListStreams",
+        ),
+    ),
 }
 LOG_ACTIONS = ("logs:CreateLogStream", "logs:PutLogEvents")
 XRAY_ACTIONS = ("xray:PutTraceSegments", "xray:PutTelemetryRecords")
 
 #: Chalice decorators that make a Lambda function of their own (routes share `api_handler`)
-FUNCTION_DECORATORS = {"on_sqs_message", "schedule", "on_dynamodb_record", "on_sns_message", "on_s3_event",
-                       "on_cw_event", "on_kinesis_record", "lambda_function", "authorizer"}
-MIDDLEWARE_TYPE = {"route": "http", "on_sqs_message": "sqs", "schedule": "scheduled", "on_sns_message": "sns",
-                   "on_s3_event": "s3", "on_cw_event": "cloudwatch", "on_kinesis_record": "kinesis",
-                   "on_dynamodb_record": "dynamodb", "lambda_function": "pure_lambda", "authorizer": "authorizer"}
+FUNCTION_DECORATORS = {
+    "on_sqs_message",
+    "schedule",
+    "on_dynamodb_record",
+    "on_sns_message",
+    "on_s3_event",
+    "on_cw_event",
+    "on_kinesis_record",
+    "lambda_function",
+    "authorizer",
+}
+MIDDLEWARE_TYPE = {
+    "route": "http",
+    "on_sqs_message": "sqs",
+    "schedule": "scheduled",
+    "on_sns_message": "sns",
+    "on_s3_event": "s3",
+    "on_cw_event": "cloudwatch",
+    "on_kinesis_record": "kinesis",
+    "on_dynamodb_record": "dynamodb",
+    "lambda_function": "pure_lambda",
+    "authorizer": "authorizer",
+}
 API_HANDLER = "api_handler"
 
 
@@ -293,8 +330,9 @@ class Program:
         owner = init.rpartition(".")[0] if init else cls
         for param, arg in given:
             t = self.type_of(arg, scope)
-            target = t.qual if isinstance(t, FuncRef) else self.method(t.cls, t.name) \
-                if isinstance(t, BoundMethod) else None
+            target = (
+                t.qual if isinstance(t, FuncRef) else self.method(t.cls, t.name) if isinstance(t, BoundMethod) else None
+            )
             if target and param in kept:
                 self.bindings.setdefault((owner, kept[param]), set()).add(target)
                 consumed.add(id(arg))
@@ -374,8 +412,13 @@ class Program:
         for node in ast.walk(mod.tree):
             if isinstance(node, ast.Dict):
                 for k, v in zip(node.keys, node.values, strict=False):
-                    if (isinstance(k, ast.Constant) and isinstance(v, ast.Call) and v.args
-                            and isinstance(v.args[0], ast.Constant) and isinstance(v.args[0].value, str)):
+                    if (
+                        isinstance(k, ast.Constant)
+                        and isinstance(v, ast.Call)
+                        and v.args
+                        and isinstance(v.args[0], ast.Constant)
+                        and isinstance(v.args[0].value, str)
+                    ):
                         out[str(k.value)] = v.args[0].value
         return out
 
@@ -432,8 +475,12 @@ class Program:
                     continue
                 for sub in ast.walk(item):
                     if isinstance(sub, ast.Assign) and any(
-                            isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
-                            and t.attr == attr for t in sub.targets):
+                        isinstance(t, ast.Attribute)
+                        and isinstance(t.value, ast.Name)
+                        and t.value.id == "self"
+                        and t.attr == attr
+                        for t in sub.targets
+                    ):
                         collector = _Collector(self, _Scope(self, mod, q, item), FunctionFacts(q, Site("?", 0)))
                         collector.local_values = _local_values(item)
                         out |= collector.sources(sub.value)[0]
@@ -451,8 +498,9 @@ class Program:
             return set()
         mod, fn = found
         cls = qual.partition(":")[2].rpartition(".")[0]
-        collector = _Collector(self, _Scope(self, mod, f"{mod.name}:{cls}" if cls else None, fn),
-                               FunctionFacts(qual, Site("?", 0)))
+        collector = _Collector(
+            self, _Scope(self, mod, f"{mod.name}:{cls}" if cls else None, fn), FunctionFacts(qual, Site("?", 0))
+        )
         collector.local_values = _local_values(fn)
         out: set[str] = set()
         for sub in ast.walk(fn):
@@ -490,8 +538,12 @@ class Program:
                 if isinstance(sub, ast.Assign | ast.AnnAssign):
                     targets = sub.targets if isinstance(sub, ast.Assign) else [sub.target]
                     for t in targets:
-                        if (isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self"
-                                and t.attr not in types):
+                        if (
+                            isinstance(t, ast.Attribute)
+                            and isinstance(t.value, ast.Name)
+                            and t.value.id == "self"
+                            and t.attr not in types
+                        ):
                             ann = self.annotation(sub.annotation, mod) if isinstance(sub, ast.AnnAssign) else None
                             value = ann or (self.type_of(sub.value, scope) if sub.value is not None else None)
                             if value is not None:
@@ -660,16 +712,19 @@ class Program:
 class _Scope:
     """Local names of one function with the types the analysis can tell."""
 
-    def __init__(self, program: Program, mod: ModuleInfo, cls: str | None,
-                 fn: ast.FunctionDef | ast.AsyncFunctionDef | None) -> None:
+    def __init__(
+        self, program: Program, mod: ModuleInfo, cls: str | None, fn: ast.FunctionDef | ast.AsyncFunctionDef | None
+    ) -> None:
         self.program = program
         self.mod = mod
         self.cls = cls
         self.locals: dict[str, Any] = {}
         if fn is None:
             return
-        for f in [fn, *(n for n in ast.walk(fn) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)
-                        and n is not fn)]:
+        for f in [
+            fn,
+            *(n for n in ast.walk(fn) if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef) and n is not fn),
+        ]:
             args = [*f.args.posonlyargs, *f.args.args, *f.args.kwonlyargs]
             for i, a in enumerate(args):
                 if i == 0 and cls and f is fn and a.arg in ("self", "cls"):
@@ -684,8 +739,9 @@ class _Scope:
                         if isinstance(t, ast.Name):
                             self._bind(t.id, program.type_of(sub.value, self))
                 elif isinstance(sub, ast.AnnAssign) and isinstance(sub.target, ast.Name):
-                    self._bind(sub.target.id, program.annotation(sub.annotation, mod)
-                               or program.type_of(sub.value, self))
+                    self._bind(
+                        sub.target.id, program.annotation(sub.annotation, mod) or program.type_of(sub.value, self)
+                    )
                 elif isinstance(sub, ast.With | ast.AsyncWith):
                     for item in sub.items:
                         if isinstance(item.optional_vars, ast.Name):
@@ -731,8 +787,12 @@ class _Collector:
     def visit(self, node: ast.AST) -> None:
         if isinstance(node, ast.Call):
             self.call(node)
-        elif isinstance(node, ast.Name | ast.Attribute) and isinstance(node.ctx, ast.Load) \
-                and id(node) not in self.func_nodes and id(node) not in self.consumed:
+        elif (
+            isinstance(node, ast.Name | ast.Attribute)
+            and isinstance(node.ctx, ast.Load)
+            and id(node) not in self.func_nodes
+            and id(node) not in self.consumed
+        ):
             self.reference(node)
         elif isinstance(node, ast.Dict):
             self.transaction_item(node)
@@ -768,8 +828,13 @@ class _Collector:
                     env |= self.p.attribute_env(self.scope.cls, node.attr)
             elif isinstance(node, ast.Call):
                 fn = self.p.type_of(node.func, self.scope)
-                target = fn.qual if isinstance(fn, FuncRef) else self.p.method(fn.cls, fn.name) \
-                    if isinstance(fn, BoundMethod) else None
+                target = (
+                    fn.qual
+                    if isinstance(fn, FuncRef)
+                    else self.p.method(fn.cls, fn.name)
+                    if isinstance(fn, BoundMethod)
+                    else None
+                )
                 if target and self.p.returns(target) is None:  # a plain value (a request dict), not an object
                     env |= self.p.return_env(target)
                 if isinstance(fn, External) and fn.dotted in ("os.environ.get", "os.getenv") and node.args:
@@ -883,22 +948,25 @@ class _Collector:
                 self.facts.aws.setdefault((service, op), self.site(node))
             return
         if name in ("get_paginator", "generate_presigned_url"):
-            arg = node.args[0] if node.args else next(
-                (k.value for k in node.keywords if k.arg in ("operation_name", "ClientMethod")), None)
+            arg = (
+                node.args[0]
+                if node.args
+                else next((k.value for k in node.keywords if k.arg in ("operation_name", "ClientMethod")), None)
+            )
             target = self.p.literal(arg, self.scope)
             op = operations(service).get(target or "")
             if op:
                 self.facts.aws.setdefault((service, op), self.site(node))
             else:
-                self.facts.unresolved.append((f"{service}.{name} with an operation that is not a literal",
-                                              self.site(node)))
+                self.facts.unresolved.append(
+                    (f"{service}.{name} with an operation that is not a literal", self.site(node))
+                )
             return
         if name in ("Table", "batch_writer", "meta", "exceptions"):
             return
         op = operations(service).get(name)
         if op is None:
-            self.facts.unresolved.append((f"{service}.{name}: not an operation of the {service} API",
-                                          self.site(node)))
+            self.facts.unresolved.append((f"{service}.{name}: not an operation of the {service} API", self.site(node)))
             return
         self.facts.aws.setdefault((service, op), self.site(node))
 
@@ -908,12 +976,19 @@ class _Collector:
             if not (isinstance(k, ast.Constant) and k.value in TRANSACT_ITEM_ACTIONS):
                 continue
             # the operation written in place, or built first and named: {"Put": put}
-            built = [v] if isinstance(v, ast.Dict) else \
-                self.local_values.get(v.id, []) if isinstance(v, ast.Name) else \
-                self.returned_dicts(v) if isinstance(v, ast.Call) else []
+            built = (
+                [v]
+                if isinstance(v, ast.Dict)
+                else self.local_values.get(v.id, [])
+                if isinstance(v, ast.Name)
+                else self.returned_dicts(v)
+                if isinstance(v, ast.Call)
+                else []
+            )
             for op in built:
-                if isinstance(op, ast.Dict) and any(isinstance(x, ast.Constant) and x.value == "TableName"
-                                                    for x in op.keys):
+                if isinstance(op, ast.Dict) and any(
+                    isinstance(x, ast.Constant) and x.value == "TableName" for x in op.keys
+                ):
                     action = f"dynamodb:{TRANSACT_ITEM_ACTIONS[k.value]}"
                     self.facts.actions.setdefault(action, self.site(node))
                     self.add_sources(action, op)
@@ -921,8 +996,9 @@ class _Collector:
     def returned_dicts(self, call: ast.Call) -> list[ast.expr]:
         """The dict literals a called function of ours returns: {"Update": self._request(...)}."""
         t = self.p.type_of(call.func, self.scope)
-        qual = t.qual if isinstance(t, FuncRef) else \
-            self.p.method(t.cls, t.name) if isinstance(t, BoundMethod) else None
+        qual = (
+            t.qual if isinstance(t, FuncRef) else self.p.method(t.cls, t.name) if isinstance(t, BoundMethod) else None
+        )
         found = self.p.function_node(qual) if qual else None
         if found is None:
             return []
@@ -939,8 +1015,12 @@ class _Collector:
     def maybe_unresolved(self, func: ast.Attribute) -> None:
         if func.attr in _aws_method_names():
             what = ast.unparse(func)
-            self.facts.unresolved.append((f"`{what}(...)` looks like an AWS call on a value whose type is not "
-                                          "known: give it a type hint", self.site(func)))
+            self.facts.unresolved.append(
+                (
+                    f"`{what}(...)` looks like an AWS call on a value whose type is not known: give it a type hint",
+                    self.site(func),
+                )
+            )
 
 
 def _local_values(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[ast.expr]]:
@@ -961,8 +1041,20 @@ def _local_values(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> dict[str, list[
 #: services the code uses: their method names make an untyped `x.<method>(...)` suspicious
 WATCHED_SERVICES = ("dynamodb", "sqs", "sns", "s3", "secretsmanager", "cognito-idp", "dynamodbstreams")
 #: method names that are also plain Python / library calls in this code base
-_COMMON_NAMES = {"get", "publish", "query", "update", "delete", "list", "close", "copy", "scan", "subscribe",
-                 "tag_resource", "untag_resource"}
+_COMMON_NAMES = {
+    "get",
+    "publish",
+    "query",
+    "update",
+    "delete",
+    "list",
+    "close",
+    "copy",
+    "scan",
+    "subscribe",
+    "tag_resource",
+    "untag_resource",
+}
 
 
 @cache
@@ -993,8 +1085,11 @@ def lambda_functions(program: Program) -> dict[str, LambdaFunction]:
     middleware: list[tuple[str, str]] = []
     sources: list[tuple[ModuleInfo, str]] = [(app, "app")]
     for node in app.tree.body:
-        if isinstance(node, ast.Expr) and isinstance(node.value, ast.Call) \
-                and isinstance(node.value.func, ast.Attribute):
+        if (
+            isinstance(node, ast.Expr)
+            and isinstance(node.value, ast.Call)
+            and isinstance(node.value.func, ast.Attribute)
+        ):
             call = node.value
             if call.func.attr == "register_middleware":
                 arg = call.args[0]
@@ -1029,20 +1124,23 @@ def _blueprint(program: Program, node: ast.expr, scope: _Scope) -> tuple[ModuleI
     return None
 
 
-def _decorated(program: Program, mod: ModuleInfo, owner: str, out: dict[str, LambdaFunction],
-               middleware: list[tuple[str, str]]) -> None:
+def _decorated(
+    program: Program, mod: ModuleInfo, owner: str, out: dict[str, LambdaFunction], middleware: list[tuple[str, str]]
+) -> None:
     scope = _Scope(program, mod, None, None)
     for node in mod.tree.body:
         if not isinstance(node, ast.FunctionDef):
             continue
         for dec in node.decorator_list:
             call = dec if isinstance(dec, ast.Call) else None
-            attr = (call.func if call else dec)
-            if not isinstance(attr, ast.Attribute) or not isinstance(attr.value, ast.Name) \
-                    or attr.value.id != owner:
+            attr = call.func if call else dec
+            if not isinstance(attr, ast.Attribute) or not isinstance(attr.value, ast.Name) or attr.value.id != owner:
                 continue
-            kw = {k.arg: program.literal(k.value, scope) or _const(k.value) for k in (call.keywords if call else [])
-                  if k.arg}
+            kw = {
+                k.arg: program.literal(k.value, scope) or _const(k.value)
+                for k in (call.keywords if call else [])
+                if k.arg
+            }
             qual = f"{mod.name}:{node.name}"
             if attr.attr == "route":
                 fn = out.setdefault(API_HANDLER, LambdaFunction(API_HANDLER, "route", []))
@@ -1212,8 +1310,10 @@ def index_names(template: dict[str, Any], table: str) -> set[str]:
 def queue_by_name(template: dict[str, Any], name: str) -> str | None:
     params = parameter_defaults(template)
     for logical, res in template.get("Resources", {}).items():
-        if res.get("Type") == "AWS::SQS::Queue" and resolve_name(res.get("Properties", {}).get("QueueName"),
-                                                                  params) == name:
+        if (
+            res.get("Type") == "AWS::SQS::Queue"
+            and resolve_name(res.get("Properties", {}).get("QueueName"), params) == name
+        ):
             return logical
     return None
 
@@ -1223,20 +1323,24 @@ def chalice_config() -> dict[str, Any]:
 
 
 def policy_file(config: dict[str, Any], function: str, stage: str = "prod") -> str | None:
-    for where in (config.get("stages", {}).get(stage, {}).get("lambda_functions", {}).get(function, {}),
-                  config.get("stages", {}).get(stage, {}),
-                  config.get("lambda_functions", {}).get(function, {}),
-                  config):
+    for where in (
+        config.get("stages", {}).get(stage, {}).get("lambda_functions", {}).get(function, {}),
+        config.get("stages", {}).get(stage, {}),
+        config.get("lambda_functions", {}).get(function, {}),
+        config,
+    ):
         if where.get("iam_policy_file"):
             return str(where["iam_policy_file"])
     return None
 
 
 def xray_enabled(config: dict[str, Any], function: str, stage: str = "prod") -> bool:
-    for where in (config.get("stages", {}).get(stage, {}).get("lambda_functions", {}).get(function, {}),
-                  config.get("stages", {}).get(stage, {}),
-                  config.get("lambda_functions", {}).get(function, {}),
-                  config):
+    for where in (
+        config.get("stages", {}).get(stage, {}).get("lambda_functions", {}).get(function, {}),
+        config.get("stages", {}).get(stage, {}),
+        config.get("lambda_functions", {}).get(function, {}),
+        config,
+    ):
         if where.get("xray") is not None:
             return bool(where["xray"])
     return False
@@ -1263,8 +1367,13 @@ def grants(policy: dict[str, Any]) -> list[Grant]:
             continue
         acts = st.get("Action", [])
         res = st.get("Resource", [])
-        out.append(Grant(set([acts] if isinstance(acts, str) else acts),
-                         res if isinstance(res, list) else [res], st.get("Sid", f"#{i}")))
+        out.append(
+            Grant(
+                set([acts] if isinstance(acts, str) else acts),
+                res if isinstance(res, list) else [res],
+                st.get("Sid", f"#{i}"),
+            )
+        )
     return out
 
 
@@ -1310,9 +1419,11 @@ def needs(program: Program, fn: LambdaFunction, template: dict[str, Any], config
             else:
                 resources.setdefault("sqs", set()).add(queue)
         elif fn.kind == "on_dynamodb_record":
-            streams = {k for k, v in template.get("Resources", {}).items()
-                       if v.get("Type") == "AWS::DynamoDB::Table"
-                       and v.get("Properties", {}).get("StreamSpecification")}
+            streams = {
+                k
+                for k, v in template.get("Resources", {}).items()
+                if v.get("Type") == "AWS::DynamoDB::Table" and v.get("Properties", {}).get("StreamSpecification")
+            }
             resources.setdefault("dynamodb", set()).update(streams)
     for a in LOG_ACTIONS:
         actions[a] = "Lambda writes the function's logs"
@@ -1337,23 +1448,32 @@ def needs(program: Program, fn: LambdaFunction, template: dict[str, Any], config
     if fn.kind in EVENT_SOURCE_ACTIONS:
         service, acts = EVENT_SOURCE_ACTIONS[fn.kind]
         for a in acts:
-            pairs.setdefault(a, set()).update(resources.get(service, set()) if fn.kind != "on_sqs_message"
-                                              else {q for q in [queue_by_name(template, str(fn.source.get("queue",
-                                                                                                         "")))] if q})
+            pairs.setdefault(a, set()).update(
+                resources.get(service, set())
+                if fn.kind != "on_sqs_message"
+                else {q for q in [queue_by_name(template, str(fn.source.get("queue", "")))] if q}
+            )
     return Need(actions, resources, indexes, f"{cfn_name(fn.name)}LogGroup", problems, pairs, why)
 
 
-def check(program: Program, fn: LambdaFunction, template: dict[str, Any], config: dict[str, Any],
-          chalice_dir: Path = CHALICE_DIR) -> list[str]:
+def check(
+    program: Program,
+    fn: LambdaFunction,
+    template: dict[str, Any],
+    config: dict[str, Any],
+    chalice_dir: Path = CHALICE_DIR,
+) -> list[str]:
     """Everything wrong with one function's policy file ([] when it is exactly right)."""
     need = needs(program, fn, template, config)
     errors = [f"{fn.name}: the analysis cannot follow {p}" for p in need.problems]
     name = policy_file(config, fn.name)
     expected = f"policy-{fn.name}.json"
     if name is None or name == config.get("iam_policy_file"):
-        return errors + [f"{fn.name}: no policy file of its own. Add .chalice/{expected} and "
-                         f'"lambda_functions": {{"{fn.name}": {{"iam_policy_file": "{expected}"}}}} '
-                         f"to .chalice/config.json; start from `python -m infra.iam --suggest {fn.name}`"]
+        return errors + [
+            f"{fn.name}: no policy file of its own. Add .chalice/{expected} and "
+            f'"lambda_functions": {{"{fn.name}": {{"iam_policy_file": "{expected}"}}}} '
+            f"to .chalice/config.json; start from `python -m infra.iam --suggest {fn.name}`"
+        ]
     path = chalice_dir / name
     if not path.exists():
         return errors + [f"{fn.name}: .chalice/{name} does not exist"]
@@ -1369,22 +1489,35 @@ def check(program: Program, fn: LambdaFunction, template: dict[str, Any], config
     for service, ids in need.resources.items():
         if not any(a.startswith(f"{service}:") for a in need.actions):
             continue
-        named = set().union(*(logical_ids(r) for g in given if any(a.startswith(f"{service}:") for a in g.actions)
-                              for r in g.resources)) if given else set()
+        named = (
+            set().union(
+                *(
+                    logical_ids(r)
+                    for g in given
+                    if any(a.startswith(f"{service}:") for a in g.actions)
+                    for r in g.resources
+                )
+            )
+            if given
+            else set()
+        )
         for logical in sorted(ids - named):
-            errors.append(f"{fn.name}: .chalice/{name} gives no {service} action on {logical}, which the "
-                          "function uses")
+            errors.append(f"{fn.name}: .chalice/{name} gives no {service} action on {logical}, which the function uses")
     for action, ids in sorted(need.pairs.items()):
         if action not in granted:
             continue  # reported above
-        on = set().union(*(logical_ids(r) for g in given if action in g.actions for r in g.resources
-                           if _index_of(r) is None))
+        on = set().union(
+            *(logical_ids(r) for g in given if action in g.actions for r in g.resources if _index_of(r) is None)
+        )
         for logical in sorted(ids - on):
-            errors.append(f"{fn.name}: .chalice/{name} lacks {action} on {logical}, needed by "
-                          f"{need.actions.get(action, '?')} with {need.pair_why.get((action, logical), '?')}")
+            errors.append(
+                f"{fn.name}: .chalice/{name} lacks {action} on {logical}, needed by "
+                f"{need.actions.get(action, '?')} with {need.pair_why.get((action, logical), '?')}"
+            )
         for logical in sorted(on - ids):
-            errors.append(f"{fn.name}: .chalice/{name} grants {action} on {logical}, which the function never "
-                          "calls it on")
+            errors.append(
+                f"{fn.name}: .chalice/{name} grants {action} on {logical}, which the function never calls it on"
+            )
     for table, used in need.indexes.items():
         granted_idx = {_index_of(r) for g in given if "dynamodb:Query" in g.actions for r in g.resources}
         for idx in sorted(used - granted_idx):
@@ -1407,8 +1540,10 @@ def _check_resources(function: str, name: str, g: Grant, need: Need, template: d
                 yield f"{function}: .chalice/{name} statement {g.sid} grants {sorted(g.actions)} on every resource"
             continue
         if isinstance(r, str):
-            yield f"{function}: .chalice/{name} statement {g.sid}: write resources as template references " \
-                  f"(Fn::GetAtt / Ref / Fn::Sub), not {r!r}"
+            yield (
+                f"{function}: .chalice/{name} statement {g.sid}: write resources as template references "
+                f"(Fn::GetAtt / Ref / Fn::Sub), not {r!r}"
+            )
             continue
         ids = logical_ids(r)
         if services <= {"logs"}:
@@ -1417,8 +1552,10 @@ def _check_resources(function: str, name: str, g: Grant, need: Need, template: d
             continue
         allowed = set().union(*(need.resources.get(s, set()) for s in services))
         for logical in sorted(ids - allowed):
-            yield (f"{function}: .chalice/{name} statement {g.sid} grants {sorted(g.actions)} on {logical}, which "
-                   "the function never uses")
+            yield (
+                f"{function}: .chalice/{name} statement {g.sid} grants {sorted(g.actions)} on {logical}, which "
+                "the function never uses"
+            )
         idx = _index_of(r)
         if idx is not None:
             if g.actions != {"dynamodb:Query"}:
@@ -1433,10 +1570,14 @@ def _check_resources(function: str, name: str, g: Grant, need: Need, template: d
 def suggest(program: Program, fn: LambdaFunction, template: dict[str, Any], config: dict[str, Any]) -> dict[str, Any]:
     """A policy that grants exactly what the analysis found (review it before use)."""
     need = needs(program, fn, template, config)
-    statements: list[dict[str, Any]] = [{
-        "Sid": "Logs", "Effect": "Allow", "Action": list(LOG_ACTIONS),
-        "Resource": {"Fn::GetAtt": [need.log_group, "Arn"]},
-    }]
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "Logs",
+            "Effect": "Allow",
+            "Action": list(LOG_ACTIONS),
+            "Resource": {"Fn::GetAtt": [need.log_group, "Arn"]},
+        }
+    ]
     for service in sorted({a.split(":")[0] for a in need.actions} - {"logs", "xray"}):
         acts = sorted(a for a in need.actions if a.startswith(f"{service}:"))
         res: list[Any] = []
@@ -1447,12 +1588,19 @@ def suggest(program: Program, fn: LambdaFunction, template: dict[str, Any], conf
                 res.append({"Fn::GetAtt": [logical, "Arn"]})
             else:
                 res.append({"Ref": logical})
-        statements.append({"Sid": service.title().replace("-", ""), "Effect": "Allow", "Action": acts,
-                           "Resource": res or "FILL-IN"})
+        statements.append(
+            {"Sid": service.title().replace("-", ""), "Effect": "Allow", "Action": acts, "Resource": res or "FILL-IN"}
+        )
         for table, used in sorted(need.indexes.items()):
             if service == "dynamodb":
-                statements.append({"Sid": "Indexes", "Effect": "Allow", "Action": ["dynamodb:Query"],
-                                   "Resource": [{"Fn::Sub": f"${{{table}.Arn}}/index/{i}"} for i in sorted(used)]})
+                statements.append(
+                    {
+                        "Sid": "Indexes",
+                        "Effect": "Allow",
+                        "Action": ["dynamodb:Query"],
+                        "Resource": [{"Fn::Sub": f"${{{table}.Arn}}/index/{i}"} for i in sorted(used)],
+                    }
+                )
     if any(a.startswith("xray:") for a in need.actions):
         statements.append({"Sid": "Tracing", "Effect": "Allow", "Action": list(XRAY_ACTIONS), "Resource": "*"})
     return {"Version": "2012-10-17", "Statement": statements}

@@ -56,7 +56,10 @@ def chalice_package(stage: str, out: Path, region: str) -> None:
     env = {**os.environ, "AWS_DEFAULT_REGION": region}
     result = subprocess.run(
         [str(chalice), "package", "--stage", stage, "--merge-template", "infra/template.json", str(out)],
-        cwd=ROOT, env=env, capture_output=True, text=True,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
     )
     if result.returncode != 0:
         raise StageError(f"chalice package failed:\n{result.stdout}{result.stderr}")
@@ -76,8 +79,9 @@ def package(stage: str, out: Path | None = None, run_lint: bool = True) -> Path:
     sam = out / "sam.json"
     template = apply_stage(json.loads(sam.read_text()), data)
     sam.write_text(json.dumps(template, indent=2) + "\n")
-    (out / "stage.json").write_text(json.dumps({"stage": stage, "stack_name": data["stack_name"],
-                                                "region": data["region"]}, indent=1) + "\n")
+    (out / "stage.json").write_text(
+        json.dumps({"stage": stage, "stack_name": data["stack_name"], "region": data["region"]}, indent=1) + "\n"
+    )
     if run_lint:
         result = lint(sam)
         if result.returncode != 0:
@@ -98,9 +102,11 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     data = stage_data(args.stage)
     rel = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
-    print(f"{rel}/sam.json and {rel}/deployment.zip: stage {args.stage}, stack {data['stack_name']} "
-          f"in {data['region']} (cfn-lint: {'skipped' if args.no_lint else 'no errors'}). "
-          "Deploy: docs/deployment.md")
+    print(
+        f"{rel}/sam.json and {rel}/deployment.zip: stage {args.stage}, stack {data['stack_name']} "
+        f"in {data['region']} (cfn-lint: {'skipped' if args.no_lint else 'no errors'}). "
+        "Deploy: docs/deployment.md"
+    )
     return 0
 
 

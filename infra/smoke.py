@@ -52,7 +52,7 @@ def test_complaint(api: str, http: requests.Session) -> dict[str, Any]:
         "category": category,
         "title": "UJI COBA SISTEM - mohon diabaikan",
         "description": f"Pengaduan uji coba otomatis aduan-hub ({stamp}) untuk memeriksa penerusan ke SP4N-LAPOR!. "
-                       "Mohon diabaikan. / Automated aduan-hub smoke test, please ignore.",
+        "Mohon diabaikan. / Automated aduan-hub smoke test, please ignore.",
         "location": {"kelurahan_code": kelurahan, "address": "Uji coba sistem"},
         "anonymous": True,
     }
@@ -63,8 +63,9 @@ def smoke(api: str, timeout_s: float = 300, every_s: float = 5, out: Any = sys.s
     http = requests.Session()
     started = time.monotonic()
     body = test_complaint(api, http)
-    resp = http.post(f"{api}/v1/complaints", json=body, timeout=30,
-                     headers={"Idempotency-Key": f"smoke-{uuid.uuid4()}"})
+    resp = http.post(
+        f"{api}/v1/complaints", json=body, timeout=30, headers={"Idempotency-Key": f"smoke-{uuid.uuid4()}"}
+    )
     if resp.status_code != 201:
         print(f"FAIL: POST /v1/complaints answered {resp.status_code}: {resp.text[:500]}", file=out)
         return 1
@@ -79,16 +80,24 @@ def smoke(api: str, timeout_s: float = 300, every_s: float = 5, out: Any = sys.s
                 last = view.get("status")
                 print(f"  {time.monotonic() - started:5.1f}s  status {last}", file=out)
             if view.get("lapor_id"):
-                print(f"OK: {tracking_id} is LAPOR! ticket #{view['lapor_id']} after "
-                      f"{time.monotonic() - started:.1f}s", file=out)
+                print(
+                    f"OK: {tracking_id} is LAPOR! ticket #{view['lapor_id']} after {time.monotonic() - started:.1f}s",
+                    file=out,
+                )
                 return 0
             if view.get("status") in ("needs_attention", "rejected", "closed"):
-                print(f"FAIL: {tracking_id} is {view['status']} without a LAPOR! ticket; see the saved query "
-                      "'parked complaints' and docs/console.md#complaints-parked", file=out)
+                print(
+                    f"FAIL: {tracking_id} is {view['status']} without a LAPOR! ticket; see the saved query "
+                    "'parked complaints' and docs/console.md#complaints-parked",
+                    file=out,
+                )
                 return 1
         time.sleep(every_s)
-    print(f"FAIL: {tracking_id} has no LAPOR! ticket after {timeout_s:.0f}s (status {last}); see the dashboard's "
-          "queue and LAPOR! graphs and the saved query 'forwarding failures'", file=out)
+    print(
+        f"FAIL: {tracking_id} has no LAPOR! ticket after {timeout_s:.0f}s (status {last}); see the dashboard's "
+        "queue and LAPOR! graphs and the saved query 'forwarding failures'",
+        file=out,
+    )
     return 1
 
 

@@ -18,8 +18,14 @@ from hypothesis import HealthCheck, settings
 
 # Generated input (Hypothesis): "ci" keeps `make test` to a few minutes; HYPOTHESIS_PROFILE=deep
 # for a longer hunt. No example database: every run starts from the seed of its own run.
-settings.register_profile("ci", max_examples=25, deadline=None, database=None, print_blob=True,
-                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile(
+    "ci",
+    max_examples=25,
+    deadline=None,
+    database=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 settings.register_profile("deep", parent=settings.get_profile("ci"), max_examples=500)
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
@@ -50,11 +56,11 @@ def lapor_sim(stack_env: dict[str, str]) -> Iterator[Any]:
     from infra.local.lapor_simulator import LaporSimulator
 
     # no automatic status progression: tests drive LAPOR!'s side explicitly
-    sim = LaporSimulator(auth="test-auth", token="test-token", verify_after_s=0, followup_after_s=0,
-                         finish_after_s=0, seed=7, quiet=True)
+    sim = LaporSimulator(
+        auth="test-auth", token="test-token", verify_after_s=0, followup_after_s=0, finish_after_s=0, seed=7, quiet=True
+    )
     url = sim.start("127.0.0.1", 0)
-    os.environ.update(LAPOR_BASE_URL=url, LAPOR_AUTH="test-auth", LAPOR_TOKEN="test-token",
-                      LAPOR_TIMEOUT_S="2")
+    os.environ.update(LAPOR_BASE_URL=url, LAPOR_AUTH="test-auth", LAPOR_TOKEN="test-token", LAPOR_TIMEOUT_S="2")
     yield sim
     sim.stop()
 
@@ -129,6 +135,10 @@ VALID = {
     "title": "Jalan berlubang",
     "description": "Jalan di depan pasar berlubang besar dan membahayakan pengendara motor.",
     "location": {"kelurahan_code": "36.73.01.1002", "address": "Jl. Contoh No. 1"},
-    "reporter": {"name": "Siti Aminah", "phone": "+6281234567890", "email": "siti@example.org",
-                 "nik": "3673010101010001"},
+    "reporter": {
+        "name": "Siti Aminah",
+        "phone": "+6281234567890",
+        "email": "siti@example.org",
+        "nik": "3673010101010001",
+    },
 }

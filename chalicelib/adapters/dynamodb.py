@@ -52,8 +52,19 @@ COMPLAINT_SK = "C"
 COUNTER_SK = "COUNTER"
 #: the table's TTL attribute (epoch seconds): DynamoDB deletes the item some time after it
 TTL_ATTRIBUTE = "expires_at"
-INDEXES = ("outbox", "sync", "due", "geo", "created", "statsunit", "statsplace",
-           "inbox", "inbox_urgent", "inbox_area", "inbox_area_urgent")
+INDEXES = (
+    "outbox",
+    "sync",
+    "due",
+    "geo",
+    "created",
+    "statsunit",
+    "statsplace",
+    "inbox",
+    "inbox_urgent",
+    "inbox_area",
+    "inbox_area_urgent",
+)
 VERSION = "version"
 _SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
 
@@ -119,8 +130,7 @@ def to_item(data: dict[str, Any]) -> dict[str, Any]:
     surrogate) a replacement character, other objects their text. The boundary refuses such input
     with a 400 first; this is the last line, so no write fails after a request was accepted."""
     text = json.dumps(data, default=str, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
-    clean = json.loads(text, parse_float=storable_decimal, parse_int=storable_decimal,
-                       parse_constant=storable_decimal)
+    clean = json.loads(text, parse_float=storable_decimal, parse_int=storable_decimal, parse_constant=storable_decimal)
     return {k: _ser.serialize(v) for k, v in clean.items() if v is not None}
 
 
@@ -175,12 +185,13 @@ def _conditional() -> Iterator[None]:
         raise
 
 
-def with_version(update: str, names: dict[str, str] | None, vals: dict[str, Any] | None
-                 ) -> tuple[str, dict[str, str], dict[str, Any]]:
+def with_version(
+    update: str, names: dict[str, str] | None, vals: dict[str, Any] | None
+) -> tuple[str, dict[str, str], dict[str, Any]]:
     """The update plus `version = version + 1` (every write of a complaint counts)."""
     bump = "#vrsn = if_not_exists(#vrsn, :vrsn_zero) + :vrsn_one"
     match = _SET_CLAUSE.search(update)
-    expr = (update[:match.end()] + bump + ", " + update[match.end():]) if match else f"SET {bump} {update}".strip()
+    expr = (update[: match.end()] + bump + ", " + update[match.end() :]) if match else f"SET {bump} {update}".strip()
     out_vals = dict(vals or {})
     out_vals.update(values(vrsn_zero=0, vrsn_one=1))
     return expr, {**(names or {}), "#vrsn": VERSION}, out_vals
@@ -219,8 +230,13 @@ class Repository:
 
     # -- writes -----------------------------------------------------------
 
-    def create(self, complaint: Complaint, entry: TimelineEntry, extra: dict[str, Any] | None = None,
-               claims: list[str] | None = None) -> None:
+    def create(
+        self,
+        complaint: Complaint,
+        entry: TimelineEntry,
+        extra: dict[str, Any] | None = None,
+        claims: list[str] | None = None,
+    ) -> None:
         """Store a new complaint with its first timeline entry inside the item: one
         conditional PutItem; with uploads to claim (`UPLOAD#<key>`, each once), one
         transaction of all, so an upload never belongs to two complaints.
@@ -230,8 +246,12 @@ class Repository:
         UploadClaimed names them."""
         data = dict(extra or {})
         data["first_entry"] = entry.model_dump(mode="json")
-        put = {"TableName": self.table, "Item": complaint_item(complaint, data),
-               "ConditionExpression": "attribute_not_exists(pk)", "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        put = {
+            "TableName": self.table,
+            "Item": complaint_item(complaint, data),
+            "ConditionExpression": "attribute_not_exists(pk)",
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
         if not claims:
             try:
                 self.db.put_item(**put)
@@ -241,11 +261,24 @@ class Repository:
                     raise ConditionFailed(str(err), from_item(old) if old else None) from err
                 raise
             return
-        items = [{"Put": put}] + [{"Put": {
-            "TableName": self.table, "ConditionExpression": "attribute_not_exists(pk)",
-            "Item": to_item({"pk": upload_claim_key(key), "sk": "UPLOAD", "type": "upload_claim",
-                             "tracking_id": complaint.tracking_id, "claimed_at": iso(complaint.created_at)}),
-        }} for key in claims or []]
+        items = [{"Put": put}] + [
+            {
+                "Put": {
+                    "TableName": self.table,
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                    "Item": to_item(
+                        {
+                            "pk": upload_claim_key(key),
+                            "sk": "UPLOAD",
+                            "type": "upload_claim",
+                            "tracking_id": complaint.tracking_id,
+                            "claimed_at": iso(complaint.created_at),
+                        }
+                    ),
+                }
+            }
+            for key in claims or []
+        ]
         try:
             self._transact(items)
         except ClientError as err:
@@ -254,10 +287,12 @@ class Repository:
             reasons = err.response.get("CancellationReasons") or []
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
                 old = reasons[0].get("Item")
-                raise ConditionFailed(str(err), from_item(old) if old else self.get_item(
-                    complaint.tracking_id, consistent=True)) from err
-            taken = [k for k, r in zip(claims or [], reasons[1:], strict=False)
-                     if r.get("Code") == "ConditionalCheckFailed"]
+                raise ConditionFailed(
+                    str(err), from_item(old) if old else self.get_item(complaint.tracking_id, consistent=True)
+                ) from err
+            taken = [
+                k for k, r in zip(claims or [], reasons[1:], strict=False) if r.get("Code") == "ConditionalCheckFailed"
+            ]
             if taken:
                 raise UploadClaimed(taken) from err
             raise ConditionFailed(str(err)) from err
@@ -266,7 +301,8 @@ class Repository:
         """Append an entry once: False when an entry with the same key exists."""
         try:
             self.db.put_item(
-                TableName=self.table, Item=timeline_item(tracking_id, entry),
+                TableName=self.table,
+                Item=timeline_item(tracking_id, entry),
                 ConditionExpression="attribute_not_exists(pk)",
             )
             return True
@@ -318,17 +354,38 @@ class Repository:
             {"Update": self._update_request(complaint_key(tracking_id), update, condition, names, vals)}
         ]
         if timeline is not None:
-            items.append({"Put": {"TableName": self.table, "Item": timeline_item(tracking_id, timeline),
-                                  "ConditionExpression": "attribute_not_exists(pk)"}})
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": timeline_item(tracking_id, timeline),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
         for data in new_items or []:
-            items.append({"Put": {"TableName": self.table, "Item": to_item(data),
-                                  "ConditionExpression": "attribute_not_exists(pk)"}})
+            items.append(
+                {
+                    "Put": {
+                        "TableName": self.table,
+                        "Item": to_item(data),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
         with _conditional():
             self._transact(items)
 
-    def update_raw(self, pk: str, sk: str, update: str, condition: str | None = None,
-                   names: dict[str, str] | None = None, vals: dict[str, Any] | None = None,
-                   return_old: bool = False) -> dict[str, Any] | None:
+    def update_raw(
+        self,
+        pk: str,
+        sk: str,
+        update: str,
+        condition: str | None = None,
+        names: dict[str, str] | None = None,
+        vals: dict[str, Any] | None = None,
+        return_old: bool = False,
+    ) -> dict[str, Any] | None:
         """Conditional update of any item by key (not a complaint); ConditionFailed when false."""
         req = self._update_request({"pk": {"S": pk}, "sk": {"S": sk}}, update, condition, names, vals)
         if return_old:
@@ -337,8 +394,14 @@ class Repository:
             out = self.db.update_item(**req)
         return from_item(out["Attributes"]) if return_old and "Attributes" in out else None
 
-    def _update_request(self, key: dict[str, Any], update: str, condition: str | None,
-                        names: dict[str, str] | None, vals: dict[str, Any] | None) -> dict[str, Any]:
+    def _update_request(
+        self,
+        key: dict[str, Any],
+        update: str,
+        condition: str | None,
+        names: dict[str, str] | None,
+        vals: dict[str, Any] | None,
+    ) -> dict[str, Any]:
         req: dict[str, Any] = {"TableName": self.table, "Key": key, "UpdateExpression": update}
         if condition:
             req["ConditionExpression"] = condition
@@ -352,9 +415,11 @@ class Repository:
         """Add to a counter item (created at 0 if absent) and return its new total; the
         item disappears by TTL (`expires_at`, epoch seconds) once its window is over."""
         out = self.db.update_item(
-            TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": COUNTER_SK}},
+            TableName=self.table,
+            Key={"pk": {"S": pk}, "sk": {"S": COUNTER_SK}},
             UpdateExpression="ADD n :d SET expires_at = :e",
-            ExpressionAttributeValues=values(d=amount, e=expires_at), ReturnValues="UPDATED_NEW",
+            ExpressionAttributeValues=values(d=amount, e=expires_at),
+            ReturnValues="UPDATED_NEW",
         )
         return int(out["Attributes"]["n"]["N"])
 
@@ -389,7 +454,7 @@ class Repository:
         found: list[dict[str, Any]] = []
         pending: list[dict[str, Any]] = [{"pk": {"S": pk}, "sk": {"S": sk}} for pk, sk in dict.fromkeys(keys)]
         for chunk_start in range(0, len(pending), 100):
-            request: dict[str, Any] = {self.table: {"Keys": pending[chunk_start:chunk_start + 100]}}
+            request: dict[str, Any] = {self.table: {"Keys": pending[chunk_start : chunk_start + 100]}}
             for attempt in range(5):
                 out = self.db.batch_get_item(RequestItems=request)
                 found.extend(from_item(i) for i in out.get("Responses", {}).get(self.table, []))
@@ -399,8 +464,9 @@ class Repository:
                 time.sleep(0.05 * (attempt + 1))
         return found
 
-    def get_with_timeline(self, tracking_id: str,
-                          consistent: bool = False) -> tuple[Complaint | None, list[TimelineEntry]]:
+    def get_with_timeline(
+        self, tracking_id: str, consistent: bool = False
+    ) -> tuple[Complaint | None, list[TimelineEntry]]:
         """The complaint and its whole timeline in one Query (same partition)."""
         complaint: Complaint | None = None
         entries: list[TimelineEntry] = []
@@ -428,7 +494,8 @@ class Repository:
     ) -> Iterator[dict[str, Any]]:
         """Query by key (never Scan), following pages up to `limit` items."""
         req: dict[str, Any] = {
-            "TableName": self.table, "KeyConditionExpression": key_condition,
+            "TableName": self.table,
+            "KeyConditionExpression": key_condition,
             "ExpressionAttributeValues": vals,
         }
         if consistent:  # the table only: GSIs are eventually consistent
@@ -452,17 +519,26 @@ class Repository:
             req["ExclusiveStartKey"] = out["LastEvaluatedKey"]
 
     def query_page(
-        self, key_condition: str, vals: dict[str, Any], index: str | None = None, limit: int = 50,
-        start_key: dict[str, Any] | None = None, forward: bool = True,
-        filter_expression: str | None = None, names: dict[str, str] | None = None,
+        self,
+        key_condition: str,
+        vals: dict[str, Any],
+        index: str | None = None,
+        limit: int = 50,
+        start_key: dict[str, Any] | None = None,
+        forward: bool = True,
+        filter_expression: str | None = None,
+        names: dict[str, str] | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
         """One page of a Query (never Scan) and the key to continue from (None at the end).
 
         With a filter, `limit` counts the items read: a page may hold fewer, or none, and still
         have a key to continue from."""
         req: dict[str, Any] = {
-            "TableName": self.table, "KeyConditionExpression": key_condition,
-            "ExpressionAttributeValues": vals, "Limit": limit, "ScanIndexForward": forward,
+            "TableName": self.table,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": vals,
+            "Limit": limit,
+            "ScanIndexForward": forward,
         }
         if index:
             req["IndexName"] = index
@@ -478,7 +554,9 @@ class Repository:
     def count_index_until(self, index: str, pk: str, until: str) -> int:
         """How many items one shard of a sparse index holds with sort key <= until (Select COUNT)."""
         req: dict[str, Any] = {
-            "TableName": self.table, "IndexName": index, "Select": "COUNT",
+            "TableName": self.table,
+            "IndexName": index,
+            "Select": "COUNT",
             "KeyConditionExpression": f"{index}_pk = :p AND {index}_sk <= :u",
             "ExpressionAttributeValues": values(p=pk, u=until),
         }
@@ -492,9 +570,7 @@ class Repository:
 
     def query_index_until(self, index: str, pk: str, until: str, limit: int | None = None) -> Iterator[dict[str, Any]]:
         """Items of one shard of a sparse index whose sort key is <= until."""
-        return self.query(
-            f"{index}_pk = :p AND {index}_sk <= :u", values(p=pk, u=until), index=index, limit=limit
-        )
+        return self.query(f"{index}_pk = :p AND {index}_sk <= :u", values(p=pk, u=until), index=index, limit=limit)
 
 
 class IfAbsent:

@@ -31,8 +31,14 @@ def jwks_url(issuer: str) -> str:
 class JwksKeys:
     """kid -> public key of the issuer, RS256 signing keys only."""
 
-    def __init__(self, url: str, max_age_s: float = 3600, refetch_s: float = 60, timeout_s: float = 5,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        url: str,
+        max_age_s: float = 3600,
+        refetch_s: float = 60,
+        timeout_s: float = 5,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.url = url
         self.max_age_s = max_age_s
         self.refetch_s = refetch_s

@@ -44,8 +44,15 @@ class LaporError(Exception):
     `unexpected`: LAPOR! answered 2xx in a shape we cannot read (retried on the
     error schedule, `retry_after_error_minutes` in data/sync_schedule.json)."""
 
-    def __init__(self, message: str, outcome: str, status: int | None = None,
-                 retry_after: float | None = None, unexpected: bool = False, kind: str = "request") -> None:
+    def __init__(
+        self,
+        message: str,
+        outcome: str,
+        status: int | None = None,
+        retry_after: float | None = None,
+        unexpected: bool = False,
+        kind: str = "request",
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.outcome = outcome
@@ -77,10 +84,18 @@ def config_from_settings() -> LaporConfig:
 
 def _retry(methods: frozenset[str], status: frozenset[int], read: int) -> Retry:
     return Retry(
-        total=4, connect=3, read=read, status=3, other=0,
-        allowed_methods=methods, status_forcelist=status,
-        backoff_factor=0.3, backoff_max=5, backoff_jitter=0.3,
-        respect_retry_after_header=True, raise_on_status=False,
+        total=4,
+        connect=3,
+        read=read,
+        status=3,
+        other=0,
+        allowed_methods=methods,
+        status_forcelist=status,
+        backoff_factor=0.3,
+        backoff_max=5,
+        backoff_jitter=0.3,
+        respect_retry_after_header=True,
+        raise_on_status=False,
     )
 
 
@@ -91,20 +106,32 @@ class LaporClient:
         # creates: retry only what LAPOR! surely did not process
         self.create_session = self._session(_retry(frozenset({"POST"}), frozenset({429}), read=0))
         # best-effort posts on a user's request: no retry at all past a refused connection
-        self.once_session = self._session(Retry(total=3, connect=3, read=0, status=0, other=0, redirect=0,
-                                                backoff_factor=0.3, respect_retry_after_header=False,
-                                                raise_on_status=False))
+        self.once_session = self._session(
+            Retry(
+                total=3,
+                connect=3,
+                read=0,
+                status=0,
+                other=0,
+                redirect=0,
+                backoff_factor=0.3,
+                respect_retry_after_header=False,
+                raise_on_status=False,
+            )
+        )
 
     def _session(self, retry: Retry) -> requests.Session:
         s = requests.Session()
         adapter = HTTPAdapter(max_retries=retry, pool_maxsize=16)
         s.mount("http://", adapter)
         s.mount("https://", adapter)
-        s.headers.update({
-            "Authorization": f"Bearer {self.config.auth}",
-            "token": self.config.token,
-            "Accept": "application/json",
-        })
+        s.headers.update(
+            {
+                "Authorization": f"Bearer {self.config.auth}",
+                "token": self.config.token,
+                "Accept": "application/json",
+            }
+        )
         return s
 
     def _url(self, path: str) -> str:
@@ -113,8 +140,9 @@ class LaporClient:
     def _timeout(self) -> tuple[float, float]:
         return (3.05, self.config.timeout_s)
 
-    def _call(self, op: str, session: requests.Session, method: str, path: str, unknown_on_failure: bool,
-              **kw: Any) -> Any:
+    def _call(
+        self, op: str, session: requests.Session, method: str, path: str, unknown_on_failure: bool, **kw: Any
+    ) -> Any:
         """One LAPOR! call (`op` names it in the metrics and the log line), measured."""
         started = time.perf_counter()
         try:
@@ -125,8 +153,9 @@ class LaporClient:
         _record(op, started, status, None)
         return body
 
-    def _exchange(self, session: requests.Session, method: str, path: str, unknown_on_failure: bool,
-                  **kw: Any) -> tuple[int, Any]:
+    def _exchange(
+        self, session: requests.Session, method: str, path: str, unknown_on_failure: bool, **kw: Any
+    ) -> tuple[int, Any]:
         try:
             resp = session.request(method, self._url(path), timeout=self._timeout(), **kw)
         except requests.exceptions.ConnectionError as err:
@@ -142,8 +171,9 @@ class LaporClient:
                 return resp.status_code, resp.json()
             except ValueError:
                 ctype = resp.headers.get("Content-Type", "?")[:60]
-                raise _unexpected(f"unexpected answer to {method} {path}: not JSON ({ctype})",
-                                  unknown_on_failure, resp.status_code) from None
+                raise _unexpected(
+                    f"unexpected answer to {method} {path}: not JSON ({ctype})", unknown_on_failure, resp.status_code
+                ) from None
         try:
             body = resp.json()
         except ValueError:
@@ -156,21 +186,22 @@ class LaporClient:
             raise LaporError(f"{resp.status_code}: {text}", "not_sent", resp.status_code, retry_after, kind="auth")
         if resp.status_code in TRANSIENT_STATUS:
             outcome = "unknown" if unknown_on_failure else "not_sent"
-            raise LaporError(f"{resp.status_code}: {text}", outcome, resp.status_code, retry_after,
-                             kind="server_error")
+            raise LaporError(f"{resp.status_code}: {text}", outcome, resp.status_code, retry_after, kind="server_error")
         raise LaporError(f"{resp.status_code}: {text}", "rejected", resp.status_code, kind="rejected")
 
     # -- calls ------------------------------------------------------------
 
     def create(self, payload: dict[str, Any]) -> int:
         """A 2xx we cannot read may still have made the ticket: an 'unknown' outcome."""
-        body = self._call("create", self.create_session, "POST", wire.PATH_CREATE, unknown_on_failure=True,
-                          json=payload)
+        body = self._call(
+            "create", self.create_session, "POST", wire.PATH_CREATE, unknown_on_failure=True, json=payload
+        )
         return _readable(wire.parse_created, body, unknown=True)
 
     def find_by_tracking_id(self, tracking_id: str) -> list[int]:
-        body = self._call("lookup", self.session, "GET", wire.PATH_LOOKUP, False,
-                          params={"tag": wire.tag_for(tracking_id)})
+        body = self._call(
+            "lookup", self.session, "GET", wire.PATH_LOOKUP, False, params={"tag": wire.tag_for(tracking_id)}
+        )
         return _readable(wire.parse_lookup, body, tracking_id)
 
     def get(self, complaint_id: int) -> wire.LaporComplaint:
@@ -181,8 +212,9 @@ class LaporClient:
         body = self._call("followups", self.session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
         return _readable(wire.parse_followups, body)
 
-    def add_followup(self, complaint_id: int, content: str, is_secret: bool,
-                     files: list[tuple[str, bytes, str]] | None = None) -> str | None:
+    def add_followup(
+        self, complaint_id: int, content: str, is_secret: bool, files: list[tuple[str, bytes, str]] | None = None
+    ) -> str | None:
         """Post a follow-up (multipart, no rating; files as `attachment[i]`); LAPOR!'s id
         for it when it answers one.
 
@@ -201,8 +233,9 @@ class LaporClient:
         return _readable(wire.parse_upload, body)
 
     def institutions(self) -> list[dict[str, Any]]:
-        body = self._call("institutions", self.session, "GET", wire.PATH_INSTITUTIONS, False,
-                          params={"page_size": 1000})
+        body = self._call(
+            "institutions", self.session, "GET", wire.PATH_INSTITUTIONS, False, params={"page_size": 1000}
+        )
         return _readable(wire.parse_institutions, body)
 
 
@@ -229,8 +262,15 @@ def _record(op: str, started: float, status: int | None, err: LaporError | None)
         count_by("LaporCallFailures", "kind", err.kind)
         if err.kind in UNREACHABLE:
             count("LaporUnreachable")
-    logger.info("LAPOR! call", extra={"lapor_call": op, "duration_ms": round(ms, 1), "status_code": status,
-                                      "outcome": "ok" if err is None else err.kind})
+    logger.info(
+        "LAPOR! call",
+        extra={
+            "lapor_call": op,
+            "duration_ms": round(ms, 1),
+            "status_code": status,
+            "outcome": "ok" if err is None else err.kind,
+        },
+    )
 
 
 def _retry_after(resp: requests.Response) -> float | None:

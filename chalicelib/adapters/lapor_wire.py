@@ -61,8 +61,11 @@ def is_ours(content: str) -> bool:
 #: them for the unit's answer and a post whose outcome was unknown is found before it is sent
 #: again. For answers and comments the ref is `<seq>-<side>`: the outbox item's sequence and
 #: whose words they are, "unit" or "pelapor" (a late file is the reporter's: `lampiran-<n>`).
-_MARK = re.compile(r"\[" + re.escape(TAG_PREFIX)
-                   + r"(SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}):(?:(\d{1,9})-(unit|pelapor)|lampiran-(\d{1,4}))\]")
+_MARK = re.compile(
+    r"\["
+    + re.escape(TAG_PREFIX)
+    + r"(SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}):(?:(\d{1,9})-(unit|pelapor)|lampiran-(\d{1,4}))\]"
+)
 
 
 @dataclass(frozen=True)
@@ -90,8 +93,6 @@ def marker_of(content: str) -> Marker | None:
     if found.group(4) is not None:  # a late file sent for the reporter
         return Marker(found.group(1), int(found.group(4)), "pelapor")
     return Marker(found.group(1), int(found.group(2)), found.group(3))
-
-
 
 
 def create_payload(c: Complaint, disposition_id: int | None, attachment_ids: list[int]) -> dict[str, Any]:
@@ -157,8 +158,10 @@ def _read(model: type[_W], body: Any, call: str) -> _W:
     try:
         return model.model_validate(body)
     except ValidationError as err:
-        problems = [f"{'.'.join(str(p) for p in e['loc']) or 'body'} {e['type']}"
-                    for e in err.errors(include_url=False, include_input=False, include_context=False)]
+        problems = [
+            f"{'.'.join(str(p) for p in e['loc']) or 'body'} {e['type']}"
+            for e in err.errors(include_url=False, include_input=False, include_context=False)
+        ]
         raise UnexpectedAnswer(call, problems) from None
 
 

@@ -39,11 +39,15 @@ class Notifier:
         if not self.topic_arn:
             raise NotificationError("NOTIFY_TOPIC_ARN is not set")
         attrs = {
-            "notification_id": n.notification_id, "tracking_id": n.tracking_id, "kind": n.kind,
+            "notification_id": n.notification_id,
+            "tracking_id": n.tracking_id,
+            "kind": n.kind,
             "unit_code": n.unit_code or "-",
         }
         out = self.sns.publish(
-            TopicArn=self.topic_arn, Subject=n.subject, Message=n.message,
+            TopicArn=self.topic_arn,
+            Subject=n.subject,
+            Message=n.message,
             MessageAttributes={
                 **{k: {"DataType": "String", "StringValue": v} for k, v in attrs.items()},
                 "level": {"DataType": "Number", "StringValue": str(n.level)},

@@ -30,12 +30,15 @@ class AttachmentStore:
 
     def presigned_post(self, key: str, content_type: str, max_bytes: int, expires_s: int) -> dict[str, Any]:
         """A browser form upload that S3 accepts only with this type and size."""
-        return dict(self.s3.generate_presigned_post(
-            Bucket=self.bucket, Key=key,
-            Fields={"Content-Type": content_type},
-            Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
-            ExpiresIn=expires_s,
-        ))
+        return dict(
+            self.s3.generate_presigned_post(
+                Bucket=self.bucket,
+                Key=key,
+                Fields={"Content-Type": content_type},
+                Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
+                ExpiresIn=expires_s,
+            )
+        )
 
     def get(self, key: str) -> StoredFile | None:
         """The file, or None when nothing was ever uploaded under the key."""

@@ -29,11 +29,20 @@ class Queues:
 
     def send_attachment_job(self, tracking_id: str, asked_at: str, delay_s: int = 0) -> None:
         """Ask for a complaint's late files to be sent to LAPOR! (services/attachment_followups.py)."""
-        self.send_json(settings().forward_queue_url, {"tracking_id": tracking_id, "job": "attachments",
-                                                      "asked_at": asked_at}, delay_s=min(max(0, delay_s), 900))
+        self.send_json(
+            settings().forward_queue_url,
+            {"tracking_id": tracking_id, "job": "attachments", "asked_at": asked_at},
+            delay_s=min(max(0, delay_s), 900),
+        )
 
-    def send_json(self, queue_url: str, body: dict[str, Any], group: str | None = None,
-                  dedup_id: str | None = None, delay_s: int = 0) -> None:
+    def send_json(
+        self,
+        queue_url: str,
+        body: dict[str, Any],
+        group: str | None = None,
+        dedup_id: str | None = None,
+        delay_s: int = 0,
+    ) -> None:
         req: dict[str, Any] = {"QueueUrl": queue_url, "MessageBody": json.dumps(body)}
         if group:
             req["MessageGroupId"] = group

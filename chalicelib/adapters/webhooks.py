@@ -61,8 +61,7 @@ def checked(url: str, local_dev: bool) -> tuple[CallbackTarget, list[IPAddress]]
     return target, addresses
 
 
-def post(url: str, body: bytes, headers: Mapping[str, str], timeout: tuple[float, float],
-         local_dev: bool) -> int:
+def post(url: str, body: bytes, headers: Mapping[str, str], timeout: tuple[float, float], local_dev: bool) -> int:
     """POST once, no redirects; the status code. UrlRefused when the address is not allowed
     (now), DeliveryFailed when nothing answered."""
     target, addresses = checked(url, local_dev)
@@ -72,13 +71,27 @@ def post(url: str, body: bytes, headers: Mapping[str, str], timeout: tuple[float
     if target.scheme == "https":
         name = None if _is_address(target.host) else target.host
         pool = urllib3.HTTPSConnectionPool(
-            address, target.port, timeout=pool_timeout, retries=False, cert_reqs="CERT_REQUIRED",
-            ca_certs=certifi.where(), server_hostname=name, assert_hostname=target.host)
+            address,
+            target.port,
+            timeout=pool_timeout,
+            retries=False,
+            cert_reqs="CERT_REQUIRED",
+            ca_certs=certifi.where(),
+            server_hostname=name,
+            assert_hostname=target.host,
+        )
     else:
         pool = urllib3.HTTPConnectionPool(address, target.port, timeout=pool_timeout, retries=False)
     try:
-        resp = pool.urlopen("POST", target.path, body=body, headers={**headers, "Host": target.host_header},
-                            redirect=False, retries=False, assert_same_host=False)
+        resp = pool.urlopen(
+            "POST",
+            target.path,
+            body=body,
+            headers={**headers, "Host": target.host_header},
+            redirect=False,
+            retries=False,
+            assert_same_host=False,
+        )
         return int(resp.status)
     except HTTPError as err:
         raise DeliveryFailed(type(err).__name__) from err

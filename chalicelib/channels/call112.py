@@ -48,7 +48,11 @@ def normalise(record: Call112Record) -> Normalised:
     category, note = category_for(CHANNEL, record.incident_type)
     submission = call_submission(record, category)
     attrs = channel_attributes(record.received_at, note, channel_code=record.incident_type)
-    new = NewComplaint(submission=submission, channel=CHANNEL, channel_ref=record.call_id,
-                       initial_status=initial_status(record), attributes=attrs)
-    return Normalised(new=new, native_id=record.call_id, field_names=FIELD_NAMES,
-                      native_id_field="call_id")
+    new = NewComplaint(
+        submission=submission,
+        channel=CHANNEL,
+        channel_ref=record.call_id,
+        initial_status=initial_status(record),
+        attributes=attrs,
+    )
+    return Normalised(new=new, native_id=record.call_id, field_names=FIELD_NAMES, native_id_field="call_id")

@@ -80,18 +80,25 @@ def as_wib(value: datetime) -> datetime:
     return value.replace(tzinfo=WIB) if value.tzinfo is None else value
 
 
-def location_of(lat: float | None, lon: float | None, kelurahan_code: str | None, address: str | None,
-                lat_name: str, lon_name: str) -> Location:
+def location_of(
+    lat: float | None, lon: float | None, kelurahan_code: str | None, address: str | None, lat_name: str, lon_name: str
+) -> Location:
     """A Location from a record's coordinates; half a coordinate pair is refused."""
     if (lat is None) != (lon is None):
         missing = lon_name if lon is None else lat_name
-        raise InvalidInput([FieldProblem(
-            missing, "missing",
-            f"{lat_name} dan {lon_name} harus diisi bersama",
-            f"{lat_name} and {lon_name} must be given together",
-        )])
-    return Location(kelurahan_code=kelurahan_code or None, lat=lat, lon=lon,
-                    address=(address or None) and address[:500])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    missing,
+                    "missing",
+                    f"{lat_name} dan {lon_name} harus diisi bersama",
+                    f"{lat_name} and {lon_name} must be given together",
+                )
+            ]
+        )
+    return Location(
+        kelurahan_code=kelurahan_code or None, lat=lat, lon=lon, address=(address or None) and address[:500]
+    )
 
 
 def not_a_complaint(kind: str) -> Conflict:

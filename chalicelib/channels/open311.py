@@ -39,8 +39,11 @@ FIELD_NAMES = {
     "reporter.name": "first_name/last_name",
     "reporter.phone": "phone",
     "reporter.email": "email",
-    **{a.maps_to: open311.attribute_field(a.code) for a in open311.config().attributes
-       if not a.maps_to.startswith("location.")},
+    **{
+        a.maps_to: open311.attribute_field(a.code)
+        for a in open311.config().attributes
+        if not a.maps_to.startswith("location.")
+    },
 }
 
 _ATTRIBUTE = re.compile(r"^attribute\[([^\[\]]{1,64})\](\[\])?$")
@@ -130,8 +133,12 @@ def parse_form(raw: bytes, content_type: str | None) -> Form:
                 twice.append(name)
             form.fields[name] = value
     if twice:
-        raise InvalidInput([FieldProblem(n, "given_twice", f"{n} diberikan lebih dari sekali", f"{n} was given twice")
-                            for n in sorted(set(twice))])
+        raise InvalidInput(
+            [
+                FieldProblem(n, "given_twice", f"{n} diberikan lebih dari sekali", f"{n} was given twice")
+                for n in sorted(set(twice))
+            ]
+        )
     return form
 
 
@@ -142,21 +149,48 @@ def read_form(form: Form) -> Open311Form:
 def _location(form: Open311Form, chosen_kelurahan: str | None) -> Location:
     if (form.lat is None) != (form.long is None):
         missing = "long" if form.long is None else "lat"
-        raise InvalidInput([FieldProblem(missing, "missing", "lat dan long harus diisi bersama",
-                                         "lat and long must be given together")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    missing, "missing", "lat dan long harus diisi bersama", "lat and long must be given together"
+                )
+            ]
+        )
     kelurahan = form.address_id
     if kelurahan is not None and kelurahan not in reference.areas().kelurahan:
-        raise InvalidInput([FieldProblem("address_id", "unknown_kelurahan",
-                                         "address_id harus kode kelurahan (lihat attribute kelurahan)",
-                                         "address_id must be a kelurahan code (see the kelurahan attribute)")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "address_id",
+                    "unknown_kelurahan",
+                    "address_id harus kode kelurahan (lihat attribute kelurahan)",
+                    "address_id must be a kelurahan code (see the kelurahan attribute)",
+                )
+            ]
+        )
     if chosen_kelurahan and kelurahan and chosen_kelurahan != kelurahan:
-        raise InvalidInput([FieldProblem("address_id", "disagrees", "address_id dan attribute[kelurahan] berbeda",
-                                         "address_id and attribute[kelurahan] name different kelurahan")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "address_id",
+                    "disagrees",
+                    "address_id dan attribute[kelurahan] berbeda",
+                    "address_id and attribute[kelurahan] name different kelurahan",
+                )
+            ]
+        )
     kelurahan = kelurahan or chosen_kelurahan
     if form.lat is None and not form.address_string and not kelurahan:
-        raise InvalidInput([FieldProblem("lat/long/address_string/address_id", "location_required",
-                                         "Lokasi wajib: lat dan long, address_string, atau address_id",
-                                         "A location is required: lat and long, address_string or address_id")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "lat/long/address_string/address_id",
+                    "location_required",
+                    "Lokasi wajib: lat dan long, address_string, atau address_id",
+                    "A location is required: lat and long, address_string or address_id",
+                )
+            ]
+        )
     return Location(kelurahan_code=kelurahan, lat=form.lat, lon=form.long, address=form.address_string)
 
 
@@ -169,8 +203,9 @@ def new_complaint(form: Form, client_app: str) -> NewComplaint:
     open311.require_service(fields.service_code)
     if fields.description is None:
         # optional in the spec; a complaint without its text cannot be handled or sent to LAPOR!
-        raise InvalidInput([FieldProblem("description", "missing", "description wajib diisi",
-                                         "description is required")])
+        raise InvalidInput(
+            [FieldProblem("description", "missing", "description wajib diisi", "description is required")]
+        )
     chosen = open311.submission_fields(form.attributes)
     location = _location(fields, chosen.pop("location.kelurahan_code", None))
     name = " ".join(p for p in (fields.first_name, fields.last_name) if p) or None
@@ -183,8 +218,9 @@ def new_complaint(form: Form, client_app: str) -> NewComplaint:
         **chosen,
     )
     attrs = {"client_app": client_app, "media_url": fields.media_url}
-    return NewComplaint(submission=submission, channel=CHANNEL,
-                        attributes={k: v for k, v in attrs.items() if v is not None})
+    return NewComplaint(
+        submission=submission, channel=CHANNEL, attributes={k: v for k, v in attrs.items() if v is not None}
+    )
 
 
 #: hints in intake's messages, in Open311's words
@@ -193,7 +229,7 @@ _HINTS = ((re.compile(r"\bkelurahan_code\b"), "address_id"), (re.compile(r"\blat
 
 def _in_our_words(message: str, field: str, native: str) -> str:
     if message.startswith(field):
-        message = native + message[len(field):]
+        message = native + message[len(field) :]
     for pattern, words in _HINTS:
         message = pattern.sub(words, message)
     return message
@@ -204,6 +240,12 @@ def renamed(problems: list[FieldProblem]) -> list[FieldProblem]:
     out = []
     for p in problems:
         native = FIELD_NAMES.get(p.field, p.field)
-        out.append(FieldProblem(native, p.reason, _in_our_words(p.message_id, p.field, native),
-                                _in_our_words(p.message_en, p.field, native)))
+        out.append(
+            FieldProblem(
+                native,
+                p.reason,
+                _in_our_words(p.message_id, p.field, native),
+                _in_our_words(p.message_en, p.field, native),
+            )
+        )
     return out

@@ -48,7 +48,7 @@ def normalise(record: Psc119Record) -> Normalised:
     submission = call_submission(record, category, Severity.BERAT if record.triage in EMERGENCY_TRIAGE else None)
     attrs = channel_attributes(record.received_at, note, channel_code=record.case_code, channel_triage=record.triage)
     status = Status.EMERGENCY if is_emergency(record) else Status.RECEIVED
-    new = NewComplaint(submission=submission, channel=CHANNEL, channel_ref=record.call_id,
-                       initial_status=status, attributes=attrs)
-    return Normalised(new=new, native_id=record.call_id, field_names=FIELD_NAMES,
-                      native_id_field="call_id")
+    new = NewComplaint(
+        submission=submission, channel=CHANNEL, channel_ref=record.call_id, initial_status=status, attributes=attrs
+    )
+    return Normalised(new=new, native_id=record.call_id, field_names=FIELD_NAMES, native_id_field="call_id")

@@ -67,5 +67,4 @@ def normalise(record: RabegRecord) -> Normalised:
     )
     attrs = channel_attributes(record.TGL_ADUAN, note, channel_media=record.KD_MEDIA, channel_code=record.KD_KAT)
     new = NewComplaint(submission=submission, channel=CHANNEL, channel_ref=record.ID_ADUAN, attributes=attrs)
-    return Normalised(new=new, native_id=record.ID_ADUAN, field_names=FIELD_NAMES,
-                      native_id_field="ID_ADUAN")
+    return Normalised(new=new, native_id=record.ID_ADUAN, field_names=FIELD_NAMES, native_id_field="ID_ADUAN")

@@ -50,18 +50,14 @@ def sign(secret: str, body: bytes, timestamp: int) -> str:
     return f"t={timestamp},v1={_mac(secret, str(timestamp), body)}"
 
 
-def verify(
-    secret: str, body: bytes, header: str | None, now: float, tolerance_s: int = 300
-) -> None:
+def verify(secret: str, body: bytes, header: str | None, now: float, tolerance_s: int = 300) -> None:
     """Accept the request (return None) or raise SignatureError.
 
     The MAC is checked before the clock, so "stale" is only reported for requests that
     were genuinely signed with the secret (a clock problem), "mismatch" for the rest.
     """
     if not math.isfinite(now):
-        raise ValueError(
-            "now must be a finite unix time"
-        )  # caller bug, not a bad request
+        raise ValueError("now must be a finite unix time")  # caller bug, not a bad request
     if header is None or not header.strip():
         raise SignatureError("missing")
     if len(header) > _MAX_HEADER_LEN:

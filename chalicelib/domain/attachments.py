@@ -55,7 +55,7 @@ def normal_content_type(content_type: str) -> str:
 
 
 def extension_for(content_type: str) -> str:
-    """".jpg" for image/jpeg, ...; "" for a type outside the allow-list."""
+    """ ".jpg" for image/jpeg, ...; "" for a type outside the allow-list."""
     return rules().extensions.get(normal_content_type(content_type), "")
 
 

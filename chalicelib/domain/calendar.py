@@ -132,9 +132,7 @@ class WorkingCalendar:
     only cancels a holiday: Saturdays and Sundays stay non-working.
     """
 
-    def __init__(
-        self, overrides: HolidayOverrides | Mapping[str, Any] | None = None
-    ) -> None:
+    def __init__(self, overrides: HolidayOverrides | Mapping[str, Any] | None = None) -> None:
         if overrides is None:
             self._overrides = HolidayOverrides()
         elif isinstance(overrides, HolidayOverrides):
@@ -148,12 +146,8 @@ class WorkingCalendar:
         """Holiday name by date for one year, package plus overrides (memoised)."""
         table = self._years.get(year)
         if table is None:
-            package = holidays.country_holidays(
-                "ID", categories=_HOLIDAY_CATEGORIES, years=year, language="id"
-            )
-            table = {
-                day: str(name) for day, name in package.items() if day.year == year
-            }
+            package = holidays.country_holidays("ID", categories=_HOLIDAY_CATEGORIES, years=year, language="id")
+            table = {day: str(name) for day, name in package.items() if day.year == year}
             entry = self._overrides.years.get(year)
             if entry is not None:
                 for removed in entry.remove:

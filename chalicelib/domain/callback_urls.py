@@ -25,10 +25,17 @@ _BAD_URL_CHARS = re.compile(r"[\s\x00-\x1f\x7f\\]")  # no URL carries spaces, co
 #: ranges Python's flags do not all catch: metadata services and other non-public space
 _NOT_PUBLIC = {
     "shared": [ipaddress.ip_network("100.64.0.0/10")],  # carrier-grade NAT (Alibaba's metadata is here)
-    "metadata": [ipaddress.ip_network("169.254.169.254/32"), ipaddress.ip_network("fd00:ec2::254/128"),
-                 ipaddress.ip_network("192.0.0.192/32"), ipaddress.ip_network("100.100.100.200/32")],
-    "reserved": [ipaddress.ip_network("192.0.0.0/24"), ipaddress.ip_network("64:ff9b:1::/48"),
-                 ipaddress.ip_network("2001::/23")],
+    "metadata": [
+        ipaddress.ip_network("169.254.169.254/32"),
+        ipaddress.ip_network("fd00:ec2::254/128"),
+        ipaddress.ip_network("192.0.0.192/32"),
+        ipaddress.ip_network("100.100.100.200/32"),
+    ],
+    "reserved": [
+        ipaddress.ip_network("192.0.0.0/24"),
+        ipaddress.ip_network("64:ff9b:1::/48"),
+        ipaddress.ip_network("2001::/23"),
+    ],
 }
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
 
@@ -120,15 +127,22 @@ def refused_address(reason: str) -> UrlRefused:
     )
 
 
-_ID = {"loopback": "loopback", "private": "jaringan privat", "link_local": "link-local",
-       "shared": "CGNAT / shared", "multicast": "multicast", "reserved": "dicadangkan",
-       "unspecified": "tidak ditentukan", "metadata": "layanan metadata", "unresolvable": "tidak ditemukan"}
+_ID = {
+    "loopback": "loopback",
+    "private": "jaringan privat",
+    "link_local": "link-local",
+    "shared": "CGNAT / shared",
+    "multicast": "multicast",
+    "reserved": "dicadangkan",
+    "unspecified": "tidak ditentukan",
+    "metadata": "layanan metadata",
+    "unresolvable": "tidak ditemukan",
+}
 
 _MESSAGES = {
     "invalid_url": ("url harus alamat https:// yang sah", "url must be a valid https:// address"),
     "https_only": ("url harus memakai https://", "url must use https://"),
-    "user_info": ("url tidak boleh memuat nama pengguna atau kata sandi",
-                  "url must not carry a user name or password"),
+    "user_info": ("url tidak boleh memuat nama pengguna atau kata sandi", "url must not carry a user name or password"),
 }
 
 

@@ -67,9 +67,7 @@ class _Model(BaseModel):
 
 def _check_steps(steps: list[str]) -> list[str]:
     if not steps or steps[0] != "self":
-        raise ValueError(
-            "a ladder must start with 'self' (rung 0 is the handling unit)"
-        )
+        raise ValueError("a ladder must start with 'self' (rung 0 is the handling unit)")
     for step in steps:
         if step not in _SYMBOLIC_STEPS and _kind_of(step) is None:
             raise ValueError(f"unknown ladder step {step!r}")
@@ -178,9 +176,7 @@ def _kind_of(unit_code: str) -> UnitKind | None:
     return _KIND_BY_PREFIX.get(prefix)
 
 
-def _post(
-    cfg: EscalationLadderFile, unit_code: str, which: Literal["desk", "head"]
-) -> Post:
+def _post(cfg: EscalationLadderFile, unit_code: str, which: Literal["desk", "head"]) -> Post:
     kind = _kind_of(unit_code)
     if kind is None:
         raise ValueError(f"not a unit code: {unit_code!r}")
@@ -188,11 +184,7 @@ def _post(
     unit_cfg = cfg.units.get(unit_code)
     override: PostOverride | None = getattr(unit_cfg, which) if unit_cfg else None
     role = override.role if override and override.role is not None else base.role
-    templates = (
-        override.contacts
-        if override and override.contacts is not None
-        else base.contacts
-    )
+    templates = override.contacts if override and override.contacts is not None else base.contacts
     ident = unit_code.partition(":")[2]
     fields = {"code": unit_code, "id": ident, "slug": ident.replace(".", "-")}
     return Post(role=role, contacts=[t.format_map(fields) for t in templates])
@@ -201,11 +193,7 @@ def _post(
 def _kecamatan_unit(unit_code: str, kecamatan_code: str | None) -> str | None:
     """``kec:<code>`` from the argument, or derived from a kelurahan unit code."""
     if kecamatan_code:
-        return (
-            kecamatan_code
-            if kecamatan_code.startswith("kec:")
-            else f"kec:{kecamatan_code}"
-        )
+        return kecamatan_code if kecamatan_code.startswith("kec:") else f"kec:{kecamatan_code}"
     if unit_code.startswith("kel:"):
         parts = unit_code[4:].split(".")
         if len(parts) == _KELURAHAN_CODE_PARTS:
@@ -215,9 +203,7 @@ def _kecamatan_unit(unit_code: str, kecamatan_code: str | None) -> str | None:
     return None
 
 
-def _steps_for(
-    cfg: EscalationLadderFile, kind: UnitKind, unit_code: str, category: str
-) -> list[str]:
+def _steps_for(cfg: EscalationLadderFile, kind: UnitKind, unit_code: str, category: str) -> list[str]:
     """Category ladder, else unit ladder, else the kind's default ladder."""
     category_cfg = cfg.categories.get(category)
     if category_cfg is not None:

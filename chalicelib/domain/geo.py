@@ -44,9 +44,7 @@ __all__ = [
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 _M_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
 
-_DATA_FILE = (
-    Path(__file__).resolve().parent.parent / "data" / "kota-serang-kelurahan.geojson"
-)
+_DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "kota-serang-kelurahan.geojson"
 
 # "Open complaints within ~200 m" is answered with one DynamoDB Query per geohash cell,
 # so the precision trades the number of Queries against how much is read beyond the
@@ -103,9 +101,7 @@ def haversine_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(a)))
 
 
-def _ring_distance_m(
-    lat: float, lon: float, xs: Sequence[float], ys: Sequence[float]
-) -> float:
+def _ring_distance_m(lat: float, lon: float, xs: Sequence[float], ys: Sequence[float]) -> float:
     """Distance from the point to the nearest edge of a closed ring.
 
     Uses a local equirectangular projection centred on the point: at the scale of a city
@@ -190,9 +186,7 @@ def _polygons() -> tuple[_Polygon, ...]:
         props = feature["properties"]
         geometry = feature["geometry"]
         if geometry["type"] != "Polygon":
-            raise ValueError(
-                f"{props.get('kode')}: expected a Polygon, got {geometry['type']}"
-            )
+            raise ValueError(f"{props.get('kode')}: expected a Polygon, got {geometry['type']}")
         # Only the outer ring: the kelurahan layer has no holes.
         xs, ys = _split_ring(geometry["coordinates"][0])
         polygons.append(
@@ -226,9 +220,7 @@ def locate(lat: float, lon: float, max_outside_m: float = 300.0) -> Placement | 
     hits = [
         p
         for p in polygons
-        if p.lat_min <= lat <= p.lat_max
-        and p.lon_min <= lon <= p.lon_max
-        and _contains(p.xs, p.ys, lon, lat)
+        if p.lat_min <= lat <= p.lat_max and p.lon_min <= lon <= p.lon_max and _contains(p.xs, p.ys, lon, lat)
     ]
     if len(hits) == 1:
         return Placement(hits[0].code, hits[0].kecamatan_code, 0.0)
@@ -246,10 +238,7 @@ def locate(lat: float, lon: float, max_outside_m: float = 300.0) -> Placement | 
     nearest: _Polygon | None = None
     nearest_d = math.inf
     for p in polygons:
-        if (
-            p.lat_min - dlat <= lat <= p.lat_max + dlat
-            and p.lon_min - dlon <= lon <= p.lon_max + dlon
-        ):
+        if p.lat_min - dlat <= lat <= p.lat_max + dlat and p.lon_min - dlon <= lon <= p.lon_max + dlon:
             d = _ring_distance_m(lat, lon, p.xs, p.ys)
             if d < nearest_d:  # strict: on a tie the lower code (seen first) stays
                 nearest, nearest_d = p, d
@@ -267,8 +256,7 @@ def distance_to_kelurahan_m(lat: float, lon: float, kelurahan_code: str) -> floa
     _check_point(lat, lon)
     for p in _polygons():
         if p.code == kelurahan_code:
-            inside = p.lat_min <= lat <= p.lat_max and p.lon_min <= lon <= p.lon_max and _contains(
-                p.xs, p.ys, lon, lat)
+            inside = p.lat_min <= lat <= p.lat_max and p.lon_min <= lon <= p.lon_max and _contains(p.xs, p.ys, lon, lat)
             return 0.0 if inside else _ring_distance_m(lat, lon, p.xs, p.ys)
     return None
 
@@ -325,9 +313,7 @@ def _check_point(lat: float, lon: float) -> None:
 def _bits(precision: int) -> tuple[int, int]:
     """Bits of latitude and of longitude in a geohash (longitude has the first bit)."""
     if not (isinstance(precision, int) and 1 <= precision <= _MAX_PRECISION):
-        raise ValueError(
-            f"geohash precision must be an integer from 1 to {_MAX_PRECISION}"
-        )
+        raise ValueError(f"geohash precision must be an integer from 1 to {_MAX_PRECISION}")
     total = 5 * precision
     return total // 2, (total + 1) // 2
 
@@ -359,9 +345,7 @@ def _hash_from_index(lat_index: int, lon_index: int, precision: int) -> str:
         else:
             la -= 1
             bits = (bits << 1) | ((lat_index >> la) & 1)
-    return "".join(
-        _BASE32[(bits >> (5 * (precision - 1 - k))) & 31] for k in range(precision)
-    )
+    return "".join(_BASE32[(bits >> (5 * (precision - 1 - k))) & 31] for k in range(precision))
 
 
 def _index_from_hash(h: str) -> tuple[int, int]:
@@ -383,9 +367,7 @@ def _index_from_hash(h: str) -> tuple[int, int]:
     return lat_index, lon_index
 
 
-def _cell_bbox(
-    lat_index: int, lon_index: int, lat_bits: int, lon_bits: int
-) -> tuple[float, float, float, float]:
+def _cell_bbox(lat_index: int, lon_index: int, lat_bits: int, lon_bits: int) -> tuple[float, float, float, float]:
     lat_step = 180.0 / (1 << lat_bits)
     lon_step = 360.0 / (1 << lon_bits)
     lat_min = -90.0 + lat_index * lat_step
@@ -468,9 +450,7 @@ def cells_within(lat: float, lon: float, radius_m: float, precision: int) -> lis
             j = (j_start + k) % n_lon
             c_lon_min = -180.0 + j * lon_step
             # Nearest longitude of the cell to the point, measured the short way round.
-            off = (
-                lon - c_lon_min + 180.0
-            ) % 360.0 - 180.0  # point relative to cell's west edge
+            off = (lon - c_lon_min + 180.0) % 360.0 - 180.0  # point relative to cell's west edge
             near_off = min(max(off, 0.0), lon_step)
             if haversine_m(lat, 0.0, near_lat, off - near_off) <= limit:
                 cells.add(_hash_from_index(i, j, precision))

@@ -20,9 +20,15 @@ from dataclasses import dataclass
 
 from chalicelib.domain.models import FINAL_STATUSES, Status
 
-_AT_LAPOR_TARGETS = frozenset({
-    Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED, Status.ARCHIVED, Status.REJECTED,
-})
+_AT_LAPOR_TARGETS = frozenset(
+    {
+        Status.VERIFIED,
+        Status.IN_PROGRESS,
+        Status.RESOLVED,
+        Status.ARCHIVED,
+        Status.REJECTED,
+    }
+)
 
 #: from -> statuses LAPOR! may move a complaint to (anything else is ignored and logged)
 ALLOWED: dict[Status, frozenset[Status]] = {
@@ -56,8 +62,9 @@ def lapor_view(mapped: Status | None, has_followups: bool) -> Status | None:
     return mapped
 
 
-def decide(current: Status, mapped: Status | None, has_followups: bool, unchanged_at_lapor: bool = False,
-           fresh: bool = False) -> Change:
+def decide(
+    current: Status, mapped: Status | None, has_followups: bool, unchanged_at_lapor: bool = False, fresh: bool = False
+) -> Change:
     """What to record, given our status and LAPOR!'s (mapped) status.
 
     `unchanged_at_lapor`: LAPOR! shows the same status name as at the last check.

@@ -39,9 +39,7 @@ class Status(StrEnum):
 FINAL_STATUSES = frozenset({Status.EMERGENCY, Status.CLOSED, Status.REJECTED, Status.ARCHIVED, Status.DUPLICATE})
 
 #: Statuses in which a complaint lives at LAPOR! and must be polled.
-AT_LAPOR_STATUSES = frozenset(
-    {Status.FORWARDED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED, Status.RETURNED}
-)
+AT_LAPOR_STATUSES = frozenset({Status.FORWARDED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED, Status.RETURNED})
 
 STATUS_LABELS_ID: dict[Status, str] = {
     Status.RECEIVED: "Diterima",

@@ -43,7 +43,7 @@ def storable_float(value: float) -> float:
 
 
 def storable_int(value: int) -> int:
-    if abs(value) >= 10 ** MAX_DIGITS:
+    if abs(value) >= 10**MAX_DIGITS:
         raise _not_storable(f"more than {MAX_DIGITS} digits")
     return value
 

@@ -151,8 +151,10 @@ class Service(BaseModel):
 def _kelurahan_values() -> list[AttributeValue]:
     """Every kelurahan, named with its kecamatan: two are called Sukawana."""
     areas = reference.areas()
-    return [AttributeValue(key=k.code, name=f"{k.name} (Kec. {areas.kecamatan[k.kecamatan_code]})")
-            for k in sorted(areas.kelurahan.values(), key=lambda k: k.code)]
+    return [
+        AttributeValue(key=k.code, name=f"{k.name} (Kec. {areas.kecamatan[k.kecamatan_code]})")
+        for k in sorted(areas.kelurahan.values(), key=lambda k: k.code)
+    ]
 
 
 @lru_cache(maxsize=1)
@@ -167,8 +169,7 @@ def config() -> Open311Config:
                 raise ValueError(f"unknown values_from {source!r}")
             a["values"] = _kelurahan_values()
         attrs.append(a)
-    cfg = Open311Config.model_validate({**{k: v for k, v in raw.items() if not k.startswith("_")},
-                                        "attributes": attrs})
+    cfg = Open311Config.model_validate({**{k: v for k, v in raw.items() if not k.startswith("_")}, "attributes": attrs})
     for a in cfg.attributes:
         if a.maps_to == "severity" and {v.key for v in a.values or []} != {s.value for s in Severity}:
             raise ValueError("the severity attribute must list exactly our severities")
@@ -181,9 +182,17 @@ def services() -> list[Service]:
     out = []
     for code, cat in reference.categories().items():
         meta = cfg.services.get(code, ServiceMeta())
-        out.append(Service(service_code=code, service_name=cat.name, description=meta.description or cat.name_en,
-                           metadata=bool(cfg.attributes), type=cfg.service_type, keywords=meta.keywords,
-                           group=meta.group))
+        out.append(
+            Service(
+                service_code=code,
+                service_name=cat.name,
+                description=meta.description or cat.name_en,
+                metadata=bool(cfg.attributes),
+                type=cfg.service_type,
+                keywords=meta.keywords,
+                group=meta.group,
+            )
+        )
     return out
 
 
@@ -206,8 +215,9 @@ def check_jurisdiction(jurisdiction_id: str | None) -> None:
 def require_service(code: str | None) -> Service:
     """The service named, a 400 when none is named, a 404 when it names no service."""
     if not code:
-        raise InvalidInput([FieldProblem("service_code", "missing", "service_code wajib diisi",
-                                         "service_code is required")])
+        raise InvalidInput(
+            [FieldProblem("service_code", "missing", "service_code wajib diisi", "service_code is required")]
+        )
     found = service(code)
     if found is None:
         raise UnknownService(code)
@@ -240,21 +250,32 @@ def submission_fields(given: dict[str, list[str]]) -> dict[str, Any]:
         if not answers:
             continue
         if attr.datatype != "multivaluelist" and len(answers) > 1:
-            problems.append(FieldProblem(field, "single_value", f"{field} hanya boleh satu nilai",
-                                         f"{field} takes one value"))
+            problems.append(
+                FieldProblem(field, "single_value", f"{field} hanya boleh satu nilai", f"{field} takes one value")
+            )
             continue
         value: Any = answers if attr.datatype == "multivaluelist" else answers[0]
         if attr.values is not None:
             keys = {v.key for v in attr.values}
             if any(v not in keys for v in answers):
-                problems.append(FieldProblem(field, "not_in_list",
-                                             f"{field} bukan pilihan yang sah (lihat definisi layanan)",
-                                             f"{field} is not one of the values in the service definition"))
+                problems.append(
+                    FieldProblem(
+                        field,
+                        "not_in_list",
+                        f"{field} bukan pilihan yang sah (lihat definisi layanan)",
+                        f"{field} is not one of the values in the service definition",
+                    )
+                )
                 continue
         if attr.max_length is not None and any(len(v) > attr.max_length for v in answers):
-            problems.append(FieldProblem(field, "string_too_long",
-                                         f"{field} paling banyak {attr.max_length} karakter",
-                                         f"{field} takes at most {attr.max_length} characters"))
+            problems.append(
+                FieldProblem(
+                    field,
+                    "string_too_long",
+                    f"{field} paling banyak {attr.max_length} karakter",
+                    f"{field} takes at most {attr.max_length} characters",
+                )
+            )
             continue
         if attr.values is not None and {v.key for v in attr.values} == {"true", "false"}:
             value = value == "true"  # a yes/no list fills a flag
@@ -285,9 +306,12 @@ def parse_w3c(text: str, field: str) -> datetime:
     raw = text.strip()
     if m := _SPACE_OFFSET.match(raw):
         raw = f"{m.group(1)}+{m.group(2)}"
-    problem = FieldProblem(field, "invalid_datetime",
-                           f"{field} harus tanggal-waktu W3C dengan zona waktu, mis. 2025-01-31T00:00:00+07:00",
-                           f"{field} must be a W3C datetime with a time zone, e.g. 2025-01-31T00:00:00Z")
+    problem = FieldProblem(
+        field,
+        "invalid_datetime",
+        f"{field} harus tanggal-waktu W3C dengan zona waktu, mis. 2025-01-31T00:00:00+07:00",
+        f"{field} must be a W3C datetime with a time zone, e.g. 2025-01-31T00:00:00Z",
+    )
     if len(raw) > 40:
         raise InvalidInput([problem])
     try:
@@ -300,9 +324,16 @@ def parse_w3c(text: str, field: str) -> datetime:
     if value.tzinfo is None:
         raise InvalidInput([problem])
     if not SANE_YEARS[0] <= value.year <= SANE_YEARS[1]:
-        raise InvalidInput([FieldProblem(field, "out_of_range", f"{field} harus antara tahun {SANE_YEARS[0]} dan "
-                                         f"{SANE_YEARS[1]}", f"{field} must fall between the years {SANE_YEARS[0]} "
-                                         f"and {SANE_YEARS[1]}")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    field,
+                    "out_of_range",
+                    f"{field} harus antara tahun {SANE_YEARS[0]} dan {SANE_YEARS[1]}",
+                    f"{field} must fall between the years {SANE_YEARS[0]} and {SANE_YEARS[1]}",
+                )
+            ]
+        )
     return value.astimezone(UTC)
 
 
@@ -317,13 +348,28 @@ def window(start: datetime | None, end: datetime | None, now: datetime) -> tuple
     elif end is None:
         end = start + span
     if start > end:
-        raise InvalidInput([FieldProblem("start_date", "after_end_date", "start_date harus sebelum end_date",
-                                         "start_date must come before end_date")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "start_date",
+                    "after_end_date",
+                    "start_date harus sebelum end_date",
+                    "start_date must come before end_date",
+                )
+            ]
+        )
     if end - start > span:
         days = span.days
-        raise InvalidInput([FieldProblem("end_date", "window_too_long",
-                                         f"Rentang start_date..end_date paling lama {days} hari",
-                                         f"The start_date..end_date window spans at most {days} days")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "end_date",
+                    "window_too_long",
+                    f"Rentang start_date..end_date paling lama {days} hari",
+                    f"The start_date..end_date window spans at most {days} days",
+                )
+            ]
+        )
     return start, end
 
 

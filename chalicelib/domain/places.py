@@ -70,8 +70,9 @@ def _index() -> _Index:
     )
 
 
-def _name_after(tokens: list[str], start: int, names: dict[str, frozenset[str]], stop: frozenset[str],
-                max_words: int) -> frozenset[str]:
+def _name_after(
+    tokens: list[str], start: int, names: dict[str, frozenset[str]], stop: frozenset[str], max_words: int
+) -> frozenset[str]:
     """The codes of the longest name starting at `start` (before the next label), or none."""
     end = start
     while end < len(tokens) and end - start < max_words and tokens[end] not in stop:

@@ -57,11 +57,16 @@ def category(code: str) -> Category:
 
     found = categories().get(code)
     if found is None:
-        raise InvalidInput([FieldProblem(
-            "category", "unknown_category",
-            "Kategori tidak dikenal; lihat GET /v1/categories",
-            "Unknown category; see GET /v1/categories",
-        )])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "category",
+                    "unknown_category",
+                    "Kategori tidak dikenal; lihat GET /v1/categories",
+                    "Unknown category; see GET /v1/categories",
+                )
+            ]
+        )
     return found
 
 
@@ -74,8 +79,9 @@ def areas() -> Areas:
         kec[k["code"]] = k["name"]
         for x in k["kelurahan"]:
             kel[x["code"]] = Kelurahan(code=x["code"], name=x["name"], kecamatan_code=k["code"])
-    return Areas(kecamatan=kec, kelurahan=kel,
-                 point_kelurahan_tolerance_m=raw["place_rules"]["point_kelurahan_tolerance_m"])
+    return Areas(
+        kecamatan=kec, kelurahan=kel, point_kelurahan_tolerance_m=raw["place_rules"]["point_kelurahan_tolerance_m"]
+    )
 
 
 @lru_cache(maxsize=1)

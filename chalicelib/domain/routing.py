@@ -34,30 +34,45 @@ def place_of(location: Location) -> Place:
     lat, lon = location.lat, location.lon
     if (lat is None) != (lon is None):
         missing = "location.lon" if lon is None else "location.lat"
-        raise InvalidInput([FieldProblem(
-            missing, "missing",
-            "location.lat dan location.lon harus diisi bersama",
-            "location.lat and location.lon must be given together",
-        )])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    missing,
+                    "missing",
+                    "location.lat dan location.lon harus diisi bersama",
+                    "location.lat and location.lon must be given together",
+                )
+            ]
+        )
     if location.kelurahan_code:
         kel = areas.kelurahan.get(location.kelurahan_code)
         if kel is None:
-            raise InvalidInput([FieldProblem(
-                "location.kelurahan_code", "unknown_kelurahan",
-                "Kode kelurahan tidak dikenal di Kota Serang",
-                "Unknown kelurahan code for Kota Serang",
-            )])
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        "location.kelurahan_code",
+                        "unknown_kelurahan",
+                        "Kode kelurahan tidak dikenal di Kota Serang",
+                        "Unknown kelurahan code for Kota Serang",
+                    )
+                ]
+            )
         if lat is not None and lon is not None:
             _agree(lat, lon, kel, areas.point_kelurahan_tolerance_m)
         return Place(kel.code, kel.kecamatan_code, "code")
     if lat is not None and lon is not None:
         placement = geo.locate(lat, lon)
         if placement is None:
-            raise InvalidInput([FieldProblem(
-                "location", "outside_kota_serang",
-                "Lokasi berada di luar Kota Serang; pilih kelurahan (kelurahan_code)",
-                "The location is outside Kota Serang; choose a kelurahan (kelurahan_code)",
-            )])
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        "location",
+                        "outside_kota_serang",
+                        "Lokasi berada di luar Kota Serang; pilih kelurahan (kelurahan_code)",
+                        "The location is outside Kota Serang; choose a kelurahan (kelurahan_code)",
+                    )
+                ]
+            )
         return Place(placement.kelurahan_code, placement.kecamatan_code, "point")
     named = places.place_named_in(location.address)
     if named is not None:
@@ -71,13 +86,18 @@ def _agree(lat: float, lon: float, kel: reference.Kelurahan, tolerance_m: float)
     if distance is None or distance <= tolerance_m:
         return  # a code without a polygon cannot be checked
     km = f"{distance / 1000:.1f}" if distance < 100_000 else f"{distance / 1000:.0f}"
-    raise InvalidInput([FieldProblem(
-        "location", "location_mismatch",
-        f"Titik lat/lon berada {km} km dari Kelurahan {kel.name} (kelurahan_code); "
-        f"perbaiki salah satunya (toleransi {tolerance_m:.0f} m)",
-        f"The lat/lon point is {km} km from Kelurahan {kel.name} (kelurahan_code); "
-        f"correct one of them (tolerance {tolerance_m:.0f} m)",
-    )])
+    raise InvalidInput(
+        [
+            FieldProblem(
+                "location",
+                "location_mismatch",
+                f"Titik lat/lon berada {km} km dari Kelurahan {kel.name} (kelurahan_code); "
+                f"perbaiki salah satunya (toleransi {tolerance_m:.0f} m)",
+                f"The lat/lon point is {km} km from Kelurahan {kel.name} (kelurahan_code); "
+                f"correct one of them (tolerance {tolerance_m:.0f} m)",
+            )
+        ]
+    )
 
 
 def unit_for(category_code: str, place: Place) -> Unit:
@@ -88,12 +108,17 @@ def unit_for(category_code: str, place: Place) -> Unit:
         return units[cat.unit or "opd:diskominfo"]
     code = place.kelurahan_code if cat.unit_kind == "kelurahan" else place.kecamatan_code
     if code is None:
-        raise InvalidInput([FieldProblem(
-            "location", "location_required",
-            "Kategori ini memerlukan lokasi (kelurahan_code, lat/lon, atau alamat yang menyebut "
-            "kelurahan dan kecamatan)",
-            "This category needs a location (kelurahan_code, lat/lon, or an address naming the "
-            "kelurahan and kecamatan)",
-        )])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "location",
+                    "location_required",
+                    "Kategori ini memerlukan lokasi (kelurahan_code, lat/lon, atau alamat yang menyebut "
+                    "kelurahan dan kecamatan)",
+                    "This category needs a location (kelurahan_code, lat/lon, or an address naming the "
+                    "kelurahan and kecamatan)",
+                )
+            ]
+        )
     prefix = "kel" if cat.unit_kind == "kelurahan" else "kec"
     return units[f"{prefix}:{code}"]

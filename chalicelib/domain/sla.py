@@ -48,9 +48,7 @@ class SlaRule(BaseModel):
     @model_validator(mode="after")
     def _exactly_one(self) -> SlaRule:
         if (self.working_days is None) == (self.hours is None):
-            raise ValueError(
-                "an SLA rule needs exactly one of 'working_days' or 'hours'"
-            )
+            raise ValueError("an SLA rule needs exactly one of 'working_days' or 'hours'")
         return self
 
 
@@ -118,7 +116,6 @@ class SlaPolicy(BaseModel):
         assert rule.hours is not None  # guaranteed by SlaRule validation
         return cal.add_hours(since, rule.hours)
 
-
     def rung_rule(self, severity: str | None) -> SlaRule:
         """The time a rung gets after an escalation."""
         return self.escalation.rule_for(severity)
@@ -155,9 +152,7 @@ def describe(rule: SlaRule | None) -> str:
     return f"{_number_id(rule.hours)} jam"
 
 
-def describe_deadline(
-    policy: SlaPolicy, stage: str, severity: str | None, escalated: bool
-) -> str | None:
+def describe_deadline(policy: SlaPolicy, stage: str, severity: str | None, escalated: bool) -> str | None:
     """Text of the rule behind a complaint's current deadline (None: no deadline).
 
     After an escalation the deadline is the rung's, not the stage's.

@@ -127,8 +127,12 @@ def unit_group(item: Mapping[str, Any]) -> str:
 def is_counted(item: Mapping[str, Any]) -> bool:
     """Emergencies, duplicates, unconfirmed and dismissed calls are never counted."""
     status = item.get("status")
-    return (status not in NOT_COUNTED and not item.get("duplicate_of")
-            and item.get("closed_how") != "dismissed" and parse_instant(item.get("created_at")) is not None)
+    return (
+        status not in NOT_COUNTED
+        and not item.get("duplicate_of")
+        and item.get("closed_how") != "dismissed"
+        and parse_instant(item.get("created_at")) is not None
+    )
 
 
 def is_resolved(item: Mapping[str, Any]) -> bool:
@@ -151,8 +155,9 @@ def status_class(item: Mapping[str, Any]) -> str:
     return "other"
 
 
-def resolution_deadline(created_at: dt.datetime, severity: str | None, stages: list[str],
-                        calendar: WorkingCalendar) -> dt.datetime:
+def resolution_deadline(
+    created_at: dt.datetime, severity: str | None, stages: list[str], calendar: WorkingCalendar
+) -> dt.datetime:
     """The deadline a resolution is measured against: the SLA stages chained from receipt."""
     from chalicelib.domain.sla import default_policy
 
@@ -165,8 +170,9 @@ def resolution_deadline(created_at: dt.datetime, severity: str | None, stages: l
     return at
 
 
-def contribution(item: Mapping[str, Any] | None, cfg: StatsConfig | None = None,
-                 calendar: WorkingCalendar | None = None) -> Counters:
+def contribution(
+    item: Mapping[str, Any] | None, cfg: StatsConfig | None = None, calendar: WorkingCalendar | None = None
+) -> Counters:
     """What one complaint adds to the counters of its received day."""
     if not item:
         return {}
@@ -287,8 +293,19 @@ class Sums:
             self.ratings += value
 
     def merge(self, other: Sums) -> None:
-        for name in ("n", "open", "resolved", "rejected", "moved", "on_time", "reopened", "ever_resolved",
-                     "stars", "ratings", "overdue"):
+        for name in (
+            "n",
+            "open",
+            "resolved",
+            "rejected",
+            "moved",
+            "on_time",
+            "reopened",
+            "ever_resolved",
+            "stars",
+            "ratings",
+            "overdue",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         for name in ("channels", "due", "first", "resolution", "backlog"):
             mine = getattr(self, name)
@@ -300,9 +317,22 @@ def _share(part: int, whole: int) -> float | None:
     return None if whole <= 0 else round(part / whole, 4)
 
 
-FLOW_FIELDS = ("received", "received_by_channel", "resolved", "rejected", "moved_out", "resolved_on_time_share",
-               "first_response_days_p50", "first_response_days_p90", "resolution_days_p50", "resolution_days_p90",
-               "reopen_rate", "rating_avg", "rating_count", "ranked")
+FLOW_FIELDS = (
+    "received",
+    "received_by_channel",
+    "resolved",
+    "rejected",
+    "moved_out",
+    "resolved_on_time_share",
+    "first_response_days_p50",
+    "first_response_days_p90",
+    "resolution_days_p50",
+    "resolution_days_p90",
+    "reopen_rate",
+    "rating_avg",
+    "rating_count",
+    "ranked",
+)
 STATE_FIELDS = ("open", "overdue", "backlog_by_age")
 
 
@@ -310,8 +340,9 @@ def flow_row(s: Sums, cfg: StatsConfig) -> dict[str, Any]:
     edges = cfg.histogram_edges
     return {
         "received": s.n,
-        "received_by_channel": {ch: s.channels.get(ch, 0) for ch in
-                                [*cfg.channels, *sorted(set(s.channels) - set(cfg.channels))]},
+        "received_by_channel": {
+            ch: s.channels.get(ch, 0) for ch in [*cfg.channels, *sorted(set(s.channels) - set(cfg.channels))]
+        },
         "resolved": s.resolved,
         "rejected": s.rejected,
         "moved_out": s.moved,
@@ -328,8 +359,11 @@ def flow_row(s: Sums, cfg: StatsConfig) -> dict[str, Any]:
 
 
 def state_row(s: Sums, cfg: StatsConfig) -> dict[str, Any]:
-    return {"open": s.open, "overdue": s.overdue,
-            "backlog_by_age": {b["label"]: s.backlog.get(b["label"], 0) for b in cfg.backlog_by_age}}
+    return {
+        "open": s.open,
+        "overdue": s.overdue,
+        "backlog_by_age": {b["label"]: s.backlog.get(b["label"], 0) for b in cfg.backlog_by_age},
+    }
 
 
 def backlog_label(age: int, cfg: StatsConfig) -> str:
@@ -445,9 +479,14 @@ def _levels(sums: dict[str, Sums], view: str, units: Mapping[str, UnitInfo]) -> 
     return out
 
 
-def rollup(days: Mapping[dt.date, Mapping[str, int]], now: dt.datetime, units: Mapping[str, UnitInfo],
-           cfg: StatsConfig | None = None, calendar: WorkingCalendar | None = None,
-           windows: Iterable[str] | None = None) -> Figures:
+def rollup(
+    days: Mapping[dt.date, Mapping[str, int]],
+    now: dt.datetime,
+    units: Mapping[str, UnitInfo],
+    cfg: StatsConfig | None = None,
+    calendar: WorkingCalendar | None = None,
+    windows: Iterable[str] | None = None,
+) -> Figures:
     """Every figure from the counters of the received days given (state from all of them)."""
     cfg = cfg or config()
     cal = calendar or default_calendar()
@@ -461,8 +500,11 @@ def rollup(days: Mapping[dt.date, Mapping[str, int]], now: dt.datetime, units: M
         counters = days[day]
         if int(counters.get("nf", 0)) > 0 and oldest_open is None:
             oldest_open = day
-        flow_part = {k: v for k, v in counters.items() if k.count("|") == 2 and
-                     k.rsplit("|", 1)[1] != "o" and not k.rsplit("|", 1)[1].startswith("d.")}
+        flow_part = {
+            k: v
+            for k, v in counters.items()
+            if k.count("|") == 2 and k.rsplit("|", 1)[1] != "o" and not k.rsplit("|", 1)[1].startswith("d.")
+        }
         for w, (lo, hi) in ranges.items():
             if lo <= day <= hi:
                 add(per_window[w], flow_part)
@@ -489,15 +531,15 @@ def rollup(days: Mapping[dt.date, Mapping[str, int]], now: dt.datetime, units: M
             for level, rows in _levels(sums, view, units).items():
                 if view == "place" and level == "opd":
                     continue
-                flow[(w, level, view)] = {code: flow_row(rows.get(code, Sums()), cfg)
-                                          for code in _codes(level, rows, units)}
+                flow[(w, level, view)] = {
+                    code: flow_row(rows.get(code, Sums()), cfg) for code in _codes(level, rows, units)
+                }
     state: dict[tuple[str, str], dict[str, dict[str, Any]]] = {}
     for view in VIEWS:
         for level, rows in _levels(state_sums, view, units).items():
             if view == "place" and level == "opd":
                 continue
-            state[(level, view)] = {code: state_row(rows.get(code, Sums()), cfg)
-                                    for code in _codes(level, rows, units)}
+            state[(level, view)] = {code: state_row(rows.get(code, Sums()), cfg) for code in _codes(level, rows, units)}
     return Figures(now=now, flow=flow, state=state, months=months, oldest_open_day=oldest_open)
 
 
@@ -517,8 +559,7 @@ def unit_series(fig: Figures, level: str, view: str, code: str, months: list[str
     return out
 
 
-def with_identity(code: str, row: Mapping[str, Any], units: Mapping[str, UnitInfo],
-                  city_name: str) -> dict[str, Any]:
+def with_identity(code: str, row: Mapping[str, Any], units: Mapping[str, UnitInfo], city_name: str) -> dict[str, Any]:
     info = units.get(code)
     level = level_of(code) or "city"
     name = city_name if code == CITY else (info.name if info else code)
@@ -532,8 +573,9 @@ def collect(counter_maps: Iterable[tuple[dt.date, Mapping[str, int]]]) -> dict[d
     return out
 
 
-def by_day(items: Iterable[Mapping[str, Any]],
-           contribution_of: Callable[[Mapping[str, Any]], Counters] = contribution) -> dict[dt.date, Counters]:
+def by_day(
+    items: Iterable[Mapping[str, Any]], contribution_of: Callable[[Mapping[str, Any]], Counters] = contribution
+) -> dict[dt.date, Counters]:
     """Day counters straight from complaint items (the recompute's way)."""
     out: dict[dt.date, Counters] = {}
     for item in items:

@@ -67,8 +67,11 @@ def next_check(
     every = s.every_minutes.get(status)
     if every is None:
         return None
-    if status == Status.FORWARDED and forwarded_at is not None \
-            and now - forwarded_at < timedelta(minutes=s.fresh_window_minutes):
+    if (
+        status == Status.FORWARDED
+        and forwarded_at is not None
+        and now - forwarded_at < timedelta(minutes=s.fresh_window_minutes)
+    ):
         return now + timedelta(minutes=s.fresh_every_minutes)
     last = last_change_at or forwarded_at
     if last is not None and now - last >= timedelta(days=s.quiet_after_days):

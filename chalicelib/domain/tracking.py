@@ -48,7 +48,7 @@ def normalise(raw: str) -> str | None:
     """
     text = "".join(ch for ch in raw.upper() if ch.isalnum())
     if text.startswith(PREFIX):
-        text = text[len(PREFIX):]
+        text = text[len(PREFIX) :]
     if len(text) != _RANDOM_LEN + 1 or any(c not in ALPHABET for c in text):
         return None
     if _check_char(text[:-1]) != text[-1]:

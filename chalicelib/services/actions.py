@@ -62,8 +62,9 @@ def situation_of(item: dict[str, Any]) -> Situation:
     before = Status(returned_from) if returned_from else None
     if before == Status.RECEIVED and item.get("lapor_id") is not None:
         before = Status.FORWARDED  # a ticket appeared meanwhile: LAPOR! has it
-    return Situation(status=Status(item["status"]), acknowledged=bool(item.get("acknowledged_at")),
-                     returned_from=before)
+    return Situation(
+        status=Status(item["status"]), acknowledged=bool(item.get("acknowledged_at")), returned_from=before
+    )
 
 
 def allowed_actions(p: Principal, item: dict[str, Any]) -> list[str]:
@@ -91,9 +92,15 @@ def _bad(field_name: str, reason: str, message_id: str, message_en: str) -> Inva
 
 
 class ActionService:
-    def __init__(self, repo: Repository, events: StatusEvents, followups: LaporFollowups,
-                 channels: ChannelService, send_forward: Callable[[str], None],
-                 store: Callable[[], AttachmentStore] | None = None) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        events: StatusEvents,
+        followups: LaporFollowups,
+        channels: ChannelService,
+        send_forward: Callable[[str], None],
+        store: Callable[[], AttachmentStore] | None = None,
+    ) -> None:
         self.repo = repo
         self._store = store  # proof photos (built when first asked for)
         self.events = events
@@ -101,20 +108,27 @@ class ActionService:
         self.channels = channels
         self._send_forward = send_forward
 
-    def act(self, p: Principal, tracking_id: str, action: Action, fields: dict[str, Any],
-            if_match: int | None) -> Complaint:
+    def act(
+        self, p: Principal, tracking_id: str, action: Action, fields: dict[str, Any], if_match: int | None
+    ) -> Complaint:
         """Carry out one action; raises NotFound, NotPermitted, NotAllowedNow, InvalidInput,
         PreconditionRequired, StaleVersion or BeingForwarded, and changes nothing then."""
         with complaint_context(tracking_id):
             item, c = item_in_scope(self.repo, p, tracking_id)
             situation = situation_of(item)
             rule = actions.check(action, p.role, situation)
-            problems = [FieldProblem(f, "missing", f"{f} wajib diisi untuk {action.value}",
-                                     f"{f} is required for {action.value}")
-                        for f in actions.missing_fields(action, fields)]
-            problems += [FieldProblem(f, "not_for_action", f"{f} tidak dipakai oleh {action.value}",
-                                      f"{f} is not used by {action.value}")
-                         for f in actions.unexpected_fields(action, fields)]
+            problems = [
+                FieldProblem(
+                    f, "missing", f"{f} wajib diisi untuk {action.value}", f"{f} is required for {action.value}"
+                )
+                for f in actions.missing_fields(action, fields)
+            ]
+            problems += [
+                FieldProblem(
+                    f, "not_for_action", f"{f} tidak dipakai oleh {action.value}", f"{f} is not used by {action.value}"
+                )
+                for f in actions.unexpected_fields(action, fields)
+            ]
             if problems:
                 raise InvalidInput(problems)
             if if_match is None:
@@ -128,8 +142,10 @@ class ActionService:
             now = utcnow()
             plan = self._plan(action, p, c, item, situation, fields, now)
             self._commit(action, rule.public, c, item, plan, if_match, now)
-            logger.info("operator action", extra={"action": action.value, "role": p.role.value,
-                                                  "unit": p.unit, "status": plan.after.status.value})
+            logger.info(
+                "operator action",
+                extra={"action": action.value, "role": p.role.value, "unit": p.unit, "status": plan.after.status.value},
+            )
             count("OperatorActions")
             if plan.lapor_text is not None:
                 self.followups.nudge(tracking_id)
@@ -155,18 +171,26 @@ class ActionService:
         ctype = content_type.strip().lower()
         if ctype not in r.allowed_content_types or not ctype.startswith("image/"):
             photos = ", ".join(t for t in r.allowed_content_types if t.startswith("image/"))
-            raise _bad("content_type", "unsupported_content_type", f"content_type harus foto: {photos}",
-                       f"content_type must be a photo: {photos}")
+            raise _bad(
+                "content_type",
+                "unsupported_content_type",
+                f"content_type harus foto: {photos}",
+                f"content_type must be a photo: {photos}",
+            )
         assert self._store is not None
         key = f"{PROOF_PREFIX}{tracking_id}/{uuid.uuid4().hex}{extension_for(ctype)}"
         form = self._store().presigned_post(key, ctype, r.max_bytes, r.url_expires_s)
-        return {"upload": {"url": form["url"], "fields": dict(form["fields"])}, "key": key,
-                "expires_in": r.url_expires_s}
+        return {
+            "upload": {"url": form["url"], "fields": dict(form["fields"])},
+            "key": key,
+            "expires_in": r.url_expires_s,
+        }
 
     # -- the write ------------------------------------------------------------------
 
-    def _commit(self, action: Action, public: bool, c: Complaint, item: dict[str, Any], plan: Plan,
-                if_match: int, now: datetime) -> None:
+    def _commit(
+        self, action: Action, public: bool, c: Complaint, item: dict[str, Any], plan: Plan, if_match: int, now: datetime
+    ) -> None:
         condition, names, vals = at_version(if_match)
         names["#st"] = "status"
         vals.update(values(st=c.status.value))
@@ -174,15 +198,28 @@ class ActionService:
         leaving_received = c.status == Status.RECEIVED and plan.after.status != Status.RECEIVED
         if leaving_received:
             # never while the forwarder is sending it, nor after an attempt that may have landed
-            condition += (" AND attribute_not_exists(lapor_id) AND attribute_not_exists(fwd_sent_at) AND "
-                          "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :g_now)")
+            condition += (
+                " AND attribute_not_exists(lapor_id) AND attribute_not_exists(fwd_sent_at) AND "
+                "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :g_now)"
+            )
             vals.update(values(g_now=iso(now)))
         new_items = []
         if plan.lapor_text is not None:
             new_items.append(followup_item(c, if_match + 1, "unit", plan.lapor_text, now))
         try:
-            self.events.commit(Transition(c, plan.after, plan.entry, plan.attrs, condition=condition, names=names,
-                                          vals=vals, new_items=new_items, announce=public))
+            self.events.commit(
+                Transition(
+                    c,
+                    plan.after,
+                    plan.entry,
+                    plan.attrs,
+                    condition=condition,
+                    names=names,
+                    vals=vals,
+                    new_items=new_items,
+                    announce=public,
+                )
+            )
         except ConditionFailed:
             latest = self.repo.get_item(c.tracking_id, consistent=True) or {}
             current = int(latest.get("version") or 1)
@@ -194,8 +231,16 @@ class ActionService:
 
     # -- each action --------------------------------------------------------------------
 
-    def _plan(self, action: Action, p: Principal, c: Complaint, item: dict[str, Any], s: Situation,
-              fields: dict[str, Any], now: datetime) -> Plan:
+    def _plan(
+        self,
+        action: Action,
+        p: Principal,
+        c: Complaint,
+        item: dict[str, Any],
+        s: Situation,
+        fields: dict[str, Any],
+        now: datetime,
+    ) -> Plan:
         target = actions.target(action, s)
         who = {"actor": p.user, "actor_unit": p.unit}
         ref = f"{action.value}:{c.version + 1}"
@@ -205,15 +250,21 @@ class ActionService:
 
         if action == Action.ACKNOWLEDGE:
             base.update(acknowledged_at=iso(now), acknowledged_by=p.user)
-            entry = TimelineEntry(at=now, kind="acknowledged", ref=ref, **who,
-                                  message=f"Pengaduan diterima dan sedang dipelajari oleh {unit}")
+            entry = TimelineEntry(
+                at=now,
+                kind="acknowledged",
+                ref=ref,
+                **who,
+                message=f"Pengaduan diterima dan sedang dipelajari oleh {unit}",
+            )
             return Plan(after.model_copy(update={"acknowledged_at": now}), base, entry)
 
         if action == Action.ASSIGN:
             assignee = str(fields["assignee"]).strip()
             base.update(assigned_to=assignee, assigned_at=iso(now))
-            entry = TimelineEntry(at=now, kind="assigned", ref=ref, public=False, **who,
-                                  message=f"Ditugaskan kepada {assignee}")
+            entry = TimelineEntry(
+                at=now, kind="assigned", ref=ref, public=False, **who, message=f"Ditugaskan kepada {assignee}"
+            )
             return Plan(after.model_copy(update={"assigned_to": assignee}), base, entry)
 
         if action == Action.NOTE:
@@ -223,9 +274,12 @@ class ActionService:
         if action == Action.RESPOND:
             message = str(fields["message"])
             base["first_response_at"] = IfAbsent(iso(now))
-            plan = Plan(after.model_copy(update={"first_response_at": c.first_response_at or now}), base,
-                        TimelineEntry(at=now, kind="answer", status=target, ref=ref, message=message, **who),
-                        lapor_text=message)
+            plan = Plan(
+                after.model_copy(update={"first_response_at": c.first_response_at or now}),
+                base,
+                TimelineEntry(at=now, kind="answer", status=target, ref=ref, message=message, **who),
+                lapor_text=message,
+            )
             if target != c.status:
                 self._new_stage(plan, c, target, now)
             return plan
@@ -235,28 +289,52 @@ class ActionService:
             base["first_response_at"] = IfAbsent(iso(now))
             if fields.get("attachment"):
                 base["proof_attachments"] = Append(self._proof(c, str(fields["attachment"])))
-            plan = Plan(after.model_copy(update={"first_response_at": c.first_response_at or now,
-                                                 "resolved_at": now}), base,
-                        TimelineEntry(at=now, kind="resolved", status=target, ref=ref, message=message, **who),
-                        lapor_text=message)
+            plan = Plan(
+                after.model_copy(update={"first_response_at": c.first_response_at or now, "resolved_at": now}),
+                base,
+                TimelineEntry(at=now, kind="resolved", status=target, ref=ref, message=message, **who),
+                lapor_text=message,
+            )
             self._new_stage(plan, c, target, now)
             return plan
 
         if action == Action.REJECT:
             reason = str(fields["reason"])
-            plan = Plan(after, base, TimelineEntry(at=now, kind="rejected", status=target, ref=ref, reason=reason,
-                                                   message=f"Ditolak oleh {unit}: {reason}", **who),
-                        lapor_text=f"Pengaduan ini tidak dapat ditindaklanjuti oleh {unit}: {reason}"
-                        if c.lapor_id is not None else None)
+            plan = Plan(
+                after,
+                base,
+                TimelineEntry(
+                    at=now,
+                    kind="rejected",
+                    status=target,
+                    ref=ref,
+                    reason=reason,
+                    message=f"Ditolak oleh {unit}: {reason}",
+                    **who,
+                ),
+                lapor_text=f"Pengaduan ini tidak dapat ditindaklanjuti oleh {unit}: {reason}"
+                if c.lapor_id is not None
+                else None,
+            )
             self._final(plan, c)
             return plan
 
         if action == Action.NOT_OURS:
             reason = str(fields["reason"])
             base.update(returned_from=c.status.value, returned_by=c.unit.code if c.unit else None)
-            plan = Plan(after, base, TimelineEntry(
-                at=now, kind="returned", status=target, ref=ref, reason=reason, **who,
-                message=f"Dikembalikan ke koordinator pengaduan: bukan wewenang {unit}"))
+            plan = Plan(
+                after,
+                base,
+                TimelineEntry(
+                    at=now,
+                    kind="returned",
+                    status=target,
+                    ref=ref,
+                    reason=reason,
+                    **who,
+                    message=f"Dikembalikan ke koordinator pengaduan: bukan wewenang {unit}",
+                ),
+            )
             self._new_stage(plan, c, target, now)
             if c.status == Status.RECEIVED:
                 base.update(outbox_pk=None, outbox_sk=None)  # not to LAPOR! until it has its unit
@@ -268,39 +346,91 @@ class ActionService:
         if action == Action.DUPLICATE_OF:
             original = self._original(p, c, str(fields["duplicate_of"]))
             where = f"pengaduan {original.tracking_id}" + (
-                f" (SP4N-LAPOR! #{original.lapor_id})" if original.lapor_id else "")
+                f" (SP4N-LAPOR! #{original.lapor_id})" if original.lapor_id else ""
+            )
             base["duplicate_of"] = original.tracking_id
-            plan = Plan(after.model_copy(update={"duplicate_of": original.tracking_id}), base, TimelineEntry(
-                at=now, kind="duplicate", status=target, ref=ref, reason=fields.get("reason"), **who,
-                message=f"Sama dengan {where}; tindak lanjut diberikan di sana"),
+            plan = Plan(
+                after.model_copy(update={"duplicate_of": original.tracking_id}),
+                base,
+                TimelineEntry(
+                    at=now,
+                    kind="duplicate",
+                    status=target,
+                    ref=ref,
+                    reason=fields.get("reason"),
+                    **who,
+                    message=f"Sama dengan {where}; tindak lanjut diberikan di sana",
+                ),
                 lapor_text=f"Pengaduan ini sama dengan {where}; tindak lanjut diberikan di sana."
-                if c.lapor_id is not None else None)
+                if c.lapor_id is not None
+                else None,
+            )
             self._final(plan, c)
             return plan
         raise AssertionError(action)  # confirm and dismiss are the channel service's
 
-    def _reassign(self, p: Principal, c: Complaint, s: Situation, fields: dict[str, Any], now: datetime,
-                  ref: str, who: dict[str, Any], base: dict[str, Any]) -> Plan:
+    def _reassign(
+        self,
+        p: Principal,
+        c: Complaint,
+        s: Situation,
+        fields: dict[str, Any],
+        now: datetime,
+        ref: str,
+        who: dict[str, Any],
+        base: dict[str, Any],
+    ) -> Plan:
         code = str(fields["unit"]).strip()
         unit = reference.units().get(code)
         if unit is None or unit.kind not in HANDLING_KINDS:
-            raise _bad("unit", "unknown_unit", "unit bukan kode unit penanganan yang dikenal (opd:, kec:, kel:)",
-                       "unit is not a known handling unit code (opd:, kec:, kel:)")
+            raise _bad(
+                "unit",
+                "unknown_unit",
+                "unit bukan kode unit penanganan yang dikenal (opd:, kec:, kel:)",
+                "unit is not a known handling unit code (opd:, kec:, kel:)",
+            )
         if c.unit is not None and unit.code == c.unit.code:
-            raise _bad("unit", "same_unit", "Pengaduan sudah ditangani unit ini",
-                       "The complaint is with this unit already")
+            raise _bad(
+                "unit", "same_unit", "Pengaduan sudah ditangani unit ini", "The complaint is with this unit already"
+            )
         target = actions.target(Action.REASSIGN, s)
         moved = [*c.moved_from, *([c.unit.code] if c.unit else [])]
-        base.update(unit=unit.model_dump(), moved_from=Append(*([c.unit.code] if c.unit else [])),
-                    escalation_level=0, assigned_to=None, acknowledged_at=None, acknowledged_by=None,
-                    returned_from=None, returned_by=None)
-        after = c.model_copy(update={"status": target, "unit": Unit(**unit.model_dump()), "moved_from": moved,
-                                     "escalation_level": 0, "assigned_to": None, "acknowledged_at": None,
-                                     "updated_at": now, "version": c.version + 1})
-        plan = Plan(after, base, TimelineEntry(at=now, kind="reassigned", status=target, ref=ref,
-                                               reason=fields.get("reason"), message=f"Didisposisikan ke {unit.name}",
-                                               **who),
-                    lapor_text=f"Pengaduan ini didisposisikan kepada {unit.name}." if c.lapor_id is not None else None)
+        base.update(
+            unit=unit.model_dump(),
+            moved_from=Append(*([c.unit.code] if c.unit else [])),
+            escalation_level=0,
+            assigned_to=None,
+            acknowledged_at=None,
+            acknowledged_by=None,
+            returned_from=None,
+            returned_by=None,
+        )
+        after = c.model_copy(
+            update={
+                "status": target,
+                "unit": Unit(**unit.model_dump()),
+                "moved_from": moved,
+                "escalation_level": 0,
+                "assigned_to": None,
+                "acknowledged_at": None,
+                "updated_at": now,
+                "version": c.version + 1,
+            }
+        )
+        plan = Plan(
+            after,
+            base,
+            TimelineEntry(
+                at=now,
+                kind="reassigned",
+                status=target,
+                ref=ref,
+                reason=fields.get("reason"),
+                message=f"Didisposisikan ke {unit.name}",
+                **who,
+            ),
+            lapor_text=f"Pengaduan ini didisposisikan kepada {unit.name}." if c.lapor_id is not None else None,
+        )
         self._new_stage(plan, after, target, now)
         if target == Status.RECEIVED:
             base.update(outbox_keys(c.tracking_id, iso(now)))
@@ -315,30 +445,49 @@ class ActionService:
 
     def _final(self, plan: Plan, c: Complaint) -> None:
         """A final status leaves every work index (due, sync, forwarding outbox)."""
-        plan.attrs.update(status=plan.after.status.value, **due_attributes(c.tracking_id, None),
-                          sync_pk=None, sync_sk=None, outbox_pk=None, outbox_sk=None)
+        plan.attrs.update(
+            status=plan.after.status.value,
+            **due_attributes(c.tracking_id, None),
+            sync_pk=None,
+            sync_sk=None,
+            outbox_pk=None,
+            outbox_sk=None,
+        )
         plan.after = plan.after.model_copy(update={"deadline": None})
 
     def _original(self, p: Principal, c: Complaint, raw: str) -> Complaint:
         tid = tracking.normalise(raw)
         original = self.repo.get(tid, consistent=True) if tid else None
         if original is None or not can_see(p, original.unit.code if original.unit else None, original.channel):
-            raise _bad("duplicate_of", "not_found", "duplicate_of: pengaduan itu tidak ditemukan",
-                       "duplicate_of: no such complaint")
+            raise _bad(
+                "duplicate_of",
+                "not_found",
+                "duplicate_of: pengaduan itu tidak ditemukan",
+                "duplicate_of: no such complaint",
+            )
         if original.tracking_id == c.tracking_id:
-            raise _bad("duplicate_of", "same_complaint", "Pengaduan tidak dapat menjadi duplikat dirinya sendiri",
-                       "A complaint cannot be a duplicate of itself")
+            raise _bad(
+                "duplicate_of",
+                "same_complaint",
+                "Pengaduan tidak dapat menjadi duplikat dirinya sendiri",
+                "A complaint cannot be a duplicate of itself",
+            )
         if original.status == Status.DUPLICATE and original.duplicate_of:
-            raise _bad("duplicate_of", "is_a_duplicate",
-                       f"{original.tracking_id} sendiri duplikat dari {original.duplicate_of}; tunjuk yang asli",
-                       f"{original.tracking_id} is itself a duplicate of {original.duplicate_of}; point to that one")
+            raise _bad(
+                "duplicate_of",
+                "is_a_duplicate",
+                f"{original.tracking_id} sendiri duplikat dari {original.duplicate_of}; tunjuk yang asli",
+                f"{original.tracking_id} is itself a duplicate of {original.duplicate_of}; point to that one",
+            )
         return original
 
     @staticmethod
     def _proof(c: Complaint, key: str) -> str:
         if not key.startswith(f"{PROOF_PREFIX}{c.tracking_id}/") or len(key) > 200 or ".." in key:
-            raise _bad("attachment", "unknown_attachment",
-                       "attachment harus kunci dari POST .../attachments untuk pengaduan ini",
-                       "attachment must be a key from POST .../attachments for this complaint")
+            raise _bad(
+                "attachment",
+                "unknown_attachment",
+                "attachment harus kunci dari POST .../attachments untuk pengaduan ini",
+                "attachment must be a key from POST .../attachments for this complaint",
+            )
         return key
-

@@ -52,11 +52,22 @@ class AdminComplaint(BaseModel):
     def of(cls, item: dict[str, Any]) -> AdminComplaint:
         c = Complaint.model_validate(item)
         return cls(
-            tracking_id=c.tracking_id, status=c.status, category=c.category, title=c.title,
-            description=c.description, unit=c.unit, kecamatan_code=c.kecamatan_code, anonymous=c.anonymous,
-            confidential=c.confidential, created_at=c.created_at, updated_at=c.updated_at,
-            park_reason=c.park_reason, forward_attempts=int(item.get("fwd_attempts") or 0),
-            possible_duplicate_of=c.possible_duplicate_of, channel=c.channel, client_app=c.client_app,
+            tracking_id=c.tracking_id,
+            status=c.status,
+            category=c.category,
+            title=c.title,
+            description=c.description,
+            unit=c.unit,
+            kecamatan_code=c.kecamatan_code,
+            anonymous=c.anonymous,
+            confidential=c.confidential,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            park_reason=c.park_reason,
+            forward_attempts=int(item.get("fwd_attempts") or 0),
+            possible_duplicate_of=c.possible_duplicate_of,
+            channel=c.channel,
+            client_app=c.client_app,
             media_url=c.media_url,
         )
 
@@ -88,13 +99,22 @@ def _decode(token: str) -> dict[str, Any]:
         if not isinstance(key, dict) or set(key) != _TOKEN_KEYS or key["outbox_pk"] != {"S": PARKED}:
             raise ValueError("not a page key")
         for value in key.values():
-            if (not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str)
-                    or not 0 < len(value["S"]) <= 1024):
+            if (
+                not isinstance(value, dict)
+                or set(value) != {"S"}
+                or not isinstance(value["S"], str)
+                or not 0 < len(value["S"]) <= 1024
+            ):
                 raise ValueError("not a string key attribute")
         return key
     except (ValueError, binascii.Error, RecursionError):
-        raise InvalidInput([FieldProblem("next", "invalid_token", "Token halaman (next) tidak valid",
-                                         "The page token (next) is not valid")]) from None
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "next", "invalid_token", "Token halaman (next) tidak valid", "The page token (next) is not valid"
+                )
+            ]
+        ) from None
 
 
 class AdminService:
@@ -105,37 +125,54 @@ class AdminService:
 
     def list(self, status: str | None, limit: int = 50, next_token: str | None = None) -> AdminPage:
         if status != Status.NEEDS_ATTENTION.value:
-            raise InvalidInput([FieldProblem(
-                "status", "unsupported_status", "status harus needs_attention",
-                "status must be needs_attention")])
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        "status", "unsupported_status", "status harus needs_attention", "status must be needs_attention"
+                    )
+                ]
+            )
         if not 1 <= limit <= MAX_PAGE:
-            raise InvalidInput([FieldProblem("limit", "out_of_range", f"limit harus 1-{MAX_PAGE}",
-                                             f"limit must be 1-{MAX_PAGE}")])
+            raise InvalidInput(
+                [FieldProblem("limit", "out_of_range", f"limit harus 1-{MAX_PAGE}", f"limit must be 1-{MAX_PAGE}")]
+            )
         start = _decode(next_token) if next_token else None
-        items, last = self.repo.query_page("outbox_pk = :p", values(p=PARKED), index="outbox",
-                                           limit=limit, start_key=start)
+        items, last = self.repo.query_page(
+            "outbox_pk = :p", values(p=PARKED), index="outbox", limit=limit, start_key=start
+        )
         return AdminPage(complaints=[AdminComplaint.of(i) for i in items], next=_encode(last))
 
     def retry(self, tracking_id: str) -> Complaint:
         """Send a parked complaint to LAPOR! again (after an admin fixed the cause)."""
         now = utcnow()
         attrs: dict[str, Any] = {
-            "status": Status.RECEIVED.value, "updated_at": iso(now), "park_reason": None,
+            "status": Status.RECEIVED.value,
+            "updated_at": iso(now),
+            "park_reason": None,
             **outbox_keys(tracking_id, iso(now)),
             # a fresh start: the reconciler re-queues it if the send below fails
-            "fwd_attempts": None, "requeued_at": None,
+            "fwd_attempts": None,
+            "requeued_at": None,
         }
-        entry = TimelineEntry(at=now, kind="retry", status=Status.RECEIVED, ref="retry",
-                              message="Dikirim ulang ke SP4N-LAPOR! oleh admin")
+        entry = TimelineEntry(
+            at=now, kind="retry", status=Status.RECEIVED, ref="retry", message="Dikirim ulang ke SP4N-LAPOR! oleh admin"
+        )
         before = self.repo.get(tracking_id, consistent=True)
         if before is None:
             raise NotFound(tracking_id)
         complaint = before.model_copy(update={"status": Status.RECEIVED, "updated_at": now, "park_reason": None})
         try:
-            self.events.commit(Transition(
-                before, complaint, entry, attrs,
-                condition="attribute_exists(pk) AND #st = :parked AND attribute_not_exists(lapor_id)",
-                names={"#st": "status"}, vals=values(parked=Status.NEEDS_ATTENTION.value)))
+            self.events.commit(
+                Transition(
+                    before,
+                    complaint,
+                    entry,
+                    attrs,
+                    condition="attribute_exists(pk) AND #st = :parked AND attribute_not_exists(lapor_id)",
+                    names={"#st": "status"},
+                    vals=values(parked=Status.NEEDS_ATTENTION.value),
+                )
+            )
         except ConditionFailed:
             current = self.repo.get(tracking_id, consistent=True)
             if current is None:

@@ -43,8 +43,15 @@ class ApiKeys:
         key = key or secrets.token_urlsafe(32)
         if not 16 <= len(key) <= _MAX_KEY:
             raise ValueError(f"an API key has 16 to {_MAX_KEY} characters")
-        self.repo.put_raw({"pk": partition_key(key), "sk": SORT_KEY, "type": "apikey", "client_app": client_app,
-                           "created_at": iso(utcnow())})
+        self.repo.put_raw(
+            {
+                "pk": partition_key(key),
+                "sk": SORT_KEY,
+                "type": "apikey",
+                "client_app": client_app,
+                "created_at": iso(utcnow()),
+            }
+        )
         return key
 
     def client_app(self, key: str | None) -> str | None:

@@ -45,8 +45,14 @@ def followup_text(tracking_id: str, number: int, name: str) -> str:
 
 
 class AttachmentFollowups:
-    def __init__(self, repo: Repository, store: AttachmentStore, lapor: Callable[[], LaporClient],
-                 retry_later: Callable[[str, float | None], Exception], lease_s: int = 120) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        store: AttachmentStore,
+        lapor: Callable[[], LaporClient],
+        retry_later: Callable[[str, float | None], Exception],
+        lease_s: int = 120,
+    ) -> None:
         self.repo = repo
         self.store = store
         self._lapor = lapor
@@ -88,7 +94,8 @@ class AttachmentFollowups:
     @staticmethod
     def _pending(item: dict[str, Any]) -> list[tuple[int, str]]:
         done = set(item.get("lapor_docs") or {}) | {
-            k for k, v in (item.get("attachment_followups") or {}).items() if v.get("state") != "sending"}
+            k for k, v in (item.get("attachment_followups") or {}).items() if v.get("state") != "sending"
+        }
         return [(n, k) for n, k in enumerate(item.get("attachments") or [], start=1) if k not in done]
 
     def _send_pending(self, item: dict[str, Any], asked_at: str | None) -> str:
@@ -123,22 +130,34 @@ class AttachmentFollowups:
             except LaporError as err:
                 if not err.permanent:
                     count("AttachmentFollowupRetries")
-                    logger.warning("attachment follow-up to LAPOR! failed; will retry",
-                                   extra={"attachment": number, "error": err.message, "outcome": err.outcome})
+                    logger.warning(
+                        "attachment follow-up to LAPOR! failed; will retry",
+                        extra={"attachment": number, "error": err.message, "outcome": err.outcome},
+                    )
                     raise self._retry_later(err.message, err.retry_after) from err
-                logger.error("LAPOR! refused the attachment follow-up",
-                             extra={"attachment": number, "error": err.message, "status_code": err.status})
+                logger.error(
+                    "LAPOR! refused the attachment follow-up",
+                    extra={"attachment": number, "error": err.message, "status_code": err.status},
+                )
                 count("AttachmentFollowupRefused")
                 state[key] = {"state": "refused", "at": iso(utcnow())}
                 self._save(tracking_id, state)
                 continue
             state[key] = {"state": "sent", "at": iso(utcnow()), "lapor_followup_id": fid}
             self._save(tracking_id, state, seen=fid)
-            self.repo.add_timeline(tracking_id, TimelineEntry(
-                at=utcnow(), kind="attachment", lapor_id=item.get("lapor_id"), ref=f"attachment:{number}",
-                message="Lampiran tambahan dari pelapor diteruskan ke SP4N-LAPOR!"))
-            logger.info("attachment sent to LAPOR! as a follow-up", extra={"attachment": number,
-                                                                            "lapor_followup_id": fid})
+            self.repo.add_timeline(
+                tracking_id,
+                TimelineEntry(
+                    at=utcnow(),
+                    kind="attachment",
+                    lapor_id=item.get("lapor_id"),
+                    ref=f"attachment:{number}",
+                    message="Lampiran tambahan dari pelapor diteruskan ke SP4N-LAPOR!",
+                ),
+            )
+            logger.info(
+                "attachment sent to LAPOR! as a follow-up", extra={"attachment": number, "lapor_followup_id": fid}
+            )
             count("AttachmentFollowupsSent")
             sent += 1
         if waiting:
@@ -156,7 +175,7 @@ class AttachmentFollowups:
     @staticmethod
     def _find(lapor: LaporClient, lapor_id: int, content: str) -> str | None:
         """Our follow-up at LAPOR!, by its marker (its answer to the post carries no id)."""
-        marker = content[content.rindex("["):]
+        marker = content[content.rindex("[") :]
         return next((f.id for f in reversed(lapor.followups(lapor_id)) if marker in f.content), None)
 
     # -- writes -----------------------------------------------------------
@@ -165,9 +184,10 @@ class AttachmentFollowups:
         now = utcnow()
         try:
             old = self.repo.update(
-                tracking_id, "SET att_owner = :me, att_lease_until = :until",
+                tracking_id,
+                "SET att_owner = :me, att_lease_until = :until",
                 condition="attribute_exists(lapor_id) AND "
-                          "(attribute_not_exists(att_lease_until) OR att_lease_until < :now)",
+                "(attribute_not_exists(att_lease_until) OR att_lease_until < :now)",
                 vals=values(me=self.owner, until=iso(now + timedelta(seconds=self.lease_s)), now=iso(now)),
                 return_old=True,
             )
@@ -187,7 +207,11 @@ class AttachmentFollowups:
 
     def _release(self, tracking_id: str) -> None:
         try:
-            self.repo.update(tracking_id, "REMOVE att_owner, att_lease_until", condition="att_owner = :me",
-                             vals=values(me=self.owner))
+            self.repo.update(
+                tracking_id,
+                "REMOVE att_owner, att_lease_until",
+                condition="att_owner = :me",
+                vals=values(me=self.owner),
+            )
         except ConditionFailed:
             pass

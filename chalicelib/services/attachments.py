@@ -66,10 +66,16 @@ def _allowed(content_type: str) -> str:
     ctype = normal_content_type(content_type)
     if ctype not in r.allowed_content_types:
         allowed = ", ".join(r.allowed_content_types)
-        raise InvalidInput([FieldProblem(
-            "content_type", "unsupported_content_type",
-            f"content_type tidak didukung; gunakan salah satu dari: {allowed}",
-            f"content_type is not supported; use one of: {allowed}")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "content_type",
+                    "unsupported_content_type",
+                    f"content_type tidak didukung; gunakan salah satu dari: {allowed}",
+                    f"content_type is not supported; use one of: {allowed}",
+                )
+            ]
+        )
     return ctype
 
 
@@ -82,8 +88,9 @@ def lapor_file(number: int, stored: StoredFile) -> tuple[str, bytes, str]:
 
 
 class AttachmentService:
-    def __init__(self, repo: Repository, store: AttachmentStore,
-                 follow_up: Callable[[str, datetime], None] | None = None) -> None:
+    def __init__(
+        self, repo: Repository, store: AttachmentStore, follow_up: Callable[[str, datetime], None] | None = None
+    ) -> None:
         self.repo = repo
         self.store = store
         self._follow_up = follow_up  # queues the job that sends a late file to LAPOR!
@@ -108,9 +115,10 @@ class AttachmentService:
         statuses = {f":s{i}": s.value for i, s in enumerate(OPEN_FOR_FILES)}
         try:
             item = self.repo.update(
-                tracking_id, "SET attachments = list_append(if_not_exists(attachments, :empty), :key)",
+                tracking_id,
+                "SET attachments = list_append(if_not_exists(attachments, :empty), :key)",
                 condition=f"attribute_exists(pk) AND #s IN ({', '.join(statuses)}) AND "
-                          "(attribute_not_exists(attachments) OR size(attachments) < :max)",
+                "(attribute_not_exists(attachments) OR size(attachments) < :max)",
                 names={"#s": "status"},
                 vals=values(empty=[], key=[key], max=r.max_per_complaint, **{k[1:]: v for k, v in statuses.items()}),
                 return_new=True,
@@ -146,20 +154,21 @@ class AttachmentService:
         if current.status not in OPEN_FOR_FILES:
             return WrongState(
                 "attachments_closed",
-                "Lampiran tidak dapat ditambahkan lagi pada pengaduan ini "
-                f"(status sekarang: {current.status.value})",
+                f"Lampiran tidak dapat ditambahkan lagi pada pengaduan ini (status sekarang: {current.status.value})",
                 f"No more attachments can be added to this complaint (current status: {current.status.value})",
             )
         n = rules().max_per_complaint
-        return WrongState("too_many_attachments", f"Maksimal {n} lampiran per pengaduan",
-                          f"At most {n} attachments per complaint")
+        return WrongState(
+            "too_many_attachments", f"Maksimal {n} lampiran per pengaduan", f"At most {n} attachments per complaint"
+        )
 
 
 class LaporAttachments:
     """The forwarder's `attachment_ids` hook: S3 files -> LAPOR! document ids, once each."""
 
-    def __init__(self, repo: Repository, store: AttachmentStore,
-                 retry_later: Callable[[str, float], Exception]) -> None:
+    def __init__(
+        self, repo: Repository, store: AttachmentStore, retry_later: Callable[[str, float], Exception]
+    ) -> None:
         self.repo = repo
         self.store = store
         self._retry_later = retry_later  # the forwarder's RetryLater (the message comes back later)
@@ -207,5 +216,6 @@ class LaporAttachments:
 
     def _record(self, item: dict[str, Any], docs: dict[str, int]) -> None:
         tracking_id = item["pk"].removeprefix("C#")
-        self.repo.update(tracking_id, "SET lapor_docs = :docs", condition="attribute_not_exists(lapor_id)",
-                         vals=values(docs=docs))
+        self.repo.update(
+            tracking_id, "SET lapor_docs = :docs", condition="attribute_not_exists(lapor_id)", vals=values(docs=docs)
+        )

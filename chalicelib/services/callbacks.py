@@ -52,9 +52,15 @@ def event_for(c: Complaint, entry: TimelineEntry) -> ChannelEvent:
     """The event a channel gets: what the public may read of the entry (domain/privacy.py)."""
     status = entry.status or c.status
     return ChannelEvent(
-        event_id=event_id(c.tracking_id, entry), type=entry.kind, tracking_id=c.tracking_id,
-        channel=c.channel, channel_ref=c.channel_ref, status=status, status_label=STATUS_LABELS_ID[status],
-        occurred_at=entry.at, lapor_id=entry.lapor_id or c.lapor_id,
+        event_id=event_id(c.tracking_id, entry),
+        type=entry.kind,
+        tracking_id=c.tracking_id,
+        channel=c.channel,
+        channel_ref=c.channel_ref,
+        status=status,
+        status_label=STATUS_LABELS_ID[status],
+        occurred_at=entry.at,
+        lapor_id=entry.lapor_id or c.lapor_id,
         message=public_message(entry, c.confidential) or "",
     )
 
@@ -79,8 +85,9 @@ def _key(channel: str) -> tuple[str, str]:
 
 
 class CallbackService:
-    def __init__(self, repo: Repository, secret_for: Callable[[str], str],
-                 post: Callable[..., int] = webhooks.post) -> None:
+    def __init__(
+        self, repo: Repository, secret_for: Callable[[str], str], post: Callable[..., int] = webhooks.post
+    ) -> None:
         self.repo = repo
         self._secret_for = secret_for
         self._post = post
@@ -89,8 +96,14 @@ class CallbackService:
 
     def register(self, channel: str, url: str) -> dict[str, Any]:
         pk, sk = _key(channel)
-        record = {"pk": pk, "sk": sk, "type": "channel_callback", "channel": channel,
-                  "url": check_url(url), "updated_at": iso(utcnow())}
+        record = {
+            "pk": pk,
+            "sk": sk,
+            "type": "channel_callback",
+            "channel": channel,
+            "url": check_url(url),
+            "updated_at": iso(utcnow()),
+        }
         self.repo.put_raw(record)
         logger.info("channel callback registered", extra={"channel": channel})
         return {"channel": channel, "url": record["url"], "updated_at": record["updated_at"]}
@@ -98,8 +111,14 @@ class CallbackService:
     def unregister(self, channel: str) -> None:
         pk, sk = _key(channel)
         try:
-            self.repo.update_raw(pk, sk, "REMOVE #u SET updated_at = :now", condition="attribute_exists(pk)",
-                                 names={"#u": "url"}, vals=values(now=iso(utcnow())))
+            self.repo.update_raw(
+                pk,
+                sk,
+                "REMOVE #u SET updated_at = :now",
+                condition="attribute_exists(pk)",
+                names={"#u": "url"},
+                vals=values(now=iso(utcnow())),
+            )
         except ConditionFailed:
             pass
         logger.info("channel callback removed", extra={"channel": channel})

@@ -70,15 +70,27 @@ class ChannelAccepted:
     channel_ref: str
 
     def body(self) -> dict[str, Any]:
-        return {**self.accepted.body(), "channel": self.channel, "channel_ref": self.channel_ref,
-                "replayed": self.accepted.replayed}
+        return {
+            **self.accepted.body(),
+            "channel": self.channel,
+            "channel_ref": self.channel_ref,
+            "replayed": self.accepted.replayed,
+        }
 
 
 def _json_object(raw: bytes) -> dict[str, Any]:
     payload = json_payload(raw)
     if not isinstance(payload, dict):
-        raise InvalidInput([FieldProblem("body", "model_type", "Isi permintaan harus berupa objek JSON",
-                                         "The request body must be a JSON object")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "body",
+                    "model_type",
+                    "Isi permintaan harus berupa objek JSON",
+                    "The request body must be a JSON object",
+                )
+            ]
+        )
     return payload
 
 
@@ -98,8 +110,11 @@ def _renamed(problems: list[FieldProblem], names: dict[str, str]) -> list[FieldP
         if native is None:
             out.append(p)
             continue
-        out.append(FieldProblem(native, p.reason, p.message_id.replace(p.field, native, 1),
-                                p.message_en.replace(p.field, native, 1)))
+        out.append(
+            FieldProblem(
+                native, p.reason, p.message_id.replace(p.field, native, 1), p.message_en.replace(p.field, native, 1)
+            )
+        )
     return out
 
 
@@ -124,9 +139,12 @@ class ChannelService:
         try:
             # The fingerprint is of the parsed record (not the raw body): key order, spacing
             # and columns we ignore do not make a faithful re-send look like a new record.
-            accepted = self.intake.accept(normalised.new, idempotency_scope=f"channel#{channel}",
-                                          idempotency_key=normalised.native_id,
-                                          fingerprint=request_fingerprint(record.model_dump(mode="json")))
+            accepted = self.intake.accept(
+                normalised.new,
+                idempotency_scope=f"channel#{channel}",
+                idempotency_key=normalised.native_id,
+                fingerprint=request_fingerprint(record.model_dump(mode="json")),
+            )
         except InvalidInput as err:
             raise InvalidInput(_renamed(err.problems, normalised.field_names)) from None
         except Conflict as err:
@@ -141,8 +159,12 @@ class ChannelService:
 
     # -- operator decisions on unconfirmed 112 calls -----------------------------
 
-    def confirm(self, tracking_id: str, by: Principal | None = None, expected_version: int | None = None,
-                ) -> Complaint:
+    def confirm(
+        self,
+        tracking_id: str,
+        by: Principal | None = None,
+        expected_version: int | None = None,
+    ) -> Complaint:
         """An operator says the call is a real complaint: forward it to LAPOR!."""
         current, item = self._current(tracking_id)
         if current.status != Status.AWAITING_CONFIRMATION:
@@ -152,12 +174,21 @@ class ChannelService:
         now = utcnow()
         confirmed = current.model_copy(update={"status": Status.RECEIVED, "updated_at": now})
         attrs: dict[str, Any] = {
-            "status": Status.RECEIVED.value, "updated_at": iso(now), "confirmed_at": iso(now),
-            **outbox_keys(tracking_id, iso(now)), **geo_attributes(confirmed),
+            "status": Status.RECEIVED.value,
+            "updated_at": iso(now),
+            "confirmed_at": iso(now),
+            **outbox_keys(tracking_id, iso(now)),
+            **geo_attributes(confirmed),
         }
-        entry = TimelineEntry(at=now, kind="confirmed", status=Status.RECEIVED, ref="confirmed",
-                              message="Dikonfirmasi operator sebagai pengaduan; diteruskan ke SP4N-LAPOR!",
-                              actor=by and by.user, actor_unit=by and by.unit)
+        entry = TimelineEntry(
+            at=now,
+            kind="confirmed",
+            status=Status.RECEIVED,
+            ref="confirmed",
+            message="Dikonfirmasi operator sebagai pengaduan; diteruskan ke SP4N-LAPOR!",
+            actor=by and by.user,
+            actor_unit=by and by.unit,
+        )
         self._transition(current, confirmed, attrs, entry, expected_version)
         with complaint_context(tracking_id):
             logger.info("call confirmed by an operator")
@@ -168,8 +199,13 @@ class ChannelService:
                 logger.exception("forward queue send failed; left for the reconciler")
         return confirmed
 
-    def dismiss(self, tracking_id: str, reason: str | None = None, by: Principal | None = None,
-                expected_version: int | None = None) -> Complaint:
+    def dismiss(
+        self,
+        tracking_id: str,
+        reason: str | None = None,
+        by: Principal | None = None,
+        expected_version: int | None = None,
+    ) -> Complaint:
         """An operator says the call is not a complaint: close it, never forward it."""
         current, item = self._current(tracking_id)
         if current.status != Status.AWAITING_CONFIRMATION:
@@ -179,13 +215,24 @@ class ChannelService:
         now = utcnow()
         closed = current.model_copy(update={"status": Status.CLOSED, "updated_at": now, "deadline": None})
         attrs: dict[str, Any] = {
-            "status": Status.CLOSED.value, "updated_at": iso(now), "closed_at": iso(now),
-            "closed_how": "dismissed", "dismiss_reason": (reason or None) and reason[:500],
-            **due_attributes(tracking_id, None), **geo_attributes(closed),
+            "status": Status.CLOSED.value,
+            "updated_at": iso(now),
+            "closed_at": iso(now),
+            "closed_how": "dismissed",
+            "dismiss_reason": (reason or None) and reason[:500],
+            **due_attributes(tracking_id, None),
+            **geo_attributes(closed),
         }
-        entry = TimelineEntry(at=now, kind="dismissed", status=Status.CLOSED, ref="dismissed",
-                              message="Ditutup operator: bukan pengaduan", reason=(reason or None) and reason[:500],
-                              actor=by and by.user, actor_unit=by and by.unit)
+        entry = TimelineEntry(
+            at=now,
+            kind="dismissed",
+            status=Status.CLOSED,
+            ref="dismissed",
+            message="Ditutup operator: bukan pengaduan",
+            reason=(reason or None) and reason[:500],
+            actor=by and by.user,
+            actor_unit=by and by.unit,
+        )
         self._transition(current, closed, attrs, entry, expected_version)
         with complaint_context(tracking_id):
             logger.info("call dismissed by an operator")
@@ -198,8 +245,14 @@ class ChannelService:
             raise NotFound(tracking_id)
         return Complaint.model_validate(item), item
 
-    def _transition(self, current: Complaint, after: Complaint, attrs: dict[str, Any], entry: TimelineEntry,
-                    expected_version: int | None) -> None:
+    def _transition(
+        self,
+        current: Complaint,
+        after: Complaint,
+        attrs: dict[str, Any],
+        entry: TimelineEntry,
+        expected_version: int | None,
+    ) -> None:
         condition, names, vals = "#st = :waiting", {"#st": "status"}, values(waiting=Status.AWAITING_CONFIRMATION.value)
         if expected_version is not None:
             vcond, vnames, vvals = at_version(expected_version)

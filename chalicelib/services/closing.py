@@ -55,9 +55,15 @@ def window_closed() -> WrongState:
 def closed_attributes(tracking_id: str, now: datetime, how: str) -> dict[str, Any]:
     """A closed complaint leaves every work index (due, sync, geo)."""
     return {
-        "status": Status.CLOSED.value, "updated_at": iso(now), "closed_at": iso(now), "closed_how": how,
+        "status": Status.CLOSED.value,
+        "updated_at": iso(now),
+        "closed_at": iso(now),
+        "closed_how": how,
         **due_attributes(tracking_id, None),
-        "sync_pk": None, "sync_sk": None, "geo_pk": None, "geo_sk": None,
+        "sync_pk": None,
+        "sync_sk": None,
+        "geo_pk": None,
+        "geo_sk": None,
     }
 
 
@@ -85,15 +91,25 @@ class ClosingService:
         """Close a resolved complaint whose reporter did not answer in time (called by the sweep)."""
         rule = describe(default_policy().rule(Status.RESOLVED.value, c.severity.value))
         entry = TimelineEntry(
-            at=now, kind="closed", status=Status.CLOSED, ref="closed:auto",
+            at=now,
+            kind="closed",
+            status=Status.CLOSED,
+            ref="closed:auto",
             message=f"Ditutup otomatis: tidak ada tanggapan pelapor dalam {rule} setelah selesai",
         )
         after = c.model_copy(update={"status": Status.CLOSED, "deadline": None, "updated_at": now})
         try:
-            self.events.commit(Transition(
-                c, after, entry, closed_attributes(c.tracking_id, now, "auto"),
-                condition="#st = :resolved AND #dl = :old", names={"#st": "status", "#dl": "deadline"},
-                vals=values(resolved=Status.RESOLVED.value, old=due_sk)))
+            self.events.commit(
+                Transition(
+                    c,
+                    after,
+                    entry,
+                    closed_attributes(c.tracking_id, now, "auto"),
+                    condition="#st = :resolved AND #dl = :old",
+                    names={"#st": "status", "#dl": "deadline"},
+                    vals=values(resolved=Status.RESOLVED.value, old=due_sk),
+                )
+            )
         except ConditionFailed:
             count("AutoCloseLostRace")
             return "lost_race"
@@ -133,8 +149,11 @@ class ClosingService:
         deadline = deadline_for(c, REOPEN_TO, now)
         reopen_count = int(item.get("reopen_count") or 0) + 1
         attrs = {
-            "status": REOPEN_TO.value, "updated_at": iso(now), "reopened_at": iso(now),
-            "reopen_count": reopen_count, "reopen_reason": reason,  # not public: may name people
+            "status": REOPEN_TO.value,
+            "updated_at": iso(now),
+            "reopened_at": iso(now),
+            "reopen_count": reopen_count,
+            "reopen_reason": reason,  # not public: may name people
             **due_attributes(c.tracking_id, deadline),
         }
         vcond, names, vals = at_version(c.version)
@@ -145,14 +164,27 @@ class ClosingService:
             vals.update(values(old=iso(c.deadline)))
             condition += " AND #dl = :old"
         rule = describe(default_policy().rule(REOPEN_TO.value, c.severity.value))
-        entry = TimelineEntry(at=now, kind="reopened", status=REOPEN_TO, ref=f"reopened:{reopen_count}",
-                              message=f"Dibuka kembali oleh pelapor; unit diberi tenggat baru {rule}")
-        updated = c.model_copy(update={"status": REOPEN_TO, "deadline": deadline, "updated_at": now,
-                                       "version": c.version + 1, "reopen_count": reopen_count})
+        entry = TimelineEntry(
+            at=now,
+            kind="reopened",
+            status=REOPEN_TO,
+            ref=f"reopened:{reopen_count}",
+            message=f"Dibuka kembali oleh pelapor; unit diberi tenggat baru {rule}",
+        )
+        updated = c.model_copy(
+            update={
+                "status": REOPEN_TO,
+                "deadline": deadline,
+                "updated_at": now,
+                "version": c.version + 1,
+                "reopen_count": reopen_count,
+            }
+        )
         # the unit hears of it at LAPOR! too: outbox item in the same transaction, posted after
         note = followup_item(c, c.version + 1, "pelapor", reopen_followup_text(reason), now)
-        self.events.commit(Transition(c, updated, entry, attrs, condition=condition, names=names, vals=vals,
-                                      new_items=[note]))
+        self.events.commit(
+            Transition(c, updated, entry, attrs, condition=condition, names=names, vals=vals, new_items=[note])
+        )
         logger.info("reopened by reporter", extra={"reopen_count": reopen_count})
         count("ComplaintsReopened")
         return updated
@@ -167,13 +199,26 @@ class ClosingService:
             if c.status != Status.RESOLVED:
                 raise not_resolved()
             now = utcnow()
-            entry = TimelineEntry(at=now, kind="closed", status=Status.CLOSED, ref="closed:confirmed",
-                                  message="Ditutup: pelapor menyatakan masalah sudah selesai")
+            entry = TimelineEntry(
+                at=now,
+                kind="closed",
+                status=Status.CLOSED,
+                ref="closed:confirmed",
+                message="Ditutup: pelapor menyatakan masalah sudah selesai",
+            )
             updated = c.model_copy(update={"status": Status.CLOSED, "deadline": None, "updated_at": now})
             try:
-                self.events.commit(Transition(c, updated, entry, closed_attributes(tracking_id, now, "confirmed"),
-                                              condition="#st = :resolved", names={"#st": "status"},
-                                              vals=values(resolved=Status.RESOLVED.value)))
+                self.events.commit(
+                    Transition(
+                        c,
+                        updated,
+                        entry,
+                        closed_attributes(tracking_id, now, "confirmed"),
+                        condition="#st = :resolved",
+                        names={"#st": "status"},
+                        vals=values(resolved=Status.RESOLVED.value),
+                    )
+                )
             except ConditionFailed:
                 now_c, now_item = self._load(tracking_id)
                 if _closed_by_confirmation(now_c, now_item):  # the same request, a moment earlier

@@ -41,19 +41,25 @@ def comment_followup_text(message: str) -> str:
 
 
 def _closed() -> WrongState:
-    return WrongState("complaint_closed", "Pengaduan ini sudah selesai; tanggapan tidak dapat ditambahkan",
-                      "This complaint is finished; no comment can be added")
+    return WrongState(
+        "complaint_closed",
+        "Pengaduan ini sudah selesai; tanggapan tidak dapat ditambahkan",
+        "This complaint is finished; no comment can be added",
+    )
 
 
 def _too_many(n: int) -> WrongState:
-    return WrongState("too_many_comments", f"Maksimal {n} tanggapan per pengaduan",
-                      f"At most {n} comments per complaint")
+    return WrongState(
+        "too_many_comments", f"Maksimal {n} tanggapan per pengaduan", f"At most {n} comments per complaint"
+    )
 
 
 def _not_rateable(status: Status) -> WrongState:
-    return WrongState("not_rateable",
-                      f"Penilaian hanya setelah pengaduan selesai atau ditutup (status sekarang: {status.value})",
-                      f"A rating is possible once the complaint is resolved or closed (now: {status.value})")
+    return WrongState(
+        "not_rateable",
+        f"Penilaian hanya setelah pengaduan selesai atau ditutup (status sekarang: {status.value})",
+        f"A rating is possible once the complaint is resolved or closed (now: {status.value})",
+    )
 
 
 def _already_rated() -> WrongState:
@@ -79,8 +85,9 @@ class ConversationService:
                 entry = TimelineEntry(at=now, kind="comment", ref=f"comment:{n + 1}", message=message)
                 after = c.model_copy(update={"version": c.version + 1})
                 note = followup_item(c, c.version + 1, "pelapor", comment_followup_text(message), now)
-                if self._commit(c, after, entry, {"comment_count": n + 1, "last_comment_at": iso(now)},
-                                new_items=[note]):
+                if self._commit(
+                    c, after, entry, {"comment_count": n + 1, "last_comment_at": iso(now)}, new_items=[note]
+                ):
                     logger.info("reporter comment added", extra={"comment_count": n + 1})
                     count("ReporterComments")
                     self.followups.nudge(tracking_id)
@@ -96,8 +103,13 @@ class ConversationService:
                 if c.status not in RATEABLE or item.get("closed_how") == "dismissed":
                     raise _not_rateable(c.status)
                 now = utcnow()
-                entry = TimelineEntry(at=now, kind="rated", ref="rated", reason=comment or None,
-                                      message=f"Pelapor memberi penilaian {stars} dari 5")
+                entry = TimelineEntry(
+                    at=now,
+                    kind="rated",
+                    ref="rated",
+                    reason=comment or None,
+                    message=f"Pelapor memberi penilaian {stars} dari 5",
+                )
                 after = c.model_copy(update={"version": c.version + 1, "rating_stars": stars, "rated_at": now})
                 attrs = {"rating_stars": stars, "rated_at": iso(now), "rating_comment": comment or None}
                 if self._commit(c, after, entry, attrs, extra="attribute_not_exists(rating_stars)"):
@@ -106,16 +118,34 @@ class ConversationService:
                     return after
             raise WrongState("busy", "Pengaduan sedang diperbarui; coba lagi", "The complaint is being updated; retry")
 
-    def _commit(self, c: Complaint, after: Complaint, entry: TimelineEntry, attrs: dict[str, Any],
-                new_items: list[dict[str, Any]] | None = None, extra: str | None = None) -> bool:
+    def _commit(
+        self,
+        c: Complaint,
+        after: Complaint,
+        entry: TimelineEntry,
+        attrs: dict[str, Any],
+        new_items: list[dict[str, Any]] | None = None,
+        extra: str | None = None,
+    ) -> bool:
         """One conditional write at the version read; False when the version moved (read again)."""
         condition, names, vals = at_version(c.version)
         names["#st"] = "status"
         vals.update(values(st=c.status.value))
         condition += " AND #st = :st" + (f" AND {extra}" if extra else "")
         try:
-            self.events.commit(Transition(c, after, entry, attrs, condition=condition, names=names, vals=vals,
-                                          new_items=new_items or [], announce=False))
+            self.events.commit(
+                Transition(
+                    c,
+                    after,
+                    entry,
+                    attrs,
+                    condition=condition,
+                    names=names,
+                    vals=vals,
+                    new_items=new_items or [],
+                    announce=False,
+                )
+            )
         except ConditionFailed:
             return False
         return True
@@ -125,5 +155,3 @@ class ConversationService:
         if item is None:
             raise NotFound(tracking_id)
         return Complaint.model_validate(item), item
-
-

@@ -125,8 +125,7 @@ class EscalationService:
         now = now or utcnow()
         outcomes: Counter[str] = Counter()
         for shard in range(self.shards):
-            for item in self.repo.query_index_until("due", f"{DUE_PREFIX}{shard}", iso(now),
-                                                    limit=self.max_per_shard):
+            for item in self.repo.query_index_until("due", f"{DUE_PREFIX}{shard}", iso(now), limit=self.max_per_shard):
                 if time_left_ms is not None and time_left_ms() < STOP_WHEN_LEFT_MS:
                     logger.warning("sweep stopped early; the rest waits for the next one")
                     count("EscalationSweepCutShort")
@@ -151,8 +150,7 @@ class EscalationService:
         """`OverdueBacklog`: open complaints still past their deadline after this sweep, i.e.
         that no rung, notice or auto-close has acted on (errors, lost time). One COUNT Query
         per shard of the `due` index; 0 when the sweep keeps up."""
-        left = sum(self.repo.count_index_until("due", f"{DUE_PREFIX}{shard}", iso(now))
-                   for shard in range(self.shards))
+        left = sum(self.repo.count_index_until("due", f"{DUE_PREFIX}{shard}", iso(now)) for shard in range(self.shards))
         observe("OverdueBacklog", left, MetricUnit.Count)
         return left
 
@@ -171,8 +169,10 @@ class EscalationService:
                 return "deferred_stale_lapor"
             fresh = self.repo.get_item(c.tracking_id, consistent=True)
             if fresh is None or fresh.get("due_sk") != due_sk or fresh.get("status") != c.status.value:
-                logger.info("LAPOR! had news: the complaint's new state decides", extra={
-                    "status": fresh and fresh.get("status")})
+                logger.info(
+                    "LAPOR! had news: the complaint's new state decides",
+                    extra={"status": fresh and fresh.get("status")},
+                )
                 return "refreshed"
             c = Complaint.model_validate(fresh)
         if action == "escalate":
@@ -200,18 +200,29 @@ class EscalationService:
         days = overdue_working_days(deadline, now)
         new_deadline = rung_deadline_for(c, now)
         rung_rule = describe(default_policy().rung_rule(c.severity.value))
-        attrs = {"escalation_level": level, "updated_at": iso(now), "escalated_at": iso(now),
-                 **due_attributes(c.tracking_id, new_deadline)}
+        attrs = {
+            "escalation_level": level,
+            "updated_at": iso(now),
+            "escalated_at": iso(now),
+            **due_attributes(c.tracking_id, new_deadline),
+        }
         names = {"#st": "status", "#lvl": "escalation_level", "#dl": "deadline"}
         vals = values(old_level=c.escalation_level, old_deadline=due_sk, st=c.status.value)
         condition = "#st = :st AND #dl = :old_deadline AND #lvl = :old_level"
         entry = TimelineEntry(
-            at=now, kind="escalated", status=c.status, ref=f"escalation:{level}",
+            at=now,
+            kind="escalated",
+            status=c.status,
+            ref=f"escalation:{level}",
             message=f"Melewati tenggat {days_text(days)} hari kerja; dieskalasi ke {rung.role} "
-                    f"({unit_name(rung.unit_code)}), tenggat baru {rung_rule}",
+            f"({unit_name(rung.unit_code)}), tenggat baru {rung_rule}",
         )
         notice = self._notification(
-            c, sk=str(level), kind="escalated", level=level, unit_code=rung.unit_code,
+            c,
+            sk=str(level),
+            kind="escalated",
+            level=level,
+            unit_code=rung.unit_code,
             subject=f"[Aduan] Eskalasi tingkat {level}: {c.tracking_id}",
             lines=[
                 f"Pengaduan {c.tracking_id} melewati tenggat dan dieskalasi ke tingkat {level}.",
@@ -223,21 +234,33 @@ class EscalationService:
         )
         updated = c.model_copy(update={"escalation_level": level, "deadline": new_deadline, "updated_at": now})
         try:
-            self.events.commit(Transition(c, updated, entry, attrs, condition=condition, names=names, vals=vals,
-                                          new_items=[self._outbox_item(notice, now)]))
+            self.events.commit(
+                Transition(
+                    c,
+                    updated,
+                    entry,
+                    attrs,
+                    condition=condition,
+                    names=names,
+                    vals=vals,
+                    new_items=[self._outbox_item(notice, now)],
+                )
+            )
         except ConditionFailed:
             count("EscalationLostRace")
             logger.info("escalation already done by another sweep", extra={"level": level})
             return "lost_race"
-        logger.info("escalated", extra={"level": level, "role": rung.role, "unit": rung.unit_code,
-                                        "overdue_working_days": days})
+        logger.info(
+            "escalated", extra={"level": level, "role": rung.role, "unit": rung.unit_code, "overdue_working_days": days}
+        )
         count("ComplaintsEscalated")
         count_by("ComplaintsEscalated", "level", str(level))
         self.deliver(notice)
         return "escalated"
 
-    def _overdue_notice(self, c: Complaint, due_sk: str, deadline: datetime, now: datetime,
-                        at_top: bool, ladder: list[Rung]) -> str:
+    def _overdue_notice(
+        self, c: Complaint, due_sk: str, deadline: datetime, now: datetime, at_top: bool, ladder: list[Rung]
+    ) -> str:
         """Tell staff once and take the complaint out of the due index (deadline stays shown)."""
         stage = c.status.value
         days = overdue_working_days(deadline, now)
@@ -253,23 +276,31 @@ class EscalationService:
             headline = f"Pengaduan {c.tracking_id} masih melewati tenggat di puncak tangga eskalasi ({who})."
             message = f"Melewati tenggat {days_text(days)} hari kerja di puncak tangga eskalasi; admin diberi tahu"
         elif c.status == Status.RETURNED:
-            headline = (f"Pengaduan {c.tracking_id} dikembalikan unit (bukan wewenang) dan belum didisposisikan "
-                        f"ulang dalam {rule}.")
+            headline = (
+                f"Pengaduan {c.tracking_id} dikembalikan unit (bukan wewenang) dan belum didisposisikan "
+                f"ulang dalam {rule}."
+            )
             message = f"Belum didisposisikan ulang dalam {rule}; admin diberi tahu"
         else:
-            headline = (f"SP4N-LAPOR! belum memproses pengaduan {c.tracking_id} dalam {rule} "
-                        f"(tahap: {STATUS_LABELS_ID[c.status]}).")
+            headline = (
+                f"SP4N-LAPOR! belum memproses pengaduan {c.tracking_id} dalam {rule} "
+                f"(tahap: {STATUS_LABELS_ID[c.status]})."
+            )
             message = f"Melewati tenggat {rule} di SP4N-LAPOR!; admin diberi tahu"
         entry = TimelineEntry(at=now, kind="overdue", status=c.status, ref=f"overdue:{stage}", message=message)
         notice = self._notification(
-            c, sk=f"overdue:{stage}:{due_sk}", kind="overdue", level=c.escalation_level,
+            c,
+            sk=f"overdue:{stage}:{due_sk}",
+            kind="overdue",
+            level=c.escalation_level,
             unit_code=top.unit_code if top else "admin",
             subject=f"[Aduan] Melewati tenggat: {c.tracking_id}",
             lines=[headline, *self._common_lines(c, deadline, days)],
         )
         try:
-            self.repo.transact_update(c.tracking_id, expr, condition, names, vals, timeline=entry,
-                                      new_items=[self._outbox_item(notice, now)])
+            self.repo.transact_update(
+                c.tracking_id, expr, condition, names, vals, timeline=entry, new_items=[self._outbox_item(notice, now)]
+            )
         except ConditionFailed:
             count("EscalationLostRace")
             return "lost_race"
@@ -302,18 +333,32 @@ class EscalationService:
         ]
 
     @staticmethod
-    def _notification(c: Complaint, sk: str, kind: str, level: int, unit_code: str, subject: str,
-                      lines: list[str]) -> tuple[str, Notification]:
+    def _notification(
+        c: Complaint, sk: str, kind: str, level: int, unit_code: str, subject: str, lines: list[str]
+    ) -> tuple[str, Notification]:
         nid = f"{c.tracking_id}/{sk}"
         body = "\n".join([*lines, f"ID notifikasi: {nid}"])
-        return sk, Notification(notification_id=nid, tracking_id=c.tracking_id, kind=kind, subject=subject,
-                                message=body, unit_code=unit_code, level=level)
+        return sk, Notification(
+            notification_id=nid,
+            tracking_id=c.tracking_id,
+            kind=kind,
+            subject=subject,
+            message=body,
+            unit_code=unit_code,
+            level=level,
+        )
 
     @staticmethod
     def _outbox_item(notice: tuple[str, Notification], now: datetime) -> dict[str, Any]:
         sk, n = notice
-        return {"pk": f"{NOTIFY_PK}{n.tracking_id}", "sk": sk, "type": "notification", "created_at": iso(now),
-                **n.model_dump(), **notify_due_attributes(n.tracking_id, now)}
+        return {
+            "pk": f"{NOTIFY_PK}{n.tracking_id}",
+            "sk": sk,
+            "type": "notification",
+            "created_at": iso(now),
+            **n.model_dump(),
+            **notify_due_attributes(n.tracking_id, now),
+        }
 
     def deliver(self, notice: tuple[str, Notification]) -> bool:
         """Publish, then mark sent (leaves the index). False: left for the next sweep."""
@@ -325,8 +370,13 @@ class EscalationService:
             count("NotificationPublishFailed")
             return False
         try:
-            self.repo.update_raw(f"{NOTIFY_PK}{n.tracking_id}", sk, "SET sent_at = :now REMOVE due_pk, due_sk",
-                                 condition="attribute_exists(pk)", vals=values(now=iso(utcnow())))
+            self.repo.update_raw(
+                f"{NOTIFY_PK}{n.tracking_id}",
+                sk,
+                "SET sent_at = :now REMOVE due_pk, due_sk",
+                condition="attribute_exists(pk)",
+                vals=values(now=iso(utcnow())),
+            )
         except ConditionFailed:
             logger.error("outbox item vanished", extra={"notification_id": n.notification_id})
         count("NotificationsSent")
@@ -339,9 +389,11 @@ class EscalationService:
         now = utcnow()
         try:
             self.repo.update_raw(
-                pk, sk, "SET publishing_until = :until",
+                pk,
+                sk,
+                "SET publishing_until = :until",
                 condition="attribute_exists(pk) AND attribute_not_exists(sent_at) AND "
-                          "(attribute_not_exists(publishing_until) OR publishing_until < :now)",
+                "(attribute_not_exists(publishing_until) OR publishing_until < :now)",
                 vals=values(until=iso(now + self.republish_after), now=iso(now)),
             )
         except ConditionFailed:
@@ -353,8 +405,7 @@ class EscalationService:
         out: Counter[str] = Counter()
         until = iso(now - self.republish_after)
         for shard in range(self.shards):
-            for item in self.repo.query_index_until("due", f"{NOTIFY_PREFIX}{shard}", until,
-                                                    limit=self.max_per_shard):
+            for item in self.repo.query_index_until("due", f"{NOTIFY_PREFIX}{shard}", until, limit=self.max_per_shard):
                 if item.get("sent_at"):
                     continue
                 n = Notification.model_validate(item)
@@ -363,7 +414,9 @@ class EscalationService:
                         out["republish_skipped"] += 1
                         continue
                     ok = self.deliver((str(item["sk"]), n))
-                    logger.info("pending notification re-published" if ok else "re-publish failed",
-                                extra={"notification_id": n.notification_id})
+                    logger.info(
+                        "pending notification re-published" if ok else "re-publish failed",
+                        extra={"notification_id": n.notification_id},
+                    )
                 out["republished" if ok else "republish_failed"] += 1
         return out

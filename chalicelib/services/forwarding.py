@@ -110,8 +110,9 @@ class ForwardingService:
                         logger.error("duplicate LAPOR! tickets", extra={"lapor_ids": found})
                         count("DuplicateLaporTickets")
                     logger.info("found ticket of an earlier attempt", extra={"lapor_id": found[0]})
-                    return self._announce(old, self._complete(complaint, found[0], recovered=True,
-                                                              accepted_at=accepted_at(old)))
+                    return self._announce(
+                        old, self._complete(complaint, found[0], recovered=True, accepted_at=accepted_at(old))
+                    )
             if self._before_create:
                 self._before_create(complaint)
             docs = self._attachment_ids(old, lapor) if self._attachment_ids else []
@@ -128,8 +129,9 @@ class ForwardingService:
             self._release(tracking_id, clear_sent=False)
             raise
         try:
-            return self._announce(old, self._complete(complaint, lapor_id, recovered=False,
-                                                      accepted_at=accepted_at(old)))
+            return self._announce(
+                old, self._complete(complaint, lapor_id, recovered=False, accepted_at=accepted_at(old))
+            )
         except Exception:
             # LAPOR! has the ticket but our write failed: keep fwd_sent_at (the retry
             # looks the ticket up) and free the lease so the retry need not wait for it.
@@ -169,10 +171,16 @@ class ForwardingService:
                 "SET fwd_owner = :me, fwd_lease_until = :until, fwd_last_at = :now, "
                 "fwd_attempts = if_not_exists(fwd_attempts, :zero) + :one",
                 condition="attribute_not_exists(lapor_id) AND #s = :received AND "
-                          "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now)",
+                "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now)",
                 names={"#s": "status"},
-                vals=values(me=self.owner, until=iso(now + timedelta(seconds=self.lease_s)),
-                            zero=0, one=1, received=Status.RECEIVED.value, now=iso(now)),
+                vals=values(
+                    me=self.owner,
+                    until=iso(now + timedelta(seconds=self.lease_s)),
+                    zero=0,
+                    one=1,
+                    received=Status.RECEIVED.value,
+                    now=iso(now),
+                ),
                 return_old=True,
             )
         except ConditionFailed:
@@ -188,7 +196,9 @@ class ForwardingService:
 
     def _mark_sent(self, tracking_id: str) -> None:
         self.repo.update(
-            tracking_id, "SET fwd_sent_at = :now", condition="fwd_owner = :me",
+            tracking_id,
+            "SET fwd_sent_at = :now",
+            condition="fwd_owner = :me",
             vals=values(now=iso(utcnow()), me=self.owner),
         )
 
@@ -199,33 +209,55 @@ class ForwardingService:
         except ConditionFailed:
             pass
 
-    def _complete(self, c: Complaint, lapor_id: int, recovered: bool,
-                  accepted_at: datetime | None = None) -> ForwardResult:
+    def _complete(
+        self, c: Complaint, lapor_id: int, recovered: bool, accepted_at: datetime | None = None
+    ) -> ForwardResult:
         now = utcnow()
         deadline = deadline_for(c, Status.FORWARDED, now)
         attrs: dict[str, Any] = {
-            "lapor_id": lapor_id, "status": Status.FORWARDED.value, "updated_at": iso(now),
-            "forwarded_at": iso(now), "outbox_pk": None, "outbox_sk": None,
-            "fwd_owner": None, "fwd_lease_until": None, "fwd_sent_at": None,
+            "lapor_id": lapor_id,
+            "status": Status.FORWARDED.value,
+            "updated_at": iso(now),
+            "forwarded_at": iso(now),
+            "outbox_pk": None,
+            "outbox_sk": None,
+            "fwd_owner": None,
+            "fwd_lease_until": None,
+            "fwd_sent_at": None,
             **due_attributes(c.tracking_id, deadline),
             **sync_attributes(c.tracking_id, iso(sync_policy.first_check(now, self.sync_schedule))),
         }
         entry = TimelineEntry(
-            at=now, kind="forwarded", status=Status.FORWARDED, lapor_id=lapor_id, ref="forwarded",
+            at=now,
+            kind="forwarded",
+            status=Status.FORWARDED,
+            lapor_id=lapor_id,
+            ref="forwarded",
             message=f"Diteruskan ke SP4N-LAPOR! dengan nomor #{lapor_id}",
         )
-        updated = c.model_copy(update={"status": Status.FORWARDED, "lapor_id": lapor_id,
-                                       "deadline": deadline, "updated_at": now})
+        updated = c.model_copy(
+            update={"status": Status.FORWARDED, "lapor_id": lapor_id, "deadline": deadline, "updated_at": now}
+        )
         before = c.model_copy(update={"status": Status.RECEIVED})
         try:
-            self.events.commit(Transition(before, updated, entry, attrs,
-                                          condition="attribute_not_exists(lapor_id) AND #st = :received",
-                                          names={"#st": "status"}, vals=values(received=Status.RECEIVED.value)))
+            self.events.commit(
+                Transition(
+                    before,
+                    updated,
+                    entry,
+                    attrs,
+                    condition="attribute_not_exists(lapor_id) AND #st = :received",
+                    names={"#st": "status"},
+                    vals=values(received=Status.RECEIVED.value),
+                )
+            )
         except ConditionFailed:
             return self._not_completed(c, lapor_id)
         waited = (now - (accepted_at or c.created_at)).total_seconds()
-        logger.info("forwarded to LAPOR!", extra={"lapor_id": lapor_id, "recovered": recovered,
-                                                  "seconds_since_accepted": round(waited, 1)})
+        logger.info(
+            "forwarded to LAPOR!",
+            extra={"lapor_id": lapor_id, "recovered": recovered, "seconds_since_accepted": round(waited, 1)},
+        )
         count("ComplaintsForwarded")
         observe("TimeToLaporTicket", waited, MetricUnit.Seconds)
         return ForwardResult("forwarded", lapor_id)
@@ -235,8 +267,9 @@ class ForwardingService:
         an expired lease) an operator moved the complaint on. LAPOR! has our ticket either way."""
         current = self.repo.get_item(c.tracking_id, consistent=True) or {}
         if current.get("lapor_id") not in (None, lapor_id):
-            logger.error("two LAPOR! tickets for one complaint",
-                         extra={"lapor_ids": [current.get("lapor_id"), lapor_id]})
+            logger.error(
+                "two LAPOR! tickets for one complaint", extra={"lapor_ids": [current.get("lapor_id"), lapor_id]}
+            )
             count("DuplicateLaporTickets")
         elif current.get("lapor_id") is None and current:
             # moved on meanwhile (returned, rejected, a duplicate): keep the ticket's number, not its status
@@ -244,14 +277,25 @@ class ForwardingService:
                 now = utcnow()
                 final = Status(current["status"]) in FINAL_STATUSES
                 first = None if final else iso(sync_policy.first_check(now, self.sync_schedule))
-                expr, names, vals = set_remove({
-                    "lapor_id": lapor_id, "forwarded_at": iso(now), "outbox_pk": None, "outbox_sk": None,
-                    "fwd_owner": None, "fwd_lease_until": None, "fwd_sent_at": None,
-                    **sync_attributes(c.tracking_id, first)})
-                self.repo.update(c.tracking_id, expr, condition="attribute_not_exists(lapor_id)",
-                                 names=names, vals=vals)
-                logger.warning("ticket recorded after the complaint moved on", extra={"lapor_id": lapor_id,
-                                                                                     "status": current.get("status")})
+                expr, names, vals = set_remove(
+                    {
+                        "lapor_id": lapor_id,
+                        "forwarded_at": iso(now),
+                        "outbox_pk": None,
+                        "outbox_sk": None,
+                        "fwd_owner": None,
+                        "fwd_lease_until": None,
+                        "fwd_sent_at": None,
+                        **sync_attributes(c.tracking_id, first),
+                    }
+                )
+                self.repo.update(
+                    c.tracking_id, expr, condition="attribute_not_exists(lapor_id)", names=names, vals=vals
+                )
+                logger.warning(
+                    "ticket recorded after the complaint moved on",
+                    extra={"lapor_id": lapor_id, "status": current.get("status")},
+                )
                 return ForwardResult("forwarded", lapor_id)
             except ConditionFailed:
                 current = self.repo.get_item(c.tracking_id, consistent=True) or {}
@@ -265,9 +309,16 @@ class ForwardingService:
         count("LaporTransientFailures")
         # an answer we cannot read will not read better in ten seconds: the error schedule
         delay = sync_policy.retry_after_error().total_seconds() if err.unexpected else err.retry_after
-        logger.warning("LAPOR! call failed; will retry",
-                       extra={"error": err.message, "outcome": err.outcome, "status_code": err.status,
-                              "unexpected": err.unexpected, "delay_s": delay})
+        logger.warning(
+            "LAPOR! call failed; will retry",
+            extra={
+                "error": err.message,
+                "outcome": err.outcome,
+                "status_code": err.status,
+                "unexpected": err.unexpected,
+                "delay_s": delay,
+            },
+        )
         raise RetryLater(err.message, delay)
 
     def park(self, c: Complaint, reason: str, clear_sent: bool = False) -> None:
@@ -278,19 +329,37 @@ class ForwardingService:
         retry still looks the ticket up before sending."""
         now = utcnow()
         attrs: dict[str, Any] = {
-            "status": Status.NEEDS_ATTENTION.value, "park_reason": reason[:1000], "updated_at": iso(now),
-            "outbox_pk": "PARKED", "outbox_sk": iso(now), "fwd_owner": None, "fwd_lease_until": None,
+            "status": Status.NEEDS_ATTENTION.value,
+            "park_reason": reason[:1000],
+            "updated_at": iso(now),
+            "outbox_pk": "PARKED",
+            "outbox_sk": iso(now),
+            "fwd_owner": None,
+            "fwd_lease_until": None,
         }
         if clear_sent:
             attrs["fwd_sent_at"] = None
-        entry = TimelineEntry(at=now, kind="parked", status=Status.NEEDS_ATTENTION, ref="parked",
-                              message="Perlu tindakan admin: pengaduan ditolak SP4N-LAPOR!")
+        entry = TimelineEntry(
+            at=now,
+            kind="parked",
+            status=Status.NEEDS_ATTENTION,
+            ref="parked",
+            message="Perlu tindakan admin: pengaduan ditolak SP4N-LAPOR!",
+        )
         before = c.model_copy(update={"status": Status.RECEIVED})
         after = c.model_copy(update={"status": Status.NEEDS_ATTENTION, "updated_at": now})
         try:
-            self.events.commit(Transition(before, after, entry, attrs,
-                                          condition="attribute_not_exists(lapor_id) AND #st = :received",
-                                          names={"#st": "status"}, vals=values(received=Status.RECEIVED.value)))
+            self.events.commit(
+                Transition(
+                    before,
+                    after,
+                    entry,
+                    attrs,
+                    condition="attribute_not_exists(lapor_id) AND #st = :received",
+                    names={"#st": "status"},
+                    vals=values(received=Status.RECEIVED.value),
+                )
+            )
         except ConditionFailed:
             return
         logger.error("complaint parked", extra={"reason": reason[:300]})

@@ -80,8 +80,7 @@ def inbox_attributes(c: Complaint) -> dict[str, str | None]:
     return {
         "inbox_pk": inbox.shelf(h, c.status),
         "inbox_sk": inbox.newest_key(created, c.tracking_id),
-        "inbox_urgent_sk": None if final else inbox.urgent_key(c.deadline and iso(c.deadline), created,
-                                                               c.tracking_id),
+        "inbox_urgent_sk": None if final else inbox.urgent_key(c.deadline and iso(c.deadline), created, c.tracking_id),
         "inbox_area_pk": inbox.shelf(area, c.status) if area else None,
     }
 
@@ -114,11 +113,17 @@ def counter_moves(table: str, old_at: str | None, new_at: str | None) -> list[di
             continue
         names = {f"#c{i}": f"n_{s}" for i, s in enumerate(moves)}
         vals = values(**{f"c{i}": n for i, n in enumerate(moves.values())})
-        items.append({"Update": {
-            "TableName": table, "Key": {"pk": {"S": f"{COUNT_PREFIX}{holder}"}, "sk": {"S": COUNT_SK}},
-            "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(moves))),
-            "ExpressionAttributeNames": names, "ExpressionAttributeValues": vals,
-        }})
+        items.append(
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": {"pk": {"S": f"{COUNT_PREFIX}{holder}"}, "sk": {"S": COUNT_SK}},
+                    "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(moves))),
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": vals,
+                }
+            }
+        )
     return items
 
 
@@ -182,13 +187,26 @@ def decode_cursor(token: str, sort: str) -> str:
             raise ValueError("not ours")
         return text[2:]
     except (ValueError, binascii.Error, UnicodeDecodeError):
-        raise InvalidInput([FieldProblem("cursor", "invalid_cursor", "cursor tidak valid untuk daftar ini",
-                                         "cursor is not valid for this list")]) from None
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "cursor",
+                    "invalid_cursor",
+                    "cursor tidak valid untuk daftar ini",
+                    "cursor is not valid for this list",
+                )
+            ]
+        ) from None
 
 
 def _out_of_scope(unit: str) -> InvalidInput:
-    return InvalidInput([FieldProblem("unit", "not_in_scope", f"unit {unit} di luar wewenang Anda",
-                                      f"unit {unit} is outside your scope")])
+    return InvalidInput(
+        [
+            FieldProblem(
+                "unit", "not_in_scope", f"unit {unit} di luar wewenang Anda", f"unit {unit} is outside your scope"
+            )
+        ]
+    )
 
 
 def _known_holder(code: str) -> bool:
@@ -238,13 +256,19 @@ class InboxService:
         for _ in range(READ_BUDGET):
             want = q.limit - len(rows)
             items, start = self.repo.query_page(
-                cond, vals, index=index_for(family, urgent),
-                limit=want + 1 if not filters else max(200, want + 1), start_key=start, forward=urgent,
-                names=names, filter_expression=" AND ".join(filters) or None)
+                cond,
+                vals,
+                index=index_for(family, urgent),
+                limit=want + 1 if not filters else max(200, want + 1),
+                start_key=start,
+                forward=urgent,
+                names=names,
+                filter_expression=" AND ".join(filters) or None,
+            )
             items = [i for i in items if i.get(sk_attr) != after]
             rows.extend(items)
             if len(rows) > q.limit:  # a row beyond the page: there is a next page
-                rows = rows[:q.limit]
+                rows = rows[: q.limit]
                 return self._page(family, key, rows, encode_cursor(sort, rows[-1][sk_attr]), sort)
             if start is None:
                 return self._page(family, key, rows, None, sort)
@@ -264,8 +288,9 @@ class InboxService:
         return "inbox", q.unit
 
     @staticmethod
-    def _filters(p: Principal, q: InboxQuery, now: datetime,
-                 overdue_by_key: bool) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    def _filters(
+        p: Principal, q: InboxQuery, now: datetime, overdue_by_key: bool
+    ) -> tuple[list[str], dict[str, str], dict[str, Any]]:
         parts: list[str] = []
         names: dict[str, str] = {}
         vals: dict[str, Any] = {}
@@ -302,8 +327,7 @@ class InboxService:
         """Counts per status of one holder, or of every holder of a kecamatan area."""
         if family == "inbox_area":
             kec = key.removeprefix("kec:")
-            holders = [key, *(f"kel:{k.code}" for k in reference.areas().kelurahan.values()
-                              if k.kecamatan_code == kec)]
+            holders = [key, *(f"kel:{k.code}" for k in reference.areas().kelurahan.values() if k.kecamatan_code == kec)]
         else:
             holders = [key]
         found = self.repo.get_many([(f"{COUNT_PREFIX}{h}", COUNT_SK) for h in holders])
@@ -329,8 +353,17 @@ class InboxService:
             old_at = mark.get("at") if mark is not None else None
             if old_at == new_at:
                 return "unchanged"
-            put = put_over_position(self.repo.table, {"pk": f"{MARK_PREFIX}{tracking_id}", "sk": MARK_SK,
-                                                      "type": "inbox_count_mark", "seq": position, "at": new_at}, mark)
+            put = put_over_position(
+                self.repo.table,
+                {
+                    "pk": f"{MARK_PREFIX}{tracking_id}",
+                    "sk": MARK_SK,
+                    "type": "inbox_count_mark",
+                    "seq": position,
+                    "at": new_at,
+                },
+                mark,
+            )
             try:
                 self.repo.transact_raw([{"Put": put}, *counter_moves(self.repo.table, old_at, new_at)])
             except ConditionFailed:

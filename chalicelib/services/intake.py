@@ -50,8 +50,7 @@ class Accepted:
     reporter_token: str | None = None
 
     def body(self) -> dict[str, Any]:
-        return {"tracking_id": self.tracking_id, "status": self.status.value,
-                "reporter_token": self.reporter_token}
+        return {"tracking_id": self.tracking_id, "status": self.status.value, "reporter_token": self.reporter_token}
 
 
 @dataclass(frozen=True)
@@ -111,8 +110,13 @@ class IntakeService:
         self.queues = queues
         self._secret = secret
 
-    def accept(self, new: NewComplaint, idempotency_scope: str | None = None,
-               idempotency_key: str | None = None, fingerprint: str | None = None) -> Accepted:
+    def accept(
+        self,
+        new: NewComplaint,
+        idempotency_scope: str | None = None,
+        idempotency_key: str | None = None,
+        fingerprint: str | None = None,
+    ) -> Accepted:
         sub = new.submission
         category = reference.category(sub.category)
         place = routing.place_of(sub.location)
@@ -139,10 +143,12 @@ class IntakeService:
             updated_at=now,
             attachments=list(sub.attachments),
         )
-        entry = TimelineEntry(at=now, kind="received", status=complaint.status,
-                              message=f"Diterima melalui {new.channel}", ref="received")
-        keyed = ScopedKey(self._secret(), idempotency_scope or new.channel, idempotency_key) \
-            if idempotency_key else None
+        entry = TimelineEntry(
+            at=now, kind="received", status=complaint.status, message=f"Diterima melalui {new.channel}", ref="received"
+        )
+        keyed = (
+            ScopedKey(self._secret(), idempotency_scope or new.channel, idempotency_key) if idempotency_key else None
+        )
         token = keyed.reporter_token() if keyed else new_token()
         candidates = keyed.tracking_ids() if keyed else (new_tracking_id() for _ in range(ID_CANDIDATES))
         for tracking_id in candidates:
@@ -158,17 +164,29 @@ class IntakeService:
                     return self._replay(taken.item, keyed, fingerprint)
                 # another complaint holds this id (astronomically rare): the next candidate
             except UploadClaimed as taken:
-                raise InvalidInput([FieldProblem(
-                    f"attachments.{complaint.attachments.index(key)}", "upload_already_used",
-                    "unggahan ini sudah dipakai oleh pengaduan lain", "this upload belongs to another complaint",
-                ) for key in taken.keys]) from None
+                raise InvalidInput(
+                    [
+                        FieldProblem(
+                            f"attachments.{complaint.attachments.index(key)}",
+                            "upload_already_used",
+                            "unggahan ini sudah dipakai oleh pengaduan lain",
+                            "this upload belongs to another complaint",
+                        )
+                        for key in taken.keys
+                    ]
+                ) from None
         else:
             raise RuntimeError(f"no free tracking id after {ID_CANDIDATES} tries")  # never 201 for nothing stored
         with complaint_context(complaint.tracking_id):
-            logger.info("complaint accepted", extra={
-                "channel": complaint.channel, "category": complaint.category,
-                "unit": unit.code, "status": complaint.status.value,
-            })
+            logger.info(
+                "complaint accepted",
+                extra={
+                    "channel": complaint.channel,
+                    "category": complaint.category,
+                    "unit": unit.code,
+                    "status": complaint.status.value,
+                },
+            )
             count("ComplaintsAccepted")
             count_by("ComplaintsAccepted", "channel", complaint.channel)
             if complaint.status == Status.RECEIVED:
@@ -216,5 +234,9 @@ class IntakeService:
                 "This Idempotency-Key was already used for a different complaint",
             )
         first = item.get("first_entry") or {}
-        return Accepted(item["tracking_id"], Status(first.get("status") or item["status"]), replayed=True,
-                        reporter_token=keyed.reporter_token())
+        return Accepted(
+            item["tracking_id"],
+            Status(first.get("status") or item["status"]),
+            replayed=True,
+            reporter_token=keyed.reporter_token(),
+        )

@@ -58,11 +58,18 @@ class FollowupRetryLater(Exception):
 def followup_item(c: Complaint, seq: int, side: str, content: str, now: datetime) -> dict[str, Any]:
     """The outbox item to write in the same transaction as the change it reports."""
     return {
-        "pk": f"{FOLLOWUP_PK}{c.tracking_id}", "sk": f"{seq:09d}", "type": "lapor_followup",
-        "tracking_id": c.tracking_id, "seq": seq, "side": side, "content": content[:4000],
-        "is_secret": c.confidential, "created_at": iso(now),
+        "pk": f"{FOLLOWUP_PK}{c.tracking_id}",
+        "sk": f"{seq:09d}",
+        "type": "lapor_followup",
+        "tracking_id": c.tracking_id,
+        "seq": seq,
+        "side": side,
+        "content": content[:4000],
+        "is_secret": c.confidential,
+        "created_at": iso(now),
         # the sweep looks at it only if the immediate request did not deliver it
-        "outbox_pk": f"{FOLLOWUP_PK}{shard_of(c.tracking_id)}", "outbox_sk": iso(now + RETRY_AFTER),
+        "outbox_pk": f"{FOLLOWUP_PK}{shard_of(c.tracking_id)}",
+        "outbox_sk": iso(now + RETRY_AFTER),
     }
 
 
@@ -92,8 +99,10 @@ class LaporFollowups:
 
     def pending(self, tracking_id: str) -> list[dict[str, Any]]:
         items = self.repo.query("pk = :pk", values(pk=f"{FOLLOWUP_PK}{tracking_id}"), consistent=True)
-        return sorted((i for i in items if not i.get("sent_at") and not i.get("dropped_at")
-                       and i.get("outbox_pk") != PARKED), key=lambda i: i["sk"])
+        return sorted(
+            (i for i in items if not i.get("sent_at") and not i.get("dropped_at") and i.get("outbox_pk") != PARKED),
+            key=lambda i: i["sk"],
+        )
 
     # -- delivery (forward queue) ------------------------------------------------
 
@@ -128,11 +137,14 @@ class LaporFollowups:
         now = utcnow()
         try:
             old = self.repo.update_raw(
-                pk, sk, "SET sending_until = :until, attempted_at = :now, "
-                "attempts = if_not_exists(attempts, :zero) + :one",
+                pk,
+                sk,
+                "SET sending_until = :until, attempted_at = :now, attempts = if_not_exists(attempts, :zero) + :one",
                 condition="attribute_exists(pk) AND attribute_not_exists(sent_at) AND "
-                          "(attribute_not_exists(sending_until) OR sending_until < :now)",
-                vals=values(until=iso(now + LEASE), now=iso(now), zero=0, one=1), return_old=True)
+                "(attribute_not_exists(sending_until) OR sending_until < :now)",
+                vals=values(until=iso(now + LEASE), now=iso(now), zero=0, one=1),
+                return_old=True,
+            )
         except ConditionFailed:
             return "busy"  # another worker is posting it, or it was posted meanwhile
         assert old is not None
@@ -155,8 +167,10 @@ class LaporFollowups:
             # one whose answer was lost (adapters/lapor.py), so the next try looks before posting
             self._release(item)
             count("LaporFollowupTransientFailures")
-            logger.warning("LAPOR! follow-up failed; will retry",
-                           extra={"error": err.message, "outcome": err.outcome, "status_code": err.status})
+            logger.warning(
+                "LAPOR! follow-up failed; will retry",
+                extra={"error": err.message, "outcome": err.outcome, "status_code": err.status},
+            )
             raise FollowupRetryLater(err.message, err.retry_after) from err
         if fid is None:  # LAPOR! answered without an id: the marker finds it
             try:
@@ -165,8 +179,9 @@ class LaporFollowups:
                 fid = None
         self._sent(item, fid, now)
         count("LaporFollowupsPosted")
-        logger.info("follow-up posted to LAPOR!", extra={"seq": marker.seq, "side": marker.side,
-                                                         "lapor_followup_id": fid})
+        logger.info(
+            "follow-up posted to LAPOR!", extra={"seq": marker.seq, "side": marker.side, "lapor_followup_id": fid}
+        )
         return "posted"
 
     @staticmethod
@@ -191,24 +206,37 @@ class LaporFollowups:
     def _release(self, item: dict[str, Any]) -> None:
         expr = "SET outbox_sk = :later REMOVE sending_until"
         try:
-            self.repo.update_raw(item["pk"], item["sk"], expr, condition="attribute_not_exists(sent_at)",
-                                 vals=values(later=iso(utcnow() + RETRY_AFTER)))
+            self.repo.update_raw(
+                item["pk"],
+                item["sk"],
+                expr,
+                condition="attribute_not_exists(sent_at)",
+                vals=values(later=iso(utcnow() + RETRY_AFTER)),
+            )
         except ConditionFailed:
             pass
 
     def _later(self, item: dict[str, Any], when: datetime) -> None:
         try:
-            self.repo.update_raw(item["pk"], item["sk"], "SET outbox_sk = :w",
-                                 condition="attribute_not_exists(sent_at) AND attribute_exists(outbox_pk)",
-                                 vals=values(w=iso(when)))
+            self.repo.update_raw(
+                item["pk"],
+                item["sk"],
+                "SET outbox_sk = :w",
+                condition="attribute_not_exists(sent_at) AND attribute_exists(outbox_pk)",
+                vals=values(w=iso(when)),
+            )
         except ConditionFailed:
             pass
 
     def _drop(self, item: dict[str, Any], why: str) -> None:
         try:
-            self.repo.update_raw(item["pk"], item["sk"], "SET dropped_at = :now, drop_reason = :why "
-                                 "REMOVE outbox_pk, outbox_sk", condition="attribute_not_exists(sent_at)",
-                                 vals=values(now=iso(utcnow()), why=why))
+            self.repo.update_raw(
+                item["pk"],
+                item["sk"],
+                "SET dropped_at = :now, drop_reason = :why REMOVE outbox_pk, outbox_sk",
+                condition="attribute_not_exists(sent_at)",
+                vals=values(now=iso(utcnow()), why=why),
+            )
         except ConditionFailed:
             return
         logger.info("follow-up dropped", extra={"seq": item.get("seq"), "why": why})
@@ -216,9 +244,12 @@ class LaporFollowups:
 
     def _park(self, item: dict[str, Any], reason: str) -> None:
         now = utcnow()
-        self.repo.update_raw(item["pk"], item["sk"], "SET outbox_pk = :parked, outbox_sk = :now, "
-                             "park_reason = :why REMOVE sending_until",
-                             vals=values(parked=PARKED, now=iso(now), why=reason[:500]))
+        self.repo.update_raw(
+            item["pk"],
+            item["sk"],
+            "SET outbox_pk = :parked, outbox_sk = :now, park_reason = :why REMOVE sending_until",
+            vals=values(parked=PARKED, now=iso(now), why=reason[:500]),
+        )
         logger.error("LAPOR! refused a follow-up; parked", extra={"seq": item.get("seq"), "reason": reason[:300]})
         count("LaporFollowupsRefused")
 
@@ -234,9 +265,13 @@ class LaporFollowups:
                 if tid in asked or item.get("sent_at"):
                     continue
                 try:  # claim the re-ask, so overlapping sweeps ask once
-                    self.repo.update_raw(item["pk"], item["sk"], "SET outbox_sk = :later",
-                                         condition="outbox_sk = :old AND attribute_not_exists(sent_at)",
-                                         vals=values(later=iso(now + RETRY_AFTER), old=item["outbox_sk"]))
+                    self.repo.update_raw(
+                        item["pk"],
+                        item["sk"],
+                        "SET outbox_sk = :later",
+                        condition="outbox_sk = :old AND attribute_not_exists(sent_at)",
+                        vals=values(later=iso(now + RETRY_AFTER), old=item["outbox_sk"]),
+                    )
                 except ConditionFailed:
                     continue
                 asked.add(tid)

@@ -1,4 +1,4 @@
-""""Already reported nearby": open complaints of one category around a point.
+""" "Already reported nearby": open complaints of one category around a point.
 
 Served from the sparse `geo` index: an open, non-confidential complaint with
 coordinates carries `geo_pk = GEO#<category>#<geohash-7 cell>` and
@@ -38,8 +38,9 @@ def geo_pk(category: str, cell: str) -> str:
 
 
 def is_listed(c: Complaint) -> bool:
-    return (c.status not in _UNLISTED and not c.confidential
-            and c.location.lat is not None and c.location.lon is not None)
+    return (
+        c.status not in _UNLISTED and not c.confidential and c.location.lat is not None and c.location.lon is not None
+    )
 
 
 def geo_attributes(c: Complaint) -> dict[str, str | None]:
@@ -68,19 +69,31 @@ class NearbyService:
     def __init__(self, repo: Repository) -> None:
         self.repo = repo
 
-    def find(self, lat: float, lon: float, category: str, radius_m: float = RADIUS_M,
-             created_before: str | None = None, exclude: str | None = None,
-             limit: int = MAX_RESULTS) -> NearbyResult:
+    def find(
+        self,
+        lat: float,
+        lon: float,
+        category: str,
+        radius_m: float = RADIUS_M,
+        created_before: str | None = None,
+        exclude: str | None = None,
+        limit: int = MAX_RESULTS,
+    ) -> NearbyResult:
         """Open, listed complaints of `category` within `radius_m`, nearest first."""
         try:
             cells = geo.cells_within(lat, lon, radius_m, geo.NEARBY_PRECISION)
         except ValueError:
             # NearbyQuery keeps points in the city; this guards any other caller
-            raise InvalidInput([FieldProblem(
-                "lat/lon", "invalid_point",
-                "Titik (lat/lon) tidak dapat dicari di sekitarnya",
-                "No search is possible around this point (lat/lon)",
-            )]) from None
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        "lat/lon",
+                        "invalid_point",
+                        "Titik (lat/lon) tidak dapat dicari di sekitarnya",
+                        "No search is possible around this point (lat/lon)",
+                    )
+                ]
+            ) from None
         with ThreadPoolExecutor(max_workers=min(_PARALLEL, len(cells))) as pool:
             pages = list(pool.map(lambda cell: self._cell(category, cell, created_before), cells))
         read = 0
@@ -101,8 +114,11 @@ class NearbyService:
     def _cell(self, category: str, cell: str, created_before: str | None) -> list[dict[str, Any]]:
         if created_before is None:
             return list(self.repo.query("geo_pk = :p", values(p=geo_pk(category, cell)), index="geo"))
-        return list(self.repo.query("geo_pk = :p AND geo_sk < :b",
-                                    values(p=geo_pk(category, cell), b=created_before), index="geo"))
+        return list(
+            self.repo.query(
+                "geo_pk = :p AND geo_sk < :b", values(p=geo_pk(category, cell), b=created_before), index="geo"
+            )
+        )
 
     def mark_possible_duplicate(self, c: Complaint) -> str | None:
         """Hint for operators: the nearest older open complaint of the same category.
@@ -114,8 +130,14 @@ class NearbyService:
         if c.location.lat is None or c.location.lon is None or c.possible_duplicate_of:
             return c.possible_duplicate_of
         try:
-            found = self.find(c.location.lat, c.location.lon, c.category,
-                              created_before=iso(c.created_at), exclude=c.tracking_id, limit=1)
+            found = self.find(
+                c.location.lat,
+                c.location.lon,
+                c.category,
+                created_before=iso(c.created_at),
+                exclude=c.tracking_id,
+                limit=1,
+            )
             if not found.matches:
                 return None
             other = found.matches[0].complaint.tracking_id

@@ -89,7 +89,7 @@ class Open311Request(BaseModel):
 
 
 def _clip(text: str, limit: int) -> str:
-    return text if len(text) <= limit else text[:limit - 1] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _address(c: Complaint, secret: bool) -> str | None:
@@ -98,8 +98,12 @@ def _address(c: Complaint, secret: bool) -> str | None:
     areas = reference.areas()
     kel = areas.kelurahan.get(c.location.kelurahan_code or "")
     kec = areas.kecamatan.get(c.kecamatan_code or "")
-    parts = [None if secret else c.location.address, kel and f"Kel. {kel.name}", kec and f"Kec. {kec}",
-             (kel or kec) and reference.city_name()]
+    parts = [
+        None if secret else c.location.address,
+        kel and f"Kel. {kel.name}",
+        kec and f"Kec. {kec}",
+        (kel or kec) and reference.city_name(),
+    ]
     return ", ".join(p for p in parts if p) or None
 
 
@@ -129,8 +133,9 @@ class Submitted:
 class _Partition:
     """One `created` partition read newest first, a page at a time, only as far as consumed."""
 
-    def __init__(self, repo: Repository, pk: str, lo: str, hi: str, filt: tuple[str, dict[str, str],
-                 dict[str, Any]], chunk: int) -> None:
+    def __init__(
+        self, repo: Repository, pk: str, lo: str, hi: str, filt: tuple[str, dict[str, str], dict[str, Any]], chunk: int
+    ) -> None:
         self.repo, self.pk, self.lo, self.hi, self.chunk = repo, pk, lo, hi, chunk
         self.expr, self.names, self.vals = filt
         self.buffer: list[dict[str, Any]] = []
@@ -141,8 +146,14 @@ class _Partition:
         while not self.buffer and not self.done:
             items, self.start = self.repo.query_page(
                 "created_pk = :p AND created_sk BETWEEN :lo AND :hi",
-                {**values(p=self.pk, lo=self.lo, hi=self.hi), **self.vals}, index="created", limit=self.chunk,
-                start_key=self.start, forward=False, filter_expression=self.expr, names=self.names)
+                {**values(p=self.pk, lo=self.lo, hi=self.hi), **self.vals},
+                index="created",
+                limit=self.chunk,
+                start_key=self.start,
+                forward=False,
+                filter_expression=self.expr,
+                names=self.names,
+            )
             self.buffer.extend(items)
             self.done = self.start is None
         return self
@@ -185,7 +196,7 @@ class Open311Service:
 
     def find(self, q: RequestsQuery) -> list[Open311Request]:
         if q.ids is not None:
-            return self._by_ids(q.ids[q.offset:q.offset + q.page_size])
+            return self._by_ids(q.ids[q.offset : q.offset + q.page_size])
         items = list(islice(self._window(q), q.offset, q.offset + q.page_size))
         with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
             return _readable(list(pool.map(self._from_index, items)))
@@ -219,8 +230,9 @@ class Open311Service:
         """An index item with its status note: its newest timeline entries, one small Query."""
         try:
             complaint = Complaint.model_validate(item)
-            entries, _ = self.repo.query_page("pk = :pk AND begins_with(sk, :t)", values(pk=item["pk"], t="T#"),
-                                              limit=_NOTE_WINDOW, forward=False)
+            entries, _ = self.repo.query_page(
+                "pk = :pk AND begins_with(sk, :t)", values(pk=item["pk"], t="T#"), limit=_NOTE_WINDOW, forward=False
+            )
             notes = [TimelineEntry.model_validate(e) for e in entries]
             if item.get("first_entry"):
                 notes.append(TimelineEntry.model_validate(item["first_entry"]))

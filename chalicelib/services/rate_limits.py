@@ -57,8 +57,15 @@ class _Count:
 
 
 class RateLimiter:
-    def __init__(self, counter: Counter, rules: RateLimits, secret: Callable[[], bytes], scale: float = 1.0,
-                 clock: Callable[[], float] = time.time, monotonic: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        counter: Counter,
+        rules: RateLimits,
+        secret: Callable[[], bytes],
+        scale: float = 1.0,
+        clock: Callable[[], float] = time.time,
+        monotonic: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._counter = counter
         self.rules = rules
         self._secret = secret
@@ -86,8 +93,10 @@ class RateLimiter:
             for (key, lim), c in zip(keys, counts, strict=True):
                 c.unsynced += 1
                 c.seen += 1
-                if c.seen > 1 and (c.unsynced >= self.rules.sync_every_requests
-                                   or self._monotonic() - c.last_sync >= self.rules.sync_every_s):
+                if c.seen > 1 and (
+                    c.unsynced >= self.rules.sync_every_requests
+                    or self._monotonic() - c.last_sync >= self.rules.sync_every_s
+                ):
                     due.append((key, lim, c, c.unsynced))
                     c.unsynced = 0  # in flight
         totals = [(self._sync(key, window, c, delta), lim) for key, lim, c, delta in due]

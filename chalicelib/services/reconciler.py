@@ -54,8 +54,12 @@ class ReconcileReport:
     outboxes: Counter[str] = field(default_factory=Counter)
 
     def as_dict(self) -> dict[str, Any]:
-        return {"seen": self.seen, "requeued": len(self.requeued),
-                "oldest_received_age_s": self.oldest_received_age_s, **self.outboxes}
+        return {
+            "seen": self.seen,
+            "requeued": len(self.requeued),
+            "oldest_received_age_s": self.oldest_received_age_s,
+            **self.outboxes,
+        }
 
 
 def needs_requeue(item: dict[str, Any], now: datetime) -> bool:
@@ -74,8 +78,15 @@ def needs_requeue(item: dict[str, Any], now: datetime) -> bool:
 
 
 class Reconciler:
-    def __init__(self, repo: Repository, queues: Queues, shards: int, per_shard: int = 200,
-                 events: StatusEvents | None = None, followups: LaporFollowups | None = None) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        queues: Queues,
+        shards: int,
+        per_shard: int = 200,
+        events: StatusEvents | None = None,
+        followups: LaporFollowups | None = None,
+    ) -> None:
         self.repo = repo
         self.queues = queues
         self.shards = shards
@@ -114,16 +125,21 @@ class Reconciler:
     def _requeue(self, tracking_id: str, now: datetime) -> bool:
         try:
             self.repo.update(
-                tracking_id, "SET requeued_at = :now",
+                tracking_id,
+                "SET requeued_at = :now",
                 condition="attribute_not_exists(lapor_id) AND #s = :received AND "
-                          "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now) AND ("
-                          "(attribute_not_exists(requeued_at) AND attribute_not_exists(fwd_attempts)) "
-                          "OR requeued_at < :old "
-                          "OR (attribute_not_exists(requeued_at) AND "
-                          "(fwd_last_at < :stale OR (attribute_not_exists(fwd_last_at) AND outbox_sk < :stale))))",
+                "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now) AND ("
+                "(attribute_not_exists(requeued_at) AND attribute_not_exists(fwd_attempts)) "
+                "OR requeued_at < :old "
+                "OR (attribute_not_exists(requeued_at) AND "
+                "(fwd_last_at < :stale OR (attribute_not_exists(fwd_last_at) AND outbox_sk < :stale))))",
                 names={"#s": "status"},
-                vals=values(now=iso(now), received=Status.RECEIVED.value, old=iso(now - REQUEUE_AFTER),
-                            stale=iso(now - STALE_ATTEMPT)),
+                vals=values(
+                    now=iso(now),
+                    received=Status.RECEIVED.value,
+                    old=iso(now - REQUEUE_AFTER),
+                    stale=iso(now - STALE_ATTEMPT),
+                ),
             )
         except ConditionFailed:
             return False  # another sweep, or the forwarder, got there first

@@ -28,15 +28,23 @@ ROLES = frozenset(r.value for r in Role)
 
 # reason -> (Indonesian, English)
 MESSAGES: dict[str, tuple[str, str]] = {
-    "token_missing": ("Perlu masuk: kirim header Authorization: Bearer <token>",
-                      "Sign-in required: send the header Authorization: Bearer <token>"),
-    "not_bearer": ("Header Authorization harus berbentuk 'Bearer <token>'",
-                   "The Authorization header must be 'Bearer <token>'"),
+    "token_missing": (
+        "Perlu masuk: kirim header Authorization: Bearer <token>",
+        "Sign-in required: send the header Authorization: Bearer <token>",
+    ),
+    "not_bearer": (
+        "Header Authorization harus berbentuk 'Bearer <token>'",
+        "The Authorization header must be 'Bearer <token>'",
+    ),
     "malformed_token": ("Token tidak dapat dibaca (bukan JWT yang sah)", "The token cannot be read (not a valid JWT)"),
-    "unsupported_algorithm": ("Algoritme token tidak diterima (hanya RS256)",
-                              "The token's algorithm is not accepted (RS256 only)"),
-    "unknown_key": ("Kunci penanda tangan token (kid) tidak dikenal oleh penerbit",
-                    "The token's signing key (kid) is not one of the issuer's keys"),
+    "unsupported_algorithm": (
+        "Algoritme token tidak diterima (hanya RS256)",
+        "The token's algorithm is not accepted (RS256 only)",
+    ),
+    "unknown_key": (
+        "Kunci penanda tangan token (kid) tidak dikenal oleh penerbit",
+        "The token's signing key (kid) is not one of the issuer's keys",
+    ),
     "invalid_signature": ("Tanda tangan token tidak sah", "The token's signature is not valid"),
     "token_expired": ("Token sudah kedaluwarsa; silakan masuk lagi", "The token has expired; sign in again"),
     "token_not_yet_valid": ("Token belum berlaku", "The token is not valid yet"),
@@ -45,15 +53,22 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wrong_token_use": ("Gunakan ID token (token_use = id)", "Use the ID token (token_use = id)"),
     "missing_claim": ("Token tidak lengkap: klaim wajib tidak ada", "The token lacks a required claim"),
     "no_unit": ("Token tidak membawa unit kerja (custom:unit)", "The token carries no unit (custom:unit)"),
-    "unit_not_allowed": ("Unit kerja di token tidak sah untuk peran pengguna",
-                         "The unit in the token is not valid for the user's role"),
-    "unknown_role": ("Token tidak membawa peran yang dikenal (cognito:groups: operator, supervisor, callcenter, "
-                     "admin)", "The token carries no known role (cognito:groups: operator, supervisor, callcenter, "
-                     "admin)"),
-    "ambiguous_role": ("Pengguna berada di lebih dari satu grup peran; harus tepat satu",
-                       "The user is in more than one role group; exactly one is required"),
-    "no_user": ("Token tidak menyebut pengguna (cognito:username atau sub)",
-                "The token names no user (cognito:username or sub)"),
+    "unit_not_allowed": (
+        "Unit kerja di token tidak sah untuk peran pengguna",
+        "The unit in the token is not valid for the user's role",
+    ),
+    "unknown_role": (
+        "Token tidak membawa peran yang dikenal (cognito:groups: operator, supervisor, callcenter, admin)",
+        "The token carries no known role (cognito:groups: operator, supervisor, callcenter, admin)",
+    ),
+    "ambiguous_role": (
+        "Pengguna berada di lebih dari satu grup peran; harus tepat satu",
+        "The user is in more than one role group; exactly one is required",
+    ),
+    "no_user": (
+        "Token tidak menyebut pengguna (cognito:username atau sub)",
+        "The token names no user (cognito:username or sub)",
+    ),
     "invalid_token": ("Token ditolak", "The token was refused"),
 }
 
@@ -96,8 +111,13 @@ class SignIn:
             raise refused("unknown_key")
         try:
             return jwt.decode(
-                token, key=key, algorithms=[ALGORITHM], audience=self.audience, issuer=self.issuer,
-                leeway=self.leeway_s, options={"require": ["exp", "iat", "iss", "aud"]},
+                token,
+                key=key,
+                algorithms=[ALGORITHM],
+                audience=self.audience,
+                issuer=self.issuer,
+                leeway=self.leeway_s,
+                options={"require": ["exp", "iat", "iss", "aud"]},
             )
         except jwt.InvalidSignatureError:
             raise refused("invalid_signature") from None
@@ -136,8 +156,7 @@ def principal_of(claims: dict[str, Any]) -> Principal:
     groups = claims.get(ROLE_CLAIM)
     if isinstance(groups, str):
         groups = [groups]
-    roles = {g for g in groups if isinstance(g, str) and g in ROLES} \
-        if isinstance(groups, list) else set()
+    roles = {g for g in groups if isinstance(g, str) and g in ROLES} if isinstance(groups, list) else set()
     if not roles:
         raise refused("unknown_role")
     if len(roles) > 1:
@@ -152,5 +171,4 @@ def principal_of(claims: dict[str, Any]) -> Principal:
     if user is None:
         raise refused("no_user")
     name = claims.get("name")
-    return Principal(user=user[:128], role=role, unit=unit,
-                     name=name[:200] if isinstance(name, str) and name else None)
+    return Principal(user=user[:128], role=role, unit=unit, name=name[:200] if isinstance(name, str) and name else None)

@@ -113,8 +113,12 @@ def list_keys(row: Mapping[str, Any]) -> dict[str, str]:
     kec = row.get("kecamatan_code")
     if not kec and row.get("kelurahan_code"):
         kec = row["kelurahan_code"].rsplit(".", 1)[0]
-    return {"su_pk": f"SU#{row.get('unit_code') or st.NO_PLACE}", "su_sk": sk,
-            "sp_pk": f"SP#{f'kec:{kec}' if kec else st.NO_PLACE}", "sp_sk": sk}
+    return {
+        "su_pk": f"SU#{row.get('unit_code') or st.NO_PLACE}",
+        "su_sk": sk,
+        "sp_pk": f"SP#{f'kec:{kec}' if kec else st.NO_PLACE}",
+        "sp_sk": sk,
+    }
 
 
 @dataclass(frozen=True)
@@ -150,8 +154,15 @@ class StatisticsService:
                 return outcome
         raise RuntimeError("statistics: the complaint's stats item kept changing")
 
-    def _write(self, day: dt.date, tracking_id: str, stored: dict[str, Any] | None, new_c: st.Counters,
-               new_row: dict[str, Any] | None, seq: str | None) -> str:
+    def _write(
+        self,
+        day: dt.date,
+        tracking_id: str,
+        stored: dict[str, Any] | None,
+        new_c: st.Counters,
+        new_row: dict[str, Any] | None,
+        seq: str | None,
+    ) -> str:
         """One transaction: the complaint's stats item and its day's counters (2 writes at most)."""
         old_c = {k: int(v) for k, v in ((stored or {}).get("c") or {}).items()}
         delta = st.diff(old_c, new_c)
@@ -160,8 +171,14 @@ class StatisticsService:
             return "not_counted"
         if not delta and old_row == new_row:
             return "unchanged"  # nothing the figures or lists show changed: no write
-        data: dict[str, Any] = {"pk": contribution_pk(day), "sk": tracking_id, "type": "stats_complaint",
-                                "seq": seq or (stored or {}).get("seq") or padded(0), "c": new_c, "row": new_row}
+        data: dict[str, Any] = {
+            "pk": contribution_pk(day),
+            "sk": tracking_id,
+            "type": "stats_complaint",
+            "seq": seq or (stored or {}).get("seq") or padded(0),
+            "c": new_c,
+            "row": new_row,
+        }
         if new_row is not None:
             data.update(list_keys(new_row))
             data.update({k: new_row[k] for k in ("cls", "deadline", "moved_from", "kelurahan_code")})
@@ -180,9 +197,13 @@ class StatisticsService:
         names["#rev"] = "rev"
         vals[":one"] = 1
         expr = "ADD " + ", ".join([*(f"#k{i} :v{i}" for i in range(len(delta))), "#rev :one"])
-        return {"TableName": self.repo.table, "Key": {"pk": {"S": DAY_PK}, "sk": {"S": day.isoformat()}},
-                "UpdateExpression": expr, "ExpressionAttributeNames": names,
-                "ExpressionAttributeValues": to_item(vals)}
+        return {
+            "TableName": self.repo.table,
+            "Key": {"pk": {"S": DAY_PK}, "sk": {"S": day.isoformat()}},
+            "UpdateExpression": expr,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(vals),
+        }
 
     # -- adding up: the scheduled refresh ------------------------------------------
 
@@ -203,8 +224,10 @@ class StatisticsService:
         cfg = st.config()
         today = now.astimezone(local_tz()).date()
         meta = self.repo.get_raw(SNAP_PK, META_SK) or {}
-        first_needed = min(today - dt.timedelta(days=max(cfg.windows.values()) - 1),
-                           dt.date.fromisoformat(st.last_months(today, cfg.months_in_series)[0] + "-01"))
+        first_needed = min(
+            today - dt.timedelta(days=max(cfg.windows.values()) - 1),
+            dt.date.fromisoformat(st.last_months(today, cfg.months_in_series)[0] + "-01"),
+        )
         watermark = meta.get("oldest_open_day")
         since = None if not meta else min(first_needed, dt.date.fromisoformat(watermark) if watermark else today)
         days = self.day_counters(since)
@@ -215,13 +238,28 @@ class StatisticsService:
         for sk, body in snapshots.items():
             digest = hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
             if sk.startswith("now#") or digests.get(sk) != digest:
-                self.repo.put_raw({"pk": SNAP_PK, "sk": sk, "type": "stats_snapshot", "generated_at": iso(now),
-                                   "body": json.dumps(body, ensure_ascii=False, default=str)})
+                self.repo.put_raw(
+                    {
+                        "pk": SNAP_PK,
+                        "sk": sk,
+                        "type": "stats_snapshot",
+                        "generated_at": iso(now),
+                        "body": json.dumps(body, ensure_ascii=False, default=str),
+                    }
+                )
                 digests[sk] = digest
                 written += 1
         oldest = fig.oldest_open_day or today
-        self.repo.put_raw({"pk": SNAP_PK, "sk": META_SK, "type": "stats_meta", "generated_at": iso(now),
-                           "oldest_open_day": oldest.isoformat(), "digests": digests})
+        self.repo.put_raw(
+            {
+                "pk": SNAP_PK,
+                "sk": META_SK,
+                "type": "stats_meta",
+                "generated_at": iso(now),
+                "oldest_open_day": oldest.isoformat(),
+                "digests": digests,
+            }
+        )
         count("StatisticsSnapshotsWritten", written)
         report = {"days_read": len(days), "snapshots_written": written, "oldest_open_day": oldest.isoformat()}
         logger.info("statistics refreshed", extra=report)
@@ -258,10 +296,19 @@ class StatisticsService:
         codes = sorted(set(flow) | set(state) | set(known))  # every unit, even before the first refresh
         empty_flow = st.flow_row(st.Sums(), st.config())
         empty_state = st.state_row(st.Sums(), st.config())
-        rows = [st.with_identity(code, {**empty_flow, **empty_state, **flow.get(code, {}), **state.get(code, {})},
-                                 units, city_name()) for code in codes]
-        return {"window": window, "level": level, "view": view,
-                "generated_at": now_item.get("generated_at") if now_item else None, "units": rows}
+        rows = [
+            st.with_identity(
+                code, {**empty_flow, **empty_state, **flow.get(code, {}), **state.get(code, {})}, units, city_name()
+            )
+            for code in codes
+        ]
+        return {
+            "window": window,
+            "level": level,
+            "view": view,
+            "generated_at": now_item.get("generated_at") if now_item else None,
+            "units": rows,
+        }
 
     def unit(self, code: str, view: str) -> dict[str, Any]:
         """`GET /v1/stats/units/{code}`: the unit's snapshot and the time of the last refresh (2 items)."""
@@ -269,18 +316,43 @@ class StatisticsService:
         body = _body(got.get((SNAP_PK, f"unit#{view}#{code}")))
         meta = got.get((SNAP_PK, META_SK)) or {}
         ident = st.with_identity(code, {}, known_units(), city_name())
-        return {**ident, "view": view, "generated_at": meta.get("generated_at"),
-                "windows": body.get("windows") or {}, "monthly": body.get("monthly") or []}
+        return {
+            **ident,
+            "view": view,
+            "generated_at": meta.get("generated_at"),
+            "windows": body.get("windows") or {},
+            "monthly": body.get("monthly") or [],
+        }
 
     def csv(self, windows: list[str], levels: list[str], view: str) -> str:
         """Open data: one row per unit and window (UTF-8)."""
         out = io.StringIO()
         cfg = st.config()
-        columns = ["window", "unit_code", "unit_name", "level", "view", "received",
-                   *(f"received_{ch}" for ch in cfg.channels), "open", "overdue", "resolved", "rejected",
-                   "moved_out", "resolved_on_time_share", "first_response_days_p50", "first_response_days_p90",
-                   "resolution_days_p50", "resolution_days_p90", "reopen_rate", "rating_avg", "rating_count",
-                   *(f"backlog_{b['label']}" for b in cfg.backlog_by_age), "ranked", "generated_at"]
+        columns = [
+            "window",
+            "unit_code",
+            "unit_name",
+            "level",
+            "view",
+            "received",
+            *(f"received_{ch}" for ch in cfg.channels),
+            "open",
+            "overdue",
+            "resolved",
+            "rejected",
+            "moved_out",
+            "resolved_on_time_share",
+            "first_response_days_p50",
+            "first_response_days_p90",
+            "resolution_days_p50",
+            "resolution_days_p90",
+            "reopen_rate",
+            "rating_avg",
+            "rating_count",
+            *(f"backlog_{b['label']}" for b in cfg.backlog_by_age),
+            "ranked",
+            "generated_at",
+        ]
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(columns)
         for window in windows:
@@ -299,8 +371,9 @@ class StatisticsService:
 
     # -- the lists behind the figures ----------------------------------------------
 
-    def public_list(self, unit: str, view: str, cls: str | None, overdue: bool, window: str | None,
-                    cursor: str | None, limit: int) -> dict[str, Any]:
+    def public_list(
+        self, unit: str, view: str, cls: str | None, overdue: bool, window: str | None, cursor: str | None, limit: int
+    ) -> dict[str, Any]:
         """Counted complaints behind a number, newest first, from the stats indexes (no Scan).
 
         A kecamatan or the city is a handful of index partitions merged; a page reads
@@ -340,8 +413,13 @@ class StatisticsService:
             prefix = "su" if index == "statsunit" else "sp"
             items, more = self.repo.query_page(
                 f"{prefix}_pk = :p AND {prefix}_sk BETWEEN :lo AND :hi",
-                values(p=pk, lo=lo, hi=upper, **extra), index=index, limit=READ_PER_PARTITION, forward=False,
-                filter_expression=" AND ".join(filters) or None, names=names or None)
+                values(p=pk, lo=lo, hi=upper, **extra),
+                index=index,
+                limit=READ_PER_PARTITION,
+                forward=False,
+                filter_expression=" AND ".join(filters) or None,
+                names=names or None,
+            )
             found.extend({**i, "_sk": i[f"{prefix}_sk"]} for i in items if i[f"{prefix}_sk"] != upper)
             if more:
                 last = more[f"{prefix}_sk"]["S"]
@@ -354,9 +432,15 @@ class StatisticsService:
             nxt = page[-1]["_sk"]  # the next page: below the last one shown
         elif cutoff is not None:
             nxt = cutoff  # everything at or above the cutoff was read and shown
-        return {"unit": unit, "view": view, "status": cls, "overdue": overdue, "window": window,
-                "complaints": [_public(i["row"], now) for i in page if i.get("row")],
-                "cursor": _encode_cursor(nxt) if nxt else None}
+        return {
+            "unit": unit,
+            "view": view,
+            "status": cls,
+            "overdue": overdue,
+            "window": window,
+            "complaints": [_public(i["row"], now) for i in page if i.get("row")],
+            "cursor": _encode_cursor(nxt) if nxt else None,
+        }
 
     def _partitions(self, unit: str, view: str, cls: str | None) -> tuple[list[tuple[str, str]], str | None]:
         units = known_units()
@@ -373,8 +457,9 @@ class StatisticsService:
         if level == "kecamatan":
             return [("statsplace", f"SP#{unit}")], None
         info = units.get(unit)
-        return [("statsplace", f"SP#{info.kecamatan if info and info.kecamatan else st.NO_PLACE}")], \
-            unit.removeprefix("kel:")
+        return [("statsplace", f"SP#{info.kecamatan if info and info.kecamatan else st.NO_PLACE}")], unit.removeprefix(
+            "kel:"
+        )
 
     # -- audit and repair -----------------------------------------------------------
 
@@ -384,8 +469,9 @@ class StatisticsService:
         y, m = (int(x) for x in month.split("-"))
         while (y, m) <= (now.year, now.month):
             for shard in range(shards):
-                yield from self.repo.query("created_pk = :p", values(p=f"CREATED#{y:04d}-{m:02d}#{shard}"),
-                                           index="created")
+                yield from self.repo.query(
+                    "created_pk = :p", values(p=f"CREATED#{y:04d}-{m:02d}#{shard}"), index="created"
+                )
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
     def recompute(self, since_month: str, shards: int, repair: bool = False) -> dict[str, Any]:
@@ -413,8 +499,14 @@ class StatisticsService:
                 repaired += self._repair(item)
             for diff_day in differences:
                 rebuilt += self._rebuild_day(dt.date.fromisoformat(diff_day["day"]))
-        return {"complaints": len(complaints), "days": len(expected), "differences": differences,
-                "repaired": repaired, "days_rebuilt": rebuilt, "expected": expected}
+        return {
+            "complaints": len(complaints),
+            "days": len(expected),
+            "differences": differences,
+            "repaired": repaired,
+            "days_rebuilt": rebuilt,
+            "expected": expected,
+        }
 
     def _rebuild_day(self, day: dt.date) -> int:
         """Set a day's counters to the sum of its complaints' stats items (the stream keeps both in step).
@@ -433,8 +525,11 @@ class StatisticsService:
             data = {"pk": DAY_PK, "sk": day.isoformat(), "type": "stats_day", **want, "rev": rev + 1}
             put: dict[str, Any] = {"TableName": self.repo.table, "Item": to_item(data)}
             if current:
-                put.update(ConditionExpression="#rev = :rev", ExpressionAttributeNames={"#rev": "rev"},
-                           ExpressionAttributeValues=values(rev=rev))
+                put.update(
+                    ConditionExpression="#rev = :rev",
+                    ExpressionAttributeNames={"#rev": "rev"},
+                    ExpressionAttributeValues=values(rev=rev),
+                )
             else:
                 put["ConditionExpression"] = "attribute_not_exists(pk)"
             try:
@@ -473,9 +568,16 @@ def _compare(expected: Mapping[dt.date, st.Counters], kept: Mapping[dt.date, st.
         have = {k: v for k, v in kept.get(day, {}).items() if v}
         if want != have:
             keys = sorted(set(want) | set(have))
-            out.append({"day": day.isoformat(),
-                        "counters": {k: {"expected": want.get(k, 0), "kept": have.get(k, 0)}
-                                     for k in keys if want.get(k, 0) != have.get(k, 0)}})
+            out.append(
+                {
+                    "day": day.isoformat(),
+                    "counters": {
+                        k: {"expected": want.get(k, 0), "kept": have.get(k, 0)}
+                        for k in keys
+                        if want.get(k, 0) != have.get(k, 0)
+                    },
+                }
+            )
     return out
 
 
@@ -496,12 +598,18 @@ def _public(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
         label = STATUS_LABELS_ID[Status(row.get("status"))]
     except (ValueError, KeyError):
         label = str(row.get("status"))
-    return {"tracking_id": row["tracking_id"], "title": row.get("title"), "category": row.get("category"),
-            "status": row.get("status"), "status_label": label, "created_at": row.get("created_at"),
-            "deadline": row.get("deadline") if row.get("cls") == "open" else None,
-            "overdue_working_days": overdue,
-            "unit": {"code": row.get("unit_code"), "name": row.get("unit_name")},
-            "kelurahan_code": row.get("kelurahan_code")}
+    return {
+        "tracking_id": row["tracking_id"],
+        "title": row.get("title"),
+        "category": row.get("category"),
+        "status": row.get("status"),
+        "status_label": label,
+        "created_at": row.get("created_at"),
+        "deadline": row.get("deadline") if row.get("cls") == "open" else None,
+        "overdue_working_days": overdue,
+        "unit": {"code": row.get("unit_code"), "name": row.get("unit_name")},
+        "kelurahan_code": row.get("kelurahan_code"),
+    }
 
 
 def _encode_cursor(sk: str) -> str:
@@ -514,8 +622,16 @@ def _decode_cursor(raw: str) -> str:
     except (ValueError, UnicodeDecodeError):
         text = ""
     if not text or len(text) > 120 or "#" not in text:
-        raise InvalidInput([FieldProblem("cursor", "invalid_cursor", "cursor tidak valid; pakai nilai dari halaman "
-                                         "sebelumnya", "cursor is not valid; use the value from the previous page")])
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "cursor",
+                    "invalid_cursor",
+                    "cursor tidak valid; pakai nilai dari halaman sebelumnya",
+                    "cursor is not valid; use the value from the previous page",
+                )
+            ]
+        )
     return text
 
 

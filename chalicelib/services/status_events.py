@@ -66,9 +66,15 @@ def at_version(version: int) -> tuple[str, dict[str, str], dict[str, Any]]:
 
 
 def event_item(event: ChannelEvent, now: datetime) -> dict[str, Any]:
-    return {"pk": f"{EVENT_PK}{event.tracking_id}", "sk": f"{iso(event.occurred_at)}#{event.event_id}",
-            "type": "channel_event", "event": event.model_dump(mode="json"), "created_at": iso(now),
-            "outbox_pk": f"{EVENT_PK}{shard_of(event.tracking_id)}", "outbox_sk": iso(now)}
+    return {
+        "pk": f"{EVENT_PK}{event.tracking_id}",
+        "sk": f"{iso(event.occurred_at)}#{event.event_id}",
+        "type": "channel_event",
+        "event": event.model_dump(mode="json"),
+        "created_at": iso(now),
+        "outbox_pk": f"{EVENT_PK}{shard_of(event.tracking_id)}",
+        "outbox_sk": iso(now),
+    }
 
 
 class StatusEvents:
@@ -93,11 +99,14 @@ class StatusEvents:
         if t.announce and t.entry.public and t.after.channel != "app":
             event = event_for(t.after, t.entry)
             new_items.append(event_item(event, now))
-        self.repo.transact_update(t.after.tracking_id, expr, t.condition, names, vals, timeline=t.entry,
-                                  new_items=new_items)
+        self.repo.transact_update(
+            t.after.tracking_id, expr, t.condition, names, vals, timeline=t.entry, new_items=new_items
+        )
         with complaint_context(t.after.tracking_id):
-            logger.info("complaint changed", extra={"status": t.after.status.value, "kind": t.entry.kind,
-                                                    "from": t.before.status.value})
+            logger.info(
+                "complaint changed",
+                extra={"status": t.after.status.value, "kind": t.entry.kind, "from": t.before.status.value},
+            )
             if event is not None:
                 self.send(event)
         return event
@@ -105,17 +114,25 @@ class StatusEvents:
     def send(self, event: ChannelEvent) -> bool:
         """Queue one event and mark its outbox item sent. False: left for the sweep."""
         try:
-            self.queues.send_json(settings().callback_queue_url, event.model_dump(mode="json"),
-                                  group=event.tracking_id, dedup_id=event.event_id)
+            self.queues.send_json(
+                settings().callback_queue_url,
+                event.model_dump(mode="json"),
+                group=event.tracking_id,
+                dedup_id=event.event_id,
+            )
         except Exception:  # noqa: BLE001 - the change stands; the outbox item is sent later
             logger.exception("channel event could not be queued; left in the outbox")
             count("ChannelEventEnqueueFailed")
             return False
         count("ChannelEventsQueued")
         try:
-            self.repo.update_raw(f"{EVENT_PK}{event.tracking_id}", f"{iso(event.occurred_at)}#{event.event_id}",
-                                 "SET sent_at = :now REMOVE outbox_pk, outbox_sk",
-                                 condition="attribute_exists(pk)", vals=values(now=iso(utcnow())))
+            self.repo.update_raw(
+                f"{EVENT_PK}{event.tracking_id}",
+                f"{iso(event.occurred_at)}#{event.event_id}",
+                "SET sent_at = :now REMOVE outbox_pk, outbox_sk",
+                condition="attribute_exists(pk)",
+                vals=values(now=iso(utcnow())),
+            )
         except Exception:  # noqa: BLE001 - queued; a re-send is dropped as a repeat
             logger.exception("channel event queued but not marked sent")
         logger.info("channel event queued", extra={"event_id": event.event_id, "channel": event.channel})
@@ -130,9 +147,13 @@ class StatusEvents:
                 if item.get("sent_at"):
                     continue
                 try:  # claim: an overlapping sweep sends it at most once more
-                    self.repo.update_raw(item["pk"], item["sk"], "SET outbox_sk = :later",
-                                         condition="outbox_sk = :old AND attribute_not_exists(sent_at)",
-                                         vals=values(later=iso(now + RESEND_AFTER), old=item["outbox_sk"]))
+                    self.repo.update_raw(
+                        item["pk"],
+                        item["sk"],
+                        "SET outbox_sk = :later",
+                        condition="outbox_sk = :old AND attribute_not_exists(sent_at)",
+                        vals=values(later=iso(now + RESEND_AFTER), old=item["outbox_sk"]),
+                    )
                 except ConditionFailed:
                     out["event_resend_skipped"] += 1
                     continue

@@ -50,8 +50,7 @@ class SyncReport:
     errors: int = 0
 
     def as_dict(self) -> dict[str, int]:
-        return {"checked": self.checked, "changed": self.changed, "followups": self.followups,
-                "errors": self.errors}
+        return {"checked": self.checked, "changed": self.changed, "followups": self.followups, "errors": self.errors}
 
 
 def _when(raw: Any) -> datetime | None:
@@ -70,8 +69,15 @@ def hub_posted(tracking_id: str, f: lapor_wire.LaporFollowup) -> lapor_wire.Mark
 
 
 class StatusSync:
-    def __init__(self, repo: Repository, lapor: Callable[[], LaporClient], events: StatusEvents, shards: int,
-                 max_per_run: int = 400, schedule: sync_policy.SyncSchedule | None = None) -> None:
+    def __init__(
+        self,
+        repo: Repository,
+        lapor: Callable[[], LaporClient],
+        events: StatusEvents,
+        shards: int,
+        max_per_run: int = 400,
+        schedule: sync_policy.SyncSchedule | None = None,
+    ) -> None:
         self.repo = repo
         self.schedule = schedule
         self._lapor = lapor
@@ -128,8 +134,10 @@ class StatusSync:
         except LaporError as err:
             report.errors += 1
             count("StatusSyncLaporErrors")
-            logger.warning("LAPOR! status check failed; retried on the error schedule",
-                           extra={"error": err.message, "status_code": err.status, "unexpected": err.unexpected})
+            logger.warning(
+                "LAPOR! status check failed; retried on the error schedule",
+                extra={"error": err.message, "status_code": err.status, "unexpected": err.unexpected},
+            )
             retry = sync_policy.retry_check(now, self.schedule)
             self._write(tracking_id, current, sync_attributes(tracking_id, iso(retry)))
             return False
@@ -151,19 +159,23 @@ class StatusSync:
 
         # a follow-up new since the last check is news from the unit: a "Selesai" with it
         # counts again, even after the reporter reopened the complaint
-        change = lifecycle.decide(current, remote.status, has_followups=answered,
-                                  unchanged_at_lapor=item.get("lapor_status") == remote.status_name,
-                                  fresh=bool(fresh))
+        change = lifecycle.decide(
+            current,
+            remote.status,
+            has_followups=answered,
+            unchanged_at_lapor=item.get("lapor_status") == remote.status_name,
+            fresh=bool(fresh),
+        )
         if change.ignored:
-            logger.info("LAPOR! status not applied", extra={"lapor_status": remote.status_name,
-                                                             "why": change.ignored})
+            logger.info("LAPOR! status not applied", extra={"lapor_status": remote.status_name, "why": change.ignored})
         common: dict[str, Any] = {"lapor_status": remote.status_name, "sync_checked_at": iso(now)}
         if fresh:
             common["lapor_followup_ids"] = seen_now
             common["first_response_at"] = IfAbsent(iso(min(f.at for f in from_unit if f.id in fresh)))
         if change.new_status is None:
-            nxt = sync_policy.next_check(current, now, _when(item.get("forwarded_at")),
-                                         _when(item.get("sync_changed_at")), self.schedule)
+            nxt = sync_policy.next_check(
+                current, now, _when(item.get("forwarded_at")), _when(item.get("sync_changed_at")), self.schedule
+            )
             self._write(tracking_id, current, {**common, **sync_attributes(tracking_id, nxt and iso(nxt))})
             return True
         if self._change(item, current, change.new_status, remote, now, common):
@@ -176,8 +188,9 @@ class StatusSync:
         """After a failure of ours, the error schedule too: not again at every sweep."""
         tracking_id = item["pk"].removeprefix("C#")
         try:
-            self._write(tracking_id, Status(item["status"]),
-                        sync_attributes(tracking_id, iso(sync_policy.retry_check(now))))
+            self._write(
+                tracking_id, Status(item["status"]), sync_attributes(tracking_id, iso(sync_policy.retry_check(now)))
+            )
         except Exception:  # noqa: BLE001 - the next sweep takes it again, as before
             logger.warning("could not reschedule the status check")
 
@@ -190,38 +203,57 @@ class StatusSync:
         except ConditionFailed:
             logger.info("status changed meanwhile; next sweep decides")
 
-    def _change(self, item: dict[str, Any], old: Status, new: Status, remote: lapor_wire.LaporComplaint,
-                now: datetime, common: dict[str, Any]) -> bool:
+    def _change(
+        self,
+        item: dict[str, Any],
+        old: Status,
+        new: Status,
+        remote: lapor_wire.LaporComplaint,
+        now: datetime,
+        common: dict[str, Any],
+    ) -> bool:
         complaint = Complaint.model_validate(item)
         tracking_id = complaint.tracking_id
         final = new in lifecycle.STOP_SYNC
         deadline = None if final else deadline_for(complaint, new, now)
-        nxt = None if final else sync_policy.next_check(new, now, _when(item.get("forwarded_at")), now,
-                                                        self.schedule)
+        nxt = None if final else sync_policy.next_check(new, now, _when(item.get("forwarded_at")), now, self.schedule)
         attrs: dict[str, Any] = {
-            **common, "status": new.value, "updated_at": iso(now), "sync_changed_at": iso(now),
+            **common,
+            "status": new.value,
+            "updated_at": iso(now),
+            "sync_changed_at": iso(now),
             **due_attributes(tracking_id, deadline),
             **sync_attributes(tracking_id, nxt and iso(nxt)),
         }
         names = {"#st": "status"}
         vals = values(old=old.value, lid=complaint.lapor_id)
-        entry = TimelineEntry(at=now, kind="status", status=new, lapor_id=complaint.lapor_id,
-                              ref=f"status:{new.value}",
-                              message=f"Status di SP4N-LAPOR!: {remote.status_name}")
+        entry = TimelineEntry(
+            at=now,
+            kind="status",
+            status=new,
+            lapor_id=complaint.lapor_id,
+            ref=f"status:{new.value}",
+            message=f"Status di SP4N-LAPOR!: {remote.status_name}",
+        )
         updated = complaint.model_copy(update={"status": new, "deadline": deadline, "updated_at": now})
         try:
-            self.events.commit(Transition(complaint, updated, entry, attrs, condition="#st = :old AND lapor_id = :lid",
-                                          names=names, vals=vals))
+            self.events.commit(
+                Transition(
+                    complaint, updated, entry, attrs, condition="#st = :old AND lapor_id = :lid", names=names, vals=vals
+                )
+            )
         except ConditionFailed:
             logger.info("status changed meanwhile; next sweep decides")
             return False
-        logger.info("status from LAPOR!", extra={"from": old.value, "to": new.value,
-                                                  "lapor_status": remote.status_name})
+        logger.info(
+            "status from LAPOR!", extra={"from": old.value, "to": new.value, "lapor_status": remote.status_name}
+        )
         return True
 
     @staticmethod
     def _followup_entry(item: dict[str, Any], f: lapor_wire.LaporFollowup) -> TimelineEntry:
         secret = bool(item.get("confidential"))
         message = "Tindak lanjut dari instansi (isi dirahasiakan)" if secret else f.content[:2000]
-        return TimelineEntry(at=f.at, kind="followup", message=message, lapor_id=item.get("lapor_id"),
-                             ref=f"followup:{f.id}")
+        return TimelineEntry(
+            at=f.at, kind="followup", message=message, lapor_id=item.get("lapor_id"), ref=f"followup:{f.id}"
+        )

@@ -31,9 +31,24 @@ from typing import Any, TextIO
 TRACKING_WIDTH = 13  # SRG-XXXX-XXXX
 WHERE_WIDTH = 17
 #: Powertools keys that a console reader does not need on every line
-_QUIET_KEYS = {"level", "location", "message", "timestamp", "service", "tracking_id", "sampling_rate",
-               "xray_trace_id", "cold_start", "function_name", "function_memory_size", "function_arn",
-               "function_request_id", "exception", "exception_name", "stack_trace"}
+_QUIET_KEYS = {
+    "level",
+    "location",
+    "message",
+    "timestamp",
+    "service",
+    "tracking_id",
+    "sampling_rate",
+    "xray_trace_id",
+    "cold_start",
+    "function_name",
+    "function_memory_size",
+    "function_arn",
+    "function_request_id",
+    "exception",
+    "exception_name",
+    "stack_trace",
+}
 _ACCESS = re.compile(r'^\S+ - - \[[^\]]+\] "(\S+) (\S+) HTTP/[\d.]+" (\d{3}) ')
 _NOISE = re.compile(r"^Found (credentials|endpoint) ")
 _COLOURS = {"WARNING": "\033[33m", "ERROR": "\033[31m", "CRITICAL": "\033[31m", "DEBUG": "\033[2m"}
@@ -53,8 +68,11 @@ class Renderer:
 
     @classmethod
     def from_env(cls, env: dict[str, str] | os._Environ[str] = os.environ, tty: bool = False) -> Renderer:
-        return cls(env.get("LOG_FORMAT", "compact").strip().lower() or "compact", truthy(env.get("LOG_METRICS")),
-                   colour=tty and not env.get("NO_COLOR"))
+        return cls(
+            env.get("LOG_FORMAT", "compact").strip().lower() or "compact",
+            truthy(env.get("LOG_METRICS")),
+            colour=tty and not env.get("NO_COLOR"),
+        )
 
     def render(self, line: str, where: str) -> str | None:
         """One line as shown (None: hidden). `where`: the function or process that wrote it."""
@@ -82,13 +100,23 @@ class Renderer:
             return self._metric(data, where) if self.metrics else None
         if {"method", "path", "status", "ms"} <= set(data):  # the LAPOR! simulator's request log
             fault = f" fault={data['fault']}" if data.get("fault") else ""
-            return self._line("", _time(data.get("ts")), "", "lapor",
-                              f"{data['method']} {data['path']} {data['status']} ({data['ms']:.0f} ms){fault}")
+            return self._line(
+                "",
+                _time(data.get("ts")),
+                "",
+                "lapor",
+                f"{data['method']} {data['path']} {data['status']} ({data['ms']:.0f} ms){fault}",
+            )
         if "level" not in data or "message" not in data:
             return json.dumps(data, ensure_ascii=False)
         fields = "  ".join(f"{k}={_value(v)}" for k, v in data.items() if k not in _QUIET_KEYS)
-        out = self._line(str(data.get("tracking_id") or ""), _time(data.get("timestamp")), str(data["level"]),
-                         where, str(data["message"]) + (f"  {fields}" if fields else ""))
+        out = self._line(
+            str(data.get("tracking_id") or ""),
+            _time(data.get("timestamp")),
+            str(data["level"]),
+            where,
+            str(data["message"]) + (f"  {fields}" if fields else ""),
+        )
         if data.get("exception"):
             out += "\n" + "\n".join(" " * (TRACKING_WIDTH + 1) + "| " + x for x in str(data["exception"]).splitlines())
         return out

@@ -56,8 +56,9 @@ def load_or_create_key(path: Path) -> rsa.RSAPrivateKey:
     """The persisted development key; created once, atomically (two starts at once agree on one key)."""
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
-        pem = new_key().private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                      serialization.NoEncryption())
+        pem = new_key().private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         tmp.write_bytes(pem)
         os.chmod(tmp, 0o600)
@@ -117,8 +118,9 @@ class DevIssuer:
 
     # -- tokens -------------------------------------------------------------
 
-    def claims(self, role: str, unit: str | None, user: str | None = None,
-               lifetime_s: int = TOKEN_LIFETIME_S) -> dict[str, Any]:
+    def claims(
+        self, role: str, unit: str | None, user: str | None = None, lifetime_s: int = TOKEN_LIFETIME_S
+    ) -> dict[str, Any]:
         """An ID token's claims as Cognito writes them (role as the one group, unit as custom:unit)."""
         now = int(time.time())
         user = user or f"{role}-{(unit or 'none').replace(':', '-')}"
@@ -138,13 +140,16 @@ class DevIssuer:
             out["custom:unit"] = unit
         return out
 
-    def sign(self, claims: dict[str, Any], headers: dict[str, Any] | None = None,
-             key: rsa.RSAPrivateKey | None = None) -> str:
-        return jwt.encode(claims, key or self.private_key, algorithm="RS256",
-                          headers={"kid": self.kid, **(headers or {})})
+    def sign(
+        self, claims: dict[str, Any], headers: dict[str, Any] | None = None, key: rsa.RSAPrivateKey | None = None
+    ) -> str:
+        return jwt.encode(
+            claims, key or self.private_key, algorithm="RS256", headers={"kid": self.kid, **(headers or {})}
+        )
 
-    def mint(self, role: str, unit: str | None, user: str | None = None, lifetime_s: int = TOKEN_LIFETIME_S,
-             **overrides: Any) -> str:
+    def mint(
+        self, role: str, unit: str | None, user: str | None = None, lifetime_s: int = TOKEN_LIFETIME_S, **overrides: Any
+    ) -> str:
         """A signed ID token; `overrides` replace claims (None removes one)."""
         claims = {**self.claims(role, unit, user, lifetime_s), **overrides}
         return self.sign({k: v for k, v in claims.items() if v is not None})
@@ -161,9 +166,15 @@ class DevIssuer:
                     issuer.jwks_requests += 1
                     self._json(issuer.jwks())
                 elif self.path == base + "openid-configuration":
-                    self._json({"issuer": issuer.issuer, "jwks_uri": f"{issuer.issuer}/.well-known/jwks.json",
-                                "id_token_signing_alg_values_supported": ["RS256"],
-                                "subject_types_supported": ["public"], "response_types_supported": ["code"]})
+                    self._json(
+                        {
+                            "issuer": issuer.issuer,
+                            "jwks_uri": f"{issuer.issuer}/.well-known/jwks.json",
+                            "id_token_signing_alg_values_supported": ["RS256"],
+                            "subject_types_supported": ["public"],
+                            "response_types_supported": ["code"],
+                        }
+                    )
                 else:
                     self.send_error(404)
 
@@ -221,18 +232,22 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="Mint a development ID token for the local stack.")
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
-    parser.add_argument("--unit", required=True, help="opd:dpupr, kec:36.73.05, kel:36.73.05.1002, call112, "
-                        "psc119, city")
+    parser.add_argument(
+        "--unit", required=True, help="opd:dpupr, kec:36.73.05, kel:36.73.05.1002, call112, psc119, city"
+    )
     parser.add_argument("--user", default=None, help="user name (default: <role>-<unit>)")
     parser.add_argument("--minutes", type=int, default=TOKEN_LIFETIME_S // 60, help="lifetime")
     args = parser.parse_args(argv)
     if not args.unit or not unit_fits_role(Role(args.role), args.unit):
-        print(f"unit {args.unit!r} does not fit role {args.role!r}: operator -> opd:/kec:/kel: unit, supervisor -> "
-              "opd: or kec: unit, callcenter -> call112 | psc119, admin -> city", file=sys.stderr)
+        print(
+            f"unit {args.unit!r} does not fit role {args.role!r}: operator -> opd:/kec:/kel: unit, supervisor -> "
+            "opd: or kec: unit, callcenter -> call112 | psc119, admin -> city",
+            file=sys.stderr,
+        )
         return 2
     token = mint_from_state(args.role, args.unit, args.user, args.minutes * 60)
     who = f"{args.role} {args.unit}" + (f" user {args.user}" if args.user else "")
-    print(f"# {who}, valid {args.minutes} min; use: -H \"Authorization: Bearer $TOKEN\"")
+    print(f'# {who}, valid {args.minutes} min; use: -H "Authorization: Bearer $TOKEN"')
     print(token)
     return 0
 

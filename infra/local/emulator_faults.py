@@ -82,6 +82,7 @@ def _per_thread(state: threading.local, name: str) -> property:
 
 # -- moto ---------------------------------------------------------------------------
 
+
 def _expire_sqs_messages() -> None:
     from moto.core.utils import unix_time_millis
     from moto.sqs.models import SQSBackend
@@ -216,8 +217,9 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
                     current = table.get_item(h, r)
                     condition = op.get("ConditionExpression")
                     if condition is not None:
-                        check = get_filter_expression(condition, op.get("ExpressionAttributeNames"),
-                                                      op.get("ExpressionAttributeValues"))
+                        check = get_filter_expression(
+                            condition, op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
+                        )
                         if not check.expr(current):
                             if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
                                 original_item = current.to_json()["Attributes"]
@@ -226,15 +228,30 @@ def _transact_write_items(self: Any, transact_items: list[dict[str, Any]]) -> No
                         backups.append((table, h, r, copy.deepcopy(current)))
                     names, vals = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
                     if op_type == "Put":
-                        self.put_item(table_name, op["Item"], condition_expression=condition,
-                                      expression_attribute_names=names, expression_attribute_values=vals)
+                        self.put_item(
+                            table_name,
+                            op["Item"],
+                            condition_expression=condition,
+                            expression_attribute_names=names,
+                            expression_attribute_values=vals,
+                        )
                     elif op_type == "Delete":
-                        self.delete_item(table_name, key, condition_expression=condition,
-                                         expression_attribute_names=names, expression_attribute_values=vals)
+                        self.delete_item(
+                            table_name,
+                            key,
+                            condition_expression=condition,
+                            expression_attribute_names=names,
+                            expression_attribute_values=vals,
+                        )
                     elif op_type == "Update":
-                        self.update_item(table_name, key, update_expression=op["UpdateExpression"],
-                                         condition_expression=condition, expression_attribute_names=names,
-                                         expression_attribute_values=vals)
+                        self.update_item(
+                            table_name,
+                            key,
+                            update_expression=op["UpdateExpression"],
+                            condition_expression=condition,
+                            expression_attribute_names=names,
+                            expression_attribute_values=vals,
+                        )
                     errors.append((None, None, None))
                 except (MultipleTransactionsException, MockValidationException):
                     raise

@@ -48,8 +48,14 @@ def main() -> int:
         return 1
     now = utcnow()
     deadline = now + timedelta(seconds=args.due_in)
-    expr, names, vals = set_remove({"status": args.status, "updated_at": iso(now), "escalation_level": 0,
-                                    **due_attributes(args.tracking_id, deadline)})
+    expr, names, vals = set_remove(
+        {
+            "status": args.status,
+            "updated_at": iso(now),
+            "escalation_level": 0,
+            **due_attributes(args.tracking_id, deadline),
+        }
+    )
     repo.update(args.tracking_id, expr, names=names, vals=vals)
     print(f"{args.tracking_id}: status {args.status}, deadline {iso(deadline)}; watching notices...", flush=True)
 

@@ -41,13 +41,17 @@ def honour_client_request_tokens() -> None:
 
     class IdempotentParameterMismatch(DynamodbException):
         def __init__(self) -> None:
-            super().__init__("com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
-                             "The request uses the same client token as a previous, but non-identical request.")
+            super().__init__(
+                "com.amazonaws.dynamodb.v20120810#IdempotentParameterMismatchException",
+                "The request uses the same client token as a previous, but non-identical request.",
+            )
 
     class TransactionInProgress(DynamodbException):
         def __init__(self) -> None:
-            super().__init__("com.amazonaws.dynamodb.v20120810#TransactionInProgressException",
-                             "Transaction from previous request is still in progress")
+            super().__init__(
+                "com.amazonaws.dynamodb.v20120810#TransactionInProgressException",
+                "Transaction from previous request is still in progress",
+            )
 
     def transact_write_items(self: Any) -> Any:
         token = self.body.get("ClientRequestToken")

@@ -51,15 +51,13 @@ def local_template(path: Path = TEMPLATE) -> dict[str, Any]:
     can share one moto server, each with a table of its own (some tests do)."""
     full = json.loads(path.read_text())
     params = full.get("Parameters", {})
-    resources = {k: v for k, v in full["Resources"].items()
-                 if v.get("Type") in STACK_TYPES and "Condition" not in v}
+    resources = {k: v for k, v in full["Resources"].items() if v.get("Type") in STACK_TYPES and "Condition" not in v}
     for res in resources.values():
         if res["Type"] == "AWS::DynamoDB::Table":
             res["Properties"] = {k: v for k, v in res["Properties"].items() if k != "TableName"}
     known = set(resources) | set(params)
     outputs = {k: v for k, v in full.get("Outputs", {}).items() if _refs(v) <= known}
-    return {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": params, "Resources": resources,
-            "Outputs": outputs}
+    return {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": params, "Resources": resources, "Outputs": outputs}
 
 
 def _refs(node: Any) -> set[str]:
@@ -99,8 +97,9 @@ def _resolve(node: Any, physical: dict[str, Any]) -> Any:
     return node
 
 
-def _apply_direct(session: boto3.session.Session, endpoint_url: str, full: dict[str, Any],
-                  physical: dict[str, Any]) -> dict[str, str]:
+def _apply_direct(
+    session: boto3.session.Session, endpoint_url: str, full: dict[str, Any], physical: dict[str, Any]
+) -> dict[str, str]:
     """Secrets, and the alarms that watch local resources (moto keeps them; nothing fires)."""
     created: dict[str, str] = {}
     sm = session.client("secretsmanager", endpoint_url=endpoint_url)
@@ -139,12 +138,21 @@ def provision(endpoint_url: str, stack_name: str = "aduan-hub-local", region: st
         raise RuntimeError(f"stack {stack_name}: {stack['StackStatus']} {stack.get('StackStatusReason', '')}")
     full = json.loads(TEMPLATE.read_text())
     physical: dict[str, Any] = {k: v.get("Default", "") for k, v in full.get("Parameters", {}).items()}
-    physical.update({"AWS::Region": region, "AWS::AccountId": "123456789012", "AWS::Partition": "aws",
-                     "AWS::StackName": stack_name, "AWS::URLSuffix": "amazonaws.com"})
-    physical.update({
-        r["LogicalResourceId"]: r["PhysicalResourceId"]
-        for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
-    })
+    physical.update(
+        {
+            "AWS::Region": region,
+            "AWS::AccountId": "123456789012",
+            "AWS::Partition": "aws",
+            "AWS::StackName": stack_name,
+            "AWS::URLSuffix": "amazonaws.com",
+        }
+    )
+    physical.update(
+        {
+            r["LogicalResourceId"]: r["PhysicalResourceId"]
+            for r in cfn.describe_stack_resources(StackName=stack_name)["StackResources"]
+        }
+    )
     physical.update(_apply_direct(session, endpoint_url, full, physical))
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     for key, out in full.get("Outputs", {}).items():
@@ -197,8 +205,11 @@ def create_table_like(name: str, endpoint_url: str | None = None, region: str = 
     props = json.loads(TEMPLATE.read_text())["Resources"]["ComplaintsTable"]["Properties"]
     ddb = boto3.session.Session(region_name=region).client("dynamodb", endpoint_url=endpoint_url)
     ddb.create_table(
-        TableName=name, BillingMode=props["BillingMode"], KeySchema=props["KeySchema"],
-        AttributeDefinitions=props["AttributeDefinitions"], GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
+        TableName=name,
+        BillingMode=props["BillingMode"],
+        KeySchema=props["KeySchema"],
+        AttributeDefinitions=props["AttributeDefinitions"],
+        GlobalSecondaryIndexes=props["GlobalSecondaryIndexes"],
         StreamSpecification={"StreamEnabled": True, "StreamViewType": props["StreamSpecification"]["StreamViewType"]},
     )
     return name

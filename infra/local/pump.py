@@ -83,25 +83,35 @@ def parse_schedule_overrides(text: str | None) -> tuple[float | None, dict[str, 
 
 
 def sqs_event(messages: list[dict[str, Any]], queue_arn: str) -> dict[str, Any]:
-    return {"Records": [{
-        "messageId": m["MessageId"],
-        "receiptHandle": m["ReceiptHandle"],
-        "body": m["Body"],
-        "attributes": m.get("Attributes", {}),
-        "messageAttributes": m.get("MessageAttributes", {}),
-        "md5OfBody": m.get("MD5OfBody", ""),
-        "eventSource": "aws:sqs",
-        "eventSourceARN": queue_arn,
-        "awsRegion": REGION,
-    } for m in messages]}
+    return {
+        "Records": [
+            {
+                "messageId": m["MessageId"],
+                "receiptHandle": m["ReceiptHandle"],
+                "body": m["Body"],
+                "attributes": m.get("Attributes", {}),
+                "messageAttributes": m.get("MessageAttributes", {}),
+                "md5OfBody": m.get("MD5OfBody", ""),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": REGION,
+            }
+            for m in messages
+        ]
+    }
 
 
 def scheduled_event(name: str) -> dict[str, Any]:
     return {
-        "version": "0", "id": str(uuid.uuid4()), "detail-type": "Scheduled Event",
-        "source": "aws.events", "account": ACCOUNT,
-        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "region": REGION,
-        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/aduan-hub-dev-{name}"], "detail": {},
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": ACCOUNT,
+        "time": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": REGION,
+        "resources": [f"arn:aws:events:{REGION}:{ACCOUNT}:rule/aduan-hub-dev-{name}"],
+        "detail": {},
     }
 
 
@@ -113,9 +123,17 @@ def stream_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, An
         when = ddb.get("ApproximateCreationDateTime")
         if isinstance(when, datetime):
             ddb["ApproximateCreationDateTime"] = when.timestamp()
-        out.append({"eventID": r.get("eventID"), "eventName": r.get("eventName"), "eventVersion": "1.1",
-                    "eventSource": "aws:dynamodb", "awsRegion": REGION, "dynamodb": ddb,
-                    "eventSourceARN": stream_arn})
+        out.append(
+            {
+                "eventID": r.get("eventID"),
+                "eventName": r.get("eventName"),
+                "eventVersion": "1.1",
+                "eventSource": "aws:dynamodb",
+                "awsRegion": REGION,
+                "dynamodb": ddb,
+                "eventSourceARN": stream_arn,
+            }
+        )
     return {"Records": out}
 
 
@@ -168,9 +186,11 @@ class EventPump:
         """Receive one batch and hand it to the handler; returns messages seen."""
         url = self.queue_url(cfg)
         out = self.sqs.receive_message(
-            QueueUrl=url, MaxNumberOfMessages=min(cfg.batch_size, 10),
+            QueueUrl=url,
+            MaxNumberOfMessages=min(cfg.batch_size, 10),
             WaitTimeSeconds=self.wait_s if wait_s is None else wait_s,
-            AttributeNames=["All"], MessageAttributeNames=["All"],
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
         )
         messages = out.get("Messages", [])
         if not messages:
@@ -184,9 +204,10 @@ class EventPump:
         failed = {f["itemIdentifier"] for f in result.get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         for i in range(0, len(done), 10):
-            self.sqs.delete_message_batch(QueueUrl=url, Entries=[
-                {"Id": str(j), "ReceiptHandle": m["ReceiptHandle"]} for j, m in enumerate(done[i:i + 10])
-            ])
+            self.sqs.delete_message_batch(
+                QueueUrl=url,
+                Entries=[{"Id": str(j), "ReceiptHandle": m["ReceiptHandle"]} for j, m in enumerate(done[i : i + 10])],
+            )
         return len(messages)
 
     def poll_stream_once(self, cfg: DynamoDBEventConfig, table_name: str | None = None) -> int:
@@ -202,12 +223,16 @@ class EventPump:
                 key = (self.endpoint_url or "", arn, shard["ShardId"])
                 after = _STREAM_POSITIONS.get(key)
                 if after is None:
-                    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                                    ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                    it = streams.get_shard_iterator(
+                        StreamArn=arn, ShardId=shard["ShardId"], ShardIteratorType="TRIM_HORIZON"
+                    )["ShardIterator"]
                 else:
-                    it = streams.get_shard_iterator(StreamArn=arn, ShardId=shard["ShardId"],
-                                                    ShardIteratorType="AFTER_SEQUENCE_NUMBER",
-                                                    SequenceNumber=after)["ShardIterator"]
+                    it = streams.get_shard_iterator(
+                        StreamArn=arn,
+                        ShardId=shard["ShardId"],
+                        ShardIteratorType="AFTER_SEQUENCE_NUMBER",
+                        SequenceNumber=after,
+                    )["ShardIterator"]
                 records = streams.get_records(ShardIterator=it, Limit=cfg.batch_size).get("Records", [])
                 if not records:
                     continue
@@ -281,8 +306,11 @@ class EventPump:
 
     def interval(self, cfg: ScheduledEventConfig) -> float:
         """Seconds between two runs of a schedule here (the deployed rate unless overridden)."""
-        return (self.schedule_overrides.get(cfg.name) or self.schedule_override_s
-                or schedule_seconds(cfg.schedule_expression))
+        return (
+            self.schedule_overrides.get(cfg.name)
+            or self.schedule_override_s
+            or schedule_seconds(cfg.schedule_expression)
+        )
 
     def _stream_loop(self, cfg: DynamoDBEventConfig) -> None:
         while not self._stop.is_set():

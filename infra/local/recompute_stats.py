@@ -28,8 +28,14 @@ def main(argv: list[str] | None = None) -> int:
         from infra.local.provision import provision
 
         endpoint = os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5005')}"
-        os.environ.update({"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "local",
-                           "AWS_SECRET_ACCESS_KEY": "local", "AWS_DEFAULT_REGION": "ap-southeast-3"})
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_DEFAULT_REGION": "ap-southeast-3",
+            }
+        )
         os.environ.update(provision(endpoint))
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from chalicelib import bootstrap

@@ -56,8 +56,13 @@ def copy_messages(sqs: Any, dlq_url: str, source_url: str, limit: int | None = N
     """Receive / send / delete in batches; a message is deleted only once re-sent."""
     moved = 0
     while limit is None or moved < limit:
-        out = sqs.receive_message(QueueUrl=dlq_url, MaxNumberOfMessages=10, WaitTimeSeconds=0,
-                                  VisibilityTimeout=60, MessageAttributeNames=["All"])
+        out = sqs.receive_message(
+            QueueUrl=dlq_url,
+            MaxNumberOfMessages=10,
+            WaitTimeSeconds=0,
+            VisibilityTimeout=60,
+            MessageAttributeNames=["All"],
+        )
         messages = out.get("Messages", [])
         if not messages:
             return moved
@@ -74,16 +79,26 @@ def copy_messages(sqs: Any, dlq_url: str, source_url: str, limit: int | None = N
             sqs.delete_message_batch(QueueUrl=dlq_url, Entries=done)
         moved += len(done)
         if len(done) < len(messages):
-            print(f"redrive: {len(messages) - len(done)} message(s) could not be re-sent; left in the DLQ",
-                  file=sys.stderr)
+            print(
+                f"redrive: {len(messages) - len(done)} message(s) could not be re-sent; left in the DLQ",
+                file=sys.stderr,
+            )
             return moved
     return moved
 
 
-def redrive(source: str = DEFAULT_SOURCE, dlq: str = DEFAULT_DLQ, endpoint_url: str | None = None,
-            region: str | None = None, method: str = "auto") -> int:
-    sqs = boto3.client("sqs", endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
-                       region_name=region or os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-3")
+def redrive(
+    source: str = DEFAULT_SOURCE,
+    dlq: str = DEFAULT_DLQ,
+    endpoint_url: str | None = None,
+    region: str | None = None,
+    method: str = "auto",
+) -> int:
+    sqs = boto3.client(
+        "sqs",
+        endpoint_url=endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None,
+        region_name=region or os.environ.get("AWS_DEFAULT_REGION") or "ap-southeast-3",
+    )
     source_url = sqs.get_queue_url(QueueName=source)["QueueUrl"]
     dlq_url = sqs.get_queue_url(QueueName=dlq)["QueueUrl"]
     if method in ("auto", "move-task"):
@@ -97,8 +112,9 @@ def redrive(source: str = DEFAULT_SOURCE, dlq: str = DEFAULT_DLQ, endpoint_url: 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m infra.local.redrive", description=__doc__.splitlines()[0])
-    parser.add_argument("--stage", default=None,
-                        help="a deployed stage (infra/stages/<stage>.json): its forward queues and region")
+    parser.add_argument(
+        "--stage", default=None, help="a deployed stage (infra/stages/<stage>.json): its forward queues and region"
+    )
     parser.add_argument("--source", default=None, help="queue to move the messages back to")
     parser.add_argument("--dlq", default=None, help="dead-letter queue to empty")
     parser.add_argument("--endpoint-url", default=None, help="default: AWS_ENDPOINT_URL, else AWS")

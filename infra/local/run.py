@@ -74,8 +74,12 @@ def main() -> int:
     parser.add_argument("--moto-port", type=int, default=int(os.environ.get("MOTO_PORT", "5005")))
     parser.add_argument("--lapor-port", type=int, default=int(os.environ.get("LAPOR_SIM_PORT", "8100")))
     parser.add_argument("--issuer-port", type=int, default=int(os.environ.get("DEV_ISSUER_PORT", "8200")))
-    parser.add_argument("--log-format", choices=("compact", "json"), default=None,
-                        help="compact human lines (default) or the JSON lines as written (LOG_FORMAT)")
+    parser.add_argument(
+        "--log-format",
+        choices=("compact", "json"),
+        default=None,
+        help="compact human lines (default) or the JSON lines as written (LOG_FORMAT)",
+    )
     parser.add_argument("--moto-access-log", action="store_true", help="show moto's access log (MOTO_ACCESS_LOG=1)")
     args = parser.parse_args()
     if args.log_format:
@@ -89,8 +93,9 @@ def main() -> int:
 
     from infra.local.provision import provision, start_moto
 
-    moto, endpoint = start_moto(args.host, args.moto_port,
-                                access_log=args.moto_access_log or truthy(os.environ.get("MOTO_ACCESS_LOG")))
+    moto, endpoint = start_moto(
+        args.host, args.moto_port, access_log=args.moto_access_log or truthy(os.environ.get("MOTO_ACCESS_LOG"))
+    )
     env = provision(endpoint)
     os.environ.update(env)
 
@@ -132,36 +137,56 @@ def main() -> int:
 
     # `chalice local`, with its emulator faults worked around (infra/local/emulator_faults.py)
     api = subprocess.Popen(
-        [sys.executable, "-m", "infra.local.chalice_local", "--host", args.host, "--port", str(args.api_port),
-         "--stage", "dev", "--no-autoreload"],
-        cwd=ROOT, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        [
+            sys.executable,
+            "-m",
+            "infra.local.chalice_local",
+            "--host",
+            args.host,
+            "--port",
+            str(args.api_port),
+            "--stage",
+            "dev",
+            "--no-autoreload",
+        ],
+        cwd=ROOT,
+        env=os.environ.copy(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
     )
     assert api.stdout is not None
     pump_lines(api.stdout, console, "api")
     wait_http(f"{api_url}/v1/categories")
 
-    print("\n".join([
-        "",
-        "aduan-hub is running locally:",
-        f"  API (chalice local)  {api_url}/v1/categories",
-        f"  AWS (moto server)    {endpoint}   table {env['TABLE_NAME']}",
-        f"  LAPOR!               {lapor_where}",
-        f"  sign-in              {issuer_where}",
-        f"  event pump           queues: {', '.join(s.name for s in pump.sqs_sources())}; schedules: "
-        + (", ".join(f"{s.name} every {pump.interval(s):g}s" for s in pump.schedules()) or "none")
-        + f"; table stream: {', '.join(s.name for s in pump.stream_sources()) or 'none'}",
-        f"  status sync          schedule x{os.environ['SYNC_SCHEDULE_SCALE']} (SYNC_SCHEDULE_SCALE); "
-        f"LAPOR! simulator moves a ticket after "
-        f"{os.environ.get('LAPOR_SIM_VERIFY_AFTER_S', '20')}/{os.environ.get('LAPOR_SIM_FOLLOWUP_AFTER_S', '40')}/"
-        f"{os.environ.get('LAPOR_SIM_FINISH_AFTER_S', '90')} s",
-        f"  logs                 {os.environ.get('LOG_FORMAT', 'compact')} (LOG_FORMAT=json for raw lines; "
-        "LOG_METRICS=1 shows metrics; MOTO_ACCESS_LOG=1 moto's requests)",
-        f"  public page          {api_url}/  (fill it: make seed)",
-        "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
-        f"  Open311              {os.environ['OPEN311_BASE_URL']}/discovery.json   {open311_key}",
-        "Press Ctrl-C to stop.",
-        "",
-    ]), flush=True)
+    print(
+        "\n".join(
+            [
+                "",
+                "aduan-hub is running locally:",
+                f"  API (chalice local)  {api_url}/v1/categories",
+                f"  AWS (moto server)    {endpoint}   table {env['TABLE_NAME']}",
+                f"  LAPOR!               {lapor_where}",
+                f"  sign-in              {issuer_where}",
+                f"  event pump           queues: {', '.join(s.name for s in pump.sqs_sources())}; schedules: "
+                + (", ".join(f"{s.name} every {pump.interval(s):g}s" for s in pump.schedules()) or "none")
+                + f"; table stream: {', '.join(s.name for s in pump.stream_sources()) or 'none'}",
+                f"  status sync          schedule x{os.environ['SYNC_SCHEDULE_SCALE']} (SYNC_SCHEDULE_SCALE); "
+                f"LAPOR! simulator moves a ticket after "
+                f"{os.environ.get('LAPOR_SIM_VERIFY_AFTER_S', '20')}/"
+                f"{os.environ.get('LAPOR_SIM_FOLLOWUP_AFTER_S', '40')}/"
+                f"{os.environ.get('LAPOR_SIM_FINISH_AFTER_S', '90')} s",
+                f"  logs                 {os.environ.get('LOG_FORMAT', 'compact')} (LOG_FORMAT=json for raw lines; "
+                "LOG_METRICS=1 shows metrics; MOTO_ACCESS_LOG=1 moto's requests)",
+                f"  public page          {api_url}/  (fill it: make seed)",
+                "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
+                f"  Open311              {os.environ['OPEN311_BASE_URL']}/discovery.json   {open311_key}",
+                "Press Ctrl-C to stop.",
+                "",
+            ]
+        ),
+        flush=True,
+    )
 
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())

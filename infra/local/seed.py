@@ -35,17 +35,36 @@ TITLES = {
     "perizinan": ["Izin usaha lama diproses", "Persyaratan izin tidak jelas", "Layanan perizinan daring error"],
     "bencana": ["Pohon tumbang menutup jalan", "Tanah longsor dekat rumah warga", "Tanggul retak"],
     "air-bersih": ["Air PDAM tidak mengalir", "Air keruh dan berbau", "Pipa bocor di jalan"],
-    "pelayanan-kelurahan": ["Surat pengantar lama diproses", "Kantor kelurahan tutup saat jam kerja",
-                            "Pelayanan kurang ramah"],
+    "pelayanan-kelurahan": [
+        "Surat pengantar lama diproses",
+        "Kantor kelurahan tutup saat jam kerja",
+        "Pelayanan kurang ramah",
+    ],
     "pelayanan-kecamatan": ["Antrean layanan kecamatan", "Petugas kecamatan tidak ada", "Berkas hilang di kecamatan"],
     "lingkungan-rt-rw": ["Fasilitas umum RT rusak", "Pos ronda tidak terawat", "Jalan lingkungan becek"],
     "pungli-asn": ["Dugaan pungutan liar", "Permintaan uang di luar ketentuan", "Oknum meminta imbalan"],
     "lainnya": ["Informasi layanan tidak jelas", "Website pemerintah tidak bisa dibuka", "Usulan perbaikan layanan"],
 }
-CATEGORY_WEIGHTS = {"sampah": 12, "jalan-rusak": 12, "drainase-banjir": 9, "lampu-jalan": 6, "lalu-lintas": 4,
-                    "kesehatan": 4, "pendidikan": 3, "adminduk": 6, "bansos": 5, "ketertiban": 3, "perizinan": 2,
-                    "bencana": 2, "air-bersih": 5, "pelayanan-kelurahan": 8, "pelayanan-kecamatan": 3,
-                    "lingkungan-rt-rw": 6, "pungli-asn": 1, "lainnya": 3}
+CATEGORY_WEIGHTS = {
+    "sampah": 12,
+    "jalan-rusak": 12,
+    "drainase-banjir": 9,
+    "lampu-jalan": 6,
+    "lalu-lintas": 4,
+    "kesehatan": 4,
+    "pendidikan": 3,
+    "adminduk": 6,
+    "bansos": 5,
+    "ketertiban": 3,
+    "perizinan": 2,
+    "bencana": 2,
+    "air-bersih": 5,
+    "pelayanan-kelurahan": 8,
+    "pelayanan-kecamatan": 3,
+    "lingkungan-rt-rw": 6,
+    "pungli-asn": 1,
+    "lainnya": 3,
+}
 CHANNELS = {"app": 45, "rabeg": 35, "call112": 8, "psc119": 4, "open311": 8}
 
 
@@ -79,11 +98,23 @@ def generate(n: int, now: datetime, seed: int = 10) -> list[tuple[Any, Any, dict
         unit = routing.unit_for(category, place)
         channel = _pick(rng, CHANNELS)
         severity = reference.categories()[category].severity
-        c = Complaint(tracking_id=new_tracking_id(), channel=channel, category=category,
-                      title=rng.choice(TITLES[category]), description="Mohon segera ditindaklanjuti. " * 2,
-                      location=loc, kecamatan_code=place.kecamatan_code, unit=unit, severity=severity,
-                      anonymous=rng.random() < 0.3, confidential=rng.random() < 0.05,
-                      status=Status.FORWARDED, created_at=created, updated_at=created, lapor_id=None)
+        c = Complaint(
+            tracking_id=new_tracking_id(),
+            channel=channel,
+            category=category,
+            title=rng.choice(TITLES[category]),
+            description="Mohon segera ditindaklanjuti. " * 2,
+            location=loc,
+            kecamatan_code=place.kecamatan_code,
+            unit=unit,
+            severity=severity,
+            anonymous=rng.random() < 0.3,
+            confidential=rng.random() < 0.05,
+            status=Status.FORWARDED,
+            created_at=created,
+            updated_at=created,
+            lapor_id=None,
+        )
         extra: dict[str, Any] = dict(created_keys(c.tracking_id, created))
         roll = rng.random()
         answered = created + timedelta(hours=rng.choice([2, 6, 20, 30, 50, 80, 120, 200]))
@@ -118,8 +149,9 @@ def generate(n: int, now: datetime, seed: int = 10) -> list[tuple[Any, Any, dict
         if rng.random() < 0.07 and c.status not in (Status.EMERGENCY,):
             other = rng.choice([u for u in units if u.startswith("kel:") and u != unit.code] or [unit.code])
             extra["moved_from"] = [other]
-        entry = TimelineEntry(at=created, kind="received", status=Status.RECEIVED,
-                              message=f"Diterima melalui {channel}", ref="received")
+        entry = TimelineEntry(
+            at=created, kind="received", status=Status.RECEIVED, message=f"Diterima melalui {channel}", ref="received"
+        )
         out.append((c, entry, extra))
     return out
 
@@ -129,9 +161,16 @@ def main() -> int:
 
     n = int(os.environ.get("SEED_COMPLAINTS", "400"))
     endpoint = os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5005')}"
-    os.environ.update({"AWS_ENDPOINT_URL": endpoint, "AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local",
-                       "AWS_DEFAULT_REGION": "ap-southeast-3", "POWERTOOLS_LOG_LEVEL": "WARNING",
-                       "POWERTOOLS_METRICS_DISABLED": "true"})
+    os.environ.update(
+        {
+            "AWS_ENDPOINT_URL": endpoint,
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "AWS_DEFAULT_REGION": "ap-southeast-3",
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+    )
     try:
         os.environ.update(provision(endpoint))
     except Exception as err:  # noqa: BLE001 - say what to do
@@ -151,8 +190,10 @@ def main() -> int:
     pump.drain_streams()
     report = bootstrap.statistics().refresh()
     port = os.environ.get("API_PORT", "8000")
-    print(f"seeded {len(made)} complaints; figures refreshed ({report['snapshots_written']} snapshots). "
-          f"Open http://127.0.0.1:{port}/ (or /transparansi)")
+    print(
+        f"seeded {len(made)} complaints; figures refreshed ({report['snapshots_written']} snapshots). "
+        f"Open http://127.0.0.1:{port}/ (or /transparansi)"
+    )
     return 0
 
 

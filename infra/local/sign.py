@@ -34,20 +34,42 @@ def example(channel: str) -> dict[str, Any]:
     ref = uuid.uuid4().hex[:8].upper()
     now = datetime.now(ZoneInfo("Asia/Jakarta"))
     if channel == "rabeg":
-        return {"ID_ADUAN": f"RBG-{ref}", "PELAPOR": "Warga Serang", "TGL_ADUAN": now.strftime("%Y-%m-%d %H:%M:%S"),
-                "KD_MEDIA": "WEB", "KD_KAT": "SAMPAH", "JUDUL_ADUAN": "Sampah menumpuk",
-                "ISI_ADUAN": "Sampah menumpuk di depan pasar sejak tiga hari.", "LOKASI": "Pasar Rau",
-                "NO_HP": "081200000000", "LAT": -6.1215, "LNG": 106.1537}
+        return {
+            "ID_ADUAN": f"RBG-{ref}",
+            "PELAPOR": "Warga Serang",
+            "TGL_ADUAN": now.strftime("%Y-%m-%d %H:%M:%S"),
+            "KD_MEDIA": "WEB",
+            "KD_KAT": "SAMPAH",
+            "JUDUL_ADUAN": "Sampah menumpuk",
+            "ISI_ADUAN": "Sampah menumpuk di depan pasar sejak tiga hari.",
+            "LOKASI": "Pasar Rau",
+            "NO_HP": "081200000000",
+            "LAT": -6.1215,
+            "LNG": 106.1537,
+        }
     if channel == "call112":
-        return {"call_id": f"112-{ref}", "received_at": now.isoformat(timespec="seconds"),
-                "incident_type": "POHON_TUMBANG", "description": "Pohon tumbang menutup jalan, perlu dibersihkan.",
-                "caller_phone": "081300000000", "location_text": "Jl. Ahmad Yani", "lat": -6.1190, "lon": 106.1600,
-                "emergency": False, "confirmed": False}
+        return {
+            "call_id": f"112-{ref}",
+            "received_at": now.isoformat(timespec="seconds"),
+            "incident_type": "POHON_TUMBANG",
+            "description": "Pohon tumbang menutup jalan, perlu dibersihkan.",
+            "caller_phone": "081300000000",
+            "location_text": "Jl. Ahmad Yani",
+            "lat": -6.1190,
+            "lon": 106.1600,
+            "emergency": False,
+            "confirmed": False,
+        }
     if channel == "psc119":
-        return {"call_id": f"119-{ref}", "received_at": now.isoformat(timespec="seconds"),
-                "case_code": "LAYANAN_PUSKESMAS", "triage": "hijau",
-                "description": "Antrean puskesmas sangat lama, loket pendaftaran kosong.",
-                "caller_phone": "081400000000", "kelurahan_code": "36.73.01.1002"}
+        return {
+            "call_id": f"119-{ref}",
+            "received_at": now.isoformat(timespec="seconds"),
+            "case_code": "LAYANAN_PUSKESMAS",
+            "triage": "hijau",
+            "description": "Antrean puskesmas sangat lama, loket pendaftaran kosong.",
+            "caller_phone": "081400000000",
+            "kelurahan_code": "36.73.01.1002",
+        }
     raise SystemExit(f"unknown channel {channel!r}: rabeg, call112 or psc119")
 
 
@@ -65,12 +87,23 @@ def main(argv: list[str] | None = None) -> int:
     record = json.loads(Path(args.record).read_text(encoding="utf-8")) if args.record else example(args.channel)
     body = json.dumps(record, ensure_ascii=False, separators=(",", ":"))
     header = sign(secret, body.encode(), int(time.time()))
-    print(" ".join([
-        "curl", "-sS", "-X", "POST", shlex.quote(f"{args.url}/v1/channels/{args.channel}/complaints"),
-        "-H", shlex.quote("Content-Type: application/json"),
-        "-H", shlex.quote(f"{HEADER_NAME}: {header}"),
-        "--data-binary", shlex.quote(body),
-    ]))
+    print(
+        " ".join(
+            [
+                "curl",
+                "-sS",
+                "-X",
+                "POST",
+                shlex.quote(f"{args.url}/v1/channels/{args.channel}/complaints"),
+                "-H",
+                shlex.quote("Content-Type: application/json"),
+                "-H",
+                shlex.quote(f"{HEADER_NAME}: {header}"),
+                "--data-binary",
+                shlex.quote(body),
+            ]
+        )
+    )
     return 0
 
 

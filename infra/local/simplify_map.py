@@ -43,8 +43,9 @@ def simplify(points: list[tuple[float, float]], tol: float) -> list[tuple[float,
 
 def main() -> None:
     features = json.loads(SOURCE.read_text(encoding="utf-8"))["features"]
-    rings = {f["properties"]["kode"]: [(float(x), float(y)) for x, y in f["geometry"]["coordinates"][0]]
-             for f in features}
+    rings = {
+        f["properties"]["kode"]: [(float(x), float(y)) for x, y in f["geometry"]["coordinates"][0]] for f in features
+    }
     lons = [p[0] for r in rings.values() for p in r]
     lats = [p[1] for r in rings.values() for p in r]
     kx = math.cos(math.radians(sum(lats) / len(lats)))  # equirectangular, true to scale at the centre
@@ -60,10 +61,19 @@ def main() -> None:
         ring = simplify(rings[props["kode"]], TOLERANCE_DEG)
         if len(ring) < 4:
             ring = rings[props["kode"]]
-        out.append({"code": props["kode"], "name": props["nama"], "kecamatan": props["kode_kec"],
-                    "path": "M" + "L".join(xy(p) for p in ring[:-1]) + "Z"})
-    body = {"source": "cahyadsn/wilayah_boundaries (MIT, (c) 2024 Cahya DSN), simplified",
-            "viewBox": f"0 0 {WIDTH:.0f} {height:.0f}", "kelurahan": sorted(out, key=lambda k: k["code"])}
+        out.append(
+            {
+                "code": props["kode"],
+                "name": props["nama"],
+                "kecamatan": props["kode_kec"],
+                "path": "M" + "L".join(xy(p) for p in ring[:-1]) + "Z",
+            }
+        )
+    body = {
+        "source": "cahyadsn/wilayah_boundaries (MIT, (c) 2024 Cahya DSN), simplified",
+        "viewBox": f"0 0 {WIDTH:.0f} {height:.0f}",
+        "kelurahan": sorted(out, key=lambda k: k["code"]),
+    }
     TARGET.write_text(json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")
     print(f"{TARGET}: {len(out)} kelurahan, {TARGET.stat().st_size} bytes")
 

@@ -16,6 +16,7 @@ DEV_API_KEY = "e2e-open311-dev-key-0123456789"
 def running_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
     # make run's own defaults (test_local_stack follows the README's walk-through on it); RATE_LIMIT_SCALE:
     # every request of the session comes from 127.0.0.1, so the limiter runs with room
-    with local_stack(tmp_path_factory.mktemp("stack"), OPEN311_DEV_API_KEY=DEV_API_KEY,
-                     RATE_LIMIT_SCALE="1000") as stack:
+    with local_stack(
+        tmp_path_factory.mktemp("stack"), OPEN311_DEV_API_KEY=DEV_API_KEY, RATE_LIMIT_SCALE="1000"
+    ) as stack:
         yield stack

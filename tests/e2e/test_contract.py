@@ -58,11 +58,30 @@ def the_document() -> dict[str, Any]:
 #: TRACE, QUERY and OPTIONS are not asked: `chalice local` answers them itself (TRACE and QUERY with a
 #: 501 page), where API Gateway answers undeclared methods on its own; neither is the app's answer.
 #: Invalid data may also be refused as too large (413: a route's body limit, docs/intake.md).
-CONFIG = SchemathesisConfig.from_dict({
-    "phases": {"coverage": {"unexpected-methods": ["get", "put", "post", "delete", "patch"]}},
-    "checks": {"negative_data_rejection": {"expected-statuses": [
-        "400", "401", "403", "404", "405", "406", "409", "413", "415", "422", "428", "429", "5xx"]}},
-})
+CONFIG = SchemathesisConfig.from_dict(
+    {
+        "phases": {"coverage": {"unexpected-methods": ["get", "put", "post", "delete", "patch"]}},
+        "checks": {
+            "negative_data_rejection": {
+                "expected-statuses": [
+                    "400",
+                    "401",
+                    "403",
+                    "404",
+                    "405",
+                    "406",
+                    "409",
+                    "413",
+                    "415",
+                    "422",
+                    "428",
+                    "429",
+                    "5xx",
+                ]
+            }
+        },
+    }
+)
 contract = schemathesis.openapi.from_dict(the_document(), config=CONFIG)
 
 
@@ -81,13 +100,13 @@ def authorization(case: Any, tokens: dict[str, str]) -> dict[str, str]:
 
 @pytest.mark.timeout(1200)  # one test for all operations; a busy shared machine slows it several times over
 @contract.parametrize()
-@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_to_the_document(case: Any, tokens: dict[str, str], running_stack: LocalStack) -> None:
     CALLS[f"{case.method} {case.path}"] += 1
     with requests.Session() as session:
-        case.call_and_validate(base_url=running_stack.url, session=session, headers=authorization(case, tokens),
-                               checks=CHECKS, timeout=30)
+        case.call_and_validate(
+            base_url=running_stack.url, session=session, headers=authorization(case, tokens), checks=CHECKS, timeout=30
+        )
 
 
 def test_the_run_made_hundreds_of_calls_covering_every_operation() -> None:

@@ -43,8 +43,9 @@ def test_complaint_goes_from_api_to_lapor(stack: str) -> None:
 def test_the_walk_through_moves_through_lapors_statuses(running_stack: LocalStack) -> None:
     """README: "the simulator moves the ticket through LAPOR!'s statuses ... in under two minutes"."""
     stack = running_stack.url
-    resp = requests.post(f"{stack}/v1/complaints", json=VALID, timeout=10,
-                         headers={"Idempotency-Key": f"walk-{uuid.uuid4()}"})
+    resp = requests.post(
+        f"{stack}/v1/complaints", json=VALID, timeout=10, headers={"Idempotency-Key": f"walk-{uuid.uuid4()}"}
+    )
     assert resp.status_code == 201, resp.text
     tid = resp.json()["tracking_id"]
 
@@ -76,15 +77,19 @@ def test_the_walk_through_moves_through_lapors_statuses(running_stack: LocalStac
 
 
 def test_the_smoke_script_finds_the_ticket(stack: str) -> None:
-    result = subprocess.run([sys.executable, "-m", "infra.smoke", "--api-url", stack, "--timeout", "120"],
-                            cwd=ROOT, capture_output=True, text=True, timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-m", "infra.smoke", "--api-url", stack, "--timeout", "120"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "OK: SRG-" in result.stdout and "LAPOR! ticket #" in result.stdout
 
 
 def test_bad_input_is_a_readable_400(stack: str) -> None:
-    resp = requests.post(f"{stack}/v1/complaints", data="{}", headers={"Content-Type": "application/json"},
-                         timeout=10)
+    resp = requests.post(f"{stack}/v1/complaints", data="{}", headers={"Content-Type": "application/json"}, timeout=10)
     assert resp.status_code == 400
     assert {e["field"] for e in resp.json()["errors"]} >= {"category", "description", "location"}
 
@@ -105,8 +110,13 @@ def test_admin_routes_need_a_token_from_the_dev_issuer(running_stack: LocalStack
 
 
 def test_make_token_refuses_a_unit_that_does_not_fit_the_role(running_stack: LocalStack) -> None:
-    out = subprocess.run([sys.executable, "-m", "infra.local.dev_issuer", "--role", "operator", "--unit", "city"],
-                         cwd=ROOT, env=running_stack.env, capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "infra.local.dev_issuer", "--role", "operator", "--unit", "city"],
+        cwd=ROOT,
+        env=running_stack.env,
+        capture_output=True,
+        text=True,
+    )
     assert out.returncode == 2 and "does not fit" in out.stderr and out.stdout == ""
 
 

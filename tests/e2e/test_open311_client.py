@@ -57,8 +57,7 @@ def test_form_post_reaches_lapor(stack: str, open311_request: str) -> None:
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
-def test_georeport_client_reads_services_definition_and_requests(stack: str, open311_request: str,
-                                                                 fmt: str) -> None:
+def test_georeport_client_reads_services_definition_and_requests(stack: str, open311_request: str, fmt: str) -> None:
     client = GeoReport(f"{stack}/open311/v2", jurisdiction="serangkota.go.id", output_format=fmt)
     services = client.get_service_list()
     assert "jalan-rusak" in [s["service_code"] for s in services]
@@ -88,8 +87,14 @@ def test_discovery_points_at_the_running_endpoint(stack: str) -> None:
 
 def test_make_apikey_creates_a_key_the_running_stack_accepts(stack: str, running_stack: LocalStack) -> None:
     """`make apikey NAME=...` with the stack's MOTO_PORT, as a developer runs it beside `make run`."""
-    out = subprocess.run(["make", "-s", "apikey", "NAME=E2E App"], cwd=ROOT, env=running_stack.env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        ["make", "-s", "apikey", "NAME=E2E App"],
+        cwd=ROOT,
+        env=running_stack.env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     key = out.stdout.strip().splitlines()[-1]
     ok = requests.post(f"{stack}/open311/v2/requests.xml", data={**FORM, "api_key": key}, timeout=10)

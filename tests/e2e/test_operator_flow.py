@@ -41,23 +41,38 @@ def test_rabeg_complaint_through_every_operator_step(running_stack: LocalStack) 
 
     receiver = Receiver(DEV_CHANNEL_SECRETS["CHANNEL_SECRET_RABEG"])
     receiver.thread.start()
-    registered = requests.put(f"{api}/v1/admin/channels/rabeg/callback", json={"url": receiver.url},
-                              headers=bearer(admin), timeout=10)
+    registered = requests.put(
+        f"{api}/v1/admin/channels/rabeg/callback", json={"url": receiver.url}, headers=bearer(admin), timeout=10
+    )
     assert registered.status_code == 200, registered.text
     try:
-        record = {"ID_ADUAN": f"RBG-{uuid.uuid4().hex[:10].upper()}", "PELAPOR": "Ujang Suryana",
-                  "TGL_ADUAN": "2025-03-04 09:15:00", "KD_MEDIA": "WEB", "KD_KAT": "KELURAHAN",
-                  "JUDUL_ADUAN": "Surat pengantar lambat", "NO_HP": "081277776666", "KD_KEL": KEL,
-                  "ISI_ADUAN": "Surat pengantar dari kelurahan belum selesai walau sudah dua minggu.",
-                  "LOKASI": "Kantor Kelurahan"}
+        record = {
+            "ID_ADUAN": f"RBG-{uuid.uuid4().hex[:10].upper()}",
+            "PELAPOR": "Ujang Suryana",
+            "TGL_ADUAN": "2025-03-04 09:15:00",
+            "KD_MEDIA": "WEB",
+            "KD_KAT": "KELURAHAN",
+            "JUDUL_ADUAN": "Surat pengantar lambat",
+            "NO_HP": "081277776666",
+            "KD_KEL": KEL,
+            "ISI_ADUAN": "Surat pengantar dari kelurahan belum selesai walau sudah dua minggu.",
+            "LOKASI": "Kantor Kelurahan",
+        }
         raw = json.dumps(record).encode()
         signature = sign(DEV_CHANNEL_SECRETS["CHANNEL_SECRET_RABEG"], raw, int(time.time()))
-        resp = requests.post(f"{api}/v1/channels/rabeg/complaints", data=raw, timeout=10,
-                             headers={"Content-Type": "application/json", HEADER_NAME: signature})
+        resp = requests.post(
+            f"{api}/v1/channels/rabeg/complaints",
+            data=raw,
+            timeout=10,
+            headers={"Content-Type": "application/json", HEADER_NAME: signature},
+        )
         assert resp.status_code == 201, resp.text
         tid, reporter_token = resp.json()["tracking_id"], resp.json()["reporter_token"]
-        lapor_id = poll(lambda: requests.get(f"{api}/v1/complaints/{tid}", timeout=10).json().get("lapor_id"),
-                        deadline_s=60, every_s=0.3)
+        lapor_id = poll(
+            lambda: requests.get(f"{api}/v1/complaints/{tid}", timeout=10).json().get("lapor_id"),
+            deadline_s=60,
+            every_s=0.3,
+        )
 
         def act(token: str, action: str, **fields: Any) -> dict[str, Any]:
             # as a console does: read, act with the ETag; if the status sync wrote the complaint in
@@ -65,8 +80,12 @@ def test_rabeg_complaint_through_every_operator_step(running_stack: LocalStack) 
             for _ in range(3):
                 shown = requests.get(f"{api}/v1/operator/complaints/{tid}", headers=bearer(token), timeout=10)
                 assert shown.status_code == 200, shown.text
-                done = requests.post(f"{api}/v1/operator/complaints/{tid}/actions", json={"action": action, **fields},
-                                     headers=bearer(token, **{"If-Match": shown.headers["ETag"]}), timeout=10)
+                done = requests.post(
+                    f"{api}/v1/operator/complaints/{tid}/actions",
+                    json={"action": action, **fields},
+                    headers=bearer(token, **{"If-Match": shown.headers["ETag"]}),
+                    timeout=10,
+                )
                 if done.status_code != 409 or done.json().get("error") != "stale_version":
                     break
             assert done.status_code == 200, done.text
@@ -91,8 +110,12 @@ def test_rabeg_complaint_through_every_operator_step(running_stack: LocalStack) 
         moved = act(admin, "reassign", unit=NEW_UNIT, reason="Arsip di Dispusip.")
         assert moved["unit"]["code"] == NEW_UNIT and moved["moved_from"] == [f"kel:{KEL}"]
         assert act(dinas, "resolve", message="Surat sudah dapat diambil di loket Dispusip.")["status"] == "resolved"
-        rated = requests.post(f"{api}/v1/complaints/{tid}/rating", json={"stars": 5}, timeout=10,
-                              headers={"X-Reporter-Token": reporter_token})
+        rated = requests.post(
+            f"{api}/v1/complaints/{tid}/rating",
+            json={"stars": 5},
+            timeout=10,
+            headers={"X-Reporter-Token": reporter_token},
+        )
         assert rated.status_code == 201, rated.text
 
         expected = ["forwarded", "acknowledged", "answer", "returned", "reassigned", "resolved"]

@@ -23,8 +23,16 @@ from tests.conftest import VALID, poll
 from tests.support.stack import ROOT, LocalStack
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 pytestmark = pytest.mark.e2e
 
@@ -32,8 +40,14 @@ pytestmark = pytest.mark.e2e
 @pytest.fixture(scope="module")
 def seeded(running_stack: LocalStack) -> dict[str, Any]:
     """The session's local stack, filled by `make seed` (its own command), plus one complaint to look up."""
-    seed = subprocess.run([sys.executable, "-m", "infra.local.seed"], cwd=ROOT, capture_output=True, text=True,
-                          env={**running_stack.env, "SEED_COMPLAINTS": "150"}, timeout=300)
+    seed = subprocess.run(
+        [sys.executable, "-m", "infra.local.seed"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env={**running_stack.env, "SEED_COMPLAINTS": "150"},
+        timeout=300,
+    )
     assert seed.returncode == 0, seed.stdout + seed.stderr
     api = running_stack.url
     resp = requests.post(f"{api}/v1/complaints", json=VALID, timeout=10)
@@ -48,7 +62,8 @@ def browser_page(seeded: dict[str, Any], tmp_path_factory: pytest.TempPathFactor
 
     with sync_playwright() as pw:
         context = pw.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True, args=FLAGS)
+            str(tmp_path_factory.mktemp("chromium-profile")), executable_path=CHROMIUM, headless=True, args=FLAGS
+        )
         page = context.new_page()
         page.errors = []  # type: ignore[attr-defined]
         page.on("console", lambda m: m.type == "error" and page.errors.append(m.text))  # type: ignore[attr-defined]
@@ -64,7 +79,8 @@ def _rows(page: Any) -> dict[str, dict[str, str]]:
     return page.eval_on_selector_all(
         "#rank-table tbody tr",
         "rows => Object.fromEntries(rows.map(r => [r.dataset.unit, Object.fromEntries("
-        "Array.from(r.querySelectorAll('td[data-field]')).map(td => [td.dataset.field, td.dataset.value]))]))")
+        "Array.from(r.querySelectorAll('td[data-field]')).map(td => [td.dataset.field, td.dataset.value]))]))",
+    )
 
 
 def _same(page_row: dict[str, str], api_row: dict[str, Any]) -> None:
@@ -82,8 +98,10 @@ def test_page_ranking_unit_map_and_tracking(browser_page: Any, seeded: dict[str,
     assert home_contrast["ratio"] >= 4.5, home_contrast
 
     # the ranking shows the API's figures, for OPD and (by keyboard) for kecamatan
-    expected = {r["unit_code"]: r for r in requests.get(f"{api}/v1/stats?level=opd&window=30d&view=unit",
-                                                        timeout=10).json()["units"]}
+    expected = {
+        r["unit_code"]: r
+        for r in requests.get(f"{api}/v1/stats?level=opd&window=30d&view=unit", timeout=10).json()["units"]
+    }
     shown = _rows(page)
     assert set(shown) == set(expected)
     assert sum(int(r["received"]) for r in shown.values()) > 0
@@ -93,8 +111,10 @@ def test_page_ranking_unit_map_and_tracking(browser_page: Any, seeded: dict[str,
     page.keyboard.press("ArrowRight")
     page.wait_for_selector("#tab-kecamatan[aria-selected='true']")
     page.wait_for_selector("#rank-table tbody tr[data-unit^='kec:']")
-    kec = {r["unit_code"]: r for r in requests.get(f"{api}/v1/stats?level=kecamatan&window=30d&view=unit",
-                                                   timeout=10).json()["units"]}
+    kec = {
+        r["unit_code"]: r
+        for r in requests.get(f"{api}/v1/stats?level=kecamatan&window=30d&view=unit", timeout=10).json()["units"]
+    }
     shown = _rows(page)
     assert set(shown) == set(kec) and len(kec) == 6
     for code, row in shown.items():
@@ -102,8 +122,10 @@ def test_page_ranking_unit_map_and_tracking(browser_page: Any, seeded: dict[str,
 
     # sorting by a figure: the column's values come out in order (ranked units first)
     page.click("#rank-table thead button[data-field='received']")
-    values = page.eval_on_selector_all("#rank-table tbody tr:not(.unranked) td[data-field='received']",
-                                       "tds => tds.map(td => Number(td.dataset.value))")
+    values = page.eval_on_selector_all(
+        "#rank-table tbody tr:not(.unranked) td[data-field='received']",
+        "tds => tds.map(td => Number(td.dataset.value))",
+    )
     assert values == sorted(values, reverse=True) or values == sorted(values)
 
     # a unit's own page: figures, the 12-month chart, its overdue list

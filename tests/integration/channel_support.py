@@ -33,8 +33,9 @@ def signed(body: bytes, channel: str, ts: int | None = None, secret: str | None 
     return sign(secret or SECRETS[channel], body, int(time.time()) if ts is None else ts)
 
 
-def post_channel(client: Any, channel: str, record: dict[str, Any] | bytes, signature: str | None = "auto",
-                 **sign_kw: Any) -> Any:
+def post_channel(
+    client: Any, channel: str, record: dict[str, Any] | bytes, signature: str | None = "auto", **sign_kw: Any
+) -> Any:
     body = record if isinstance(record, bytes) else json.dumps(record).encode()
     headers = {"Content-Type": "application/json"}
     if signature == "auto":
@@ -50,10 +51,16 @@ def uid() -> str:
 
 def rabeg_record(**over: Any) -> dict[str, Any]:
     rec = {
-        "ID_ADUAN": f"RBG-{uid()}", "PELAPOR": "Budi Santoso", "TGL_ADUAN": "2025-03-04 09:15:00",
-        "KD_MEDIA": "WEB", "KD_KAT": "JALAN", "JUDUL_ADUAN": "Jalan berlubang",
+        "ID_ADUAN": f"RBG-{uid()}",
+        "PELAPOR": "Budi Santoso",
+        "TGL_ADUAN": "2025-03-04 09:15:00",
+        "KD_MEDIA": "WEB",
+        "KD_KAT": "JALAN",
+        "JUDUL_ADUAN": "Jalan berlubang",
         "ISI_ADUAN": "Jalan di depan sekolah berlubang besar, sudah dua minggu belum diperbaiki.",
-        "LOKASI": "Jl. Ki Mas Jong", "NO_HP": "081298765432", "KD_KEL": KEL,
+        "LOKASI": "Jl. Ki Mas Jong",
+        "NO_HP": "081298765432",
+        "KD_KEL": KEL,
     }
     rec.update(over)
     return {k: v for k, v in rec.items() if v is not None}
@@ -61,10 +68,16 @@ def rabeg_record(**over: Any) -> dict[str, Any]:
 
 def call112_record(**over: Any) -> dict[str, Any]:
     rec = {
-        "call_id": f"112-{uid()}", "received_at": "2025-03-04T21:40:00+07:00", "incident_type": "POHON_TUMBANG",
+        "call_id": f"112-{uid()}",
+        "received_at": "2025-03-04T21:40:00+07:00",
+        "incident_type": "POHON_TUMBANG",
         "description": "Pohon tumbang menutup separuh jalan, belum ada petugas di lokasi.",
-        "caller_phone": "081311112222", "caller_name": "Penelepon", "location_text": "Jl. Ahmad Yani",
-        "kelurahan_code": KEL, "emergency": False, "confirmed": True,
+        "caller_phone": "081311112222",
+        "caller_name": "Penelepon",
+        "location_text": "Jl. Ahmad Yani",
+        "kelurahan_code": KEL,
+        "emergency": False,
+        "confirmed": True,
     }
     rec.update(over)
     return {k: v for k, v in rec.items() if v is not None}
@@ -72,9 +85,13 @@ def call112_record(**over: Any) -> dict[str, Any]:
 
 def psc119_record(**over: Any) -> dict[str, Any]:
     rec = {
-        "call_id": f"119-{uid()}", "received_at": "2025-03-04T10:05:00+07:00", "case_code": "LAYANAN_PUSKESMAS",
+        "call_id": f"119-{uid()}",
+        "received_at": "2025-03-04T10:05:00+07:00",
+        "case_code": "LAYANAN_PUSKESMAS",
         "description": "Antrean puskesmas sangat lama dan petugas pendaftaran tidak ada sejak pagi.",
-        "caller_phone": "081322223333", "kelurahan_code": KEL, "triage": "hijau",
+        "caller_phone": "081322223333",
+        "kelurahan_code": KEL,
+        "triage": "hijau",
     }
     rec.update(over)
     return {k: v for k, v in rec.items() if v is not None}
@@ -134,8 +151,11 @@ def receiver_for(client: Any, channel: str) -> Iterator[Receiver]:
     """Register a fresh receiver as the channel's callback; unregister afterwards."""
     r = Receiver(SECRETS[channel])
     r.thread.start()
-    resp = client.http.put(f"/v1/admin/channels/{channel}/callback", body=json.dumps({"url": r.url}),
-                           headers=admin_headers({"Content-Type": "application/json"}))
+    resp = client.http.put(
+        f"/v1/admin/channels/{channel}/callback",
+        body=json.dumps({"url": r.url}),
+        headers=admin_headers({"Content-Type": "application/json"}),
+    )
     assert resp.status_code == 200, resp.body
     try:
         yield r
@@ -153,5 +173,9 @@ def retire(tracking_ids: list[str]) -> None:
 
     repo = bootstrap.repository()
     for tid in tracking_ids:
-        repo.update(tid, "SET #s = :closed REMOVE outbox_pk, outbox_sk, geo_pk, geo_sk, due_pk, due_sk, "
-                    "sync_pk, sync_sk", names={"#s": "status"}, vals=values(closed="closed"))
+        repo.update(
+            tid,
+            "SET #s = :closed REMOVE outbox_pk, outbox_sk, geo_pk, geo_sk, due_pk, due_sk, sync_pk, sync_sk",
+            names={"#s": "status"},
+            vals=values(closed="closed"),
+        )

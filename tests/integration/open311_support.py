@@ -42,16 +42,18 @@ REQUEST = {
 def _registry() -> Registry:
     resources = []
     for path in SCHEMAS.glob("*.json"):
-        resources.append((path.name, Resource.from_contents(json.loads(path.read_text()),
-                                                            default_specification=DRAFT7)))
+        resources.append(
+            (path.name, Resource.from_contents(json.loads(path.read_text()), default_specification=DRAFT7))
+        )
     return Registry().with_resources(resources)
 
 
 def validate(schema_file: str, body: Any) -> None:
     """Validate against a published schema, `date-time` formats included."""
     schema = json.loads((SCHEMAS / schema_file).read_text())
-    jsonschema.Draft7Validator(schema, registry=_registry(),
-                               format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER).validate(body)
+    jsonschema.Draft7Validator(
+        schema, registry=_registry(), format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
+    ).validate(body)
 
 
 def parse_xml(text: str | bytes) -> dict[str, Any]:
@@ -59,8 +61,12 @@ def parse_xml(text: str | bytes) -> dict[str, Any]:
     return xmltodict.parse(text, force_list=XML_LISTS)
 
 
-def post(client: Any, fields: dict[str, Any] | list[tuple[str, str]], fmt: str = "json",
-         headers: dict[str, str] | None = None) -> Any:
+def post(
+    client: Any,
+    fields: dict[str, Any] | list[tuple[str, str]],
+    fmt: str = "json",
+    headers: dict[str, str] | None = None,
+) -> Any:
     return client.http.post(f"{BASE}/requests.{fmt}", body=urlencode(fields), headers=headers or FORM)
 
 

@@ -34,6 +34,7 @@ class Who(Mapping[str, str]):
     def __len__(self) -> int:
         return len(self._h())
 
+
 #: Walantaka: no other test files complaints here, so inbox pages and counts are this file's own
 KEC = "36.73.03"
 KEL = "36.73.03.1001"
@@ -51,17 +52,22 @@ REPORTER = {"name": "Rina Marlina", "phone": "+6281399887766", "email": "rina@ex
 
 
 def body(kel: str = KEL, category: str = "pelayanan-kelurahan", **over: Any) -> dict[str, Any]:
-    out = {"category": category, "title": "Surat pengantar lambat",
-           "description": "Pengurusan surat pengantar di kantor kelurahan sudah dua minggu belum selesai.",
-           "location": {"kelurahan_code": kel, "address": "Kantor Kelurahan"}, "reporter": dict(REPORTER)}
+    out = {
+        "category": category,
+        "title": "Surat pengantar lambat",
+        "description": "Pengurusan surat pengantar di kantor kelurahan sudah dua minggu belum selesai.",
+        "location": {"kelurahan_code": kel, "address": "Kantor Kelurahan"},
+        "reporter": dict(REPORTER),
+    }
     out.update(over)
     return out
 
 
 def submit(client: Any, **over: Any) -> tuple[str, str]:
     """A new complaint through the public API: (tracking id, reporter token)."""
-    resp = client.http.post("/v1/complaints", body=json.dumps(body(**over)),
-                            headers={"Content-Type": "application/json"})
+    resp = client.http.post(
+        "/v1/complaints", body=json.dumps(body(**over)), headers={"Content-Type": "application/json"}
+    )
     assert resp.status_code == 201, resp.body
     return resp.json_body["tracking_id"], resp.json_body["reporter_token"]
 
@@ -77,15 +83,17 @@ def version(client: Any, tid: str, who: Mapping[str, str] = ADMIN) -> int:
     return int(resp.json_body["version"])
 
 
-def act(client: Any, tid: str, who: Mapping[str, str], action: str, if_match: int | str | None = "auto",
-        **fields: Any) -> Any:
+def act(
+    client: Any, tid: str, who: Mapping[str, str], action: str, if_match: int | str | None = "auto", **fields: Any
+) -> Any:
     headers = {**who, "Content-Type": "application/json"}
     if if_match == "auto":
         if_match = version(client, tid, who if who is not OUTSIDER else ADMIN)
     if if_match is not None:
         headers["If-Match"] = f'"{if_match}"'
-    return client.http.post(f"/v1/operator/complaints/{tid}/actions", body=json.dumps({"action": action, **fields}),
-                            headers=headers)
+    return client.http.post(
+        f"/v1/operator/complaints/{tid}/actions", body=json.dumps({"action": action, **fields}), headers=headers
+    )
 
 
 def ok(resp: Any) -> dict[str, Any]:

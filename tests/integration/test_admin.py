@@ -54,11 +54,14 @@ def test_parked_complaints_are_listed_with_reason_paginated_and_without_pii(clie
 
 
 def test_admin_list_refuses_bad_parameters_with_the_field_named(client: Any) -> None:
-    for query, field in (("status=forwarded", "status"), ("", "status"),
-                         ("status=needs_attention&next=bm90LWEta2V5", "next"),
-                         ("status=needs_attention&next=%%%", "next"),
-                         ("status=needs_attention&limit=abc", "limit"),
-                         ("status=needs_attention&limit=0", "limit")):
+    for query, field in (
+        ("status=forwarded", "status"),
+        ("", "status"),
+        ("status=needs_attention&next=bm90LWEta2V5", "next"),
+        ("status=needs_attention&next=%%%", "next"),
+        ("status=needs_attention&limit=abc", "limit"),
+        ("status=needs_attention&limit=0", "limit"),
+    ):
         resp = client.http.get(f"/v1/admin/complaints?{query}", headers=admin_headers())
         assert resp.status_code == 400, (query, resp.body)
         [problem] = resp.json_body["errors"]

@@ -11,8 +11,7 @@ from tests.conftest import VALID
 
 def post(client: Any, body: Any, headers: dict[str, str] | None = None) -> Any:
     raw = body if isinstance(body, str) else json.dumps(body)
-    return client.http.post("/v1/complaints", body=raw,
-                            headers={"Content-Type": "application/json", **(headers or {})})
+    return client.http.post("/v1/complaints", body=raw, headers={"Content-Type": "application/json", **(headers or {})})
 
 
 def test_categories_come_from_the_data_file(client: Any) -> None:
@@ -84,8 +83,9 @@ def test_idempotency_key_returns_the_first_answer(client: Any) -> None:
     assert first.status_code == again.status_code == 201
     assert first.json_body["tracking_id"] == again.json_body["tracking_id"]
     assert again.headers.get("Idempotent-Replayed") == "true"
-    other = post(client, {**VALID, "description": "Sesuatu yang sama sekali berbeda di sini."},
-                 {"Idempotency-Key": key})
+    other = post(
+        client, {**VALID, "description": "Sesuatu yang sama sekali berbeda di sini."}, {"Idempotency-Key": key}
+    )
     assert other.status_code == 422 and other.json_body["error"] == "idempotency_key_reused"
 
 

@@ -25,6 +25,7 @@ def ours(sim: Any, lapor_id: int) -> list[dict[str, Any]]:
 
 def run_jobs_until(pump: Any, done: Any) -> None:
     """The forward Lambda, until the condition holds (the job is queued with a short delay)."""
+
     def step() -> Any:
         pump.drain("forward_to_lapor", idle_rounds=1, deadline_s=5)
         return done()
@@ -49,7 +50,8 @@ def test_a_photo_added_after_forwarding_goes_as_a_follow_up_once(client: Any, pu
 
     [fu] = ours(lapor_sim, lid)
     assert [(a["name"], a["sha256"]) for a in fu["attachments"]] == [
-        ("lampiran-1.jpg", hashlib.sha256(JPEG).hexdigest())]
+        ("lampiran-1.jpg", hashlib.sha256(JPEG).hexdigest())
+    ]
     assert "3673015808900003" not in json.dumps(sim_followups(lapor_sim, lid))
     state = item(tid)
     assert state["attachment_followups"][form.json_body["key"]]["state"] == "sent"
@@ -84,8 +86,9 @@ def test_a_lost_answer_is_looked_up_not_posted_again(client: Any, hub: Any, pump
     assert attachment_followups().send(tid) == "nothing_to_send"
 
 
-def test_a_photo_asked_for_while_the_forward_is_in_flight_is_not_lost(client: Any, hub: Any, pump: Any,
-                                                                       lapor_sim: Any) -> None:
+def test_a_photo_asked_for_while_the_forward_is_in_flight_is_not_lost(
+    client: Any, hub: Any, pump: Any, lapor_sim: Any
+) -> None:
     """The forwarder read the complaint before the file was added: the file follows it."""
     from chalicelib.bootstrap import forwarding
     from chalicelib.services.attachments import LaporAttachments
@@ -130,7 +133,8 @@ def test_a_file_never_uploaded_is_given_up_after_the_wait(client: Any, hub: Any,
 
 
 def test_a_photo_added_between_a_lost_create_and_its_recovery_follows_the_ticket(
-        client: Any, hub: Any, pump: Any, lapor_sim: Any) -> None:
+    client: Any, hub: Any, pump: Any, lapor_sim: Any
+) -> None:
     """The create reached LAPOR! but its answer was lost; the reporter adds a photo; the
     next forward only finds the earlier ticket (nothing is created): the photo follows it."""
     from chalicelib.bootstrap import forwarding

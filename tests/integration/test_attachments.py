@@ -74,7 +74,8 @@ def test_presigned_post_enforces_type_and_size_and_uploads_to_s3(client: Any, st
 
 
 def test_uploaded_files_reach_lapor_once_and_missing_ones_are_waited_for_then_skipped(
-        client: Any, hub: Any, lapor_sim: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    client: Any, hub: Any, lapor_sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from chalicelib.adapters.lapor import LaporClient, LaporError
     from chalicelib.bootstrap import forwarding, repository
     from chalicelib.domain.attachments import rules
@@ -160,8 +161,12 @@ def test_the_apps_file_name_goes_nowhere(client: Any, hub: Any, lapor_sim: Any, 
     logger._logger.addHandler(handler)
     try:
         tid = submit(client)
-        for name, ctype in ((f"KTP_{nik}.JPG", "image/jpeg"), (f"{nik} surat.pdf", "application/pdf"),
-                            (f"C:\\Users\\{nik}\\x.png", "IMAGE/PNG "), (f"video_{nik}", "video/mp4")):
+        for name, ctype in (
+            (f"KTP_{nik}.JPG", "image/jpeg"),
+            (f"{nik} surat.pdf", "application/pdf"),
+            (f"C:\\Users\\{nik}\\x.png", "IMAGE/PNG "),
+            (f"video_{nik}", "video/mp4"),
+        ):
             resp = ask(client, tid, {"filename": name, "content_type": ctype})
             assert resp.status_code == 201, resp.body
             form = resp.json_body

@@ -40,13 +40,23 @@ def problem(resp: Any) -> dict[str, Any]:
 # -- nearby: points far from Kota Serang ------------------------------------------
 
 
-@pytest.mark.parametrize("lat,lon,fields", [
-    ("90", "180", ["lat", "lon"]), ("-90", "-180", ["lat", "lon"]), ("89.9999", "0", ["lat", "lon"]),
-    ("85", "106.15", ["lat"]), ("-6.12", "0", ["lon"]), ("-6.12", "-180", ["lon"]), ("0", "106.15", ["lat"]),
-    ("-6.5", "106.15", ["lat"]), ("-6.12", "106.5", ["lon"]),
-])
-def test_nearby_far_from_the_city_is_400_outside_kota_serang(client: Any, lat: str, lon: str,
-                                                              fields: list[str]) -> None:
+@pytest.mark.parametrize(
+    "lat,lon,fields",
+    [
+        ("90", "180", ["lat", "lon"]),
+        ("-90", "-180", ["lat", "lon"]),
+        ("89.9999", "0", ["lat", "lon"]),
+        ("85", "106.15", ["lat"]),
+        ("-6.12", "0", ["lon"]),
+        ("-6.12", "-180", ["lon"]),
+        ("0", "106.15", ["lat"]),
+        ("-6.5", "106.15", ["lat"]),
+        ("-6.12", "106.5", ["lon"]),
+    ],
+)
+def test_nearby_far_from_the_city_is_400_outside_kota_serang(
+    client: Any, lat: str, lon: str, fields: list[str]
+) -> None:
     resp = client.http.get(f"/v1/complaints/nearby?lat={lat}&lon={lon}&category=sampah")
     assert resp.status_code == 400, resp.body
     errors = resp.json_body["errors"]
@@ -114,8 +124,16 @@ def test_deeply_nested_channel_record_is_400_invalid_json(client: Any, body: byt
 # -- channel times out of any sane range ------------------------------------------------
 
 
-@pytest.mark.parametrize("when", ["0001-01-01 00:00:00", "9999-12-31T23:59:59-12:00", "0001-01-01T00:00:00+14:00",
-                                  "1999-12-31T23:59:59+07:00", "2101-01-01 00:00:00"])
+@pytest.mark.parametrize(
+    "when",
+    [
+        "0001-01-01 00:00:00",
+        "9999-12-31T23:59:59-12:00",
+        "0001-01-01T00:00:00+14:00",
+        "1999-12-31T23:59:59+07:00",
+        "2101-01-01 00:00:00",
+    ],
+)
 def test_rabeg_tgl_aduan_out_of_range_is_400_naming_it(client: Any, hub: Any, when: str) -> None:
     from tests.integration.test_channels import idem
 
@@ -140,11 +158,13 @@ def test_channel_time_at_the_edges_of_the_range_is_accepted(client: Any) -> None
 # -- callback URLs urlsplit cannot read -----------------------------------------------------
 
 
-@pytest.mark.parametrize("url", ["https://[::1/x", "http://[zz]/x", "https://[::1]:99999999/x",
-                                 "https://exa mple.org:x/"])
+@pytest.mark.parametrize(
+    "url", ["https://[::1/x", "http://[zz]/x", "https://[::1]:99999999/x", "https://exa mple.org:x/"]
+)
 def test_unparseable_callback_url_is_400_on_url(client: Any, url: str) -> None:
-    resp = client.http.put("/v1/admin/channels/rabeg/callback", body=json.dumps({"url": url}),
-                           headers=admin_headers(JSON))
+    resp = client.http.put(
+        "/v1/admin/channels/rabeg/callback", body=json.dumps({"url": url}), headers=admin_headers(JSON)
+    )
     found = problem(resp)
     assert (found["field"], found["reason"]) == ("url", "invalid_url")
 
@@ -156,55 +176,77 @@ def token(key: Any) -> str:
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
-GOOD_KEY = {"pk": {"S": "C#SRG-0000-0000"}, "sk": {"S": "C"}, "outbox_pk": {"S": "PARKED"},
-            "outbox_sk": {"S": "2025-01-01T00:00:00Z"}}
+GOOD_KEY = {
+    "pk": {"S": "C#SRG-0000-0000"},
+    "sk": {"S": "C"},
+    "outbox_pk": {"S": "PARKED"},
+    "outbox_sk": {"S": "2025-01-01T00:00:00Z"},
+}
 
 
-@pytest.mark.parametrize("key", [
-    {"outbox_pk": {"S": "PARKED"}, "outbox_sk": 5},
-    {"outbox_pk": {"S": "PARKED"}, "outbox_sk": {"N": "5"}},
-    {**GOOD_KEY, "outbox_sk": {"S": 5}},
-    {**GOOD_KEY, "pk": {"S": ""}},
-    {**GOOD_KEY, "sk": {"S": "C", "N": "1"}},
-    {**GOOD_KEY, "extra": {"S": "x"}},
-    {k: v for k, v in GOOD_KEY.items() if k != "pk"},
-    {**GOOD_KEY, "outbox_pk": {"S": "OUTBOX#1"}},
-    [GOOD_KEY],
-    "PARKED",
-], ids=lambda k: json.dumps(k)[:40])
+@pytest.mark.parametrize(
+    "key",
+    [
+        {"outbox_pk": {"S": "PARKED"}, "outbox_sk": 5},
+        {"outbox_pk": {"S": "PARKED"}, "outbox_sk": {"N": "5"}},
+        {**GOOD_KEY, "outbox_sk": {"S": 5}},
+        {**GOOD_KEY, "pk": {"S": ""}},
+        {**GOOD_KEY, "sk": {"S": "C", "N": "1"}},
+        {**GOOD_KEY, "extra": {"S": "x"}},
+        {k: v for k, v in GOOD_KEY.items() if k != "pk"},
+        {**GOOD_KEY, "outbox_pk": {"S": "OUTBOX#1"}},
+        [GOOD_KEY],
+        "PARKED",
+    ],
+    ids=lambda k: json.dumps(k)[:40],
+)
 def test_admin_page_token_of_the_wrong_shape_is_400_on_next(client: Any, key: Any) -> None:
-    resp = client.http.get(f"/v1/admin/complaints?status=needs_attention&next={token(key)}",
-                           headers=admin_headers())
+    resp = client.http.get(f"/v1/admin/complaints?status=needs_attention&next={token(key)}", headers=admin_headers())
     found = problem(resp)
     assert (found["field"], found["reason"]) == ("next", "invalid_token")
 
 
 def test_admin_page_token_of_the_right_shape_is_accepted(client: Any) -> None:
-    resp = client.http.get(f"/v1/admin/complaints?status=needs_attention&next={token(GOOD_KEY)}",
-                           headers=admin_headers())
+    resp = client.http.get(
+        f"/v1/admin/complaints?status=needs_attention&next={token(GOOD_KEY)}", headers=admin_headers()
+    )
     assert resp.status_code == 200, resp.body
 
 
 # -- every route, a handful of hostile inputs ---------------------------------------------------
 
 HOSTILE_BODIES: list[bytes] = [
-    b"", b"null", b"[]", b"0", b'"text"', b"{", b"\xff\xfe\x00", b"1e999999", DEEP, DEEP_OBJECT,
+    b"",
+    b"null",
+    b"[]",
+    b"0",
+    b'"text"',
+    b"{",
+    b"\xff\xfe\x00",
+    b"1e999999",
+    DEEP,
+    DEEP_OBJECT,
     b'{"description": {"$gt": ""}, "category": ["x"], "location": 5}',
     json.dumps({"url": "https://[::1/x", "reason": "x" * 100_000, "filename": "\u0000" * 300}).encode(),
 ]
 HOSTILE_IDS = ["SRG-0000-0000", "..%2F..%2Fetc", "%00", "x" * 300, "rabeg%0d%0aX-Evil:1", "\u00e9\u00e9"]
 HOSTILE_QUERIES = [
-    "", "lat=90&lon=180&category=sampah", "lat=nan&lon=nan&category=x", "lat=1e309&lon=-1e309",
-    "status=needs_attention&limit=99999999999999999999", "status=needs_attention&next=%00%00",
+    "",
+    "lat=90&lon=180&category=sampah",
+    "lat=nan&lon=nan&category=x",
+    "lat=1e309&lon=-1e309",
+    "status=needs_attention&limit=99999999999999999999",
+    "status=needs_attention&next=%00%00",
     f"status=needs_attention&next={token({'outbox_pk': {'S': 'PARKED'}, 'outbox_sk': 5})}",
-    "category=" + "x" * 5000, "lat=-6.12&lon=106.15&category=sampah&extra=1",
+    "category=" + "x" * 5000,
+    "lat=-6.12&lon=106.15&category=sampah&extra=1",
 ]
 
 
 def _paths(template: str) -> list[str]:
     if "{" not in template:
         return [template]
-    name = template[template.index("{") + 1:template.index("}")]
+    name = template[template.index("{") + 1 : template.index("}")]
     return [template.replace("{" + name + "}", value) for value in HOSTILE_IDS]
 
 
@@ -238,8 +280,11 @@ def post_app(client: Any, body: Any, headers: dict[str, str] | None = None) -> A
 
 
 def app_body(**location: Any) -> dict[str, Any]:
-    return {"category": "pelayanan-kelurahan", "description": "Pelayanan surat keterangan di kantor lambat sekali.",
-            "location": location}
+    return {
+        "category": "pelayanan-kelurahan",
+        "description": "Pelayanan surat keterangan di kantor lambat sekali.",
+        "location": location,
+    }
 
 
 def test_a_denormal_coordinate_with_a_kelurahan_is_400_not_500(client: Any) -> None:
@@ -265,8 +310,14 @@ def test_a_signed_record_with_a_denormal_coordinate_is_400_and_can_be_fixed(clie
     assert fixed.status_code == 201, fixed.body  # the channel's retry gets its record stored
 
 
-@pytest.mark.parametrize("location,field", [({"lat": -6.12}, "location.lon"), ({"lon": 106.15}, "location.lat"),
-                                            ({"lat": -6.12, "kelurahan_code": "36.73.01.1002"}, "location.lon")])
+@pytest.mark.parametrize(
+    "location,field",
+    [
+        ({"lat": -6.12}, "location.lon"),
+        ({"lon": 106.15}, "location.lat"),
+        ({"lat": -6.12, "kelurahan_code": "36.73.01.1002"}, "location.lon"),
+    ],
+)
 def test_half_a_coordinate_pair_on_the_app_route_is_400(client: Any, location: dict[str, Any], field: str) -> None:
     found = problem(post_app(client, app_body(**location)))
     assert (found["field"], found["reason"]) == (field, "missing")
@@ -275,7 +326,8 @@ def test_half_a_coordinate_pair_on_the_app_route_is_400(client: Any, location: d
 @pytest.mark.parametrize("bad", ['"\\ud800"', '"ok \\udfff"'])
 def test_text_that_is_not_unicode_is_400_naming_the_field(client: Any, bad: str) -> None:
     raw = json.dumps(app_body(kelurahan_code="36.73.01.1002")).replace(
-        '"Pelayanan surat keterangan di kantor lambat sekali."', bad[:-1] + ' dan lambat sekali"')
+        '"Pelayanan surat keterangan di kantor lambat sekali."', bad[:-1] + ' dan lambat sekali"'
+    )
     found = problem(post_app(client, raw))
     assert (found["field"], found["reason"]) == ("description", "invalid_text")
     rec = json.dumps(rabeg_record()).replace('"Jl. Ki Mas Jong"', bad).encode()
@@ -326,8 +378,7 @@ def test_every_route_answers_413_past_its_body_limit(client: Any, hub: Any) -> N
 
     rules = limits()
     for template, methods in hub.app.routes.items():
-        path = template.replace("{tracking_id}", "SRG-2222-2222").replace("{channel}", "rabeg") \
-            .replace("{fmt}", "json")
+        path = template.replace("{tracking_id}", "SRG-2222-2222").replace("{channel}", "rabeg").replace("{fmt}", "json")
         for method in methods:
             most = rules.body_limit(route_key(method, template))
             resp = getattr(client.http, method.lower())(path, body=b" " * (most + 1), headers=JSON)

@@ -25,6 +25,7 @@ pytestmark = pytest.mark.usefixtures("channel_secrets")
 
 def deliver_until(pump: Any, done: Any) -> None:
     """Run the callback Lambda until the receiver has what the test waits for."""
+
     def step() -> bool:
         pump.drain("deliver_channel_event", idle_rounds=1, deadline_s=10)
         return bool(done())
@@ -32,8 +33,9 @@ def deliver_until(pump: Any, done: Any) -> None:
     poll(step, deadline_s=30)
 
 
-def later_status(tracking_id: str, status: Status, kind: str = "status", ref: str | None = None,
-                 entry: TimelineEntry | None = None) -> TimelineEntry:
+def later_status(
+    tracking_id: str, status: Status, kind: str = "status", ref: str | None = None, entry: TimelineEntry | None = None
+) -> TimelineEntry:
     """Record a LAPOR! status as the status sync does (one transaction with its event);
     `entry` sends an earlier entry's event again (what the outbox sweep does after a crash)."""
     from chalicelib import bootstrap
@@ -45,15 +47,22 @@ def later_status(tracking_id: str, status: Status, kind: str = "status", ref: st
     if entry is not None:
         bootstrap.status_events().send(event_for(c.model_copy(update={"status": status}), entry))
         return entry
-    entry = TimelineEntry(at=utcnow(), kind=kind, status=status, ref=ref or f"lapor:{status.value}",
-                          message=f"Status di SP4N-LAPOR!: {status.value}")
-    bootstrap.status_events().commit(Transition(c, c.model_copy(update={"status": status}), entry,
-                                                {"status": status.value}))
+    entry = TimelineEntry(
+        at=utcnow(),
+        kind=kind,
+        status=status,
+        ref=ref or f"lapor:{status.value}",
+        message=f"Status di SP4N-LAPOR!: {status.value}",
+    )
+    bootstrap.status_events().commit(
+        Transition(c, c.model_copy(update={"status": status}), entry, {"status": status.value})
+    )
     return entry
 
 
-def test_events_arrive_once_and_in_order_after_a_failed_delivery(client: Any, hub: Any, pump: Any,
-                                                                 lapor_sim: Any) -> None:
+def test_events_arrive_once_and_in_order_after_a_failed_delivery(
+    client: Any, hub: Any, pump: Any, lapor_sim: Any
+) -> None:
     with receiver_for(client, "rabeg") as receiver:
         rec = rabeg_record()
         tid = post_channel(client, "rabeg", rec).json_body["tracking_id"]
@@ -77,8 +86,18 @@ def test_events_arrive_once_and_in_order_after_a_failed_delivery(client: Any, hu
         assert first["lapor_id"] == ticket["complaint_id"] and first["type"] == "forwarded"
         assert (first["channel"], first["channel_ref"]) == ("rabeg", rec["ID_ADUAN"])
         assert first["status_label"] == "Diteruskan ke SP4N-LAPOR!"
-        assert set(first) == {"event_id", "type", "tracking_id", "channel", "channel_ref", "status",
-                              "status_label", "occurred_at", "lapor_id", "message"}
+        assert set(first) == {
+            "event_id",
+            "type",
+            "tracking_id",
+            "channel",
+            "channel_ref",
+            "status",
+            "status_label",
+            "occurred_at",
+            "lapor_id",
+            "message",
+        }
         assert rec["PELAPOR"] not in json.dumps(events) and rec["NO_HP"] not in json.dumps(events)
 
 
@@ -139,8 +158,11 @@ def fake_dns(monkeypatch: pytest.MonkeyPatch) -> dict[str, list[str]]:
 
 
 def put_callback(client: Any, channel: str, body: Any) -> Any:
-    return client.http.put(f"/v1/admin/channels/{channel}/callback", body=json.dumps(body),
-                           headers=admin_headers({"Content-Type": "application/json"}))
+    return client.http.put(
+        f"/v1/admin/channels/{channel}/callback",
+        body=json.dumps(body),
+        headers=admin_headers({"Content-Type": "application/json"}),
+    )
 
 
 def test_callback_registration_is_validated(client: Any, fake_dns: dict[str, list[str]]) -> None:
@@ -168,36 +190,46 @@ def production(hub: Any, channel_secrets: dict[str, str], monkeypatch: pytest.Mo
 
 
 @pytest.mark.usefixtures("production")
-@pytest.mark.parametrize(("url", "reason"), [
-    ("https://169.254.169.254/latest/meta-data/", "address_metadata"),
-    ("https://[::ffff:169.254.169.254]/latest/meta-data/", "address_metadata"),
-    ("https://2852039166/latest/meta-data/", "address_metadata"),  # 169.254.169.254 as one number
-    ("https://[fd00:ec2::254]/latest/meta-data/", "address_metadata"),
-    ("https://100.100.100.200/latest/meta-data/", "address_shared"),
-    ("https://user:pass@hooks.example.org/x", "user_info"),
-    ("https://token@hooks.example.org/x", "user_info"),
-    ("http://hooks.example.org/x", "https_only"),
-    ("http://127.0.0.1:8080/x", "https_only"),
-    ("https://127.0.0.1/x", "address_loopback"),
-    ("https://localhost/x", "address_loopback"),
-    ("https://[::1]/x", "address_loopback"),
-    ("https://0.0.0.0/x", "address_unspecified"),
-    ("https://169.254.10.1/x", "address_link_local"),
-    ("https://[fe80::1]/x", "address_link_local"),
-    ("https://10.0.0.5/x", "address_private"),
-    ("https://192.168.1.1/x", "address_private"),
-    ("https://100.64.0.1/x", "address_shared"),
-    ("https://224.0.0.1/x", "address_multicast"),
-    ("https://240.0.0.1/x", "address_private"),
-    ("https://[64:ff9b::a9fe:a9fe]/x", "address_metadata"),  # NAT64 of the metadata address
-    ("https://internal.example.org/x", "address_private"),  # a name for a VPC address
-    ("https://mixed.example.org/x", "address_private"),  # one of its addresses is private
-    ("https://nowhere.invalid/x", "address_unresolvable"),
-])
-def test_callback_urls_to_anywhere_but_the_internet_are_refused(client: Any, fake_dns: dict[str, list[str]],
-                                                                url: str, reason: str) -> None:
-    fake_dns.update({"hooks.example.org": ["93.184.216.34"], "internal.example.org": ["10.1.2.3"],
-                     "mixed.example.org": ["93.184.216.34", "172.16.0.9"], "nowhere.invalid": []})
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("https://169.254.169.254/latest/meta-data/", "address_metadata"),
+        ("https://[::ffff:169.254.169.254]/latest/meta-data/", "address_metadata"),
+        ("https://2852039166/latest/meta-data/", "address_metadata"),  # 169.254.169.254 as one number
+        ("https://[fd00:ec2::254]/latest/meta-data/", "address_metadata"),
+        ("https://100.100.100.200/latest/meta-data/", "address_shared"),
+        ("https://user:pass@hooks.example.org/x", "user_info"),
+        ("https://token@hooks.example.org/x", "user_info"),
+        ("http://hooks.example.org/x", "https_only"),
+        ("http://127.0.0.1:8080/x", "https_only"),
+        ("https://127.0.0.1/x", "address_loopback"),
+        ("https://localhost/x", "address_loopback"),
+        ("https://[::1]/x", "address_loopback"),
+        ("https://0.0.0.0/x", "address_unspecified"),
+        ("https://169.254.10.1/x", "address_link_local"),
+        ("https://[fe80::1]/x", "address_link_local"),
+        ("https://10.0.0.5/x", "address_private"),
+        ("https://192.168.1.1/x", "address_private"),
+        ("https://100.64.0.1/x", "address_shared"),
+        ("https://224.0.0.1/x", "address_multicast"),
+        ("https://240.0.0.1/x", "address_private"),
+        ("https://[64:ff9b::a9fe:a9fe]/x", "address_metadata"),  # NAT64 of the metadata address
+        ("https://internal.example.org/x", "address_private"),  # a name for a VPC address
+        ("https://mixed.example.org/x", "address_private"),  # one of its addresses is private
+        ("https://nowhere.invalid/x", "address_unresolvable"),
+    ],
+)
+def test_callback_urls_to_anywhere_but_the_internet_are_refused(
+    client: Any, fake_dns: dict[str, list[str]], url: str, reason: str
+) -> None:
+    fake_dns.update(
+        {
+            "hooks.example.org": ["93.184.216.34"],
+            "internal.example.org": ["10.1.2.3"],
+            "mixed.example.org": ["93.184.216.34", "172.16.0.9"],
+            "nowhere.invalid": [],
+        }
+    )
     resp = put_callback(client, "rabeg", {"url": url})
     assert resp.status_code == 400, (url, resp.body)
     [problem] = resp.json_body["errors"]
@@ -213,7 +245,8 @@ def test_a_public_https_url_is_accepted_in_production(client: Any, fake_dns: dic
 
 
 def test_delivery_checks_the_address_again_and_connects_to_the_one_checked(
-        client: Any, hub: Any, pump: Any, fake_dns: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch) -> None:
+    client: Any, hub: Any, pump: Any, fake_dns: dict[str, list[str]], monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A name that pointed at an allowed address when registered, and elsewhere at delivery
     (DNS rebinding), gets nothing; while it resolves to the allowed one, the POST goes to
     that very address with the name in the Host header."""
@@ -270,6 +303,10 @@ def test_a_status_reached_twice_and_a_second_retry_are_new_events(client: Any, h
         deliver_until(pump, lambda: len(receiver.events_for(tid)) >= 5)
         events = receiver.events_for(tid)
         assert [(e["type"], e["status"]) for e in events] == [
-            ("status", "resolved"), ("reopened", "in_progress"), ("status", "resolved"),
-            ("retry", "received"), ("retry", "received")]
+            ("status", "resolved"),
+            ("reopened", "in_progress"),
+            ("status", "resolved"),
+            ("retry", "received"),
+            ("retry", "received"),
+        ]
         assert len({e["event_id"] for e in events}) == 5

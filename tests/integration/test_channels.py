@@ -83,8 +83,9 @@ def test_unknown_channel_is_404(client: Any) -> None:
     assert resp.status_code == 404 and resp.json_body["error"] == "unknown_channel"
 
 
-def test_secret_comes_from_secrets_manager_when_no_env(client: Any, hub: Any, monkeypatch: Any,
-                                                        stack_env: dict[str, str]) -> None:
+def test_secret_comes_from_secrets_manager_when_no_env(
+    client: Any, hub: Any, monkeypatch: Any, stack_env: dict[str, str]
+) -> None:
     monkeypatch.delenv("CHANNEL_SECRET_PSC119")
     monkeypatch.delenv("CHANNEL_SECRET_RABEG")
     sm = boto3.client("secretsmanager")
@@ -130,13 +131,20 @@ def test_rabeg_same_id_with_other_content_is_refused_not_replayed(client: Any, h
     tid = first.json_body["tracking_id"]
 
     # a faithful re-send: other key order, padding, a column we ignore, the time spelled with a T
-    resent = {**dict(reversed(list(rec.items()))), "JUDUL_ADUAN": f"  {rec['JUDUL_ADUAN']} ",
-              "KOLOM_BARU": "x", "TGL_ADUAN": rec["TGL_ADUAN"].replace(" ", "T")}
+    resent = {
+        **dict(reversed(list(rec.items()))),
+        "JUDUL_ADUAN": f"  {rec['JUDUL_ADUAN']} ",
+        "KOLOM_BARU": "x",
+        "TGL_ADUAN": rec["TGL_ADUAN"].replace(" ", "T"),
+    }
     again = post_channel(client, "rabeg", resent)
     assert again.status_code == 200 and again.json_body["tracking_id"] == tid
 
-    for change in ({"ISI_ADUAN": "Lampu jalan mati di seluruh gang sejak tiga hari yang lalu."},
-                   {"KD_KEL": "36.73.01.1001"}, {"TGL_ADUAN": "2025-03-05 09:15:00"}):
+    for change in (
+        {"ISI_ADUAN": "Lampu jalan mati di seluruh gang sejak tiga hari yang lalu."},
+        {"KD_KEL": "36.73.01.1001"},
+        {"TGL_ADUAN": "2025-03-05 09:15:00"},
+    ):
         other = post_channel(client, "rabeg", {**rec, **change})
         assert other.status_code == 422, (change, other.body)
         body = other.json_body
@@ -170,16 +178,20 @@ def test_rabeg_anonymous_row_keeps_no_reporter(client: Any, hub: Any) -> None:
     assert stored.get("reporter") is None and stored["anonymous"] and stored["confidential"]
 
 
-@pytest.mark.parametrize(("over", "field", "reason"), [
-    ({"ISI_ADUAN": "pendek"}, "ISI_ADUAN", "string_too_short"),
-    ({"ID_ADUAN": None}, "ID_ADUAN", "missing"),
-    ({"TGL_ADUAN": "kemarin"}, "TGL_ADUAN", "datetime_from_date_parsing"),
-    ({"LAT": -6.12, "KD_KEL": None}, "LNG", "missing"),
-    ({"KD_KEL": "36.73.99.9999"}, "KD_KEL", "unknown_kelurahan"),
-    ({"LAT": -5.95, "LNG": 106.15, "KD_KEL": None}, "LAT/LNG/KD_KEL", "outside_kota_serang"),
-])
-def test_bad_rabeg_rows_name_the_rabeg_field(client: Any, hub: Any, over: dict[str, Any], field: str,
-                                             reason: str) -> None:
+@pytest.mark.parametrize(
+    ("over", "field", "reason"),
+    [
+        ({"ISI_ADUAN": "pendek"}, "ISI_ADUAN", "string_too_short"),
+        ({"ID_ADUAN": None}, "ID_ADUAN", "missing"),
+        ({"TGL_ADUAN": "kemarin"}, "TGL_ADUAN", "datetime_from_date_parsing"),
+        ({"LAT": -6.12, "KD_KEL": None}, "LNG", "missing"),
+        ({"KD_KEL": "36.73.99.9999"}, "KD_KEL", "unknown_kelurahan"),
+        ({"LAT": -5.95, "LNG": 106.15, "KD_KEL": None}, "LAT/LNG/KD_KEL", "outside_kota_serang"),
+    ],
+)
+def test_bad_rabeg_rows_name_the_rabeg_field(
+    client: Any, hub: Any, over: dict[str, Any], field: str, reason: str
+) -> None:
     rec = rabeg_record(**over)
     resp = post_channel(client, "rabeg", rec)
     assert resp.status_code == 400, resp.body
@@ -244,8 +256,11 @@ def test_112_unconfirmed_waits_then_confirm_forwards(client: Any, hub: Any, pump
 
 def test_112_dismiss_closes_without_forwarding(client: Any, hub: Any, pump: Any, lapor_sim: Any) -> None:
     tid = post_channel(client, "call112", call112_record(confirmed=False)).json_body["tracking_id"]
-    resp = client.http.post(f"/v1/admin/complaints/{tid}/dismiss", body=json.dumps({"reason": "salah sambung"}),
-                            headers=admin_headers({"Content-Type": "application/json"}))
+    resp = client.http.post(
+        f"/v1/admin/complaints/{tid}/dismiss",
+        body=json.dumps({"reason": "salah sambung"}),
+        headers=admin_headers({"Content-Type": "application/json"}),
+    )
     assert resp.status_code == 200 and resp.json_body["status"] == "closed"
     assert item(tid)["dismiss_reason"] == "salah sambung"
     assert client.http.post(f"/v1/admin/complaints/{tid}/confirm", headers=admin_headers()).status_code == 409
@@ -279,8 +294,9 @@ def test_112_unknown_field_is_named(client: Any) -> None:
 
 
 @pytest.mark.parametrize("over", [{"triage": "merah"}, {"triage": "kuning"}, {"triage": None, "emergency": True}])
-def test_119_emergency_is_kept_but_never_forwarded(client: Any, hub: Any, pump: Any, lapor_sim: Any,
-                                                   over: dict[str, Any]) -> None:
+def test_119_emergency_is_kept_but_never_forwarded(
+    client: Any, hub: Any, pump: Any, lapor_sim: Any, over: dict[str, Any]
+) -> None:
     resp = post_channel(client, "psc119", psc119_record(case_code="GAWAT_DARURAT", **over))
     assert resp.status_code == 201 and resp.json_body["status"] == "emergency"
     tid = resp.json_body["tracking_id"]

@@ -25,8 +25,9 @@ from infra.local.lapor_simulator import FaultConfig
 from tests.conftest import VALID
 
 N = int(os.environ.get("CHAOS_COMPLAINTS", "200"))
-CHAOS = FaultConfig(rate_5xx=0.1, rate_429=0.03, rate_slow=0.05, rate_reset=0.06, rate_lose=0.07,
-                    rate_reject=0.02, slow_s=0.5)
+CHAOS = FaultConfig(
+    rate_5xx=0.1, rate_429=0.03, rate_slow=0.05, rate_reset=0.06, rate_lose=0.07, rate_reject=0.02, slow_s=0.5
+)
 SETTLED = ("forwarded", "needs_attention")
 
 
@@ -58,8 +59,9 @@ def wait_settled(repo: Any, tids: list[str], deadline_s: float) -> dict[str, dic
 
 
 @pytest.mark.timeout(600)
-def test_chaos_every_complaint_exactly_once(client: Any, pump: Any, lapor_sim: Any,
-                                            monkeypatch: pytest.MonkeyPatch, stack_env: dict[str, str]) -> None:
+def test_chaos_every_complaint_exactly_once(
+    client: Any, pump: Any, lapor_sim: Any, monkeypatch: pytest.MonkeyPatch, stack_env: dict[str, str]
+) -> None:
     from chalicelib import bootstrap
     from infra.local.redrive import redrive
 
@@ -73,8 +75,11 @@ def test_chaos_every_complaint_exactly_once(client: Any, pump: Any, lapor_sim: A
     t0 = time.monotonic()
     tids = []
     for i in range(N):
-        resp = client.http.post("/v1/complaints", body=json.dumps({**VALID, "title": f"chaos {i}"}),
-                                headers={"Content-Type": "application/json"})
+        resp = client.http.post(
+            "/v1/complaints",
+            body=json.dumps({**VALID, "title": f"chaos {i}"}),
+            headers={"Content-Type": "application/json"},
+        )
         assert resp.status_code == 201, resp.body
         tids.append(resp.json_body["tracking_id"])
 
@@ -111,7 +116,18 @@ def test_chaos_every_complaint_exactly_once(client: Any, pump: Any, lapor_sim: A
         assert settled[tid]["park_reason"], tid
         assert by_tag[f"aduan-hub:{tid}"] == 0
     assert len(forwarded) > N * 0.8
-    print(json.dumps({"complaints": N, "forwarded": len(forwarded), "parked": len(parked),
-                      "faults": dict(faults),
-                      "seconds": {"submit": round(t_submitted - t0, 1), "under_faults": round(t_chaos - t_submitted, 1),
-                                  "after": round(t_end - t_chaos, 1)}}))
+    print(
+        json.dumps(
+            {
+                "complaints": N,
+                "forwarded": len(forwarded),
+                "parked": len(parked),
+                "faults": dict(faults),
+                "seconds": {
+                    "submit": round(t_submitted - t0, 1),
+                    "under_faults": round(t_chaos - t_submitted, 1),
+                    "after": round(t_end - t_chaos, 1),
+                },
+            }
+        )
+    )

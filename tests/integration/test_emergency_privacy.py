@@ -23,10 +23,13 @@ pytestmark = pytest.mark.usefixtures("channel_secrets")
 HEALTH = "Pasien sesak napas berat, riwayat jantung, ditangani ambulans PSC di Jl. Cemara No. 7."
 
 
-@pytest.mark.parametrize(("channel", "record"), [
-    ("psc119", lambda: psc119_record(triage="merah", case_code="GAWAT_DARURAT", description=HEALTH)),
-    ("call112", lambda: call112_record(emergency=True, incident_type="KEBAKARAN", description=HEALTH)),
-])
+@pytest.mark.parametrize(
+    ("channel", "record"),
+    [
+        ("psc119", lambda: psc119_record(triage="merah", case_code="GAWAT_DARURAT", description=HEALTH)),
+        ("call112", lambda: call112_record(emergency=True, incident_type="KEBAKARAN", description=HEALTH)),
+    ],
+)
 def test_the_public_sees_status_and_times_only(client: Any, hub: Any, channel: str, record: Any) -> None:
     from chalicelib import bootstrap
 
@@ -38,8 +41,17 @@ def test_the_public_sees_status_and_times_only(client: Any, hub: Any, channel: s
     assert "sesak" not in text and "Cemara" not in text and channel not in text
     assert (body["status"], body["tracking_id"]) == ("emergency", tid)
     assert body["created_at"] and body["updated_at"] and body["confidential"] is True
-    for hidden in ("channel", "category", "title", "description", "kelurahan_code", "kecamatan_code", "unit",
-                   "lapor_id", "deadline"):
+    for hidden in (
+        "channel",
+        "category",
+        "title",
+        "description",
+        "kelurahan_code",
+        "kecamatan_code",
+        "unit",
+        "lapor_id",
+        "deadline",
+    ):
         assert body[hidden] is None, hidden
     assert body["timeline"] and all(e["message"] == "" and e["at"] for e in body["timeline"])
     assert bootstrap.repository().get_item(tid)["confidential"] is True  # stored so, for every other view

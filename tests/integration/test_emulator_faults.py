@@ -34,10 +34,18 @@ def test_a_failed_transaction_never_erases_concurrent_writes(ddb: Any, stack_env
         n = 0
         while not stop.is_set():
             try:
-                ddb.transact_write_items(TransactItems=[
-                    {"Put": {"TableName": table, "Item": {"pk": {"S": f"EMU#{run}#t{n}"}, "sk": {"S": "X"}}}},
-                    {"Put": {"TableName": table, "Item": blocker, "ConditionExpression": "attribute_not_exists(pk)"}},
-                ])
+                ddb.transact_write_items(
+                    TransactItems=[
+                        {"Put": {"TableName": table, "Item": {"pk": {"S": f"EMU#{run}#t{n}"}, "sk": {"S": "X"}}}},
+                        {
+                            "Put": {
+                                "TableName": table,
+                                "Item": blocker,
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                    ]
+                )
             except ClientError as err:
                 if err.response["Error"]["Code"] != "TransactionCanceledException":
                     errors.append(err.response["Error"]["Code"])
@@ -50,8 +58,12 @@ def test_a_failed_transaction_never_erases_concurrent_writes(ddb: Any, stack_env
             pk = f"EMU#{run}#w{worker}-{i}"
             try:
                 ddb.put_item(TableName=table, Item={"pk": {"S": pk}, "sk": {"S": "X"}})
-                ddb.update_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": "X"}},
-                                UpdateExpression="SET n = :n", ExpressionAttributeValues={":n": {"N": "1"}})
+                ddb.update_item(
+                    TableName=table,
+                    Key={"pk": {"S": pk}, "sk": {"S": "X"}},
+                    UpdateExpression="SET n = :n",
+                    ExpressionAttributeValues={":n": {"N": "1"}},
+                )
                 written.append(pk)
             except ClientError as err:
                 errors.append(err.response["Error"]["Code"])
@@ -65,9 +77,14 @@ def test_a_failed_transaction_never_erases_concurrent_writes(ddb: Any, stack_env
         attempts = sum(f.result() for f in failing)
     assert attempts > 10 and not errors, errors[:5]
     assert len(written) == 240
-    lost = [pk for pk in written
-            if ddb.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": "X"}}, ConsistentRead=True)
-            .get("Item", {}).get("n") != {"N": "1"}]
+    lost = [
+        pk
+        for pk in written
+        if ddb.get_item(TableName=table, Key={"pk": {"S": pk}, "sk": {"S": "X"}}, ConsistentRead=True)
+        .get("Item", {})
+        .get("n")
+        != {"N": "1"}
+    ]
     assert not lost, f"{len(lost)} writes erased by failed transactions, e.g. {lost[:3]}"
     # and the failed transactions' own first items were rolled back
     assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": f"EMU#{run}#t0"}, "sk": {"S": "X"}})
@@ -79,13 +96,26 @@ def test_a_failed_transaction_restores_what_it_touched(ddb: Any, stack_env: dict
     kept = {"pk": {"S": f"EMU#{run}#a"}, "sk": {"S": "X"}}
     ddb.put_item(TableName=table, Item={**kept, "v": {"S": "before"}})
     with pytest.raises(ClientError):
-        ddb.transact_write_items(TransactItems=[
-            {"Update": {"TableName": table, "Key": kept, "UpdateExpression": "SET v = :v",
-                        "ExpressionAttributeValues": {":v": {"S": "after"}}}},
-            {"Put": {"TableName": table, "Item": {"pk": {"S": f"EMU#{run}#new"}, "sk": {"S": "X"}}}},
-            {"ConditionCheck": {"TableName": table, "Key": {"pk": {"S": f"EMU#{run}#missing"}, "sk": {"S": "X"}},
-                                "ConditionExpression": "attribute_exists(pk)"}},
-        ])
+        ddb.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": kept,
+                        "UpdateExpression": "SET v = :v",
+                        "ExpressionAttributeValues": {":v": {"S": "after"}},
+                    }
+                },
+                {"Put": {"TableName": table, "Item": {"pk": {"S": f"EMU#{run}#new"}, "sk": {"S": "X"}}}},
+                {
+                    "ConditionCheck": {
+                        "TableName": table,
+                        "Key": {"pk": {"S": f"EMU#{run}#missing"}, "sk": {"S": "X"}},
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
     assert ddb.get_item(TableName=table, Key=kept)["Item"]["v"] == {"S": "before"}
     assert "Item" not in ddb.get_item(TableName=table, Key={"pk": {"S": f"EMU#{run}#new"}, "sk": {"S": "X"}})
 
@@ -110,8 +140,9 @@ def test_chalice_local_keeps_each_threads_request() -> None:
     gateway = LocalGateway(app, ChaliceConfig())
 
     def call(n: int) -> int:
-        answer = gateway.handle_request("POST", "/echo", {"content-type": "application/json"},
-                                        json.dumps({"n": n}).encode())
+        answer = gateway.handle_request(
+            "POST", "/echo", {"content-type": "application/json"}, json.dumps({"n": n}).encode()
+        )
         return int(json.loads(answer["body"])["got"])
 
     with ThreadPoolExecutor(max_workers=2) as pool:
@@ -136,14 +167,19 @@ def test_a_message_past_its_retention_never_hides_the_fresh_ones(stack_env: dict
     import time_machine
 
     sqs = boto3.client("sqs")
-    url = sqs.create_queue(QueueName=f"emu-retention-{uuid.uuid4().hex[:12]}",
-                           Attributes={"MessageRetentionPeriod": "60"})["QueueUrl"]
+    url = sqs.create_queue(
+        QueueName=f"emu-retention-{uuid.uuid4().hex[:12]}", Attributes={"MessageRetentionPeriod": "60"}
+    )["QueueUrl"]
     # moto runs in this process: its clock moves too
     with time_machine.travel(dt.datetime.now(dt.UTC) - dt.timedelta(days=1)):
         for i in range(3):
             sqs.send_message(QueueUrl=url, MessageBody=f"old {i}")
     sqs.send_message(QueueUrl=url, MessageBody="fresh")
-    answers = [[m["Body"] for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10,
-                                                       WaitTimeSeconds=0).get("Messages", [])]
-               for _ in range(2)]
+    answers = [
+        [
+            m["Body"]
+            for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=0).get("Messages", [])
+        ]
+        for _ in range(2)
+    ]
     assert answers == [["fresh"], []]

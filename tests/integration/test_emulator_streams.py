@@ -15,8 +15,11 @@ def ddb(stack_env: dict[str, str], aws_endpoint: str) -> tuple[Any, Any, str]:
     from infra.local.provision import create_table_like
 
     name = create_table_like(f"fix-{uuid.uuid4().hex[:8]}", aws_endpoint)
-    return (boto3.client("dynamodb", endpoint_url=aws_endpoint),
-            boto3.client("dynamodbstreams", endpoint_url=aws_endpoint), name)
+    return (
+        boto3.client("dynamodb", endpoint_url=aws_endpoint),
+        boto3.client("dynamodbstreams", endpoint_url=aws_endpoint),
+        name,
+    )
 
 
 def _records(streams: Any, ddb: Any, table: str) -> list[dict[str, Any]]:
@@ -34,12 +37,20 @@ def test_a_cancelled_transaction_restores_its_items_and_leaves_no_stream_record(
     client, streams, table = ddb
     client.put_item(TableName=table, Item={**key("a"), "n": {"N": "1"}})
     with pytest.raises(ClientError) as err:
-        client.transact_write_items(TransactItems=[
-            {"Update": {"TableName": table, "Key": key("a"), "UpdateExpression": "ADD n :one",
-                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-            {"Put": {"TableName": table, "Item": {**key("b")}}},
-            {"Put": {"TableName": table, "Item": {**key("c")}, "ConditionExpression": "attribute_exists(pk)"}},
-        ])
+        client.transact_write_items(
+            TransactItems=[
+                {
+                    "Update": {
+                        "TableName": table,
+                        "Key": key("a"),
+                        "UpdateExpression": "ADD n :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {"Put": {"TableName": table, "Item": {**key("b")}}},
+                {"Put": {"TableName": table, "Item": {**key("c")}, "ConditionExpression": "attribute_exists(pk)"}},
+            ]
+        )
     assert err.value.response["Error"]["Code"] == "TransactionCanceledException"
     assert client.get_item(TableName=table, Key=key("a"))["Item"]["n"] == {"N": "1"}
     assert "Item" not in client.get_item(TableName=table, Key=key("b"))
@@ -48,14 +59,18 @@ def test_a_cancelled_transaction_restores_its_items_and_leaves_no_stream_record(
 
 def test_a_committed_transaction_emits_its_records_and_the_stream_keeps_growing(ddb: tuple[Any, Any, str]) -> None:
     client, streams, table = ddb
-    client.transact_write_items(TransactItems=[
-        {"Put": {"TableName": table, "Item": {**key("a")}}},
-        {"Put": {"TableName": table, "Item": {**key("b")}}},
-    ])
+    client.transact_write_items(
+        TransactItems=[
+            {"Put": {"TableName": table, "Item": {**key("a")}}},
+            {"Put": {"TableName": table, "Item": {**key("b")}}},
+        ]
+    )
     with pytest.raises(ClientError):  # a failure in between must not cut the stream off
-        client.transact_write_items(TransactItems=[
-            {"Put": {"TableName": table, "Item": {**key("a")}, "ConditionExpression": "attribute_not_exists(pk)"}},
-        ])
+        client.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": table, "Item": {**key("a")}, "ConditionExpression": "attribute_not_exists(pk)"}},
+            ]
+        )
     client.put_item(TableName=table, Item={**key("c")})
     records = _records(streams, client, table)
     assert [r["dynamodb"]["Keys"]["pk"]["S"] for r in records] == ["a", "b", "c"]
@@ -75,11 +90,19 @@ def test_stream_readers_never_see_a_table_mid_transaction(ddb: tuple[Any, Any, s
     def write() -> None:
         try:
             for i in range(60):  # wide transactions: long windows for a reader to fall into
-                client.transact_write_items(TransactItems=[
-                    *({"Put": {"TableName": table, "Item": {**key(f"w{i}-{j}")}}} for j in range(60)),
-                    {"Update": {"TableName": table, "Key": key("count"), "UpdateExpression": "ADD n :one",
-                                "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-                ])
+                client.transact_write_items(
+                    TransactItems=[
+                        *({"Put": {"TableName": table, "Item": {**key(f"w{i}-{j}")}}} for j in range(60)),
+                        {
+                            "Update": {
+                                "TableName": table,
+                                "Key": key("count"),
+                                "UpdateExpression": "ADD n :one",
+                                "ExpressionAttributeValues": {":one": {"N": "1"}},
+                            }
+                        },
+                    ]
+                )
         except BaseException as err:  # noqa: BLE001 - reported below
             failures.append(err)
         finally:
@@ -88,13 +111,15 @@ def test_stream_readers_never_see_a_table_mid_transaction(ddb: tuple[Any, Any, s
     def read() -> None:
         from botocore.config import Config
 
-        reader = boto3.client("dynamodbstreams", endpoint_url=streams.meta.endpoint_url,
-                              config=Config(retries={"total_max_attempts": 1}))  # a 500 must show
+        reader = boto3.client(
+            "dynamodbstreams", endpoint_url=streams.meta.endpoint_url, config=Config(retries={"total_max_attempts": 1})
+        )  # a 500 must show
         try:
             while not done.is_set():
                 shard = reader.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-                it = reader.get_shard_iterator(StreamArn=arn, ShardId=shard,
-                                               ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+                it = reader.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
+                    "ShardIterator"
+                ]
                 reader.get_records(ShardIterator=it, Limit=1000)
         except BaseException as err:  # noqa: BLE001 - reported below
             failures.append(err)

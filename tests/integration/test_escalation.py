@@ -52,14 +52,12 @@ def submit(client: Any, body: dict[str, Any] | None = None, at: dt.datetime | No
     period, which would block the shared forward queue for later tests."""
     from chalicelib import bootstrap
 
-    quiet = (
-        mock.patch.object(bootstrap.queues(), "send_forward")
-        if at else contextlib.nullcontext()
-    )
+    quiet = mock.patch.object(bootstrap.queues(), "send_forward") if at else contextlib.nullcontext()
     travel = time_machine.travel(at, tick=False) if at else contextlib.nullcontext()
     with travel, quiet:
-        resp = client.http.post("/v1/complaints", body=json.dumps(body or VALID),
-                                headers={"Content-Type": "application/json"})
+        resp = client.http.post(
+            "/v1/complaints", body=json.dumps(body or VALID), headers={"Content-Type": "application/json"}
+        )
     assert resp.status_code == 201, resp.body
     tid = resp.json_body["tracking_id"]
     REPORTER_TOKENS[tid] = resp.json_body["reporter_token"]
@@ -75,10 +73,16 @@ def put_in_stage(tracking_id: str, status: Status, since: dt.datetime, level: in
     assert c is not None
     deadline = deadline_for(c, status, since)
     assert deadline is not None
-    expr, names, vals = set_remove({
-        "status": status.value, "escalation_level": level, "updated_at": iso(since),
-        "outbox_pk": None, "outbox_sk": None, **due_attributes(tracking_id, deadline),
-    })
+    expr, names, vals = set_remove(
+        {
+            "status": status.value,
+            "escalation_level": level,
+            "updated_at": iso(since),
+            "outbox_pk": None,
+            "outbox_sk": None,
+            **due_attributes(tracking_id, deadline),
+        }
+    )
     repo.update(tracking_id, expr, names=names, vals=vals)
     return deadline
 
@@ -96,8 +100,9 @@ class Inbox:
 
     def __init__(self, topic_arn: str) -> None:
         self.sqs = boto3.client("sqs")
-        self.url = self.sqs.create_queue(QueueName=f"esc-test-{uuid.uuid4().hex[:12]}",
-                                         Attributes={"MessageRetentionPeriod": "1209600"})["QueueUrl"]
+        self.url = self.sqs.create_queue(
+            QueueName=f"esc-test-{uuid.uuid4().hex[:12]}", Attributes={"MessageRetentionPeriod": "1209600"}
+        )["QueueUrl"]
         arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         self.sns = boto3.client("sns")
         self.sub = self.sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=arn)["SubscriptionArn"]
@@ -116,8 +121,9 @@ class Inbox:
 
     def about(self, tracking_id: str) -> list[dict[str, Any]]:
         self.read()
-        return [m for m in self.seen
-                if m.get("MessageAttributes", {}).get("tracking_id", {}).get("Value") == tracking_id]
+        return [
+            m for m in self.seen if m.get("MessageAttributes", {}).get("tracking_id", {}).get("Value") == tracking_id
+        ]
 
     def close(self) -> None:
         self.sns.unsubscribe(SubscriptionArn=self.sub)
@@ -142,7 +148,9 @@ def attr(message: dict[str, Any], name: str) -> str:
 
 
 def test_deadline_crosses_weekend_and_holidays_then_two_rungs_each_notified_once(
-    client: Any, pump: Any, inbox: Inbox,
+    client: Any,
+    pump: Any,
+    inbox: Inbox,
 ) -> None:
     tid = submit(client, at=wib(2026, 3, 12, 10))  # jalan-rusak: Dinas PUPR, sedang
     # in_progress from Thu 12 Mar 2026: Fri 13 (1), weekend, Mon 16 (2), Tue 17 (3); 18-24 Mar are
@@ -232,8 +240,12 @@ def test_two_overlapping_sweeps_give_one_rung_and_one_notice(client: Any, hub: A
     put_in_stage(tid, Status.IN_PROGRESS, wib(2026, 5, 4, 10))  # Mon; 5 WD -> Mon 11 May
     with time_machine.travel(wib(2026, 5, 12, 9), tick=False):
         other: dict[str, int] = {}
-        first = EscalationService(ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().sweep())),
-                                  bootstrap.notifier, bootstrap.closing(), bootstrap.status_events())
+        first = EscalationService(
+            ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().sweep())),
+            bootstrap.notifier,
+            bootstrap.closing(),
+            bootstrap.status_events(),
+        )
         mine = first.sweep()
         assert other.get("escalated", 0) >= 1 and mine.get("lost_race", 0) >= 1
         assert raw(tid)["escalation_level"] == 1
@@ -266,7 +278,9 @@ class CrashingNotifier:
 
 
 def test_crash_between_transaction_and_publish_is_recovered_by_next_sweep(
-    client: Any, hub: Any, inbox: Inbox,
+    client: Any,
+    hub: Any,
+    inbox: Inbox,
 ) -> None:
     from chalicelib import bootstrap
     from chalicelib.services.escalation import EscalationService
@@ -301,8 +315,12 @@ def pending_notice(client: Any, since: dt.datetime) -> tuple[str, dt.datetime]:
 
     tid = submit(client, at=since)
     crashed_at = put_in_stage(tid, Status.IN_PROGRESS, since) + dt.timedelta(hours=9)
-    crashing = EscalationService(bootstrap.repository(), CrashingNotifier, bootstrap.closing(),  # type: ignore[arg-type]
-                                 bootstrap.status_events())
+    crashing = EscalationService(
+        bootstrap.repository(),
+        CrashingNotifier,
+        bootstrap.closing(),  # type: ignore[arg-type]
+        bootstrap.status_events(),
+    )
     with time_machine.travel(crashed_at, tick=False):
         crashing.sweep()
     assert raw(tid)["escalation_level"] == 1 and "sent_at" not in raw_item(tid, "1")
@@ -320,7 +338,10 @@ def test_overlapping_republishes_publish_a_pending_notice_once(client: Any, hub:
         # this one reads the pending notice, then the other runs to the end, then this one goes on
         first = EscalationService(
             ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().republish_pending(now))),
-            bootstrap.notifier, bootstrap.closing(), bootstrap.status_events())
+            bootstrap.notifier,
+            bootstrap.closing(),
+            bootstrap.status_events(),
+        )
         mine = first.republish_pending(now)
         assert other.get("republished", 0) >= 1 and mine.get("republish_skipped", 0) >= 1
         [msg] = poll(lambda: inbox.about(tid))
@@ -353,8 +374,9 @@ def test_a_notice_being_republished_is_not_taken_by_another_sweep(client: Any, h
         now = dt.datetime.now(dt.UTC)
         other: dict[str, int] = {}
         slow = SweepsWhilePublishing(tid, lambda: other.update(bootstrap.escalation().republish_pending(now)))
-        mine = EscalationService(bootstrap.repository(), lambda: slow, bootstrap.closing(),
-                                 bootstrap.status_events()).republish_pending(now)
+        mine = EscalationService(
+            bootstrap.repository(), lambda: slow, bootstrap.closing(), bootstrap.status_events()
+        ).republish_pending(now)
         assert mine.get("republished", 0) >= 1 and other.get("republish_skipped", 0) >= 1
         [msg] = poll(lambda: inbox.about(tid))
         assert attr(msg, "notification_id") == f"{tid}/1"
@@ -362,7 +384,8 @@ def test_a_notice_being_republished_is_not_taken_by_another_sweep(client: Any, h
 
 
 def test_a_claim_whose_publisher_died_is_taken_again_after_the_grace_period(
-        client: Any, hub: Any, inbox: Inbox) -> None:
+    client: Any, hub: Any, inbox: Inbox
+) -> None:
     from chalicelib import bootstrap
 
     tid, later = pending_notice(client, wib(2026, 7, 20, 10))
@@ -378,7 +401,9 @@ def test_a_claim_whose_publisher_died_is_taken_again_after_the_grace_period(
 
 
 def test_late_lapor_verification_notifies_admins_once_without_climbing(
-    client: Any, pump: Any, inbox: Inbox,
+    client: Any,
+    pump: Any,
+    inbox: Inbox,
 ) -> None:
     tid = submit(client, at=wib(2026, 8, 7, 15))
     # forwarded Fri 7 Aug 2026: Mon 10 (1), Tue 11 (2), Wed 12 (3) Aug
@@ -404,7 +429,6 @@ def test_top_of_the_ladder_is_told_once(client: Any, pump: Any, inbox: Inbox) ->
         [msg] = poll(lambda: inbox.about(tid))
         assert "Wakil Wali Kota" in msg["Message"] and attr(msg, "kind") == "overdue"
         assert raw(tid)["escalation_level"] == 3 and "due_pk" not in raw(tid)
-
 
 
 def test_sweep_short_of_time_leaves_the_rest_for_the_next_one(client: Any, hub: Any, inbox: Inbox) -> None:

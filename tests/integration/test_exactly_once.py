@@ -35,8 +35,7 @@ from tests.integration.operator_support import (
 )
 
 
-def test_a_follow_up_whose_answer_was_lost_is_found_not_posted_again(client: Any, pump: Any,
-                                                                      lapor_sim: Any) -> None:
+def test_a_follow_up_whose_answer_was_lost_is_found_not_posted_again(client: Any, pump: Any, lapor_sim: Any) -> None:
     from chalicelib import bootstrap
     from chalicelib.adapters import lapor_wire
     from chalicelib.services.lapor_followups import FollowupRetryLater, posted_ids
@@ -60,8 +59,9 @@ def test_a_follow_up_whose_answer_was_lost_is_found_not_posted_again(client: Any
     assert posted["content"].startswith("Petugas sudah kami kirim")
     assert bootstrap.lapor_followups().pending(tid) == []
     # LAPOR! answers carry no follow-up id: ours is known by its time and text (lapor_wire)
-    [derived] = lapor_wire.parse_followups({"results": {"data": [
-        {"content": posted["content"], "created_at": posted["created_at"]}]}})
+    [derived] = lapor_wire.parse_followups(
+        {"results": {"data": [{"content": posted["content"], "created_at": posted["created_at"]}]}}
+    )
     assert posted_ids(bootstrap.repository(), tid) == {derived.id}
 
 
@@ -84,19 +84,23 @@ def test_a_refused_post_is_tried_again_once(client: Any, pump: Any, lapor_sim: A
     assert first["attempted_at"]  # the client cannot tell "never sent" from "answer lost": look first
     assert bootstrap.lapor_followups().deliver(tid) == {"posted": 2}  # nothing found there: posted once
     assert [f["content"].split("\n")[0] for f in sim_followups(lapor_sim, lapor_id)] == [
-        "Jawaban pertama.", "Jawaban kedua."]  # in the order they were written
+        "Jawaban pertama.",
+        "Jawaban kedua.",
+    ]  # in the order they were written
 
 
-def test_the_sync_never_takes_the_hubs_own_post_for_the_units_answer(client: Any, pump: Any,
-                                                                     lapor_sim: Any) -> None:
+def test_the_sync_never_takes_the_hubs_own_post_for_the_units_answer(client: Any, pump: Any, lapor_sim: Any) -> None:
     """The window: LAPOR! shows our post, but its id is not recorded on the complaint yet."""
     from chalicelib import bootstrap
     from chalicelib.domain.models import utcnow
 
     tid, token = submit(client)
     lapor_id = verified(client, pump, lapor_sim, tid)
-    client.http.post(f"/v1/complaints/{tid}/comments", body=json.dumps({"message": "Mohon segera, saya menunggu."}),
-                     headers={"Content-Type": "application/json", "X-Reporter-Token": token})
+    client.http.post(
+        f"/v1/complaints/{tid}/comments",
+        body=json.dumps({"message": "Mohon segera, saya menunggu."}),
+        headers={"Content-Type": "application/json", "X-Reporter-Token": token},
+    )
     bootstrap.lapor_followups().deliver(tid)
     [outbox] = list(bootstrap.repository().query("pk = :p", {":p": {"S": f"LAPORFU#{tid}"}}, consistent=True))
     bootstrap.repository().update_raw(outbox["pk"], outbox["sk"], "REMOVE lapor_followup_id")  # id not home yet
@@ -113,8 +117,9 @@ def test_the_sync_never_takes_the_hubs_own_post_for_the_units_answer(client: Any
 
 
 @pytest.mark.usefixtures("channel_secrets")
-def test_a_channel_event_survives_a_crash_after_its_change(client: Any, pump: Any, lapor_sim: Any,
-                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_channel_event_survives_a_crash_after_its_change(
+    client: Any, pump: Any, lapor_sim: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from chalicelib import bootstrap
     from chalicelib.adapters.sqs import Queues
     from chalicelib.domain.models import utcnow
@@ -139,8 +144,11 @@ def test_a_channel_event_survives_a_crash_after_its_change(client: Any, pump: An
         with time_machine.travel(utcnow() + dt.timedelta(minutes=3), tick=True):
             report = bootstrap.reconciler().sweep()
         assert report.as_dict().get("events_resent", 0) >= 1
-        unsent = [p for p in bootstrap.repository().query("pk = :p", {":p": {"S": f"CHEVENT#{tid}"}},
-                                                          consistent=True) if not p.get("sent_at")]
+        unsent = [
+            p
+            for p in bootstrap.repository().query("pk = :p", {":p": {"S": f"CHEVENT#{tid}"}}, consistent=True)
+            if not p.get("sent_at")
+        ]
         assert unsent == []  # sent now: the next sweep leaves it alone
 
         from tests.conftest import poll
@@ -155,8 +163,9 @@ def test_a_channel_event_survives_a_crash_after_its_change(client: Any, pump: An
         assert types.count("answer") == 1 and types == ["forwarded", "status", "answer"]
 
 
-def test_no_rung_when_the_unit_answered_at_lapor_just_before_the_deadline(client: Any, pump: Any,
-                                                                          lapor_sim: Any) -> None:
+def test_no_rung_when_the_unit_answered_at_lapor_just_before_the_deadline(
+    client: Any, pump: Any, lapor_sim: Any
+) -> None:
     """The sync has not run since the unit answered at LAPOR!; the sweep reads LAPOR! first."""
     from chalicelib import bootstrap
     from tests.integration.test_escalation import wib

@@ -15,8 +15,9 @@ from tests.conftest import VALID
 
 
 def submit(client: Any, body: dict[str, Any] | None = None) -> str:
-    resp = client.http.post("/v1/complaints", body=json.dumps(body or VALID),
-                            headers={"Content-Type": "application/json"})
+    resp = client.http.post(
+        "/v1/complaints", body=json.dumps(body or VALID), headers={"Content-Type": "application/json"}
+    )
     assert resp.status_code == 201, resp.body
     return resp.json_body["tracking_id"]
 
@@ -50,9 +51,20 @@ def test_same_message_twice_gives_one_ticket(client: Any, hub: Any, lapor_sim: A
 
     tid = submit(client)
     bootstrap.queues().send_forward(tid)  # a duplicate delivery of the same job
-    event = {"Records": [{"messageId": f"m{i}", "receiptHandle": "r", "body": json.dumps({"tracking_id": tid}),
-                          "attributes": {"ApproximateReceiveCount": "1"}, "messageAttributes": {},
-                          "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:x:1:q"} for i in range(2)]}
+    event = {
+        "Records": [
+            {
+                "messageId": f"m{i}",
+                "receiptHandle": "r",
+                "body": json.dumps({"tracking_id": tid}),
+                "attributes": {"ApproximateReceiveCount": "1"},
+                "messageAttributes": {},
+                "eventSource": "aws:sqs",
+                "eventSourceARN": "arn:aws:sqs:x:1:q",
+            }
+            for i in range(2)
+        ]
+    }
     result = hub.forward_to_lapor(event, None)
     assert result == {"batchItemFailures": []}
     assert len(tickets(lapor_sim, tid)) == 1
@@ -134,9 +146,15 @@ def test_logs_are_json_with_tracking_id_and_no_pii(client: Any, pump: Any) -> No
 
 
 def sqs_record(message_id: str, body: str, receives: int = 1) -> dict[str, Any]:
-    return {"messageId": message_id, "receiptHandle": "r", "body": body,
-            "attributes": {"ApproximateReceiveCount": str(receives)}, "messageAttributes": {},
-            "eventSource": "aws:sqs", "eventSourceARN": "arn:aws:sqs:x:1:q"}
+    return {
+        "messageId": message_id,
+        "receiptHandle": "r",
+        "body": body,
+        "attributes": {"ApproximateReceiveCount": str(receives)},
+        "messageAttributes": {},
+        "eventSource": "aws:sqs",
+        "eventSourceARN": "arn:aws:sqs:x:1:q",
+    }
 
 
 def test_bad_messages_do_not_send_their_batch_mates_back(client: Any, hub: Any, lapor_sim: Any) -> None:
@@ -158,7 +176,8 @@ def test_bad_messages_do_not_send_their_batch_mates_back(client: Any, hub: Any, 
 
 
 def test_crash_after_lapor_answered_then_redelivery_gives_one_ticket(
-        client: Any, hub: Any, lapor_sim: Any, monkeypatch: Any) -> None:
+    client: Any, hub: Any, lapor_sim: Any, monkeypatch: Any
+) -> None:
     from chalicelib.adapters.dynamodb import Repository
     from chalicelib.bootstrap import repository
 
@@ -185,7 +204,8 @@ def test_crash_after_lapor_answered_then_redelivery_gives_one_ticket(
 
 
 def test_hard_crash_holding_the_lease_recovers_after_the_lease(
-        client: Any, hub: Any, lapor_sim: Any, monkeypatch: Any) -> None:
+    client: Any, hub: Any, lapor_sim: Any, monkeypatch: Any
+) -> None:
     from datetime import timedelta
 
     import time_machine

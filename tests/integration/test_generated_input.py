@@ -34,21 +34,64 @@ from tests.support.auth import admin_headers
 
 pytestmark = pytest.mark.usefixtures("channel_secrets")
 
-SPECIAL_TEXT = ["", " ", "\u0000", "\ud800", "\udfff x", "x" * 6000, "😀" * 300, "' OR 1=1 --", "../../etc/passwd",
-                "%00", "\r\n", "<script>alert(1)</script>", "SRG-2222-2222", "36.73.01.1002", "Kel. Sukawana",
-                "1e-200", "NaN", "-0", "null", "[]", "{}", "\u202e", "ｓｒｇ"]
-SPECIAL_NUMBERS = [1e-200, -1e-300, 5e-324, 1e308, -1e308, 10**40, -(10**40), 2**63, -0.0, 0, 90.0000001,
-                   -6.12, 106.15, float("nan"), float("inf"), float("-inf")]
+SPECIAL_TEXT = [
+    "",
+    " ",
+    "\u0000",
+    "\ud800",
+    "\udfff x",
+    "x" * 6000,
+    "😀" * 300,
+    "' OR 1=1 --",
+    "../../etc/passwd",
+    "%00",
+    "\r\n",
+    "<script>alert(1)</script>",
+    "SRG-2222-2222",
+    "36.73.01.1002",
+    "Kel. Sukawana",
+    "1e-200",
+    "NaN",
+    "-0",
+    "null",
+    "[]",
+    "{}",
+    "\u202e",
+    "ｓｒｇ",
+]
+SPECIAL_NUMBERS = [
+    1e-200,
+    -1e-300,
+    5e-324,
+    1e308,
+    -1e308,
+    10**40,
+    -(10**40),
+    2**63,
+    -0.0,
+    0,
+    90.0000001,
+    -6.12,
+    106.15,
+    float("nan"),
+    float("inf"),
+    float("-inf"),
+]
 
 text = st.one_of(st.text(max_size=40), st.sampled_from(SPECIAL_TEXT), st.text(min_size=200, max_size=2000))
-numbers = st.one_of(st.floats(allow_nan=True, allow_infinity=True), st.integers(min_value=-(10**50),
-                                                                                 max_value=10**50),
-                    st.sampled_from(SPECIAL_NUMBERS))
+numbers = st.one_of(
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.integers(min_value=-(10**50), max_value=10**50),
+    st.sampled_from(SPECIAL_NUMBERS),
+)
 scalars = st.one_of(st.none(), st.booleans(), numbers, text)
-json_values = st.recursive(scalars, lambda kids: st.lists(kids, max_size=5) | st.dictionaries(text, kids, max_size=5),
-                           max_leaves=12)
-header_text = st.one_of(st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=300),
-                        st.sampled_from(["", "x" * 16, "7b0c7e7e-8f1d-4c1e-9d52-2b1f0e7c9a11", "a" * 255, "a" * 256]))
+json_values = st.recursive(
+    scalars, lambda kids: st.lists(kids, max_size=5) | st.dictionaries(text, kids, max_size=5), max_leaves=12
+)
+header_text = st.one_of(
+    st.text(st.characters(min_codepoint=0x20, max_codepoint=0x7E), max_size=300),
+    st.sampled_from(["", "x" * 16, "7b0c7e7e-8f1d-4c1e-9d52-2b1f0e7c9a11", "a" * 255, "a" * 256]),
+)
 
 
 def leaf_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
@@ -92,8 +135,13 @@ def body_for(example: dict[str, Any] | None) -> st.SearchStrategy[bytes]:
     if example is None:
         return st.one_of(raw, anything, st.just(b""))
     valid = st.just(json.dumps(example).encode())
-    return st.one_of(valid, mutated(example).map(lambda v: json.dumps(v).encode()), mutated(example).map(
-        lambda v: json.dumps(v).encode()), anything, raw)
+    return st.one_of(
+        valid,
+        mutated(example).map(lambda v: json.dumps(v).encode()),
+        mutated(example).map(lambda v: json.dumps(v).encode()),
+        anything,
+        raw,
+    )
 
 
 # -- what each route is sent ---------------------------------------------------------------
@@ -119,9 +167,18 @@ def known(lapor_sim: Any) -> dict[str, str]:
 
 
 #: a full submission: code, point (inside that kelurahan) and an address that names it
-FULL = {**VALID, "location": {"kelurahan_code": "36.73.01.1002", "lat": -6.1255588, "lon": 106.1636663,
-                              "address": "Jl. Contoh, Kel. Cipare, Kec. Serang"}, "severity": "berat",
-        "anonymous": False, "confidential": False}
+FULL = {
+    **VALID,
+    "location": {
+        "kelurahan_code": "36.73.01.1002",
+        "lat": -6.1255588,
+        "lon": 106.1636663,
+        "address": "Jl. Contoh, Kel. Cipare, Kec. Serang",
+    },
+    "severity": "berat",
+    "anonymous": False,
+    "confidential": False,
+}
 
 
 def examples(known: dict[str, str]) -> dict[str, dict[str, Any] | None]:
@@ -144,10 +201,12 @@ CHANNEL_RECORDS = {
 
 def path_value(name: str, known: dict[str, str]) -> st.SearchStrategy[str]:
     hostile = st.text(min_size=1, max_size=300).map(
-        lambda s: urllib.parse.quote(s, safe="", errors="surrogatepass"))  # as a URL carries any bytes
+        lambda s: urllib.parse.quote(s, safe="", errors="surrogatepass")
+    )  # as a URL carries any bytes
     if name == "tracking_id":
-        return st.one_of(st.sampled_from([known["tracking_id"], "SRG-2222-2222", known["tracking_id"].lower()]),
-                         hostile)
+        return st.one_of(
+            st.sampled_from([known["tracking_id"], "SRG-2222-2222", known["tracking_id"].lower()]), hostile
+        )
     if name == "channel":
         return st.one_of(st.sampled_from(list(CHANNEL_RECORDS)), hostile)
     if name == "fmt":
@@ -155,15 +214,35 @@ def path_value(name: str, known: dict[str, str]) -> st.SearchStrategy[str]:
     return hostile
 
 
-QUERY_NAMES = ["lat", "lon", "category", "status", "limit", "next", "jurisdiction_id", "service_code",
-               "start_date", "end_date", "page", "api_key"]
-queries = st.dictionaries(st.one_of(st.sampled_from(QUERY_NAMES), st.text(max_size=20)),
-                          st.one_of(text, numbers.map(str)), max_size=5)
-headers_strategy = st.fixed_dictionaries({}, optional={
-    "Idempotency-Key": header_text, "X-Client-Id": header_text, "X-Reporter-Token": header_text,
-    HEADER_NAME: header_text, "Content-Type": st.sampled_from(["application/json", "application/json; charset=utf-8",
-                                                                "text/plain", "application/x-www-form-urlencoded"]),
-})
+QUERY_NAMES = [
+    "lat",
+    "lon",
+    "category",
+    "status",
+    "limit",
+    "next",
+    "jurisdiction_id",
+    "service_code",
+    "start_date",
+    "end_date",
+    "page",
+    "api_key",
+]
+queries = st.dictionaries(
+    st.one_of(st.sampled_from(QUERY_NAMES), st.text(max_size=20)), st.one_of(text, numbers.map(str)), max_size=5
+)
+headers_strategy = st.fixed_dictionaries(
+    {},
+    optional={
+        "Idempotency-Key": header_text,
+        "X-Client-Id": header_text,
+        "X-Reporter-Token": header_text,
+        HEADER_NAME: header_text,
+        "Content-Type": st.sampled_from(
+            ["application/json", "application/json; charset=utf-8", "text/plain", "application/x-www-form-urlencoded"]
+        ),
+    },
+)
 
 
 def route_cases(app: Any) -> list[tuple[str, str]]:
@@ -183,11 +262,24 @@ def test_generated_input_never_gets_a_5xx(client: Any, known: dict[str, str], te
     is_channel = template == "/v1/channels/{channel}/complaints"
     seen: list[tuple[int, int]] = []
 
-    @given(params=st.fixed_dictionaries({n: path_value(n, known) for n in names}), query=queries,
-           headers=headers_strategy, data=st.data(), sign_it=st.booleans(), own_token=st.booleans(),
-           signed_in=st.booleans())
-    def run(params: dict[str, str], query: dict[str, str], headers: dict[str, str], data: st.DataObject,
-            sign_it: bool, own_token: bool, signed_in: bool) -> None:
+    @given(
+        params=st.fixed_dictionaries({n: path_value(n, known) for n in names}),
+        query=queries,
+        headers=headers_strategy,
+        data=st.data(),
+        sign_it=st.booleans(),
+        own_token=st.booleans(),
+        signed_in=st.booleans(),
+    )
+    def run(
+        params: dict[str, str],
+        query: dict[str, str],
+        headers: dict[str, str],
+        data: st.DataObject,
+        sign_it: bool,
+        own_token: bool,
+        signed_in: bool,
+    ) -> None:
         path = template
         for n, v in params.items():
             path = path.replace("{" + n + "}", v)
@@ -228,7 +320,11 @@ def _leave_nothing_behind(known: dict[str, str], dev_issuer: Any) -> Any:
             c.http.delete(f"/v1/admin/channels/{channel}/callback", headers=admin_headers())
     repo = bootstrap.repository()
     since = known["since"]
-    stored = [item["pk"].removeprefix("C#") for shard in range(bootstrap.settings().shards)
-              for item in repo.query("outbox_pk = :p AND outbox_sk >= :s",
-                                     values(p=f"OUTBOX#{shard}", s=since), index="outbox")]
+    stored = [
+        item["pk"].removeprefix("C#")
+        for shard in range(bootstrap.settings().shards)
+        for item in repo.query(
+            "outbox_pk = :p AND outbox_sk >= :s", values(p=f"OUTBOX#{shard}", s=since), index="outbox"
+        )
+    ]
     retire(stored)

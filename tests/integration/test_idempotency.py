@@ -52,18 +52,28 @@ def test_a_key_squatted_by_another_client_does_not_touch_the_real_users_submissi
     user, attacker = f"install-{uuid.uuid4().hex}", f"install-{uuid.uuid4().hex}"
     squat = post(client, VALID, Idempotency_Key=shared, X_Client_Id=attacker)
     assert squat.status_code == 201
-    mine = post(client, {**VALID, "description": "Saluran air di gang kami tersumbat sejak minggu lalu."},
-                Idempotency_Key=shared, X_Client_Id=user)
+    mine = post(
+        client,
+        {**VALID, "description": "Saluran air di gang kami tersumbat sejak minggu lalu."},
+        Idempotency_Key=shared,
+        X_Client_Id=user,
+    )
     assert mine.status_code == 201 and mine.headers.get("Idempotent-Replayed") is None
     assert mine.json_body["tracking_id"] != squat.json_body["tracking_id"]
     # the attacker replays the user's body under the same key: its own scope, never the user's token
-    replay = post(client, {**VALID, "description": "Saluran air di gang kami tersumbat sejak minggu lalu."},
-                  Idempotency_Key=shared, X_Client_Id=attacker)
+    replay = post(
+        client,
+        {**VALID, "description": "Saluran air di gang kami tersumbat sejak minggu lalu."},
+        Idempotency_Key=shared,
+        X_Client_Id=attacker,
+    )
     assert replay.status_code == 422 and mine.json_body["reporter_token"] not in replay.body.decode()
     # and without a client id the key lives in the shared app scope, apart from both
     bare = post(client, VALID, Idempotency_Key=shared)
     assert bare.status_code == 201 and bare.json_body["tracking_id"] not in (
-        mine.json_body["tracking_id"], squat.json_body["tracking_id"])
+        mine.json_body["tracking_id"],
+        squat.json_body["tracking_id"],
+    )
 
 
 def test_a_replay_gets_the_first_answer_and_token_which_is_stored_nowhere(client: Any, hub: Any) -> None:
@@ -82,8 +92,12 @@ def test_a_replay_gets_the_first_answer_and_token_which_is_stored_nowhere(client
     stored = json.dumps(item)
     assert token not in stored and k not in stored  # only hashes of the token and of the key
     assert not [i for i in _every_item() if token in json.dumps(i)]  # nor in any other item of the table
-    other = post(client, {**VALID, "description": "Sesuatu yang sama sekali berbeda di sini."},
-                 Idempotency_Key=k, X_Client_Id=install)
+    other = post(
+        client,
+        {**VALID, "description": "Sesuatu yang sama sekali berbeda di sini."},
+        Idempotency_Key=k,
+        X_Client_Id=install,
+    )
     assert other.status_code == 422 and other.json_body["error"] == "idempotency_key_reused"
     assert token not in other.body.decode()
 

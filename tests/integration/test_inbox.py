@@ -64,8 +64,9 @@ def put_deadline(tid: str, days: float) -> None:
     deadline = utcnow() + timedelta(days=days)
     after = c.model_copy(update={"status": Status.VERIFIED, "deadline": deadline})
     entry = TimelineEntry(at=utcnow(), kind="status", status=Status.VERIFIED, ref="test:verified")
-    bootstrap.status_events().commit(Transition(c, after, entry, {"status": "verified",
-                                                                  **due_attributes(tid, deadline)}))
+    bootstrap.status_events().commit(
+        Transition(c, after, entry, {"status": "verified", **due_attributes(tid, deadline)})
+    )
 
 
 _SEEDED: dict[str, Any] = {}
@@ -169,12 +170,21 @@ def test_done_shelf_and_counts_follow_the_actions(client: Any, seeded: dict[str,
     assert after == true_counts(f"kel:{KEL_B}")
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("sort=oldest", "sort"), ("limit=0", "limit"), ("limit=101", "limit"), ("status=open", "status"),
-    ("overdue=maybe", "overdue"), ("assigned_to=budi", "assigned_to"), ("color=red", "color"),
-    ("cursor=" + base64.urlsafe_b64encode(b"n|nonsense").decode(), "cursor"),
-    ("cursor=%%%", "cursor"), ("unit=kel:36.73.01.1002", "unit"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("sort=oldest", "sort"),
+        ("limit=0", "limit"),
+        ("limit=101", "limit"),
+        ("status=open", "status"),
+        ("overdue=maybe", "overdue"),
+        ("assigned_to=budi", "assigned_to"),
+        ("color=red", "color"),
+        ("cursor=" + base64.urlsafe_b64encode(b"n|nonsense").decode(), "cursor"),
+        ("cursor=%%%", "cursor"),
+        ("unit=kel:36.73.01.1002", "unit"),
+    ],
+)
 def test_bad_queries_are_a_400_naming_the_field(client: Any, hub: Any, query: str, field: str) -> None:
     resp = client.http.get(f"/v1/operator/complaints?{query}", headers=dict(OP_A))
     assert resp.status_code == 400, resp.body

@@ -45,8 +45,9 @@ def test_each_function_role_carries_its_own_policy_file_and_nothing_else(package
     assert {iam.cfn_name(n) for n in names} == set(functions)
     for name in names:
         lid = iam.cfn_name(name)
-        assert functions[lid]["Properties"]["Role"] == {"Fn::GetAtt": [f"{lid}Role" if lid != "APIHandler"
-                                                                        else "ApiHandlerRole", "Arn"]}
+        assert functions[lid]["Properties"]["Role"] == {
+            "Fn::GetAtt": [f"{lid}Role" if lid != "APIHandler" else "ApiHandlerRole", "Arn"]
+        }
         role = roles["ApiHandlerRole" if lid == "APIHandler" else f"{lid}Role"]["Properties"]
         [policy] = role["Policies"]
         assert policy["PolicyDocument"] == json.loads((ROOT / ".chalice" / f"policy-{name}.json").read_text())
@@ -55,8 +56,11 @@ def test_each_function_role_carries_its_own_policy_file_and_nothing_else(package
 
 def test_sqs_functions_report_partial_batch_failures_from_the_stacks_queues(packages: dict[str, Path]) -> None:
     sqs_events = [
-        ev for r in resources(packages).values() if r.get("Type") == "AWS::Serverless::Function"
-        for ev in r["Properties"].get("Events", {}).values() if ev["Type"] == "SQS"
+        ev
+        for r in resources(packages).values()
+        if r.get("Type") == "AWS::Serverless::Function"
+        for ev in r["Properties"].get("Events", {}).values()
+        if ev["Type"] == "SQS"
     ]
     assert len(sqs_events) >= 2
     for ev in sqs_events:
@@ -74,7 +78,8 @@ def test_functions_get_the_resources_and_the_stage_through_globals(packages: dic
     for r in resources(packages).values():
         if r.get("Type") == "AWS::Serverless::Function":  # nothing per function hides the stage's value
             assert not {"POWERTOOLS_SERVICE_NAME", "POWERTOOLS_LOG_LEVEL"} & set(
-                r["Properties"].get("Environment", {}).get("Variables", {}))
+                r["Properties"].get("Environment", {}).get("Variables", {})
+            )
 
 
 def test_every_function_and_the_api_are_traced(packages: dict[str, Path]) -> None:
@@ -148,7 +153,8 @@ def test_functions_know_the_server_secret(packages: dict[str, Path]) -> None:
     res = resources(packages)
     assert res["ServerSecret"]["Type"] == "AWS::SecretsManager::Secret"
     assert sam(packages)["Globals"]["Function"]["Environment"]["Variables"]["SERVER_SECRET_ARN"] == {
-        "Ref": "ServerSecret"}
+        "Ref": "ServerSecret"
+    }
 
 
 def test_operators_sign_in_through_a_cognito_pool_the_functions_know(packages: dict[str, Path]) -> None:

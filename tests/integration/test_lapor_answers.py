@@ -60,8 +60,9 @@ def test_status_sync_reads_the_documented_answer_without_an_id(client: Any, pump
 
 @pytest.mark.usefixtures("fresh_metrics")
 @pytest.mark.parametrize("mode", ["shape", "html"])
-def test_an_unreadable_status_answer_waits_for_the_error_schedule(client: Any, pump: Any, lapor_sim: Any,
-                                                                 mode: str) -> None:
+def test_an_unreadable_status_answer_waits_for_the_error_schedule(
+    client: Any, pump: Any, lapor_sim: Any, mode: str
+) -> None:
     from chalicelib.domain.models import utcnow
 
     tid, lid = forwarded(client, pump, lapor_sim)
@@ -89,8 +90,9 @@ def test_an_unreadable_status_answer_waits_for_the_error_schedule(client: Any, p
 
 
 @pytest.mark.usefixtures("fresh_metrics")
-def test_an_unreadable_create_answer_is_retried_later_and_finds_its_ticket(client: Any, hub: Any,
-                                                                           lapor_sim: Any) -> None:
+def test_an_unreadable_create_answer_is_retried_later_and_finds_its_ticket(
+    client: Any, hub: Any, lapor_sim: Any
+) -> None:
     from chalicelib.bootstrap import forwarding
     from chalicelib.services.forwarding import RetryLater
 
@@ -115,8 +117,15 @@ def test_the_hub_ignores_what_a_richer_lapor_adds(client: Any, hub: Any, monkeyp
     from chalicelib import bootstrap
     from chalicelib.domain.models import utcnow
 
-    rich = LaporSimulator(auth="test-auth", token="test-token", verify_after_s=0, followup_after_s=0,
-                          finish_after_s=0, quiet=True, strict=False)
+    rich = LaporSimulator(
+        auth="test-auth",
+        token="test-token",
+        verify_after_s=0,
+        followup_after_s=0,
+        finish_after_s=0,
+        quiet=True,
+        strict=False,
+    )
     monkeypatch.setenv("LAPOR_BASE_URL", rich.start("127.0.0.1", 0))
     bootstrap.reset()
     try:
@@ -126,8 +135,9 @@ def test_the_hub_ignores_what_a_richer_lapor_adds(client: Any, hub: Any, monkeyp
         answer = requests.get(f"{rich.base_url}/complaints/{lid}/complaint", headers=LAPOR_HEADERS, timeout=5)
         assert answer.json()["results"]["data"]["complaint_id"] == lid  # more than the evidence promises
         lapor_status(rich, lid, "Dalam Proses")
-        requests.post(f"{rich.base_url}/_sim/complaints/{lid}/followups", json={"content": "Sudah ditinjau."},
-                      timeout=5).raise_for_status()
+        requests.post(
+            f"{rich.base_url}/_sim/complaints/{lid}/followups", json={"content": "Sudah ditinjau."}, timeout=5
+        ).raise_for_status()
         check_now(tid, utcnow() + timedelta(minutes=6))
         assert item(tid)["status"] == "in_progress"
         assert "Sudah ditinjau." in json.dumps(client.http.get(f"/v1/complaints/{tid}").json_body)

@@ -186,10 +186,17 @@ def test_create_get_followups_round_trip(api: Api, clock: FakeClock) -> None:
     r = api.get(f"/complaints/{complaint_id}/complaint")
     assert r.status_code == 200
     # strict: exactly the documented fields, no id, no title
-    assert r.json() == {"results": {
-        "data": {"status_code": 1, "status_name": "Belum Terverifikasi", "disposition_id": DLH_ID,
-                 "disposition_name": DLH_NAME},
-        "data_logs": []}}
+    assert r.json() == {
+        "results": {
+            "data": {
+                "status_code": 1,
+                "status_name": "Belum Terverifikasi",
+                "disposition_id": DLH_ID,
+                "disposition_name": DLH_NAME,
+            },
+            "data_logs": [],
+        }
+    }
     [row] = api.sim_complaints()  # the admin view shows everything the simulator stored
     assert row["complaint_id"] == complaint_id and row["title"] == "Sampah menumpuk"
     assert row["tags_raw"] == "aduan-hub,AH-RT01"
@@ -264,8 +271,9 @@ def test_tag_lookup_finds_the_complaint_by_tracking_id(api: Api) -> None:
     assert r.status_code == 200
     rows = r.json()["results"]["data"]
     # the assumed call's documented shape (lapor-api.md), nothing more
-    assert rows == [{"complaint_id": mine["complaint_id"], "tags_raw": "aduan-hub,AH-2025-000042",
-                     "title": "Sampah menumpuk"}]
+    assert rows == [
+        {"complaint_id": mine["complaint_id"], "tags_raw": "aduan-hub,AH-2025-000042", "title": "Sampah menumpuk"}
+    ]
     nothing = api.get("/complaints", params={"tag": "AH-NOPE"}).json()
     assert nothing["results"]["data"] == []
     assert api.get("/complaints").status_code == 422

@@ -99,8 +99,7 @@ def test_the_limit_holds_across_containers_within_the_slack(hub: Any) -> None:
 
     base = limits().rate_limits
     rules = base.model_copy(update={"groups": {"t": RateGroup(limit=50, routes=[])}})
-    containers = [RateLimiter(bootstrap.repository().add_to_counter, rules, bootstrap.server_secret)
-                  for _ in range(3)]
+    containers = [RateLimiter(bootstrap.repository().add_to_counter, rules, bootstrap.server_secret) for _ in range(3)]
     ip = f"10.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}.{uuid.uuid4().int % 250}"
     admitted = sum(containers[i % 3].check("t", ip).allowed for i in range(300))
     assert 50 <= admitted <= 50 + 3 * rules.sync_every_requests, admitted
@@ -124,26 +123,31 @@ def test_every_public_post_route_is_rate_limited(hub: Any) -> None:
     from chalicelib.domain.limits import limits, route_key
 
     rules = limits().rate_limits
-    public = [route_key(method, path) for path, methods in hub.app.routes.items()
-              for method, entry in methods.items()
-              if method in ("POST", "PUT", "PATCH")
-              and openapi.allowed_roles(path, openapi.operation_of(entry.view_function)) is openapi.PUBLIC]
+    public = [
+        route_key(method, path)
+        for path, methods in hub.app.routes.items()
+        for method, entry in methods.items()
+        if method in ("POST", "PUT", "PATCH")
+        and openapi.allowed_roles(path, openapi.operation_of(entry.view_function)) is openapi.PUBLIC
+    ]
     assert "POST /v1/complaints" in public and "POST /v1/channels/{channel}/complaints" in public
     assert [r for r in public if rules.group_of(r) is None] == []
 
 
 @pytest.mark.usefixtures("fresh_window")
 @pytest.mark.parametrize("path", ["/v1/channels/rabeg/complaints", "/v1/complaints/SRG-2222-2222/reopen"])
-def test_channel_and_reporter_routes_are_limited_too(client: Any, hub: Any, path: str,
-                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+def test_channel_and_reporter_routes_are_limited_too(
+    client: Any, hub: Any, path: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from chalicelib import bootstrap
     from chalicelib.domain.limits import limits, route_key
 
     monkeypatch.setenv("RATE_LIMIT_SCALE", "0.05")  # the same rule, fewer requests to reach it
     bootstrap.reset()
     rules = limits().rate_limits
-    template = next(t for t in hub.app.routes
-                    if t.replace("{channel}", "rabeg").replace("{tracking_id}", "SRG-2222-2222") == path)
+    template = next(
+        t for t in hub.app.routes if t.replace("{channel}", "rabeg").replace("{tracking_id}", "SRG-2222-2222") == path
+    )
     limit = int(rules.groups[rules.group_of(route_key("POST", template)) or ""].limit * 0.05)
     headers = client_headers()
     statuses = [client.http.post(path, body=BAD, headers=headers).status_code for _ in range(limit + 1)]

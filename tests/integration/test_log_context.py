@@ -27,8 +27,13 @@ from tests.integration.test_status_sync import item, lapor_followup, lapor_statu
 pytestmark = pytest.mark.usefixtures("channel_secrets")
 
 #: lines about a whole run (a sweep's summary), never about one complaint
-RUN_LEVEL = {"status sync done", "overdue sweep", "outbox reconciled", "status sync stopped early",
-             "sweep stopped early; the rest waits for the next one"}
+RUN_LEVEL = {
+    "status sync done",
+    "overdue sweep",
+    "outbox reconciled",
+    "status sync stopped early",
+    "sweep stopped early; the rest waits for the next one",
+}
 
 
 def test_nested_contexts_give_the_outer_id_back() -> None:
@@ -41,7 +46,10 @@ def test_nested_contexts_give_the_outer_id_back() -> None:
             logger.info("outer")
         logger.info("after")
     assert [(e["message"], e.get("tracking_id")) for e in lines_for_all(buffer)] == [
-        ("inner", "SRG-BBBB-BBBB"), ("outer", "SRG-AAAA-AAAA"), ("after", None)]
+        ("inner", "SRG-BBBB-BBBB"),
+        ("outer", "SRG-AAAA-AAAA"),
+        ("after", None),
+    ]
 
 
 def test_threads_keep_their_own_ids() -> None:
@@ -73,8 +81,9 @@ def lines_for_all(buffer: Any) -> list[dict[str, Any]]:
     return [json.loads(line) for line in buffer.getvalue().splitlines() if line.startswith("{")]
 
 
-def test_every_line_of_a_complaints_whole_run_carries_its_tracking_id(client: Any, hub: Any, pump: Any,
-                                                                      lapor_sim: Any) -> None:
+def test_every_line_of_a_complaints_whole_run_carries_its_tracking_id(
+    client: Any, hub: Any, pump: Any, lapor_sim: Any
+) -> None:
     from chalicelib import bootstrap
     from chalicelib.adapters.dynamodb import set_remove
     from chalicelib.domain.models import utcnow
@@ -103,5 +112,12 @@ def test_every_line_of_a_complaints_whole_run_carries_its_tracking_id(client: An
     without = sorted({e["message"] for e in lines if "tracking_id" not in e} - RUN_LEVEL)
     assert without == [], f"log lines without a tracking id: {without}"
     mine = {e["message"] for e in lines_for(buffer, tid)}
-    assert {"complaint accepted", "forwarded to LAPOR!", "forward handled", "status from LAPOR!", "escalated",
-            "channel event delivered", "channel event handled"} <= mine
+    assert {
+        "complaint accepted",
+        "forwarded to LAPOR!",
+        "forward handled",
+        "status from LAPOR!",
+        "escalated",
+        "channel event delivered",
+        "channel event handled",
+    } <= mine

@@ -130,7 +130,8 @@ def test_a_validation_error_inside_another_error_is_not_logged_either() -> None:
 
 
 def test_operator_routes_actions_and_reporter_replies_log_no_reporter_data(
-        client: Any, pump: Any, lapor_sim: Any, monkeypatch: Any) -> None:
+    client: Any, pump: Any, lapor_sim: Any, monkeypatch: Any
+) -> None:
     """Every operator route and action, the reporters' replies and the deliveries after them."""
     import json as _json
 
@@ -151,8 +152,13 @@ def test_operator_routes_actions_and_reporter_replies_log_no_reporter_data(
     )
     from tests.integration.operator_support import submit as submit_as_reporter
 
-    secrets = [REPORTER["name"], REPORTER["phone"].lstrip("+"), REPORTER["email"], REPORTER["nik"],
-               "0899-1234-5678"]  # a phone number the reporter typed into a comment
+    secrets = [
+        REPORTER["name"],
+        REPORTER["phone"].lstrip("+"),
+        REPORTER["email"],
+        REPORTER["nik"],
+        "0899-1234-5678",
+    ]  # a phone number the reporter typed into a comment
     with captured_logs() as buffer:
         tid, token = submit_as_reporter(client)
         other, _ = submit_as_reporter(client)
@@ -164,28 +170,42 @@ def test_operator_routes_actions_and_reporter_replies_log_no_reporter_data(
         ok(show(client, tid, OPERATOR))
         client.http.get("/v1/operator/templates?category=pelayanan-kelurahan", headers=dict(OPERATOR))
         headers = {"Content-Type": "application/json", "X-Reporter-Token": token}
-        client.http.post(f"/v1/complaints/{tid}/comments", headers=headers,
-                         body=_json.dumps({"message": "Hubungi saya di 0899-1234-5678 ya."}))
+        client.http.post(
+            f"/v1/complaints/{tid}/comments",
+            headers=headers,
+            body=_json.dumps({"message": "Hubungi saya di 0899-1234-5678 ya."}),
+        )
         ok(act(client, tid, OPERATOR, "acknowledge"))
         ok(act(client, tid, OPERATOR, "assign", assignee="budi"))
         ok(act(client, tid, OPERATOR, "note", message=f"Pelapor {REPORTER['name']} menelepon."))
         ok(act(client, tid, OPERATOR, "respond", message="Sedang kami periksa."))
         ok(act(client, tid, OPERATOR, "not-ours", reason="Urusan arsip dinas."))
         ok(act(client, tid, ADMIN, "reassign", unit=OPD))
-        proof = client.http.post(f"/v1/operator/complaints/{tid}/attachments",
-                                 headers={**OPD_OPERATOR, "Content-Type": "application/json"},
-                                 body=_json.dumps({"filename": f"{REPORTER['nik']}.jpg", "content_type": "image/jpeg"}))
+        proof = client.http.post(
+            f"/v1/operator/complaints/{tid}/attachments",
+            headers={**OPD_OPERATOR, "Content-Type": "application/json"},
+            body=_json.dumps({"filename": f"{REPORTER['nik']}.jpg", "content_type": "image/jpeg"}),
+        )
         assert proof.status_code == 201, proof.body
         ok(act(client, tid, OPD_OPERATOR, "resolve", message="Selesai.", attachment=proof.json_body["key"]))
-        client.http.post(f"/v1/complaints/{tid}/rating", headers=headers,
-                         body=_json.dumps({"stars": 3, "comment": f"{REPORTER['name']} kurang puas"}))
+        client.http.post(
+            f"/v1/complaints/{tid}/rating",
+            headers=headers,
+            body=_json.dumps({"stars": 3, "comment": f"{REPORTER['name']} kurang puas"}),
+        )
         third, _ = submit_as_reporter(client)
         ok(act(client, other, OPERATOR, "duplicate-of", duplicate_of=third))
         ok(act(client, third, OPERATOR, "reject", reason="Tidak jelas."))
-        call = post_call(client, monkeypatch, call112_record(confirmed=False, caller_name=REPORTER["name"],
-                                                caller_phone="08991234567"))
-        kept = post_call(client, monkeypatch, call112_record(confirmed=False, caller_name=REPORTER["name"],
-                                                             caller_phone="08991234567"))
+        call = post_call(
+            client,
+            monkeypatch,
+            call112_record(confirmed=False, caller_name=REPORTER["name"], caller_phone="08991234567"),
+        )
+        kept = post_call(
+            client,
+            monkeypatch,
+            call112_record(confirmed=False, caller_name=REPORTER["name"], caller_phone="08991234567"),
+        )
         cc = Who("callcenter", "call112", "ayu")
         ok(act(client, call, cc, "dismiss", reason="Iseng."))
         ok(act(client, kept, cc, "confirm"))

@@ -43,8 +43,9 @@ def values(m: dict[str, Any]) -> list[float]:
     return m["values"] if isinstance(m["values"], list) else [m["values"]]
 
 
-def test_forwarding_writes_time_to_ticket_and_lapor_latency(client: Any, hub: Any, lapor_sim: Any,
-                                                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_forwarding_writes_time_to_ticket_and_lapor_latency(
+    client: Any, hub: Any, lapor_sim: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     tid = submit(client)
     capsys.readouterr()
     with captured_logs() as logs:
@@ -57,17 +58,26 @@ def test_forwarding_writes_time_to_ticket_and_lapor_latency(client: Any, hub: An
     assert latency["unit"] == "Milliseconds" and all(v > 0 for v in values(latency))
     assert named(metrics, "LaporCallsOk") and named(metrics, "ComplaintsForwarded")
     assert not named(metrics, "LaporCallFailures") and not named(metrics, "LaporUnreachable")
-    call = [json.loads(line) for line in logs.getvalue().splitlines()
-            if '"LAPOR! call"' in line and tid in line]
+    call = [json.loads(line) for line in logs.getvalue().splitlines() if '"LAPOR! call"' in line and tid in line]
     assert call and call[0]["lapor_call"] == "create" and call[0]["outcome"] == "ok" and call[0]["duration_ms"] > 0
 
 
-@pytest.mark.parametrize(("faults", "kind", "unreachable"), [
-    (FaultConfig(rate_5xx=1.0), "server_error", True),
-    (FaultConfig(rate_reject=1.0), "rejected", False),
-])
-def test_lapor_failures_are_counted_by_kind(client: Any, hub: Any, lapor_sim: Any, capsys: pytest.CaptureFixture[str],
-                                            faults: FaultConfig, kind: str, unreachable: bool) -> None:
+@pytest.mark.parametrize(
+    ("faults", "kind", "unreachable"),
+    [
+        (FaultConfig(rate_5xx=1.0), "server_error", True),
+        (FaultConfig(rate_reject=1.0), "rejected", False),
+    ],
+)
+def test_lapor_failures_are_counted_by_kind(
+    client: Any,
+    hub: Any,
+    lapor_sim: Any,
+    capsys: pytest.CaptureFixture[str],
+    faults: FaultConfig,
+    kind: str,
+    unreachable: bool,
+) -> None:
     tid = submit(client)
     capsys.readouterr()
     lapor_sim.faults = faults
@@ -87,21 +97,25 @@ def test_intake_counts_by_channel(client: Any, capsys: pytest.CaptureFixture[str
 
 
 def test_a_schedule_run_that_completes_is_a_heartbeat_and_one_that_fails_is_not(
-        pump: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    pump: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     from chalicelib import bootstrap
 
     capsys.readouterr()
     pump.fire("reconcile_outbox")
     [beat] = named(emitted(capsys.readouterr().out), "SweepCompleted")
     assert beat["dims"] == {"service": "aduan-hub", "sweep": "reconcile_outbox"} and values(beat) == [1]
-    with mock.patch.object(bootstrap.reconciler(), "sweep", side_effect=RuntimeError("down")), \
-            pytest.raises(RuntimeError):
+    with (
+        mock.patch.object(bootstrap.reconciler(), "sweep", side_effect=RuntimeError("down")),
+        pytest.raises(RuntimeError),
+    ):
         pump.fire("reconcile_outbox")
     assert not named(emitted(capsys.readouterr().out), "SweepCompleted")
 
 
-def test_the_overdue_sweep_publishes_what_it_left_behind(client: Any, pump: Any,
-                                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_the_overdue_sweep_publishes_what_it_left_behind(
+    client: Any, pump: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
     from chalicelib import bootstrap
     from chalicelib.services.escalation import EscalationService
 

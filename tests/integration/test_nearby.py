@@ -1,4 +1,4 @@
-""""Already reported nearby": GET /v1/complaints/nearby from the geo index, and the
+""" "Already reported nearby": GET /v1/complaints/nearby from the geo index, and the
 possible-duplicate hint for operators."""
 
 from __future__ import annotations
@@ -44,10 +44,14 @@ def offset(lat: float, lon: float, metres: float, bearing_deg: float) -> tuple[f
 
 
 def submit_at(client: Any, lat: float, lon: float, category: str = "sampah", **over: Any) -> str:
-    body = {"category": category, "title": "Tumpukan sampah",
-            "description": "Sampah menumpuk di pinggir jalan sejak seminggu.",
-            "location": {"lat": lat, "lon": lon},
-            "reporter": {"name": "Rahasia Orang", "phone": "0811000111"}, **over}
+    body = {
+        "category": category,
+        "title": "Tumpukan sampah",
+        "description": "Sampah menumpuk di pinggir jalan sejak seminggu.",
+        "location": {"lat": lat, "lon": lon},
+        "reporter": {"name": "Rahasia Orang", "phone": "0811000111"},
+        **over,
+    }
     resp = client.http.post("/v1/complaints", body=json.dumps(body), headers={"Content-Type": "application/json"})
     assert resp.status_code == 201, resp.body
     _made.append(resp.json_body["tracking_id"])
@@ -77,8 +81,16 @@ def test_lists_open_complaints_of_the_category_within_200_m(client: Any) -> None
     assert near in found
     assert far not in found and other_category not in found and secret not in found
     [row] = [c for c in resp.json_body["complaints"] if c["tracking_id"] == near]
-    assert set(row) == {"tracking_id", "category", "title", "status", "status_label", "created_at",
-                        "distance_m", "unit"}
+    assert set(row) == {
+        "tracking_id",
+        "category",
+        "title",
+        "status",
+        "status_label",
+        "created_at",
+        "distance_m",
+        "unit",
+    }
     assert 110 <= row["distance_m"] <= 130 and row["unit"] == "Dinas Lingkungan Hidup"
     assert "Rahasia" not in resp.body.decode() and "0811000111" not in resp.body.decode()
     assert resp.json_body["radius_m"] == 200
@@ -105,9 +117,14 @@ def test_a_final_status_leaves_the_list_in_the_same_write(client: Any, hub: Any)
     c = repo.get(tid, consistent=True)
     assert c is not None
     # a writer that sets a final status without naming the geo keys: the one door removes them
-    bootstrap.status_events().commit(Transition(
-        c, c.model_copy(update={"status": Status.ARCHIVED}),
-        TimelineEntry(at=utcnow(), kind="status", status=Status.ARCHIVED, ref="archived"), {"status": "archived"}))
+    bootstrap.status_events().commit(
+        Transition(
+            c,
+            c.model_copy(update={"status": Status.ARCHIVED}),
+            TimelineEntry(at=utcnow(), kind="status", status=Status.ARCHIVED, ref="archived"),
+            {"status": "archived"},
+        )
+    )
     assert "geo_pk" not in repo.get_item(tid, consistent=True)
     assert tid not in ids(nearby(client, lat=lat, lon=lon, category="sampah"))
 
@@ -117,14 +134,17 @@ def test_nearby_is_not_taken_for_a_tracking_id(client: Any) -> None:
     assert resp.status_code == 200 and "complaints" in resp.json_body
 
 
-@pytest.mark.parametrize(("query", "field", "reason"), [
-    ("lon=106.15&category=sampah", "lat", "missing"),
-    ("lat=abc&lon=106.15&category=sampah", "lat", "float_parsing"),
-    ("lat=-100&lon=106.15&category=sampah", "lat", "greater_than_equal"),
-    ("lat=-6.12&lon=106.15", "category", "missing"),
-    ("lat=-6.12&lon=106.15&category=roket", "category", "unknown_category"),
-    ("lat=-6.12&lon=106.15&category=sampah&radius=5000", "radius", "extra_forbidden"),
-])
+@pytest.mark.parametrize(
+    ("query", "field", "reason"),
+    [
+        ("lon=106.15&category=sampah", "lat", "missing"),
+        ("lat=abc&lon=106.15&category=sampah", "lat", "float_parsing"),
+        ("lat=-100&lon=106.15&category=sampah", "lat", "greater_than_equal"),
+        ("lat=-6.12&lon=106.15", "category", "missing"),
+        ("lat=-6.12&lon=106.15&category=roket", "category", "unknown_category"),
+        ("lat=-6.12&lon=106.15&category=sampah&radius=5000", "radius", "extra_forbidden"),
+    ],
+)
 def test_bad_queries_are_400_in_both_languages(client: Any, query: str, field: str, reason: str) -> None:
     resp = client.http.get(f"/v1/complaints/nearby?{query}")
     assert resp.status_code == 400, resp.body

@@ -118,8 +118,17 @@ def test_unknown_service_or_extension_is_404_in_the_spec_form(client: Any) -> No
     spec_errors(client.http.get(f"{BASE}/services/jalan-rusak"), 404, "xml")
 
 
-@pytest.mark.parametrize("path", ["discovery.json", "services.json", "services/sampah.json", "requests.json",
-                                  "requests/SRG-2345-6789.json", "tokens/SRG-2345-6789.json"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "discovery.json",
+        "services.json",
+        "services/sampah.json",
+        "requests.json",
+        "requests/SRG-2345-6789.json",
+        "tokens/SRG-2345-6789.json",
+    ],
+)
 def test_jurisdiction_is_optional_ours_accepted_and_unknown_404(client: Any, path: str) -> None:
     ok = client.http.get(f"{BASE}/{path}?jurisdiction_id=serangkota.go.id")
     assert ok.status_code in (200, 404)
@@ -130,11 +139,14 @@ def test_jurisdiction_is_optional_ours_accepted_and_unknown_404(client: Any, pat
 # -- POST requests ------------------------------------------------------------------
 
 
-def test_form_post_creates_a_complaint_that_reaches_lapor(client: Any, pump: Any, lapor_sim: Any,
-                                                          api_key: str) -> None:
-    fields = [*{**REQUEST, "api_key": api_key}.items(), ("attribute[severity]", "berat"),
-              ("attribute[title]", "Jalan berlubang"), ("attribute[kelurahan]", CIPARE),
-              ("attribute[report_url]", "https://fixmystreet.example/report/1")]  # a client's own: ignored
+def test_form_post_creates_a_complaint_that_reaches_lapor(client: Any, pump: Any, lapor_sim: Any, api_key: str) -> None:
+    fields = [
+        *{**REQUEST, "api_key": api_key}.items(),
+        ("attribute[severity]", "berat"),
+        ("attribute[title]", "Jalan berlubang"),
+        ("attribute[kelurahan]", CIPARE),
+        ("attribute[report_url]", "https://fixmystreet.example/report/1"),
+    ]  # a client's own: ignored
     resp = post(client, fields)
     assert resp.status_code == 200, resp.body
     [answer] = json.loads(resp.body)
@@ -173,8 +185,9 @@ def test_location_by_coordinates_places_the_kelurahan(client: Any, api_key: str)
     from chalicelib import bootstrap
 
     fields = {k: v for k, v in REQUEST.items() if k not in ("address_id", "address_string")}
-    tid = created(client, api_key, **fields, lat=str(IN_CIPARE[0]), long=str(IN_CIPARE[1]),
-                  **{"attribute[confidential]": "false"})
+    tid = created(
+        client, api_key, **fields, lat=str(IN_CIPARE[0]), long=str(IN_CIPARE[1]), **{"attribute[confidential]": "false"}
+    )
     item = bootstrap.repository().get_item(tid, consistent=True)
     assert item["location"]["kelurahan_code"] == CIPARE
     found = one_request(client, tid)
@@ -204,33 +217,40 @@ def test_api_key_is_stored_hashed_and_accepted_in_the_url_too(client: Any, api_k
 
     item = bootstrap.repository().get_raw(partition_key(api_key), "APIKEY")
     assert item is not None and api_key not in json.dumps(item) and item["client_app"] == "Test Client"
-    resp = client.http.post(f"{BASE}/requests.json?api_key={quote(api_key)}", body=urlencode(REQUEST),
-                            headers={"Content-Type": "application/x-www-form-urlencoded"})
+    resp = client.http.post(
+        f"{BASE}/requests.json?api_key={quote(api_key)}",
+        body=urlencode(REQUEST),
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
     assert resp.status_code == 200, resp.body
 
 
-@pytest.mark.parametrize("change,field", [
-    ({"service_code": None}, "service_code"),
-    ({"description": None}, "description"),
-    ({"description": "pendek"}, "description"),
-    ({"description": "x" * 4001}, "description"),
-    ({"lat": "-6.12"}, "long"),
-    ({"lat": "nan", "long": "106.1"}, "lat"),
-    ({"lat": "-6.1", "long": "1e999"}, "long"),
-    ({"lat": "1e-200", "long": "1e-200", "address_id": None, "address_string": None},
-     "lat/long/address_string/address_id"),
-    ({"address_id": "99.99.99.9999"}, "address_id"),
-    ({"address_id": None, "address_string": None}, "lat/long/address_string/address_id"),
-    ({"attribute[severity]": "parah"}, "attribute[severity]"),
-    ({"attribute[kelurahan]": "36.73.02.1001"}, "address_id"),
-    ({"attribute[title]": "t" * 201}, "attribute[title]"),
-    ({"media_url": "javascript:alert(1)"}, "media_url"),
-    ({"media_url": "file:///etc/passwd"}, "media_url"),
-    ({"email": "e" * 300}, "email"),
-    ({"first_name": "n" * 61}, "first_name"),
-])
-def test_bad_fields_are_400_naming_the_parameter(client: Any, api_key: str, change: dict[str, Any],
-                                                 field: str) -> None:
+@pytest.mark.parametrize(
+    "change,field",
+    [
+        ({"service_code": None}, "service_code"),
+        ({"description": None}, "description"),
+        ({"description": "pendek"}, "description"),
+        ({"description": "x" * 4001}, "description"),
+        ({"lat": "-6.12"}, "long"),
+        ({"lat": "nan", "long": "106.1"}, "lat"),
+        ({"lat": "-6.1", "long": "1e999"}, "long"),
+        (
+            {"lat": "1e-200", "long": "1e-200", "address_id": None, "address_string": None},
+            "lat/long/address_string/address_id",
+        ),
+        ({"address_id": "99.99.99.9999"}, "address_id"),
+        ({"address_id": None, "address_string": None}, "lat/long/address_string/address_id"),
+        ({"attribute[severity]": "parah"}, "attribute[severity]"),
+        ({"attribute[kelurahan]": "36.73.02.1001"}, "address_id"),
+        ({"attribute[title]": "t" * 201}, "attribute[title]"),
+        ({"media_url": "javascript:alert(1)"}, "media_url"),
+        ({"media_url": "file:///etc/passwd"}, "media_url"),
+        ({"email": "e" * 300}, "email"),
+        ({"first_name": "n" * 61}, "first_name"),
+    ],
+)
+def test_bad_fields_are_400_naming_the_parameter(client: Any, api_key: str, change: dict[str, Any], field: str) -> None:
     fields = {**REQUEST, "api_key": api_key, **change}
     errors = spec_errors(post(client, {k: v for k, v in fields.items() if v is not None}), 400)
     assert any(e["description"].startswith(f"{field}:") for e in errors), errors
@@ -244,12 +264,20 @@ def test_a_field_given_twice_or_a_body_not_form_encoded_is_400(client: Any, api_
     twice = [*{**REQUEST, "api_key": api_key}.items(), ("description", "Sekali lagi dengan teks yang lain.")]
     [e] = spec_errors(post(client, twice), 400)
     assert e["description"].startswith("description:")
-    as_json = client.http.post(f"{BASE}/requests.json", body=json.dumps({**REQUEST, "api_key": api_key}),
-                               headers={"Content-Type": "application/json"})
+    as_json = client.http.post(
+        f"{BASE}/requests.json",
+        body=json.dumps({**REQUEST, "api_key": api_key}),
+        headers={"Content-Type": "application/json"},
+    )
     [e] = spec_errors(as_json, 400)
     assert "application/x-www-form-urlencoded" in e["description"]
-    spec_errors(client.http.post(f"{BASE}/requests.xml", body=b"\xff\xfe", headers={
-        "Content-Type": "application/x-www-form-urlencoded"}), 400, "xml")
+    spec_errors(
+        client.http.post(
+            f"{BASE}/requests.xml", body=b"\xff\xfe", headers={"Content-Type": "application/x-www-form-urlencoded"}
+        ),
+        400,
+        "xml",
+    )
 
 
 def test_attribute_lists_and_flags(client: Any, api_key: str) -> None:
@@ -258,8 +286,11 @@ def test_attribute_lists_and_flags(client: Any, api_key: str) -> None:
     tid = created(client, api_key, **{"attribute[anonymous]": "true", "attribute[confidential]": "true"})
     item = bootstrap.repository().get_item(tid, consistent=True)
     assert item["anonymous"] is True and item["confidential"] is True and "reporter" not in item
-    two = [*{**REQUEST, "api_key": api_key}.items(), ("attribute[severity][]", "berat"),
-           ("attribute[severity][]", "ringan")]
+    two = [
+        *{**REQUEST, "api_key": api_key}.items(),
+        ("attribute[severity][]", "berat"),
+        ("attribute[severity][]", "ringan"),
+    ]
     [e] = spec_errors(post(client, two), 400)
     assert e["description"].startswith("attribute[severity]:")
 
@@ -270,9 +301,23 @@ def test_attribute_lists_and_flags(client: Any, api_key: str) -> None:
 def test_request_fields_exactly_as_listed_without_pii(client: Any, api_key: str) -> None:
     tid = created(client, api_key, media_url="https://media.example.org/a.jpg")
     found = one_request(client, tid)
-    assert list(found) == ["service_request_id", "status", "status_notes", "service_name", "service_code",
-                           "description", "agency_responsible", "service_notice", "requested_datetime",
-                           "updated_datetime", "expected_datetime", "address", "lat", "long", "media_url"]
+    assert list(found) == [
+        "service_request_id",
+        "status",
+        "status_notes",
+        "service_name",
+        "service_code",
+        "description",
+        "agency_responsible",
+        "service_notice",
+        "requested_datetime",
+        "updated_datetime",
+        "expected_datetime",
+        "address",
+        "lat",
+        "long",
+        "media_url",
+    ]
     assert found["service_code"] == "jalan-rusak" and found["description"] == REQUEST["description"]
     assert found["address"] == "Jl. Contoh No. 1, Kel. Cipare, Kec. Serang, Kota Serang"
     assert found["media_url"] == "https://media.example.org/a.jpg"
@@ -284,8 +329,12 @@ def test_request_fields_exactly_as_listed_without_pii(client: Any, api_key: str)
 
 
 def test_confidential_request_never_shows_its_content(client: Any, api_key: str) -> None:
-    tid = created(client, api_key, media_url="https://media.example.org/secret.jpg",
-                  **{"attribute[confidential]": "true", "attribute[title]": "Judul rahasia"})
+    tid = created(
+        client,
+        api_key,
+        media_url="https://media.example.org/secret.jpg",
+        **{"attribute[confidential]": "true", "attribute[title]": "Judul rahasia"},
+    )
     for found in (one_request(client, tid), *[r for r in get_json(client, f"requests.json?service_request_id={tid}")]):
         assert found["description"] is None and found["media_url"] is None and found["lat"] is None
         assert found["address"] == "Kel. Cipare, Kec. Serang, Kota Serang"
@@ -315,8 +364,7 @@ def test_list_by_window_filters_by_service_and_status(client: Any, api_key: str)
 
     road = created(client, api_key)
     light = created(client, api_key, service_code="lampu-jalan")
-    bootstrap.repository().update(light, "SET #s = :c", names={"#s": "status"},
-                                  vals={":c": {"S": "closed"}})
+    bootstrap.repository().update(light, "SET #s = :c", names={"#s": "status"}, vals={":c": {"S": "closed"}})
     body = get_json(client, "requests.json?service_code=jalan-rusak,lampu-jalan")
     validate("requests.json", body)
     ids = [r["service_request_id"] for r in body]
@@ -353,20 +401,23 @@ def test_window_bounds_and_paging(client: Any, api_key: str) -> None:
     assert get_json(client, f"requests.json?service_code=bencana&start_date={local}") == []
 
 
-@pytest.mark.parametrize("query,field", [
-    ("start_date=2025-01-01T00:00:00Z&end_date=2025-06-01T00:00:00Z", "end_date"),
-    ("start_date=2025-02-01T00:00:00Z&end_date=2025-01-01T00:00:00Z", "start_date"),
-    ("start_date=2025-01-01T00:00:00", "start_date"),
-    ("end_date=yesterday", "end_date"),
-    ("start_date=0001-01-01T00:00:00Z", "start_date"),
-    ("status=pending", "status"),
-    ("service_code=nope", "service_code"),
-    ("page=0", "page"),
-    ("page_size=1001", "page_size"),
-    ("page=11&page_size=1000", "page"),
-    ("page=-1", "page"),
-    ("service_request_id=" + ",".join(f"SRG-{i:04d}" for i in range(1001)), "service_request_id"),
-])
+@pytest.mark.parametrize(
+    "query,field",
+    [
+        ("start_date=2025-01-01T00:00:00Z&end_date=2025-06-01T00:00:00Z", "end_date"),
+        ("start_date=2025-02-01T00:00:00Z&end_date=2025-01-01T00:00:00Z", "start_date"),
+        ("start_date=2025-01-01T00:00:00", "start_date"),
+        ("end_date=yesterday", "end_date"),
+        ("start_date=0001-01-01T00:00:00Z", "start_date"),
+        ("status=pending", "status"),
+        ("service_code=nope", "service_code"),
+        ("page=0", "page"),
+        ("page_size=1001", "page_size"),
+        ("page=11&page_size=1000", "page"),
+        ("page=-1", "page"),
+        ("service_request_id=" + ",".join(f"SRG-{i:04d}" for i in range(1001)), "service_request_id"),
+    ],
+)
 def test_bad_list_parameters_are_400_naming_them(client: Any, query: str, field: str) -> None:
     for fmt in ("json", "xml"):
         errors = spec_errors(client.http.get(f"{BASE}/requests.{fmt}?{query}"), 400, fmt)
@@ -401,7 +452,12 @@ def test_closed_maps_from_our_lifecycle() -> None:
     from chalicelib.domain.models import Status
 
     assert {s for s in Status if open311.status_of(s) == "closed"} == {
-        Status.RESOLVED, Status.CLOSED, Status.REJECTED, Status.ARCHIVED, Status.DUPLICATE}
+        Status.RESOLVED,
+        Status.CLOSED,
+        Status.REJECTED,
+        Status.ARCHIVED,
+        Status.DUPLICATE,
+    }
     assert not open311.is_listed(Status.EMERGENCY) and not open311.is_listed(Status.AWAITING_CONFIRMATION)
 
 
@@ -467,12 +523,20 @@ def _stored(category: str, created_at: Any, status: str = "forwarded") -> str:
     from chalicelib.domain.tracking import new_tracking_id
     from chalicelib.services.intake import created_keys
 
-    c = Complaint(tracking_id=new_tracking_id(), category=category, description="Izin usaha tidak kunjung terbit.",
-                  location=Location(kelurahan_code=CIPARE), kecamatan_code="36.73.01",
-                  unit=reference.units()["opd:dpmptsp"], status=Status(status), created_at=created_at,
-                  updated_at=created_at)
-    bootstrap.repository().db.put_item(TableName=bootstrap.repository().table,
-                                       Item=complaint_item(c, created_keys(c.tracking_id, created_at)))
+    c = Complaint(
+        tracking_id=new_tracking_id(),
+        category=category,
+        description="Izin usaha tidak kunjung terbit.",
+        location=Location(kelurahan_code=CIPARE),
+        kecamatan_code="36.73.01",
+        unit=reference.units()["opd:dpmptsp"],
+        status=Status(status),
+        created_at=created_at,
+        updated_at=created_at,
+    )
+    bootstrap.repository().db.put_item(
+        TableName=bootstrap.repository().table, Item=complaint_item(c, created_keys(c.tracking_id, created_at))
+    )
     return c.tracking_id
 
 
@@ -490,7 +554,11 @@ def test_the_window_spans_months_newest_first(client: Any) -> None:
     old = quote((now - timedelta(days=131)).isoformat())
     older = get_json(client, f"requests.json?service_code=perizinan&start_date={old}")  # 131 .. 41 days ago
     assert [r["service_request_id"] for r in older if r["service_request_id"] in made.values()] == [
-        made[62], made[89], made[91], made[130]]
+        made[62],
+        made[89],
+        made[91],
+        made[130],
+    ]
 
 
 def test_an_answer_too_large_is_refused_naming_the_page_size_that_fits(client: Any, api_key: str) -> None:
@@ -517,8 +585,16 @@ def test_open311_intake_logs_no_reporter_data_and_no_key(client: Any, api_key: s
         spec_errors(post(client, {**REQUEST, "api_key": "wrong-key-0123456789"}), 403)
     out = buffer.getvalue()
     assert tid in out and "Test Client" in out
-    for secret in (api_key, "wrong-key-0123456789", "Siti", "Aminah", "siti@example.org", "81234567890",
-                   "device-42", "acct-42"):
+    for secret in (
+        api_key,
+        "wrong-key-0123456789",
+        "Siti",
+        "Aminah",
+        "siti@example.org",
+        "81234567890",
+        "device-42",
+        "acct-42",
+    ):
         assert secret not in out
 
 

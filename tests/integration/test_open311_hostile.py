@@ -23,24 +23,51 @@ from tests.integration.open311_support import BASE, REQUEST, parse_xml, post, sp
 JUNK = st.one_of(
     st.text(max_size=80),
     st.text(alphabet=st.characters(codec="utf-8"), min_size=3000, max_size=6000),
-    st.sampled_from(["", " ", "nan", "inf", "-inf", "1e309", "1e-200", "-0", "0x1p3", "91", "-181", "true", "null",
-                     "36.73.01.1002", "36.73.01.1002,36.73.02.1001", "jalan-rusak", "SRG-2345-6789",
-                     "javascript:alert(1)", "http://169.254.169.254/latest", "https://x/" + "a" * 3000,
-                     "\x00\x01\x1b", "<x>&amp;</x>", "'; DROP TABLE x;--", "\ud7ff\ufffe"]),
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "nan",
+            "inf",
+            "-inf",
+            "1e309",
+            "1e-200",
+            "-0",
+            "0x1p3",
+            "91",
+            "-181",
+            "true",
+            "null",
+            "36.73.01.1002",
+            "36.73.01.1002,36.73.02.1001",
+            "jalan-rusak",
+            "SRG-2345-6789",
+            "javascript:alert(1)",
+            "http://169.254.169.254/latest",
+            "https://x/" + "a" * 3000,
+            "\x00\x01\x1b",
+            "<x>&amp;</x>",
+            "'; DROP TABLE x;--",
+            "\ud7ff\ufffe",
+        ]
+    ),
     st.floats(allow_nan=True, allow_infinity=True).map(repr),
     st.integers().map(str),
     st.datetimes(timezones=st.none() | st.timezones()).map(lambda d: d.isoformat()),
 )
 ATTRIBUTE_CODES = st.sampled_from(["kelurahan", "severity", "title", "anonymous", "confidential", "x", ""]) | st.text(
-    max_size=12)
+    max_size=12
+)
 NAMES = st.one_of(
     st.sampled_from(sorted({*REQUEST, "lat", "long", "media_url", "jurisdiction_id", "api_key"})),
     st.builds(lambda code, many: f"attribute[{code}]" + ("[]" if many else ""), ATTRIBUTE_CODES, st.booleans()),
     st.text(max_size=20),
 )
 FORM = st.tuples(
-    st.fixed_dictionaries({k: st.just(v) | JUNK for k, v in REQUEST.items()},
-                          optional={"lat": JUNK, "long": JUNK, "media_url": JUNK, "jurisdiction_id": JUNK}),
+    st.fixed_dictionaries(
+        {k: st.just(v) | JUNK for k, v in REQUEST.items()},
+        optional={"lat": JUNK, "long": JUNK, "media_url": JUNK, "jurisdiction_id": JUNK},
+    ),
     st.lists(st.tuples(NAMES, JUNK), max_size=12),
 )
 
@@ -67,8 +94,9 @@ def own_table(stack_env: dict[str, str], aws_endpoint: str, lapor_sim: Any) -> I
 
 MAX_ERROR_BODY = 8_000  # at most 20 errors of fixed wording: nothing the client sent is echoed
 
-FUZZ = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                        HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 def check(resp: Any, fmt: str, ok: int, allowed: tuple[int, ...]) -> Any:
@@ -91,10 +119,24 @@ def test_post_never_fails_with_5xx(client: Any, api_key: str, form: Any, fmt: st
         assert answer["service_request_id"].startswith("SRG-")
 
 
-GET_NAMES = st.sampled_from(["service_request_id", "service_code", "start_date", "end_date", "status", "page",
-                             "page_size", "jurisdiction_id"]) | st.text(max_size=12)
-GET_VALUES = JUNK | st.sampled_from(["open", "closed", "open,closed", "1", "50", "1001", "10000", "2025-01-01",
-                                     "2025-01-01T00:00:00+07:00", "serangkota.go.id", "sampah,lampu-jalan"])
+GET_NAMES = st.sampled_from(
+    ["service_request_id", "service_code", "start_date", "end_date", "status", "page", "page_size", "jurisdiction_id"]
+) | st.text(max_size=12)
+GET_VALUES = JUNK | st.sampled_from(
+    [
+        "open",
+        "closed",
+        "open,closed",
+        "1",
+        "50",
+        "1001",
+        "10000",
+        "2025-01-01",
+        "2025-01-01T00:00:00+07:00",
+        "serangkota.go.id",
+        "sampah,lampu-jalan",
+    ]
+)
 
 
 @FUZZ
@@ -106,8 +148,11 @@ def test_get_requests_never_fails_with_5xx(client: Any, params: list[tuple[str, 
 
 
 @FUZZ
-@given(route=st.sampled_from(["services", "requests", "tokens"]), segment=st.text(min_size=1, max_size=60),
-       fmt=st.sampled_from(["json", "xml", "", "yaml", "JSON"]))
+@given(
+    route=st.sampled_from(["services", "requests", "tokens"]),
+    segment=st.text(min_size=1, max_size=60),
+    fmt=st.sampled_from(["json", "xml", "", "yaml", "JSON"]),
+)
 def test_path_parameters_never_fail_with_5xx(client: Any, route: str, segment: str, fmt: str) -> None:
     name = quote(f"{segment}.{fmt}" if fmt else segment, safe="")
     resp = client.http.get(f"{BASE}/{route}/{name}")

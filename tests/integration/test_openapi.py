@@ -17,8 +17,12 @@ def test_every_v1_route_is_declared_and_in_the_document() -> None:
 
     assert openapi.undeclared(app.app) == []
     doc = openapi.document(app.app)
-    in_app = {(path, method.lower()) for path, methods in app.app.routes.items() if path.startswith("/v1")
-              for method in methods}
+    in_app = {
+        (path, method.lower())
+        for path, methods in app.app.routes.items()
+        if path.startswith("/v1")
+        for method in methods
+    }
     in_doc = {(path, method) for path, ops in doc["paths"].items() for method in ops}
     assert in_app == in_doc
     assert len(in_app) >= 16

@@ -60,8 +60,11 @@ def test_a_rabeg_complaint_from_answer_to_reassignment_to_rating(client: Any, pu
 
     before = {h: counts(h) for h in (f"kel:{KEL}", "city", OPD)}
     with receiver_for(client, "rabeg") as receiver:
-        rec = rabeg_record(KD_KEL=KEL, KD_KAT="KELURAHAN", ISI_ADUAN="Surat pengantar di kelurahan tidak "
-                           "kunjung selesai meski sudah dua minggu.")
+        rec = rabeg_record(
+            KD_KEL=KEL,
+            KD_KAT="KELURAHAN",
+            ISI_ADUAN="Surat pengantar di kelurahan tidak kunjung selesai meski sudah dua minggu.",
+        )
         resp = post_channel(client, "rabeg", rec)
         assert resp.status_code == 201, resp.body
         tid, token = resp.json_body["tracking_id"], resp.json_body["reporter_token"]
@@ -88,8 +91,11 @@ def test_a_rabeg_complaint_from_answer_to_reassignment_to_rating(client: Any, pu
         assert done["status"] == "resolved" and done["resolved_at"]
         assert done["first_response_at"] == first_response  # set once
 
-        rated = client.http.post(f"/v1/complaints/{tid}/rating", body=json.dumps({"stars": 4, "comment": "Cepat"}),
-                                 headers={"Content-Type": "application/json", "X-Reporter-Token": token})
+        rated = client.http.post(
+            f"/v1/complaints/{tid}/rating",
+            body=json.dumps({"stars": 4, "comment": "Cepat"}),
+            headers={"Content-Type": "application/json", "X-Reporter-Token": token},
+        )
         assert rated.status_code == 201, rated.body
         assert item(tid)["rating_stars"] == 4 and item(tid)["rated_at"]
 
@@ -104,8 +110,15 @@ def test_a_rabeg_complaint_from_answer_to_reassignment_to_rating(client: Any, pu
         assert all(f"[aduan-hub:{tid}:" in p for p in posted)
 
         events = drain_callbacks(pump, receiver, tid, 7)
-        assert [e["type"] for e in events] == ["forwarded", "status", "acknowledged", "answer", "returned",
-                                               "reassigned", "resolved"]
+        assert [e["type"] for e in events] == [
+            "forwarded",
+            "status",
+            "acknowledged",
+            "answer",
+            "returned",
+            "reassigned",
+            "resolved",
+        ]
         assert len({e["event_id"] for e in events}) == len(events)
         assert "dinas, bukan kelurahan" not in json.dumps(events)  # the not-ours reason is the coordinator's
         assert rec["PELAPOR"] not in json.dumps(events)
@@ -139,8 +152,15 @@ def test_refusals_name_what_is_wrong(client: Any, pump: Any, lapor_sim: Any) -> 
     tid, _ = submit(client)
     resp = act(client, tid, OPERATOR, "resolve", message="Selesai.")
     assert resp.status_code == 409 and resp.json_body["error"] == "action_not_allowed"
-    assert resp.json_body["allowed_actions"] == ["acknowledge", "assign", "respond", "note", "reject", "not-ours",
-                                                 "duplicate-of"]
+    assert resp.json_body["allowed_actions"] == [
+        "acknowledge",
+        "assign",
+        "respond",
+        "note",
+        "reject",
+        "not-ours",
+        "duplicate-of",
+    ]
     assert "received" in resp.json_body["message_en"]
     resp = act(client, tid, OPERATOR, "reassign", unit=OPD)
     assert resp.status_code == 403 and resp.json_body["error"] == "action_not_permitted"
@@ -187,7 +207,8 @@ def test_respond_before_forwarding_reaches_lapor_after_the_ticket(client: Any, p
     bootstrap.lapor_followups().deliver(tid)
     lapor_id = int(item(tid)["lapor_id"])
     assert [f["content"].split("\n")[0] for f in sim_followups(lapor_sim, lapor_id)] == [
-        "Sudah kami terima, segera kami tindak lanjuti."]
+        "Sudah kami terima, segera kami tindak lanjuti."
+    ]
 
 
 def test_notes_and_assignments_stay_with_the_operators(client: Any, pump: Any, lapor_sim: Any) -> None:
@@ -211,8 +232,10 @@ def test_duplicate_of_points_to_the_original_and_leaves_the_work(client: Any, pu
     copy, _ = submit(client)
     verified(client, pump, lapor_sim, original)
     lapor_id = verified(client, pump, lapor_sim, copy)
-    assert act(client, copy, OPERATOR, "duplicate-of", duplicate_of=copy).json_body["errors"][0]["reason"] \
+    assert (
+        act(client, copy, OPERATOR, "duplicate-of", duplicate_of=copy).json_body["errors"][0]["reason"]
         == "same_complaint"
+    )
     assert act(client, copy, OPERATOR, "duplicate-of", duplicate_of="SRG-2222-2222").status_code == 400
     view = ok(act(client, copy, OPERATOR, "duplicate-of", duplicate_of=original.lower().replace("-", "")))
     assert view["status"] == "duplicate" and view["duplicate_of"] == original and view["allowed_actions"] == ["note"]
@@ -247,8 +270,9 @@ def test_a_call_centre_confirms_and_dismisses_its_own_calls(client: Any, hub: An
     cc = Who("callcenter", "call112", "ayu")
     other = Who("callcenter", "psc119", "andi")
     kept = post_channel(client, "call112", call112_record(confirmed=False, kelurahan_code=KEL)).json_body["tracking_id"]
-    dropped = post_channel(client, "call112", call112_record(confirmed=False, kelurahan_code=KEL)
-                           ).json_body["tracking_id"]
+    dropped = post_channel(client, "call112", call112_record(confirmed=False, kelurahan_code=KEL)).json_body[
+        "tracking_id"
+    ]
     waiting = ok(inbox(client, cc))
     assert waiting["inbox"] == "call112" and {kept, dropped} <= {r["tracking_id"] for r in waiting["complaints"]}
     unit = Who("operator", item(kept)["unit"]["code"], "wawan")  # the unit that will handle it
@@ -299,14 +323,16 @@ def test_templates_per_category(client: Any, hub: Any) -> None:
     assert client.http.get("/v1/operator/templates").status_code == 401
 
 
-
 def test_a_proof_photo_goes_with_the_resolution(client: Any, pump: Any, lapor_sim: Any) -> None:
     tid, _ = submit(client)
     headers = {"Content-Type": "application/json"}
 
     def upload(ctype: str, who: Any = OPERATOR) -> Any:
-        return client.http.post(f"/v1/operator/complaints/{tid}/attachments", headers={**who, **headers},
-                                body=json.dumps({"filename": "bukti KTP 3673.jpg", "content_type": ctype}))
+        return client.http.post(
+            f"/v1/operator/complaints/{tid}/attachments",
+            headers={**who, **headers},
+            body=json.dumps({"filename": "bukti KTP 3673.jpg", "content_type": ctype}),
+        )
 
     assert upload("image/jpeg").status_code == 409  # not at LAPOR! yet: nothing to resolve
     verified(client, pump, lapor_sim, tid)

@@ -22,6 +22,7 @@ def unqueued(client: Any, monkeypatch: pytest.MonkeyPatch) -> Any:
 
     def submit_unqueued(n: int = 1) -> list[str]:
         with monkeypatch.context() as m:
+
             def broken(self: Any, tracking_id: str) -> None:
                 raise ConnectionError("SQS unreachable")
 
@@ -89,8 +90,9 @@ def test_stale_requeue_is_sent_again(unqueued: Any, hub: Any) -> None:
     assert tid in reconciler().sweep(now + timedelta(minutes=14)).requeued  # that message did not help
 
 
-def test_redrive_moves_dlq_messages_back(unqueued: Any, client: Any, pump: Any, lapor_sim: Any,
-                                         stack_env: dict[str, str], capsys: pytest.CaptureFixture[str]) -> None:
+def test_redrive_moves_dlq_messages_back(
+    unqueued: Any, client: Any, pump: Any, lapor_sim: Any, stack_env: dict[str, str], capsys: pytest.CaptureFixture[str]
+) -> None:
     from infra.local import redrive
 
     tids = unqueued(3)
@@ -111,7 +113,8 @@ def test_redrive_moves_dlq_messages_back(unqueued: Any, client: Any, pump: Any, 
 
 
 def test_an_attempted_complaint_left_received_is_requeued_long_after_its_last_attempt(
-        unqueued: Any, client: Any, hub: Any, pump: Any, lapor_sim: Any) -> None:
+    unqueued: Any, client: Any, hub: Any, pump: Any, lapor_sim: Any
+) -> None:
     """Attempted once (LAPOR! failed), then its message was lost: re-queued after 30 minutes,
     forwarded exactly once (the forwarder looks the ticket up first)."""
     from chalicelib.bootstrap import forwarding, reconciler
@@ -133,7 +136,8 @@ def test_an_attempted_complaint_left_received_is_requeued_long_after_its_last_at
 
 
 def test_a_lost_answer_then_a_lost_message_still_ends_with_one_ticket(
-        unqueued: Any, client: Any, hub: Any, pump: Any, lapor_sim: Any) -> None:
+    unqueued: Any, client: Any, hub: Any, pump: Any, lapor_sim: Any
+) -> None:
     """LAPOR! created the ticket but its answer was lost, and the retry message never came:
     the reconciler's re-queue finds the ticket instead of creating a second one."""
     from chalicelib.bootstrap import forwarding, reconciler
@@ -170,8 +174,11 @@ def test_the_alarm_watches_what_the_reconciler_publishes() -> None:
     from chalicelib.services.reconciler import OLDEST_METRIC
 
     template = json.loads((Path(__file__).resolve().parents[2] / "infra" / "template.json").read_text())
-    [alarm] = [r["Properties"] for r in template["Resources"].values()
-               if r.get("Type") == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == OLDEST_METRIC]
+    [alarm] = [
+        r["Properties"]
+        for r in template["Resources"].values()
+        if r.get("Type") == "AWS::CloudWatch::Alarm" and r["Properties"].get("MetricName") == OLDEST_METRIC
+    ]
     assert alarm["Namespace"] == "AduanHub" and alarm["Threshold"] == 30 * 60
     assert alarm["ComparisonOperator"] == "GreaterThanThreshold" and alarm["Statistic"] == "Maximum"
     assert alarm["AlarmActions"] == [{"Ref": "OpsAlarmTopic"}]

@@ -19,8 +19,7 @@ def post(client: Any, tid: str, what: str, body: Any, token: str | None) -> Any:
     return client.http.post(f"/v1/complaints/{tid}/{what}", body=json.dumps(body), headers=headers)
 
 
-def test_a_comment_reaches_the_operators_and_lapor_but_not_the_public(client: Any, pump: Any,
-                                                                      lapor_sim: Any) -> None:
+def test_a_comment_reaches_the_operators_and_lapor_but_not_the_public(client: Any, pump: Any, lapor_sim: Any) -> None:
     tid, token = submit(client)
     lapor_id = verified(client, pump, lapor_sim, tid)
     assert post(client, tid, "comments", COMMENT, None).status_code == 401
@@ -53,8 +52,9 @@ def test_comments_are_bounded_and_end_with_the_complaint(client: Any, pump: Any,
     assert resp.status_code == 409 and resp.json_body["error"] == "complaint_closed"
 
 
-@pytest.mark.parametrize("bad", [{"message": "x"}, {"message": "x" * 2001}, {}, {"message": 5},
-                                 {"message": "cukup panjang", "extra": 1}, []])
+@pytest.mark.parametrize(
+    "bad", [{"message": "x"}, {"message": "x" * 2001}, {}, {"message": 5}, {"message": "cukup panjang", "extra": 1}, []]
+)
 def test_bad_comments_are_a_400(client: Any, hub: Any, bad: Any) -> None:
     tid, token = submit(client)
     resp = post(client, tid, "comments", bad, token)
@@ -82,6 +82,10 @@ def test_one_rating_once_resolved(client: Any, pump: Any, lapor_sim: Any) -> Non
     closed, token2 = submit(client)
     verified(client, pump, lapor_sim, closed)
     ok(act(client, closed, OPERATOR, "resolve", message="Sudah selesai."))
-    assert client.http.post(f"/v1/complaints/{closed}/confirm-resolved", body="",
-                            headers={"X-Reporter-Token": token2}).status_code == 200
+    assert (
+        client.http.post(
+            f"/v1/complaints/{closed}/confirm-resolved", body="", headers={"X-Reporter-Token": token2}
+        ).status_code
+        == 200
+    )
     assert post(client, closed, "rating", {"stars": 4}, token2).status_code == 201

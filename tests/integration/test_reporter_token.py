@@ -30,8 +30,9 @@ def act(client: Any, tid: str, action: str, body: Any, token: str | None) -> Any
     headers = {"Content-Type": "application/json"}
     if token is not None:
         headers["X-Reporter-Token"] = token
-    return client.http.post(f"/v1/complaints/{tid}/{action}", body="" if body is None else json.dumps(body),
-                            headers=headers)
+    return client.http.post(
+        f"/v1/complaints/{tid}/{action}", body="" if body is None else json.dumps(body), headers=headers
+    )
 
 
 def sha256(text: str) -> str:
@@ -52,8 +53,7 @@ def test_submission_hands_out_a_token_and_stores_only_its_hash(client: Any, hub:
 
 
 @pytest.mark.parametrize(("action", "body", "ok"), ACTIONS)
-def test_reporter_actions_need_the_complaints_own_token(client: Any, hub: Any, action: str, body: Any,
-                                                       ok: int) -> None:
+def test_reporter_actions_need_the_complaints_own_token(client: Any, hub: Any, action: str, body: Any, ok: int) -> None:
     tid, other = submit(client), submit(client)
     if action != "attachments":
         put_in_stage(tid, Status.RESOLVED, dt.datetime.now(dt.UTC))
@@ -100,7 +100,8 @@ def test_idempotent_replay_returns_the_same_token(client: Any, hub: Any) -> None
 
 
 def test_channel_webhook_answer_carries_the_token_for_the_channel_to_pass_on(
-        client: Any, hub: Any, channel_secrets: dict[str, str]) -> None:
+    client: Any, hub: Any, channel_secrets: dict[str, str]
+) -> None:
     record = rabeg_record()
     first = post_channel(client, "rabeg", record)
     again = post_channel(client, "rabeg", record)
@@ -119,8 +120,12 @@ def test_token_never_in_public_answers_or_logs(client: Any, hub: Any) -> None:
     from chalicelib.observability import logger
 
     lat, lon = somewhere()
-    body = {"category": "sampah", "title": "Tumpukan sampah",
-            "description": "Sampah menumpuk di pinggir jalan sejak seminggu.", "location": {"lat": lat, "lon": lon}}
+    body = {
+        "category": "sampah",
+        "title": "Tumpukan sampah",
+        "description": "Sampah menumpuk di pinggir jalan sejak seminggu.",
+        "location": {"lat": lat, "lon": lon},
+    }
     buffer = io.StringIO()
     handler = logging.StreamHandler(buffer)
     handler.setFormatter(logger.registered_formatter)

@@ -52,8 +52,9 @@ def confirm(client: Any, tid: str) -> Any:
     return client.http.post(f"/v1/complaints/{tid}/confirm-resolved", body="{}", headers=reporter_headers(tid))
 
 
-def test_a_confirmation_whose_answer_was_lost_is_still_a_success(client: Any, hub: Any,
-                                                                 lost_answer: dict[str, Any]) -> None:
+def test_a_confirmation_whose_answer_was_lost_is_still_a_success(
+    client: Any, hub: Any, lost_answer: dict[str, Any]
+) -> None:
     tid = submit(client)
     put_in_stage(tid, Status.RESOLVED, dt.datetime.now(dt.UTC))
     lost_answer["armed"] = True
@@ -68,8 +69,9 @@ def test_a_confirmation_whose_answer_was_lost_is_still_a_success(client: Any, hu
     assert again.status_code == 200 and again.json_body["status"] == "closed"
 
 
-def test_a_transaction_whose_answer_was_lost_is_not_run_twice(client: Any, hub: Any,
-                                                              lost_answer: dict[str, Any]) -> None:
+def test_a_transaction_whose_answer_was_lost_is_not_run_twice(
+    client: Any, hub: Any, lost_answer: dict[str, Any]
+) -> None:
     """Below the reporter actions' own repeat check: the retried write itself succeeds."""
     from chalicelib import bootstrap
     from chalicelib.adapters.dynamodb import values
@@ -78,9 +80,13 @@ def test_a_transaction_whose_answer_was_lost_is_not_run_twice(client: Any, hub: 
     tid = submit(client)
     lost_answer["armed"] = True
     entry = TimelineEntry(at=utcnow(), kind="note", ref="note:token-test", message="sekali saja")
-    bootstrap.repository().update(tid, "SET note_count = if_not_exists(note_count, :zero) + :one",
-                                  condition="attribute_not_exists(note_count)",  # fails if run twice
-                                  vals=values(zero=0, one=1), timeline=entry)
+    bootstrap.repository().update(
+        tid,
+        "SET note_count = if_not_exists(note_count, :zero) + :one",
+        condition="attribute_not_exists(note_count)",  # fails if run twice
+        vals=values(zero=0, one=1),
+        timeline=entry,
+    )
     assert lost_answer["lost"] == 1 and len(set(lost_answer["tokens"])) == 1 and len(lost_answer["tokens"]) == 2
     assert bootstrap.repository().get_item(tid, consistent=True)["note_count"] == 1
 
@@ -113,8 +119,16 @@ def test_the_local_dynamodb_honours_tokens_as_aws_does(stack_env: dict[str, str]
     key = {"pk": {"S": f"TOKEN-TEST#{uuid.uuid4().hex}"}, "sk": {"S": "X"}}
 
     def add(n: int) -> list[dict[str, Any]]:
-        return [{"Update": {"TableName": table, "Key": key, "UpdateExpression": "ADD hits :n",
-                            "ExpressionAttributeValues": {":n": {"N": str(n)}}}}]
+        return [
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key,
+                    "UpdateExpression": "ADD hits :n",
+                    "ExpressionAttributeValues": {":n": {"N": str(n)}},
+                }
+            }
+        ]
 
     token = str(uuid.uuid4())
     db.transact_write_items(TransactItems=add(1), ClientRequestToken=token)
@@ -126,9 +140,10 @@ def test_the_local_dynamodb_honours_tokens_as_aws_does(stack_env: dict[str, str]
     db.transact_write_items(TransactItems=add(1), ClientRequestToken=str(uuid.uuid4()))  # a new write
     assert db.get_item(TableName=table, Key=key, ConsistentRead=True)["Item"]["hits"] == {"N": "2"}
 
-    failing = [{"ConditionCheck": {"TableName": table, "Key": key, "ConditionExpression": "attribute_not_exists(pk)"}},
-               {"Put": {"TableName": table, "Item": {"pk": {"S": f"TOKEN-TEST#{uuid.uuid4().hex}"},
-                                                     "sk": {"S": "X"}}}}]
+    failing = [
+        {"ConditionCheck": {"TableName": table, "Key": key, "ConditionExpression": "attribute_not_exists(pk)"}},
+        {"Put": {"TableName": table, "Item": {"pk": {"S": f"TOKEN-TEST#{uuid.uuid4().hex}"}, "sk": {"S": "X"}}}},
+    ]
     once_failed = str(uuid.uuid4())
     for _ in range(2):  # a failed call leaves no token behind: it fails again, it is not "done"
         with pytest.raises(ClientError) as err:

@@ -45,7 +45,9 @@ OUT_OF_SCOPE = {
 }
 
 PROTECTED = sorted(
-    (path, method) for path, methods in app_module.app.routes.items() if openapi.is_protected(path)
+    (path, method)
+    for path, methods in app_module.app.routes.items()
+    if openapi.is_protected(path)
     for method in methods
 )
 
@@ -65,11 +67,14 @@ def complaint(hub: Any) -> str:
     from chalicelib.services.intake import NewComplaint
 
     submission = ComplaintSubmission(
-        category="pelayanan-kelurahan", title="Layanan surat lambat",
+        category="pelayanan-kelurahan",
+        title="Layanan surat lambat",
         description="Pelayanan surat pengantar di kantor kelurahan sangat lambat minggu ini.",
-        location={"kelurahan_code": KEL, "address": "Kantor Kelurahan"})
-    accepted = bootstrap.intake().accept(NewComplaint(submission=submission, channel="call112",
-                                                      channel_ref=f"112-{uuid.uuid4().hex[:10]}"))
+        location={"kelurahan_code": KEL, "address": "Kantor Kelurahan"},
+    )
+    accepted = bootstrap.intake().accept(
+        NewComplaint(submission=submission, channel="call112", channel_ref=f"112-{uuid.uuid4().hex[:10]}")
+    )
     stored = bootstrap.repository().get(accepted.tracking_id, consistent=True)
     assert stored is not None and stored.unit is not None and stored.unit.code == f"kel:{KEL}"
     return accepted.tracking_id
@@ -121,8 +126,9 @@ def test_route_against_every_role_in_and_out_of_scope(client: Any, complaint: st
 
 
 @pytest.mark.parametrize(("path", "method"), PROTECTED, ids=[f"{m} {p}" for p, m in PROTECTED])
-def test_a_refused_token_is_refused_on_every_protected_route(client: Any, complaint: str, path: str,
-                                                             method: str) -> None:
+def test_a_refused_token_is_refused_on_every_protected_route(
+    client: Any, complaint: str, path: str, method: str
+) -> None:
     role = sorted(roles_of(path, method))[0]
     expired = bearer(role.value, IN_SCOPE[role][0], exp=1, iat=0)
     resp = call(client, path, method, complaint, expired)
@@ -157,6 +163,7 @@ def test_the_helpers_answer_403_for_a_role_and_404_out_of_scope(hub: Any, compla
         return api.respond(200, {"tracking_id": c.tracking_id, "status": c.status.value})
 
     with Client(demo) as c:
+
         def get(tid: str, role: str, unit: str) -> Any:
             return c.http.get(f"/v1/operator/demo/{tid}", headers=bearer(role, unit))
 

@@ -24,8 +24,10 @@ JUST_OUTSIDE = (-6.2200, 106.1754)  # ~125 m south of the southernmost vertex
 def polygons() -> list[tuple[str, str, tuple[float, float]]]:
     with open(geo._DATA_FILE, encoding="utf-8") as fh:
         features = json.load(fh)["features"]
-    return [(f["properties"]["kode"], f["properties"]["kode_kec"], geo.interior_point(f["geometry"]["coordinates"][0]))
-            for f in features]
+    return [
+        (f["properties"]["kode"], f["properties"]["kode_kec"], geo.interior_point(f["geometry"]["coordinates"][0]))
+        for f in features
+    ]
 
 
 @pytest.fixture()
@@ -38,8 +40,11 @@ def created(hub: Any) -> Any:
 @pytest.fixture()
 def post(client: Any, created: list[str]) -> Any:
     def post(category: str, location: dict[str, Any]) -> Any:
-        body = {"category": category, "description": "Pelayanan surat keterangan di kantor lambat sekali.",
-                "location": location}
+        body = {
+            "category": category,
+            "description": "Pelayanan surat keterangan di kantor lambat sekali.",
+            "location": location,
+        }
         resp = client.http.post("/v1/complaints", body=json.dumps(body), headers={"Content-Type": "application/json"})
         if resp.status_code == 201:
             created.append(resp.json_body["tracking_id"])
@@ -84,8 +89,9 @@ def test_a_point_far_outside_is_refused_even_with_a_kelurahan(client: Any, post:
     [problem] = resp.json_body["errors"]
     assert problem["reason"] == "outside_kota_serang"
     assert "luar Kota Serang" in problem["message_id"] and "outside Kota Serang" in problem["message_en"]
-    chosen = post("pelayanan-kelurahan",
-                  {"lat": FAR_OUTSIDE[0], "lon": FAR_OUTSIDE[1], "kelurahan_code": "36.73.02.1003"})
+    chosen = post(
+        "pelayanan-kelurahan", {"lat": FAR_OUTSIDE[0], "lon": FAR_OUTSIDE[1], "kelurahan_code": "36.73.02.1003"}
+    )
     [problem] = chosen.json_body["errors"]
     assert (chosen.status_code, problem["field"], problem["reason"]) == (400, "location", "location_mismatch")
     assert "Terumbu" in problem["message_id"] and "km" in problem["message_en"]
@@ -96,19 +102,25 @@ def test_a_kelurahan_code_wins_over_a_nearby_point(client: Any, post: Any) -> No
     placement = geo.locate(*JUST_OUTSIDE)
     assert placement is not None
     tolerance = reference.areas().point_kelurahan_tolerance_m
-    neighbours = [code for code, _kec, (lat, lon) in polygons() if code != placement.kelurahan_code
-                  and 0 < (geo.distance_to_kelurahan_m(JUST_OUTSIDE[0], JUST_OUTSIDE[1], code) or 0) <= tolerance]
+    neighbours = [
+        code
+        for code, _kec, (lat, lon) in polygons()
+        if code != placement.kelurahan_code
+        and 0 < (geo.distance_to_kelurahan_m(JUST_OUTSIDE[0], JUST_OUTSIDE[1], code) or 0) <= tolerance
+    ]
     assert neighbours, "no kelurahan within the tolerance of the test point"
     lat, lon = JUST_OUTSIDE
     resp = post("pelayanan-kelurahan", {"lat": lat, "lon": lon, "kelurahan_code": neighbours[0]})
     assert resp.status_code == 201, resp.body
-    assert client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body["kelurahan_code"] == \
-        neighbours[0]
+    assert (
+        client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body["kelurahan_code"] == neighbours[0]
+    )
 
 
 @pytest.mark.usefixtures("channel_secrets")
-def test_a_channel_record_is_routed_by_its_coordinates_and_disposed_at_lapor(client: Any, hub: Any, pump: Any,
-                                                                             lapor_sim: Any) -> None:
+def test_a_channel_record_is_routed_by_its_coordinates_and_disposed_at_lapor(
+    client: Any, hub: Any, pump: Any, lapor_sim: Any
+) -> None:
     code, _kec, (lat, lon) = polygons()[42]
     rec = rabeg_record(KD_KAT="KELURAHAN", KD_KEL=None, LAT=lat, LNG=lon)
     resp = post_channel(client, "rabeg", rec)
@@ -133,14 +145,16 @@ def test_a_channel_record_is_routed_by_its_coordinates_and_disposed_at_lapor(cli
 
 
 def sukawana(kecamatan: str) -> str:
-    [code] = [k.code for k in reference.areas().kelurahan.values()
-              if k.name == "Sukawana" and k.kecamatan_code == kecamatan]
+    [code] = [
+        k.code for k in reference.areas().kelurahan.values() if k.name == "Sukawana" and k.kecamatan_code == kecamatan
+    ]
     return code
 
 
 @pytest.mark.usefixtures("channel_secrets")
-def test_a_rabeg_lokasi_naming_kelurahan_and_kecamatan_places_the_complaint(client: Any, hub: Any,
-                                                                          created: list[str]) -> None:
+def test_a_rabeg_lokasi_naming_kelurahan_and_kecamatan_places_the_complaint(
+    client: Any, hub: Any, created: list[str]
+) -> None:
     rec = rabeg_record(KD_KAT="KELURAHAN", KD_KEL=None, LOKASI="Kp. Pasir RT 03/01, Kel. Sukawana,  KEC.CURUG")
     resp = post_channel(client, "rabeg", rec)
     assert resp.status_code == 201, resp.body
@@ -168,5 +182,7 @@ def test_the_apps_address_places_the_complaint_too(client: Any, post: Any) -> No
 
 def test_coordinates_and_codes_win_over_the_address(client: Any, post: Any) -> None:
     resp = post("pelayanan-kelurahan", {"kelurahan_code": "36.73.02.1003", "address": "Kel. Cipare, Kec. Serang"})
-    assert client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body["kelurahan_code"] == \
-        "36.73.02.1003"
+    assert (
+        client.http.get(f"/v1/complaints/{resp.json_body['tracking_id']}").json_body["kelurahan_code"]
+        == "36.73.02.1003"
+    )

@@ -42,8 +42,9 @@ def refused(resp: Any, reason: str, status: int = 401) -> None:
     assert resp.status_code == status, (reason, resp.status_code, resp.body)
     body = resp.json_body
     assert body["error"] == reason, body
-    assert body["message_id"] and body["message_en"] and body["message"] == f"{body['message_id']} / " \
-        f"{body['message_en']}"
+    assert (
+        body["message_id"] and body["message_en"] and body["message"] == f"{body['message_id']} / {body['message_en']}"
+    )
     challenge = resp.headers["WWW-Authenticate"]
     assert challenge.startswith('Bearer realm="aduan-hub"')
     if reason == "token_missing":
@@ -84,8 +85,9 @@ def test_alg_none_is_refused(client: Any, dev_issuer: DevIssuer) -> None:
 
 def test_hs256_signed_with_the_public_key_is_refused(client: Any, dev_issuer: DevIssuer) -> None:
     """The classic confusion attack: the issuer's public key (PEM or JWK) used as an HMAC secret."""
-    pem = dev_issuer.private_key.public_key().public_bytes(serialization.Encoding.PEM,
-                                                           serialization.PublicFormat.SubjectPublicKeyInfo)
+    pem = dev_issuer.private_key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
     jwk = json.dumps(public_jwk(dev_issuer.private_key)).encode()
     for secret in (pem, jwk):
         for alg, digest in (("HS256", hashlib.sha256), ("HS512", hashlib.sha512)):
@@ -95,11 +97,13 @@ def test_hs256_signed_with_the_public_key_is_refused(client: Any, dev_issuer: De
 
 
 def test_other_asymmetric_algorithms_are_refused(client: Any, dev_issuer: DevIssuer) -> None:
-    token = jwt.encode(admin_claims(dev_issuer), dev_issuer.private_key, algorithm="RS512",
-                       headers={"kid": dev_issuer.kid})
+    token = jwt.encode(
+        admin_claims(dev_issuer), dev_issuer.private_key, algorithm="RS512", headers={"kid": dev_issuer.kid}
+    )
     refused(call(client, f"Bearer {token}"), "unsupported_algorithm")
-    token = jwt.encode(admin_claims(dev_issuer), dev_issuer.private_key, algorithm="PS256",
-                       headers={"kid": dev_issuer.kid})
+    token = jwt.encode(
+        admin_claims(dev_issuer), dev_issuer.private_key, algorithm="PS256", headers={"kid": dev_issuer.kid}
+    )
     refused(call(client, f"Bearer {token}"), "unsupported_algorithm")
 
 
@@ -129,22 +133,20 @@ def test_expired_and_not_yet_valid(client: Any, dev_issuer: DevIssuer) -> None:
 def test_wrong_issuer_audience_or_token_use(client: Any, dev_issuer: DevIssuer) -> None:
     other_pool = dev_issuer.issuer.rsplit("/", 1)[0] + "/another-pool"
     refused(call(client, f"Bearer {dev_issuer.sign(admin_claims(dev_issuer, iss=other_pool))}"), "wrong_issuer")
-    refused(call(client, f"Bearer {dev_issuer.sign(admin_claims(dev_issuer, aud='another-app'))}"),
-            "wrong_audience")
-    refused(call(client, f"Bearer {dev_issuer.sign(admin_claims(dev_issuer, aud=['another-app']))}"),
-            "wrong_audience")
+    refused(call(client, f"Bearer {dev_issuer.sign(admin_claims(dev_issuer, aud='another-app'))}"), "wrong_audience")
+    refused(call(client, f"Bearer {dev_issuer.sign(admin_claims(dev_issuer, aud=['another-app']))}"), "wrong_audience")
     # a Cognito access token: token_use access, client_id instead of aud
     access = admin_claims(dev_issuer, token_use="access")
     refused(call(client, f"Bearer {dev_issuer.sign(access)}"), "wrong_token_use")
     for claim in ("exp", "iat", "iss", "aud"):
-        refused(call(client, f"Bearer {dev_issuer.sign(admin_claims(dev_issuer, **{claim: None}))}"),
-                "missing_claim")
+        refused(call(client, f"Bearer {dev_issuer.sign(admin_claims(dev_issuer, **{claim: None}))}"), "missing_claim")
 
 
 def test_unknown_or_missing_kid(client: Any, dev_issuer: DevIssuer) -> None:
     stranger = new_key()
-    token = jwt.encode(admin_claims(dev_issuer), stranger, algorithm="RS256",
-                       headers={"kid": public_jwk(stranger)["kid"]})
+    token = jwt.encode(
+        admin_claims(dev_issuer), stranger, algorithm="RS256", headers={"kid": public_jwk(stranger)["kid"]}
+    )
     refused(call(client, f"Bearer {token}"), "unknown_key")
     token = jwt.encode(admin_claims(dev_issuer), dev_issuer.private_key, algorithm="RS256")  # no kid
     refused(call(client, f"Bearer {token}"), "unknown_key")
@@ -154,29 +156,37 @@ def test_unknown_or_missing_kid(client: Any, dev_issuer: DevIssuer) -> None:
     refused(call(client, f"Bearer {token}"), "malformed_token")  # a kid must be a string
 
 
-@pytest.mark.parametrize(("changes", "reason"), [
-    ({"custom:unit": None}, "no_unit"),
-    ({"custom:unit": ""}, "no_unit"),
-    ({"custom:unit": ["city"]}, "no_unit"),
-    ({"cognito:groups": None}, "unknown_role"),
-    ({"cognito:groups": []}, "unknown_role"),
-    ({"cognito:groups": ["janitor"]}, "unknown_role"),
-    ({"cognito:groups": "Admin"}, "unknown_role"),
-    ({"cognito:groups": ["admin", "operator"]}, "ambiguous_role"),
-    ({"custom:unit": "kel:99.99.99.9999"}, "unit_not_allowed"),
-    ({"cognito:groups": ["operator"], "custom:unit": "city"}, "unit_not_allowed"),
-    ({"cognito:groups": ["supervisor"], "custom:unit": "kel:36.73.05.1002"}, "unit_not_allowed"),
-    ({"cognito:groups": ["callcenter"], "custom:unit": "rabeg"}, "unit_not_allowed"),
-    ({"cognito:username": None, "sub": None}, "no_user"),
-])
-def test_claims_that_name_no_role_unit_or_user(client: Any, dev_issuer: DevIssuer, changes: dict[str, Any],
-                                               reason: str) -> None:
+@pytest.mark.parametrize(
+    ("changes", "reason"),
+    [
+        ({"custom:unit": None}, "no_unit"),
+        ({"custom:unit": ""}, "no_unit"),
+        ({"custom:unit": ["city"]}, "no_unit"),
+        ({"cognito:groups": None}, "unknown_role"),
+        ({"cognito:groups": []}, "unknown_role"),
+        ({"cognito:groups": ["janitor"]}, "unknown_role"),
+        ({"cognito:groups": "Admin"}, "unknown_role"),
+        ({"cognito:groups": ["admin", "operator"]}, "ambiguous_role"),
+        ({"custom:unit": "kel:99.99.99.9999"}, "unit_not_allowed"),
+        ({"cognito:groups": ["operator"], "custom:unit": "city"}, "unit_not_allowed"),
+        ({"cognito:groups": ["supervisor"], "custom:unit": "kel:36.73.05.1002"}, "unit_not_allowed"),
+        ({"cognito:groups": ["callcenter"], "custom:unit": "rabeg"}, "unit_not_allowed"),
+        ({"cognito:username": None, "sub": None}, "no_user"),
+    ],
+)
+def test_claims_that_name_no_role_unit_or_user(
+    client: Any, dev_issuer: DevIssuer, changes: dict[str, Any], reason: str
+) -> None:
     refused(call(client, f"Bearer {dev_issuer.sign(admin_claims(dev_issuer, **changes))}"), reason)
 
 
 def test_a_non_admin_role_is_forbidden_on_admin_routes(client: Any) -> None:
-    for role, unit in (("operator", "kel:36.73.05.1002"), ("supervisor", "kec:36.73.05"),
-                       ("callcenter", "call112"), ("operator", "opd:dpupr")):
+    for role, unit in (
+        ("operator", "kel:36.73.05.1002"),
+        ("supervisor", "kec:36.73.05"),
+        ("callcenter", "call112"),
+        ("operator", "opd:dpupr"),
+    ):
         refused(client.http.get(ROUTE, headers=bearer(role, unit)), "role_not_allowed", status=403)
 
 
@@ -185,8 +195,9 @@ def test_user_in_group_with_other_non_role_groups_keeps_its_role(client: Any, de
     assert call(client, f"Bearer {token}").status_code == 200
 
 
-def test_issuer_unreachable_is_a_503_and_lets_nobody_in(client: Any, dev_issuer: DevIssuer,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_issuer_unreachable_is_a_503_and_lets_nobody_in(
+    client: Any, dev_issuer: DevIssuer, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from chalicelib import bootstrap
     from tests.support.stack import free_port
 
@@ -235,11 +246,13 @@ def test_a_rotated_key_is_accepted_by_the_app(client: Any, dev_issuer: DevIssuer
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(st.one_of(
-    st.text(max_size=300),
-    st.builds(lambda s: "Bearer " + s, st.text(alphabet=st.characters(codec="ascii"), max_size=400)),
-    st.builds(lambda a, b, c: f"Bearer {a}.{b}.{c}", *[st.text("ABCDEFabcdef0123456789-_", max_size=80)] * 3),
-))
+@given(
+    st.one_of(
+        st.text(max_size=300),
+        st.builds(lambda s: "Bearer " + s, st.text(alphabet=st.characters(codec="ascii"), max_size=400)),
+        st.builds(lambda a, b, c: f"Bearer {a}.{b}.{c}", *[st.text("ABCDEFabcdef0123456789-_", max_size=80)] * 3),
+    )
+)
 def test_generated_authorization_headers_never_get_in_nor_crash(client: Any, authorization: str) -> None:
     resp = call(client, authorization)
     assert resp.status_code == 401, (authorization, resp.status_code, resp.body)

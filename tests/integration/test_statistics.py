@@ -43,8 +43,13 @@ def sclient(table: str, client: Any) -> Any:
     return client
 
 
-def put(created_at: dt.datetime | None = None, unit: str = "opd:dpupr", status: str = "verified",
-        kel: str = KEL, **attrs: Any) -> str:
+def put(
+    created_at: dt.datetime | None = None,
+    unit: str = "opd:dpupr",
+    status: str = "verified",
+    kel: str = KEL,
+    **attrs: Any,
+) -> str:
     """A complaint as intake stores it (with its `created` index keys)."""
     from chalicelib import bootstrap
     from chalicelib.domain import reference
@@ -53,11 +58,20 @@ def put(created_at: dt.datetime | None = None, unit: str = "opd:dpupr", status: 
     from chalicelib.services.intake import created_keys
 
     created = created_at or utcnow()
-    c = Complaint(tracking_id=new_tracking_id(), category="jalan-rusak", title=attrs.pop("title", "Jalan rusak"),
-                  description="Jalan berlubang besar di depan pasar.", location=Location(kelurahan_code=kel),
-                  kecamatan_code=kel.rsplit(".", 1)[0], unit=reference.units()[unit], status=status,
-                  reporter=Reporter(name="Siti Aminah", phone="+6281234567890"), created_at=created,
-                  updated_at=created, confidential=attrs.pop("confidential", False))
+    c = Complaint(
+        tracking_id=new_tracking_id(),
+        category="jalan-rusak",
+        title=attrs.pop("title", "Jalan rusak"),
+        description="Jalan berlubang besar di depan pasar.",
+        location=Location(kelurahan_code=kel),
+        kecamatan_code=kel.rsplit(".", 1)[0],
+        unit=reference.units()[unit],
+        status=status,
+        reporter=Reporter(name="Siti Aminah", phone="+6281234567890"),
+        created_at=created,
+        updated_at=created,
+        confidential=attrs.pop("confidential", False),
+    )
     entry = TimelineEntry(at=created, kind="received", status=status, ref="received")
     bootstrap.repository().create(c, entry, {**created_keys(c.tracking_id, created), **attrs})
     return c.tracking_id
@@ -122,8 +136,7 @@ def test_figures_follow_every_change_once_with_at_most_two_writes(sclient: Any, 
     change(ids[1], status="resolved", first_response_at=iso(answered), resolved_at=iso(now - dt.timedelta(hours=1)))
     change(ids[1], rating_stars=4, rated_at=iso(now))
     change(ids[2], status="rejected", first_response_at=iso(answered))
-    change(ids[3], unit={"code": "opd:dlh", "kind": "opd", "name": "Dinas Lingkungan Hidup"},
-           moved_from=["opd:dpupr"])
+    change(ids[3], unit={"code": "opd:dlh", "kind": "opd", "name": "Dinas Lingkungan Hidup"}, moved_from=["opd:dpupr"])
     change(ids[4], status="duplicate", duplicate_of=ids[5])
     change(ids[5], sync_checked_at=iso(now))  # a write that changes nothing the figures show
     changes = 7
@@ -178,8 +191,9 @@ def test_redelivered_and_stale_records_change_nothing(sclient: Any, pump: Any, a
     assert row(sclient, "opd:dpupr")["resolved"] == 1
 
 
-def test_a_failed_record_is_read_again_and_counted_once(sclient: Any, pump: Any,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_failed_record_is_read_again_and_counted_once(
+    sclient: Any, pump: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from chalicelib import bootstrap
     from chalicelib.services.statistics import StatisticsService
 
@@ -263,8 +277,9 @@ def test_recompute_finds_and_repairs_a_drifted_figure(sclient: Any, pump: Any) -
     pump.drain_streams()
     stats = bootstrap.statistics()
     day = next(iter(stats.day_counters(None)))
-    bootstrap.repository().update_raw(DAY_PK, day.isoformat(), "ADD #k :v",
-                                      names={"#k": "u|opd:dpupr|n"}, vals={":v": {"N": "5"}})
+    bootstrap.repository().update_raw(
+        DAY_PK, day.isoformat(), "ADD #k :v", names={"#k": "u|opd:dpupr|n"}, vals={":v": {"N": "5"}}
+    )
     change(tid, status="rejected")  # a change after the drift is still counted once
     pump.drain_streams()
     month = dt.datetime.now(dt.UTC).strftime("%Y-%m")
@@ -300,11 +315,18 @@ def test_reading_the_figures_costs_two_items_by_key(sclient: Any, pump: Any) -> 
 
 def test_public_list_behind_a_figure_pages_without_reporter_data(sclient: Any, pump: Any) -> None:
     now = dt.datetime.now(dt.UTC)
-    late = [put(now - dt.timedelta(days=9, minutes=i), unit=f"kel:{KEL}", deadline=iso(now - dt.timedelta(days=1)))
-            for i in range(7)]
+    late = [
+        put(now - dt.timedelta(days=9, minutes=i), unit=f"kel:{KEL}", deadline=iso(now - dt.timedelta(days=1)))
+        for i in range(7)
+    ]
     put(now - dt.timedelta(days=1), unit=f"kel:{KEL}", deadline=iso(now + dt.timedelta(days=2)))
-    secret = put(now - dt.timedelta(days=2), unit=f"kel:{KEL}", title="Rahasia sekali",
-                 deadline=iso(now - dt.timedelta(hours=1)), confidential=True)
+    secret = put(
+        now - dt.timedelta(days=2),
+        unit=f"kel:{KEL}",
+        title="Rahasia sekali",
+        deadline=iso(now - dt.timedelta(hours=1)),
+        confidential=True,
+    )
     put(now, unit="kel:36.73.01.1003", kel="36.73.01.1003", deadline=iso(now - dt.timedelta(hours=1)))
     for i in range(3):  # in other kecamatan: the city's list merges several index partitions
         put(now - dt.timedelta(days=4, hours=i), kel="36.73.05.1002")
@@ -325,8 +347,10 @@ def test_public_list_behind_a_figure_pages_without_reporter_data(sclient: Any, p
             break
     assert sorted(seen) == sorted([*late, secret]) and len(seen) == len(set(seen))
     assert row(sclient, f"kel:{KEL}", level="kelurahan", view="place")["overdue"] == len(seen)
-    shown = {c["tracking_id"]: c for c in sclient.http.get(
-        f"/v1/public/complaints?unit=kel:{KEL}&view=unit&limit=50").json_body["complaints"]}
+    shown = {
+        c["tracking_id"]: c
+        for c in sclient.http.get(f"/v1/public/complaints?unit=kel:{KEL}&view=unit&limit=50").json_body["complaints"]
+    }
     assert shown[secret]["title"] is None and len(shown) == 9
     kec = sclient.http.get(f"/v1/public/complaints?unit=kec:{KEC}&view=unit&overdue=true&limit=50").json_body
     assert len(kec["complaints"]) == 9  # the kecamatan (by unit) takes its kelurahan's desks
@@ -336,8 +360,9 @@ def test_public_list_behind_a_figure_pages_without_reporter_data(sclient: Any, p
     paged: list[dict[str, Any]] = []
     cursor = None
     for _ in range(20):
-        body = sclient.http.get("/v1/public/complaints?unit=city&status=open&limit=2"
-                                + (f"&cursor={cursor}" if cursor else "")).json_body
+        body = sclient.http.get(
+            "/v1/public/complaints?unit=city&status=open&limit=2" + (f"&cursor={cursor}" if cursor else "")
+        ).json_body
         paged += body["complaints"]
         cursor = body["cursor"]
         if not cursor:
@@ -346,10 +371,17 @@ def test_public_list_behind_a_figure_pages_without_reporter_data(sclient: Any, p
     assert [c["created_at"] for c in paged] == sorted((c["created_at"] for c in paged), reverse=True)
 
 
-@pytest.mark.parametrize(("query", "field"), [
-    ("window=7d", "window"), ("window=2026-13", "window"), ("level=desa", "level"), ("view=x", "view"),
-    ("level=opd&view=place", "view"), ("nope=1", "nope"),
-])
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [
+        ("window=7d", "window"),
+        ("window=2026-13", "window"),
+        ("level=desa", "level"),
+        ("view=x", "view"),
+        ("level=opd&view=place", "view"),
+        ("nope=1", "nope"),
+    ],
+)
 def test_bad_stats_queries_get_a_400_naming_the_field(sclient: Any, query: str, field: str) -> None:
     resp = sclient.http.get(f"/v1/stats?{query}")
     assert resp.status_code == 400, resp.body
@@ -368,9 +400,13 @@ def test_unknown_units_and_bad_cursors(sclient: Any) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(params=hs.dictionaries(hs.sampled_from(["window", "level", "view", "unit", "status", "overdue", "cursor",
-                                                "limit", "x"]),
-                              hs.text(min_size=0, max_size=30), max_size=5))
+@given(
+    params=hs.dictionaries(
+        hs.sampled_from(["window", "level", "view", "unit", "status", "overdue", "cursor", "limit", "x"]),
+        hs.text(min_size=0, max_size=30),
+        max_size=5,
+    )
+)
 def test_hostile_queries_never_get_a_5xx(sclient: Any, params: dict[str, str]) -> None:
     from urllib.parse import urlencode
 
@@ -394,8 +430,7 @@ def test_page_and_assets_are_served(sclient: Any) -> None:
 def test_a_complaint_through_intake_is_counted(sclient: Any, pump: Any) -> None:
     from chalicelib import bootstrap
 
-    resp = sclient.http.post("/v1/complaints", headers={"Content-Type": "application/json"},
-                             body=json.dumps(VALID))
+    resp = sclient.http.post("/v1/complaints", headers={"Content-Type": "application/json"}, body=json.dumps(VALID))
     assert resp.status_code == 201
     item = bootstrap.repository().get_item(resp.json_body["tracking_id"])
     assert item is not None and item["created_pk"].startswith("CREATED#")

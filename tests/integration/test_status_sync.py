@@ -61,8 +61,9 @@ def item(tid: str) -> dict[str, Any]:
     return repository().get_item(tid)
 
 
-def test_status_and_followups_follow_lapor_once_each(client: Any, pump: Any, lapor_sim: Any,
-                                                     published: list[tuple[str, str]]) -> None:
+def test_status_and_followups_follow_lapor_once_each(
+    client: Any, pump: Any, lapor_sim: Any, published: list[tuple[str, str]]
+) -> None:
     from chalicelib.domain.models import utcnow
 
     tid, lid = forwarded(client, pump, lapor_sim)
@@ -201,7 +202,8 @@ REOPEN = {"reason": "Lubang di depan pasar belum ditambal, masih membahayakan."}
 
 @pytest.mark.parametrize("confidential", [False, True])
 def test_reopened_complaint_is_told_to_lapor_and_can_be_resolved_again(
-        client: Any, pump: Any, lapor_sim: Any, published: list[tuple[str, str]], confidential: bool) -> None:
+    client: Any, pump: Any, lapor_sim: Any, published: list[tuple[str, str]], confidential: bool
+) -> None:
     import json
 
     from chalicelib.domain.models import utcnow
@@ -228,8 +230,9 @@ def test_reopened_complaint_is_told_to_lapor_and_can_be_resolved_again(
     from chalicelib.services.lapor_followups import posted_ids
 
     # LAPOR!'s answers carry no follow-up id (strict): ours is known by its time and text
-    [derived] = lapor_wire.parse_followups({"results": {"data": [
-        {"content": ours[0]["content"], "created_at": ours[0]["created_at"]}]}})
+    [derived] = lapor_wire.parse_followups(
+        {"results": {"data": [{"content": ours[0]["content"], "created_at": ours[0]["created_at"]}]}}
+    )
     assert derived.id in posted_ids(bootstrap.repository(), tid)
 
     # LAPOR! still says Selesai and shows only our own follow-up as new: nothing changes,
@@ -251,7 +254,8 @@ def test_reopened_complaint_is_told_to_lapor_and_can_be_resolved_again(
 
 
 def test_reopen_stands_while_lapor_fails_and_its_follow_up_arrives_once_after(
-        client: Any, pump: Any, lapor_sim: Any) -> None:
+    client: Any, pump: Any, lapor_sim: Any
+) -> None:
     import json
 
     from chalicelib import bootstrap
@@ -264,8 +268,7 @@ def test_reopen_stands_while_lapor_fails_and_its_follow_up_arrives_once_after(
     check_now(tid, utcnow() + timedelta(minutes=6))
     lapor_sim.faults = FaultConfig(rate_5xx=1.0)
     try:
-        resp = client.http.post(f"/v1/complaints/{tid}/reopen", body=json.dumps(REOPEN),
-                                headers=reporter_headers(tid))
+        resp = client.http.post(f"/v1/complaints/{tid}/reopen", body=json.dumps(REOPEN), headers=reporter_headers(tid))
         assert resp.status_code == 200 and resp.json_body["status"] == "in_progress"
         pump.drain("forward_to_lapor", idle_rounds=1)  # LAPOR! answers 5xx: the follow-up waits
     finally:

@@ -50,14 +50,20 @@ def run_child(tid: str, extra_env: dict[str, str]) -> tuple[subprocess.Completed
     udp.bind(("127.0.0.1", 0))
     udp.settimeout(0.5)
     port = udp.getsockname()[1]
-    env = {**os.environ, "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{port}", "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
-           "AWS_LAMBDA_FUNCTION_NAME": "aduan-hub-forward_to_lapor", "LAMBDA_TASK_ROOT": str(ROOT),
-           "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
-           **extra_env}
+    env = {
+        **os.environ,
+        "AWS_XRAY_DAEMON_ADDRESS": f"127.0.0.1:{port}",
+        "AWS_XRAY_CONTEXT_MISSING": "LOG_ERROR",
+        "AWS_LAMBDA_FUNCTION_NAME": "aduan-hub-forward_to_lapor",
+        "LAMBDA_TASK_ROOT": str(ROOT),
+        "_X_AMZN_TRACE_ID": "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=1",
+        **extra_env,
+    }
     if "POWERTOOLS_TRACE_DISABLED" not in extra_env:
         env.pop("POWERTOOLS_TRACE_DISABLED", None)
-    result = subprocess.run([sys.executable, "-c", CHILD, tid], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", CHILD, tid], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
     packets = []
     try:
         while True:
@@ -85,8 +91,12 @@ def test_the_forwarder_traces_the_complaint_with_its_tracking_id(client: Any, la
     assert complaint and all(e["annotations"] == {"tracking_id": tid} for e in complaint), found
     assert all(e["trace_id"] == "1-5759e988-bd862e3fe1be46a994272793" for e in complaint)
     lapor_host = os.environ["LAPOR_BASE_URL"].split("//", 1)[1].split(":")[0]
-    lapor_calls = [e for e in found if e.get("name") == lapor_host
-                   and "/complaints/complaint" in e.get("http", {}).get("request", {}).get("url", "")]
+    lapor_calls = [
+        e
+        for e in found
+        if e.get("name") == lapor_host
+        and "/complaints/complaint" in e.get("http", {}).get("request", {}).get("url", "")
+    ]
     assert lapor_calls, [e.get("name") for e in found]  # the LAPOR! create, as a traced HTTP call
     assert any(e.get("namespace") == "aws" and e.get("name") == "dynamodb" for e in found)
     assert "Siti" not in json.dumps(found)  # no reporter data in a trace either

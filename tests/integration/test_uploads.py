@@ -28,8 +28,11 @@ def ask_upload(client: Any, body: Any) -> Any:
 
 
 def submit_with(client: Any, keys: list[str], headers: dict[str, str] | None = None) -> Any:
-    return client.http.post("/v1/complaints", body=json.dumps({**VALID, "attachments": keys}),
-                            headers={"Content-Type": "application/json", **(headers or {})})
+    return client.http.post(
+        "/v1/complaints",
+        body=json.dumps({**VALID, "attachments": keys}),
+        headers={"Content-Type": "application/json", **(headers or {})},
+    )
 
 
 def photo(i: int) -> bytes:
@@ -74,7 +77,10 @@ def test_the_complaint_names_its_uploads_and_each_is_claimed_once(client: Any, h
     bad = submit_with(client, [fresh, "uploads/../../etc/passwd", "attachments/SRG-AAAA-AAAA/x.png", fresh])
     assert bad.status_code == 400
     assert [(e["field"], e["reason"]) for e in bad.json_body["errors"]] == [
-        ("attachments.1", "unknown_upload"), ("attachments.2", "unknown_upload"), ("attachments.3", "duplicate_upload")]
+        ("attachments.1", "unknown_upload"),
+        ("attachments.2", "unknown_upload"),
+        ("attachments.3", "duplicate_upload"),
+    ]
     six = [ask_upload(client, {"content_type": "image/png"}).json_body["key"] for _ in range(6)]
     too_many = submit_with(client, six)
     assert too_many.status_code == 400 and too_many.json_body["errors"][-1]["reason"] == "too_many_attachments"
@@ -105,7 +111,8 @@ def test_the_forwarder_waits_for_a_photo_still_on_its_way(client: Any, hub: Any,
     assert forwarding().forward(tid).outcome == "forwarded"
     [ticket] = tickets(lapor_sim, tid)
     assert [(a["name"], a["sha256"]) for a in ticket["attachments"]] == [
-        ("lampiran-1.jpg", hashlib.sha256(photo(99)).hexdigest())]
+        ("lampiran-1.jpg", hashlib.sha256(photo(99)).hexdigest())
+    ]
 
 
 @pytest.fixture()
@@ -119,7 +126,8 @@ def quick_retries(hub: Any, monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.usefixtures("quick_retries")
 def test_ten_complaints_each_photo_uploaded_right_after_submitting_all_reach_lapor(
-        client: Any, pump: Any, lapor_sim: Any) -> None:
+    client: Any, pump: Any, lapor_sim: Any
+) -> None:
     """Ten phones, one after the other: a form, the complaint naming it, the photo. The
     forwarder runs between them; half the phones are slower than it, so their photo lands
     only after it has already tried the complaint. Every ticket carries its own photo."""
@@ -148,12 +156,18 @@ def test_ten_complaints_each_photo_uploaded_right_after_submitting_all_reach_lap
 
         tickets_by_id = poll(at_lapor, deadline_s=60, every_s=0.2)
     assert all(len(tickets(lapor_sim, tid)) == 1 for tid in tids)
-    with_photo = [tid for i, tid in enumerate(tids)
-                  if [a["sha256"] for a in tickets_by_id[tid]["attachments"]] == [hashlib.sha256(photo(i)).hexdigest()]]
+    with_photo = [
+        tid
+        for i, tid in enumerate(tids)
+        if [a["sha256"] for a in tickets_by_id[tid]["attachments"]] == [hashlib.sha256(photo(i)).hexdigest()]
+    ]
     assert len(with_photo) == 10, f"{len(with_photo)} of 10 reached LAPOR! with their photo"
     assert {a["name"] for t in tickets_by_id.values() for a in t["attachments"]} == {"lampiran-1.jpg"}
-    waited = {tid for tid in tids[1::2] if any(e["message"] == "waiting for an attachment upload"
-                                               for e in lines_for(buffer, tid))}
+    waited = {
+        tid
+        for tid in tids[1::2]
+        if any(e["message"] == "waiting for an attachment upload" for e in lines_for(buffer, tid))
+    }
     assert waited == set(tids[1::2])  # the slow phones' complaints did wait for their photo
 
 

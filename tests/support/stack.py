@@ -37,18 +37,27 @@ class LocalStack:
 def local_stack(workdir: Path, **extra_env: str) -> Iterator[LocalStack]:
     from tests.conftest import poll
 
-    ports = {"API_PORT": free_port(), "MOTO_PORT": free_port(), "LAPOR_SIM_PORT": free_port(),
-             "DEV_ISSUER_PORT": free_port()}
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("AWS_", "LAPOR_", "TABLE_", "FORWARD_", "AUTH_", "SYNC_SCHEDULE", "PUMP_", "LOG_",
-                                "MOTO_", "POWERTOOLS_"))}
+    ports = {
+        "API_PORT": free_port(),
+        "MOTO_PORT": free_port(),
+        "LAPOR_SIM_PORT": free_port(),
+        "DEV_ISSUER_PORT": free_port(),
+    }
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(
+            ("AWS_", "LAPOR_", "TABLE_", "FORWARD_", "AUTH_", "SYNC_SCHEDULE", "PUMP_", "LOG_", "MOTO_", "POWERTOOLS_")
+        )
+    }
     env.update({k: str(v) for k, v in ports.items()})
     env["LOCAL_STATE_DIR"] = str(workdir / "local-state")  # its own issuer key and address, for `make token`
     env.update(extra_env)
     log = workdir / "run.log"
     with open(log, "w") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "infra.local.run"], cwd=ROOT, env=env,
-                                stdout=out, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "infra.local.run"], cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT
+        )
     try:
         poll(lambda: proc.poll() is not None or "Press Ctrl-C" in log.read_text(), deadline_s=90, every_s=0.2)
         assert proc.poll() is None, log.read_text()[-3000:]

@@ -48,13 +48,26 @@ def test_admin_sees_everything() -> None:
     assert all(can_see(p, u, c) for u in (KEL, "opd:dpupr", None) for c in ("app", "call112"))
 
 
-@pytest.mark.parametrize(("role", "unit", "fits"), [
-    (Role.OPERATOR, KEL, True), (Role.OPERATOR, KEC, True), (Role.OPERATOR, "opd:dpupr", True),
-    (Role.OPERATOR, "city", False), (Role.OPERATOR, "call112", False), (Role.OPERATOR, "kel:00.00.00.0000", False),
-    (Role.SUPERVISOR, KEC, True), (Role.SUPERVISOR, "opd:dpupr", True), (Role.SUPERVISOR, KEL, False),
-    (Role.CALLCENTER, "call112", True), (Role.CALLCENTER, "psc119", True), (Role.CALLCENTER, "rabeg", False),
-    (Role.CALLCENTER, KEL, False), (Role.ADMIN, "city", True), (Role.ADMIN, "opd:setda", True),
-    (Role.ADMIN, "nowhere", False),
-])
+@pytest.mark.parametrize(
+    ("role", "unit", "fits"),
+    [
+        (Role.OPERATOR, KEL, True),
+        (Role.OPERATOR, KEC, True),
+        (Role.OPERATOR, "opd:dpupr", True),
+        (Role.OPERATOR, "city", False),
+        (Role.OPERATOR, "call112", False),
+        (Role.OPERATOR, "kel:00.00.00.0000", False),
+        (Role.SUPERVISOR, KEC, True),
+        (Role.SUPERVISOR, "opd:dpupr", True),
+        (Role.SUPERVISOR, KEL, False),
+        (Role.CALLCENTER, "call112", True),
+        (Role.CALLCENTER, "psc119", True),
+        (Role.CALLCENTER, "rabeg", False),
+        (Role.CALLCENTER, KEL, False),
+        (Role.ADMIN, "city", True),
+        (Role.ADMIN, "opd:setda", True),
+        (Role.ADMIN, "nowhere", False),
+    ],
+)
 def test_unit_claims_that_fit_a_role(role: Role, unit: str, fits: bool) -> None:
     assert unit_fits_role(role, unit) is fits

@@ -23,31 +23,37 @@ S = Status
 OP, SUP, CC, ADM = Role.OPERATOR, Role.SUPERVISOR, Role.CALLCENTER, Role.ADMIN
 
 
-@pytest.mark.parametrize(("action", "status", "expected"), [
-    (Action.ACKNOWLEDGE, S.VERIFIED, S.VERIFIED),
-    (Action.RESPOND, S.VERIFIED, S.IN_PROGRESS),  # the unit's first answer stops the verified clock
-    (Action.RESPOND, S.FORWARDED, S.IN_PROGRESS),
-    (Action.RESPOND, S.IN_PROGRESS, S.IN_PROGRESS),
-    (Action.RESPOND, S.RECEIVED, S.RECEIVED),  # not at LAPOR! yet: the forwarder still sends it
-    (Action.RESOLVE, S.IN_PROGRESS, S.RESOLVED),
-    (Action.REJECT, S.VERIFIED, S.REJECTED),
-    (Action.NOT_OURS, S.IN_PROGRESS, S.RETURNED),
-    (Action.DUPLICATE_OF, S.RETURNED, S.DUPLICATE),
-    (Action.CONFIRM, S.AWAITING_CONFIRMATION, S.RECEIVED),
-    (Action.DISMISS, S.AWAITING_CONFIRMATION, S.CLOSED),
-])
+@pytest.mark.parametrize(
+    ("action", "status", "expected"),
+    [
+        (Action.ACKNOWLEDGE, S.VERIFIED, S.VERIFIED),
+        (Action.RESPOND, S.VERIFIED, S.IN_PROGRESS),  # the unit's first answer stops the verified clock
+        (Action.RESPOND, S.FORWARDED, S.IN_PROGRESS),
+        (Action.RESPOND, S.IN_PROGRESS, S.IN_PROGRESS),
+        (Action.RESPOND, S.RECEIVED, S.RECEIVED),  # not at LAPOR! yet: the forwarder still sends it
+        (Action.RESOLVE, S.IN_PROGRESS, S.RESOLVED),
+        (Action.REJECT, S.VERIFIED, S.REJECTED),
+        (Action.NOT_OURS, S.IN_PROGRESS, S.RETURNED),
+        (Action.DUPLICATE_OF, S.RETURNED, S.DUPLICATE),
+        (Action.CONFIRM, S.AWAITING_CONFIRMATION, S.RECEIVED),
+        (Action.DISMISS, S.AWAITING_CONFIRMATION, S.CLOSED),
+    ],
+)
 def test_where_an_action_leads(action: Action, status: Status, expected: Status) -> None:
     check(action, ADM, Situation(status))
     assert target(action, Situation(status)) == expected
 
 
-@pytest.mark.parametrize(("returned_from", "expected"), [
-    (S.RECEIVED, S.RECEIVED),  # not at LAPOR! yet: forwarded later, to the new unit
-    (S.FORWARDED, S.FORWARDED),  # LAPOR! has not verified it yet
-    (S.VERIFIED, S.VERIFIED),
-    (S.IN_PROGRESS, S.VERIFIED),  # the new unit owes its own first answer
-    (None, S.VERIFIED),
-])
+@pytest.mark.parametrize(
+    ("returned_from", "expected"),
+    [
+        (S.RECEIVED, S.RECEIVED),  # not at LAPOR! yet: forwarded later, to the new unit
+        (S.FORWARDED, S.FORWARDED),  # LAPOR! has not verified it yet
+        (S.VERIFIED, S.VERIFIED),
+        (S.IN_PROGRESS, S.VERIFIED),  # the new unit owes its own first answer
+        (None, S.VERIFIED),
+    ],
+)
 def test_a_reassigned_complaint_starts_over_at_its_new_unit(returned_from: Status | None, expected: Status) -> None:
     assert target(Action.REASSIGN, Situation(S.RETURNED, returned_from=returned_from)) == expected
 
@@ -68,15 +74,29 @@ def test_acknowledge_once() -> None:
 def test_a_wrong_status_is_explained_with_what_is_allowed() -> None:
     with pytest.raises(NotAllowedNow) as err:
         check(Action.RESOLVE, OP, Situation(S.RECEIVED))
-    assert err.value.allowed == [Action.ACKNOWLEDGE, Action.ASSIGN, Action.RESPOND, Action.NOTE, Action.REJECT,
-                                 Action.NOT_OURS, Action.DUPLICATE_OF]
+    assert err.value.allowed == [
+        Action.ACKNOWLEDGE,
+        Action.ASSIGN,
+        Action.RESPOND,
+        Action.NOTE,
+        Action.REJECT,
+        Action.NOT_OURS,
+        Action.DUPLICATE_OF,
+    ]
 
 
-@pytest.mark.parametrize(("role", "action"), [
-    (OP, Action.REASSIGN), (SUP, Action.REASSIGN), (CC, Action.REASSIGN),  # disposisi is the coordinator's
-    (CC, Action.RESPOND), (CC, Action.RESOLVE),  # a call centre decides about calls, not answers
-    (OP, Action.CONFIRM), (SUP, Action.DISMISS),
-])
+@pytest.mark.parametrize(
+    ("role", "action"),
+    [
+        (OP, Action.REASSIGN),
+        (SUP, Action.REASSIGN),
+        (CC, Action.REASSIGN),  # disposisi is the coordinator's
+        (CC, Action.RESPOND),
+        (CC, Action.RESOLVE),  # a call centre decides about calls, not answers
+        (OP, Action.CONFIRM),
+        (SUP, Action.DISMISS),
+    ],
+)
 def test_roles_that_never_take_an_action(role: Role, action: Action) -> None:
     with pytest.raises(NotPermitted):
         check(action, role, Situation(next(iter(RULES[action].sources))))

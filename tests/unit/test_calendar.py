@@ -161,9 +161,7 @@ OVERRIDES = {
     "years": {
         "2026": {
             "add": [{"date": "2026-04-08", "name": "Libur contoh"}],
-            "remove": [
-                {"date": "2026-04-03", "reason": "contoh: Jumat Agung jadi hari kerja"}
-            ],
+            "remove": [{"date": "2026-04-03", "reason": "contoh: Jumat Agung jadi hari kerja"}],
         }
     },
 }
@@ -200,9 +198,7 @@ def test_removing_a_weekend_day_keeps_it_off() -> None:
 
 def test_override_date_must_match_year() -> None:
     with pytest.raises(ValidationError, match="filed under year 2027"):
-        WorkingCalendar(
-            {"years": {"2027": {"add": [{"date": "2026-04-08", "name": "x"}]}}}
-        )
+        WorkingCalendar({"years": {"2027": {"add": [{"date": "2026-04-08", "name": "x"}]}}})
 
 
 def test_override_cannot_add_and_remove_same_day() -> None:
@@ -237,9 +233,7 @@ def test_data_file_entries_apply_and_example_is_not_loaded() -> None:
 def test_default_calendar_loads_data_file_and_is_cached() -> None:
     assert default_calendar() is default_calendar()
     # Pinned in holiday_overrides.json (SKB 2026).
-    assert default_calendar().holiday_name(dt.date(2026, 5, 15)) == (
-        "Cuti Bersama Kenaikan Yesus Kristus"
-    )
+    assert default_calendar().holiday_name(dt.date(2026, 5, 15)) == ("Cuti Bersama Kenaikan Yesus Kristus")
 
 
 # --- add_hours -----------------------------------------------------------------
@@ -252,13 +246,9 @@ def test_add_hours_is_wall_clock(cal: WorkingCalendar) -> None:
     assert result == dt.datetime(2026, 3, 21, 3, 0, tzinfo=UTC)
     assert result.utcoffset() == dt.timedelta(0)
     # 3x24 jam from Fri 10 Apr 15:30 WIB -> Mon 13 Apr 15:30 WIB = 08:30 UTC.
-    assert cal.add_hours(wib(2026, 4, 10, 15, 30), 72) == dt.datetime(
-        2026, 4, 13, 8, 30, tzinfo=UTC
-    )
+    assert cal.add_hours(wib(2026, 4, 10, 15, 30), 72) == dt.datetime(2026, 4, 13, 8, 30, tzinfo=UTC)
     # Fractional hours.
-    assert cal.add_hours(wib(2026, 4, 10, 15), 1.5) == dt.datetime(
-        2026, 4, 10, 9, 30, tzinfo=UTC
-    )
+    assert cal.add_hours(wib(2026, 4, 10, 15), 1.5) == dt.datetime(2026, 4, 10, 9, 30, tzinfo=UTC)
 
 
 def test_add_hours_rejects_naive(cal: WorkingCalendar) -> None:

@@ -14,13 +14,31 @@ from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry
 from chalicelib.services.callbacks import check_url, event_for, event_id, retry_delay
 from chalicelib.services.nearby import geo_attributes
 
-RABEG = {"ID_ADUAN": 12345, "PELAPOR": "Ani", "TGL_ADUAN": "2025-01-02 08:00:00", "KD_MEDIA": "WEB",
-         "KD_KAT": "sampah", "JUDUL_ADUAN": "Sampah", "ISI_ADUAN": "Sampah menumpuk di pasar lama.",
-         "LOKASI": "Pasar Lama", "NO_HP": "0812", "KD_KEL": "36.73.01.1002", "STATUS": "menunggu"}
-CALL = {"call_id": "C1", "received_at": "2025-01-02T08:00:00+07:00", "incident_type": "PJU_MATI",
-        "description": "Lampu jalan mati sepanjang satu kilometer."}
-PSC = {"call_id": "P1", "received_at": "2025-01-02T08:00:00", "case_code": "LAYANAN_RSUD",
-       "description": "Pasien menunggu di IGD lebih dari enam jam."}
+RABEG = {
+    "ID_ADUAN": 12345,
+    "PELAPOR": "Ani",
+    "TGL_ADUAN": "2025-01-02 08:00:00",
+    "KD_MEDIA": "WEB",
+    "KD_KAT": "sampah",
+    "JUDUL_ADUAN": "Sampah",
+    "ISI_ADUAN": "Sampah menumpuk di pasar lama.",
+    "LOKASI": "Pasar Lama",
+    "NO_HP": "0812",
+    "KD_KEL": "36.73.01.1002",
+    "STATUS": "menunggu",
+}
+CALL = {
+    "call_id": "C1",
+    "received_at": "2025-01-02T08:00:00+07:00",
+    "incident_type": "PJU_MATI",
+    "description": "Lampu jalan mati sepanjang satu kilometer.",
+}
+PSC = {
+    "call_id": "P1",
+    "received_at": "2025-01-02T08:00:00",
+    "case_code": "LAYANAN_RSUD",
+    "description": "Pasien menunggu di IGD lebih dari enam jam.",
+}
 
 
 def test_rabeg_row_is_normalised() -> None:
@@ -54,12 +72,15 @@ def test_half_a_coordinate_pair_is_refused_by_name() -> None:
     assert [p.field for p in err.value.problems] == ["LNG"]
 
 
-@pytest.mark.parametrize(("over", "status"), [
-    ({}, Status.AWAITING_CONFIRMATION),
-    ({"confirmed": True}, Status.RECEIVED),
-    ({"emergency": True}, Status.EMERGENCY),
-    ({"emergency": True, "confirmed": True}, Status.EMERGENCY),
-])
+@pytest.mark.parametrize(
+    ("over", "status"),
+    [
+        ({}, Status.AWAITING_CONFIRMATION),
+        ({"confirmed": True}, Status.RECEIVED),
+        ({"emergency": True}, Status.EMERGENCY),
+        ({"emergency": True, "confirmed": True}, Status.EMERGENCY),
+    ],
+)
 def test_112_initial_status(over: dict, status: Status) -> None:
     n = call112.normalise(call112.Call112Record.model_validate({**CALL, **over}))
     assert n.new.initial_status == status and n.new.submission.category == "lampu-jalan"
@@ -79,19 +100,32 @@ def test_112_format_is_strict() -> None:
         call112.Call112Record.model_validate({**CALL, "emergncy": True})
 
 
-@pytest.mark.parametrize(("triage", "emergency", "status"), [
-    (None, False, Status.RECEIVED), ("hijau", False, Status.RECEIVED), ("kuning", False, Status.EMERGENCY),
-    ("merah", False, Status.EMERGENCY), ("hitam", False, Status.EMERGENCY), ("hijau", True, Status.EMERGENCY),
-])
+@pytest.mark.parametrize(
+    ("triage", "emergency", "status"),
+    [
+        (None, False, Status.RECEIVED),
+        ("hijau", False, Status.RECEIVED),
+        ("kuning", False, Status.EMERGENCY),
+        ("merah", False, Status.EMERGENCY),
+        ("hitam", False, Status.EMERGENCY),
+        ("hijau", True, Status.EMERGENCY),
+    ],
+)
 def test_119_triage_decides_emergency(triage: str | None, emergency: bool, status: Status) -> None:
     n = psc119.normalise(psc119.Psc119Record.model_validate({**PSC, "triage": triage, "emergency": emergency}))
     assert n.new.initial_status == status and n.new.submission.category == "kesehatan"
 
 
 def _complaint(**over: object) -> Complaint:
-    base = dict(tracking_id="SRG-AAAA-BBBB", channel="rabeg", channel_ref="R1", category="sampah",
-                description="Sampah menumpuk di pasar lama.", location=Location(lat=-6.12, lon=106.15),
-                created_at=datetime(2025, 1, 2, tzinfo=UTC))
+    base = dict(
+        tracking_id="SRG-AAAA-BBBB",
+        channel="rabeg",
+        channel_ref="R1",
+        category="sampah",
+        description="Sampah menumpuk di pasar lama.",
+        location=Location(lat=-6.12, lon=106.15),
+        created_at=datetime(2025, 1, 2, tzinfo=UTC),
+    )
     base.update(over)
     return Complaint.model_validate(base)
 
@@ -100,9 +134,13 @@ def test_geo_attributes_only_for_listed_complaints() -> None:
     attrs = geo_attributes(_complaint())
     assert attrs["geo_pk"] is not None and attrs["geo_pk"].startswith("GEO#sampah#") and len(attrs["geo_pk"]) == 18
     assert attrs["geo_sk"] == "2025-01-02T00:00:00.000000Z"
-    for hidden in (_complaint(confidential=True), _complaint(status=Status.CLOSED),
-                   _complaint(status=Status.AWAITING_CONFIRMATION), _complaint(status=Status.EMERGENCY),
-                   _complaint(location=Location(kelurahan_code="36.73.01.1002"))):
+    for hidden in (
+        _complaint(confidential=True),
+        _complaint(status=Status.CLOSED),
+        _complaint(status=Status.AWAITING_CONFIRMATION),
+        _complaint(status=Status.EMERGENCY),
+        _complaint(location=Location(kelurahan_code="36.73.01.1002")),
+    ):
         assert geo_attributes(hidden) == {"geo_pk": None, "geo_sk": None}
 
 
@@ -111,8 +149,9 @@ def test_event_ids_are_deterministic_per_timeline_entry() -> None:
     e1 = TimelineEntry(at=at, kind="status", status=Status.VERIFIED, ref="lapor:verified")
     same = TimelineEntry(at=at, kind="status", status=Status.VERIFIED, ref="lapor:verified", message="x")
     # the same status reached again later (after a reopen) is a new entry, so a new event
-    again = TimelineEntry(at=datetime(2025, 1, 4, tzinfo=UTC), kind="status", status=Status.VERIFIED,
-                          ref="lapor:verified")
+    again = TimelineEntry(
+        at=datetime(2025, 1, 4, tzinfo=UTC), kind="status", status=Status.VERIFIED, ref="lapor:verified"
+    )
     other = TimelineEntry(at=at, kind="status", status=Status.IN_PROGRESS, ref="lapor:in_progress")
     assert event_id("SRG-AAAA-BBBB", e1) == event_id("SRG-AAAA-BBBB", same)
     assert event_id("SRG-AAAA-BBBB", e1) != event_id("SRG-AAAA-BBBB", again)
@@ -128,12 +167,19 @@ def test_retry_delay_grows_and_is_capped(monkeypatch: pytest.MonkeyPatch) -> Non
     assert [retry_delay(n) for n in (1, 2, 3, 9, 10)] == [10, 20, 40, 900, 900]
 
 
-@pytest.mark.parametrize(("url", "local_dev", "ok"), [
-    ("https://rabeg.serangkota.go.id/hook", False, True), ("http://127.0.0.1:8080/x", True, True),
-    ("http://localhost/x", True, True), ("http://127.0.0.1:8080/x", False, False),
-    ("https://localhost/x", False, False), ("http://rabeg.serangkota.go.id/hook", True, False),
-    ("ftp://127.0.0.1/x", True, False), ("https:///x", True, False),
-])
+@pytest.mark.parametrize(
+    ("url", "local_dev", "ok"),
+    [
+        ("https://rabeg.serangkota.go.id/hook", False, True),
+        ("http://127.0.0.1:8080/x", True, True),
+        ("http://localhost/x", True, True),
+        ("http://127.0.0.1:8080/x", False, False),
+        ("https://localhost/x", False, False),
+        ("http://rabeg.serangkota.go.id/hook", True, False),
+        ("ftp://127.0.0.1/x", True, False),
+        ("https:///x", True, False),
+    ],
+)
 def test_callback_urls(url: str, local_dev: bool, ok: bool, monkeypatch: pytest.MonkeyPatch) -> None:
     """http and loopback only with the local-development setting (rules: tests/unit/test_callback_urls.py)."""
     import ipaddress
@@ -142,8 +188,13 @@ def test_callback_urls(url: str, local_dev: bool, ok: bool, monkeypatch: pytest.
     from chalicelib.settings import settings
 
     real = webhooks.resolve
-    monkeypatch.setattr(webhooks, "resolve", lambda host, port: [ipaddress.ip_address("93.184.216.34")]
-                        if host == "rabeg.serangkota.go.id" else real(host, port))  # no DNS in unit tests
+    monkeypatch.setattr(
+        webhooks,
+        "resolve",
+        lambda host, port: (
+            [ipaddress.ip_address("93.184.216.34")] if host == "rabeg.serangkota.go.id" else real(host, port)
+        ),
+    )  # no DNS in unit tests
     monkeypatch.setenv("CALLBACKS_LOCAL_DEV", "1" if local_dev else "")
     settings.cache_clear()
     try:

@@ -163,8 +163,9 @@ def test_every_schedule_has_an_alarm_for_when_it_stops(template: dict[str, Any])
 
 def test_every_alarm_tells_the_ops_topic_and_has_a_runbook_entry(template: dict[str, Any]) -> None:
     runbook = (ROOT / "docs/console.md").read_text()
-    anchors = {re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-")
-               for h in re.findall(r"^#+ (.+)$", runbook, re.M)}
+    anchors = {
+        re.sub(r"[^a-z0-9 -]", "", h.strip().lower()).replace(" ", "-") for h in re.findall(r"^#+ (.+)$", runbook, re.M)
+    }
     alarms = resources_of(template, "AWS::CloudWatch::Alarm")
     assert len(alarms) >= 11
     for name, res in alarms.items():

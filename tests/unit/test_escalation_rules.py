@@ -165,21 +165,15 @@ def test_is_overdue() -> None:
     assert is_overdue(DEADLINE, DEADLINE - dt.timedelta(hours=1)) is False
     # Same instant in WIB: 17 Apr 00:00:00.000001 WIB is overdue.
     wib = dt.timezone(dt.timedelta(hours=7))
-    assert (
-        is_overdue(DEADLINE, dt.datetime(2026, 4, 17, 0, 0, 0, 1, tzinfo=wib)) is True
-    )
+    assert is_overdue(DEADLINE, dt.datetime(2026, 4, 17, 0, 0, 0, 1, tzinfo=wib)) is True
     with pytest.raises(ValueError, match="timezone-aware"):
         is_overdue(DEADLINE, dt.datetime(2026, 4, 17))
 
 
 def test_decide_climbs_one_rung_when_overdue() -> None:
     now = DEADLINE + dt.timedelta(days=9)  # long overdue: still only one rung
-    assert decide(0, DEADLINE, now, LADDER) == EscalationDecision(
-        0, LADDER[1], DEADLINE
-    )
-    assert decide(2, DEADLINE, now, LADDER) == EscalationDecision(
-        2, LADDER[3], DEADLINE
-    )
+    assert decide(0, DEADLINE, now, LADDER) == EscalationDecision(0, LADDER[1], DEADLINE)
+    assert decide(2, DEADLINE, now, LADDER) == EscalationDecision(2, LADDER[3], DEADLINE)
 
 
 def test_decide_nothing_when_on_time_or_no_deadline() -> None:

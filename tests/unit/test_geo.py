@@ -21,9 +21,7 @@ with (DATA / "kota-serang-kelurahan.geojson").open(encoding="utf-8") as _fh:
 with (DATA / "kota-serang.json").open(encoding="utf-8") as _fh:
     KOTA = json.load(_fh)
 
-KECAMATAN_OF = {
-    kel["code"]: kec["code"] for kec in KOTA["kecamatan"] for kel in kec["kelurahan"]
-}
+KECAMATAN_OF = {kel["code"]: kec["code"] for kec in KOTA["kecamatan"] for kel in kec["kelurahan"]}
 RINGS = {f["properties"]["kode"]: f["geometry"]["coordinates"][0] for f in FEATURES}
 BY_NAME = {}
 for _f in FEATURES:
@@ -35,17 +33,13 @@ SUKAWANA_SERANG = "36.73.01.1008"
 SUKAWANA_CURUG = "36.73.04.1007"
 
 
-def destination(
-    lat: float, lon: float, bearing_deg: float, distance_m: float
-) -> tuple[float, float]:
+def destination(lat: float, lon: float, bearing_deg: float, distance_m: float) -> tuple[float, float]:
     """Point reached from (lat, lon) along a great circle (same sphere as geo)."""
     d = distance_m / geo.EARTH_RADIUS_M
     b = math.radians(bearing_deg)
     p1 = math.radians(lat)
     l1 = math.radians(lon)
-    p2 = math.asin(
-        math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b)
-    )
+    p2 = math.asin(math.sin(p1) * math.cos(d) + math.cos(p1) * math.sin(d) * math.cos(b))
     l2 = l1 + math.atan2(
         math.sin(b) * math.sin(d) * math.cos(p1),
         math.cos(d) - math.sin(p1) * math.sin(p2),
@@ -149,9 +143,7 @@ def _extreme_vertex(key) -> tuple[float, float, set[str]]:
         ("east", lambda v: -v[1], 90.0),
     ],
 )
-def test_point_100_m_beyond_the_city_edge_goes_to_the_nearest_kelurahan(
-    name: str, key, bearing: float
-) -> None:
+def test_point_100_m_beyond_the_city_edge_goes_to_the_nearest_kelurahan(name: str, key, bearing: float) -> None:
     lat, lon, owners = _extreme_vertex(key)
     out_lat, out_lon = destination(lat, lon, bearing, 100.0)
     # Beyond the extreme vertex, so inside no polygon at all.
@@ -198,9 +190,7 @@ def test_shared_border_point_is_placed_deterministically() -> None:
         assert all(geo.locate(lat, lon) == first for _ in range(3))
 
 
-@pytest.mark.parametrize(
-    ("lat", "lon"), [(math.nan, 106.15), (-6.1, math.inf), (-91.0, 106.0), (0.0, 181.0)]
-)
+@pytest.mark.parametrize(("lat", "lon"), [(math.nan, 106.15), (-6.1, math.inf), (-91.0, 106.0), (0.0, 181.0)])
 def test_locate_rejects_invalid_coordinates(lat: float, lon: float) -> None:
     with pytest.raises(ValueError):
         geo.locate(lat, lon)
@@ -214,9 +204,7 @@ def test_haversine_known_distance() -> None:
     # Over 1.6 km the sphere is flat: Pythagoras on 0.01 deg north and 0.01 deg *
     # cos(6.125) east.
     m_per_deg = 111_195.08
-    flat = math.hypot(
-        0.01 * m_per_deg, 0.01 * m_per_deg * math.cos(math.radians(6.125))
-    )
+    flat = math.hypot(0.01 * m_per_deg, 0.01 * m_per_deg * math.cos(math.radians(6.125)))
     assert a == pytest.approx(flat, abs=0.5)
     assert a == pytest.approx(1_568.05, abs=0.1)
 
@@ -233,9 +221,7 @@ def test_haversine_known_distance() -> None:
         (0.0, 0.0, 1, "s"),
     ],
 )
-def test_geohash_encode_known_values(
-    lat: float, lon: float, precision: int, expected: str
-) -> None:
+def test_geohash_encode_known_values(lat: float, lon: float, precision: int, expected: str) -> None:
     assert geo.geohash_encode(lat, lon, precision) == expected
 
 
@@ -255,9 +241,7 @@ def test_geohash_round_trips_through_the_cell_centre() -> None:
         h = geo.geohash_encode(lat, lon, 9)
         lat_min, lat_max, lon_min, lon_max = geo.geohash_decode_bbox(h)
         assert lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
-        assert (
-            geo.geohash_encode((lat_min + lat_max) / 2, (lon_min + lon_max) / 2, 9) == h
-        )
+        assert geo.geohash_encode((lat_min + lat_max) / 2, (lon_min + lon_max) / 2, 9) == h
 
 
 @pytest.mark.parametrize("bad", ["", "abc", "u4pr!", "u" * 13])
@@ -275,9 +259,7 @@ def test_nearby_precision_cells_are_about_150_m_in_serang() -> None:
     assert 140 < geo.haversine_m(lat_min, lon_min, lat_min, lon_max) < 160
 
 
-def _assert_covers(
-    lat: float, lon: float, radius_m: float, precision: int
-) -> list[str]:
+def _assert_covers(lat: float, lon: float, radius_m: float, precision: int) -> list[str]:
     cells = geo.cells_within(lat, lon, radius_m, precision)
     assert cells == sorted(set(cells))
     assert geo.geohash_encode(lat, lon, precision) in cells
@@ -333,9 +315,7 @@ def test_cells_within_other_precisions_and_across_the_antimeridian() -> None:
     _assert_covers(51.5, 10.0, 200.0, 7)
     cells = _assert_covers(0.0, 179.9995, 200.0, 7)
     assert any(geo.geohash_decode_bbox(h)[2] < 0 for h in cells)  # cells east of 180
-    assert geo.cells_within(-6.12, 106.15, 0.0, 7) == [
-        geo.geohash_encode(-6.12, 106.15, 7)
-    ]
+    assert geo.cells_within(-6.12, 106.15, 0.0, 7) == [geo.geohash_encode(-6.12, 106.15, 7)]
 
 
 def test_cells_within_refuses_absurd_requests() -> None:

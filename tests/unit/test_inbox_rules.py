@@ -13,9 +13,16 @@ OPD = Unit(code="opd:dpupr", kind="opd", name="Dinas PUPR")
 
 
 def complaint(status: Status, unit: Unit = KEL, channel: str = "app", deadline: datetime | None = None) -> Complaint:
-    return Complaint(tracking_id="SRG-7KQ4-M2XH", category="jalan-rusak", description="x" * 20, unit=unit,
-                     status=status, channel=channel, created_at=datetime(2026, 3, 2, 3, tzinfo=UTC),
-                     deadline=deadline)
+    return Complaint(
+        tracking_id="SRG-7KQ4-M2XH",
+        category="jalan-rusak",
+        description="x" * 20,
+        unit=unit,
+        status=status,
+        channel=channel,
+        created_at=datetime(2026, 3, 2, 3, tzinfo=UTC),
+        deadline=deadline,
+    )
 
 
 def test_the_holder_is_whoever_acts_next() -> None:
@@ -51,10 +58,12 @@ def test_open_and_done_shelves_and_sort_keys() -> None:
 
 def test_urgent_order_puts_the_most_overdue_first_and_no_deadline_last() -> None:
     now = datetime(2026, 3, 10, tzinfo=UTC)
-    keys = [inbox.urgent_key(None, "2026-03-01T00:00:00.000000Z", "SRG-A"),
-            inbox.urgent_key((now + timedelta(days=2)).isoformat(), "x", "SRG-B"),
-            inbox.urgent_key((now - timedelta(days=5)).isoformat(), "x", "SRG-C"),
-            inbox.urgent_key((now - timedelta(days=1)).isoformat(), "x", "SRG-D")]
+    keys = [
+        inbox.urgent_key(None, "2026-03-01T00:00:00.000000Z", "SRG-A"),
+        inbox.urgent_key((now + timedelta(days=2)).isoformat(), "x", "SRG-B"),
+        inbox.urgent_key((now - timedelta(days=5)).isoformat(), "x", "SRG-C"),
+        inbox.urgent_key((now - timedelta(days=1)).isoformat(), "x", "SRG-D"),
+    ]
     assert [k.rsplit("#", 1)[1] for k in sorted(keys)] == ["SRG-C", "SRG-D", "SRG-B", "SRG-A"]
 
 

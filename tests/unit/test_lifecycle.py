@@ -11,30 +11,36 @@ from chalicelib.domain.models import Status
 F, V, P, R = Status.FORWARDED, Status.VERIFIED, Status.IN_PROGRESS, Status.RESOLVED
 
 
-@pytest.mark.parametrize(("current", "lapor_name", "followups", "expected"), [
-    (F, "Belum Terverifikasi", False, None),
-    (F, "Dalam Proses", False, V),
-    (F, "Dalam Proses", True, P),  # verified and answered between two checks
-    (V, "Dalam Proses", True, P),
-    (V, "Dalam Proses", False, None),
-    (P, "Dalam Proses", True, None),
-    (P, "Selesai", True, R),
-    (F, "Selesai", False, R),
-    (V, "Ditolak", False, Status.REJECTED),
-    (P, "Diarsipkan", True, Status.ARCHIVED),
-    (R, "Dalam Proses", True, P),  # LAPOR! re-opened it
-])
+@pytest.mark.parametrize(
+    ("current", "lapor_name", "followups", "expected"),
+    [
+        (F, "Belum Terverifikasi", False, None),
+        (F, "Dalam Proses", False, V),
+        (F, "Dalam Proses", True, P),  # verified and answered between two checks
+        (V, "Dalam Proses", True, P),
+        (V, "Dalam Proses", False, None),
+        (P, "Dalam Proses", True, None),
+        (P, "Selesai", True, R),
+        (F, "Selesai", False, R),
+        (V, "Ditolak", False, Status.REJECTED),
+        (P, "Diarsipkan", True, Status.ARCHIVED),
+        (R, "Dalam Proses", True, P),  # LAPOR! re-opened it
+    ],
+)
 def test_allowed_changes(current: Status, lapor_name: str, followups: bool, expected: Status | None) -> None:
     assert decide(current, STATUS_MAP[lapor_name], followups).new_status == expected
 
 
-@pytest.mark.parametrize(("current", "lapor_name"), [
-    (V, "Belum Terverifikasi"),  # never back to "not verified"
-    (P, "Belum Terverifikasi"),
-    (Status.CLOSED, "Dalam Proses"),  # our final statuses stay final
-    (Status.REJECTED, "Selesai"),
-    (Status.RECEIVED, "Dalam Proses"),  # not at LAPOR! as far as we know
-])
+@pytest.mark.parametrize(
+    ("current", "lapor_name"),
+    [
+        (V, "Belum Terverifikasi"),  # never back to "not verified"
+        (P, "Belum Terverifikasi"),
+        (Status.CLOSED, "Dalam Proses"),  # our final statuses stay final
+        (Status.REJECTED, "Selesai"),
+        (Status.RECEIVED, "Dalam Proses"),  # not at LAPOR! as far as we know
+    ],
+)
 def test_refused_changes_are_explained(current: Status, lapor_name: str) -> None:
     change = decide(current, STATUS_MAP[lapor_name], True)
     assert change.new_status is None and change.ignored and "not allowed" in change.ignored

@@ -11,13 +11,35 @@ import pytest
 from infra.local.console import ConsoleStream, Renderer
 from infra.local.pump import parse_schedule_overrides
 
-LINE = json.dumps({"level": "INFO", "location": "_complete:204", "message": "forwarded to LAPOR!",
-                   "timestamp": "2026-12-01 15:08:48,868+0000", "service": "aduan-hub",
-                   "tracking_id": "SRG-96VF-NKZU", "lapor_id": 1916449, "recovered": False})
-EMF = json.dumps({"_aws": {"Timestamp": 1796137728869, "CloudWatchMetrics": [{
-    "Namespace": "AduanHub", "Dimensions": [["service", "channel"]],
-    "Metrics": [{"Name": "ComplaintsAccepted", "Unit": "Count"}]}]},
-    "service": "aduan-hub", "channel": "rabeg", "ComplaintsAccepted": [1.0]})
+LINE = json.dumps(
+    {
+        "level": "INFO",
+        "location": "_complete:204",
+        "message": "forwarded to LAPOR!",
+        "timestamp": "2026-12-01 15:08:48,868+0000",
+        "service": "aduan-hub",
+        "tracking_id": "SRG-96VF-NKZU",
+        "lapor_id": 1916449,
+        "recovered": False,
+    }
+)
+EMF = json.dumps(
+    {
+        "_aws": {
+            "Timestamp": 1796137728869,
+            "CloudWatchMetrics": [
+                {
+                    "Namespace": "AduanHub",
+                    "Dimensions": [["service", "channel"]],
+                    "Metrics": [{"Name": "ComplaintsAccepted", "Unit": "Count"}],
+                }
+            ],
+        },
+        "service": "aduan-hub",
+        "channel": "rabeg",
+        "ComplaintsAccepted": [1.0],
+    }
+)
 
 
 def test_a_log_line_is_one_short_line_with_the_tracking_id_first() -> None:
@@ -59,8 +81,19 @@ def test_two_records_printed_at_once_on_one_line_are_both_rendered() -> None:
 
 def test_simulator_and_access_lines_are_shortened_and_sdk_chatter_dropped() -> None:
     r = Renderer()
-    sim = r.render(json.dumps({"ts": "2026-12-01T15:08:48.759+00:00", "method": "POST",
-                               "path": "/complaints/complaint", "status": 200, "fault": None, "ms": 1.4}), "local")
+    sim = r.render(
+        json.dumps(
+            {
+                "ts": "2026-12-01T15:08:48.759+00:00",
+                "method": "POST",
+                "path": "/complaints/complaint",
+                "status": 200,
+                "fault": None,
+                "ms": 1.4,
+            }
+        ),
+        "local",
+    )
     assert sim is not None and "lapor" in sim and "POST /complaints/complaint 200" in sim
     access = r.render('127.0.0.1 - - [01/Dec/2026 15:08:48] "POST /v1/complaints HTTP/1.1" 201 -', "api")
     assert access is not None and "http" in access and access.endswith("POST /v1/complaints 201")
@@ -69,8 +102,14 @@ def test_simulator_and_access_lines_are_shortened_and_sdk_chatter_dropped() -> N
 
 
 def test_an_exception_is_shown_under_its_line() -> None:
-    line = json.dumps({**json.loads(LINE), "level": "ERROR", "message": "forward failed; will retry",
-                       "exception": "Traceback (most recent call last):\n  File x\nValueError: boom"})
+    line = json.dumps(
+        {
+            **json.loads(LINE),
+            "level": "ERROR",
+            "message": "forward failed; will retry",
+            "exception": "Traceback (most recent call last):\n  File x\nValueError: boom",
+        }
+    )
     out = Renderer().render(line, "forward_to_lapor")
     assert out is not None
     first, *rest = out.splitlines()
@@ -103,7 +142,9 @@ def test_schedule_overrides() -> None:
     assert parse_schedule_overrides(None) == (None, {})
     assert parse_schedule_overrides("10") == (10, {})
     assert parse_schedule_overrides("sync_lapor_status=5, escalate_overdue=30") == (
-        None, {"sync_lapor_status": 5, "escalate_overdue": 30})
+        None,
+        {"sync_lapor_status": 5, "escalate_overdue": 30},
+    )
     assert parse_schedule_overrides("30,sync_lapor_status=5") == (30, {"sync_lapor_status": 5})
     with pytest.raises(ValueError):
         parse_schedule_overrides("sync_lapor_status=0")

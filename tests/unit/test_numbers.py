@@ -99,8 +99,9 @@ def test_denormal_coordinates_become_zero(x: float) -> None:
 
 
 def test_the_adapter_clamps_what_slipped_past_the_boundary() -> None:
-    item = to_item({"tiny": 1e-200, "huge": 1e300, "nan": float("nan"), "inf": [float("-inf")], "big": 10**50,
-                    "text": "a\ud800b"})
+    item = to_item(
+        {"tiny": 1e-200, "huge": 1e300, "nan": float("nan"), "inf": [float("-inf")], "big": 10**50, "text": "a\ud800b"}
+    )
     assert item["tiny"] == {"N": "0"} and "nan" not in item
     assert Decimal(item["huge"]["N"]) == MAX_MAGNITUDE
     assert Decimal(item["inf"]["L"][0]["N"]) == MAX_MAGNITUDE.copy_negate()

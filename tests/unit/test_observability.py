@@ -40,5 +40,10 @@ def test_nested_blocks_restore_the_outer_id_and_threads_keep_their_own() -> None
     finally:
         logger._logger.removeHandler(handler)
     lines = {d["message"]: d.get("tracking_id") for d in map(json.loads, buffer.getvalue().splitlines())}
-    assert lines == {"outer": "SRG-AAAA-AAAA", "inner": "SRG-BBBB-BBBB", "outer again": "SRG-AAAA-AAAA",
-                     "other thread after": None, "outside": None}
+    assert lines == {
+        "outer": "SRG-AAAA-AAAA",
+        "inner": "SRG-BBBB-BBBB",
+        "outer again": "SRG-AAAA-AAAA",
+        "other thread after": None,
+        "outside": None,
+    }

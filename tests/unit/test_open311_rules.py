@@ -25,26 +25,38 @@ def test_open_and_closed_from_our_lifecycle() -> None:
     assert open311.status_of(Status.RETURNED) == open311.OPEN  # with the coordinator: still being handled
     assert open311.status_of(Status.NEEDS_ATTENTION) == open311.OPEN
     assert set(open311.statuses_for({"open", "closed"})) == {s.value for s in Status} - {
-        "emergency", "awaiting_confirmation"}
+        "emergency",
+        "awaiting_confirmation",
+    }
     assert "resolved" in open311.statuses_for({"closed"}) and "resolved" not in open311.statuses_for({"open"})
 
 
-@pytest.mark.parametrize("text,expected", [
-    ("2025-01-31T00:00:00Z", datetime(2025, 1, 31, tzinfo=UTC)),
-    ("2025-01-31T07:00:00+07:00", datetime(2025, 1, 31, tzinfo=UTC)),
-    ("2025-01-31T07:00:00 07:00", datetime(2025, 1, 31, tzinfo=UTC)),  # '+' sent unencoded in a URL
-    ("2025-01-31", datetime(2025, 1, 30, 17, tzinfo=UTC)),  # midnight in the city (WIB)
-    ("2025-01-31T00:00:00.123-05:00", datetime(2025, 1, 31, 5, 0, 0, 123000, tzinfo=UTC)),
-])
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("2025-01-31T00:00:00Z", datetime(2025, 1, 31, tzinfo=UTC)),
+        ("2025-01-31T07:00:00+07:00", datetime(2025, 1, 31, tzinfo=UTC)),
+        ("2025-01-31T07:00:00 07:00", datetime(2025, 1, 31, tzinfo=UTC)),  # '+' sent unencoded in a URL
+        ("2025-01-31", datetime(2025, 1, 30, 17, tzinfo=UTC)),  # midnight in the city (WIB)
+        ("2025-01-31T00:00:00.123-05:00", datetime(2025, 1, 31, 5, 0, 0, 123000, tzinfo=UTC)),
+    ],
+)
 def test_w3c_datetimes_are_read_with_their_zone(text: str, expected: datetime) -> None:
     assert open311.parse_w3c(text, "start_date") == expected
 
 
-@pytest.mark.parametrize("text,reason", [
-    ("2025-01-31T00:00:00", "invalid_datetime"), ("yesterday", "invalid_datetime"), ("", "invalid_datetime"),
-    ("2025-13-01", "invalid_datetime"), ("9" * 100, "invalid_datetime"),
-    ("0001-01-01T00:00:00Z", "out_of_range"), ("9999-12-31T23:59:59Z", "out_of_range"),
-])
+@pytest.mark.parametrize(
+    "text,reason",
+    [
+        ("2025-01-31T00:00:00", "invalid_datetime"),
+        ("yesterday", "invalid_datetime"),
+        ("", "invalid_datetime"),
+        ("2025-13-01", "invalid_datetime"),
+        ("9" * 100, "invalid_datetime"),
+        ("0001-01-01T00:00:00Z", "out_of_range"),
+        ("9999-12-31T23:59:59Z", "out_of_range"),
+    ],
+)
 def test_bad_datetimes_are_refused_naming_the_field(text: str, reason: str) -> None:
     with pytest.raises(InvalidInput) as err:
         open311.parse_w3c(text, "end_date")
@@ -74,24 +86,41 @@ def test_months_of_a_window_newest_first_across_a_year() -> None:
     start, end = datetime(2024, 11, 30, 23, tzinfo=UTC), datetime(2025, 2, 1, tzinfo=UTC)
     assert open311.months_newest_first(start, end) == ["2025-02", "2025-01", "2024-12", "2024-11"]
     # the months are UTC's, like the index keys: 07:00 WIB on 1 March is still February in UTC
-    assert open311.months_newest_first(open311.parse_w3c("2025-03-01", "s"),
-                                       open311.parse_w3c("2025-03-01T06:59:59+07:00", "e")) == ["2025-02"]
+    assert open311.months_newest_first(
+        open311.parse_w3c("2025-03-01", "s"), open311.parse_w3c("2025-03-01T06:59:59+07:00", "e")
+    ) == ["2025-02"]
 
 
 def test_attributes_fill_complaint_fields() -> None:
-    got = open311.submission_fields({"kelurahan": ["36.73.01.1002"], "severity": [" berat "], "title": ["Judul"],
-                                     "anonymous": ["true"], "confidential": ["false"], "report_url": ["x"]})
-    assert got == {"location.kelurahan_code": "36.73.01.1002", "severity": "berat", "title": "Judul",
-                   "anonymous": True, "confidential": False}
+    got = open311.submission_fields(
+        {
+            "kelurahan": ["36.73.01.1002"],
+            "severity": [" berat "],
+            "title": ["Judul"],
+            "anonymous": ["true"],
+            "confidential": ["false"],
+            "report_url": ["x"],
+        }
+    )
+    assert got == {
+        "location.kelurahan_code": "36.73.01.1002",
+        "severity": "berat",
+        "title": "Judul",
+        "anonymous": True,
+        "confidential": False,
+    }
     assert open311.submission_fields({"severity": ["", " "]}) == {}  # empty is the same as absent
 
 
-@pytest.mark.parametrize("given,reason", [
-    ({"severity": ["parah"]}, "not_in_list"),
-    ({"kelurahan": ["36.73.01.1002", "36.73.01.1001"]}, "single_value"),
-    ({"title": ["x" * 201]}, "string_too_long"),
-    ({"anonymous": ["yes"]}, "not_in_list"),
-])
+@pytest.mark.parametrize(
+    "given,reason",
+    [
+        ({"severity": ["parah"]}, "not_in_list"),
+        ({"kelurahan": ["36.73.01.1002", "36.73.01.1001"]}, "single_value"),
+        ({"title": ["x" * 201]}, "string_too_long"),
+        ({"anonymous": ["yes"]}, "not_in_list"),
+    ],
+)
 def test_attribute_values_outside_the_definition_are_refused(given: dict[str, list[str]], reason: str) -> None:
     with pytest.raises(InvalidInput) as err:
         open311.submission_fields(given)

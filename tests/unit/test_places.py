@@ -15,20 +15,23 @@ def kel(name: str, kecamatan: str) -> str:
     return code
 
 
-@pytest.mark.parametrize("text,name,kecamatan", [
-    ("Kp. Baru RT 02/03, Kel. Sukawana, Kec. Curug", "Sukawana", CURUG),
-    ("kel sukawana kec serang", "Sukawana", SERANG),
-    ("Kel.Sukawana,Kec.Curug, Kota Serang", "Sukawana", CURUG),
-    ("KELURAHAN CIPARE", "Cipare", SERANG),
-    ("Jl. Veteran, Kelurahan Kota Baru, Serang", "Kota Baru", SERANG),
-    ("kel. kotabaru", "Kota Baru", SERANG),
-    ("Desa Sumur-Pecung", "Sumur Pecung", SERANG),
-    ("Ds. Lontar Baru", "Lontarbaru", SERANG),
-    ("Kelurahan: Kasemen; Kecamatan: Kasemen", "Kasemen", "36.73.02"),
-    ("kelurahan   cipocok  jaya   kecamatan cipocok jaya", "Cipocok Jaya", "36.73.05"),
-    ("Kél. Unyur", "Unyur", SERANG),
-    ("Perum Taman Widya, Kel.Pager Agung Kec.Walantaka", "Pager Agung", WALANTAKA),
-])
+@pytest.mark.parametrize(
+    "text,name,kecamatan",
+    [
+        ("Kp. Baru RT 02/03, Kel. Sukawana, Kec. Curug", "Sukawana", CURUG),
+        ("kel sukawana kec serang", "Sukawana", SERANG),
+        ("Kel.Sukawana,Kec.Curug, Kota Serang", "Sukawana", CURUG),
+        ("KELURAHAN CIPARE", "Cipare", SERANG),
+        ("Jl. Veteran, Kelurahan Kota Baru, Serang", "Kota Baru", SERANG),
+        ("kel. kotabaru", "Kota Baru", SERANG),
+        ("Desa Sumur-Pecung", "Sumur Pecung", SERANG),
+        ("Ds. Lontar Baru", "Lontarbaru", SERANG),
+        ("Kelurahan: Kasemen; Kecamatan: Kasemen", "Kasemen", "36.73.02"),
+        ("kelurahan   cipocok  jaya   kecamatan cipocok jaya", "Cipocok Jaya", "36.73.05"),
+        ("Kél. Unyur", "Unyur", SERANG),
+        ("Perum Taman Widya, Kel.Pager Agung Kec.Walantaka", "Pager Agung", WALANTAKA),
+    ],
+)
 def test_a_labelled_kelurahan_is_placed(text: str, name: str, kecamatan: str) -> None:
     found = place_named_in(text)
     assert found is not None and (found.kelurahan_code, found.kecamatan_code) == (kel(name, kecamatan), kecamatan)
@@ -39,18 +42,21 @@ def test_a_kecamatan_alone_places_the_kecamatan() -> None:
     assert found is not None and (found.kelurahan_code, found.kecamatan_code) == (None, WALANTAKA)
 
 
-@pytest.mark.parametrize("text", [
-    "Kel. Sukawana",  # two kelurahan have that name: the kecamatan must settle it
-    "Kelurahan Sukawana, Kota Serang",
-    "Kel. Cipare, Kec. Curug",  # contradict each other
-    "Kec. Serang, Kec. Curug",
-    "Kel. Cipare, Kel. Unyur",
-    "Jl. Ki Mas Jong, Serang",  # unlabelled names are the city as often as a kelurahan
-    "Cipare Serang",
-    "Kel. Antah Berantah",
-    "",
-    None,
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kel. Sukawana",  # two kelurahan have that name: the kecamatan must settle it
+        "Kelurahan Sukawana, Kota Serang",
+        "Kel. Cipare, Kec. Curug",  # contradict each other
+        "Kec. Serang, Kec. Curug",
+        "Kel. Cipare, Kel. Unyur",
+        "Jl. Ki Mas Jong, Serang",  # unlabelled names are the city as often as a kelurahan
+        "Cipare Serang",
+        "Kel. Antah Berantah",
+        "",
+        None,
+    ],
+)
 def test_ambiguous_contradictory_or_unlabelled_names_place_nothing(text: str | None) -> None:
     assert place_named_in(text) is None
 

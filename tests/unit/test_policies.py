@@ -35,11 +35,18 @@ def config() -> dict[str, Any]:
     return iam.chalice_config()
 
 
-def test_every_function_has_exactly_the_rights_its_code_uses(program: iam.Program, template: dict[str, Any],
-                                                            config: dict[str, Any]) -> None:
+def test_every_function_has_exactly_the_rights_its_code_uses(
+    program: iam.Program, template: dict[str, Any], config: dict[str, Any]
+) -> None:
     functions = iam.lambda_functions(program)
-    assert {"api_handler", "forward_to_lapor", "escalate_overdue", "reconcile_outbox", "sync_lapor_status",
-            "deliver_channel_event"} <= set(functions)
+    assert {
+        "api_handler",
+        "forward_to_lapor",
+        "escalate_overdue",
+        "reconcile_outbox",
+        "sync_lapor_status",
+        "deliver_channel_event",
+    } <= set(functions)
     errors = [e for fn in functions.values() for e in iam.check(program, fn, template, config)]
     assert not errors, "\n".join(errors)
 
@@ -59,8 +66,9 @@ def test_no_policy_grants_a_wildcard_action_or_resource_beyond_tracing() -> None
                 assert set(actions) <= set(iam.XRAY_ACTIONS), (path.name, st)
 
 
-def test_the_analysis_follows_hooks_handed_to_constructors(program: iam.Program, template: dict[str, Any],
-                                                           config: dict[str, Any]) -> None:
+def test_the_analysis_follows_hooks_handed_to_constructors(
+    program: iam.Program, template: dict[str, Any], config: dict[str, Any]
+) -> None:
     """The forwarder reaches S3 only through the attachment hook and Secrets Manager only
     through the LAPOR! client getter, both handed to ForwardingService by bootstrap."""
     fn = iam.lambda_functions(program)["forward_to_lapor"]
@@ -103,14 +111,20 @@ def errors_for(root: Path, function: str, template: dict[str, Any], config: dict
     return iam.check(program, fn, template, config, chalice_dir=root / ".chalice")
 
 
-def test_a_new_aws_call_is_named_with_the_path_that_reaches_it(copy: Path, template: dict[str, Any],
-                                                               config: dict[str, Any]) -> None:
-    append(copy / "chalicelib/adapters/dynamodb.py",
-           "\n\ndef forget(repo: Repository, tracking_id: str) -> None:\n"
-           "    repo.db.delete_item(TableName=repo.table, Key=complaint_key(tracking_id))\n")
-    replace(copy / "chalicelib/services/reconciler.py", "        report = ReconcileReport()\n",
-            "        report = ReconcileReport()\n        from chalicelib.adapters.dynamodb import forget\n"
-            "        forget(self.repo, 'x')\n")
+def test_a_new_aws_call_is_named_with_the_path_that_reaches_it(
+    copy: Path, template: dict[str, Any], config: dict[str, Any]
+) -> None:
+    append(
+        copy / "chalicelib/adapters/dynamodb.py",
+        "\n\ndef forget(repo: Repository, tracking_id: str) -> None:\n"
+        "    repo.db.delete_item(TableName=repo.table, Key=complaint_key(tracking_id))\n",
+    )
+    replace(
+        copy / "chalicelib/services/reconciler.py",
+        "        report = ReconcileReport()\n",
+        "        report = ReconcileReport()\n        from chalicelib.adapters.dynamodb import forget\n"
+        "        forget(self.repo, 'x')\n",
+    )
     errors = errors_for(copy, "reconcile_outbox", template, config)
     [lacks] = [e for e in errors if "lacks dynamodb:DeleteItem" in e]
     assert "app:reconcile_outbox -> chalicelib.handlers:reconcile_outbox -> " in lacks
@@ -118,14 +132,19 @@ def test_a_new_aws_call_is_named_with_the_path_that_reaches_it(copy: Path, templ
     assert errors_for(copy, "sync_lapor_status", template, config) == []  # only the function that reaches it
 
 
-def test_a_new_service_through_boto3_and_a_new_function_are_both_reported(copy: Path, template: dict[str, Any],
-                                                                          config: dict[str, Any]) -> None:
+def test_a_new_service_through_boto3_and_a_new_function_are_both_reported(
+    copy: Path, template: dict[str, Any], config: dict[str, Any]
+) -> None:
     (copy / "chalicelib/adapters/statistics.py").write_text(
         "import boto3\n\n\ndef publish_figures(topic: str) -> None:\n"
-        "    boto3.client('sns').publish(TopicArn=topic, Message='x')\n")
-    append(copy / "app.py", "\n\n@app.schedule(Rate(1, unit=Rate.HOURS))\ndef publish_statistics(event):\n"
-                            "    from chalicelib.adapters.statistics import publish_figures\n"
-                            "    return publish_figures('t')\n")
+        "    boto3.client('sns').publish(TopicArn=topic, Message='x')\n"
+    )
+    append(
+        copy / "app.py",
+        "\n\n@app.schedule(Rate(1, unit=Rate.HOURS))\ndef publish_statistics(event):\n"
+        "    from chalicelib.adapters.statistics import publish_figures\n"
+        "    return publish_figures('t')\n",
+    )
     program = iam.Program(copy)
     fn = iam.lambda_functions(program)["publish_statistics"]
     assert "sns:Publish" in iam.needs(program, fn, template, config).actions
@@ -136,24 +155,44 @@ def test_a_new_service_through_boto3_and_a_new_function_are_both_reported(copy: 
     assert any("sns:Publish" in st["Action"] for st in suggested["Statement"])
 
 
-def test_an_aws_call_on_an_untyped_value_fails_loudly(copy: Path, template: dict[str, Any],
-                                                      config: dict[str, Any]) -> None:
-    replace(copy / "chalicelib/services/reconciler.py", "        report = ReconcileReport()\n",
-            "        report = ReconcileReport()\n        table = getattr(self.repo, 'db')\n"
-            "        table.batch_write_item(RequestItems={})\n")
+def test_an_aws_call_on_an_untyped_value_fails_loudly(
+    copy: Path, template: dict[str, Any], config: dict[str, Any]
+) -> None:
+    replace(
+        copy / "chalicelib/services/reconciler.py",
+        "        report = ReconcileReport()\n",
+        "        report = ReconcileReport()\n        table = getattr(self.repo, 'db')\n"
+        "        table.batch_write_item(RequestItems={})\n",
+    )
     errors = errors_for(copy, "reconcile_outbox", template, config)
-    assert any("cannot follow `table.batch_write_item(...)` looks like an AWS call" in e
-               and "chalicelib/services/reconciler.py:" in e for e in errors), errors
+    assert any(
+        "cannot follow `table.batch_write_item(...)` looks like an AWS call" in e
+        and "chalicelib/services/reconciler.py:" in e
+        for e in errors
+    ), errors
 
 
-def test_a_grant_nothing_uses_and_a_resource_never_touched_are_reported(copy: Path, template: dict[str, Any],
-                                                                       config: dict[str, Any]) -> None:
+def test_a_grant_nothing_uses_and_a_resource_never_touched_are_reported(
+    copy: Path, template: dict[str, Any], config: dict[str, Any]
+) -> None:
     path = copy / ".chalice/policy-reconcile_outbox.json"
     policy = json.loads(path.read_text())
-    policy["Statement"].append({"Effect": "Allow", "Action": ["sqs:SendMessage", "sqs:PurgeQueue"],
-                                "Resource": {"Fn::GetAtt": ["CallbackDLQ", "Arn"]}, "Sid": "Extra"})
-    policy["Statement"].append({"Effect": "Allow", "Action": ["dynamodb:Query"], "Sid": "AllIndexes",
-                                "Resource": {"Fn::Sub": "${ComplaintsTable.Arn}/index/due"}})
+    policy["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Action": ["sqs:SendMessage", "sqs:PurgeQueue"],
+            "Resource": {"Fn::GetAtt": ["CallbackDLQ", "Arn"]},
+            "Sid": "Extra",
+        }
+    )
+    policy["Statement"].append(
+        {
+            "Effect": "Allow",
+            "Action": ["dynamodb:Query"],
+            "Sid": "AllIndexes",
+            "Resource": {"Fn::Sub": "${ComplaintsTable.Arn}/index/due"},
+        }
+    )
     path.write_text(json.dumps(policy))
     errors = "\n".join(errors_for(copy, "reconcile_outbox", template, config))
     assert "grants sqs:PurgeQueue, which nothing in the function calls" in errors
@@ -171,47 +210,68 @@ def test_a_missing_index_or_queue_is_reported(copy: Path, template: dict[str, An
     assert "lacks sqs:SendMessage, needed by app:sync_lapor_status" in errors
 
 
-def test_routes_of_a_registered_blueprint_count_for_the_api(copy: Path, template: dict[str, Any],
-                                                            config: dict[str, Any]) -> None:
+def test_routes_of_a_registered_blueprint_count_for_the_api(
+    copy: Path, template: dict[str, Any], config: dict[str, Any]
+) -> None:
     (copy / "chalicelib/georeport.py").write_text(
         "from chalice import Blueprint\n\nfrom chalicelib.adapters.aws import client\n\n"
         "georeport = Blueprint(__name__)\n\n\n@georeport.route('/open311/v2/requests.json', methods=['DELETE'])\n"
-        "def forget_request():\n    client('dynamodb').delete_item(TableName='t', Key={})\n")
-    append(copy / "app.py", "\n\nfrom chalicelib.georeport import georeport  # noqa: E402\n\n"
-                            "app.register_blueprint(georeport, url_prefix='')\n")
+        "def forget_request():\n    client('dynamodb').delete_item(TableName='t', Key={})\n"
+    )
+    append(
+        copy / "app.py",
+        "\n\nfrom chalicelib.georeport import georeport  # noqa: E402\n\n"
+        "app.register_blueprint(georeport, url_prefix='')\n",
+    )
     errors = errors_for(copy, "api_handler", template, config)
     assert any("lacks dynamodb:DeleteItem, needed by chalicelib.georeport:forget_request" in e for e in errors), errors
 
 
-def test_a_stream_consumer_needs_the_stream_rights(copy: Path, template: dict[str, Any],
-                                                   config: dict[str, Any]) -> None:
-    append(copy / "app.py", "\n\n@app.on_dynamodb_record(stream_arn='arn:aws:dynamodb:x:1:table/t/stream/s')\n"
-                            "def count_for_statistics(event):\n    return None\n")
+def test_a_stream_consumer_needs_the_stream_rights(
+    copy: Path, template: dict[str, Any], config: dict[str, Any]
+) -> None:
+    append(
+        copy / "app.py",
+        "\n\n@app.on_dynamodb_record(stream_arn='arn:aws:dynamodb:x:1:table/t/stream/s')\n"
+        "def count_for_statistics(event):\n    return None\n",
+    )
     program = iam.Program(copy)
     fn = iam.lambda_functions(program)["count_for_statistics"]
     actions = iam.needs(program, fn, template, config).actions
-    assert {"dynamodb:GetRecords", "dynamodb:GetShardIterator", "dynamodb:DescribeStream",
-            "dynamodb:ListStreams"} <= set(actions)
+    assert {
+        "dynamodb:GetRecords",
+        "dynamodb:GetShardIterator",
+        "dynamodb:DescribeStream",
+        "dynamodb:ListStreams",
+    } <= set(actions)
 
 
 def test_a_module_level_client_is_followed(copy: Path, template: dict[str, Any], config: dict[str, Any]) -> None:
     (copy / "chalicelib/adapters/audit.py").write_text(
         "import boto3\n\n_sns = boto3.client('sns')\n\n\ndef tell(text: str) -> None:\n"
-        "    _sns.publish(TopicArn='t', Message=text)\n")
-    replace(copy / "chalicelib/services/reconciler.py", "        report = ReconcileReport()\n",
-            "        report = ReconcileReport()\n        from chalicelib.adapters.audit import tell\n"
-            "        tell('sweep')\n")
+        "    _sns.publish(TopicArn='t', Message=text)\n"
+    )
+    replace(
+        copy / "chalicelib/services/reconciler.py",
+        "        report = ReconcileReport()\n",
+        "        report = ReconcileReport()\n        from chalicelib.adapters.audit import tell\n"
+        "        tell('sweep')\n",
+    )
     errors = errors_for(copy, "reconcile_outbox", template, config)
     assert any("lacks sns:Publish, needed by" in e and "chalicelib.adapters.audit:tell" in e for e in errors), errors
 
 
-def test_each_call_is_tied_to_the_queue_its_caller_names(copy: Path, template: dict[str, Any],
-                                                         config: dict[str, Any]) -> None:
+def test_each_call_is_tied_to_the_queue_its_caller_names(
+    copy: Path, template: dict[str, Any], config: dict[str, Any]
+) -> None:
     """Queues.send_json takes the queue as an argument: the reconciler, which also sends to the
     callback queue, needs SendMessage on that queue, although it already sends to the forward queue."""
-    replace(copy / "chalicelib/services/reconciler.py", "        report = ReconcileReport()\n",
-            "        report = ReconcileReport()\n        from chalicelib.settings import settings\n"
-            "        self.queues.send_json(settings().callback_queue_url, {'x': 1})\n")
+    replace(
+        copy / "chalicelib/services/reconciler.py",
+        "        report = ReconcileReport()\n",
+        "        report = ReconcileReport()\n        from chalicelib.settings import settings\n"
+        "        self.queues.send_json(settings().callback_queue_url, {'x': 1})\n",
+    )
     reconcile = copy / ".chalice/policy-reconcile_outbox.json"
     policy = json.loads(reconcile.read_text())
     for st in policy["Statement"]:  # a policy that forgot the callback queue
@@ -228,5 +288,7 @@ def test_each_call_is_tied_to_the_queue_its_caller_names(copy: Path, template: d
         if st["Sid"] == "ChannelEvents":
             st["Resource"] = [st["Resource"], {"Fn::GetAtt": ["ForwardQueue", "Arn"]}]
     path.write_text(json.dumps(policy))
-    assert any("grants sqs:SendMessage on ForwardQueue, which the function never calls it on" in e
-               for e in errors_for(copy, "sync_lapor_status", template, config))
+    assert any(
+        "grants sqs:SendMessage on ForwardQueue, which the function never calls it on" in e
+        for e in errors_for(copy, "sync_lapor_status", template, config)
+    )

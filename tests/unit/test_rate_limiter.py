@@ -9,8 +9,13 @@ import pytest
 from chalicelib.domain.limits import RateGroup, RateLimits
 from chalicelib.services.rate_limits import RateLimiter
 
-RULES = RateLimits(window_s=60, sync_every_requests=10, sync_every_s=1.0, ip_ceiling_factor=10,
-                   groups={"submit": RateGroup(limit=20, routes=["POST /v1/complaints"])})
+RULES = RateLimits(
+    window_s=60,
+    sync_every_requests=10,
+    sync_every_s=1.0,
+    ip_ceiling_factor=10,
+    groups={"submit": RateGroup(limit=20, routes=["POST /v1/complaints"])},
+)
 
 
 class Table:

@@ -19,8 +19,10 @@ class FlakyDb:
         self.calls += 1
         if self.reasons:
             code = self.reasons.pop(0)
-            raise ClientError({"Error": {"Code": "TransactionCanceledException"},
-                               "CancellationReasons": [{"Code": code}]}, "TransactWriteItems")
+            raise ClientError(
+                {"Error": {"Code": "TransactionCanceledException"}, "CancellationReasons": [{"Code": code}]},
+                "TransactWriteItems",
+            )
 
 
 def repo_with(db: FlakyDb) -> Repository:

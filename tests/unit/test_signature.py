@@ -22,9 +22,7 @@ def _reason(secret: str, body: bytes, header: str | None, now: float, **kw: int)
 
 
 def test_sign_produces_the_documented_format() -> None:
-    expected = hmac.new(
-        SECRET.encode(), f"{T}.".encode() + BODY, hashlib.sha256
-    ).hexdigest()
+    expected = hmac.new(SECRET.encode(), f"{T}.".encode() + BODY, hashlib.sha256).hexdigest()
     assert sign(SECRET, BODY, T) == f"t={T},v1={expected}"
 
 
@@ -32,9 +30,7 @@ def test_good_signature_is_accepted() -> None:
     header = sign(SECRET, BODY, T)
     assert verify(SECRET, BODY, header, now=T + 10) is None
     assert verify(SECRET, BODY, header, now=T - 299) is None
-    assert (
-        verify(SECRET, BODY, header.replace(",", " , "), now=T) is None
-    )  # spaces tolerated
+    assert verify(SECRET, BODY, header.replace(",", " , "), now=T) is None  # spaces tolerated
 
 
 def test_bad_secret_is_a_mismatch() -> None:

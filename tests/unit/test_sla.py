@@ -47,9 +47,7 @@ def cal() -> WorkingCalendar:
         ("resolved", "sedang", SlaRule(working_days=10)),
     ],
 )
-def test_rules_from_data_file(
-    policy: SlaPolicy, stage: str, severity: str | None, expected: SlaRule
-) -> None:
+def test_rules_from_data_file(policy: SlaPolicy, stage: str, severity: str | None, expected: SlaRule) -> None:
     assert policy.rule(stage, severity) == expected
 
 
@@ -58,9 +56,7 @@ def test_unknown_severity_falls_back_to_default(policy: SlaPolicy) -> None:
 
 
 @pytest.mark.parametrize("stage", ["received", "closed", "rejected", "no-such-stage"])
-def test_stages_without_deadline(
-    policy: SlaPolicy, cal: WorkingCalendar, stage: str
-) -> None:
+def test_stages_without_deadline(policy: SlaPolicy, cal: WorkingCalendar, stage: str) -> None:
     since = dt.datetime(2026, 4, 13, 3, tzinfo=UTC)
     assert policy.rule(stage, "sedang") is None
     assert policy.deadline(stage, "sedang", since, cal) is None
@@ -77,35 +73,23 @@ def test_on_expiry(policy: SlaPolicy) -> None:
 def test_deadline_working_days(policy: SlaPolicy, cal: WorkingCalendar) -> None:
     # Forwarded Mon 13 Apr 2026 10:00 WIB: 3 WD -> Tue 14, Wed 15, Thu 16.
     since = dt.datetime(2026, 4, 13, 10, tzinfo=WIB)
-    assert policy.deadline("forwarded", "ringan", since, cal) == end_of_day_utc(
-        2026, 4, 16
-    )
+    assert policy.deadline("forwarded", "ringan", since, cal) == end_of_day_utc(2026, 4, 16)
     # Resolved on the same Monday: 10 WD -> 14..17 (4), 20..24 (9), Mon 27 (10).
-    assert policy.deadline("resolved", "ringan", since, cal) == end_of_day_utc(
-        2026, 4, 27
-    )
+    assert policy.deadline("resolved", "ringan", since, cal) == end_of_day_utc(2026, 4, 27)
     # in_progress berat: 14 WD -> 14..17 (4), 20..24 (9), 27..30 (13), 1 May is
     # Hari Buruh, 2-3 May weekend, Mon 4 May (14).
-    assert policy.deadline("in_progress", "berat", since, cal) == end_of_day_utc(
-        2026, 5, 4
-    )
+    assert policy.deadline("in_progress", "berat", since, cal) == end_of_day_utc(2026, 5, 4)
 
 
 def test_deadline_hours_ignore_weekend(policy: SlaPolicy, cal: WorkingCalendar) -> None:
     # Verified Fri 10 Apr 2026 16:00 WIB (09:00 UTC).
     since = dt.datetime(2026, 4, 10, 16, tzinfo=WIB)
     # ringan 1x24 jam -> Sat 11 Apr 16:00 WIB = 09:00 UTC.
-    assert policy.deadline("verified", "ringan", since, cal) == dt.datetime(
-        2026, 4, 11, 9, tzinfo=UTC
-    )
+    assert policy.deadline("verified", "ringan", since, cal) == dt.datetime(2026, 4, 11, 9, tzinfo=UTC)
     # sedang 3x24 jam -> Mon 13 Apr 16:00 WIB = 09:00 UTC.
-    assert policy.deadline("verified", "sedang", since, cal) == dt.datetime(
-        2026, 4, 13, 9, tzinfo=UTC
-    )
+    assert policy.deadline("verified", "sedang", since, cal) == dt.datetime(2026, 4, 13, 9, tzinfo=UTC)
     # berat 5 WD -> 13, 14, 15, 16, Fri 17 Apr.
-    assert policy.deadline("verified", "berat", since, cal) == end_of_day_utc(
-        2026, 4, 17
-    )
+    assert policy.deadline("verified", "berat", since, cal) == end_of_day_utc(2026, 4, 17)
 
 
 def test_deadline_uses_default_calendar_when_omitted(policy: SlaPolicy) -> None:

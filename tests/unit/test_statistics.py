@@ -27,9 +27,14 @@ def utc(text: str) -> str:
 
 def complaint(**kw: Any) -> dict[str, Any]:
     item: dict[str, Any] = {
-        "tracking_id": "SRG-TEST-0001", "status": "in_progress", "channel": "app",
-        "created_at": utc("2026-08-14T10:00"), "unit": {"code": "opd:dpupr", "name": "Dinas PUPR"},
-        "location": {"kelurahan_code": "36.73.01.1002"}, "kecamatan_code": "36.73.01", "severity": "sedang",
+        "tracking_id": "SRG-TEST-0001",
+        "status": "in_progress",
+        "channel": "app",
+        "created_at": utc("2026-08-14T10:00"),
+        "unit": {"code": "opd:dpupr", "name": "Dinas PUPR"},
+        "location": {"kelurahan_code": "36.73.01.1002"},
+        "kecamatan_code": "36.73.01",
+        "severity": "sedang",
     }
     item.update(kw)
     return item
@@ -55,8 +60,7 @@ def test_histogram_percentile_is_the_upper_edge_of_the_nearest_rank_bucket() -> 
 
 
 def test_reopened_complaint_keeps_its_first_response_and_is_not_on_time() -> None:
-    quick = complaint(status="resolved", first_response_at=utc("2026-08-14T12:00"),
-                      resolved_at=utc("2026-08-18T09:00"))
+    quick = complaint(status="resolved", first_response_at=utc("2026-08-14T12:00"), resolved_at=utc("2026-08-18T09:00"))
     c = st.contribution(quick)
     assert c["u|opd:dpupr|ot"] == 1 and c["u|opd:dpupr|r"] == 1
     reopened = st.contribution({**quick, "reopen_count": 1, "resolved_at": utc("2026-08-19T09:00")})
@@ -79,21 +83,25 @@ def test_on_time_means_within_the_chained_stage_deadlines() -> None:
 
 
 def test_a_move_counts_for_the_resolving_unit_and_against_the_first() -> None:
-    c = st.contribution(complaint(status="resolved", resolved_at=utc("2026-08-18T10:00"),
-                                  moved_from=["kel:36.73.01.1002", "opd:dlh"]))
+    c = st.contribution(
+        complaint(status="resolved", resolved_at=utc("2026-08-18T10:00"), moved_from=["kel:36.73.01.1002", "opd:dlh"])
+    )
     assert c["u|opd:dpupr|n"] == 1 and c["u|opd:dpupr|r"] == 1
     assert c["u|kel:36.73.01.1002|m"] == 1 and c["u|opd:dlh|m"] == 1
     assert "u|kel:36.73.01.1002|n" not in c and "u|opd:dlh|r" not in c
     assert c["p|kel:36.73.01.1002|m"] == 1  # by place: one complaint that was moved
 
 
-@pytest.mark.parametrize("extra", [
-    {"status": "duplicate", "duplicate_of": "SRG-AAAA-BBBB"},
-    {"status": "closed", "duplicate_of": "SRG-AAAA-BBBB"},
-    {"status": "emergency", "channel": "call112"},
-    {"status": "awaiting_confirmation", "channel": "call112"},
-    {"status": "closed", "closed_how": "dismissed", "channel": "call112"},
-])
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"status": "duplicate", "duplicate_of": "SRG-AAAA-BBBB"},
+        {"status": "closed", "duplicate_of": "SRG-AAAA-BBBB"},
+        {"status": "emergency", "channel": "call112"},
+        {"status": "awaiting_confirmation", "channel": "call112"},
+        {"status": "closed", "closed_how": "dismissed", "channel": "call112"},
+    ],
+)
 def test_duplicates_emergencies_and_unconfirmed_calls_are_not_counted(extra: dict[str, Any]) -> None:
     c = st.contribution(complaint(**extra))
     assert not any("|n" in k for k in c)
@@ -102,8 +110,9 @@ def test_duplicates_emergencies_and_unconfirmed_calls_are_not_counted(extra: dic
 
 def test_a_change_adds_only_its_difference() -> None:
     before = st.contribution(complaint(status="verified", deadline=utc("2026-08-21T23:59:59.999999")))
-    after = st.contribution(complaint(status="resolved", resolved_at=utc("2026-08-18T10:00"),
-                                      first_response_at=utc("2026-08-18T10:00")))
+    after = st.contribution(
+        complaint(status="resolved", resolved_at=utc("2026-08-18T10:00"), first_response_at=utc("2026-08-18T10:00"))
+    )
     d = st.diff(before, after)
     assert d["u|opd:dpupr|o"] == -1 and d["u|opd:dpupr|r"] == 1 and d["u|opd:dpupr|d.2026082116"] == -1
     assert "u|opd:dpupr|n" not in d  # received once, whatever happens next
@@ -120,16 +129,33 @@ def test_rollup_overdue_backlog_windows_ranking_and_levels() -> None:
     now = dt.datetime.fromisoformat(utc("2026-08-28T12:00"))
     items = [
         # five complaints to PUPR from kelurahan X: enough to be ranked
-        *(complaint(tracking_id=f"A{i}", created_at=utc("2026-08-20T09:00"), status="verified",
-                    deadline=utc("2026-08-25T23:59:59.999999")) for i in range(3)),
-        complaint(tracking_id="A3", created_at=utc("2026-08-27T09:00"), status="verified",
-                  deadline=utc("2026-08-28T12:30")),  # due later this hour: not overdue yet
-        complaint(tracking_id="A4", created_at=utc("2026-06-01T09:00"), status="resolved",
-                  resolved_at=utc("2026-06-03T09:00"), rating_stars=4),
+        *(
+            complaint(
+                tracking_id=f"A{i}",
+                created_at=utc("2026-08-20T09:00"),
+                status="verified",
+                deadline=utc("2026-08-25T23:59:59.999999"),
+            )
+            for i in range(3)
+        ),
+        complaint(
+            tracking_id="A3", created_at=utc("2026-08-27T09:00"), status="verified", deadline=utc("2026-08-28T12:30")
+        ),  # due later this hour: not overdue yet
+        complaint(
+            tracking_id="A4",
+            created_at=utc("2026-06-01T09:00"),
+            status="resolved",
+            resolved_at=utc("2026-06-03T09:00"),
+            rating_stars=4,
+        ),
         # one for kelurahan Y's own desk, reported in Y
-        complaint(tracking_id="B0", created_at=utc("2026-08-26T09:00"), status="in_progress",
-                  unit={"code": "kel:36.73.01.1003", "name": "Kelurahan Y"},
-                  location={"kelurahan_code": "36.73.01.1003"}),
+        complaint(
+            tracking_id="B0",
+            created_at=utc("2026-08-26T09:00"),
+            status="in_progress",
+            unit={"code": "kel:36.73.01.1003", "name": "Kelurahan Y"},
+            location={"kelurahan_code": "36.73.01.1003"},
+        ),
     ]
     fig = st.rollup(_days(*items), now, UNITS)
     pupr = fig.row("30d", "opd", "unit", "opd:dpupr")

@@ -44,7 +44,13 @@ def test_final_and_local_statuses_are_not_polled() -> None:
 def test_schedule_is_data() -> None:
     s = default_schedule()
     assert s.every_minutes[Status.FORWARDED] == 180
-    custom = SyncSchedule(every_minutes={Status.VERIFIED: 10}, fresh_window_minutes=0, fresh_every_minutes=1,
-                          quiet_after_days=1, quiet_every_minutes=100, retry_after_error_minutes=2)
+    custom = SyncSchedule(
+        every_minutes={Status.VERIFIED: 10},
+        fresh_window_minutes=0,
+        fresh_every_minutes=1,
+        quiet_after_days=1,
+        quiet_every_minutes=100,
+        retry_after_error_minutes=2,
+    )
     assert next_check(Status.VERIFIED, NOW, NOW, NOW, custom) == NOW + timedelta(minutes=10)
     assert retry_check(NOW, custom) == NOW + timedelta(minutes=2)

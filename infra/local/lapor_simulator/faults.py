@@ -116,4 +116,3 @@ class FaultConfig:
             if r < cumulative:
                 return kind if kind in applicable else None
         return None
-

@@ -50,7 +50,6 @@ class BadRequest(Exception):
     """A body that cannot be parsed at all (400)."""
 
 
-
 def _add_field(fields: dict[str, Any], name: str, value: str) -> None:
     """Collect form values; a repeated name becomes a list."""
     if name in fields:
@@ -200,5 +199,3 @@ def attachment_ids(fields: Mapping[str, Any], errors: dict[str, list[str]]) -> l
             except (TypeError, ValueError):
                 errors.setdefault("attachments", []).append(f"Invalid attachment id {part!r}.")
     return ids
-
-

@@ -56,7 +56,6 @@ def format_wib(ts: float) -> str:
     return datetime.fromtimestamp(ts, WIB).strftime(TIME_FORMAT)
 
 
-
 class ValidationFailed(Exception):
     """A request LAPOR! refuses with 422 (permanent: clients must not retry)."""
 
@@ -346,4 +345,3 @@ class LaporBackend:
                 target,
             )
             return c
-

@@ -322,5 +322,3 @@ class LaporResponses:
             institution = body.get("institution_name") or self.backend._disposition_target(c)
             fu = self.backend.add_followup(c.complaint_id, content, institution_name=institution)
         return self.ok({"id": fu.id})
-
-

@@ -38,7 +38,6 @@ from infra.local.lapor_simulator.urls import ADMIN_ROUTES, ROUTES, Route, match_
 MAX_BODY_BYTES = 64 * 1024 * 1024
 
 
-
 class _SimServer(ThreadingHTTPServer):
     """Threaded server sized for a few hundred concurrent keep-alive clients."""
 
@@ -103,8 +102,9 @@ class _Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def send_json(self, status: int, payload: dict[str, Any], headers: Mapping[str, str]) -> None:
-        self.send_raw(status, json.dumps(payload, ensure_ascii=False).encode("utf-8"),
-                      "application/json; charset=utf-8", headers)
+        self.send_raw(
+            status, json.dumps(payload, ensure_ascii=False).encode("utf-8"), "application/json; charset=utf-8", headers
+        )
 
     def send_raw(self, status: int, body: bytes, content_type: str, headers: Mapping[str, str] | None = None) -> None:
         self.send_response(status)

@@ -65,5 +65,3 @@ def match_route(routes: list[Route], method: str, path: str) -> tuple[Route | No
             if route.method == method:
                 return route, m.groupdict(), True
     return None, {}, path_known
-
-
