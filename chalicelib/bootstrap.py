@@ -16,12 +16,15 @@ from chalicelib.settings import settings
 if TYPE_CHECKING:
     from datetime import datetime
 
-    from chalicelib.adapters.dynamodb import Repository
     from chalicelib.adapters.jwks import JwksKeys
     from chalicelib.adapters.lapor import LaporClient
     from chalicelib.adapters.notifications import Notifier
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
+    from chalicelib.adapters.storage.complaints import ComplaintStore
+    from chalicelib.adapters.storage.gateway import TableGateway
+    from chalicelib.adapters.storage.timelines import TimelineStore
+    from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
     from chalicelib.domain.sync_policy import SyncSchedule
     from chalicelib.services.actions import ActionService
     from chalicelib.services.admin import AdminService
@@ -48,10 +51,32 @@ if TYPE_CHECKING:
 
 
 @lru_cache(maxsize=1)
-def repository() -> Repository:
-    from chalicelib.adapters.dynamodb import Repository
+def repository() -> TableGateway:
+    """The table itself (its boto3 client): the stores' gateway."""
+    from chalicelib.adapters.storage.gateway import TableGateway
 
-    return Repository()
+    return TableGateway()
+
+
+@lru_cache(maxsize=1)
+def complaints() -> ComplaintStore:
+    from chalicelib.adapters.storage.complaints import ComplaintStore
+
+    return ComplaintStore(repository())
+
+
+@lru_cache(maxsize=1)
+def timelines() -> TimelineStore:
+    from chalicelib.adapters.storage.timelines import TimelineStore
+
+    return TimelineStore(repository())
+
+
+@lru_cache(maxsize=1)
+def units_of_work() -> UnitsOfWork:
+    from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
+
+    return UnitsOfWork(repository())
 
 
 @lru_cache(maxsize=1)
@@ -80,7 +105,7 @@ def server_secret() -> bytes:
 def intake() -> IntakeService:
     from chalicelib.services.intake import IntakeService
 
-    return IntakeService(repository(), queues(), server_secret)
+    return IntakeService(complaints(), queues(), server_secret)
 
 
 @lru_cache(maxsize=1)
@@ -209,7 +234,7 @@ def sync_schedule() -> SyncSchedule:
 def nearby() -> NearbyService:
     from chalicelib.services.nearby import NearbyService
 
-    return NearbyService(repository())
+    return NearbyService(complaints())
 
 
 @lru_cache(maxsize=1)
@@ -308,6 +333,9 @@ def reset() -> None:
 
     for f in (
         repository,
+        complaints,
+        timelines,
+        units_of_work,
         queues,
         lapor,
         intake,

@@ -292,6 +292,7 @@ class Program:
         self._resolving: set[tuple[str, str]] = set()
         self._attr_env: dict[tuple[str, str], set[str]] = {}
         self._return_env: dict[str, set[str]] = {}
+        self._implementations: dict[str, str] = {}
 
     def all_facts(self) -> None:
         """Read every function once, so every constructor's bindings are known."""
@@ -575,8 +576,33 @@ class Program:
             return None
         t = self.type_of(node, _Scope(self, mod, None, None))
         if isinstance(t, ClassRef):
-            return Instance(t.qual)
+            return Instance(self.implementation(t.qual))
         return None
+
+    def implementation(self, qual: str) -> str:
+        """The class a hint stands for: a `typing.Protocol` (a service's port) stands for its one
+        implementation in the code (the class that names it among its bases, wired for it in
+        bootstrap), so the calls behind a port are followed; any other class for itself."""
+        if qual in self._implementations:
+            return self._implementations[qual]
+        self._implementations[qual] = qual
+        found = self.class_node(qual)
+        if found is None:
+            return qual
+        mod, node = found
+        scope = _Scope(self, mod, None, None)
+        bases = [self.type_of(b, scope) for b in node.bases]
+        if not any(isinstance(b, External) and b.dotted.rsplit(".", 1)[-1] == "Protocol" for b in bases):
+            return qual
+        impls = [
+            f"{m.name}:{c}"
+            for m in self.modules.values()
+            for c in m.classes
+            if f"{m.name}:{c}" != qual and qual in self.mro(f"{m.name}:{c}")
+        ]
+        if len(impls) == 1:
+            self._implementations[qual] = impls[0]
+        return self._implementations[qual]
 
     def returns(self, qual: str) -> Any:
         fn = self.function_node(qual)

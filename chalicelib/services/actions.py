@@ -26,6 +26,7 @@ from typing import Any
 
 from chalicelib.adapters.dynamodb import Append, ConditionFailed, IfAbsent, Repository, iso, values
 from chalicelib.adapters.s3 import AttachmentStore
+from chalicelib.adapters.storage.keys import outbox_attributes
 from chalicelib.domain import actions, reference, tracking
 from chalicelib.domain.access import Principal, can_see
 from chalicelib.domain.actions import Action, Situation
@@ -35,7 +36,6 @@ from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services.channels import ChannelService
 from chalicelib.services.deadlines import deadline_for, due_attributes
 from chalicelib.services.inbox import item_in_scope
-from chalicelib.services.intake import outbox_keys
 from chalicelib.services.lapor_followups import LaporFollowups, followup_item
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
 
@@ -433,7 +433,7 @@ class ActionService:
         )
         self._new_stage(plan, after, target, now)
         if target == Status.RECEIVED:
-            base.update(outbox_keys(c.tracking_id, iso(now)))
+            base.update(outbox_attributes(c.tracking_id, now))
             plan.side_effects.append("forward")
         return plan
 

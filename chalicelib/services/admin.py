@@ -17,10 +17,10 @@ from pydantic import BaseModel
 
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.sqs import Queues
+from chalicelib.adapters.storage.keys import outbox_attributes
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import count, logger
-from chalicelib.services.intake import outbox_keys
 from chalicelib.services.status_events import StatusEvents, Transition
 
 PARKED = "PARKED"
@@ -149,7 +149,7 @@ class AdminService:
             "status": Status.RECEIVED.value,
             "updated_at": iso(now),
             "park_reason": None,
-            **outbox_keys(tracking_id, iso(now)),
+            **outbox_attributes(tracking_id, now),
             # a fresh start: the reconciler re-queues it if the send below fails
             "fwd_attempts": None,
             "requeued_at": None,

@@ -20,6 +20,7 @@ from pydantic import BaseModel
 
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.secrets import secret_json
+from chalicelib.adapters.storage.keys import geo_attributes, outbox_attributes
 from chalicelib.channels import signature
 from chalicelib.channels.registry import ADAPTERS, ChannelAdapter
 from chalicelib.domain.access import Principal
@@ -28,8 +29,7 @@ from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import json_payload
 from chalicelib.services.deadlines import due_attributes
-from chalicelib.services.intake import Accepted, IntakeService, outbox_keys, request_fingerprint
-from chalicelib.services.nearby import geo_attributes
+from chalicelib.services.intake import Accepted, IntakeService, request_fingerprint
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
 from chalicelib.settings import settings
 
@@ -177,7 +177,7 @@ class ChannelService:
             "status": Status.RECEIVED.value,
             "updated_at": iso(now),
             "confirmed_at": iso(now),
-            **outbox_keys(tracking_id, iso(now)),
+            **outbox_attributes(tracking_id, now),
             **geo_attributes(confirmed),
         }
         entry = TimelineEntry(

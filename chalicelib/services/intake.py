@@ -22,10 +22,8 @@ import hmac
 import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, UploadClaimed, iso, shard_of
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
@@ -33,8 +31,9 @@ from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry,
 from chalicelib.domain.tracking import new_tracking_id, tracking_id_from
 from chalicelib.observability import complaint_context, count, count_by, logger
 from chalicelib.schemas import ComplaintSubmission
-from chalicelib.services.inbox import inbox_attributes
-from chalicelib.services.nearby import geo_attributes
+from chalicelib.services.inbox import holder_of
+from chalicelib.services.nearby import is_listed
+from chalicelib.services.ports import Complaints, ConditionFailed, Placement, UploadClaimed
 from chalicelib.services.reporter_auth import HASH_ATTRIBUTE, derived_token, new_token, token_hash
 
 #: how many derived ids a keyed submission tries (each taken one is a 1 in 2.7e10 chance)
@@ -69,17 +68,6 @@ def request_fingerprint(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def outbox_keys(tracking_id: str, since: str) -> dict[str, str]:
-    return {"outbox_pk": f"OUTBOX#{shard_of(tracking_id)}", "outbox_sk": since}
-
-
-def created_keys(tracking_id: str, created_at: datetime) -> dict[str, str]:
-    """The `created` index: every complaint, by the UTC month it arrived in and its shard;
-    the sort key is the UTC instant (iso), so a date window is one range per partition."""
-    at = iso(created_at)
-    return {"created_pk": f"CREATED#{at[:7]}#{shard_of(tracking_id)}", "created_sk": at}
-
-
 @dataclass(frozen=True)
 class ScopedKey:
     """An idempotency key in its caller's scope (`app`, `app#<client id>`, `channel#<name>`)
@@ -105,8 +93,8 @@ class ScopedKey:
 
 
 class IntakeService:
-    def __init__(self, repo: Repository, queues: Queues, secret: Callable[[], bytes]) -> None:
-        self.repo = repo
+    def __init__(self, complaints: Complaints, queues: Queues, secret: Callable[[], bytes]) -> None:
+        self.complaints = complaints
         self.queues = queues
         self._secret = secret
 
@@ -157,7 +145,9 @@ class IntakeService:
             if keyed:
                 extra.update(idem_key_hash=keyed.key_hash, idem_fingerprint=fingerprint or "")
             try:
-                self.repo.create(complaint, entry, extra, claims=complaint.attachments)
+                self.complaints.create(
+                    complaint, entry, extra, self._placement(complaint), claims=complaint.attachments
+                )
                 break
             except ConditionFailed as taken:
                 if keyed and taken.item and taken.item.get("idem_key_hash") == keyed.key_hash:
@@ -197,7 +187,7 @@ class IntakeService:
         """The complaint an idempotency key made, if any (GetItem per derived id, usually one)."""
         keyed = ScopedKey(self._secret(), scope, key)
         for tracking_id in keyed.tracking_ids():
-            item = self.repo.get_item(tracking_id, consistent=True)
+            item = self.complaints.item(tracking_id, consistent=True)
             if item is None:
                 return None
             if item.get("idem_key_hash") == keyed.key_hash:
@@ -206,17 +196,22 @@ class IntakeService:
 
     @staticmethod
     def _extra(new: NewComplaint, complaint: Complaint, token: str, place_source: str | None) -> dict[str, Any]:
-        """Item attributes beside the model: channel extras, reporter token hash, outbox, created and geo keys."""
+        """Item attributes beside the model: channel extras, reporter token hash, place source."""
         out: dict[str, Any] = dict(new.attributes or {})
         out[HASH_ATTRIBUTE] = token_hash(token)
         if place_source:
             out["place_source"] = place_source
-        out.update(created_keys(complaint.tracking_id, complaint.created_at))
-        if complaint.status == Status.RECEIVED:
-            out.update(outbox_keys(complaint.tracking_id, iso(complaint.created_at)))
-        out.update({k: v for k, v in geo_attributes(complaint).items() if v is not None})
-        out.update({k: v for k, v in inbox_attributes(complaint).items() if v is not None})
         return out
+
+    @staticmethod
+    def _placement(complaint: Complaint) -> Placement:
+        """A new complaint waits for LAPOR! (when it goes there), is listed nearby when it may
+        be, and sits in its holder's inbox."""
+        return Placement(
+            waiting_since=complaint.created_at if complaint.status == Status.RECEIVED else None,
+            listed=is_listed(complaint),
+            holder=holder_of(complaint),
+        )
 
     def _enqueue(self, tracking_id: str) -> None:
         try:

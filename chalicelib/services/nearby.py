@@ -8,7 +8,7 @@ in parallel) and keeps what is within the exact distance. Nothing is scanned.
 
 Who keeps the index right: intake sets the keys (services/intake.py), an
 operator's confirmation of a 112 call sets them, and every writer of a final
-status removes them (with `geo_attributes`, or else `StatusEvents.commit`
+status removes them (a `Placement` that unlists it, or else `StatusEvents.commit`
 does it for them). Confidential complaints and unconfirmed 112 calls are
 never indexed, so they can never be listed.
 """
@@ -17,39 +17,21 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import Repository, iso, values
 from chalicelib.domain import geo
 from chalicelib.domain.errors import FieldProblem, InvalidInput
-from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status
+from chalicelib.domain.listing import is_listed
+from chalicelib.domain.models import Complaint
 from chalicelib.observability import log_failure, logger
+from chalicelib.services.ports import Change, Complaints
 
 RADIUS_M = 200.0
 MAX_RESULTS = 20
 _PARALLEL = 8
 
-#: Open statuses that are still not listed: an unconfirmed 112 call may be noise.
-_UNLISTED = FINAL_STATUSES | {Status.AWAITING_CONFIRMATION}
-
-
-def geo_pk(category: str, cell: str) -> str:
-    return f"GEO#{category}#{cell}"
-
-
-def is_listed(c: Complaint) -> bool:
-    return (
-        c.status not in _UNLISTED and not c.confidential and c.location.lat is not None and c.location.lon is not None
-    )
-
-
-def geo_attributes(c: Complaint) -> dict[str, str | None]:
-    """The complaint's `geo` index keys; None values mean "remove" (for set_remove)."""
-    if not is_listed(c):
-        return {"geo_pk": None, "geo_sk": None}
-    assert c.location.lat is not None and c.location.lon is not None
-    cell = geo.geohash_encode(c.location.lat, c.location.lon, geo.NEARBY_PRECISION)
-    return {"geo_pk": geo_pk(c.category, cell), "geo_sk": iso(c.created_at)}
+__all__ = ["MAX_RESULTS", "RADIUS_M", "Match", "NearbyResult", "NearbyService", "is_listed"]
 
 
 @dataclass(frozen=True)
@@ -66,8 +48,8 @@ class NearbyResult:
 
 
 class NearbyService:
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
+    def __init__(self, complaints: Complaints) -> None:
+        self.complaints = complaints
 
     def find(
         self,
@@ -75,7 +57,7 @@ class NearbyService:
         lon: float,
         category: str,
         radius_m: float = RADIUS_M,
-        created_before: str | None = None,
+        created_before: datetime | None = None,
         exclude: str | None = None,
         limit: int = MAX_RESULTS,
     ) -> NearbyResult:
@@ -111,14 +93,8 @@ class NearbyService:
         matches.sort(key=lambda m: (m.distance_m, m.complaint.created_at))
         return NearbyResult(matches[:limit], read, len(cells))
 
-    def _cell(self, category: str, cell: str, created_before: str | None) -> list[dict[str, Any]]:
-        if created_before is None:
-            return list(self.repo.query("geo_pk = :p", values(p=geo_pk(category, cell)), index="geo"))
-        return list(
-            self.repo.query(
-                "geo_pk = :p AND geo_sk < :b", values(p=geo_pk(category, cell), b=created_before), index="geo"
-            )
-        )
+    def _cell(self, category: str, cell: str, created_before: datetime | None) -> list[dict[str, Any]]:
+        return self.complaints.nearby_cell(category, cell, created_before)
 
     def mark_possible_duplicate(self, c: Complaint) -> str | None:
         """Hint for operators: the nearest older open complaint of the same category.
@@ -134,14 +110,14 @@ class NearbyService:
                 c.location.lat,
                 c.location.lon,
                 c.category,
-                created_before=iso(c.created_at),
+                created_before=c.created_at,
                 exclude=c.tracking_id,
                 limit=1,
             )
             if not found.matches:
                 return None
             other = found.matches[0].complaint.tracking_id
-            self.repo.update(c.tracking_id, "SET possible_duplicate_of = :d", vals=values(d=other))
+            self.complaints.change(c.tracking_id, Change({"possible_duplicate_of": other}))
         except Exception as err:  # noqa: BLE001 - a hint, never a reason to stop forwarding
             log_failure("possible-duplicate check failed", err)  # other complaints' items: no text
             return None

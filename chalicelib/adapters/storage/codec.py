@@ -1,0 +1,87 @@
+"""Items of the table <-> Python values: attribute values, key instants, complaint and timeline items.
+
+Every number becomes the nearest number DynamoDB holds and every text valid Unicode
+(`to_item` never fails on a value it can be given), so no write fails after a request
+was accepted."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from chalicelib.adapters.storage import keys
+from chalicelib.domain.models import Complaint, TimelineEntry
+from chalicelib.domain.numbers import storable_decimal
+
+_ser = TypeSerializer()
+_deser = TypeDeserializer()
+
+
+def iso(dt: datetime) -> str:
+    """One sortable text form for instants in keys: UTC, microseconds, Z."""
+    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def stream_position(seq: str | int) -> str:
+    """A stream record's sequence number as sortable text (they run to 40 digits)."""
+    return str(seq).zfill(40)
+
+
+def text(value: Any) -> Any:
+    """An instant as its key text (`iso`); any other value as it is."""
+    return iso(value) if isinstance(value, datetime) else value
+
+
+def to_item(data: dict[str, Any]) -> dict[str, Any]:
+    """Attribute values for DynamoDB; never fails on a value it can be given.
+
+    Numbers become the nearest number DynamoDB holds (`domain.numbers.storable_decimal`:
+    38 digits, tiny magnitudes 0, NaN null), text that is not valid Unicode (a lone
+    surrogate) a replacement character, other objects their text. The boundary refuses such input
+    with a 400 first; this is the last line, so no write fails after a request was accepted."""
+    encoded = json.dumps(data, default=str, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
+    clean = json.loads(
+        encoded, parse_float=storable_decimal, parse_int=storable_decimal, parse_constant=storable_decimal
+    )
+    return {k: _ser.serialize(v) for k, v in clean.items() if v is not None}
+
+
+def from_item(item: dict[str, Any]) -> dict[str, Any]:
+    out = {k: _deser.deserialize(v) for k, v in item.items()}
+    return dict(json.loads(json.dumps(out, default=_decimal)))
+
+
+def _decimal(v: Any) -> Any:
+    if isinstance(v, Decimal):
+        return int(v) if v == v.to_integral_value() else float(v)
+    raise TypeError(type(v))
+
+
+def values(**kw: Any) -> dict[str, Any]:
+    """Expression attribute values from keyword arguments (`:name` -> value)."""
+    return to_item({f":{k}": v for k, v in kw.items()})
+
+
+def complaint_item(c: Complaint, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+    data = c.model_dump(mode="json")
+    data.update(pk=keys.complaint_pk(c.tracking_id), sk=keys.COMPLAINT_SK, type="complaint")
+    if extra:
+        data.update(extra)
+    return to_item(data)
+
+
+def timeline_item(tracking_id: str, entry: TimelineEntry) -> dict[str, Any]:
+    data = entry.model_dump(mode="json")
+    data.update(
+        pk=keys.complaint_pk(tracking_id), sk=keys.timeline_sk(iso(entry.at), entry.ref or entry.kind), type="timeline"
+    )
+    return to_item(data)
+
+
+def tracking_id_of(item: dict[str, Any]) -> str:
+    """The tracking id of a complaint item (its partition key names it)."""
+    return keys.tracking_id_from_pk(str(item["pk"]))

@@ -1,0 +1,302 @@
+"""Every key, index attribute and index name of the single table.
+
+Items (pk / sk):
+
+- complaint        C#<tracking_id> / C (with an Idempotency-Key the tracking id is
+                   derived from the scoped key: services/intake.py)
+- timeline entry   C#<tracking_id> / T#<utc instant>#<ref>
+- upload claim     UPLOAD#<upload key> / UPLOAD (each upload belongs to one complaint)
+- channel config   CHANNEL#<channel> / CALLBACK
+- inbox counter    INBOXCOUNT#<holder> / COUNT (one number per status); its marker per
+                   complaint INBOXCOUNT#C#<tracking_id> / COUNTED
+- channel event    CHEVENT#<tracking_id> / <utc instant>#<event id> (outbox)
+- LAPOR! follow-up LAPORFU#<tracking_id> / <complaint version, 9 digits> (outbox)
+- notice           NOTIFY#<tracking_id> / <level, or overdue:<stage>:<deadline>> (outbox)
+- rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
+- Open311 API key  APIKEY#<sha256 of the key> / APIKEY
+- figures          STATS#DAY / <day>, STATS#C#<day> / <tracking_id>, STATS#SNAP / <snapshot>
+
+Sparse GSIs, each with a sharded partition key so no partition takes every open
+complaint: `outbox` (not yet at LAPOR!, or parked; undelivered channel events and
+LAPOR! follow-ups), `sync` (next LAPOR! status check), `due` (SLA deadline, and
+notices not yet published), `geo` (open complaints by category and geohash cell),
+`created` (every complaint by month of arrival), `statsunit` / `statsplace` (the
+lists behind the figures). The operators' inboxes: `inbox`, `inbox_urgent` (by
+holder), `inbox_area`, `inbox_area_urgent` (by kecamatan area).
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters.storage import codec
+from chalicelib.domain import geo, inbox, listing
+from chalicelib.domain.models import FINAL_STATUSES, Complaint
+from chalicelib.settings import settings
+
+#: every index of the table (infra/template.json)
+INDEXES = (
+    "outbox",
+    "sync",
+    "due",
+    "geo",
+    "created",
+    "statsunit",
+    "statsplace",
+    "inbox",
+    "inbox_urgent",
+    "inbox_area",
+    "inbox_area_urgent",
+)
+
+COMPLAINT_PREFIX = "C#"
+COMPLAINT_SK = "C"
+TIMELINE_PREFIX = "T#"
+COUNTER_SK = "COUNTER"
+#: the table's TTL attribute (epoch seconds): DynamoDB deletes the item some time after it
+TTL_ATTRIBUTE = "expires_at"
+VERSION = "version"
+
+UPLOAD_PREFIX = "UPLOAD#"
+UPLOAD_SK = "UPLOAD"
+CHANNEL_PREFIX = "CHANNEL#"
+CALLBACK_SK = "CALLBACK"
+INBOX_COUNT_PREFIX = "INBOXCOUNT#"
+INBOX_COUNT_SK = "COUNT"
+INBOX_MARK_PREFIX = "INBOXCOUNT#C#"
+INBOX_MARK_SK = "COUNTED"
+EVENT_PREFIX = "CHEVENT#"
+FOLLOWUP_PREFIX = "LAPORFU#"
+FOLLOWUP_PARKED = f"{FOLLOWUP_PREFIX}PARKED"
+NOTICE_PREFIX = "NOTIFY#"
+RATE_PREFIX = "RATE#"
+APIKEY_PREFIX = "APIKEY#"
+APIKEY_SK = "APIKEY"
+STATS_DAY_PK = "STATS#DAY"
+STATS_SNAP_PK = "STATS#SNAP"
+STATS_META_SK = "META"
+STATS_COMPLAINT_PREFIX = "STATS#C#"
+
+#: partition prefixes of the sparse indexes (sharded: <prefix><shard>)
+OUTBOX_PREFIX = "OUTBOX#"  # complaints not yet at LAPOR!
+OUTBOX_PARKED = "PARKED"  # complaints LAPOR! refused: for the admins
+SYNC_PREFIX = "SYNC#"
+DUE_PREFIX = "DUE#"  # complaints whose current deadline is due_sk
+NOTIFY_PREFIX = "NOTIFY#"  # notifications written but not yet published (due_sk = written at)
+CREATED_PREFIX = "CREATED#"
+GEO_PREFIX = "GEO#"
+STATS_UNIT_PREFIX = "SU#"
+STATS_PLACE_PREFIX = "SP#"
+
+
+def shard_of(tracking_id: str) -> int:
+    return zlib.crc32(tracking_id.encode()) % settings().shards
+
+
+def key(pk: str, sk: str) -> dict[str, Any]:
+    return {"pk": {"S": pk}, "sk": {"S": sk}}
+
+
+# -- complaints and their timelines ------------------------------------------------------------
+
+
+def complaint_pk(tracking_id: str) -> str:
+    return f"{COMPLAINT_PREFIX}{tracking_id}"
+
+
+def tracking_id_from_pk(pk: str) -> str:
+    return pk.removeprefix(COMPLAINT_PREFIX)
+
+
+def complaint_key(tracking_id: str) -> dict[str, Any]:
+    return key(complaint_pk(tracking_id), COMPLAINT_SK)
+
+
+def is_complaint_key(pk: str, sk: str) -> bool:
+    return sk == COMPLAINT_SK and pk.startswith(COMPLAINT_PREFIX)
+
+
+def timeline_sk(at: str, ref: str) -> str:
+    return f"{TIMELINE_PREFIX}{at}#{ref}"
+
+
+def upload_claim_pk(upload: str) -> str:
+    return f"{UPLOAD_PREFIX}{upload}"
+
+
+# -- index attributes of a complaint (None: not in that index) ---------------------------------
+
+
+def outbox_attributes(tracking_id: str, since: datetime | None) -> dict[str, str | None]:
+    """The `outbox` index: a complaint waiting for LAPOR! since `since` (None: not waiting)."""
+    if since is None:
+        return {"outbox_pk": None, "outbox_sk": None}
+    return {"outbox_pk": f"{OUTBOX_PREFIX}{shard_of(tracking_id)}", "outbox_sk": codec.iso(since)}
+
+
+def parked_attributes(at: datetime) -> dict[str, str]:
+    """The `outbox` index's shelf of complaints LAPOR! refused (for the admins)."""
+    return {"outbox_pk": OUTBOX_PARKED, "outbox_sk": codec.iso(at)}
+
+
+def outbox_shard_pk(shard: int) -> str:
+    return f"{OUTBOX_PREFIX}{shard}"
+
+
+def sync_attributes(tracking_id: str, next_check: datetime | None) -> dict[str, str | None]:
+    """The sparse `sync` index (next LAPOR! status check; None: no more checks)."""
+    if next_check is None:
+        return {"sync_pk": None, "sync_sk": None}
+    return {"sync_pk": f"{SYNC_PREFIX}{shard_of(tracking_id)}", "sync_sk": codec.iso(next_check)}
+
+
+def sync_shard_pk(shard: int) -> str:
+    return f"{SYNC_PREFIX}{shard}"
+
+
+def due_attributes(tracking_id: str, deadline: datetime | None) -> dict[str, str | None]:
+    """The deadline and the sparse `due` index; None removes both."""
+    if deadline is None:
+        return {"deadline": None, "due_pk": None, "due_sk": None}
+    at = codec.iso(deadline)
+    return {"deadline": at, "due_pk": f"{DUE_PREFIX}{shard_of(tracking_id)}", "due_sk": at}
+
+
+def off_due_index() -> dict[str, None]:
+    """Out of the `due` index, the deadline kept (a notice was sent for it)."""
+    return {"due_pk": None, "due_sk": None}
+
+
+def due_shard_pk(shard: int) -> str:
+    return f"{DUE_PREFIX}{shard}"
+
+
+def notify_shard_pk(shard: int) -> str:
+    return f"{NOTIFY_PREFIX}{shard}"
+
+
+def notify_due_attributes(tracking_id: str, written_at: datetime) -> dict[str, str]:
+    """Index keys that keep an unsent notification findable by the sweep."""
+    return {"due_pk": f"{NOTIFY_PREFIX}{shard_of(tracking_id)}", "due_sk": codec.iso(written_at)}
+
+
+def created_attributes(tracking_id: str, created_at: datetime) -> dict[str, str]:
+    """The `created` index: every complaint, by the UTC month it arrived in and its shard;
+    the sort key is the UTC instant (iso), so a date window is one range per partition."""
+    at = codec.iso(created_at)
+    return {"created_pk": f"{CREATED_PREFIX}{at[:7]}#{shard_of(tracking_id)}", "created_sk": at}
+
+
+def created_pk(month: str, shard: int) -> str:
+    """One partition of the `created` index: a UTC month (YYYY-MM) and a shard."""
+    return f"{CREATED_PREFIX}{month}#{shard}"
+
+
+def geo_pk(category: str, cell: str) -> str:
+    return f"{GEO_PREFIX}{category}#{cell}"
+
+
+def geo_attributes(c: Complaint, listed: bool | None = None) -> dict[str, str | None]:
+    """The complaint's `geo` index keys when it is listed nearby (by default: when the domain
+    lists it; None values: remove)."""
+    if listed is None:
+        listed = listing.is_listed(c)
+    if not listed or c.location.lat is None or c.location.lon is None:
+        return {"geo_pk": None, "geo_sk": None}
+    cell = geo.geohash_encode(c.location.lat, c.location.lon, geo.NEARBY_PRECISION)
+    return {"geo_pk": geo_pk(c.category, cell), "geo_sk": codec.iso(c.created_at)}
+
+
+def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str | None]:
+    """The inbox index keys of a complaint in its current state, held by `holder` (by default
+    whoever the domain says must act next; None values: not in that index)."""
+    if holder is None:
+        holder = inbox.holder(c.status, c.unit.code if c.unit else None, c.channel)
+    area = inbox.area_of(holder)
+    created = codec.iso(c.created_at)
+    final = c.status in FINAL_STATUSES
+    return {
+        "inbox_pk": inbox.shelf(holder, c.status),
+        "inbox_sk": inbox.newest_key(created, c.tracking_id),
+        "inbox_urgent_sk": None
+        if final
+        else inbox.urgent_key(c.deadline and codec.iso(c.deadline), created, c.tracking_id),
+        "inbox_area_pk": inbox.shelf(area, c.status) if area else None,
+    }
+
+
+# -- outbox items ------------------------------------------------------------------------------
+
+
+def event_pk(tracking_id: str) -> str:
+    return f"{EVENT_PREFIX}{tracking_id}"
+
+
+def event_sk(occurred_at: datetime, event_id: str) -> str:
+    return f"{codec.iso(occurred_at)}#{event_id}"
+
+
+def event_shard_pk(shard: int) -> str:
+    return f"{EVENT_PREFIX}{shard}"
+
+
+def event_outbox_pk(tracking_id: str) -> str:
+    return f"{EVENT_PREFIX}{shard_of(tracking_id)}"
+
+
+def followup_pk(tracking_id: str) -> str:
+    return f"{FOLLOWUP_PREFIX}{tracking_id}"
+
+
+def followup_sk(seq: int) -> str:
+    return f"{seq:09d}"
+
+
+def followup_shard_pk(shard: int) -> str:
+    return f"{FOLLOWUP_PREFIX}{shard}"
+
+
+def followup_outbox_pk(tracking_id: str) -> str:
+    return f"{FOLLOWUP_PREFIX}{shard_of(tracking_id)}"
+
+
+def notice_pk(tracking_id: str) -> str:
+    return f"{NOTICE_PREFIX}{tracking_id}"
+
+
+# -- counters, keys, channels, figures -----------------------------------------------------------
+
+
+def inbox_count_pk(holder: str) -> str:
+    return f"{INBOX_COUNT_PREFIX}{holder}"
+
+
+def inbox_mark_pk(tracking_id: str) -> str:
+    return f"{INBOX_MARK_PREFIX}{tracking_id}"
+
+
+def rate_pk(counter: str) -> str:
+    """A rate counter (`<group>#<kind>#<client hmac>#<window>`)."""
+    return f"{RATE_PREFIX}{counter}"
+
+
+def apikey_pk(key_hash: str) -> str:
+    return f"{APIKEY_PREFIX}{key_hash}"
+
+
+def channel_pk(channel: str) -> str:
+    return f"{CHANNEL_PREFIX}{channel}"
+
+
+def stats_complaint_pk(day: str) -> str:
+    return f"{STATS_COMPLAINT_PREFIX}{day}"
+
+
+def stats_unit_pk(unit: str) -> str:
+    return f"{STATS_UNIT_PREFIX}{unit}"
+
+
+def stats_place_pk(place: str) -> str:
+    return f"{STATS_PLACE_PREFIX}{place}"
