@@ -442,7 +442,7 @@ def _reporter_refusal(tracking_id: str, request: Request) -> Response | None:
     )
 
     try:
-        require_reporter(bootstrap.repository(), tracking_id, header(request, HEADER))
+        require_reporter(bootstrap.complaints(), tracking_id, header(request, HEADER))
     except ReporterTokenMissing:
         return error_response(
             401,

@@ -21,7 +21,9 @@ if TYPE_CHECKING:
     from chalicelib.adapters.notifications import Notifier
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
+    from chalicelib.adapters.storage.api_keys import ApiKeyStore
     from chalicelib.adapters.storage.complaints import ComplaintStore
+    from chalicelib.adapters.storage.counters import CounterStore
     from chalicelib.adapters.storage.gateway import TableGateway
     from chalicelib.adapters.storage.timelines import TimelineStore
     from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
@@ -63,6 +65,20 @@ def complaints() -> ComplaintStore:
     from chalicelib.adapters.storage.complaints import ComplaintStore
 
     return ComplaintStore(repository())
+
+
+@lru_cache(maxsize=1)
+def counters() -> CounterStore:
+    from chalicelib.adapters.storage.counters import CounterStore
+
+    return CounterStore(repository())
+
+
+@lru_cache(maxsize=1)
+def api_key_register() -> ApiKeyStore:
+    from chalicelib.adapters.storage.api_keys import ApiKeyStore
+
+    return ApiKeyStore(repository())
 
 
 @lru_cache(maxsize=1)
@@ -113,9 +129,7 @@ def rate_limiter() -> RateLimiter:
     from chalicelib.domain.limits import limits
     from chalicelib.services.rate_limits import RateLimiter
 
-    return RateLimiter(
-        repository().add_to_counter, limits().rate_limits, server_secret, scale=settings().rate_limit_scale
-    )
+    return RateLimiter(counters().add_to_rate, limits().rate_limits, server_secret, scale=settings().rate_limit_scale)
 
 
 @lru_cache(maxsize=1)
@@ -270,7 +284,7 @@ def lapor_followups() -> LaporFollowups:
 def inbox() -> InboxService:
     from chalicelib.services.inbox import InboxService
 
-    return InboxService(repository())
+    return InboxService(complaints(), counters())
 
 
 @lru_cache(maxsize=1)
@@ -309,7 +323,7 @@ def signin() -> SignIn:
 def api_keys() -> ApiKeys:
     from chalicelib.services.api_keys import ApiKeys
 
-    return ApiKeys(repository())
+    return ApiKeys(api_key_register())
 
 
 @lru_cache(maxsize=1)
@@ -334,6 +348,8 @@ def reset() -> None:
     for f in (
         repository,
         complaints,
+        counters,
+        api_key_register,
         timelines,
         units_of_work,
         queues,

@@ -1,6 +1,6 @@
 """API keys of Open311 client apps: one key per app, only its SHA-256 kept.
 
-Item: `pk = APIKEY#<sha256 hex of the key>`, `sk = APIKEY`, `client_app` = the
+One record per app, found by the SHA-256 hex of its key (never the key), with `client_app` = the
 app's name. A POST is checked with one GetItem on the hash of the key it
 carries, so the table never holds a usable key and a lookup takes no scan. A
 key is revoked by deleting its item. Keys are made with `make apikey NAME=...`
@@ -14,10 +14,9 @@ import hashlib
 import re
 import secrets
 
-from chalicelib.adapters.dynamodb import Repository, iso
 from chalicelib.domain.models import utcnow
+from chalicelib.services.ports import ApiKeyRegister
 
-SORT_KEY = "APIKEY"
 #: a client app's name: shown to operators and in statistics per app
 NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9 ._-]{0,63}$")
 _MAX_KEY = 256
@@ -27,13 +26,9 @@ def key_hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
-def partition_key(key: str) -> str:
-    return f"APIKEY#{key_hash(key)}"
-
-
 class ApiKeys:
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
+    def __init__(self, register: ApiKeyRegister) -> None:
+        self.register = register
 
     def create(self, client_app: str, key: str | None = None) -> str:
         """Store a key for `client_app` (a fresh random one unless given) and return it:
@@ -43,20 +38,11 @@ class ApiKeys:
         key = key or secrets.token_urlsafe(32)
         if not 16 <= len(key) <= _MAX_KEY:
             raise ValueError(f"an API key has 16 to {_MAX_KEY} characters")
-        self.repo.put_raw(
-            {
-                "pk": partition_key(key),
-                "sk": SORT_KEY,
-                "type": "apikey",
-                "client_app": client_app,
-                "created_at": iso(utcnow()),
-            }
-        )
+        self.register.register(key_hash(key), client_app, utcnow())
         return key
 
     def client_app(self, key: str | None) -> str | None:
         """The app a key belongs to, or None when it is missing or not ours."""
         if not key or len(key) > _MAX_KEY:
             return None
-        item = self.repo.get_raw(partition_key(key.strip()), SORT_KEY)
-        return str(item["client_app"]) if item and item.get("client_app") else None
+        return self.register.client_app(key_hash(key.strip()))

@@ -40,24 +40,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import (
-    ConditionFailed,
-    Repository,
-    iso,
-    put_over_position,
-    stream_position,
-    values,
-)
 from chalicelib.domain import inbox, reference
 from chalicelib.domain.access import Principal, Role, can_see
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import count, logger
+from chalicelib.services.ports import Complaints, ConditionFailed, Counters
 
-COUNT_PREFIX = "INBOXCOUNT#"
-COUNT_SK = "COUNT"
-MARK_PREFIX = "INBOXCOUNT#C#"
-MARK_SK = "COUNTED"
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 READ_BUDGET = 5  # Query pages per request when filters thin the results out
@@ -71,20 +60,6 @@ def holder_of(c: Complaint) -> str:
     return inbox.holder(c.status, c.unit.code if c.unit else None, c.channel)
 
 
-def inbox_attributes(c: Complaint) -> dict[str, str | None]:
-    """The inbox index keys of a complaint in its current state (None: not in that index)."""
-    h = holder_of(c)
-    area = inbox.area_of(h)
-    created = iso(c.created_at)
-    final = c.status in FINAL_STATUSES
-    return {
-        "inbox_pk": inbox.shelf(h, c.status),
-        "inbox_sk": inbox.newest_key(created, c.tracking_id),
-        "inbox_urgent_sk": None if final else inbox.urgent_key(c.deadline and iso(c.deadline), created, c.tracking_id),
-        "inbox_area_pk": inbox.shelf(area, c.status) if area else None,
-    }
-
-
 def counted_at(item: Mapping[str, Any] | None) -> str | None:
     """`<holder>|<status>`: where a complaint item is counted for the badges (None: nowhere).
 
@@ -96,35 +71,6 @@ def counted_at(item: Mapping[str, Any] | None) -> str | None:
     except ValueError:
         return None
     return f"{str(item['inbox_pk']).removesuffix(inbox.DONE)}|{status.value}"
-
-
-def counter_moves(table: str, old_at: str | None, new_at: str | None) -> list[dict[str, Any]]:
-    """Transaction items moving one complaint's count from `old_at` to `new_at`."""
-    changes: dict[str, dict[str, int]] = {}
-    for at, n in ((old_at, -1), (new_at, 1)):
-        if at is not None:
-            holder, _, status = at.partition("|")
-            moves = changes.setdefault(holder, {})
-            moves[status] = moves.get(status, 0) + n
-    items = []
-    for holder, moves in changes.items():
-        moves = {s: n for s, n in moves.items() if n}
-        if not moves:
-            continue
-        names = {f"#c{i}": f"n_{s}" for i, s in enumerate(moves)}
-        vals = values(**{f"c{i}": n for i, n in enumerate(moves.values())})
-        items.append(
-            {
-                "Update": {
-                    "TableName": table,
-                    "Key": {"pk": {"S": f"{COUNT_PREFIX}{holder}"}, "sk": {"S": COUNT_SK}},
-                    "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(moves))),
-                    "ExpressionAttributeNames": names,
-                    "ExpressionAttributeValues": vals,
-                }
-            }
-        )
-    return items
 
 
 # -- reading ---------------------------------------------------------------------
@@ -155,22 +101,15 @@ class InboxPage:
     sort: str
 
 
-def item_in_scope(repo: Repository, p: Principal, tracking_id: str) -> tuple[dict[str, Any], Complaint]:
+def item_in_scope(complaints: Complaints, p: Principal, tracking_id: str) -> tuple[dict[str, Any], Complaint]:
     """The complaint (item and model) if `p` may see it; NotFound otherwise, so nothing leaks."""
-    item = repo.get_item(tracking_id, consistent=True)
+    item = complaints.item(tracking_id, consistent=True)
     if item is None:
         raise NotFound(tracking_id)
     c = Complaint.model_validate(item)
     if not can_see(p, c.unit.code if c.unit else None, c.channel):
         raise NotFound(tracking_id)
     return item, c
-
-
-def index_for(family: str, urgent: bool) -> str:
-    """The GSI a page reads (named in full: the least-privilege analysis reads these names)."""
-    if family == "inbox_area":
-        return "inbox_area_urgent" if urgent else "inbox_area"
-    return "inbox_urgent" if urgent else "inbox"
 
 
 def encode_cursor(sort: str, key: str) -> str:
@@ -216,8 +155,9 @@ def _known_holder(code: str) -> bool:
 
 
 class InboxService:
-    def __init__(self, repo: Repository) -> None:
-        self.repo = repo
+    def __init__(self, complaints: Complaints, counters: Counters) -> None:
+        self.complaints = complaints
+        self.counters = counters
 
     # -- the list ----------------------------------------------------------------
 
@@ -229,41 +169,22 @@ class InboxService:
         sort = "newest" if done else q.sort  # the done shelf has no deadlines
         urgent = sort == "urgent"
         sk_attr = "inbox_urgent_sk" if urgent else "inbox_sk"
-        names = {"#p": f"{family}_pk", "#s": sk_attr}
-        vals = values(p=key + (inbox.DONE if done else ""))
         after = decode_cursor(q.cursor, sort) if q.cursor else None
         overdue_by_key = q.overdue and urgent
-        cond = "#p = :p"
-        if urgent and after is not None and overdue_by_key:
-            cond += " AND #s BETWEEN :after AND :now"  # inclusive: the cursor's own row is skipped below
-        elif urgent and after is not None:
-            cond += " AND #s > :after"
-        elif after is not None:
-            cond += " AND #s < :after"
-        elif overdue_by_key:
-            cond += " AND #s < :now"  # rows without a deadline ('~...') sort after every digit
-        if after is not None:
-            vals.update(values(after=after))
-        if overdue_by_key:
-            vals.update(values(now=iso(now)))
-        if "#s" not in cond:
-            names.pop("#s")
-        filters, fnames, fvals = self._filters(p, q, now, overdue_by_key)
-        names.update(fnames)
-        vals.update(fvals)
+        filters = self._filters(p, q, now, overdue_by_key)
         rows: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
         for _ in range(READ_BUDGET):
             want = q.limit - len(rows)
-            items, start = self.repo.query_page(
-                cond,
-                vals,
-                index=index_for(family, urgent),
-                limit=want + 1 if not filters else max(200, want + 1),
-                start_key=start,
-                forward=urgent,
-                names=names,
-                filter_expression=" AND ".join(filters) or None,
+            items, start = self.complaints.inbox_page(
+                family,
+                urgent,
+                key + (inbox.DONE if done else ""),
+                after,
+                now if overdue_by_key else None,
+                filters,
+                want + 1 if not filters else max(200, want + 1),
+                start,
             )
             items = [i for i in items if i.get(sk_attr) != after]
             rows.extend(items)
@@ -288,37 +209,22 @@ class InboxService:
         return "inbox", q.unit
 
     @staticmethod
-    def _filters(
-        p: Principal, q: InboxQuery, now: datetime, overdue_by_key: bool
-    ) -> tuple[list[str], dict[str, str], dict[str, Any]]:
-        parts: list[str] = []
-        names: dict[str, str] = {}
-        vals: dict[str, Any] = {}
+    def _filters(p: Principal, q: InboxQuery, now: datetime, overdue_by_key: bool) -> dict[str, Any]:
+        """What thins the page out beside the key (status, channel, place, assignee, overdue)."""
+        out: dict[str, Any] = {}
         if q.status is not None:
-            parts.append("#f_st = :f_st")
-            names["#f_st"] = "status"
-            vals.update(values(f_st=q.status.value))
+            out["status"] = q.status.value
         if q.channel:
-            parts.append("#f_ch = :f_ch")
-            names["#f_ch"] = "channel"
-            vals.update(values(f_ch=q.channel))
+            out["channel"] = q.channel
         if q.category:
-            parts.append("#f_cat = :f_cat")
-            names["#f_cat"] = "category"
-            vals.update(values(f_cat=q.category))
+            out["category"] = q.category
         if q.kelurahan_code:
-            parts.append("#f_loc.#f_kel = :f_kel")
-            names.update({"#f_loc": "location", "#f_kel": "kelurahan_code"})
-            vals.update(values(f_kel=q.kelurahan_code))
+            out["kelurahan_code"] = q.kelurahan_code
         if q.assigned_to_me:
-            parts.append("#f_as = :f_as")
-            names["#f_as"] = "assigned_to"
-            vals.update(values(f_as=p.user))
+            out["assigned_to"] = p.user
         if q.overdue and not overdue_by_key:
-            parts.append("#f_dl < :f_now")
-            names["#f_dl"] = "deadline"
-            vals.update(values(f_now=iso(now)))
-        return parts, names, vals
+            out["deadline_before"] = now
+        return out
 
     def _page(self, family: str, key: str, items: list[dict[str, Any]], nxt: str | None, sort: str) -> InboxPage:
         return InboxPage(items=items, counts=self.counts(family, key), next=nxt, holder=key, sort=sort)
@@ -330,12 +236,10 @@ class InboxService:
             holders = [key, *(f"kel:{k.code}" for k in reference.areas().kelurahan.values() if k.kecamatan_code == kec)]
         else:
             holders = [key]
-        found = self.repo.get_many([(f"{COUNT_PREFIX}{h}", COUNT_SK) for h in holders])
         totals: dict[str, int] = {}
-        for item in found:
-            for name, n in item.items():
-                if name.startswith("n_"):
-                    totals[name[2:]] = totals.get(name[2:], 0) + int(n)
+        for counts in self.counters.inbox_counts(holders):
+            for status, n in counts.items():
+                totals[status] = totals.get(status, 0) + n
         if any(n < 0 for n in totals.values()):
             logger.warning("inbox counter below zero", extra={"holder": key})
             count("InboxCounterBelowZero")
@@ -344,28 +248,17 @@ class InboxService:
     def count_change(self, tracking_id: str, new_item: Mapping[str, Any] | None, seq: str | int) -> str:
         """Move the complaint's badge count to where its new image puts it, once per
         stream record (the table's stream consumer calls this); returns what was done."""
-        position = stream_position(seq)
+        position = str(seq).zfill(40)  # stream sequence numbers run to 40 digits: sortable as text
         new_at = counted_at(new_item)
         for _ in range(5):
-            mark = self.repo.get_raw(f"{MARK_PREFIX}{tracking_id}", MARK_SK)
+            mark = self.counters.inbox_mark(tracking_id)
             if mark is not None and str(mark.get("seq", "")) >= position:
                 return "replayed"
             old_at = mark.get("at") if mark is not None else None
             if old_at == new_at:
                 return "unchanged"
-            put = put_over_position(
-                self.repo.table,
-                {
-                    "pk": f"{MARK_PREFIX}{tracking_id}",
-                    "sk": MARK_SK,
-                    "type": "inbox_count_mark",
-                    "seq": position,
-                    "at": new_at,
-                },
-                mark,
-            )
             try:
-                self.repo.transact_raw([{"Put": put}, *counter_moves(self.repo.table, old_at, new_at)])
+                self.counters.move_inbox_count(tracking_id, mark, seq, old_at, new_at)
             except ConditionFailed:
                 continue  # another reader of the same record got there first: look again
             return "moved"
@@ -375,15 +268,15 @@ class InboxService:
 
     def detail(self, p: Principal, tracking_id: str) -> tuple[Complaint, dict[str, Any], list[TimelineEntry]]:
         """The whole record the caller may see (404 outside the scope: nothing leaks)."""
-        complaint, timeline = self.repo.get_with_timeline(tracking_id, consistent=True)
+        complaint, timeline = self.complaints.with_timeline(tracking_id, consistent=True)
         if complaint is None or not can_see(p, complaint.unit.code if complaint.unit else None, complaint.channel):
             raise NotFound(tracking_id)
-        item = self.repo.get_item(tracking_id, consistent=True) or {}
+        item = self.complaints.item(tracking_id, consistent=True) or {}
         return complaint, item, timeline
 
     def visible(self, p: Principal, tracking_id: str) -> dict[str, Any]:
         """The complaint item if `p` may see it; NotFound otherwise."""
-        return item_in_scope(self.repo, p, tracking_id)[0]
+        return item_in_scope(self.complaints, p, tracking_id)[0]
 
 
 def is_supervisor_area(p: Principal) -> bool:

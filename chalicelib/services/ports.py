@@ -51,6 +51,13 @@ class Append:
         self.items = list(items)
 
 
+class Increment:
+    """A number added to a counting attribute (0 when absent)."""
+
+    def __init__(self, by: int = 1) -> None:
+        self.by = by
+
+
 # -- what an item must hold for a write to apply (Expect: attribute -> one of these) ----------
 
 
@@ -173,6 +180,105 @@ class Complaints(Protocol):
 
     def nearby_cell(self, category: str, cell: str, created_before: datetime | None) -> list[dict[str, Any]]: ...
 
+    def created_page(
+        self,
+        month: str,
+        shard: int,
+        lo: str,
+        hi: str,
+        filters: Mapping[str, Any],
+        limit: int,
+        start: dict[str, Any] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]: ...
+
+    def created_in(self, month: str, shard: int) -> Iterator[dict[str, Any]]: ...
+
+    def latest_entries(self, tracking_id: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def claim_forward_lease(self, tracking_id: str, owner: str, now: datetime, until: datetime) -> dict[str, Any]: ...
+
+    def mark_forward_sent(self, tracking_id: str, owner: str, now: datetime) -> None: ...
+
+    def release_forward_lease(self, tracking_id: str, owner: str, clear_sent: bool) -> None: ...
+
+    def requeue_for_lapor(
+        self, tracking_id: str, now: datetime, requeued_before: datetime, stale_before: datetime
+    ) -> None: ...
+
+    def add_attachment(
+        self, tracking_id: str, key: str, open_statuses: Sequence[str], max_files: int
+    ) -> dict[str, Any] | None: ...
+
+    def claim_attachment_lease(
+        self, tracking_id: str, owner: str, now: datetime, until: datetime
+    ) -> dict[str, Any]: ...
+
+    def save_attachment_state(
+        self, tracking_id: str, owner: str, state: Mapping[str, Any], seen: str | None
+    ) -> None: ...
+
+    def release_attachment_lease(self, tracking_id: str, owner: str) -> None: ...
+
+
+class Outboxes(Protocol):
+    """What waits to be told: channel events, LAPOR! follow-ups, staff notices. Each record is
+    handed back to the store as read (the store knows its keys)."""
+
+    # channel events
+    def event_write(
+        self, tracking_id: str, occurred_at: datetime, event_id: str, event: Mapping[str, Any], now: datetime
+    ) -> Write: ...
+
+    def event_sent(self, tracking_id: str, occurred_at: datetime, event_id: str, now: datetime) -> None: ...
+
+    def events_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]: ...
+
+    def postpone(self, record: Mapping[str, Any], later: datetime) -> None: ...
+
+    # LAPOR! follow-ups
+    def followup_write(
+        self, tracking_id: str, seq: int, side: str, content: str, secret: bool, now: datetime, look_again: datetime
+    ) -> Write: ...
+
+    def followups(self, tracking_id: str, consistent: bool = False) -> list[dict[str, Any]]: ...
+
+    def followups_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]: ...
+
+    def claim_followup(self, record: Mapping[str, Any], now: datetime, until: datetime) -> dict[str, Any]: ...
+
+    def followup_sent(self, record: Mapping[str, Any], lapor_followup_id: str | None, now: datetime) -> None: ...
+
+    def release_followup(self, record: Mapping[str, Any], look_again: datetime) -> None: ...
+
+    def followup_later(self, record: Mapping[str, Any], when: datetime) -> None: ...
+
+    def drop_followup(self, record: Mapping[str, Any], why: str, now: datetime) -> None: ...
+
+    def park_followup(self, record: Mapping[str, Any], reason: str, now: datetime) -> None: ...
+
+    def is_parked(self, record: Mapping[str, Any]) -> bool: ...
+
+    # staff notices
+    def notice_write(self, tracking_id: str, slot: str, notice: Mapping[str, Any], now: datetime) -> Write: ...
+
+    def notice_sent(self, tracking_id: str, slot: str, now: datetime) -> None: ...
+
+    def notices_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]: ...
+
+    def claim_notice(self, record: Mapping[str, Any], now: datetime, until: datetime) -> bool: ...
+
+    def notice_slot(self, record: Mapping[str, Any]) -> str: ...
+
+
+class ChannelSettings(Protocol):
+    """Each channel's callback registration."""
+
+    def save_callback(self, channel: str, url: str, at: datetime) -> None: ...
+
+    def remove_callback(self, channel: str, at: datetime) -> None: ...
+
+    def callback(self, channel: str) -> dict[str, Any] | None: ...
+
 
 class Timelines(Protocol):
     def add(self, tracking_id: str, entry: TimelineEntry) -> bool: ...
@@ -184,3 +290,46 @@ class Work(Protocol):
     """Makes a unit of work for one atomic write."""
 
     def __call__(self) -> UnitOfWork: ...
+
+
+class ApiKeyRegister(Protocol):
+    """Open311 API keys, known by the SHA-256 of the key only."""
+
+    def register(self, key_hash: str, client_app: str, at: datetime) -> None: ...
+
+    def client_app(self, key_hash: str) -> str | None: ...
+
+
+class Counters(Protocol):
+    """Rate counters and the operators' inbox badges."""
+
+    def add_to_rate(self, counter: str, amount: int, expires_at: int) -> int: ...
+
+    def inbox_counts(self, holders: list[str]) -> list[Mapping[str, int]]: ...
+
+    def inbox_mark(self, tracking_id: str) -> Mapping[str, Any] | None: ...
+
+    def move_inbox_count(
+        self,
+        tracking_id: str,
+        mark: Mapping[str, Any] | None,
+        seq: str | int,
+        old_at: str | None,
+        new_at: str | None,
+    ) -> None: ...
+
+
+class InboxLists(Protocol):
+    """Pages of the operators' inbox indexes."""
+
+    def inbox_page(
+        self,
+        family: str,
+        urgent: bool,
+        partition: str,
+        after: str | None,
+        overdue_before: datetime | None,
+        filters: Mapping[str, Any],
+        limit: int,
+        start: dict[str, Any] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]: ...

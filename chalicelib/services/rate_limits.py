@@ -129,4 +129,4 @@ class RateLimiter:
 
     def _key(self, group: str, source_ip: str, client_id: str | None, kind: str = "client") -> str:
         who = hmac.new(self._secret(), f"rate\n{source_ip}\n{client_id or ''}".encode(), hashlib.sha256)
-        return f"RATE#{group}#{kind}#{who.hexdigest()[:24]}"
+        return f"{group}#{kind}#{who.hexdigest()[:24]}"

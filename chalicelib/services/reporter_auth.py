@@ -17,8 +17,8 @@ import hashlib
 import hmac
 import secrets
 
-from chalicelib.adapters.dynamodb import Repository
 from chalicelib.domain.errors import NotFound
+from chalicelib.services.ports import Complaints
 
 HEADER = "X-Reporter-Token"
 HASH_ATTRIBUTE = "reporter_token_hash"
@@ -47,7 +47,7 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def require_reporter(repo: Repository, tracking_id: str, token: str | None) -> None:
+def require_reporter(complaints: Complaints, tracking_id: str, token: str | None) -> None:
     """Refuse unless `token` is the one handed out for this complaint.
 
     Hashes are compared in constant time. A complaint stored before tokens
@@ -55,7 +55,7 @@ def require_reporter(repo: Repository, tracking_id: str, token: str | None) -> N
     its reporter."""
     if not token or not token.strip():
         raise ReporterTokenMissing()
-    item = repo.get_item(tracking_id, consistent=True)
+    item = complaints.item(tracking_id, consistent=True)
     if item is None:
         raise NotFound(tracking_id)
     stored = str(item.get(HASH_ATTRIBUTE) or "")

@@ -31,11 +31,11 @@ from typing import Any
 
 from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, shard_of, values
 from chalicelib.adapters.sqs import Queues
+from chalicelib.adapters.storage.keys import inbox_attributes
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import ChannelEvent
 from chalicelib.services.callbacks import event_for
-from chalicelib.services.inbox import inbox_attributes
 from chalicelib.settings import settings
 
 EVENT_PK = "CHEVENT#"

@@ -80,7 +80,7 @@ def generate(n: int, now: datetime, seed: int = 10) -> list[tuple[Any, Any, dict
     from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry
     from chalicelib.domain.tracking import new_tracking_id
     from chalicelib.services.deadlines import due_attributes
-    from chalicelib.services.intake import created_keys
+    from chalicelib.adapters.storage.keys import created_attributes as created_keys
 
     rng = random.Random(seed)
     cal = default_calendar()

@@ -206,7 +206,8 @@ def test_the_coordinator_opens_any_inbox(client: Any, seeded: dict[str, Any]) ->
 def test_a_redelivered_or_older_stream_record_moves_no_badge(client: Any, seeded: dict[str, Any]) -> None:
     """The badges follow the stream exactly once: a record read again, or out of order, changes nothing."""
     from chalicelib import bootstrap
-    from chalicelib.services.inbox import MARK_PREFIX, MARK_SK
+    from chalicelib.adapters.storage.keys import INBOX_MARK_PREFIX as MARK_PREFIX
+    from chalicelib.adapters.storage.keys import INBOX_MARK_SK as MARK_SK
 
     tid, _ = submit(client, kel=KEL_B)
     before = counts(f"kel:{KEL_B}")  # settled: the new complaint is counted as received

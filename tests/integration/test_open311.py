@@ -213,9 +213,10 @@ def test_missing_or_wrong_api_key_is_403(client: Any, hub: Any, key: str | None)
 
 def test_api_key_is_stored_hashed_and_accepted_in_the_url_too(client: Any, api_key: str) -> None:
     from chalicelib import bootstrap
-    from chalicelib.services.api_keys import partition_key
+    from chalicelib.adapters.storage.keys import apikey_pk
+    from chalicelib.services.api_keys import key_hash
 
-    item = bootstrap.repository().get_raw(partition_key(api_key), "APIKEY")
+    item = bootstrap.repository().get_raw(apikey_pk(key_hash(api_key)), "APIKEY")
     assert item is not None and api_key not in json.dumps(item) and item["client_app"] == "Test Client"
     resp = client.http.post(
         f"{BASE}/requests.json?api_key={quote(api_key)}",
@@ -521,7 +522,7 @@ def _stored(category: str, created_at: Any, status: str = "forwarded") -> str:
     from chalicelib.domain import reference
     from chalicelib.domain.models import Complaint, Location, Status
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.services.intake import created_keys
+    from chalicelib.adapters.storage.keys import created_attributes as created_keys
 
     c = Complaint(
         tracking_id=new_tracking_id(),

@@ -55,7 +55,7 @@ def put(
     from chalicelib.domain import reference
     from chalicelib.domain.models import Complaint, Location, Reporter, TimelineEntry, utcnow
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.services.intake import created_keys
+    from chalicelib.adapters.storage.keys import created_attributes as created_keys
 
     created = created_at or utcnow()
     c = Complaint(

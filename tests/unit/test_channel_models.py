@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 from pydantic import ValidationError
 
+from chalicelib.adapters.storage.keys import geo_attributes
 from chalicelib.channels import call112, psc119, rabeg
 from chalicelib.channels.common import category_for
 from chalicelib.domain.errors import Conflict, InvalidInput
 from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry
 from chalicelib.services.callbacks import check_url, event_for, event_id, retry_delay
-from chalicelib.services.nearby import geo_attributes
 
 RABEG = {
     "ID_ADUAN": 12345,

@@ -43,7 +43,7 @@ def test_areas_group_a_kecamatan_with_its_kelurahan_only() -> None:
 
 
 def test_open_and_done_shelves_and_sort_keys() -> None:
-    from chalicelib.services.inbox import inbox_attributes
+    from chalicelib.adapters.storage.keys import inbox_attributes
 
     due = datetime(2026, 3, 5, 16, 59, tzinfo=UTC)
     open_ = inbox_attributes(complaint(Status.VERIFIED, deadline=due))
@@ -68,10 +68,11 @@ def test_urgent_order_puts_the_most_overdue_first_and_no_deadline_last() -> None
 
 
 def test_counters_move_with_the_status_and_the_holder() -> None:
-    from chalicelib.services.inbox import counted_at, counter_moves
+    from chalicelib.adapters.storage.counters import counter_moves
+    from chalicelib.services.inbox import counted_at
 
     def at(c: Complaint) -> str | None:
-        from chalicelib.services.inbox import inbox_attributes
+        from chalicelib.adapters.storage.keys import inbox_attributes
 
         return counted_at({**c.model_dump(mode="json"), **inbox_attributes(c)})
 

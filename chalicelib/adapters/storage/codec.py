@@ -32,8 +32,14 @@ def stream_position(seq: str | int) -> str:
 
 
 def text(value: Any) -> Any:
-    """An instant as its key text (`iso`); any other value as it is."""
-    return iso(value) if isinstance(value, datetime) else value
+    """Instants as their key text (`iso`), also inside maps and lists; any other value as it is."""
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return {k: text(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [text(v) for v in value]
+    return value
 
 
 def to_item(data: dict[str, Any]) -> dict[str, Any]:

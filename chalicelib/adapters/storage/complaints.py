@@ -15,8 +15,8 @@ from chalicelib.adapters.storage.codec import iso, text, values
 from chalicelib.adapters.storage.expressions import condition, set_remove, with_version
 from chalicelib.adapters.storage.gateway import TableGateway
 from chalicelib.adapters.storage.unit_of_work import TransactItem
-from chalicelib.domain.models import Complaint, TimelineEntry
-from chalicelib.services.ports import KEEP, Change, Complaints, Placement
+from chalicelib.domain.models import Complaint, Status, TimelineEntry
+from chalicelib.services.ports import KEEP, Change, Complaints, ConditionFailed, Placement
 
 
 def placed(tracking_id: str, complaint: Complaint | None, p: Placement) -> dict[str, Any]:
@@ -147,3 +147,253 @@ class ComplaintStore(Complaints):
         if created_before is None:
             return list(self.gateway.query("geo_pk = :p", values(p=pk), index="geo"))
         return list(self.gateway.query("geo_pk = :p AND geo_sk < :b", values(p=pk, b=iso(created_before)), index="geo"))
+
+    # -- forwarding to LAPOR! -------------------------------------------------------------------
+
+    def claim_forward_lease(self, tracking_id: str, owner: str, now: datetime, until: datetime) -> dict[str, Any]:
+        """Let one forwarder at a time work on a complaint still waiting for LAPOR! (its lease
+        expired or never taken); the item as it was. ConditionFailed when it is not free."""
+        old = self.gateway.update(
+            tracking_id,
+            "SET fwd_owner = :me, fwd_lease_until = :until, fwd_last_at = :now, "
+            "fwd_attempts = if_not_exists(fwd_attempts, :zero) + :one",
+            condition="attribute_not_exists(lapor_id) AND #s = :received AND "
+            "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now)",
+            names={"#s": "status"},
+            vals=values(me=owner, until=iso(until), zero=0, one=1, received=Status.RECEIVED.value, now=iso(now)),
+            return_old=True,
+        )
+        assert old is not None
+        return old
+
+    def mark_forward_sent(self, tracking_id: str, owner: str, now: datetime) -> None:
+        """Record the attempt BEFORE the create is sent (while holding the lease)."""
+        self.gateway.update(
+            tracking_id, "SET fwd_sent_at = :now", condition="fwd_owner = :me", vals=values(now=iso(now), me=owner)
+        )
+
+    def release_forward_lease(self, tracking_id: str, owner: str, clear_sent: bool) -> None:
+        """Free the lease (and forget the attempt when it surely did not reach LAPOR!)."""
+        expr = "REMOVE fwd_owner, fwd_lease_until" + (", fwd_sent_at" if clear_sent else "")
+        try:
+            self.gateway.update(tracking_id, expr, condition="fwd_owner = :me", vals=values(me=owner))
+        except ConditionFailed:
+            pass
+
+    def requeue_for_lapor(
+        self, tracking_id: str, now: datetime, requeued_before: datetime, stale_before: datetime
+    ) -> None:
+        """Mark a complaint re-queued for the forwarder when nothing is on its way: not at LAPOR!,
+        no lease held, and never queued or last queued before `requeued_before`, or its last
+        attempt older than `stale_before`. ConditionFailed when another sweep or the forwarder
+        got there first."""
+        self.gateway.update(
+            tracking_id,
+            "SET requeued_at = :now",
+            condition="attribute_not_exists(lapor_id) AND #s = :received AND "
+            "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now) AND ("
+            "(attribute_not_exists(requeued_at) AND attribute_not_exists(fwd_attempts)) "
+            "OR requeued_at < :old "
+            "OR (attribute_not_exists(requeued_at) AND "
+            "(fwd_last_at < :stale OR (attribute_not_exists(fwd_last_at) AND outbox_sk < :stale))))",
+            names={"#s": "status"},
+            vals=values(
+                now=iso(now),
+                received=Status.RECEIVED.value,
+                old=iso(requeued_before),
+                stale=iso(stale_before),
+            ),
+        )
+
+    # -- attachments -----------------------------------------------------------------------------
+
+    def add_attachment(
+        self, tracking_id: str, key: str, open_statuses: Sequence[str], max_files: int
+    ) -> dict[str, Any] | None:
+        """Append an upload key while the complaint takes files and has room; the item after.
+        ConditionFailed otherwise."""
+        statuses = {f":s{i}": s for i, s in enumerate(open_statuses)}
+        return self.gateway.update(
+            tracking_id,
+            "SET attachments = list_append(if_not_exists(attachments, :empty), :key)",
+            condition=f"attribute_exists(pk) AND #s IN ({', '.join(statuses)}) AND "
+            "(attribute_not_exists(attachments) OR size(attachments) < :max)",
+            names={"#s": "status"},
+            vals=values(empty=[], key=[key], max=max_files, **{k[1:]: v for k, v in statuses.items()}),
+            return_new=True,
+        )
+
+    def record_lapor_docs(self, tracking_id: str, docs: Mapping[str, int]) -> None:
+        """The LAPOR! document ids of the files the create carries (before the create)."""
+        self.gateway.update(
+            tracking_id,
+            "SET lapor_docs = :docs",
+            condition="attribute_not_exists(lapor_id)",
+            vals=values(docs=dict(docs)),
+        )
+
+    def claim_attachment_lease(self, tracking_id: str, owner: str, now: datetime, until: datetime) -> dict[str, Any]:
+        """One sender of a complaint's late files at a time (at LAPOR! only); the item as it was.
+        ConditionFailed when another holds the lease."""
+        old = self.gateway.update(
+            tracking_id,
+            "SET att_owner = :me, att_lease_until = :until",
+            condition="attribute_exists(lapor_id) AND "
+            "(attribute_not_exists(att_lease_until) OR att_lease_until < :now)",
+            vals=values(me=owner, until=iso(until), now=iso(now)),
+            return_old=True,
+        )
+        assert old is not None
+        return old
+
+    def save_attachment_state(self, tracking_id: str, owner: str, state: Mapping[str, Any], seen: str | None) -> None:
+        """Where each late file stands (while holding the lease); `seen`: the LAPOR! follow-up id it became."""
+        expr = "SET attachment_followups = :state"
+        vals = values(state=text(dict(state)), me=owner)
+        if seen is not None:
+            expr += ", lapor_followup_ids = list_append(if_not_exists(lapor_followup_ids, :none), :seen)"
+            vals.update(values(none=[], seen=[seen]))
+        self.gateway.update(tracking_id, expr, condition="att_owner = :me", vals=vals)
+
+    def release_attachment_lease(self, tracking_id: str, owner: str) -> None:
+        try:
+            self.gateway.update(
+                tracking_id, "REMOVE att_owner, att_lease_until", condition="att_owner = :me", vals=values(me=owner)
+            )
+        except ConditionFailed:
+            pass
+
+    # -- the `created` index (Open311 lists, the statistics' audit) --------------------------------
+
+    def created_page(
+        self,
+        month: str,
+        shard: int,
+        lo: str,
+        hi: str,
+        filters: Mapping[str, Any],
+        limit: int,
+        start: dict[str, Any] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page, newest first, of one month's shard between two instants (key text); `filters`:
+        attribute -> the values it may have."""
+        names: dict[str, str] = {}
+        vals = values(p=keys.created_pk(month, shard), lo=lo, hi=hi)
+        parts: list[str] = []
+        for i, (attr, allowed) in enumerate(filters.items()):
+            names[f"#f{i}"] = attr
+            options = {f"f{i}_{j}": v for j, v in enumerate(allowed)}
+            vals.update(values(**options))
+            parts.append(f"#f{i} IN (" + ", ".join(f":{o}" for o in options) + ")")
+        return self.gateway.query_page(
+            "created_pk = :p AND created_sk BETWEEN :lo AND :hi",
+            vals,
+            index="created",
+            limit=limit,
+            start_key=start,
+            forward=False,
+            filter_expression=" AND ".join(parts) or None,
+            names=names or None,
+        )
+
+    def created_in(self, month: str, shard: int) -> Iterator[dict[str, Any]]:
+        """Every complaint that arrived in a UTC month (YYYY-MM), one shard of the `created` index."""
+        return self.gateway.query("created_pk = :p", values(p=keys.created_pk(month, shard)), index="created")
+
+    def latest_entries(self, tracking_id: str, limit: int) -> list[dict[str, Any]]:
+        """The newest timeline entries of a complaint (one small Query of its partition)."""
+        entries, _ = self.gateway.query_page(
+            "pk = :pk AND begins_with(sk, :t)",
+            values(pk=keys.complaint_pk(tracking_id), t=keys.TIMELINE_PREFIX),
+            limit=limit,
+            forward=False,
+        )
+        return entries
+
+    # -- the operators' inboxes ---------------------------------------------------------------
+
+    def inbox_page(
+        self,
+        family: str,
+        urgent: bool,
+        partition: str,
+        after: str | None,
+        overdue_before: datetime | None,
+        filters: Mapping[str, Any],
+        limit: int,
+        start: dict[str, Any] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+        """One page of an inbox partition: newest first, or (urgent) deadline soonest first.
+
+        `after`: the sort key to continue after; `overdue_before`: only deadlines before it
+        (a key condition on the urgent sort); `filters` (status, channel, category,
+        kelurahan_code, assigned_to, deadline_before) thin the page out."""
+        sk_attr = "inbox_urgent_sk" if urgent else "inbox_sk"
+        names = {"#p": f"{family}_pk", "#s": sk_attr}
+        vals = values(p=partition)
+        cond = "#p = :p"
+        if urgent and after is not None and overdue_before is not None:
+            cond += " AND #s BETWEEN :after AND :now"  # inclusive: the cursor's own row is skipped by the caller
+        elif urgent and after is not None:
+            cond += " AND #s > :after"
+        elif after is not None:
+            cond += " AND #s < :after"
+        elif overdue_before is not None:
+            cond += " AND #s < :now"  # rows without a deadline ('~...') sort after every digit
+        if after is not None:
+            vals.update(values(after=after))
+        if overdue_before is not None:
+            vals.update(values(now=iso(overdue_before)))
+        if "#s" not in cond:
+            names.pop("#s")
+        parts, fnames, fvals = _inbox_filters(filters)
+        names.update(fnames)
+        vals.update(fvals)
+        return self.gateway.query_page(
+            cond,
+            vals,
+            index=inbox_index(family, urgent),
+            limit=limit,
+            start_key=start,
+            forward=urgent,
+            names=names,
+            filter_expression=" AND ".join(parts) or None,
+        )
+
+
+def inbox_index(family: str, urgent: bool) -> str:
+    """The GSI a page reads (named in full: the least-privilege analysis reads these names)."""
+    if family == "inbox_area":
+        return "inbox_area_urgent" if urgent else "inbox_area"
+    return "inbox_urgent" if urgent else "inbox"
+
+
+def _inbox_filters(f: Mapping[str, Any]) -> tuple[list[str], dict[str, str], dict[str, Any]]:
+    parts: list[str] = []
+    names: dict[str, str] = {}
+    vals: dict[str, Any] = {}
+    if f.get("status") is not None:
+        parts.append("#f_st = :f_st")
+        names["#f_st"] = "status"
+        vals.update(values(f_st=text(f["status"])))
+    if f.get("channel"):
+        parts.append("#f_ch = :f_ch")
+        names["#f_ch"] = "channel"
+        vals.update(values(f_ch=f["channel"]))
+    if f.get("category"):
+        parts.append("#f_cat = :f_cat")
+        names["#f_cat"] = "category"
+        vals.update(values(f_cat=f["category"]))
+    if f.get("kelurahan_code"):
+        parts.append("#f_loc.#f_kel = :f_kel")
+        names.update({"#f_loc": "location", "#f_kel": "kelurahan_code"})
+        vals.update(values(f_kel=f["kelurahan_code"]))
+    if f.get("assigned_to"):
+        parts.append("#f_as = :f_as")
+        names["#f_as"] = "assigned_to"
+        vals.update(values(f_as=f["assigned_to"]))
+    if f.get("deadline_before") is not None:
+        parts.append("#f_dl < :f_now")
+        names["#f_dl"] = "deadline"
+        vals.update(values(f_now=iso(f["deadline_before"])))
+    return parts, names, vals

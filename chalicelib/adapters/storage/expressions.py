@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.adapters.storage.codec import text, to_item, values
 from chalicelib.adapters.storage.keys import VERSION
-from chalicelib.services.ports import ABSENT, PRESENT, After, Append, Before, IfAbsent, OneOf, Version
+from chalicelib.services.ports import ABSENT, PRESENT, After, Append, Before, IfAbsent, Increment, OneOf, Version
 
 _SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
 
@@ -33,6 +33,9 @@ def set_remove(attrs: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str,
         elif isinstance(v, IfAbsent):
             sets.append(f"#a{i} = if_not_exists(#a{i}, :a{i})")
             vals.update(to_item({f":a{i}": text(v.value)}))
+        elif isinstance(v, Increment):
+            sets.append(f"#a{i} = if_not_exists(#a{i}, :a{i}z) + :a{i}")
+            vals.update(to_item({f":a{i}": v.by, f":a{i}z": 0}))
         elif isinstance(v, Append):
             sets.append(f"#a{i} = list_append(if_not_exists(#a{i}, :a{i}e), :a{i})")
             vals.update(to_item({f":a{i}": [text(x) for x in v.items], f":a{i}e": []}))

@@ -298,6 +298,10 @@ class TableGateway:
         item = self.get_item(tracking_id, consistent)
         return Complaint.model_validate(item) if item else None
 
+    def item(self, tracking_id: str, consistent: bool = True) -> dict[str, Any] | None:
+        """The complaint item (as `ComplaintStore.item`)."""
+        return self.get_item(tracking_id, consistent=consistent)
+
     def get_raw(self, pk: str, sk: str) -> dict[str, Any] | None:
         out = self.db.get_item(TableName=self.table, Key={"pk": {"S": pk}, "sk": {"S": sk}}, ConsistentRead=True)
         return from_item(out["Item"]) if "Item" in out else None

@@ -1,0 +1,99 @@
+"""Counters: the operators' inbox badges (per holder, moved once per stream record) and rate counters.
+
+- inbox counter  INBOXCOUNT#<holder> / COUNT: one number per status (`n_<status>`)
+- its marker     INBOXCOUNT#C#<tracking_id> / COUNTED: where the complaint is counted and the
+                 stream position applied; a move is ONE transaction with its marker,
+                 conditional on the marker, so a redelivered or older record changes nothing
+- rate counter   RATE#<counter> / COUNTER, gone by TTL once its window is over
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from chalicelib.adapters.storage import keys
+from chalicelib.adapters.storage.codec import stream_position, to_item, values
+from chalicelib.adapters.storage.gateway import TableGateway
+from chalicelib.services.ports import Counters
+
+
+def counter_moves(table: str, old_at: str | None, new_at: str | None) -> list[dict[str, Any]]:
+    """Transaction items moving one complaint's count from `old_at` to `new_at`."""
+    changes: dict[str, dict[str, int]] = {}
+    for at, n in ((old_at, -1), (new_at, 1)):
+        if at is not None:
+            holder, _, status = at.partition("|")
+            moves = changes.setdefault(holder, {})
+            moves[status] = moves.get(status, 0) + n
+    items = []
+    for holder, moves in changes.items():
+        moves = {s: n for s, n in moves.items() if n}
+        if not moves:
+            continue
+        names = {f"#c{i}": f"n_{s}" for i, s in enumerate(moves)}
+        vals = values(**{f"c{i}": n for i, n in enumerate(moves.values())})
+        items.append(
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": keys.key(keys.inbox_count_pk(holder), keys.INBOX_COUNT_SK),
+                    "UpdateExpression": "ADD " + ", ".join(f"#c{i} :c{i}" for i in range(len(moves))),
+                    "ExpressionAttributeNames": names,
+                    "ExpressionAttributeValues": vals,
+                }
+            }
+        )
+    return items
+
+
+class CounterStore(Counters):
+    def __init__(self, gateway: TableGateway) -> None:
+        self.gateway = gateway
+
+    # -- rate counters ----------------------------------------------------------------------
+
+    def add_to_rate(self, counter: str, amount: int, expires_at: int) -> int:
+        """Add to a rate counter (created at 0) and return its new total; gone after `expires_at`."""
+        return self.gateway.add_to_counter(keys.rate_pk(counter), amount, expires_at)
+
+    # -- inbox badges -----------------------------------------------------------------------
+
+    def inbox_counts(self, holders: list[str]) -> list[Mapping[str, int]]:
+        """Each holder's numbers per status (those that have a counter), one BatchGetItem."""
+        found = self.gateway.get_many([(keys.inbox_count_pk(h), keys.INBOX_COUNT_SK) for h in holders])
+        return [{name[2:]: int(n) for name, n in item.items() if name.startswith("n_")} for item in found]
+
+    def inbox_mark(self, tracking_id: str) -> Mapping[str, Any] | None:
+        """Where a complaint is counted and the stream position applied (None: never counted)."""
+        return self.gateway.get_raw(keys.inbox_mark_pk(tracking_id), keys.INBOX_MARK_SK)
+
+    def move_inbox_count(
+        self,
+        tracking_id: str,
+        mark: Mapping[str, Any] | None,
+        seq: str | int,
+        old_at: str | None,
+        new_at: str | None,
+    ) -> None:
+        """Move one complaint's count from `old_at` to `new_at` (`<holder>|<status>`) with its marker,
+        only over the marker as it was read (ConditionFailed when another reader came first)."""
+        put: dict[str, Any] = {
+            "TableName": self.gateway.table,
+            "Item": to_item(
+                {
+                    "pk": keys.inbox_mark_pk(tracking_id),
+                    "sk": keys.INBOX_MARK_SK,
+                    "type": "inbox_count_mark",
+                    "seq": stream_position(seq),
+                    "at": new_at,
+                }
+            ),
+        }
+        if mark is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "#seq = :seq"
+            put["ExpressionAttributeNames"] = {"#seq": "seq"}
+            put["ExpressionAttributeValues"] = values(seq=mark.get("seq"))
+        self.gateway.transact_raw([{"Put": put}, *counter_moves(self.gateway.table, old_at, new_at)])

@@ -1,0 +1,238 @@
+"""Outbox items: what the hub still has to tell someone, written in the same transaction as
+the change it tells of and found again by the sparse `outbox` / `due` indexes until sent.
+
+- channel event    CHEVENT#<tracking_id> / <utc instant>#<event id>; outbox CHEVENT#<shard>
+- LAPOR! follow-up LAPORFU#<tracking_id> / <complaint version, 9 digits>; outbox LAPORFU#<shard>
+                   (LAPORFU#PARKED when LAPOR! refused it)
+- staff notice     NOTIFY#<tracking_id> / <slot>; `due` index NOTIFY#<shard> until published
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from datetime import datetime
+from typing import Any
+
+from chalicelib.adapters.storage import keys
+from chalicelib.adapters.storage.codec import iso, to_item, values
+from chalicelib.adapters.storage.gateway import TableGateway
+from chalicelib.adapters.storage.unit_of_work import TransactItem
+from chalicelib.services.ports import ConditionFailed, Outboxes
+
+
+class OutboxStore(Outboxes):
+    def __init__(self, gateway: TableGateway) -> None:
+        self.gateway = gateway
+
+    # -- channel events -----------------------------------------------------------------------
+
+    def event_write(
+        self, tracking_id: str, occurred_at: datetime, event_id: str, event: Mapping[str, Any], now: datetime
+    ) -> TransactItem:
+        """A channel event as one item of the change's atomic write (only if absent)."""
+        data = {
+            "pk": keys.event_pk(tracking_id),
+            "sk": keys.event_sk(occurred_at, event_id),
+            "type": "channel_event",
+            "event": dict(event),
+            "created_at": iso(now),
+            "outbox_pk": keys.event_outbox_pk(tracking_id),
+            "outbox_sk": iso(now),
+        }
+        return TransactItem(
+            {
+                "Put": {
+                    "TableName": self.gateway.table,
+                    "Item": to_item(data),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+
+    def event_sent(self, tracking_id: str, occurred_at: datetime, event_id: str, now: datetime) -> None:
+        """Queued: out of the outbox index."""
+        self.gateway.update_raw(
+            keys.event_pk(tracking_id),
+            keys.event_sk(occurred_at, event_id),
+            "SET sent_at = :now REMOVE outbox_pk, outbox_sk",
+            condition="attribute_exists(pk)",
+            vals=values(now=iso(now)),
+        )
+
+    def events_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
+        """Channel events of one shard written at `until` or earlier and still not queued."""
+        return self.gateway.query_index_until("outbox", keys.event_shard_pk(shard), iso(until), limit=limit)
+
+    def postpone(self, record: Mapping[str, Any], later: datetime) -> None:
+        """Claim an outbox record for a re-send or re-ask: look again at `later` (ConditionFailed:
+        an overlapping sweep has it, or it was sent meanwhile)."""
+        self.gateway.update_raw(
+            str(record["pk"]),
+            str(record["sk"]),
+            "SET outbox_sk = :later",
+            condition="outbox_sk = :old AND attribute_not_exists(sent_at)",
+            vals=values(later=iso(later), old=record["outbox_sk"]),
+        )
+
+    # -- LAPOR! follow-ups ----------------------------------------------------------------------
+
+    def followup_write(
+        self, tracking_id: str, seq: int, side: str, content: str, secret: bool, now: datetime, look_again: datetime
+    ) -> TransactItem:
+        """A follow-up as one item of the change's atomic write; the sweep looks at it only
+        after `look_again` (when the immediate request did not deliver it)."""
+        data = {
+            "pk": keys.followup_pk(tracking_id),
+            "sk": keys.followup_sk(seq),
+            "type": "lapor_followup",
+            "tracking_id": tracking_id,
+            "seq": seq,
+            "side": side,
+            "content": content[:4000],
+            "is_secret": secret,
+            "created_at": iso(now),
+            "outbox_pk": keys.followup_outbox_pk(tracking_id),
+            "outbox_sk": iso(look_again),
+        }
+        return TransactItem(
+            {
+                "Put": {
+                    "TableName": self.gateway.table,
+                    "Item": to_item(data),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+
+    def followups(self, tracking_id: str, consistent: bool = False) -> list[dict[str, Any]]:
+        """Every follow-up of a complaint (one Query of its outbox partition), in written order."""
+        items = self.gateway.query("pk = :pk", values(pk=keys.followup_pk(tracking_id)), consistent=consistent)
+        return sorted(items, key=lambda i: str(i["sk"]))
+
+    def followups_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
+        return self.gateway.query_index_until("outbox", keys.followup_shard_pk(shard), iso(until), limit=limit)
+
+    def is_parked(self, record: Mapping[str, Any]) -> bool:
+        return record.get("outbox_pk") == keys.FOLLOWUP_PARKED
+
+    def claim_followup(self, record: Mapping[str, Any], now: datetime, until: datetime) -> dict[str, Any]:
+        """Take a follow-up to post it (a lease), the attempt recorded BEFORE the post; the item as
+        it was. ConditionFailed: another worker is posting it, or it was posted meanwhile."""
+        old = self.gateway.update_raw(
+            str(record["pk"]),
+            str(record["sk"]),
+            "SET sending_until = :until, attempted_at = :now, attempts = if_not_exists(attempts, :zero) + :one",
+            condition="attribute_exists(pk) AND attribute_not_exists(sent_at) AND "
+            "(attribute_not_exists(sending_until) OR sending_until < :now)",
+            vals=values(until=iso(until), now=iso(now), zero=0, one=1),
+            return_old=True,
+        )
+        if old is None:
+            raise ConditionFailed("follow-up vanished")
+        return old
+
+    def followup_sent(self, record: Mapping[str, Any], lapor_followup_id: str | None, now: datetime) -> None:
+        """Sent, with LAPOR!'s id for it. The complaint item is not written: its version is the
+        operators' If-Match, and our own bookkeeping must not make it stale."""
+        expr = "SET sent_at = :now REMOVE outbox_pk, outbox_sk, sending_until"
+        vals = values(now=iso(now))
+        if lapor_followup_id is not None:
+            expr = "SET sent_at = :now, lapor_followup_id = :fid REMOVE outbox_pk, outbox_sk, sending_until"
+            vals = values(now=iso(now), fid=lapor_followup_id)
+        self.gateway.update_raw(str(record["pk"]), str(record["sk"]), expr, condition="attribute_exists(pk)", vals=vals)
+
+    def release_followup(self, record: Mapping[str, Any], look_again: datetime) -> None:
+        try:
+            self.gateway.update_raw(
+                str(record["pk"]),
+                str(record["sk"]),
+                "SET outbox_sk = :later REMOVE sending_until",
+                condition="attribute_not_exists(sent_at)",
+                vals=values(later=iso(look_again)),
+            )
+        except ConditionFailed:
+            pass
+
+    def followup_later(self, record: Mapping[str, Any], when: datetime) -> None:
+        try:
+            self.gateway.update_raw(
+                str(record["pk"]),
+                str(record["sk"]),
+                "SET outbox_sk = :w",
+                condition="attribute_not_exists(sent_at) AND attribute_exists(outbox_pk)",
+                vals=values(w=iso(when)),
+            )
+        except ConditionFailed:
+            pass
+
+    def drop_followup(self, record: Mapping[str, Any], why: str, now: datetime) -> None:
+        """Never to be posted (ConditionFailed: it was sent meanwhile)."""
+        self.gateway.update_raw(
+            str(record["pk"]),
+            str(record["sk"]),
+            "SET dropped_at = :now, drop_reason = :why REMOVE outbox_pk, outbox_sk",
+            condition="attribute_not_exists(sent_at)",
+            vals=values(now=iso(now), why=why),
+        )
+
+    def park_followup(self, record: Mapping[str, Any], reason: str, now: datetime) -> None:
+        self.gateway.update_raw(
+            str(record["pk"]),
+            str(record["sk"]),
+            "SET outbox_pk = :parked, outbox_sk = :now, park_reason = :why REMOVE sending_until",
+            vals=values(parked=keys.FOLLOWUP_PARKED, now=iso(now), why=reason[:500]),
+        )
+
+    # -- staff notices --------------------------------------------------------------------------
+
+    def notice_write(self, tracking_id: str, slot: str, notice: Mapping[str, Any], now: datetime) -> TransactItem:
+        """A notice as one item of the change's atomic write, findable by the sweep until published."""
+        data = {
+            "pk": keys.notice_pk(tracking_id),
+            "sk": slot,
+            "type": "notification",
+            "created_at": iso(now),
+            **notice,
+            **keys.notify_due_attributes(tracking_id, now),
+        }
+        return TransactItem(
+            {
+                "Put": {
+                    "TableName": self.gateway.table,
+                    "Item": to_item(data),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            }
+        )
+
+    def notice_sent(self, tracking_id: str, slot: str, now: datetime) -> None:
+        """Published: out of the index (ConditionFailed when the item vanished)."""
+        self.gateway.update_raw(
+            keys.notice_pk(tracking_id),
+            slot,
+            "SET sent_at = :now REMOVE due_pk, due_sk",
+            condition="attribute_exists(pk)",
+            vals=values(now=iso(now)),
+        )
+
+    def notices_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
+        """Notices of one shard written at `until` or earlier and not yet marked published."""
+        return self.gateway.query_index_until("due", keys.notify_shard_pk(shard), iso(until), limit=limit)
+
+    def notice_slot(self, record: Mapping[str, Any]) -> str:
+        return str(record["sk"])
+
+    def claim_notice(self, record: Mapping[str, Any], now: datetime, until: datetime) -> bool:
+        """Take a pending notice until `until`; False: sent meanwhile, or another sweep has it."""
+        try:
+            self.gateway.update_raw(
+                str(record["pk"]),
+                str(record["sk"]),
+                "SET publishing_until = :until",
+                condition="attribute_exists(pk) AND attribute_not_exists(sent_at) AND "
+                "(attribute_not_exists(publishing_until) OR publishing_until < :now)",
+                vals=values(until=iso(until), now=iso(now)),
+            )
+        except ConditionFailed:
+            return False
+        return True
