@@ -83,10 +83,10 @@ class Wire:
 def _seed(now: datetime) -> list[dict[str, Any]]:
     from chalicelib import bootstrap
     from chalicelib.adapters.dynamodb import complaint_item, timeline_item
+    from chalicelib.adapters.storage.keys import created_attributes as created_keys
     from chalicelib.domain import reference
     from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.adapters.storage.keys import created_attributes as created_keys
 
     rng = random.Random(SEED)
     kelurahan = sorted(reference.areas().kelurahan.values(), key=lambda k: k.code)

@@ -519,10 +519,10 @@ def _stored(category: str, created_at: Any, status: str = "forwarded") -> str:
     """A complaint written straight to the table as intake writes it, arriving at `created_at`."""
     from chalicelib import bootstrap
     from chalicelib.adapters.dynamodb import complaint_item
+    from chalicelib.adapters.storage.keys import created_attributes as created_keys
     from chalicelib.domain import reference
     from chalicelib.domain.models import Complaint, Location, Status
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.adapters.storage.keys import created_attributes as created_keys
 
     c = Complaint(
         tracking_id=new_tracking_id(),

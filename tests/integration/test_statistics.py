@@ -52,10 +52,10 @@ def put(
 ) -> str:
     """A complaint as intake stores it (with its `created` index keys)."""
     from chalicelib import bootstrap
+    from chalicelib.adapters.storage.keys import created_attributes as created_keys
     from chalicelib.domain import reference
     from chalicelib.domain.models import Complaint, Location, Reporter, TimelineEntry, utcnow
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.adapters.storage.keys import created_attributes as created_keys
 
     created = created_at or utcnow()
     c = Complaint(
