@@ -25,10 +25,10 @@ N_OVERDUE = 100
 
 
 def _seed(repo: Any, now: Any) -> list[str]:
-    from chalicelib.adapters.dynamodb import complaint_item
+    from chalicelib.adapters.storage.codec import complaint_item
+    from chalicelib.adapters.storage.keys import due_attributes
     from chalicelib.domain.models import Complaint, Severity, Status, Unit
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.services.deadlines import due_attributes
 
     unit = Unit(code="opd:dpupr", kind="opd", name="Dinas Pekerjaan Umum dan Penataan Ruang")
     overdue: list[str] = []
@@ -120,9 +120,11 @@ def main() -> None:
     with local_stack(f"bench-escalation-{os.getpid()}"):
         from chalicelib import bootstrap
         from chalicelib.adapters.aws import client
-        from chalicelib.adapters.dynamodb import iso, set_remove, values
+        from chalicelib.adapters.storage.codec import iso, values
+        from chalicelib.adapters.storage.expressions import set_remove
+        from chalicelib.adapters.storage.keys import due_attributes
         from chalicelib.domain.models import Complaint, TimelineEntry, utcnow
-        from chalicelib.services.deadlines import due_attributes, rung_deadline_for
+        from chalicelib.services.deadlines import rung_deadline_for
         from chalicelib.services.escalation import EscalationService
 
         repo = bootstrap.repository()

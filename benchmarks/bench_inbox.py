@@ -59,11 +59,12 @@ WEIGHTS = {
 
 
 def _seed(repo: Any) -> Counter[tuple[str, str]]:
-    from chalicelib.adapters.dynamodb import complaint_item
+    from chalicelib.adapters.storage.codec import complaint_item
+    from chalicelib.adapters.storage.keys import due_attributes
     from chalicelib.domain import reference, routing
     from chalicelib.domain.models import Complaint, Location, Status, utcnow
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.services.deadlines import deadline_for, due_attributes
+    from chalicelib.services.deadlines import deadline_for
     from chalicelib.services.inbox import holder_of, inbox_attributes
 
     rng = random.Random(11)
@@ -123,7 +124,7 @@ def _seed(repo: Any) -> Counter[tuple[str, str]]:
 
 
 def _counter_item(holder: str, numbers: dict[str, int]) -> dict[str, Any]:
-    from chalicelib.adapters.dynamodb import to_item
+    from chalicelib.adapters.storage.codec import to_item
     from chalicelib.services.inbox import COUNT_PREFIX, COUNT_SK
 
     return to_item({"pk": f"{COUNT_PREFIX}{holder}", "sk": COUNT_SK, **numbers})

@@ -99,7 +99,7 @@ def _jitter(lat: float, lon: float, sigma_m: float, rng: random.Random) -> tuple
 
 
 def seed_items(rng: random.Random) -> list[dict[str, Any]]:
-    from chalicelib.adapters.dynamodb import complaint_item
+    from chalicelib.adapters.storage.codec import complaint_item
     from chalicelib.domain import geo, reference, routing
     from chalicelib.domain.models import Complaint, Location, Status
     from chalicelib.domain.tracking import new_tracking_id

@@ -82,7 +82,7 @@ class Wire:
 
 def _seed(now: datetime) -> list[dict[str, Any]]:
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import complaint_item, timeline_item
+    from chalicelib.adapters.storage.codec import complaint_item, timeline_item
     from chalicelib.adapters.storage.keys import created_attributes as created_keys
     from chalicelib.domain import reference
     from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry

@@ -31,7 +31,7 @@ SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "1000,100000").split(",")
 
 def _seed(n: int, now: datetime) -> list[dict[str, Any]]:
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import complaint_item, from_item
+    from chalicelib.adapters.storage.codec import complaint_item, from_item
     from infra.local.seed import generate
 
     repo = bootstrap.repository()
@@ -47,8 +47,8 @@ def _seed(n: int, now: datetime) -> list[dict[str, Any]]:
 
 def _day_items(items: list[dict[str, Any]]) -> int:
     from chalicelib import bootstrap
+    from chalicelib.adapters.storage.keys import STATS_DAY_PK as DAY_PK
     from chalicelib.domain import statistics as st
-    from chalicelib.services.statistics import DAY_PK
 
     repo = bootstrap.repository()
     days = st.by_day(items)
@@ -89,7 +89,8 @@ def _writes_per_change(app_module: Any, endpoint: str, items: list[dict[str, Any
     """200 state changes through the stream consumer; its writes counted per change."""
     from chalicelib import bootstrap
     from chalicelib.adapters.aws import client as aws
-    from chalicelib.adapters.dynamodb import iso, set_remove
+    from chalicelib.adapters.storage.codec import iso
+    from chalicelib.adapters.storage.expressions import set_remove
     from infra.local.pump import EventPump
 
     repo = bootstrap.repository()

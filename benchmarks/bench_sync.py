@@ -23,10 +23,10 @@ DUE = 100
 def main() -> dict[str, object]:
     with local_stack("bench-sync", lapor=True) as stack:
         from chalicelib import bootstrap
-        from chalicelib.adapters.dynamodb import complaint_item, iso
+        from chalicelib.adapters.storage.codec import complaint_item, iso
+        from chalicelib.adapters.storage.keys import sync_attributes
         from chalicelib.domain.models import Complaint, Status, utcnow
         from chalicelib.domain.tracking import new_tracking_id
-        from chalicelib.services.forwarding import sync_attributes
 
         sim = stack["sim"]
         repo = bootstrap.repository()
@@ -51,7 +51,7 @@ def main() -> dict[str, object]:
                 lapor_id=lapor_id,
                 created_at=now - timedelta(hours=2),
             )
-            extra = {"forwarded_at": iso(now - timedelta(hours=2)), **sync_attributes(tid, iso(when))}
+            extra = {"forwarded_at": iso(now - timedelta(hours=2)), **sync_attributes(tid, when)}
             batch.append({"PutRequest": {"Item": complaint_item(c, extra)}})
             if len(batch) == 25:
                 repo.db.batch_write_item(RequestItems={repo.table: batch})

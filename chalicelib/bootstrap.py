@@ -22,9 +22,12 @@ if TYPE_CHECKING:
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
     from chalicelib.adapters.storage.api_keys import ApiKeyStore
+    from chalicelib.adapters.storage.channel_settings import ChannelSettingsStore
     from chalicelib.adapters.storage.complaints import ComplaintStore
     from chalicelib.adapters.storage.counters import CounterStore
+    from chalicelib.adapters.storage.figures import FigureStore
     from chalicelib.adapters.storage.gateway import TableGateway
+    from chalicelib.adapters.storage.outboxes import OutboxStore
     from chalicelib.adapters.storage.timelines import TimelineStore
     from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
     from chalicelib.domain.sync_policy import SyncSchedule
@@ -82,6 +85,27 @@ def api_key_register() -> ApiKeyStore:
 
 
 @lru_cache(maxsize=1)
+def channel_settings() -> ChannelSettingsStore:
+    from chalicelib.adapters.storage.channel_settings import ChannelSettingsStore
+
+    return ChannelSettingsStore(repository())
+
+
+@lru_cache(maxsize=1)
+def figures() -> FigureStore:
+    from chalicelib.adapters.storage.figures import FigureStore
+
+    return FigureStore(repository())
+
+
+@lru_cache(maxsize=1)
+def outboxes() -> OutboxStore:
+    from chalicelib.adapters.storage.outboxes import OutboxStore
+
+    return OutboxStore(repository())
+
+
+@lru_cache(maxsize=1)
 def timelines() -> TimelineStore:
     from chalicelib.adapters.storage.timelines import TimelineStore
 
@@ -134,7 +158,7 @@ def rate_limiter() -> RateLimiter:
 
 @lru_cache(maxsize=1)
 def forwarding() -> ForwardingService:
-    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.adapters.storage.codec import iso
     from chalicelib.domain.attachments import rules
     from chalicelib.domain.models import utcnow
     from chalicelib.services.attachment_followups import AttachmentFollowups
@@ -147,10 +171,10 @@ def forwarding() -> ForwardingService:
             queues().send_attachment_job(tracking_id, iso(utcnow()), delay_s=rules().upload_check_every_s)
 
     return ForwardingService(
-        repository(),
+        complaints(),
         lapor,
         status_events(),
-        attachment_ids=LaporAttachments(repository(), attachment_store(), RetryLater),
+        attachment_ids=LaporAttachments(complaints(), attachment_store(), RetryLater),
         before_create=nearby().mark_possible_duplicate,
         lease_s=settings().forward_lease_s,
         after_forward=after_forward,
@@ -169,7 +193,7 @@ def notifier() -> Notifier:
 def closing() -> ClosingService:
     from chalicelib.services.closing import ClosingService
 
-    return ClosingService(repository(), status_events(), lapor_followups())
+    return ClosingService(complaints(), status_events(), lapor_followups())
 
 
 @lru_cache(maxsize=1)
@@ -177,7 +201,8 @@ def escalation() -> EscalationService:
     from chalicelib.services.escalation import EscalationService
 
     return EscalationService(
-        repository(),
+        complaints(),
+        outboxes(),
         notifier,
         closing(),
         status_events(),
@@ -195,14 +220,14 @@ def attachment_store() -> AttachmentStore:
 
 @lru_cache(maxsize=1)
 def attachments() -> AttachmentService:
-    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.adapters.storage.codec import iso
     from chalicelib.domain.attachments import rules
     from chalicelib.services.attachments import AttachmentService
 
     def follow_up(tracking_id: str, asked_at: datetime) -> None:
         queues().send_attachment_job(tracking_id, iso(asked_at), delay_s=rules().upload_check_every_s)
 
-    return AttachmentService(repository(), attachment_store(), follow_up)
+    return AttachmentService(complaints(), attachment_store(), follow_up)
 
 
 @lru_cache(maxsize=1)
@@ -210,14 +235,16 @@ def attachment_followups() -> AttachmentFollowups:
     from chalicelib.services.attachment_followups import AttachmentFollowups
     from chalicelib.services.forwarding import RetryLater
 
-    return AttachmentFollowups(repository(), attachment_store(), lapor, RetryLater, lease_s=settings().forward_lease_s)
+    return AttachmentFollowups(
+        complaints(), timelines(), attachment_store(), lapor, RetryLater, lease_s=settings().forward_lease_s
+    )
 
 
 @lru_cache(maxsize=1)
 def admin() -> AdminService:
     from chalicelib.services.admin import AdminService
 
-    return AdminService(repository(), queues(), status_events())
+    return AdminService(complaints(), queues(), status_events())
 
 
 @lru_cache(maxsize=1)
@@ -225,7 +252,7 @@ def reconciler() -> Reconciler:
     from chalicelib.services.reconciler import Reconciler
 
     return Reconciler(
-        repository(), queues(), shards=settings().shards, events=status_events(), followups=lapor_followups()
+        complaints(), queues(), shards=settings().shards, events=status_events(), followups=lapor_followups()
     )
 
 
@@ -233,7 +260,15 @@ def reconciler() -> Reconciler:
 def status_sync() -> StatusSync:
     from chalicelib.services.status_sync import StatusSync
 
-    return StatusSync(repository(), lapor, status_events(), shards=settings().shards, schedule=sync_schedule())
+    return StatusSync(
+        complaints(),
+        timelines(),
+        outboxes(),
+        lapor,
+        status_events(),
+        shards=settings().shards,
+        schedule=sync_schedule(),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -255,7 +290,7 @@ def nearby() -> NearbyService:
 def channels() -> ChannelService:
     from chalicelib.services.channels import ChannelService
 
-    return ChannelService(repository(), intake(), queues().send_forward, status_events())
+    return ChannelService(complaints(), intake(), queues().send_forward, status_events())
 
 
 @lru_cache(maxsize=1)
@@ -263,21 +298,21 @@ def callbacks() -> CallbackService:
     from chalicelib.services.callbacks import CallbackService
     from chalicelib.services.channels import secret_for
 
-    return CallbackService(repository(), secret_for)
+    return CallbackService(channel_settings(), secret_for)
 
 
 @lru_cache(maxsize=1)
 def status_events() -> StatusEvents:
     from chalicelib.services.status_events import StatusEvents
 
-    return StatusEvents(repository(), queues())
+    return StatusEvents(complaints(), timelines(), outboxes(), units_of_work(), queues())
 
 
 @lru_cache(maxsize=1)
 def lapor_followups() -> LaporFollowups:
     from chalicelib.services.lapor_followups import LaporFollowups
 
-    return LaporFollowups(repository(), lapor, lambda tid: queues().send_followups(tid))
+    return LaporFollowups(outboxes(), complaints(), lapor, lambda tid: queues().send_followups(tid))
 
 
 @lru_cache(maxsize=1)
@@ -292,7 +327,7 @@ def actions() -> ActionService:
     from chalicelib.services.actions import ActionService
 
     return ActionService(
-        repository(), status_events(), lapor_followups(), channels(), queues().send_forward, attachment_store
+        complaints(), status_events(), lapor_followups(), channels(), queues().send_forward, attachment_store
     )
 
 
@@ -300,7 +335,7 @@ def actions() -> ActionService:
 def conversation() -> ConversationService:
     from chalicelib.services.conversation import ConversationService
 
-    return ConversationService(repository(), status_events(), lapor_followups())
+    return ConversationService(complaints(), status_events(), lapor_followups())
 
 
 @lru_cache(maxsize=1)
@@ -330,14 +365,14 @@ def api_keys() -> ApiKeys:
 def open311() -> Open311Service:
     from chalicelib.services.open311 import Open311Service
 
-    return Open311Service(repository(), intake(), api_keys(), shards=settings().shards)
+    return Open311Service(complaints(), intake(), api_keys(), shards=settings().shards)
 
 
 @lru_cache(maxsize=1)
 def statistics() -> StatisticsService:
     from chalicelib.services.statistics import StatisticsService
 
-    return StatisticsService(repository())
+    return StatisticsService(figures(), complaints())
 
 
 def reset() -> None:
@@ -349,6 +384,9 @@ def reset() -> None:
         repository,
         complaints,
         counters,
+        outboxes,
+        figures,
+        channel_settings,
         api_key_register,
         timelines,
         units_of_work,

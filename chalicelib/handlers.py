@@ -166,7 +166,7 @@ def deliver_channel_events(event: dict[str, Any], context: Any = None) -> dict[s
 
 
 def _count_record(record: Any) -> None:
-    from chalicelib.services.statistics import stream_changes
+    from chalicelib.adapters.storage.stream import complaint_changes as stream_changes
 
     for _, change in stream_changes([record.raw_event]):
         if change is None:

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from chalicelib.adapters.dynamodb import iso
+from chalicelib.adapters.storage.codec import iso
 from chalicelib.domain import reference
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter, Severity

@@ -20,13 +20,11 @@ operator's answer never waits on LAPOR! (services/lapor_followups.py).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import Append, ConditionFailed, IfAbsent, Repository, iso, values
 from chalicelib.adapters.s3 import AttachmentStore
-from chalicelib.adapters.storage.keys import outbox_attributes
 from chalicelib.domain import actions, reference, tracking
 from chalicelib.domain.access import Principal, can_see
 from chalicelib.domain.actions import Action, Situation
@@ -34,9 +32,10 @@ from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion, W
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services.channels import ChannelService
-from chalicelib.services.deadlines import deadline_for, due_attributes
+from chalicelib.services.deadlines import deadline_for
 from chalicelib.services.inbox import item_in_scope
-from chalicelib.services.lapor_followups import LaporFollowups, followup_item
+from chalicelib.services.lapor_followups import LaporFollowups
+from chalicelib.services.ports import ABSENT, Append, Before, Complaints, ConditionFailed, IfAbsent, Placement, Write
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
 
 HANDLING_KINDS = frozenset({"opd", "kecamatan", "kelurahan"})
@@ -80,6 +79,7 @@ class Plan:
     entry: TimelineEntry
     lapor_text: str | None = None
     side_effects: list[str] = field(default_factory=list)  # "forward": queue for LAPOR! again
+    placement: Placement = field(default_factory=Placement)  # the indexes it enters or leaves
 
 
 def unit_name(code: str | None) -> str:
@@ -94,14 +94,14 @@ def _bad(field_name: str, reason: str, message_id: str, message_en: str) -> Inva
 class ActionService:
     def __init__(
         self,
-        repo: Repository,
+        complaints: Complaints,
         events: StatusEvents,
         followups: LaporFollowups,
         channels: ChannelService,
         send_forward: Callable[[str], None],
         store: Callable[[], AttachmentStore] | None = None,
     ) -> None:
-        self.repo = repo
+        self.complaints = complaints
         self._store = store  # proof photos (built when first asked for)
         self.events = events
         self.followups = followups
@@ -114,7 +114,7 @@ class ActionService:
         """Carry out one action; raises NotFound, NotPermitted, NotAllowedNow, InvalidInput,
         PreconditionRequired, StaleVersion or BeingForwarded, and changes nothing then."""
         with complaint_context(tracking_id):
-            item, c = item_in_scope(self.repo, p, tracking_id)
+            item, c = item_in_scope(self.complaints, p, tracking_id)
             situation = situation_of(item)
             rule = actions.check(action, p.role, situation)
             problems = [
@@ -165,7 +165,7 @@ class ActionService:
 
         from chalicelib.services.attachments import extension_for, rules
 
-        item, _ = item_in_scope(self.repo, p, tracking_id)
+        item, _ = item_in_scope(self.complaints, p, tracking_id)
         actions.check(Action.RESOLVE, p.role, situation_of(item))
         r = rules()
         ctype = content_type.strip().lower()
@@ -191,21 +191,14 @@ class ActionService:
     def _commit(
         self, action: Action, public: bool, c: Complaint, item: dict[str, Any], plan: Plan, if_match: int, now: datetime
     ) -> None:
-        condition, names, vals = at_version(if_match)
-        names["#st"] = "status"
-        vals.update(values(st=c.status.value))
-        condition += " AND #st = :st"
+        expect: dict[str, Any] = {**at_version(if_match), "status": c.status.value}
         leaving_received = c.status == Status.RECEIVED and plan.after.status != Status.RECEIVED
         if leaving_received:
             # never while the forwarder is sending it, nor after an attempt that may have landed
-            condition += (
-                " AND attribute_not_exists(lapor_id) AND attribute_not_exists(fwd_sent_at) AND "
-                "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :g_now)"
-            )
-            vals.update(values(g_now=iso(now)))
-        new_items = []
+            expect.update(lapor_id=ABSENT, fwd_sent_at=ABSENT, fwd_lease_until=Before(now))
+        new_items: list[Write] = []
         if plan.lapor_text is not None:
-            new_items.append(followup_item(c, if_match + 1, "unit", plan.lapor_text, now))
+            new_items.append(self.followups.item(c, if_match + 1, "unit", plan.lapor_text, now))
         try:
             self.events.commit(
                 Transition(
@@ -213,15 +206,14 @@ class ActionService:
                     plan.after,
                     plan.entry,
                     plan.attrs,
-                    condition=condition,
-                    names=names,
-                    vals=vals,
+                    expect=expect,
+                    placement=plan.placement,
                     new_items=new_items,
                     announce=public,
                 )
             )
         except ConditionFailed:
-            latest = self.repo.get_item(c.tracking_id, consistent=True) or {}
+            latest = self.complaints.item(c.tracking_id, consistent=True) or {}
             current = int(latest.get("version") or 1)
             if current != if_match:
                 raise StaleVersion(current) from None
@@ -244,12 +236,12 @@ class ActionService:
         target = actions.target(action, s)
         who = {"actor": p.user, "actor_unit": p.unit}
         ref = f"{action.value}:{c.version + 1}"
-        base: dict[str, Any] = {"updated_at": iso(now)}
+        base: dict[str, Any] = {"updated_at": now}
         unit = c.unit.name if c.unit else "-"
         after = c.model_copy(update={"status": target, "updated_at": now, "version": c.version + 1})
 
         if action == Action.ACKNOWLEDGE:
-            base.update(acknowledged_at=iso(now), acknowledged_by=p.user)
+            base.update(acknowledged_at=now, acknowledged_by=p.user)
             entry = TimelineEntry(
                 at=now,
                 kind="acknowledged",
@@ -261,7 +253,7 @@ class ActionService:
 
         if action == Action.ASSIGN:
             assignee = str(fields["assignee"]).strip()
-            base.update(assigned_to=assignee, assigned_at=iso(now))
+            base.update(assigned_to=assignee, assigned_at=now)
             entry = TimelineEntry(
                 at=now, kind="assigned", ref=ref, public=False, **who, message=f"Ditugaskan kepada {assignee}"
             )
@@ -273,7 +265,7 @@ class ActionService:
 
         if action == Action.RESPOND:
             message = str(fields["message"])
-            base["first_response_at"] = IfAbsent(iso(now))
+            base["first_response_at"] = IfAbsent(now)
             plan = Plan(
                 after.model_copy(update={"first_response_at": c.first_response_at or now}),
                 base,
@@ -286,7 +278,7 @@ class ActionService:
 
         if action == Action.RESOLVE:
             message = str(fields["message"])
-            base["first_response_at"] = IfAbsent(iso(now))
+            base["first_response_at"] = IfAbsent(now)
             if fields.get("attachment"):
                 base["proof_attachments"] = Append(self._proof(c, str(fields["attachment"])))
             plan = Plan(
@@ -337,7 +329,7 @@ class ActionService:
             )
             self._new_stage(plan, c, target, now)
             if c.status == Status.RECEIVED:
-                base.update(outbox_pk=None, outbox_sk=None)  # not to LAPOR! until it has its unit
+                plan.placement = replace(plan.placement, waiting_since=None)  # not to LAPOR! until it has its unit
             return plan
 
         if action == Action.REASSIGN:
@@ -433,31 +425,26 @@ class ActionService:
         )
         self._new_stage(plan, after, target, now)
         if target == Status.RECEIVED:
-            base.update(outbox_attributes(c.tracking_id, now))
+            plan.placement = replace(plan.placement, waiting_since=now)
             plan.side_effects.append("forward")
         return plan
 
     def _new_stage(self, plan: Plan, c: Complaint, target: Status, now: datetime) -> None:
         """The status and the new stage's deadline (the clock of the old stage stops)."""
         deadline = deadline_for(c, target, now)
-        plan.attrs.update(status=target.value, **due_attributes(c.tracking_id, deadline))
+        plan.attrs.update(status=target.value)
+        plan.placement = replace(plan.placement, deadline=deadline)
         plan.after = plan.after.model_copy(update={"status": target, "deadline": deadline})
 
     def _final(self, plan: Plan, c: Complaint) -> None:
         """A final status leaves every work index (due, sync, forwarding outbox)."""
-        plan.attrs.update(
-            status=plan.after.status.value,
-            **due_attributes(c.tracking_id, None),
-            sync_pk=None,
-            sync_sk=None,
-            outbox_pk=None,
-            outbox_sk=None,
-        )
+        plan.attrs.update(status=plan.after.status.value)
+        plan.placement = replace(plan.placement, deadline=None, next_check=None, waiting_since=None)
         plan.after = plan.after.model_copy(update={"deadline": None})
 
     def _original(self, p: Principal, c: Complaint, raw: str) -> Complaint:
         tid = tracking.normalise(raw)
-        original = self.repo.get(tid, consistent=True) if tid else None
+        original = self.complaints.get(tid, consistent=True) if tid else None
         if original is None or not can_see(p, original.unit.code if original.unit else None, original.channel):
             raise _bad(
                 "duplicate_of",

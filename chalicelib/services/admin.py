@@ -1,29 +1,24 @@
 """Admin views and actions on complaints LAPOR! refused (`needs_attention`).
 
-Parked complaints sit in the `outbox` index under the partition "PARKED"
+Parked complaints sit in the `outbox` index on a shelf of their own
 (oldest first), so the list is one Query per page, never a Scan. Admins see
 why LAPOR! refused (park_reason) but, as everywhere, no reporter data.
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 from datetime import datetime
 from typing import Any
 
 from pydantic import BaseModel
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.sqs import Queues
-from chalicelib.adapters.storage.keys import outbox_attributes
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import count, logger
+from chalicelib.services.ports import ABSENT, PRESENT, Complaints, ConditionFailed, Placement
 from chalicelib.services.status_events import StatusEvents, Transition
 
-PARKED = "PARKED"
 MAX_PAGE = 100
 
 
@@ -77,49 +72,9 @@ class AdminPage(BaseModel):
     next: str | None
 
 
-def _encode(key: dict[str, Any] | None) -> str | None:
-    if not key:
-        return None
-    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
-
-
-#: The attributes of a LastEvaluatedKey from the `outbox` index: the table key and the index key.
-_TOKEN_KEYS = frozenset({"pk", "sk", "outbox_pk", "outbox_sk"})
-_MAX_TOKEN = 2048
-
-
-def _decode(token: str) -> dict[str, Any]:
-    """The page key back from its token, accepted only in the exact shape we hand out:
-    anything else would reach DynamoDB as a malformed ExclusiveStartKey (a 500)."""
-    try:
-        if len(token) > _MAX_TOKEN:
-            raise ValueError("token too long")
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        key = json.loads(raw)
-        if not isinstance(key, dict) or set(key) != _TOKEN_KEYS or key["outbox_pk"] != {"S": PARKED}:
-            raise ValueError("not a page key")
-        for value in key.values():
-            if (
-                not isinstance(value, dict)
-                or set(value) != {"S"}
-                or not isinstance(value["S"], str)
-                or not 0 < len(value["S"]) <= 1024
-            ):
-                raise ValueError("not a string key attribute")
-        return key
-    except (ValueError, binascii.Error, RecursionError):
-        raise InvalidInput(
-            [
-                FieldProblem(
-                    "next", "invalid_token", "Token halaman (next) tidak valid", "The page token (next) is not valid"
-                )
-            ]
-        ) from None
-
-
 class AdminService:
-    def __init__(self, repo: Repository, queues: Queues, events: StatusEvents) -> None:
-        self.repo = repo
+    def __init__(self, complaints: Complaints, queues: Queues, events: StatusEvents) -> None:
+        self.complaints = complaints
         self.queues = queues
         self.events = events
 
@@ -136,20 +91,28 @@ class AdminService:
             raise InvalidInput(
                 [FieldProblem("limit", "out_of_range", f"limit harus 1-{MAX_PAGE}", f"limit must be 1-{MAX_PAGE}")]
             )
-        start = _decode(next_token) if next_token else None
-        items, last = self.repo.query_page(
-            "outbox_pk = :p", values(p=PARKED), index="outbox", limit=limit, start_key=start
-        )
-        return AdminPage(complaints=[AdminComplaint.of(i) for i in items], next=_encode(last))
+        try:
+            items, nxt = self.complaints.parked(limit, next_token)
+        except ValueError:
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        "next",
+                        "invalid_token",
+                        "Token halaman (next) tidak valid",
+                        "The page token (next) is not valid",
+                    )
+                ]
+            ) from None
+        return AdminPage(complaints=[AdminComplaint.of(i) for i in items], next=nxt)
 
     def retry(self, tracking_id: str) -> Complaint:
         """Send a parked complaint to LAPOR! again (after an admin fixed the cause)."""
         now = utcnow()
         attrs: dict[str, Any] = {
             "status": Status.RECEIVED.value,
-            "updated_at": iso(now),
+            "updated_at": now,
             "park_reason": None,
-            **outbox_attributes(tracking_id, now),
             # a fresh start: the reconciler re-queues it if the send below fails
             "fwd_attempts": None,
             "requeued_at": None,
@@ -157,7 +120,7 @@ class AdminService:
         entry = TimelineEntry(
             at=now, kind="retry", status=Status.RECEIVED, ref="retry", message="Dikirim ulang ke SP4N-LAPOR! oleh admin"
         )
-        before = self.repo.get(tracking_id, consistent=True)
+        before = self.complaints.get(tracking_id, consistent=True)
         if before is None:
             raise NotFound(tracking_id)
         complaint = before.model_copy(update={"status": Status.RECEIVED, "updated_at": now, "park_reason": None})
@@ -168,13 +131,13 @@ class AdminService:
                     complaint,
                     entry,
                     attrs,
-                    condition="attribute_exists(pk) AND #st = :parked AND attribute_not_exists(lapor_id)",
-                    names={"#st": "status"},
-                    vals=values(parked=Status.NEEDS_ATTENTION.value),
+                    # still parked (the item exists), no ticket at LAPOR!
+                    expect={"status": [PRESENT, Status.NEEDS_ATTENTION.value], "lapor_id": ABSENT},
+                    placement=Placement(waiting_since=now),
                 )
             )
         except ConditionFailed:
-            current = self.repo.get(tracking_id, consistent=True)
+            current = self.complaints.get(tracking_id, consistent=True)
             if current is None:
                 raise NotFound(tracking_id) from None
             raise WrongState(

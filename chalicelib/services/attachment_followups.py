@@ -27,13 +27,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import lapor_wire
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.lapor import LaporClient, LaporError
 from chalicelib.adapters.s3 import AttachmentStore
 from chalicelib.domain.attachments import rules
+from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import AT_LAPOR_STATUSES, Status, TimelineEntry, utcnow
 from chalicelib.observability import count, logger
 from chalicelib.services.attachments import lapor_file
+from chalicelib.services.ports import Complaints, ConditionFailed, Timelines
 
 #: the forward queue's message for this job: {"tracking_id", "job": JOB, "asked_at"}
 JOB = "attachments"
@@ -47,13 +48,15 @@ def followup_text(tracking_id: str, number: int, name: str) -> str:
 class AttachmentFollowups:
     def __init__(
         self,
-        repo: Repository,
+        complaints: Complaints,
+        timelines: Timelines,
         store: AttachmentStore,
         lapor: Callable[[], LaporClient],
         retry_later: Callable[[str, float | None], Exception],
         lease_s: int = 120,
     ) -> None:
-        self.repo = repo
+        self.complaints = complaints
+        self.timelines = timelines
         self.store = store
         self._lapor = lapor
         self._retry_later = retry_later  # the forwarder's RetryLater: the message comes back later
@@ -62,7 +65,7 @@ class AttachmentFollowups:
 
     def send(self, tracking_id: str, asked_at: str | None = None) -> str:
         """Send every file of the complaint not yet at LAPOR!; raises RetryLater to be asked again."""
-        item = self.repo.get_item(tracking_id, consistent=True)
+        item = self.complaints.item(tracking_id, consistent=True)
         if item is None:
             return "missing"
         if not self._pending(item):
@@ -72,7 +75,7 @@ class AttachmentFollowups:
                 logger.info("complaint will not go to LAPOR!; attachment stays with the hub")
                 return "not_forwardable"
             lease = item.get("fwd_lease_until")
-            if lease and lease >= iso(utcnow()):  # a forward that read the complaint before the file
+            if lease and str(lease) >= utc_text(utcnow()):  # a forward that read the complaint before the file
                 raise self._retry_later("complaint on its way to LAPOR!", rules().upload_check_every_s)
             # the next forward reads the file with the complaint; if it only finds an earlier
             # ticket (no create), it queues this job again (needs_follow_up)
@@ -99,7 +102,7 @@ class AttachmentFollowups:
         return [(n, k) for n, k in enumerate(item.get("attachments") or [], start=1) if k not in done]
 
     def _send_pending(self, item: dict[str, Any], asked_at: str | None) -> str:
-        tracking_id = item["pk"].removeprefix("C#")
+        tracking_id = str(item["tracking_id"])
         lapor = self._lapor()
         state: dict[str, Any] = dict(item.get("attachment_followups") or {})
         waiting: list[int] = []
@@ -112,7 +115,7 @@ class AttachmentFollowups:
                     continue
                 logger.warning("attachment never uploaded; not sent to LAPOR!", extra={"attachment": number})
                 count("AttachmentsMissing")
-                state[key] = {"state": "missing", "at": iso(utcnow())}
+                state[key] = {"state": "missing", "at": utc_text(utcnow())}
                 self._save(tracking_id, state)
                 continue
             name, data, ctype = lapor_file(number, stored)
@@ -123,7 +126,7 @@ class AttachmentFollowups:
                 if state.get(key, {}).get("state") == "sending":  # an earlier post may have landed
                     fid = self._find(lapor, int(item["lapor_id"]), content)
                 if fid is None:
-                    state[key] = {"state": "sending", "at": iso(utcnow())}
+                    state[key] = {"state": "sending", "at": utc_text(utcnow())}
                     self._save(tracking_id, state)
                     fid = lapor.add_followup(int(item["lapor_id"]), content, secret, files=[(name, data, ctype)])
                     fid = fid or self._find(lapor, int(item["lapor_id"]), content)
@@ -140,12 +143,12 @@ class AttachmentFollowups:
                     extra={"attachment": number, "error": err.message, "status_code": err.status},
                 )
                 count("AttachmentFollowupRefused")
-                state[key] = {"state": "refused", "at": iso(utcnow())}
+                state[key] = {"state": "refused", "at": utc_text(utcnow())}
                 self._save(tracking_id, state)
                 continue
-            state[key] = {"state": "sent", "at": iso(utcnow()), "lapor_followup_id": fid}
+            state[key] = {"state": "sent", "at": utc_text(utcnow()), "lapor_followup_id": fid}
             self._save(tracking_id, state, seen=fid)
-            self.repo.add_timeline(
+            self.timelines.add(
                 tracking_id,
                 TimelineEntry(
                     at=utcnow(),
@@ -183,35 +186,16 @@ class AttachmentFollowups:
     def _acquire(self, tracking_id: str) -> dict[str, Any]:
         now = utcnow()
         try:
-            old = self.repo.update(
-                tracking_id,
-                "SET att_owner = :me, att_lease_until = :until",
-                condition="attribute_exists(lapor_id) AND "
-                "(attribute_not_exists(att_lease_until) OR att_lease_until < :now)",
-                vals=values(me=self.owner, until=iso(now + timedelta(seconds=self.lease_s)), now=iso(now)),
-                return_old=True,
+            old = self.complaints.claim_attachment_lease(
+                tracking_id, self.owner, now, now + timedelta(seconds=self.lease_s)
             )
         except ConditionFailed:
             count("AttachmentFollowupLeaseBusy")
             raise self._retry_later("another job holds the attachment lease", self.lease_s) from None
-        assert old is not None
         return old
 
     def _save(self, tracking_id: str, state: dict[str, Any], seen: str | None = None) -> None:
-        expr = "SET attachment_followups = :state"
-        vals = values(state=state, me=self.owner)
-        if seen is not None:
-            expr += ", lapor_followup_ids = list_append(if_not_exists(lapor_followup_ids, :none), :seen)"
-            vals.update(values(none=[], seen=[seen]))
-        self.repo.update(tracking_id, expr, condition="att_owner = :me", vals=vals)
+        self.complaints.save_attachment_state(tracking_id, self.owner, state, seen)
 
     def _release(self, tracking_id: str) -> None:
-        try:
-            self.repo.update(
-                tracking_id,
-                "REMOVE att_owner, att_lease_until",
-                condition="att_owner = :me",
-                vals=values(me=self.owner),
-            )
-        except ConditionFailed:
-            pass
+        self.complaints.release_attachment_lease(tracking_id, self.owner)

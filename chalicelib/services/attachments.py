@@ -29,7 +29,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.lapor import LaporClient
 from chalicelib.adapters.s3 import AttachmentStore, StoredFile
 from chalicelib.domain.attachments import (
@@ -40,9 +39,11 @@ from chalicelib.domain.attachments import (
     rules,
 )
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
+from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import AT_LAPOR_STATUSES, Status, utcnow
 from chalicelib.observability import count, logger
 from chalicelib.schemas import AttachmentRequest, UploadRequest
+from chalicelib.services.ports import Complaints, ConditionFailed
 
 __all__ = ["AttachmentService", "LaporAttachments", "UploadForm", "extension_for", "lapor_file", "rules"]
 
@@ -89,9 +90,9 @@ def lapor_file(number: int, stored: StoredFile) -> tuple[str, bytes, str]:
 
 class AttachmentService:
     def __init__(
-        self, repo: Repository, store: AttachmentStore, follow_up: Callable[[str, datetime], None] | None = None
+        self, complaints: Complaints, store: AttachmentStore, follow_up: Callable[[str, datetime], None] | None = None
     ) -> None:
-        self.repo = repo
+        self.complaints = complaints
         self.store = store
         self._follow_up = follow_up  # queues the job that sends a late file to LAPOR!
 
@@ -112,16 +113,9 @@ class AttachmentService:
         ctype = _allowed(request.content_type)
         key = new_complaint_key(tracking_id, ctype)
         now = utcnow()
-        statuses = {f":s{i}": s.value for i, s in enumerate(OPEN_FOR_FILES)}
         try:
-            item = self.repo.update(
-                tracking_id,
-                "SET attachments = list_append(if_not_exists(attachments, :empty), :key)",
-                condition=f"attribute_exists(pk) AND #s IN ({', '.join(statuses)}) AND "
-                "(attribute_not_exists(attachments) OR size(attachments) < :max)",
-                names={"#s": "status"},
-                vals=values(empty=[], key=[key], max=r.max_per_complaint, **{k[1:]: v for k, v in statuses.items()}),
-                return_new=True,
+            item = self.complaints.add_attachment(
+                tracking_id, key, [s.value for s in OPEN_FOR_FILES], r.max_per_complaint
             )
         except ConditionFailed:
             raise self._refusal(tracking_id) from None
@@ -136,7 +130,7 @@ class AttachmentService:
         if item.get("lapor_id") is not None or item.get("status") != Status.RECEIVED.value:
             return True
         lease = item.get("fwd_lease_until")
-        return bool(lease) and lease >= iso(now)
+        return bool(lease) and str(lease) >= utc_text(now)
 
     def _queue_follow_up(self, tracking_id: str, asked_at: datetime) -> None:
         if self._follow_up is None:
@@ -148,7 +142,7 @@ class AttachmentService:
             count("AttachmentFollowupEnqueueFailed")
 
     def _refusal(self, tracking_id: str) -> Exception:
-        current = self.repo.get(tracking_id, consistent=True)
+        current = self.complaints.get(tracking_id, consistent=True)
         if current is None:
             return NotFound(tracking_id)
         if current.status not in OPEN_FOR_FILES:
@@ -167,9 +161,9 @@ class LaporAttachments:
     """The forwarder's `attachment_ids` hook: S3 files -> LAPOR! document ids, once each."""
 
     def __init__(
-        self, repo: Repository, store: AttachmentStore, retry_later: Callable[[str, float], Exception]
+        self, complaints: Complaints, store: AttachmentStore, retry_later: Callable[[str, float], Exception]
     ) -> None:
-        self.repo = repo
+        self.complaints = complaints
         self.store = store
         self._retry_later = retry_later  # the forwarder's RetryLater (the message comes back later)
 
@@ -215,7 +209,4 @@ class LaporAttachments:
         count("AttachmentsMissing", len(absent))
 
     def _record(self, item: dict[str, Any], docs: dict[str, int]) -> None:
-        tracking_id = item["pk"].removeprefix("C#")
-        self.repo.update(
-            tracking_id, "SET lapor_docs = :docs", condition="attribute_not_exists(lapor_id)", vals=values(docs=docs)
-        )
+        self.complaints.record_lapor_docs(str(item["tracking_id"]), docs)

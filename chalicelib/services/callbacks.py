@@ -21,14 +21,15 @@ from collections.abc import Callable
 from typing import Any
 
 from chalicelib.adapters import webhooks
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.channels import signature
 from chalicelib.domain.callback_urls import UrlRefused
 from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry, utcnow
 from chalicelib.domain.privacy import public_message
 from chalicelib.observability import count, logger
 from chalicelib.schemas import ChannelEvent
+from chalicelib.services.ports import ChannelSettings
 from chalicelib.settings import settings
 
 TIMEOUT_S = (3.05, 10.0)  # connect, read: well inside the queue's visibility timeout
@@ -45,7 +46,7 @@ def event_id(tracking_id: str, entry: TimelineEntry) -> str:
     The entry's time is part of it: a status reached twice (resolved, reopened,
     resolved again) or a second admin retry is a new event, not a repeat."""
     what = entry.ref or (entry.status.value if entry.status else "")
-    return hashlib.sha256(f"{tracking_id}|{entry.kind}|{what}|{iso(entry.at)}".encode()).hexdigest()[:40]
+    return hashlib.sha256(f"{tracking_id}|{entry.kind}|{what}|{utc_text(entry.at)}".encode()).hexdigest()[:40]
 
 
 def event_for(c: Complaint, entry: TimelineEntry) -> ChannelEvent:
@@ -80,54 +81,31 @@ def check_url(url: str) -> str:
     return url
 
 
-def _key(channel: str) -> tuple[str, str]:
-    return f"CHANNEL#{channel}", "CALLBACK"
-
-
 class CallbackService:
     def __init__(
-        self, repo: Repository, secret_for: Callable[[str], str], post: Callable[..., int] = webhooks.post
+        self, settings_: ChannelSettings, secret_for: Callable[[str], str], post: Callable[..., int] = webhooks.post
     ) -> None:
-        self.repo = repo
+        self.channel_settings = settings_
         self._secret_for = secret_for
         self._post = post
 
     # -- registration (admin) ----------------------------------------------------
 
     def register(self, channel: str, url: str) -> dict[str, Any]:
-        pk, sk = _key(channel)
-        record = {
-            "pk": pk,
-            "sk": sk,
-            "type": "channel_callback",
-            "channel": channel,
-            "url": check_url(url),
-            "updated_at": iso(utcnow()),
-        }
-        self.repo.put_raw(record)
+        checked, at = check_url(url), utcnow()
+        self.channel_settings.save_callback(channel, checked, at)
         logger.info("channel callback registered", extra={"channel": channel})
-        return {"channel": channel, "url": record["url"], "updated_at": record["updated_at"]}
+        return {"channel": channel, "url": checked, "updated_at": utc_text(at)}
 
     def unregister(self, channel: str) -> None:
-        pk, sk = _key(channel)
-        try:
-            self.repo.update_raw(
-                pk,
-                sk,
-                "REMOVE #u SET updated_at = :now",
-                condition="attribute_exists(pk)",
-                names={"#u": "url"},
-                vals=values(now=iso(utcnow())),
-            )
-        except ConditionFailed:
-            pass
+        self.channel_settings.remove_callback(channel, utcnow())
         logger.info("channel callback removed", extra={"channel": channel})
 
     def registration(self, channel: str) -> dict[str, Any] | None:
-        item = self.repo.get_raw(*_key(channel))
-        if not item or not item.get("url"):
+        found = self.channel_settings.callback(channel)
+        if found is None:
             return None
-        return {"channel": channel, "url": item["url"], "updated_at": item.get("updated_at")}
+        return {"channel": channel, "url": found["url"], "updated_at": found.get("updated_at")}
 
     # -- deliver ------------------------------------------------------------------
 

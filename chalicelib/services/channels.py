@@ -18,9 +18,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.secrets import secret_json
-from chalicelib.adapters.storage.keys import geo_attributes, outbox_attributes
 from chalicelib.channels import signature
 from chalicelib.channels.registry import ADAPTERS, ChannelAdapter
 from chalicelib.domain.access import Principal
@@ -28,8 +26,9 @@ from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFo
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import json_payload
-from chalicelib.services.deadlines import due_attributes
 from chalicelib.services.intake import Accepted, IntakeService, request_fingerprint
+from chalicelib.services.nearby import is_listed
+from chalicelib.services.ports import Complaints, ConditionFailed, Placement
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
 from chalicelib.settings import settings
 
@@ -119,8 +118,8 @@ def _renamed(problems: list[FieldProblem], names: dict[str, str]) -> list[FieldP
 
 
 class ChannelService:
-    def __init__(self, repo: Repository, intake: IntakeService, send_forward: Any, events: StatusEvents) -> None:
-        self.repo = repo
+    def __init__(self, complaints: Complaints, intake: IntakeService, send_forward: Any, events: StatusEvents) -> None:
+        self.complaints = complaints
         self.intake = intake
         self._send_forward = send_forward
         self.events = events
@@ -175,11 +174,10 @@ class ChannelService:
         confirmed = current.model_copy(update={"status": Status.RECEIVED, "updated_at": now})
         attrs: dict[str, Any] = {
             "status": Status.RECEIVED.value,
-            "updated_at": iso(now),
-            "confirmed_at": iso(now),
-            **outbox_attributes(tracking_id, now),
-            **geo_attributes(confirmed),
+            "updated_at": now,
+            "confirmed_at": now,
         }
+        placement = Placement(waiting_since=now, listed=is_listed(confirmed))
         entry = TimelineEntry(
             at=now,
             kind="confirmed",
@@ -189,7 +187,7 @@ class ChannelService:
             actor=by and by.user,
             actor_unit=by and by.unit,
         )
-        self._transition(current, confirmed, attrs, entry, expected_version)
+        self._transition(current, confirmed, attrs, placement, entry, expected_version)
         with complaint_context(tracking_id):
             logger.info("call confirmed by an operator")
             count("CallsConfirmed")
@@ -216,13 +214,12 @@ class ChannelService:
         closed = current.model_copy(update={"status": Status.CLOSED, "updated_at": now, "deadline": None})
         attrs: dict[str, Any] = {
             "status": Status.CLOSED.value,
-            "updated_at": iso(now),
-            "closed_at": iso(now),
+            "updated_at": now,
+            "closed_at": now,
             "closed_how": "dismissed",
             "dismiss_reason": (reason or None) and reason[:500],
-            **due_attributes(tracking_id, None),
-            **geo_attributes(closed),
         }
+        placement = Placement(deadline=None, listed=is_listed(closed))
         entry = TimelineEntry(
             at=now,
             kind="dismissed",
@@ -233,14 +230,14 @@ class ChannelService:
             actor=by and by.user,
             actor_unit=by and by.unit,
         )
-        self._transition(current, closed, attrs, entry, expected_version)
+        self._transition(current, closed, attrs, placement, entry, expected_version)
         with complaint_context(tracking_id):
             logger.info("call dismissed by an operator")
             count("CallsDismissed")
         return closed
 
     def _current(self, tracking_id: str) -> tuple[Complaint, dict[str, Any]]:
-        item = self.repo.get_item(tracking_id, consistent=True)
+        item = self.complaints.item(tracking_id, consistent=True)
         if item is None:
             raise NotFound(tracking_id)
         return Complaint.model_validate(item), item
@@ -250,15 +247,15 @@ class ChannelService:
         current: Complaint,
         after: Complaint,
         attrs: dict[str, Any],
+        placement: Placement,
         entry: TimelineEntry,
         expected_version: int | None,
     ) -> None:
-        condition, names, vals = "#st = :waiting", {"#st": "status"}, values(waiting=Status.AWAITING_CONFIRMATION.value)
+        expect: dict[str, Any] = {"status": Status.AWAITING_CONFIRMATION.value}
         if expected_version is not None:
-            vcond, vnames, vvals = at_version(expected_version)
-            condition, names, vals = f"{condition} AND {vcond}", {**names, **vnames}, {**vals, **vvals}
+            expect.update(at_version(expected_version))
         try:
-            self.events.commit(Transition(current, after, entry, attrs, condition=condition, names=names, vals=vals))
+            self.events.commit(Transition(current, after, entry, attrs, expect=expect, placement=placement))
         except ConditionFailed:
             latest, _ = self._current(current.tracking_id)
             if expected_version is not None and latest.version != expected_version:

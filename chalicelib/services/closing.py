@@ -23,13 +23,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.domain.errors import NotFound, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import complaint_context, count, logger
-from chalicelib.services.deadlines import deadline_for, due_attributes
-from chalicelib.services.lapor_followups import LaporFollowups, followup_item
+from chalicelib.services.deadlines import deadline_for
+from chalicelib.services.lapor_followups import LaporFollowups
+from chalicelib.services.ports import After, Complaints, ConditionFailed, Placement
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
 
 #: the status a reopened complaint goes back to: the unit has answered before
@@ -52,19 +52,12 @@ def window_closed() -> WrongState:
     )
 
 
-def closed_attributes(tracking_id: str, now: datetime, how: str) -> dict[str, Any]:
-    """A closed complaint leaves every work index (due, sync, geo)."""
-    return {
-        "status": Status.CLOSED.value,
-        "updated_at": iso(now),
-        "closed_at": iso(now),
-        "closed_how": how,
-        **due_attributes(tracking_id, None),
-        "sync_pk": None,
-        "sync_sk": None,
-        "geo_pk": None,
-        "geo_sk": None,
-    }
+def closed_attributes(now: datetime, how: str) -> dict[str, Any]:
+    return {"status": Status.CLOSED.value, "updated_at": now, "closed_at": now, "closed_how": how}
+
+
+#: a closed complaint leaves every work index (due, sync, geo)
+CLOSED_PLACEMENT = Placement(deadline=None, next_check=None, listed=False)
 
 
 def reopen_followup_text(reason: str) -> str:
@@ -82,12 +75,12 @@ def _reopened_with(c: Complaint, item: dict[str, Any], reason: str) -> bool:
 
 
 class ClosingService:
-    def __init__(self, repo: Repository, events: StatusEvents, followups: LaporFollowups) -> None:
-        self.repo = repo
+    def __init__(self, complaints: Complaints, events: StatusEvents, followups: LaporFollowups) -> None:
+        self.complaints = complaints
         self.events = events
         self.followups = followups
 
-    def auto_close(self, c: Complaint, due_sk: str, now: datetime) -> str:
+    def auto_close(self, c: Complaint, due_at: str, now: datetime) -> str:
         """Close a resolved complaint whose reporter did not answer in time (called by the sweep)."""
         rule = describe(default_policy().rule(Status.RESOLVED.value, c.severity.value))
         entry = TimelineEntry(
@@ -104,10 +97,9 @@ class ClosingService:
                     c,
                     after,
                     entry,
-                    closed_attributes(c.tracking_id, now, "auto"),
-                    condition="#st = :resolved AND #dl = :old",
-                    names={"#st": "status", "#dl": "deadline"},
-                    vals=values(resolved=Status.RESOLVED.value, old=due_sk),
+                    closed_attributes(now, "auto"),
+                    expect={"status": Status.RESOLVED.value, "deadline": due_at},
+                    placement=CLOSED_PLACEMENT,
                 )
             )
         except ConditionFailed:
@@ -150,19 +142,14 @@ class ClosingService:
         reopen_count = int(item.get("reopen_count") or 0) + 1
         attrs = {
             "status": REOPEN_TO.value,
-            "updated_at": iso(now),
-            "reopened_at": iso(now),
+            "updated_at": now,
+            "reopened_at": now,
             "reopen_count": reopen_count,
             "reopen_reason": reason,  # not public: may name people
-            **due_attributes(c.tracking_id, deadline),
         }
-        vcond, names, vals = at_version(c.version)
-        names.update({"#st": "status", "#dl": "deadline"})
-        vals.update(values(resolved=Status.RESOLVED.value, now=iso(now)))
-        condition = f"#st = :resolved AND (attribute_not_exists(#dl) OR #dl > :now) AND {vcond}"
-        if c.deadline is not None:
-            vals.update(values(old=iso(c.deadline)))
-            condition += " AND #dl = :old"
+        # still resolved, within its window, at the version and deadline read
+        window: list[Any] = [After(now)] if c.deadline is None else [After(now), c.deadline]
+        expect = {"status": Status.RESOLVED.value, "deadline": window, **at_version(c.version)}
         rule = describe(default_policy().rule(REOPEN_TO.value, c.severity.value))
         entry = TimelineEntry(
             at=now,
@@ -181,9 +168,11 @@ class ClosingService:
             }
         )
         # the unit hears of it at LAPOR! too: outbox item in the same transaction, posted after
-        note = followup_item(c, c.version + 1, "pelapor", reopen_followup_text(reason), now)
+        note = self.followups.item(c, c.version + 1, "pelapor", reopen_followup_text(reason), now)
         self.events.commit(
-            Transition(c, updated, entry, attrs, condition=condition, names=names, vals=vals, new_items=[note])
+            Transition(
+                c, updated, entry, attrs, expect=expect, placement=Placement(deadline=deadline), new_items=[note]
+            )
         )
         logger.info("reopened by reporter", extra={"reopen_count": reopen_count})
         count("ComplaintsReopened")
@@ -213,10 +202,9 @@ class ClosingService:
                         c,
                         updated,
                         entry,
-                        closed_attributes(tracking_id, now, "confirmed"),
-                        condition="#st = :resolved",
-                        names={"#st": "status"},
-                        vals=values(resolved=Status.RESOLVED.value),
+                        closed_attributes(now, "confirmed"),
+                        expect={"status": Status.RESOLVED.value},
+                        placement=CLOSED_PLACEMENT,
                     )
                 )
             except ConditionFailed:
@@ -229,7 +217,7 @@ class ClosingService:
             return updated
 
     def _load(self, tracking_id: str) -> tuple[Complaint, dict[str, Any]]:
-        item = self.repo.get_item(tracking_id, consistent=True)
+        item = self.complaints.item(tracking_id, consistent=True)
         if item is None:
             raise NotFound(tracking_id)
         return Complaint.model_validate(item), item

@@ -20,12 +20,12 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.domain.errors import NotFound, WrongState
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.domain.reference import load_json
 from chalicelib.observability import complaint_context, count, logger
-from chalicelib.services.lapor_followups import LaporFollowups, followup_item
+from chalicelib.services.lapor_followups import LaporFollowups
+from chalicelib.services.ports import ABSENT, Complaints, ConditionFailed, Write
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
 
 RATEABLE = frozenset({Status.RESOLVED, Status.CLOSED})
@@ -67,8 +67,8 @@ def _already_rated() -> WrongState:
 
 
 class ConversationService:
-    def __init__(self, repo: Repository, events: StatusEvents, followups: LaporFollowups) -> None:
-        self.repo = repo
+    def __init__(self, complaints: Complaints, events: StatusEvents, followups: LaporFollowups) -> None:
+        self.complaints = complaints
         self.events = events
         self.followups = followups
 
@@ -84,10 +84,8 @@ class ConversationService:
                 now = utcnow()
                 entry = TimelineEntry(at=now, kind="comment", ref=f"comment:{n + 1}", message=message)
                 after = c.model_copy(update={"version": c.version + 1})
-                note = followup_item(c, c.version + 1, "pelapor", comment_followup_text(message), now)
-                if self._commit(
-                    c, after, entry, {"comment_count": n + 1, "last_comment_at": iso(now)}, new_items=[note]
-                ):
+                note = self.followups.item(c, c.version + 1, "pelapor", comment_followup_text(message), now)
+                if self._commit(c, after, entry, {"comment_count": n + 1, "last_comment_at": now}, new_items=[note]):
                     logger.info("reporter comment added", extra={"comment_count": n + 1})
                     count("ReporterComments")
                     self.followups.nudge(tracking_id)
@@ -111,8 +109,8 @@ class ConversationService:
                     message=f"Pelapor memberi penilaian {stars} dari 5",
                 )
                 after = c.model_copy(update={"version": c.version + 1, "rating_stars": stars, "rated_at": now})
-                attrs = {"rating_stars": stars, "rated_at": iso(now), "rating_comment": comment or None}
-                if self._commit(c, after, entry, attrs, extra="attribute_not_exists(rating_stars)"):
+                attrs = {"rating_stars": stars, "rated_at": now, "rating_comment": comment or None}
+                if self._commit(c, after, entry, attrs, unrated=True):
                     logger.info("reporter rating", extra={"rating_stars": stars})
                     count("ReporterRatings")
                     return after
@@ -124,14 +122,14 @@ class ConversationService:
         after: Complaint,
         entry: TimelineEntry,
         attrs: dict[str, Any],
-        new_items: list[dict[str, Any]] | None = None,
-        extra: str | None = None,
+        new_items: list[Write] | None = None,
+        unrated: bool = False,
     ) -> bool:
-        """One conditional write at the version read; False when the version moved (read again)."""
-        condition, names, vals = at_version(c.version)
-        names["#st"] = "status"
-        vals.update(values(st=c.status.value))
-        condition += " AND #st = :st" + (f" AND {extra}" if extra else "")
+        """One conditional write at the version read (and, `unrated`, before any rating); False
+        when the version moved (read again)."""
+        expect: dict[str, Any] = {**at_version(c.version), "status": c.status.value}
+        if unrated:
+            expect["rating_stars"] = ABSENT
         try:
             self.events.commit(
                 Transition(
@@ -139,9 +137,7 @@ class ConversationService:
                     after,
                     entry,
                     attrs,
-                    condition=condition,
-                    names=names,
-                    vals=vals,
+                    expect=expect,
                     new_items=new_items or [],
                     announce=False,
                 )
@@ -151,7 +147,7 @@ class ConversationService:
         return True
 
     def _load(self, tracking_id: str) -> tuple[Complaint, dict[str, Any]]:
-        item = self.repo.get_item(tracking_id, consistent=True)
+        item = self.complaints.item(tracking_id, consistent=True)
         if item is None:
             raise NotFound(tracking_id)
         return Complaint.model_validate(item), item

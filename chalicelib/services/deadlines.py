@@ -1,7 +1,7 @@
-"""The SLA deadline of a complaint's current stage, and its `due` index keys.
+"""The SLA deadline of a complaint's current stage.
 
 The policy and the working-day calendar are data-driven pure domain code; this
-module only turns them into the attributes stored on the complaint item.
+module applies them (the complaint store files the deadline in the `due` index).
 
 SLA_SCALE (demo / local only) multiplies every deadline's *duration*: the
 working-day deadline is computed first (so nights, weekends and holidays are
@@ -14,14 +14,9 @@ from __future__ import annotations
 import os
 from datetime import datetime, timedelta
 
-from chalicelib.adapters.dynamodb import iso, shard_of
 from chalicelib.domain.calendar import default_calendar
 from chalicelib.domain.models import Complaint, Status
 from chalicelib.domain.sla import default_policy
-
-#: partition prefixes in the sparse `due` index (sharded: <prefix><shard>)
-DUE_PREFIX = "DUE#"  # complaints whose current deadline is due_sk
-NOTIFY_PREFIX = "NOTIFY#"  # notifications written but not yet published (due_sk = written at)
 
 
 def _scaled(since: datetime, deadline: datetime) -> datetime:
@@ -46,15 +41,3 @@ def overdue_working_days(deadline: datetime | None, now: datetime) -> float | No
     if deadline is None or now <= deadline:
         return None
     return round(default_calendar().working_days_between(deadline, now), 1)
-
-
-def due_attributes(tracking_id: str, deadline: datetime | None) -> dict[str, str | None]:
-    """Attributes for the sparse `due` index; None means remove from it."""
-    if deadline is None:
-        return {"deadline": None, "due_pk": None, "due_sk": None}
-    return {"deadline": iso(deadline), "due_pk": f"{DUE_PREFIX}{shard_of(tracking_id)}", "due_sk": iso(deadline)}
-
-
-def notify_due_attributes(tracking_id: str, written_at: datetime) -> dict[str, str]:
-    """Index keys that keep an unsent notification findable by the sweep."""
-    return {"due_pk": f"{NOTIFY_PREFIX}{shard_of(tracking_id)}", "due_sk": iso(written_at)}

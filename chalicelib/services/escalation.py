@@ -1,10 +1,10 @@
 """The overdue sweep: every complaint past its deadline is acted on once.
 
 Runs every 5 minutes (`escalate_overdue`). It reads only what is due: for each
-shard, a Query of the sparse `due` index for `DUE#<shard>` with `due_sk <= now`
-(one item read per overdue complaint), plus `NOTIFY#<shard>` for notices that
-were written but never published. What happens to an overdue complaint is the
-SLA policy's `on_expiry` for its status (data/sla_policy.json):
+shard, a Query of the sparse `due` index for deadlines up to now (one item read
+per overdue complaint), plus the notices that were written but never published.
+What happens to an overdue complaint is the SLA policy's `on_expiry` for its
+status (data/sla_policy.json):
 
 - escalate: climb one rung of the ladder (data/escalation_ladder.json); the
   rung gets its own deadline (sla_policy.json `escalation`), so a missed rung
@@ -22,10 +22,10 @@ at once (services/actions.py), so the sweep never finds it overdue.
 
 Exactly once, whatever overlaps or crashes: the complaint update (conditional
 on the level and deadline the sweep read), its timeline entry and a
-notification outbox item (pk `NOTIFY#<tracking_id>`, sk `<level>`) are ONE
+notification outbox item (one per complaint and level) are ONE
 DynamoDB transaction, so two sweeps racing give one rung and one notice. The
 SNS publish follows; the outbox item is then marked sent and leaves the index.
-A sweep that dies between the two leaves the item in `NOTIFY#<shard>`, and the
+A sweep that dies between the two leaves the item in the index, and the
 next sweep publishes it (same notification id, so receivers can drop a rare
 double after a crash between publish and mark-sent).
 """
@@ -37,7 +37,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, values
 from chalicelib.adapters.notifications import Notification, Notifier
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import local_tz
@@ -46,18 +45,11 @@ from chalicelib.domain.models import AT_LAPOR_STATUSES, STATUS_LABELS_ID, Compla
 from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import MetricUnit, complaint_context, count, count_by, log_failure, logger, observe
 from chalicelib.services.closing import ClosingService
-from chalicelib.services.deadlines import (
-    DUE_PREFIX,
-    NOTIFY_PREFIX,
-    due_attributes,
-    notify_due_attributes,
-    overdue_working_days,
-    rung_deadline_for,
-)
+from chalicelib.services.deadlines import overdue_working_days, rung_deadline_for
+from chalicelib.services.ports import Change, Complaints, ConditionFailed, Outboxes, Placement, Write
 from chalicelib.services.status_events import StatusEvents, Transition
 from chalicelib.settings import settings
 
-NOTIFY_PK = "NOTIFY#"
 STOP_WHEN_LEFT_MS = 10_000  # leave room for the last transaction and publish
 
 
@@ -95,7 +87,8 @@ def unit_name(code: str) -> str:
 class EscalationService:
     def __init__(
         self,
-        repo: Repository,
+        complaints: Complaints,
+        outboxes: Outboxes,
         notifier: Callable[[], Notifier],
         closing: ClosingService,
         events: StatusEvents,
@@ -105,7 +98,8 @@ class EscalationService:
         max_per_shard: int = 1000,
         lapor_fresh_s: float = 600,
     ) -> None:
-        self.repo = repo
+        self.complaints = complaints
+        self.outboxes = outboxes
         self._notifier = notifier
         self.closing = closing
         self.events = events
@@ -125,7 +119,7 @@ class EscalationService:
         now = now or utcnow()
         outcomes: Counter[str] = Counter()
         for shard in range(self.shards):
-            for item in self.repo.query_index_until("due", f"{DUE_PREFIX}{shard}", iso(now), limit=self.max_per_shard):
+            for item in self.complaints.due(shard, now, self.max_per_shard):
                 if time_left_ms is not None and time_left_ms() < STOP_WHEN_LEFT_MS:
                     logger.warning("sweep stopped early; the rest waits for the next one")
                     count("EscalationSweepCutShort")
@@ -150,15 +144,15 @@ class EscalationService:
         """`OverdueBacklog`: open complaints still past their deadline after this sweep, i.e.
         that no rung, notice or auto-close has acted on (errors, lost time). One COUNT Query
         per shard of the `due` index; 0 when the sweep keeps up."""
-        left = sum(self.repo.count_index_until("due", f"{DUE_PREFIX}{shard}", iso(now)) for shard in range(self.shards))
+        left = sum(self.complaints.count_due(shard, now) for shard in range(self.shards))
         observe("OverdueBacklog", left, MetricUnit.Count)
         return left
 
     def handle(self, item: dict[str, Any], now: datetime) -> str:
         """Act on one overdue complaint read from the `due` index."""
         c = Complaint.model_validate(item)
-        due_sk = str(item["due_sk"])
-        deadline = parse_instant(due_sk)
+        due_at = str(self.complaints.due_at(item))
+        deadline = parse_instant(due_at)
         if not is_overdue(deadline, now):
             return "not_due"
         action = default_policy().on_expiry(c.status.value) if c.is_open else None
@@ -167,8 +161,8 @@ class EscalationService:
                 logger.warning("LAPOR! state is stale and could not be read; the climb waits")
                 count("EscalationDeferredStaleLapor")
                 return "deferred_stale_lapor"
-            fresh = self.repo.get_item(c.tracking_id, consistent=True)
-            if fresh is None or fresh.get("due_sk") != due_sk or fresh.get("status") != c.status.value:
+            fresh = self.complaints.item(c.tracking_id, consistent=True)
+            if fresh is None or self.complaints.due_at(fresh) != due_at or fresh.get("status") != c.status.value:
                 logger.info(
                     "LAPOR! had news: the complaint's new state decides",
                     extra={"status": fresh and fresh.get("status")},
@@ -178,13 +172,13 @@ class EscalationService:
         if action == "escalate":
             rung = next_rung(ladder, c.escalation_level) if (ladder := ladder_of(c)) else None
             if rung is None:
-                return self._overdue_notice(c, due_sk, deadline, now, at_top=True, ladder=ladder)
-            return self._escalate(c, due_sk, deadline, now, rung)
+                return self._overdue_notice(c, due_at, deadline, now, at_top=True, ladder=ladder)
+            return self._escalate(c, due_at, deadline, now, rung)
         if action == "notify":
-            return self._overdue_notice(c, due_sk, deadline, now, at_top=False, ladder=[])
+            return self._overdue_notice(c, due_at, deadline, now, at_top=False, ladder=[])
         if action == "auto_close":
-            return self.closing.auto_close(c, due_sk, now)
-        return self._drop_stale(c, due_sk)
+            return self.closing.auto_close(c, due_at, now)
+        return self._drop_stale(c, due_at)
 
     def _stale_at_lapor(self, item: dict[str, Any], now: datetime) -> bool:
         """At LAPOR!, and not checked there within the last few minutes."""
@@ -195,20 +189,12 @@ class EscalationService:
 
     # -- outcomes ---------------------------------------------------------
 
-    def _escalate(self, c: Complaint, due_sk: str, deadline: datetime, now: datetime, rung: Rung) -> str:
+    def _escalate(self, c: Complaint, due_at: str, deadline: datetime, now: datetime, rung: Rung) -> str:
         level = rung.level
         days = overdue_working_days(deadline, now)
         new_deadline = rung_deadline_for(c, now)
         rung_rule = describe(default_policy().rung_rule(c.severity.value))
-        attrs = {
-            "escalation_level": level,
-            "updated_at": iso(now),
-            "escalated_at": iso(now),
-            **due_attributes(c.tracking_id, new_deadline),
-        }
-        names = {"#st": "status", "#lvl": "escalation_level", "#dl": "deadline"}
-        vals = values(old_level=c.escalation_level, old_deadline=due_sk, st=c.status.value)
-        condition = "#st = :st AND #dl = :old_deadline AND #lvl = :old_level"
+        attrs = {"escalation_level": level, "updated_at": now, "escalated_at": now}
         entry = TimelineEntry(
             at=now,
             kind="escalated",
@@ -240,9 +226,8 @@ class EscalationService:
                     updated,
                     entry,
                     attrs,
-                    condition=condition,
-                    names=names,
-                    vals=vals,
+                    expect=self._as_read(c, due_at),
+                    placement=Placement(deadline=new_deadline),
                     new_items=[self._outbox_item(notice, now)],
                 )
             )
@@ -259,17 +244,15 @@ class EscalationService:
         return "escalated"
 
     def _overdue_notice(
-        self, c: Complaint, due_sk: str, deadline: datetime, now: datetime, at_top: bool, ladder: list[Rung]
+        self, c: Complaint, due_at: str, deadline: datetime, now: datetime, at_top: bool, ladder: list[Rung]
     ) -> str:
         """Tell staff once and take the complaint out of the due index (deadline stays shown)."""
         stage = c.status.value
         days = overdue_working_days(deadline, now)
         rule = describe(default_policy().rule(stage, c.severity.value))
-        attrs = {"due_pk": None, "due_sk": None, "overdue_notified_at": iso(now)}
-        expr, names, vals = set_remove(attrs)
-        names.update({"#st": "status", "#dl": "deadline", "#lvl": "escalation_level"})
-        vals.update(values(old_deadline=due_sk, st=stage, old_level=c.escalation_level))
-        condition = "#st = :st AND #dl = :old_deadline AND #lvl = :old_level"
+        change = Change(
+            {"overdue_notified_at": now}, expect=self._as_read(c, due_at), placement=Placement(overdue_noticed=True)
+        )
         top = ladder[-1] if ladder else None
         if at_top:
             who = f"{top.role} - {unit_name(top.unit_code)}" if top else "admin"
@@ -290,7 +273,7 @@ class EscalationService:
         entry = TimelineEntry(at=now, kind="overdue", status=c.status, ref=f"overdue:{stage}", message=message)
         notice = self._notification(
             c,
-            sk=f"overdue:{stage}:{due_sk}",
+            sk=f"overdue:{stage}:{due_at}",
             kind="overdue",
             level=c.escalation_level,
             unit_code=top.unit_code if top else "admin",
@@ -298,9 +281,7 @@ class EscalationService:
             lines=[headline, *self._common_lines(c, deadline, days)],
         )
         try:
-            self.repo.transact_update(
-                c.tracking_id, expr, condition, names, vals, timeline=entry, new_items=[self._outbox_item(notice, now)]
-            )
+            self.events.note(c, change, entry, [self._outbox_item(notice, now)])
         except ConditionFailed:
             count("EscalationLostRace")
             return "lost_race"
@@ -309,12 +290,15 @@ class EscalationService:
         self.deliver(notice)
         return "top_notified" if at_top else "notified"
 
-    def _drop_stale(self, c: Complaint, due_sk: str) -> str:
+    @staticmethod
+    def _as_read(c: Complaint, due_at: str) -> dict[str, Any]:
+        """The complaint still at the status, deadline and level the sweep read."""
+        return {"status": c.status.value, "deadline": due_at, "escalation_level": c.escalation_level}
+
+    def _drop_stale(self, c: Complaint, due_at: str) -> str:
         """A complaint in the due index whose status has no deadline: take it out."""
-        expr, names, vals = set_remove({"due_pk": None, "due_sk": None})
-        vals = values(old=due_sk)
         try:
-            self.repo.update(c.tracking_id, expr, condition="due_sk = :old", names=names, vals=vals)
+            self.complaints.drop_stale_due(c.tracking_id, due_at)
         except ConditionFailed:
             return "lost_race"
         logger.info("stale due entry removed", extra={"status": c.status.value})
@@ -348,17 +332,9 @@ class EscalationService:
             level=level,
         )
 
-    @staticmethod
-    def _outbox_item(notice: tuple[str, Notification], now: datetime) -> dict[str, Any]:
-        sk, n = notice
-        return {
-            "pk": f"{NOTIFY_PK}{n.tracking_id}",
-            "sk": sk,
-            "type": "notification",
-            "created_at": iso(now),
-            **n.model_dump(),
-            **notify_due_attributes(n.tracking_id, now),
-        }
+    def _outbox_item(self, notice: tuple[str, Notification], now: datetime) -> Write:
+        slot, n = notice
+        return self.outboxes.notice_write(n.tracking_id, slot, n.model_dump(), now)
 
     def deliver(self, notice: tuple[str, Notification]) -> bool:
         """Publish, then mark sent (leaves the index). False: left for the next sweep."""
@@ -370,50 +346,33 @@ class EscalationService:
             count("NotificationPublishFailed")
             return False
         try:
-            self.repo.update_raw(
-                f"{NOTIFY_PK}{n.tracking_id}",
-                sk,
-                "SET sent_at = :now REMOVE due_pk, due_sk",
-                condition="attribute_exists(pk)",
-                vals=values(now=iso(utcnow())),
-            )
+            self.outboxes.notice_sent(n.tracking_id, sk, utcnow())
         except ConditionFailed:
             logger.error("outbox item vanished", extra={"notification_id": n.notification_id})
         count("NotificationsSent")
         return True
 
-    def _claim(self, pk: str, sk: str) -> bool:
+    def _claim(self, notice: str, slot: str) -> bool:
         """Take a pending notice for one grace period, so an overlapping sweep does not
         publish it too. False: sent meanwhile, or another sweep is publishing it.
         The clock is read now, not at the sweep's start: a long sweep claims as long."""
         now = utcnow()
-        try:
-            self.repo.update_raw(
-                pk,
-                sk,
-                "SET publishing_until = :until",
-                condition="attribute_exists(pk) AND attribute_not_exists(sent_at) AND "
-                "(attribute_not_exists(publishing_until) OR publishing_until < :now)",
-                vals=values(until=iso(now + self.republish_after), now=iso(now)),
-            )
-        except ConditionFailed:
-            return False
-        return True
+        return self.outboxes.claim_notice((notice, slot), now, now + self.republish_after)
 
     def republish_pending(self, now: datetime) -> Counter[str]:
         """Publish notices a crashed sweep wrote but never sent (older than the grace period)."""
         out: Counter[str] = Counter()
-        until = iso(now - self.republish_after)
+        until = now - self.republish_after
         for shard in range(self.shards):
-            for item in self.repo.query_index_until("due", f"{NOTIFY_PREFIX}{shard}", until, limit=self.max_per_shard):
+            for item in self.outboxes.notices_due(shard, until, self.max_per_shard):
                 if item.get("sent_at"):
                     continue
                 n = Notification.model_validate(item)
                 with complaint_context(n.tracking_id):
-                    if not self._claim(str(item["pk"]), str(item["sk"])):
+                    if not self._claim(*self.outboxes.notice_key(item)):
                         out["republish_skipped"] += 1
                         continue
-                    ok = self.deliver((str(item["sk"]), n))
+                    ok = self.deliver((self.outboxes.notice_slot(item), n))
                     logger.info(
                         "pending notification re-published" if ok else "re-publish failed",
                         extra={"notification_id": n.notification_id},

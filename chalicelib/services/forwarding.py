@@ -24,13 +24,16 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import lapor_wire
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, shard_of, values
 from chalicelib.adapters.lapor import LaporClient, LaporError
 from chalicelib.domain import reference, sync_policy
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import MetricUnit, count, logger, observe
-from chalicelib.services.deadlines import deadline_for, due_attributes
+from chalicelib.services.deadlines import deadline_for
+from chalicelib.services.ports import ABSENT, Change, Complaints, ConditionFailed, Placement
 from chalicelib.services.status_events import StatusEvents, Transition
+
+#: what only a complaint still waiting for LAPOR! holds (no ticket yet, still received)
+_WAITING = {"lapor_id": ABSENT, "status": Status.RECEIVED.value}
 
 
 class RetryLater(Exception):
@@ -55,17 +58,10 @@ def accepted_at(item: dict[str, Any]) -> datetime | None:
     return datetime.fromisoformat(raw) if isinstance(raw, str) and raw else None
 
 
-def sync_attributes(tracking_id: str, next_check: str | None) -> dict[str, str | None]:
-    """Attributes for the sparse `sync` index (next LAPOR! status check)."""
-    if next_check is None:
-        return {"sync_pk": None, "sync_sk": None}
-    return {"sync_pk": f"SYNC#{shard_of(tracking_id)}", "sync_sk": next_check}
-
-
 class ForwardingService:
     def __init__(
         self,
-        repo: Repository,
+        complaints: Complaints,
         lapor: Callable[[], LaporClient],
         events: StatusEvents,
         attachment_ids: Callable[[dict[str, Any], LaporClient], list[int]] | None = None,
@@ -74,7 +70,7 @@ class ForwardingService:
         sync_schedule: sync_policy.SyncSchedule | None = None,
         after_forward: Callable[[str, dict[str, Any]], None] | None = None,
     ) -> None:
-        self.repo = repo
+        self.complaints = complaints
         self._lapor = lapor
         self.events = events
         self._attachment_ids = attachment_ids
@@ -85,7 +81,7 @@ class ForwardingService:
         self.owner = uuid.uuid4().hex
 
     def forward(self, tracking_id: str) -> ForwardResult:
-        item = self.repo.get_item(tracking_id, consistent=True)
+        item = self.complaints.item(tracking_id, consistent=True)
         if item is None:
             logger.error("forward: complaint not found")
             return ForwardResult("missing")
@@ -144,7 +140,7 @@ class ForwardingService:
         """Tell the `after_forward` hook (never failing the forward: the ticket exists)."""
         if result.outcome == "forwarded" and self._after_forward is not None:
             try:
-                self._after_forward(snapshot["pk"].removeprefix("C#"), snapshot)
+                self._after_forward(str(snapshot["tracking_id"]), snapshot)
             except Exception:  # noqa: BLE001
                 logger.exception("after-forward step failed")
                 count("AfterForwardFailed")
@@ -166,48 +162,24 @@ class ForwardingService:
     def _acquire(self, tracking_id: str) -> dict[str, Any] | ForwardResult:
         now = utcnow()
         try:
-            old = self.repo.update(
-                tracking_id,
-                "SET fwd_owner = :me, fwd_lease_until = :until, fwd_last_at = :now, "
-                "fwd_attempts = if_not_exists(fwd_attempts, :zero) + :one",
-                condition="attribute_not_exists(lapor_id) AND #s = :received AND "
-                "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now)",
-                names={"#s": "status"},
-                vals=values(
-                    me=self.owner,
-                    until=iso(now + timedelta(seconds=self.lease_s)),
-                    zero=0,
-                    one=1,
-                    received=Status.RECEIVED.value,
-                    now=iso(now),
-                ),
-                return_old=True,
+            old = self.complaints.claim_forward_lease(
+                tracking_id, self.owner, now, now + timedelta(seconds=self.lease_s)
             )
         except ConditionFailed:
-            item = self.repo.get_item(tracking_id, consistent=True) or {}
+            item = self.complaints.item(tracking_id, consistent=True) or {}
             if item.get("lapor_id") is not None:
                 return ForwardResult("already_forwarded", item["lapor_id"])
             if item.get("status") != Status.RECEIVED.value:
                 return ForwardResult("not_forwardable")
             count("ForwardLeaseBusy")
             raise RetryLater("another forwarder holds the lease", self.lease_s) from None
-        assert old is not None
         return old
 
     def _mark_sent(self, tracking_id: str) -> None:
-        self.repo.update(
-            tracking_id,
-            "SET fwd_sent_at = :now",
-            condition="fwd_owner = :me",
-            vals=values(now=iso(utcnow()), me=self.owner),
-        )
+        self.complaints.mark_forward_sent(tracking_id, self.owner, utcnow())
 
     def _release(self, tracking_id: str, clear_sent: bool) -> None:
-        expr = "REMOVE fwd_owner, fwd_lease_until" + (", fwd_sent_at" if clear_sent else "")
-        try:
-            self.repo.update(tracking_id, expr, condition="fwd_owner = :me", vals=values(me=self.owner))
-        except ConditionFailed:
-            pass
+        self.complaints.release_forward_lease(tracking_id, self.owner, clear_sent)
 
     def _complete(
         self, c: Complaint, lapor_id: int, recovered: bool, accepted_at: datetime | None = None
@@ -217,16 +189,17 @@ class ForwardingService:
         attrs: dict[str, Any] = {
             "lapor_id": lapor_id,
             "status": Status.FORWARDED.value,
-            "updated_at": iso(now),
-            "forwarded_at": iso(now),
-            "outbox_pk": None,
-            "outbox_sk": None,
+            "updated_at": now,
+            "forwarded_at": now,
             "fwd_owner": None,
             "fwd_lease_until": None,
             "fwd_sent_at": None,
-            **due_attributes(c.tracking_id, deadline),
-            **sync_attributes(c.tracking_id, iso(sync_policy.first_check(now, self.sync_schedule))),
         }
+        placement = Placement(
+            deadline=deadline,
+            next_check=sync_policy.first_check(now, self.sync_schedule),
+            waiting_since=None,
+        )
         entry = TimelineEntry(
             at=now,
             kind="forwarded",
@@ -246,9 +219,8 @@ class ForwardingService:
                     updated,
                     entry,
                     attrs,
-                    condition="attribute_not_exists(lapor_id) AND #st = :received",
-                    names={"#st": "status"},
-                    vals=values(received=Status.RECEIVED.value),
+                    expect=_WAITING,
+                    placement=placement,
                 )
             )
         except ConditionFailed:
@@ -265,7 +237,7 @@ class ForwardingService:
     def _not_completed(self, c: Complaint, lapor_id: int) -> ForwardResult:
         """The complete lost its condition: another forwarder recorded a ticket, or (after
         an expired lease) an operator moved the complaint on. LAPOR! has our ticket either way."""
-        current = self.repo.get_item(c.tracking_id, consistent=True) or {}
+        current = self.complaints.item(c.tracking_id, consistent=True) or {}
         if current.get("lapor_id") not in (None, lapor_id):
             logger.error(
                 "two LAPOR! tickets for one complaint", extra={"lapor_ids": [current.get("lapor_id"), lapor_id]}
@@ -276,21 +248,20 @@ class ForwardingService:
             try:
                 now = utcnow()
                 final = Status(current["status"]) in FINAL_STATUSES
-                first = None if final else iso(sync_policy.first_check(now, self.sync_schedule))
-                expr, names, vals = set_remove(
-                    {
-                        "lapor_id": lapor_id,
-                        "forwarded_at": iso(now),
-                        "outbox_pk": None,
-                        "outbox_sk": None,
-                        "fwd_owner": None,
-                        "fwd_lease_until": None,
-                        "fwd_sent_at": None,
-                        **sync_attributes(c.tracking_id, first),
-                    }
-                )
-                self.repo.update(
-                    c.tracking_id, expr, condition="attribute_not_exists(lapor_id)", names=names, vals=vals
+                first = None if final else sync_policy.first_check(now, self.sync_schedule)
+                self.complaints.change(
+                    c.tracking_id,
+                    Change(
+                        {
+                            "lapor_id": lapor_id,
+                            "forwarded_at": now,
+                            "fwd_owner": None,
+                            "fwd_lease_until": None,
+                            "fwd_sent_at": None,
+                        },
+                        expect={"lapor_id": ABSENT},
+                        placement=Placement(waiting_since=None, next_check=first),
+                    ),
                 )
                 logger.warning(
                     "ticket recorded after the complaint moved on",
@@ -298,7 +269,7 @@ class ForwardingService:
                 )
                 return ForwardResult("forwarded", lapor_id)
             except ConditionFailed:
-                current = self.repo.get_item(c.tracking_id, consistent=True) or {}
+                current = self.complaints.item(c.tracking_id, consistent=True) or {}
         return ForwardResult("already_forwarded", current.get("lapor_id"))
 
     def _failed(self, c: Complaint, err: LaporError, clear_sent: bool) -> ForwardResult:
@@ -331,9 +302,7 @@ class ForwardingService:
         attrs: dict[str, Any] = {
             "status": Status.NEEDS_ATTENTION.value,
             "park_reason": reason[:1000],
-            "updated_at": iso(now),
-            "outbox_pk": "PARKED",
-            "outbox_sk": iso(now),
+            "updated_at": now,
             "fwd_owner": None,
             "fwd_lease_until": None,
         }
@@ -355,9 +324,8 @@ class ForwardingService:
                     after,
                     entry,
                     attrs,
-                    condition="attribute_not_exists(lapor_id) AND #st = :received",
-                    names={"#st": "status"},
-                    vals=values(received=Status.RECEIVED.value),
+                    expect=_WAITING,
+                    placement=Placement(parked_at=now),
                 )
             )
         except ConditionFailed:

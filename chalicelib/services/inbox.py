@@ -168,7 +168,6 @@ class InboxService:
         done = q.status in FINAL_STATUSES if q.status else False
         sort = "newest" if done else q.sort  # the done shelf has no deadlines
         urgent = sort == "urgent"
-        sk_attr = "inbox_urgent_sk" if urgent else "inbox_sk"
         after = decode_cursor(q.cursor, sort) if q.cursor else None
         overdue_by_key = q.overdue and urgent
         filters = self._filters(p, q, now, overdue_by_key)
@@ -186,15 +185,16 @@ class InboxService:
                 want + 1 if not filters else max(200, want + 1),
                 start,
             )
-            items = [i for i in items if i.get(sk_attr) != after]
+            items = [i for i in items if self.complaints.inbox_position(i, urgent) != after]
             rows.extend(items)
             if len(rows) > q.limit:  # a row beyond the page: there is a next page
                 rows = rows[: q.limit]
-                return self._page(family, key, rows, encode_cursor(sort, rows[-1][sk_attr]), sort)
+                last_row = self.complaints.inbox_position(rows[-1], urgent) or ""
+                return self._page(family, key, rows, encode_cursor(sort, last_row), sort)
             if start is None:
                 return self._page(family, key, rows, None, sort)
         # read budget spent (a thin filter): what we have, and where to go on from
-        last = start.get(sk_attr) if start else None
+        last = self.complaints.inbox_position(start, urgent) if start else None
         return self._page(family, key, rows, encode_cursor(sort, last) if last else None, sort)
 
     def _partition(self, p: Principal, q: InboxQuery) -> tuple[str, str]:

@@ -1,14 +1,14 @@
 """Follow-ups the hub posts to LAPOR! (answers, reopens, comments): exactly once, after.
 
 An action LAPOR! must know of writes a follow-up *outbox item* in the same
-transaction as its own change (`followup_item`, pk `LAPORFU#<tracking_id>`,
-sk = the complaint's version after the change, so a complaint's follow-ups sort
-in the order they were written). The caller answers at once; delivery follows:
+transaction as its own change (`LaporFollowups.item`, keyed by the complaint and
+its version after the change, so a complaint's follow-ups sort in the order they
+were written). The caller answers at once; delivery follows:
 
 1. a message on the forward queue (`{"tracking_id", "followups": true}`) asks
    the forwarder to post the complaint's pending follow-ups, in order; the
-   reconciler's sweep re-asks for items left behind (sparse `outbox` index,
-   `outbox_pk = LAPORFU#<shard>`, `outbox_sk` = when to look again);
+   reconciler's sweep re-asks for items left behind (sparse `outbox` index, by
+   when to look again);
 2. each item is claimed (a lease), and the attempt is recorded (`attempted_at`)
    BEFORE the post: LAPOR!'s `followup/add` has no idempotency key;
 3. the content ends with a marker (`[aduan-hub:<tracking id>:<seq>-<side>]`,
@@ -22,7 +22,7 @@ in the order they were written). The caller answers at once; delivery follows:
 A follow-up written before the complaint has a LAPOR! ticket waits for it;
 one for a complaint that will never reach LAPOR! (dismissed, rejected or a
 duplicate before forwarding) is dropped. LAPOR! refusing one (4xx) parks it
-(`outbox_pk = LAPORFU#PARKED`, metric `LaporFollowupsRefused`) and the next
+(a shelf of its own, metric `LaporFollowupsRefused`) and the next
 one goes on.
 """
 
@@ -34,13 +34,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from chalicelib.adapters import lapor_wire
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, shard_of, values
 from chalicelib.adapters.lapor import LaporClient, LaporError
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, utcnow
 from chalicelib.observability import complaint_context, count, logger
+from chalicelib.services.ports import Complaints, ConditionFailed, Outboxes, Write
 
-FOLLOWUP_PK = "LAPORFU#"
-PARKED = f"{FOLLOWUP_PK}PARKED"
 LEASE = timedelta(seconds=120)
 RETRY_AFTER = timedelta(minutes=2)  # the sweep re-asks after this (the queue retries sooner)
 WAIT_FOR_TICKET = timedelta(minutes=3)
@@ -55,27 +53,9 @@ class FollowupRetryLater(Exception):
         self.delay_s = delay_s
 
 
-def followup_item(c: Complaint, seq: int, side: str, content: str, now: datetime) -> dict[str, Any]:
-    """The outbox item to write in the same transaction as the change it reports."""
-    return {
-        "pk": f"{FOLLOWUP_PK}{c.tracking_id}",
-        "sk": f"{seq:09d}",
-        "type": "lapor_followup",
-        "tracking_id": c.tracking_id,
-        "seq": seq,
-        "side": side,
-        "content": content[:4000],
-        "is_secret": c.confidential,
-        "created_at": iso(now),
-        # the sweep looks at it only if the immediate request did not deliver it
-        "outbox_pk": f"{FOLLOWUP_PK}{shard_of(c.tracking_id)}",
-        "outbox_sk": iso(now + RETRY_AFTER),
-    }
-
-
-def posted_ids(repo: Repository, tracking_id: str) -> set[str]:
+def posted_ids(outboxes: Outboxes, tracking_id: str) -> set[str]:
     """LAPOR! ids of the follow-ups the hub posted for a complaint (one Query of its outbox items)."""
-    items = repo.query("pk = :pk", values(pk=f"{FOLLOWUP_PK}{tracking_id}"))
+    items = outboxes.followups(tracking_id)
     return {str(i["lapor_followup_id"]) for i in items if i.get("lapor_followup_id") is not None}
 
 
@@ -84,10 +64,22 @@ def marker_for(item: dict[str, Any]) -> lapor_wire.Marker:
 
 
 class LaporFollowups:
-    def __init__(self, repo: Repository, lapor: Callable[[], LaporClient], nudge: Callable[[str], None]) -> None:
-        self.repo = repo
+    def __init__(
+        self,
+        outboxes: Outboxes,
+        complaints: Complaints,
+        lapor: Callable[[], LaporClient],
+        nudge: Callable[[str], None],
+    ) -> None:
+        self.outboxes = outboxes
+        self.complaints = complaints
         self._lapor = lapor
         self._nudge = nudge  # sends {"tracking_id", "followups": true} to the forward queue
+
+    def item(self, c: Complaint, seq: int, side: str, content: str, now: datetime) -> Write:
+        """The outbox item to write in the same transaction as the change it reports (`seq`: the
+        complaint's version after it)."""
+        return self.outboxes.followup_write(c.tracking_id, seq, side, content, c.confidential, now, now + RETRY_AFTER)
 
     def nudge(self, tracking_id: str) -> None:
         """Ask for delivery now; a failure is left to the sweep."""
@@ -98,11 +90,8 @@ class LaporFollowups:
             count("FollowupNudgeFailed")
 
     def pending(self, tracking_id: str) -> list[dict[str, Any]]:
-        items = self.repo.query("pk = :pk", values(pk=f"{FOLLOWUP_PK}{tracking_id}"), consistent=True)
-        return sorted(
-            (i for i in items if not i.get("sent_at") and not i.get("dropped_at") and i.get("outbox_pk") != PARKED),
-            key=lambda i: i["sk"],
-        )
+        items = self.outboxes.followups(tracking_id, consistent=True)
+        return [i for i in items if not i.get("sent_at") and not i.get("dropped_at") and not self.outboxes.is_parked(i)]
 
     # -- delivery (forward queue) ------------------------------------------------
 
@@ -112,7 +101,7 @@ class LaporFollowups:
         items = self.pending(tracking_id)
         if not items:
             return out
-        complaint = self.repo.get_item(tracking_id, consistent=True) or {}
+        complaint = self.complaints.item(tracking_id, consistent=True) or {}
         lapor_id = complaint.get("lapor_id")
         if lapor_id is None:
             if complaint.get("status") in FINAL_STATUSES or not complaint:
@@ -133,21 +122,11 @@ class LaporFollowups:
         return out
 
     def _deliver_one(self, item: dict[str, Any], lapor_id: int, lapor: LaporClient) -> str:
-        pk, sk = item["pk"], item["sk"]
         now = utcnow()
         try:
-            old = self.repo.update_raw(
-                pk,
-                sk,
-                "SET sending_until = :until, attempted_at = :now, attempts = if_not_exists(attempts, :zero) + :one",
-                condition="attribute_exists(pk) AND attribute_not_exists(sent_at) AND "
-                "(attribute_not_exists(sending_until) OR sending_until < :now)",
-                vals=values(until=iso(now + LEASE), now=iso(now), zero=0, one=1),
-                return_old=True,
-            )
+            old = self.outboxes.claim_followup(item, now, now + LEASE)
         except ConditionFailed:
             return "busy"  # another worker is posting it, or it was posted meanwhile
-        assert old is not None
         marker = marker_for(item)
         content = lapor_wire.marked(str(item["content"]), marker)
         earlier = bool(old.get("attempted_at"))
@@ -194,62 +173,26 @@ class LaporFollowups:
     # -- bookkeeping ---------------------------------------------------------------
 
     def _sent(self, item: dict[str, Any], fid: str | None, now: datetime) -> None:
-        """Mark the item sent, with LAPOR!'s id for it. The complaint item is not written: its
-        version is the operators' If-Match, and our own bookkeeping must not make it stale."""
-        expr = "SET sent_at = :now REMOVE outbox_pk, outbox_sk, sending_until"
-        vals = values(now=iso(now))
-        if fid is not None:
-            expr = "SET sent_at = :now, lapor_followup_id = :fid REMOVE outbox_pk, outbox_sk, sending_until"
-            vals = values(now=iso(now), fid=fid)
-        self.repo.update_raw(item["pk"], item["sk"], expr, condition="attribute_exists(pk)", vals=vals)
+        """Mark the item sent, with LAPOR!'s id for it (never the complaint item: its version is
+        the operators' If-Match, and our own bookkeeping must not make it stale)."""
+        self.outboxes.followup_sent(item, fid, now)
 
     def _release(self, item: dict[str, Any]) -> None:
-        expr = "SET outbox_sk = :later REMOVE sending_until"
-        try:
-            self.repo.update_raw(
-                item["pk"],
-                item["sk"],
-                expr,
-                condition="attribute_not_exists(sent_at)",
-                vals=values(later=iso(utcnow() + RETRY_AFTER)),
-            )
-        except ConditionFailed:
-            pass
+        self.outboxes.release_followup(item, utcnow() + RETRY_AFTER)
 
     def _later(self, item: dict[str, Any], when: datetime) -> None:
-        try:
-            self.repo.update_raw(
-                item["pk"],
-                item["sk"],
-                "SET outbox_sk = :w",
-                condition="attribute_not_exists(sent_at) AND attribute_exists(outbox_pk)",
-                vals=values(w=iso(when)),
-            )
-        except ConditionFailed:
-            pass
+        self.outboxes.followup_later(item, when)
 
     def _drop(self, item: dict[str, Any], why: str) -> None:
         try:
-            self.repo.update_raw(
-                item["pk"],
-                item["sk"],
-                "SET dropped_at = :now, drop_reason = :why REMOVE outbox_pk, outbox_sk",
-                condition="attribute_not_exists(sent_at)",
-                vals=values(now=iso(utcnow()), why=why),
-            )
+            self.outboxes.drop_followup(item, why, utcnow())
         except ConditionFailed:
             return
         logger.info("follow-up dropped", extra={"seq": item.get("seq"), "why": why})
         count("LaporFollowupsDropped")
 
     def _park(self, item: dict[str, Any], reason: str) -> None:
-        now = utcnow()
-        self.repo.update_raw(
-            item["pk"],
-            item["sk"],
-            "SET outbox_pk = :parked, outbox_sk = :now, park_reason = :why REMOVE sending_until",
-            vals=values(parked=PARKED, now=iso(now), why=reason[:500]),
-        )
+        self.outboxes.park_followup(item, reason, utcnow())
         logger.error("LAPOR! refused a follow-up; parked", extra={"seq": item.get("seq"), "reason": reason[:300]})
         count("LaporFollowupsRefused")
 
@@ -260,18 +203,12 @@ class LaporFollowups:
         out: Counter[str] = Counter()
         asked: set[str] = set()
         for shard in range(shards):
-            for item in self.repo.query_index_until("outbox", f"{FOLLOWUP_PK}{shard}", iso(now), limit=per_shard):
+            for item in self.outboxes.followups_due(shard, now, per_shard):
                 tid = str(item["tracking_id"])
                 if tid in asked or item.get("sent_at"):
                     continue
                 try:  # claim the re-ask, so overlapping sweeps ask once
-                    self.repo.update_raw(
-                        item["pk"],
-                        item["sk"],
-                        "SET outbox_sk = :later",
-                        condition="outbox_sk = :old AND attribute_not_exists(sent_at)",
-                        vals=values(later=iso(now + RETRY_AFTER), old=item["outbox_sk"]),
-                    )
+                    self.outboxes.postpone(item, now + RETRY_AFTER)
                 except ConditionFailed:
                     continue
                 asked.add(tid)

@@ -5,7 +5,7 @@ the client app's name as `client_app`), so routing, forwarding, escalation and
 statistics treat it like any complaint.
 
 Reading never scans. A list by date window reads the `created` index (every
-complaint, `created_pk = CREATED#<yyyy-mm>#<shard>`, `created_sk = <created_at>`):
+complaint, by UTC month of arrival and shard, sorted by arrival instant):
 the window's months newest first, each month's shards queried in parallel and
 merged newest first, the service_code and status filters applied by DynamoDB on
 what each Query reads, and reading stops once the requested page is full. A
@@ -27,13 +27,14 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.adapters.dynamodb import Repository, iso, values
 from chalicelib.channels import open311 as wire
 from chalicelib.domain import open311, reference, routing
+from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry
 from chalicelib.observability import complaint_context, log_failure, logger
 from chalicelib.services.api_keys import ApiKeys
 from chalicelib.services.intake import IntakeService
+from chalicelib.services.ports import Complaints
 
 _PARALLEL = 8
 #: newest timeline entries read per request to find its status note
@@ -134,25 +135,26 @@ class _Partition:
     """One `created` partition read newest first, a page at a time, only as far as consumed."""
 
     def __init__(
-        self, repo: Repository, pk: str, lo: str, hi: str, filt: tuple[str, dict[str, str], dict[str, Any]], chunk: int
+        self,
+        complaints: Complaints,
+        month: str,
+        shard: int,
+        lo: str,
+        hi: str,
+        filters: dict[str, list[str]],
+        chunk: int,
     ) -> None:
-        self.repo, self.pk, self.lo, self.hi, self.chunk = repo, pk, lo, hi, chunk
-        self.expr, self.names, self.vals = filt
+        self.complaints = complaints
+        self.month, self.shard, self.lo, self.hi = month, shard, lo, hi
+        self.filters, self.chunk = filters, chunk
         self.buffer: list[dict[str, Any]] = []
         self.start: dict[str, Any] | None = None
         self.done = False
 
     def fetch(self) -> _Partition:
         while not self.buffer and not self.done:
-            items, self.start = self.repo.query_page(
-                "created_pk = :p AND created_sk BETWEEN :lo AND :hi",
-                {**values(p=self.pk, lo=self.lo, hi=self.hi), **self.vals},
-                index="created",
-                limit=self.chunk,
-                start_key=self.start,
-                forward=False,
-                filter_expression=self.expr,
-                names=self.names,
+            items, self.start = self.complaints.created_page(
+                self.month, self.shard, self.lo, self.hi, self.filters, self.chunk, self.start
             )
             self.buffer.extend(items)
             self.done = self.start is None
@@ -168,8 +170,8 @@ class _Partition:
 
 
 class Open311Service:
-    def __init__(self, repo: Repository, intake: IntakeService, keys: ApiKeys, shards: int) -> None:
-        self.repo = repo
+    def __init__(self, complaints: Complaints, intake: IntakeService, keys: ApiKeys, shards: int) -> None:
+        self.complaints = complaints
         self.intake = intake
         self.keys = keys
         self.shards = shards
@@ -204,14 +206,14 @@ class Open311Service:
     def _window(self, q: RequestsQuery) -> Iterator[dict[str, Any]]:
         """Complaints created in the window that pass the filters, newest first."""
         filt = _filter(q)
-        lo, hi = iso(q.start), iso(q.end)
+        lo, hi = utc_text(q.start), utc_text(q.end)
         need = q.offset + q.page_size
         chunk = max(10, min(1000, math.ceil(need / self.shards * 1.25) + 5))
         for month in open311.months_newest_first(q.start, q.end):
-            parts = [_Partition(self.repo, f"CREATED#{month}#{s}", lo, hi, filt, chunk) for s in range(self.shards)]
+            parts = [_Partition(self.complaints, month, s, lo, hi, filt, chunk) for s in range(self.shards)]
             with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
                 list(pool.map(_Partition.fetch, parts))  # first pages in parallel; the rest as the merge needs
-            yield from heapq.merge(*parts, key=lambda i: i["created_sk"], reverse=True)
+            yield from heapq.merge(*parts, key=self.complaints.arrival_key, reverse=True)
 
     def _by_ids(self, ids: list[str]) -> list[Open311Request]:
         with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
@@ -219,7 +221,7 @@ class Open311Service:
 
     def _with_note(self, tracking_id: str) -> Open311Request | _Unreadable | None:
         try:
-            complaint, timeline = self.repo.get_with_timeline(tracking_id)  # one Query of its partition
+            complaint, timeline = self.complaints.with_timeline(tracking_id)  # one Query of its partition
         except ValidationError as err:
             return _Unreadable(tracking_id, err)
         if complaint is None or not open311.is_listed(complaint.status):
@@ -230,9 +232,7 @@ class Open311Service:
         """An index item with its status note: its newest timeline entries, one small Query."""
         try:
             complaint = Complaint.model_validate(item)
-            entries, _ = self.repo.query_page(
-                "pk = :pk AND begins_with(sk, :t)", values(pk=item["pk"], t="T#"), limit=_NOTE_WINDOW, forward=False
-            )
+            entries = self.complaints.latest_entries(complaint.tracking_id, _NOTE_WINDOW)
             notes = [TimelineEntry.model_validate(e) for e in entries]
             if item.get("first_entry"):
                 notes.append(TimelineEntry.model_validate(item["first_entry"]))
@@ -268,14 +268,10 @@ def _newest_with_message(entries: list[TimelineEntry]) -> TimelineEntry | None:
     return max(with_text, key=lambda e: e.at) if with_text else None
 
 
-def _filter(q: RequestsQuery) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """Status (always: unlisted statuses never show) and service_code, as a FilterExpression."""
+def _filter(q: RequestsQuery) -> dict[str, list[str]]:
+    """Status (always: unlisted statuses never show) and service_code: the values each may have."""
     statuses = open311.statuses_for(q.statuses or {open311.OPEN, open311.CLOSED})
-    names = {"#st": "status"}
-    vals: dict[str, Any] = values(**{f"s{i}": s for i, s in enumerate(statuses)})
-    expr = "#st IN (" + ", ".join(f":s{i}" for i in range(len(statuses))) + ")"
+    out = {"status": list(statuses)}
     if q.service_codes:
-        vals.update(values(**{f"c{i}": c for i, c in enumerate(q.service_codes)}))
-        names["#cat"] = "category"
-        expr += " AND #cat IN (" + ", ".join(f":c{i}" for i in range(len(q.service_codes))) + ")"
-    return expr, names, vals
+        out["category"] = list(q.service_codes)
+    return out

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, Protocol
 
 from chalicelib.domain.models import Complaint, TimelineEntry
@@ -51,13 +51,6 @@ class Append:
         self.items = list(items)
 
 
-class Increment:
-    """A number added to a counting attribute (0 when absent)."""
-
-    def __init__(self, by: int = 1) -> None:
-        self.by = by
-
-
 # -- what an item must hold for a write to apply (Expect: attribute -> one of these) ----------
 
 
@@ -89,18 +82,13 @@ class After:
 
 
 @dataclass(frozen=True)
-class OneOf:
-    options: tuple[Any, ...]
-
-
-@dataclass(frozen=True)
 class Version:
     """The complaint's version (If-Match); an item written before versions existed reads as 1."""
 
     number: int
 
 
-#: attribute -> value (equal), ABSENT, PRESENT, Before, After, OneOf, Version; a list: all of them
+#: attribute -> value (equal), ABSENT, PRESENT, Before, After, Version; a list: all of them
 Expect = Mapping[str, Any]
 
 
@@ -195,6 +183,32 @@ class Complaints(Protocol):
 
     def latest_entries(self, tracking_id: str, limit: int) -> list[dict[str, Any]]: ...
 
+    def inbox_page(
+        self,
+        family: str,
+        urgent: bool,
+        partition: str,
+        after: str | None,
+        overdue_before: datetime | None,
+        filters: Mapping[str, Any],
+        limit: int,
+        start: dict[str, Any] | None,
+    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]: ...
+
+    def due_at(self, item: Mapping[str, Any]) -> str | None: ...
+
+    def waiting_since(self, item: Mapping[str, Any]) -> str | None: ...
+
+    def arrival_key(self, item: Mapping[str, Any]) -> str: ...
+
+    def inbox_position(self, item: Mapping[str, Any], urgent: bool) -> str | None: ...
+
+    def drop_stale_due(self, tracking_id: str, due_at: str) -> None: ...
+
+    def parked(self, limit: int, token: str | None) -> tuple[list[dict[str, Any]], str | None]: ...
+
+    def record_lapor_docs(self, tracking_id: str, docs: Mapping[str, int]) -> None: ...
+
     def claim_forward_lease(self, tracking_id: str, owner: str, now: datetime, until: datetime) -> dict[str, Any]: ...
 
     def mark_forward_sent(self, tracking_id: str, owner: str, now: datetime) -> None: ...
@@ -265,7 +279,9 @@ class Outboxes(Protocol):
 
     def notices_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]: ...
 
-    def claim_notice(self, record: Mapping[str, Any], now: datetime, until: datetime) -> bool: ...
+    def notice_key(self, record: Mapping[str, Any]) -> tuple[str, str]: ...
+
+    def claim_notice(self, key: tuple[str, str], now: datetime, until: datetime) -> bool: ...
 
     def notice_slot(self, record: Mapping[str, Any]) -> str: ...
 
@@ -281,6 +297,8 @@ class ChannelSettings(Protocol):
 
 
 class Timelines(Protocol):
+    """Timeline entries of complaints, each written once."""
+
     def add(self, tracking_id: str, entry: TimelineEntry) -> bool: ...
 
     def write(self, tracking_id: str, entry: TimelineEntry) -> Write: ...
@@ -319,17 +337,49 @@ class Counters(Protocol):
     ) -> None: ...
 
 
-class InboxLists(Protocol):
-    """Pages of the operators' inbox indexes."""
+class Figures(Protocol):
+    """The statistics: each complaint's contribution, the day counters, the snapshots, the lists."""
 
-    def inbox_page(
+    def contribution(self, day: date, tracking_id: str) -> dict[str, Any] | None: ...
+
+    def contributions(self, day: date) -> Iterator[dict[str, Any]]: ...
+
+    def write_contribution(
         self,
-        family: str,
-        urgent: bool,
-        partition: str,
-        after: str | None,
-        overdue_before: datetime | None,
-        filters: Mapping[str, Any],
-        limit: int,
-        start: dict[str, Any] | None,
-    ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]: ...
+        day: date,
+        tracking_id: str,
+        read: Mapping[str, Any] | None,
+        counters: Mapping[str, int],
+        row: Mapping[str, Any] | None,
+        seq: str | None,
+        delta: Mapping[str, int],
+        no_place: str,
+    ) -> None: ...
+
+    def days(self, since: date | None) -> dict[date, dict[str, Any]]: ...
+
+    def day(self, day: date) -> dict[str, Any] | None: ...
+
+    def replace_day(self, day: date, counters: Mapping[str, int], read: Mapping[str, Any] | None) -> None: ...
+
+    def snapshot_meta(self) -> dict[str, Any] | None: ...
+
+    def put_snapshot(self, name: str, body: str, at: datetime) -> None: ...
+
+    def put_snapshot_meta(self, at: datetime, oldest_open_day: date, digests: Mapping[str, str]) -> None: ...
+
+    def snapshots(self, names: list[str]) -> dict[str, dict[str, Any]]: ...
+
+    def listed_page(
+        self, by: str, partition: str, lo: str, hi: str, filters: Mapping[str, Any], limit: int
+    ) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+@dataclass(frozen=True)
+class ComplaintImages:
+    """One change of a complaint item, from the table's stream: the item before and after it."""
+
+    tracking_id: str
+    old: dict[str, Any] | None
+    new: dict[str, Any] | None
+    seq: str

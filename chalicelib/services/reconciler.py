@@ -32,11 +32,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, values
 from chalicelib.adapters.sqs import Queues
+from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import Status, utcnow
 from chalicelib.observability import MetricUnit, complaint_context, count, logger, metrics
 from chalicelib.services.lapor_followups import LaporFollowups
+from chalicelib.services.ports import Complaints, ConditionFailed
 from chalicelib.services.status_events import StatusEvents
 
 MIN_AGE = timedelta(minutes=2)  # give the normal path time to work
@@ -62,32 +63,32 @@ class ReconcileReport:
         }
 
 
-def needs_requeue(item: dict[str, Any], now: datetime) -> bool:
+def needs_requeue(item: dict[str, Any], now: datetime, waiting_since: str | None = None) -> bool:
     """Never attempted, or attempted long ago, and no recent re-queue of ours."""
     if item.get("lapor_id") is not None or item.get("status") != Status.RECEIVED.value:
         return False
-    if (item.get("fwd_lease_until") or "") >= iso(now):
+    if (item.get("fwd_lease_until") or "") >= utc_text(now):
         return False  # a forwarder is at it right now
     requeued_at = item.get("requeued_at")
     if requeued_at is not None:
-        return requeued_at < iso(now - REQUEUE_AFTER)
+        return requeued_at < utc_text(now - REQUEUE_AFTER)
     if item.get("fwd_attempts") is None:
         return True
-    last = item.get("fwd_last_at") or item.get("outbox_sk") or ""
-    return last < iso(now - STALE_ATTEMPT)
+    last = item.get("fwd_last_at") or waiting_since or ""
+    return last < utc_text(now - STALE_ATTEMPT)
 
 
 class Reconciler:
     def __init__(
         self,
-        repo: Repository,
+        complaints: Complaints,
         queues: Queues,
         shards: int,
         per_shard: int = 200,
         events: StatusEvents | None = None,
         followups: LaporFollowups | None = None,
     ) -> None:
-        self.repo = repo
+        self.complaints = complaints
         self.queues = queues
         self.shards = shards
         self.per_shard = per_shard
@@ -97,15 +98,16 @@ class Reconciler:
     def sweep(self, now: datetime | None = None) -> ReconcileReport:
         now = now or utcnow()
         report = ReconcileReport()
-        until = iso(now - MIN_AGE)
+        until = utc_text(now - MIN_AGE)
         oldest: str | None = None
         for shard in range(self.shards):
-            for item in self.repo.query_index_until("outbox", f"OUTBOX#{shard}", until, limit=self.per_shard):
+            for item in self.complaints.waiting_for_lapor(shard, until, self.per_shard):
                 report.seen += 1
-                if oldest is None or item["outbox_sk"] < oldest:
-                    oldest = item["outbox_sk"]  # the Query is in outbox_sk order: the shard's first is its oldest
-                if needs_requeue(item, now):
-                    tracking_id = item["pk"].removeprefix("C#")
+                since = self.complaints.waiting_since(item) or ""
+                if oldest is None or since < oldest:
+                    oldest = since  # the Query is in waiting order: the shard's first is its oldest
+                if needs_requeue(item, now, since):
+                    tracking_id = str(item["tracking_id"])
                     with complaint_context(tracking_id):
                         if self._requeue(tracking_id, now):
                             report.requeued.append(tracking_id)
@@ -124,23 +126,7 @@ class Reconciler:
 
     def _requeue(self, tracking_id: str, now: datetime) -> bool:
         try:
-            self.repo.update(
-                tracking_id,
-                "SET requeued_at = :now",
-                condition="attribute_not_exists(lapor_id) AND #s = :received AND "
-                "(attribute_not_exists(fwd_lease_until) OR fwd_lease_until < :now) AND ("
-                "(attribute_not_exists(requeued_at) AND attribute_not_exists(fwd_attempts)) "
-                "OR requeued_at < :old "
-                "OR (attribute_not_exists(requeued_at) AND "
-                "(fwd_last_at < :stale OR (attribute_not_exists(fwd_last_at) AND outbox_sk < :stale))))",
-                names={"#s": "status"},
-                vals=values(
-                    now=iso(now),
-                    received=Status.RECEIVED.value,
-                    old=iso(now - REQUEUE_AFTER),
-                    stale=iso(now - STALE_ATTEMPT),
-                ),
-            )
+            self.complaints.requeue_for_lapor(tracking_id, now, now - REQUEUE_AFTER, now - STALE_ATTEMPT)
         except ConditionFailed:
             return False  # another sweep, or the forwarder, got there first
         try:

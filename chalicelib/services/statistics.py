@@ -1,12 +1,10 @@
 """Public figures per unit: kept up to date from the table's stream, read by key.
 
-Items (pk / sk), see docs/statistics.md:
-
-- day counters      STATS#DAY / <yyyy-mm-dd>            every counter of the complaints received that day (WIB)
-- per complaint     STATS#C#<yyyy-mm-dd> / <tracking>   what it adds now (`c`), the stream position applied
-                                                        (`seq`), its public list row; in the `statsunit` and
-                                                        `statsplace` indexes while it is counted
-- snapshots         STATS#SNAP / flow#<window>#<level>#<view>, now#<level>#<view>, unit#<view>#<code>, META
+Items (adapters/storage/figures.py, docs/statistics.md): day counters (every counter
+of the complaints received that day, WIB), one item per complaint (what it adds now,
+the stream position applied, its public list row, listed by unit and by place while
+it is counted), and snapshots (flow#<window>#<level>#<view>, now#<level>#<view>,
+unit#<view>#<code>, META).
 
 Kept exactly once: every change of a complaint item reaches `apply_change`
 (the stream consumer) with its stream sequence number. The complaint's own
@@ -27,38 +25,28 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.adapters.dynamodb import (
-    ConditionFailed,
-    Repository,
-    from_item,
-    iso,
-    put_over_position,
-    stream_position,
-    to_item,
-    values,
-)
 from chalicelib.domain import reference
 from chalicelib.domain import statistics as st
 from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import STATUS_LABELS_ID, Status, utcnow
 from chalicelib.observability import count, logger
+from chalicelib.services.ports import ComplaintImages, Complaints, ConditionFailed, Figures
 
-DAY_PK = "STATS#DAY"
-SNAP_PK = "STATS#SNAP"
-META_SK = "META"
+#: the snapshot of the refresh itself (when, the oldest open day, each snapshot's digest)
+META = "META"
 
-
-def contribution_pk(day: dt.date) -> str:
-    return f"STATS#C#{day.isoformat()}"
+#: one change of a complaint item (from the table's stream)
+Change = ComplaintImages
 
 
 def padded(seq: str | int) -> str:
-    return stream_position(seq)
+    """A stream sequence number as sortable text (they run to 40 digits)."""
+    return str(seq).zfill(40)
 
 
 @lru_cache(maxsize=1)
@@ -84,8 +72,8 @@ def city_name() -> str:
 
 
 def counted_in_stats(item: Mapping[str, Any] | None) -> bool:
-    """A complaint item the statistics follow: one with its `created` index keys (every complaint from intake)."""
-    return bool(item) and item.get("sk") == "C" and bool(item.get("created_pk"))  # type: ignore[union-attr]
+    """A complaint item the statistics follow: one in the `created` index (every complaint from intake)."""
+    return bool(item) and item.get("type") == "complaint" and bool(item.get("created_pk"))  # type: ignore[union-attr]
 
 
 def list_row(item: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,31 +95,10 @@ def list_row(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def list_keys(row: Mapping[str, Any]) -> dict[str, str]:
-    """`statsunit`: by handling unit; `statsplace`: by kecamatan (kelurahan filtered). Newest first."""
-    sk = f"{row['created_at']}#{row['tracking_id']}"
-    kec = row.get("kecamatan_code")
-    if not kec and row.get("kelurahan_code"):
-        kec = row["kelurahan_code"].rsplit(".", 1)[0]
-    return {
-        "su_pk": f"SU#{row.get('unit_code') or st.NO_PLACE}",
-        "su_sk": sk,
-        "sp_pk": f"SP#{f'kec:{kec}' if kec else st.NO_PLACE}",
-        "sp_sk": sk,
-    }
-
-
-@dataclass(frozen=True)
-class Change:
-    tracking_id: str
-    old: dict[str, Any] | None
-    new: dict[str, Any] | None
-    seq: str
-
-
 class StatisticsService:
-    def __init__(self, repo: Repository, clock: Callable[[], dt.datetime] = utcnow) -> None:
-        self.repo = repo
+    def __init__(self, figures: Figures, complaints: Complaints, clock: Callable[[], dt.datetime] = utcnow) -> None:
+        self.figure_store = figures
+        self.complaints = complaints
         self.clock = clock
 
     # -- the stream consumer ----------------------------------------------------
@@ -146,7 +113,7 @@ class StatisticsService:
         new_c = st.contribution(change.new) if counted_in_stats(change.new) else {}
         new_row = list_row(change.new) if change.new and st.is_counted(change.new) and new_c else None
         for _ in range(5):
-            stored = self.repo.get_raw(contribution_pk(day), change.tracking_id)
+            stored = self.figure_store.contribution(day, change.tracking_id)
             if stored is not None and str(stored.get("seq", "")) >= padded(change.seq):
                 return "replayed"
             outcome = self._write(day, change.tracking_id, stored, new_c, new_row, padded(change.seq))
@@ -171,49 +138,17 @@ class StatisticsService:
             return "not_counted"
         if not delta and old_row == new_row:
             return "unchanged"  # nothing the figures or lists show changed: no write
-        data: dict[str, Any] = {
-            "pk": contribution_pk(day),
-            "sk": tracking_id,
-            "type": "stats_complaint",
-            "seq": seq or (stored or {}).get("seq") or padded(0),
-            "c": new_c,
-            "row": new_row,
-        }
-        if new_row is not None:
-            data.update(list_keys(new_row))
-            data.update({k: new_row[k] for k in ("cls", "deadline", "moved_from", "kelurahan_code")})
-        ops: list[dict[str, Any]] = [{"Put": put_over_position(self.repo.table, data, stored)}]
-        if delta:
-            ops.append({"Update": self._add_request(day, delta)})
         try:
-            self.repo.transact_raw(ops)
+            self.figure_store.write_contribution(day, tracking_id, stored, new_c, new_row, seq, delta, st.NO_PLACE)
         except ConditionFailed:
             return "lost_race"
         return "counted" if delta else "listed"
-
-    def _add_request(self, day: dt.date, delta: Mapping[str, int]) -> dict[str, Any]:
-        names = {f"#k{i}": k for i, k in enumerate(delta)}
-        vals = {f":v{i}": v for i, v in enumerate(delta.values())}
-        names["#rev"] = "rev"
-        vals[":one"] = 1
-        expr = "ADD " + ", ".join([*(f"#k{i} :v{i}" for i in range(len(delta))), "#rev :one"])
-        return {
-            "TableName": self.repo.table,
-            "Key": {"pk": {"S": DAY_PK}, "sk": {"S": day.isoformat()}},
-            "UpdateExpression": expr,
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": to_item(vals),
-        }
 
     # -- adding up: the scheduled refresh ------------------------------------------
 
     def day_counters(self, since: dt.date | None) -> dict[dt.date, st.Counters]:
         """The stored day counters from `since` (all when None): one Query of one partition."""
-        if since is None:
-            items = self.repo.query("pk = :p", values(p=DAY_PK))
-        else:
-            items = self.repo.query("pk = :p AND sk >= :s", values(p=DAY_PK, s=since.isoformat()))
-        return {dt.date.fromisoformat(i["sk"]): _counters_of(i) for i in items}
+        return {day: _counters_of(item) for day, item in self.figure_store.days(since).items()}
 
     def figures(self, days: Mapping[dt.date, st.Counters], now: dt.datetime) -> st.Figures:
         return st.rollup(days, now, known_units())
@@ -223,7 +158,7 @@ class StatisticsService:
         now = now or self.clock()
         cfg = st.config()
         today = now.astimezone(local_tz()).date()
-        meta = self.repo.get_raw(SNAP_PK, META_SK) or {}
+        meta = self.figure_store.snapshot_meta() or {}
         first_needed = min(
             today - dt.timedelta(days=max(cfg.windows.values()) - 1),
             dt.date.fromisoformat(st.last_months(today, cfg.months_in_series)[0] + "-01"),
@@ -238,28 +173,11 @@ class StatisticsService:
         for sk, body in snapshots.items():
             digest = hashlib.sha1(json.dumps(body, sort_keys=True, default=str).encode()).hexdigest()[:16]
             if sk.startswith("now#") or digests.get(sk) != digest:
-                self.repo.put_raw(
-                    {
-                        "pk": SNAP_PK,
-                        "sk": sk,
-                        "type": "stats_snapshot",
-                        "generated_at": iso(now),
-                        "body": json.dumps(body, ensure_ascii=False, default=str),
-                    }
-                )
+                self.figure_store.put_snapshot(sk, json.dumps(body, ensure_ascii=False, default=str), now)
                 digests[sk] = digest
                 written += 1
         oldest = fig.oldest_open_day or today
-        self.repo.put_raw(
-            {
-                "pk": SNAP_PK,
-                "sk": META_SK,
-                "type": "stats_meta",
-                "generated_at": iso(now),
-                "oldest_open_day": oldest.isoformat(),
-                "digests": digests,
-            }
-        )
+        self.figure_store.put_snapshot_meta(now, oldest, digests)
         count("StatisticsSnapshotsWritten", written)
         report = {"days_read": len(days), "snapshots_written": written, "oldest_open_day": oldest.isoformat()}
         logger.info("statistics refreshed", extra=report)
@@ -287,9 +205,9 @@ class StatisticsService:
 
     def table(self, window: str, level: str, view: str) -> dict[str, Any]:
         """`GET /v1/stats`: two items by key (the window's flow rows and the state now)."""
-        got = self.repo.batch_get_raw([(SNAP_PK, f"flow#{window}#{level}#{view}"), (SNAP_PK, f"now#{level}#{view}")])
-        flow = _body(got.get((SNAP_PK, f"flow#{window}#{level}#{view}")))
-        now_item = got.get((SNAP_PK, f"now#{level}#{view}"))
+        got = self.figure_store.snapshots([f"flow#{window}#{level}#{view}", f"now#{level}#{view}"])
+        flow = _body(got.get(f"flow#{window}#{level}#{view}"))
+        now_item = got.get(f"now#{level}#{view}")
         state = _body(now_item)
         units = known_units()
         known = [st.CITY] if level == "city" else [c for c, u in units.items() if u.level == level]
@@ -312,9 +230,9 @@ class StatisticsService:
 
     def unit(self, code: str, view: str) -> dict[str, Any]:
         """`GET /v1/stats/units/{code}`: the unit's snapshot and the time of the last refresh (2 items)."""
-        got = self.repo.batch_get_raw([(SNAP_PK, f"unit#{view}#{code}"), (SNAP_PK, META_SK)])
-        body = _body(got.get((SNAP_PK, f"unit#{view}#{code}")))
-        meta = got.get((SNAP_PK, META_SK)) or {}
+        got = self.figure_store.snapshots([f"unit#{view}#{code}", META])
+        body = _body(got.get(f"unit#{view}#{code}"))
+        meta = got.get(META) or {}
         ident = st.with_identity(code, {}, known_units(), city_name())
         return {
             **ident,
@@ -383,47 +301,27 @@ class StatisticsService:
         lo, hi = "0", "~"
         if window:
             first, last = st.window_days(window, now.astimezone(local_tz()).date(), st.config())
-            lo = iso(dt.datetime.combine(first, dt.time.min, tzinfo=local_tz()))
-            hi = iso(dt.datetime.combine(last, dt.time.max, tzinfo=local_tz())) + "~"
+            lo = utc_text(dt.datetime.combine(first, dt.time.min, tzinfo=local_tz()))
+            hi = utc_text(dt.datetime.combine(last, dt.time.max, tzinfo=local_tz())) + "~"
         upper = hi
         if cursor:
             upper = _decode_cursor(cursor)
-        filters: list[str] = []
-        names: dict[str, str] = {}
-        extra: dict[str, Any] = {}
+        filters: dict[str, Any] = {}
         if cls == "moved":
-            filters.append("contains(#mf, :u)")
-            names["#mf"] = "moved_from"
-            extra["u"] = unit
+            filters["moved_from"] = unit
         elif cls:
-            filters.append("#cls = :c")
-            names["#cls"] = "cls"
-            extra["c"] = cls
+            filters["cls"] = cls
         if overdue:
-            filters.append("#cls = :o AND #dl < :now")
-            names.update({"#cls": "cls", "#dl": "deadline"})
-            extra.update(o="open", now=iso(now))
+            filters["overdue_at"] = now
         if kel:
-            filters.append("#kel = :k")
-            names["#kel"] = "kelurahan_code"
-            extra["k"] = kel
+            filters["kelurahan_code"] = kel
         found: list[dict[str, Any]] = []
         cutoff: str | None = None
-        for index, pk in partitions:
-            prefix = "su" if index == "statsunit" else "sp"
-            items, more = self.repo.query_page(
-                f"{prefix}_pk = :p AND {prefix}_sk BETWEEN :lo AND :hi",
-                values(p=pk, lo=lo, hi=upper, **extra),
-                index=index,
-                limit=READ_PER_PARTITION,
-                forward=False,
-                filter_expression=" AND ".join(filters) or None,
-                names=names or None,
-            )
-            found.extend({**i, "_sk": i[f"{prefix}_sk"]} for i in items if i[f"{prefix}_sk"] != upper)
-            if more:
-                last = more[f"{prefix}_sk"]["S"]
-                cutoff = last if cutoff is None else max(cutoff, last)
+        for by, partition in partitions:
+            items, more = self.figure_store.listed_page(by, partition, lo, upper, filters, READ_PER_PARTITION)
+            found.extend(items)
+            if more is not None:
+                cutoff = more if cutoff is None else max(cutoff, more)
         found.sort(key=lambda i: i["_sk"], reverse=True)
         safe = [i for i in found if cutoff is None or i["_sk"] >= cutoff]
         page = safe[:limit]
@@ -443,23 +341,22 @@ class StatisticsService:
         }
 
     def _partitions(self, unit: str, view: str, cls: str | None) -> tuple[list[tuple[str, str]], str | None]:
+        """The lists to read: (`unit`, a unit code) or (`place`, a kecamatan), and a kelurahan to filter."""
         units = known_units()
         kecamatan = sorted(c for c, u in units.items() if u.level == "kecamatan")
-        city = [("statsplace", f"SP#{k}") for k in kecamatan] + [("statsplace", f"SP#{st.NO_PLACE}")]
+        city = [("place", k) for k in kecamatan] + [("place", st.NO_PLACE)]
         if unit == st.CITY or cls == "moved":
             return city, None
         level = st.level_of(unit)
         if view == "unit":
             if level == "kecamatan":
                 kels = sorted(c for c, u in units.items() if u.kecamatan == unit)
-                return [("statsunit", f"SU#{c}") for c in [unit, *kels]], None
-            return [("statsunit", f"SU#{unit}")], None
+                return [("unit", c) for c in [unit, *kels]], None
+            return [("unit", unit)], None
         if level == "kecamatan":
-            return [("statsplace", f"SP#{unit}")], None
+            return [("place", unit)], None
         info = units.get(unit)
-        return [("statsplace", f"SP#{info.kecamatan if info and info.kecamatan else st.NO_PLACE}")], unit.removeprefix(
-            "kel:"
-        )
+        return [("place", info.kecamatan if info and info.kecamatan else st.NO_PLACE)], unit.removeprefix("kel:")
 
     # -- audit and repair -----------------------------------------------------------
 
@@ -469,9 +366,7 @@ class StatisticsService:
         y, m = (int(x) for x in month.split("-"))
         while (y, m) <= (now.year, now.month):
             for shard in range(shards):
-                yield from self.repo.query(
-                    "created_pk = :p", values(p=f"CREATED#{y:04d}-{m:02d}#{shard}"), index="created"
-                )
+                yield from self.complaints.created_in(f"{y:04d}-{m:02d}", shard)
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
     def recompute(self, since_month: str, shards: int, repair: bool = False) -> dict[str, Any]:
@@ -513,27 +408,16 @@ class StatisticsService:
 
         Conditional on the day's revision read first: a change counted meanwhile makes it start again."""
         for _ in range(5):
-            current = self.repo.get_raw(DAY_PK, day.isoformat()) or {}
+            current = self.figure_store.day(day) or {}
             total: st.Counters = {}
-            for item in self.repo.query("pk = :p", values(p=contribution_pk(day)), consistent=True):
+            for item in self.figure_store.contributions(day):
                 st.add(total, {k: int(v) for k, v in (item.get("c") or {}).items()})
             have = {k: v for k, v in _counters_of(current).items() if v}
             want = {k: v for k, v in total.items() if v}
             if have == want:
                 return 0
-            rev = int(current.get("rev") or 0)
-            data = {"pk": DAY_PK, "sk": day.isoformat(), "type": "stats_day", **want, "rev": rev + 1}
-            put: dict[str, Any] = {"TableName": self.repo.table, "Item": to_item(data)}
-            if current:
-                put.update(
-                    ConditionExpression="#rev = :rev",
-                    ExpressionAttributeNames={"#rev": "rev"},
-                    ExpressionAttributeValues=values(rev=rev),
-                )
-            else:
-                put["ConditionExpression"] = "attribute_not_exists(pk)"
             try:
-                self.repo.transact_raw([{"Put": put}])
+                self.figure_store.replace_day(day, want, current or None)
                 return 1
             except ConditionFailed:
                 continue
@@ -543,11 +427,11 @@ class StatisticsService:
         created = st.parse_instant(item["created_at"])
         assert created is not None
         day = st.received_day(created)
-        fresh = self.repo.get_item(item["tracking_id"], consistent=True) or item
+        fresh = self.complaints.item(item["tracking_id"], consistent=True) or item
         new_c = st.contribution(fresh) if counted_in_stats(fresh) else {}
         row = list_row(fresh) if st.is_counted(fresh) and new_c else None
         for _ in range(5):
-            stored = self.repo.get_raw(contribution_pk(day), item["tracking_id"])
+            stored = self.figure_store.contribution(day, item["tracking_id"])
             outcome = self._write(day, item["tracking_id"], stored, new_c, row, None)
             if outcome != "lost_race":
                 return 1 if outcome in ("counted", "listed") else 0
@@ -633,18 +517,3 @@ def _decode_cursor(raw: str) -> str:
             ]
         )
     return text
-
-
-def stream_changes(records: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], Change | None]]:
-    """Lambda's DynamoDB stream records -> changes of complaint items (others: None)."""
-    for rec in records:
-        ddb = rec.get("dynamodb") or {}
-        keys = ddb.get("Keys") or {}
-        pk = (keys.get("pk") or {}).get("S", "")
-        sk = (keys.get("sk") or {}).get("S", "")
-        if sk != "C" or not pk.startswith("C#"):
-            yield rec, None
-            continue
-        old = from_item(ddb["OldImage"]) if ddb.get("OldImage") else None
-        new = from_item(ddb["NewImage"]) if ddb.get("NewImage") else None
-        yield rec, Change(pk.removeprefix("C#"), old, new, str(ddb.get("SequenceNumber", "0")))

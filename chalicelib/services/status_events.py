@@ -10,14 +10,14 @@ ONE DynamoDB transaction:
   `geo` keys removed for a final status, `resolved_at` on a move to resolved
   (and `version` + 1, as every write of a complaint);
 - its timeline entry;
-- the channel event for it (outbox item `pk = CHEVENT#<tracking_id>`), when
+- the channel event for it (an outbox item, adapters/storage/outboxes.py), when
   the complaint came from a channel and the entry is announced, so a crash
   after the status change can no longer lose the event;
 - the writer's own further items (an escalation notice, a LAPOR! follow-up).
 
 After the commit the event goes to the FIFO callback queue (group = tracking
 id, deduplication id = event id) and its outbox item is marked sent. When that
-fails the item stays in the sparse `outbox` index (`CHEVENT#<shard>`), and the
+fails the item stays in the sparse `outbox` index, and the
 reconciler's sweep queues it again (same event id: SQS drops a repeat within
 five minutes, receivers drop repeats by `event_id`).
 """
@@ -25,20 +25,30 @@ five minutes, receivers drop repeats by `event_id`).
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_remove, shard_of, values
 from chalicelib.adapters.sqs import Queues
-from chalicelib.adapters.storage.keys import inbox_attributes
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.schemas import ChannelEvent
 from chalicelib.services.callbacks import event_for
+from chalicelib.services.inbox import holder_of
+from chalicelib.services.ports import (
+    Change,
+    Complaints,
+    ConditionFailed,
+    Expect,
+    Outboxes,
+    Placement,
+    Timelines,
+    Version,
+    Work,
+    Write,
+)
 from chalicelib.settings import settings
 
-EVENT_PK = "CHEVENT#"
 RESEND_AFTER = timedelta(minutes=2)  # give the normal path time to finish
 
 
@@ -50,58 +60,52 @@ class Transition:
     after: Complaint
     entry: TimelineEntry
     attrs: dict[str, Any]  # attributes to set (None removes)
-    condition: str | None = None
-    names: dict[str, str] | None = None
-    vals: dict[str, Any] | None = None
-    new_items: list[dict[str, Any]] = field(default_factory=list)  # Puts, each only if absent
+    expect: Expect | None = None  # what the complaint must still hold (else ConditionFailed)
+    placement: Placement = field(default_factory=Placement)  # the indexes it enters or leaves
+    new_items: list[Write] = field(default_factory=list)  # the writer's own items, each only if absent
     announce: bool = True  # False: nothing for the channel (notes, the reporter's own replies)
 
 
-def at_version(version: int) -> tuple[str, dict[str, str], dict[str, Any]]:
-    """A condition pinning the complaint's version (what If-Match checks): condition, names, values.
+def at_version(version: int) -> dict[str, Any]:
+    """An expectation pinning the complaint's version (what If-Match checks).
 
     An item written before versions existed has none and reads as version 1 (the model's default)."""
-    cond = "(#vrsn = :vrsn_expected OR attribute_not_exists(#vrsn))" if version == 1 else "#vrsn = :vrsn_expected"
-    return cond, {"#vrsn": "version"}, values(vrsn_expected=version)
-
-
-def event_item(event: ChannelEvent, now: datetime) -> dict[str, Any]:
-    return {
-        "pk": f"{EVENT_PK}{event.tracking_id}",
-        "sk": f"{iso(event.occurred_at)}#{event.event_id}",
-        "type": "channel_event",
-        "event": event.model_dump(mode="json"),
-        "created_at": iso(now),
-        "outbox_pk": f"{EVENT_PK}{shard_of(event.tracking_id)}",
-        "outbox_sk": iso(now),
-    }
+    return {"version": Version(version)}
 
 
 class StatusEvents:
-    def __init__(self, repo: Repository, queues: Queues) -> None:
-        self.repo = repo
+    def __init__(
+        self, complaints: Complaints, timelines: Timelines, outboxes: Outboxes, work: Work, queues: Queues
+    ) -> None:
+        self.complaints = complaints
+        self.timelines = timelines
+        self.outboxes = outboxes
+        self.work = work
         self.queues = queues
 
     def commit(self, t: Transition) -> ChannelEvent | None:
         """Write the transition (ConditionFailed when its condition is false), then send its event."""
         now = utcnow()
         attrs = dict(t.attrs)
-        attrs.update(inbox_attributes(t.after))
-        if t.after.status in FINAL_STATUSES:
-            attrs.update(geo_pk=None, geo_sk=None)  # "already reported nearby" lists open ones only
+        final = t.after.status in FINAL_STATUSES
+        # the inbox keys of the new state; "already reported nearby" lists open ones only
+        placement = replace(t.placement, holder=holder_of(t.after), listed=False if final else t.placement.listed)
         if t.after.status == Status.RESOLVED and t.before.status != Status.RESOLVED:
-            attrs.setdefault("resolved_at", iso(t.entry.at))
-        expr, names, vals = set_remove(attrs)
-        names.update(t.names or {})
-        vals.update(t.vals or {})
+            attrs.setdefault("resolved_at", t.entry.at)
         event = None
-        new_items = list(t.new_items)
+        work = self.work()
+        work.add(self.complaints.change_write(t.after, Change(attrs, t.expect, placement)))
+        work.add(self.timelines.write(t.after.tracking_id, t.entry))
+        for item in t.new_items:
+            work.add(item)
         if t.announce and t.entry.public and t.after.channel != "app":
             event = event_for(t.after, t.entry)
-            new_items.append(event_item(event, now))
-        self.repo.transact_update(
-            t.after.tracking_id, expr, t.condition, names, vals, timeline=t.entry, new_items=new_items
-        )
+            work.add(
+                self.outboxes.event_write(
+                    event.tracking_id, event.occurred_at, event.event_id, event.model_dump(mode="json"), now
+                )
+            )
+        work.commit()
         with complaint_context(t.after.tracking_id):
             logger.info(
                 "complaint changed",
@@ -110,6 +114,16 @@ class StatusEvents:
             if event is not None:
                 self.send(event)
         return event
+
+    def note(self, c: Complaint, change: Change, entry: TimelineEntry, new_items: list[Write]) -> None:
+        """A change the timeline records that is no status change (an overdue notice): the
+        complaint, its entry and the writer's items in one atomic write, nothing announced."""
+        work = self.work()
+        work.add(self.complaints.change_write(c, change))
+        work.add(self.timelines.write(c.tracking_id, entry))
+        for item in new_items:
+            work.add(item)
+        work.commit()
 
     def send(self, event: ChannelEvent) -> bool:
         """Queue one event and mark its outbox item sent. False: left for the sweep."""
@@ -126,13 +140,7 @@ class StatusEvents:
             return False
         count("ChannelEventsQueued")
         try:
-            self.repo.update_raw(
-                f"{EVENT_PK}{event.tracking_id}",
-                f"{iso(event.occurred_at)}#{event.event_id}",
-                "SET sent_at = :now REMOVE outbox_pk, outbox_sk",
-                condition="attribute_exists(pk)",
-                vals=values(now=iso(utcnow())),
-            )
+            self.outboxes.event_sent(event.tracking_id, event.occurred_at, event.event_id, utcnow())
         except Exception:  # noqa: BLE001 - queued; a re-send is dropped as a repeat
             logger.exception("channel event queued but not marked sent")
         logger.info("channel event queued", extra={"event_id": event.event_id, "channel": event.channel})
@@ -141,19 +149,12 @@ class StatusEvents:
     def resend_pending(self, now: datetime, shards: int, per_shard: int = 200) -> Counter[str]:
         """Queue the events whose commit succeeded but whose send did not (older than a grace period)."""
         out: Counter[str] = Counter()
-        until = iso(now - RESEND_AFTER)
         for shard in range(shards):
-            for item in self.repo.query_index_until("outbox", f"{EVENT_PK}{shard}", until, limit=per_shard):
+            for item in self.outboxes.events_due(shard, now - RESEND_AFTER, per_shard):
                 if item.get("sent_at"):
                     continue
                 try:  # claim: an overlapping sweep sends it at most once more
-                    self.repo.update_raw(
-                        item["pk"],
-                        item["sk"],
-                        "SET outbox_sk = :later",
-                        condition="outbox_sk = :old AND attribute_not_exists(sent_at)",
-                        vals=values(later=iso(now + RESEND_AFTER), old=item["outbox_sk"]),
-                    )
+                    self.outboxes.postpone(item, now + RESEND_AFTER)
                 except ConditionFailed:
                     out["event_resend_skipped"] += 1
                     continue

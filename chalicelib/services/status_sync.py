@@ -31,14 +31,21 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import lapor_wire
-from chalicelib.adapters.dynamodb import ConditionFailed, IfAbsent, Repository, iso, set_remove, values
 from chalicelib.adapters.lapor import LaporClient, LaporError
 from chalicelib.domain import lifecycle, sync_policy
 from chalicelib.domain.models import AT_LAPOR_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, log_failure, logger
-from chalicelib.services.deadlines import deadline_for, due_attributes
-from chalicelib.services.forwarding import sync_attributes
+from chalicelib.services.deadlines import deadline_for
 from chalicelib.services.lapor_followups import posted_ids
+from chalicelib.services.ports import (
+    Change,
+    Complaints,
+    ConditionFailed,
+    IfAbsent,
+    Outboxes,
+    Placement,
+    Timelines,
+)
 from chalicelib.services.status_events import StatusEvents, Transition
 
 
@@ -71,14 +78,18 @@ def hub_posted(tracking_id: str, f: lapor_wire.LaporFollowup) -> lapor_wire.Mark
 class StatusSync:
     def __init__(
         self,
-        repo: Repository,
+        complaints: Complaints,
+        timelines: Timelines,
+        outboxes: Outboxes,
         lapor: Callable[[], LaporClient],
         events: StatusEvents,
         shards: int,
         max_per_run: int = 400,
         schedule: sync_policy.SyncSchedule | None = None,
     ) -> None:
-        self.repo = repo
+        self.complaints = complaints
+        self.timelines = timelines
+        self.outboxes = outboxes
         self.schedule = schedule
         self._lapor = lapor
         self.events = events
@@ -91,11 +102,11 @@ class StatusSync:
         report = SyncReport()
         per_shard = max(1, -(-self.max_per_run // self.shards))
         for shard in range(self.shards):
-            for item in self.repo.query_index_until("sync", f"SYNC#{shard}", iso(now), limit=per_shard):
+            for item in self.complaints.sync_due(shard, now, per_shard):
                 if should_stop is not None and should_stop():
                     logger.warning("status sync stopped early", extra=report.as_dict())
                     return report
-                tracking_id = item["pk"].removeprefix("C#")
+                tracking_id = str(item["tracking_id"])
                 with complaint_context(tracking_id):
                     try:
                         self.check(item, now, report)
@@ -112,7 +123,7 @@ class StatusSync:
 
     def refresh(self, tracking_id: str, now: datetime) -> bool:
         """Check one complaint against LAPOR! now; False when LAPOR! could not be asked."""
-        item = self.repo.get_item(tracking_id, consistent=True)
+        item = self.complaints.item(tracking_id, consistent=True)
         if item is None:
             return False
         with complaint_context(tracking_id):
@@ -120,11 +131,11 @@ class StatusSync:
 
     def check(self, item: dict[str, Any], now: datetime, report: SyncReport) -> bool:
         """One check; True when LAPOR!'s state was read (and applied as far as it may be)."""
-        tracking_id = item["pk"].removeprefix("C#")
+        tracking_id = str(item["tracking_id"])
         current = Status(item["status"])
         lapor_id = item.get("lapor_id")
         if current not in AT_LAPOR_STATUSES or lapor_id is None:
-            self._write(tracking_id, current, sync_attributes(tracking_id, None))
+            self._write(tracking_id, current, {}, None)
             return False
         report.checked += 1
         lapor = self._lapor()
@@ -139,7 +150,7 @@ class StatusSync:
                 extra={"error": err.message, "status_code": err.status, "unexpected": err.unexpected},
             )
             retry = sync_policy.retry_check(now, self.schedule)
-            self._write(tracking_id, current, sync_attributes(tracking_id, iso(retry)))
+            self._write(tracking_id, current, {}, retry)
             return False
 
         ours = {f.id: m for f in followups if (m := hub_posted(tracking_id, f)) is not None}
@@ -147,11 +158,11 @@ class StatusSync:
         from_unit = [f for f in followups if f.id not in ours]
         if lifecycle.new_followups(seen, [f.id for f in from_unit]):
             # new and unmarked: make sure none is a post of ours whose marker LAPOR! did not keep
-            posted = posted_ids(self.repo, tracking_id)
+            posted = posted_ids(self.outboxes, tracking_id)
             from_unit = [f for f in from_unit if f.id not in posted]
         fresh = set(lifecycle.new_followups(seen, [f.id for f in from_unit]))
         for f in from_unit:
-            if f.id in fresh and self.repo.add_timeline(tracking_id, self._followup_entry(item, f)):
+            if f.id in fresh and self.timelines.add(tracking_id, self._followup_entry(item, f)):
                 report.followups += 1
         seen_now = seen + [f.id for f in from_unit if f.id in fresh]
         # the unit has answered: a follow-up at LAPOR! that is not the reporter's words posted by the hub
@@ -168,15 +179,15 @@ class StatusSync:
         )
         if change.ignored:
             logger.info("LAPOR! status not applied", extra={"lapor_status": remote.status_name, "why": change.ignored})
-        common: dict[str, Any] = {"lapor_status": remote.status_name, "sync_checked_at": iso(now)}
+        common: dict[str, Any] = {"lapor_status": remote.status_name, "sync_checked_at": now}
         if fresh:
             common["lapor_followup_ids"] = seen_now
-            common["first_response_at"] = IfAbsent(iso(min(f.at for f in from_unit if f.id in fresh)))
+            common["first_response_at"] = IfAbsent(min(f.at for f in from_unit if f.id in fresh))
         if change.new_status is None:
             nxt = sync_policy.next_check(
                 current, now, _when(item.get("forwarded_at")), _when(item.get("sync_changed_at")), self.schedule
             )
-            self._write(tracking_id, current, {**common, **sync_attributes(tracking_id, nxt and iso(nxt))})
+            self._write(tracking_id, current, common, nxt)
             return True
         if self._change(item, current, change.new_status, remote, now, common):
             report.changed += 1
@@ -186,20 +197,17 @@ class StatusSync:
 
     def _retry_later(self, item: dict[str, Any], now: datetime) -> None:
         """After a failure of ours, the error schedule too: not again at every sweep."""
-        tracking_id = item["pk"].removeprefix("C#")
+        tracking_id = str(item["tracking_id"])
         try:
-            self._write(
-                tracking_id, Status(item["status"]), sync_attributes(tracking_id, iso(sync_policy.retry_check(now)))
-            )
+            self._write(tracking_id, Status(item["status"]), {}, sync_policy.retry_check(now))
         except Exception:  # noqa: BLE001 - the next sweep takes it again, as before
             logger.warning("could not reschedule the status check")
 
-    def _write(self, tracking_id: str, expected: Status, attrs: dict[str, Any]) -> None:
-        expr, names, vals = set_remove(attrs)
-        names["#st"] = "status"
-        vals.update(values(expected=expected.value))
+    def _write(self, tracking_id: str, expected: Status, attrs: dict[str, Any], next_check: datetime | None) -> None:
+        """The check's bookkeeping and the next check (None: no more), while the status is as read."""
+        change = Change(attrs, expect={"status": expected.value}, placement=Placement(next_check=next_check))
         try:
-            self.repo.update(tracking_id, expr, condition="#st = :expected", names=names, vals=vals)
+            self.complaints.change(tracking_id, change)
         except ConditionFailed:
             logger.info("status changed meanwhile; next sweep decides")
 
@@ -213,20 +221,10 @@ class StatusSync:
         common: dict[str, Any],
     ) -> bool:
         complaint = Complaint.model_validate(item)
-        tracking_id = complaint.tracking_id
         final = new in lifecycle.STOP_SYNC
         deadline = None if final else deadline_for(complaint, new, now)
         nxt = None if final else sync_policy.next_check(new, now, _when(item.get("forwarded_at")), now, self.schedule)
-        attrs: dict[str, Any] = {
-            **common,
-            "status": new.value,
-            "updated_at": iso(now),
-            "sync_changed_at": iso(now),
-            **due_attributes(tracking_id, deadline),
-            **sync_attributes(tracking_id, nxt and iso(nxt)),
-        }
-        names = {"#st": "status"}
-        vals = values(old=old.value, lid=complaint.lapor_id)
+        attrs: dict[str, Any] = {**common, "status": new.value, "updated_at": now, "sync_changed_at": now}
         entry = TimelineEntry(
             at=now,
             kind="status",
@@ -239,7 +237,12 @@ class StatusSync:
         try:
             self.events.commit(
                 Transition(
-                    complaint, updated, entry, attrs, condition="#st = :old AND lapor_id = :lid", names=names, vals=vals
+                    complaint,
+                    updated,
+                    entry,
+                    attrs,
+                    expect={"status": old.value, "lapor_id": complaint.lapor_id},
+                    placement=Placement(deadline=deadline, next_check=nxt),
                 )
             )
         except ConditionFailed:

@@ -49,11 +49,12 @@ def main() -> int:
         print("--aws needs TABLE_NAME (the stack's ComplaintsTable)", file=sys.stderr)
         return 2
 
-    from chalicelib.adapters.dynamodb import Repository
+    from chalicelib.adapters.storage.api_keys import ApiKeyStore
+    from chalicelib.adapters.storage.gateway import TableGateway
     from chalicelib.services.api_keys import ApiKeys
 
     try:
-        key = ApiKeys(Repository()).create(args.name)
+        key = ApiKeys(ApiKeyStore(TableGateway())).create(args.name)
     except ValueError as err:
         print(err, file=sys.stderr)
         return 2

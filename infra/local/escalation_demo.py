@@ -38,9 +38,11 @@ def main() -> int:
     os.environ.update(aws_env(args.moto))
     os.environ.update(provision(args.moto))  # the running stack: reused, not recreated
 
-    from chalicelib.adapters.dynamodb import Repository, iso, set_remove
+    from chalicelib.adapters.storage.codec import iso
+    from chalicelib.adapters.storage.expressions import set_remove
+    from chalicelib.adapters.storage.gateway import TableGateway as Repository
+    from chalicelib.adapters.storage.keys import due_attributes
     from chalicelib.domain.models import utcnow
-    from chalicelib.services.deadlines import due_attributes
 
     repo = Repository()
     if repo.get(args.tracking_id) is None:

@@ -39,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
         os.environ.update(provision(endpoint))
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from chalicelib import bootstrap
-    from chalicelib.services.statistics import DAY_PK
+    from chalicelib.adapters.storage.keys import STATS_DAY_PK as DAY_PK
     from chalicelib.settings import settings
 
     stats = bootstrap.statistics()

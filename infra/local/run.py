@@ -60,10 +60,11 @@ def register_dev_api_key(key: str | None) -> str:
     the app reads it like any other key, with no development path in its code."""
     if not key:
         return "api keys: make apikey NAME=<app> (or set OPEN311_DEV_API_KEY)"
-    from chalicelib.adapters.dynamodb import Repository
+    from chalicelib.adapters.storage.api_keys import ApiKeyStore
+    from chalicelib.adapters.storage.gateway import TableGateway
     from chalicelib.services.api_keys import ApiKeys
 
-    ApiKeys(Repository()).create("dev", key=key)
+    ApiKeys(ApiKeyStore(TableGateway())).create("dev", key=key)
     return "api_key: OPEN311_DEV_API_KEY (client app 'dev')"
 
 

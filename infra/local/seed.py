@@ -74,13 +74,13 @@ def _pick(rng: random.Random, weights: dict[str, int]) -> str:
 
 def generate(n: int, now: datetime, seed: int = 10) -> list[tuple[Any, Any, dict[str, Any]]]:
     """n complaints as (Complaint, first TimelineEntry, extra item attributes), reproducible by seed."""
-    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.adapters.storage.codec import iso
     from chalicelib.adapters.storage.keys import created_attributes as created_keys
+    from chalicelib.adapters.storage.keys import due_attributes
     from chalicelib.domain import reference, routing
     from chalicelib.domain.calendar import default_calendar
     from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.services.deadlines import due_attributes
 
     rng = random.Random(seed)
     cal = default_calendar()

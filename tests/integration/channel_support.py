@@ -169,7 +169,7 @@ def retire(tracking_ids: list[str]) -> None:
     """Take a test's complaints out of every work index once it has checked them, so the
     forwarder and the sweeps of later tests do not spend their time on them (shared table)."""
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import values
+    from chalicelib.adapters.storage.codec import values
 
     repo = bootstrap.repository()
     for tid in tracking_ids:

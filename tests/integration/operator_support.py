@@ -162,7 +162,7 @@ def counts(holder: str) -> dict[str, int]:
 def true_counts(holder: str) -> dict[str, int]:
     """What the counters must say, counted the slow way: every item of the holder's two partitions."""
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import values
+    from chalicelib.adapters.storage.codec import values
 
     repo = bootstrap.repository()
     out: dict[str, int] = {}

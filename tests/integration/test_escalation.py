@@ -20,9 +20,12 @@ import boto3
 import pytest
 import time_machine
 
-from chalicelib.adapters.dynamodb import Repository, iso, set_remove
+from chalicelib.adapters.storage.codec import iso
+from chalicelib.adapters.storage.expressions import set_remove
+from chalicelib.adapters.storage.gateway import TableGateway as Repository
+from chalicelib.adapters.storage.keys import due_attributes
 from chalicelib.domain.models import Status
-from chalicelib.services.deadlines import deadline_for, due_attributes
+from chalicelib.services.deadlines import deadline_for
 from tests.conftest import VALID, poll
 
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -232,20 +235,30 @@ class ReadsThenWaits(Repository):
         return iter(items)
 
 
+def escalation_over(gateway: Repository, notifier: Callable[[], Any] | None = None) -> Any:
+    """The escalation sweep with its stores over `gateway` (and `notifier`, the real one unless given)."""
+    from chalicelib import bootstrap
+    from chalicelib.adapters.storage.complaints import ComplaintStore
+    from chalicelib.adapters.storage.outboxes import OutboxStore
+    from chalicelib.services.escalation import EscalationService
+
+    return EscalationService(
+        ComplaintStore(gateway),
+        OutboxStore(gateway),
+        notifier or bootstrap.notifier,
+        bootstrap.closing(),
+        bootstrap.status_events(),
+    )
+
+
 def test_two_overlapping_sweeps_give_one_rung_and_one_notice(client: Any, hub: Any, inbox: Inbox) -> None:
     from chalicelib import bootstrap
-    from chalicelib.services.escalation import EscalationService
 
     tid = submit(client, at=wib(2026, 5, 4, 10))
     put_in_stage(tid, Status.IN_PROGRESS, wib(2026, 5, 4, 10))  # Mon; 5 WD -> Mon 11 May
     with time_machine.travel(wib(2026, 5, 12, 9), tick=False):
         other: dict[str, int] = {}
-        first = EscalationService(
-            ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().sweep())),
-            bootstrap.notifier,
-            bootstrap.closing(),
-            bootstrap.status_events(),
-        )
+        first = escalation_over(ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().sweep())))
         mine = first.sweep()
         assert other.get("escalated", 0) >= 1 and mine.get("lost_race", 0) >= 1
         assert raw(tid)["escalation_level"] == 1
@@ -283,12 +296,11 @@ def test_crash_between_transaction_and_publish_is_recovered_by_next_sweep(
     inbox: Inbox,
 ) -> None:
     from chalicelib import bootstrap
-    from chalicelib.services.escalation import EscalationService
 
     tid = submit(client, at=wib(2026, 6, 1, 10))
     put_in_stage(tid, Status.IN_PROGRESS, wib(2026, 6, 1, 10))  # Mon 1 Jun: 5 WD -> Mon 8 Jun
     repo = bootstrap.repository()
-    crashing = EscalationService(repo, CrashingNotifier, bootstrap.closing(), bootstrap.status_events())  # type: ignore[arg-type]
+    crashing = escalation_over(repo, CrashingNotifier)  # type: ignore[arg-type]
     with time_machine.travel(wib(2026, 6, 9, 9), tick=False):
         crashing.sweep()
         assert raw(tid)["escalation_level"] == 1  # the transaction happened
@@ -311,16 +323,10 @@ def pending_notice(client: Any, since: dt.datetime) -> tuple[str, dt.datetime]:
     """A complaint escalated after its deadline whose notice was written but never published;
     and a moment, five minutes after that, when a sweep re-publishes it."""
     from chalicelib import bootstrap
-    from chalicelib.services.escalation import EscalationService
 
     tid = submit(client, at=since)
     crashed_at = put_in_stage(tid, Status.IN_PROGRESS, since) + dt.timedelta(hours=9)
-    crashing = EscalationService(
-        bootstrap.repository(),
-        CrashingNotifier,
-        bootstrap.closing(),  # type: ignore[arg-type]
-        bootstrap.status_events(),
-    )
+    crashing = escalation_over(bootstrap.repository(), CrashingNotifier)  # type: ignore[arg-type]
     with time_machine.travel(crashed_at, tick=False):
         crashing.sweep()
     assert raw(tid)["escalation_level"] == 1 and "sent_at" not in raw_item(tid, "1")
@@ -329,18 +335,14 @@ def pending_notice(client: Any, since: dt.datetime) -> tuple[str, dt.datetime]:
 
 def test_overlapping_republishes_publish_a_pending_notice_once(client: Any, hub: Any, inbox: Inbox) -> None:
     from chalicelib import bootstrap
-    from chalicelib.services.escalation import EscalationService
 
     tid, later = pending_notice(client, wib(2026, 6, 15, 10))
     with time_machine.travel(later, tick=False):
         now = dt.datetime.now(dt.UTC)
         other: dict[str, int] = {}
         # this one reads the pending notice, then the other runs to the end, then this one goes on
-        first = EscalationService(
-            ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().republish_pending(now))),
-            bootstrap.notifier,
-            bootstrap.closing(),
-            bootstrap.status_events(),
+        first = escalation_over(
+            ReadsThenWaits(tid, lambda: other.update(bootstrap.escalation().republish_pending(now)))
         )
         mine = first.republish_pending(now)
         assert other.get("republished", 0) >= 1 and mine.get("republish_skipped", 0) >= 1
@@ -367,16 +369,13 @@ class SweepsWhilePublishing:
 
 def test_a_notice_being_republished_is_not_taken_by_another_sweep(client: Any, hub: Any, inbox: Inbox) -> None:
     from chalicelib import bootstrap
-    from chalicelib.services.escalation import EscalationService
 
     tid, later = pending_notice(client, wib(2026, 7, 6, 10))
     with time_machine.travel(later, tick=False):
         now = dt.datetime.now(dt.UTC)
         other: dict[str, int] = {}
         slow = SweepsWhilePublishing(tid, lambda: other.update(bootstrap.escalation().republish_pending(now)))
-        mine = EscalationService(
-            bootstrap.repository(), lambda: slow, bootstrap.closing(), bootstrap.status_events()
-        ).republish_pending(now)
+        mine = escalation_over(bootstrap.repository(), lambda: slow).republish_pending(now)
         assert mine.get("republished", 0) >= 1 and other.get("republish_skipped", 0) >= 1
         [msg] = poll(lambda: inbox.about(tid))
         assert attr(msg, "notification_id") == f"{tid}/1"

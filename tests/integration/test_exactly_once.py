@@ -62,7 +62,7 @@ def test_a_follow_up_whose_answer_was_lost_is_found_not_posted_again(client: Any
     [derived] = lapor_wire.parse_followups(
         {"results": {"data": [{"content": posted["content"], "created_at": posted["created_at"]}]}}
     )
-    assert posted_ids(bootstrap.repository(), tid) == {derived.id}
+    assert posted_ids(bootstrap.outboxes(), tid) == {derived.id}
 
 
 def test_a_refused_post_is_tried_again_once(client: Any, pump: Any, lapor_sim: Any) -> None:

@@ -71,7 +71,7 @@ def test_same_message_twice_gives_one_ticket(client: Any, hub: Any, lapor_sim: A
 
 
 def test_two_forwarders_racing_give_one_ticket(client: Any, hub: Any, lapor_sim: Any) -> None:
-    from chalicelib.bootstrap import lapor, repository, status_events
+    from chalicelib.bootstrap import complaints, lapor, status_events
     from chalicelib.services.forwarding import ForwardingService, RetryLater
 
     tid = submit(client)
@@ -80,7 +80,7 @@ def test_two_forwarders_racing_give_one_ticket(client: Any, hub: Any, lapor_sim:
 
     def run() -> None:
         try:
-            outcomes.append(ForwardingService(repository(), lapor, status_events()).forward(tid).outcome)
+            outcomes.append(ForwardingService(complaints(), lapor, status_events()).forward(tid).outcome)
         except RetryLater as err:
             outcomes.append(f"retry:{err.reason}")
 
@@ -178,21 +178,20 @@ def test_bad_messages_do_not_send_their_batch_mates_back(client: Any, hub: Any, 
 def test_crash_after_lapor_answered_then_redelivery_gives_one_ticket(
     client: Any, hub: Any, lapor_sim: Any, monkeypatch: Any
 ) -> None:
-    from chalicelib.adapters.dynamodb import Repository
+    from chalicelib.adapters.storage.timelines import TimelineStore
     from chalicelib.bootstrap import repository
 
     tid = submit(client)
-    real_update = Repository.transact_update
+    real_write = TimelineStore.write
     crashed: list[str] = []
 
-    def update_fails_once(self: Repository, tracking_id: str, update: str, *args: Any, **kw: Any) -> Any:
-        entry = kw.get("timeline")
-        if tracking_id == tid and entry is not None and entry.kind == "forwarded" and not crashed:
+    def write_fails_once(self: TimelineStore, tracking_id: str, entry: Any) -> Any:
+        if tracking_id == tid and entry.kind == "forwarded" and not crashed:
             crashed.append(tracking_id)
             raise ConnectionError("DynamoDB went away after LAPOR! answered")
-        return real_update(self, tracking_id, update, *args, **kw)
+        return real_write(self, tracking_id, entry)
 
-    monkeypatch.setattr(Repository, "transact_update", update_fails_once)
+    monkeypatch.setattr(TimelineStore, "write", write_fails_once)
     event = {"Records": [sqs_record("m1", json.dumps({"tracking_id": tid}))]}
     assert hub.forward_to_lapor(event, None)["batchItemFailures"] == [{"itemIdentifier": "m1"}]
     assert crashed and len(tickets(lapor_sim, tid)) == 1

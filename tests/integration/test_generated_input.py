@@ -153,7 +153,7 @@ def known(lapor_sim: Any) -> dict[str, str]:
     from chalice.test import Client
 
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.adapters.storage.codec import iso
     from chalicelib.domain.models import utcnow
 
     bootstrap.reset()
@@ -313,7 +313,7 @@ def _leave_nothing_behind(known: dict[str, str], dev_issuer: Any) -> Any:
 
     import app as app_module
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import values
+    from chalicelib.adapters.storage.codec import values
 
     with Client(app_module.app) as c:
         for channel in CHANNEL_RECORDS:

@@ -147,7 +147,7 @@ def test_a_taken_derived_id_falls_back_to_the_next(client: Any, hub: Any) -> Non
     """Another complaint holding the key's first derived id: the submission gets the next one,
     and its replays and look-ups find it there."""
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import complaint_item
+    from chalicelib.adapters.storage.codec import complaint_item
     from chalicelib.domain.models import Complaint
     from chalicelib.services.intake import ScopedKey
 
@@ -166,7 +166,7 @@ def test_a_taken_derived_id_falls_back_to_the_next(client: Any, hub: Any) -> Non
 
 
 def _plain(item: dict[str, Any]) -> dict[str, Any]:
-    from chalicelib.adapters.dynamodb import from_item
+    from chalicelib.adapters.storage.codec import from_item
 
     return from_item(item)
 

@@ -55,8 +55,8 @@ def dynamodb_calls() -> Iterator[list[tuple[str, str | None]]]:
 def put_deadline(tid: str, days: float) -> None:
     """Verify a complaint with a deadline `days` from now (negative: overdue), through the one door."""
     from chalicelib import bootstrap
+    from chalicelib.adapters.storage.keys import due_attributes
     from chalicelib.domain.models import Status, TimelineEntry, utcnow
-    from chalicelib.services.deadlines import due_attributes
     from chalicelib.services.status_events import Transition
 
     c = bootstrap.repository().get(tid, consistent=True)

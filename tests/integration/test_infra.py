@@ -128,7 +128,7 @@ def test_deployment_package_is_small(packages: dict[str, Path]) -> None:
 
 
 def test_the_table_expires_counters_by_ttl(packages: dict[str, Path]) -> None:
-    from chalicelib.adapters.dynamodb import TTL_ATTRIBUTE
+    from chalicelib.adapters.storage.keys import TTL_ATTRIBUTE
 
     ttl = resources(packages)["ComplaintsTable"]["Properties"]["TimeToLiveSpecification"]
     assert ttl == {"AttributeName": TTL_ATTRIBUTE, "Enabled": True}

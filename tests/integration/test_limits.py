@@ -108,7 +108,7 @@ def test_the_limit_holds_across_containers_within_the_slack(hub: Any) -> None:
 
 def test_counter_items_expire_by_ttl(hub: Any) -> None:
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import TTL_ATTRIBUTE
+    from chalicelib.adapters.storage.keys import TTL_ATTRIBUTE
 
     pk = f"RATE#test#{uuid.uuid4().hex}#1"
     assert bootstrap.repository().add_to_counter(pk, 3, 2_000_000_000) == 3

@@ -85,9 +85,9 @@ def test_every_line_of_a_complaints_whole_run_carries_its_tracking_id(
     client: Any, hub: Any, pump: Any, lapor_sim: Any
 ) -> None:
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import set_remove
+    from chalicelib.adapters.storage.expressions import set_remove
+    from chalicelib.adapters.storage.keys import due_attributes
     from chalicelib.domain.models import utcnow
-    from chalicelib.services.deadlines import due_attributes
     from tests.integration.test_forwarding import tickets
 
     with receiver_for(client, "rabeg") as receiver, captured_logs() as buffer:

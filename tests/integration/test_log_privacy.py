@@ -45,7 +45,7 @@ def break_reporter(tracking_id: str) -> str:
     """Give the stored reporter a NIK one digit too long: the item no longer validates,
     and pydantic's message would quote it. Returns that NIK."""
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import values
+    from chalicelib.adapters.storage.codec import values
 
     nik = "3673" + "".join(random.choice("0123456789") for _ in range(13))
     bootstrap.repository().update(tracking_id, "SET reporter.nik = :n", vals=values(n=nik))
@@ -63,9 +63,9 @@ def assert_logged_without_data(buffer: io.StringIO, tracking_id: str, message: s
 
 def test_escalation_sweep_logs_a_broken_item_without_its_content(client: Any, hub: Any) -> None:
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import set_remove
+    from chalicelib.adapters.storage.expressions import set_remove
+    from chalicelib.adapters.storage.keys import due_attributes
     from chalicelib.domain.models import utcnow
-    from chalicelib.services.deadlines import due_attributes
 
     tid = submit(client)
     now = utcnow()

@@ -383,7 +383,7 @@ def test_list_by_window_filters_by_service_and_status(client: Any, api_key: str)
 
 
 def test_window_bounds_and_paging(client: Any, api_key: str) -> None:
-    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.adapters.storage.codec import iso
     from chalicelib.domain.models import utcnow
 
     mine = [created(client, api_key, service_code="bencana") for _ in range(3)]
@@ -518,7 +518,7 @@ def test_operators_see_the_client_app_and_the_media_link(client: Any, lapor_sim:
 def _stored(category: str, created_at: Any, status: str = "forwarded") -> str:
     """A complaint written straight to the table as intake writes it, arriving at `created_at`."""
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import complaint_item
+    from chalicelib.adapters.storage.codec import complaint_item
     from chalicelib.adapters.storage.keys import created_attributes as created_keys
     from chalicelib.domain import reference
     from chalicelib.domain.models import Complaint, Location, Status

@@ -183,7 +183,7 @@ def test_refusals_name_what_is_wrong(client: Any, pump: Any, lapor_sim: Any) -> 
 
 def test_a_complaint_the_forwarder_is_sending_is_not_taken_away(client: Any, hub: Any) -> None:
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import iso, values
+    from chalicelib.adapters.storage.codec import iso, values
     from chalicelib.domain.models import utcnow
 
     tid, _ = submit(client)

@@ -39,7 +39,7 @@ def test_a_comment_reaches_the_operators_and_lapor_but_not_the_public(client: An
 
 def test_comments_are_bounded_and_end_with_the_complaint(client: Any, pump: Any, lapor_sim: Any) -> None:
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import values
+    from chalicelib.adapters.storage.codec import values
 
     tid, token = submit(client)
     bootstrap.repository().update(tid, "SET comment_count = :n", vals=values(n=20))

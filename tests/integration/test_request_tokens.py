@@ -74,7 +74,7 @@ def test_a_transaction_whose_answer_was_lost_is_not_run_twice(
 ) -> None:
     """Below the reporter actions' own repeat check: the retried write itself succeeds."""
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import values
+    from chalicelib.adapters.storage.codec import values
     from chalicelib.domain.models import TimelineEntry, utcnow
 
     tid = submit(client)

@@ -80,7 +80,7 @@ def put(
 def change(tracking_id: str, **attrs: Any) -> None:
     """A status change as any writer makes it (the statistics never hear from the writers)."""
     from chalicelib import bootstrap
-    from chalicelib.adapters.dynamodb import set_remove
+    from chalicelib.adapters.storage.expressions import set_remove
 
     expr, names, vals = set_remove(attrs)
     bootstrap.repository().update(tracking_id, expr, names=names, vals=vals)
@@ -269,7 +269,7 @@ def test_recompute_from_the_complaints_gives_the_same_numbers(sclient: Any, pump
 
 def test_recompute_finds_and_repairs_a_drifted_figure(sclient: Any, pump: Any) -> None:
     from chalicelib import bootstrap
-    from chalicelib.services.statistics import DAY_PK
+    from chalicelib.adapters.storage.keys import STATS_DAY_PK as DAY_PK
     from chalicelib.settings import settings
 
     tid = put()

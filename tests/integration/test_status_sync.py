@@ -44,7 +44,7 @@ def sweep_at(now: datetime, *tids: str) -> Any:
 
     The table is shared with other tests, whose complaints may be due too: a
     sweep takes at most max_per_run, oldest first, and reschedules what it took."""
-    from chalicelib.adapters.dynamodb import iso
+    from chalicelib.adapters.storage.codec import iso
     from chalicelib.bootstrap import status_sync
 
     report = status_sync().sweep(now)
@@ -233,7 +233,7 @@ def test_reopened_complaint_is_told_to_lapor_and_can_be_resolved_again(
     [derived] = lapor_wire.parse_followups(
         {"results": {"data": [{"content": ours[0]["content"], "created_at": ours[0]["created_at"]}]}}
     )
-    assert derived.id in posted_ids(bootstrap.repository(), tid)
+    assert derived.id in posted_ids(bootstrap.outboxes(), tid)
 
     # LAPOR! still says Selesai and shows only our own follow-up as new: nothing changes,
     # and the reporter's reason does not come back into the public timeline

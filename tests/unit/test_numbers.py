@@ -14,7 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from pydantic import BaseModel, ValidationError
 
-from chalicelib.adapters.dynamodb import to_item
+from chalicelib.adapters.storage.codec import to_item
 from chalicelib.domain.numbers import MAX_MAGNITUDE, MIN_MAGNITUDE, Latitude, StorableFloat, StorableInt
 
 _ser = TypeSerializer()

@@ -116,14 +116,16 @@ def test_a_new_aws_call_is_named_with_the_path_that_reaches_it(
 ) -> None:
     append(
         copy / "chalicelib/adapters/dynamodb.py",
-        "\n\ndef forget(repo: Repository, tracking_id: str) -> None:\n"
+        "\nfrom chalicelib.adapters.storage.gateway import TableGateway\n"
+        "from chalicelib.adapters.storage.keys import complaint_key\n"
+        "\n\ndef forget(repo: TableGateway, tracking_id: str) -> None:\n"
         "    repo.db.delete_item(TableName=repo.table, Key=complaint_key(tracking_id))\n",
     )
     replace(
         copy / "chalicelib/services/reconciler.py",
         "        report = ReconcileReport()\n",
         "        report = ReconcileReport()\n        from chalicelib.adapters.dynamodb import forget\n"
-        "        forget(self.repo, 'x')\n",
+        "        forget(self.complaints.gateway, 'x')\n",
     )
     errors = errors_for(copy, "reconcile_outbox", template, config)
     [lacks] = [e for e in errors if "lacks dynamodb:DeleteItem" in e]

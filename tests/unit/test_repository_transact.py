@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.dynamodb import Repository
+from chalicelib.adapters.storage.gateway import TableGateway as Repository
 
 
 class FlakyDb:

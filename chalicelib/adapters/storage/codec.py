@@ -7,13 +7,14 @@ was accepted."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
 from chalicelib.adapters.storage import keys
+from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import Complaint, TimelineEntry
 from chalicelib.domain.numbers import storable_decimal
 
@@ -22,8 +23,8 @@ _deser = TypeDeserializer()
 
 
 def iso(dt: datetime) -> str:
-    """One sortable text form for instants in keys: UTC, microseconds, Z."""
-    return dt.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    """One sortable text form for instants in keys: UTC, microseconds, Z (`domain.instants`)."""
+    return utc_text(dt)
 
 
 def stream_position(seq: str | int) -> str:

@@ -6,6 +6,9 @@ geo, inbox) from those domain values, writes the expressions and counts the vers
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -59,6 +62,31 @@ class ComplaintStore(Complaints):
     def with_timeline(self, tracking_id: str, consistent: bool = False) -> tuple[Complaint | None, list[TimelineEntry]]:
         """The complaint and its whole timeline in one Query (same partition)."""
         return self.gateway.get_with_timeline(tracking_id, consistent=consistent)
+
+    # -- what an item read from an index says about it -----------------------------------------
+
+    @staticmethod
+    def due_at(item: Mapping[str, Any]) -> str | None:
+        """Where a complaint sits in the `due` index (its deadline as key text; None: not due)."""
+        value = item.get("due_sk")
+        return None if value is None else str(value)
+
+    @staticmethod
+    def waiting_since(item: Mapping[str, Any]) -> str | None:
+        """Since when a complaint waits for LAPOR! (key text; None: not waiting)."""
+        value = item.get("outbox_sk")
+        return None if value is None else str(value)
+
+    @staticmethod
+    def arrival_key(item: Mapping[str, Any]) -> str:
+        """A complaint's place in the `created` index (its arrival instant as key text)."""
+        return str(item["created_sk"])
+
+    @staticmethod
+    def inbox_position(item: Mapping[str, Any], urgent: bool) -> str | None:
+        """A row's place in its inbox list (the sort key a cursor continues after)."""
+        value = item.get("inbox_urgent_sk" if urgent else "inbox_sk")
+        return None if value is None else str(value)
 
     # -- writes -------------------------------------------------------------------------------
 
@@ -147,6 +175,22 @@ class ComplaintStore(Complaints):
         if created_before is None:
             return list(self.gateway.query("geo_pk = :p", values(p=pk), index="geo"))
         return list(self.gateway.query("geo_pk = :p AND geo_sk < :b", values(p=pk, b=iso(created_before)), index="geo"))
+
+    def drop_stale_due(self, tracking_id: str, due_at: str) -> None:
+        """Out of the `due` index while its due key is still `due_at` (ConditionFailed otherwise)."""
+        self.gateway.update(
+            tracking_id,
+            "REMOVE #a0, #a1",
+            condition="due_sk = :old",
+            names={"#a0": "due_pk", "#a1": "due_sk"},
+            vals=values(old=due_at),
+        )
+
+    def parked(self, limit: int, token: str | None) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of the complaints LAPOR! refused and the token of the next (ValueError: not
+        a token this store handed out)."""
+        items, last = self.parked_page(limit, _decode_parked(token) if token else None)
+        return items, _encode_parked(last)
 
     # -- forwarding to LAPOR! -------------------------------------------------------------------
 
@@ -397,3 +441,37 @@ def _inbox_filters(f: Mapping[str, Any]) -> tuple[list[str], dict[str, str], dic
         names["#f_dl"] = "deadline"
         vals.update(values(f_now=iso(f["deadline_before"])))
     return parts, names, vals
+
+
+#: The attributes of a LastEvaluatedKey from the `outbox` index: the table key and the index key.
+_TOKEN_KEYS = frozenset({"pk", "sk", "outbox_pk", "outbox_sk"})
+_MAX_TOKEN = 2048
+
+
+def _encode_parked(key: dict[str, Any] | None) -> str | None:
+    if not key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode_parked(token: str) -> dict[str, Any]:
+    """The page key back from its token, accepted only in the exact shape we hand out:
+    anything else would reach DynamoDB as a malformed ExclusiveStartKey (a 500)."""
+    try:
+        if len(token) > _MAX_TOKEN:
+            raise ValueError("token too long")
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        key = json.loads(raw)
+        if not isinstance(key, dict) or set(key) != _TOKEN_KEYS or key["outbox_pk"] != {"S": keys.OUTBOX_PARKED}:
+            raise ValueError("not a page key")
+        for value in key.values():
+            if (
+                not isinstance(value, dict)
+                or set(value) != {"S"}
+                or not isinstance(value["S"], str)
+                or not 0 < len(value["S"]) <= 1024
+            ):
+                raise ValueError("not a string key attribute")
+        return key
+    except (ValueError, binascii.Error, RecursionError) as err:
+        raise ValueError("not a page token") from err

@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.adapters.storage.codec import text, to_item, values
 from chalicelib.adapters.storage.keys import VERSION
-from chalicelib.services.ports import ABSENT, PRESENT, After, Append, Before, IfAbsent, Increment, OneOf, Version
+from chalicelib.services.ports import ABSENT, PRESENT, After, Append, Before, IfAbsent, Version
 
 _SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
 
@@ -33,9 +33,6 @@ def set_remove(attrs: Mapping[str, Any]) -> tuple[str, dict[str, str], dict[str,
         elif isinstance(v, IfAbsent):
             sets.append(f"#a{i} = if_not_exists(#a{i}, :a{i})")
             vals.update(to_item({f":a{i}": text(v.value)}))
-        elif isinstance(v, Increment):
-            sets.append(f"#a{i} = if_not_exists(#a{i}, :a{i}z) + :a{i}")
-            vals.update(to_item({f":a{i}": v.by, f":a{i}z": 0}))
         elif isinstance(v, Append):
             sets.append(f"#a{i} = list_append(if_not_exists(#a{i}, :a{i}e), :a{i})")
             vals.update(to_item({f":a{i}": [text(x) for x in v.items], f":a{i}e": []}))
@@ -64,7 +61,7 @@ def with_version(
 
 def condition(expect: Mapping[str, Any] | None) -> tuple[str | None, dict[str, str], dict[str, Any]]:
     """A ConditionExpression for an expectation: attribute -> value, ABSENT, PRESENT,
-    Before / After (absent or earlier / later), OneOf, Version; a list of them for one
+    Before / After (absent or earlier / later), Version; a list of them for one
     attribute means all of them."""
     if not expect:
         return None, {}, {}
@@ -86,10 +83,6 @@ def condition(expect: Mapping[str, Any] | None) -> tuple[str | None, dict[str, s
             elif isinstance(w, After):
                 parts.append(f"(attribute_not_exists({name}) OR {name} > {v})")
                 vals[v] = text(w.value)
-            elif isinstance(w, OneOf):
-                options = [f"{v}_{k}" for k in range(len(w.options))]
-                parts.append(f"{name} IN ({', '.join(options)})")
-                vals.update({o: text(x) for o, x in zip(options, w.options, strict=True)})
             elif isinstance(w, Version):
                 # an item written before versions existed has none and reads as version 1
                 if w.number == 1:

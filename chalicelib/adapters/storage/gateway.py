@@ -17,7 +17,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from chalicelib.adapters.aws import client
+from chalicelib.adapters.aws import client as aws_client
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import complaint_item, from_item, iso, timeline_item, to_item, values
 from chalicelib.adapters.storage.expressions import with_version
@@ -77,9 +77,11 @@ class TableGateway:
                     raise
                 time.sleep(random.uniform(0.02, 0.1) * (attempt + 1))
 
-    def __init__(self, db: Any = None, table_name: str | None = None) -> None:
+    def __init__(self, client: Any = None, table_name: str | None = None) -> None:
+        """`client`: a boto3-style DynamoDB client (the real one unless given); `table_name`: the
+        table (TABLE_NAME unless given)."""
         self.table = table_name or settings().table_name
-        self.db = db or client("dynamodb")
+        self.db = client or aws_client("dynamodb")
 
     # -- writes -----------------------------------------------------------
 

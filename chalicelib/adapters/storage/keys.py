@@ -222,7 +222,7 @@ def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str |
         "inbox_sk": inbox.newest_key(created, c.tracking_id),
         "inbox_urgent_sk": None
         if final
-        else inbox.urgent_key(c.deadline and codec.iso(c.deadline), created, c.tracking_id),
+        else inbox.urgent_key(codec.iso(c.deadline) if c.deadline else None, created, c.tracking_id),
         "inbox_area_pk": inbox.shelf(area, c.status) if area else None,
     }
 

@@ -222,12 +222,16 @@ class OutboxStore(Outboxes):
     def notice_slot(self, record: Mapping[str, Any]) -> str:
         return str(record["sk"])
 
-    def claim_notice(self, record: Mapping[str, Any], now: datetime, until: datetime) -> bool:
+    def notice_key(self, record: Mapping[str, Any]) -> tuple[str, str]:
+        """A notice's key (for `claim_notice`)."""
+        return str(record["pk"]), str(record["sk"])
+
+    def claim_notice(self, key: tuple[str, str], now: datetime, until: datetime) -> bool:
         """Take a pending notice until `until`; False: sent meanwhile, or another sweep has it."""
         try:
             self.gateway.update_raw(
-                str(record["pk"]),
-                str(record["sk"]),
+                key[0],
+                key[1],
                 "SET publishing_until = :until",
                 condition="attribute_exists(pk) AND attribute_not_exists(sent_at) AND "
                 "(attribute_not_exists(publishing_until) OR publishing_until < :now)",

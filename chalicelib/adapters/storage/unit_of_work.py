@@ -31,7 +31,7 @@ class UnitOfWork(UnitOfWorkPort):
         self.items.append(write.op)
 
     def commit(self) -> None:
-        self.gateway.transact(self.items)
+        self.gateway.transact_raw(self.items)
 
 
 class UnitsOfWork(Work):

@@ -1,0 +1,210 @@
+"""Statistics items: what the public figures are added up from, and the snapshots they are read from.
+
+- day counters      STATS#DAY / <yyyy-mm-dd>            every counter of the complaints received that day
+                                                        (WIB), and `rev`, counted up by every change
+- per complaint     STATS#C#<yyyy-mm-dd> / <tracking>   what it adds now (`c`), the stream position applied
+                                                        (`seq`), its public list row; in the `statsunit`
+                                                        (by unit) and `statsplace` (by kecamatan) indexes
+                                                        while it is counted
+- snapshots         STATS#SNAP / <name>, and META       the figures as the API reads them
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from chalicelib.adapters.storage import keys
+from chalicelib.adapters.storage.codec import iso, stream_position, to_item, values
+from chalicelib.adapters.storage.gateway import TableGateway
+from chalicelib.services.ports import Figures
+
+#: the list row's attributes the lists filter on
+_ROW_FILTERS = ("cls", "deadline", "moved_from", "kelurahan_code")
+
+
+def list_keys(row: Mapping[str, Any], no_place: str) -> dict[str, str]:
+    """`statsunit`: by handling unit; `statsplace`: by kecamatan (kelurahan filtered). Newest first."""
+    sk = f"{row['created_at']}#{row['tracking_id']}"
+    kec = row.get("kecamatan_code")
+    if not kec and row.get("kelurahan_code"):
+        kec = row["kelurahan_code"].rsplit(".", 1)[0]
+    return {
+        "su_pk": keys.stats_unit_pk(row.get("unit_code") or no_place),
+        "su_sk": sk,
+        "sp_pk": keys.stats_place_pk(f"kec:{kec}" if kec else no_place),
+        "sp_sk": sk,
+    }
+
+
+class FigureStore(Figures):
+    def __init__(self, gateway: TableGateway) -> None:
+        self.gateway = gateway
+
+    # -- what each complaint adds --------------------------------------------------------------
+
+    def contribution(self, day: dt.date, tracking_id: str) -> dict[str, Any] | None:
+        """The complaint's stats item of its day (what it adds, the stream position applied)."""
+        return self.gateway.get_raw(keys.stats_complaint_pk(day.isoformat()), tracking_id)
+
+    def contributions(self, day: dt.date) -> Iterator[dict[str, Any]]:
+        """Every complaint's stats item of a day (one consistent Query of its partition)."""
+        return self.gateway.query("pk = :p", values(p=keys.stats_complaint_pk(day.isoformat())), consistent=True)
+
+    def write_contribution(
+        self,
+        day: dt.date,
+        tracking_id: str,
+        read: Mapping[str, Any] | None,
+        counters: Mapping[str, int],
+        row: Mapping[str, Any] | None,
+        seq: str | None,
+        delta: Mapping[str, int],
+        no_place: str,
+    ) -> None:
+        """One transaction: the complaint's stats item (only over the item as it was `read`, so a
+        record applied twice changes nothing the second time) and `delta` added to its day.
+        ConditionFailed when another reader got there first."""
+        data: dict[str, Any] = {
+            "pk": keys.stats_complaint_pk(day.isoformat()),
+            "sk": tracking_id,
+            "type": "stats_complaint",
+            "seq": seq or (read or {}).get("seq") or stream_position(0),
+            "c": dict(counters),
+            "row": dict(row) if row is not None else None,
+        }
+        if row is not None:
+            data.update(list_keys(row, no_place))
+            data.update({k: row[k] for k in _ROW_FILTERS})
+        put: dict[str, Any] = {"TableName": self.gateway.table, "Item": to_item(data)}
+        if read is None:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        else:
+            put["ConditionExpression"] = "#seq = :seq"
+            put["ExpressionAttributeNames"] = {"#seq": "seq"}
+            put["ExpressionAttributeValues"] = values(seq=read.get("seq"))
+        ops: list[dict[str, Any]] = [{"Put": put}]
+        if delta:
+            ops.append({"Update": self._add_request(day, delta)})
+        self.gateway.transact_raw(ops)
+
+    def _add_request(self, day: dt.date, delta: Mapping[str, int]) -> dict[str, Any]:
+        names = {f"#k{i}": k for i, k in enumerate(delta)}
+        vals: dict[str, Any] = {f":v{i}": v for i, v in enumerate(delta.values())}
+        names["#rev"] = "rev"
+        vals[":one"] = 1
+        expr = "ADD " + ", ".join([*(f"#k{i} :v{i}" for i in range(len(delta))), "#rev :one"])
+        return {
+            "TableName": self.gateway.table,
+            "Key": keys.key(keys.STATS_DAY_PK, day.isoformat()),
+            "UpdateExpression": expr,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": to_item(vals),
+        }
+
+    # -- the day counters ---------------------------------------------------------------------
+
+    def days(self, since: dt.date | None) -> dict[dt.date, dict[str, Any]]:
+        """The stored day items from `since` (all when None): one Query of one partition."""
+        if since is None:
+            items = self.gateway.query("pk = :p", values(p=keys.STATS_DAY_PK))
+        else:
+            items = self.gateway.query("pk = :p AND sk >= :s", values(p=keys.STATS_DAY_PK, s=since.isoformat()))
+        return {dt.date.fromisoformat(i["sk"]): i for i in items}
+
+    def day(self, day: dt.date) -> dict[str, Any] | None:
+        return self.gateway.get_raw(keys.STATS_DAY_PK, day.isoformat())
+
+    def replace_day(self, day: dt.date, counters: Mapping[str, int], read: Mapping[str, Any] | None) -> None:
+        """Set a day's counters, only over the day as it was `read` (its revision; absent when
+        None). ConditionFailed when a change was counted meanwhile."""
+        rev = int((read or {}).get("rev") or 0)
+        data = {"pk": keys.STATS_DAY_PK, "sk": day.isoformat(), "type": "stats_day", **counters, "rev": rev + 1}
+        put: dict[str, Any] = {"TableName": self.gateway.table, "Item": to_item(data)}
+        if read:
+            put.update(
+                ConditionExpression="#rev = :rev",
+                ExpressionAttributeNames={"#rev": "rev"},
+                ExpressionAttributeValues=values(rev=rev),
+            )
+        else:
+            put["ConditionExpression"] = "attribute_not_exists(pk)"
+        self.gateway.transact_raw([{"Put": put}])
+
+    # -- snapshots ----------------------------------------------------------------------------
+
+    def snapshot_meta(self) -> dict[str, Any] | None:
+        return self.gateway.get_raw(keys.STATS_SNAP_PK, keys.STATS_META_SK)
+
+    def put_snapshot(self, name: str, body: str, at: dt.datetime) -> None:
+        self.gateway.put_raw(
+            {"pk": keys.STATS_SNAP_PK, "sk": name, "type": "stats_snapshot", "generated_at": iso(at), "body": body}
+        )
+
+    def put_snapshot_meta(self, at: dt.datetime, oldest_open_day: dt.date, digests: Mapping[str, str]) -> None:
+        self.gateway.put_raw(
+            {
+                "pk": keys.STATS_SNAP_PK,
+                "sk": keys.STATS_META_SK,
+                "type": "stats_meta",
+                "generated_at": iso(at),
+                "oldest_open_day": oldest_open_day.isoformat(),
+                "digests": dict(digests),
+            }
+        )
+
+    def snapshots(self, names: list[str]) -> dict[str, dict[str, Any]]:
+        """Snapshot items by name (`META`: the refresh's own), the ones that exist: one BatchGetItem."""
+        got = self.gateway.batch_get_raw([(keys.STATS_SNAP_PK, n) for n in names])
+        return {sk: item for (_, sk), item in got.items()}
+
+    # -- the lists behind the figures ---------------------------------------------------------
+
+    def listed_page(
+        self,
+        by: str,
+        partition: str,
+        lo: str,
+        hi: str,
+        filters: Mapping[str, Any],
+        limit: int,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """Counted complaints of one list partition (`by` unit: a unit code; `by` place: a kecamatan),
+        newest first between two sort keys (`hi` exclusive); each with its sort key `_sk`, and the
+        lowest sort key read when the partition has more (None: all read). `filters`: cls,
+        moved_from (contains), overdue_at (open and past its deadline), kelurahan_code."""
+        if by == "unit":
+            index, prefix, pk = "statsunit", "su", keys.stats_unit_pk(partition)
+        else:
+            index, prefix, pk = "statsplace", "sp", keys.stats_place_pk(partition)
+        parts: list[str] = []
+        names: dict[str, str] = {}
+        extra: dict[str, Any] = {}
+        if filters.get("moved_from"):
+            parts.append("contains(#mf, :u)")
+            names["#mf"] = "moved_from"
+            extra["u"] = filters["moved_from"]
+        elif filters.get("cls"):
+            parts.append("#cls = :c")
+            names["#cls"] = "cls"
+            extra["c"] = filters["cls"]
+        if filters.get("overdue_at") is not None:
+            parts.append("#cls = :o AND #dl < :now")
+            names.update({"#cls": "cls", "#dl": "deadline"})
+            extra.update(o="open", now=iso(filters["overdue_at"]))
+        if filters.get("kelurahan_code"):
+            parts.append("#kel = :k")
+            names["#kel"] = "kelurahan_code"
+            extra["k"] = filters["kelurahan_code"]
+        items, more = self.gateway.query_page(
+            f"{prefix}_pk = :p AND {prefix}_sk BETWEEN :lo AND :hi",
+            values(p=pk, lo=lo, hi=hi, **extra),
+            index=index,
+            limit=limit,
+            forward=False,
+            filter_expression=" AND ".join(parts) or None,
+            names=names or None,
+        )
+        found = [{**i, "_sk": i[f"{prefix}_sk"]} for i in items if i[f"{prefix}_sk"] != hi]
+        return found, (more[f"{prefix}_sk"]["S"] if more else None)
