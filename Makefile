@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint unit integration e2e bench package smoke iam redrive apikey clean token seed stats-recompute browser
+.PHONY: run test lint contracts unit integration e2e bench package smoke iam redrive apikey clean token seed stats-recompute browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,8 @@ token: $(STAMP)
 	@$(BIN)/python -m infra.local.dev_issuer --role "$(ROLE)" --unit "$(UNIT)" \
 		$(if $(filter command line,$(origin USER)),--user "$(USER)")
 
-## everything CI runs: lint, unit, integration, end-to-end (and the public page in Chromium)
-test: $(STAMP) browser
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+## everything CI runs: lint (style, import contracts), unit, integration, end-to-end (and the public page in Chromium)
+test: lint browser
 	$(BIN)/pytest -q
 
 ## Debian's Chromium for the public page's browser test (never Playwright's own download)
@@ -52,9 +50,15 @@ stats-recompute: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
+## style and the import contracts between chalicelib's layers
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+
+## the import contracts alone (pyproject.toml [tool.importlinter]: pure domain, layers, no cycles)
+contracts: $(STAMP)
+	$(BIN)/lint-imports --no-logo
 
 ## one stage's deployable template + package in build/package/$(STAGE), checked by cfn-lint (docs/deployment.md)
 package: $(STAMP)
