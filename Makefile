@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint contracts unit integration e2e bench package smoke iam redrive apikey clean token seed stats-recompute browser
+.PHONY: run test lint contracts typecheck unit integration e2e bench package smoke iam redrive apikey clean token seed stats-recompute browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +27,7 @@ token: $(STAMP)
 	@$(BIN)/python -m infra.local.dev_issuer --role "$(ROLE)" --unit "$(UNIT)" \
 		$(if $(filter command line,$(origin USER)),--user "$(USER)")
 
-## everything CI runs: lint (style, import contracts), unit, integration, end-to-end (and the public page in Chromium)
+## everything CI runs: lint (style, import contracts, types), unit, integration, end-to-end (and the public page in Chromium)
 test: lint browser
 	$(BIN)/pytest -q
 
@@ -50,15 +50,20 @@ stats-recompute: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-## style and the import contracts between chalicelib's layers
+## style, the import contracts between chalicelib's layers, and types
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 
 ## the import contracts alone (pyproject.toml [tool.importlinter]: pure domain, layers, no cycles)
 contracts: $(STAMP)
 	$(BIN)/lint-imports --no-logo
+
+## mypy --strict on chalicelib, with pydantic's plugin (pyproject.toml [tool.mypy])
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 ## one stage's deployable template + package in build/package/$(STAGE), checked by cfn-lint (docs/deployment.md)
 package: $(STAMP)
