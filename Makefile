@@ -47,8 +47,17 @@ seed: $(STAMP)
 stats-recompute: $(STAMP)
 	$(BIN)/python -m infra.local.recompute_stats $(STATS_ARGS)
 
+## the unit tests alone: the code and template read as text, nothing started
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
+
+## the integration tests alone (and tests/contract when there is one): moto's server and the LAPOR! simulator on loopback
+integration: $(STAMP)
+	$(BIN)/pytest -q tests/integration $(wildcard tests/contract)
+
+## the end-to-end tests alone: the whole local stack as `make run` starts it, the public page in Chromium
+e2e: $(STAMP) browser
+	$(BIN)/pytest -q tests/e2e
 
 ## style, the import contracts between chalicelib's layers, and types
 lint: $(STAMP)
