@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol, cast
 
 from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
@@ -36,6 +36,7 @@ tracer: Tracer | None = (
     None if Tracer._is_tracer_disabled() else Tracer(service=SERVICE, patch_modules=TRACED_LIBRARIES)
 )
 
+
 __all__ = [
     "logger",
     "metrics",
@@ -51,6 +52,19 @@ __all__ = [
 ]
 
 
+class _Subsegment(Protocol):
+    def put_annotation(self, key: str, value: str) -> None: ...
+    def add_error_flag(self) -> None: ...
+
+
+class _Recorder(Protocol):
+    """The X-Ray recorder behind Powertools' tracer (its provider in Lambda): a subsegment begun and
+    ended by hand records an error's type only, where `in_subsegment` would record its text."""
+
+    def begin_subsegment(self, name: str) -> _Subsegment | None: ...
+    def end_subsegment(self) -> None: ...
+
+
 @contextmanager
 def complaint_context(tracking_id: str) -> Iterator[None]:
     """Tag every log line inside the block with the complaint's tracking id, and trace the
@@ -62,7 +76,8 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
     handlers in one process never lend each other their ids."""
     outer = logger.thread_safe_get_current_keys().get("tracking_id")
     logger.thread_safe_append_keys(tracking_id=tracking_id)
-    subsegment = tracer.provider.begin_subsegment("## complaint") if tracer is not None else None
+    recorder = cast(_Recorder, tracer.provider) if tracer is not None else None
+    subsegment = recorder.begin_subsegment("## complaint") if recorder is not None else None
     try:
         if subsegment is not None:
             subsegment.put_annotation("tracking_id", tracking_id)
@@ -74,8 +89,8 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
             subsegment.put_annotation("error", type(err).__name__)
         raise
     finally:
-        if subsegment is not None:
-            tracer.provider.end_subsegment()  # type: ignore[union-attr]
+        if recorder is not None and subsegment is not None:
+            recorder.end_subsegment()
         if outer is not None:
             logger.thread_safe_append_keys(tracking_id=outer)
         else:  # a fresh dict: the context's current one may be shared with a copied context

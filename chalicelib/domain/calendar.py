@@ -105,7 +105,8 @@ class HolidayOverrides(BaseModel):
     def _dates_match_year(self) -> HolidayOverrides:
         """A date filed under the wrong year would silently never apply."""
         for year, entry in self.years.items():
-            for day in [*entry.add, *entry.remove]:
+            days: list[OverrideDay | RemovedDay] = [*entry.add, *entry.remove]
+            for day in days:
                 if day.date.year != year:
                     raise ValueError(f"{day.date} is filed under year {year}")
             added = {d.date for d in entry.add}
