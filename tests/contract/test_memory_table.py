@@ -269,3 +269,35 @@ def test_limits_of_batches_and_transactions(db: MemoryDynamoDB) -> None:
     puts = [{"Put": {"TableName": NAME, "Item": k}} for k in keys]
     with pytest.raises((ClientError, ParamValidationError)):
         db.transact_write_items(TransactItems=puts)
+
+
+def test_what_dynamodb_refuses_and_moto_lets_through(db: MemoryDynamoDB) -> None:
+    put(db)
+    refused(
+        db.put_item, TableName=NAME, Item=K, ConditionExpression="pk < :l", ExpressionAttributeValues={":l": {"L": []}}
+    )
+    refused(put, db, tags={"SS": ["a", "a"]})
+    message = refused(db.put_item, TableName=NAME, Item=K, ExpressionAttributeNames={"#x": "y"})
+    assert "only be specified when using expressions" in message
+
+
+# -- what tests use of a boto3 client ------------------------------------------------------------------
+
+
+def test_the_scan_paginator_pages_through_every_item(db: MemoryDynamoDB) -> None:
+    for n in range(5):
+        db.put_item(TableName=NAME, Item={"pk": {"S": f"p{n % 2}"}, "sk": {"S": str(n)}})
+    pages = list(db.get_paginator("scan").paginate(TableName=NAME, Limit=2))
+    assert [i["sk"]["S"] for p in pages for i in p["Items"]] == ["0", "2", "4", "1", "3"]
+
+
+def test_event_hooks_see_every_call(memory_table: Any) -> None:
+    seen: list[tuple[str, str | None]] = []
+
+    def hook(model: Any, params: dict[str, Any], **_: Any) -> None:
+        seen.append((model.name, params.get("IndexName")))
+
+    memory_table.db.meta.events.register("before-call.dynamodb.*", hook)
+    list(memory_table.query("outbox_pk = :p", {":p": {"S": "x"}}, index="outbox"))
+    memory_table.get_raw("a", "b")
+    assert seen == [("Query", "outbox"), ("GetItem", None)]

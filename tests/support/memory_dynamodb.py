@@ -30,14 +30,15 @@ import re
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Context, Decimal, InvalidOperation
 from functools import cache
+from types import SimpleNamespace
 from typing import Any
 from unittest import mock
 
 from botocore.exceptions import ClientError, ParamValidationError
+from botocore.hooks import HierarchicalEmitter
 
 TEMPLATE = pathlib.Path(__file__).resolve().parents[2] / "infra" / "template.json"
 TOKEN_WINDOW_S = 600.0  # DynamoDB remembers a transaction's ClientRequestToken this long
@@ -56,6 +57,17 @@ _IMPLEMENTED = {
     "GetItem": {"TableName", "Key", "ConsistentRead"},
     "BatchGetItem": {"RequestItems"},
     "TransactWriteItems": {"TransactItems", "ClientRequestToken"},
+    "Scan": {
+        "TableName",
+        "FilterExpression",
+        "ExpressionAttributeNames",
+        "ExpressionAttributeValues",
+        "Limit",
+        "ExclusiveStartKey",
+        "Select",
+        "ConsistentRead",
+    },
+    "BatchWriteItem": {"RequestItems"},
     "Query": {
         "TableName",
         "IndexName",
@@ -919,6 +931,8 @@ class MemoryDynamoDB:
         self._clock = clock
         self._lock = threading.RLock()
         self.calls: list[str] = []  # every operation's name, in order (what a test may count)
+        #: what a boto3 client offers tests: its event hooks (e.g. counting calls), model and region
+        self.meta = SimpleNamespace(events=HierarchicalEmitter(), service_model=_service_model(), region_name="local")
 
     @staticmethod
     def _schema(schema: list[dict[str, str]]) -> tuple[str, str | None]:
@@ -928,19 +942,61 @@ class MemoryDynamoDB:
 
     # -- plumbing -------------------------------------------------------------
 
-    @contextmanager
-    def _operation(self, name: str, params: dict[str, Any]) -> Iterator[None]:
-        """Validate like boto3, hold the lock, and turn refusals into botocore's ClientError."""
+    # -- the client's operations ------------------------------------------------
+
+    def put_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("PutItem", params, self._put_item)
+
+    def delete_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("DeleteItem", params, self._delete_item)
+
+    def update_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("UpdateItem", params, self._update_item)
+
+    def get_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("GetItem", params, self._get_item)
+
+    def batch_get_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("BatchGetItem", params, self._batch_get_item)
+
+    def transact_write_items(self, **params: Any) -> dict[str, Any]:
+        return self._call("TransactWriteItems", params, self._transact_write_items)
+
+    def query(self, **params: Any) -> dict[str, Any]:
+        return self._call("Query", params, self._query)
+
+    def scan(self, **params: Any) -> dict[str, Any]:
+        return self._call("Scan", params, self._scan)
+
+    def batch_write_item(self, **params: Any) -> dict[str, Any]:
+        return self._call("BatchWriteItem", params, self._batch_write_item)
+
+    def _call(
+        self, name: str, params: dict[str, Any], run: Callable[[dict[str, Any]], dict[str, Any]]
+    ) -> dict[str, Any]:
+        """One operation as boto3 makes it: its events (`meta.events`: provide-client-params,
+        before-call, after-call), the parameters checked against the API's model, then the work
+        under the lock, refusals turned into botocore's ClientError."""
+        model = _service_model().operation_model(name)
+        context: dict[str, Any] = {}
+        self.meta.events.emit(f"provide-client-params.dynamodb.{name}", params=params, model=model, context=context)
         _check_params(name, params)
+        self.meta.events.emit(
+            f"before-call.dynamodb.{name}", model=model, params=params, request_signer=None, context=context
+        )
         with self._lock:
             self.calls.append(name)
             _only(params, _IMPLEMENTED[name])
             try:
                 if "TableName" in params and params["TableName"] != self.table_name:
                     raise _client_error(name, "ResourceNotFoundException", "Requested resource not found")
-                yield
+                result = run(params)
             except _Invalid as err:
                 raise _client_error(name, "ValidationException", str(err)) from None
+        self.meta.events.emit(
+            f"after-call.dynamodb.{name}", http_response=None, parsed=result, model=model, context=context
+        )
+        return result
 
     @staticmethod
     def _ok(body: dict[str, Any]) -> dict[str, Any]:
@@ -1025,125 +1081,119 @@ class MemoryDynamoDB:
 
     # -- single-item writes and reads ----------------------------------------------
 
-    def put_item(self, **params: Any) -> dict[str, Any]:
-        with self._operation("PutItem", params):
-            _return_values(params, ("NONE", "ALL_OLD"))
-            item = _clean_item(params["Item"])
-            key = self._item_key(item)
-            self._check_item(item)
-            old = self._conditioned(params, key)
-            self._store(key, item)
-            out: dict[str, Any] = {}
-            if params.get("ReturnValues") == "ALL_OLD" and old is not None:
-                out["Attributes"] = _copy(old)
-            return self._ok(out)
+    def _put_item(self, params: dict[str, Any]) -> dict[str, Any]:
+        _return_values(params, ("NONE", "ALL_OLD"))
+        item = _clean_item(params["Item"])
+        key = self._item_key(item)
+        self._check_item(item)
+        old = self._conditioned(params, key)
+        self._store(key, item)
+        out: dict[str, Any] = {}
+        if params.get("ReturnValues") == "ALL_OLD" and old is not None:
+            out["Attributes"] = _copy(old)
+        return self._ok(out)
 
-    def delete_item(self, **params: Any) -> dict[str, Any]:
-        with self._operation("DeleteItem", params):
-            _return_values(params, ("NONE", "ALL_OLD"))
-            key = self._key_of(params["Key"])
-            old = self._conditioned(params, key)
-            if old is not None:
-                self._store(key, None)
-            out: dict[str, Any] = {}
-            if params.get("ReturnValues") == "ALL_OLD" and old is not None:
-                out["Attributes"] = _copy(old)
-            return self._ok(out)
+    def _delete_item(self, params: dict[str, Any]) -> dict[str, Any]:
+        _return_values(params, ("NONE", "ALL_OLD"))
+        key = self._key_of(params["Key"])
+        old = self._conditioned(params, key)
+        if old is not None:
+            self._store(key, None)
+        out: dict[str, Any] = {}
+        if params.get("ReturnValues") == "ALL_OLD" and old is not None:
+            out["Attributes"] = _copy(old)
+        return self._ok(out)
 
-    def update_item(self, **params: Any) -> dict[str, Any]:
-        with self._operation("UpdateItem", params):
-            _return_values(params, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
-            key = self._key_of(params["Key"])
-            ph = _Placeholders(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
-            update = self._parse_update(params, ph)
-            condition = self._parse_condition_param(params, ph)
-            ph.check_all_used()
-            old = self._get(key)
-            if condition is not None and not _evaluate(condition, old, "ConditionExpression"):
-                raise self._condition_failed("UpdateItem", params, old)
-            new = self._updated(key, old, update)
-            self._store(key, new)
-            return self._ok(_update_answer(params.get("ReturnValues", "NONE"), old, new, update))
+    def _update_item(self, params: dict[str, Any]) -> dict[str, Any]:
+        _return_values(params, ("NONE", "ALL_OLD", "UPDATED_OLD", "ALL_NEW", "UPDATED_NEW"))
+        key = self._key_of(params["Key"])
+        ph = _Placeholders(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
+        update = self._parse_update(params, ph)
+        condition = self._parse_condition_param(params, ph)
+        ph.check_all_used()
+        old = self._get(key)
+        if condition is not None and not _evaluate(condition, old, "ConditionExpression"):
+            raise self._condition_failed("UpdateItem", params, old)
+        new = self._updated(key, old, update)
+        self._store(key, new)
+        return self._ok(_update_answer(params.get("ReturnValues", "NONE"), old, new, update))
 
-    def get_item(self, **params: Any) -> dict[str, Any]:
-        with self._operation("GetItem", params):
-            item = self._get(self._key_of(params["Key"]))
-            return self._ok({"Item": _copy(item)} if item is not None else {})
+    def _get_item(self, params: dict[str, Any]) -> dict[str, Any]:
+        item = self._get(self._key_of(params["Key"]))
+        return self._ok({"Item": _copy(item)} if item is not None else {})
 
-    def batch_get_item(self, **params: Any) -> dict[str, Any]:
-        with self._operation("BatchGetItem", params):
-            requests = params["RequestItems"]
-            total = sum(len(r.get("Keys", [])) for r in requests.values())
-            if total > MAX_BATCH_KEYS:
-                raise _Invalid("Too many items requested for the BatchGetItem call")
-            found: dict[str, list[Item]] = {}
-            for table, request in requests.items():
-                if table != self.table_name:
-                    raise _client_error("BatchGetItem", "ResourceNotFoundException", "Requested resource not found")
-                _only(request, {"Keys", "ConsistentRead"})
-                keys = [self._key_of(k) for k in request["Keys"]]
-                if len(set(keys)) != len(keys):
-                    raise _Invalid("Provided list of item keys contains duplicates")
-                found[table] = [_copy(i) for i in (self._get(k) for k in keys) if i is not None]
-            return self._ok({"Responses": found, "UnprocessedKeys": {}})
+    def _batch_get_item(self, params: dict[str, Any]) -> dict[str, Any]:
+        requests = params["RequestItems"]
+        total = sum(len(r.get("Keys", [])) for r in requests.values())
+        if total > MAX_BATCH_KEYS:
+            raise _Invalid("Too many items requested for the BatchGetItem call")
+        found: dict[str, list[Item]] = {}
+        for table, request in requests.items():
+            if table != self.table_name:
+                raise _client_error("BatchGetItem", "ResourceNotFoundException", "Requested resource not found")
+            _only(request, {"Keys", "ConsistentRead"})
+            keys = [self._key_of(k) for k in request["Keys"]]
+            if len(set(keys)) != len(keys):
+                raise _Invalid("Provided list of item keys contains duplicates")
+            found[table] = [_copy(i) for i in (self._get(k) for k in keys) if i is not None]
+        return self._ok({"Responses": found, "UnprocessedKeys": {}})
 
     # -- transactions --------------------------------------------------------------
 
-    def transact_write_items(self, **params: Any) -> dict[str, Any]:
-        with self._operation("TransactWriteItems", params):
-            ops = params["TransactItems"]
-            if len(ops) > MAX_TRANSACT_ITEMS:
-                raise _Invalid(
-                    "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: "
-                    f"Member must have length less than or equal to {MAX_TRANSACT_ITEMS}"
-                )
-            token = params.get("ClientRequestToken")
-            digest = hashlib.sha256(json.dumps(ops, sort_keys=True, default=str).encode()).hexdigest()
-            if token:
-                now = self._clock()
-                for old_token in [t for t, (_, at) in self._tokens.items() if now - at > TOKEN_WINDOW_S]:
-                    del self._tokens[old_token]
-                known = self._tokens.get(token)
-                if known is not None:
-                    if known[0] != digest:
-                        raise _client_error(
-                            "TransactWriteItems",
-                            "IdempotentParameterMismatchException",
-                            "The request uses the same client token as a previous, but non-identical request.",
-                        )
-                    return self._ok({})  # a repeat of a transaction that succeeded: success, no change
-            planned = [self._plan(op) for op in ops]
-            keys = [key for key, _, _ in planned]
-            if len(set(keys)) != len(keys):
-                raise _Invalid("Transaction request cannot include multiple operations on one item")
-            reasons: list[dict[str, Any]] = []
-            for _, _, outcome in planned:
-                if isinstance(outcome, _ConditionFalse):
-                    reason: dict[str, Any] = {
-                        "Code": "ConditionalCheckFailed",
-                        "Message": "The conditional request failed",
-                    }
-                    if outcome.old is not None:
-                        reason["Item"] = _copy(outcome.old)
-                    reasons.append(reason)
-                elif isinstance(outcome, _Invalid):
-                    reasons.append({"Code": "ValidationError", "Message": str(outcome)})
-                else:
-                    reasons.append({"Code": "None"})
-            if any(r["Code"] != "None" for r in reasons):
-                codes = ", ".join(r["Code"] for r in reasons)
-                raise _client_error(
-                    "TransactWriteItems",
-                    "TransactionCanceledException",
-                    f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
-                    CancellationReasons=reasons,
-                )
-            for key, kind, outcome in planned:
-                if kind != "ConditionCheck":
-                    self._store(key, outcome)
-            if token:
-                self._tokens[token] = (digest, self._clock())
-            return self._ok({})
+    def _transact_write_items(self, params: dict[str, Any]) -> dict[str, Any]:
+        ops = params["TransactItems"]
+        if len(ops) > MAX_TRANSACT_ITEMS:
+            raise _Invalid(
+                "1 validation error detected: Value at 'transactItems' failed to satisfy constraint: "
+                f"Member must have length less than or equal to {MAX_TRANSACT_ITEMS}"
+            )
+        token = params.get("ClientRequestToken")
+        digest = hashlib.sha256(json.dumps(ops, sort_keys=True, default=str).encode()).hexdigest()
+        if token:
+            now = self._clock()
+            for old_token in [t for t, (_, at) in self._tokens.items() if now - at > TOKEN_WINDOW_S]:
+                del self._tokens[old_token]
+            known = self._tokens.get(token)
+            if known is not None:
+                if known[0] != digest:
+                    raise _client_error(
+                        "TransactWriteItems",
+                        "IdempotentParameterMismatchException",
+                        "The request uses the same client token as a previous, but non-identical request.",
+                    )
+                return self._ok({})  # a repeat of a transaction that succeeded: success, no change
+        planned = [self._plan(op) for op in ops]
+        keys = [key for key, _, _ in planned]
+        if len(set(keys)) != len(keys):
+            raise _Invalid("Transaction request cannot include multiple operations on one item")
+        reasons: list[dict[str, Any]] = []
+        for _, _, outcome in planned:
+            if isinstance(outcome, _ConditionFalse):
+                reason: dict[str, Any] = {
+                    "Code": "ConditionalCheckFailed",
+                    "Message": "The conditional request failed",
+                }
+                if outcome.old is not None:
+                    reason["Item"] = _copy(outcome.old)
+                reasons.append(reason)
+            elif isinstance(outcome, _Invalid):
+                reasons.append({"Code": "ValidationError", "Message": str(outcome)})
+            else:
+                reasons.append({"Code": "None"})
+        if any(r["Code"] != "None" for r in reasons):
+            codes = ", ".join(r["Code"] for r in reasons)
+            raise _client_error(
+                "TransactWriteItems",
+                "TransactionCanceledException",
+                f"Transaction cancelled, please refer cancellation reasons for specific reasons [{codes}]",
+                CancellationReasons=reasons,
+            )
+        for key, kind, outcome in planned:
+            if kind != "ConditionCheck":
+                self._store(key, outcome)
+        if token:
+            self._tokens[token] = (digest, self._clock())
+        return self._ok({})
 
     def _plan(self, op: dict[str, Any]) -> tuple[Key, str, Any]:
         """One transaction item checked against the table as it is: its key, its kind, and the item
@@ -1194,60 +1244,108 @@ class MemoryDynamoDB:
 
     # -- queries -------------------------------------------------------------------
 
-    def query(self, **params: Any) -> dict[str, Any]:
-        with self._operation("Query", params):
-            index = self._index(params.get("IndexName"))
-            if params.get("ConsistentRead") and index is not None:
-                raise _Invalid("Consistent reads are not supported on global secondary indexes")
-            select = params.get("Select", "ALL_ATTRIBUTES")
-            if select not in ("ALL_ATTRIBUTES", "COUNT") and not (select == "ALL_PROJECTED_ATTRIBUTES" and index):
-                raise _Invalid(f"Select {select} is not supported here")
-            if "KeyConditionExpression" not in params:
-                raise _Invalid(
-                    "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
-                )
-            hash_attr, range_attr = (index.hash_key, index.range_key) if index else (self.hash_key, self.range_key)
-            ph = _Placeholders(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
-            key_node = _parse_condition(params["KeyConditionExpression"], "KeyConditionExpression", ph)
-            hash_value, range_test = self._key_condition(key_node, hash_attr, range_attr)
-            filter_node = (
-                _parse_condition(params["FilterExpression"], "FilterExpression", ph)
-                if params.get("FilterExpression")
-                else None
+    def _query(self, params: dict[str, Any]) -> dict[str, Any]:
+        index = self._index(params.get("IndexName"))
+        if params.get("ConsistentRead") and index is not None:
+            raise _Invalid("Consistent reads are not supported on global secondary indexes")
+        select = params.get("Select", "ALL_ATTRIBUTES")
+        if select not in ("ALL_ATTRIBUTES", "COUNT") and not (select == "ALL_PROJECTED_ATTRIBUTES" and index):
+            raise _Invalid(f"Select {select} is not supported here")
+        if "KeyConditionExpression" not in params:
+            raise _Invalid(
+                "Either the KeyConditions or KeyConditionExpression parameter must be specified in the request."
             )
-            ph.check_all_used()
-            limit = params.get("Limit")
-            if limit is not None and limit < 1:
-                raise _Invalid("Limit must be greater than or equal to 1")
-            order = self._ordered(index, hash_value, range_attr)
-            if not params.get("ScanIndexForward", True):
-                order.reverse()
-            start = params.get("ExclusiveStartKey")
-            if start is not None:
-                order = self._after(order, start, index, not params.get("ScanIndexForward", True))
-            items: list[Item] = []
-            scanned = 0
-            read_bytes = 0
-            last: Item | None = None
-            for item in order:
-                if range_test is not None and not range_test(item):
-                    continue
-                scanned += 1
-                read_bytes += _item_size(item)
-                last = item
-                seen = self._project(item, index)  # a filter sees what the index holds
-                if filter_node is None or _evaluate(filter_node, seen, "FilterExpression"):
-                    items.append(seen)
-                if (limit is not None and scanned >= limit) or read_bytes >= PAGE_BYTES:
-                    break
-            else:
-                last = None  # read to the end: no key to go on from
-            out: dict[str, Any] = {"Count": len(items), "ScannedCount": scanned}
-            if select != "COUNT":
-                out["Items"] = items
-            if last is not None:
-                out["LastEvaluatedKey"] = self._position(last, index)
-            return self._ok(out)
+        hash_attr, range_attr = (index.hash_key, index.range_key) if index else (self.hash_key, self.range_key)
+        ph = _Placeholders(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
+        key_node = _parse_condition(params["KeyConditionExpression"], "KeyConditionExpression", ph)
+        hash_value, range_test = self._key_condition(key_node, hash_attr, range_attr)
+        filter_node = (
+            _parse_condition(params["FilterExpression"], "FilterExpression", ph)
+            if params.get("FilterExpression")
+            else None
+        )
+        ph.check_all_used()
+        limit = params.get("Limit")
+        if limit is not None and limit < 1:
+            raise _Invalid("Limit must be greater than or equal to 1")
+        order = self._ordered(index, hash_value, range_attr)
+        if not params.get("ScanIndexForward", True):
+            order.reverse()
+        start = params.get("ExclusiveStartKey")
+        if start is not None:
+            order = self._after(order, start, index, not params.get("ScanIndexForward", True))
+        if range_test is not None:
+            order = [i for i in order if range_test(i)]
+        return self._ok(self._read(order, index, filter_node, limit, select))
+
+    def _read(
+        self, order: list[Item], index: _Index | None, filter_node: Any, limit: int | None, select: str
+    ) -> dict[str, Any]:
+        """One page of a Query or Scan: up to `limit` items read (or 1 MB), then the filter (as DynamoDB
+        counts: the limit is on items read, so a page may hold fewer, or none, and still go on)."""
+        items: list[Item] = []
+        scanned = 0
+        read_bytes = 0
+        last: Item | None = None
+        for item in order:
+            scanned += 1
+            read_bytes += _item_size(item)
+            last = item
+            seen = self._project(item, index)  # a filter sees what the index holds
+            if filter_node is None or _evaluate(filter_node, seen, "FilterExpression"):
+                items.append(seen)
+            if (limit is not None and scanned >= limit) or read_bytes >= PAGE_BYTES:
+                break
+        else:
+            last = None  # read to the end: no key to go on from
+        out: dict[str, Any] = {"Count": len(items), "ScannedCount": scanned}
+        if select != "COUNT":
+            out["Items"] = items
+        if last is not None:
+            out["LastEvaluatedKey"] = self._position(last, index)
+        return out
+
+    def _scan(self, params: dict[str, Any]) -> dict[str, Any]:
+        """The whole table in key order (for tests that prove something is stored nowhere; the hub never scans)."""
+        ph = _Placeholders(params.get("ExpressionAttributeNames"), params.get("ExpressionAttributeValues"))
+        filter_node = (
+            _parse_condition(params["FilterExpression"], "FilterExpression", ph)
+            if params.get("FilterExpression")
+            else None
+        )
+        ph.check_all_used()
+        order = [self._items[h][r] for h in sorted(self._items) for r in sorted(self._items[h], key=_none_first)]
+        start = params.get("ExclusiveStartKey")
+        if start is not None:
+            mark = self._key_of(start)
+            order = [i for i in order if self._item_key(i) > mark]
+        return self._ok(
+            self._read(order, None, filter_node, params.get("Limit"), params.get("Select", "ALL_ATTRIBUTES"))
+        )
+
+    def _batch_write_item(self, params: dict[str, Any]) -> dict[str, Any]:
+        """Puts and deletes without conditions, up to 25, each on its own (not a transaction)."""
+        requests = params["RequestItems"]
+        if sum(len(r) for r in requests.values()) > 25:
+            raise _Invalid("Too many items requested for the BatchWriteItem call")
+        for table, writes in requests.items():
+            if table != self.table_name:
+                raise _client_error("BatchWriteItem", "ResourceNotFoundException", "Requested resource not found")
+            for write in writes:
+                if "PutRequest" in write:
+                    item = _clean_item(write["PutRequest"]["Item"])
+                    self._check_item(item)
+                    self._store(self._item_key(item), item)
+                else:
+                    self._store(self._key_of(write["DeleteRequest"]["Key"]), None)
+        return self._ok({"UnprocessedItems": {}})
+
+    def get_paginator(self, operation: str) -> _Paginator:
+        """boto3's paginators for query and scan: pages until no LastEvaluatedKey."""
+        methods = {"query": self.query, "scan": self.scan}
+        if operation not in methods:
+            raise NotImplementedError(f"MemoryDynamoDB has no paginator for {operation}")
+        return _Paginator(methods[operation])
 
     def _index(self, name: str | None) -> _Index | None:
         if name is None:
@@ -1419,10 +1517,25 @@ class MemoryDynamoDB:
         """Every item (copies), in key order: what a test may look at directly."""
         with self._lock:
             return [
-                _copy(i)
-                for p in sorted(self._items)
-                for _, i in sorted(self._items[p].items(), key=lambda kv: kv[0] or "")
+                _copy(self._items[h][r]) for h in sorted(self._items) for r in sorted(self._items[h], key=_none_first)
             ]
+
+
+class _Paginator:
+    def __init__(self, method: Callable[..., dict[str, Any]]) -> None:
+        self.method = method
+
+    def paginate(self, **params: Any) -> Iterator[dict[str, Any]]:
+        while True:
+            page = self.method(**params)
+            yield page
+            if "LastEvaluatedKey" not in page:
+                return
+            params = {**params, "ExclusiveStartKey": page["LastEvaluatedKey"]}
+
+
+def _none_first(value: Any) -> tuple[bool, Any]:
+    return (value is not None, value)
 
 
 def _key_av(kind: str, value: Any) -> Item:
