@@ -205,7 +205,7 @@ class PublicComplaint(BaseModel):
     @classmethod
     def of(cls, c: Complaint, timeline: list[TimelineEntry]) -> PublicComplaint:
         # the calendar (holidays) loads on the first read, not on every function's import
-        from chalicelib.domain.calendar import default_calendar
+        from chalicelib.domain.overdue import overdue_working_days
         from chalicelib.domain.sla import default_policy, describe_deadline
 
         if status_only(c):
@@ -230,9 +230,7 @@ class PublicComplaint(BaseModel):
             deadline_rule=None
             if c.deadline is None
             else describe_deadline(default_policy(), c.status.value, c.severity.value, _deadline_is_a_rungs(timeline)),
-            overdue_working_days=None
-            if c.deadline is None or utcnow() <= c.deadline
-            else round(default_calendar().working_days_between(c.deadline, utcnow()), 1),
+            overdue_working_days=overdue_working_days(c.deadline, utcnow()),
             escalation_level=c.escalation_level,
             # operators' notes never, the reporter's words never, answers hidden when confidential
             timeline=[
@@ -546,11 +544,9 @@ class InboxRow(BaseModel):
     @classmethod
     def of(cls, item: dict[str, Any], now: datetime) -> InboxRow:
         """From an inbox index item (only the row's attributes are projected there)."""
-        from chalicelib.domain.calendar import default_calendar
+        from chalicelib.domain.overdue import overdue_working_days, working_days_left
 
         c = _RowSource.model_validate(item)
-        cal = default_calendar()
-        overdue = c.deadline is not None and now > c.deadline
         return cls(
             tracking_id=c.tracking_id,
             status=c.status,
@@ -565,12 +561,8 @@ class InboxRow(BaseModel):
             created_at=c.created_at,
             updated_at=c.updated_at,
             deadline=c.deadline,
-            working_days_left=None
-            if c.deadline is None or overdue
-            else round(cal.working_days_between(now, c.deadline), 1),
-            overdue_working_days=round(cal.working_days_between(c.deadline, now), 1)
-            if overdue and c.deadline
-            else None,
+            working_days_left=working_days_left(c.deadline, now),
+            overdue_working_days=overdue_working_days(c.deadline, now),
             escalation_level=c.escalation_level,
             assigned_to=c.assigned_to,
             acknowledged=c.acknowledged_at is not None,
