@@ -18,11 +18,11 @@ from pydantic_core import PydanticCustomError
 from chalicelib.adapters.dynamodb import iso
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import WIB
+from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter, Severity
 from chalicelib.domain.numbers import Latitude, Longitude
 from chalicelib.schemas import ComplaintSubmission
-from chalicelib.services.intake import NewComplaint
 
 FALLBACK_CATEGORY = "lainnya"
 
