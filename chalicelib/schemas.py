@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.domain import reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.geo import service_area
 from chalicelib.domain.models import (
     STATUS_LABELS_ID,
     Complaint,
@@ -273,46 +272,6 @@ def status_only(c: Complaint) -> bool:
 
 
 # -- channels, callbacks and "already reported nearby" ---------------
-
-
-#: How far beyond the outermost kelurahan boundary a point still counts as "in the city"
-#: (~11 km): GPS noise, the coast, a reporter standing just across the border.
-SERVICE_AREA_MARGIN_DEG = 0.1
-
-
-@dataclass(frozen=True)
-class ServiceArea:
-    lat_min: float
-    lat_max: float
-    lon_min: float
-    lon_max: float
-
-    def holds(self, lat: float, lon: float) -> tuple[bool, bool]:
-        return self.lat_min <= lat <= self.lat_max, self.lon_min <= lon <= self.lon_max
-
-
-def _coordinates(node: Any) -> list[tuple[float, float]]:
-    if isinstance(node[0], int | float):
-        return [(float(node[0]), float(node[1]))]
-    return [pt for child in node for pt in _coordinates(child)]
-
-
-@lru_cache(maxsize=1)
-def service_area() -> ServiceArea:
-    """The kelurahan polygons' bounding box plus a margin, read once on first use.
-
-    Bounds the nearby question to the city: far away there is nothing to find, and
-    near the poles one 200 m circle would need hundreds of geohash cells (Queries)."""
-    points = [
-        pt
-        for f in reference.load_json("kota-serang-kelurahan.geojson")["features"]
-        for pt in _coordinates(f["geometry"]["coordinates"])
-    ]
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    m = SERVICE_AREA_MARGIN_DEG
-    return ServiceArea(
-        round(min(lats) - m, 3), round(max(lats) + m, 3), round(min(lons) - m, 3), round(max(lons) + m, 3)
-    )
 
 
 class NearbyQuery(BaseModel):
