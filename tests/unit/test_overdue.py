@@ -22,8 +22,8 @@ def end_of_day(y: int, m: int, d: int) -> dt.datetime:
     return dt.datetime(y, m, d, 23, 59, 59, 999999, tzinfo=WIB)
 
 
-def wib(*args: int) -> dt.datetime:
-    return dt.datetime(*args, tzinfo=WIB)
+def wib(y: int, m: int, d: int, hour: int = 0, minute: int = 0, second: int = 0) -> dt.datetime:
+    return dt.datetime(y, m, d, hour, minute, second, tzinfo=WIB)
 
 
 def test_the_time_zone_is_wib() -> None:
