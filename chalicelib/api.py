@@ -391,7 +391,8 @@ def list_categories() -> Response:
 
 @handles_errors
 def submit_complaint(request: Request) -> Response:
-    from chalicelib.services.intake import NewComplaint, request_fingerprint
+    from chalicelib.domain.commands import NewComplaint
+    from chalicelib.services.intake import request_fingerprint
 
     scope = idempotency_scope(request)
     key = header(request, "Idempotency-Key")

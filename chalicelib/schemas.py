@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import datetime
-from functools import lru_cache
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.domain import reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.geo import service_area
 from chalicelib.domain.models import (
     STATUS_LABELS_ID,
     Complaint,
@@ -205,7 +204,7 @@ class PublicComplaint(BaseModel):
     @classmethod
     def of(cls, c: Complaint, timeline: list[TimelineEntry]) -> PublicComplaint:
         # the calendar (holidays) loads on the first read, not on every function's import
-        from chalicelib.domain.calendar import default_calendar
+        from chalicelib.domain.overdue import overdue_working_days
         from chalicelib.domain.sla import default_policy, describe_deadline
 
         if status_only(c):
@@ -230,9 +229,7 @@ class PublicComplaint(BaseModel):
             deadline_rule=None
             if c.deadline is None
             else describe_deadline(default_policy(), c.status.value, c.severity.value, _deadline_is_a_rungs(timeline)),
-            overdue_working_days=None
-            if c.deadline is None or utcnow() <= c.deadline
-            else round(default_calendar().working_days_between(c.deadline, utcnow()), 1),
+            overdue_working_days=overdue_working_days(c.deadline, utcnow()),
             escalation_level=c.escalation_level,
             # operators' notes never, the reporter's words never, answers hidden when confidential
             timeline=[
@@ -275,46 +272,6 @@ def status_only(c: Complaint) -> bool:
 
 
 # -- channels, callbacks and "already reported nearby" ---------------
-
-
-#: How far beyond the outermost kelurahan boundary a point still counts as "in the city"
-#: (~11 km): GPS noise, the coast, a reporter standing just across the border.
-SERVICE_AREA_MARGIN_DEG = 0.1
-
-
-@dataclass(frozen=True)
-class ServiceArea:
-    lat_min: float
-    lat_max: float
-    lon_min: float
-    lon_max: float
-
-    def holds(self, lat: float, lon: float) -> tuple[bool, bool]:
-        return self.lat_min <= lat <= self.lat_max, self.lon_min <= lon <= self.lon_max
-
-
-def _coordinates(node: Any) -> list[tuple[float, float]]:
-    if isinstance(node[0], int | float):
-        return [(float(node[0]), float(node[1]))]
-    return [pt for child in node for pt in _coordinates(child)]
-
-
-@lru_cache(maxsize=1)
-def service_area() -> ServiceArea:
-    """The kelurahan polygons' bounding box plus a margin, read once on first use.
-
-    Bounds the nearby question to the city: far away there is nothing to find, and
-    near the poles one 200 m circle would need hundreds of geohash cells (Queries)."""
-    points = [
-        pt
-        for f in reference.load_json("kota-serang-kelurahan.geojson")["features"]
-        for pt in _coordinates(f["geometry"]["coordinates"])
-    ]
-    lons, lats = [p[0] for p in points], [p[1] for p in points]
-    m = SERVICE_AREA_MARGIN_DEG
-    return ServiceArea(
-        round(min(lats) - m, 3), round(max(lats) + m, 3), round(min(lons) - m, 3), round(max(lons) + m, 3)
-    )
 
 
 class NearbyQuery(BaseModel):
@@ -546,11 +503,9 @@ class InboxRow(BaseModel):
     @classmethod
     def of(cls, item: dict[str, Any], now: datetime) -> InboxRow:
         """From an inbox index item (only the row's attributes are projected there)."""
-        from chalicelib.domain.calendar import default_calendar
+        from chalicelib.domain.overdue import overdue_working_days, working_days_left
 
         c = _RowSource.model_validate(item)
-        cal = default_calendar()
-        overdue = c.deadline is not None and now > c.deadline
         return cls(
             tracking_id=c.tracking_id,
             status=c.status,
@@ -565,12 +520,8 @@ class InboxRow(BaseModel):
             created_at=c.created_at,
             updated_at=c.updated_at,
             deadline=c.deadline,
-            working_days_left=None
-            if c.deadline is None or overdue
-            else round(cal.working_days_between(now, c.deadline), 1),
-            overdue_working_days=round(cal.working_days_between(c.deadline, now), 1)
-            if overdue and c.deadline
-            else None,
+            working_days_left=working_days_left(c.deadline, now),
+            overdue_working_days=overdue_working_days(c.deadline, now),
             escalation_level=c.escalation_level,
             assigned_to=c.assigned_to,
             acknowledged=c.acknowledged_at is not None,

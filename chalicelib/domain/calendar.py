@@ -1,4 +1,4 @@
-"""Working-day calendar for Kota Serang (hari kerja, Asia/Jakarta).
+"""Working-day calendar for Kota Serang (hari kerja, WIB) and the local time zone.
 
 LAPOR! and the Rabeg SOP count deadlines in working days: Saturdays, Sundays,
 national holidays and cuti bersama do not count. National holidays and cuti
@@ -35,6 +35,7 @@ import holidays
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "WIB",
     "HolidayOverrides",
     "OverrideDay",
     "RemovedDay",
@@ -50,17 +51,25 @@ _SATURDAY = 5  # date.weekday(): Monday is 0
 _HOLIDAY_CATEGORIES = ("government", "public")
 
 
-@lru_cache(maxsize=1)
-def local_tz() -> dt.tzinfo:
-    """Asia/Jakarta (WIB).
+def _wib() -> dt.tzinfo:
+    """WIB from the tz database; a fixed UTC+7 offset when the runtime has none.
 
-    Falls back to a fixed UTC+7 offset when the runtime has no tz database:
-    WIB has had no DST and no offset change since 1964, so this is exact.
+    WIB has had no DST and no offset change since 1964, so the fallback is exact.
     """
     try:
         return ZoneInfo("Asia/Jakarta")
     except ZoneInfoNotFoundError:  # pragma: no cover - depends on the runtime image
         return dt.timezone(dt.timedelta(hours=7), "WIB")
+
+
+#: The one local time zone (WIB): local dates, working days, deadlines, and the
+#: zone-less times that channels and LAPOR! write.
+WIB: dt.tzinfo = _wib()
+
+
+def local_tz() -> dt.tzinfo:
+    """The local time zone, :data:`WIB`."""
+    return WIB
 
 
 # --- file format -------------------------------------------------------------

@@ -41,13 +41,6 @@ def rung_deadline_for(complaint: Complaint, since: datetime) -> datetime:
     return _scaled(since, default_policy().rung_deadline(complaint.severity.value, since, default_calendar()))
 
 
-def overdue_working_days(deadline: datetime | None, now: datetime) -> float | None:
-    """Working days past the deadline (one decimal), None when not overdue."""
-    if deadline is None or now <= deadline:
-        return None
-    return round(default_calendar().working_days_between(deadline, now), 1)
-
-
 def due_attributes(tracking_id: str, deadline: datetime | None) -> dict[str, str | None]:
     """Attributes for the sparse `due` index; None means remove from it."""
     if deadline is None:

@@ -41,8 +41,9 @@ from chalicelib.adapters.dynamodb import ConditionFailed, Repository, iso, set_r
 from chalicelib.adapters.notifications import Notification, Notifier
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import local_tz
-from chalicelib.domain.escalation import Rung, is_overdue, ladder_for, next_rung
+from chalicelib.domain.escalation import Rung, ladder_for, next_rung
 from chalicelib.domain.models import AT_LAPOR_STATUSES, STATUS_LABELS_ID, Complaint, Status, TimelineEntry, utcnow
+from chalicelib.domain.overdue import is_overdue, overdue_working_days
 from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import MetricUnit, complaint_context, count, count_by, log_failure, logger, observe
 from chalicelib.services.closing import ClosingService
@@ -51,7 +52,6 @@ from chalicelib.services.deadlines import (
     NOTIFY_PREFIX,
     due_attributes,
     notify_due_attributes,
-    overdue_working_days,
     rung_deadline_for,
 )
 from chalicelib.services.status_events import StatusEvents, Transition

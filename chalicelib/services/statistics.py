@@ -46,6 +46,7 @@ from chalicelib.domain import statistics as st
 from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import STATUS_LABELS_ID, Status, utcnow
+from chalicelib.domain.overdue import overdue_working_days
 from chalicelib.observability import count, logger
 
 DAY_PK = "STATS#DAY"
@@ -588,12 +589,8 @@ def _body(item: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _public(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
-    from chalicelib.domain.calendar import default_calendar
-
-    deadline = st.parse_instant(row.get("deadline"))
-    overdue = None
-    if row.get("cls") == "open" and deadline is not None and now > deadline:
-        overdue = round(default_calendar().working_days_between(deadline, now), 1)
+    # only open complaints are late; a resolved one's deadline is the reporter's window
+    overdue = overdue_working_days(st.parse_instant(row.get("deadline")), now) if row.get("cls") == "open" else None
     try:
         label = STATUS_LABELS_ID[Status(row.get("status"))]
     except (ValueError, KeyError):

@@ -63,8 +63,8 @@ def roles_of(path: str, method: str) -> frozenset[Role]:
 def complaint(hub: Any) -> str:
     """A fresh 112 complaint handled by kelurahan KEL."""
     from chalicelib import bootstrap
+    from chalicelib.domain.commands import NewComplaint
     from chalicelib.schemas import ComplaintSubmission
-    from chalicelib.services.intake import NewComplaint
 
     submission = ComplaintSubmission(
         category="pelayanan-kelurahan",
