@@ -254,7 +254,7 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
                 ("==", 1),
             )
         )
-    samples = {"complaints_" + n: int(n) for n in sizes}
+    samples = {"smallest_table_complaints": min(map(int, sizes)), "largest_table_complaints": max(map(int, sizes))}
     for n, entry in sizes.items():
         writes = entry.get("writes")
         if writes:
