@@ -1,7 +1,7 @@
 """Open311 `GET requests`: what a list costs, from the `created` index, with 4,000 complaints.
 
-Run as ``python -m benchmarks.bench_open311`` (from the repository root); prints one JSON
-line per case and a summary line. A private moto server and stack are seeded with
+Run as ``python -m benchmarks.bench_open311`` (from the repository root); prints each case
+to stderr as it goes, then the result line. A private moto server and stack are seeded with
 BatchWriteItem: 4,000 complaints spread evenly over the last 100 days (so ~3,600 in the
 default 90-day window), categories weighted as complaints are, a third closed, each with
 its first timeline entry on the item and most with a "forwarded" timeline entry.
