@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint contracts typecheck unit integration e2e bench package smoke iam redrive apikey clean token seed stats-recompute browser
+.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -95,8 +95,13 @@ apikey: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make apikey NAME=<client app name>"; exit 2; }
 	$(BIN)/python -m infra.local.apikey --name "$(NAME)"
 
+## run benchmarks, store their results, rewrite benchmarks/README.md's figures (BENCH=name,name or BENCH=all)
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run_all
+	BENCH="$(BENCH)" $(BIN)/python -m benchmarks.run_all
+
+## rewrite benchmarks/README.md's figures from the stored results, running nothing (marks stale rows)
+bench-table: $(STAMP)
+	$(BIN)/python -m benchmarks.table
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

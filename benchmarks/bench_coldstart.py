@@ -9,12 +9,14 @@ is loaded and patches boto3 and requests; outside Lambda it is never imported.""
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
+
+from benchmarks.schema import emit, figure, result
 
 ROOT = Path(__file__).resolve().parents[1]
 RUNS = 9
@@ -65,5 +67,45 @@ def main() -> dict[str, float]:
     }
 
 
+def report(raw: dict[str, Any]) -> dict[str, Any]:
+    base = "`import boto3, chalice, pydantic, requests`"
+    return result(
+        "coldstart",
+        "Cold start",
+        "python -m benchmarks.bench_coldstart",
+        [
+            figure("ratio", f"`import app` / {base}, fresh interpreters, medians", raw["ratio"], "x", ("<=", 1.3)),
+            figure("app_import_ms", "`import app`", raw["app_import_ms"], "ms"),
+            figure("base_import_ms", base, raw["base_import_ms"], "ms"),
+            figure(
+                "ratio_with_paths_ready",
+                "stricter: `import app` plus what the intake and forwarder paths load before their first AWS call "
+                "(services, models, holidays, two boto3 clients built) / the same base; context, not a target",
+                raw["ratio_with_paths_ready"],
+                "x",
+            ),
+            figure("app_and_paths_ready_ms", "`import app` with the paths ready", raw["app_and_paths_ready_ms"], "ms"),
+            figure(
+                "ratio_traced",
+                "`import app` as in Lambda with tracing on (`LAMBDA_TASK_ROOT` set: the X-Ray SDK loaded, "
+                "botocore and requests patched) / the same base",
+                raw["ratio_traced"],
+                "x",
+            ),
+            figure("app_import_traced_ms", "`import app`, traced", raw["app_import_traced_ms"], "ms"),
+            figure(
+                "tracing_cost_on_ready_paths",
+                "paths ready, traced / untraced",
+                raw["tracing_cost_on_ready_paths"],
+                "x",
+            ),
+            figure("paths_ready_traced_ms", "paths ready, traced", raw["paths_ready_traced_ms"], "ms"),
+        ],
+        {"runs_of_each_statement_interleaved": raw["runs"]},
+        ["Outside Lambda the X-Ray SDK is not imported at all (the untraced ratio)."],
+        raw,
+    )
+
+
 if __name__ == "__main__":
-    print(json.dumps({"benchmark": "cold_start", **main()}))
+    emit(report(main()))
