@@ -1,4 +1,4 @@
-"""Size of the `chalice package` deployment zip. Target <= 10 MB."""
+"""Size of the `chalice package` deployment zip (`zip_mb`: MiB). Target <= 12 MB."""
 
 from __future__ import annotations
 

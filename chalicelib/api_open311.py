@@ -17,19 +17,20 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice.app import Request, Response
 from pydantic import ValidationError
 
 from chalicelib import bootstrap
 from chalicelib.api import header, problems_of
-from chalicelib.channels import open311 as wire
 from chalicelib.domain import open311, tracking
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chalicelib.domain.models import utcnow
-from chalicelib.services.open311 import ApiKeyRefused, RequestsQuery
 from chalicelib.settings import settings
+
+if TYPE_CHECKING:
+    from chalicelib.services.open311 import RequestsQuery
 
 CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
 #: the spec's required format, used when the path names none we know
@@ -93,6 +94,9 @@ def errors(fmt: str, status: int, descriptions: list[str]) -> Response:
 
 def _guarded(fmt: str, run: Callable[[], Response], rename: bool = False) -> Response:
     """Every refusal in the spec's error form; a caller's mistake is never a 5xx."""
+    # the Open311 wire format and service load with the first Open311 request, not with the app
+    from chalicelib.channels import open311 as wire
+    from chalicelib.services.open311 import ApiKeyRefused
 
     def problems(found: list[FieldProblem]) -> Response:
         return errors(fmt, 400, [_describe(p) for p in (wire.renamed(found) if rename else found)])
@@ -214,6 +218,8 @@ def service_definition(request: Request, code_with_format: str) -> Response:
 
 def post_request(request: Request, fmt: str) -> Response:
     def run() -> Response:
+        from chalicelib.channels import open311 as wire
+
         form = wire.parse_form(request.raw_body or b"", header(request, "Content-Type"))
         params = _params(request)
         form.fields.setdefault("api_key", _one(params, "api_key") or "")  # the body wins; some clients use the URL
@@ -293,6 +299,8 @@ def _count(params: dict[str, list[str]], name: str, default: int, most: int) -> 
 
 
 def requests_query(params: dict[str, list[str]]) -> RequestsQuery:
+    from chalicelib.services.open311 import RequestsQuery
+
     limits = open311.config().limits
     page_size = _count(params, "page_size", min(limits.default_page_size, limits.max_results), limits.max_results)
     page = _count(params, "page", 1, limits.max_depth)

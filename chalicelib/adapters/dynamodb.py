@@ -35,9 +35,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
@@ -45,8 +45,18 @@ from chalicelib.domain.models import Complaint, TimelineEntry
 from chalicelib.domain.numbers import storable_decimal
 from chalicelib.settings import settings
 
-_ser = TypeSerializer()
-_deser = TypeDeserializer()
+if TYPE_CHECKING:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+
+@cache
+def _codec() -> tuple[TypeSerializer, TypeDeserializer]:
+    """boto3's DynamoDB type codec, built at the first item: importing it loads all of boto3,
+    which adapters/aws.py leaves to the first client."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
+
 
 COMPLAINT_SK = "C"
 COUNTER_SK = "COUNTER"
@@ -131,11 +141,13 @@ def to_item(data: dict[str, Any]) -> dict[str, Any]:
     with a 400 first; this is the last line, so no write fails after a request was accepted."""
     text = json.dumps(data, default=str, ensure_ascii=False).encode("utf-8", "replace").decode("utf-8")
     clean = json.loads(text, parse_float=storable_decimal, parse_int=storable_decimal, parse_constant=storable_decimal)
-    return {k: _ser.serialize(v) for k, v in clean.items() if v is not None}
+    serializer = _codec()[0]
+    return {k: serializer.serialize(v) for k, v in clean.items() if v is not None}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    out = {k: _deser.deserialize(v) for k, v in item.items()}
+    deserializer = _codec()[1]
+    out = {k: deserializer.deserialize(v) for k, v in item.items()}
     return json.loads(json.dumps(out, default=_decimal))
 
 

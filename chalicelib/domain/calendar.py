@@ -31,7 +31,6 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
@@ -156,6 +155,8 @@ class WorkingCalendar:
         """Holiday name by date for one year, package plus overrides (memoised)."""
         table = self._years.get(year)
         if table is None:
+            import holidays  # with the first working-day question, not with every module that names a zone
+
             package = holidays.country_holidays("ID", categories=_HOLIDAY_CATEGORIES, years=year, language="id")
             table = {day: str(name) for day, name in package.items() if day.year == year}
             entry = self._overrides.years.get(year)
