@@ -309,6 +309,8 @@ def check_boundaries(geojson: Any, wilayah: Wilayah, region_code: str) -> list[P
             Problem("boundaries", "missing_features", "FeatureCollection tanpa daftar features", "no features list")
         ]
     expected = {v.code: v for v in wilayah.desa_kelurahan_of(region_code)}
+    region_area = wilayah.get(region_code)
+    region = f"{region_code} ({region_area.name})" if region_area else region_code
     problems: list[Problem] = []
     counts = Counter(k for k in map(_kode, features) if k)
     reported_dupes: set[str] = set()
@@ -337,8 +339,8 @@ def check_boundaries(geojson: Any, wilayah: Wilayah, region_code: str) -> list[P
                     )
                 else:
                     msg = (
-                        f"desa/kelurahan {kode} ({area.name}) bukan bagian dari {region_code}",
-                        f"village {kode} ({area.name}) is not part of {region_code}",
+                        f"desa/kelurahan {kode} ({area.name}) bukan bagian dari {region}",
+                        f"village {kode} ({area.name}) is not part of {region}",
                     )
                 problems.append(Problem(where, "foreign_kode", *msg))
             elif counts[kode] > 1 and kode not in reported_dupes:
