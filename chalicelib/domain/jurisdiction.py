@@ -62,6 +62,7 @@ KECAMATAN_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}$")
 VILLAGE_CODE = re.compile(r"^\d{2}\.\d{2}\.\d{2}\.\d{4}$")
 PREFIX = re.compile(r"^[A-Z]{3}$")
 OPD_CODE = re.compile(r"^opd:[a-z0-9]+(?:-[a-z0-9]+)*$")
+_LOOPBACK_URL = re.compile(r"^http://(localhost|127\.0\.0\.1)(:\d+)?(/|$)")
 
 #: Document format version, for a later change of shape in the stored document.
 SCHEMA_VERSION = 1
@@ -258,8 +259,8 @@ class Jurisdiction(_Model):
     @field_validator("public_base_url")
     @classmethod
     def _https(cls, v: str | None) -> str | None:
-        if v is not None and not v.startswith("https://"):
-            raise ValueError("public_base_url must be an https:// URL")
+        if v is not None and not (v.startswith("https://") or _LOOPBACK_URL.match(v)):
+            raise ValueError("public_base_url must be an https:// URL (http:// only on this machine)")
         return v
 
     @model_validator(mode="after")

@@ -482,3 +482,26 @@ def test_the_shared_folder_can_be_moved(monkeypatch: pytest.MonkeyPatch, tmp_pat
     assert wilayah_csv() == tmp_path / "data" / "wilayah" / "kode-wilayah.csv"
     monkeypatch.delenv("ADUAN_SHARED_DIR")
     assert shared_dir(Path("/somewhere/repo")) == Path("/somewhere/shared")
+
+
+@needs_shared
+def test_the_document_is_consistent(wilayah: Wilayah) -> None:
+    j = build(wilayah, CILEGON, public_base_url="https://aduan.example").jurisdiction
+    doc = j.model_dump(mode="json")
+    assert Jurisdiction.model_validate({**doc, "public_base_url": "http://127.0.0.1:8000"}).public_base_url
+    broken = [
+        {**doc, "public_base_url": "http://aduan.example"},
+        {**doc, "code": "36.7"},
+        {**doc, "prefix": "Ab1"},
+        {**doc, "kind": "provinsi"},
+        {**doc, "province_code": "35"},
+        {**doc, "kecamatan": [*doc["kecamatan"], {"code": "36.04.01", "name": "Lain"}]},
+        {**doc, "kecamatan": doc["kecamatan"][1:]},  # its desa/kelurahan name a kecamatan not listed
+        {**doc, "desa_kelurahan": [*doc["desa_kelurahan"], doc["desa_kelurahan"][0]]},
+        {**doc, "desa_kelurahan": [{**doc["desa_kelurahan"][0], "kind": "desa"}]},  # the code says kelurahan
+        {**doc, "opd": [*doc["opd"], doc["opd"][0]]},
+        {**doc, "opd": [{"code": "opd:Dinas", "name": "x"}]},
+    ]
+    for raw in broken:
+        with pytest.raises(ValueError):
+            Jurisdiction.model_validate(raw)
