@@ -1,10 +1,10 @@
 """The `/v1` contract: one small declaration per route, and the OpenAPI 3.1 document built from them.
 
-Each route in app.py carries, under its `@app.route(...)`, one `@declare(...)`:
+Each route in chalicelib/routes/ carries, under its `@bp.route(...)`, one `@declare(...)`:
 a summary, who may call it (`roles=PUBLIC`, `ADMIN`, `STAFF` or any set of
 `Role`s), the pydantic models of its body, query string and answers, and the
 error statuses it adds to the usual ones. The same declaration is what the
-sign-in gate enforces (api.sign_in_gate), so the document cannot say a route is
+sign-in gate enforces (chalicelib/http/signin.py), so the document cannot say a route is
 open while the code guards it, or the other way round. The document itself is
 generated on first request of `GET /v1/openapi.json`, never at import.
 """
@@ -109,7 +109,7 @@ def declare(
     description: str = "",
     tag: str | None = None,
 ) -> Callable[[F], F]:
-    """Declare a route's contract; put it directly under `@app.route(...)`.
+    """Declare a route's contract; put it directly under the blueprint's `@bp.route(...)`.
 
     `responses`: success status -> model of the JSON body (None: no body). The usual errors
     are added by themselves: 400 when the route takes a body, query or path parameters;

@@ -1,0 +1,1 @@
+"""The HTTP routes, one Chalice blueprint per audience; app.py registers them."""
