@@ -2,7 +2,7 @@
 
 Each Lambda function's policy lives in `.chalice/policy-<function>.json` (chalice config
 `lambda_functions.<function>.iam_policy_file`). This module finds, for every function that
-app.py declares, what its handler can reach: it follows app.py -> handlers / api ->
+app.py declares, what its handler can reach: it follows app.py -> handlers / routes ->
 bootstrap getters -> services -> adapters through calls, through functions and bound
 methods handed over as values, and through type hints (constructor arguments, return
 annotations, `Callable[..., X]`), down to the boto3 client method calls. Those become IAM
@@ -1093,7 +1093,7 @@ def lambda_functions(program: Program) -> dict[str, LambdaFunction]:
             call = node.value
             if call.func.attr == "register_middleware":
                 arg = call.args[0]
-                # the middleware itself, or the function that builds it (`api.sign_in_gate(app)`)
+                # the middleware itself, or the function that builds it (`signin.gate(app)`)
                 target = program.type_of(arg.func if isinstance(arg, ast.Call) else arg, scope)
                 kind = program.literal(call.args[1], scope) if len(call.args) > 1 else "all"
                 if isinstance(target, FuncRef):

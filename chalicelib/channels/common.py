@@ -21,7 +21,7 @@ from chalicelib.domain import reference
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter, Severity
 from chalicelib.domain.numbers import Latitude, Longitude
-from chalicelib.schemas import ComplaintSubmission
+from chalicelib.schemas.public import ComplaintSubmission
 from chalicelib.services.intake import NewComplaint
 
 WIB = ZoneInfo("Asia/Jakarta")

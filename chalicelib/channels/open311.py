@@ -22,7 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from chalicelib.domain import open311, reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter
-from chalicelib.schemas import ComplaintSubmission
+from chalicelib.schemas.public import ComplaintSubmission
 from chalicelib.services.intake import NewComplaint
 
 CHANNEL = "open311"

@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.channels.common import ChannelTime, Normalised, category_for, channel_attributes, location_of
 from chalicelib.domain.models import Reporter
 from chalicelib.domain.numbers import Latitude, Longitude
-from chalicelib.schemas import ComplaintSubmission
+from chalicelib.schemas.public import ComplaintSubmission
 from chalicelib.services.intake import NewComplaint
 
 CHANNEL = "rabeg"

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 
 from chalicelib.domain import tracking
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
-from chalicelib.schemas import json_payload
+from chalicelib.schemas.common import json_payload
 
 #: an Idempotency-Key: 16-255 visible ASCII characters (a random UUID is 36)
 IDEMPOTENCY_KEY = re.compile(r"[\x21-\x7e]{16,255}")

@@ -78,14 +78,20 @@ class Media:
     schema: Mapping[str, Any]
 
 
+#: a model: a pydantic class, "module:Name" (imported when the document is built), or a tuple of them (oneOf)
+ModelSpec = type[BaseModel] | str | tuple[str, ...]
+#: a success answer: a model, a non-JSON media type, a JSON schema as it is, or None (no body)
+AnswerSpec = ModelSpec | Media | dict[str, Any] | None
+
+
 @dataclass(frozen=True)
 class Operation:
     summary: str
     roles: frozenset[Role] | None
-    responses: Mapping[int, type[BaseModel] | None]
-    body: type[BaseModel] | None = None
+    responses: Mapping[int, AnswerSpec]
+    body: ModelSpec | None = None
     body_required: bool = True
-    query: type[BaseModel] | None = None
+    query: ModelSpec | None = None
     headers: tuple[Header, ...] = ()
     errors: frozenset[int] = frozenset()
     description: str = ""
@@ -100,10 +106,10 @@ def declare(
     summary: str,
     *,
     roles: frozenset[Role] | None,
-    responses: Mapping[int, type[BaseModel] | None],
-    body: type[BaseModel] | None = None,
+    responses: Mapping[int, AnswerSpec],
+    body: ModelSpec | None = None,
     body_required: bool = True,
-    query: type[BaseModel] | None = None,
+    query: ModelSpec | None = None,
     headers: Iterable[Header] = (),
     errors: Iterable[int] = (),
     description: str = "",
@@ -161,7 +167,6 @@ TITLE = "aduan-hub"
 VERSION = "1"
 SECURITY_SCHEME = "bearerAuth"
 _REF = "#/components/schemas/{model}"
-ModelSpec = type | str | tuple  # a type, "module:Name" (imported when the document is built), or a tuple: oneOf
 
 ERROR_TEXT = {
     400: "Bad input: `errors` names every bad field (Indonesian / English)",
@@ -199,7 +204,7 @@ def document(app: Any) -> dict[str, Any]:
     """OpenAPI 3.1 for every `/v1` route of `app` that carries a declaration."""
     from pydantic import TypeAdapter
 
-    from chalicelib.schemas import ErrorBody
+    from chalicelib.schemas.common import ErrorBody
 
     routes = [
         (path, method, entry, operation_of(entry.view_function))

@@ -10,13 +10,13 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib import bootstrap
-from chalicelib import schemas as s
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.http.answers import error_response, handles_errors, respond
 from chalicelib.http.inputs import json_body, known_id, parse
 from chalicelib.http.openapi import ADMIN, declare
 from chalicelib.observability import complaint_context
 from chalicelib.routes.channels import unknown_channel
+from chalicelib.schemas import admin as s
 
 bp = Blueprint(__name__)
 

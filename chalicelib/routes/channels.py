@@ -8,12 +8,12 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib import bootstrap
-from chalicelib import schemas as s
 from chalicelib.channels.signature import SignatureError
 from chalicelib.http.answers import error_response, handles_errors, respond
 from chalicelib.http.inputs import header
 from chalicelib.http.openapi import PUBLIC, Header, declare
 from chalicelib.observability import logger
+from chalicelib.schemas import channels as s
 
 bp = Blueprint(__name__)
 

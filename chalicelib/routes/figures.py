@@ -11,11 +11,11 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib import bootstrap
-from chalicelib import schemas as s
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.http.answers import error_response, handles_errors, respond
 from chalicelib.http.inputs import parse
 from chalicelib.http.openapi import PUBLIC, Media, declare
+from chalicelib.schemas import figures as s
 
 bp = Blueprint(__name__)
 

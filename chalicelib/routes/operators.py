@@ -17,7 +17,6 @@ from chalice import Blueprint
 from chalice.app import Request, Response
 
 from chalicelib import bootstrap
-from chalicelib import schemas as s
 from chalicelib.domain.access import Principal
 from chalicelib.domain.actions import Action, NotAllowedNow, NotPermitted
 from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion
@@ -27,6 +26,8 @@ from chalicelib.http.inputs import header, json_body, known_id, parse
 from chalicelib.http.openapi import IF_MATCH, STAFF, declare
 from chalicelib.http.signin import require_principal
 from chalicelib.observability import complaint_context
+from chalicelib.schemas import operators as s
+from chalicelib.schemas.uploads import AttachmentRequest, UploadForm
 
 bp = Blueprint(__name__)
 
@@ -199,8 +200,8 @@ def operator_act(tracking_id: str) -> Response:
 @declare(
     "A presigned upload for a proof photo, named in `resolve` (attachment)",
     roles=STAFF,
-    body=s.AttachmentRequest,
-    responses={201: s.UploadForm},
+    body=AttachmentRequest,
+    responses={201: UploadForm},
     errors=[409],
     tag="operators",
 )
@@ -212,7 +213,7 @@ def operator_proof_upload(tracking_id: str) -> Response:
     tracking_id = known_id(tracking_id)
     with complaint_context(tracking_id):
         bootstrap.inbox().visible(p, tracking_id)
-        wanted = parse(s.AttachmentRequest, json_body(request))
+        wanted = parse(AttachmentRequest, json_body(request))
         return respond(201, bootstrap.actions().proof_upload(p, tracking_id, wanted.content_type), NO_STORE)
 
 

@@ -10,13 +10,13 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib import bootstrap
-from chalicelib import schemas as s
 from chalicelib.domain import reference
 from chalicelib.domain.errors import NotFound
 from chalicelib.http.answers import handles_errors, respond
 from chalicelib.http.inputs import header, idempotency_scope, json_body, known_id, parse
 from chalicelib.http.openapi import CLIENT_ID, IDEMPOTENCY_KEY, PUBLIC, REPORTER_TOKEN, declare
 from chalicelib.http.signin import reporter_refusal
+from chalicelib.schemas import public as s
 
 bp = Blueprint(__name__)
 

@@ -6,12 +6,12 @@ from chalice import Blueprint
 from chalice.app import Response
 
 from chalicelib import bootstrap
-from chalicelib import schemas as s
 from chalicelib.http.answers import handles_errors, respond
 from chalicelib.http.inputs import json_body, known_id, parse
 from chalicelib.http.openapi import PUBLIC, REPORTER_TOKEN, declare
 from chalicelib.http.signin import reporter_refusal
 from chalicelib.observability import complaint_context
+from chalicelib.schemas import uploads as s
 
 bp = Blueprint(__name__)
 

@@ -63,7 +63,7 @@ def roles_of(path: str, method: str) -> frozenset[Role]:
 def complaint(hub: Any) -> str:
     """A fresh 112 complaint handled by kelurahan KEL."""
     from chalicelib import bootstrap
-    from chalicelib.schemas import ComplaintSubmission
+    from chalicelib.schemas.public import ComplaintSubmission
     from chalicelib.services.intake import NewComplaint
 
     submission = ComplaintSubmission(
@@ -146,7 +146,7 @@ def test_the_helpers_answer_403_for_a_role_and_404_out_of_scope(hub: Any, compla
     from chalicelib.http import signin
     from chalicelib.http.answers import handles_errors, respond
     from chalicelib.http.openapi import STAFF, declare
-    from chalicelib.schemas import ComplaintState
+    from chalicelib.schemas.admin import ComplaintState
 
     demo = Chalice(app_name="scope-demo")
     demo.register_middleware(signin.gate(demo), "http")
