@@ -45,7 +45,7 @@ def _int_param(params: dict[str, str], name: str, default: int) -> int:
 )
 @handles_errors
 def admin_list_complaints() -> Response:
-    """Admins only (the sign-in gate); reporter data never leaves here."""
+    # Admins only (the sign-in gate); reporter data never leaves here.
     params = dict(bp.current_request.query_params or {})
     page = bootstrap.admin().list(params.get("status"), _int_param(params, "limit", 50), params.get("next"))
     return respond(200, page.model_dump(mode="json"), {"Cache-Control": "no-store"})

@@ -78,7 +78,7 @@ def unknown_channel(channel: str) -> Response | None:
 )
 @handles_errors
 def channel_complaint(channel: str) -> Response:
-    """A channel's signed webhook: 201 the first time, 200 with the same tracking id after."""
+    # A channel's signed webhook: 201 the first time, 200 with the same tracking id after.
     request = bp.current_request
     try:
         result = bootstrap.channels().receive(

@@ -111,7 +111,7 @@ def stats_unit(unit_code: str) -> Response:
 )
 @handles_errors
 def public_complaints() -> Response:
-    """The public view of the complaints behind a figure (no reporter, no confidential text)."""
+    # The public view of the complaints behind a figure (no reporter, no confidential text).
     q = parse(s.PublicListQuery, dict(bp.current_request.query_params or {}))
     if not _known_unit(q.unit):
         return _unknown_unit()

@@ -207,7 +207,7 @@ def operator_act(tracking_id: str) -> Response:
 )
 @operator_errors
 def operator_proof_upload(tracking_id: str) -> Response:
-    """A presigned upload for a proof photo (then `resolve` with `attachment` = its key)."""
+    # A presigned upload for a proof photo (then `resolve` with `attachment` = its key).
     request = bp.current_request
     p = require_principal(request)
     tracking_id = known_id(tracking_id)

@@ -87,7 +87,7 @@ def _public_view(tracking_id: str, consistent: bool = False) -> Response:
 )
 @handles_errors
 def reopen_complaint(tracking_id: str) -> Response:
-    """The reporter (X-Reporter-Token) may reopen within the window."""
+    # The reporter (X-Reporter-Token) may reopen within the window.
     request = bp.current_request
     tracking_id = known_id(tracking_id)
     if (refusal := reporter_refusal(tracking_id, request)) is not None:
@@ -107,7 +107,7 @@ def reopen_complaint(tracking_id: str) -> Response:
 )
 @handles_errors
 def confirm_resolved(tracking_id: str) -> Response:
-    """The reporter (X-Reporter-Token) agrees it is solved: closed at once."""
+    # The reporter (X-Reporter-Token) agrees it is solved: closed at once.
     tracking_id = known_id(tracking_id)
     if (refusal := reporter_refusal(tracking_id, bp.current_request)) is not None:
         return refusal
@@ -129,7 +129,7 @@ def confirm_resolved(tracking_id: str) -> Response:
 )
 @handles_errors
 def comment_on_complaint(tracking_id: str) -> Response:
-    """The reporter (X-Reporter-Token) adds a comment: operators read it, LAPOR! gets it."""
+    # The reporter (X-Reporter-Token) adds a comment: operators read it, LAPOR! gets it.
     request = bp.current_request
     tracking_id = known_id(tracking_id)
     if (refusal := reporter_refusal(tracking_id, request)) is not None:
@@ -151,7 +151,7 @@ def comment_on_complaint(tracking_id: str) -> Response:
 )
 @handles_errors
 def rate_complaint(tracking_id: str) -> Response:
-    """The reporter (X-Reporter-Token) rates the handling once it is resolved or closed (once)."""
+    # The reporter (X-Reporter-Token) rates the handling once it is resolved or closed (once).
     request = bp.current_request
     tracking_id = known_id(tracking_id)
     if (refusal := reporter_refusal(tracking_id, request)) is not None:
@@ -174,7 +174,7 @@ def rate_complaint(tracking_id: str) -> Response:
 )
 @handles_errors
 def nearby_complaints() -> Response:
-    """Open complaints of one category within ~200 m: public fields only."""
+    # Open complaints of one category within ~200 m: public fields only.
     from chalicelib.services.nearby import RADIUS_M
 
     q = parse(s.NearbyQuery, dict(bp.current_request.query_params or {}))

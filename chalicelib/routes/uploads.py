@@ -25,7 +25,7 @@ bp = Blueprint(__name__)
 )
 @handles_errors
 def request_upload() -> Response:
-    """A presigned form for a photo taken before the complaint: name its key in `attachments`."""
+    # A presigned form for a photo taken before the complaint: name its key in `attachments`.
     wanted = parse(s.UploadRequest, json_body(bp.current_request))
     return respond(201, bootstrap.attachments().presign_upload(wanted).body(), {"Cache-Control": "no-store"})
 
