@@ -211,7 +211,7 @@ def main() -> dict[str, Any]:
 
             from chalicelib.domain.access import Principal, Role
             from chalicelib.domain.models import utcnow
-            from chalicelib.schemas import InboxPageOut, InboxRow
+            from chalicelib.schemas.operators import InboxPageOut, InboxRow
             from chalicelib.services.inbox import InboxQuery
 
             def service(p: Principal) -> Any:

@@ -159,8 +159,8 @@ def main() -> dict[str, Any]:
 
         import app as app_module
         from chalicelib import bootstrap
-        from chalicelib.api_open311 import to_xml
         from chalicelib.domain.models import utcnow
+        from chalicelib.http.open311_answers import to_xml
 
         _patient_clients()
 

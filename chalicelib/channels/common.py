@@ -22,7 +22,7 @@ from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter, Severity
 from chalicelib.domain.numbers import Latitude, Longitude
-from chalicelib.schemas import ComplaintSubmission
+from chalicelib.schemas.public import ComplaintSubmission
 
 FALLBACK_CATEGORY = "lainnya"
 

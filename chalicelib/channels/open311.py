@@ -23,7 +23,7 @@ from chalicelib.domain import open311, reference
 from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter
-from chalicelib.schemas import ComplaintSubmission
+from chalicelib.schemas.public import ComplaintSubmission
 
 CHANNEL = "open311"
 FORM_TYPE = "application/x-www-form-urlencoded"

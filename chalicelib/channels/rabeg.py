@@ -16,7 +16,7 @@ from chalicelib.channels.common import ChannelTime, Normalised, category_for, ch
 from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.models import Reporter
 from chalicelib.domain.numbers import Latitude, Longitude
-from chalicelib.schemas import ComplaintSubmission
+from chalicelib.schemas.public import ComplaintSubmission
 
 CHANNEL = "rabeg"
 

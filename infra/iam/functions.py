@@ -61,7 +61,7 @@ def lambda_functions(program: Program) -> dict[str, LambdaFunction]:
             call = node.value
             if call.func.attr == "register_middleware":
                 arg = call.args[0]
-                # the middleware itself, or the function that builds it (`api.sign_in_gate(app)`)
+                # the middleware itself, or the function that builds it (`signin.gate(app)`)
                 target = program.type_of(arg.func if isinstance(arg, ast.Call) else arg, scope)
                 kind = program.literal(call.args[1], scope) if len(call.args) > 1 else "all"
                 if isinstance(target, FuncRef):
