@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint unit integration e2e bench package smoke iam redrive apikey clean token seed stats-recompute browser
+.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute browser
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -27,10 +27,8 @@ token: $(STAMP)
 	@$(BIN)/python -m infra.local.dev_issuer --role "$(ROLE)" --unit "$(UNIT)" \
 		$(if $(filter command line,$(origin USER)),--user "$(USER)")
 
-## everything CI runs: lint, unit, integration, end-to-end (and the public page in Chromium)
-test: $(STAMP) browser
-	$(BIN)/ruff check .
-	$(BIN)/ruff format --check .
+## everything CI runs: lint (style, import contracts, types), unit, integration, end-to-end (and the public page in Chromium)
+test: lint browser
 	$(BIN)/pytest -q
 
 ## Debian's Chromium for the public page's browser test (never Playwright's own download)
@@ -49,12 +47,32 @@ seed: $(STAMP)
 stats-recompute: $(STAMP)
 	$(BIN)/python -m infra.local.recompute_stats $(STATS_ARGS)
 
+## the unit tests alone: the code and template read as text, nothing started
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
+## the integration tests alone (and tests/contract when there is one): moto's server and the LAPOR! simulator on loopback
+integration: $(STAMP)
+	$(BIN)/pytest -q tests/integration $(wildcard tests/contract)
+
+## the end-to-end tests alone: the whole local stack as `make run` starts it, the public page in Chromium
+e2e: $(STAMP) browser
+	$(BIN)/pytest -q tests/e2e
+
+## style, the import contracts between chalicelib's layers, and types
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
+
+## the import contracts alone (pyproject.toml [tool.importlinter]: pure domain, layers, no cycles)
+contracts: $(STAMP)
+	$(BIN)/lint-imports --no-logo
+
+## mypy --strict on chalicelib, with pydantic's plugin (pyproject.toml [tool.mypy])
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 ## one stage's deployable template + package in build/package/$(STAGE), checked by cfn-lint (docs/deployment.md)
 package: $(STAMP)
@@ -77,8 +95,13 @@ apikey: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make apikey NAME=<client app name>"; exit 2; }
 	$(BIN)/python -m infra.local.apikey --name "$(NAME)"
 
+## run benchmarks, store their results, rewrite benchmarks/README.md's figures (BENCH=name,name or BENCH=all)
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.run_all
+	BENCH="$(BENCH)" $(BIN)/python -m benchmarks.run_all
+
+## rewrite benchmarks/README.md's figures from the stored results, running nothing (marks stale rows)
+bench-table: $(STAMP)
+	$(BIN)/python -m benchmarks.table
 
 clean:
 	rm -rf $(VENV) build .pytest_cache

@@ -18,9 +18,12 @@ import tempfile
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import boto3
 import requests
+
+from benchmarks.schema import emit, figure, result
 
 N = int(os.environ.get("BENCH_INTAKE_SAMPLES", "300"))
 WARM_UP = 20
@@ -33,7 +36,7 @@ BODY = {
 }
 
 
-def main() -> dict[str, float]:
+def main() -> dict[str, Any]:
     from infra.local.provision import provision
     from tests.support.stack import local_stack
 
@@ -97,5 +100,39 @@ def main() -> dict[str, float]:
     }
 
 
+def report(raw: dict[str, Any]) -> dict[str, Any]:
+    bare = "the calls an intake cannot avoid (one conditional PutItem + one SQS SendMessage) against the same moto"
+    return result(
+        "intake",
+        "Intake cost through `make run`",
+        "python -m benchmarks.bench_intake",
+        [
+            figure(
+                "overhead_ratio",
+                f"`POST /v1/complaints` over HTTP to `chalice local` / {bare}, medians",
+                raw["overhead_ratio"],
+                "x",
+                ("<=", 1.5),
+            ),
+            figure("intake_median_ms", "intake, median", raw["intake_median_ms"], "ms"),
+            figure("bare_calls_median_ms", "bare calls, median", raw["bare_calls_median_ms"], "ms"),
+            figure(
+                "with_key_overhead_ratio",
+                "the same with an `Idempotency-Key` and `X-Client-Id` / the bare calls",
+                raw["with_key_overhead_ratio"],
+                "x",
+                ("<=", 1.5),
+            ),
+            figure("with_key_intake_median_ms", "keyed intake, median", raw["with_key_intake_median_ms"], "ms"),
+            figure("intake_p90_ms", "intake, p90", raw["intake_p90_ms"], "ms"),
+            figure("with_key_p90_ms", "keyed intake, p90", raw["with_key_p90_ms"], "ms"),
+            figure("bare_p90_ms", "bare calls, p90", raw["bare_p90_ms"], "ms"),
+        ],
+        {"samples_of_each_kind": raw["samples"], "warm_up_rounds": WARM_UP},
+        ["The stack runs as `make run` starts it, the event pump forwarding meanwhile; samples interleaved."],
+        raw,
+    )
+
+
 if __name__ == "__main__":
-    print(json.dumps({"benchmark": "intake_overhead", **main()}))
+    emit(report(main()))

@@ -14,11 +14,13 @@ import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.schema import emit, figure, result  # noqa: E402
 from chalicelib.domain import geo  # noqa: E402  (needs the path set above)
 
 DATA = ROOT / "chalicelib" / "data" / "kota-serang-kelurahan.geojson"
@@ -52,7 +54,7 @@ def _time_calls(points: list[tuple[float, float]]) -> list[int]:
     return out
 
 
-def main() -> None:
+def main() -> dict[str, Any]:
     inside, outside = _points()
     cold_t0 = time.perf_counter_ns()
     geo.locate(*inside[0])  # first call loads and caches the polygons
@@ -70,23 +72,36 @@ def main() -> None:
     def us(values: list[int]) -> float:
         return round(statistics.median(values) / 1000, 2)
 
-    print(
-        json.dumps(
-            {
-                "bench": "locate",
-                "median_us": us(t_inside + t_outside),
-                "median_us_inside": us(t_inside),
-                "median_us_outside": us(t_outside),
-                "p99_us": round(statistics.quantiles(t_inside + t_outside, n=100)[98] / 1000, 2),
-                "first_call_ms_incl_load": round(cold_ms, 2),
-                "points": len(inside) + len(outside),
-                "rounds": rounds,
-                "calls": len(t_inside) + len(t_outside),
-                "python": platform.python_version(),
-            }
-        )
+    return {
+        "median_us": us(t_inside + t_outside),
+        "median_us_inside": us(t_inside),
+        "median_us_outside": us(t_outside),
+        "p99_us": round(statistics.quantiles(t_inside + t_outside, n=100)[98] / 1000, 2),
+        "first_call_ms_incl_load": round(cold_ms, 2),
+        "points": len(inside) + len(outside),
+        "rounds": rounds,
+        "calls": len(t_inside) + len(t_outside),
+        "python": platform.python_version(),
+    }
+
+
+def report(raw: dict[str, Any]) -> dict[str, Any]:
+    return result(
+        "locate",
+        "Locating a point: `geo.locate()`",
+        "python -m benchmarks.bench_locate",
+        [
+            figure("median_us", "median per call", raw["median_us"], "µs"),
+            figure("median_us_inside", "median, point inside a kelurahan", raw["median_us_inside"], "µs"),
+            figure("median_us_outside", "median, point outside (nearest-edge path)", raw["median_us_outside"], "µs"),
+            figure("p99_us", "p99", raw["p99_us"], "µs"),
+            figure("first_call_ms_incl_load", "first call, loading the GeoJSON", raw["first_call_ms_incl_load"], "ms"),
+        ],
+        {"points": raw["points"], "rounds": raw["rounds"], "calls": raw["calls"]},
+        ["Points: one interior point per kelurahan, a few just outside the city and a few far away."],
+        raw,
     )
 
 
 if __name__ == "__main__":
-    main()
+    emit(report(main()))

@@ -34,6 +34,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import CallCounter, local_stack  # noqa: E402
+from benchmarks.schema import emit, figure, result  # noqa: E402
 
 N_COMPLAINTS = 10_000
 N_QUERIES = 30  # through moto's server (a GSI Query there walks the whole table: ~0.4 s each)
@@ -196,7 +197,7 @@ def summary(rows: list[tuple[int, int, int]]) -> dict[str, Any]:
     }
 
 
-def main() -> int:
+def main() -> dict[str, Any]:
     rng = random.Random(SEED)
     items = seed_items(rng)
     by_pk: dict[str, list[tuple[float, float]]] = {}
@@ -227,24 +228,91 @@ def main() -> int:
             measured.append(row)
         assert counter.items_read == sum(r for r, _f, _q in measured)  # counted on the wire, not by us
         assert counter.calls.get("Scan", 0) == 0
-        print(
-            json.dumps(
-                {
-                    "benchmark": "nearby",
-                    "complaints": N_COMPLAINTS,
-                    "radius_m": 200,
-                    "geohash_precision": geo.NEARBY_PRECISION,
-                    "seed_batch_write_s": round(seed_s, 1),
-                    "measured_on_moto": {
-                        **summary(measured),
-                        "moto_median_ms": round(statistics.median(latencies) * 1000),
-                    },
-                    "same_data_more_requests": summary(offline),
-                }
-            )
-        )
-    return 0
+        return {
+            "complaints": N_COMPLAINTS,
+            "radius_m": 200,
+            "geohash_precision": geo.NEARBY_PRECISION,
+            "seed_batch_write_s": round(seed_s, 1),
+            "measured_on_moto": {
+                **summary(measured),
+                "moto_median_ms": round(statistics.median(latencies) * 1000),
+            },
+            "same_data_more_requests": summary(offline),
+        }
+
+
+def report(raw: dict[str, Any]) -> dict[str, Any]:
+    figures = []
+    for key, where in (("measured_on_moto", "via moto"), ("same_data_more_requests", "from the seed")):
+        s = raw[key]
+        figures += [
+            figure(
+                f"{key}.items_read_per_returned",
+                f"{where}: DynamoDB items read / complaint returned",
+                s["items_read_per_returned"],
+                "items/complaint",
+            ),
+            figure(
+                f"{key}.median_items_read_per_returned_when_any",
+                f"{where}: median of that ratio, requests with any result",
+                s["median_items_read_per_returned_when_any"],
+                "items/complaint",
+            ),
+            figure(
+                f"{key}.share_of_requests_with_results",
+                f"{where}: requests with at least one complaint within {raw['radius_m']} m",
+                round(s["share_of_requests_with_results"] * 100),
+                "%",
+            ),
+            figure(
+                f"{key}.median_items_read_per_request",
+                f"{where}: items read per request, median",
+                s["median_items_read_per_request"],
+                "items",
+            ),
+            figure(
+                f"{key}.p95_items_read_per_request",
+                f"{where}: items read per request, p95",
+                s["p95_items_read_per_request"],
+                "items",
+            ),
+            figure(
+                f"{key}.queries_per_request_median",
+                f"{where}: Queries per request (geohash cells touching the circle), median",
+                s["queries_per_request"]["median"],
+                "Queries",
+            ),
+            figure(
+                f"{key}.queries_per_request_max",
+                f"{where}: Queries per request, max",
+                s["queries_per_request"]["max"],
+                "Queries",
+            ),
+        ]
+    figures += [
+        figure("seed_batch_write_s", "seeding the table (BatchWriteItem)", raw["seed_batch_write_s"], "s"),
+        figure(
+            "moto_median_ms",
+            "moto's latency per request (moto only; DynamoDB answers each Query in ms)",
+            raw["measured_on_moto"]["moto_median_ms"],
+            "ms",
+        ),
+    ]
+    return result(
+        "nearby",
+        '"Already reported nearby"',
+        "python -m benchmarks.bench_nearby",
+        figures,
+        {
+            "complaints": raw["complaints"],
+            "requests_via_moto": raw["measured_on_moto"]["requests"],
+            "requests_from_the_seed": raw["same_data_more_requests"]["requests"],
+            "geohash_precision": raw["geohash_precision"],
+        },
+        ["The benchmark asserts no Scan call and that the seed's answers equal moto's on the requests via moto."],
+        raw,
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    emit(report(main()))

@@ -1,7 +1,7 @@
 """Open311 `GET requests`: what a list costs, from the `created` index, with 4,000 complaints.
 
-Run as ``python -m benchmarks.bench_open311`` (from the repository root); prints one JSON
-line per case and a summary line. A private moto server and stack are seeded with
+Run as ``python -m benchmarks.bench_open311`` (from the repository root); prints each case
+to stderr as it goes, then the result line. A private moto server and stack are seeded with
 BatchWriteItem: 4,000 complaints spread evenly over the last 100 days (so ~3,600 in the
 default 90-day window), categories weighted as complaints are, a third closed, each with
 its first timeline entry on the item and most with a "forwarded" timeline entry.
@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from benchmarks.common import local_stack  # noqa: E402
+from benchmarks.schema import emit, figure, result  # noqa: E402
 
 N_COMPLAINTS = 4_000
 DAYS = 100
@@ -152,14 +153,14 @@ def _patient_clients() -> None:
     bootstrap.reset()
 
 
-def main() -> int:
+def main() -> dict[str, Any]:
     with local_stack("bench-open311"):
         from chalice.test import Client
 
         import app as app_module
         from chalicelib import bootstrap
-        from chalicelib.api_open311 import to_xml
         from chalicelib.domain.models import utcnow
+        from chalicelib.http.open311_answers import to_xml
 
         _patient_clients()
 
@@ -173,19 +174,25 @@ def main() -> int:
             1 for m in made[:3600] if m["category"] == "jalan-rusak" and m["status"] in ("forwarded", "in_progress")
         )
         cases = [
-            ("last 90 days, first 1,000 (page_size=1000)", "requests.json?page_size=1000"),
-            ("last 90 days, no page_size (the newest 100)", "requests.json"),
-            ("page 5 of 100", "requests.json?page=5&page_size=100"),
+            ("first_1000", "last 90 days, first 1,000 (page_size=1000)", "requests.json?page_size=1000"),
+            ("newest_100", "last 90 days, no page_size (the newest 100)", "requests.json"),
+            ("page_5", "page 5 of 100", "requests.json?page=5&page_size=100"),
             (
+                "filtered",
                 f"service_code=jalan-rusak&status=open (~{road_open} match in 90 days)",
                 "requests.json?service_code=jalan-rusak&status=open",
             ),
-            ("the same, first 50", "requests.json?service_code=jalan-rusak&status=open&page_size=50"),
-            ("100 ids", f"requests.json?service_request_id={ids}"),
-            ("one request", f"requests/{made[0]['tracking_id']}.json"),
+            (
+                "filtered_first_50",
+                "the same, first 50",
+                "requests.json?service_code=jalan-rusak&status=open&page_size=50",
+            ),
+            ("ids_100", "100 ids", f"requests.json?service_request_id={ids}"),
+            ("one", "one request", f"requests/{made[0]['tracking_id']}.json"),
         ]
+        measured = []
         with Client(app_module.app) as client:
-            for name, path in cases:
+            for key, name, path in cases:
                 wire.reset()
                 t = time.perf_counter()
                 resp = client.http.get(f"/open311/v2/{path}")
@@ -193,37 +200,65 @@ def main() -> int:
                 assert resp.status_code == 200, resp.body[:300]
                 body = json.loads(resp.body)
                 results = len(body)
-                print(
-                    json.dumps(
-                        {
-                            "benchmark": "open311_get_requests",
-                            "case": name,
-                            "results": results,
-                            "dynamodb_calls": dict(wire.calls),
-                            "items_evaluated": dict(wire.evaluated),
-                            "index_items_per_result": round(wire.evaluated["created"] / results, 2)
-                            if wire.evaluated["created"]
-                            else None,
-                            "json_bytes": len(resp.body),
-                            "xml_bytes": len(to_xml("service_requests", body).encode()),
-                            "ms_on_moto": round(ms),
-                        }
-                    ),
-                    flush=True,
-                )
-        print(
-            json.dumps(
-                {
-                    "benchmark": "open311_get_requests",
-                    "complaints": N_COMPLAINTS,
-                    "days": DAYS,
-                    "seeded_s": round(seeded_s, 1),
+                case = {
+                    "key": key,
+                    "case": name,
+                    "results": results,
+                    "dynamodb_calls": dict(wire.calls),
+                    "items_evaluated": dict(wire.evaluated),
+                    "index_items_per_result": round(wire.evaluated["created"] / results, 2)
+                    if wire.evaluated["created"]
+                    else None,
+                    "json_bytes": len(resp.body),
+                    "xml_bytes": len(to_xml("service_requests", body).encode()),
+                    "ms_on_moto": round(ms),
                 }
+                print(json.dumps(case), file=sys.stderr, flush=True)  # progress: a case takes minutes on moto
+                measured.append(case)
+        return {"complaints": N_COMPLAINTS, "days": DAYS, "seeded_s": round(seeded_s, 1), "cases": measured}
+
+
+def report(raw: dict[str, Any]) -> dict[str, Any]:
+    figures = []
+    for case in raw["cases"]:
+        key, name = case["key"], case["case"]
+        figures.append(figure(f"{key}.results", f"{name}: results", case["results"], "results"))
+        if case["index_items_per_result"] is not None:
+            figures += [
+                figure(
+                    f"{key}.created_queries",
+                    f"{name}: `created` index Queries",
+                    case["dynamodb_calls"].get("Query created", 0),
+                    "Queries",
+                ),
+                figure(
+                    f"{key}.index_items_per_result",
+                    f"{name}: `created` index items evaluated / result",
+                    case["index_items_per_result"],
+                    "items/result",
+                ),
+            ]
+        figures += [
+            figure(
+                f"{key}.status_note_queries",
+                f"{name}: status-note Queries (table)",
+                case["dynamodb_calls"].get("Query table", 0),
+                "Queries",
             ),
-            flush=True,
-        )
-    return 0
+            figure(f"{key}.json_kb", f"{name}: JSON answer", round(case["json_bytes"] / 1024, 1), "KB"),
+            figure(f"{key}.xml_kb", f"{name}: the same as XML", round(case["xml_bytes"] / 1024, 1), "KB"),
+        ]
+    figures.append(figure("seeded_s", "seeding the table (BatchWriteItem)", raw["seeded_s"], "s"))
+    return result(
+        "open311",
+        "Open311 `GET requests`",
+        "python -m benchmarks.bench_open311",
+        figures,
+        {"complaints": raw["complaints"], "days_of_complaints": raw["days"], "cases": len(raw["cases"])},
+        ["Counted on the wire (botocore hooks): Queries and the items they evaluated (`ScannedCount`)."],
+        raw,
+    )
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    emit(report(main()))

@@ -18,6 +18,7 @@ import time
 from typing import Any
 
 from benchmarks.common import local_stack
+from benchmarks.schema import emit, figure, result
 
 N = int(os.environ.get("N", "200"))
 LATENCY_MS = float(os.environ.get("LATENCY_MS", "20"))
@@ -73,5 +74,27 @@ def main() -> dict[str, Any]:
         }
 
 
+def report(raw: dict[str, Any]) -> dict[str, Any]:
+    return result(
+        "pipeline",
+        "Forwarding pipeline: API to LAPOR! ticket",
+        "python -m benchmarks.bench_pipeline",
+        [
+            figure(
+                "complaints_per_s",
+                "complaints from the API to a LAPOR! ticket",
+                raw["complaints_per_s"],
+                "complaints/s",
+            ),
+            figure("time_to_ticket_p50_ms", "time to ticket, p50", raw["time_to_ticket_p50_ms"], "ms"),
+            figure("time_to_ticket_p99_ms", "time to ticket, p99", raw["time_to_ticket_p99_ms"], "ms"),
+            figure("tickets", "tickets created", raw["tickets"], "tickets", ("==", raw["complaints"])),
+        ],
+        {"complaints": raw["complaints"], "pump_workers": raw["pump_workers"]},
+        [f"The LAPOR! simulator answers in {raw['lapor_latency_ms']:g} ms; complaints queue behind the submissions."],
+        raw,
+    )
+
+
 if __name__ == "__main__":
-    print(json.dumps(main()))
+    emit(report(main()))

@@ -4,16 +4,17 @@ loopback. Prints one JSON line."""
 
 from __future__ import annotations
 
-import json
 import statistics
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from benchmarks.schema import emit, figure, result  # noqa: E402
 from chalicelib.adapters.jwks import JwksKeys, jwks_url  # noqa: E402
 from chalicelib.services.signin import SignIn  # noqa: E402
 from infra.local.dev_issuer import DevIssuer  # noqa: E402
@@ -48,5 +49,31 @@ def main() -> dict[str, float]:
     }
 
 
+def report(raw: dict[str, Any]) -> dict[str, Any]:
+    return result(
+        "signin",
+        "Sign-in",
+        "python -m benchmarks.bench_signin",
+        [
+            figure(
+                "verify_warm_median_ms",
+                "verifying one operator's token, keys cached (RS256 signature, claims, role and unit checks), median",
+                raw["verify_warm_median_ms"],
+                "ms",
+            ),
+            figure("verify_warm_p99_ms", "the same, p99", raw["verify_warm_p99_ms"], "ms"),
+            figure(
+                "first_verify_with_jwks_fetch_median_ms",
+                "a container's first verification: the issuer's JWKS fetched on loopback, then verified, median",
+                raw["first_verify_with_jwks_fetch_median_ms"],
+                "ms",
+            ),
+        ],
+        {"warm_verifications": raw["samples"], "first_verifications": COLD_RUNS},
+        ["Against the development issuer on loopback; Cognito's JWKS over HTTPS costs more, once per container."],
+        raw,
+    )
+
+
 if __name__ == "__main__":
-    print(json.dumps({"benchmark": "signin", **main()}))
+    emit(report(main()))

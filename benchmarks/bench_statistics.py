@@ -19,12 +19,14 @@ from __future__ import annotations
 import json
 import os
 import random
+import sys
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from benchmarks.common import CallCounter, local_stack
+from benchmarks.schema import emit, figure, result
 
 SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "1000,100000").split(",")]
 
@@ -167,7 +169,7 @@ def _stream_off(table: str) -> None:
     dynamodb_backends[DEFAULT_ACCOUNT_ID]["ap-southeast-3"].tables[table].stream_shard = None
 
 
-def main() -> None:
+def main() -> dict[str, Any]:
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     _patience()
     results: dict[str, Any] = {}
@@ -202,17 +204,94 @@ def main() -> None:
             if n == min(SIZES):
                 entry["writes"] = _writes_per_change(app_module, stack["endpoint"], items, now)
             results[str(n)] = entry
-            print(json.dumps(entry, indent=1), flush=True)
-    print(
-        json.dumps(
-            {
-                "summary": {
-                    n: r["reads"]["city figures (GET /v1/stats?level=city)"]["items_read"] for n, r in results.items()
-                }
-            }
+            print(json.dumps(entry, indent=1), file=sys.stderr, flush=True)  # progress: a size takes minutes
+    return {"sizes": results}
+
+
+PAGES = {
+    "city": "city figures (GET /v1/stats?level=city)",
+    "opd": "OPD ranking",
+    "kelurahan": "kelurahan map (place view)",
+    "unit": "a unit page",
+    "csv": "CSV, every level and rolling window",
+}
+
+
+def report(raw: dict[str, Any]) -> dict[str, Any]:
+    sizes = raw["sizes"]
+    figures = []
+    for n, entry in sizes.items():
+        at = f"{int(n):,} complaints"
+        for key, page in PAGES.items():
+            figures.append(
+                figure(
+                    f"{n}.{key}_items_read", f"{at}: {page}, items read", entry["reads"][page]["items_read"], "items"
+                )
+            )
+        figures += [
+            figure(
+                f"{n}.refresh_days_read",
+                f"{at}: scheduled refresh, day items read",
+                entry["refresh"]["days_read"],
+                "items",
+            ),
+            figure(
+                f"{n}.refresh_snapshots_written",
+                f"{at}: scheduled refresh, snapshots written",
+                entry["refresh"]["snapshots_written"],
+                "items",
+            ),
+            figure(f"{n}.refresh_s", f"{at}: scheduled refresh on moto", entry["refresh"]["seconds"], "s"),
+            figure(f"{n}.seed_s", f"{at}: seeding (BatchWriteItem)", entry["seed_s"], "s"),
+        ]
+    city = [entry["reads"][PAGES["city"]]["items_read"] for entry in sizes.values()]
+    if len(city) > 1:
+        figures.append(
+            figure(
+                "city_items_read_largest_over_smallest",
+                "city figures' items read, largest table / smallest",
+                round(city[-1] / city[0], 2),
+                "x",
+                ("==", 1),
+            )
         )
+    samples = {"smallest_table_complaints": min(map(int, sizes)), "largest_table_complaints": max(map(int, sizes))}
+    for n, entry in sizes.items():
+        writes = entry.get("writes")
+        if writes:
+            at = f"{int(n):,} complaints"
+            figures += [
+                figure(
+                    "max_items_per_write_call",
+                    f"{at}: stream consumer, most items in one write call per state change",
+                    writes["max_items_per_write_call"],
+                    "items",
+                    ("<=", 2),
+                ),
+                figure(
+                    "items_written_per_change",
+                    f"{at}: items written per state change, mean",
+                    writes["items_written_per_change"],
+                    "items",
+                ),
+                figure(
+                    "inbox_badge_items_written_per_change",
+                    f"{at}: the inbox badges' own items written per state change, mean",
+                    writes["inbox_badge_items_written_per_change"],
+                    "items",
+                ),
+            ]
+            samples["state_changes"] = writes["state_changes"]
+    return result(
+        "statistics",
+        "Public figures: read cost by table size, writes per state change",
+        "python -m benchmarks.bench_statistics",
+        figures,
+        samples,
+        ["Every DynamoDB call counted on the wire (botocore hook); state changes go through the real stream consumer."],
+        raw,
     )
 
 
 if __name__ == "__main__":
-    main()
+    emit(report(main()))

@@ -9,18 +9,19 @@ complaint due. Run: python -m benchmarks.bench_sync  (prints one JSON line)
 
 from __future__ import annotations
 
-import json
 import random
 import time
 from datetime import timedelta
+from typing import Any
 
 from benchmarks.common import CallCounter, local_stack
+from benchmarks.schema import emit, figure, result
 
 TOTAL = 10_000
 DUE = 100
 
 
-def main() -> dict[str, object]:
+def main() -> dict[str, Any]:
     with local_stack("bench-sync", lapor=True) as stack:
         from chalicelib import bootstrap
         from chalicelib.adapters.storage.codec import complaint_item, iso
@@ -82,5 +83,31 @@ def main() -> dict[str, object]:
         return out
 
 
+def report(raw: dict[str, Any]) -> dict[str, Any]:
+    return result(
+        "sync",
+        "Status sync sweep",
+        "python -m benchmarks.bench_sync",
+        [
+            figure(
+                "reads_per_due_complaint",
+                "DynamoDB items read / complaint due for a LAPOR! status check",
+                raw["reads_per_due_complaint"],
+                "items/complaint",
+                ("<=", 1.1),
+            ),
+            figure("items_read", "items read", raw["items_read"], "items"),
+            figure("query_calls", "Query calls", raw["dynamodb_calls"].get("Query", 0), "calls"),
+            figure("scan_calls", "Scan calls", raw["scan_calls"], "calls", ("==", 0)),
+            figure("sweep_s", "sweep wall time, LAPOR! calls included", raw["sweep_s"], "s"),
+            figure("lapor_calls", "LAPOR! calls", raw["lapor_calls"], "calls"),
+            figure("seed_s", "seeding the table (BatchWriteItem)", raw["seed_s"], "s"),
+        ],
+        {"complaints_in_table": raw["complaints_in_table"], "complaints_due": raw["complaints_due"]},
+        ["The status sync's due index is sharded: one Query per shard."],
+        raw,
+    )
+
+
 if __name__ == "__main__":
-    print(json.dumps(main()))
+    emit(report(main()))

@@ -130,7 +130,7 @@ def sync_lapor_status(event: dict[str, Any], context: Any = None) -> dict[str, i
 
 
 def _deliver_record(record: SQSRecord) -> None:
-    from chalicelib.schemas import ChannelEvent
+    from chalicelib.schemas.channels import ChannelEvent
     from chalicelib.services.callbacks import CallbackFailed, retry_delay
 
     try:

@@ -1,4 +1,5 @@
-"""Structured JSON logs, CloudWatch metrics and X-Ray traces (Powertools for AWS Lambda).
+"""Structured JSON logs and CloudWatch metrics (Powertools for AWS Lambda), and the
+complaint's span (chalicelib/tracing.py).
 
 Every line about a complaint carries `tracking_id`, so an admin finds one
 complaint's whole path in CloudWatch Logs Insights with
@@ -9,8 +10,8 @@ infra/template.json; docs/console.md says where each is in the console.
 
 The service name (the `service` dimension of every metric and a key of every log
 line) is the stage's resource prefix, POWERTOOLS_SERVICE_NAME (`aduan-hub` locally).
-Tracing is on in Lambda only: Powertools switches the tracer off elsewhere (and
-with POWERTOOLS_TRACE_DISABLED=true), so local runs and tests send nothing.
+Spans reach X-Ray only in a stage whose functions carry the OpenTelemetry layer;
+local runs, tests and a stage without it send nothing.
 """
 
 from __future__ import annotations
@@ -20,26 +21,23 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from aws_lambda_powertools import Logger, Metrics, Tracer, single_metric
+from aws_lambda_powertools import Logger, Metrics, single_metric
 from aws_lambda_powertools.metrics import MetricUnit
+
+from chalicelib import tracing
 
 SERVICE = os.environ.get("POWERTOOLS_SERVICE_NAME") or "aduan-hub"
 NAMESPACE = "AduanHub"
 
 logger = Logger(service=SERVICE)
 metrics = Metrics(namespace=NAMESPACE, service=SERVICE)
-#: In Lambda with tracing on: patches botocore and requests (only those: patching every
-#: library the SDK knows imports them all), so AWS and LAPOR! calls become subsegments.
-#: Elsewhere None, and the X-Ray SDK is never imported (it costs a cold start).
-TRACED_LIBRARIES = ("botocore", "requests")
-tracer: Tracer | None = (
-    None if Tracer._is_tracer_disabled() else Tracer(service=SERVICE, patch_modules=TRACED_LIBRARIES)
-)
+#: the span around the work on one complaint (its AWS and LAPOR! calls are its children)
+COMPLAINT_SPAN = "## complaint"
+
 
 __all__ = [
     "logger",
     "metrics",
-    "tracer",
     "MetricUnit",
     "complaint_context",
     "count",
@@ -54,7 +52,8 @@ __all__ = [
 @contextmanager
 def complaint_context(tracking_id: str) -> Iterator[None]:
     """Tag every log line inside the block with the complaint's tracking id, and trace the
-    block as a subsegment annotated with it.
+    block as a span with the attribute `tracking_id` (an X-Ray annotation; a failure adds
+    `error` with its type only, tracing.span).
 
     Blocks nest: leaving an inner one gives the outer one's id back (a forward that
     announces its status change logs "forward handled" with its id). The key lives in
@@ -62,20 +61,10 @@ def complaint_context(tracking_id: str) -> Iterator[None]:
     handlers in one process never lend each other their ids."""
     outer = logger.thread_safe_get_current_keys().get("tracking_id")
     logger.thread_safe_append_keys(tracking_id=tracking_id)
-    subsegment = tracer.provider.begin_subsegment("## complaint") if tracer is not None else None
     try:
-        if subsegment is not None:
-            subsegment.put_annotation("tracking_id", tracking_id)
-        yield
-    except BaseException as err:
-        # the error's type only: its text may quote stored reporter data (a ValidationError)
-        if subsegment is not None:
-            subsegment.add_error_flag()
-            subsegment.put_annotation("error", type(err).__name__)
-        raise
+        with tracing.span(COMPLAINT_SPAN, tracking_id=tracking_id):
+            yield
     finally:
-        if subsegment is not None:
-            tracer.provider.end_subsegment()  # type: ignore[union-attr]
         if outer is not None:
             logger.thread_safe_append_keys(tracking_id=outer)
         else:  # a fresh dict: the context's current one may be shared with a copied context

@@ -51,6 +51,15 @@ def stack_env(aws_endpoint: str) -> dict[str, str]:
     return env
 
 
+@pytest.fixture()
+def memory_table() -> Any:
+    """A fresh in-memory table and the hub's gateway on it (`.db` is the table): the stores'
+    conditions without moto's server (tests/support/memory_dynamodb.py)."""
+    from tests.support.memory_dynamodb import memory_repository
+
+    return memory_repository()
+
+
 @pytest.fixture(scope="session")
 def lapor_sim(stack_env: dict[str, str]) -> Iterator[Any]:
     from infra.local.lapor_simulator import LaporSimulator

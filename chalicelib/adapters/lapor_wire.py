@@ -12,13 +12,11 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from chalicelib.domain.calendar import WIB
 from chalicelib.domain.models import Complaint, Status
-
-WIB = ZoneInfo("Asia/Jakarta")
 
 PATH_CREATE = "/complaints/complaint"
 PATH_UPLOAD = "/complaints/complaint/file"

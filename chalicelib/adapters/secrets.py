@@ -12,7 +12,8 @@ from chalicelib.adapters.aws import client
 @lru_cache(maxsize=16)
 def secret_json(arn: str) -> dict[str, Any]:
     out = client("secretsmanager").get_secret_value(SecretId=arn)
-    return json.loads(out["SecretString"])
+    secret: dict[str, Any] = json.loads(out["SecretString"])
+    return secret
 
 
 def server_secret(arn: str) -> bytes:

@@ -11,20 +11,19 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
 from chalicelib.adapters.storage.codec import iso
 from chalicelib.domain import reference
+from chalicelib.domain.calendar import WIB
+from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter, Severity
 from chalicelib.domain.numbers import Latitude, Longitude
-from chalicelib.schemas import ComplaintSubmission
-from chalicelib.services.intake import NewComplaint
+from chalicelib.schemas.public import ComplaintSubmission
 
-WIB = ZoneInfo("Asia/Jakarta")
 FALLBACK_CATEGORY = "lainnya"
 
 

@@ -20,10 +20,10 @@ from urllib.parse import parse_qsl, urlsplit
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain import open311, reference
+from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter
-from chalicelib.schemas import ComplaintSubmission
-from chalicelib.services.intake import NewComplaint
+from chalicelib.schemas.public import ComplaintSubmission
 
 CHANNEL = "open311"
 FORM_TYPE = "application/x-www-form-urlencoded"

@@ -21,8 +21,8 @@ from chalicelib.channels.common import (
     category_for,
     channel_attributes,
 )
+from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.models import Severity, Status
-from chalicelib.services.intake import NewComplaint
 
 CHANNEL = "psc119"
 

@@ -13,10 +13,10 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.channels.common import ChannelTime, Normalised, category_for, channel_attributes, location_of
+from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.models import Reporter
 from chalicelib.domain.numbers import Latitude, Longitude
-from chalicelib.schemas import ComplaintSubmission
-from chalicelib.services.intake import NewComplaint
+from chalicelib.schemas.public import ComplaintSubmission
 
 CHANNEL = "rabeg"
 

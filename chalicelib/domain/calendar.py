@@ -1,4 +1,4 @@
-"""Working-day calendar for Kota Serang (hari kerja, Asia/Jakarta).
+"""Working-day calendar for Kota Serang (hari kerja, WIB) and the local time zone.
 
 LAPOR! and the Rabeg SOP count deadlines in working days: Saturdays, Sundays,
 national holidays and cuti bersama do not count. National holidays and cuti
@@ -31,10 +31,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import holidays
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 __all__ = [
+    "WIB",
     "HolidayOverrides",
     "OverrideDay",
     "RemovedDay",
@@ -50,17 +50,25 @@ _SATURDAY = 5  # date.weekday(): Monday is 0
 _HOLIDAY_CATEGORIES = ("government", "public")
 
 
-@lru_cache(maxsize=1)
-def local_tz() -> dt.tzinfo:
-    """Asia/Jakarta (WIB).
+def _wib() -> dt.tzinfo:
+    """WIB from the tz database; a fixed UTC+7 offset when the runtime has none.
 
-    Falls back to a fixed UTC+7 offset when the runtime has no tz database:
-    WIB has had no DST and no offset change since 1964, so this is exact.
+    WIB has had no DST and no offset change since 1964, so the fallback is exact.
     """
     try:
         return ZoneInfo("Asia/Jakarta")
     except ZoneInfoNotFoundError:  # pragma: no cover - depends on the runtime image
         return dt.timezone(dt.timedelta(hours=7), "WIB")
+
+
+#: The one local time zone (WIB): local dates, working days, deadlines, and the
+#: zone-less times that channels and LAPOR! write.
+WIB: dt.tzinfo = _wib()
+
+
+def local_tz() -> dt.tzinfo:
+    """The local time zone, :data:`WIB`."""
+    return WIB
 
 
 # --- file format -------------------------------------------------------------
@@ -105,7 +113,8 @@ class HolidayOverrides(BaseModel):
     def _dates_match_year(self) -> HolidayOverrides:
         """A date filed under the wrong year would silently never apply."""
         for year, entry in self.years.items():
-            for day in [*entry.add, *entry.remove]:
+            days: list[OverrideDay | RemovedDay] = [*entry.add, *entry.remove]
+            for day in days:
                 if day.date.year != year:
                     raise ValueError(f"{day.date} is filed under year {year}")
             added = {d.date for d in entry.add}
@@ -146,6 +155,8 @@ class WorkingCalendar:
         """Holiday name by date for one year, package plus overrides (memoised)."""
         table = self._years.get(year)
         if table is None:
+            import holidays  # with the first working-day question, not with every module that names a zone
+
             package = holidays.country_holidays("ID", categories=_HOLIDAY_CATEGORIES, years=year, language="id")
             table = {day: str(name) for day, name in package.items() if day.year == year}
             entry = self._overrides.years.get(year)

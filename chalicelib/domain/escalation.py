@@ -25,12 +25,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from chalicelib.domain.overdue import is_overdue
+
 __all__ = [
     "EscalationDecision",
     "EscalationLadderFile",
     "Rung",
     "decide",
-    "is_overdue",
     "ladder_for",
     "load_ladder_file",
     "next_rung",
@@ -265,15 +266,6 @@ def next_rung(ladder: list[Rung], current_level: int) -> Rung | None:
         raise ValueError(f"current_level must be >= 0, got {current_level}")
     nxt = current_level + 1
     return ladder[nxt] if nxt < len(ladder) else None
-
-
-def is_overdue(deadline: dt.datetime | None, now: dt.datetime) -> bool:
-    """True once ``now`` is strictly past ``deadline``; never for no deadline."""
-    if deadline is None:
-        return False
-    if deadline.tzinfo is None or now.tzinfo is None:
-        raise ValueError("deadline and now must be timezone-aware")
-    return now > deadline
 
 
 def decide(

@@ -30,7 +30,9 @@ from pathlib import Path
 __all__ = [
     "EARTH_RADIUS_M",
     "NEARBY_PRECISION",
+    "SERVICE_AREA_MARGIN_DEG",
     "Placement",
+    "ServiceArea",
     "cells_within",
     "distance_to_kelurahan_m",
     "geohash_decode_bbox",
@@ -39,6 +41,7 @@ __all__ = [
     "interior_point",
     "locate",
     "point_in_ring",
+    "service_area",
 ]
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
@@ -204,6 +207,41 @@ def _polygons() -> tuple[_Polygon, ...]:
     # Sorted by code so every tie-break below is independent of the file's order.
     polygons.sort(key=lambda p: p.code)
     return tuple(polygons)
+
+
+#: How far beyond the outermost kelurahan boundary a point still counts as "in the city"
+#: (~11 km): GPS noise, the coast, a reporter standing just across the border.
+SERVICE_AREA_MARGIN_DEG = 0.1
+
+
+@dataclass(frozen=True)
+class ServiceArea:
+    """The box the city's points fall in: the kelurahan polygons' bounds plus a margin."""
+
+    lat_min: float
+    lat_max: float
+    lon_min: float
+    lon_max: float
+
+    def holds(self, lat: float, lon: float) -> tuple[bool, bool]:
+        """(latitude inside, longitude inside), so a refusal can name the coordinate."""
+        return self.lat_min <= lat <= self.lat_max, self.lon_min <= lon <= self.lon_max
+
+
+@functools.lru_cache(maxsize=1)
+def service_area() -> ServiceArea:
+    """The kelurahan polygons' bounding box plus a margin, worked out once on first use.
+
+    Bounds the nearby question to the city: far away there is nothing to find, and
+    near the poles one 200 m circle would need hundreds of geohash cells (Queries)."""
+    polygons = _polygons()
+    m = SERVICE_AREA_MARGIN_DEG
+    return ServiceArea(
+        round(min(p.lat_min for p in polygons) - m, 3),
+        round(max(p.lat_max for p in polygons) + m, 3),
+        round(min(p.lon_min for p in polygons) - m, 3),
+        round(max(p.lon_max for p in polygons) + m, 3),
+    )
 
 
 def locate(lat: float, lon: float, max_outside_m: float = 300.0) -> Placement | None:

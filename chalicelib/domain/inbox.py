@@ -17,8 +17,6 @@ inbox holds only open work.
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from chalicelib.domain.access import CALLCENTER_CHANNELS, Principal, Role, units_in_scope
 from chalicelib.domain.models import FINAL_STATUSES, Status
 
@@ -65,10 +63,6 @@ def urgent_key(deadline: str | None, created_at: str, tracking_id: str) -> str:
     if deadline:
         return f"{deadline}#{tracking_id}"
     return f"~{created_at}#{tracking_id}"
-
-
-def is_overdue(deadline: datetime | None, now: datetime) -> bool:
-    return deadline is not None and now > deadline
 
 
 # -- what a caller's inbox is -------------------------------------------------

@@ -66,7 +66,7 @@ class StagePolicy(BaseModel):
     def rule_for(self, severity: str | None) -> SlaRule:
         """The severity-specific rule, else the stage default."""
         if severity is not None and severity in self.by_severity:
-            return self.by_severity[severity]  # type: ignore[index]
+            return self.by_severity[severity]
         return self.default
 
 

@@ -32,6 +32,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from chalicelib.domain.calendar import WorkingCalendar, default_calendar, local_tz
+from chalicelib.domain.overdue import is_overdue
 from chalicelib.domain.reference import load_json
 
 Counters = dict[str, int]
@@ -103,12 +104,18 @@ def percentile(hist: Mapping[int, int], p: float, edges: list[float]) -> float |
 
 
 def deadline_hour(deadline: dt.datetime) -> str:
-    """The UTC hour a deadline falls in; a complaint is overdue once that hour has passed."""
+    """The UTC hour a deadline falls in: the figures keep open complaints' deadlines by hour."""
     return deadline.astimezone(dt.UTC).strftime("%Y%m%d%H")
 
 
 def hour_end(key: str) -> dt.datetime:
     return dt.datetime.strptime(key, "%Y%m%d%H").replace(tzinfo=dt.UTC) + dt.timedelta(hours=1)
+
+
+def hour_overdue(key: str, now: dt.datetime) -> bool:
+    """An hour's deadlines count as overdue once all are (overdue.py), i.e. once its last
+    instant has passed. A working-day deadline is the last instant of its hour: exact for it."""
+    return is_overdue(hour_end(key) - dt.timedelta(microseconds=1), now)
 
 
 def place_group(item: Mapping[str, Any]) -> str:
@@ -521,7 +528,7 @@ def rollup(
                 s.backlog[label] = s.backlog.get(label, 0) + value
             elif metric.startswith("d."):
                 s = state_sums.setdefault(f"{view}|{group}", Sums())
-                if hour_end(metric[2:]) <= now:
+                if hour_overdue(metric[2:], now):
                     s.overdue += value
     flow: dict[tuple[str, str, str], dict[str, dict[str, Any]]] = {}
     months = sorted({month_of(d) for d in days} | set(last_months(today, cfg.months_in_series)))

@@ -25,6 +25,7 @@ from typing import Any
 
 from chalicelib.domain.errors import NotFound, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
+from chalicelib.domain.overdue import is_overdue
 from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services.deadlines import deadline_for
@@ -122,7 +123,7 @@ class ClosingService:
                     raise window_closed()
                 if c.status != Status.RESOLVED:
                     raise not_resolved()
-                if c.deadline is not None and now > c.deadline:
+                if is_overdue(c.deadline, now):  # the reporter's window is the stage's deadline
                     raise window_closed()
                 try:
                     updated = self._reopen(c, item, reason, now)

@@ -34,10 +34,3 @@ def deadline_for(complaint: Complaint, status: Status, since: datetime) -> datet
 def rung_deadline_for(complaint: Complaint, since: datetime) -> datetime:
     """Deadline of the rung just told about an overdue complaint (sla_policy.json `escalation`)."""
     return _scaled(since, default_policy().rung_deadline(complaint.severity.value, since, default_calendar()))
-
-
-def overdue_working_days(deadline: datetime | None, now: datetime) -> float | None:
-    """Working days past the deadline (one decimal), None when not overdue."""
-    if deadline is None or now <= deadline:
-        return None
-    return round(default_calendar().working_days_between(deadline, now), 1)

@@ -40,12 +40,13 @@ from typing import Any
 from chalicelib.adapters.notifications import Notification, Notifier
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import local_tz
-from chalicelib.domain.escalation import Rung, is_overdue, ladder_for, next_rung
+from chalicelib.domain.escalation import Rung, ladder_for, next_rung
 from chalicelib.domain.models import AT_LAPOR_STATUSES, STATUS_LABELS_ID, Complaint, Status, TimelineEntry, utcnow
+from chalicelib.domain.overdue import is_overdue, overdue_working_days
 from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import MetricUnit, complaint_context, count, count_by, log_failure, logger, observe
 from chalicelib.services.closing import ClosingService
-from chalicelib.services.deadlines import overdue_working_days, rung_deadline_for
+from chalicelib.services.deadlines import rung_deadline_for
 from chalicelib.services.ports import Change, Complaints, ConditionFailed, Outboxes, Placement, Write
 from chalicelib.services.status_events import StatusEvents, Transition
 from chalicelib.settings import settings

@@ -20,17 +20,17 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
+from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
-from chalicelib.domain.models import Complaint, Reporter, Status, TimelineEntry, utcnow
+from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.domain.tracking import new_tracking_id, tracking_id_from
 from chalicelib.observability import complaint_context, count, count_by, logger
-from chalicelib.schemas import ComplaintSubmission
 from chalicelib.services.inbox import holder_of
 from chalicelib.services.nearby import is_listed
 from chalicelib.services.ports import Complaints, ConditionFailed, Placement, UploadClaimed
@@ -50,18 +50,6 @@ class Accepted:
 
     def body(self) -> dict[str, Any]:
         return {"tracking_id": self.tracking_id, "status": self.status.value, "reporter_token": self.reporter_token}
-
-
-@dataclass(frozen=True)
-class NewComplaint:
-    """A complaint in our vocabulary, from any channel, before it has an id."""
-
-    submission: ComplaintSubmission
-    channel: str = "app"
-    channel_ref: str | None = None
-    initial_status: Status = Status.RECEIVED
-    extra_reporter: Reporter | None = None
-    attributes: Mapping[str, Any] | None = None  # admin-only extras from a channel (native time, note)
 
 
 def request_fingerprint(payload: Any) -> str:

@@ -34,6 +34,7 @@ from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import STATUS_LABELS_ID, Status, utcnow
+from chalicelib.domain.overdue import overdue_working_days
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import ComplaintImages, Complaints, ConditionFailed, Figures
 
@@ -472,12 +473,8 @@ def _body(item: Mapping[str, Any] | None) -> dict[str, Any]:
 
 
 def _public(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
-    from chalicelib.domain.calendar import default_calendar
-
-    deadline = st.parse_instant(row.get("deadline"))
-    overdue = None
-    if row.get("cls") == "open" and deadline is not None and now > deadline:
-        overdue = round(default_calendar().working_days_between(deadline, now), 1)
+    # only open complaints are late; a resolved one's deadline is the reporter's window
+    overdue = overdue_working_days(st.parse_instant(row.get("deadline")), now) if row.get("cls") == "open" else None
     try:
         label = STATUS_LABELS_ID[Status(row.get("status"))]
     except (ValueError, KeyError):

@@ -20,19 +20,19 @@ import uuid
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from chalicelib.channels.signature import HEADER_NAME, sign  # noqa: E402
+from chalicelib.domain.calendar import WIB  # noqa: E402
 from infra.local.run import DEV_CHANNEL_SECRETS  # noqa: E402
 
 
 def example(channel: str) -> dict[str, Any]:
     ref = uuid.uuid4().hex[:8].upper()
-    now = datetime.now(ZoneInfo("Asia/Jakarta"))
+    now = datetime.now(WIB)
     if channel == "rabeg":
         return {
             "ID_ADUAN": f"RBG-{ref}",

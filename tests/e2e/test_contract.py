@@ -50,7 +50,7 @@ def tokens(running_stack: LocalStack) -> dict[str, str]:
 
 def the_document() -> dict[str, Any]:
     import app
-    from chalicelib import openapi
+    from chalicelib.http import openapi
 
     return json.loads(json.dumps(openapi.document(app.app)))
 

@@ -123,7 +123,7 @@ def test_make_token_refuses_a_unit_that_does_not_fit_the_role(running_stack: Loc
 def test_no_protected_route_answers_a_stranger(running_stack: LocalStack) -> None:
     """Over `chalice local`, as in AWS: every /v1/admin and /v1/operator route refuses an anonymous call."""
     import app
-    from chalicelib import openapi
+    from chalicelib.http import openapi
 
     protected = [(p, m) for p, methods in app.app.routes.items() if openapi.is_protected(p) for m in methods]
     assert protected

@@ -91,7 +91,7 @@ def test_nearby_service_turns_a_geometry_error_into_400(hub: Any) -> None:
 
 def test_city_box_comes_from_the_kelurahan_polygons() -> None:
     from chalicelib.domain import geo
-    from chalicelib.schemas import service_area
+    from chalicelib.domain.geo import service_area
 
     box = service_area()
     for lat, lon in (geo.interior_point(p) for p in _rings()):

@@ -4,6 +4,7 @@ infra/template.json, the stage's data applied) for prod and dev, checked by cfn-
 from __future__ import annotations
 
 import json
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -88,6 +89,44 @@ def test_every_function_and_the_api_are_traced(packages: dict[str, Path]) -> Non
         if r.get("Type") == "AWS::Serverless::Function":
             assert r["Properties"]["Tracing"] == "Active", name
     assert res["RestAPI"]["Properties"]["TracingEnabled"] is True
+
+
+def when_tracing_layer_on(value: Any) -> dict[str, Any]:
+    return {"Fn::If": ["TracingLayerOn", value, {"Ref": "AWS::NoValue"}]}
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_stage_turns_the_opentelemetry_layer_on_with_a_fixed_set_of_instrumentations(
+    packages: dict[str, Path], stage: str
+) -> None:
+    """Spans beyond the functions' own segments come from the ADOT layer at run time, never from the package."""
+    template, data = sam(packages, stage), stage_data(stage)
+    assert template["Conditions"]["TracingLayerOn"] == {"Fn::Equals": [{"Ref": "TracingLayer"}, "on"]}
+    assert data["parameters"]["TracingLayer"] in ("on", "off")
+    arn = data["parameters"]["TracingLayerArn"]
+    assert arn.startswith(f"arn:aws:lambda:{data['region']}:") and ":layer:AWSOpenTelemetryDistroPython:" in arn
+    function = template["Globals"]["Function"]
+    assert function["Layers"] == [when_tracing_layer_on({"Ref": "TracingLayerArn"})]
+    env = function["Environment"]["Variables"]
+    assert env["AWS_LAMBDA_EXEC_WRAPPER"] == when_tracing_layer_on("/opt/otel-instrument")
+    assert env["OTEL_AWS_LAMBDA_FAST_START"] == when_tracing_layer_on("true")  # the layer's fixed list, no discovery
+    listed = env["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"]["Fn::If"][1]
+    assert env["OTEL_PYTHON_DISABLED_INSTRUMENTATIONS"] == when_tracing_layer_on(listed)
+    disabled = set(listed.split(","))
+    assert not {"botocore", "requests"} & disabled  # AWS calls and LAPOR!: what the traces are for
+    assert {"urllib3", "urllib", "logging", "threading", "asyncio", "httpx", "sqlite3"} <= disabled
+    for r in resources(packages, stage).values():
+        if r.get("Type") == "AWS::Serverless::Function":  # nothing per function hides the stage's choice
+            assert "Layers" not in r["Properties"]
+            assert not {k for k in r["Properties"].get("Environment", {}).get("Variables", {}) if "OTEL" in k}
+
+
+def test_the_package_ships_neither_the_aws_sdk_nor_a_tracing_library(packages: dict[str, Path]) -> None:
+    """boto3/botocore are in the Lambda runtime; OpenTelemetry comes with the layer (docs/console.md, Traces)."""
+    with zipfile.ZipFile(packages["prod"] / "deployment.zip") as z:
+        top = {name.split("/", 1)[0] for name in z.namelist()}
+    shipped = {t.split("-", 1)[0].lower() for t in top}
+    assert not {"boto3", "botocore", "s3transfer", "aws_xray_sdk", "opentelemetry", "wrapt"} & shipped, sorted(top)
 
 
 @pytest.mark.parametrize("stage", STAGES)

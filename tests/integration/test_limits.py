@@ -119,8 +119,8 @@ def test_counter_items_expire_by_ttl(hub: Any) -> None:
 
 def test_every_public_post_route_is_rate_limited(hub: Any) -> None:
     """A POST/PUT/PATCH route anyone may call (declared PUBLIC) must be in a rate-limit group."""
-    from chalicelib import openapi
     from chalicelib.domain.limits import limits, route_key
+    from chalicelib.http import openapi
 
     rules = limits().rate_limits
     public = [

@@ -8,8 +8,8 @@ from typing import Any
 from chalice import Chalice
 from jsonschema import Draft202012Validator
 
-from chalicelib import openapi
-from chalicelib.openapi import ADMIN, PUBLIC, declare
+from chalicelib.http import openapi
+from chalicelib.http.openapi import ADMIN, PUBLIC, declare
 
 
 def test_every_v1_route_is_declared_and_in_the_document() -> None:

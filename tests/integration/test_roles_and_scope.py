@@ -1,7 +1,7 @@
 """Every route under /v1/admin and /v1/operator, against every role, in and out of scope, and anonymous.
 
 The routes are read from `app.app.routes` when the tests are collected, and the
-roles each admits from its declaration (chalicelib/openapi.py), so a route added
+roles each admits from its declaration (chalicelib/http/openapi.py), so a route added
 later is covered without touching this file. What must hold:
 
 - anonymous: 401, whatever the route;
@@ -24,8 +24,8 @@ from typing import Any
 import pytest
 
 import app as app_module
-from chalicelib import openapi
 from chalicelib.domain.access import Role
+from chalicelib.http import openapi
 from tests.support.auth import bearer
 
 KEL, KEC, OTHER_KEC = "36.73.05.1002", "36.73.05", "36.73.01"
@@ -63,8 +63,8 @@ def roles_of(path: str, method: str) -> frozenset[Role]:
 def complaint(hub: Any) -> str:
     """A fresh 112 complaint handled by kelurahan KEL."""
     from chalicelib import bootstrap
-    from chalicelib.schemas import ComplaintSubmission
-    from chalicelib.services.intake import NewComplaint
+    from chalicelib.domain.commands import NewComplaint
+    from chalicelib.schemas.public import ComplaintSubmission
 
     submission = ComplaintSubmission(
         category="pelayanan-kelurahan",
@@ -141,26 +141,29 @@ def test_the_helpers_answer_403_for_a_role_and_404_out_of_scope(hub: Any, compla
     from chalice import Chalice
     from chalice.test import Client
 
-    from chalicelib import api, bootstrap
-    from chalicelib.openapi import STAFF, declare
-    from chalicelib.schemas import ComplaintState
+    from chalicelib import bootstrap
+    from chalicelib.domain.errors import NotFound
+    from chalicelib.http import signin
+    from chalicelib.http.answers import handles_errors, respond
+    from chalicelib.http.openapi import STAFF, declare
+    from chalicelib.schemas.admin import ComplaintState
 
     demo = Chalice(app_name="scope-demo")
-    demo.register_middleware(api.sign_in_gate(demo), "http")
+    demo.register_middleware(signin.gate(demo), "http")
 
     @demo.route("/v1/operator/demo/{tracking_id}", methods=["GET"])
     @declare("demo", roles=STAFF - {Role.CALLCENTER}, responses={200: ComplaintState})
     def show(tracking_id: str) -> Any:
         return shown(tracking_id)
 
-    @api.handles_errors
+    @handles_errors
     def shown(tracking_id: str) -> Any:
-        who = api.require_principal(demo.current_request, roles=STAFF - {Role.CALLCENTER})
+        who = signin.require_principal(demo.current_request, roles=STAFF - {Role.CALLCENTER})
         found = bootstrap.repository().get(tracking_id)
         if found is None:
-            raise api.NotFound(tracking_id)
-        c = api.require_in_scope(who, found)
-        return api.respond(200, {"tracking_id": c.tracking_id, "status": c.status.value})
+            raise NotFound(tracking_id)
+        c = signin.require_in_scope(who, found)
+        return respond(200, {"tracking_id": c.tracking_id, "status": c.status.value})
 
     with Client(demo) as c:
 

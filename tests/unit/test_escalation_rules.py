@@ -14,11 +14,11 @@ from chalicelib.domain.escalation import (
     EscalationLadderFile,
     Rung,
     decide,
-    is_overdue,
     ladder_for,
     load_ladder_file,
     next_rung,
 )
+from chalicelib.domain.overdue import is_overdue
 
 UTC = dt.UTC
 DATA = Path(__file__).resolve().parents[2] / "chalicelib" / "data"

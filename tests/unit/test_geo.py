@@ -325,3 +325,15 @@ def test_cells_within_refuses_absurd_requests() -> None:
         geo.cells_within(-6.12, 106.15, -1.0, 7)
     with pytest.raises(ValueError):
         geo.cells_within(-6.12, 106.15, 200.0, 0)
+
+
+def test_service_area_is_every_vertex_of_the_city_plus_the_margin() -> None:
+    area = geo.service_area()
+    lons = [pt[0] for f in FEATURES for ring in f["geometry"]["coordinates"] for pt in ring]
+    lats = [pt[1] for f in FEATURES for ring in f["geometry"]["coordinates"] for pt in ring]
+    m = geo.SERVICE_AREA_MARGIN_DEG
+    assert (area.lat_min, area.lat_max) == (round(min(lats) - m, 3), round(max(lats) + m, 3))
+    assert (area.lon_min, area.lon_max) == (round(min(lons) - m, 3), round(max(lons) + m, 3))
+    assert area.holds(area.lat_min, area.lon_max) == (True, True)
+    assert area.holds(area.lat_min - 0.001, area.lon_max + 0.001) == (False, False)
+    assert area.holds(*geo.interior_point(RINGS[KALIGANDU])) == (True, True)

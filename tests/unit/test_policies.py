@@ -1,6 +1,6 @@
 """Least privilege: each Lambda function's policy grants exactly what its code can call.
 
-infra/iam.py reads app.py and chalicelib (ast, nothing imported or run) from each
+infra/iam/ reads app.py and chalicelib (ast, nothing imported or run) from each
 function's handler down to the boto3 calls; these tests compare that with the policy
 files in .chalice/, and prove on a copy of the code that a new call, a new function,
 an untyped client or an unused grant each fail with a message that says what to do.

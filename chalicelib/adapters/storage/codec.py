@@ -9,17 +9,25 @@ from __future__ import annotations
 import json
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
-
-from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from chalicelib.adapters.storage import keys
 from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import Complaint, TimelineEntry
 from chalicelib.domain.numbers import storable_decimal
 
-_ser = TypeSerializer()
-_deser = TypeDeserializer()
+if TYPE_CHECKING:
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+
+@cache
+def _codec() -> tuple[TypeSerializer, TypeDeserializer]:
+    """boto3's DynamoDB type codec, built at the first item: importing it loads all of boto3,
+    which adapters/aws.py leaves to the first client."""
+    from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+    return TypeSerializer(), TypeDeserializer()
 
 
 def iso(dt: datetime) -> str:
@@ -54,11 +62,13 @@ def to_item(data: dict[str, Any]) -> dict[str, Any]:
     clean = json.loads(
         encoded, parse_float=storable_decimal, parse_int=storable_decimal, parse_constant=storable_decimal
     )
-    return {k: _ser.serialize(v) for k, v in clean.items() if v is not None}
+    serializer = _codec()[0]
+    return {k: serializer.serialize(v) for k, v in clean.items() if v is not None}
 
 
 def from_item(item: dict[str, Any]) -> dict[str, Any]:
-    out = {k: _deser.deserialize(v) for k, v in item.items()}
+    deserializer = _codec()[1]
+    out = {k: deserializer.deserialize(v) for k, v in item.items()}
     return dict(json.loads(json.dumps(out, default=_decimal)))
 
 

@@ -13,8 +13,8 @@ from collections.abc import Mapping
 from typing import Any
 
 from chalicelib.adapters.storage import keys
-from chalicelib.adapters.storage.codec import stream_position, to_item, values
-from chalicelib.adapters.storage.gateway import TableGateway
+from chalicelib.adapters.storage.codec import stream_position, values
+from chalicelib.adapters.storage.gateway import TableGateway, put_over_position
 from chalicelib.services.ports import Counters
 
 
@@ -78,22 +78,17 @@ class CounterStore(Counters):
     ) -> None:
         """Move one complaint's count from `old_at` to `new_at` (`<holder>|<status>`) with its marker,
         only over the marker as it was read (ConditionFailed when another reader came first)."""
-        put: dict[str, Any] = {
-            "TableName": self.gateway.table,
-            "Item": to_item(
-                {
-                    "pk": keys.inbox_mark_pk(tracking_id),
-                    "sk": keys.INBOX_MARK_SK,
-                    "type": "inbox_count_mark",
-                    "seq": stream_position(seq),
-                    "at": new_at,
-                }
-            ),
+        data = {
+            "pk": keys.inbox_mark_pk(tracking_id),
+            "sk": keys.INBOX_MARK_SK,
+            "type": "inbox_count_mark",
+            "seq": stream_position(seq),
+            "at": new_at,
         }
-        if mark is None:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "#seq = :seq"
-            put["ExpressionAttributeNames"] = {"#seq": "seq"}
-            put["ExpressionAttributeValues"] = values(seq=mark.get("seq"))
-        self.gateway.transact_raw([{"Put": put}, *counter_moves(self.gateway.table, old_at, new_at)])
+        read = dict(mark) if mark is not None else None
+        self.gateway.transact_raw(
+            [
+                {"Put": put_over_position(self.gateway.table, data, read)},
+                *counter_moves(self.gateway.table, old_at, new_at),
+            ]
+        )

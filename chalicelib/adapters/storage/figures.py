@@ -17,7 +17,7 @@ from typing import Any
 
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import iso, stream_position, to_item, values
-from chalicelib.adapters.storage.gateway import TableGateway
+from chalicelib.adapters.storage.gateway import TableGateway, put_over_position
 from chalicelib.services.ports import Figures
 
 #: the list row's attributes the lists filter on
@@ -77,14 +77,9 @@ class FigureStore(Figures):
         if row is not None:
             data.update(list_keys(row, no_place))
             data.update({k: row[k] for k in _ROW_FILTERS})
-        put: dict[str, Any] = {"TableName": self.gateway.table, "Item": to_item(data)}
-        if read is None:
-            put["ConditionExpression"] = "attribute_not_exists(pk)"
-        else:
-            put["ConditionExpression"] = "#seq = :seq"
-            put["ExpressionAttributeNames"] = {"#seq": "seq"}
-            put["ExpressionAttributeValues"] = values(seq=read.get("seq"))
-        ops: list[dict[str, Any]] = [{"Put": put}]
+        ops: list[dict[str, Any]] = [
+            {"Put": put_over_position(self.gateway.table, data, dict(read) if read is not None else None)}
+        ]
         if delta:
             ops.append({"Update": self._add_request(day, delta)})
         self.gateway.transact_raw(ops)

@@ -54,6 +54,20 @@ def conditional() -> Iterator[None]:
         raise
 
 
+def put_over_position(table: str, data: dict[str, Any], read: dict[str, Any] | None) -> dict[str, Any]:
+    """A transaction Put of an item that records which stream record was applied (`seq`):
+    only over the item as it was `read` (only when absent if None), so a record applied
+    twice, or by two readers at once, changes nothing the second time."""
+    put: dict[str, Any] = {"TableName": table, "Item": to_item(data)}
+    if read is None:
+        put["ConditionExpression"] = "attribute_not_exists(pk)"
+    else:
+        put["ConditionExpression"] = "#seq = :seq"
+        put["ExpressionAttributeNames"] = {"#seq": "seq"}
+        put["ExpressionAttributeValues"] = values(seq=read.get("seq"))
+    return put
+
+
 class TableGateway:
     """One table through a boto3-style DynamoDB client (the real one unless given): item-level
     reads and writes by key and expression, for the stores (and for tests and tools)."""

@@ -1,10 +1,10 @@
 """The `/v1` contract: one small declaration per route, and the OpenAPI 3.1 document built from them.
 
-Each route in app.py carries, under its `@app.route(...)`, one `@declare(...)`:
+Each route in chalicelib/routes/ carries, under its `@bp.route(...)`, one `@declare(...)`:
 a summary, who may call it (`roles=PUBLIC`, `ADMIN`, `STAFF` or any set of
 `Role`s), the pydantic models of its body, query string and answers, and the
 error statuses it adds to the usual ones. The same declaration is what the
-sign-in gate enforces (api.sign_in_gate), so the document cannot say a route is
+sign-in gate enforces (chalicelib/http/signin.py), so the document cannot say a route is
 open while the code guards it, or the other way round. The document itself is
 generated on first request of `GET /v1/openapi.json`, never at import.
 """
@@ -78,14 +78,20 @@ class Media:
     schema: Mapping[str, Any]
 
 
+#: a model: a pydantic class, "module:Name" (imported when the document is built), or a tuple of them (oneOf)
+ModelSpec = type[BaseModel] | str | tuple[str, ...]
+#: a success answer: a model, a non-JSON media type, a JSON schema as it is, or None (no body)
+AnswerSpec = ModelSpec | Media | dict[str, Any] | None
+
+
 @dataclass(frozen=True)
 class Operation:
     summary: str
     roles: frozenset[Role] | None
-    responses: Mapping[int, type[BaseModel] | None]
-    body: type[BaseModel] | None = None
+    responses: Mapping[int, AnswerSpec]
+    body: ModelSpec | None = None
     body_required: bool = True
-    query: type[BaseModel] | None = None
+    query: ModelSpec | None = None
     headers: tuple[Header, ...] = ()
     errors: frozenset[int] = frozenset()
     description: str = ""
@@ -100,16 +106,16 @@ def declare(
     summary: str,
     *,
     roles: frozenset[Role] | None,
-    responses: Mapping[int, type[BaseModel] | None],
-    body: type[BaseModel] | None = None,
+    responses: Mapping[int, AnswerSpec],
+    body: ModelSpec | None = None,
     body_required: bool = True,
-    query: type[BaseModel] | None = None,
+    query: ModelSpec | None = None,
     headers: Iterable[Header] = (),
     errors: Iterable[int] = (),
     description: str = "",
     tag: str | None = None,
 ) -> Callable[[F], F]:
-    """Declare a route's contract; put it directly under `@app.route(...)`.
+    """Declare a route's contract; put it directly under the blueprint's `@bp.route(...)`.
 
     `responses`: success status -> model of the JSON body (None: no body). The usual errors
     are added by themselves: 400 when the route takes a body, query or path parameters;
@@ -161,7 +167,6 @@ TITLE = "aduan-hub"
 VERSION = "1"
 SECURITY_SCHEME = "bearerAuth"
 _REF = "#/components/schemas/{model}"
-ModelSpec = type | str | tuple  # a type, "module:Name" (imported when the document is built), or a tuple: oneOf
 
 ERROR_TEXT = {
     400: "Bad input: `errors` names every bad field (Indonesian / English)",
@@ -199,7 +204,7 @@ def document(app: Any) -> dict[str, Any]:
     """OpenAPI 3.1 for every `/v1` route of `app` that carries a declaration."""
     from pydantic import TypeAdapter
 
-    from chalicelib.schemas import ErrorBody
+    from chalicelib.schemas.common import ErrorBody
 
     routes = [
         (path, method, entry, operation_of(entry.view_function))

@@ -1,98 +1,55 @@
-"""HTTP entrypoint for Open311 GeoReport v2 under /open311/v2: parse, call, answer as JSON or XML.
+"""Open311 GeoReport v2 routes under /open311/v2 (docs/open311.md): parse, call, answer as JSON or XML.
 
-The format is the path's extension: literal routes for `discovery`, `services`
-and `requests` (`.json`, `.xml`), and one path parameter that carries both the
-id or code and its extension (`services/{service_code}`, `requests/{id}`,
-`tokens/{token}`), because API Gateway cannot mix a literal and a parameter
-in one path segment. Errors take the spec's form, `[{"code", "description"}]`
-or `<errors><error><code/><description/></error></errors>`, with its status
-codes: 400 for a request we cannot fulfil, 403 for a missing or wrong
-api_key, 404 for what does not exist. XML follows the spec's element names
-(a list's items are `service`, `request`, `attribute`, `value`, ...).
+Public (the POST checks its api_key itself); their contract is the GeoReport v2 spec, not
+/v1/openapi.json. The format is the path's extension: literal routes for `discovery`,
+`services` and `requests` (`.json`, `.xml`), and one path parameter that carries both the
+id or code and its extension (`services/{service_code}`, `requests/{id}`, `tokens/{token}`),
+because API Gateway cannot mix a literal and a parameter in one path segment. Errors take
+the spec's form (chalicelib/http/open311_answers.py) with its status codes: 400 for a
+request we cannot fulfil, 403 for a missing or wrong api_key, 404 for what does not exist.
 """
 
 from __future__ import annotations
 
-import json
-import re
-import xml.etree.ElementTree as ET
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
-from chalice.app import Request, Response
+from chalice.app import Blueprint, Request, Response
 from pydantic import ValidationError
 
 from chalicelib import bootstrap
-from chalicelib.api import header, problems_of
-from chalicelib.channels import open311 as wire
 from chalicelib.domain import open311, tracking
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chalicelib.domain.models import utcnow
-from chalicelib.services.open311 import ApiKeyRefused, RequestsQuery
+from chalicelib.http.answers import problems_of
+from chalicelib.http.inputs import header
+from chalicelib.http.open311_answers import CONTENT_TYPES, DEFAULT_FORMAT, errors, render
 from chalicelib.settings import settings
 
-CONTENT_TYPES = {"json": "application/json; charset=utf-8", "xml": "text/xml; charset=utf-8"}
-#: the spec's required format, used when the path names none we know
-DEFAULT_FORMAT = "xml"
-MAX_ERRORS = 20
-MAX_SERVICE_CODES = 50
+if TYPE_CHECKING:
+    from chalicelib.services.open311 import RequestsQuery
 
-#: XML: the element name of each item of a list, by the list's element name (the spec's names)
-_ITEM = {
-    "services": "service",
-    "service_requests": "request",
-    "errors": "error",
-    "attributes": "attribute",
-    "values": "value",
-    "endpoints": "endpoint",
-    "formats": "format",
-}
-#: characters XML 1.0 cannot carry, even escaped
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+bp = Blueprint(__name__)
+
+OPEN311 = "/open311/v2"
+#: a form is what Open311 clients send; the others reach the handler to get the spec's 400
+OPEN311_POST_TYPES = ["application/x-www-form-urlencoded", "application/json", "text/plain"]
+MAX_SERVICE_CODES = 50
 
 
 class _NoSuchPath(Exception):
     """A path whose extension is no format of ours (HTTP 404)."""
 
 
-# -- rendering --------------------------------------------------------------------
-
-
-def _element(tag: str, value: Any) -> ET.Element:
-    el = ET.Element(tag)
-    if isinstance(value, dict):
-        for k, v in value.items():
-            el.append(_element(k, v))
-    elif isinstance(value, list):
-        for v in value:
-            el.append(_element(_ITEM[tag], v))
-    elif isinstance(value, bool):
-        el.text = "true" if value else "false"
-    elif value is not None:
-        el.text = _NOT_XML.sub("", str(value))
-    return el
-
-
-def to_xml(root: str, body: Any) -> str:
-    return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(_element(root, body), encoding="unicode")
-
-
-def render(fmt: str, status: int, root: str, body: Any, headers: dict[str, str] | None = None) -> Response:
-    text = json.dumps(body, ensure_ascii=False) if fmt == "json" else to_xml(root, body)
-    return Response(body=text, status_code=status, headers={"Content-Type": CONTENT_TYPES[fmt], **(headers or {})})
-
-
 def _describe(p: FieldProblem) -> str:
     return f"{p.field}: {p.message_id} / {p.message_en}"
 
 
-def errors(fmt: str, status: int, descriptions: list[str]) -> Response:
-    body = [{"code": status, "description": d} for d in descriptions[:MAX_ERRORS]]
-    return render(fmt, status, "errors", body, {"Cache-Control": "no-store"})
-
-
 def _guarded(fmt: str, run: Callable[[], Response], rename: bool = False) -> Response:
     """Every refusal in the spec's error form; a caller's mistake is never a 5xx."""
+    # the Open311 wire format and service load with the first Open311 request, not with the app
+    from chalicelib.channels import open311 as wire
+    from chalicelib.services.open311 import ApiKeyRefused
 
     def problems(found: list[FieldProblem]) -> Response:
         return errors(fmt, 400, [_describe(p) for p in (wire.renamed(found) if rename else found)])
@@ -165,7 +122,7 @@ def _jurisdiction(params: dict[str, list[str]]) -> None:
     open311.check_jurisdiction(_one(params, "jurisdiction_id"))
 
 
-# -- routes ---------------------------------------------------------------------
+# -- answering each route ---------------------------------------------------------------------
 
 
 def discovery(request: Request, fmt: str) -> Response:
@@ -214,6 +171,8 @@ def service_definition(request: Request, code_with_format: str) -> Response:
 
 def post_request(request: Request, fmt: str) -> Response:
     def run() -> Response:
+        from chalicelib.channels import open311 as wire
+
         form = wire.parse_form(request.raw_body or b"", header(request, "Content-Type"))
         params = _params(request)
         form.fields.setdefault("api_key", _one(params, "api_key") or "")  # the body wins; some clients use the URL
@@ -293,6 +252,8 @@ def _count(params: dict[str, list[str]], name: str, default: int, most: int) -> 
 
 
 def requests_query(params: dict[str, list[str]]) -> RequestsQuery:
+    from chalicelib.services.open311 import RequestsQuery
+
     limits = open311.config().limits
     page_size = _count(params, "page_size", min(limits.default_page_size, limits.max_results), limits.max_results)
     page = _count(params, "page", 1, limits.max_depth)
@@ -380,3 +341,61 @@ def _bounded(fmt: str, answer: Response, query: RequestsQuery, count: int) -> Re
             f"page_size: the answer is too large; ask for page_size={fits} or less"
         ],
     )
+
+
+# -- the routes: a literal route per format, or one parameter holding "<id or code>.<format>" ----
+
+
+@bp.route(f"{OPEN311}/discovery.json", methods=["GET"])
+def open311_discovery_json() -> Response:
+    return discovery(bp.current_request, "json")
+
+
+@bp.route(f"{OPEN311}/discovery.xml", methods=["GET"])
+def open311_discovery_xml() -> Response:
+    return discovery(bp.current_request, "xml")
+
+
+@bp.route(f"{OPEN311}/services.json", methods=["GET"])
+def open311_services_json() -> Response:
+    return services(bp.current_request, "json")
+
+
+@bp.route(f"{OPEN311}/services.xml", methods=["GET"])
+def open311_services_xml() -> Response:
+    return services(bp.current_request, "xml")
+
+
+@bp.route(OPEN311 + "/services/{service_code}", methods=["GET"])
+def open311_service_definition(service_code: str) -> Response:
+    return service_definition(bp.current_request, service_code)
+
+
+@bp.route(f"{OPEN311}/requests.json", methods=["GET"])
+def open311_requests_json() -> Response:
+    return get_requests(bp.current_request, "json")
+
+
+@bp.route(f"{OPEN311}/requests.xml", methods=["GET"])
+def open311_requests_xml() -> Response:
+    return get_requests(bp.current_request, "xml")
+
+
+@bp.route(f"{OPEN311}/requests.json", methods=["POST"], content_types=OPEN311_POST_TYPES)
+def open311_post_request_json() -> Response:
+    return post_request(bp.current_request, "json")
+
+
+@bp.route(f"{OPEN311}/requests.xml", methods=["POST"], content_types=OPEN311_POST_TYPES)
+def open311_post_request_xml() -> Response:
+    return post_request(bp.current_request, "xml")
+
+
+@bp.route(OPEN311 + "/requests/{service_request_id}", methods=["GET"])
+def open311_request(service_request_id: str) -> Response:
+    return get_request(bp.current_request, service_request_id)
+
+
+@bp.route(OPEN311 + "/tokens/{token}", methods=["GET"])
+def open311_token(token: str) -> Response:
+    return get_token(bp.current_request, token)

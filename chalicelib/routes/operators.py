@@ -1,48 +1,34 @@
-"""HTTP entrypoint helpers for the operators' routes and the reporters' replies (docs/operators.md).
+"""Routes for the operators: one inbox over every channel, one complaint, actions, proof photos, templates.
 
-Parse, call a service, answer; the rules live in domain/actions.py and the
-services. Order in every operator route: sign-in (the gate did it), then scope
-(404 outside it, whatever the body), then the body.
+Parse, call a service, answer; the rules live in domain/actions.py and the services
+(docs/operators.md). Order in every route: sign-in (the gate did it), then scope (404
+outside it, whatever the body), then the body.
 """
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from chalice.app import Request, Response
+from chalice.app import Blueprint, Request, Response
 
 from chalicelib import bootstrap
-from chalicelib.api import (
-    _known_id,
-    _public_view,
-    _reporter_refusal,
-    error_response,
-    handles_errors,
-    header,
-    json_body,
-    parse,
-    require_principal,
-    respond,
-)
 from chalicelib.domain.access import Principal
 from chalicelib.domain.actions import Action, NotAllowedNow, NotPermitted
 from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion
 from chalicelib.domain.models import utcnow
+from chalicelib.http.answers import error_response, handles_errors, respond
+from chalicelib.http.inputs import header, json_body, known_id, parse
+from chalicelib.http.openapi import IF_MATCH, STAFF, declare
+from chalicelib.http.signin import require_principal
 from chalicelib.observability import complaint_context
-from chalicelib.schemas import (
-    ActionRequest,
-    AttachmentRequest,
-    CommentRequest,
-    InboxPageOut,
-    InboxParams,
-    InboxRow,
-    OperatorComplaint,
-    RatingRequest,
-    TemplateQuery,
-)
+from chalicelib.schemas import operators as s
+from chalicelib.schemas.uploads import AttachmentRequest, UploadForm
+
+bp = Blueprint(__name__)
 
 NO_STORE = {"Cache-Control": "no-store"}
 _IF_MATCH = re.compile(r'^\s*(?:W/)?"?(\d{1,12})"?\s*$')
@@ -53,7 +39,7 @@ def etag(version: int) -> str:
 
 
 def operator_errors(fn: Callable[..., Response]) -> Callable[..., Response]:
-    """The operators' own refusals, then the usual ones (api.handles_errors)."""
+    """The operators' own refusals, then the usual ones (answers.handles_errors)."""
 
     @wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Response:
@@ -94,8 +80,6 @@ def operator_errors(fn: Callable[..., Response]) -> Callable[..., Response]:
 
 
 def _with(resp: Response, fields: dict[str, Any], headers: dict[str, str] | None = None) -> Response:
-    import json
-
     body = json.loads(resp.body)
     body.update(fields)
     return respond(resp.status_code, body, {**(headers or {})})
@@ -123,12 +107,21 @@ def _if_match(request: Request) -> int | None:
 # -- the inbox and one complaint ------------------------------------------------
 
 
+@bp.route("/v1/operator/complaints", methods=["GET"])
+@declare(
+    "The caller's inbox: filters, newest or urgent, counts per status, cursor",
+    roles=STAFF,
+    query=s.InboxParams,
+    responses={200: s.InboxPageOut},
+    tag="operators",
+)
 @operator_errors
-def operator_inbox(request: Request) -> Response:
+def operator_inbox() -> Response:
     from chalicelib.services.inbox import InboxQuery
 
+    request = bp.current_request
     p = require_principal(request)
-    q = parse(InboxParams, dict(request.query_params or {}))
+    q = parse(s.InboxParams, dict(request.query_params or {}))
     now = utcnow()
     page = bootstrap.inbox().page(
         p,
@@ -146,8 +139,8 @@ def operator_inbox(request: Request) -> Response:
         ),
         now,
     )
-    out = InboxPageOut(
-        complaints=[InboxRow.of(i, now) for i in page.items],
+    out = s.InboxPageOut(
+        complaints=[s.InboxRow.of(i, now) for i in page.items],
         counts=page.counts,
         next=page.next,
         inbox=page.holder,
@@ -160,71 +153,82 @@ def _operator_view(p: Principal, tracking_id: str) -> Response:
     from chalicelib.services.actions import allowed_actions
 
     complaint, item, timeline = bootstrap.inbox().detail(p, tracking_id)
-    view = OperatorComplaint.of(complaint, item, timeline, allowed_actions(p, item), utcnow())
+    view = s.OperatorComplaint.of(complaint, item, timeline, allowed_actions(p, item), utcnow())
     return respond(200, view.model_dump(mode="json"), {**NO_STORE, "ETag": etag(complaint.version)})
 
 
+@bp.route("/v1/operator/complaints/{tracking_id}", methods=["GET"])
+@declare(
+    "One complaint as an operator in scope sees it (ETag: its version)",
+    roles=STAFF,
+    responses={200: s.OperatorComplaint},
+    tag="operators",
+)
 @operator_errors
-def operator_complaint(raw_id: str, request: Request) -> Response:
-    p = require_principal(request)
-    tracking_id = _known_id(raw_id)
+def operator_complaint(tracking_id: str) -> Response:
+    p = require_principal(bp.current_request)
+    tracking_id = known_id(tracking_id)
     with complaint_context(tracking_id):
         return _operator_view(p, tracking_id)
 
 
+@bp.route("/v1/operator/complaints/{tracking_id}/actions", methods=["POST"], content_types=["application/json"])
+@declare(
+    "Act on a complaint (acknowledge, assign, respond, note, resolve, reject, not-ours, reassign, "
+    "duplicate-of, confirm, dismiss)",
+    roles=STAFF,
+    body=s.ActionRequest,
+    headers=[IF_MATCH],
+    responses={200: s.OperatorComplaint},
+    errors=[409, 428],
+    tag="operators",
+)
 @operator_errors
-def operator_act(raw_id: str, request: Request) -> Response:
+def operator_act(tracking_id: str) -> Response:
+    request = bp.current_request
     p = require_principal(request)
-    tracking_id = _known_id(raw_id)
+    tracking_id = known_id(tracking_id)
     with complaint_context(tracking_id):
         bootstrap.inbox().visible(p, tracking_id)  # 404 outside the scope, whatever the body
-        body = parse(ActionRequest, json_body(request))
+        body = parse(s.ActionRequest, json_body(request))
         bootstrap.actions().act(p, tracking_id, Action(body.action), body.fields(), _if_match(request))
         return _operator_view(p, tracking_id)
 
 
+@bp.route("/v1/operator/complaints/{tracking_id}/attachments", methods=["POST"], content_types=["application/json"])
+@declare(
+    "A presigned upload for a proof photo, named in `resolve` (attachment)",
+    roles=STAFF,
+    body=AttachmentRequest,
+    responses={201: UploadForm},
+    errors=[409],
+    tag="operators",
+)
 @operator_errors
-def operator_proof_upload(raw_id: str, request: Request) -> Response:
-    """A presigned upload for a proof photo (then `resolve` with `attachment` = its key)."""
+def operator_proof_upload(tracking_id: str) -> Response:
+    # A presigned upload for a proof photo (then `resolve` with `attachment` = its key).
+    request = bp.current_request
     p = require_principal(request)
-    tracking_id = _known_id(raw_id)
+    tracking_id = known_id(tracking_id)
     with complaint_context(tracking_id):
         bootstrap.inbox().visible(p, tracking_id)
         wanted = parse(AttachmentRequest, json_body(request))
         return respond(201, bootstrap.actions().proof_upload(p, tracking_id, wanted.content_type), NO_STORE)
 
 
+@bp.route("/v1/operator/templates", methods=["GET"])
+@declare(
+    "Answers to start from, per category",
+    roles=STAFF,
+    query=s.TemplateQuery,
+    responses={200: s.TemplateList},
+    tag="operators",
+)
 @operator_errors
-def operator_templates(request: Request) -> Response:
+def operator_templates() -> Response:
     from chalicelib.services.templates import templates_for
 
+    request = bp.current_request
     require_principal(request)
-    q = parse(TemplateQuery, dict(request.query_params or {}))
+    q = parse(s.TemplateQuery, dict(request.query_params or {}))
     return respond(200, templates_for(q.category).model_dump(mode="json"), {"Cache-Control": "private, max-age=300"})
-
-
-# -- reporters answer back ----------------------------------------------------
-
-
-@handles_errors
-def complaint_comment(raw_id: str, request: Request) -> Response:
-    """The reporter (X-Reporter-Token) adds a comment: operators read it, LAPOR! gets it."""
-    tracking_id = _known_id(raw_id)
-    if (refusal := _reporter_refusal(tracking_id, request)) is not None:
-        return refusal
-    body = parse(CommentRequest, json_body(request))
-    bootstrap.conversation().comment(tracking_id, body.message)
-    resp = _public_view(tracking_id, consistent=True)
-    return Response(body=resp.body, status_code=201, headers=resp.headers)
-
-
-@handles_errors
-def complaint_rating(raw_id: str, request: Request) -> Response:
-    """The reporter (X-Reporter-Token) rates the handling once it is resolved or closed (once)."""
-    tracking_id = _known_id(raw_id)
-    if (refusal := _reporter_refusal(tracking_id, request)) is not None:
-        return refusal
-    body = parse(RatingRequest, json_body(request))
-    bootstrap.conversation().rate(tracking_id, body.stars, body.comment)
-    resp = _public_view(tracking_id, consistent=True)
-    return Response(body=resp.body, status_code=201, headers=resp.headers)

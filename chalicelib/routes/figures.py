@@ -1,0 +1,118 @@
+"""Routes for the public figures: the statistics, their open data and the complaints behind a figure.
+
+docs/statistics.md; every answer is public and cached briefly.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from chalice.app import Blueprint, Response
+
+from chalicelib import bootstrap
+from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.http.answers import error_response, handles_errors, respond
+from chalicelib.http.inputs import parse
+from chalicelib.http.openapi import PUBLIC, Media, declare
+from chalicelib.schemas import figures as s
+
+bp = Blueprint(__name__)
+
+_STATS_CACHE = {"Cache-Control": "public, max-age=60"}
+
+
+def _unknown_unit() -> Response:
+    return error_response(
+        404,
+        "unknown_unit",
+        "Unit tidak dikenal (contoh: city, opd:dpupr, kec:36.73.01, kel:36.73.01.1002)",
+        "Unknown unit (e.g. city, opd:dpupr, kec:36.73.01, kel:36.73.01.1002)",
+    )
+
+
+def _known_unit(code: str) -> bool:
+    from chalicelib.services.statistics import known_units
+
+    return code == "city" or code in known_units()
+
+
+@bp.route("/v1/stats", methods=["GET"])
+@declare(
+    "Public figures of every unit of a level, in one window and view",
+    roles=PUBLIC,
+    query=s.StatsQuery,
+    responses={200: s.StatsTable},
+)
+@handles_errors
+def stats() -> Response:
+    q = parse(s.StatsQuery, dict(bp.current_request.query_params or {}))
+    return respond(200, bootstrap.statistics().table(q.window, q.level, q.view), _STATS_CACHE)
+
+
+@bp.route("/v1/stats.csv", methods=["GET"])
+@declare(
+    "The public figures as open data (CSV, UTF-8): one row per unit and window",
+    roles=PUBLIC,
+    query=s.StatsCsvQuery,
+    responses={200: Media("text/csv", {"type": "string"})},
+)
+@handles_errors
+def stats_csv() -> Response:
+    from chalicelib.domain.statistics import LEVELS, config
+
+    q = parse(s.StatsCsvQuery, dict(bp.current_request.query_params or {}))
+    windows = [q.window] if q.window else list(config().windows)
+    levels = [q.level] if q.level else list(LEVELS)
+    body = bootstrap.statistics().csv(windows, levels, q.view)
+    name = f"statistik-aduan-{q.view}-{q.window or 'semua'}.csv"
+    return Response(
+        body=body,
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            **_STATS_CACHE,
+        },
+    )
+
+
+@bp.route("/v1/stats/units/{unit_code}", methods=["GET"])
+@declare(
+    "One unit's figures per window and its last 12 months",
+    roles=PUBLIC,
+    query=s.StatsUnitQuery,
+    responses={200: s.StatsUnitView},
+)
+@handles_errors
+def stats_unit(unit_code: str) -> Response:
+    code = unquote(unit_code)
+    if len(code) > 40 or not _known_unit(code):
+        return _unknown_unit()
+    q = parse(s.StatsUnitQuery, dict(bp.current_request.query_params or {}))
+    if q.view == "place" and code.startswith("opd:"):
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "view", "not_for_level", "view=place tidak berlaku untuk OPD", "view=place does not apply to an OPD"
+                )
+            ]
+        )
+    return respond(200, bootstrap.statistics().unit(code, q.view), _STATS_CACHE)
+
+
+@bp.route("/v1/public/complaints", methods=["GET"])
+@declare(
+    "The complaints behind a figure (public view, newest first, cursor pages)",
+    roles=PUBLIC,
+    query=s.PublicListQuery,
+    responses={200: s.PublicList},
+    errors=[404],
+)
+@handles_errors
+def public_complaints() -> Response:
+    # The public view of the complaints behind a figure (no reporter, no confidential text).
+    q = parse(s.PublicListQuery, dict(bp.current_request.query_params or {}))
+    if not _known_unit(q.unit):
+        return _unknown_unit()
+    page = bootstrap.statistics().public_list(q.unit, q.view, q.status, q.overdue, q.window, q.cursor, q.limit)
+    return respond(200, page, {"Cache-Control": "public, max-age=30"})

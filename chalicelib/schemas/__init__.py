@@ -1,0 +1,118 @@
+"""HTTP boundary models, one module per audience; the package names every model of every module.
+
+New code imports from the audience's module (e.g. `chalicelib.schemas.public`).
+"""
+
+from chalicelib.schemas.admin import (
+    AdminListQuery,
+    CallbackRegistration,
+    CallbackView,
+    ComplaintState,
+    DismissRequest,
+)
+from chalicelib.schemas.channels import (
+    ChannelAccepted,
+    ChannelEvent,
+)
+from chalicelib.schemas.common import (
+    ErrorBody,
+    ProblemBody,
+    json_payload,
+)
+from chalicelib.schemas.figures import (
+    PublicList,
+    PublicListComplaint,
+    PublicListQuery,
+    PublicListUnit,
+    StatsCsvQuery,
+    StatsFigures,
+    StatsFlow,
+    StatsMonth,
+    StatsQuery,
+    StatsRow,
+    StatsTable,
+    StatsUnitQuery,
+    StatsUnitView,
+)
+from chalicelib.schemas.operators import (
+    ActionRequest,
+    InboxPageOut,
+    InboxParams,
+    InboxRow,
+    OperatorComplaint,
+    OperatorTimelineEntry,
+    ResponseTemplate,
+    TemplateList,
+    TemplateQuery,
+)
+from chalicelib.schemas.public import (
+    CategoryList,
+    CommentRequest,
+    ComplaintSubmission,
+    NearbyAnswer,
+    NearbyComplaint,
+    NearbyQuery,
+    PublicComplaint,
+    PublicTimelineEntry,
+    RatingRequest,
+    ReopenRequest,
+    SubmissionAccepted,
+    status_only,
+)
+from chalicelib.schemas.uploads import (
+    AttachmentRequest,
+    UploadForm,
+    UploadRequest,
+    UploadTarget,
+)
+
+__all__ = [
+    "ActionRequest",
+    "AdminListQuery",
+    "AttachmentRequest",
+    "CallbackRegistration",
+    "CallbackView",
+    "CategoryList",
+    "ChannelAccepted",
+    "ChannelEvent",
+    "CommentRequest",
+    "ComplaintState",
+    "ComplaintSubmission",
+    "DismissRequest",
+    "ErrorBody",
+    "InboxPageOut",
+    "InboxParams",
+    "InboxRow",
+    "NearbyAnswer",
+    "NearbyComplaint",
+    "NearbyQuery",
+    "OperatorComplaint",
+    "OperatorTimelineEntry",
+    "ProblemBody",
+    "PublicComplaint",
+    "PublicList",
+    "PublicListComplaint",
+    "PublicListQuery",
+    "PublicListUnit",
+    "PublicTimelineEntry",
+    "RatingRequest",
+    "ReopenRequest",
+    "ResponseTemplate",
+    "StatsCsvQuery",
+    "StatsFigures",
+    "StatsFlow",
+    "StatsMonth",
+    "StatsQuery",
+    "StatsRow",
+    "StatsTable",
+    "StatsUnitQuery",
+    "StatsUnitView",
+    "SubmissionAccepted",
+    "TemplateList",
+    "TemplateQuery",
+    "UploadForm",
+    "UploadRequest",
+    "UploadTarget",
+    "json_payload",
+    "status_only",
+]

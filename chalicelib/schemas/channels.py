@@ -1,0 +1,33 @@
+"""Models of the channels: a webhook's answer, and the status events sent back to a channel."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from chalicelib.domain.models import Status
+from chalicelib.schemas.public import SubmissionAccepted
+
+
+class ChannelEvent(BaseModel):
+    """A status change sent back to the channel a complaint came from (signed POST).
+
+    `event_id` is deterministic per timeline entry: receivers drop repeats by it."""
+
+    event_id: str
+    type: str  # the timeline entry's kind: forwarded, confirmed, status, escalated, closed, ...
+    tracking_id: str
+    channel: str
+    channel_ref: str | None
+    status: Status
+    status_label: str
+    occurred_at: datetime
+    lapor_id: int | None = None
+    message: str = ""
+
+
+class ChannelAccepted(SubmissionAccepted):
+    channel: str
+    channel_ref: str
+    replayed: bool

@@ -1,0 +1,293 @@
+"""Models of the operators' inbox, one complaint as an operator in scope sees it, actions and templates."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from chalicelib.domain.models import (
+    STATUS_LABELS_ID,
+    Complaint,
+    Location,
+    Reporter,
+    Severity,
+    Status,
+    TimelineEntry,
+    Unit,
+)
+
+
+class InboxParams(BaseModel):
+    """`GET /v1/operator/complaints` query string."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    status: Status | None = None
+    channel: str | None = Field(default=None, min_length=1, max_length=32)
+    category: str | None = Field(default=None, min_length=1, max_length=64)
+    kelurahan_code: str | None = Field(default=None, min_length=1, max_length=32)
+    overdue: bool = False
+    assigned_to: Literal["me"] | None = None
+    sort: Literal["newest", "urgent"] = "newest"
+    unit: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="one inbox within the caller's scope (a unit code, `city`, a call centre)",
+    )
+    limit: int = Field(default=50, ge=1, le=100)
+    cursor: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class _RowSource(BaseModel):
+    """The complaint attributes the inbox indexes project (infra/template.json)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    tracking_id: str
+    status: Status
+    channel: str = "app"
+    category: str
+    title: str | None = None
+    unit: Unit | None = None
+    location: Location = Field(default_factory=Location)
+    kecamatan_code: str | None = None
+    severity: Severity = Severity.SEDANG
+    created_at: datetime
+    updated_at: datetime
+    deadline: datetime | None = None
+    escalation_level: int = 0
+    assigned_to: str | None = None
+    acknowledged_at: datetime | None = None
+    lapor_id: int | None = None
+
+
+class InboxRow(BaseModel):
+    """One complaint in an operator's inbox: enough to choose what to open, never the reporter."""
+
+    tracking_id: str
+    status: Status
+    status_label: str
+    channel: str
+    category: str
+    title: str | None
+    unit: Unit | None
+    kelurahan_code: str | None
+    kecamatan_code: str | None
+    severity: Severity
+    created_at: datetime
+    updated_at: datetime
+    deadline: datetime | None
+    working_days_left: float | None  # until the deadline (None: no deadline, or overdue)
+    overdue_working_days: float | None  # past the deadline (None: not overdue)
+    escalation_level: int
+    assigned_to: str | None = None
+    acknowledged: bool = False
+    lapor_id: int | None = None
+
+    @classmethod
+    def of(cls, item: dict[str, Any], now: datetime) -> InboxRow:
+        """From an inbox index item (only the row's attributes are projected there)."""
+        from chalicelib.domain.overdue import overdue_working_days, working_days_left
+
+        c = _RowSource.model_validate(item)
+        return cls(
+            tracking_id=c.tracking_id,
+            status=c.status,
+            status_label=STATUS_LABELS_ID[c.status],
+            channel=c.channel,
+            category=c.category,
+            title=c.title,
+            unit=c.unit,
+            kelurahan_code=c.location.kelurahan_code,
+            kecamatan_code=c.kecamatan_code,
+            severity=c.severity,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            deadline=c.deadline,
+            working_days_left=working_days_left(c.deadline, now),
+            overdue_working_days=overdue_working_days(c.deadline, now),
+            escalation_level=c.escalation_level,
+            assigned_to=c.assigned_to,
+            acknowledged=c.acknowledged_at is not None,
+            lapor_id=c.lapor_id,
+        )
+
+
+class InboxPageOut(BaseModel):
+    """One page of an inbox, the badges' counts per status, and the cursor of the next page."""
+
+    complaints: list[InboxRow]
+    counts: dict[str, int]  # status -> complaints of this inbox in it (open and done)
+    next: str | None  # pass as `cursor` for the next page; None: the last page
+    inbox: str  # whose inbox: a unit code, a kecamatan area (kec:...), `city` or a call centre
+    sort: Literal["newest", "urgent"]
+
+
+class OperatorTimelineEntry(BaseModel):
+    at: datetime
+    kind: str
+    status: Status | None = None
+    message: str = ""
+    lapor_id: int | None = None
+    actor: str | None = None
+    actor_unit: str | None = None
+    reason: str | None = None
+    public: bool = True
+
+
+class OperatorComplaint(BaseModel):
+    """The whole record an operator in scope may see; the reporter only when not anonymous."""
+
+    tracking_id: str
+    version: int
+    status: Status
+    status_label: str
+    allowed_actions: list[str]  # for the caller, now
+    channel: str
+    channel_ref: str | None
+    category: str
+    title: str | None
+    description: str
+    location: Location
+    kecamatan_code: str | None
+    unit: Unit | None
+    severity: Severity
+    reporter: Reporter | None  # None when anonymous (or none given)
+    anonymous: bool
+    confidential: bool
+    created_at: datetime
+    updated_at: datetime
+    lapor_id: int | None
+    lapor_status: str | None = None
+    deadline: datetime | None
+    working_days_left: float | None = None
+    overdue_working_days: float | None = None
+    escalation_level: int
+    assigned_to: str | None = None
+    acknowledged_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+    moved_from: list[str] = Field(default_factory=list)
+    duplicate_of: str | None = None
+    possible_duplicate_of: str | None = None
+    park_reason: str | None = None
+    reopen_count: int = 0
+    comment_count: int = 0
+    rating_stars: int | None = None
+    rated_at: datetime | None = None
+    rating_comment: str | None = None
+    proof_attachments: list[str] = Field(default_factory=list)  # keys of proof photos (resolve)
+    timeline: list[OperatorTimelineEntry]
+
+    @classmethod
+    def of(
+        cls, c: Complaint, item: dict[str, Any], timeline: list[TimelineEntry], allowed: list[str], now: datetime
+    ) -> OperatorComplaint:
+        row = InboxRow.of(item, now)
+        return cls(
+            tracking_id=c.tracking_id,
+            version=c.version,
+            status=c.status,
+            status_label=STATUS_LABELS_ID[c.status],
+            allowed_actions=allowed,
+            channel=c.channel,
+            channel_ref=c.channel_ref,
+            category=c.category,
+            title=c.title,
+            description=c.description,
+            location=c.location,
+            kecamatan_code=c.kecamatan_code,
+            unit=c.unit,
+            severity=c.severity,
+            reporter=None if c.anonymous else c.reporter,
+            anonymous=c.anonymous,
+            confidential=c.confidential,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            lapor_id=c.lapor_id,
+            lapor_status=item.get("lapor_status"),
+            deadline=c.deadline,
+            working_days_left=row.working_days_left,
+            overdue_working_days=row.overdue_working_days,
+            escalation_level=c.escalation_level,
+            assigned_to=c.assigned_to,
+            acknowledged_at=c.acknowledged_at,
+            first_response_at=c.first_response_at,
+            resolved_at=c.resolved_at,
+            moved_from=c.moved_from,
+            duplicate_of=c.duplicate_of,
+            possible_duplicate_of=c.possible_duplicate_of,
+            park_reason=c.park_reason,
+            reopen_count=c.reopen_count,
+            comment_count=int(item.get("comment_count") or 0),
+            rating_stars=c.rating_stars,
+            rated_at=c.rated_at,
+            rating_comment=item.get("rating_comment"),
+            proof_attachments=list(item.get("proof_attachments") or []),
+            timeline=[OperatorTimelineEntry.model_validate(e.model_dump()) for e in timeline],
+        )
+
+
+class ActionRequest(BaseModel):
+    """`POST /v1/operator/complaints/{tracking_id}/actions` body: the action and the fields it needs."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    action: Literal[
+        "acknowledge",
+        "assign",
+        "respond",
+        "note",
+        "resolve",
+        "reject",
+        "not-ours",
+        "reassign",
+        "duplicate-of",
+        "confirm",
+        "dismiss",
+    ]
+    message: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=4000,
+        description="respond, resolve: the public answer; note: the private note",
+    )
+    reason: str | None = Field(
+        default=None,
+        min_length=3,
+        max_length=2000,
+        description="reject (shown to the reporter), not-ours, reassign, duplicate-of, dismiss",
+    )
+    unit: str | None = Field(default=None, min_length=1, max_length=64, description="reassign: the new unit's code")
+    assignee: str | None = Field(
+        default=None, min_length=1, max_length=120, description="assign: the person of the unit"
+    )
+    duplicate_of: str | None = Field(
+        default=None, min_length=1, max_length=32, description="duplicate-of: the original complaint's tracking id"
+    )
+    attachment: str | None = Field(
+        default=None, min_length=1, max_length=200, description="resolve: a proof photo's key from POST .../attachments"
+    )
+
+    def fields(self) -> dict[str, Any]:
+        return self.model_dump(exclude={"action"})
+
+
+class ResponseTemplate(BaseModel):
+    id: str
+    title: str
+    text: str
+
+
+class TemplateList(BaseModel):
+    category: str | None
+    templates: list[ResponseTemplate]
+
+
+class TemplateQuery(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: str | None = Field(default=None, min_length=1, max_length=64)

@@ -1,0 +1,298 @@
+"""Models of the public and the reporters: what an app sends, what anyone with a tracking id may see.
+
+Also the nearby question's query and answer: public fields only, within the city's service area.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from chalicelib.domain import reference
+from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.geo import service_area
+from chalicelib.domain.models import (
+    STATUS_LABELS_ID,
+    Complaint,
+    Location,
+    Reporter,
+    Severity,
+    Status,
+    TimelineEntry,
+    Unit,
+    utcnow,
+)
+from chalicelib.domain.numbers import Latitude, Longitude
+from chalicelib.domain.privacy import public_message
+
+
+class ComplaintSubmission(BaseModel):
+    """`POST /v1/complaints` body."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    category: str = Field(min_length=1, max_length=64)
+    description: str = Field(min_length=10, max_length=5000)
+    location: Location
+    title: str | None = Field(default=None, max_length=200)
+    reporter: Reporter | None = None
+    anonymous: bool = False
+    confidential: bool = False
+    severity: Severity | None = None
+    #: keys from `POST /v1/uploads`, in the order LAPOR! should show them
+    attachments: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _uploads_we_could_have_given(self) -> ComplaintSubmission:
+        from chalicelib.domain.attachments import is_upload_key, rules
+
+        problems = [
+            FieldProblem(
+                f"attachments.{i}",
+                "unknown_upload",
+                "attachments harus berisi key dari POST /v1/uploads",
+                "attachments must hold keys given by POST /v1/uploads",
+            )
+            for i, key in enumerate(self.attachments)
+            if not is_upload_key(key)
+        ]
+        problems += [
+            FieldProblem(
+                f"attachments.{i}",
+                "duplicate_upload",
+                "key ini sudah disebut sebelumnya",
+                "this key is already named before",
+            )
+            for i, key in enumerate(self.attachments)
+            if key in self.attachments[:i]
+        ]
+        n = rules().max_per_complaint
+        if len(self.attachments) > n:
+            problems.append(
+                FieldProblem(
+                    "attachments",
+                    "too_many_attachments",
+                    f"Maksimal {n} lampiran per pengaduan",
+                    f"At most {n} attachments per complaint",
+                )
+            )
+        if problems:
+            raise InvalidInput(problems[: n + 1])
+        return self
+
+
+class ReopenRequest(BaseModel):
+    """`POST /v1/complaints/{tracking_id}/reopen` body: why the reporter is not satisfied."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    reason: str = Field(min_length=10, max_length=2000)
+
+
+def _deadline_is_a_rungs(timeline: list[TimelineEntry]) -> bool:
+    """True when the latest deadline-setting entry is an escalation (rung deadline)."""
+    for e in reversed(timeline):
+        if e.status is not None and e.kind != "overdue":
+            return e.kind == "escalated"
+    return False
+
+
+class PublicTimelineEntry(BaseModel):
+    at: datetime
+    kind: str
+    status: Status | None = None
+    message: str = ""
+    lapor_id: int | None = None
+
+
+class PublicComplaint(BaseModel):
+    """What anyone holding the tracking id may see: never reporter data. Of an emergency
+    (112/119, handled by the call centre) only its status and times (`status_only`)."""
+
+    tracking_id: str
+    status: Status
+    status_label: str
+    channel: str | None
+    category: str | None
+    title: str | None
+    description: str | None  # hidden when confidential
+    kelurahan_code: str | None
+    kecamatan_code: str | None
+    unit: Unit | None
+    anonymous: bool
+    confidential: bool
+    created_at: datetime
+    updated_at: datetime
+    lapor_id: int | None
+    deadline: datetime | None
+    deadline_rule: str | None = None  # e.g. "3 hari kerja": the rule behind `deadline`
+    overdue_working_days: float | None = None  # set only when past the deadline
+    escalation_level: int
+    timeline: list[PublicTimelineEntry]
+
+    @classmethod
+    def of(cls, c: Complaint, timeline: list[TimelineEntry]) -> PublicComplaint:
+        # the calendar (holidays) loads on the first read, not on every function's import
+        from chalicelib.domain.overdue import overdue_working_days
+        from chalicelib.domain.sla import default_policy, describe_deadline
+
+        if status_only(c):
+            return cls.times_only(c, timeline)
+        return cls(
+            tracking_id=c.tracking_id,
+            status=c.status,
+            status_label=STATUS_LABELS_ID[c.status],
+            channel=c.channel,
+            category=c.category,
+            title=None if c.confidential else c.title,
+            description=None if c.confidential else c.description,
+            kelurahan_code=c.location.kelurahan_code,
+            kecamatan_code=c.kecamatan_code,
+            unit=c.unit,
+            anonymous=c.anonymous,
+            confidential=c.confidential,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            lapor_id=c.lapor_id,
+            deadline=c.deadline,
+            deadline_rule=None
+            if c.deadline is None
+            else describe_deadline(default_policy(), c.status.value, c.severity.value, _deadline_is_a_rungs(timeline)),
+            overdue_working_days=overdue_working_days(c.deadline, utcnow()),
+            escalation_level=c.escalation_level,
+            # operators' notes never, the reporter's words never, answers hidden when confidential
+            timeline=[
+                PublicTimelineEntry(at=e.at, kind=e.kind, status=e.status, message=text, lapor_id=e.lapor_id)
+                for e in timeline
+                if (text := public_message(e, c.confidential)) is not None
+            ],
+        )
+
+    @classmethod
+    def times_only(cls, c: Complaint, timeline: list[TimelineEntry]) -> PublicComplaint:
+        """Status and times, nothing else: not the channel (119 is the health line), the
+        place, the category, the text or the timeline's messages."""
+        return cls(
+            tracking_id=c.tracking_id,
+            status=c.status,
+            status_label=STATUS_LABELS_ID[c.status],
+            channel=None,
+            category=None,
+            title=None,
+            description=None,
+            kelurahan_code=None,
+            kecamatan_code=None,
+            unit=None,
+            anonymous=True,
+            confidential=True,
+            created_at=c.created_at,
+            updated_at=c.updated_at,
+            lapor_id=None,
+            deadline=None,
+            escalation_level=0,
+            timeline=[PublicTimelineEntry(at=e.at, kind=e.kind, status=e.status) for e in timeline],
+        )
+
+
+def status_only(c: Complaint) -> bool:
+    """Emergencies (112/119 calls the call centre handles, never at LAPOR!) are confidential
+    by default: health data is specific personal data (UU 27/2022). Every public view asks this."""
+    return c.status == Status.EMERGENCY
+
+
+class CommentRequest(BaseModel):
+    """`POST /v1/complaints/{tracking_id}/comments` body."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    message: str = Field(min_length=2, max_length=2000)
+
+
+class RatingRequest(BaseModel):
+    """`POST /v1/complaints/{tracking_id}/rating` body."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    stars: int = Field(ge=1, le=5, strict=True)
+    comment: str | None = Field(default=None, max_length=1000)
+
+
+class CategoryList(BaseModel):
+    categories: list[reference.Category]
+
+
+class SubmissionAccepted(BaseModel):
+    """201 to `POST /v1/complaints`; `reporter_token` is shown here only (and on an Idempotency-Key retry)."""
+
+    tracking_id: str
+    status: Status
+    reporter_token: str | None
+
+
+# -- "already reported nearby" -----------------------------------------------
+
+
+class NearbyQuery(BaseModel):
+    """`GET /v1/complaints/nearby` query string."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    lat: Latitude
+    lon: Longitude
+    category: str = Field(min_length=1, max_length=64)
+
+    @model_validator(mode="after")
+    def _in_kota_serang(self) -> NearbyQuery:
+        area = service_area()
+        lat_ok, lon_ok = area.holds(self.lat, self.lon)
+        problems = []
+        if not lat_ok:
+            problems.append(_outside("lat", area.lat_min, area.lat_max))
+        if not lon_ok:
+            problems.append(_outside("lon", area.lon_min, area.lon_max))
+        if problems:
+            # raised as our own error (not a ValueError) so the 400 says where the city is
+            raise InvalidInput(problems)
+        return self
+
+
+def _outside(field: str, lo: float, hi: float) -> FieldProblem:
+    return FieldProblem(
+        field,
+        "outside_kota_serang",
+        f"{field} di luar wilayah Kota Serang ({lo}..{hi})",
+        f"{field} is outside Kota Serang ({lo}..{hi})",
+    )
+
+
+class NearbyComplaint(BaseModel):
+    """One open complaint near a point: public fields only, never text or reporter."""
+
+    tracking_id: str
+    category: str
+    title: str | None
+    status: Status
+    status_label: str
+    created_at: datetime
+    distance_m: int
+    unit: str | None  # the handling unit's name
+
+    @classmethod
+    def of(cls, c: Complaint, distance_m: float) -> NearbyComplaint:
+        return cls(
+            tracking_id=c.tracking_id,
+            category=c.category,
+            title=None if c.confidential else c.title,
+            status=c.status,
+            status_label=STATUS_LABELS_ID[c.status],
+            created_at=c.created_at,
+            distance_m=round(distance_m),
+            unit=c.unit.name if c.unit else None,
+        )
+
+
+class NearbyAnswer(BaseModel):
+    radius_m: int
+    complaints: list[NearbyComplaint]
