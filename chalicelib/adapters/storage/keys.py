@@ -31,8 +31,8 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.storage import codec
 from chalicelib.domain import geo, inbox, listing
+from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import FINAL_STATUSES, Complaint
 from chalicelib.settings import settings
 
@@ -133,12 +133,12 @@ def outbox_attributes(tracking_id: str, since: datetime | None) -> dict[str, str
     """The `outbox` index: a complaint waiting for LAPOR! since `since` (None: not waiting)."""
     if since is None:
         return {"outbox_pk": None, "outbox_sk": None}
-    return {"outbox_pk": f"{OUTBOX_PREFIX}{shard_of(tracking_id)}", "outbox_sk": codec.iso(since)}
+    return {"outbox_pk": f"{OUTBOX_PREFIX}{shard_of(tracking_id)}", "outbox_sk": utc_text(since)}
 
 
 def parked_attributes(at: datetime) -> dict[str, str]:
     """The `outbox` index's shelf of complaints LAPOR! refused (for the admins)."""
-    return {"outbox_pk": OUTBOX_PARKED, "outbox_sk": codec.iso(at)}
+    return {"outbox_pk": OUTBOX_PARKED, "outbox_sk": utc_text(at)}
 
 
 def outbox_shard_pk(shard: int) -> str:
@@ -149,7 +149,7 @@ def sync_attributes(tracking_id: str, next_check: datetime | None) -> dict[str, 
     """The sparse `sync` index (next LAPOR! status check; None: no more checks)."""
     if next_check is None:
         return {"sync_pk": None, "sync_sk": None}
-    return {"sync_pk": f"{SYNC_PREFIX}{shard_of(tracking_id)}", "sync_sk": codec.iso(next_check)}
+    return {"sync_pk": f"{SYNC_PREFIX}{shard_of(tracking_id)}", "sync_sk": utc_text(next_check)}
 
 
 def sync_shard_pk(shard: int) -> str:
@@ -160,7 +160,7 @@ def due_attributes(tracking_id: str, deadline: datetime | None) -> dict[str, str
     """The deadline and the sparse `due` index; None removes both."""
     if deadline is None:
         return {"deadline": None, "due_pk": None, "due_sk": None}
-    at = codec.iso(deadline)
+    at = utc_text(deadline)
     return {"deadline": at, "due_pk": f"{DUE_PREFIX}{shard_of(tracking_id)}", "due_sk": at}
 
 
@@ -179,13 +179,13 @@ def notify_shard_pk(shard: int) -> str:
 
 def notify_due_attributes(tracking_id: str, written_at: datetime) -> dict[str, str]:
     """Index keys that keep an unsent notification findable by the sweep."""
-    return {"due_pk": f"{NOTIFY_PREFIX}{shard_of(tracking_id)}", "due_sk": codec.iso(written_at)}
+    return {"due_pk": f"{NOTIFY_PREFIX}{shard_of(tracking_id)}", "due_sk": utc_text(written_at)}
 
 
 def created_attributes(tracking_id: str, created_at: datetime) -> dict[str, str]:
     """The `created` index: every complaint, by the UTC month it arrived in and its shard;
     the sort key is the UTC instant (iso), so a date window is one range per partition."""
-    at = codec.iso(created_at)
+    at = utc_text(created_at)
     return {"created_pk": f"{CREATED_PREFIX}{at[:7]}#{shard_of(tracking_id)}", "created_sk": at}
 
 
@@ -206,7 +206,7 @@ def geo_attributes(c: Complaint, listed: bool | None = None) -> dict[str, str | 
     if not listed or c.location.lat is None or c.location.lon is None:
         return {"geo_pk": None, "geo_sk": None}
     cell = geo.geohash_encode(c.location.lat, c.location.lon, geo.NEARBY_PRECISION)
-    return {"geo_pk": geo_pk(c.category, cell), "geo_sk": codec.iso(c.created_at)}
+    return {"geo_pk": geo_pk(c.category, cell), "geo_sk": utc_text(c.created_at)}
 
 
 def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str | None]:
@@ -215,14 +215,14 @@ def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str |
     if holder is None:
         holder = inbox.holder(c.status, c.unit.code if c.unit else None, c.channel)
     area = inbox.area_of(holder)
-    created = codec.iso(c.created_at)
+    created = utc_text(c.created_at)
     final = c.status in FINAL_STATUSES
     return {
         "inbox_pk": inbox.shelf(holder, c.status),
         "inbox_sk": inbox.newest_key(created, c.tracking_id),
         "inbox_urgent_sk": None
         if final
-        else inbox.urgent_key(codec.iso(c.deadline) if c.deadline else None, created, c.tracking_id),
+        else inbox.urgent_key(utc_text(c.deadline) if c.deadline else None, created, c.tracking_id),
         "inbox_area_pk": inbox.shelf(area, c.status) if area else None,
     }
 
@@ -235,7 +235,7 @@ def event_pk(tracking_id: str) -> str:
 
 
 def event_sk(occurred_at: datetime, event_id: str) -> str:
-    return f"{codec.iso(occurred_at)}#{event_id}"
+    return f"{utc_text(occurred_at)}#{event_id}"
 
 
 def event_shard_pk(shard: int) -> str:
