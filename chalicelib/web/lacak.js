@@ -14,6 +14,7 @@ const rung = (n) => (n ? `Tingkat ${n}: diteruskan ke atasan unit` : "Belum dies
 const NUM = new Intl.NumberFormat("id-ID", { maximumFractionDigits: 1 });
 
 let current = null; // the record shown
+let categories = {}; // code -> name, from /v1/categories
 
 function idFromPath() {
   const m = location.pathname.match(/^\/lacak\/([^/]+)/);
@@ -24,12 +25,11 @@ function idFromPath() {
 function workingDaysUntil(iso) {
   let days = 0;
   const end = new Date(iso), d = new Date();
-  while (d < end) {
+  for (;;) {
     d.setDate(d.getDate() + 1);
-    const wd = d.getDay();
-    if (wd !== 0 && wd !== 6) days += 1;
+    if (d > end) return days;
+    if (d.getDay() !== 0 && d.getDay() !== 6) days += 1;
   }
-  return days;
 }
 
 function deadlineWords(c) {
@@ -47,7 +47,7 @@ function show(c) {
   $("#r-unit").textContent = c.unit ? c.unit.name : "–";
   $("#r-deadline").textContent = deadlineWords(c);
   $("#r-escalation").textContent = rung(c.escalation_level);
-  $("#r-category").textContent = c.category || "–";
+  $("#r-category").textContent = categories[c.category] || c.category || "–";
   $("#r-created").textContent = fmtDate(c.created_at);
   $("#r-description").textContent = c.confidential ? "Isi aduan ini dirahasiakan." : (c.description || "");
   $("#r-timeline").replaceChildren(...c.timeline.slice().reverse().map((e) => el("li", { "data-kind": e.kind },
@@ -68,6 +68,13 @@ function reporterControls() {
   $("#resolved-actions").hidden = !resolved;
   $("#rating-form").hidden = rated || !(resolved || current.status === "closed");
   $("#comment-form").hidden = current.status === "closed";
+}
+
+async function loadCategories() {
+  try {
+    const resp = await api("/v1/categories");
+    for (const c of (resp.body && resp.body.categories) || []) categories[c.code] = c.name;
+  } catch (e) { /* the code is shown instead */ }
 }
 
 async function find(raw) {
@@ -118,8 +125,9 @@ async function act(path, body, errBox) {
   return false;
 }
 
-(function main() {
+(async function main() {
   registerWorker();
+  await loadCategories();
   $("#find").addEventListener("submit", (e) => { e.preventDefault(); find($("#tracking-id").value); });
   $("#token-form").addEventListener("submit", (e) => {
     e.preventDefault();

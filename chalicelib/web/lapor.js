@@ -89,7 +89,7 @@ async function nearby() {
   const q = new URLSearchParams({ lat: String(draft.lat), lon: String(draft.lon), category: $("#category").value });
   try {
     const resp = await api("/v1/complaints/nearby?" + q);
-    if (resp.status === 400) { showErrors(resp.body.errors, () => "err-location", "err-location"); box.hidden = true; return; }
+    if (resp.status === 400) { showErrors(resp.body.errors, () => "err-location", "err-location", LABELS); box.hidden = true; return; }
     const found = (resp.body && resp.body.complaints) || [];
     list.replaceChildren(...found.map((c) => el("li", {},
       el("a", { href: "/lacak/" + encodeURIComponent(c.tracking_id), text: c.tracking_id }),
@@ -160,6 +160,11 @@ const FIELD_BOX = [
   ["category", "err-category"], ["description", "err-description"], ["title", "err-description"],
   ["location", "err-location"], ["reporter", "err-contact"], ["attachments", "err-photos"],
 ];
+const LABELS = {
+  category: "Kategori", description: "Apa yang terjadi?", title: "Judul", location: "Lokasi",
+  "location.kelurahan_code": "Kelurahan", "location.address": "Alamat", "location.lat": "Lokasi", "location.lon": "Lokasi",
+  reporter: "Kontak", "reporter.phone": "Nomor HP", "reporter.email": "E-mail", attachments: "Foto",
+};
 const boxFor = (field) => (FIELD_BOX.find(([p]) => field === p || field.startsWith(p + ".")) || [])[1];
 
 function queued(text) {
@@ -227,7 +232,7 @@ async function refused(job, resp) {
   draft.idem = newId();
   saveDraft();
   const errors = (resp.body && resp.body.errors) || [{ field: "", message_id: (resp.body && resp.body.message_id) || "Aduan belum dapat dikirim" }];
-  showErrors(errors, boxFor, "err-general");
+  showErrors(errors, boxFor, "err-general", LABELS);
 }
 
 async function accepted(job, answer) {

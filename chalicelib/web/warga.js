@@ -60,13 +60,17 @@ export async function api(path, { method = "GET", body, headers = {} } = {}) {
   return { status: resp.status, body: data };
 }
 
-/** Show the API's field errors next to the fields they name; `place(field)` gives the element id. */
-export function showErrors(errors, place, general) {
+/** Show the API's field errors next to the fields they name; `place(field)` gives the element id and
+    `labels` the form's own name of a field, which replaces the API's field name in its message. */
+export function showErrors(errors, place, general, labels) {
   clearErrors();
   const shown = new Map();
   for (const e of errors || []) {
     const id = place(String(e.field || "")) || general;
-    const text = e.message_id || e.message || "Data tidak valid";
+    const field = String(e.field || "");
+    let text = e.message_id || e.message || "Data tidak valid";
+    const label = labels && (labels[field] || labels[field.split(".")[0]]);
+    if (label && text.startsWith(field + " ")) text = label + " " + text.slice(field.length + 1);
     shown.set(id, (shown.has(id) ? shown.get(id) + " " : "") + text + ".");
   }
   let first = null;
