@@ -227,6 +227,7 @@ async function attempt(job) {
 
 async function refused(job, resp) {
   // nothing was filed: the form keeps what was typed; a corrected form is a new request (a new key)
+  clearTimeout(retryTimer);
   await dropJob(job.idem);
   queued("");
   draft.idem = newId();
@@ -236,6 +237,7 @@ async function refused(job, resp) {
 }
 
 async function accepted(job, answer) {
+  clearTimeout(retryTimer); // the online event may have sent it before the timer
   await dropJob(job.idem);
   queued("");
   sessionStorage.removeItem(DRAFT);

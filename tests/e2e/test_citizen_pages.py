@@ -288,6 +288,9 @@ def test_field_error_keeps_the_text_and_keyboard_alone_completes_the_form(
             page.keyboard.press("Tab")
         raise AssertionError(f"Tab never reached #{element_id}")
 
+    form = page.get_by_role("form", name="Buat aduan")
+    assert form.get_by_role("group", name="Lokasi").is_visible()
+    assert form.get_by_role("button", name="Gunakan lokasi saya").is_visible()
     tab_to("category")
     page.keyboard.press("ArrowDown")
     tab_to("description")
