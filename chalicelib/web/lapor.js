@@ -201,9 +201,11 @@ function send(job) {
 async function attempt(job) {
   $("#send").disabled = true;
   try {
+    const busy = (resp) => resp.status === 429 || resp.status >= 500;
     for (let i = 0; i < job.photos.length; i++) {
       if (job.keys[i]) continue;
       const failed = await uploadPhoto(job, i);
+      if (failed && busy(failed)) return waitBusy(job);
       if (failed) return refused(job, failed);
     }
     const body = { ...job.body, attachments: job.keys };
@@ -211,10 +213,7 @@ async function attempt(job) {
       method: "POST", body, headers: { "Idempotency-Key": job.idem, "X-Client-Id": clientId() },
     });
     if (resp.status === 201) return accepted(job, resp.body);
-    if (resp.status === 429 || resp.status >= 500) {
-      queued("Server sedang sibuk; aduan Anda dicoba kirim lagi sebentar lagi.");
-      return later(job, 10000);
-    }
+    if (busy(resp)) return waitBusy(job);
     return refused(job, resp);
   } catch (e) {
     if (!(e instanceof NoAnswer)) throw e;
@@ -223,6 +222,11 @@ async function attempt(job) {
   } finally {
     $("#send").disabled = false;
   }
+}
+
+function waitBusy(job) {
+  queued("Server sedang sibuk; aduan Anda dicoba kirim lagi sebentar lagi.");
+  later(job, 10000);
 }
 
 async function refused(job, resp) {
