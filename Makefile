@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute browser
+.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute browser axe
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,7 +28,7 @@ token: $(STAMP)
 		$(if $(filter command line,$(origin USER)),--user "$(USER)")
 
 ## everything CI runs: lint (style, import contracts, types), unit, integration, end-to-end (and the public page in Chromium)
-test: lint browser
+test: lint browser axe
 	$(BIN)/pytest -q
 
 ## Debian's Chromium for the public page's browser test (never Playwright's own download)
@@ -38,6 +38,18 @@ browser:
 	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
 	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; fi; }
 	@test -x $(CHROMIUM) || { echo "Chromium is required at $(CHROMIUM) for the browser test"; exit 1; }
+
+## axe-core (MPL-2.0), the accessibility engine the citizens' pages' browser test injects: npm's tarball, test-only, not committed
+AXE_VERSION ?= 4.11.0
+AXE := build/axe/axe.min.js
+axe: $(AXE)
+$(AXE):
+	@command -v npm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; \
+	  else sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm; fi; }
+	@mkdir -p build/axe
+	cd build/axe && npm pack --silent axe-core@$(AXE_VERSION) >/dev/null && tar -xzf axe-core-$(AXE_VERSION).tgz package/axe.min.js package/LICENSE \
+	  && mv package/axe.min.js package/LICENSE . && rmdir package && rm axe-core-$(AXE_VERSION).tgz
 
 ## fill a running `make run` with a few hundred realistic complaints (SEED_COMPLAINTS=400)
 seed: $(STAMP)

@@ -23,8 +23,14 @@ def header(request: Request, name: str) -> str | None:
     """A header's value whatever the case of its name (API Gateway keeps the client's)."""
     for k, v in (request.headers or {}).items():
         if k.lower() == name.lower():
-            return v
+            return str(v)
     return None
+
+
+def body_bytes(request: Request) -> bytes:
+    """The request body as bytes (Chalice hands over bytes; its type allows text too)."""
+    raw = request.raw_body or b""
+    return raw.encode("utf-8") if isinstance(raw, str) else raw
 
 
 def json_body(request: Request) -> Any:

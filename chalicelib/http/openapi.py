@@ -14,13 +14,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel
 
 from chalicelib.domain.access import Role
 
 F = TypeVar("F", bound=Callable[..., Any])
+#: a model read from requests or written into answers (pydantic JSON Schema mode)
+_Mode = Literal["validation", "serialization"]
 
 #: who may call a route: nobody needs to sign in
 PUBLIC: frozenset[Role] | None = None
@@ -212,7 +214,7 @@ def document(app: Any) -> dict[str, Any]:
         if path.startswith("/v1")
         for method, entry in sorted(methods.items())
     ]
-    inputs: list[tuple[Any, str, TypeAdapter[Any]]] = [(("error",), "serialization", TypeAdapter(ErrorBody))]
+    inputs: list[tuple[Any, _Mode, TypeAdapter[Any]]] = [(("error",), "serialization", TypeAdapter(ErrorBody))]
     for path, method, _entry, op in routes:
         if op is None:
             continue

@@ -9,7 +9,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.channels.signature import SignatureError
 from chalicelib.http.answers import error_response, handles_errors, respond
-from chalicelib.http.inputs import header
+from chalicelib.http.inputs import body_bytes, header
 from chalicelib.http.openapi import PUBLIC, Header, declare
 from chalicelib.observability import logger
 from chalicelib.schemas import channels as s
@@ -81,7 +81,7 @@ def channel_complaint(channel: str) -> Response:
     request = bp.current_request
     try:
         result = bootstrap.channels().receive(
-            channel, request.raw_body or b"", header(request, "X-Aduan-Signature"), time.time()
+            channel, body_bytes(request), header(request, "X-Aduan-Signature"), time.time()
         )
     except Exception as err:
         refused = channel_refusal(err)

@@ -12,6 +12,7 @@ request we cannot fulfil, 403 for a missing or wrong api_key, 404 for what does 
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from chalice.app import Blueprint, Request, Response
@@ -22,7 +23,7 @@ from chalicelib.domain import open311, tracking
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from chalicelib.domain.models import utcnow
 from chalicelib.http.answers import problems_of
-from chalicelib.http.inputs import header
+from chalicelib.http.inputs import body_bytes, header
 from chalicelib.http.open311_answers import CONTENT_TYPES, DEFAULT_FORMAT, errors, render
 from chalicelib.settings import settings
 
@@ -173,7 +174,7 @@ def post_request(request: Request, fmt: str) -> Response:
     def run() -> Response:
         from chalicelib.channels import open311 as wire
 
-        form = wire.parse_form(request.raw_body or b"", header(request, "Content-Type"))
+        form = wire.parse_form(body_bytes(request), header(request, "Content-Type"))
         params = _params(request)
         form.fields.setdefault("api_key", _one(params, "api_key") or "")  # the body wins; some clients use the URL
         open311.check_jurisdiction(form.fields.get("jurisdiction_id") or _one(params, "jurisdiction_id"))
@@ -302,12 +303,13 @@ def requests_query(params: dict[str, list[str]]) -> RequestsQuery:
                 "status", "not_in_list", "status harus open dan/atau closed", "status must be open and/or closed"
             )
         )
-    start = end = None
+    start: datetime | None = None
+    end: datetime | None = None
     for name in ("start_date", "end_date"):
-        raw = _one(params, name)
-        if raw is not None:
+        given = _one(params, name)
+        if given is not None:
             try:
-                value = open311.parse_w3c(raw, name)
+                value = open311.parse_w3c(given, name)
             except InvalidInput as err:
                 problems.extend(err.problems)
                 continue

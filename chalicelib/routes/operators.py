@@ -145,7 +145,7 @@ def operator_inbox() -> Response:
         next=page.next,
         inbox=page.holder,
         sort=page.sort,
-    )  # type: ignore[arg-type]
+    )
     return respond(200, out.model_dump(mode="json"), NO_STORE)
 
 

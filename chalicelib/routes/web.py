@@ -1,15 +1,19 @@
-"""Documents the hub serves as they are: the transparency page, its static files, and the /v1 contract."""
+"""Documents the hub serves as they are: the transparency page, the citizens' pages (report, follow),
+their static files, and the /v1 contract."""
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from chalice.app import Blueprint, Response
 
 from chalicelib.http import openapi
 from chalicelib.http.answers import JSON_HEADERS, error_response
 from chalicelib.http.openapi import PUBLIC, declare
+from chalicelib.settings import settings
 
 bp = Blueprint(__name__)
 
@@ -18,6 +22,13 @@ _ASSETS = {
     "app.js": "application/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
     "kelurahan.json": "application/json; charset=utf-8",
+    # the citizens' pages: /lapor/ and /lacak/ (ES modules, no build step)
+    "warga.css": "text/css; charset=utf-8",
+    "warga.js": "application/javascript; charset=utf-8",
+    "lapor.js": "application/javascript; charset=utf-8",
+    "lacak.js": "application/javascript; charset=utf-8",
+    "manifest.webmanifest": "application/manifest+json; charset=utf-8",
+    "icon.svg": "image/svg+xml",
 }
 _DOCUMENT: str | None = None  # built on the first request, once per container
 
@@ -35,6 +46,9 @@ def _web_file(name: str) -> str:
     return (WEB / name).read_text(encoding="utf-8")
 
 
+_SECURITY = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
+
+
 def _page() -> Response:
     """The transparency page (static; it reads the JSON API)."""
     return Response(
@@ -50,6 +64,45 @@ def _page() -> Response:
     )
 
 
+def upload_origin() -> str:
+    """Where a browser sends a photo's presigned POST: the origin boto3 signs for.
+
+    The local stack names its S3 (moto on loopback) in AWS_ENDPOINT_URL[_S3]; in AWS the
+    form goes to the attachments bucket's virtual-hosted URL.
+    """
+    endpoint = os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
+    if endpoint:
+        parts = urlsplit(endpoint)
+        return f"{parts.scheme}://{parts.netloc}"
+    bucket = settings().attachments_bucket
+    return f"https://{bucket}.s3.amazonaws.com" if bucket else ""
+
+
+def citizen_csp() -> str:
+    """No inline script or style, no frames, no plugins; fetches to the API and the photo bucket only."""
+    connect = " ".join(x for x in ("'self'", upload_origin()) if x)
+    return (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        f"connect-src {connect}; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def _citizen_page(name: str) -> Response:
+    """A citizen's page: the same document for every path under it (the script reads the path)."""
+    return Response(
+        body=_web_file(name),
+        status_code=200,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-cache",  # the shell comes from the service worker when offline
+            "Content-Security-Policy": citizen_csp(),
+            "X-Frame-Options": "DENY",
+            **_SECURITY,
+        },
+    )
+
+
 @bp.route("/", methods=["GET"])
 def public_page() -> Response:
     return _page()
@@ -58,6 +111,31 @@ def public_page() -> Response:
 @bp.route("/transparansi", methods=["GET"])
 def public_page_transparansi() -> Response:
     return _page()
+
+
+@bp.route("/lapor", methods=["GET"])  # /lapor/ too: API Gateway drops the trailing slash
+def report_page() -> Response:
+    return _citizen_page("lapor.html")
+
+
+@bp.route("/lacak", methods=["GET"])
+def follow_page() -> Response:
+    return _citizen_page("lacak.html")
+
+
+@bp.route("/lacak/{tracking_id}", methods=["GET"])
+def follow_page_of(tracking_id: str) -> Response:
+    return _citizen_page("lacak.html")
+
+
+@bp.route("/sw.js", methods=["GET"])
+def service_worker() -> Response:
+    """The citizens' pages' service worker, at the root so that its scope covers /lapor/ and /lacak/."""
+    return Response(
+        body=_web_file("sw.js"),
+        status_code=200,
+        headers={"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "no-cache", **_SECURITY},
+    )
 
 
 @bp.route("/static/{name}", methods=["GET"])
