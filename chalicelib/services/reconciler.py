@@ -71,7 +71,7 @@ def needs_requeue(item: dict[str, Any], now: datetime, waiting_since: str | None
         return False  # a forwarder is at it right now
     requeued_at = item.get("requeued_at")
     if requeued_at is not None:
-        return requeued_at < utc_text(now - REQUEUE_AFTER)
+        return str(requeued_at) < utc_text(now - REQUEUE_AFTER)
     if item.get("fwd_attempts") is None:
         return True
     last = item.get("fwd_last_at") or waiting_since or ""

@@ -126,7 +126,7 @@ class TableGateway:
                 self.db.put_item(**put)
             except ClientError as err:
                 if is_conditional_failure(err):
-                    old = err.response.get("Item")
+                    old: dict[str, Any] | None = err.response.get("Item")  # type: ignore[assignment]
                     raise ConditionFailed(str(err), from_item(old) if old else None) from err
                 raise
             return
@@ -155,9 +155,9 @@ class TableGateway:
                 raise
             reasons = err.response.get("CancellationReasons") or []
             if reasons and reasons[0].get("Code") == "ConditionalCheckFailed":
-                old = reasons[0].get("Item")
+                found: dict[str, Any] | None = reasons[0].get("Item")  # type: ignore[assignment]
                 raise ConditionFailed(
-                    str(err), from_item(old) if old else self.get_item(complaint.tracking_id, consistent=True)
+                    str(err), from_item(found) if found else self.get_item(complaint.tracking_id, consistent=True)
                 ) from err
             taken = [
                 k for k, r in zip(claims or [], reasons[1:], strict=False) if r.get("Code") == "ConditionalCheckFailed"
