@@ -62,12 +62,12 @@ WEIGHTS = {
 
 def _seed(repo: Any) -> Counter[tuple[str, str]]:
     from chalicelib.adapters.storage.codec import complaint_item
-    from chalicelib.adapters.storage.keys import due_attributes
+    from chalicelib.adapters.storage.keys import due_attributes, inbox_attributes
     from chalicelib.domain import reference, routing
     from chalicelib.domain.models import Complaint, Location, Status, utcnow
     from chalicelib.domain.tracking import new_tracking_id
     from chalicelib.services.deadlines import deadline_for
-    from chalicelib.services.inbox import holder_of, inbox_attributes
+    from chalicelib.services.inbox import holder_of
 
     rng = random.Random(11)
     kelurahan = sorted(reference.areas().kelurahan)
@@ -127,7 +127,8 @@ def _seed(repo: Any) -> Counter[tuple[str, str]]:
 
 def _counter_item(holder: str, numbers: dict[str, int]) -> dict[str, Any]:
     from chalicelib.adapters.storage.codec import to_item
-    from chalicelib.services.inbox import COUNT_PREFIX, COUNT_SK
+    from chalicelib.adapters.storage.keys import INBOX_COUNT_PREFIX as COUNT_PREFIX
+    from chalicelib.adapters.storage.keys import INBOX_COUNT_SK as COUNT_SK
 
     return to_item({"pk": f"{COUNT_PREFIX}{holder}", "sk": COUNT_SK, **numbers})
 

@@ -101,10 +101,10 @@ def _jitter(lat: float, lon: float, sigma_m: float, rng: random.Random) -> tuple
 
 def seed_items(rng: random.Random) -> list[dict[str, Any]]:
     from chalicelib.adapters.storage.codec import complaint_item
+    from chalicelib.adapters.storage.keys import geo_attributes
     from chalicelib.domain import geo, reference, routing
     from chalicelib.domain.models import Complaint, Location, Status
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.services.nearby import geo_attributes
 
     polys = _polygons()
     weights = [3.0 if kec in CENTRAL_KECAMATAN else 1.0 for _c, kec, _r in polys]
@@ -152,8 +152,9 @@ def offline_answer(
 ) -> tuple[int, int, int]:
     """(items the Queries return, complaints within 200 m, Queries) computed from the seed
     itself: what DynamoDB must answer, checked against moto on a sample below."""
+    from chalicelib.adapters.storage.keys import geo_pk
     from chalicelib.domain import geo
-    from chalicelib.services.nearby import RADIUS_M, geo_pk
+    from chalicelib.services.nearby import RADIUS_M
 
     cells = geo.cells_within(lat, lon, RADIUS_M, geo.NEARBY_PRECISION)
     read = found = 0
