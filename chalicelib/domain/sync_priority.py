@@ -67,8 +67,8 @@ class Tier(IntEnum):
 
 #: The tiers whose lag the "sync behind" measure watches.
 URGENT_TIERS = frozenset({Tier.ACTED, Tier.DUE_SOON})
-#: Tiers checked as often at night as by day: a deadline or a reporter does not wait for office hours.
-_ALWAYS = frozenset({Tier.ACTED, Tier.DUE_SOON})
+#: Tiers checked as often at night as by day: someone just acted.
+_ALWAYS = frozenset({Tier.ACTED})
 
 
 class Budget(BaseModel):
@@ -101,6 +101,7 @@ class SyncNeedPolicy(BaseModel):
     default_calls_per_check: int = Field(default=2, gt=0)
     acted_window_minutes: float = Field(ge=0)
     due_soon_working_days: float = Field(ge=0)
+    due_soon_statuses: frozenset[Status]
     fresh_window_minutes: float = Field(ge=0)
     changed_window_minutes: float = Field(ge=0)
     quiet_after_days: float = Field(gt=0)
@@ -211,11 +212,15 @@ def _in_office_hours(now: dt.datetime, policy: SyncNeedPolicy, calendar: Working
 
 @dataclass(frozen=True)
 class _Now:
-    """What a decision at `now` needs, worked out once for all candidates."""
+    """What a decision at `now` needs, worked out once for all candidates (a sweep weighs hundreds)."""
 
     now: dt.datetime
     horizon: dt.datetime  # a deadline up to here is due soon
-    office: bool
+    every: Mapping[Tier, dt.timedelta]  # office hours or not already applied
+    acted: dt.timedelta
+    fresh: dt.timedelta
+    changed: dt.timedelta
+    quiet: dt.timedelta
     policy: SyncNeedPolicy
     calendar: WorkingCalendar
 
@@ -223,38 +228,44 @@ class _Now:
 def _at(now: dt.datetime, policy: SyncNeedPolicy, calendar: WorkingCalendar) -> _Now:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
+    office = _in_office_hours(now, policy, calendar)
+    every = {t: policy.every(t) if office or t in _ALWAYS else policy.every(t) * policy.off_hours_factor for t in Tier}
     return _Now(
         now,
         _shift_working(now, policy.due_soon_working_days, calendar),
-        _in_office_hours(now, policy, calendar),
+        every,
+        dt.timedelta(minutes=policy.acted_window_minutes),
+        dt.timedelta(minutes=policy.fresh_window_minutes),
+        dt.timedelta(minutes=policy.changed_window_minutes),
+        dt.timedelta(days=policy.quiet_after_days),
         policy,
         calendar,
     )
 
 
-def _within(at: dt.datetime | None, now: dt.datetime, minutes: float) -> bool:
-    return at is not None and at <= now and now - at < dt.timedelta(minutes=minutes)
-
-
 def _tier(c: SyncCandidate, n: _Now) -> Tier:
-    p, now = n.policy, n.now
-    if _within(c.acted_at, now, p.acted_window_minutes):
+    now = n.now
+    if c.acted_at is not None and c.acted_at <= now and now - c.acted_at < n.acted:
         return Tier.ACTED
-    if c.deadline is not None and now < c.deadline <= n.horizon:
+    if c.deadline is not None and now < c.deadline <= n.horizon and c.status in n.policy.due_soon_statuses:
         return Tier.DUE_SOON
-    if (c.status == Status.FORWARDED and _within(c.forwarded_at, now, p.fresh_window_minutes)) or _within(
-        c.last_change_at, now, p.changed_window_minutes
+    if c.last_change_at is not None and c.last_change_at <= now and now - c.last_change_at < n.changed:
+        return Tier.FRESH
+    if (
+        c.status == Status.FORWARDED
+        and c.forwarded_at is not None
+        and c.forwarded_at <= now
+        and now - c.forwarded_at < n.fresh
     ):
         return Tier.FRESH
     last = c.last_change_at or c.forwarded_at
-    if last is None or now - last < dt.timedelta(days=p.quiet_after_days):
+    if last is None or now - last < n.quiet:
         return Tier.ACTIVE
     return Tier.QUIET
 
 
 def _every(tier: Tier, n: _Now) -> dt.timedelta:
-    every = n.policy.every(tier)
-    return every if n.office or tier in _ALWAYS else every * n.policy.off_hours_factor
+    return n.every[tier]
 
 
 def _needed_at(c: SyncCandidate, tier: Tier, n: _Now) -> dt.datetime:

@@ -80,7 +80,7 @@ def active(tid: str = "active", now: datetime = NOW) -> SyncCandidate:
     )
 
 
-def quiet(tid: str = "quiet", now: datetime = NOW, checked_ago: float = 600) -> SyncCandidate:
+def quiet(tid: str = "quiet", now: datetime = NOW, checked_ago: float = 2000) -> SyncCandidate:
     return SyncCandidate(
         tid,
         Status.IN_PROGRESS,
@@ -174,20 +174,28 @@ def test_final_and_local_statuses_leave_the_sync() -> None:
 
 
 def test_a_quiet_complaint_is_due_when_its_deadline_comes_within_reach() -> None:
-    deadline = CAL.add_working_days(NOW, 3)
-    c = replace(quiet(), deadline=deadline)
-    at = next_due(c, NOW)
-    assert at is not None and at <= NOW + timedelta(minutes=240)
+    c = replace(quiet(), deadline=CAL.add_working_days(NOW, 1))  # the end of Tuesday
+    assert next_due(c, NOW) == CAL.add_working_days(NOW, 0)  # the end of Monday, not a day later
+    c = replace(quiet(), deadline=CAL.add_working_days(NOW, 3))
+    assert next_due(c, NOW) == NOW + default_policy().every(Tier.QUIET)
     c = replace(quiet(), deadline=NOW + timedelta(hours=26))  # Tuesday noon: due soon from Monday noon
     assert next_due(c, NOW) == NOW + timedelta(hours=2)
 
 
-def test_off_hours_stretch_the_quiet_but_never_the_urgent() -> None:
-    night = datetime(2026, 4, 13, 21, 0, tzinfo=WIB).astimezone(UTC)
+def test_at_night_only_a_just_acted_on_complaint_keeps_its_pace() -> None:
+    night = datetime(2026, 4, 13, 23, 0, tzinfo=WIB).astimezone(UTC)
     p = default_policy()
     assert next_due(active(now=night), night) == night + p.every(Tier.ACTIVE) * p.off_hours_factor
-    assert next_due(due_soon(now=night), night) == night + p.every(Tier.DUE_SOON)
+    assert next_due(due_soon(now=night), night) == night + p.every(Tier.DUE_SOON) * p.off_hours_factor
+    assert next_due(acted(now=night), night) == night + p.every(Tier.ACTED)
     assert next_due(active(), NOW) == NOW + p.every(Tier.ACTIVE)
+    evening = datetime(2026, 4, 13, 20, 0, tzinfo=WIB).astimezone(UTC)  # a unit may answer before midnight
+    assert next_due(due_soon(now=evening), evening) == evening + p.every(Tier.DUE_SOON)
+
+
+def test_a_resolved_complaint_near_its_closing_is_not_urgent() -> None:
+    c = replace(due_soon(), status=Status.RESOLVED)
+    assert tier_of(c, NOW) != Tier.DUE_SOON
 
 
 def test_behind_measures_the_oldest_late_urgent_check() -> None:
@@ -222,7 +230,7 @@ def _gaps(times: list[datetime]) -> list[timedelta]:
 
 def test_due_tomorrow_checked_every_5_minutes_and_the_budget_never_exceeded() -> None:
     urgent = [due_soon(f"due{i}", hours=3 + i, checked_ago=i % 5) for i in range(20)]
-    rest = [quiet(f"q{i}", checked_ago=200 + i) for i in range(300)] + [active(f"a{i}") for i in range(100)]
+    rest = [quiet(f"q{i}", checked_ago=1400 + i) for i in range(300)] + [active(f"a{i}") for i in range(100)]
     spent = {m: 5 for m in range(0, 120, 7)}  # the escalation sweep's refreshes
     asked = _run(urgent + rest, 120, 30, spent)
     for c in urgent:
@@ -234,8 +242,8 @@ def test_due_tomorrow_checked_every_5_minutes_and_the_budget_never_exceeded() ->
 
 def test_when_short_the_quiet_ones_starve_first() -> None:
     urgent = [due_soon(f"due{i}", hours=3 + i, checked_ago=i % 5) for i in range(10)]
-    mid = [active(f"a{i}") for i in range(80)]
-    low = [quiet(f"q{i}", checked_ago=300) for i in range(40)]
+    mid = [active(f"a{i}") for i in range(160)]
+    low = [quiet(f"q{i}", checked_ago=2000) for i in range(40)]
     asked = _run(urgent + mid + low, 120, 8)  # 4 checks a minute: the urgent ones need 2
     for c in urgent:
         assert max(_gaps(asked[c.tracking_id])) <= 5 * MIN
