@@ -207,6 +207,15 @@ def _in_office_hours(now: dt.datetime, policy: SyncNeedPolicy, calendar: Working
     return policy.office_hours.start <= local.time() < policy.office_hours.end
 
 
+def _office_starts(now: dt.datetime, policy: SyncNeedPolicy, calendar: WorkingCalendar) -> dt.datetime:
+    """The next start of office hours after `now` (the next day's when inside them)."""
+    local = now.astimezone(WIB)
+    day = local.date()
+    if not (calendar.is_working_day(day) and local.time() < policy.office_hours.start):
+        day = calendar.next_working_day(day)
+    return dt.datetime.combine(day, policy.office_hours.start, tzinfo=WIB).astimezone(dt.UTC)
+
+
 # --- the rule ----------------------------------------------------------------
 
 
@@ -229,7 +238,14 @@ def _at(now: dt.datetime, policy: SyncNeedPolicy, calendar: WorkingCalendar) -> 
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
     office = _in_office_hours(now, policy, calendar)
-    every = {t: policy.every(t) if office or t in _ALWAYS else policy.every(t) * policy.off_hours_factor for t in Tier}
+    wake = _office_starts(now, policy, calendar) - now
+    every = {
+        # at night a check waits longer, but no longer than until the office hours start
+        t: policy.every(t)
+        if office or t in _ALWAYS
+        else max(policy.every(t), min(policy.every(t) * policy.off_hours_factor, wake))
+        for t in Tier
+    }
     return _Now(
         now,
         _shift_working(now, policy.due_soon_working_days, calendar),
