@@ -11,7 +11,7 @@ calls go where a change is likely and matters most, most urgent first
    most one working day away: an answer there stops an escalation;
 3. ``fresh``: forwarded a few hours ago (LAPOR! verifies many quickly), or just changed;
 4. ``active``: changed this week;
-5. ``quiet``: the rest, checked a few times a day.
+5. ``quiet``: the rest, checked about once a day.
 
 Each tier says how long after a check a complaint is due again; a due complaint waits
 while more urgent ones use the minute's budget, so when the budget is short the lag
