@@ -38,6 +38,7 @@ CATALOG: tuple[Bench, ...] = (
     Bench("pipeline", "benchmarks.bench_pipeline", default=True),
     Bench("sync", "benchmarks.bench_sync", default=True),
     Bench("escalation", "benchmarks.bench_escalation", default=True),
+    Bench("sync_lag", "benchmarks.bench_sync_lag", default=True),
     Bench("chaos", None, default=False),
     Bench("nearby", "benchmarks.bench_nearby", default=False),
     Bench("inbox", "benchmarks.bench_inbox", default=False),
