@@ -15,11 +15,11 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 from pydantic_core import PydanticCustomError
 
-from chalicelib.adapters.storage.codec import iso
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import WIB
 from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
+from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import Location, Reporter, Severity
 from chalicelib.domain.numbers import Latitude, Longitude
 from chalicelib.schemas.public import ComplaintSubmission
@@ -110,7 +110,7 @@ def not_a_complaint(kind: str) -> Conflict:
 
 def channel_attributes(received_at: datetime, note: str | None, **more: Any) -> dict[str, Any]:
     """Admin-only attributes stored on the complaint item (never in public views)."""
-    out: dict[str, Any] = {"channel_received_at": iso(as_wib(received_at))}
+    out: dict[str, Any] = {"channel_received_at": utc_text(as_wib(received_at))}
     if note:
         out["channel_note"] = note
     out.update({k: v for k, v in more.items() if v is not None})

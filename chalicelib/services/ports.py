@@ -1,119 +1,61 @@
-"""What the services need from storage, as small interfaces (implemented in adapters/storage).
+"""What the services need from storage, as small interfaces (the stores in adapters/storage
+implement them by their methods; bootstrap wires one store per port).
 
 Services say what happens in domain terms (a complaint's new attributes, its deadline,
-its next LAPOR! check, what it must still hold for a write to apply); the stores turn
-that into items, keys, index attributes and expressions. Only domain types and the
-standard library here."""
+its next LAPOR! check, what it must still hold for a write to apply: domain/changes.py);
+the stores turn that into items, keys, index attributes and expressions. Only domain
+types and the standard library here."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from chalicelib.domain.changes import (
+    ABSENT,
+    KEEP,
+    PRESENT,
+    After,
+    Append,
+    Before,
+    Change,
+    ComplaintImages,
+    ConditionFailed,
+    Expect,
+    IfAbsent,
+    Placement,
+    UploadClaimed,
+    Version,
+)
 from chalicelib.domain.models import Complaint, TimelineEntry
 
-# -- outcomes --------------------------------------------------------------------------------
-
-
-class ConditionFailed(Exception):
-    """A conditional write lost its race: someone else already did it."""
-
-    def __init__(self, message: str = "", item: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        #: the item as it was, when the write asked for it (ReturnValuesOnConditionCheckFailure)
-        self.item = item
-
-
-class UploadClaimed(Exception):
-    """Uploads another complaint named first (each upload belongs to one complaint)."""
-
-    def __init__(self, keys: list[str]) -> None:
-        super().__init__("upload already claimed")
-        self.keys = keys
-
-
-# -- values of a change ----------------------------------------------------------------------
-
-
-class IfAbsent:
-    """A value written only when the attribute has none yet (set once)."""
-
-    def __init__(self, value: Any) -> None:
-        self.value = value
-
-
-class Append:
-    """Values appended to a list attribute (created when absent)."""
-
-    def __init__(self, *items: Any) -> None:
-        self.items = list(items)
-
-
-# -- what an item must hold for a write to apply (Expect: attribute -> one of these) ----------
-
-
-class _Marker:
-    def __init__(self, name: str) -> None:
-        self.name = name
-
-    def __repr__(self) -> str:
-        return self.name
-
-
-ABSENT = _Marker("ABSENT")  # the attribute has no value
-PRESENT = _Marker("PRESENT")  # the attribute has a value (the item exists)
-KEEP = _Marker("KEEP")  # an index placement the change leaves as it is
-
-
-@dataclass(frozen=True)
-class Before:
-    """No value, or one earlier than this (an expired lease)."""
-
-    value: Any
-
-
-@dataclass(frozen=True)
-class After:
-    """No value, or one later than this (a window still open)."""
-
-    value: Any
-
-
-@dataclass(frozen=True)
-class Version:
-    """The complaint's version (If-Match); an item written before versions existed reads as 1."""
-
-    number: int
-
-
-#: attribute -> value (equal), ABSENT, PRESENT, Before, After, Version; a list: all of them
-Expect = Mapping[str, Any]
-
-
-@dataclass(frozen=True)
-class Placement:
-    """Where a changed complaint is found: each field an index it enters (a value), leaves
-    (None) or stays in as it is (KEEP)."""
-
-    deadline: datetime | None | _Marker = KEEP  # the SLA deadline and the `due` index
-    next_check: datetime | None | _Marker = KEEP  # the next LAPOR! status check (`sync`)
-    waiting_since: datetime | None | _Marker = KEEP  # waiting for LAPOR! (`outbox`)
-    parked_at: datetime | _Marker = KEEP  # LAPOR! refused it: the admins' shelf
-    overdue_noticed: bool = False  # out of `due`, its deadline kept (a notice was sent)
-    listed: bool | _Marker = KEEP  # listed as "already reported nearby" (`geo`)
-    holder: str | _Marker = KEEP  # who must act next: the operators' inbox keys
-
-
-@dataclass
-class Change:
-    """One write of a complaint: attributes (None removes one), placement, expectation."""
-
-    attrs: dict[str, Any]
-    expect: Expect | None = None
-    placement: Placement = field(default_factory=Placement)
-
+__all__ = [
+    "ABSENT",
+    "KEEP",
+    "PRESENT",
+    "After",
+    "ApiKeyRegister",
+    "Append",
+    "Before",
+    "Change",
+    "ChannelSettings",
+    "ComplaintImages",
+    "Complaints",
+    "ConditionFailed",
+    "Counters",
+    "Expect",
+    "Figures",
+    "IfAbsent",
+    "Outboxes",
+    "Placement",
+    "Timelines",
+    "UnitOfWork",
+    "UploadClaimed",
+    "Version",
+    "Work",
+    "Write",
+]
 
 # -- the stores ------------------------------------------------------------------------------
 
@@ -307,7 +249,7 @@ class Timelines(Protocol):
 class Work(Protocol):
     """Makes a unit of work for one atomic write."""
 
-    def __call__(self) -> UnitOfWork: ...
+    def begin(self) -> UnitOfWork: ...
 
 
 class ApiKeyRegister(Protocol):
@@ -373,13 +315,3 @@ class Figures(Protocol):
     def listed_page(
         self, by: str, partition: str, lo: str, hi: str, filters: Mapping[str, Any], limit: int
     ) -> tuple[list[dict[str, Any]], str | None]: ...
-
-
-@dataclass(frozen=True)
-class ComplaintImages:
-    """One change of a complaint item, from the table's stream: the item before and after it."""
-
-    tracking_id: str
-    old: dict[str, Any] | None
-    new: dict[str, Any] | None
-    seq: str

@@ -93,7 +93,7 @@ class StatusEvents:
         if t.after.status == Status.RESOLVED and t.before.status != Status.RESOLVED:
             attrs.setdefault("resolved_at", t.entry.at)
         event = None
-        work = self.work()
+        work = self.work.begin()
         work.add(self.complaints.change_write(t.after, Change(attrs, t.expect, placement)))
         work.add(self.timelines.write(t.after.tracking_id, t.entry))
         for item in t.new_items:
@@ -118,7 +118,7 @@ class StatusEvents:
     def note(self, c: Complaint, change: Change, entry: TimelineEntry, new_items: list[Write]) -> None:
         """A change the timeline records that is no status change (an overdue notice): the
         complaint, its entry and the writer's items in one atomic write, nothing announced."""
-        work = self.work()
+        work = self.work.begin()
         work.add(self.complaints.change_write(c, change))
         work.add(self.timelines.write(c.tracking_id, entry))
         for item in new_items:

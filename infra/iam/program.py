@@ -359,28 +359,38 @@ class Program:
 
     def implementation(self, qual: str) -> str:
         """The class a hint stands for: a `typing.Protocol` (a service's port) stands for its one
-        implementation in the code (the class that names it among its bases, wired for it in
-        bootstrap), so the calls behind a port are followed; any other class for itself."""
+        implementation in the code, the one class that defines every method the port declares
+        (wired for it in bootstrap), so the calls behind a port are followed; any other class
+        stands for itself."""
         if qual in self._implementations:
             return self._implementations[qual]
         self._implementations[qual] = qual
         found = self.class_node(qual)
-        if found is None:
+        if found is None or not self._is_protocol(qual):
             return qual
-        mod, node = found
-        scope = Scope(self, mod, None, None)
-        bases = [self.type_of(b, scope) for b in node.bases]
-        if not any(isinstance(b, External) and b.dotted.rsplit(".", 1)[-1] == "Protocol" for b in bases):
-            return qual
+        wanted = {n.name for n in found[1].body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef)}
         impls = [
             f"{m.name}:{c}"
             for m in self.modules.values()
             for c in m.classes
-            if f"{m.name}:{c}" != qual and qual in self.mro(f"{m.name}:{c}")
+            if wanted
+            and not self._is_protocol(f"{m.name}:{c}")
+            and all(self.method(f"{m.name}:{c}", name) for name in wanted)
         ]
         if len(impls) == 1:
             self._implementations[qual] = impls[0]
         return self._implementations[qual]
+
+    def _is_protocol(self, qual: str) -> bool:
+        found = self.class_node(qual)
+        if found is None:
+            return False
+        mod, node = found
+        scope = Scope(self, mod, None, None)
+        return any(
+            isinstance(t, External) and t.dotted.rsplit(".", 1)[-1] == "Protocol"
+            for t in (self.type_of(b, scope) for b in node.bases)
+        )
 
     def returns(self, qual: str) -> Any:
         fn = self.function_node(qual)

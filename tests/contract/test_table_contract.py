@@ -16,8 +16,8 @@ from chalicelib.adapters.storage.codec import to_item, values
 from chalicelib.adapters.storage.counters import counter_moves
 from chalicelib.adapters.storage.expressions import set_remove
 from chalicelib.adapters.storage.gateway import put_over_position
+from chalicelib.domain.changes import Append, ConditionFailed, IfAbsent, UploadClaimed
 from chalicelib.domain.models import Complaint, TimelineEntry, utcnow
-from chalicelib.services.ports import Append, ConditionFailed, IfAbsent, UploadClaimed
 from tests.contract.conftest import Table
 
 VERSION_IS = "#v = :v"

@@ -14,8 +14,8 @@ from chalicelib.adapters.storage.complaints import ComplaintStore
 from chalicelib.adapters.storage.outboxes import OutboxStore
 from chalicelib.adapters.storage.timelines import TimelineStore
 from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
+from chalicelib.domain.changes import ABSENT, After, Before, Change, ConditionFailed, Placement, Version
 from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry
-from chalicelib.services.ports import ABSENT, After, Before, Change, ConditionFailed, Placement, Version
 
 AT = datetime(2026, 3, 2, 3, 4, 5, 123456, tzinfo=UTC)
 
@@ -97,7 +97,7 @@ def test_a_unit_of_work_writes_all_its_items_or_none(memory_table: Any) -> None:
     entry = TimelineEntry(at=AT, kind="answer", ref="answer:2", message="ok")
 
     def commit(expected: str) -> None:
-        uow = work()
+        uow = work.begin()
         uow.add(store.change_write(c, Change({"answered": True}, expect={"status": expected})))
         uow.add(timelines.write(c.tracking_id, entry))
         uow.add(outboxes.followup_write(c.tracking_id, 2, "unit", "ok", False, AT, AT + timedelta(minutes=2)))

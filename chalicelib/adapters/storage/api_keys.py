@@ -7,10 +7,9 @@ from datetime import datetime
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import iso
 from chalicelib.adapters.storage.gateway import TableGateway
-from chalicelib.services.ports import ApiKeyRegister
 
 
-class ApiKeyStore(ApiKeyRegister):
+class ApiKeyStore:
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
 

@@ -8,10 +8,10 @@ from typing import Any
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import iso, values
 from chalicelib.adapters.storage.gateway import TableGateway
-from chalicelib.services.ports import ChannelSettings, ConditionFailed
+from chalicelib.domain.changes import ConditionFailed
 
 
-class ChannelSettingsStore(ChannelSettings):
+class ChannelSettingsStore:
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
 

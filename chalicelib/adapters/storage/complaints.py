@@ -18,8 +18,8 @@ from chalicelib.adapters.storage.codec import iso, text, values
 from chalicelib.adapters.storage.expressions import condition, set_remove, with_version
 from chalicelib.adapters.storage.gateway import TableGateway
 from chalicelib.adapters.storage.unit_of_work import TransactItem
+from chalicelib.domain.changes import KEEP, Change, ConditionFailed, Placement
 from chalicelib.domain.models import Complaint, Status, TimelineEntry
-from chalicelib.services.ports import KEEP, Change, Complaints, ConditionFailed, Placement
 
 
 def placed(tracking_id: str, complaint: Complaint | None, p: Placement) -> dict[str, Any]:
@@ -46,7 +46,7 @@ def placed(tracking_id: str, complaint: Complaint | None, p: Placement) -> dict[
     return out
 
 
-class ComplaintStore(Complaints):
+class ComplaintStore:
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
 

@@ -15,7 +15,6 @@ from typing import Any
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import stream_position, values
 from chalicelib.adapters.storage.gateway import TableGateway, put_over_position
-from chalicelib.services.ports import Counters
 
 
 def counter_moves(table: str, old_at: str | None, new_at: str | None) -> list[dict[str, Any]]:
@@ -47,7 +46,7 @@ def counter_moves(table: str, old_at: str | None, new_at: str | None) -> list[di
     return items
 
 
-class CounterStore(Counters):
+class CounterStore:
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
 

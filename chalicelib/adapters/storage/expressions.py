@@ -12,7 +12,7 @@ from typing import Any
 
 from chalicelib.adapters.storage.codec import text, to_item, values
 from chalicelib.adapters.storage.keys import VERSION
-from chalicelib.services.ports import ABSENT, PRESENT, After, Append, Before, IfAbsent, Version
+from chalicelib.domain.changes import ABSENT, PRESENT, After, Append, Before, IfAbsent, Version
 
 _SET_CLAUSE = re.compile(r"\bSET\s+", re.IGNORECASE)
 

@@ -18,7 +18,6 @@ from typing import Any
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import iso, stream_position, to_item, values
 from chalicelib.adapters.storage.gateway import TableGateway, put_over_position
-from chalicelib.services.ports import Figures
 
 #: the list row's attributes the lists filter on
 _ROW_FILTERS = ("cls", "deadline", "moved_from", "kelurahan_code")
@@ -38,7 +37,7 @@ def list_keys(row: Mapping[str, Any], no_place: str) -> dict[str, str]:
     }
 
 
-class FigureStore(Figures):
+class FigureStore:
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
 

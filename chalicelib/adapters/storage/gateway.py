@@ -21,8 +21,8 @@ from chalicelib.adapters.aws import client as aws_client
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import complaint_item, from_item, iso, timeline_item, to_item, values
 from chalicelib.adapters.storage.expressions import with_version
+from chalicelib.domain.changes import ConditionFailed, UploadClaimed
 from chalicelib.domain.models import Complaint, TimelineEntry
-from chalicelib.services.ports import ConditionFailed, UploadClaimed
 from chalicelib.settings import settings
 
 __all__ = ["ConditionFailed", "TableGateway", "UploadClaimed", "conditional", "is_conditional_failure"]

@@ -17,10 +17,10 @@ from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import iso, to_item, values
 from chalicelib.adapters.storage.gateway import TableGateway
 from chalicelib.adapters.storage.unit_of_work import TransactItem
-from chalicelib.services.ports import ConditionFailed, Outboxes
+from chalicelib.domain.changes import ConditionFailed
 
 
-class OutboxStore(Outboxes):
+class OutboxStore:
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
 

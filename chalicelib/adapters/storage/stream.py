@@ -7,7 +7,7 @@ from typing import Any
 
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import from_item
-from chalicelib.services.ports import ComplaintImages
+from chalicelib.domain.changes import ComplaintImages
 
 
 def complaint_changes(records: list[dict[str, Any]]) -> Iterator[tuple[dict[str, Any], ComplaintImages | None]]:

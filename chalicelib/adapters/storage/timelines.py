@@ -6,10 +6,9 @@ from chalicelib.adapters.storage.codec import timeline_item
 from chalicelib.adapters.storage.gateway import TableGateway
 from chalicelib.adapters.storage.unit_of_work import TransactItem
 from chalicelib.domain.models import TimelineEntry
-from chalicelib.services.ports import Timelines
 
 
-class TimelineStore(Timelines):
+class TimelineStore:
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from chalicelib.adapters.storage.gateway import TableGateway
-from chalicelib.services.ports import UnitOfWork as UnitOfWorkPort
-from chalicelib.services.ports import Work, Write
 
 
 class TransactItem:
@@ -21,12 +19,13 @@ class TransactItem:
         self.op = op
 
 
-class UnitOfWork(UnitOfWorkPort):
+class UnitOfWork:
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
         self.items: list[dict[str, Any]] = []
 
-    def add(self, write: Write) -> None:
+    def add(self, write: object) -> None:
+        """One item of the write, as a store made it."""
         assert isinstance(write, TransactItem)
         self.items.append(write.op)
 
@@ -34,11 +33,11 @@ class UnitOfWork(UnitOfWorkPort):
         self.gateway.transact_raw(self.items)
 
 
-class UnitsOfWork(Work):
+class UnitsOfWork:
     """A fresh unit of work per atomic write, on one gateway."""
 
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
 
-    def __call__(self) -> UnitOfWork:
+    def begin(self) -> UnitOfWork:
         return UnitOfWork(self.gateway)
