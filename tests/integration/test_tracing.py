@@ -17,7 +17,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from tests.conftest import VALID
+
+# moto's table: the forwarder runs in a child process, which reads the complaint from moto's table
+pytestmark = pytest.mark.moto_table
 
 ROOT = Path(__file__).resolve().parents[2]
 
