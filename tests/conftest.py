@@ -11,7 +11,9 @@ from __future__ import annotations
 import os
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from typing import Any
+from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -89,9 +91,54 @@ def dev_issuer(stack_env: dict[str, str]) -> Iterator[Any]:
     issuer.stop()
 
 
+@contextmanager
+def dynamodb_in_memory(table_name: str) -> Iterator[Any]:
+    """Every DynamoDB client the hub builds is a fresh in-memory table (tests/support/memory_dynamodb.py)
+    while this runs; SQS, S3, SNS and Secrets Manager stay on moto's server.
+
+    The patch point is boto3's `Session.client`, which `chalicelib.adapters.aws.client` calls to
+    build every client, so it holds wherever `client` was imported by name; that function's cache
+    is emptied on the way in and out. Every call a real DynamoDB client makes meanwhile is counted:
+    a test that reached moto's table anyway fails here instead of quietly testing the wrong table."""
+    import boto3.session
+    import botocore.client
+
+    from chalicelib.adapters import aws
+    from tests.support.memory_dynamodb import MemoryDynamoDB
+
+    db = MemoryDynamoDB(table_name)
+    build = boto3.session.Session.client
+    make_api_call = botocore.client.BaseClient._make_api_call
+    reached_moto: list[str] = []
+
+    def client(self: Any, service_name: str, *args: Any, **kwargs: Any) -> Any:
+        return db if service_name == "dynamodb" else build(self, service_name, *args, **kwargs)
+
+    def counted(self: Any, operation_name: str, api_params: dict[str, Any]) -> Any:
+        if self.meta.service_model.service_name == "dynamodb":
+            reached_moto.append(operation_name)
+        return make_api_call(self, operation_name, api_params)
+
+    aws.client.cache_clear()
+    try:
+        with (
+            mock.patch.object(boto3.session.Session, "client", client),
+            mock.patch.object(botocore.client.BaseClient, "_make_api_call", counted),
+        ):
+            yield db
+    finally:
+        aws.client.cache_clear()
+    assert not reached_moto, f"a test on the memory table called moto's DynamoDB: {reached_moto[:5]}"
+
+
 @pytest.fixture()
-def hub(lapor_sim: Any, dev_issuer: Any) -> Iterator[Any]:
-    """The app with fresh adapters, and the simulator without faults."""
+def hub(request: pytest.FixtureRequest, lapor_sim: Any, dev_issuer: Any) -> Iterator[Any]:
+    """The app with fresh adapters, and the simulator without faults.
+
+    Its DynamoDB is a fresh in-memory table per test (the stores' conditions, transactions, indexes
+    and paging as DynamoDB has them); tests marked `moto_table` run on moto's shared table instead,
+    for what only it has: the stream, HTTP-level client hooks, the emulator's own faults
+    (docs/testing.md, "Which table a test runs on")."""
     from chalicelib import bootstrap
     from infra.local.lapor_simulator import FaultConfig
 
@@ -99,9 +146,11 @@ def hub(lapor_sim: Any, dev_issuer: Any) -> Iterator[Any]:
     bootstrap.reset()
     import app as app_module
 
-    yield app_module
-    lapor_sim.faults = FaultConfig()
-    bootstrap.reset()
+    on_moto = request.node.get_closest_marker("moto_table") is not None
+    with nullcontext() if on_moto else dynamodb_in_memory(bootstrap.settings().table_name):
+        yield app_module
+        lapor_sim.faults = FaultConfig()
+        bootstrap.reset()
 
 
 @pytest.fixture()

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from tests.conftest import VALID, poll
-from tests.support.stack import ROOT, LocalStack
+from tests.support.stack import ROOT, LocalStack, local_stack
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 FLAGS = [
@@ -38,18 +38,27 @@ pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
-def seeded(running_stack: LocalStack) -> dict[str, Any]:
-    """The session's local stack, filled by `make seed` (its own command), plus one complaint to look up."""
+def page_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalStack]:
+    """A local stack of its own, started as `make run` starts it: `make seed` reads the table's
+    stream from its start to bring the figures up to date, and the session's stack has by now a
+    stream of thousands of records from the other end-to-end tests (minutes to read again)."""
+    with local_stack(tmp_path_factory.mktemp("page-stack"), RATE_LIMIT_SCALE="1000") as stack:
+        yield stack
+
+
+@pytest.fixture(scope="module")
+def seeded(page_stack: LocalStack) -> dict[str, Any]:
+    """Its local stack, filled by `make seed` (its own command), plus one complaint to look up."""
     seed = subprocess.run(
         [sys.executable, "-m", "infra.local.seed"],
         cwd=ROOT,
         capture_output=True,
         text=True,
-        env={**running_stack.env, "SEED_COMPLAINTS": "150"},
+        env={**page_stack.env, "SEED_COMPLAINTS": "150"},
         timeout=300,
     )
     assert seed.returncode == 0, seed.stdout + seed.stderr
-    api = running_stack.url
+    api = page_stack.url
     resp = requests.post(f"{api}/v1/complaints", json=VALID, timeout=10)
     assert resp.status_code == 201, resp.text
     return {"api": api, "tracking_id": resp.json()["tracking_id"]}

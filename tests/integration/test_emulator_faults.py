@@ -15,6 +15,9 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
+# moto's table: these make moto's own faults happen on its server (their clients are built here, not by the hub)
+pytestmark = pytest.mark.moto_table
+
 
 @pytest.fixture()
 def ddb(stack_env: dict[str, str]) -> Any:

@@ -9,6 +9,9 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
+# moto's table: these read moto's stream and transactions on its server (their clients are built here, not by the hub)
+pytestmark = pytest.mark.moto_table
+
 
 @pytest.fixture()
 def ddb(stack_env: dict[str, str], aws_endpoint: str) -> tuple[Any, Any, str]:

@@ -130,6 +130,7 @@ def aws_calls(hub: Any) -> Iterator[Counter[str]]:
         c.meta.events.unregister("before-parameter-build.*.*", before)
 
 
+@pytest.mark.moto_table  # counts calls on botocore's before-parameter-build hook: a real client's
 @pytest.mark.parametrize("with_key", [True, False])
 def test_one_write_and_one_send_per_intake(client: Any, aws_calls: Counter[str], with_key: bool) -> None:
     headers = {"Idempotency_Key": key(), "X_Client_Id": f"install-{uuid.uuid4().hex}"} if with_key else {}

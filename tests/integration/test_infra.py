@@ -4,7 +4,10 @@ infra/template.json, the stage's data applied) for prod and dev, checked by cfn-
 from __future__ import annotations
 
 import json
+import subprocess
 import zipfile
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -18,9 +21,22 @@ STAGES = ("prod", "dev")
 
 
 @pytest.fixture(scope="module")
-def packages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """What `make package STAGE=...` builds, for both stages (cfn-lint is the test below)."""
-    return {stage: package(stage, tmp_path_factory.mktemp(stage) / "package", run_lint=False) for stage in STAGES}
+def builds(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> Iterator[dict[str, tuple[Path, Future[subprocess.CompletedProcess[str]]]]]:
+    """What `make package STAGE=...` builds, for both stages, and cfn-lint started on each as soon
+    as it is built (a process of its own, while the next stage is packaged; the test below reads it)."""
+    with ThreadPoolExecutor(max_workers=len(STAGES)) as pool:
+        out = {}
+        for stage in STAGES:
+            path = package(stage, tmp_path_factory.mktemp(stage) / "package", run_lint=False)
+            out[stage] = (path, pool.submit(lint, path / "sam.json"))
+        yield out
+
+
+@pytest.fixture(scope="module")
+def packages(builds: dict[str, tuple[Path, Any]]) -> dict[str, Path]:
+    return {stage: path for stage, (path, _) in builds.items()}
 
 
 def sam(packages: dict[str, Path], stage: str = "prod") -> dict[str, Any]:
@@ -32,8 +48,8 @@ def resources(packages: dict[str, Path], stage: str = "prod") -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("stage", STAGES)
-def test_merged_template_passes_cfn_lint(packages: dict[str, Path], stage: str) -> None:
-    result = lint(packages[stage] / "sam.json")
+def test_merged_template_passes_cfn_lint(builds: dict[str, tuple[Path, Any]], stage: str) -> None:
+    result = builds[stage][1].result()
     assert result.returncode == 0, result.stdout + result.stderr
 
 

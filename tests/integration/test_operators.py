@@ -54,6 +54,7 @@ def drain_callbacks(pump: Any, receiver: Any, tid: str, n: int) -> list[dict[str
     return receiver.events_for(tid)
 
 
+@pytest.mark.moto_table  # the inbox badges it checks come from the table's stream
 @pytest.mark.usefixtures("channel_secrets")
 def test_a_rabeg_complaint_from_answer_to_reassignment_to_rating(client: Any, pump: Any, lapor_sim: Any) -> None:
     from chalicelib.domain.models import utcnow

@@ -20,6 +20,9 @@ from hypothesis import strategies as hs
 
 from tests.conftest import VALID
 
+# moto's table: the figures follow the table's stream (the pump reads it from moto)
+pytestmark = pytest.mark.moto_table
+
 KEL = "36.73.01.1002"
 KEC = "36.73.01"
 

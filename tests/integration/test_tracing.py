@@ -17,8 +17,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from chalicelib.observability import COMPLAINT_SPAN
 from tests.conftest import VALID
+
+# moto's table: the forwarder runs in a child process, which reads the complaint from moto's table
+pytestmark = pytest.mark.moto_table
 
 ROOT = Path(__file__).resolve().parents[2]
 XRAY_TRACE_ID = "1-5759e988-bd862e3fe1be46a994272793"
