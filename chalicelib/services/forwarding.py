@@ -65,7 +65,7 @@ class ForwardingService:
         lapor: Callable[[], LaporClient],
         events: StatusEvents,
         attachment_ids: Callable[[dict[str, Any], LaporClient], list[int]] | None = None,
-        before_create: Callable[[Complaint], None] | None = None,
+        before_create: Callable[[Complaint], object] | None = None,
         lease_s: int = 120,
         sync_schedule: sync_policy.SyncSchedule | None = None,
         after_forward: Callable[[str, dict[str, Any]], None] | None = None,

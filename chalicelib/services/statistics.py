@@ -476,7 +476,7 @@ def _public(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
     # only open complaints are late; a resolved one's deadline is the reporter's window
     overdue = overdue_working_days(st.parse_instant(row.get("deadline")), now) if row.get("cls") == "open" else None
     try:
-        label = STATUS_LABELS_ID[Status(row.get("status"))]
+        label = STATUS_LABELS_ID[Status(str(row.get("status")))]
     except (ValueError, KeyError):
         label = str(row.get("status"))
     return {

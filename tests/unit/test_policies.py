@@ -96,7 +96,8 @@ def copy(tmp_path: Path) -> Path:
 
 
 def append(path: Path, text: str) -> None:
-    path.write_text(path.read_text() + text)
+    """Add code to a module of the copy (a new module when there is none yet)."""
+    path.write_text((path.read_text() if path.exists() else "") + text)
 
 
 def replace(path: Path, old: str, new: str) -> None:

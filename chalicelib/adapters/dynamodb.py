@@ -1,1 +1,0 @@
-"""Nothing here: the table's adapter is the package chalicelib/adapters/storage."""
