@@ -60,19 +60,6 @@ def holder_of(c: Complaint) -> str:
     return inbox.holder(c.status, c.unit.code if c.unit else None, c.channel)
 
 
-def counted_at(item: Mapping[str, Any] | None) -> str | None:
-    """`<holder>|<status>`: where a complaint item is counted for the badges (None: nowhere).
-
-    The badges count what the inbox lists: the item's own inbox key names the holder."""
-    if not item or not item.get("status") or not item.get("inbox_pk"):
-        return None
-    try:
-        status = Status(str(item["status"]))
-    except ValueError:
-        return None
-    return f"{str(item['inbox_pk']).removesuffix(inbox.DONE)}|{status.value}"
-
-
 # -- reading ---------------------------------------------------------------------
 
 
@@ -249,7 +236,7 @@ class InboxService:
         """Move the complaint's badge count to where its new image puts it, once per
         stream record (the table's stream consumer calls this); returns what was done."""
         position = str(seq).zfill(40)  # stream sequence numbers run to 40 digits: sortable as text
-        new_at = counted_at(new_item)
+        new_at = self.complaints.counted_at(new_item)
         for _ in range(5):
             mark = self.counters.inbox_mark(tracking_id)
             if mark is not None and str(mark.get("seq", "")) >= position:

@@ -73,6 +73,12 @@ class UnitOfWork(Protocol):
 
 
 class Complaints(Protocol):
+    @staticmethod
+    def counted_at(item: Mapping[str, Any] | None) -> str | None: ...
+
+    @staticmethod
+    def in_created_index(item: Mapping[str, Any] | None) -> bool: ...
+
     def item(self, tracking_id: str, consistent: bool = True) -> dict[str, Any] | None: ...
 
     def get(self, tracking_id: str, consistent: bool = True) -> Complaint | None: ...
@@ -281,6 +287,9 @@ class Counters(Protocol):
 
 class Figures(Protocol):
     """The statistics: each complaint's contribution, the day counters, the snapshots, the lists."""
+
+    @staticmethod
+    def listed_position(item: Mapping[str, Any]) -> str: ...
 
     def contribution(self, day: date, tracking_id: str) -> dict[str, Any] | None: ...
 

@@ -72,11 +72,6 @@ def city_name() -> str:
     return str(reference.load_json("kota-serang.json")["kota"]["name"])
 
 
-def counted_in_stats(item: Mapping[str, Any] | None) -> bool:
-    """A complaint item the statistics follow: one in the `created` index (every complaint from intake)."""
-    return bool(item) and item.get("type") == "complaint" and bool(item.get("created_pk"))  # type: ignore[union-attr]
-
-
 def list_row(item: Mapping[str, Any]) -> dict[str, Any]:
     """The public row of a complaint in the lists behind the figures: no reporter, no confidential text."""
     unit = item.get("unit") or {}
@@ -108,10 +103,12 @@ class StatisticsService:
         """Count one change of a complaint item exactly once; returns what was done."""
         item = change.new or change.old or {}
         created = st.parse_instant(item.get("created_at"))
-        if created is None or not (counted_in_stats(change.new) or counted_in_stats(change.old)):
+        if created is None or not (
+            self.complaints.in_created_index(change.new) or self.complaints.in_created_index(change.old)
+        ):
             return "ignored"
         day = st.received_day(created)
-        new_c = st.contribution(change.new) if counted_in_stats(change.new) else {}
+        new_c = st.contribution(change.new) if self.complaints.in_created_index(change.new) else {}
         new_row = list_row(change.new) if change.new and st.is_counted(change.new) and new_c else None
         for _ in range(5):
             stored = self.figure_store.contribution(day, change.tracking_id)
@@ -323,12 +320,12 @@ class StatisticsService:
             found.extend(items)
             if more is not None:
                 cutoff = more if cutoff is None else max(cutoff, more)
-        found.sort(key=lambda i: i["_sk"], reverse=True)
-        safe = [i for i in found if cutoff is None or i["_sk"] >= cutoff]
+        found.sort(key=self.figure_store.listed_position, reverse=True)
+        safe = [i for i in found if cutoff is None or self.figure_store.listed_position(i) >= cutoff]
         page = safe[:limit]
         nxt: str | None = None
         if len(safe) > limit:
-            nxt = page[-1]["_sk"]  # the next page: below the last one shown
+            nxt = self.figure_store.listed_position(page[-1])  # the next page: below the last one shown
         elif cutoff is not None:
             nxt = cutoff  # everything at or above the cutoff was read and shown
         return {
@@ -379,7 +376,7 @@ class StatisticsService:
         expected: dict[dt.date, st.Counters] = {}
         complaints: list[dict[str, Any]] = []
         for item in self.complaints_since(since_month, shards):
-            if not counted_in_stats(item):
+            if not self.complaints.in_created_index(item):
                 continue
             created = st.parse_instant(item.get("created_at"))
             if created is None:
@@ -429,7 +426,7 @@ class StatisticsService:
         assert created is not None
         day = st.received_day(created)
         fresh = self.complaints.item(item["tracking_id"], consistent=True) or item
-        new_c = st.contribution(fresh) if counted_in_stats(fresh) else {}
+        new_c = st.contribution(fresh) if self.complaints.in_created_index(fresh) else {}
         row = list_row(fresh) if st.is_counted(fresh) and new_c else None
         for _ in range(5):
             stored = self.figure_store.contribution(day, item["tracking_id"])

@@ -68,8 +68,10 @@ def test_urgent_order_puts_the_most_overdue_first_and_no_deadline_last() -> None
 
 
 def test_counters_move_with_the_status_and_the_holder() -> None:
+    from chalicelib.adapters.storage.complaints import ComplaintStore
     from chalicelib.adapters.storage.counters import counter_moves
-    from chalicelib.services.inbox import counted_at
+
+    counted_at = ComplaintStore.counted_at
 
     def at(c: Complaint) -> str | None:
         from chalicelib.adapters.storage.keys import inbox_attributes

@@ -18,6 +18,7 @@ from chalicelib.adapters.storage.codec import iso, text, values
 from chalicelib.adapters.storage.expressions import condition, set_remove, with_version
 from chalicelib.adapters.storage.gateway import TableGateway
 from chalicelib.adapters.storage.unit_of_work import TransactItem
+from chalicelib.domain import inbox
 from chalicelib.domain.changes import KEEP, Change, ConditionFailed, Placement
 from chalicelib.domain.models import Complaint, Status, TimelineEntry
 
@@ -81,6 +82,24 @@ class ComplaintStore:
     def arrival_key(item: Mapping[str, Any]) -> str:
         """A complaint's place in the `created` index (its arrival instant as key text)."""
         return str(item["created_sk"])
+
+    @staticmethod
+    def counted_at(item: Mapping[str, Any] | None) -> str | None:
+        """`<holder>|<status>`: where a complaint item is counted for the badges (None: nowhere).
+
+        The badges count what the inbox lists: the item's own inbox key names the holder."""
+        if not item or not item.get("status") or not item.get("inbox_pk"):
+            return None
+        try:
+            status = Status(str(item["status"]))
+        except ValueError:
+            return None
+        return f"{str(item['inbox_pk']).removesuffix(inbox.DONE)}|{status.value}"
+
+    @staticmethod
+    def in_created_index(item: Mapping[str, Any] | None) -> bool:
+        """A complaint item in the `created` index (every complaint from intake): the figures follow it."""
+        return bool(item) and item.get("type") == "complaint" and bool(item.get("created_pk"))  # type: ignore[union-attr]
 
     @staticmethod
     def inbox_position(item: Mapping[str, Any], urgent: bool) -> str | None:

@@ -155,6 +155,11 @@ class FigureStore:
 
     # -- the lists behind the figures ---------------------------------------------------------
 
+    @staticmethod
+    def listed_position(item: Mapping[str, Any]) -> str:
+        """A listed row's place in its list (the sort key a page continues below)."""
+        return str(item["_sk"])
+
     def listed_page(
         self,
         by: str,
