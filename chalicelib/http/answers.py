@@ -32,6 +32,7 @@ JSON_HEADERS = {"Content-Type": "application/json; charset=utf-8"}
 # pydantic error types -> (Indonesian, English)
 _MESSAGES: dict[str, tuple[str, str]] = {
     "missing": ("wajib diisi", "is required"),
+    "unknown_category": ("tidak dikenal; lihat GET /v1/categories", "is not a known category; see GET /v1/categories"),
     "extra_forbidden": ("tidak dikenal", "is not a known field"),
     "string_too_short": ("terlalu pendek", "is too short"),
     "string_too_long": ("terlalu panjang", "is too long"),

@@ -8,7 +8,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic_core import PydanticCustomError
 
 from chalicelib.domain import reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
@@ -43,6 +44,14 @@ class ComplaintSubmission(BaseModel):
     severity: Severity | None = None
     #: keys from `POST /v1/uploads`, in the order LAPOR! should show them
     attachments: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
+
+    @field_validator("category")
+    @classmethod
+    def _a_category_we_offer(cls, code: str) -> str:
+        """Checked with the other fields, so one answer names every bad field (the form shows them all)."""
+        if code not in reference.categories():
+            raise PydanticCustomError("unknown_category", "unknown category")
+        return code
 
     @model_validator(mode="after")
     def _uploads_we_could_have_given(self) -> ComplaintSubmission:

@@ -55,6 +55,16 @@ def test_every_bad_field_is_named_in_both_languages(client: Any) -> None:
         assert " / " in err["message"] and err["message_id"] and err["message_en"]
 
 
+def test_every_bad_field_is_named_in_one_answer(client: Any) -> None:
+    """An unknown category is named with the missing fields, not after they are fixed."""
+    r = post(client, {"category": "x"})
+    assert r.status_code == 400
+    named = {(e["field"], e["reason"]) for e in r.json_body["errors"]}
+    assert named == {("category", "unknown_category"), ("description", "missing"), ("location", "missing")}
+    [category] = [e for e in r.json_body["errors"] if e["field"] == "category"]
+    assert "GET /v1/categories" in category["message_id"] and "GET /v1/categories" in category["message_en"]
+
+
 def test_unknown_category_and_kelurahan_are_400(client: Any) -> None:
     r1 = post(client, {**VALID, "category": "tidak-ada"})
     assert r1.status_code == 400 and r1.json_body["errors"][0]["reason"] == "unknown_category"
