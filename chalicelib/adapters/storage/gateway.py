@@ -366,19 +366,9 @@ class TableGateway:
         consistent: bool = False,
     ) -> Iterator[dict[str, Any]]:
         """Query by key (never Scan), following pages up to `limit` items."""
-        req: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": key_condition,
-            "ExpressionAttributeValues": vals,
-        }
+        req = self._query_request(key_condition, vals, index, names, filter_expression)
         if consistent:  # the table only: GSIs are eventually consistent
             req["ConsistentRead"] = True
-        if index:
-            req["IndexName"] = index
-        if names:
-            req["ExpressionAttributeNames"] = names
-        if filter_expression:
-            req["FilterExpression"] = filter_expression
         seen = 0
         while True:
             if limit is not None:
@@ -406,23 +396,34 @@ class TableGateway:
 
         With a filter, `limit` counts the items read: a page may hold fewer, or none, and still
         have a key to continue from."""
-        req: dict[str, Any] = {
-            "TableName": self.table,
-            "KeyConditionExpression": key_condition,
-            "ExpressionAttributeValues": vals,
-            "Limit": limit,
-            "ScanIndexForward": forward,
-        }
-        if index:
-            req["IndexName"] = index
-        if filter_expression:
-            req["FilterExpression"] = filter_expression
-        if names:
-            req["ExpressionAttributeNames"] = names
+        req = self._query_request(key_condition, vals, index, names, filter_expression)
+        req.update(Limit=limit, ScanIndexForward=forward)
         if start_key:
             req["ExclusiveStartKey"] = start_key
         out = self.db.query(**req)
         return [from_item(i) for i in out.get("Items", [])], out.get("LastEvaluatedKey")
+
+    def _query_request(
+        self,
+        key_condition: str,
+        vals: dict[str, Any],
+        index: str | None,
+        names: dict[str, str] | None,
+        filter_expression: str | None,
+    ) -> dict[str, Any]:
+        """The parameters every Query of this table shares; the optional ones only when given."""
+        req: dict[str, Any] = {
+            "TableName": self.table,
+            "KeyConditionExpression": key_condition,
+            "ExpressionAttributeValues": vals,
+        }
+        if index:
+            req["IndexName"] = index
+        if names:
+            req["ExpressionAttributeNames"] = names
+        if filter_expression:
+            req["FilterExpression"] = filter_expression
+        return req
 
     def count_index_until(self, index: str, pk: str, until: str) -> int:
         """How many items one shard of a sparse index holds with sort key <= until (Select COUNT)."""
