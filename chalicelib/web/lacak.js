@@ -126,7 +126,6 @@ async function act(path, body, errBox) {
 }
 
 (async function main() {
-  registerWorker();
   await loadCategories();
   $("#find").addEventListener("submit", (e) => { e.preventDefault(); find($("#tracking-id").value); });
   $("#token-form").addEventListener("submit", (e) => {
@@ -158,4 +157,5 @@ async function act(path, body, errBox) {
   const id = idFromPath();
   if (id) { $("#tracking-id").value = id; find(id); }
   document.body.dataset.ready = "true";
+  registerWorker(); // after the page is usable: its cache fill must not slow the first load
 })();

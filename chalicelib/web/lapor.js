@@ -27,6 +27,7 @@ function restoreDraft() {
   for (const f of FIELDS) if (draft[f] !== undefined) $("#" + f).value = draft[f];
   for (const f of CHECKS) if (draft[f] !== undefined) $("#" + f).checked = draft[f];
   showPoint();
+  if (map) showChosen();
   syncAnonymous();
 }
 
@@ -62,22 +63,88 @@ async function loadChoices() {
   } catch (e) { /* offline without a cached copy: the queued note says why */ }
   try {
     const resp = await fetch("/static/kelurahan.json");
-    const places = (await resp.json()).kelurahan.slice().sort((a, b) => a.name.localeCompare(b.name, "id"));
+    const shapes = await resp.json();
+    const places = shapes.kelurahan.slice().sort((a, b) => a.name.localeCompare(b.name, "id"));
     for (const k of places) $("#kelurahan").append(el("option", { value: k.code, text: k.name }));
+    drawMap(shapes);
   } catch (e) { /* idem */ }
   $("#max-photos").textContent = String(MAX_PHOTOS);
 }
 
-// -- where: the browser's location, or a kelurahan ------------------------------------------------
+// -- where: the browser's location, a point tapped on the kelurahan map, or a kelurahan ----------
 function showPoint() {
+  const where = draft.src === "map" ? "Titik di peta" : "Lokasi Anda";
   $("#point").textContent = draft.lat === undefined ? ""
-    : `Lokasi Anda: ${draft.lat.toFixed(5)}, ${draft.lon.toFixed(5)}` + (draft.acc ? ` (±${Math.round(draft.acc)} m)` : "");
+    : `${where}: ${draft.lat.toFixed(5)}, ${draft.lon.toFixed(5)}` + (draft.acc ? ` (±${Math.round(draft.acc)} m)` : "");
+  showPin();
+}
+
+/* The map is the public page's (kelurahan.json: SVG paths in a view box and the projection that made
+   them). A tap gives a point and its kelurahan; the list below stays the keyboard's way to give a place. */
+const SVG = "http://www.w3.org/2000/svg";
+const ZOOM = 4; // the first tap shows a quarter of the map's width around it, for a finer second tap
+let map = null; // {projection, whole: [x, y, w, h]}
+
+function svgEl(tag, attrs) {
+  const node = document.createElementNS(SVG, tag);
+  for (const [k, v] of Object.entries(attrs)) node.setAttribute(k, String(v));
+  return node;
+}
+function drawMap(shapes) {
+  if (!shapes.projection || !shapes.viewBox) return;
+  map = { projection: shapes.projection, whole: shapes.viewBox.split(" ").map(Number) };
+  const svg = $("#map");
+  svg.replaceChildren(...shapes.kelurahan.map((k) => svgEl("path", { d: k.path, "data-kelurahan": k.code })),
+    svgEl("circle", { id: "map-pin", r: 0, visibility: "hidden" }));
+  view(map.whole);
+  $("#map-box").hidden = false;
+  showChosen();
+  showPin();
+}
+function view(box) {
+  $("#map").setAttribute("viewBox", box.join(" "));
+  $("#map-whole").hidden = box === map.whole;
+  $("#map-pin").setAttribute("r", String(box[2] / 40)); // about 7 px whatever the zoom
+}
+function showPin() {
+  if (!map) return;
+  const pin = $("#map-pin"), pr = map.projection;
+  if (draft.lat === undefined) { pin.setAttribute("visibility", "hidden"); return; }
+  pin.setAttribute("cx", String((draft.lon - pr.west) * pr.x_per_deg));
+  pin.setAttribute("cy", String((pr.north - draft.lat) * pr.y_per_deg));
+  pin.setAttribute("visibility", "visible");
+}
+function showChosen() {
+  for (const p of document.querySelectorAll("#map path")) p.classList.toggle("chosen", p.dataset.kelurahan === $("#kelurahan").value);
+}
+function tapMap(event) {
+  const svg = $("#map");
+  const at = new DOMPoint(event.clientX, event.clientY).matrixTransform(svg.getScreenCTM().inverse());
+  const shape = event.target.closest && event.target.closest("path[data-kelurahan]");
+  if (!shape) { $("#point").textContent = "Titik itu di luar peta kelurahan; ketuk di dalam batas kelurahan atau pilih dari daftar."; return; }
+  const pr = map.projection, round = (v) => Math.round(v * 1e6) / 1e6;
+  draft.lat = round(pr.north - at.y / pr.y_per_deg);
+  draft.lon = round(pr.west + at.x / pr.x_per_deg);
+  draft.acc = undefined;
+  draft.src = "map";
+  $("#kelurahan").value = shape.dataset.kelurahan;
+  if ($("#map-whole").hidden) {
+    const [x0, y0, w, h] = map.whole, zw = w / ZOOM, zh = h / ZOOM;
+    view([Math.min(Math.max(at.x - zw / 2, x0), x0 + w - zw), Math.min(Math.max(at.y - zh / 2, y0), y0 + h - zh), zw, zh]);
+  }
+  clearErrors();
+  saveDraft(); showChosen(); showPoint(); nearby();
+}
+function chooseKelurahan() {
+  // a kelurahan chosen from the list replaces a point tapped on the map (the two would disagree)
+  if (draft.src === "map") { delete draft.lat; delete draft.lon; delete draft.src; saveDraft(); showPoint(); nearby(); }
+  showChosen();
 }
 function useLocation() {
   if (!navigator.geolocation) { $("#point").textContent = "Browser ini tidak dapat memberi lokasi; pilih kelurahan."; return; }
   $("#point").textContent = "Mencari lokasi…";
   navigator.geolocation.getCurrentPosition((pos) => {
-    draft.lat = pos.coords.latitude; draft.lon = pos.coords.longitude; draft.acc = pos.coords.accuracy;
+    draft.lat = pos.coords.latitude; draft.lon = pos.coords.longitude; draft.acc = pos.coords.accuracy; draft.src = "gps";
     saveDraft(); showPoint(); nearby();
   }, () => { $("#point").textContent = "Lokasi tidak diizinkan atau tidak ditemukan; pilih kelurahan."; },
   { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
@@ -282,7 +349,6 @@ async function resume() {
 }
 
 (async function main() {
-  registerWorker();
   await loadChoices();
   restoreDraft();
   const form = $("#report");
@@ -292,6 +358,9 @@ async function resume() {
   $("#category").addEventListener("change", nearby);
   $("#anonymous").addEventListener("change", syncAnonymous);
   $("#use-location").addEventListener("click", useLocation);
+  $("#map").addEventListener("click", tapMap);
+  $("#map-whole").addEventListener("click", () => view(map.whole));
+  $("#kelurahan").addEventListener("change", chooseKelurahan);
   $("#photos").addEventListener("change", addPhotos);
   $("#photo-list").addEventListener("click", (e) => {
     const i = e.target.dataset && e.target.dataset.i;
@@ -303,4 +372,5 @@ async function resume() {
   window.addEventListener("online", async () => { const jobs = await allJobs(); if (jobs.length) send(jobs[0]); });
   await resume();
   document.body.dataset.ready = "true";
+  registerWorker(); // after the page is usable: its cache fill must not slow the first load
 })();

@@ -4,7 +4,9 @@
 chalicelib/data/kota-serang-kelurahan.geojson (cahyadsn/wilayah_boundaries, MIT),
 simplified (Douglas-Peucker) and projected once into SVG path strings in a
 1000-wide view box, so the page draws them without any projection code or
-third-party library. Run it again when the boundary file changes.
+third-party library. `projection` gives the view box's west edge, north edge and
+units per degree, so that a point tapped on the map (the report form) turns back
+into a latitude and longitude. Run it again when the boundary file changes.
 """
 
 from __future__ import annotations
@@ -72,6 +74,13 @@ def main() -> None:
     body = {
         "source": "cahyadsn/wilayah_boundaries (MIT, (c) 2024 Cahya DSN), simplified",
         "viewBox": f"0 0 {WIDTH:.0f} {height:.0f}",
+        # x = (lon - west) * x_per_deg, y = (north - lat) * y_per_deg (equirectangular)
+        "projection": {
+            "west": min(lons),
+            "north": max(lats),
+            "x_per_deg": round(kx * scale, 6),
+            "y_per_deg": round(scale, 6),
+        },
         "kelurahan": sorted(out, key=lambda k: k["code"]),
     }
     TARGET.write_text(json.dumps(body, ensure_ascii=False, separators=(",", ":")) + "\n", encoding="utf-8")

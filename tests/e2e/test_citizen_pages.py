@@ -2,7 +2,8 @@
 
 A complaint typed into /lapor/ with a photo reaches the LAPOR! simulator with that
 photo, downscaled, exactly once, though the button is pressed twice and the first
-answer is lost on the way back; offline, it waits in the browser and goes once
+answer is lost on the way back; a place tapped on the kelurahan map gives the
+point and its kelurahan; offline, it waits in the browser and goes once
 when the signal returns; a field the API refuses keeps what was typed; the form
 is completed with the keyboard alone. /lacak/<id> shows a unit's answer, and the
 reporter's controls only with the reporter token. axe-core (`make axe`) finds no
@@ -33,6 +34,8 @@ CATEGORY = "jalan-rusak"
 KELURAHAN = "36.73.01.1002"
 #: a point in the city no other end-to-end test reports at
 POINT = {"latitude": -6.1189, "longitude": 106.1497}
+#: a point well inside KELURAHAN (about 800 m from its boundary), tapped on the form's map
+MAP_POINT = (-6.1250, 106.1640)
 
 Browser = Callable[..., Any]
 
@@ -93,6 +96,19 @@ def _fill(page: Any, description: str, kelurahan: bool = True) -> None:
     page.get_by_label("Apa yang terjadi?").fill(description)
     if kelurahan:
         page.get_by_label("atau pilih kelurahan").select_option(KELURAHAN)
+
+
+def _tap_map(page: Any, api: str, lat: float, lon: float) -> None:
+    """Tap the report form's kelurahan map where the point is drawn (the map file's own projection)."""
+    pr = requests.get(f"{api}/static/kelurahan.json", timeout=10).json()["projection"]
+    drawn = [(lon - pr["west"]) * pr["x_per_deg"], (pr["north"] - lat) * pr["y_per_deg"]]
+    page.locator("#map").scroll_into_view_if_needed()
+    x, y = page.evaluate(
+        "([x, y]) => { const p = new DOMPoint(x, y).matrixTransform(document.querySelector('#map').getScreenCTM());"
+        " return [p.x, p.y]; }",
+        drawn,
+    )
+    page.mouse.click(x, y)
 
 
 def _png(width: int, height: int) -> bytes:
@@ -232,14 +248,25 @@ def test_report_with_photo_sent_twice_and_answer_lost_files_once(
     assert [e for e in page.errors if "ERR_CONNECTION_RESET" not in e] == [], page.errors  # the lost answer
 
 
-def test_offline_then_online_files_once_and_the_page_opens_offline(running_stack: LocalStack, browser: Browser) -> None:
+def test_place_tapped_on_the_map_offline_then_online_files_once_and_the_page_opens_offline(
+    running_stack: LocalStack, browser: Browser
+) -> None:
     api = running_stack.url
     page = browser()
     page.goto(f"{api}/lapor/")
     page.wait_for_selector("body[data-ready='true']")
     page.evaluate("async () => { await navigator.serviceWorker.ready; }")
     marker = f"uji-{uuid.uuid4().hex[:10]}"
-    _fill(page, f"Sampah menumpuk di saluran air dekat pasar ({marker}).")
+    _fill(page, f"Sampah menumpuk di saluran air dekat pasar ({marker}).", kelurahan=False)
+    # the place from the map: a first tap chooses the kelurahan and zooms in, a second one the spot
+    _tap_map(page, api, *MAP_POINT)
+    assert page.get_by_label("atau pilih kelurahan").input_value() == KELURAHAN
+    assert page.get_by_role("button", name="Tampilkan seluruh peta").is_visible()
+    _tap_map(page, api, *MAP_POINT)
+    sent: list[dict[str, Any]] = []
+    page.on(
+        "request", lambda r: r.method == "POST" and r.url.endswith("/v1/complaints") and sent.append(r.post_data_json)
+    )
     page.context.set_offline(True)
     page.get_by_role("button", name="Kirim aduan").click()
     note = page.locator("#queued")
@@ -249,7 +276,11 @@ def test_offline_then_online_files_once_and_the_page_opens_offline(running_stack
     page.wait_for_selector("#done:not([hidden])", timeout=60_000)
     tracking_id = page.locator("#done-id").inner_text()
     row = _one_at_lapor(running_stack, marker)
-    assert requests.get(f"{api}/v1/complaints/{tracking_id}", timeout=10).json()["lapor_id"] == row["complaint_id"]
+    shown = requests.get(f"{api}/v1/complaints/{tracking_id}", timeout=10).json()
+    assert shown["lapor_id"] == row["complaint_id"] and shown["kelurahan_code"] == KELURAHAN
+    where = sent[-1]["location"]
+    assert where["kelurahan_code"] == KELURAHAN
+    assert abs(where["lat"] - MAP_POINT[0]) < 0.0005 and abs(where["lon"] - MAP_POINT[1]) < 0.0005  # ~50 m
 
     # the shell opens without a signal (the service worker's cache)
     page.context.set_offline(True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterator
 
@@ -51,3 +52,18 @@ def test_every_page_asset_exists_and_no_page_has_inline_code() -> None:
         assert not re.search(r"\son[a-z]+=", html)  # no inline event handlers
     for script in ("warga.js", "lapor.js", "lacak.js"):
         assert "innerHTML" not in (web.WEB / script).read_text(encoding="utf-8")
+
+
+def test_a_point_tapped_on_the_form_map_is_where_the_api_places_it() -> None:
+    """The report form turns a tap on the map back into lat/lon with the map file's projection: every
+    kelurahan's drawn corners, turned back, lie on that kelurahan's boundary as the API knows it."""
+    from chalicelib.domain import geo
+
+    shapes = json.loads((web.WEB / "kelurahan.json").read_text(encoding="utf-8"))
+    pr = shapes["projection"]
+    for kel in shapes["kelurahan"]:
+        corners = re.findall(r"(-?[\d.]+),(-?[\d.]+)", kel["path"])
+        for x, y in corners[:: max(1, len(corners) // 5)]:
+            lat, lon = pr["north"] - float(y) / pr["y_per_deg"], pr["west"] + float(x) / pr["x_per_deg"]
+            distance = geo.distance_to_kelurahan_m(lat, lon, kel["code"])
+            assert distance is not None and distance <= 100, (kel["name"], lat, lon, distance)
