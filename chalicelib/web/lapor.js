@@ -55,14 +55,17 @@ const allJobs = () => outbox("readonly", (s) => s.getAll());
 
 // -- choices from the API and the map's kelurahan -------------------------------------------------
 async function loadChoices() {
+  // both asked for at once: on a slow link each round trip costs about half a second
+  const asked = [api("/v1/categories"), fetch("/static/kelurahan.json")];
+  for (const p of asked) p.catch(() => {});
   try {
-    const cats = await api("/v1/categories");
+    const cats = await asked[0];
     for (const c of (cats.body && cats.body.categories) || []) {
       $("#category").append(el("option", { value: c.code, text: c.name }));
     }
   } catch (e) { /* offline without a cached copy: the queued note says why */ }
   try {
-    const resp = await fetch("/static/kelurahan.json");
+    const resp = await asked[1];
     const shapes = await resp.json();
     const places = shapes.kelurahan.slice().sort((a, b) => a.name.localeCompare(b.name, "id"));
     for (const k of places) $("#kelurahan").append(el("option", { value: k.code, text: k.name }));
