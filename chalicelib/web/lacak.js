@@ -49,11 +49,15 @@ function show(c) {
   $("#r-escalation").textContent = rung(c.escalation_level);
   $("#r-category").textContent = categories[c.category] || c.category || "–";
   $("#r-created").textContent = fmtDate(c.created_at);
-  $("#r-description").textContent = c.confidential ? "Isi aduan ini dirahasiakan." : (c.description || "");
+  $("#r-description").textContent = c.confidential ? "Isi aduan ini dirahasiakan: hanya status dan tanggalnya yang ditampilkan." : (c.description || "");
+  for (const id of ["#r-unit", "#r-escalation", "#r-category"]) { // a confidential complaint: status and dates only
+    $(id).hidden = c.confidential;
+    $(id).previousElementSibling.hidden = c.confidential;
+  }
   $("#r-timeline").replaceChildren(...c.timeline.slice().reverse().map((e) => el("li", { "data-kind": e.kind },
     el("span", { class: "when", text: fmtDate(e.at) }),
     el("strong", { text: KINDS[e.kind] || e.kind }),
-    e.message ? el("p", { class: "msg", text: e.message }) : null)));
+    e.message && !c.confidential ? el("p", { class: "msg", text: e.message }) : null)));
   $("#record").hidden = false;
   reporterControls();
 }

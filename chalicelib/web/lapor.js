@@ -76,7 +76,8 @@ async function loadChoices() {
 
 // -- where: the browser's location, a point tapped on the kelurahan map, or a kelurahan ----------
 function showPoint() {
-  const where = draft.src === "map" ? "Titik di peta" : "Lokasi Anda";
+  const kel = $("#kelurahan").selectedOptions[0];
+  const where = draft.src !== "map" ? "Lokasi Anda" : "Titik di peta" + (kel && kel.value ? `, Kelurahan ${kel.text}` : "");
   $("#point").textContent = draft.lat === undefined ? ""
     : `${where}: ${draft.lat.toFixed(5)}, ${draft.lon.toFixed(5)}` + (draft.acc ? ` (±${Math.round(draft.acc)} m)` : "");
   showPin();

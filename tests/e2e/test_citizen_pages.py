@@ -5,8 +5,9 @@ photo, downscaled, exactly once, though the button is pressed twice and the firs
 answer is lost on the way back; a place tapped on the kelurahan map gives the
 point and its kelurahan; offline, it waits in the browser and goes once
 when the signal returns; a field the API refuses keeps what was typed; the form
-is completed with the keyboard alone. /lacak/<id> shows a unit's answer, and the
-reporter's controls only with the reporter token. axe-core (`make axe`) finds no
+is completed with the keyboard alone. /lacak/<id> shows a unit's answer (of a
+confidential complaint, status and dates only), and the reporter's controls only
+with the reporter token. axe-core (`make axe`) finds no
 serious or critical violation on either page. Chromium is Debian's (`make browser`).
 """
 
@@ -336,6 +337,15 @@ def test_field_error_keeps_the_text_and_keyboard_alone_completes_the_form(
     assert page.evaluate("() => document.activeElement.id") == "done"
     assert _at_lapor(running_stack, marker) or _one_at_lapor(running_stack, marker)
     assert _axe(page) == []
+
+    # filed confidential: its tracking page shows status and dates only, and the reporter's controls
+    # with the token this browser kept
+    page.get_by_role("link", name="Ikuti aduan ini").click()
+    page.wait_for_selector("#record:not([hidden])")
+    assert page.locator("#r-status").is_visible() and page.locator("#r-created").is_visible()
+    assert not page.locator("#r-unit").is_visible() and not page.locator("#r-category").is_visible()
+    assert marker not in page.locator("main").inner_text()
+    assert page.get_by_role("button", name="Kirim tanggapan").is_visible()
     assert page.errors == []
 
 
