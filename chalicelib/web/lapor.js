@@ -148,8 +148,9 @@ function useLocation() {
   if (!navigator.geolocation) { $("#point").textContent = "Browser ini tidak dapat memberi lokasi; pilih kelurahan."; return; }
   $("#point").textContent = "Mencari lokasi…";
   navigator.geolocation.getCurrentPosition((pos) => {
+    if (draft.src === "map") $("#kelurahan").value = ""; // the tapped kelurahan went with the tapped point
     draft.lat = pos.coords.latitude; draft.lon = pos.coords.longitude; draft.acc = pos.coords.accuracy; draft.src = "gps";
-    saveDraft(); showPoint(); nearby();
+    saveDraft(); showChosen(); showPoint(); nearby();
   }, () => { $("#point").textContent = "Lokasi tidak diizinkan atau tidak ditemukan; pilih kelurahan."; },
   { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
 }

@@ -257,6 +257,8 @@ def test_place_tapped_on_the_map_offline_then_online_files_once_and_the_page_ope
     page.goto(f"{api}/lapor/")
     page.wait_for_selector("body[data-ready='true']")
     page.evaluate("async () => { await navigator.serviceWorker.ready; }")
+    cdp = page.context.new_cdp_session(page)
+    assert cdp.send("Page.getInstallabilityErrors")["installabilityErrors"] == []  # manifest and worker: installable
     marker = f"uji-{uuid.uuid4().hex[:10]}"
     _fill(page, f"Sampah menumpuk di saluran air dekat pasar ({marker}).", kelurahan=False)
     # the place from the map: a first tap chooses the kelurahan and zooms in, a second one the spot
