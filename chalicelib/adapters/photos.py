@@ -37,12 +37,13 @@ class PhotoEncoder:
         Image.MAX_IMAGE_PIXELS = MAX_PIXELS
         try:
             with Image.open(io.BytesIO(data)) as img:
+                img.draft("RGB", (self.max_side, self.max_side))  # a JPEG decodes at 1/2..1/8 scale: less memory
                 img.load()
                 upright = ImageOps.exif_transpose(img)
+                upright.thumbnail((self.max_side, self.max_side), Image.Resampling.LANCZOS)
                 pixels = _rgb(upright)
         except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
             raise UnreadablePhoto(str(err)) from err
-        pixels.thumbnail((self.max_side, self.max_side), Image.Resampling.LANCZOS)
         out = io.BytesIO()
         pixels.save(out, format="JPEG", quality=self.quality, optimize=True)
         return out.getvalue()
