@@ -42,8 +42,8 @@ class PhotoEncoder:
                 upright = ImageOps.exif_transpose(img)
                 upright.thumbnail((self.max_side, self.max_side), Image.Resampling.LANCZOS)
                 pixels = _rgb(upright)
-        except (OSError, ValueError, SyntaxError, Image.DecompressionBombError) as err:
-            raise UnreadablePhoto(str(err)) from err
+        except Exception as err:  # noqa: BLE001 - whatever a hostile file makes the decoder raise: not a photo
+            raise UnreadablePhoto(f"{type(err).__name__}: {err}") from err
         out = io.BytesIO()
         pixels.save(out, format="JPEG", quality=self.quality, optimize=True)
         return out.getvalue()

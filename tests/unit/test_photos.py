@@ -87,3 +87,17 @@ def test_pillow_is_loaded_only_when_a_photo_is_re_encoded() -> None:
     root = Path(__file__).resolve().parents[2]
     done = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded() -> None:
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", 30_000, 30_000, 8, 2, 0, 0, 0)  # 900 megapixels, RGB
+    bomb = b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b"")
+    assert sniff(bomb[:64]) == "image/png"
+    with pytest.raises(UnreadablePhoto, match="DecompressionBomb"):
+        PhotoEncoder(1600, 85).reencode(bomb)
