@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
+    from chalicelib.services.photo_checks import PhotoChecks
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
@@ -174,7 +175,7 @@ def forwarding() -> ForwardingService:
         complaints(),
         lapor,
         status_events(),
-        attachment_ids=LaporAttachments(complaints(), attachment_store(), RetryLater),
+        attachment_ids=LaporAttachments(complaints(), photo_checks(), RetryLater),
         before_create=nearby().mark_possible_duplicate,
         lease_s=settings().forward_lease_s,
         after_forward=after_forward,
@@ -236,8 +237,15 @@ def attachment_followups() -> AttachmentFollowups:
     from chalicelib.services.forwarding import RetryLater
 
     return AttachmentFollowups(
-        complaints(), timelines(), attachment_store(), lapor, RetryLater, lease_s=settings().forward_lease_s
+        complaints(), timelines(), photo_checks(), lapor, RetryLater, lease_s=settings().forward_lease_s
     )
+
+
+@lru_cache(maxsize=1)
+def photo_checks() -> PhotoChecks:
+    from chalicelib.services.photo_checks import PhotoChecks
+
+    return PhotoChecks(attachment_store(), complaints(), timelines())
 
 
 @lru_cache(maxsize=1)
@@ -402,6 +410,7 @@ def reset() -> None:
         attachment_store,
         attachments,
         attachment_followups,
+        photo_checks,
         admin,
         reconciler,
         status_sync,

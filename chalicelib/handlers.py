@@ -50,6 +50,8 @@ def _forward_record(record: SQSRecord) -> None:
     from chalicelib.services.forwarding import RetryLater
 
     body = json.loads(record.body)
+    if "tracking_id" not in body and (body.get("Records") or body.get("Event") == "s3:TestEvent"):
+        return _landed_record(body)
     tracking_id = body["tracking_id"]
     if body.get("followups"):
         return _followups_record(record, tracking_id)
@@ -73,6 +75,35 @@ def _forward_record(record: SQSRecord) -> None:
             _delay(settings().forward_queue_url, record, backoff_delay(_receives(record)))
             log_failure("forward failed; will retry", err)
             raise
+
+
+def _landed_record(body: dict[str, Any]) -> None:
+    """The attachments bucket's event (a file landed): the file is checked now, and the complaint
+    that names it goes on at once instead of at its next look (services/photo_checks.py)."""
+    from urllib.parse import unquote_plus
+
+    from chalicelib.domain.instants import utc_text
+    from chalicelib.domain.models import utcnow
+    from chalicelib.services.forwarding import RetryLater
+
+    for event in body.get("Records") or []:  # s3:TestEvent (sent when the bucket is set up) has none
+        if event.get("eventSource") != "aws:s3":
+            continue
+        key = unquote_plus(str(event["s3"]["object"]["key"]))
+        tracking_id = bootstrap.photo_checks().landed(key)
+        item = bootstrap.complaints().item(tracking_id, consistent=True) if tracking_id else None
+        if tracking_id is None or item is None:
+            continue  # not named by a complaint yet: its forward finds it checked
+        with complaint_context(tracking_id):
+            try:
+                if item.get("lapor_id") is not None:
+                    outcome = bootstrap.attachment_followups().send(tracking_id, utc_text(utcnow()))
+                else:
+                    outcome = bootstrap.forwarding().forward(tracking_id).outcome
+            except RetryLater as err:
+                # the complaint's own message (still queued) keeps its deadline and comes back
+                outcome = f"still waiting: {err.reason}"
+            logger.info("upload landed", extra={"outcome": outcome})
 
 
 def _followups_record(record: SQSRecord, tracking_id: str) -> None:

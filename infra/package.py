@@ -4,7 +4,10 @@
    (Chalice's SAM template + deployment.zip, merged with the hub's resources);
 2. the stage's data (infra/stages/<stage>.json) written into the template as the
    parameters' defaults, so the template deploys as that stage without overrides;
-3. `cfn-lint` on the result (no error allowed).
+3. the photo layer, `photo-layer.zip` (Pillow and pillow-heif, requirements-photo.txt, under
+   `python/`): attached only to forward_to_lapor, the one function that checks and re-encodes
+   photos (`PhotoLayer` in infra/template.json), so the deployment package stays within 12 MB;
+4. `cfn-lint` on the result (no error allowed).
 
 The output folder also gets `stage.json` (stack name, region) for the deploy and smoke
 commands in docs/deployment.md.
@@ -13,16 +16,23 @@ commands in docs/deployment.md.
 from __future__ import annotations
 
 import argparse
+import importlib.metadata
 import json
 import os
+import platform
 import shutil
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ROOT / "infra" / "stages"
+PHOTO_REQUIREMENTS = ROOT / "requirements-photo.txt"
+PHOTO_LAYER = "photo-layer.zip"  # the template's PhotoLayer ContentUri, next to sam.json
+#: Lambda's platform: the layer's compiled parts (Pillow's codecs, libheif) must be built for it
+LAMBDA_PLATFORM = ("Linux", "x86_64", (3, 11))
 
 
 class StageError(Exception):
@@ -65,6 +75,36 @@ def chalice_package(stage: str, out: Path, region: str) -> None:
         raise StageError(f"chalice package failed:\n{result.stdout}{result.stderr}")
 
 
+def pinned(path: Path = PHOTO_REQUIREMENTS) -> dict[str, str]:
+    """`name==version` lines (comments aside)."""
+    pins: dict[str, str] = {}
+    for line in path.read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            pins[name.strip()] = version.strip()
+    return pins
+
+
+def photo_layer(out: Path) -> Path:
+    """`photo-layer.zip`: the distributions of requirements-photo.txt, as this environment has them
+    installed (make's venv: the pinned versions), under `python/` as a Lambda layer wants them."""
+    here = (platform.system(), platform.machine(), sys.version_info[:2])
+    if here != LAMBDA_PLATFORM:
+        raise StageError(f"the photo layer is built on Lambda's platform {LAMBDA_PLATFORM}, not {here}")
+    path = out / PHOTO_LAYER
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, version in pinned().items():
+            dist = importlib.metadata.distribution(name)
+            if dist.version != version:
+                raise StageError(f"{name} {dist.version} is installed, requirements-photo.txt pins {version}")
+            for f in sorted(dist.files or [], key=str):
+                src = Path(str(f.locate()))
+                if src.is_file() and "__pycache__" not in f.parts and ".." not in f.parts:
+                    z.write(src, f"python/{f}")
+    return path
+
+
 def lint(path: Path) -> subprocess.CompletedProcess[str]:
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     return subprocess.run([str(cfn_lint), str(path)], capture_output=True, text=True)
@@ -76,6 +116,7 @@ def package(stage: str, out: Path | None = None, run_lint: bool = True) -> Path:
     if out.exists():
         shutil.rmtree(out)
     chalice_package(stage, out, data["region"])
+    photo_layer(out)
     sam = out / "sam.json"
     template = apply_stage(json.loads(sam.read_text()), data)
     sam.write_text(json.dumps(template, indent=2) + "\n")
@@ -103,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     data = stage_data(args.stage)
     rel = out.relative_to(ROOT) if out.is_relative_to(ROOT) else out
     print(
-        f"{rel}/sam.json and {rel}/deployment.zip: stage {args.stage}, stack {data['stack_name']} "
+        f"{rel}/sam.json, {rel}/deployment.zip and {rel}/{PHOTO_LAYER}: stage {args.stage}, stack {data['stack_name']} "
         f"in {data['region']} (cfn-lint: {'skipped' if args.no_lint else 'no errors'}). "
         "Deploy: docs/deployment.md"
     )

@@ -15,12 +15,20 @@ from botocore.exceptions import ClientError
 from chalicelib.adapters.aws import client
 from chalicelib.settings import settings
 
+#: the object's metadata the hub writes once it has checked the file: "clean" or "refused:<reason>".
+#: A presigned POST cannot set it (S3 refuses a form field its policy does not name).
+CHECK_META = "hub-check"
+#: when the hub checked it (UTC, ISO 8601): the time of the timeline entry of a refusal
+CHECKED_AT_META = "hub-checked-at"
+
 
 @dataclass(frozen=True)
 class StoredFile:
     key: str
     data: bytes
     content_type: str
+    check: str = ""  # "" (as uploaded, not checked yet), "clean" or "refused:<reason>"
+    checked_at: str = ""
 
 
 class AttachmentStore:
@@ -48,4 +56,21 @@ class AttachmentStore:
             if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
                 return None
             raise
-        return StoredFile(key, out["Body"].read(), out.get("ContentType") or "application/octet-stream")
+        meta = out.get("Metadata") or {}
+        return StoredFile(
+            key,
+            out["Body"].read(),
+            out.get("ContentType") or "application/octet-stream",
+            str(meta.get(CHECK_META, "")),
+            str(meta.get(CHECKED_AT_META, "")),
+        )
+
+    def replace(self, key: str, data: bytes, content_type: str, check: str, checked_at: str) -> None:
+        """The checked file in place of what was uploaded (a PUT: the bucket's event is for POSTs only)."""
+        self.s3.put_object(
+            Bucket=self.bucket,
+            Key=key,
+            Body=data,
+            ContentType=content_type,
+            Metadata={CHECK_META: check, CHECKED_AT_META: checked_at},
+        )

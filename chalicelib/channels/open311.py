@@ -23,6 +23,7 @@ from chalicelib.domain import open311, reference
 from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Reporter
+from chalicelib.domain.text import clean_text
 from chalicelib.schemas.public import ComplaintSubmission
 
 CHANNEL = "open311"
@@ -125,7 +126,8 @@ def parse_form(raw: bytes, content_type: str | None) -> Form:
         raise _bad_body("too_many_fields", f"Paling banyak {limit} parameter", f"At most {limit} parameters") from None
     form = Form()
     twice: list[str] = []
-    for name, value in pairs:
+    for name, raw_value in pairs:
+        value = clean_text(raw_value)  # no control characters in what is kept (domain/text.py)
         if m := _ATTRIBUTE.match(name):
             form.attributes.setdefault(m.group(1), []).append(value)
         elif name in SCALARS:

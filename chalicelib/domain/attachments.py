@@ -36,6 +36,8 @@ class AttachmentRules(BaseModel):
     upload_wait_s: int = Field(ge=0)
     upload_check_every_s: int = Field(gt=0)
     uploads_expire_days: int = Field(gt=0)
+    photo_max_side_px: int = Field(default=1600, gt=0)
+    photo_jpeg_quality: int = Field(default=85, ge=1, le=95)
 
     @model_validator(mode="after")
     def _every_type_has_a_safe_extension(self) -> AttachmentRules:

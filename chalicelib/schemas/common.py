@@ -8,12 +8,14 @@ from typing import Any
 from pydantic import BaseModel
 
 from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.text import clean_texts
 
 
 def json_payload(raw: bytes | str | None) -> Any:
     """A request body as JSON, or a 400 naming why: empty, not JSON (nested beyond the
     parser's depth too), or holding text that is not Unicode (a lone surrogate such as
-    "\\ud800" is valid JSON but cannot be stored or sent on)."""
+    "\\ud800" is valid JSON but cannot be stored or sent on). Its texts come back without
+    control characters (domain/text.py)."""
     if not raw:
         raise InvalidInput([FieldProblem("body", "missing", "Isi permintaan kosong", "The request body is empty")])
     try:
@@ -38,7 +40,7 @@ def json_payload(raw: bytes | str | None) -> Any:
                 )
             ]
         )
-    return payload
+    return clean_texts(payload)
 
 
 def _not_unicode(payload: Any) -> str | None:

@@ -14,6 +14,7 @@ way the forwarder builds it:
 4. the follow-up LAPOR! holds is recorded as seen (`lapor_followup_ids`): the status
    sync never takes it for the unit's answer (it also skips anything with a marker).
 
+A file refused by its content (services/photo_checks.py) is not sent; the timeline says so.
 A file that has not arrived in S3 is waited for `upload_wait_s` from when its form
 was asked for, then left out (log line, metric `AttachmentsMissing`). Files sent
 with the create (`lapor_docs`) are never sent again here.
@@ -28,12 +29,12 @@ from typing import Any
 
 from chalicelib.adapters import lapor_wire
 from chalicelib.adapters.lapor import LaporClient, LaporError
-from chalicelib.adapters.s3 import AttachmentStore
 from chalicelib.domain.attachments import rules
 from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import AT_LAPOR_STATUSES, Status, TimelineEntry, utcnow
 from chalicelib.observability import count, logger
 from chalicelib.services.attachments import lapor_file
+from chalicelib.services.photo_checks import PhotoChecks, refusal_of
 from chalicelib.services.ports import Complaints, ConditionFailed, Timelines
 
 #: the forward queue's message for this job: {"tracking_id", "job": JOB, "asked_at"}
@@ -50,14 +51,14 @@ class AttachmentFollowups:
         self,
         complaints: Complaints,
         timelines: Timelines,
-        store: AttachmentStore,
+        files: PhotoChecks,
         lapor: Callable[[], LaporClient],
         retry_later: Callable[[str, float | None], Exception],
         lease_s: int = 120,
     ) -> None:
         self.complaints = complaints
         self.timelines = timelines
-        self.store = store
+        self.files = files
         self._lapor = lapor
         self._retry_later = retry_later  # the forwarder's RetryLater: the message comes back later
         self.lease_s = lease_s
@@ -108,7 +109,12 @@ class AttachmentFollowups:
         waiting: list[int] = []
         sent = 0
         for number, key in self._pending(item):
-            stored = self.store.get(key)
+            stored = self.files.read(key)
+            if stored is not None and refusal_of(stored) is not None:
+                self.files.note_refusal(tracking_id, number, stored, item.get("lapor_id"))
+                state[key] = {"state": "refused", "at": utc_text(utcnow())}
+                self._save(tracking_id, state)
+                continue
             if stored is None:
                 if self._may_still_come(asked_at):
                     waiting.append(number)

@@ -11,9 +11,10 @@ file name is never used, stored, logged or sent on (KTP_<NIK>.jpg): keys are a
 random id plus the content type's extension (domain/attachments.py).
 
 Out: the forwarder calls `LaporAttachments` (its `attachment_ids` hook) under its
-lease, uploads each stored file to LAPOR! once and records the LAPOR! document ids
-on the complaint (`lapor_docs`, key -> id), so a retry after a failed create re-uses
-them. A named file that has not arrived in S3 yet is waited for, a bounded time
+lease, uploads each stored file to LAPOR! once, checked by its content first
+(services/photo_checks.py), and records the LAPOR! document ids on the complaint
+(`lapor_docs`, key -> id), so a retry after a failed create re-uses them. A named
+file that has not arrived in S3 yet is waited for, a bounded time
 (`upload_wait_s` from the complaint's creation, checked every `upload_check_every_s`,
 through SQS redeliveries); after that the complaint goes without it (log line,
 metric `AttachmentsMissing`), and the file follows if it still comes. A file added
@@ -43,6 +44,7 @@ from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import AT_LAPOR_STATUSES, Status, utcnow
 from chalicelib.observability import count, logger
 from chalicelib.schemas import AttachmentRequest, UploadRequest
+from chalicelib.services.photo_checks import PhotoChecks, refusal_of
 from chalicelib.services.ports import Complaints, ConditionFailed
 
 __all__ = ["AttachmentService", "LaporAttachments", "UploadForm", "extension_for", "lapor_file", "rules"]
@@ -158,13 +160,14 @@ class AttachmentService:
 
 
 class LaporAttachments:
-    """The forwarder's `attachment_ids` hook: S3 files -> LAPOR! document ids, once each."""
+    """The forwarder's `attachment_ids` hook: checked S3 files -> LAPOR! document ids, once each.
+    A file refused by its content is left out, and the complaint's timeline says so."""
 
     def __init__(
-        self, complaints: Complaints, store: AttachmentStore, retry_later: Callable[[str, float], Exception]
+        self, complaints: Complaints, files: PhotoChecks, retry_later: Callable[[str, float], Exception]
     ) -> None:
         self.complaints = complaints
-        self.store = store
+        self.files = files
         self._retry_later = retry_later  # the forwarder's RetryLater (the message comes back later)
 
     def __call__(self, item: dict[str, Any], lapor: LaporClient) -> list[int]:
@@ -177,9 +180,11 @@ class LaporAttachments:
         for number, key in enumerate(keys, start=1):
             if key in known:
                 continue
-            stored = self.store.get(key)
+            stored = self.files.read(key)
             if stored is None:
                 absent.append(number)
+            elif refusal_of(stored) is not None:
+                self.files.note_refusal(str(item["tracking_id"]), number, stored)
             else:
                 files[key] = stored
         if absent:

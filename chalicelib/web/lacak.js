@@ -8,6 +8,7 @@ const KINDS = {
   reassigned: "Dialihkan ke unit lain", resolved: "Dinyatakan selesai", closed: "Ditutup", reopened: "Dibuka kembali",
   escalated: "Dieskalasi", overdue: "Melewati batas waktu", comment: "Tanggapan pelapor", rating: "Penilaian pelapor",
   confirmed: "Dikonfirmasi selesai oleh pelapor", rated: "Penilaian pelapor", attachment: "Lampiran ditambahkan",
+  attachment_refused: "Lampiran tidak diteruskan",
   assigned: "Ditugaskan", duplicate: "Digabung dengan aduan yang sama", rejected: "Ditolak", dismissed: "Tidak dilanjutkan",
 };
 const rung = (n) => (n ? `Tingkat ${n}: diteruskan ke atasan unit` : "Belum dieskalasi");

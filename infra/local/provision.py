@@ -55,6 +55,9 @@ def local_template(path: Path = TEMPLATE) -> dict[str, Any]:
     for res in resources.values():
         if res["Type"] == "AWS::DynamoDB::Table":
             res["Properties"] = {k: v for k, v in res["Properties"].items() if k != "TableName"}
+        if res["Type"] == "AWS::S3::Bucket":  # moto's CloudFormation drops it: set by `_apply_notifications`
+            res["Properties"] = {k: v for k, v in res["Properties"].items() if k != "NotificationConfiguration"}
+        res.pop("DependsOn", None)  # on resources moto does not create (the queue's policy for S3)
     known = set(resources) | set(params)
     outputs = {k: v for k, v in full.get("Outputs", {}).items() if _refs(v) <= known}
     return {"AWSTemplateFormatVersion": "2010-09-09", "Parameters": params, "Resources": resources, "Outputs": outputs}
@@ -125,6 +128,36 @@ def _apply_direct(
     return created
 
 
+def _apply_notifications(
+    session: boto3.session.Session, endpoint_url: str, full: dict[str, Any], physical: dict[str, Any]
+) -> None:
+    """A bucket's event notifications to SQS. moto's CloudFormation ignores them (its S3 sends them
+    as AWS does, without checking the queue's policy): the attachments bucket's uploads reach the
+    forward queue, and the event pump hands them to forward_to_lapor, as Lambda's event source does."""
+    s3 = session.client("s3", endpoint_url=endpoint_url)
+    sqs = session.client("sqs", endpoint_url=endpoint_url)
+    for name, res in full["Resources"].items():
+        if res.get("Type") != "AWS::S3::Bucket" or name not in physical:
+            continue
+        wanted = res.get("Properties", {}).get("NotificationConfiguration", {}).get("QueueConfigurations", [])
+        queues = []
+        for q in wanted:
+            queue_name = q["Queue"]["Fn::GetAtt"][0]  # the template names the queue's Arn
+            url = physical[queue_name]
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            queues.append(
+                {
+                    "QueueArn": arn["Attributes"]["QueueArn"],
+                    "Events": [q["Event"]],
+                    "Filter": {"Key": {"FilterRules": q["Filter"]["S3Key"]["Rules"]}},
+                }
+            )
+        if queues:
+            s3.put_bucket_notification_configuration(
+                Bucket=physical[name], NotificationConfiguration={"QueueConfigurations": queues}
+            )
+
+
 def provision(endpoint_url: str, stack_name: str = "aduan-hub-local", region: str = "ap-southeast-3") -> dict[str, str]:
     """Create (or reuse) the stack and return the functions' environment."""
     session = boto3.session.Session(region_name=region)
@@ -154,6 +187,7 @@ def provision(endpoint_url: str, stack_name: str = "aduan-hub-local", region: st
         }
     )
     physical.update(_apply_direct(session, endpoint_url, full, physical))
+    _apply_notifications(session, endpoint_url, full, physical)
     outputs = {o["OutputKey"]: o["OutputValue"] for o in stack.get("Outputs", [])}
     for key, out in full.get("Outputs", {}).items():
         if key not in outputs and _refs(out["Value"]) <= set(physical):  # not the AWS-only ones (Cognito)

@@ -4,7 +4,10 @@ Reads the Chalice app's own registrations (`app.event_sources`): every
 `@app.on_sqs_message` queue is long-polled in moto and its batches handed to
 the very handler Lambda calls, with Lambda's event shape; failed items
 (`batchItemFailures`) stay on the queue for redelivery, as with
-ReportBatchItemFailures. Every `@app.on_dynamodb_record` handler gets the
+ReportBatchItemFailures. That includes the attachments bucket's upload events, which moto's S3
+sends to the forward queue as AWS does (infra/local/provision.py sets the bucket's notifications
+from the template), so `forward_to_lapor` learns of a landed photo here as it does in Lambda.
+Every `@app.on_dynamodb_record` handler gets the
 records of the stream of the table in TABLE_NAME (moto's DynamoDB Streams API:
 DescribeStream, GetShardIterator, GetRecords), in order, in Lambda's event
 shape; a failed record (`batchItemFailures`) or a raised error makes the pump

@@ -15,6 +15,7 @@ from tests.conftest import poll
 from tests.integration.test_attachments import JPEG, ask, quick_uploads, upload  # noqa: F401 - fixture
 from tests.integration.test_log_privacy import captured_logs
 from tests.integration.test_status_sync import check_now, forwarded, item, lapor_status, sim_followups
+from tests.support.photos import clean_jpeg
 
 pytestmark = pytest.mark.usefixtures("quick_uploads")
 
@@ -71,7 +72,7 @@ def test_a_lost_answer_is_looked_up_not_posted_again(client: Any, hub: Any, pump
 
     tid, lid = forwarded(client, pump, lapor_sim)
     form = ask(client, tid, {"filename": "x.png", "content_type": "image/png"}).json_body
-    assert upload(form, b"\x89PNG foto", "image/png").status_code < 300
+    assert upload(form, clean_jpeg(5), "image/png").status_code < 300
     lapor_sim.faults = FaultConfig(rate_lose=1.0, lose_mode="504")  # LAPOR! takes it, the answer is lost
     try:
         with pytest.raises(RetryLater):

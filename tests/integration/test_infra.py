@@ -133,8 +133,24 @@ def test_the_stage_turns_the_opentelemetry_layer_on_with_a_fixed_set_of_instrume
     assert {"urllib3", "urllib", "logging", "threading", "asyncio", "httpx", "sqlite3"} <= disabled
     for r in resources(packages, stage).values():
         if r.get("Type") == "AWS::Serverless::Function":  # nothing per function hides the stage's choice
-            assert "Layers" not in r["Properties"]
+            # (SAM adds a function's own layers to the Globals' ones: the photo layer hides nothing)
+            assert "Layers" not in r["Properties"] or r["Properties"]["Layers"] == [{"Ref": "PhotoLayer"}]
             assert not {k for k in r["Properties"].get("Environment", {}).get("Variables", {}) if "OTEL" in k}
+
+
+def test_the_photo_layer_is_built_beside_the_package_and_attached_to_the_photo_function_only(
+    packages: dict[str, Path],
+) -> None:
+    """Pillow is ~8 MB: it ships in a layer of its own, never in the package every function loads."""
+    res = resources(packages)
+    with_layer = [r["Properties"]["FunctionName"] for r in res.values() if "Layers" in r.get("Properties", {})]
+    assert with_layer == [{"Fn::Sub": "${NamePrefix}-forward_to_lapor"}]
+    layer = res["PhotoLayer"]["Properties"]
+    with zipfile.ZipFile(packages["prod"] / layer["ContentUri"]) as z:
+        names = z.namelist()
+    assert "python/PIL/Image.py" in names and any(n.startswith("python/pillow_heif/") for n in names)
+    with zipfile.ZipFile(packages["prod"] / "deployment.zip") as z:
+        assert not [n for n in z.namelist() if n.split("/", 1)[0].lower() in ("pil", "pillow_heif")]
 
 
 def test_the_package_ships_neither_the_aws_sdk_nor_a_tracing_library(packages: dict[str, Path]) -> None:

@@ -18,6 +18,7 @@ from tests.conftest import VALID, poll
 from tests.integration.test_attachments import JPEG, quick_uploads, upload  # noqa: F401 - fixture
 from tests.integration.test_forwarding import tickets
 from tests.integration.test_log_privacy import captured_logs, lines_for
+from tests.support.photos import clean_jpeg
 
 pytestmark = pytest.mark.usefixtures("quick_uploads")
 
@@ -36,7 +37,7 @@ def submit_with(client: Any, keys: list[str], headers: dict[str, str] | None = N
 
 
 def photo(i: int) -> bytes:
-    return JPEG + f" foto nomor {i}".encode()
+    return clean_jpeg(i + 1)
 
 
 def test_an_upload_form_before_the_complaint(client: Any, stack_env: dict[str, str]) -> None:

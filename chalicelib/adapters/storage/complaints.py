@@ -60,6 +60,11 @@ class ComplaintStore:
     def get(self, tracking_id: str, consistent: bool = True) -> Complaint | None:
         return self.gateway.get(tracking_id, consistent=consistent)
 
+    def upload_owner(self, upload: str) -> str | None:
+        """The complaint that named an upload key (its claim), or None while none has."""
+        claim = self.gateway.get_raw(keys.upload_claim_pk(upload), keys.UPLOAD_SK)
+        return str(claim["tracking_id"]) if claim else None
+
     def with_timeline(self, tracking_id: str, consistent: bool = False) -> tuple[Complaint | None, list[TimelineEntry]]:
         """The complaint and its whole timeline in one Query (same partition)."""
         return self.gateway.get_with_timeline(tracking_id, consistent=consistent)
