@@ -11,7 +11,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from chalicelib.domain import reference
+from chalicelib.domain import public_view, reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.geo import service_area
 from chalicelib.domain.models import (
@@ -27,6 +27,7 @@ from chalicelib.domain.models import (
 )
 from chalicelib.domain.numbers import Latitude, Longitude
 from chalicelib.domain.privacy import public_message
+from chalicelib.domain.public_view import of_complaint
 
 
 class ComplaintSubmission(BaseModel):
@@ -149,16 +150,17 @@ class PublicComplaint(BaseModel):
 
         if status_only(c):
             return cls.times_only(c, timeline)
+        facts = of_complaint(c)  # what is public, decided once for every surface
         return cls(
             tracking_id=c.tracking_id,
             status=c.status,
             status_label=STATUS_LABELS_ID[c.status],
-            channel=c.channel,
-            category=c.category,
-            title=None if c.confidential else c.title,
-            description=None if c.confidential else c.description,
-            kelurahan_code=c.location.kelurahan_code,
-            kecamatan_code=c.kecamatan_code,
+            channel=facts.channel,
+            category=facts.category,
+            title=facts.title,
+            description=facts.description,
+            kelurahan_code=facts.kelurahan_code,
+            kecamatan_code=facts.kecamatan_code,
             unit=c.unit,
             anonymous=c.anonymous,
             confidential=c.confidential,
@@ -208,7 +210,7 @@ class PublicComplaint(BaseModel):
 def status_only(c: Complaint) -> bool:
     """Emergencies (112/119 calls the call centre handles, never at LAPOR!) are confidential
     by default: health data is specific personal data (UU 27/2022). Every public view asks this."""
-    return c.status == Status.EMERGENCY
+    return public_view.times_only(c.status)
 
 
 class CommentRequest(BaseModel):
@@ -293,7 +295,7 @@ class NearbyComplaint(BaseModel):
         return cls(
             tracking_id=c.tracking_id,
             category=c.category,
-            title=None if c.confidential else c.title,
+            title=of_complaint(c).title,
             status=c.status,
             status_label=STATUS_LABELS_ID[c.status],
             created_at=c.created_at,

@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterator, Mapping
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.domain import reference
+from chalicelib.domain import public_view, reference
 from chalicelib.domain import statistics as st
 from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.errors import FieldProblem, InvalidInput
@@ -73,19 +73,21 @@ def city_name() -> str:
 
 
 def list_row(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The public row of a complaint in the lists behind the figures: no reporter, no confidential text."""
-    unit = item.get("unit") or {}
+    """The public row of a complaint in the lists behind the figures (public_view's facts only)."""
+    facts = public_view.of_item(item)
     return {
-        "tracking_id": item["tracking_id"],
-        "title": None if item.get("confidential") else item.get("title"),
-        "category": item.get("category"),
+        "tracking_id": facts.tracking_id,
+        "title": facts.title,
+        "category": facts.category,
         "status": item.get("status"),
         "created_at": item.get("created_at"),
         "deadline": item.get("deadline"),
-        "unit_code": unit.get("code"),
-        "unit_name": unit.get("name"),
-        "kelurahan_code": (item.get("location") or {}).get("kelurahan_code"),
-        "kecamatan_code": item.get("kecamatan_code"),
+        "unit_code": facts.unit_code,
+        "unit_name": facts.unit_name,
+        "kelurahan_code": facts.kelurahan_code,
+        "kecamatan_code": facts.kecamatan_code,
+        "channel": facts.channel,
+        "confidential": facts.confidential,
         "moved_from": [m for m in (item.get("moved_from") or []) if isinstance(m, str)],
         "cls": st.status_class(item),
     }
