@@ -14,6 +14,7 @@ from pydantic_core import PydanticCustomError
 from chalicelib.domain import public_view, reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.geo import service_area
+from chalicelib.domain.links import Email
 from chalicelib.domain.models import (
     STATUS_LABELS_ID,
     Complaint,
@@ -30,6 +31,12 @@ from chalicelib.domain.privacy import public_message
 from chalicelib.domain.public_view import of_complaint
 
 
+class ReporterContact(Reporter):
+    """The reporter as intake accepts them: an e-mail is one plain address (it reaches LAPOR!)."""
+
+    email: Email | None = Field(default=None, max_length=254)
+
+
 class ComplaintSubmission(BaseModel):
     """`POST /v1/complaints` body."""
 
@@ -39,7 +46,7 @@ class ComplaintSubmission(BaseModel):
     description: str = Field(min_length=10, max_length=5000)
     location: Location
     title: str | None = Field(default=None, max_length=200)
-    reporter: Reporter | None = None
+    reporter: ReporterContact | None = None
     anonymous: bool = False
     confidential: bool = False
     severity: Severity | None = None

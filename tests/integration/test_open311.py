@@ -486,7 +486,10 @@ def test_media_url_is_never_requested(client: Any, pump: Any, lapor_sim: Any, ap
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/photo.jpg"
+        local = f"http://127.0.0.1:{server.server_address[1]}/photo.jpg"
+        [e] = spec_errors(post(client, {**REQUEST, "api_key": api_key, "media_url": local}), 400)
+        assert "media_url" in e["description"]  # a loopback address is refused, and never contacted
+        url = "https://media.example.org/photo.jpg"
         tid = created(client, api_key, media_url=url)
         pump.drain("forward_to_lapor")
         pump.fire("sync_lapor_status")
