@@ -4,6 +4,8 @@ line or the point."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import uuid
 from collections.abc import Iterator
@@ -28,7 +30,7 @@ NIK = "3673010101019999"
 DESCRIPTION = "Jalan di depan rumah berlubang besar dan membahayakan pengendara motor."
 TITLE = "Jalan berlubang dekat sekolah"
 #: never on a public surface: the reporter, the address line, the point's digits
-SECRETS = (ADDRESS, "Melati", "Rahmat", PHONE, "98760001", EMAIL, NIK, "6.12555", "106.16366")
+SECRETS = (ADDRESS, "Melati", "Rahmat", PHONE, "98760001", EMAIL, NIK, "6.1255588", "106.1636663")
 
 
 @pytest.fixture()
@@ -104,6 +106,10 @@ def public_reads(client: Any, tid: str) -> dict[str, dict[str, Any]]:
     out["v1"] = one.json_body
     listed = client.http.get("/v1/public/complaints?unit=city&limit=50").json_body["complaints"]
     _put(out, "list", [c for c in listed if c["tracking_id"] == tid])
+    downloaded = client.http.get("/v1/public/complaints.json?unit=city&limit=50").json_body["complaints"]
+    _put(out, "download", [c for c in downloaded if c["tracking_id"] == tid])
+    sheet = csv.DictReader(io.StringIO(client.http.get("/v1/public/complaints.csv?unit=city&limit=50").body.decode()))
+    _put(out, "download_csv", [dict(r) for r in sheet if r["tracking_id"] == tid])
     near = client.http.get(
         "/v1/complaints/nearby?" + urlencode({"lat": IN_CIPARE[0], "lon": IN_CIPARE[1], "category": "jalan-rusak"})
     ).json_body["complaints"]
@@ -128,6 +134,9 @@ def raw_public_bodies(client: Any) -> list[str]:
         f"{BASE}/requests.json",
         f"{BASE}/requests.xml",
         "/v1/stats.csv",
+        "/v1/public/complaints.json?unit=city&limit=50",
+        "/v1/public/complaints.csv?unit=city&limit=50",
+        "/v1/stats/places.geojson",
     ]
     return [client.http.get(p).body.decode() for p in paths]
 
@@ -149,6 +158,8 @@ def test_one_complaint_reads_the_same_on_every_public_surface(
         reads = public_reads(client, tid)
         assert {"v1", "list", "open311", "open311_list", "open311_xml"} <= set(reads), (channel, set(reads))
         assert ("nearby" in reads) is (not confidential)  # the nearby hint lists open, shareable ones
+        # open data lists no confidential complaint (it is counted instead)
+        assert ("download" in reads) is ("download_csv" in reads) is (not confidential)
         for surface, shown in reads.items():
             text = json.dumps(shown, ensure_ascii=False)
             for secret in SECRETS:
@@ -165,7 +176,15 @@ def test_one_complaint_reads_the_same_on_every_public_surface(
         assert v1["description"] == o311["description"] == (None if confidential else DESCRIPTION)
         if not confidential:
             assert reads["nearby"]["title"] == TITLE
+            got, sheet = reads["download"], reads["download_csv"]
+            assert got["title"] == sheet["title"] == TITLE and got["kelurahan_code"] == sheet["kelurahan_code"] == KEL
+            assert (
+                got["category"] == sheet["category"] == "jalan-rusak" and got["channel"] == sheet["channel"] == channel
+            )
+            assert got["unit_code"] == sheet["unit_code"] == v1["unit"]["code"]
         assert o311["status"] == "open" and v1["status"] == listed["status"]
+    counted = client.http.get("/v1/public/complaints.json?unit=city&limit=50").json_body["confidential_count"]
+    assert counted == (len(filed) if confidential else 0)
     for body in raw_public_bodies(client):
         for secret in SECRETS:
             assert secret not in body, secret
