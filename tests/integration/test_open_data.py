@@ -10,6 +10,8 @@ import json
 from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as hs
 
 from tests.integration.test_statistics import KEL, iso, put, refresh, sclient, table
 
@@ -169,3 +171,34 @@ def test_the_openapi_document_names_its_server_and_the_downloads(sclient: Any) -
         assert "get" in doc["paths"][path], path
     names = {p["name"] for p in doc["paths"]["/v1/public/complaints.csv"]["get"]["parameters"]}
     assert {"unit", "place", "category", "channel", "status", "from", "to", "cursor", "limit"} <= names
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    params=hs.dictionaries(
+        hs.sampled_from(
+            [
+                "unit",
+                "view",
+                "status",
+                "overdue",
+                "window",
+                "cursor",
+                "limit",
+                "place",
+                "category",
+                "channel",
+                "from",
+                "to",
+            ]
+        ),
+        hs.text(min_size=0, max_size=30),
+        max_size=5,
+    )
+)
+def test_hostile_download_queries_never_get_a_5xx(sclient: Any, params: dict[str, str]) -> None:
+    from urllib.parse import urlencode
+
+    for path in ("/v1/public/complaints.json", "/v1/public/complaints.csv", "/v1/stats/places.geojson"):
+        resp = sclient.http.get(f"{path}?{urlencode(params)}")
+        assert resp.status_code < 500, (path, params, resp.body)
