@@ -20,9 +20,9 @@ from chalicelib.domain.calendar import WIB
 from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.instants import utc_text
-from chalicelib.domain.models import Location, Reporter, Severity
+from chalicelib.domain.models import Location, Severity
 from chalicelib.domain.numbers import Latitude, Longitude
-from chalicelib.schemas.public import ComplaintSubmission
+from chalicelib.schemas.public import ComplaintSubmission, ReporterContact
 
 FALLBACK_CATEGORY = "lainnya"
 
@@ -155,7 +155,7 @@ def call_submission(record: CallCentreRecord, category: str, severity: Severity 
         title=None,
         description=record.description,
         location=location_of(record.lat, record.lon, record.kelurahan_code, record.location_text, "lat", "lon"),
-        reporter=Reporter(name=record.caller_name, phone=record.caller_phone) if has_caller else None,
+        reporter=ReporterContact(name=record.caller_name, phone=record.caller_phone) if has_caller else None,
         anonymous=record.anonymous,
         confidential=record.confidential,
         severity=severity,

@@ -15,16 +15,17 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chalicelib.domain import open311, reference
 from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import FieldProblem, InvalidInput
-from chalicelib.domain.models import Location, Reporter
+from chalicelib.domain.links import Email, MediaUrl
+from chalicelib.domain.models import Location
 from chalicelib.domain.text import clean_text
-from chalicelib.schemas.public import ComplaintSubmission
+from chalicelib.schemas.public import ComplaintSubmission, ReporterContact
 
 CHANNEL = "open311"
 FORM_TYPE = "application/x-www-form-urlencoded"
@@ -64,14 +65,15 @@ class Open311Form(BaseModel):
     long: float | None = Field(default=None, ge=-180, le=180, allow_inf_nan=False)
     address_string: str | None = Field(default=None, max_length=500)
     address_id: str | None = Field(default=None, max_length=32)
-    email: str | None = Field(default=None, max_length=254)
+    email: Email | None = Field(default=None, max_length=254)
     device_id: str | None = Field(default=None, max_length=256)
     account_id: str | None = Field(default=None, max_length=256)
     first_name: str | None = Field(default=None, max_length=60)
     last_name: str | None = Field(default=None, max_length=60)
     phone: str | None = Field(default=None, max_length=32)
     description: str | None = Field(default=None, max_length=open311.config().limits.max_description)
-    media_url: str | None = Field(default=None, max_length=2048)
+    #: an https link to a public host (domain/links.py): republished, never fetched
+    media_url: MediaUrl | None = Field(default=None, max_length=2048)
 
     @field_validator("*", mode="before")
     @classmethod
@@ -83,16 +85,6 @@ class Open311Form(BaseModel):
     @classmethod
     def _rounded(cls, v: float | None) -> float | None:
         return None if v is None else round(v, _COORD_DIGITS)
-
-    @field_validator("media_url")
-    @classmethod
-    def _web_link(cls, v: str | None) -> str | None:
-        if v is None:
-            return v
-        parts = urlsplit(v)
-        if parts.scheme not in ("http", "https") or not parts.hostname or any(c.isspace() or ord(c) < 32 for c in v):
-            raise ValueError("media_url must be an http(s) link")
-        return v
 
 
 SCALARS = frozenset(Open311Form.model_fields)
@@ -216,7 +208,7 @@ def new_complaint(form: Form, client_app: str) -> NewComplaint:
         category=fields.service_code,
         description=fields.description,
         location=location,
-        reporter=Reporter(name=name, phone=fields.phone, email=fields.email) if has_reporter else None,
+        reporter=ReporterContact(name=name, phone=fields.phone, email=fields.email) if has_reporter else None,
         **chosen,
     )
     attrs = {"client_app": client_app, "media_url": fields.media_url}

@@ -14,9 +14,9 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.channels.common import ChannelTime, Normalised, category_for, channel_attributes, location_of
 from chalicelib.domain.commands import NewComplaint
-from chalicelib.domain.models import Reporter
+from chalicelib.domain.links import Email
 from chalicelib.domain.numbers import Latitude, Longitude
-from chalicelib.schemas.public import ComplaintSubmission
+from chalicelib.schemas.public import ComplaintSubmission, ReporterContact
 
 CHANNEL = "rabeg"
 
@@ -28,6 +28,7 @@ FIELD_NAMES = {
     "description": "ISI_ADUAN",
     "title": "JUDUL_ADUAN",
     "category": "KD_KAT",
+    "reporter.email": "EMAIL",
 }
 
 
@@ -45,7 +46,7 @@ class RabegRecord(BaseModel):
     LOKASI: str | None = Field(default=None, max_length=500)
     PELAPOR: str | None = Field(default=None, max_length=120)
     NO_HP: str | None = Field(default=None, max_length=32)
-    EMAIL: str | None = Field(default=None, max_length=254)
+    EMAIL: Email | None = Field(default=None, max_length=254)
     LAT: Latitude | None = None
     LNG: Longitude | None = None
     KD_KEL: str | None = Field(default=None, max_length=16)
@@ -61,7 +62,7 @@ def normalise(record: RabegRecord) -> Normalised:
         title=record.JUDUL_ADUAN or None,
         description=record.ISI_ADUAN,
         location=location_of(record.LAT, record.LNG, record.KD_KEL, record.LOKASI, "LAT", "LNG"),
-        reporter=Reporter(name=record.PELAPOR, phone=record.NO_HP, email=record.EMAIL) if has_reporter else None,
+        reporter=ReporterContact(name=record.PELAPOR, phone=record.NO_HP, email=record.EMAIL) if has_reporter else None,
         anonymous=record.ANONIM,
         confidential=record.RAHASIA,
     )

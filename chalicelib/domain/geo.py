@@ -21,6 +21,7 @@ people say them, and return (lat, lon) too.
 from __future__ import annotations
 
 import functools
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -33,6 +34,7 @@ __all__ = [
     "SERVICE_AREA_MARGIN_DEG",
     "Placement",
     "ServiceArea",
+    "boundaries",
     "cells_within",
     "distance_to_kelurahan_m",
     "geohash_decode_bbox",
@@ -207,6 +209,19 @@ def _polygons() -> tuple[_Polygon, ...]:
     # Sorted by code so every tie-break below is independent of the file's order.
     polygons.sort(key=lambda p: p.code)
     return tuple(polygons)
+
+
+def boundaries(digits: int = 6) -> list[tuple[str, str, list[list[float]]]]:
+    """Every kelurahan's outer ring as RFC 7946 wants it: (code, kecamatan code, [lon, lat] pairs
+    in WGS 84, closed, counterclockwise), rounded to `digits` decimals (6: about 10 cm)."""
+    out = []
+    for p in _polygons():
+        ring = [[round(x, digits), round(y, digits)] for x, y in zip(p.xs, p.ys, strict=True)]
+        twice_area = sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(ring))
+        if twice_area < 0:  # clockwise: the right-hand rule asks for the exterior counterclockwise
+            ring.reverse()
+        out.append((p.code, p.kecamatan_code, ring))
+    return out
 
 
 #: How far beyond the outermost kelurahan boundary a point still counts as "in the city"

@@ -19,6 +19,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel
 
 from chalicelib.domain.access import Role
+from chalicelib.settings import settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 #: a model read from requests or written into answers (pydantic JSON Schema mode)
@@ -242,6 +243,8 @@ def document(app: Any) -> dict[str, Any]:
             "description": "Public complaints for Kota Serang: intake from apps and channels, the public view, "
             "and the operators' and coordinators' API. Errors are in Indonesian and English.",
         },
+        # the deployment's own address (settings' public base URL), so a client generated from it calls us
+        "servers": [{"url": settings().public_base_url.rstrip("/"), "description": "aduan-hub"}],
         "paths": paths,
         "components": {
             "schemas": defs.get("$defs", {}),

@@ -5,7 +5,10 @@ docs/statistics.md; every answer is public and cached briefly.
 
 from __future__ import annotations
 
-from urllib.parse import unquote
+import json
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import unquote, urlencode
 
 from chalice.app import Blueprint, Response
 
@@ -76,6 +79,28 @@ def stats_csv() -> Response:
     )
 
 
+@bp.route("/v1/stats/places.geojson", methods=["GET"])
+@declare(
+    "Every kelurahan's boundary with its figures by place in one window (GeoJSON, RFC 7946, WGS 84)",
+    roles=PUBLIC,
+    query=s.PlacesGeoQuery,
+    responses={200: Media("application/geo+json", {"type": "object"})},
+)
+@handles_errors
+def stats_places_geojson() -> Response:
+    q = parse(s.PlacesGeoQuery, dict(bp.current_request.query_params or {}))
+    body = bootstrap.statistics().places_geojson(q.window)
+    return Response(
+        body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
+        status_code=200,
+        headers={
+            "Content-Type": "application/geo+json; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="kelurahan-{q.window}.geojson"',
+            **_STATS_CACHE,
+        },
+    )
+
+
 @bp.route("/v1/stats/units/{unit_code}", methods=["GET"])
 @declare(
     "One unit's figures per window and its last 12 months",
@@ -116,3 +141,78 @@ def public_complaints() -> Response:
         return _unknown_unit()
     page = bootstrap.statistics().public_list(q.unit, q.view, q.status, q.overdue, q.window, q.cursor, q.limit)
     return respond(200, page, {"Cache-Control": "public, max-age=30"})
+
+
+def _download_of(q: s.PublicDownloadQuery) -> dict[str, Any]:
+    from chalicelib.services.statistics import Narrowing
+
+    narrow = Narrowing(q.category, q.channel, q.place, q.date_from, q.date_to)
+    return bootstrap.statistics().download(q.unit, q.view, q.status, q.overdue, q.window, q.cursor, q.limit, narrow)
+
+
+def _download_query() -> s.PublicDownloadQuery:
+    q: s.PublicDownloadQuery = parse(s.PublicDownloadQuery, dict(bp.current_request.query_params or {}))
+    if not _known_unit(q.unit):
+        raise _UnknownUnit()
+    return q
+
+
+class _UnknownUnit(Exception):
+    """A unit code the figures do not know (404)."""
+
+
+def _paging_headers(page: Mapping[str, Any], path: str) -> dict[str, str]:
+    """The next page (RFC 8288 `Link`) and the confidential complaints counted on this page."""
+    headers = {"X-Confidential-Count": str(page["confidential_count"]), "Cache-Control": "public, max-age=30"}
+    if page["cursor"]:
+        params = dict(bp.current_request.query_params or {})
+        params["cursor"] = page["cursor"]
+        headers["Link"] = f'<{path}?{urlencode(params)}>; rel="next"'
+        headers["X-Next-Cursor"] = page["cursor"]
+    return headers
+
+
+@bp.route("/v1/public/complaints.json", methods=["GET"])
+@declare(
+    "The complaints behind a figure as open data (JSON): public fields only, confidential ones counted",
+    roles=PUBLIC,
+    query=s.PublicDownloadQuery,
+    responses={200: s.PublicDownload},
+    errors=[404],
+)
+@handles_errors
+def public_complaints_json() -> Response:
+    try:
+        page = _download_of(_download_query())
+    except _UnknownUnit:
+        return _unknown_unit()
+    return respond(200, page, _paging_headers(page, "/v1/public/complaints.json"))
+
+
+@bp.route("/v1/public/complaints.csv", methods=["GET"])
+@declare(
+    "The complaints behind a figure as open data (CSV, UTF-8): public fields only, confidential ones counted",
+    roles=PUBLIC,
+    query=s.PublicDownloadQuery,
+    responses={200: Media("text/csv", {"type": "string"})},
+    errors=[404],
+)
+@handles_errors
+def public_complaints_csv() -> Response:
+    from chalicelib.services.statistics import open_data_csv
+
+    try:
+        q = _download_query()
+    except _UnknownUnit:
+        return _unknown_unit()
+    page = _download_of(q)
+    name = f"aduan-{q.unit.replace(':', '-')}-{q.window or 'semua'}.csv"
+    return Response(
+        body=open_data_csv(page["complaints"]),
+        status_code=200,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{name}"',
+            **_paging_headers(page, "/v1/public/complaints.csv"),
+        },
+    )

@@ -11,9 +11,10 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
-from chalicelib.domain import reference
+from chalicelib.domain import public_view, reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.geo import service_area
+from chalicelib.domain.links import Email
 from chalicelib.domain.models import (
     STATUS_LABELS_ID,
     Complaint,
@@ -27,6 +28,13 @@ from chalicelib.domain.models import (
 )
 from chalicelib.domain.numbers import Latitude, Longitude
 from chalicelib.domain.privacy import public_message
+from chalicelib.domain.public_view import of_complaint
+
+
+class ReporterContact(Reporter):
+    """The reporter as intake accepts them: an e-mail is one plain address (it reaches LAPOR!)."""
+
+    email: Email | None = Field(default=None, max_length=254)
 
 
 class ComplaintSubmission(BaseModel):
@@ -38,7 +46,7 @@ class ComplaintSubmission(BaseModel):
     description: str = Field(min_length=10, max_length=5000)
     location: Location
     title: str | None = Field(default=None, max_length=200)
-    reporter: Reporter | None = None
+    reporter: ReporterContact | None = None
     anonymous: bool = False
     confidential: bool = False
     severity: Severity | None = None
@@ -149,16 +157,17 @@ class PublicComplaint(BaseModel):
 
         if status_only(c):
             return cls.times_only(c, timeline)
+        facts = of_complaint(c)  # what is public, decided once for every surface
         return cls(
             tracking_id=c.tracking_id,
             status=c.status,
             status_label=STATUS_LABELS_ID[c.status],
-            channel=c.channel,
-            category=c.category,
-            title=None if c.confidential else c.title,
-            description=None if c.confidential else c.description,
-            kelurahan_code=c.location.kelurahan_code,
-            kecamatan_code=c.kecamatan_code,
+            channel=facts.channel,
+            category=facts.category,
+            title=facts.title,
+            description=facts.description,
+            kelurahan_code=facts.kelurahan_code,
+            kecamatan_code=facts.kecamatan_code,
             unit=c.unit,
             anonymous=c.anonymous,
             confidential=c.confidential,
@@ -208,7 +217,7 @@ class PublicComplaint(BaseModel):
 def status_only(c: Complaint) -> bool:
     """Emergencies (112/119 calls the call centre handles, never at LAPOR!) are confidential
     by default: health data is specific personal data (UU 27/2022). Every public view asks this."""
-    return c.status == Status.EMERGENCY
+    return public_view.times_only(c.status)
 
 
 class CommentRequest(BaseModel):
@@ -293,7 +302,7 @@ class NearbyComplaint(BaseModel):
         return cls(
             tracking_id=c.tracking_id,
             category=c.category,
-            title=None if c.confidential else c.title,
+            title=of_complaint(c).title,
             status=c.status,
             status_label=STATUS_LABELS_ID[c.status],
             created_at=c.created_at,

@@ -28,7 +28,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.channels import open311 as wire
-from chalicelib.domain import open311, reference, routing
+from chalicelib.domain import open311, public_view, reference, routing
 from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry
 from chalicelib.observability import complaint_context, log_failure, logger
@@ -66,46 +66,36 @@ class Open311Request(BaseModel):
 
     @classmethod
     def of(cls, c: Complaint, note: TimelineEntry | None) -> Open311Request:
-        secret = c.confidential
+        facts = public_view.of_complaint(c)  # what is public, decided once for every surface
         cat = reference.categories().get(c.category)
-        unit = c.unit.name if c.unit else None
+        unit = facts.unit_name
         return cls(
             service_request_id=c.tracking_id,
             status=open311.status_of(c.status),
             # a confidential complaint's notes may quote it: only its status then
-            status_notes=(note.message if note and note.message and not secret else STATUS_LABELS_ID.get(c.status)),
+            status_notes=(
+                note.message if note and note.message and not c.confidential else STATUS_LABELS_ID.get(c.status)
+            ),
             service_name=cat.name if cat else None,
             service_code=c.category,
-            description=None if secret else _clip(c.description, open311.config().limits.max_description),
+            description=None
+            if facts.description is None
+            else _clip(facts.description, open311.config().limits.max_description),
             agency_responsible=unit,
             service_notice=open311.service_notice(unit),
             requested_datetime=open311.w3c(c.created_at) or "",
             updated_datetime=open311.w3c(c.updated_at),
             expected_datetime=open311.w3c(c.deadline),
-            address=_address(c, secret),
-            lat=None if secret else c.location.lat,
-            long=None if secret else c.location.lon,
-            media_url=None if secret else c.media_url,
+            # the kelurahan, never the reporter's address line or point
+            address=facts.place_text,
+            lat=facts.point[0] if facts.point else None,
+            long=facts.point[1] if facts.point else None,
+            media_url=facts.media_url,
         )
 
 
 def _clip(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _address(c: Complaint, secret: bool) -> str | None:
-    """Most specific first: the reporter's address text, kelurahan, kecamatan, city.
-    A confidential complaint shows its area only."""
-    areas = reference.areas()
-    kel = areas.kelurahan.get(c.location.kelurahan_code or "")
-    kec = areas.kecamatan.get(c.kecamatan_code or "")
-    parts = [
-        None if secret else c.location.address,
-        kel and f"Kel. {kel.name}",
-        kec and f"Kec. {kec}",
-        (kel or kec) and reference.city_name(),
-    ]
-    return ", ".join(p for p in parts if p) or None
 
 
 @dataclass(frozen=True)

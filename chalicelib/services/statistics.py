@@ -25,10 +25,11 @@ import hashlib
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
-from chalicelib.domain import reference
+from chalicelib.domain import geo, open_data, public_view, reference
 from chalicelib.domain import statistics as st
 from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.errors import FieldProblem, InvalidInput
@@ -73,19 +74,21 @@ def city_name() -> str:
 
 
 def list_row(item: Mapping[str, Any]) -> dict[str, Any]:
-    """The public row of a complaint in the lists behind the figures: no reporter, no confidential text."""
-    unit = item.get("unit") or {}
+    """The public row of a complaint in the lists behind the figures (public_view's facts only)."""
+    facts = public_view.of_item(item)
     return {
-        "tracking_id": item["tracking_id"],
-        "title": None if item.get("confidential") else item.get("title"),
-        "category": item.get("category"),
+        "tracking_id": facts.tracking_id,
+        "title": facts.title,
+        "category": facts.category,
         "status": item.get("status"),
         "created_at": item.get("created_at"),
         "deadline": item.get("deadline"),
-        "unit_code": unit.get("code"),
-        "unit_name": unit.get("name"),
-        "kelurahan_code": (item.get("location") or {}).get("kelurahan_code"),
-        "kecamatan_code": item.get("kecamatan_code"),
+        "unit_code": facts.unit_code,
+        "unit_name": facts.unit_name,
+        "kelurahan_code": facts.kelurahan_code,
+        "kecamatan_code": facts.kecamatan_code,
+        "channel": facts.channel,
+        "confidential": facts.confidential,
         "moved_from": [m for m in (item.get("moved_from") or []) if isinstance(m, str)],
         "cls": st.status_class(item),
     }
@@ -282,25 +285,126 @@ class StatisticsService:
                         flat[f"received_{ch}"] = r["received_by_channel"].get(ch, 0)
                     for b in cfg.backlog_by_age:
                         flat[f"backlog_{b['label']}"] = r.get("backlog_by_age", {}).get(b["label"], 0)
-                    writer.writerow(["" if flat.get(c) is None else flat.get(c) for c in columns])
+                    writer.writerow([open_data.cell(flat.get(c)) for c in columns])
         return out.getvalue()
+
+    def places_geojson(self, window: str) -> dict[str, Any]:
+        """`GET /v1/stats/places.geojson`: every kelurahan's boundary with its figures (by place)
+        in one window, as an RFC 7946 FeatureCollection (WGS 84, [lon, lat]); flat properties,
+        as the CSV's columns, so a GIS reads them as attribute columns."""
+        cfg = st.config()
+        t = self.table(window, "kelurahan", "place")
+        rows = {r["unit_code"]: r for r in t["units"]}
+        areas = reference.areas()
+        features = []
+        for code, kecamatan_code, ring in geo.boundaries():
+            kel = areas.kelurahan.get(code)
+            props: dict[str, Any] = {
+                "kelurahan_code": code,
+                "kelurahan_name": kel.name if kel else None,
+                "kecamatan_code": kecamatan_code,
+                "kecamatan_name": areas.kecamatan.get(kecamatan_code),
+                "unit_code": f"kel:{code}",
+                "window": window,
+                "generated_at": t["generated_at"],
+            }
+            props.update(_flat_figures(rows.get(f"kel:{code}", {}), cfg))
+            features.append(
+                {
+                    "type": "Feature",
+                    "id": code,
+                    "properties": props,
+                    "geometry": {"type": "Polygon", "coordinates": [ring]},
+                }
+            )
+        return {"type": "FeatureCollection", "features": features}
 
     # -- the lists behind the figures ----------------------------------------------
 
     def public_list(
-        self, unit: str, view: str, cls: str | None, overdue: bool, window: str | None, cursor: str | None, limit: int
+        self,
+        unit: str,
+        view: str,
+        cls: str | None,
+        overdue: bool,
+        window: str | None,
+        cursor: str | None,
+        limit: int,
+        narrow: Narrowing | None = None,
     ) -> dict[str, Any]:
-        """Counted complaints behind a number, newest first, from the stats indexes (no Scan).
+        """Counted complaints behind a number, newest first, from the stats indexes (no Scan)."""
+        now = self.clock()
+        rows, nxt = self._listed(unit, view, cls, overdue, window, cursor, limit, narrow or Narrowing(), now)
+        return {
+            "unit": unit,
+            "view": view,
+            "status": cls,
+            "overdue": overdue,
+            "window": window,
+            "complaints": [_public(r, now) for r in rows],
+            "cursor": _encode_cursor(nxt) if nxt else None,
+        }
+
+    def download(
+        self,
+        unit: str,
+        view: str,
+        cls: str | None,
+        overdue: bool,
+        window: str | None,
+        cursor: str | None,
+        limit: int,
+        narrow: Narrowing,
+    ) -> dict[str, Any]:
+        """The complaints behind a figure as open data: public fields only; confidential ones are
+        counted on the page that reached them (`confidential_count`), never listed."""
+        now = self.clock()
+        rows, nxt = self._listed(unit, view, cls, overdue, window, cursor, limit, narrow, now)
+        shown = [r for r in rows if not _withheld(r)]
+        return {
+            "unit": unit,
+            "view": view,
+            "status": cls,
+            "overdue": overdue,
+            "window": window,
+            **narrow.echo(),
+            "confidential_count": len(rows) - len(shown),
+            "complaints": [open_data_row(r, now) for r in shown],
+            "cursor": _encode_cursor(nxt) if nxt else None,
+        }
+
+    def _listed(
+        self,
+        unit: str,
+        view: str,
+        cls: str | None,
+        overdue: bool,
+        window: str | None,
+        cursor: str | None,
+        limit: int,
+        narrow: Narrowing,
+        now: dt.datetime,
+    ) -> tuple[list[dict[str, Any]], str | None]:
+        """One page of list rows and the position the next page continues below.
 
         A kecamatan or the city is a handful of index partitions merged; a page reads
         at most `READ_PER_PARTITION` items of each."""
-        now = self.clock()
+        if narrow.place and unit == st.CITY and cls != "moved":
+            unit, view = f"kel:{narrow.place}", "place"  # one kecamatan's partition, not the city's
         partitions, kel = self._partitions(unit, view, cls)
+        if kel and narrow.place and kel != narrow.place:
+            return [], None  # a kelurahan inside another kelurahan: nothing
         lo, hi = "0", "~"
         if window:
             first, last = st.window_days(window, now.astimezone(local_tz()).date(), st.config())
             lo = utc_text(dt.datetime.combine(first, dt.time.min, tzinfo=local_tz()))
             hi = utc_text(dt.datetime.combine(last, dt.time.max, tzinfo=local_tz())) + "~"
+        if narrow.since:
+            lo = max(lo, utc_text(dt.datetime.combine(narrow.since, dt.time.min, tzinfo=local_tz())))
+        if narrow.until:
+            hi = min(hi, utc_text(dt.datetime.combine(narrow.until, dt.time.max, tzinfo=local_tz())) + "~")
+        if lo > hi:
+            return [], None
         upper = hi
         if cursor:
             upper = _decode_cursor(cursor)
@@ -311,8 +415,12 @@ class StatisticsService:
             filters["cls"] = cls
         if overdue:
             filters["overdue_at"] = now
-        if kel:
-            filters["kelurahan_code"] = kel
+        if kel or narrow.place:
+            filters["kelurahan_code"] = kel or narrow.place
+        if narrow.category:
+            filters["category"] = narrow.category
+        if narrow.channel:
+            filters["channel"] = narrow.channel
         found: list[dict[str, Any]] = []
         cutoff: str | None = None
         for by, partition in partitions:
@@ -328,15 +436,7 @@ class StatisticsService:
             nxt = self.figure_store.listed_position(page[-1])  # the next page: below the last one shown
         elif cutoff is not None:
             nxt = cutoff  # everything at or above the cutoff was read and shown
-        return {
-            "unit": unit,
-            "view": view,
-            "status": cls,
-            "overdue": overdue,
-            "window": window,
-            "complaints": [_public(i["row"], now) for i in page if i.get("row")],
-            "cursor": _encode_cursor(nxt) if nxt else None,
-        }
+        return [i["row"] for i in page if i.get("row")], nxt
 
     def _partitions(self, unit: str, view: str, cls: str | None) -> tuple[list[tuple[str, str]], str | None]:
         """The lists to read: (`unit`, a unit code) or (`place`, a kecamatan), and a kelurahan to filter."""
@@ -439,6 +539,27 @@ class StatisticsService:
 READ_PER_PARTITION = 60
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """What the open-data download adds to a list's question: a category, a channel, a
+    kelurahan (`place`, its code) and a range of days of arrival (WIB, both included)."""
+
+    category: str | None = None
+    channel: str | None = None
+    place: str | None = None
+    since: dt.date | None = None
+    until: dt.date | None = None
+
+    def echo(self) -> dict[str, Any]:
+        return {
+            "category": self.category,
+            "channel": self.channel,
+            "place": self.place,
+            "from": self.since.isoformat() if self.since else None,
+            "to": self.until.isoformat() if self.until else None,
+        }
+
+
 def _counters_of(item: Mapping[str, Any]) -> st.Counters:
     return {k: int(v) for k, v in item.items() if (k == "nf" or k.count("|") == 2) and isinstance(v, int)}
 
@@ -488,6 +609,92 @@ def _public(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
         "unit": {"code": row.get("unit_code"), "name": row.get("unit_name")},
         "kelurahan_code": row.get("kelurahan_code"),
     }
+
+
+#: the figures a place's GeoJSON feature carries, flat (nested counts are spread into columns)
+_FIGURES = (
+    "received",
+    "open",
+    "overdue",
+    "resolved",
+    "rejected",
+    "moved_out",
+    "resolved_on_time_share",
+    "first_response_days_p50",
+    "first_response_days_p90",
+    "resolution_days_p50",
+    "resolution_days_p90",
+    "reopen_rate",
+    "rating_avg",
+    "rating_count",
+    "ranked",
+)
+
+
+def _flat_figures(row: Mapping[str, Any], cfg: st.StatsConfig) -> dict[str, Any]:
+    flat: dict[str, Any] = {k: row.get(k) for k in _FIGURES}
+    for ch in cfg.channels:
+        flat[f"received_{ch}"] = (row.get("received_by_channel") or {}).get(ch, 0)
+    for b in cfg.backlog_by_age:
+        flat[f"backlog_{b['label']}"] = (row.get("backlog_by_age") or {}).get(b["label"], 0)
+    return flat
+
+
+def _withheld(row: Mapping[str, Any]) -> bool:
+    """A confidential complaint is counted, never listed in open data. A row written before rows
+    said so holds no title when confidential: such a row without a title is held back too."""
+    if "confidential" in row:
+        return bool(row["confidential"])
+    return row.get("title") is None
+
+
+#: the columns of the complaints behind a figure as open data (CSV and JSON), in order
+OPEN_DATA_COLUMNS = (
+    "tracking_id",
+    "created_at",
+    "status",
+    "status_label",
+    "category",
+    "channel",
+    "title",
+    "unit_code",
+    "unit_name",
+    "kecamatan_code",
+    "kelurahan_code",
+    "deadline",
+    "overdue_working_days",
+)
+
+
+def open_data_row(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
+    """One complaint behind a figure as open data: the list's public row, flat."""
+    shown = _public(row, now)
+    return {
+        "tracking_id": shown["tracking_id"],
+        "created_at": shown["created_at"],
+        "status": shown["status"],
+        "status_label": shown["status_label"],
+        "category": shown["category"],
+        "channel": row.get("channel"),
+        "title": shown["title"],
+        "unit_code": shown["unit"]["code"],
+        "unit_name": shown["unit"]["name"],
+        "kecamatan_code": row.get("kecamatan_code"),
+        "kelurahan_code": shown["kelurahan_code"],
+        "deadline": shown["deadline"],
+        "overdue_working_days": shown["overdue_working_days"],
+    }
+
+
+def open_data_csv(rows: list[dict[str, Any]]) -> str:
+    """The complaints behind a figure as CSV (UTF-8, RFC 4180 line ends, so a title holding a
+    line break is quoted), every cell inert in a spreadsheet."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(OPEN_DATA_COLUMNS)
+    for r in rows:
+        writer.writerow([open_data.cell(r.get(c)) for c in OPEN_DATA_COLUMNS])
+    return out.getvalue()
 
 
 def _encode_cursor(sk: str) -> str:

@@ -102,7 +102,22 @@
     $("#generated").append(el("a", { href: "#/unit/city", text: "Lihat angka kota per bulan" }));
   }
 
+  // The downloads follow what the page shows: the window, level and view selected.
+  function updateDownloads() {
+    const shown = { window: state.window, level: state.level, view: state.view };
+    $("#csv-link").setAttribute("href", "/v1/stats.csv?" + query(shown));
+    $("#csv-what").textContent = "(" + LEVEL_LABEL[state.level] + ", " + WINDOW_LABEL[state.window] + ", menurut " +
+      (state.view === "unit" ? "unit yang menangani" : "lokasi aduan") + ")";
+    $("#csv-all-link").setAttribute("href", "/v1/stats.csv?" + query({ level: state.level, view: state.view }));
+    $("#json-link").setAttribute("href", "/v1/stats?" + query(shown));
+    const list = query({ unit: "city", window: state.window });
+    $("#list-csv-link").setAttribute("href", "/v1/public/complaints.csv?" + list);
+    $("#list-json-link").setAttribute("href", "/v1/public/complaints.json?" + list);
+    $("#geojson-link").setAttribute("href", "/v1/stats/places.geojson?" + query({ window: state.window }));
+  }
+
   async function loadRanking() {
+    updateDownloads();
     say("Memuat peringkat…");
     try {
       const data = await getJSON("/v1/stats?" + query({ level: state.level, window: state.window, view: state.view }));
@@ -417,6 +432,9 @@
         const p = Object.fromEntries(params.entries());
         $("#h-daftar").textContent = "Daftar aduan: " + p.unit + (p.status ? " · " + p.status : "") + (p.overdue ? " · terlambat" : "");
         $("#daftar-back").setAttribute("href", "#/unit/" + encodeURIComponent(p.unit || "city") + (p.view === "place" ? "?view=place" : ""));
+        const listed = query(Object.assign({}, p, { cursor: null }));
+        $("#daftar-csv").setAttribute("href", "/v1/public/complaints.csv?" + listed);
+        $("#daftar-json").setAttribute("href", "/v1/public/complaints.json?" + listed);
         await loadList($("#daftar"), p, false);
       } else if (path === "peta") {
         show("peta", "h-peta");

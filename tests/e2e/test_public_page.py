@@ -197,3 +197,23 @@ _CONTRAST_JS = """() => {
   }
   return worst;
 }"""
+
+
+def test_downloads_follow_what_the_page_shows(browser_page: Any, seeded: dict[str, Any]) -> None:
+    page, api = browser_page, seeded["api"]
+    page.goto(f"{api}/#/")
+    page.click("#tab-kecamatan")
+    page.select_option("#window", "90d")
+    page.check('input[name="view"][value="place"]')
+    page.goto(f"{api}/#/data")
+    href = page.get_attribute("#csv-link", "href")
+    assert href == "/v1/stats.csv?window=90d&level=kecamatan&view=place", href
+    resp = requests.get(f"{api}{href}", timeout=10)
+    assert resp.status_code == 200
+    rows = resp.content.decode("utf-8").splitlines()
+    assert rows[1:] and all(r.startswith("90d,kec:") and ",kecamatan,place," in r for r in rows[1:])
+    for link in ("#list-csv-link", "#list-json-link", "#geojson-link"):
+        target = page.get_attribute(link, "href")
+        assert "window=90d" in target, (link, target)
+        assert requests.get(f"{api}{target}", timeout=10).status_code == 200, target
+    assert page.errors == []  # type: ignore[attr-defined]

@@ -191,7 +191,9 @@ def test_location_by_coordinates_places_the_kelurahan(client: Any, api_key: str)
     item = bootstrap.repository().get_item(tid, consistent=True)
     assert item["location"]["kelurahan_code"] == CIPARE
     found = one_request(client, tid)
-    assert (found["lat"], found["long"]) == (round(IN_CIPARE[0], 7), round(IN_CIPARE[1], 7))
+    # the point places the complaint; the public read shows its kelurahan, never the point
+    assert (found["lat"], found["long"]) == (None, None)
+    assert found["address"] == "Kel. Cipare, Kec. Serang, Kota Serang"
 
 
 def test_area_service_with_only_an_address_needs_the_kelurahan(client: Any, api_key: str) -> None:
@@ -320,7 +322,7 @@ def test_request_fields_exactly_as_listed_without_pii(client: Any, api_key: str)
         "media_url",
     ]
     assert found["service_code"] == "jalan-rusak" and found["description"] == REQUEST["description"]
-    assert found["address"] == "Jl. Contoh No. 1, Kel. Cipare, Kec. Serang, Kota Serang"
+    assert found["address"] == "Kel. Cipare, Kec. Serang, Kota Serang"  # never the reporter's address line
     assert found["media_url"] == "https://media.example.org/a.jpg"
     for dt in ("requested_datetime", "updated_datetime"):
         assert W3C.match(found[dt]), found[dt]
@@ -484,7 +486,10 @@ def test_media_url_is_never_requested(client: Any, pump: Any, lapor_sim: Any, ap
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Counting)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        url = f"http://127.0.0.1:{server.server_address[1]}/photo.jpg"
+        local = f"http://127.0.0.1:{server.server_address[1]}/photo.jpg"
+        [e] = spec_errors(post(client, {**REQUEST, "api_key": api_key, "media_url": local}), 400)
+        assert "media_url" in e["description"]  # a loopback address is refused, and never contacted
+        url = "https://media.example.org/photo.jpg"
         tid = created(client, api_key, media_url=url)
         pump.drain("forward_to_lapor")
         pump.fire("sync_lapor_status")

@@ -172,7 +172,7 @@ class FigureStore:
         """Counted complaints of one list partition (`by` unit: a unit code; `by` place: a kecamatan),
         newest first between two sort keys (`hi` exclusive); each with its sort key `_sk`, and the
         lowest sort key read when the partition has more (None: all read). `filters`: cls,
-        moved_from (contains), overdue_at (open and past its deadline), kelurahan_code."""
+        moved_from (contains), overdue_at (open and past its deadline), kelurahan_code, category, channel."""
         if by == "unit":
             index, prefix, pk = "statsunit", "su", keys.stats_unit_pk(partition)
         else:
@@ -196,6 +196,11 @@ class FigureStore:
             parts.append("#kel = :k")
             names["#kel"] = "kelurahan_code"
             extra["k"] = filters["kelurahan_code"]
+        for i, field in enumerate(("category", "channel")):  # the list row's own values
+            if filters.get(field):
+                parts.append(f"#row.#f{i} = :f{i}")
+                names.update({"#row": "row", f"#f{i}": field})
+                extra[f"f{i}"] = filters[field]
         items, more = self.gateway.query_page(
             f"{prefix}_pk = :p AND {prefix}_sk BETWEEN :lo AND :hi",
             values(p=pk, lo=lo, hi=hi, **extra),
