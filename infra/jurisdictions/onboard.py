@@ -27,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 from chalicelib.domain.changes import ConditionFailed
+from chalicelib.domain.jurisdiction import is_prefix
 from chalicelib.domain.jurisdiction_record import JurisdictionRecord
-from infra.jurisdictions.build import InvalidJurisdiction, build
+from infra.jurisdictions.build import InvalidJurisdiction, build, prefix_candidates
 from infra.jurisdictions.validate import Problem, errors
 from infra.jurisdictions.wilayah import Wilayah, load, wilayah_csv
 
@@ -156,6 +157,15 @@ def _secret_value(request: Request, old: dict[str, Any] | None) -> dict[str, Any
     return value
 
 
+def free_prefix(store: Any, code: str, name: str) -> str:
+    """The first prefix derived from the name that no other region holds: one read of its
+    reservation per candidate (the first is usually free), never the whole list of regions."""
+    for candidate in prefix_candidates(name):
+        if is_prefix(candidate) and store.code_for_prefix(candidate) in (None, code):
+            return candidate
+    raise ValueError("every three-letter prefix is taken")
+
+
 def check_request(request: Request) -> list[Problem]:
     """What can be refused before anything is read from the deployment."""
     problems: list[Problem] = []
@@ -203,11 +213,12 @@ def onboard(
     if area is not None and area.level == "kabupaten_kota":
         previous = store.load(request.code)
     prefix = request.prefix or (previous.jurisdiction.prefix if previous else None)
+    taken: set[str] = set()
     if prefix is not None:
-        owner = store.code_for_prefix(prefix)
-        taken = {prefix} if owner not in (None, request.code) else set()
-    else:
-        taken = {s["prefix"] for s in store.summaries() if s.get("code") != request.code}
+        if store.code_for_prefix(prefix) not in (None, request.code):
+            taken.add(prefix)
+    elif area is not None and area.level == "kabupaten_kota":
+        prefix = free_prefix(store, request.code, wilayah.bare_name(request.code))
     if units is None and previous is not None:
         units = [o.model_dump() for o in previous.jurisdiction.opd]
     public_base_url = request.public_base_url or (previous.jurisdiction.public_base_url if previous else None)
