@@ -175,12 +175,23 @@ def test_make_run_writes_down_where_it_runs_and_removes_it_when_it_stops(state_d
 
 
 @pytest.mark.parametrize(
-    "module", ["infra.local.recompute_stats", "infra.local.seed", "infra.local.apikey", "infra.jurisdictions.onboard"]
+    "module",
+    [
+        "infra.local.recompute_stats",
+        "infra.local.seed",
+        "infra.local.apikey",
+        "infra.local.escalation_demo",
+        "infra.jurisdictions.onboard",
+    ],
 )
 def test_helper_commands_without_a_running_stack_end_with_a_message_not_a_traceback(
     state_dir: Path, module: str
 ) -> None:
-    args = {"infra.local.apikey": ["--name", "x"], "infra.jurisdictions.onboard": ["--code", "36.04"]}.get(module, [])
+    args = {
+        "infra.local.apikey": ["--name", "x"],
+        "infra.local.escalation_demo": ["ABC-0000-0000"],
+        "infra.jurisdictions.onboard": ["--code", "36.04"],
+    }.get(module, [])
     env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TABLE_NAME", "MOTO_"))}
     out = subprocess.run(
         [sys.executable, "-m", module, *args], cwd=ROOT, capture_output=True, text=True, env=env, timeout=120
