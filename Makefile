@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute browser axe
+.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute browser axe jurisdiction
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-photo.txt
 	$(PYTHON) -m venv $(VENV)
@@ -102,10 +102,18 @@ iam: $(STAMP)
 redrive: $(STAMP)
 	$(BIN)/python -m infra.local.redrive $(REDRIVE_ARGS)
 
-## an API key for an Open311 client app, against the running `make run` (same MOTO_PORT)
+## an API key for an Open311 client app, against the running `make run` (found by itself)
 apikey: $(STAMP)
 	@test -n "$(NAME)" || { echo "usage: make apikey NAME=<client app name>"; exit 2; }
 	$(BIN)/python -m infra.local.apikey --name "$(NAME)"
+
+## onboard (or update) a kabupaten/kota: make jurisdiction CODE=36.04 [BOUNDARIES=x.geojson] [UNITS=units.json]
+## [PREFIX=AAA] [LAPOR_AUTH=... LAPOR_TOKEN=...]; against the running `make run`, or STAGE=<stage> with AWS credentials
+jurisdiction: $(STAMP)
+	@test -n "$(CODE)" || { echo "usage: make jurisdiction CODE=<kemendagri code NN.NN> [BOUNDARIES=...] [UNITS=...] [PREFIX=...]"; exit 2; }
+	@$(BIN)/python -m infra.jurisdictions.onboard --code "$(CODE)" \
+		$(if $(BOUNDARIES),--boundaries "$(BOUNDARIES)") $(if $(UNITS),--units "$(UNITS)") $(if $(PREFIX),--prefix "$(PREFIX)") \
+		$(if $(filter command line environment,$(origin STAGE)),--stage "$(STAGE)")
 
 ## run benchmarks, store their results, rewrite benchmarks/README.md's figures (BENCH=name,name or BENCH=all)
 bench: $(STAMP)

@@ -45,5 +45,6 @@ CATALOG: tuple[Bench, ...] = (
     Bench("open311", "benchmarks.bench_open311", default=False),
     Bench("statistics", "benchmarks.bench_statistics", default=False),
     Bench("citizen_pages", "benchmarks.bench_citizen_pages", default=False),
+    Bench("onboarding", "benchmarks.bench_onboarding", default=False),
 )
 BY_NAME = {b.name: b for b in CATALOG}

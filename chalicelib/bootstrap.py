@@ -16,6 +16,7 @@ from chalicelib.settings import settings
 if TYPE_CHECKING:
     from datetime import datetime
 
+    from chalicelib.adapters.boundaries import BoundaryFiles
     from chalicelib.adapters.jwks import JwksKeys
     from chalicelib.adapters.lapor import LaporClient
     from chalicelib.adapters.notifications import Notifier
@@ -27,6 +28,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.storage.counters import CounterStore
     from chalicelib.adapters.storage.figures import FigureStore
     from chalicelib.adapters.storage.gateway import TableGateway
+    from chalicelib.adapters.storage.jurisdictions import JurisdictionStore
     from chalicelib.adapters.storage.outboxes import OutboxStore
     from chalicelib.adapters.storage.timelines import TimelineStore
     from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
@@ -44,6 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.services.forwarding import ForwardingService
     from chalicelib.services.inbox import InboxService
     from chalicelib.services.intake import IntakeService
+    from chalicelib.services.jurisdictions import JurisdictionService
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
@@ -383,6 +386,34 @@ def statistics() -> StatisticsService:
     return StatisticsService(figures(), complaints())
 
 
+@lru_cache(maxsize=1)
+def jurisdiction_store() -> JurisdictionStore:
+    from chalicelib.adapters.storage.jurisdictions import JurisdictionStore
+
+    return JurisdictionStore(repository())
+
+
+@lru_cache(maxsize=1)
+def boundary_files() -> BoundaryFiles:
+    from chalicelib.adapters.boundaries import BoundaryFiles
+
+    return BoundaryFiles()
+
+
+@lru_cache(maxsize=1)
+def jurisdictions() -> JurisdictionService:
+    """The onboarded regions: each loaded on first use, a bounded number kept per container."""
+    from chalicelib.services.jurisdictions import JurisdictionService
+
+    s = settings()
+    return JurisdictionService(
+        jurisdiction_store(),
+        boundary_files,
+        capacity=s.jurisdiction_cache_size,
+        list_ttl_s=s.jurisdiction_list_ttl_s,
+    )
+
+
 def reset() -> None:
     """Forget every built adapter (tests change the environment between runs)."""
     from chalicelib.adapters.aws import client
@@ -430,5 +461,8 @@ def reset() -> None:
         inbox,
         actions,
         conversation,
+        jurisdiction_store,
+        boundary_files,
+        jurisdictions,
     ):
         f.cache_clear()

@@ -40,6 +40,8 @@ class Settings(BaseModel):
     auth_leeway_s: float = 30  # clock skew tolerated on exp / nbf / iat
     auth_keys_max_age_s: float = 3600  # keys are fetched again after this long
     auth_keys_refetch_s: float = 60  # an unknown kid fetches the keys again at most this often
+    jurisdiction_cache_size: int = 32  # regions a container keeps loaded (least recently used forgotten)
+    jurisdiction_list_ttl_s: float = 300  # how long a container keeps the list of regions
 
 
 @lru_cache(maxsize=1)
@@ -73,5 +75,7 @@ def settings() -> Settings:
         "auth_leeway_s": env.get("AUTH_LEEWAY_S"),
         "auth_keys_max_age_s": env.get("AUTH_KEYS_MAX_AGE_S"),
         "auth_keys_refetch_s": env.get("AUTH_KEYS_REFETCH_S"),
+        "jurisdiction_cache_size": env.get("JURISDICTION_CACHE_SIZE"),
+        "jurisdiction_list_ttl_s": env.get("JURISDICTION_LIST_TTL_S"),
     }
     return Settings(**{k: v for k, v in raw.items() if v})

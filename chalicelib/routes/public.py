@@ -16,6 +16,7 @@ from chalicelib.http.inputs import header, idempotency_scope, json_body, known_i
 from chalicelib.http.openapi import CLIENT_ID, IDEMPOTENCY_KEY, PUBLIC, REPORTER_TOKEN, declare
 from chalicelib.http.signin import reporter_refusal
 from chalicelib.schemas import public as s
+from chalicelib.schemas.jurisdictions import JurisdictionList, JurisdictionSummary
 
 bp = Blueprint(__name__)
 
@@ -25,6 +26,13 @@ bp = Blueprint(__name__)
 def list_categories() -> Response:
     cats = [c.model_dump() for c in reference.categories().values()]
     return respond(200, {"categories": cats}, {"Cache-Control": "public, max-age=300"})
+
+
+@bp.route("/v1/jurisdictions", methods=["GET"])
+@declare("The regions (kabupaten/kota) this deployment serves", roles=PUBLIC, responses={200: JurisdictionList})
+def list_jurisdictions() -> Response:
+    listed = [JurisdictionSummary.model_validate(j).model_dump() for j in bootstrap.jurisdictions().summaries()]
+    return respond(200, {"jurisdictions": listed}, {"Cache-Control": "public, max-age=300"})
 
 
 @bp.route("/v1/complaints", methods=["POST"], content_types=["application/json"])

@@ -28,6 +28,7 @@ from chalicelib.domain.changes import (
     UploadClaimed,
     Version,
 )
+from chalicelib.domain.jurisdiction_record import JurisdictionRecord
 from chalicelib.domain.models import Complaint, TimelineEntry
 
 __all__ = [
@@ -47,6 +48,9 @@ __all__ = [
     "Expect",
     "Figures",
     "IfAbsent",
+    "JurisdictionBoundaries",
+    "JurisdictionRecord",
+    "Jurisdictions",
     "Outboxes",
     "Placement",
     "Timelines",
@@ -326,3 +330,19 @@ class Figures(Protocol):
     def listed_page(
         self, by: str, partition: str, lo: str, hi: str, filters: Mapping[str, Any], limit: int
     ) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+class Jurisdictions(Protocol):
+    """The onboarded regions: the list, each region's document, the region of a prefix."""
+
+    def summaries(self) -> list[dict[str, Any]]: ...
+
+    def load(self, code: str) -> JurisdictionRecord | None: ...
+
+    def code_for_prefix(self, prefix: str) -> str | None: ...
+
+
+class JurisdictionBoundaries(Protocol):
+    """A region's desa/kelurahan boundaries (GeoJSON), kept apart from the table: they are large."""
+
+    def read(self, key: str) -> dict[str, Any] | None: ...

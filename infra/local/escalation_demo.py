@@ -29,14 +29,16 @@ def main() -> int:
     parser.add_argument("tracking_id")
     parser.add_argument("--due-in", type=float, default=15, help="seconds until the deadline (default 15)")
     parser.add_argument("--status", default="verified", choices=["forwarded", "verified", "in_progress", "resolved"])
-    parser.add_argument("--moto", default=f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5005')}")
     parser.add_argument("--watch-s", type=float, default=300, help="how long to print notices (default 300)")
     args = parser.parse_args()
 
-    from infra.local.provision import aws_env, provision
+    from infra.local.running import NoRunningStack, connect
 
-    os.environ.update(aws_env(args.moto))
-    os.environ.update(provision(args.moto))  # the running stack: reused, not recreated
+    try:
+        connect()  # the running `make run`, found by itself
+    except NoRunningStack as err:
+        print(err.message, file=sys.stderr)
+        return 1
 
     from chalicelib.adapters.storage.codec import iso
     from chalicelib.adapters.storage.expressions import set_remove

@@ -7,7 +7,7 @@ differences and exits 1 when there are any. With `--repair` it brings each
 complaint's stats item and its day up to date through the same conditional
 transaction the stream consumer uses (safe while the consumer runs), then
 refreshes the snapshots. Works against AWS (credentials and TABLE_NAME from the
-environment) or the local stack (AWS_ENDPOINT_URL / MOTO_PORT).
+environment) or the running `make run` (found by itself: infra/local/running.py).
 """
 
 from __future__ import annotations
@@ -25,18 +25,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repair", action="store_true", help="fix what differs, then refresh the snapshots")
     args = parser.parse_args(argv)
     if not os.environ.get("TABLE_NAME"):
-        from infra.local.provision import provision
+        from infra.local.running import NoRunningStack, connect
 
-        endpoint = os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5005')}"
-        os.environ.update(
-            {
-                "AWS_ENDPOINT_URL": endpoint,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_DEFAULT_REGION": "ap-southeast-3",
-            }
-        )
-        os.environ.update(provision(endpoint))
+        try:
+            connect()
+        except NoRunningStack as err:
+            print(f"{err.message} (or set TABLE_NAME and AWS credentials for a deployed stage)", file=sys.stderr)
+            return 1
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from chalicelib import bootstrap
     from chalicelib.adapters.storage.keys import STATS_DAY_PK as DAY_PK

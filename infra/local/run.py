@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import signal
 import subprocess
@@ -28,6 +29,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+#: the region `make run` serves by default, onboarded at start
+DEFAULT_JURISDICTION = Path(__file__).resolve().parent / "default_jurisdiction.json"
 
 #: what the local stack changes by default, all through settings the app and the pump already read
 LOCAL_DEFAULTS = {
@@ -66,6 +69,37 @@ def register_dev_api_key(key: str | None) -> str:
 
     ApiKeys(ApiKeyStore(TableGateway())).create("dev", key=key)
     return "api_key: OPEN311_DEV_API_KEY (client app 'dev')"
+
+
+def local_name_prefix() -> str:
+    """The template's NamePrefix default: the local stack's secrets are named like a stage's."""
+    from infra.local.provision import TEMPLATE
+
+    return str(json.loads(TEMPLATE.read_text())["Parameters"]["NamePrefix"]["Default"])
+
+
+def onboard_default(env: dict[str, str]) -> str:
+    """The default region, from its files (infra/local/default_jurisdiction.json), onboarded as
+    `make jurisdiction` would; with the simulator's LAPOR! credentials and the channel secrets."""
+    from infra.jurisdictions.onboard import Request, Target, run
+
+    spec = json.loads(DEFAULT_JURISDICTION.read_text())
+    request = Request(
+        code=spec["code"],
+        prefix=spec.get("prefix"),
+        units=ROOT / spec["units"] if spec.get("units") else None,
+        boundaries=ROOT / spec["boundaries"] if spec.get("boundaries") else None,
+        lapor_auth=os.environ.get("LAPOR_AUTH") or None,
+        lapor_token=os.environ.get("LAPOR_TOKEN") or None,
+        channel_secrets={k.removeprefix("CHANNEL_SECRET_").lower(): os.environ[k] for k in DEV_CHANNEL_SECRETS},
+    )
+    lines: list[str] = []
+    target = Target(env["TABLE_NAME"], env["ATTACHMENTS_BUCKET"], local_name_prefix(), "the local stack")
+    status = run(request, target, out=lines.append, err=lines.append)
+    if status != 0:
+        print("\n".join(lines), file=sys.stderr, flush=True)
+        return f"{spec['code']} NOT onboarded (see above)"
+    return lines[0] if lines else spec["code"]
 
 
 def main() -> int:
@@ -117,6 +151,7 @@ def main() -> int:
     api_url = f"http://{args.host}:{args.api_port}"
     os.environ.setdefault("OPEN311_BASE_URL", f"{api_url}/open311/v2")  # what discovery names
     open311_key = register_dev_api_key(os.environ.get("OPEN311_DEV_API_KEY"))
+    jurisdiction = onboard_default(env)
 
     issuer = None
     if os.environ.get("AUTH_ISSUER"):
@@ -159,6 +194,9 @@ def main() -> int:
     assert api.stdout is not None
     pump_lines(api.stdout, console, "api")
     wait_http(f"{api_url}/v1/categories")
+    from infra.local import running
+
+    running.remember(endpoint, api_url, env, local_name_prefix())  # for the helper commands
 
     print(
         "\n".join(
@@ -182,6 +220,7 @@ def main() -> int:
                 f"  public page          {api_url}/  (fill it: make seed)",
                 "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
                 f"  Open311              {os.environ['OPEN311_BASE_URL']}/discovery.json   {open311_key}",
+                f"  jurisdiction         {jurisdiction} (more: make jurisdiction CODE=<NN.NN>)",
                 "Press Ctrl-C to stop.",
                 "",
             ]
@@ -197,6 +236,7 @@ def main() -> int:
     except KeyboardInterrupt:
         pass
     print("stopping...", flush=True)
+    running.forget()
     api.terminate()
     try:
         api.wait(timeout=10)

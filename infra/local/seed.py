@@ -157,25 +157,16 @@ def generate(n: int, now: datetime, seed: int = 10) -> list[tuple[Any, Any, dict
 
 
 def main() -> int:
-    from infra.local.provision import provision
+    from infra.local.running import NoRunningStack, connect
 
     n = int(os.environ.get("SEED_COMPLAINTS", "400"))
-    endpoint = os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5005')}"
-    os.environ.update(
-        {
-            "AWS_ENDPOINT_URL": endpoint,
-            "AWS_ACCESS_KEY_ID": "local",
-            "AWS_SECRET_ACCESS_KEY": "local",
-            "AWS_DEFAULT_REGION": "ap-southeast-3",
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
-    )
+    os.environ.update({"POWERTOOLS_LOG_LEVEL": "WARNING", "POWERTOOLS_METRICS_DISABLED": "true"})
     try:
-        os.environ.update(provision(endpoint))
-    except Exception as err:  # noqa: BLE001 - say what to do
-        print(f"no local stack at {endpoint} ({type(err).__name__}); start `make run` first", file=sys.stderr)
+        state = connect()
+    except NoRunningStack as err:
+        print(err.message, file=sys.stderr)
         return 1
+    endpoint = state["moto"]
     from chalicelib import bootstrap
 
     repo = bootstrap.repository()
@@ -189,10 +180,9 @@ def main() -> int:
     pump = EventPump(app_module, endpoint_url=endpoint, wait_s=0, log=lambda _m: None)
     pump.drain_streams()
     report = bootstrap.statistics().refresh()
-    port = os.environ.get("API_PORT", "8000")
     print(
         f"seeded {len(made)} complaints; figures refreshed ({report['snapshots_written']} snapshots). "
-        f"Open http://127.0.0.1:{port}/ (or /transparansi)"
+        f"Open {state['api']}/ (or /transparansi)"
     )
     return 0
 

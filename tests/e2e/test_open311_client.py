@@ -86,7 +86,7 @@ def test_discovery_points_at_the_running_endpoint(stack: str) -> None:
 
 
 def test_make_apikey_creates_a_key_the_running_stack_accepts(stack: str, running_stack: LocalStack) -> None:
-    """`make apikey NAME=...` with the stack's MOTO_PORT, as a developer runs it beside `make run`."""
+    """`make apikey NAME=...` beside the running stack (found by itself), as a developer runs it beside `make run`."""
     out = subprocess.run(
         ["make", "-s", "apikey", "NAME=E2E App"],
         cwd=ROOT,

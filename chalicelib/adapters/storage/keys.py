@@ -15,6 +15,10 @@ Items (pk / sk):
 - rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
 - Open311 API key  APIKEY#<sha256 of the key> / APIKEY
 - figures          STATS#DAY / <day>, STATS#C#<day> / <tracking_id>, STATS#SNAP / <snapshot>
+- jurisdiction     JURISDICTION / <code> (its profile; the one small partition the list of
+                   regions is read from), JUR#<code> / UNITS | POLICY | HOLIDAYS (its areas
+                   and OPD, its overrides), JURPREFIX#<prefix> / PREFIX (the region holding a
+                   tracking-id prefix, written in the same transaction as the profile)
 
 Sparse GSIs, each with a sharded partition key so no partition takes every open
 complaint: `outbox` (not yet at LAPOR!, or parked; undelivered channel events and
@@ -78,6 +82,13 @@ STATS_DAY_PK = "STATS#DAY"
 STATS_SNAP_PK = "STATS#SNAP"
 STATS_META_SK = "META"
 STATS_COMPLAINT_PREFIX = "STATS#C#"
+JURISDICTION_PK = "JURISDICTION"
+JURISDICTION_PREFIX = "JUR#"
+JURISDICTION_UNITS_SK = "UNITS"
+JURISDICTION_POLICY_SK = "POLICY"
+JURISDICTION_HOLIDAYS_SK = "HOLIDAYS"
+JURISDICTION_TAG_PREFIX = "JURPREFIX#"
+JURISDICTION_TAG_SK = "PREFIX"
 
 #: partition prefixes of the sparse indexes (sharded: <prefix><shard>)
 OUTBOX_PREFIX = "OUTBOX#"  # complaints not yet at LAPOR!
@@ -300,3 +311,16 @@ def stats_unit_pk(unit: str) -> str:
 
 def stats_place_pk(place: str) -> str:
     return f"{STATS_PLACE_PREFIX}{place}"
+
+
+# -- jurisdictions -------------------------------------------------------------------------------
+
+
+def jurisdiction_pk(code: str) -> str:
+    """The partition of a region's larger items (units, overrides, holidays)."""
+    return f"{JURISDICTION_PREFIX}{code}"
+
+
+def jurisdiction_prefix_pk(prefix: str) -> str:
+    """The item that reserves a tracking-id prefix for one region."""
+    return f"{JURISDICTION_TAG_PREFIX}{prefix}"
