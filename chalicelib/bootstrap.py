@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     from chalicelib.adapters.storage.figures import FigureStore
     from chalicelib.adapters.storage.gateway import TableGateway
     from chalicelib.adapters.storage.outboxes import OutboxStore
+    from chalicelib.adapters.storage.people import PeopleStore
+    from chalicelib.adapters.storage.proofs import ProofStore
     from chalicelib.adapters.storage.timelines import TimelineStore
     from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
     from chalicelib.domain.sync_policy import SyncSchedule
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
+    from chalicelib.services.people import PeopleService
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
@@ -89,6 +92,27 @@ def channel_settings() -> ChannelSettingsStore:
     from chalicelib.adapters.storage.channel_settings import ChannelSettingsStore
 
     return ChannelSettingsStore(repository())
+
+
+@lru_cache(maxsize=1)
+def people_register() -> PeopleStore:
+    from chalicelib.adapters.storage.people import PeopleStore
+
+    return PeopleStore(repository())
+
+
+@lru_cache(maxsize=1)
+def proofs() -> ProofStore:
+    from chalicelib.adapters.storage.proofs import ProofStore
+
+    return ProofStore(repository())
+
+
+@lru_cache(maxsize=1)
+def people() -> PeopleService:
+    from chalicelib.services.people import PeopleService
+
+    return PeopleService(people_register())
 
 
 @lru_cache(maxsize=1)
@@ -327,7 +351,14 @@ def actions() -> ActionService:
     from chalicelib.services.actions import ActionService
 
     return ActionService(
-        complaints(), status_events(), lapor_followups(), channels(), queues().send_forward, attachment_store
+        complaints(),
+        status_events(),
+        lapor_followups(),
+        channels(),
+        queues().send_forward,
+        attachment_store,
+        people=people(),
+        proofs=proofs(),
     )
 
 
@@ -388,6 +419,9 @@ def reset() -> None:
         figures,
         channel_settings,
         api_key_register,
+        people_register,
+        proofs,
+        people,
         timelines,
         units_of_work,
         queues,

@@ -14,15 +14,18 @@ The table (also in docs/operators.md):
 | respond | received, forwarded, verified, in_progress | in_progress (received stays) | unit, admin | message |
 | note | any | same | everyone in scope | message |
 | resolve | forwarded, verified, in_progress | resolved | unit, admin | message |
-| reject | received, forwarded, verified, in_progress | rejected | unit, admin | reason |
+| reject | received, forwarded, verified, in_progress; returned (admin) | rejected | unit, admin | reason |
 | not-ours | received, forwarded, verified, in_progress | returned | unit, admin | reason |
-| reassign | returned, received, forwarded, verified, in_progress | see `reassigned_status` | admin | unit |
-| duplicate-of | received, forwarded, verified, in_progress, returned | duplicate | unit, admin | duplicate_of |
+| reassign | returned, received, forwarded, verified, in_progress | `reassigned_status` | admin | unit (+reason) |
+| duplicate-of | received, forwarded, verified, in_progress; returned (admin) | duplicate | unit, admin | duplicate_of |
 | confirm | awaiting_confirmation | received | callcenter, admin | - |
 | dismiss | awaiting_confirmation | closed | callcenter, admin | - |
 
-"unit" is the `operator` and `supervisor` roles. A complaint still `received`
-is not at LAPOR! yet: it keeps that status under `respond` (the forwarder only
+"unit" is the `operator` and `supervisor` roles. A returned complaint ("bukan wewenang") is the
+coordinator's alone: the unit that handed it on keeps read-only sight and takes no action on it
+(not even a note) until the coordinator sends it back (reassign to the same unit) or decides.
+
+A complaint still `received` is not at LAPOR! yet: it keeps that status under `respond` (the forwarder only
 sends `received` complaints), and the service refuses a status change while
 the forwarder is working on it.
 """
@@ -82,7 +85,7 @@ RULES: dict[Action, Rule] = {
         to=S.RESOLVED,
         to_lapor=True,
     ),
-    Action.REJECT: Rule(_UNIT_WORK, _UNIT, needs=frozenset({"reason"}), to=S.REJECTED, to_lapor=True),
+    Action.REJECT: Rule(_UNIT_WORK | {S.RETURNED}, _UNIT, needs=frozenset({"reason"}), to=S.REJECTED, to_lapor=True),
     Action.NOT_OURS: Rule(_UNIT_WORK, _UNIT, needs=frozenset({"reason"}), to=S.RETURNED),
     Action.REASSIGN: Rule(
         _UNIT_WORK | {S.RETURNED},
@@ -135,15 +138,21 @@ class NotAllowedNow(Exception):
         self.allowed = allowed
 
 
-def _open_now(action: Action, rule: Rule, s: Situation) -> bool:
+#: statuses only the coordinator acts in
+COORDINATOR_ONLY = frozenset({S.RETURNED})
+
+
+def _open_now(action: Action, rule: Rule, s: Situation, role: Role) -> bool:
     if s.status not in rule.sources:
+        return False
+    if s.status in COORDINATOR_ONLY and role != Role.ADMIN:
         return False
     return not (action == Action.ACKNOWLEDGE and s.acknowledged)
 
 
 def allowed(role: Role, s: Situation) -> list[Action]:
     """The actions `role` may take now, in the table's order."""
-    return [a for a, rule in RULES.items() if role in rule.roles and _open_now(a, rule, s)]
+    return [a for a, rule in RULES.items() if role in rule.roles and _open_now(a, rule, s, role)]
 
 
 def check(action: Action, role: Role, s: Situation) -> Rule:
@@ -151,7 +160,7 @@ def check(action: Action, role: Role, s: Situation) -> Rule:
     rule = RULES[action]
     if role not in rule.roles:
         raise NotPermitted(action.value)
-    if not _open_now(action, rule, s):
+    if not _open_now(action, rule, s, role):
         raise NotAllowedNow(action, s, allowed(role, s))
     return rule
 

@@ -22,7 +22,7 @@ from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion
 from chalicelib.domain.models import utcnow
 from chalicelib.http.answers import error_response, handles_errors, respond
 from chalicelib.http.inputs import header, json_body, known_id, parse
-from chalicelib.http.openapi import IF_MATCH, STAFF, declare
+from chalicelib.http.openapi import ADMIN, IF_MATCH, STAFF, declare
 from chalicelib.http.signin import require_principal
 from chalicelib.observability import complaint_context
 from chalicelib.schemas import operators as s
@@ -232,3 +232,39 @@ def operator_templates() -> Response:
     require_principal(request)
     q = parse(s.TemplateQuery, dict(request.query_params or {}))
     return respond(200, templates_for(q.category).model_dump(mode="json"), {"Cache-Control": "private, max-age=300"})
+
+
+# -- the people of a unit (whom an assignment may name) --------------------------
+
+
+@bp.route("/v1/operator/people", methods=["GET"])
+@declare(
+    "The people of the caller's unit (the coordinator: of any unit, `?unit=`): whom `assign` may name",
+    roles=STAFF,
+    query=s.PeopleQuery,
+    responses={200: s.PeopleOut},
+    tag="operators",
+)
+@operator_errors
+def operator_people() -> Response:
+    request = bp.current_request
+    p = require_principal(request)
+    q = parse(s.PeopleQuery, dict(request.query_params or {}))
+    out = s.PeopleOut(people=[s.Person(**row) for row in bootstrap.people().of_unit(p, q.unit)])
+    return respond(200, out.model_dump(mode="json"), NO_STORE)
+
+
+@bp.route("/v1/operator/people", methods=["POST"], content_types=["application/json"])
+@declare(
+    "The coordinator adds a person to a unit (before their first sign-in)",
+    roles=ADMIN,
+    body=s.PersonIn,
+    responses={201: s.Person},
+    tag="operators",
+)
+@operator_errors
+def operator_add_person() -> Response:
+    request = bp.current_request
+    p = require_principal(request)
+    body = parse(s.PersonIn, json_body(request))
+    return respond(201, bootstrap.people().add(p, body.user, body.unit, body.name), NO_STORE)

@@ -291,3 +291,35 @@ class TemplateQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     category: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class PeopleQuery(BaseModel):
+    """`GET /v1/operator/people` query string."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    unit: str | None = Field(
+        default=None, min_length=1, max_length=64, description="another unit's people (the coordinator)"
+    )
+
+
+class Person(BaseModel):
+    """Someone who can sign in for a unit: whom an assignment may name (`user`)."""
+
+    user: str
+    unit: str
+    name: str | None = None
+
+
+class PeopleOut(BaseModel):
+    people: list[Person]
+
+
+class PersonIn(BaseModel):
+    """`POST /v1/operator/people`: the coordinator adds a person to a unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, max_length=128)
+    unit: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(default=None, min_length=1, max_length=200)

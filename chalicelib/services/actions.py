@@ -26,20 +26,32 @@ from typing import Any
 
 from chalicelib.adapters.s3 import AttachmentStore
 from chalicelib.domain import actions, reference, tracking
-from chalicelib.domain.access import Principal, can_see
+from chalicelib.domain.access import Principal, Sight, can_see
 from chalicelib.domain.actions import Action, Situation
 from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services.channels import ChannelService
 from chalicelib.services.deadlines import deadline_for
-from chalicelib.services.inbox import item_in_scope
+from chalicelib.services.inbox import item_in_scope, sight_of
 from chalicelib.services.lapor_followups import LaporFollowups
-from chalicelib.services.ports import ABSENT, Append, Before, Complaints, ConditionFailed, IfAbsent, Placement, Write
+from chalicelib.services.people import PeopleService
+from chalicelib.services.ports import (
+    ABSENT,
+    Append,
+    Before,
+    Complaints,
+    ConditionFailed,
+    IfAbsent,
+    Placement,
+    Proofs,
+    Write,
+)
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
 
 HANDLING_KINDS = frozenset({"opd", "kecamatan", "kelurahan"})
 PROOF_PREFIX = "proof/"
+PROOF_KEPT_S = 90 * 86400  # how long an issued proof upload may still be named in a resolve
 
 
 class PreconditionRequired(Exception):
@@ -67,7 +79,20 @@ def situation_of(item: dict[str, Any]) -> Situation:
 
 
 def allowed_actions(p: Principal, item: dict[str, Any]) -> list[str]:
+    """What `p` may do now: nothing for a unit that handed the complaint on (read-only sight)."""
+    if sight_of(p, item) != Sight.ACT:
+        return []
     return [a.value for a in actions.allowed(p.role, situation_of(item))]
+
+
+def check_action(p: Principal, item: dict[str, Any], action: Action) -> actions.Rule:
+    """The rule for `action` by `p` on this complaint, or why not (read-only sight: not now)."""
+    situation = situation_of(item)
+    if sight_of(p, item) != Sight.ACT:
+        if p.role not in actions.RULES[action].roles:
+            raise actions.NotPermitted(action.value)  # a role that never takes it: 403 first
+        raise actions.NotAllowedNow(action, situation, [])
+    return actions.check(action, p.role, situation)
 
 
 @dataclass
@@ -100,8 +125,12 @@ class ActionService:
         channels: ChannelService,
         send_forward: Callable[[str], None],
         store: Callable[[], AttachmentStore] | None = None,
+        people: PeopleService | None = None,
+        proofs: Proofs | None = None,
     ) -> None:
         self.complaints = complaints
+        self.people = people  # who an assignment may name
+        self.proofs = proofs  # the proof uploads the hub issued
         self._store = store  # proof photos (built when first asked for)
         self.events = events
         self.followups = followups
@@ -116,7 +145,7 @@ class ActionService:
         with complaint_context(tracking_id):
             item, c = item_in_scope(self.complaints, p, tracking_id)
             situation = situation_of(item)
-            rule = actions.check(action, p.role, situation)
+            rule = check_action(p, item, action)
             problems = [
                 FieldProblem(
                     f, "missing", f"{f} wajib diisi untuk {action.value}", f"{f} is required for {action.value}"
@@ -166,7 +195,7 @@ class ActionService:
         from chalicelib.services.attachments import extension_for, rules
 
         item, _ = item_in_scope(self.complaints, p, tracking_id)
-        actions.check(Action.RESOLVE, p.role, situation_of(item))
+        check_action(p, item, Action.RESOLVE)
         r = rules()
         ctype = content_type.strip().lower()
         if ctype not in r.allowed_content_types or not ctype.startswith("image/"):
@@ -179,6 +208,9 @@ class ActionService:
             )
         assert self._store is not None
         key = f"{PROOF_PREFIX}{tracking_id}/{uuid.uuid4().hex}{extension_for(ctype)}"
+        if self.proofs is not None:  # a resolve names only what was issued here, for this complaint
+            now = utcnow()
+            self.proofs.issued(key, tracking_id, p.user, now, int(now.timestamp()) + PROOF_KEPT_S)
         form = self._store().presigned_post(key, ctype, r.max_bytes, r.url_expires_s)
         return {
             "upload": {"url": form["url"], "fields": dict(form["fields"])},
@@ -253,6 +285,8 @@ class ActionService:
 
         if action == Action.ASSIGN:
             assignee = str(fields["assignee"]).strip()
+            if self.people is not None:
+                assignee = self.people.check_assignee(c.unit.code if c.unit else None, assignee)
             base.update(assigned_to=assignee, assigned_at=now)
             entry = TimelineEntry(
                 at=now, kind="assigned", ref=ref, public=False, **who, message=f"Ditugaskan kepada {assignee}"
@@ -281,6 +315,7 @@ class ActionService:
             base["first_response_at"] = IfAbsent(now)
             if fields.get("attachment"):
                 base["proof_attachments"] = Append(self._proof(c, str(fields["attachment"])))
+                self._issued_here(c, str(fields["attachment"]))
             plan = Plan(
                 after.model_copy(update={"first_response_at": c.first_response_at or now, "resolved_at": now}),
                 base,
@@ -314,6 +349,8 @@ class ActionService:
         if action == Action.NOT_OURS:
             reason = str(fields["reason"])
             base.update(returned_from=c.status.value, returned_by=c.unit.code if c.unit else None)
+            if c.unit is not None:
+                base["handed_on_by"] = Append(c.unit.code)  # read-only sight under "Diteruskan"
             plan = Plan(
                 after,
                 base,
@@ -337,8 +374,12 @@ class ActionService:
 
         if action == Action.DUPLICATE_OF:
             original = self._original(p, c, str(fields["duplicate_of"]))
-            where = f"pengaduan {original.tracking_id}" + (
-                f" (SP4N-LAPOR! #{original.lapor_id})" if original.lapor_id else ""
+            # a confidential original is never named where the public (or LAPOR!'s public page) reads it
+            where = (
+                "pengaduan lain yang dirahasiakan"
+                if original.confidential
+                else f"pengaduan {original.tracking_id}"
+                + (f" (SP4N-LAPOR! #{original.lapor_id})" if original.lapor_id else "")
             )
             base["duplicate_of"] = original.tracking_id
             plan = Plan(
@@ -381,15 +422,24 @@ class ActionService:
                 "unit bukan kode unit penanganan yang dikenal (opd:, kec:, kel:)",
                 "unit is not a known handling unit code (opd:, kec:, kel:)",
             )
-        if c.unit is not None and unit.code == c.unit.code:
+        back = c.unit is not None and unit.code == c.unit.code
+        if back and s.status != Status.RETURNED:
             raise _bad(
                 "unit", "same_unit", "Pengaduan sudah ditangani unit ini", "The complaint is with this unit already"
             )
+        if back and not str(fields.get("reason") or "").strip():
+            raise _bad(
+                "reason",
+                "missing",
+                "reason wajib diisi untuk mengembalikan pengaduan ke unit yang menyerahkannya",
+                "reason is required to send a complaint back to the unit that handed it on",
+            )
         target = actions.target(Action.REASSIGN, s)
-        moved = [*c.moved_from, *([c.unit.code] if c.unit else [])]
+        away = [c.unit.code] if c.unit and not back else []
+        moved = [*c.moved_from, *away]
         base.update(
             unit=unit.model_dump(),
-            moved_from=Append(*([c.unit.code] if c.unit else [])),
+            moved_from=Append(*away),
             escalation_level=0,
             assigned_to=None,
             acknowledged_at=None,
@@ -418,10 +468,16 @@ class ActionService:
                 status=target,
                 ref=ref,
                 reason=fields.get("reason"),
-                message=f"Didisposisikan ke {unit.name}",
+                message=f"Dikembalikan ke {unit.name}" if back else f"Didisposisikan ke {unit.name}",
                 **who,
             ),
-            lapor_text=f"Pengaduan ini didisposisikan kepada {unit.name}." if c.lapor_id is not None else None,
+            lapor_text=(
+                f"Pengaduan ini dikembalikan kepada {unit.name}."
+                if back
+                else f"Pengaduan ini didisposisikan kepada {unit.name}."
+            )
+            if c.lapor_id is not None
+            else None,
         )
         self._new_stage(plan, after, target, now)
         if target == Status.RECEIVED:
@@ -467,6 +523,16 @@ class ActionService:
                 f"{original.tracking_id} is itself a duplicate of {original.duplicate_of}; point to that one",
             )
         return original
+
+    def _issued_here(self, c: Complaint, key: str) -> None:
+        """Only a proof upload the hub issued for this complaint (recorded at POST .../attachments)."""
+        if self.proofs is not None and self.proofs.issued_for(key) != c.tracking_id:
+            raise _bad(
+                "attachment",
+                "not_issued",
+                "attachment harus kunci yang diberikan POST .../attachments untuk pengaduan ini",
+                "attachment must be a key POST .../attachments issued for this complaint",
+            )
 
     @staticmethod
     def _proof(c: Complaint, key: str) -> str:

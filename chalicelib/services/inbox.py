@@ -41,7 +41,7 @@ from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import inbox, reference
-from chalicelib.domain.access import Principal, Role, can_see
+from chalicelib.domain.access import Holding, Principal, Role, Sight, sight
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import count, logger
@@ -57,7 +57,25 @@ _CURSOR = re.compile(r"^[nu]\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#SRG-[2-9A
 
 
 def holder_of(c: Complaint) -> str:
-    return inbox.holder(c.status, c.unit.code if c.unit else None, c.channel)
+    return inbox.holder(c.status, c.unit.code if c.unit else None, c.channel, c.closed_how == "dismissed")
+
+
+def holding_of(item: Mapping[str, Any]) -> Holding:
+    """What scope looks at, from a stored complaint (or an inbox row: the index projects it)."""
+    unit = item.get("unit")
+    handed = item.get("handed_on_by")
+    return Holding(
+        unit_code=unit.get("code") if isinstance(unit, dict) else None,
+        channel=str(item.get("channel") or "app"),
+        status=Status(item["status"]),
+        dismissed=item.get("closed_how") == "dismissed",
+        returned_by=item.get("returned_by") or None,
+        handed_on_by=tuple(h for h in handed if isinstance(h, str)) if isinstance(handed, list) else (),
+    )
+
+
+def sight_of(p: Principal, item: Mapping[str, Any]) -> Sight:
+    return sight(p, holding_of(item))
 
 
 # -- reading ---------------------------------------------------------------------
@@ -91,12 +109,9 @@ class InboxPage:
 def item_in_scope(complaints: Complaints, p: Principal, tracking_id: str) -> tuple[dict[str, Any], Complaint]:
     """The complaint (item and model) if `p` may see it; NotFound otherwise, so nothing leaks."""
     item = complaints.item(tracking_id, consistent=True)
-    if item is None:
+    if item is None or sight_of(p, item) == Sight.NONE:
         raise NotFound(tracking_id)
-    c = Complaint.model_validate(item)
-    if not can_see(p, c.unit.code if c.unit else None, c.channel):
-        raise NotFound(tracking_id)
-    return item, c
+    return item, Complaint.model_validate(item)
 
 
 def encode_cursor(sort: str, key: str) -> str:
@@ -256,9 +271,9 @@ class InboxService:
     def detail(self, p: Principal, tracking_id: str) -> tuple[Complaint, dict[str, Any], list[TimelineEntry]]:
         """The whole record the caller may see (404 outside the scope: nothing leaks)."""
         complaint, timeline = self.complaints.with_timeline(tracking_id, consistent=True)
-        if complaint is None or not can_see(p, complaint.unit.code if complaint.unit else None, complaint.channel):
+        item = self.complaints.item(tracking_id, consistent=True) if complaint is not None else None
+        if complaint is None or item is None or sight_of(p, item) == Sight.NONE:
             raise NotFound(tracking_id)
-        item = self.complaints.item(tracking_id, consistent=True) or {}
         return complaint, item, timeline
 
     def visible(self, p: Principal, tracking_id: str) -> dict[str, Any]:

@@ -266,6 +266,24 @@ class ApiKeyRegister(Protocol):
     def client_app(self, key_hash: str) -> str | None: ...
 
 
+class People(Protocol):
+    """The people of each unit: who an assignment may name."""
+
+    def save(self, unit: str, user: str, name: str | None, role: str | None, at: datetime, by: str) -> None: ...
+
+    def person(self, unit: str, user: str) -> dict[str, Any] | None: ...
+
+    def of_unit(self, unit: str) -> list[dict[str, Any]]: ...
+
+
+class Proofs(Protocol):
+    """Proof uploads the hub issued, each for one complaint."""
+
+    def issued(self, key: str, tracking_id: str, user: str, at: datetime, expires_at: int) -> None: ...
+
+    def issued_for(self, key: str) -> str | None: ...
+
+
 class Counters(Protocol):
     """Rate counters and the operators' inbox badges."""
 
