@@ -35,7 +35,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -279,6 +279,68 @@ class InboxService:
     def visible(self, p: Principal, tracking_id: str) -> dict[str, Any]:
         """The complaint item if `p` may see it; NotFound otherwise."""
         return item_in_scope(self.complaints, p, tracking_id)[0]
+
+
+# -- audit: every open complaint in exactly one inbox ------------------------------
+
+
+def audit_inboxes(
+    items: Iterable[Mapping[str, Any]], counts: Callable[[list[str]], list[Mapping[str, int]]]
+) -> dict[str, Any]:
+    """What differs between the complaints and the inboxes (`make check-inboxes`).
+
+    `items`: every complaint (the `created` index); `counts`: the badges of some holders.
+    Reports each open complaint no inbox holds (`unheld`), each complaint an inbox holds
+    that the domain puts elsewhere (`misplaced`), and each badge number that differs from
+    the complaints its inbox holds (`count_differences`)."""
+    unheld: list[str] = []
+    misplaced: list[dict[str, str]] = []
+    held: dict[str, dict[str, int]] = {}
+    open_total = 0
+    for item in items:
+        try:
+            c = Complaint.model_validate(item)
+        except ValueError:
+            continue
+        at = item.get("inbox_pk")
+        if c.is_open:
+            open_total += 1
+        if not at:
+            if c.is_open:
+                unheld.append(c.tracking_id)
+            continue
+        expected = inbox.shelf(holder_of(c), c.status)
+        if at != expected:
+            misplaced.append({"tracking_id": c.tracking_id, "inbox": str(at), "expected": expected})
+        holder = str(at).removesuffix(inbox.DONE)
+        per = held.setdefault(holder, {})
+        per[c.status.value] = per.get(c.status.value, 0) + 1
+    holders = sorted(held)
+    badges: dict[str, Mapping[str, int]] = {}
+    for start in range(0, len(holders), 100):
+        chunk = holders[start : start + 100]
+        for h, found in zip(chunk, _counts_by_holder(chunk, counts), strict=True):
+            badges[h] = found
+    differences = [
+        {"inbox": h, "status": st, "badge": int(badges.get(h, {}).get(st, 0)), "held": n}
+        for h in holders
+        for st in sorted(set(held[h]) | set(badges.get(h, {})))
+        if int(badges.get(h, {}).get(st, 0)) != (n := held[h].get(st, 0))
+    ]
+    return {
+        "open": open_total,
+        "unheld": unheld,
+        "misplaced": misplaced,
+        "count_differences": differences,
+        "ok": not (unheld or misplaced or differences),
+    }
+
+
+def _counts_by_holder(
+    holders: list[str], counts: Callable[[list[str]], list[Mapping[str, int]]]
+) -> list[Mapping[str, int]]:
+    """One holder's badges each (a holder without a counter: none), in the order asked."""
+    return [next(iter(counts([h])), {}) for h in holders]
 
 
 def is_supervisor_area(p: Principal) -> bool:
