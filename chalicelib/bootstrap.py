@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.storage.counters import CounterStore
     from chalicelib.adapters.storage.figures import FigureStore
     from chalicelib.adapters.storage.gateway import TableGateway
+    from chalicelib.adapters.storage.handoffs import HandoffStore
     from chalicelib.adapters.storage.outboxes import OutboxStore
     from chalicelib.adapters.storage.people import PeopleStore
     from chalicelib.adapters.storage.proofs import ProofStore
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     from chalicelib.services.statistics import StatisticsService
     from chalicelib.services.status_events import StatusEvents
     from chalicelib.services.status_sync import StatusSync
+    from chalicelib.services.templates import TemplateService
 
 
 @lru_cache(maxsize=1)
@@ -106,6 +108,21 @@ def proofs() -> ProofStore:
     from chalicelib.adapters.storage.proofs import ProofStore
 
     return ProofStore(repository())
+
+
+@lru_cache(maxsize=1)
+def handoffs() -> HandoffStore:
+    from chalicelib.adapters.storage.handoffs import HandoffStore
+
+    return HandoffStore(repository())
+
+
+@lru_cache(maxsize=1)
+def templates() -> TemplateService:
+    from chalicelib.adapters.storage.templates import TemplateStore
+    from chalicelib.services.templates import TemplateService
+
+    return TemplateService(TemplateStore(repository()))
 
 
 @lru_cache(maxsize=1)
@@ -343,7 +360,7 @@ def lapor_followups() -> LaporFollowups:
 def inbox() -> InboxService:
     from chalicelib.services.inbox import InboxService
 
-    return InboxService(complaints(), counters())
+    return InboxService(complaints(), counters(), handoffs())
 
 
 @lru_cache(maxsize=1)
@@ -359,6 +376,8 @@ def actions() -> ActionService:
         attachment_store,
         people=people(),
         proofs=proofs(),
+        templates=templates(),
+        handoffs=handoffs(),
     )
 
 
@@ -422,6 +441,8 @@ def reset() -> None:
         people_register,
         proofs,
         people,
+        templates,
+        handoffs,
         timelines,
         units_of_work,
         queues,

@@ -11,9 +11,9 @@ The table (also in docs/operators.md):
 |---|---|---|---|---|
 | acknowledge | received, forwarded, verified, in_progress (once) | same | unit, admin | - |
 | assign | received, forwarded, verified, in_progress | same | unit, admin | assignee |
-| respond | received, forwarded, verified, in_progress | in_progress (received stays) | unit, admin | message |
+| respond | received, forwarded, verified, in_progress | in_progress (received stays) | unit, admin | message* |
 | note | any | same | everyone in scope | message |
-| resolve | forwarded, verified, in_progress | resolved | unit, admin | message |
+| resolve | forwarded, verified, in_progress | resolved | unit, admin | message* |
 | reject | received, forwarded, verified, in_progress; returned (admin) | rejected | unit, admin | reason |
 | not-ours | received, forwarded, verified, in_progress | returned | unit, admin | reason |
 | reassign | returned, received, forwarded, verified, in_progress | `reassigned_status` | admin | unit (+reason) |
@@ -21,9 +21,12 @@ The table (also in docs/operators.md):
 | confirm | awaiting_confirmation | received | callcenter, admin | - |
 | dismiss | awaiting_confirmation | closed | callcenter, admin | - |
 
-"unit" is the `operator` and `supervisor` roles. A returned complaint ("bukan wewenang") is the
-coordinator's alone: the unit that handed it on keeps read-only sight and takes no action on it
-(not even a note) until the coordinator sends it back (reassign to the same unit) or decides.
+"unit" is the `operator` and `supervisor` roles. *: or a template (`template_id`), whose text
+is the message when none is given (services/templates.py fills its placeholders).
+
+A returned complaint ("bukan wewenang") is the coordinator's alone: the unit that handed
+it on keeps read-only sight and takes no action on it (not even a note) until the
+coordinator sends it back (reassign to the same unit) or decides.
 
 A complaint still `received` is not at LAPOR! yet: it keeps that status under `respond` (the forwarder only
 sends `received` complaints), and the service refuses a status change while
@@ -75,13 +78,20 @@ class Rule:
 RULES: dict[Action, Rule] = {
     Action.ACKNOWLEDGE: Rule(_UNIT_WORK, _UNIT),
     Action.ASSIGN: Rule(_UNIT_WORK, _UNIT, needs=frozenset({"assignee"}), public=False),
-    Action.RESPOND: Rule(_UNIT_WORK, _UNIT, needs=frozenset({"message"}), to=S.IN_PROGRESS, to_lapor=True),
+    Action.RESPOND: Rule(
+        _UNIT_WORK,
+        _UNIT,
+        needs=frozenset({"message"}),
+        may=frozenset({"template_id"}),
+        to=S.IN_PROGRESS,
+        to_lapor=True,
+    ),
     Action.NOTE: Rule(frozenset(Status), _EVERYONE, needs=frozenset({"message"}), public=False),
     Action.RESOLVE: Rule(
         frozenset({S.FORWARDED, S.VERIFIED, S.IN_PROGRESS}),
         _UNIT,
         needs=frozenset({"message"}),
-        may=frozenset({"attachment"}),
+        may=frozenset({"attachment", "template_id"}),
         to=S.RESOLVED,
         to_lapor=True,
     ),
@@ -112,7 +122,7 @@ RULES: dict[Action, Rule] = {
 }
 
 #: every field an action body may carry
-FIELDS = ("message", "reason", "unit", "assignee", "duplicate_of", "attachment")
+FIELDS = ("message", "reason", "unit", "assignee", "duplicate_of", "attachment", "template_id")
 
 
 @dataclass(frozen=True)

@@ -42,12 +42,14 @@ from chalicelib.services.ports import (
     Before,
     Complaints,
     ConditionFailed,
+    Handoffs,
     IfAbsent,
     Placement,
     Proofs,
     Write,
 )
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
+from chalicelib.services.templates import TemplateService, fill
 
 HANDLING_KINDS = frozenset({"opd", "kecamatan", "kelurahan"})
 PROOF_PREFIX = "proof/"
@@ -105,6 +107,7 @@ class Plan:
     lapor_text: str | None = None
     side_effects: list[str] = field(default_factory=list)  # "forward": queue for LAPOR! again
     placement: Placement = field(default_factory=Placement)  # the indexes it enters or leaves
+    extra: list[Write] = field(default_factory=list)  # other items of the same transaction
 
 
 def unit_name(code: str | None) -> str:
@@ -127,7 +130,11 @@ class ActionService:
         store: Callable[[], AttachmentStore] | None = None,
         people: PeopleService | None = None,
         proofs: Proofs | None = None,
+        templates: TemplateService | None = None,
+        handoffs: Handoffs | None = None,
     ) -> None:
+        self.handoffs = handoffs  # each unit's "Diteruskan" shelf
+        self.templates = templates  # answers to start from (template_id)
         self.complaints = complaints
         self.people = people  # who an assignment may name
         self.proofs = proofs  # the proof uploads the hub issued
@@ -146,6 +153,7 @@ class ActionService:
             item, c = item_in_scope(self.complaints, p, tracking_id)
             situation = situation_of(item)
             rule = check_action(p, item, action)
+            fields = self._with_template(p, c, action, fields)
             problems = [
                 FieldProblem(
                     f, "missing", f"{f} wajib diisi untuk {action.value}", f"{f} is required for {action.value}"
@@ -184,6 +192,19 @@ class ActionService:
                 except Exception:  # noqa: BLE001 - in the outbox index; the reconciler sends it
                     logger.exception("forward queue send failed; left for the reconciler")
             return plan.after
+
+    def _with_template(self, p: Principal, c: Complaint, action: Action, fields: dict[str, Any]) -> dict[str, Any]:
+        """The fields with the named template's text as the message (when none is given) and the
+        hub's placeholders filled in the message."""
+        out = dict(fields)
+        tid = out.get("template_id")
+        if tid and self.templates is not None and "template_id" in actions.RULES[action].may:
+            template = self.templates.for_action(p, str(tid), c)
+            if not str(out.get("message") or "").strip():
+                out["message"] = template.text
+        if isinstance(out.get("message"), str) and action in (Action.RESPOND, Action.RESOLVE):
+            out["message"] = fill(out["message"], c)
+        return out
 
     def proof_upload(self, p: Principal, tracking_id: str, content_type: str) -> dict[str, Any]:
         """A presigned upload for a proof photo, its key to name in `resolve` (`attachment`).
@@ -228,7 +249,7 @@ class ActionService:
         if leaving_received:
             # never while the forwarder is sending it, nor after an attempt that may have landed
             expect.update(lapor_id=ABSENT, fwd_sent_at=ABSENT, fwd_lease_until=Before(now))
-        new_items: list[Write] = []
+        new_items: list[Write] = list(plan.extra)
         if plan.lapor_text is not None:
             new_items.append(self.followups.item(c, if_match + 1, "unit", plan.lapor_text, now))
         try:
@@ -365,6 +386,8 @@ class ActionService:
                 ),
             )
             self._new_stage(plan, c, target, now)
+            if self.handoffs is not None and c.unit is not None:
+                plan.extra.append(self.handoffs.write(c.unit.code, c.tracking_id, now))
             if c.status == Status.RECEIVED:
                 plan.placement = replace(plan.placement, waiting_since=None)  # not to LAPOR! until it has its unit
             return plan

@@ -45,12 +45,23 @@ from chalicelib.domain.access import Holding, Principal, Role, Sight, sight
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import count, logger
-from chalicelib.services.ports import Complaints, ConditionFailed, Counters
+from chalicelib.services.ports import Complaints, ConditionFailed, Counters, Handoffs
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 READ_BUDGET = 5  # Query pages per request when filters thin the results out
-_CURSOR = re.compile(r"^[nu]\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
+#: what an inbox row adds from the complaint item (the indexes do not project it)
+ROW_EXTRAS = (
+    "reopen_reason",
+    "reopened_at",
+    "comment_count",
+    "last_comment",
+    "last_comment_at",
+    "closed_how",
+    "returned_by",
+    "handed_on_by",
+)
+_CURSOR = re.compile(r"^[nuf]\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
 
 
 # -- what every writer stores --------------------------------------------------
@@ -95,6 +106,7 @@ class InboxQuery:
     unit: str | None = None  # one holder within the caller's scope
     limit: int = DEFAULT_PAGE
     cursor: str | None = None
+    shelf: str | None = None  # "forwarded": what the unit handed on ("Diteruskan")
 
 
 @dataclass(frozen=True)
@@ -157,9 +169,10 @@ def _known_holder(code: str) -> bool:
 
 
 class InboxService:
-    def __init__(self, complaints: Complaints, counters: Counters) -> None:
+    def __init__(self, complaints: Complaints, counters: Counters, handoffs: Handoffs | None = None) -> None:
         self.complaints = complaints
         self.counters = counters
+        self.handoffs = handoffs
 
     # -- the list ----------------------------------------------------------------
 
@@ -167,6 +180,8 @@ class InboxService:
         """One page of the caller's inbox: one Query (more only when filters thin it out)."""
         now = now or utcnow()
         family, key = self._partition(p, q)
+        if q.shelf == "forwarded":
+            return self._forwarded(p, q, key)
         done = q.status in FINAL_STATUSES if q.status else False
         sort = "newest" if done else q.sort  # the done shelf has no deadlines
         urgent = sort == "urgent"
@@ -192,12 +207,12 @@ class InboxService:
             if len(rows) > q.limit:  # a row beyond the page: there is a next page
                 rows = rows[: q.limit]
                 last_row = self.complaints.inbox_position(rows[-1], urgent) or ""
-                return self._page(family, key, rows, encode_cursor(sort, last_row), sort)
+                return self._page(p, family, key, rows, encode_cursor(sort, last_row), sort)
             if start is None:
-                return self._page(family, key, rows, None, sort)
+                return self._page(p, family, key, rows, None, sort)
         # read budget spent (a thin filter): what we have, and where to go on from
         last = self.complaints.inbox_position(start, urgent) if start else None
-        return self._page(family, key, rows, encode_cursor(sort, last) if last else None, sort)
+        return self._page(p, family, key, rows, encode_cursor(sort, last) if last else None, sort)
 
     def _partition(self, p: Principal, q: InboxQuery) -> tuple[str, str]:
         if q.unit is None:
@@ -228,8 +243,55 @@ class InboxService:
             out["deadline_before"] = now
         return out
 
-    def _page(self, family: str, key: str, items: list[dict[str, Any]], nxt: str | None, sort: str) -> InboxPage:
-        return InboxPage(items=items, counts=self.counts(family, key), next=nxt, holder=key, sort=sort)
+    def _page(
+        self, p: Principal, family: str, key: str, items: list[dict[str, Any]], nxt: str | None, sort: str
+    ) -> InboxPage:
+        rows = self._with_reporter_words(p, items)
+        return InboxPage(items=rows, counts=self.counts(family, key), next=nxt, holder=key, sort=sort)
+
+    def _forwarded(self, p: Principal, q: InboxQuery, unit: str) -> InboxPage:
+        """ "Diteruskan": the complaints the unit handed on and now only reads, newest hand-off first."""
+        after = decode_cursor(q.cursor, "forwarded") if q.cursor else None
+        rows: list[dict[str, Any]] = []
+        seen: set[str] = set()
+        position = after
+        for _ in range(READ_BUDGET):
+            if self.handoffs is None:
+                break
+            marks, nxt = self.handoffs.page(unit, position, q.limit + 1)
+            full = self.complaints.items(list(dict.fromkeys(str(m["tracking_id"]) for m in marks)))
+            for mark in marks:
+                position = str(mark["sk"])
+                item = full.get(str(mark["tracking_id"]))
+                if item is None or item["tracking_id"] in seen or sight_of(p, item) != Sight.READ:
+                    continue
+                if not _matches(item, q):
+                    continue
+                seen.add(item["tracking_id"])
+                rows.append(item)
+                if len(rows) == q.limit:
+                    more = nxt is not None or mark is not marks[-1]
+                    return self._shelf_page(unit, rows, encode_cursor("forwarded", position) if more else None)
+            if nxt is None:
+                return self._shelf_page(unit, rows, None)
+        return self._shelf_page(unit, rows, encode_cursor("forwarded", position) if position else None)
+
+    def _shelf_page(self, unit: str, rows: list[dict[str, Any]], nxt: str | None) -> InboxPage:
+        return InboxPage(items=rows, counts=self.counts("inbox", unit), next=nxt, holder=unit, sort="newest")
+
+    def _with_reporter_words(self, p: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows with what the index does not project (the reporter's reopen reason and latest
+        comment; what scope reads), from one BatchGetItem; a row outside the caller's sight is dropped."""
+        if not rows:
+            return rows
+        full = self.complaints.items([str(r["tracking_id"]) for r in rows])
+        out = []
+        for row in rows:
+            item = full.get(str(row["tracking_id"]))
+            merged = {**row, **{k: item[k] for k in ROW_EXTRAS if item and k in item}}
+            if sight_of(p, merged) != Sight.NONE:
+                out.append(merged)
+        return out
 
     def counts(self, family: str, key: str) -> dict[str, int]:
         """Counts per status of one holder, or of every holder of a kecamatan area."""
@@ -279,6 +341,17 @@ class InboxService:
     def visible(self, p: Principal, tracking_id: str) -> dict[str, Any]:
         """The complaint item if `p` may see it; NotFound otherwise."""
         return item_in_scope(self.complaints, p, tracking_id)[0]
+
+
+def _matches(item: Mapping[str, Any], q: InboxQuery) -> bool:
+    """The filters of a shelf read item by item (status, channel, category, kelurahan)."""
+    location = item.get("location") if isinstance(item.get("location"), dict) else {}
+    return (
+        (q.status is None or item.get("status") == q.status.value)
+        and (q.channel is None or item.get("channel") == q.channel)
+        and (q.category is None or item.get("category") == q.category)
+        and (q.kelurahan_code is None or (location or {}).get("kelurahan_code") == q.kelurahan_code)
+    )
 
 
 # -- audit: every open complaint in exactly one inbox ------------------------------

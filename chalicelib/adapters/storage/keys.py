@@ -15,8 +15,10 @@ Items (pk / sk):
 - rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
 - Open311 API key  APIKEY#<sha256 of the key> / APIKEY
 - person of a unit PERSON#<unit> / <user> (the register assignments are checked against)
+- hand-off         HANDEDON#<unit> / <utc instant>#<tracking_id> (the unit's "Diteruskan" shelf)
 - issued proof     PROOF#<upload key> / PROOF (a proof upload the hub issued, and for which complaint)
-- answer template  TEMPLATE#<template id> / T (the coordinator's), TEMPLATE#<template id> / H#<instant> (its history)
+- answer template  TEMPLATES / <template id> (the coordinator's; few: one partition),
+                   TEMPLATE#<template id> / H#<instant> (its history: who, when, what)
 - figures          STATS#DAY / <day>, STATS#C#<day> / <tracking_id>, STATS#SNAP / <snapshot>
 
 Sparse GSIs, each with a sharded partition key so no partition takes every open
@@ -63,10 +65,10 @@ TTL_ATTRIBUTE = "expires_at"
 VERSION = "version"
 
 PERSON_PREFIX = "PERSON#"
+HANDOFF_PREFIX = "HANDEDON#"
 PROOF_PREFIX = "PROOF#"
 PROOF_SK = "PROOF"
 TEMPLATE_PREFIX = "TEMPLATE#"
-TEMPLATE_SK = "T"
 TEMPLATE_HISTORY_PREFIX = "H#"
 TEMPLATE_LIST_PK = "TEMPLATES"
 UPLOAD_PREFIX = "UPLOAD#"
@@ -281,6 +283,10 @@ def notice_pk(tracking_id: str) -> str:
 
 def person_pk(unit: str) -> str:
     return f"{PERSON_PREFIX}{unit}"
+
+
+def handoff_pk(unit: str) -> str:
+    return f"{HANDOFF_PREFIX}{unit}"
 
 
 def proof_pk(key: str) -> str:
