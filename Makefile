@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute check-inboxes browser axe
+.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute check-inboxes notices browser axe
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -62,6 +62,10 @@ stats-recompute: $(STAMP)
 ## every open complaint in exactly one inbox, every inbox badge as the complaints say (exit 1 otherwise)
 check-inboxes: $(STAMP)
 	$(BIN)/python -m infra.local.check_inboxes $(INBOX_ARGS)
+
+## the staff notices one unit would get by e-mail, read from moto (UNIT=kel:36.73.05.1002, USER_NAME= for one person)
+notices: $(STAMP)
+	$(BIN)/python -m infra.local.notices
 
 ## the unit tests alone: the code and template read as text, nothing started
 unit: $(STAMP)

@@ -378,6 +378,7 @@ def actions() -> ActionService:
         proofs=proofs(),
         templates=templates(),
         handoffs=handoffs(),
+        notices=outboxes(),
     )
 
 

@@ -300,3 +300,36 @@ def operator_add_person() -> Response:
     p = require_principal(request)
     body = parse(s.PersonIn, json_body(request))
     return respond(201, bootstrap.people().add(p, body.user, body.unit, body.name), NO_STORE)
+
+
+# -- each person's notices ----------------------------------------------------------
+
+
+@bp.route("/v1/operator/notifications", methods=["GET"])
+@declare(
+    "The caller's choice of notices (new complaint, due tomorrow, escalated, mentioned)",
+    roles=STAFF,
+    responses={200: s.NotificationPreferences},
+    tag="operators",
+)
+@operator_errors
+def operator_notifications() -> Response:
+    p = require_principal(bp.current_request)
+    return respond(200, bootstrap.people().preferences(p), NO_STORE)
+
+
+@bp.route("/v1/operator/notifications", methods=["PUT"], content_types=["application/json"])
+@declare(
+    "The caller chooses their notices",
+    roles=STAFF,
+    body=s.NotificationPreferencesIn,
+    responses={200: s.NotificationPreferences},
+    tag="operators",
+)
+@operator_errors
+def operator_set_notifications() -> Response:
+    request = bp.current_request
+    p = require_principal(request)
+    body = parse(s.NotificationPreferencesIn, json_body(request))
+    saved = bootstrap.people().set_preferences(p, body.email, body.events.model_dump(), body.digest)
+    return respond(200, saved, NO_STORE)

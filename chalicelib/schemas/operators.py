@@ -389,3 +389,32 @@ class PersonIn(BaseModel):
     user: str = Field(min_length=1, max_length=128)
     unit: str = Field(min_length=1, max_length=64)
     name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class NotificationEvents(BaseModel):
+    """Which notices a person wants (each on unless turned off)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    new_complaint: bool = True  # a complaint arrived for the unit
+    due_tomorrow: bool = True  # an answer is due tomorrow
+    escalated: bool = True  # a complaint climbed to the person's rung
+    mentioned: bool = True  # a colleague mentioned them (@user) in a note
+
+
+class NotificationPreferencesIn(BaseModel):
+    """`PUT /v1/operator/notifications`: the caller's choice of notices."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str | None = Field(default=None, min_length=3, max_length=254, description="where to send them")
+    events: NotificationEvents = Field(default_factory=NotificationEvents)
+    digest: bool = Field(default=False, description="one morning digest instead of single mails")
+
+
+class NotificationPreferences(BaseModel):
+    user: str
+    unit: str
+    email: str | None
+    events: NotificationEvents
+    digest: bool

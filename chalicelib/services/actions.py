@@ -24,6 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from chalicelib.adapters.notifications import Notification
 from chalicelib.adapters.s3 import AttachmentStore
 from chalicelib.domain import actions, reference, tracking
 from chalicelib.domain.access import Principal, Sight, can_see
@@ -44,12 +45,14 @@ from chalicelib.services.ports import (
     ConditionFailed,
     Handoffs,
     IfAbsent,
+    Outboxes,
     Placement,
     Proofs,
     Write,
 )
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
 from chalicelib.services.templates import TemplateService, fill
+from chalicelib.settings import settings
 
 HANDLING_KINDS = frozenset({"opd", "kecamatan", "kelurahan"})
 PROOF_PREFIX = "proof/"
@@ -132,7 +135,9 @@ class ActionService:
         proofs: Proofs | None = None,
         templates: TemplateService | None = None,
         handoffs: Handoffs | None = None,
+        notices: Outboxes | None = None,
     ) -> None:
+        self.notices = notices  # mentions in notes, published by the sweep
         self.handoffs = handoffs  # each unit's "Diteruskan" shelf
         self.templates = templates  # answers to start from (template_id)
         self.complaints = complaints
@@ -316,7 +321,9 @@ class ActionService:
 
         if action == Action.NOTE:
             entry = TimelineEntry(at=now, kind="note", ref=ref, public=False, message=str(fields["message"]), **who)
-            return Plan(after.model_copy(update={"updated_at": c.updated_at}), {}, entry)
+            plan = Plan(after.model_copy(update={"updated_at": c.updated_at}), {}, entry)
+            plan.extra.extend(self._mentions(p, c, str(fields["message"]), now))
+            return plan
 
         if action == Action.RESPOND:
             message = str(fields["message"])
@@ -424,6 +431,34 @@ class ActionService:
             self._final(plan, c)
             return plan
         raise AssertionError(action)  # confirm and dismiss are the channel service's
+
+    def _mentions(self, p: Principal, c: Complaint, text: str, now: datetime) -> list[Write]:
+        """A notice for each colleague of the unit the note mentions (`@user`), in the note's
+        transaction; the sweep publishes it (SNS, attributes `unit`, `kind` = mentioned, `user`)."""
+        if self.people is None or self.notices is None:
+            return []
+        unit = c.unit.code if c.unit else None
+        out: list[Write] = []
+        for user in self.people.mentioned(unit, text, by=p.user):
+            slot = f"mention:{c.version + 1}:{user}"
+            n = Notification(
+                notification_id=f"{c.tracking_id}/{slot}",
+                tracking_id=c.tracking_id,
+                kind="mentioned",
+                subject=f"Anda disebut dalam catatan pengaduan {c.tracking_id}"[:100],
+                message="\n".join(
+                    [
+                        f"{p.name or p.user} menyebut Anda dalam catatan internal pengaduan {c.tracking_id}.",
+                        f"Unit: {unit_name(unit)}",
+                        f"Buka: {settings().public_base_url.rstrip('/')}/operator/#/pengaduan/{c.tracking_id}",
+                        f"ID notifikasi: {c.tracking_id}/{slot}",
+                    ]
+                ),
+                unit_code=unit or "",
+                user=user,
+            )
+            out.append(self.notices.notice_write(c.tracking_id, slot, n.model_dump(), now))
+        return out
 
     def _reassign(
         self,

@@ -6,6 +6,7 @@ the console's "assign to", and the only names an assignment may carry.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from typing import Any
 
@@ -18,6 +19,10 @@ from chalicelib.services.ports import People
 
 MAX_USER = 128
 MAX_NAME = 200
+#: the notices a person may choose (all on until they choose)
+EVENTS = ("new_complaint", "due_tomorrow", "escalated", "mentioned")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
+_MENTION = re.compile(r"(?<![\w@])@([\w.\-]{1,128})")
 
 
 def _bad(field_name: str, reason: str, message_id: str, message_en: str) -> InvalidInput:
@@ -101,3 +106,52 @@ class PeopleService:
                 "assignee is not a person of the unit handling this complaint",
             )
         return assignee
+
+    # -- notices: each person's choice ------------------------------------------------
+
+    def preferences(self, p: Principal) -> dict[str, Any]:
+        """The caller's choice of notices (every event on, no own address, until they choose)."""
+        person = self.people.person(p.unit, p.user) or {}
+        return _preferences(p, person.get("notify"))
+
+    def set_preferences(self, p: Principal, email: str | None, events: dict[str, bool], digest: bool) -> dict[str, Any]:
+        problems: list[FieldProblem] = []
+        if email is not None and not _EMAIL.match(email):
+            problems.append(FieldProblem("email", "invalid", "email tidak valid", "email is not an e-mail address"))
+        unknown = sorted(set(events) - set(EVENTS))
+        if unknown:
+            problems.append(
+                FieldProblem(
+                    "events",
+                    "unknown_event",
+                    f"events tidak dikenal: {', '.join(unknown)}",
+                    f"unknown events: {', '.join(unknown)}",
+                )
+            )
+        if problems:
+            raise InvalidInput(problems)
+        prefs = {"email": email, "events": {e: bool(events.get(e, True)) for e in EVENTS}, "digest": digest}
+        self.people.set_notify(p.unit, p.user, prefs, utcnow())
+        return _preferences(p, prefs)
+
+    def mentioned(self, unit: str | None, text: str, by: str) -> list[str]:
+        """The people of `unit` a note mentions (`@user`) who want to hear of it, never the writer."""
+        if unit is None:
+            return []
+        out: list[str] = []
+        for user in dict.fromkeys(_MENTION.findall(text)):
+            person = self.people.person(unit, user) if user != by else None
+            if person is not None and _preferences_events(person.get("notify")).get("mentioned", True):
+                out.append(user)
+        return out
+
+
+def _preferences_events(notify: Any) -> dict[str, bool]:
+    events = notify.get("events") if isinstance(notify, dict) else None
+    return {e: bool(events.get(e, True)) if isinstance(events, dict) else True for e in EVENTS}
+
+
+def _preferences(p: Principal, notify: Any) -> dict[str, Any]:
+    email = notify.get("email") if isinstance(notify, dict) else None
+    digest = bool(notify.get("digest")) if isinstance(notify, dict) else False
+    return {"user": p.user, "unit": p.unit, "email": email, "events": _preferences_events(notify), "digest": digest}

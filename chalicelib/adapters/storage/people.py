@@ -33,6 +33,17 @@ class PeopleStore:
             }
         )
 
+    def set_notify(self, unit: str, user: str, prefs: dict[str, Any], at: datetime) -> None:
+        """The person's choice of notices (kept beside them in the register)."""
+        self.gateway.update_raw(
+            keys.person_pk(unit),
+            user,
+            "SET #n = :n, notify_updated_at = :at, #t = if_not_exists(#t, :t), #u = if_not_exists(#u, :u),"
+            " #un = if_not_exists(#un, :un)",
+            names={"#n": "notify", "#t": "type", "#u": "user", "#un": "unit"},
+            vals=values(n=prefs, at=iso(at), t="person", u=user, un=unit),
+        )
+
     def person(self, unit: str, user: str) -> dict[str, Any] | None:
         return self.gateway.get_raw(keys.person_pk(unit), user)
 
