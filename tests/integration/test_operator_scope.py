@@ -230,12 +230,18 @@ def test_a_resolve_names_only_a_proof_upload_the_hub_issued(client: Any, pump: A
 
 
 def test_a_duplicate_never_reveals_a_confidential_original(client: Any, pump: Any, lapor_sim: Any) -> None:
+    from tests.integration.operator_support import sim_followups
+
     original, _ = submit(client, confidential=True)
     lapor_id = verified(client, pump, lapor_sim, original)
     plain, _ = submit(client)
     dup, _ = submit(client)
     dup2, _ = submit(client)
+    dup_lapor_id = verified(client, pump, lapor_sim, dup)  # at LAPOR! too: it hears of the duplicate
     ok(act(client, dup, OPERATOR, "duplicate-of", duplicate_of=original))
+    pump.drain("forward_to_lapor")
+    told = " ".join(f["content"] for f in sim_followups(lapor_sim, dup_lapor_id))
+    assert "dirahasiakan" in told and original not in told and f"#{lapor_id}" not in told
     ok(act(client, dup2, OPERATOR, "duplicate-of", duplicate_of=plain))
     public = client.http.get(f"/v1/complaints/{dup}").body.decode()
     assert original not in public and f"#{lapor_id}" not in public and "SP4N-LAPOR! #" not in public
