@@ -360,7 +360,7 @@ def lapor_followups() -> LaporFollowups:
 def inbox() -> InboxService:
     from chalicelib.services.inbox import InboxService
 
-    return InboxService(complaints(), counters(), handoffs())
+    return InboxService(complaints(), counters(), handoffs(), outboxes())
 
 
 @lru_cache(maxsize=1)

@@ -37,15 +37,17 @@ import binascii
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from chalicelib.adapters.notifications import Notification
 from chalicelib.domain import inbox, reference
 from chalicelib.domain.access import Holding, Principal, Role, Sight, sight
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import count, logger
-from chalicelib.services.ports import Complaints, ConditionFailed, Counters, Handoffs
+from chalicelib.services.ports import Complaints, ConditionFailed, Counters, Handoffs, Outboxes, Write
+from chalicelib.settings import settings
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
@@ -169,10 +171,17 @@ def _known_holder(code: str) -> bool:
 
 
 class InboxService:
-    def __init__(self, complaints: Complaints, counters: Counters, handoffs: Handoffs | None = None) -> None:
+    def __init__(
+        self,
+        complaints: Complaints,
+        counters: Counters,
+        handoffs: Handoffs | None = None,
+        notices: Outboxes | None = None,
+    ) -> None:
         self.complaints = complaints
         self.counters = counters
         self.handoffs = handoffs
+        self.notices = notices  # "a complaint arrived for the unit", published by the sweep
 
     # -- the list ----------------------------------------------------------------
 
@@ -322,11 +331,48 @@ class InboxService:
             if old_at == new_at:
                 return "unchanged"
             try:
-                self.counters.move_inbox_count(tracking_id, mark, seq, old_at, new_at)
+                arrived = self._arrival_notice(new_item, old_at, new_at, position)
+                self.counters.move_inbox_count(tracking_id, mark, seq, old_at, new_at, arrived)
             except ConditionFailed:
                 continue  # another reader of the same record got there first: look again
             return "moved"
         raise RuntimeError("inbox counts: the complaint's count marker kept changing")
+
+    def _arrival_notice(
+        self, item: Mapping[str, Any] | None, old_at: str | None, new_at: str | None, position: str
+    ) -> list[Write]:
+        """A notice when an open complaint arrives in a unit's inbox (new, or moved there), written with
+        the count's move so a record read twice gives one; none for a change older than a day (a seed, a replay)."""
+        if self.notices is None or item is None or new_at is None:
+            return []
+        holder = new_at.split("|", 1)[0]
+        if (old_at or "").split("|", 1)[0] == holder or holder.split(":", 1)[0] not in ("opd", "kec", "kel"):
+            return []
+        try:
+            c = Complaint.model_validate(item)
+        except ValueError:
+            return []
+        now = utcnow()
+        if not c.is_open or c.updated_at < now - timedelta(days=1):
+            return []
+        unit = reference.units().get(holder)
+        slot = f"new:{holder}:{position}"
+        n = Notification(
+            notification_id=f"{c.tracking_id}/{slot}",
+            tracking_id=c.tracking_id,
+            kind="new_complaint",
+            subject=f"Pengaduan baru untuk {unit.name if unit else holder}: {c.tracking_id}"[:100],
+            message="\n".join(
+                [
+                    f"Pengaduan {c.tracking_id} ({c.category}) masuk ke kotak masuk {unit.name if unit else holder}.",
+                    f"Judul: {c.title or '-'}",
+                    f"Buka: {settings().public_base_url.rstrip('/')}/operator/#/pengaduan/{c.tracking_id}",
+                    f"ID notifikasi: {c.tracking_id}/{slot}",
+                ]
+            ),
+            unit_code=holder,
+        )
+        return [self.notices.notice_write(c.tracking_id, slot, n.model_dump(), now)]
 
     # -- one complaint -----------------------------------------------------------
 

@@ -324,6 +324,7 @@ class Counters(Protocol):
         seq: str | int,
         old_at: str | None,
         new_at: str | None,
+        with_items: Sequence[Write] = (),
     ) -> None: ...
 
 

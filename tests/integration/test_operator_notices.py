@@ -7,6 +7,8 @@ import json
 from datetime import timedelta
 from typing import Any
 
+import pytest
+
 from tests.integration.operator_support import KEL, OPERATOR, OPERATOR2, Who, act, ok, show, submit
 
 
@@ -75,3 +77,21 @@ class _Recorder:
     def publish(self, **kwargs: Any) -> dict[str, str]:
         self.into.append(kwargs)
         return {"MessageId": str(len(self.into))}
+
+
+@pytest.mark.moto_table  # the table's stream brings the complaint to the unit's inbox
+def test_a_unit_hears_of_a_complaint_that_arrives_in_its_inbox(client: Any, pump: Any) -> None:
+    from tests.integration.operator_support import ADMIN, settle
+
+    tid, _ = submit(client)
+    settle()
+    settle()  # read again: still one notice
+    [n] = [n for n in notices(tid) if n["kind"] == "new_complaint"]
+    assert n["unit_code"] == f"kel:{KEL}" and tid in n["subject"]
+    ok(act(client, tid, OPERATOR, "not-ours", reason="Ini urusan dinas pekerjaan umum."))
+    settle()
+    assert len([n for n in notices(tid) if n["kind"] == "new_complaint"]) == 1  # the coordinator is no unit
+    ok(act(client, tid, ADMIN, "reassign", unit="opd:dpupr", reason="Jalan: DPUPR."))
+    settle()
+    arrived = sorted(n["unit_code"] for n in notices(tid) if n["kind"] == "new_complaint")
+    assert arrived == ["kel:36.73.03.1001", "opd:dpupr"]
