@@ -57,6 +57,11 @@ class ComplaintStore:
         """The complaint item as stored (model fields and the item's own attributes)."""
         return self.gateway.get_item(tracking_id, consistent=consistent)
 
+    def items(self, tracking_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Complaint items by tracking id (one BatchGetItem per 100), the ones found."""
+        found = self.gateway.get_many([(keys.complaint_pk(t), keys.COMPLAINT_SK) for t in tracking_ids])
+        return {str(i["tracking_id"]): i for i in found if i.get("tracking_id")}
+
     def get(self, tracking_id: str, consistent: bool = True) -> Complaint | None:
         return self.gateway.get(tracking_id, consistent=consistent)
 

@@ -14,6 +14,11 @@ Items (pk / sk):
 - notice           NOTIFY#<tracking_id> / <level, or overdue:<stage>:<deadline>> (outbox)
 - rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
 - Open311 API key  APIKEY#<sha256 of the key> / APIKEY
+- person of a unit PERSON#<unit> / <user> (the register assignments are checked against)
+- hand-off         HANDEDON#<unit> / <utc instant>#<tracking_id> (the unit's "Diteruskan" shelf)
+- issued proof     PROOF#<upload key> / PROOF (a proof upload the hub issued, and for which complaint)
+- answer template  TEMPLATES / <template id> (the coordinator's; few: one partition),
+                   TEMPLATE#<template id> / H#<instant> (its history: who, when, what)
 - figures          STATS#DAY / <day>, STATS#C#<day> / <tracking_id>, STATS#SNAP / <snapshot>
 - jurisdiction     JURISDICTION / <code> (its profile; the one small partition the list of
                    regions is read from), JUR#<code> / UNITS | POLICY | HOLIDAYS (its areas
@@ -63,6 +68,13 @@ COUNTER_SK = "COUNTER"
 TTL_ATTRIBUTE = "expires_at"
 VERSION = "version"
 
+PERSON_PREFIX = "PERSON#"
+HANDOFF_PREFIX = "HANDEDON#"
+PROOF_PREFIX = "PROOF#"
+PROOF_SK = "PROOF"
+TEMPLATE_PREFIX = "TEMPLATE#"
+TEMPLATE_HISTORY_PREFIX = "H#"
+TEMPLATE_LIST_PK = "TEMPLATES"
 UPLOAD_PREFIX = "UPLOAD#"
 UPLOAD_SK = "UPLOAD"
 CHANNEL_PREFIX = "CHANNEL#"
@@ -224,7 +236,7 @@ def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str |
     """The inbox index keys of a complaint in its current state, held by `holder` (by default
     whoever the domain says must act next; None values: not in that index)."""
     if holder is None:
-        holder = inbox.holder(c.status, c.unit.code if c.unit else None, c.channel)
+        holder = inbox.holder(c.status, c.unit.code if c.unit else None, c.channel, c.closed_how == "dismissed")
     area = inbox.area_of(holder)
     created = utc_text(c.created_at)
     final = c.status in FINAL_STATUSES
@@ -278,6 +290,22 @@ def notice_pk(tracking_id: str) -> str:
 
 
 # -- counters, keys, channels, figures -----------------------------------------------------------
+
+
+def person_pk(unit: str) -> str:
+    return f"{PERSON_PREFIX}{unit}"
+
+
+def handoff_pk(unit: str) -> str:
+    return f"{HANDOFF_PREFIX}{unit}"
+
+
+def proof_pk(key: str) -> str:
+    return f"{PROOF_PREFIX}{key}"
+
+
+def template_pk(template_id: str) -> str:
+    return f"{TEMPLATE_PREFIX}{template_id}"
 
 
 def inbox_count_pk(holder: str) -> str:
