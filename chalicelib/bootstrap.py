@@ -28,8 +28,8 @@ if TYPE_CHECKING:
     from chalicelib.adapters.storage.counters import CounterStore
     from chalicelib.adapters.storage.figures import FigureStore
     from chalicelib.adapters.storage.gateway import TableGateway
-    from chalicelib.adapters.storage.jurisdictions import JurisdictionStore
     from chalicelib.adapters.storage.handoffs import HandoffStore
+    from chalicelib.adapters.storage.jurisdictions import JurisdictionStore
     from chalicelib.adapters.storage.outboxes import OutboxStore
     from chalicelib.adapters.storage.people import PeopleStore
     from chalicelib.adapters.storage.proofs import ProofStore
@@ -53,8 +53,8 @@ if TYPE_CHECKING:
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
-    from chalicelib.services.photo_checks import PhotoChecks
     from chalicelib.services.people import PeopleService
+    from chalicelib.services.photo_checks import PhotoChecks
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
