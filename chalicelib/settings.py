@@ -40,6 +40,9 @@ class Settings(BaseModel):
     auth_leeway_s: float = 30  # clock skew tolerated on exp / nbf / iat
     auth_keys_max_age_s: float = 3600  # keys are fetched again after this long
     auth_keys_refetch_s: float = 60  # an unknown kid fetches the keys again at most this often
+    # the operators' console signs in here: Cognito's managed login (https://<domain>.auth.<region>.amazoncognito.com);
+    # empty: the issuer itself serves /authorize and /token (the development issuer)
+    auth_login_url: str = ""
 
 
 @lru_cache(maxsize=1)
@@ -73,5 +76,6 @@ def settings() -> Settings:
         "auth_leeway_s": env.get("AUTH_LEEWAY_S"),
         "auth_keys_max_age_s": env.get("AUTH_KEYS_MAX_AGE_S"),
         "auth_keys_refetch_s": env.get("AUTH_KEYS_REFETCH_S"),
+        "auth_login_url": env.get("AUTH_LOGIN_URL"),
     }
     return Settings(**{k: v for k, v in raw.items() if v})
