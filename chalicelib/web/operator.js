@@ -517,8 +517,11 @@ function placeBox(c) {
 }
 
 function renderTimeline(c) {
-  const kinds = { status: "Status", answer: "Jawaban", note: "Catatan internal", assign: "Penugasan", acknowledge: "Diterima unit",
-    comment: "Tanggapan pelapor", reopen: "Dibuka kembali", moved: "Disposisi", channel: "Kanal", lapor: "SP4N-LAPOR!" };
+  const kinds = { received: "Masuk", forwarded: "Diteruskan ke LAPOR!", status: "Status", acknowledged: "Diterima unit",
+    assigned: "Penugasan", answer: "Jawaban", note: "Catatan internal", resolved: "Diselesaikan", rejected: "Ditolak",
+    returned: "Bukan wewenang", reassigned: "Disposisi", duplicate: "Duplikat", confirmed: "Dikonfirmasi pusat panggilan",
+    dismissed: "Bukan aduan", comment: "Tanggapan pelapor", reopened: "Dibuka kembali", rated: "Penilaian",
+    followup: "Tindak lanjut di LAPOR!", escalated: "Eskalasi", overdue: "Terlambat", closed: "Ditutup", parked: "Ditahan" };
   $("#timeline").replaceChildren(...c.timeline.slice().reverse().map((t) => el("li", {},
     el("span", { class: "when", text: `${fmtDate(t.at)} · ${kinds[t.kind] || t.kind}${t.status ? " · " + (STATUS[t.status] || t.status) : ""}` }),
     t.public ? null : el("span", { class: "private", text: "Internal " }),
