@@ -317,9 +317,30 @@ async function openInbox(params) {
   pollTimer = setInterval(() => { if (!document.hidden) refreshInbox(true).catch(() => {}); }, POLL_MS);
 }
 
+/** The copy the service worker kept of this inbox page, shown at once while the network answers. */
+async function cachedPage(path) {
+  if (!("caches" in window)) return null;
+  try {
+    const url = new URL(path, location.origin);
+    const hit = await caches.match(url.pathname + url.search, { cacheName: DATA_CACHE });
+    return hit ? await hit.json() : null;
+  } catch (e) { return null; }
+}
+
 async function refreshInbox(polling) {
   const state = inboxState;
   const q = inboxQuery(state.params);
+  if (!polling && !state.rows.length) {
+    const copy = await cachedPage("/v1/operator/complaints?" + q);
+    if (copy && state === inboxState && !state.rows.length) {
+      state.rows = copy.complaints;
+      state.next = null;
+      $("#inbox-holder").textContent = "· " + copy.inbox;
+      renderBadges(copy.counts, state.params);
+      renderRows();
+      $("#inbox-news").textContent = "Memperbarui…";
+    }
+  }
   let resp;
   try { resp = await api("/v1/operator/complaints?" + q); } catch (e) {
     if (e instanceof NoAnswer) { $("#inbox-from-cache").hidden = false; $("#inbox-from-cache").textContent = "Tidak ada sinyal: kotak masuk belum pernah dimuat di perangkat ini."; return; }
@@ -333,7 +354,7 @@ async function refreshInbox(polling) {
   state.fresh = new Set([...(polling ? (state.fresh || []) : []), ...fresh.map((r) => r.tracking_id)]);
   state.rows = page.complaints;
   state.next = page.next;
-  if (fresh.length && polling) $("#inbox-news").textContent = `${fresh.length} aduan baru masuk.`;
+  $("#inbox-news").textContent = fresh.length && polling ? `${fresh.length} aduan baru masuk.` : "";
   $("#inbox-holder").textContent = "· " + page.inbox;
   $("#inbox-from-cache").hidden = !resp.cached;
   $("#inbox-from-cache").textContent = resp.cached ? "Tanpa sinyal: ini salinan terakhir di perangkat ini." : "";
