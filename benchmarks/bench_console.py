@@ -150,8 +150,12 @@ def screenshots(pw: Any, chromium: str, flags: list[str], api: str, session: str
         context.close()
 
 
-def main(shots: bool = False) -> dict[str, Any]:
+def main() -> dict[str, Any]:
     from playwright.sync_api import sync_playwright
+
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--screenshots", action="store_true", help="also docs/console-inbox.png, -complaint.png")
+    shots = parser.parse_args().screenshots
 
     from tests.e2e.test_public_page import CHROMIUM, FLAGS
     from tests.support.stack import local_stack
@@ -232,6 +236,4 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--screenshots", action="store_true")
-    emit(report(main(parser.parse_args().screenshots)))
+    emit(report(main()))

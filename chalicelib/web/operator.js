@@ -285,6 +285,10 @@ async function loadChoices() {
     const places = (await kelurahan()).kelurahan.slice().sort((a, b) => a.name.localeCompare(b.name, "id"));
     for (const k of places) $("#f-kelurahan").append(el("option", { value: k.code, text: k.name }));
   } catch (e) { /* idem */ }
+  if (inboxState) { // the filters chosen before their options arrived
+    $("#f-category").value = inboxState.params.get("category") || "";
+    $("#f-kelurahan").value = inboxState.params.get("kelurahan_code") || "";
+  }
 }
 
 let places = null;
@@ -895,6 +899,8 @@ function callItem(r) {
 // -- start ----------------------------------------------------------------------------------------------
 
 function wire() {
+  // a request that found the session expired has already asked to sign in again: nothing more to report
+  window.addEventListener("unhandledrejection", (ev) => { if (ev.reason instanceof SignedOut) ev.preventDefault(); });
   $("#signin-go").addEventListener("click", () => startSignIn());
   $("#signout").addEventListener("click", () => signOut());
   $("#filters").addEventListener("submit", (ev) => {

@@ -211,11 +211,27 @@ def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Br
     koordinator.get_by_label("Unit tujuan").fill(OPD)
     koordinator.get_by_label("Alasan disposisi", exact=True).fill("Arsip surat ada di Dispusip.")
     press(koordinator, "Teruskan", "Tersimpan: Disposisi.")
+    koordinator.get_by_role("button", name="Keluar").click()  # signs out at the issuer and comes back
+    koordinator.get_by_role("button", name="Masuk").wait_for()
+    assert koordinator.evaluate("sessionStorage.length") == 0
 
     # the OPD resolves it with a proof photo
     dinas = sign_in(browser(), api, "operator", OPD, "dewi")
     dinas.get_by_role("table", name="Kotak masuk").get_by_role("link", name=tid).click()
     dinas.get_by_label("Jawaban penyelesaian").fill("Surat sudah dapat diambil di loket Dispusip.")
+    # the session ends while the answer is half done: sign in again, the text is still there
+    dinas.evaluate(
+        "const s = JSON.parse(sessionStorage.getItem('op.session'));"
+        "s.token = s.token.slice(0, -8) + 'AAAAAAAA'; sessionStorage.setItem('op.session', JSON.stringify(s));"
+    )
+    dinas.reload()  # the API refuses the token: the console asks to sign in again
+    dinas.get_by_text("Sesi Anda berakhir.").wait_for()
+    dinas.get_by_role("button", name="Masuk").click()
+    dinas.get_by_label("Unit").fill(OPD)
+    dinas.get_by_label("Pengguna").fill("dewi")
+    dinas.get_by_role("button", name="Masuk").click()
+    dinas.wait_for_url(f"{api}/operator/#/c/{tid}")
+    assert dinas.get_by_label("Jawaban penyelesaian").input_value() == "Surat sudah dapat diambil di loket Dispusip."
     photo = tmp_path / "bukti.jpg"
     photo.write_bytes(jpeg())
     dinas.get_by_label("Foto bukti (tidak wajib)").set_input_files(str(photo))
