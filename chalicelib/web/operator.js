@@ -957,10 +957,11 @@ async function start() {
     if (!document.querySelector("#signin-why").textContent) showSignIn(config ? "" : "Tidak ada sinyal: masuk memerlukan sambungan.");
   } else {
     showWho();
+    const mine = session;
+    setTimeout(() => { if (session === mine) expire(); }, Math.max(0, mine.claims.exp * 1000 - Date.now()));
     if (role() === "callcenter" && (!location.hash || location.hash === "#/")) history.replaceState(null, "", "#/panggilan");
     await route();
     flush();
-    setTimeout(expire, Math.max(0, session.claims.exp * 1000 - Date.now()));
   }
   document.body.dataset.ready = "true";
 }
