@@ -200,8 +200,8 @@ function showOutbox() {
   $("#outbox").textContent = n ? `${n} tulisan menunggu sinyal: terkirim sekali saat tersambung lagi.` : "";
 }
 
-function enqueue(id, body, version, fields) {
-  saveOutbox([...outbox(), { key: randomString(12), id, body, version, fields }]);
+function enqueue(id, body, version, fields, photo) {
+  saveOutbox([...outbox(), { key: randomString(12), id, body, version, fields, ...(photo ? { photo } : {}) }]);
   forget(id, ...fields);
 }
 
@@ -210,6 +210,17 @@ async function flush() {
   flushing = true;
   try {
     for (const item of outbox()) {
+      if (item.photo && !item.body.attachment) {
+        try {
+          const blob = blobOf(item.photo);
+          item.body.attachment = await uploadProof(item.id, blob);
+          saveOutbox(outbox().map((x) => (x.key === item.key ? { ...item, photo: null } : x))); // up once
+        } catch (e) {
+          if (e instanceof NoAnswer || e instanceof SignedOut) return;
+          item.body.attachment = undefined; // refused: the answer goes without its photo, and says so
+          note(`Foto bukti untuk ${item.id} tidak terunggah: ${e.message}`);
+        }
+      }
       let resp;
       try {
         resp = await api(`/v1/operator/complaints/${enc(item.id)}/actions`, { method: "POST", body: item.body, headers: { "If-Match": `"${item.version}"` } });
@@ -781,29 +792,54 @@ async function showStale(seenVersion) {
   box.focus();
 }
 
+/** A proof photo up through the hub's presigned form; its key for `resolve`. NoAnswer without a signal. */
+async function uploadProof(trackingId, blob) {
+  const form = await api(`/v1/operator/complaints/${enc(trackingId)}/attachments`, { method: "POST", body: { filename: "bukti.jpg", content_type: blob.type } });
+  if (form.status !== 201) throw new Error(problems(form.body));
+  const data = new FormData();
+  for (const [k, v] of Object.entries(form.body.upload.fields)) data.append(k, v);
+  data.append("file", blob, "bukti.jpg");
+  let up;
+  try { up = await fetch(form.body.upload.url, { method: "POST", body: data, credentials: "omit" }); } catch (e) { throw new NoAnswer(String(e)); }
+  if (!up.ok) throw new Error("Foto bukti tidak terunggah. Coba foto yang lebih kecil.");
+  return form.body.key;
+}
+
+/** A kept photo back as a Blob (decoded here: the policy lets fetch() read no data: URL). */
+function blobOf(dataUrl) {
+  const [head, b64] = dataUrl.split(",");
+  const bin = atob(b64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return new Blob([bytes], { type: head.slice(5, head.indexOf(";")) });
+}
+
+const asDataUrl = (blob) => new Promise((ok, bad) => { const r = new FileReader(); r.onload = () => ok(r.result); r.onerror = bad; r.readAsDataURL(blob); });
+
 async function resolveWithProof(ev, box, photo) {
   const c = current;
   const text = box.value.trim();
   if (!text) { note("Tulis jawaban penyelesaian dahulu."); box.focus(); return; }
+  if (!(photo.files && photo.files[0])) { await act(ev, { action: "resolve", message: text }, ["resolve"], true); return; }
+  note("Mengunggah foto bukti…");
+  const blob = await shrink(photo.files[0]);
   let attachment;
-  if (photo.files && photo.files[0]) {
-    note("Mengunggah foto bukti…");
+  try {
+    if (!navigator.onLine) throw new NoAnswer("offline");
+    attachment = await uploadProof(c.tracking_id, blob);
+  } catch (e) {
+    if (e instanceof SignedOut) return;
+    if (!(e instanceof NoAnswer)) { note(e.message); return; }
+    // no signal: the photo waits with the answer in this tab, and goes up first when the signal returns
     try {
-      const blob = await shrink(photo.files[0]);
-      const form = await api(`/v1/operator/complaints/${enc(c.tracking_id)}/attachments`, { method: "POST", body: { filename: "bukti.jpg", content_type: blob.type } });
-      if (form.status !== 201) { note(problems(form.body)); return; }
-      const data = new FormData();
-      for (const [k, v] of Object.entries(form.body.upload.fields)) data.append(k, v);
-      data.append("file", blob, "bukti.jpg");
-      const up = await fetch(form.body.upload.url, { method: "POST", body: data, credentials: "omit" });
-      if (!up.ok) { note("Foto bukti tidak terunggah. Coba foto yang lebih kecil."); return; }
-      attachment = form.body.key;
-    } catch (e) {
-      if (e instanceof SignedOut) return;
-      note("Tidak ada sinyal: foto bukti belum terunggah. Tulisan Anda tetap tersimpan."); return;
-    }
+      enqueue(c.tracking_id, { action: "resolve", message: text }, c.version, ["resolve"], await asDataUrl(blob));
+    } catch (full) { note("Foto terlalu besar untuk disimpan tanpa sinyal; kirim saat tersambung."); return; }
+    box.value = "";
+    photo.value = "";
+    note("Tidak ada sinyal: penyelesaian dan fotonya menunggu sinyal, lalu dikirim sekali.");
+    return;
   }
-  await act(ev, { action: "resolve", message: text, ...(attachment ? { attachment } : {}) }, ["resolve"]);
+  await act(ev, { action: "resolve", message: text, attachment }, ["resolve"]);
 }
 
 /** A phone's photo made small enough for a slow link: JPEG, at most 1600 px on the long side. */

@@ -91,21 +91,27 @@ def sign_in(page: Any, api: str, role: str, unit: str, user: str) -> Any:
 
 
 def press(page: Any, button: str, done: str) -> None:
-    """Click an action's button until the console says it is saved. LAPOR!'s own status news (the status sync)
-    may move the complaint's version between opening and acting: the console then shows the stale-version
-    screen with the text kept, and pressing again sends it with the new version, as a person would."""
-    deadline = time.monotonic() + 60
+    """Click an action's button until the console says it is saved, as a person would press again.
+
+    LAPOR!'s own news (the status sync) may move the complaint's version between opening and acting:
+    the console then shows the stale-version screen with the text kept. A status change may also be
+    refused for a moment while the forwarder posts a follow-up to LAPOR! (409 being_forwarded)."""
+    deadline = time.monotonic() + 90
+    said = ""
     while time.monotonic() < deadline:
-        page.evaluate("document.querySelector('#stale').hidden = true")
+        page.evaluate(
+            "document.querySelector('#stale').hidden = true; document.querySelector('#act-result').textContent = ''"
+        )
         page.get_by_role("button", name=button, exact=True).click()
         page.wait_for_function(
-            "(done) => document.querySelector('#act-result').textContent.includes(done)"
-            " || !document.querySelector('#stale').hidden",
-            arg=done,
+            "() => { const said = document.querySelector('#act-result').textContent;"
+            " return (said !== '' && !said.endsWith('…')) || !document.querySelector('#stale').hidden; }"
         )
-        if done in page.locator("#act-result").inner_text():
+        said = page.locator("#act-result").inner_text()
+        if done in said:
             return
-    raise AssertionError(f"{button}: never saved")
+        time.sleep(1)
+    raise AssertionError(f"{button}: never saved (last: {said!r})")
 
 
 def axe_violations(page: Any) -> list[dict[str, Any]]:
@@ -160,6 +166,13 @@ def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Br
     lapor_id = poll(
         lambda: requests.get(f"{api}/v1/complaints/{tid}", timeout=10).json().get("lapor_id"), deadline_s=60
     )
+    # LAPOR!'s side holds still (the simulator would otherwise finish the ticket itself after 90 s)
+    held = requests.post(
+        f"http://127.0.0.1:{running_stack.env['LAPOR_SIM_PORT']}/_sim/complaints/{lapor_id}/status",
+        json={"status_code": 1},
+        timeout=10,
+    )
+    assert held.status_code == 200, held.text
 
     # another kelurahan's operator never sees it, not even by its address
     tetangga = sign_in(browser(), api, "operator", f"kel:{OTHER_KEL}", "tono")
@@ -201,6 +214,14 @@ def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Br
     time.sleep(2)
     lurah.context.set_offline(False)
     waiting.wait_for(state="hidden", timeout=30_000)
+    lurah.wait_for_function(
+        "() => document.querySelector('#act-result').textContent.startsWith('Terkirim')"
+        " || !document.querySelector('#stale').hidden"
+    )
+    if not lurah.locator("#stale").is_hidden():
+        # LAPOR!'s news moved the complaint meanwhile: If-Match refused the waiting answer, its text is back
+        assert lurah.get_by_label("Jawaban untuk pelapor").input_value() == "Surat dapat diambil besok pagi."
+        press(lurah, "Kirim jawaban", "Tersimpan: Jawaban.")
 
     # not ours: back to the coordinator
     lurah.get_by_label("Alasan bukan wewenang").fill("Surat ini diterbitkan oleh dinas, bukan kelurahan.")
