@@ -46,5 +46,6 @@ CATALOG: tuple[Bench, ...] = (
     Bench("statistics", "benchmarks.bench_statistics", default=False),
     Bench("citizen_pages", "benchmarks.bench_citizen_pages", default=False),
     Bench("onboarding", "benchmarks.bench_onboarding", default=False),
+    Bench("console", "benchmarks.bench_console", default=False),
 )
 BY_NAME = {b.name: b for b in CATALOG}
