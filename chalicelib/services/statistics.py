@@ -22,6 +22,7 @@ import base64
 import csv
 import datetime as dt
 import hashlib
+import heapq
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -292,8 +293,11 @@ class StatisticsService:
     ) -> dict[str, Any]:
         """Counted complaints behind a number, newest first, from the stats indexes (no Scan).
 
-        A kecamatan or the city is a handful of index partitions merged; a page reads
-        at most `READ_PER_PARTITION` items of each."""
+        A kecamatan or the city is a handful of index partitions merged newest first: each
+        first reads about its share of the page, and more only when the merge runs through
+        it, within a budget of Queries (then the cursor continues where every partition was
+        read to). The cursor is bound to its query: it names the query it continues and
+        never reaches outside the window."""
         now = self.clock()
         partitions, kel = self._partitions(unit, view, cls)
         lo, hi = "0", "~"
@@ -301,9 +305,10 @@ class StatisticsService:
             first, last = st.window_days(window, now.astimezone(local_tz()).date(), st.config())
             lo = utc_text(dt.datetime.combine(first, dt.time.min, tzinfo=local_tz()))
             hi = utc_text(dt.datetime.combine(last, dt.time.max, tzinfo=local_tz())) + "~"
+        query = _query_digest(unit, view, cls, overdue, window)
         upper = hi
         if cursor:
-            upper = _decode_cursor(cursor)
+            upper = min(_decode_cursor(cursor, query), hi)  # never above the window
         filters: dict[str, Any] = {}
         if cls == "moved":
             filters["moved_from"] = unit
@@ -313,21 +318,27 @@ class StatisticsService:
             filters["overdue_at"] = now
         if kel:
             filters["kelurahan_code"] = kel
-        found: list[dict[str, Any]] = []
-        cutoff: str | None = None
-        for by, partition in partitions:
-            items, more = self.figure_store.listed_page(by, partition, lo, upper, filters, READ_PER_PARTITION)
-            found.extend(items)
-            if more is not None:
-                cutoff = more if cutoff is None else max(cutoff, more)
-        found.sort(key=self.figure_store.listed_position, reverse=True)
-        safe = [i for i in found if cutoff is None or self.figure_store.listed_position(i) >= cutoff]
-        page = safe[:limit]
+        page: list[dict[str, Any]] = []
         nxt: str | None = None
-        if len(safe) > limit:
-            nxt = self.figure_store.listed_position(page[-1])  # the next page: below the last one shown
-        elif cutoff is not None:
-            nxt = cutoff  # everything at or above the cutoff was read and shown
+        if upper > lo:
+            share = -(-(limit + 1) // len(partitions)) + 1
+            budget = _Budget(2 * len(partitions) + 2)
+            floors: list[str] = []  # where partitions stopped with more to read
+            streams = [
+                self._listed(by, partition, lo, upper, filters, share, budget, floors) for by, partition in partitions
+            ]
+            position = self.figure_store.listed_position
+            for item in heapq.merge(*streams, key=position, reverse=True):
+                floor = max(floors, default=None)
+                if floor is not None and position(item) < floor:
+                    nxt = floor  # a partition stopped at its budget: everything above it was shown
+                    break
+                if len(page) == limit:
+                    nxt = position(page[-1])  # the next page: below the last one shown
+                    break
+                page.append(item)
+            else:
+                nxt = max(floors, default=None)
         return {
             "unit": unit,
             "view": view,
@@ -335,8 +346,31 @@ class StatisticsService:
             "overdue": overdue,
             "window": window,
             "complaints": [_public(i["row"], now) for i in page if i.get("row")],
-            "cursor": _encode_cursor(nxt) if nxt else None,
+            "cursor": _encode_cursor(nxt, query) if nxt else None,
         }
+
+    def _listed(
+        self,
+        by: str,
+        partition: str,
+        lo: str,
+        hi: str,
+        filters: Mapping[str, Any],
+        share: int,
+        budget: _Budget,
+        floors: list[str],
+    ) -> Iterator[dict[str, Any]]:
+        """One list partition newest first, a page at a time, only as far as the merge consumes
+        it; with the budget spent, where it stopped goes to `floors` (all above it was read)."""
+        upper: str | None = hi
+        chunk = share
+        while upper is not None:
+            if not budget.take():
+                floors.append(upper)
+                return
+            items, upper = self.figure_store.listed_page(by, partition, lo, upper, filters, chunk)
+            yield from items
+            chunk = max(chunk, 10) if filters else chunk
 
     def _partitions(self, unit: str, view: str, cls: str | None) -> tuple[list[tuple[str, str]], str | None]:
         """The lists to read: (`unit`, a unit code) or (`place`, a kecamatan), and a kelurahan to filter."""
@@ -436,9 +470,6 @@ class StatisticsService:
         return 0
 
 
-READ_PER_PARTITION = 60
-
-
 def _counters_of(item: Mapping[str, Any]) -> st.Counters:
     return {k: int(v) for k, v in item.items() if (k == "nf" or k.count("|") == 2) and isinstance(v, int)}
 
@@ -490,16 +521,25 @@ def _public(row: Mapping[str, Any], now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _encode_cursor(sk: str) -> str:
-    return base64.urlsafe_b64encode(sk.encode()).decode().rstrip("=")
+def _query_digest(unit: str, view: str, cls: str | None, overdue: bool, window: str | None) -> str:
+    """What a cursor must continue: the list's unit, view, status, overdue and window."""
+    text = "\n".join([unit, view, cls or "", "1" if overdue else "0", window or ""])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _decode_cursor(raw: str) -> str:
+def _encode_cursor(sk: str, query: str) -> str:
+    return base64.urlsafe_b64encode(f"{query}|{sk}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(raw: str, query: str) -> str:
+    """The sort key to continue below, from a cursor this same query handed out; a 400
+    naming `cursor` for anything else (a forged one, or one of another list or window)."""
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         text = ""
-    if not text or len(text) > 120 or "#" not in text:
+    digest, _, sk = text.partition("|")
+    if not sk or len(sk) > 120 or "#" not in sk or digest != query:
         raise InvalidInput(
             [
                 FieldProblem(
@@ -510,4 +550,17 @@ def _decode_cursor(raw: str) -> str:
                 )
             ]
         )
-    return text
+    return sk
+
+
+class _Budget:
+    """Queries one page may still send."""
+
+    def __init__(self, queries: int) -> None:
+        self.left = queries
+
+    def take(self) -> bool:
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True

@@ -58,6 +58,8 @@ COUNTER_SK = "COUNTER"
 #: the table's TTL attribute (epoch seconds): DynamoDB deletes the item some time after it
 TTL_ATTRIBUTE = "expires_at"
 VERSION = "version"
+#: the denormalized status note of a complaint item (note_attributes)
+STATUS_NOTE = "status_note"
 
 UPLOAD_PREFIX = "UPLOAD#"
 UPLOAD_SK = "UPLOAD"
@@ -225,6 +227,16 @@ def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str |
         else inbox.urgent_key(utc_text(c.deadline) if c.deadline else None, created, c.tracking_id),
         "inbox_area_pk": inbox.shelf(area, c.status) if area else None,
     }
+
+
+def note_attributes(entry: Any) -> dict[str, Any]:
+    """The complaint's status note: its newest timeline entry with a message (a TimelineEntry),
+    kept on the complaint item (and so on every index row of it) so a list never reads a
+    timeline per row. An empty map: no entry with a message yet (an item without the attribute
+    predates it)."""
+    if entry is None or not getattr(entry, "message", ""):
+        return {STATUS_NOTE: {}}
+    return {STATUS_NOTE: entry.model_dump(mode="json")}
 
 
 # -- outbox items ------------------------------------------------------------------------------
