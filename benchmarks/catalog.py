@@ -44,5 +44,6 @@ CATALOG: tuple[Bench, ...] = (
     Bench("inbox", "benchmarks.bench_inbox", default=False),
     Bench("open311", "benchmarks.bench_open311", default=False),
     Bench("statistics", "benchmarks.bench_statistics", default=False),
+    Bench("reads", "benchmarks.bench_reads", default=False),
 )
 BY_NAME = {b.name: b for b in CATALOG}

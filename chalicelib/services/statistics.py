@@ -321,7 +321,7 @@ class StatisticsService:
         page: list[dict[str, Any]] = []
         nxt: str | None = None
         if upper > lo:
-            share = -(-(limit + 1) // len(partitions)) + 1
+            share = -(-limit // len(partitions))  # each partition's part of the page
             budget = _Budget(2 * len(partitions) + 2)
             floors: list[str] = []  # where partitions stopped with more to read
             streams = [
@@ -370,7 +370,8 @@ class StatisticsService:
                 return
             items, upper = self.figure_store.listed_page(by, partition, lo, upper, filters, chunk)
             yield from items
-            chunk = max(chunk, 10) if filters else chunk
+            # past its share: small pages as the merge needs them; a filter that thins them out reads wider
+            chunk = max(share, 10) if filters else max(2, -(-share // 3))
 
     def _partitions(self, unit: str, view: str, cls: str | None) -> tuple[list[tuple[str, str]], str | None]:
         """The lists to read: (`unit`, a unit code) or (`place`, a kecamatan), and a kelurahan to filter."""
