@@ -274,7 +274,7 @@ def _readable(found: list[Open311Request | _Unreadable | None]) -> list[Open311R
 
 
 def _newest_with_message(entries: list[TimelineEntry]) -> TimelineEntry | None:
-    with_text = [e for e in entries if e.message]
+    with_text = [e for e in entries if e.message and e.public]  # an operator's own note is never public
     return max(with_text, key=lambda e: e.at) if with_text else None
 
 

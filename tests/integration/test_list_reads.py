@@ -352,3 +352,15 @@ def test_a_client_looping_on_a_list_gets_429_and_intake_keeps_its_share(client: 
         "/v1/complaints", body=json.dumps(payload), headers={**me, "Content-Type": "application/json"}
     )
     assert filed.status_code == 201, filed.body  # intake's allowance is its own
+
+
+def test_an_operators_own_note_never_becomes_the_status_note(client: Any) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.domain.models import TimelineEntry, utcnow
+
+    [tid] = seed(client, 1)
+    note(tid, "Petugas sudah meninjau lokasi")
+    private = TimelineEntry(at=utcnow(), kind="note", public=False, message="Catatan internal petugas", ref="n1")
+    assert bootstrap.timelines().add(tid, private)
+    [row] = open311(client, f"service_request_id={tid}")
+    assert row["status_notes"] == "Petugas sudah meninjau lokasi"

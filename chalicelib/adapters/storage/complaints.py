@@ -40,7 +40,7 @@ def placed(tracking_id: str, complaint: Complaint | None, p: Placement) -> dict[
         if complaint is None:
             raise ValueError("a complaint's listing needs the complaint")
         out.update(keys.geo_attributes(complaint, bool(p.listed)))
-    if p.note is not KEEP and bool(getattr(p.note, "message", None)):
+    if p.note is not KEEP and keys.is_note(p.note):
         out.update(keys.note_attributes(p.note))
     if isinstance(p.holder, str):
         if complaint is None:

@@ -229,12 +229,17 @@ def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str |
     }
 
 
+def is_note(entry: Any) -> bool:
+    """An entry that becomes the status note: public, with a message."""
+    return entry is not None and bool(getattr(entry, "message", None)) and bool(getattr(entry, "public", True))
+
+
 def note_attributes(entry: Any) -> dict[str, Any]:
-    """The complaint's status note: its newest timeline entry with a message (a TimelineEntry),
-    kept on the complaint item (and so on every index row of it) so a list never reads a
-    timeline per row. An empty map: no entry with a message yet (an item without the attribute
-    predates it)."""
-    if entry is None or not getattr(entry, "message", ""):
+    """The complaint's status note: its newest public timeline entry with a message (a
+    TimelineEntry), kept on the complaint item (and so on every index row of it) so a list never
+    reads a timeline per row. An empty map: no such entry yet (an item without the attribute
+    predates it). Operators' own entries (notes, assignments) are never a status note."""
+    if not is_note(entry):
         return {STATUS_NOTE: {}}
     return {STATUS_NOTE: entry.model_dump(mode="json")}
 

@@ -17,12 +17,12 @@ class TimelineStore:
     def add(self, tracking_id: str, entry: TimelineEntry) -> bool:
         """Append an entry once: False when an entry with the same key exists.
 
-        An entry with a message becomes the complaint's status note (keys.note_attributes) unless
+        A public entry with a message becomes the complaint's status note (keys.note_attributes) unless
         the note is newer: a second, conditional UpdateItem that leaves the complaint's version
         alone (the note is what the lists show, not a change an If-Match guards)."""
         if not self.gateway.put_new(timeline_item(tracking_id, entry)):
             return False
-        if entry.message:
+        if keys.is_note(entry):
             self._note(tracking_id, entry)
         return True
 
