@@ -47,5 +47,6 @@ CATALOG: tuple[Bench, ...] = (
     Bench("citizen_pages", "benchmarks.bench_citizen_pages", default=False),
     Bench("onboarding", "benchmarks.bench_onboarding", default=False),
     Bench("console", "benchmarks.bench_console", default=False),
+    Bench("reads", "benchmarks.bench_reads", default=False),
 )
 BY_NAME = {b.name: b for b in CATALOG}

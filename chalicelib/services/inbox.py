@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -63,7 +64,9 @@ ROW_EXTRAS = (
     "returned_by",
     "handed_on_by",
 )
-_CURSOR = re.compile(r"^[nuf]\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
+_CURSOR = re.compile(
+    r"^[nuf]\|[0-9a-f]{16}\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"
+)
 
 
 # -- what every writer stores --------------------------------------------------
@@ -128,19 +131,26 @@ def item_in_scope(complaints: Complaints, p: Principal, tracking_id: str) -> tup
     return item, Complaint.model_validate(item)
 
 
-def encode_cursor(sort: str, key: str) -> str:
-    return base64.urlsafe_b64encode(f"{sort[0]}|{key}".encode()).decode().rstrip("=")
+def query_digest(holder: str, sort: str, filters: Mapping[str, Any]) -> str:
+    """What a cursor must continue: the list (holder or area, its shelf), the sort and every
+    filter; a cursor of another list or other filters is refused, never read on."""
+    text = "\n".join([holder, sort, *(f"{k}={filters[k]}" for k in sorted(filters))])
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def decode_cursor(token: str, sort: str) -> str:
-    """The sort key to continue after; only the exact shape we hand out is accepted."""
+def encode_cursor(sort: str, key: str, query: str) -> str:
+    return base64.urlsafe_b64encode(f"{sort[0]}|{query}|{key}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(token: str, sort: str, query: str) -> str:
+    """The sort key to continue after; only the exact shape we hand out, for this same query."""
     try:
         if len(token) > 200:
             raise ValueError("too long")
         text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode("ascii")
-        if not _CURSOR.match(text) or text[0] != sort[0]:
+        if not _CURSOR.match(text) or text[0] != sort[0] or text[2:18] != query:
             raise ValueError("not ours")
-        return text[2:]
+        return text[19:]
     except (ValueError, binascii.Error, UnicodeDecodeError):
         raise InvalidInput(
             [
@@ -194,12 +204,14 @@ class InboxService:
         done = q.status in FINAL_STATUSES if q.status else False
         sort = "newest" if done else q.sort  # the done shelf has no deadlines
         urgent = sort == "urgent"
-        after = decode_cursor(q.cursor, sort) if q.cursor else None
         overdue_by_key = q.overdue and urgent
         filters = self._filters(p, q, now, overdue_by_key)
+        bound = {k: v for k, v in filters.items() if k != "deadline_before"}  # `now` moves between pages
+        query = query_digest(f"{family}:{key}{inbox.DONE if done else ''}", sort, {**bound, "overdue": q.overdue})
+        after = decode_cursor(q.cursor, sort, query) if q.cursor else None
         rows: list[dict[str, Any]] = []
         start: dict[str, Any] | None = None
-        for _ in range(READ_BUDGET):
+        for attempt in range(READ_BUDGET):
             want = q.limit - len(rows)
             items, start = self.complaints.inbox_page(
                 family,
@@ -208,7 +220,8 @@ class InboxService:
                 after,
                 now if overdue_by_key else None,
                 filters,
-                want + 1 if not filters else max(200, want + 1),
+                # the page and one more; a filter that thinned the first read out reads wider
+                want + 1 if not filters or attempt == 0 else max(200, want + 1),
                 start,
             )
             items = [i for i in items if self.complaints.inbox_position(i, urgent) != after]
@@ -216,12 +229,12 @@ class InboxService:
             if len(rows) > q.limit:  # a row beyond the page: there is a next page
                 rows = rows[: q.limit]
                 last_row = self.complaints.inbox_position(rows[-1], urgent) or ""
-                return self._page(p, family, key, rows, encode_cursor(sort, last_row), sort)
+                return self._page(p, family, key, rows, encode_cursor(sort, last_row, query), sort)
             if start is None:
                 return self._page(p, family, key, rows, None, sort)
         # read budget spent (a thin filter): what we have, and where to go on from
         last = self.complaints.inbox_position(start, urgent) if start else None
-        return self._page(p, family, key, rows, encode_cursor(sort, last) if last else None, sort)
+        return self._page(p, family, key, rows, encode_cursor(sort, last, query) if last else None, sort)
 
     def _partition(self, p: Principal, q: InboxQuery) -> tuple[str, str]:
         if q.unit is None:
@@ -260,7 +273,9 @@ class InboxService:
 
     def _forwarded(self, p: Principal, q: InboxQuery, unit: str) -> InboxPage:
         """ "Diteruskan": the complaints the unit handed on and now only reads, newest hand-off first."""
-        after = decode_cursor(q.cursor, "forwarded") if q.cursor else None
+        filters = {"status": q.status, "channel": q.channel, "category": q.category, "kelurahan": q.kelurahan_code}
+        query = query_digest(f"handedon:{unit}", "forwarded", {k: v or "" for k, v in filters.items()})
+        after = decode_cursor(q.cursor, "forwarded", query) if q.cursor else None
         rows: list[dict[str, Any]] = []
         seen: set[str] = set()
         position = after
@@ -280,10 +295,10 @@ class InboxService:
                 rows.append(item)
                 if len(rows) == q.limit:
                     more = nxt is not None or mark is not marks[-1]
-                    return self._shelf_page(unit, rows, encode_cursor("forwarded", position) if more else None)
+                    return self._shelf_page(unit, rows, encode_cursor("forwarded", position, query) if more else None)
             if nxt is None:
                 return self._shelf_page(unit, rows, None)
-        return self._shelf_page(unit, rows, encode_cursor("forwarded", position) if position else None)
+        return self._shelf_page(unit, rows, encode_cursor("forwarded", position, query) if position else None)
 
     def _shelf_page(self, unit: str, rows: list[dict[str, Any]], nxt: str | None) -> InboxPage:
         return InboxPage(items=rows, counts=self.counts("inbox", unit), next=nxt, holder=unit, sort="newest")

@@ -139,6 +139,11 @@ class Complaints(Protocol):
 
     def latest_entries(self, tracking_id: str, limit: int) -> list[dict[str, Any]]: ...
 
+    def many(self, tracking_ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    @staticmethod
+    def status_note(item: Mapping[str, Any]) -> tuple[bool, dict[str, Any] | None]: ...
+
     def inbox_page(
         self,
         family: str,

@@ -40,6 +40,8 @@ def placed(tracking_id: str, complaint: Complaint | None, p: Placement) -> dict[
         if complaint is None:
             raise ValueError("a complaint's listing needs the complaint")
         out.update(keys.geo_attributes(complaint, bool(p.listed)))
+    if p.note is not KEEP and keys.is_note(p.note):
+        out.update(keys.note_attributes(p.note))
     if isinstance(p.holder, str):
         if complaint is None:
             raise ValueError("a complaint's inbox keys need the complaint")
@@ -74,6 +76,10 @@ class ComplaintStore:
         """The complaint and its whole timeline in one Query (same partition)."""
         return self.gateway.get_with_timeline(tracking_id, consistent=consistent)
 
+    def many(self, tracking_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The complaint items of these ids that exist (BatchGetItem: one call per 100 ids)."""
+        return self.gateway.get_many([(keys.complaint_pk(t), keys.COMPLAINT_SK) for t in tracking_ids])
+
     # -- what an item read from an index says about it -----------------------------------------
 
     @staticmethod
@@ -107,6 +113,15 @@ class ComplaintStore:
         return f"{str(item['inbox_pk']).removesuffix(inbox.DONE)}|{status.value}"
 
     @staticmethod
+    def status_note(item: Mapping[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+        """The status note a complaint item carries (its newest timeline entry with a message):
+        (False, None) for an item written before items carried one (its timeline tells)."""
+        if keys.STATUS_NOTE not in item:
+            return False, None
+        note = item[keys.STATUS_NOTE]
+        return True, dict(note) if note else None
+
+    @staticmethod
     def in_created_index(item: Mapping[str, Any] | None) -> bool:
         """A complaint item in the `created` index (every complaint from intake): the figures follow it."""
         return bool(item) and item.get("type") == "complaint" and bool(item.get("created_pk"))  # type: ignore[union-attr]
@@ -132,6 +147,7 @@ class ComplaintStore:
         names the uploads another complaint has."""
         extra = {k: text(v) for k, v in attributes.items()}
         extra.update(keys.created_attributes(complaint.tracking_id, complaint.created_at))
+        extra.update(keys.note_attributes(entry))
         extra.update({k: v for k, v in placed(complaint.tracking_id, complaint, placement).items() if v is not None})
         self.gateway.create(complaint, entry, extra, claims=list(claims))
 

@@ -67,6 +67,8 @@ COUNTER_SK = "COUNTER"
 #: the table's TTL attribute (epoch seconds): DynamoDB deletes the item some time after it
 TTL_ATTRIBUTE = "expires_at"
 VERSION = "version"
+#: the denormalized status note of a complaint item (note_attributes)
+STATUS_NOTE = "status_note"
 
 PERSON_PREFIX = "PERSON#"
 HANDOFF_PREFIX = "HANDEDON#"
@@ -248,6 +250,21 @@ def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str |
         else inbox.urgent_key(utc_text(c.deadline) if c.deadline else None, created, c.tracking_id),
         "inbox_area_pk": inbox.shelf(area, c.status) if area else None,
     }
+
+
+def is_note(entry: Any) -> bool:
+    """An entry that becomes the status note: public, with a message."""
+    return entry is not None and bool(getattr(entry, "message", None)) and bool(getattr(entry, "public", True))
+
+
+def note_attributes(entry: Any) -> dict[str, Any]:
+    """The complaint's status note: its newest public timeline entry with a message (a
+    TimelineEntry), kept on the complaint item (and so on every index row of it) so a list never
+    reads a timeline per row. An empty map: no such entry yet (an item without the attribute
+    predates it). Operators' own entries (notes, assignments) are never a status note."""
+    if not is_note(entry):
+        return {STATUS_NOTE: {}}
+    return {STATUS_NOTE: entry.model_dump(mode="json")}
 
 
 # -- outbox items ------------------------------------------------------------------------------
