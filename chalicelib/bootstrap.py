@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
     from chalicelib.services.photo_checks import PhotoChecks
+    from chalicelib.services.public_photos import PublicPhotos
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
@@ -249,6 +250,13 @@ def photo_checks() -> PhotoChecks:
 
 
 @lru_cache(maxsize=1)
+def public_photos() -> PublicPhotos:
+    from chalicelib.services.public_photos import PublicPhotos
+
+    return PublicPhotos(attachment_store())
+
+
+@lru_cache(maxsize=1)
 def admin() -> AdminService:
     from chalicelib.services.admin import AdminService
 
@@ -411,6 +419,7 @@ def reset() -> None:
         attachments,
         attachment_followups,
         photo_checks,
+        public_photos,
         admin,
         reconciler,
         status_sync,
