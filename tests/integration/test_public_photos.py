@@ -57,6 +57,8 @@ def test_a_checked_photo_is_listed_and_served_as_the_hubs_clean_copy(
     assert secrets_in(resp.body) == []
     with Image.open(io.BytesIO(resp.body)) as img:
         assert dict(img.getexif()) == {} and img.size == (1200, 1600)
+    # a client that accepts no image at all is refused (Chalice's rule for binary answers), not sent base64
+    assert client.http.get(view["photos"][0]["url"], headers={"Accept": "application/json"}).status_code == 400
 
 
 def test_an_unchecked_or_refused_file_is_neither_listed_nor_served_until_the_check_passes_it(
