@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from chalicelib.settings import settings
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from datetime import datetime
 
     from chalicelib.adapters.boundaries import BoundaryFiles
@@ -50,6 +51,7 @@ if TYPE_CHECKING:
     from chalicelib.services.inbox import InboxService
     from chalicelib.services.intake import IntakeService
     from chalicelib.services.jurisdictions import JurisdictionService
+    from chalicelib.services.lapor_accounts import LaporAccounts
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
@@ -173,10 +175,32 @@ def queues() -> Queues:
 
 
 @lru_cache(maxsize=1)
-def lapor() -> LaporClient:
+def deployment_lapor() -> LaporClient:
+    """The deployment-wide LAPOR! account (LAPOR_SECRET_ARN): only while no region is onboarded."""
     from chalicelib.adapters.lapor import LaporClient
 
     return LaporClient()
+
+
+@lru_cache(maxsize=1)
+def lapor_accounts() -> LaporAccounts:
+    """Each region's own LAPOR! account, read from its secret on first use (a bounded number kept)."""
+    from chalicelib.adapters.lapor import jurisdiction_config
+    from chalicelib.services.lapor_accounts import LaporAccounts
+
+    s = settings()
+    return LaporAccounts(
+        jurisdictions(),
+        jurisdiction_config,
+        deployment_lapor,
+        capacity=s.jurisdiction_cache_size,
+        ttl_s=s.lapor_credentials_ttl_s,
+    )
+
+
+def lapor(complaint: Mapping[str, Any]) -> LaporClient:
+    """The LAPOR! client of the complaint's own jurisdiction (NoLaporCredentials when it has none)."""
+    return lapor_accounts().client_for(complaint)
 
 
 @lru_cache(maxsize=1)
@@ -494,7 +518,8 @@ def reset() -> None:
         timelines,
         units_of_work,
         queues,
-        lapor,
+        deployment_lapor,
+        lapor_accounts,
         intake,
         forwarding,
         client,

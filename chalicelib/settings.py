@@ -23,6 +23,9 @@ class Settings(BaseModel):
     lapor_auth: str = ""
     lapor_token: str = ""
     lapor_timeout_s: float = 10.0
+    #: each region's secret is <this><code> (its LAPOR! account, {"lapor": {"auth", "token"}, ...})
+    jurisdiction_secrets_prefix: str = "aduan-hub/jurisdictions/"
+    lapor_credentials_ttl_s: float = 300  # how long a container keeps a region's LAPOR! credentials
     channel_secret_arn: str = ""  # Secrets Manager: {"rabeg": ..., "call112": ..., "psc119": ...}
     server_secret_arn: str = ""  # Secrets Manager: {"key": ...} (idempotent ids, reporter tokens, rate limits)
     rate_limit_scale: float = 1.0  # multiplies every rate limit (tests and benchmarks raise it)
@@ -61,6 +64,8 @@ def settings() -> Settings:
         "lapor_auth": env.get("LAPOR_AUTH"),
         "lapor_token": env.get("LAPOR_TOKEN"),
         "lapor_timeout_s": env.get("LAPOR_TIMEOUT_S"),
+        "jurisdiction_secrets_prefix": env.get("JURISDICTION_SECRETS_PREFIX"),
+        "lapor_credentials_ttl_s": env.get("LAPOR_CREDENTIALS_TTL_S"),
         "channel_secret_arn": env.get("CHANNEL_SECRET_ARN"),
         "server_secret_arn": env.get("SERVER_SECRET_ARN"),
         "rate_limit_scale": env.get("RATE_LIMIT_SCALE"),

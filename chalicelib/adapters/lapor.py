@@ -25,7 +25,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError
 from urllib3.util.retry import Retry
 
 from chalicelib.adapters import lapor_wire as wire
-from chalicelib.adapters.secrets import secret_json
+from chalicelib.adapters.secrets import secret_json, secret_json_if_any
 from chalicelib.observability import MetricUnit, count, count_by, logger, observe
 from chalicelib.settings import settings
 
@@ -80,6 +80,24 @@ def config_from_settings() -> LaporConfig:
         return LaporConfig(s.lapor_base_url.rstrip("/"), s.lapor_auth, s.lapor_token, s.lapor_timeout_s)
     sec = secret_json(s.lapor_secret_arn)
     return LaporConfig(str(sec["base_url"]).rstrip("/"), sec["auth"], sec["token"], s.lapor_timeout_s)
+
+
+def jurisdiction_config(code: str) -> LaporConfig | None:
+    """The LAPOR! account of one region, from its own secret (`<JURISDICTION_SECRETS_PREFIX><code>`,
+    written by onboarding); None when it has no credentials yet. Only its base URL may come from
+    the deployment (LAPOR_BASE_URL wins, as for the deployment's own account; else the region's
+    `base_url`, else the deployment secret's), never its credentials."""
+    s = settings()
+    found = secret_json_if_any(f"{s.jurisdiction_secrets_prefix}{code}") or {}
+    given = found.get("lapor")
+    account: dict[str, Any] = given if isinstance(given, dict) else {}
+    auth, token = str(account.get("auth") or ""), str(account.get("token") or "")
+    if not auth or not token:
+        return None
+    base_url = str(s.lapor_base_url or account.get("base_url") or "")
+    if not base_url:
+        base_url = str(secret_json(s.lapor_secret_arn)["base_url"])
+    return LaporConfig(base_url.rstrip("/"), auth, token, s.lapor_timeout_s)
 
 
 def _retry(methods: frozenset[str], status: frozenset[int], read: int) -> Retry:

@@ -6,12 +6,26 @@ import json
 from functools import lru_cache
 from typing import Any
 
+from botocore.exceptions import ClientError
+
 from chalicelib.adapters.aws import client
 
 
 @lru_cache(maxsize=16)
 def secret_json(arn: str) -> dict[str, Any]:
     out = client("secretsmanager").get_secret_value(SecretId=arn)
+    secret: dict[str, Any] = json.loads(out["SecretString"])
+    return secret
+
+
+def secret_json_if_any(name: str) -> dict[str, Any] | None:
+    """A secret read now (uncached: its caller keeps what it needs), None when there is none."""
+    try:
+        out = client("secretsmanager").get_secret_value(SecretId=name)
+    except ClientError as err:
+        if err.response.get("Error", {}).get("Code") == "ResourceNotFoundException":
+            return None
+        raise
     secret: dict[str, Any] = json.loads(out["SecretString"])
     return secret
 

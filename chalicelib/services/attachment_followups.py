@@ -52,7 +52,7 @@ class AttachmentFollowups:
         complaints: Complaints,
         timelines: Timelines,
         files: PhotoChecks,
-        lapor: Callable[[], LaporClient],
+        lapor: Callable[[dict[str, Any]], LaporClient],
         retry_later: Callable[[str, float | None], Exception],
         lease_s: int = 120,
     ) -> None:
@@ -104,7 +104,7 @@ class AttachmentFollowups:
 
     def _send_pending(self, item: dict[str, Any], asked_at: str | None) -> str:
         tracking_id = str(item["tracking_id"])
-        lapor = self._lapor()
+        lapor = self._lapor(item)
         state: dict[str, Any] = dict(item.get("attachment_followups") or {})
         waiting: list[int] = []
         sent = 0

@@ -29,8 +29,12 @@ from chalicelib.domain import reference, sync_policy
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import MetricUnit, count, logger, observe
 from chalicelib.services.deadlines import deadline_for
+from chalicelib.services.lapor_accounts import NoLaporCredentials
 from chalicelib.services.ports import ABSENT, Change, Complaints, ConditionFailed, Placement
 from chalicelib.services.status_events import StatusEvents, Transition
+
+#: the public timeline's words when the complaint's region has no LAPOR! account yet
+NO_CREDENTIALS_MESSAGE = "Perlu tindakan admin: akun SP4N-LAPOR! wilayah pengaduan ini belum tersedia"
 
 #: what only a complaint still waiting for LAPOR! holds (no ticket yet, still received)
 _WAITING = {"lapor_id": ABSENT, "status": Status.RECEIVED.value}
@@ -62,7 +66,7 @@ class ForwardingService:
     def __init__(
         self,
         complaints: Complaints,
-        lapor: Callable[[], LaporClient],
+        lapor: Callable[[dict[str, Any]], LaporClient],
         events: StatusEvents,
         attachment_ids: Callable[[dict[str, Any], LaporClient], list[int]] | None = None,
         before_create: Callable[[Complaint], object] | None = None,
@@ -95,7 +99,12 @@ class ForwardingService:
         if isinstance(old, ForwardResult):
             return old
         complaint = Complaint.model_validate(old)
-        lapor = self._lapor()
+        try:
+            lapor = self._lapor(old)
+        except NoLaporCredentials as err:
+            # never another region's account: the complaint waits, visibly, for its own
+            self.park(complaint, err.message, public_message=NO_CREDENTIALS_MESSAGE)
+            return ForwardResult("parked")
         creating = False
         try:
             if old.get("fwd_sent_at"):
@@ -292,7 +301,13 @@ class ForwardingService:
         )
         raise RetryLater(err.message, delay)
 
-    def park(self, c: Complaint, reason: str, clear_sent: bool = False) -> None:
+    def park(
+        self,
+        c: Complaint,
+        reason: str,
+        clear_sent: bool = False,
+        public_message: str = "Perlu tindakan admin: pengaduan ditolak SP4N-LAPOR!",
+    ) -> None:
         """Stop retrying and show the complaint to admins with the reason.
 
         The record of an earlier attempt (`fwd_sent_at`) stays unless this create
@@ -313,7 +328,7 @@ class ForwardingService:
             kind="parked",
             status=Status.NEEDS_ATTENTION,
             ref="parked",
-            message="Perlu tindakan admin: pengaduan ditolak SP4N-LAPOR!",
+            message=public_message,
         )
         before = c.model_copy(update={"status": Status.RECEIVED})
         after = c.model_copy(update={"status": Status.NEEDS_ATTENTION, "updated_at": now})

@@ -68,7 +68,7 @@ class LaporFollowups:
         self,
         outboxes: Outboxes,
         complaints: Complaints,
-        lapor: Callable[[], LaporClient],
+        lapor: Callable[[dict[str, Any]], LaporClient],
         nudge: Callable[[str], None],
     ) -> None:
         self.outboxes = outboxes
@@ -113,7 +113,7 @@ class LaporFollowups:
                 self._later(item, (now or utcnow()) + WAIT_FOR_TICKET)
             out["waiting_for_ticket"] += len(items)
             return out
-        lapor = self._lapor()
+        lapor = self._lapor(complaint)
         for item in items:
             outcome = self._deliver_one(item, int(lapor_id), lapor)
             out[outcome] += 1

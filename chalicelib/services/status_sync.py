@@ -81,7 +81,7 @@ class StatusSync:
         complaints: Complaints,
         timelines: Timelines,
         outboxes: Outboxes,
-        lapor: Callable[[], LaporClient],
+        lapor: Callable[[dict[str, Any]], LaporClient],
         events: StatusEvents,
         shards: int,
         max_per_run: int = 400,
@@ -138,8 +138,8 @@ class StatusSync:
             self._write(tracking_id, current, {}, None)
             return False
         report.checked += 1
-        lapor = self._lapor()
         try:
+            lapor = self._lapor(item)
             remote = lapor.get(int(lapor_id))
             followups = [] if remote.status == Status.FORWARDED else lapor.followups(int(lapor_id))
         except LaporError as err:

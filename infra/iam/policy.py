@@ -69,6 +69,10 @@ class Need:
     #: action -> the template resources it is used on (absent: could not tell; any of the service's)
     pairs: dict[str, set[str]] = field(default_factory=dict)
     pair_why: dict[tuple[str, str], str] = field(default_factory=dict)  # (action, resource) -> the path
+    #: service -> names built from a stack parameter (an environment variable such as
+    #: `${NamePrefix}/jurisdictions/`) that its calls' resources start with: a grant on them
+    #: must be that name followed by `*` (one secret per region, made without a deploy)
+    named: dict[str, dict[str, str]] = field(default_factory=dict)  # service -> {parameter: name}
 
 
 def needs(program: Program, fn: LambdaFunction, template: dict[str, Any], config: dict[str, Any]) -> Need:
@@ -122,6 +126,18 @@ def needs(program: Program, fn: LambdaFunction, template: dict[str, Any], config
             if logical and types.get(logical) in SERVICE_RESOURCE_TYPES.get(service, set()):
                 pairs.setdefault(action, set()).add(logical)
                 why[(action, logical)] = f"{e} read by {' -> '.join(r.chain(origin))}"
+    named: dict[str, dict[str, str]] = {}
+    parameters = template.get("Parameters", {})
+    variables = template.get("Globals", {}).get("Function", {}).get("Environment", {}).get("Variables", {})
+    for action, (envs, _unknown) in r.action_env.items():
+        service = action.split(":")[0]
+        for e, origin in envs.items():
+            logical = env_map.get(e)
+            sub_text = (variables.get(e) or {}).get("Fn::Sub") if isinstance(variables.get(e), dict) else None
+            if logical in parameters and isinstance(sub_text, str):
+                named.setdefault(service, {})[logical] = sub_text
+                pairs.setdefault(action, set()).add(logical)
+                why[(action, logical)] = f"{e} read by {' -> '.join(r.chain(origin))}"
     if fn.kind in EVENT_SOURCE_ACTIONS:
         service, acts = EVENT_SOURCE_ACTIONS[fn.kind]
         for a in acts:
@@ -130,7 +146,7 @@ def needs(program: Program, fn: LambdaFunction, template: dict[str, Any], config
                 if fn.kind != "on_sqs_message"
                 else {q for q in [queue_by_name(template, str(fn.source.get("queue", "")))] if q}
             )
-    return Need(actions, resources, indexes, f"{cfn_name(fn.name)}LogGroup", problems, pairs, why)
+    return Need(actions, resources, indexes, f"{cfn_name(fn.name)}LogGroup", problems, pairs, why, named)
 
 
 def check(
@@ -163,7 +179,10 @@ def check(
         errors.append(f"{fn.name}: .chalice/{name} grants {action}, which nothing in the function calls")
     for g in given:
         errors.extend(_check_resources(fn.name, name, g, need, template))
+    for service in need.named:
+        need.resources.setdefault(service, set())
     for service, ids in need.resources.items():
+        ids = ids | set(need.named.get(service, {}))
         if not any(a.startswith(f"{service}:") for a in need.actions):
             continue
         named = (
@@ -227,7 +246,15 @@ def _check_resources(function: str, name: str, g: Grant, need: Need, template: d
             if ids != {need.log_group}:
                 yield f"{function}: .chalice/{name} statement {g.sid}: logs only on {need.log_group}, not {ids}"
             continue
-        allowed = set().union(*(need.resources.get(s, set()) for s in services))
+        allowed = set().union(*(need.resources.get(s, set()) | set(need.named.get(s, {})) for s in services))
+        for s in services:
+            for parameter, prefix in need.named.get(s, {}).items():
+                text = r.get("Fn::Sub") if isinstance(r, dict) else None
+                if parameter in ids and not (isinstance(text, str) and text.endswith(f"{prefix}*")):
+                    yield (
+                        f"{function}: .chalice/{name} statement {g.sid}: the resource built from "
+                        f"{parameter} must end with {prefix}* (the names the function reads), not {text!r}"
+                    )
         for logical in sorted(ids - allowed):
             yield (
                 f"{function}: .chalice/{name} statement {g.sid} grants {sorted(g.actions)} on {logical}, which "

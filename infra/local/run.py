@@ -133,6 +133,8 @@ def main() -> int:
     )
     env = provision(endpoint)
     os.environ.update(env)
+    # each region's secret is named as in a stage (`make jurisdiction` writes it there)
+    os.environ.setdefault("JURISDICTION_SECRETS_PREFIX", f"{local_name_prefix()}/jurisdictions/")
 
     sim = None
     if os.environ.get("LAPOR_BASE_URL"):

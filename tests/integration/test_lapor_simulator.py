@@ -279,6 +279,54 @@ def test_tag_lookup_finds_the_complaint_by_tracking_id(api: Api) -> None:
     assert api.get("/complaints").status_code == 422
 
 
+OTHER = {"Authorization": "Bearer other-auth", "token": "other-token"}
+
+
+def test_each_agency_sees_only_its_own_tickets(sim: LaporSimulator) -> None:
+    """One agency per credential pair (each pemda has its own account): another agency's ticket
+    is answered as a missing one, and the tag look-up lists only the caller's own tickets."""
+    assert sim.add_agency("other-auth", "other-token", "other") == "other"
+    mine, other = Api(sim.base_url), Api(sim.base_url, headers=OTHER)
+    cid = mine.create(tags_raw="aduan-hub,AH-SHARED-1").json()["results"]["complaint_id"]
+    theirs = other.create(tags_raw="aduan-hub,AH-SHARED-2").json()["results"]["complaint_id"]
+    for path in (f"/complaints/{cid}/complaint", f"/complaints/{cid}/followups"):
+        assert other.get(path).status_code == 404
+        assert other.get(path).json() == mine.get("/complaints/999/complaint").json()
+        assert mine.get(path).status_code == 200
+    assert [
+        r["complaint_id"] for r in other.get("/complaints", params={"tag": "AH-SHARED"}).json()["results"]["data"]
+    ] == [theirs]
+    assert [
+        r["complaint_id"] for r in mine.get("/complaints", params={"tag": "AH-SHARED"}).json()["results"]["data"]
+    ] == [cid]
+    added = other.post("/complaints/followup/add", files=[("complaint_id", (None, str(cid))), ("content", (None, "x"))])
+    assert added.status_code == 422 and "complaint_id" in added.json()["errors"]
+    doc = other.post("/complaints/complaint/file", files=[("attachments[]", ("a.png", b"png", "image/png"))])
+    doc_id = doc.json()["results"]["docs"][0]["id"]
+    assert mine.create(attachments=[doc_id]).status_code == 422  # another agency's file is unknown here
+    rows = {r["complaint_id"]: r["agency"] for r in mine.sim_complaints()}
+    assert rows == {cid: "default", theirs: "other"}
+    # a pair that mixes two agencies' halves is no agency at all
+    mixed = Api(sim.base_url, headers={"Authorization": f"Bearer {AUTH}", "token": "other-token"})
+    assert mixed.get(f"/complaints/{cid}/complaint").status_code == 401
+
+
+def test_agencies_come_from_the_env_and_the_admin_call() -> None:
+    from infra.local.lapor_simulator import simulator_from_env
+
+    sim = simulator_from_env({"LAPOR_SIM_AGENCIES": "a2:t2, a3:t3"}, quiet=True)
+    assert set(sim.agencies.values()) == {"default", "a2", "a3"}
+    with pytest.raises(ValueError):
+        simulator_from_env({"LAPOR_SIM_AGENCIES": "no-token"})
+    sim.start("127.0.0.1", 0)
+    try:
+        added = requests.post(f"{sim.base_url}/_sim/agencies", json={"auth": "a4", "token": "t4"}, timeout=5)
+        assert added.json()["results"] == {"agency": "a4"}
+        assert requests.post(f"{sim.base_url}/_sim/agencies", json={"auth": "a5"}, timeout=5).status_code == 400
+    finally:
+        sim.stop()
+
+
 def test_file_upload_ids_can_be_referenced_by_a_create(api: Api) -> None:
     payload = b"\x89PNG\r\n--boundary-lookalike\r\n\x00\xff"
     r = api.post(

@@ -28,6 +28,7 @@ class Request:
     headers: Mapping[str, str]
     body: bytes
     params: dict[str, str] = field(default_factory=dict)
+    agency: str | None = None  # the agency whose credentials the call carries (set by the server)
     _parsed: tuple[dict[str, Any], list[UploadedFile]] | None = None
 
     def form(self) -> tuple[dict[str, Any], list[UploadedFile]]:

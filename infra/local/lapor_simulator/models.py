@@ -83,6 +83,7 @@ class Document:
     content_type: str
     size: int
     sha256: str = ""  # of the bytes received (the bytes themselves are not kept)
+    agency: str | None = None  # the agency account that uploaded it
 
 
 @dataclass
@@ -130,6 +131,8 @@ class Complaint:
     steps_done: set[str] = field(default_factory=set)
     #: Set once an admin forces a status: the automatic status steps stop.
     manual_status: bool = False
+    #: The agency account that filed it: the only one that sees it.
+    agency: str | None = None
 
 
 def load_institutions(path: str | os.PathLike[str] | None) -> list[Institution]:
@@ -248,19 +251,19 @@ class LaporBackend:
 
     # -- operations -----------------------------------------------------------
 
-    def add_documents(self, files: list[tuple[str, str, bytes]]) -> list[Document]:
+    def add_documents(self, files: list[tuple[str, str, bytes]], agency: str | None = None) -> list[Document]:
         """Store upload metadata (name, content type, size, hash); contents are not kept."""
         with self.lock:
             out = []
             for name, ctype, data in files:
-                doc = Document(self._next_doc_id, name, ctype, len(data), hashlib.sha256(data).hexdigest())
+                doc = Document(self._next_doc_id, name, ctype, len(data), hashlib.sha256(data).hexdigest(), agency)
                 self._next_doc_id += 1
                 self.docs[doc.id] = doc
                 out.append(doc)
             return out
 
-    def create_complaint(self, fields: dict[str, Any]) -> Complaint:
-        """Validate against current state and store; raises ValidationFailed (422)."""
+    def create_complaint(self, fields: dict[str, Any], agency: str | None = None) -> Complaint:
+        """Validate against current state and store, as the agency's; raises ValidationFailed (422)."""
         with self.lock:
             errors: dict[str, list[str]] = {}
             disposition_id = fields.get("disposition_id")
@@ -268,22 +271,27 @@ class LaporBackend:
                 errors.setdefault("disposition_id", []).append(
                     f"The selected disposition id {disposition_id} is invalid."
                 )
-            missing = [a for a in fields.get("attachments", []) if a not in self.docs]
+            missing = [a for a in fields.get("attachments", []) if not self._owns(self.docs.get(a), agency)]
             if missing:
                 errors.setdefault("attachments", []).append(f"Unknown attachment ids: {', '.join(map(str, missing))}.")
             if errors:
                 raise ValidationFailed(errors)
             cid = self._next_complaint_id
             self._next_complaint_id += 1
-            complaint = Complaint(complaint_id=cid, created_ts=self.clock(), **fields)
+            complaint = Complaint(complaint_id=cid, created_ts=self.clock(), agency=agency, **fields)
             self.complaints[cid] = complaint
             return complaint
 
-    def get(self, complaint_id: int) -> Complaint:
-        """One complaint, advanced to now; raises NotFound."""
+    @staticmethod
+    def _owns(item: Complaint | Document | None, agency: str | None) -> bool:
+        """An agency sees only its own tickets and files (None: the simulator's admin sees all)."""
+        return item is not None and (agency is None or item.agency == agency)
+
+    def get(self, complaint_id: int, agency: str | None = None) -> Complaint:
+        """One complaint of the agency, advanced to now; raises NotFound (another agency's too)."""
         with self.lock:
             c = self.complaints.get(complaint_id)
-            if c is None:
+            if c is None or not self._owns(c, agency):
                 raise NotFound(complaint_id)
             return self.advance(c)
 
@@ -291,11 +299,15 @@ class LaporBackend:
         with self.lock:
             return [self.advance(c) for c in self.complaints.values()]
 
-    def find_by_tag(self, text: str) -> list[Complaint]:
-        """Complaints whose tags_raw contains `text` (case-insensitive)."""
+    def find_by_tag(self, text: str, agency: str | None = None) -> list[Complaint]:
+        """The agency's complaints whose tags_raw contains `text` (case-insensitive)."""
         needle = text.lower()
         with self.lock:
-            return [self.advance(c) for c in self.complaints.values() if needle in c.tags_raw.lower()]
+            return [
+                self.advance(c)
+                for c in self.complaints.values()
+                if needle in c.tags_raw.lower() and self._owns(c, agency)
+            ]
 
     def add_followup(
         self,
@@ -305,10 +317,11 @@ class LaporBackend:
         rating: int | None = None,
         institution_name: str | None = None,
         attachments: list[tuple[str, str, bytes]] | None = None,
+        agency: str | None = None,
     ) -> Followup:
         with self.lock:
-            c = self.get(complaint_id)
-            docs = self.add_documents(attachments or [])
+            c = self.get(complaint_id, agency)
+            docs = self.add_documents(attachments or [], c.agency)
             fu = Followup(
                 self._followup_id(),
                 content,

@@ -156,6 +156,7 @@ class LaporResponses:
             "is_secret": c.is_secret,
             "is_priority": c.is_priority,
             "attachments": [self.document(d) for d in c.attachments if d in self.backend.docs],
+            "agency": c.agency,
             "data_logs": [self.data_log(log, strict=False) for log in c.data_logs],
             "followups": [self.followup(fu, strict=False) for fu in c.followups],
         }
@@ -172,7 +173,7 @@ class LaporResponses:
                 "The given data was invalid.",
                 {"attachments": ["At least one file in attachments[] is required."]},
             )
-        docs = self.backend.add_documents([(f.filename, f.content_type, f.data) for f in chosen])
+        docs = self.backend.add_documents([(f.filename, f.content_type, f.data) for f in chosen], request.agency)
         if self.strict:
             return self.ok({"docs": [{"id": d.id} for d in docs]})
         return self.ok({"docs": [{"id": d.id, "name": d.name} for d in docs]})
@@ -211,14 +212,14 @@ class LaporResponses:
         if errors:
             return self.error(422, "The given data was invalid.", errors)
         try:
-            complaint = self.backend.create_complaint(values)
+            complaint = self.backend.create_complaint(values, request.agency)
         except ValidationFailed as exc:
             return self.error(422, exc.message, exc.errors)
         return self.ok({"complaint_id": complaint.complaint_id})
 
     def get_complaint(self, request: Request) -> Response:
         with self.backend.lock:
-            c = self.backend.get(self._complaint_id(request))
+            c = self.backend.get(self._complaint_id(request), request.agency)
             return self.ok(
                 {
                     "data": self.complaint_data(c),
@@ -228,7 +229,7 @@ class LaporResponses:
 
     def get_followups(self, request: Request) -> Response:
         with self.backend.lock:
-            c = self.backend.get(self._complaint_id(request))
+            c = self.backend.get(self._complaint_id(request), request.agency)
             return self.ok({"data": [self.followup(fu) for fu in c.followups]})
 
     def add_followup(self, request: Request) -> Response:
@@ -251,7 +252,9 @@ class LaporResponses:
         assert complaint_id is not None
         attached = [(f.filename, f.content_type, f.data) for f in files if FOLLOWUP_FILE_KEY.match(f.field)]
         try:
-            fu = self.backend.add_followup(complaint_id, content, is_secret, rating, attachments=attached)
+            fu = self.backend.add_followup(
+                complaint_id, content, is_secret, rating, attachments=attached, agency=request.agency
+            )
         except NotFound:
             return self.error(
                 422,
@@ -280,7 +283,7 @@ class LaporResponses:
         if not tag:
             return self.error(422, "The tag parameter is required.", {"tag": ["Required."]})
         with self.backend.lock:
-            return self.ok({"data": [self.summary(c) for c in self.backend.find_by_tag(tag)]})
+            return self.ok({"data": [self.summary(c) for c in self.backend.find_by_tag(tag, request.agency)]})
 
     # -- admin (/_sim/)
     # ------------------------------------------------------------------------

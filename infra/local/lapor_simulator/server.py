@@ -143,7 +143,10 @@ class LaporSimulator:
         quiet: bool = False,
         log_stream: Any = None,
         strict: bool = True,
+        agency: str = "default",
     ) -> None:
+        """``auth``/``token``: the first agency's credentials (``agency`` names it); more with
+        `add_agency`. Each agency sees only the tickets and files it filed itself."""
         self.auth = auth
         self.token = token
         self.latency_ms = float(latency_ms)
@@ -172,7 +175,8 @@ class LaporSimulator:
         self._stopping = threading.Event()
         self._server: _SimServer | None = None
         self._thread: threading.Thread | None = None
-        self._expected_auth = f"Bearer {auth}"
+        #: one agency account per credential pair, as LAPOR! issues them: (auth, token) -> agency
+        self.agencies: dict[tuple[str, str], str] = {(auth, token): agency}
 
     # -- public API -----------------------------------------------------------
 
@@ -237,8 +241,17 @@ class LaporSimulator:
     def __exit__(self, *exc: object) -> None:
         self.stop()
 
+    def add_agency(self, auth: str, token: str, agency: str | None = None) -> str:
+        """Another agency account (another pemda's credential pair); its name (default: `auth`)."""
+        if not auth or not token:
+            raise ValueError("an agency needs both auth and token")
+        name = agency or auth
+        with self._stats_lock:
+            self.agencies[(auth, token)] = name
+        return name
+
     def reset(self) -> None:
-        """Fresh start: no complaints, zero stats, initial faults, RNG re-seeded."""
+        """Fresh start: no complaints, zero stats, initial faults, RNG re-seeded (agencies stay)."""
         self.backend.reset()
         with self._stats_lock:
             self._faults = self._initial_faults
@@ -334,12 +347,18 @@ class LaporSimulator:
         except (OSError, ValueError):
             pass
 
-    def _check_auth(self, headers: Mapping[str, str]) -> str | None:
-        if headers.get("Authorization", "") != self._expected_auth:
-            return "Unauthenticated: missing or invalid Authorization bearer."
-        if headers.get("token", "") != self.token:
-            return "Unauthenticated: missing or invalid token header."
-        return None
+    def _check_auth(self, headers: Mapping[str, str]) -> tuple[str | None, str | None]:
+        """(problem, agency): the agency whose credential pair the call carries."""
+        bearer = headers.get("Authorization", "")
+        auth = bearer.removeprefix("Bearer ") if bearer.startswith("Bearer ") else None
+        with self._stats_lock:
+            agencies = dict(self.agencies)
+        if auth is None or not any(a == auth for a, _ in agencies):
+            return "Unauthenticated: missing or invalid Authorization bearer.", None
+        agency = agencies.get((auth, headers.get("token", "")))
+        if agency is None:
+            return "Unauthenticated: missing or invalid token header.", None
+        return None, agency
 
     def _handle(self, h: _Handler) -> None:
         """One request: admin calls go straight through; LAPOR! calls get faults."""
@@ -425,7 +444,7 @@ class LaporSimulator:
             return (429, {"message": "Too Many Attempts."}, {"Retry-After": "1"}), fault
         if fault == "reset":
             return (0, {}, {}), fault
-        problem = self._check_auth(request.headers)
+        problem, request.agency = self._check_auth(request.headers)
         if problem:
             return r.error(401, problem), None
         if fault == "reject":
@@ -458,6 +477,12 @@ class LaporSimulator:
                 elif route.handler == "sim_put_faults":
                     self.faults = FaultConfig.from_mapping(request.json())
                     status, payload, headers = r.ok(self.faults.to_dict())
+                elif route.handler == "sim_add_agency":
+                    body = request.json()
+                    name = self.add_agency(
+                        str(body.get("auth") or ""), str(body.get("token") or ""), body.get("agency") or None
+                    )
+                    status, payload, headers = r.ok({"agency": name})
                 elif route.handler == "sim_reset":
                     self.reset()
                     status, payload, headers = r.ok({"reset": True})
@@ -491,7 +516,7 @@ def simulator_from_env(
     """Build a simulator from the LAPOR_SIM_* variables (default: os.environ)."""
     env = os.environ if env is None else env
     seed = env.get("LAPOR_SIM_SEED", "").strip()
-    return LaporSimulator(
+    sim = LaporSimulator(
         auth=env.get("LAPOR_SIM_AUTH") or "sim-auth",
         token=env.get("LAPOR_SIM_TOKEN") or "sim-token",
         faults=FaultConfig.parse(env.get("LAPOR_SIM_FAULTS")),
@@ -504,6 +529,13 @@ def simulator_from_env(
         quiet=quiet,
         strict=env.get("LAPOR_SIM_STRICT", "1").strip().lower() not in ("0", "false", "no", "off"),
     )
+    # more agency accounts: LAPOR_SIM_AGENCIES="<auth>:<token>,<auth>:<token>" (each named by its auth)
+    for pair in filter(None, (p.strip() for p in env.get("LAPOR_SIM_AGENCIES", "").split(","))):
+        auth, sep, token = pair.partition(":")
+        if not sep:
+            raise ValueError(f"LAPOR_SIM_AGENCIES: {pair!r} is not <auth>:<token>")
+        sim.add_agency(auth.strip(), token.strip())
+    return sim
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -51,6 +51,7 @@ ADMIN_ROUTES: list[Route] = [
     _route("PUT", "/_sim/faults", "sim_put_faults"),
     _route("POST", "/_sim/complaints/{id}/status", "sim_force_status"),
     _route("POST", "/_sim/complaints/{id}/followups", "sim_add_followup"),
+    _route("POST", "/_sim/agencies", "sim_add_agency"),
     _route("POST", "/_sim/reset", "sim_reset"),
 ]
 
