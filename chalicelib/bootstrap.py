@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.boundaries import BoundaryFiles
     from chalicelib.adapters.jwks import JwksKeys
     from chalicelib.adapters.lapor import LaporClient
-    from chalicelib.adapters.notifications import Notifier
+    from chalicelib.adapters.notifications import Notifier, Subscriptions
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
     from chalicelib.adapters.storage.api_keys import ApiKeyStore
@@ -133,7 +133,7 @@ def templates() -> TemplateService:
 def people() -> PeopleService:
     from chalicelib.services.people import PeopleService
 
-    return PeopleService(people_register())
+    return PeopleService(people_register(), subscriptions)
 
 
 @lru_cache(maxsize=1)
@@ -232,6 +232,13 @@ def notifier() -> Notifier:
     from chalicelib.adapters.notifications import Notifier
 
     return Notifier()
+
+
+@lru_cache(maxsize=1)
+def subscriptions() -> Subscriptions:
+    from chalicelib.adapters.notifications import Subscriptions
+
+    return Subscriptions()
 
 
 @lru_cache(maxsize=1)

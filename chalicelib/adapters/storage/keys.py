@@ -15,6 +15,7 @@ Items (pk / sk):
 - rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
 - Open311 API key  APIKEY#<sha256 of the key> / APIKEY
 - person of a unit PERSON#<unit> / <user> (the register assignments are checked against)
+- unit addresses   UNITNOTIFY#<unit> / ADDRESSES (the coordinator's e-mail addresses for a unit's notices)
 - hand-off         HANDEDON#<unit> / <utc instant>#<tracking_id> (the unit's "Diteruskan" shelf)
 - issued proof     PROOF#<upload key> / PROOF (a proof upload the hub issued, and for which complaint)
 - answer template  TEMPLATES / <template id> (the coordinator's; few: one partition),
@@ -69,6 +70,8 @@ TTL_ATTRIBUTE = "expires_at"
 VERSION = "version"
 
 PERSON_PREFIX = "PERSON#"
+UNIT_NOTIFY_PREFIX = "UNITNOTIFY#"
+UNIT_NOTIFY_SK = "ADDRESSES"
 HANDOFF_PREFIX = "HANDEDON#"
 PROOF_PREFIX = "PROOF#"
 PROOF_SK = "PROOF"
@@ -294,6 +297,10 @@ def notice_pk(tracking_id: str) -> str:
 
 def person_pk(unit: str) -> str:
     return f"{PERSON_PREFIX}{unit}"
+
+
+def unit_notify_pk(unit: str) -> str:
+    return f"{UNIT_NOTIFY_PREFIX}{unit}"
 
 
 def handoff_pk(unit: str) -> str:

@@ -205,6 +205,21 @@ class OutboxStore:
             }
         )
 
+    def notice_once(self, tracking_id: str, slot: str, notice: Mapping[str, Any], now: datetime) -> bool:
+        """A notice on its own, only if that slot never had one (its own idempotency marker); False
+        when it had. A plain read first, so a sweep that sees it again writes nothing."""
+        if self.gateway.get_raw(keys.notice_pk(tracking_id), slot) is not None:
+            return False
+        data = {
+            "pk": keys.notice_pk(tracking_id),
+            "sk": slot,
+            "type": "notification",
+            "created_at": iso(now),
+            **notice,
+            **keys.notify_due_attributes(tracking_id, now),
+        }
+        return self.gateway.put_new(to_item(data))
+
     def notice_sent(self, tracking_id: str, slot: str, now: datetime) -> None:
         """Published: out of the index (ConditionFailed when the item vanished)."""
         self.gateway.update_raw(
