@@ -45,6 +45,7 @@ if TYPE_CHECKING:
     from chalicelib.services.channels import ChannelService
     from chalicelib.services.closing import ClosingService
     from chalicelib.services.conversation import ConversationService
+    from chalicelib.services.digest import DigestService
     from chalicelib.services.escalation import EscalationService
     from chalicelib.services.forwarding import ForwardingService
     from chalicelib.services.inbox import InboxService
@@ -242,6 +243,13 @@ def subscriptions() -> Subscriptions:
 
 
 @lru_cache(maxsize=1)
+def digest() -> DigestService:
+    from chalicelib.services.digest import DigestService
+
+    return DigestService(outboxes(), people_register(), notifier)
+
+
+@lru_cache(maxsize=1)
 def closing() -> ClosingService:
     from chalicelib.services.closing import ClosingService
 
@@ -260,6 +268,7 @@ def escalation() -> EscalationService:
         status_events(),
         refresh=lambda tid, now: status_sync().refresh(tid, now),
         lapor_fresh_s=settings().lapor_fresh_s,
+        digest=digest(),
     )
 
 
@@ -499,6 +508,8 @@ def reset() -> None:
         client,
         s,
         notifier,
+        subscriptions,
+        digest,
         closing,
         escalation,
         attachment_store,

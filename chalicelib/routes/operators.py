@@ -361,4 +361,4 @@ def operator_set_unit_addresses(unit: str) -> Response:
     request = bp.current_request
     p = require_principal(request)
     body = parse(s.UnitAddressesIn, json_body(request))
-    return respond(200, bootstrap.people().set_unit_addresses(p, unit, list(body.emails)), NO_STORE)
+    return respond(200, bootstrap.people().set_unit_addresses(p, unit, list(body.emails), body.digest), NO_STORE)

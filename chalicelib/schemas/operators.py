@@ -427,9 +427,13 @@ class UnitAddressesIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     emails: list[Email] = Field(max_length=20, description="every address of the unit (replaces the list)")
+    digest: bool | None = Field(
+        default=None, description="hold every single notice for one morning digest (unchanged when absent)"
+    )
 
 
 class UnitAddresses(BaseModel):
     unit: str
     emails: list[str]
+    digest: bool
     filter_policy: dict[str, list[str]] = Field(description="the SNS filter policy each address is subscribed with")

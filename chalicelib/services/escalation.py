@@ -47,6 +47,7 @@ from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import MetricUnit, complaint_context, count, count_by, log_failure, logger, observe
 from chalicelib.services.closing import ClosingService
 from chalicelib.services.deadlines import rung_deadline_for
+from chalicelib.services.digest import DigestService
 from chalicelib.services.ports import Change, Complaints, ConditionFailed, Outboxes, Placement, Write
 from chalicelib.services.status_events import StatusEvents, Transition
 from chalicelib.settings import settings
@@ -98,6 +99,7 @@ class EscalationService:
         republish_after_s: float = 60,
         max_per_shard: int = 1000,
         lapor_fresh_s: float = 600,
+        digest: DigestService | None = None,
     ) -> None:
         self.complaints = complaints
         self.outboxes = outboxes
@@ -109,6 +111,7 @@ class EscalationService:
         self.shards = shards if shards is not None else settings().shards
         self.republish_after = timedelta(seconds=republish_after_s)
         self.max_per_shard = max_per_shard
+        self.digest = digest  # holds a unit's singles back for its morning digest
 
     # -- the sweep --------------------------------------------------------
 
@@ -402,8 +405,15 @@ class EscalationService:
         return self.outboxes.notice_write(n.tracking_id, slot, n.model_dump(), now)
 
     def deliver(self, notice: tuple[str, Notification]) -> bool:
-        """Publish, then mark sent (leaves the index). False: left for the next sweep."""
+        """Publish, then mark sent (leaves the index). False: left for the next sweep.
+        A notice the unit's digest takes is held back instead (it leaves the sweep's index)."""
         sk, n = notice
+        try:
+            if self.digest is not None and self.digest.hold(sk, n, utcnow()):
+                return True
+        except Exception:  # noqa: BLE001 - the outbox item stays; the next sweep looks again
+            logger.exception("could not hold the notice for the digest; left in the outbox")
+            return False
         try:
             self._notifier().publish(n)
         except Exception:  # noqa: BLE001 - the outbox item stays; the next sweep re-publishes

@@ -175,9 +175,12 @@ class PeopleService:
         self._check_unit(unit)
         record = self.people.unit_addresses(unit) or {}
         subs = record.get("subscriptions") if isinstance(record.get("subscriptions"), dict) else {}
-        return {"unit": unit, "emails": sorted(subs or {}), "filter_policy": unit_policy(unit)}
+        digest = bool(record.get("digest"))
+        return {"unit": unit, "emails": sorted(subs or {}), "digest": digest, "filter_policy": unit_policy(unit)}
 
-    def set_unit_addresses(self, by: Principal, unit: str, emails: list[str]) -> dict[str, Any]:
+    def set_unit_addresses(
+        self, by: Principal, unit: str, emails: list[str], digest: bool | None = None
+    ) -> dict[str, Any]:
         """The coordinator sets `unit`'s addresses: new ones subscribed with the unit's filter
         policy, dropped ones unsubscribed, kept ones left as they are (no second confirmation)."""
         assert by.role == Role.ADMIN
@@ -197,8 +200,9 @@ class PeopleService:
                     kept[e] = sns.subscribe(e, unit_policy(unit))
         else:
             kept.update({e: "" for e in wanted if e not in kept})
-        self.people.set_unit_addresses(unit, kept, utcnow(), by.user)
-        return {"unit": unit, "emails": sorted(kept), "filter_policy": unit_policy(unit)}
+        held = bool(record.get("digest")) if digest is None else digest
+        self.people.set_unit_addresses(unit, kept, held, utcnow(), by.user)
+        return {"unit": unit, "emails": sorted(kept), "digest": held, "filter_policy": unit_policy(unit)}
 
     @staticmethod
     def _check_unit(unit: str) -> None:
@@ -219,10 +223,12 @@ class PeopleService:
 
 def person_policy(unit: str, user: str, events: dict[str, bool]) -> dict[str, list[str]] | None:
     """The SNS filter policy of a person's own address: the unit's notices of the kinds they
-    chose, and mentions of them (if chosen); None when they chose none."""
+    chose (and the unit's morning digest), and mentions of them (if chosen); None when they chose none."""
     kinds = [k for e in EVENTS if events.get(e, True) for k in KINDS.get(e, [e])]
     if not kinds:
         return None
+    if any(events.get(e, True) for e in EVENTS if e != "mentioned"):
+        kinds.append("digest")  # the unit's morning digest: its notices held back
     to = [TO_UNIT, user] if events.get("mentioned", True) else [TO_UNIT]
     return {"unit": [unit], "kind": kinds, "to": to}
 

@@ -177,3 +177,45 @@ def test_each_address_gets_only_what_its_person_or_unit_chose(client: Any, hub: 
     ok(client.http.put("/v1/operator/notifications", body=json.dumps(off), headers=headers))
     ok(client.http.put(path, body=json.dumps({"emails": []}), headers=admin))
     assert me not in policies(topic) and office not in policies(topic)
+
+
+def test_many_notices_become_one_morning_digest(client: Any, hub: Any, inbox: Inbox, monkeypatch: Any) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.services import digest
+
+    rules = digest.digest_rules()
+    monkeypatch.setattr(digest, "digest_rules", lambda: rules.model_copy(update={"singles_per_day": 1}))
+    tids = [submit(client, at=wib(2026, 7, 6, 10)) for _ in range(3)]  # Mon; 5 WD -> Mon 13 Jul
+    for tid in tids:
+        assert put_in_stage(tid, Status.IN_PROGRESS, wib(2026, 7, 6, 10)) == end_of_day(2026, 7, 13)
+    unit = view(client, tids[0])["unit"]["code"]
+    with time_machine.travel(wib(2026, 7, 10, 9), tick=False):  # Fri: three due on Monday
+        sweep()
+        told = [n for tid in tids for n in notices(tid, "due_tomorrow")]
+        assert len(told) == 3
+        sent = [m for tid in tids for m in inbox.about(tid)]
+        assert len(sent) == 1  # one single that day; the rest wait for the digest
+        held = [n for n in told if n.get("held_at")]
+        assert len(held) == 2 and all(n["due_pk"] == f"DIGEST#{unit}" and "sent_at" not in n for n in held)
+        assert bootstrap.digest().morning(wib(2026, 7, 10, 9)) == {"not_the_hour": 1}
+    with time_machine.travel(wib(2026, 7, 11, 7, 5), tick=False):  # Saturday morning
+        out = bootstrap.digest().morning(wib(2026, 7, 11, 7, 5))
+        assert out["notices"] == 2 and out["digests"] >= 1
+        inbox.read()
+        [d] = [m for m in inbox.seen if attr(m, "kind") == "digest" and attr(m, "unit") == unit]
+        assert attr(d, "to") == "unit" and "2 pemberitahuan" in d["Subject"]
+        assert sum(tid in d["Message"] for tid in tids) == 2
+        assert all(n["sent_at"] for tid in tids for n in notices(tid, "due_tomorrow"))
+        assert bootstrap.digest().send(wib(2026, 7, 11, 7, 6)) == {}  # nothing held any more
+
+    # a unit that chose the digest: every single waits (the coordinator's choice, kept across PUTs)
+    path = f"/v1/operator/units/{unit}/notifications"
+    admin = {**ADMIN, "Content-Type": "application/json"}
+    assert ok(client.http.put(path, body=json.dumps({"emails": [], "digest": True}), headers=admin))["digest"]
+    assert ok(client.http.put(path, body=json.dumps({"emails": []}), headers=admin))["digest"] is True
+    late = submit(client, at=wib(2026, 7, 13, 10))
+    put_in_stage(late, Status.IN_PROGRESS, wib(2026, 7, 13, 10))  # Mon 13 -> Mon 20 Jul
+    with time_machine.travel(wib(2026, 7, 17, 9), tick=False):
+        sweep()
+        [n] = notices(late, "due_tomorrow")
+        assert n["held_at"] and inbox.about(late) == []

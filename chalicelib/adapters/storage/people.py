@@ -55,7 +55,7 @@ class PeopleStore:
         """The coordinator's addresses for `unit`'s notices (e-mail -> subscription)."""
         return self.gateway.get_raw(keys.unit_notify_pk(unit), keys.UNIT_NOTIFY_SK)
 
-    def set_unit_addresses(self, unit: str, subscriptions: dict[str, str], at: datetime, by: str) -> None:
+    def set_unit_addresses(self, unit: str, subscriptions: dict[str, str], digest: bool, at: datetime, by: str) -> None:
         self.gateway.put_raw(
             {
                 "pk": keys.unit_notify_pk(unit),
@@ -63,6 +63,7 @@ class PeopleStore:
                 "type": "unit_addresses",
                 "unit": unit,
                 "subscriptions": subscriptions,
+                "digest": digest,
                 "updated_at": iso(at),
                 "updated_by": by,
             }
