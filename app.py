@@ -44,6 +44,11 @@ def escalate_overdue(event):
     return handlers.escalate_overdue(event.to_dict(), event.context)
 
 
+@app.schedule(Rate(1, unit=Rate.HOURS))  # acts in the morning hour of data/notices.json
+def send_digests(event):
+    return handlers.send_digests(event.to_dict(), event.context)
+
+
 @app.schedule(Rate(2, unit=Rate.MINUTES))
 def reconcile_outbox(event):
     return handlers.reconcile_outbox(event.to_dict(), event.context)

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.boundaries import BoundaryFiles
     from chalicelib.adapters.jwks import JwksKeys
     from chalicelib.adapters.lapor import LaporClient
-    from chalicelib.adapters.notifications import Notifier
+    from chalicelib.adapters.notifications import Notifier, Subscriptions
     from chalicelib.adapters.s3 import AttachmentStore
     from chalicelib.adapters.sqs import Queues
     from chalicelib.adapters.storage.api_keys import ApiKeyStore
@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from chalicelib.services.channels import ChannelService
     from chalicelib.services.closing import ClosingService
     from chalicelib.services.conversation import ConversationService
+    from chalicelib.services.digest import DigestService
     from chalicelib.services.escalation import EscalationService
     from chalicelib.services.forwarding import ForwardingService
     from chalicelib.services.inbox import InboxService
@@ -136,7 +137,7 @@ def templates() -> TemplateService:
 def people() -> PeopleService:
     from chalicelib.services.people import PeopleService
 
-    return PeopleService(people_register())
+    return PeopleService(people_register(), subscriptions)
 
 
 @lru_cache(maxsize=1)
@@ -260,6 +261,20 @@ def notifier() -> Notifier:
 
 
 @lru_cache(maxsize=1)
+def subscriptions() -> Subscriptions:
+    from chalicelib.adapters.notifications import Subscriptions
+
+    return Subscriptions()
+
+
+@lru_cache(maxsize=1)
+def digest() -> DigestService:
+    from chalicelib.services.digest import DigestService
+
+    return DigestService(outboxes(), people_register(), notifier)
+
+
+@lru_cache(maxsize=1)
 def closing() -> ClosingService:
     from chalicelib.services.closing import ClosingService
 
@@ -278,6 +293,7 @@ def escalation() -> EscalationService:
         status_events(),
         refresh=lambda tid, now: status_sync().refresh(tid, now),
         lapor_fresh_s=settings().lapor_fresh_s,
+        digest=digest(),
     )
 
 
@@ -525,6 +541,8 @@ def reset() -> None:
         client,
         s,
         notifier,
+        subscriptions,
+        digest,
         closing,
         escalation,
         attachment_store,

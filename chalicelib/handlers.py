@@ -145,6 +145,13 @@ def escalate_overdue(event: dict[str, Any], context: Any = None) -> dict[str, in
     return bootstrap.escalation().sweep(time_left_ms=clock)
 
 
+def send_digests(event: dict[str, Any], context: Any = None) -> dict[str, int]:
+    """Schedule (hourly; acts at 07:00 WIB): each unit's digest of the notices held back for it."""
+    from chalicelib.domain.models import utcnow
+
+    return bootstrap.digest().morning(utcnow())
+
+
 def reconcile_outbox(event: dict[str, Any], context: Any = None) -> dict[str, int]:
     """Schedule (every 2 minutes): queue again what was stored but never queued."""
     return bootstrap.reconciler().sweep().as_dict()

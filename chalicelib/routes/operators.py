@@ -333,3 +333,32 @@ def operator_set_notifications() -> Response:
     body = parse(s.NotificationPreferencesIn, json_body(request))
     saved = bootstrap.people().set_preferences(p, body.email, body.events.model_dump(), body.digest)
     return respond(200, saved, NO_STORE)
+
+
+@bp.route("/v1/operator/units/{unit}/notifications", methods=["GET"])
+@declare(
+    "The e-mail addresses that get a unit's notices",
+    roles=ADMIN,
+    responses={200: s.UnitAddresses},
+    tag="operators",
+)
+@operator_errors
+def operator_unit_addresses(unit: str) -> Response:
+    p = require_principal(bp.current_request)
+    return respond(200, bootstrap.people().unit_addresses(p, unit), NO_STORE)
+
+
+@bp.route("/v1/operator/units/{unit}/notifications", methods=["PUT"], content_types=["application/json"])
+@declare(
+    "The coordinator sets the e-mail addresses that get a unit's notices",
+    roles=ADMIN,
+    body=s.UnitAddressesIn,
+    responses={200: s.UnitAddresses},
+    tag="operators",
+)
+@operator_errors
+def operator_set_unit_addresses(unit: str) -> Response:
+    request = bp.current_request
+    p = require_principal(request)
+    body = parse(s.UnitAddressesIn, json_body(request))
+    return respond(200, bootstrap.people().set_unit_addresses(p, unit, list(body.emails), body.digest), NO_STORE)

@@ -7,6 +7,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from chalicelib.domain.links import Email
 from chalicelib.domain.models import (
     STATUS_LABELS_ID,
     Complaint,
@@ -418,3 +419,21 @@ class NotificationPreferences(BaseModel):
     email: str | None
     events: NotificationEvents
     digest: bool
+
+
+class UnitAddressesIn(BaseModel):
+    """`PUT /v1/operator/units/{unit}/notifications`: the e-mail addresses that get the unit's notices."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    emails: list[Email] = Field(max_length=20, description="every address of the unit (replaces the list)")
+    digest: bool | None = Field(
+        default=None, description="hold every single notice for one morning digest (unchanged when absent)"
+    )
+
+
+class UnitAddresses(BaseModel):
+    unit: str
+    emails: list[str]
+    digest: bool
+    filter_policy: dict[str, list[str]] = Field(description="the SNS filter policy each address is subscribed with")

@@ -34,12 +34,12 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
 from typing import Any
 
 from chalicelib.adapters.notifications import Notification, Notifier
 from chalicelib.domain import reference
-from chalicelib.domain.calendar import local_tz
+from chalicelib.domain.calendar import default_calendar, local_tz
 from chalicelib.domain.escalation import Rung, ladder_for, next_rung
 from chalicelib.domain.models import AT_LAPOR_STATUSES, STATUS_LABELS_ID, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.domain.overdue import is_overdue, overdue_working_days
@@ -47,6 +47,7 @@ from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import MetricUnit, complaint_context, count, count_by, log_failure, logger, observe
 from chalicelib.services.closing import ClosingService
 from chalicelib.services.deadlines import rung_deadline_for
+from chalicelib.services.digest import DigestService
 from chalicelib.services.ports import Change, Complaints, ConditionFailed, Outboxes, Placement, Write
 from chalicelib.services.status_events import StatusEvents, Transition
 from chalicelib.settings import settings
@@ -98,6 +99,7 @@ class EscalationService:
         republish_after_s: float = 60,
         max_per_shard: int = 1000,
         lapor_fresh_s: float = 600,
+        digest: DigestService | None = None,
     ) -> None:
         self.complaints = complaints
         self.outboxes = outboxes
@@ -109,6 +111,7 @@ class EscalationService:
         self.shards = shards if shards is not None else settings().shards
         self.republish_after = timedelta(seconds=republish_after_s)
         self.max_per_shard = max_per_shard
+        self.digest = digest  # holds a unit's singles back for its morning digest
 
     # -- the sweep --------------------------------------------------------
 
@@ -135,6 +138,7 @@ class EscalationService:
                         log_failure("overdue handling failed; next sweep retries", err)  # no reporter data
                         count("EscalationErrors")
                         outcomes["error"] += 1
+        outcomes.update(self.due_tomorrow(now, time_left_ms))
         outcomes.update(self.republish_pending(now))
         backlog = self.measure_backlog(now)
         if any(outcomes.values()) or backlog:
@@ -180,6 +184,69 @@ class EscalationService:
         if action == "auto_close":
             return self.closing.auto_close(c, due_at, now)
         return self._drop_stale(c, due_at)
+
+    # -- due tomorrow -------------------------------------------------------
+
+    def due_tomorrow(self, now: datetime, time_left_ms: Callable[[], int] | None = None) -> Counter[str]:
+        """Tell the answering unit, once per deadline, of each complaint whose answer is due the
+        next working day (WIB). Read through the same `due` index as the overdue pass, up to the
+        end of that day; the notice's slot (`due:<deadline>`) is its own marker, so a re-run of
+        the sweep tells nobody twice, and a new deadline (a rung) is told again."""
+        out: Counter[str] = Counter()
+        today = now.astimezone(local_tz()).date()
+        tomorrow = default_calendar().next_working_day(today)
+        until = datetime.combine(tomorrow, time.max, tzinfo=local_tz())
+        for shard in range(self.shards):
+            for item in self.complaints.due(shard, until, self.max_per_shard):
+                if time_left_ms is not None and time_left_ms() < STOP_WHEN_LEFT_MS:
+                    return out
+                due_at = str(self.complaints.due_at(item))
+                deadline = parse_instant(due_at)
+                if deadline <= now or deadline.astimezone(local_tz()).date() <= today:
+                    continue  # overdue (the pass above) or due today: told already
+                tracking_id = str(item.get("tracking_id", ""))
+                with complaint_context(tracking_id):
+                    try:
+                        out[self._due_tomorrow_notice(Complaint.model_validate(item), due_at, deadline, now)] += 1
+                    except Exception as err:  # noqa: BLE001 - one bad complaint must not stop the sweep
+                        log_failure("due-tomorrow notice failed; next sweep retries", err)
+                        out["error"] += 1
+        return out
+
+    def _due_tomorrow_notice(self, c: Complaint, due_at: str, deadline: datetime, now: datetime) -> str:
+        if not c.is_open or default_policy().on_expiry(c.status.value) != "escalate":
+            return "not_the_units"  # LAPOR!'s own steps: staff hear when it is late
+        unit_code = self.answering_unit(c)
+        if unit_code is None:
+            return "not_the_units"
+        slot = f"due:{due_at}"
+        notice = self._notification(
+            c,
+            sk=slot,
+            kind="due_tomorrow",
+            level=c.escalation_level,
+            unit_code=unit_code,
+            subject=f"[Aduan] Tenggat besok: {c.tracking_id}",
+            lines=[
+                f"Jawaban pengaduan {c.tracking_id} jatuh tempo hari kerja berikutnya: {wib_text(deadline)}.",
+                f"Kepada: {unit_name(unit_code)} ({unit_code})",
+                *self._common_lines(c, deadline, None)[:2],
+                self._common_lines(c, deadline, None)[3],
+            ],
+        )
+        if not self.outboxes.notice_once(c.tracking_id, slot, notice[1].model_dump(), now):
+            return "due_tomorrow_told"
+        count("DueTomorrowNotices")
+        self.deliver(notice)
+        return "due_tomorrow"
+
+    @staticmethod
+    def answering_unit(c: Complaint) -> str | None:
+        """The unit that answers now: the rung's after a climb, else the complaint's unit."""
+        if c.escalation_level > 0:
+            rungs = [r for r in ladder_of(c) if r.level == c.escalation_level]
+            return rungs[0].unit_code if rungs else None
+        return c.unit.code if c.unit is not None else None
 
     def _stale_at_lapor(self, item: dict[str, Any], now: datetime) -> bool:
         """At LAPOR!, and not checked there within the last few minutes."""
@@ -338,8 +405,15 @@ class EscalationService:
         return self.outboxes.notice_write(n.tracking_id, slot, n.model_dump(), now)
 
     def deliver(self, notice: tuple[str, Notification]) -> bool:
-        """Publish, then mark sent (leaves the index). False: left for the next sweep."""
+        """Publish, then mark sent (leaves the index). False: left for the next sweep.
+        A notice the unit's digest takes is held back instead (it leaves the sweep's index)."""
         sk, n = notice
+        try:
+            if self.digest is not None and self.digest.hold(sk, n, utcnow()):
+                return True
+        except Exception:  # noqa: BLE001 - the outbox item stays; the next sweep looks again
+            logger.exception("could not hold the notice for the digest; left in the outbox")
+            return False
         try:
             self._notifier().publish(n)
         except Exception:  # noqa: BLE001 - the outbox item stays; the next sweep re-publishes

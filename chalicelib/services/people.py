@@ -2,14 +2,21 @@
 the console's "assign to", and the only names an assignment may carry.
 
 `GET /v1/operator/people` (the caller's unit; the coordinator any unit with `?unit=`),
-`POST /v1/operator/people` (the coordinator adds someone before their first sign-in)."""
+`POST /v1/operator/people` (the coordinator adds someone before their first sign-in).
+
+Notices reach people by e-mail through SNS subscriptions the hub keeps in step with what was
+chosen: a person's own address (`PUT /v1/operator/notifications`) with a filter policy of the
+kinds they want, and the unit's addresses the coordinator manages
+(`PUT /v1/operator/units/{unit}/notifications`) with the unit's filter policy."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from typing import Any
 
+from chalicelib.adapters.notifications import Subscriptions
 from chalicelib.domain import reference
 from chalicelib.domain.access import CALLCENTER_CHANNELS, CITY, Principal, Role, units_in_scope
 from chalicelib.domain.errors import FieldProblem, InvalidInput
@@ -21,6 +28,10 @@ MAX_USER = 128
 MAX_NAME = 200
 #: the notices a person may choose (all on until they choose)
 EVENTS = ("new_complaint", "due_tomorrow", "escalated", "mentioned")
+#: the notice kinds (SNS attribute `kind`) each choice lets through: a rung's overdue notice is an escalation's
+KINDS = {"new_complaint": ["new_complaint"], "due_tomorrow": ["due_tomorrow"], "escalated": ["escalated", "overdue"]}
+#: the SNS attribute `to` of a notice for everyone of the unit (a mention carries the person's name)
+TO_UNIT = "unit"
 _EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{2,}$")
 _MENTION = re.compile(r"(?<![\w@])@([\w.\-]{1,128})")
 
@@ -39,8 +50,9 @@ def known_unit(code: str) -> bool:
 
 
 class PeopleService:
-    def __init__(self, people: People) -> None:
+    def __init__(self, people: People, subscriptions: Callable[[], Subscriptions] | None = None) -> None:
         self.people = people
+        self._subscriptions = subscriptions  # SNS e-mail subscriptions; None: choices are only stored
         self._seen: set[tuple[str, str, str | None, str]] = set()  # written already by this container
 
     def signed_in(self, p: Principal) -> None:
@@ -130,9 +142,72 @@ class PeopleService:
             )
         if problems:
             raise InvalidInput(problems)
-        prefs = {"email": email, "events": {e: bool(events.get(e, True)) for e in EVENTS}, "digest": digest}
+        prefs: dict[str, Any] = {
+            "email": email,
+            "events": {e: bool(events.get(e, True)) for e in EVENTS},
+            "digest": digest,
+        }
+        old = (self.people.person(p.unit, p.user) or {}).get("notify")
+        prefs["subscription"] = self._sync_person(p, old if isinstance(old, dict) else {}, prefs)
         self.people.set_notify(p.unit, p.user, prefs, utcnow())
         return _preferences(p, prefs)
+
+    def _sync_person(self, p: Principal, old: dict[str, Any], prefs: dict[str, Any]) -> str | None:
+        """The person's own address subscribed with the kinds they chose (none chosen: unsubscribed)."""
+        arn = old.get("subscription") if isinstance(old.get("subscription"), str) else None
+        if self._subscriptions is None:
+            return arn
+        sns = self._subscriptions()
+        policy = person_policy(p.unit, p.user, prefs["events"])
+        email = prefs.get("email")
+        if arn and (not email or policy is None or old.get("email") != email):
+            sns.unsubscribe(arn)
+            arn = None
+        if not email or policy is None:
+            return None
+        return sns.update(arn, email, policy) if arn else sns.subscribe(email, policy)
+
+    # -- the unit's addresses (the coordinator's) --------------------------------------
+
+    def unit_addresses(self, by: Principal, unit: str) -> dict[str, Any]:
+        """The e-mail addresses that get `unit`'s notices."""
+        assert by.role == Role.ADMIN
+        self._check_unit(unit)
+        record = self.people.unit_addresses(unit) or {}
+        subs = record.get("subscriptions") if isinstance(record.get("subscriptions"), dict) else {}
+        digest = bool(record.get("digest"))
+        return {"unit": unit, "emails": sorted(subs or {}), "digest": digest, "filter_policy": unit_policy(unit)}
+
+    def set_unit_addresses(
+        self, by: Principal, unit: str, emails: list[str], digest: bool | None = None
+    ) -> dict[str, Any]:
+        """The coordinator sets `unit`'s addresses: new ones subscribed with the unit's filter
+        policy, dropped ones unsubscribed, kept ones left as they are (no second confirmation)."""
+        assert by.role == Role.ADMIN
+        self._check_unit(unit)
+        record = self.people.unit_addresses(unit) or {}
+        old = record.get("subscriptions") if isinstance(record.get("subscriptions"), dict) else {}
+        old = {str(k): str(v) for k, v in (old or {}).items()}
+        wanted = list(dict.fromkeys(e.strip().lower() for e in emails))
+        kept = {e: arn for e, arn in old.items() if e in wanted}
+        if self._subscriptions is not None:
+            sns = self._subscriptions()
+            for e, arn in old.items():
+                if e not in kept and arn:
+                    sns.unsubscribe(arn)
+            for e in wanted:
+                if e not in kept:
+                    kept[e] = sns.subscribe(e, unit_policy(unit))
+        else:
+            kept.update({e: "" for e in wanted if e not in kept})
+        held = bool(record.get("digest")) if digest is None else digest
+        self.people.set_unit_addresses(unit, kept, held, utcnow(), by.user)
+        return {"unit": unit, "emails": sorted(kept), "digest": held, "filter_policy": unit_policy(unit)}
+
+    @staticmethod
+    def _check_unit(unit: str) -> None:
+        if unit.split(":", 1)[0] not in ("opd", "kec", "kel") or not known_unit(unit):
+            raise _bad("unit", "unknown_unit", "unit tidak dikenal", "unit is not a known unit")
 
     def mentioned(self, unit: str | None, text: str, by: str) -> list[str]:
         """The people of `unit` a note mentions (`@user`) who want to hear of it, never the writer."""
@@ -144,6 +219,23 @@ class PeopleService:
             if person is not None and _preferences_events(person.get("notify")).get("mentioned", True):
                 out.append(user)
         return out
+
+
+def person_policy(unit: str, user: str, events: dict[str, bool]) -> dict[str, list[str]] | None:
+    """The SNS filter policy of a person's own address: the unit's notices of the kinds they
+    chose (and the unit's morning digest), and mentions of them (if chosen); None when they chose none."""
+    kinds = [k for e in EVENTS if events.get(e, True) for k in KINDS.get(e, [e])]
+    if not kinds:
+        return None
+    if any(events.get(e, True) for e in EVENTS if e != "mentioned"):
+        kinds.append("digest")  # the unit's morning digest: its notices held back
+    to = [TO_UNIT, user] if events.get("mentioned", True) else [TO_UNIT]
+    return {"unit": [unit], "kind": kinds, "to": to}
+
+
+def unit_policy(unit: str) -> dict[str, list[str]]:
+    """The SNS filter policy of a unit's addresses: every notice for the whole unit (no one's mention)."""
+    return {"unit": [unit], "to": [TO_UNIT]}
 
 
 def _preferences_events(notify: Any) -> dict[str, bool]:

@@ -1,7 +1,8 @@
 """`make notices UNIT=kel:36.73.05.1002`: read the staff notices one unit would get, from moto.
 
-Notices (escalations, overdue, @mentions) are published to the SNS topic `<NamePrefix>-escalations`
-with the unit as the message attribute `unit`. This subscribes a queue of its own to the topic
+Notices (new complaints, answers due tomorrow, escalations, overdue, @mentions, the morning
+digest) are published to the SNS topic `<NamePrefix>-escalations` with the unit as the message
+attribute `unit`. This subscribes a queue of its own to the topic
 with the filter policy a unit's e-mail subscription uses in AWS (`{"unit": ["<unit>"]}`, plus
 `"user"` with USER=), then prints what arrives. Notices published before the first run are not
 kept by SNS: run it once, then act (or wait for the sweep), then run it again.

@@ -15,6 +15,8 @@ Items (pk / sk):
 - rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
 - Open311 API key  APIKEY#<sha256 of the key> / APIKEY
 - person of a unit PERSON#<unit> / <user> (the register assignments are checked against)
+- unit addresses   UNITNOTIFY#<unit> / ADDRESSES (the coordinator's e-mail addresses for a unit's notices)
+- notice count     NOTICECOUNT#<unit>#<WIB date> / COUNTER (singles sent that day; TTL expires_at)
 - hand-off         HANDEDON#<unit> / <utc instant>#<tracking_id> (the unit's "Diteruskan" shelf)
 - issued proof     PROOF#<upload key> / PROOF (a proof upload the hub issued, and for which complaint)
 - answer template  TEMPLATES / <template id> (the coordinator's; few: one partition),
@@ -71,6 +73,10 @@ VERSION = "version"
 STATUS_NOTE = "status_note"
 
 PERSON_PREFIX = "PERSON#"
+UNIT_NOTIFY_PREFIX = "UNITNOTIFY#"
+UNIT_NOTIFY_SK = "ADDRESSES"
+DIGEST_PREFIX = "DIGEST#"
+NOTICE_COUNT_PREFIX = "NOTICECOUNT#"
 HANDOFF_PREFIX = "HANDEDON#"
 PROOF_PREFIX = "PROOF#"
 PROOF_SK = "PROOF"
@@ -311,6 +317,19 @@ def notice_pk(tracking_id: str) -> str:
 
 def person_pk(unit: str) -> str:
     return f"{PERSON_PREFIX}{unit}"
+
+
+def digest_pk(unit: str) -> str:
+    """The `due` index partition of a unit's notices held back for its morning digest."""
+    return f"{DIGEST_PREFIX}{unit}"
+
+
+def notice_count_pk(unit: str, day: str) -> str:
+    return f"{NOTICE_COUNT_PREFIX}{unit}#{day}"
+
+
+def unit_notify_pk(unit: str) -> str:
+    return f"{UNIT_NOTIFY_PREFIX}{unit}"
 
 
 def handoff_pk(unit: str) -> str:

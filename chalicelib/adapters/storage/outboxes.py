@@ -5,6 +5,7 @@ the change it tells of and found again by the sparse `outbox` / `due` indexes un
 - LAPOR! follow-up LAPORFU#<tracking_id> / <complaint version, 9 digits>; outbox LAPORFU#<shard>
                    (LAPORFU#PARKED when LAPOR! refused it)
 - staff notice     NOTIFY#<tracking_id> / <slot>; `due` index NOTIFY#<shard> until published
+                   (DIGEST#<unit> while held back for the unit's morning digest)
 """
 
 from __future__ import annotations
@@ -205,6 +206,21 @@ class OutboxStore:
             }
         )
 
+    def notice_once(self, tracking_id: str, slot: str, notice: Mapping[str, Any], now: datetime) -> bool:
+        """A notice on its own, only if that slot never had one (its own idempotency marker); False
+        when it had. A plain read first, so a sweep that sees it again writes nothing."""
+        if self.gateway.get_raw(keys.notice_pk(tracking_id), slot) is not None:
+            return False
+        data = {
+            "pk": keys.notice_pk(tracking_id),
+            "sk": slot,
+            "type": "notification",
+            "created_at": iso(now),
+            **notice,
+            **keys.notify_due_attributes(tracking_id, now),
+        }
+        return self.gateway.put_new(to_item(data))
+
     def notice_sent(self, tracking_id: str, slot: str, now: datetime) -> None:
         """Published: out of the index (ConditionFailed when the item vanished)."""
         self.gateway.update_raw(
@@ -214,6 +230,25 @@ class OutboxStore:
             condition="attribute_exists(pk)",
             vals=values(now=iso(now)),
         )
+
+    def count_single(self, unit: str, day: str, expires_at: int) -> int:
+        """One more single notice for `unit` on `day` (WIB date); the day's total."""
+        return self.gateway.add_to_counter(keys.notice_count_pk(unit, day), 1, expires_at)
+
+    def hold_notice(self, tracking_id: str, slot: str, unit: str, now: datetime) -> None:
+        """Held back for `unit`'s morning digest: out of the sweep's partition, into the unit's
+        (ConditionFailed when it was published meanwhile)."""
+        self.gateway.update_raw(
+            keys.notice_pk(tracking_id),
+            slot,
+            "SET due_pk = :d, due_sk = :now, held_at = :now",
+            condition="attribute_exists(pk) AND attribute_not_exists(sent_at)",
+            vals=values(d=keys.digest_pk(unit), now=iso(now)),
+        )
+
+    def held_notices(self, unit: str, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
+        """`unit`'s notices held back for its digest, oldest first (one Query of the `due` index)."""
+        return self.gateway.query_index_until("due", keys.digest_pk(unit), iso(until), limit=limit)
 
     def notices_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
         """Notices of one shard written at `until` or earlier and not yet marked published."""

@@ -50,3 +50,21 @@ class PeopleStore:
     def of_unit(self, unit: str) -> list[dict[str, Any]]:
         """Every person of `unit`, by user name."""
         return list(self.gateway.query("pk = :p", values(p=keys.person_pk(unit)), consistent=True))
+
+    def unit_addresses(self, unit: str) -> dict[str, Any] | None:
+        """The coordinator's addresses for `unit`'s notices (e-mail -> subscription)."""
+        return self.gateway.get_raw(keys.unit_notify_pk(unit), keys.UNIT_NOTIFY_SK)
+
+    def set_unit_addresses(self, unit: str, subscriptions: dict[str, str], digest: bool, at: datetime, by: str) -> None:
+        self.gateway.put_raw(
+            {
+                "pk": keys.unit_notify_pk(unit),
+                "sk": keys.UNIT_NOTIFY_SK,
+                "type": "unit_addresses",
+                "unit": unit,
+                "subscriptions": subscriptions,
+                "digest": digest,
+                "updated_at": iso(at),
+                "updated_by": by,
+            }
+        )

@@ -1,0 +1,221 @@
+"""Nobody has to remember to look: the unit hears once that an answer is due tomorrow and that a
+complaint climbed to its rung; each address gets only the notices its filter policy lets through
+(a person's own choice, the unit's addresses the coordinator manages).
+
+Time is driven into May 2026 (before the other tests' complaints), so the sweep finds only these."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from typing import Any
+
+import boto3
+import time_machine
+
+from chalicelib.domain.calendar import default_calendar, local_tz
+from chalicelib.domain.models import Status
+from tests.integration.operator_support import ADMIN, KEL, OPERATOR, ok
+from tests.integration.test_escalation import Inbox, attr, end_of_day, inbox, put_in_stage, submit, view, wib
+
+__all__ = ["inbox"]  # the fixture, used by name
+
+
+def notices(tid: str, kind: str) -> list[dict[str, Any]]:
+    from chalicelib import bootstrap
+    from chalicelib.adapters.storage.codec import values
+
+    rows = bootstrap.repository().query("pk = :p", values(p=f"NOTIFY#{tid}"), consistent=True)
+    return [n for n in rows if n["kind"] == kind]
+
+
+def sweep() -> dict[str, int]:
+    from chalicelib import bootstrap
+
+    return bootstrap.escalation().sweep()
+
+
+def test_the_unit_hears_once_that_an_answer_is_due_tomorrow_and_once_of_a_climb(
+    client: Any, hub: Any, inbox: Inbox
+) -> None:
+    tid = submit(client, at=wib(2026, 5, 4, 10))  # jalan-rusak: Dinas PUPR
+    assert put_in_stage(tid, Status.IN_PROGRESS, wib(2026, 5, 4, 10)) == end_of_day(2026, 5, 11)  # Mon 11 May
+    with time_machine.travel(wib(2026, 5, 7, 9), tick=False):  # Thu: the next working day is Fri 8
+        sweep()
+        assert notices(tid, "due_tomorrow") == [] and inbox.about(tid) == []
+    with time_machine.travel(wib(2026, 5, 8, 9), tick=False):  # Fri: the next working day is Mon 11
+        sweep()
+        sweep()  # a re-run tells nobody twice
+        [n] = notices(tid, "due_tomorrow")
+        assert n["unit_code"] == view(client, tid)["unit"]["code"] and n["sent_at"]
+        [m] = inbox.about(tid)
+        assert attr(m, "kind") == "due_tomorrow" and attr(m, "to") == "unit"
+        assert "11-05-2026 23:59 WIB" in m["Message"] and tid in m["Subject"]
+    with time_machine.travel(wib(2026, 5, 8, 18), tick=False):
+        sweep()
+        assert len(notices(tid, "due_tomorrow")) == 1
+    with time_machine.travel(wib(2026, 5, 12, 9), tick=False):  # overdue: one climb, one notice to the rung
+        sweep()
+        sweep()
+        body = view(client, tid)
+        assert body["escalation_level"] == 1
+        [climbed] = notices(tid, "escalated")
+        assert climbed["unit_code"] == "opd:dpupr" and climbed["level"] == 1
+        assert [attr(m, "kind") for m in inbox.about(tid)] == ["due_tomorrow", "escalated"]
+    # the rung's own deadline: its unit hears the day before, once
+    new_deadline = dt.datetime.fromisoformat(body["deadline"]).astimezone(local_tz()).date()
+    day_before = new_deadline - dt.timedelta(days=1)
+    while not default_calendar().is_working_day(day_before):
+        day_before -= dt.timedelta(days=1)
+    with time_machine.travel(dt.datetime.combine(day_before, dt.time(8), tzinfo=local_tz()), tick=False):
+        sweep()
+        sweep()
+        told = notices(tid, "due_tomorrow")
+        assert len(told) == 2 and told[1]["unit_code"] == "opd:dpupr" and told[1]["level"] == 1
+        assert [attr(m, "kind") for m in inbox.about(tid)] == ["due_tomorrow", "escalated", "due_tomorrow"]
+
+
+class Queue:
+    """An SQS queue subscribed to the notices topic with a given filter policy."""
+
+    def __init__(self, topic_arn: str, policy: dict[str, Any]) -> None:
+        self.sqs = boto3.client("sqs")
+        self.url = self.sqs.create_queue(QueueName=f"policy-test-{uuid.uuid4().hex[:12]}")["QueueUrl"]
+        arn = self.sqs.get_queue_attributes(QueueUrl=self.url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        self.sns = boto3.client("sns")
+        self.sub = self.sns.subscribe(
+            TopicArn=topic_arn, Protocol="sqs", Endpoint=arn, Attributes={"FilterPolicy": json.dumps(policy)}
+        )["SubscriptionArn"]
+
+    def ids(self) -> list[str]:
+        out: list[str] = []
+        while msgs := self.sqs.receive_message(QueueUrl=self.url, MaxNumberOfMessages=10).get("Messages"):
+            for m in msgs:
+                out.append(json.loads(m["Body"])["MessageAttributes"]["notification_id"]["Value"])
+                self.sqs.delete_message(QueueUrl=self.url, ReceiptHandle=m["ReceiptHandle"])
+        return sorted(out)
+
+    def close(self) -> None:
+        self.sns.unsubscribe(SubscriptionArn=self.sub)
+        self.sqs.delete_queue(QueueUrl=self.url)
+
+
+def policies(topic_arn: str) -> dict[str, dict[str, Any]]:
+    """Each e-mail address subscribed to the topic, with its filter policy."""
+    sns = boto3.client("sns")
+    out: dict[str, dict[str, Any]] = {}
+    for s in sns.list_subscriptions_by_topic(TopicArn=topic_arn)["Subscriptions"]:
+        if s["Protocol"] == "email":
+            attrs = sns.get_subscription_attributes(SubscriptionArn=s["SubscriptionArn"])["Attributes"]
+            out[s["Endpoint"]] = json.loads(attrs.get("FilterPolicy") or "{}")
+    return out
+
+
+def test_each_address_gets_only_what_its_person_or_unit_chose(client: Any, hub: Any, stack_env: Any) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.adapters.notifications import Notification
+
+    topic = stack_env["NOTIFY_TOPIC_ARN"]
+    unit = f"kel:{KEL}"
+    me = f"budi-{uuid.uuid4().hex[:6]}@example.org"
+    prefs = {"email": me, "events": {"due_tomorrow": False}}
+    headers = {**OPERATOR, "Content-Type": "application/json"}
+    ok(client.http.put("/v1/operator/notifications", body=json.dumps(prefs), headers=headers))
+    mine = policies(topic)[me]
+    assert mine["unit"] == [unit] and "due_tomorrow" not in mine["kind"] and mine["to"] == ["unit", "budi"]
+
+    # the coordinator manages the unit's addresses; only the coordinator
+    office = f"kantor-{uuid.uuid4().hex[:6]}@example.org"
+    path = f"/v1/operator/units/{unit}/notifications"
+    admin = {**ADMIN, "Content-Type": "application/json"}
+    assert client.http.put(path, body=json.dumps({"emails": [office]}), headers=headers).status_code == 403
+    bad = client.http.put(path, body=json.dumps({"emails": ["bukan alamat"]}), headers=admin)
+    assert bad.status_code == 400
+    saved = ok(client.http.put(path, body=json.dumps({"emails": [office]}), headers=admin))
+    assert saved["emails"] == [office] and ok(client.http.get(path, headers=dict(ADMIN)))["emails"] == [office]
+    assert policies(topic)[office] == {"unit": [unit], "to": ["unit"]}
+    assert (
+        client.http.put(
+            "/v1/operator/units/kel:nowhere/notifications", body=json.dumps({"emails": []}), headers=admin
+        ).status_code
+        == 400
+    )
+
+    # what each policy lets through, on SNS itself
+    person, whole_unit = Queue(topic, mine), Queue(topic, policies(topic)[office])
+    try:
+        notifier = bootstrap.notifier()
+        tid = f"T-{uuid.uuid4().hex[:8]}"
+        for kind, user, target in [
+            ("new_complaint", "", unit),
+            ("due_tomorrow", "", unit),
+            ("escalated", "", unit),
+            ("mentioned", "budi", unit),
+            ("mentioned", "wati", unit),
+            ("new_complaint", "", "kel:36.73.03.1002"),
+        ]:
+            notifier.publish(
+                Notification(
+                    notification_id=f"{kind}-{user}-{target}",
+                    tracking_id=tid,
+                    kind=kind,
+                    subject="s",
+                    message="m",
+                    unit_code=target,
+                    user=user,
+                )
+            )
+        assert person.ids() == sorted([f"new_complaint--{unit}", f"escalated--{unit}", f"mentioned-budi-{unit}"])
+        assert whole_unit.ids() == sorted([f"new_complaint--{unit}", f"due_tomorrow--{unit}", f"escalated--{unit}"])
+    finally:
+        person.close()
+        whole_unit.close()
+
+    # turning every event off (or the address away) unsubscribes; dropping a unit address too
+    off = {"email": me, "events": dict.fromkeys(("new_complaint", "due_tomorrow", "escalated", "mentioned"), False)}
+    ok(client.http.put("/v1/operator/notifications", body=json.dumps(off), headers=headers))
+    ok(client.http.put(path, body=json.dumps({"emails": []}), headers=admin))
+    assert me not in policies(topic) and office not in policies(topic)
+
+
+def test_many_notices_become_one_morning_digest(client: Any, hub: Any, inbox: Inbox, monkeypatch: Any) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.services import digest
+
+    rules = digest.digest_rules()
+    monkeypatch.setattr(digest, "digest_rules", lambda: rules.model_copy(update={"singles_per_day": 1}))
+    tids = [submit(client, at=wib(2026, 7, 6, 10)) for _ in range(3)]  # Mon; 5 WD -> Mon 13 Jul
+    for tid in tids:
+        assert put_in_stage(tid, Status.IN_PROGRESS, wib(2026, 7, 6, 10)) == end_of_day(2026, 7, 13)
+    unit = view(client, tids[0])["unit"]["code"]
+    with time_machine.travel(wib(2026, 7, 10, 9), tick=False):  # Fri: three due on Monday
+        sweep()
+        told = [n for tid in tids for n in notices(tid, "due_tomorrow")]
+        assert len(told) == 3
+        sent = [m for tid in tids for m in inbox.about(tid)]
+        assert len(sent) == 1  # one single that day; the rest wait for the digest
+        held = [n for n in told if n.get("held_at")]
+        assert len(held) == 2 and all(n["due_pk"] == f"DIGEST#{unit}" and "sent_at" not in n for n in held)
+        assert bootstrap.digest().morning(wib(2026, 7, 10, 9)) == {"not_the_hour": 1}
+    with time_machine.travel(wib(2026, 7, 11, 7, 5), tick=False):  # Saturday morning
+        out = bootstrap.digest().morning(wib(2026, 7, 11, 7, 5))
+        assert out["notices"] == 2 and out["digests"] >= 1
+        inbox.read()
+        [d] = [m for m in inbox.seen if attr(m, "kind") == "digest" and attr(m, "unit") == unit]
+        assert attr(d, "to") == "unit" and "2 pemberitahuan" in d["Subject"]
+        assert sum(tid in d["Message"] for tid in tids) == 2
+        assert all(n["sent_at"] for tid in tids for n in notices(tid, "due_tomorrow"))
+        assert bootstrap.digest().send(wib(2026, 7, 11, 7, 6)) == {}  # nothing held any more
+
+    # a unit that chose the digest: every single waits (the coordinator's choice, kept across PUTs)
+    path = f"/v1/operator/units/{unit}/notifications"
+    admin = {**ADMIN, "Content-Type": "application/json"}
+    assert ok(client.http.put(path, body=json.dumps({"emails": [], "digest": True}), headers=admin))["digest"]
+    assert ok(client.http.put(path, body=json.dumps({"emails": []}), headers=admin))["digest"] is True
+    late = submit(client, at=wib(2026, 7, 13, 10))
+    put_in_stage(late, Status.IN_PROGRESS, wib(2026, 7, 13, 10))  # Mon 13 -> Mon 20 Jul
+    with time_machine.travel(wib(2026, 7, 17, 9), tick=False):
+        sweep()
+        [n] = notices(late, "due_tomorrow")
+        assert n["held_at"] and inbox.about(late) == []
