@@ -50,7 +50,7 @@ from chalicelib.services.ports import Complaints, ConditionFailed, Counters
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 READ_BUDGET = 5  # Query pages per request when filters thin the results out
-_CURSOR = re.compile(r"^[nu]\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
+_CURSOR = re.compile(r"^[nu]\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#[A-Z]{3}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$")
 
 
 # -- what every writer stores --------------------------------------------------
