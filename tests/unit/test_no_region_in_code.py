@@ -114,3 +114,30 @@ def test_the_default_region_reads_the_same_from_its_data() -> None:
     assert reference.city_name() == region.words.region
     assert region.words.outside_reason == "outside_" + region_slug(region.kind, region.name).replace("-", "_")
     assert (DATA / region.areas).is_file() and (DATA / region.boundaries).is_file() and (DATA / region.map).is_file()
+
+
+def test_the_default_region_is_configuration_and_its_files_come_from_the_index() -> None:
+    from chalicelib.domain import reference
+    from chalicelib.settings import Settings
+
+    index = json.loads((DATA / "jurisdictions.json").read_text(encoding="utf-8"))
+    default = Settings()
+    assert default.default_jurisdiction == reference.default_code()
+    assert default.public_base_url == index["regions"][default.default_jurisdiction]["public_base_url"]
+    assert Settings(public_base_url="https://aduan.example").public_base_url == "https://aduan.example"
+    # a default region onboarded into the table only: its address is configured, not guessed
+    assert Settings(default_jurisdiction="99.99").public_base_url == ""
+    with pytest.raises(LookupError, match="99.99"):
+        reference.region("99.99")
+
+
+def test_served_pages_name_the_default_region_from_its_data() -> None:
+    from chalicelib.domain import reference
+    from chalicelib.routes import web
+
+    region = reference.region()
+    for name in ("index.html", "lapor.html", "lacak.html", "manifest.webmanifest"):
+        served = web._web_file(name)
+        assert "{{" not in served and region.words.region in served, name
+    assert region.short_name in web._web_file("manifest.webmanifest")
+    assert f'placeholder="{region.prefix}-' in web._web_file("index.html")
