@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute browser axe jurisdiction
+.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute check-inboxes notices browser axe jurisdiction
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-photo.txt
 	$(PYTHON) -m venv $(VENV)
@@ -58,6 +58,14 @@ seed: $(STAMP)
 ## audit every public figure against the complaints (STATS_ARGS="--repair" to fix, "--since 2025-01")
 stats-recompute: $(STAMP)
 	$(BIN)/python -m infra.local.recompute_stats $(STATS_ARGS)
+
+## every open complaint in exactly one inbox, every inbox badge as the complaints say (exit 1 otherwise)
+check-inboxes: $(STAMP)
+	$(BIN)/python -m infra.local.check_inboxes $(INBOX_ARGS)
+
+## the staff notices one unit would get by e-mail, read from moto (UNIT=kel:36.73.05.1002, USER_NAME= for one person)
+notices: $(STAMP)
+	$(BIN)/python -m infra.local.notices
 
 ## the unit tests alone: the code and template read as text, nothing started
 unit: $(STAMP)

@@ -28,8 +28,11 @@ if TYPE_CHECKING:
     from chalicelib.adapters.storage.counters import CounterStore
     from chalicelib.adapters.storage.figures import FigureStore
     from chalicelib.adapters.storage.gateway import TableGateway
+    from chalicelib.adapters.storage.handoffs import HandoffStore
     from chalicelib.adapters.storage.jurisdictions import JurisdictionStore
     from chalicelib.adapters.storage.outboxes import OutboxStore
+    from chalicelib.adapters.storage.people import PeopleStore
+    from chalicelib.adapters.storage.proofs import ProofStore
     from chalicelib.adapters.storage.timelines import TimelineStore
     from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
     from chalicelib.domain.sync_policy import SyncSchedule
@@ -50,6 +53,7 @@ if TYPE_CHECKING:
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
+    from chalicelib.services.people import PeopleService
     from chalicelib.services.photo_checks import PhotoChecks
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
@@ -57,6 +61,7 @@ if TYPE_CHECKING:
     from chalicelib.services.statistics import StatisticsService
     from chalicelib.services.status_events import StatusEvents
     from chalicelib.services.status_sync import StatusSync
+    from chalicelib.services.templates import TemplateService
 
 
 @lru_cache(maxsize=1)
@@ -93,6 +98,42 @@ def channel_settings() -> ChannelSettingsStore:
     from chalicelib.adapters.storage.channel_settings import ChannelSettingsStore
 
     return ChannelSettingsStore(repository())
+
+
+@lru_cache(maxsize=1)
+def people_register() -> PeopleStore:
+    from chalicelib.adapters.storage.people import PeopleStore
+
+    return PeopleStore(repository())
+
+
+@lru_cache(maxsize=1)
+def proofs() -> ProofStore:
+    from chalicelib.adapters.storage.proofs import ProofStore
+
+    return ProofStore(repository())
+
+
+@lru_cache(maxsize=1)
+def handoffs() -> HandoffStore:
+    from chalicelib.adapters.storage.handoffs import HandoffStore
+
+    return HandoffStore(repository())
+
+
+@lru_cache(maxsize=1)
+def templates() -> TemplateService:
+    from chalicelib.adapters.storage.templates import TemplateStore
+    from chalicelib.services.templates import TemplateService
+
+    return TemplateService(TemplateStore(repository()))
+
+
+@lru_cache(maxsize=1)
+def people() -> PeopleService:
+    from chalicelib.services.people import PeopleService
+
+    return PeopleService(people_register())
 
 
 @lru_cache(maxsize=1)
@@ -330,7 +371,7 @@ def lapor_followups() -> LaporFollowups:
 def inbox() -> InboxService:
     from chalicelib.services.inbox import InboxService
 
-    return InboxService(complaints(), counters())
+    return InboxService(complaints(), counters(), handoffs(), outboxes())
 
 
 @lru_cache(maxsize=1)
@@ -338,7 +379,17 @@ def actions() -> ActionService:
     from chalicelib.services.actions import ActionService
 
     return ActionService(
-        complaints(), status_events(), lapor_followups(), channels(), queues().send_forward, attachment_store
+        complaints(),
+        status_events(),
+        lapor_followups(),
+        channels(),
+        queues().send_forward,
+        attachment_store,
+        people=people(),
+        proofs=proofs(),
+        templates=templates(),
+        handoffs=handoffs(),
+        notices=outboxes(),
     )
 
 
@@ -427,6 +478,11 @@ def reset() -> None:
         figures,
         channel_settings,
         api_key_register,
+        people_register,
+        proofs,
+        people,
+        templates,
+        handoffs,
         timelines,
         units_of_work,
         queues,

@@ -46,6 +46,9 @@ class Settings(BaseModel):
     auth_keys_refetch_s: float = 60  # an unknown kid fetches the keys again at most this often
     jurisdiction_cache_size: int = 32  # regions a container keeps loaded (least recently used forgotten)
     jurisdiction_list_ttl_s: float = 300  # how long a container keeps the list of regions
+    # the operators' console signs in here: Cognito's managed login (https://<domain>.auth.<region>.amazoncognito.com);
+    # empty: the issuer itself serves /authorize and /token (the development issuer)
+    auth_login_url: str = ""
 
     @model_validator(mode="after")
     def _from_region_data(self) -> Settings:
@@ -94,5 +97,6 @@ def settings() -> Settings:
         "auth_keys_refetch_s": env.get("AUTH_KEYS_REFETCH_S"),
         "jurisdiction_cache_size": env.get("JURISDICTION_CACHE_SIZE"),
         "jurisdiction_list_ttl_s": env.get("JURISDICTION_LIST_TTL_S"),
+        "auth_login_url": env.get("AUTH_LOGIN_URL"),
     }
     return Settings(**{k: v for k, v in raw.items() if v})

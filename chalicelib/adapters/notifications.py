@@ -1,4 +1,8 @@
-"""SNS: escalation and overdue notices for staff (topic NOTIFY_TOPIC_ARN).
+"""SNS: notices for staff (topic NOTIFY_TOPIC_ARN): escalations, overdue, mentions.
+
+Each message carries the unit it is for as the attribute `unit` (and `kind`; a mention also
+`user`), so each unit's addresses subscribe with a filter policy, e.g.
+`{"unit": ["kel:<kode kelurahan>"]}`, or one person's `{"unit": [...], "kind": ["mentioned"], "user": ["budi"]}`.
 
 Standard topics do not deduplicate, so every message carries a stable
 `notification_id` (message attribute and in the body): a receiver that sees
@@ -23,6 +27,7 @@ class Notification(BaseModel):
     message: str
     unit_code: str = ""
     level: int = 0
+    user: str = ""  # a mention: the person mentioned
 
 
 class NotificationError(Exception):
@@ -43,6 +48,8 @@ class Notifier:
             "tracking_id": n.tracking_id,
             "kind": n.kind,
             "unit_code": n.unit_code or "-",
+            "unit": n.unit_code or "-",
+            **({"user": n.user} if n.user else {}),
         }
         out = self.sns.publish(
             TopicArn=self.topic_arn,

@@ -18,10 +18,12 @@ Roles:
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
 
 from chalicelib.domain import reference
+from chalicelib.domain.models import Status
 
 
 class Role(StrEnum):
@@ -92,3 +94,55 @@ def can_see(p: Principal, unit_code: str | None, channel: str) -> bool:
         return channel == p.unit
     scope = units_in_scope(p)
     return unit_code is not None and scope is not None and unit_code in scope
+
+
+#: statuses in which a call centre holds its channel's call (the unit has nothing to see yet)
+CALL_HELD = frozenset({Status.AWAITING_CONFIRMATION, Status.EMERGENCY})
+
+
+class Sight(StrEnum):
+    """How far a caller reaches into one complaint."""
+
+    NONE = "none"  # answered as if it did not exist (404)
+    READ = "read"  # read-only: the unit handed it on ("bukan wewenang")
+    ACT = "act"  # read and act
+
+
+@dataclass(frozen=True)
+class Holding:
+    """What scope needs to know about one complaint: who handles it, from where, and what
+    happened to it that ends a unit's part (a call centre's decision, a hand-off)."""
+
+    unit_code: str | None
+    channel: str
+    status: Status
+    dismissed: bool = False  # a call its centre closed as "not a complaint"
+    returned_by: str | None = None  # the unit that said "bukan wewenang", until the coordinator decides
+    handed_on_by: Collection[str] = ()  # every unit that said "bukan wewenang" about it
+
+
+def call_centre_holds(h: Holding) -> bool:
+    """True while (or because) the call centre decided about its call: the unit has no part in it."""
+    return h.channel in CALLCENTER_CHANNELS and (h.status in CALL_HELD or h.dismissed)
+
+
+def sight(p: Principal, h: Holding) -> Sight:
+    """How far `p` reaches into the complaint `h` describes.
+
+    A call centre's calls stay the call centre's until it confirms them: while it holds
+    one (awaiting confirmation, emergency) or after it dismissed one, the routed unit's
+    people see nothing. A unit that handed a complaint on keeps read-only sight of it,
+    and loses the right to act, until the coordinator sends it back."""
+    if p.role == Role.ADMIN:
+        return Sight.ACT
+    if p.role == Role.CALLCENTER:
+        return Sight.ACT if h.channel == p.unit else Sight.NONE
+    if call_centre_holds(h):
+        return Sight.NONE
+    scope = units_in_scope(p) or frozenset()
+    if h.unit_code is not None and h.unit_code in scope:
+        handed_on = h.status == Status.RETURNED or (h.returned_by is not None and h.returned_by in scope)
+        return Sight.READ if handed_on else Sight.ACT
+    if any(u in scope for u in h.handed_on_by):
+        return Sight.READ
+    return Sight.NONE

@@ -11,18 +11,24 @@ The table (also in docs/operators.md):
 |---|---|---|---|---|
 | acknowledge | received, forwarded, verified, in_progress (once) | same | unit, admin | - |
 | assign | received, forwarded, verified, in_progress | same | unit, admin | assignee |
-| respond | received, forwarded, verified, in_progress | in_progress (received stays) | unit, admin | message |
+| respond | received, forwarded, verified, in_progress | in_progress (received stays) | unit, admin | message* |
 | note | any | same | everyone in scope | message |
-| resolve | forwarded, verified, in_progress | resolved | unit, admin | message |
-| reject | received, forwarded, verified, in_progress | rejected | unit, admin | reason |
+| resolve | forwarded, verified, in_progress | resolved | unit, admin | message* |
+| reject | received, forwarded, verified, in_progress; returned (admin) | rejected | unit, admin | reason |
 | not-ours | received, forwarded, verified, in_progress | returned | unit, admin | reason |
-| reassign | returned, received, forwarded, verified, in_progress | see `reassigned_status` | admin | unit |
-| duplicate-of | received, forwarded, verified, in_progress, returned | duplicate | unit, admin | duplicate_of |
+| reassign | returned, received, forwarded, verified, in_progress | `reassigned_status` | admin | unit (+reason) |
+| duplicate-of | received, forwarded, verified, in_progress; returned (admin) | duplicate | unit, admin | duplicate_of |
 | confirm | awaiting_confirmation | received | callcenter, admin | - |
 | dismiss | awaiting_confirmation | closed | callcenter, admin | - |
 
-"unit" is the `operator` and `supervisor` roles. A complaint still `received`
-is not at LAPOR! yet: it keeps that status under `respond` (the forwarder only
+"unit" is the `operator` and `supervisor` roles. *: or a template (`template_id`), whose text
+is the message when none is given (services/templates.py fills its placeholders).
+
+A returned complaint ("bukan wewenang") is the coordinator's alone: the unit that handed
+it on keeps read-only sight and takes no action on it (not even a note) until the
+coordinator sends it back (reassign to the same unit) or decides.
+
+A complaint still `received` is not at LAPOR! yet: it keeps that status under `respond` (the forwarder only
 sends `received` complaints), and the service refuses a status change while
 the forwarder is working on it.
 """
@@ -72,17 +78,24 @@ class Rule:
 RULES: dict[Action, Rule] = {
     Action.ACKNOWLEDGE: Rule(_UNIT_WORK, _UNIT),
     Action.ASSIGN: Rule(_UNIT_WORK, _UNIT, needs=frozenset({"assignee"}), public=False),
-    Action.RESPOND: Rule(_UNIT_WORK, _UNIT, needs=frozenset({"message"}), to=S.IN_PROGRESS, to_lapor=True),
+    Action.RESPOND: Rule(
+        _UNIT_WORK,
+        _UNIT,
+        needs=frozenset({"message"}),
+        may=frozenset({"template_id"}),
+        to=S.IN_PROGRESS,
+        to_lapor=True,
+    ),
     Action.NOTE: Rule(frozenset(Status), _EVERYONE, needs=frozenset({"message"}), public=False),
     Action.RESOLVE: Rule(
         frozenset({S.FORWARDED, S.VERIFIED, S.IN_PROGRESS}),
         _UNIT,
         needs=frozenset({"message"}),
-        may=frozenset({"attachment"}),
+        may=frozenset({"attachment", "template_id"}),
         to=S.RESOLVED,
         to_lapor=True,
     ),
-    Action.REJECT: Rule(_UNIT_WORK, _UNIT, needs=frozenset({"reason"}), to=S.REJECTED, to_lapor=True),
+    Action.REJECT: Rule(_UNIT_WORK | {S.RETURNED}, _UNIT, needs=frozenset({"reason"}), to=S.REJECTED, to_lapor=True),
     Action.NOT_OURS: Rule(_UNIT_WORK, _UNIT, needs=frozenset({"reason"}), to=S.RETURNED),
     Action.REASSIGN: Rule(
         _UNIT_WORK | {S.RETURNED},
@@ -109,7 +122,7 @@ RULES: dict[Action, Rule] = {
 }
 
 #: every field an action body may carry
-FIELDS = ("message", "reason", "unit", "assignee", "duplicate_of", "attachment")
+FIELDS = ("message", "reason", "unit", "assignee", "duplicate_of", "attachment", "template_id")
 
 
 @dataclass(frozen=True)
@@ -135,15 +148,21 @@ class NotAllowedNow(Exception):
         self.allowed = allowed
 
 
-def _open_now(action: Action, rule: Rule, s: Situation) -> bool:
+#: statuses only the coordinator acts in
+COORDINATOR_ONLY = frozenset({S.RETURNED})
+
+
+def _open_now(action: Action, rule: Rule, s: Situation, role: Role) -> bool:
     if s.status not in rule.sources:
+        return False
+    if s.status in COORDINATOR_ONLY and role != Role.ADMIN:
         return False
     return not (action == Action.ACKNOWLEDGE and s.acknowledged)
 
 
 def allowed(role: Role, s: Situation) -> list[Action]:
     """The actions `role` may take now, in the table's order."""
-    return [a for a, rule in RULES.items() if role in rule.roles and _open_now(a, rule, s)]
+    return [a for a, rule in RULES.items() if role in rule.roles and _open_now(a, rule, s, role)]
 
 
 def check(action: Action, role: Role, s: Situation) -> Rule:
@@ -151,7 +170,7 @@ def check(action: Action, role: Role, s: Situation) -> Rule:
     rule = RULES[action]
     if role not in rule.roles:
         raise NotPermitted(action.value)
-    if not _open_now(action, rule, s):
+    if not _open_now(action, rule, s, role):
         raise NotAllowedNow(action, s, allowed(role, s))
     return rule
 

@@ -102,6 +102,9 @@ class Placement:
     overdue_noticed: bool = False  # out of `due`, its deadline kept (a notice was sent)
     listed: bool | _Marker = KEEP  # listed as "already reported nearby" (`geo`)
     holder: str | _Marker = KEEP  # who must act next: the operators' inbox keys
+    #: the newest timeline entry with a message (a TimelineEntry), kept on the complaint item so a
+    #: list shows its status note from the row it reads
+    note: Any = KEEP
 
 
 @dataclass

@@ -4,7 +4,8 @@ Pure domain. A complaint sits in the inbox of whoever must act on it next
 (its *holder*):
 
 - the call centre (`call112`, `psc119`) while a call waits for its decision
-  (`awaiting_confirmation`) or when it handled it itself (`emergency`);
+  (`awaiting_confirmation`), when it handled it itself (`emergency`) or when it
+  dismissed it as "not a complaint" (the unit never sees such a call);
 - the city's complaint coordinator (`city`) while a unit has returned it
   ("bukan wewenang", `returned`) or LAPOR! refused it (`needs_attention`);
 - otherwise the handling unit (`opd:...`, `kec:...`, `kel:...`).
@@ -28,9 +29,9 @@ _CHANNEL_HELD = frozenset({Status.AWAITING_CONFIRMATION, Status.EMERGENCY})
 _CITY_HELD = frozenset({Status.RETURNED, Status.NEEDS_ATTENTION})
 
 
-def holder(status: Status, unit_code: str | None, channel: str) -> str:
-    """Who must act next on a complaint in `status`."""
-    if status in _CHANNEL_HELD and channel in CALLCENTER_CHANNELS:
+def holder(status: Status, unit_code: str | None, channel: str, dismissed: bool = False) -> str:
+    """Who must act next on a complaint in `status` (a dismissed call stays on its centre's shelf)."""
+    if (status in _CHANNEL_HELD or dismissed) and channel in CALLCENTER_CHANNELS:
         return channel
     if status in _CITY_HELD or not unit_code:
         return CITY

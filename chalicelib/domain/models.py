@@ -144,6 +144,7 @@ class Complaint(BaseModel):
     reopen_count: int = 0
     client_app: str | None = None  # the Open311 client app it came through
     media_url: str | None = None  # a link an Open311 client sent: shown to operators, never fetched
+    closed_how: str | None = None  # how a closed complaint closed: auto, confirmed, dismissed (a call)
 
     @property
     def is_open(self) -> bool:

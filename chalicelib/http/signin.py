@@ -13,7 +13,7 @@ from typing import Any
 from chalice.app import Request, Response
 
 from chalicelib import bootstrap
-from chalicelib.domain.access import Principal, Role, can_see
+from chalicelib.domain.access import Holding, Principal, Role, Sight, sight
 from chalicelib.domain.errors import Forbidden, NotFound, SignInUnavailable, Unauthenticated
 from chalicelib.domain.models import Complaint
 from chalicelib.http import openapi
@@ -49,7 +49,13 @@ def require_principal(request: Request, roles: Iterable[Role] | None = None) -> 
 
 def require_in_scope(principal: Principal, complaint: Complaint) -> Complaint:
     """The complaint, when the caller may see it; `NotFound` (404, never 403) otherwise, so nothing leaks."""
-    if not can_see(principal, complaint.unit.code if complaint.unit else None, complaint.channel):
+    held = Holding(
+        unit_code=complaint.unit.code if complaint.unit else None,
+        channel=complaint.channel,
+        status=complaint.status,
+        dismissed=complaint.closed_how == "dismissed",
+    )
+    if sight(principal, held) == Sight.NONE:
         raise NotFound(complaint.tracking_id)
     return complaint
 
@@ -74,6 +80,7 @@ def gate(app: Any) -> Callable[[Request, Callable[[Request], Response]], Respons
                 extra={"path": request.path, "method": request.method, "reason": getattr(err, "reason", "unavailable")},
             )
             return refusal(err)
+        bootstrap.people().signed_in(principal)  # the register of each unit's people (assignments)
         logger.append_keys(user=principal.user, role=principal.role.value, unit=principal.unit)
         try:
             return get_response(request)

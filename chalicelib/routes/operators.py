@@ -22,7 +22,7 @@ from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion
 from chalicelib.domain.models import utcnow
 from chalicelib.http.answers import error_response, handles_errors, respond
 from chalicelib.http.inputs import header, json_body, known_id, parse
-from chalicelib.http.openapi import IF_MATCH, STAFF, declare
+from chalicelib.http.openapi import ADMIN, IF_MATCH, STAFF, declare
 from chalicelib.http.signin import require_principal
 from chalicelib.observability import complaint_context
 from chalicelib.schemas import operators as s
@@ -136,6 +136,7 @@ def operator_inbox() -> Response:
             unit=q.unit,
             limit=q.limit,
             cursor=q.cursor,
+            shelf=q.shelf,
         ),
         now,
     )
@@ -218,7 +219,7 @@ def operator_proof_upload(tracking_id: str) -> Response:
 
 @bp.route("/v1/operator/templates", methods=["GET"])
 @declare(
-    "Answers to start from, per category",
+    "Answers to start from, per category (the caller's unit's own first, then every unit's)",
     roles=STAFF,
     query=s.TemplateQuery,
     responses={200: s.TemplateList},
@@ -226,9 +227,109 @@ def operator_proof_upload(tracking_id: str) -> Response:
 )
 @operator_errors
 def operator_templates() -> Response:
-    from chalicelib.services.templates import templates_for
-
     request = bp.current_request
-    require_principal(request)
+    p = require_principal(request)
     q = parse(s.TemplateQuery, dict(request.query_params or {}))
-    return respond(200, templates_for(q.category).model_dump(mode="json"), {"Cache-Control": "private, max-age=300"})
+    listing = bootstrap.templates().listing(p, q.category)
+    return respond(200, listing.model_dump(mode="json"), {"Cache-Control": "private, max-age=60"})
+
+
+@bp.route("/v1/operator/templates/{template_id}", methods=["PUT"], content_types=["application/json"])
+@declare(
+    "The coordinator adds or edits a template (per category, optionally per unit); its history keeps the change",
+    roles=ADMIN,
+    body=s.TemplateIn,
+    responses={200: s.ResponseTemplate},
+    tag="operators",
+)
+@operator_errors
+def operator_put_template(template_id: str) -> Response:
+    request = bp.current_request
+    p = require_principal(request)
+    body = parse(s.TemplateIn, json_body(request))
+    saved = bootstrap.templates().put(p, template_id, body.model_dump())
+    return respond(200, saved.model_dump(mode="json"), NO_STORE)
+
+
+@bp.route("/v1/operator/templates/{template_id}/history", methods=["GET"])
+@declare(
+    "Who changed a template, when, and what (before and after), oldest first",
+    roles=STAFF,
+    responses={200: s.TemplateHistory},
+    tag="operators",
+)
+@operator_errors
+def operator_template_history(template_id: str) -> Response:
+    require_principal(bp.current_request)
+    changes = bootstrap.templates().history(template_id)
+    out = s.TemplateHistory(template_id=template_id, changes=[s.TemplateChange(**c) for c in changes])
+    return respond(200, out.model_dump(mode="json"), NO_STORE)
+
+
+# -- the people of a unit (whom an assignment may name) --------------------------
+
+
+@bp.route("/v1/operator/people", methods=["GET"])
+@declare(
+    "The people of the caller's unit (the coordinator: of any unit, `?unit=`): whom `assign` may name",
+    roles=STAFF,
+    query=s.PeopleQuery,
+    responses={200: s.PeopleOut},
+    tag="operators",
+)
+@operator_errors
+def operator_people() -> Response:
+    request = bp.current_request
+    p = require_principal(request)
+    q = parse(s.PeopleQuery, dict(request.query_params or {}))
+    out = s.PeopleOut(people=[s.Person(**row) for row in bootstrap.people().of_unit(p, q.unit)])
+    return respond(200, out.model_dump(mode="json"), NO_STORE)
+
+
+@bp.route("/v1/operator/people", methods=["POST"], content_types=["application/json"])
+@declare(
+    "The coordinator adds a person to a unit (before their first sign-in)",
+    roles=ADMIN,
+    body=s.PersonIn,
+    responses={201: s.Person},
+    tag="operators",
+)
+@operator_errors
+def operator_add_person() -> Response:
+    request = bp.current_request
+    p = require_principal(request)
+    body = parse(s.PersonIn, json_body(request))
+    return respond(201, bootstrap.people().add(p, body.user, body.unit, body.name), NO_STORE)
+
+
+# -- each person's notices ----------------------------------------------------------
+
+
+@bp.route("/v1/operator/notifications", methods=["GET"])
+@declare(
+    "The caller's choice of notices (new complaint, due tomorrow, escalated, mentioned)",
+    roles=STAFF,
+    responses={200: s.NotificationPreferences},
+    tag="operators",
+)
+@operator_errors
+def operator_notifications() -> Response:
+    p = require_principal(bp.current_request)
+    return respond(200, bootstrap.people().preferences(p), NO_STORE)
+
+
+@bp.route("/v1/operator/notifications", methods=["PUT"], content_types=["application/json"])
+@declare(
+    "The caller chooses their notices",
+    roles=STAFF,
+    body=s.NotificationPreferencesIn,
+    responses={200: s.NotificationPreferences},
+    tag="operators",
+)
+@operator_errors
+def operator_set_notifications() -> Response:
+    request = bp.current_request
+    p = require_principal(request)
+    body = parse(s.NotificationPreferencesIn, json_body(request))
+    saved = bootstrap.people().set_preferences(p, body.email, body.events.model_dump(), body.digest)
+    return respond(200, saved, NO_STORE)

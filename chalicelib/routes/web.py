@@ -1,5 +1,5 @@
 """Documents the hub serves as they are: the transparency page, the citizens' pages (report, follow),
-their static files, and the /v1 contract."""
+the operators' console, their static files, and the /v1 contract."""
 
 from __future__ import annotations
 
@@ -31,6 +31,10 @@ _ASSETS = {
     "lacak.js": "application/javascript; charset=utf-8",
     "manifest.webmanifest": "application/manifest+json; charset=utf-8",
     "icon.svg": "image/svg+xml",
+    # the operators' console: /operator/
+    "operator.css": "text/css; charset=utf-8",
+    "operator.js": "application/javascript; charset=utf-8",
+    "operator.webmanifest": "application/manifest+json; charset=utf-8",
 }
 #: the default region's own files, found through the data index (data/jurisdictions.json)
 _REGION_ASSETS = {"kelurahan.json": "application/json; charset=utf-8"}
@@ -153,6 +157,77 @@ def service_worker() -> Response:
     """The citizens' pages' service worker, at the root so that its scope covers /lapor/ and /lacak/."""
     return Response(
         body=_web_file("sw.js"),
+        status_code=200,
+        headers={"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "no-cache", **_SECURITY},
+    )
+
+
+def operator_signin() -> dict[str, str]:
+    """Where the console signs in (authorization code with PKCE): Cognito's managed login in AWS,
+    the development issuer's own endpoints under `make run`. The same console code reads either."""
+    s = settings()
+    issuer = s.auth_issuer.rstrip("/")
+    login = s.auth_login_url.rstrip("/")
+    if login:
+        endpoints = {
+            "authorization_endpoint": f"{login}/oauth2/authorize",
+            "token_endpoint": f"{login}/oauth2/token",
+            "end_session_endpoint": f"{login}/logout",
+        }
+    else:
+        endpoints = {
+            "authorization_endpoint": f"{issuer}/authorize" if issuer else "",
+            "token_endpoint": f"{issuer}/token" if issuer else "",
+            "end_session_endpoint": f"{issuer}/logout" if issuer else "",
+        }
+    return {"issuer": issuer, "client_id": s.auth_audience, "scope": "openid email profile", **endpoints}
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def operator_csp() -> str:
+    """The console's policy: the citizens' one, plus the token endpoint (the code is traded from the page)."""
+    token = _origin(operator_signin()["token_endpoint"])
+    connect = " ".join(dict.fromkeys(x for x in ("'self'", upload_origin(), token) if x))
+    return (
+        "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; "
+        f"connect-src {connect}; worker-src 'self'; manifest-src 'self'; object-src 'none'; "
+        "base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+@bp.route("/operator", methods=["GET"])  # /operator/ too; the console's views are in the fragment (#/...)
+def operator_console() -> Response:
+    return Response(
+        body=_web_file("operator.html"),
+        status_code=200,
+        headers={
+            "Content-Type": "text/html; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": operator_csp(),
+            "X-Frame-Options": "DENY",
+            **_SECURITY,
+        },
+    )
+
+
+@bp.route("/operator/config.json", methods=["GET"])
+def operator_config() -> Response:
+    return Response(
+        body=json.dumps(operator_signin()),
+        status_code=200,
+        headers={**JSON_HEADERS, "Cache-Control": "no-cache", **_SECURITY},
+    )
+
+
+@bp.route("/operator/sw.js", methods=["GET"])
+def operator_service_worker() -> Response:
+    """The console's service worker; under /operator/ so that its scope is the console alone."""
+    return Response(
+        body=_web_file("operator-sw.js"),
         status_code=200,
         headers={"Content-Type": "application/javascript; charset=utf-8", "Cache-Control": "no-cache", **_SECURITY},
     )

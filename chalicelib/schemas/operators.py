@@ -39,6 +39,10 @@ class InboxParams(BaseModel):
     )
     limit: int = Field(default=50, ge=1, le=100)
     cursor: str | None = Field(default=None, min_length=1, max_length=200)
+    shelf: Literal["forwarded"] | None = Field(
+        default=None,
+        description='"Diteruskan": what the unit handed on ("bukan wewenang"), read-only, newest hand-off first',
+    )
 
 
 class _RowSource(BaseModel):
@@ -62,6 +66,17 @@ class _RowSource(BaseModel):
     assigned_to: str | None = None
     acknowledged_at: datetime | None = None
     lapor_id: int | None = None
+    reopen_reason: str | None = None
+    comment_count: int = 0
+    last_comment: str | None = None
+    last_comment_at: datetime | None = None
+
+
+class ReporterComment(BaseModel):
+    """What the reporter wrote back (operators only: it may name people)."""
+
+    at: datetime
+    message: str
 
 
 class InboxRow(BaseModel):
@@ -86,6 +101,9 @@ class InboxRow(BaseModel):
     assigned_to: str | None = None
     acknowledged: bool = False
     lapor_id: int | None = None
+    reopen_reason: str | None = None  # why the reporter reopened it (the latest reopen)
+    comment_count: int = 0  # how many times the reporter wrote back
+    reporter_comments: list[ReporterComment] = Field(default_factory=list)  # the latest only, in a row
 
     @classmethod
     def of(cls, item: dict[str, Any], now: datetime) -> InboxRow:
@@ -113,6 +131,11 @@ class InboxRow(BaseModel):
             assigned_to=c.assigned_to,
             acknowledged=c.acknowledged_at is not None,
             lapor_id=c.lapor_id,
+            reopen_reason=c.reopen_reason,
+            comment_count=c.comment_count,
+            reporter_comments=[ReporterComment(at=c.last_comment_at, message=c.last_comment)]
+            if c.last_comment and c.last_comment_at
+            else [],
         )
 
 
@@ -175,7 +198,10 @@ class OperatorComplaint(BaseModel):
     possible_duplicate_of: str | None = None
     park_reason: str | None = None
     reopen_count: int = 0
+    reopen_reason: str | None = None  # why the reporter reopened it (the latest reopen)
+    reopened_at: datetime | None = None
     comment_count: int = 0
+    reporter_comments: list[ReporterComment] = Field(default_factory=list)  # every comment, oldest first
     rating_stars: int | None = None
     rated_at: datetime | None = None
     rating_comment: str | None = None
@@ -222,7 +248,10 @@ class OperatorComplaint(BaseModel):
             possible_duplicate_of=c.possible_duplicate_of,
             park_reason=c.park_reason,
             reopen_count=c.reopen_count,
+            reopen_reason=item.get("reopen_reason"),
+            reopened_at=item.get("reopened_at"),
             comment_count=int(item.get("comment_count") or 0),
+            reporter_comments=[ReporterComment(at=e.at, message=e.message) for e in timeline if e.kind == "comment"],
             rating_stars=c.rating_stars,
             rated_at=c.rated_at,
             rating_comment=item.get("rating_comment"),
@@ -271,15 +300,52 @@ class ActionRequest(BaseModel):
     attachment: str | None = Field(
         default=None, min_length=1, max_length=200, description="resolve: a proof photo's key from POST .../attachments"
     )
+    template_id: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=64,
+        description="respond, resolve: a template to start from (its text when no message is given); "
+        "{tracking_id}, {unit}, {deadline} in the text are filled by the hub",
+    )
 
     def fields(self) -> dict[str, Any]:
         return self.model_dump(exclude={"action"})
 
 
 class ResponseTemplate(BaseModel):
+    """An answer to start from; `text` may hold {tracking_id}, {unit}, {deadline} (the hub fills them)."""
+
     id: str
     title: str
     text: str
+    category: str | None = None  # None: for every category
+    unit: str | None = None  # None: for every unit
+    updated_at: str | None = None  # None: from the starting set
+    updated_by: str | None = None
+
+
+class TemplateIn(BaseModel):
+    """`PUT /v1/operator/templates/{template_id}`: the coordinator adds or edits a template."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    title: str = Field(min_length=1, max_length=200)
+    text: str = Field(min_length=1, max_length=4000, description="may hold {tracking_id}, {unit}, {deadline}")
+    category: str | None = Field(default=None, min_length=1, max_length=64, description="None: every category")
+    unit: str | None = Field(default=None, min_length=1, max_length=64, description="None: every unit")
+
+
+class TemplateChange(BaseModel):
+    at: str
+    by: str
+    action: Literal["created", "edited"]
+    before: dict[str, Any] | None = None
+    after: dict[str, Any]
+
+
+class TemplateHistory(BaseModel):
+    template_id: str
+    changes: list[TemplateChange]
 
 
 class TemplateList(BaseModel):
@@ -291,3 +357,64 @@ class TemplateQuery(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
     category: str | None = Field(default=None, min_length=1, max_length=64)
+
+
+class PeopleQuery(BaseModel):
+    """`GET /v1/operator/people` query string."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    unit: str | None = Field(
+        default=None, min_length=1, max_length=64, description="another unit's people (the coordinator)"
+    )
+
+
+class Person(BaseModel):
+    """Someone who can sign in for a unit: whom an assignment may name (`user`)."""
+
+    user: str
+    unit: str
+    name: str | None = None
+
+
+class PeopleOut(BaseModel):
+    people: list[Person]
+
+
+class PersonIn(BaseModel):
+    """`POST /v1/operator/people`: the coordinator adds a person to a unit."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    user: str = Field(min_length=1, max_length=128)
+    unit: str = Field(min_length=1, max_length=64)
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+
+
+class NotificationEvents(BaseModel):
+    """Which notices a person wants (each on unless turned off)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    new_complaint: bool = True  # a complaint arrived for the unit
+    due_tomorrow: bool = True  # an answer is due tomorrow
+    escalated: bool = True  # a complaint climbed to the person's rung
+    mentioned: bool = True  # a colleague mentioned them (@user) in a note
+
+
+class NotificationPreferencesIn(BaseModel):
+    """`PUT /v1/operator/notifications`: the caller's choice of notices."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    email: str | None = Field(default=None, min_length=3, max_length=254, description="where to send them")
+    events: NotificationEvents = Field(default_factory=NotificationEvents)
+    digest: bool = Field(default=False, description="one morning digest instead of single mails")
+
+
+class NotificationPreferences(BaseModel):
+    user: str
+    unit: str
+    email: str | None
+    events: NotificationEvents
+    digest: bool

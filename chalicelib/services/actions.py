@@ -24,22 +24,39 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from chalicelib.adapters.notifications import Notification
 from chalicelib.adapters.s3 import AttachmentStore
 from chalicelib.domain import actions, reference, tracking
-from chalicelib.domain.access import Principal, can_see
+from chalicelib.domain.access import Principal, Sight, can_see
 from chalicelib.domain.actions import Action, Situation
 from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services.channels import ChannelService
 from chalicelib.services.deadlines import deadline_for
-from chalicelib.services.inbox import item_in_scope
+from chalicelib.services.inbox import item_in_scope, sight_of
 from chalicelib.services.lapor_followups import LaporFollowups
-from chalicelib.services.ports import ABSENT, Append, Before, Complaints, ConditionFailed, IfAbsent, Placement, Write
+from chalicelib.services.people import PeopleService
+from chalicelib.services.ports import (
+    ABSENT,
+    Append,
+    Before,
+    Complaints,
+    ConditionFailed,
+    Handoffs,
+    IfAbsent,
+    Outboxes,
+    Placement,
+    Proofs,
+    Write,
+)
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
+from chalicelib.services.templates import TemplateService, fill
+from chalicelib.settings import settings
 
 HANDLING_KINDS = frozenset({"opd", "kecamatan", "kelurahan"})
 PROOF_PREFIX = "proof/"
+PROOF_KEPT_S = 90 * 86400  # how long an issued proof upload may still be named in a resolve
 
 
 class PreconditionRequired(Exception):
@@ -67,7 +84,20 @@ def situation_of(item: dict[str, Any]) -> Situation:
 
 
 def allowed_actions(p: Principal, item: dict[str, Any]) -> list[str]:
+    """What `p` may do now: nothing for a unit that handed the complaint on (read-only sight)."""
+    if sight_of(p, item) != Sight.ACT:
+        return []
     return [a.value for a in actions.allowed(p.role, situation_of(item))]
+
+
+def check_action(p: Principal, item: dict[str, Any], action: Action) -> actions.Rule:
+    """The rule for `action` by `p` on this complaint, or why not (read-only sight: not now)."""
+    situation = situation_of(item)
+    if sight_of(p, item) != Sight.ACT:
+        if p.role not in actions.RULES[action].roles:
+            raise actions.NotPermitted(action.value)  # a role that never takes it: 403 first
+        raise actions.NotAllowedNow(action, situation, [])
+    return actions.check(action, p.role, situation)
 
 
 @dataclass
@@ -80,6 +110,7 @@ class Plan:
     lapor_text: str | None = None
     side_effects: list[str] = field(default_factory=list)  # "forward": queue for LAPOR! again
     placement: Placement = field(default_factory=Placement)  # the indexes it enters or leaves
+    extra: list[Write] = field(default_factory=list)  # other items of the same transaction
 
 
 def unit_name(code: str | None) -> str:
@@ -100,8 +131,18 @@ class ActionService:
         channels: ChannelService,
         send_forward: Callable[[str], None],
         store: Callable[[], AttachmentStore] | None = None,
+        people: PeopleService | None = None,
+        proofs: Proofs | None = None,
+        templates: TemplateService | None = None,
+        handoffs: Handoffs | None = None,
+        notices: Outboxes | None = None,
     ) -> None:
+        self.notices = notices  # mentions in notes, published by the sweep
+        self.handoffs = handoffs  # each unit's "Diteruskan" shelf
+        self.templates = templates  # answers to start from (template_id)
         self.complaints = complaints
+        self.people = people  # who an assignment may name
+        self.proofs = proofs  # the proof uploads the hub issued
         self._store = store  # proof photos (built when first asked for)
         self.events = events
         self.followups = followups
@@ -116,7 +157,8 @@ class ActionService:
         with complaint_context(tracking_id):
             item, c = item_in_scope(self.complaints, p, tracking_id)
             situation = situation_of(item)
-            rule = actions.check(action, p.role, situation)
+            rule = check_action(p, item, action)
+            fields = self._with_template(p, c, action, fields)
             problems = [
                 FieldProblem(
                     f, "missing", f"{f} wajib diisi untuk {action.value}", f"{f} is required for {action.value}"
@@ -156,6 +198,19 @@ class ActionService:
                     logger.exception("forward queue send failed; left for the reconciler")
             return plan.after
 
+    def _with_template(self, p: Principal, c: Complaint, action: Action, fields: dict[str, Any]) -> dict[str, Any]:
+        """The fields with the named template's text as the message (when none is given) and the
+        hub's placeholders filled in the message."""
+        out = dict(fields)
+        tid = out.get("template_id")
+        if tid and self.templates is not None and "template_id" in actions.RULES[action].may:
+            template = self.templates.for_action(p, str(tid), c)
+            if not str(out.get("message") or "").strip():
+                out["message"] = template.text
+        if isinstance(out.get("message"), str) and action in (Action.RESPOND, Action.RESOLVE):
+            out["message"] = fill(out["message"], c)
+        return out
+
     def proof_upload(self, p: Principal, tracking_id: str, content_type: str) -> dict[str, Any]:
         """A presigned upload for a proof photo, its key to name in `resolve` (`attachment`).
 
@@ -166,7 +221,7 @@ class ActionService:
         from chalicelib.services.attachments import extension_for, rules
 
         item, _ = item_in_scope(self.complaints, p, tracking_id)
-        actions.check(Action.RESOLVE, p.role, situation_of(item))
+        check_action(p, item, Action.RESOLVE)
         r = rules()
         ctype = content_type.strip().lower()
         if ctype not in r.allowed_content_types or not ctype.startswith("image/"):
@@ -179,6 +234,9 @@ class ActionService:
             )
         assert self._store is not None
         key = f"{PROOF_PREFIX}{tracking_id}/{uuid.uuid4().hex}{extension_for(ctype)}"
+        if self.proofs is not None:  # a resolve names only what was issued here, for this complaint
+            now = utcnow()
+            self.proofs.issued(key, tracking_id, p.user, now, int(now.timestamp()) + PROOF_KEPT_S)
         form = self._store().presigned_post(key, ctype, r.max_bytes, r.url_expires_s)
         return {
             "upload": {"url": form["url"], "fields": dict(form["fields"])},
@@ -196,7 +254,7 @@ class ActionService:
         if leaving_received:
             # never while the forwarder is sending it, nor after an attempt that may have landed
             expect.update(lapor_id=ABSENT, fwd_sent_at=ABSENT, fwd_lease_until=Before(now))
-        new_items: list[Write] = []
+        new_items: list[Write] = list(plan.extra)
         if plan.lapor_text is not None:
             new_items.append(self.followups.item(c, if_match + 1, "unit", plan.lapor_text, now))
         try:
@@ -253,6 +311,8 @@ class ActionService:
 
         if action == Action.ASSIGN:
             assignee = str(fields["assignee"]).strip()
+            if self.people is not None:
+                assignee = self.people.check_assignee(c.unit.code if c.unit else None, assignee)
             base.update(assigned_to=assignee, assigned_at=now)
             entry = TimelineEntry(
                 at=now, kind="assigned", ref=ref, public=False, **who, message=f"Ditugaskan kepada {assignee}"
@@ -261,7 +321,9 @@ class ActionService:
 
         if action == Action.NOTE:
             entry = TimelineEntry(at=now, kind="note", ref=ref, public=False, message=str(fields["message"]), **who)
-            return Plan(after.model_copy(update={"updated_at": c.updated_at}), {}, entry)
+            plan = Plan(after.model_copy(update={"updated_at": c.updated_at}), {}, entry)
+            plan.extra.extend(self._mentions(p, c, str(fields["message"]), now))
+            return plan
 
         if action == Action.RESPOND:
             message = str(fields["message"])
@@ -281,6 +343,7 @@ class ActionService:
             base["first_response_at"] = IfAbsent(now)
             if fields.get("attachment"):
                 base["proof_attachments"] = Append(self._proof(c, str(fields["attachment"])))
+                self._issued_here(c, str(fields["attachment"]))
             plan = Plan(
                 after.model_copy(update={"first_response_at": c.first_response_at or now, "resolved_at": now}),
                 base,
@@ -314,6 +377,8 @@ class ActionService:
         if action == Action.NOT_OURS:
             reason = str(fields["reason"])
             base.update(returned_from=c.status.value, returned_by=c.unit.code if c.unit else None)
+            if c.unit is not None:
+                base["handed_on_by"] = Append(c.unit.code)  # read-only sight under "Diteruskan"
             plan = Plan(
                 after,
                 base,
@@ -328,6 +393,8 @@ class ActionService:
                 ),
             )
             self._new_stage(plan, c, target, now)
+            if self.handoffs is not None and c.unit is not None:
+                plan.extra.append(self.handoffs.write(c.unit.code, c.tracking_id, now))
             if c.status == Status.RECEIVED:
                 plan.placement = replace(plan.placement, waiting_since=None)  # not to LAPOR! until it has its unit
             return plan
@@ -337,8 +404,12 @@ class ActionService:
 
         if action == Action.DUPLICATE_OF:
             original = self._original(p, c, str(fields["duplicate_of"]))
-            where = f"pengaduan {original.tracking_id}" + (
-                f" (SP4N-LAPOR! #{original.lapor_id})" if original.lapor_id else ""
+            # a confidential original is never named where the public (or LAPOR!'s public page) reads it
+            where = (
+                "pengaduan lain yang dirahasiakan"
+                if original.confidential
+                else f"pengaduan {original.tracking_id}"
+                + (f" (SP4N-LAPOR! #{original.lapor_id})" if original.lapor_id else "")
             )
             base["duplicate_of"] = original.tracking_id
             plan = Plan(
@@ -361,6 +432,34 @@ class ActionService:
             return plan
         raise AssertionError(action)  # confirm and dismiss are the channel service's
 
+    def _mentions(self, p: Principal, c: Complaint, text: str, now: datetime) -> list[Write]:
+        """A notice for each colleague of the unit the note mentions (`@user`), in the note's
+        transaction; the sweep publishes it (SNS, attributes `unit`, `kind` = mentioned, `user`)."""
+        if self.people is None or self.notices is None:
+            return []
+        unit = c.unit.code if c.unit else None
+        out: list[Write] = []
+        for user in self.people.mentioned(unit, text, by=p.user):
+            slot = f"mention:{c.version + 1}:{user}"
+            n = Notification(
+                notification_id=f"{c.tracking_id}/{slot}",
+                tracking_id=c.tracking_id,
+                kind="mentioned",
+                subject=f"Anda disebut dalam catatan pengaduan {c.tracking_id}"[:100],
+                message="\n".join(
+                    [
+                        f"{p.name or p.user} menyebut Anda dalam catatan internal pengaduan {c.tracking_id}.",
+                        f"Unit: {unit_name(unit)}",
+                        f"Buka: {settings().public_base_url.rstrip('/')}/operator/#/pengaduan/{c.tracking_id}",
+                        f"ID notifikasi: {c.tracking_id}/{slot}",
+                    ]
+                ),
+                unit_code=unit or "",
+                user=user,
+            )
+            out.append(self.notices.notice_write(c.tracking_id, slot, n.model_dump(), now))
+        return out
+
     def _reassign(
         self,
         p: Principal,
@@ -381,15 +480,24 @@ class ActionService:
                 "unit bukan kode unit penanganan yang dikenal (opd:, kec:, kel:)",
                 "unit is not a known handling unit code (opd:, kec:, kel:)",
             )
-        if c.unit is not None and unit.code == c.unit.code:
+        back = c.unit is not None and unit.code == c.unit.code
+        if back and s.status != Status.RETURNED:
             raise _bad(
                 "unit", "same_unit", "Pengaduan sudah ditangani unit ini", "The complaint is with this unit already"
             )
+        if back and not str(fields.get("reason") or "").strip():
+            raise _bad(
+                "reason",
+                "missing",
+                "reason wajib diisi untuk mengembalikan pengaduan ke unit yang menyerahkannya",
+                "reason is required to send a complaint back to the unit that handed it on",
+            )
         target = actions.target(Action.REASSIGN, s)
-        moved = [*c.moved_from, *([c.unit.code] if c.unit else [])]
+        away = [c.unit.code] if c.unit and not back else []
+        moved = [*c.moved_from, *away]
         base.update(
             unit=unit.model_dump(),
-            moved_from=Append(*([c.unit.code] if c.unit else [])),
+            moved_from=Append(*away),
             escalation_level=0,
             assigned_to=None,
             acknowledged_at=None,
@@ -418,10 +526,16 @@ class ActionService:
                 status=target,
                 ref=ref,
                 reason=fields.get("reason"),
-                message=f"Didisposisikan ke {unit.name}",
+                message=f"Dikembalikan ke {unit.name}" if back else f"Didisposisikan ke {unit.name}",
                 **who,
             ),
-            lapor_text=f"Pengaduan ini didisposisikan kepada {unit.name}." if c.lapor_id is not None else None,
+            lapor_text=(
+                f"Pengaduan ini dikembalikan kepada {unit.name}."
+                if back
+                else f"Pengaduan ini didisposisikan kepada {unit.name}."
+            )
+            if c.lapor_id is not None
+            else None,
         )
         self._new_stage(plan, after, target, now)
         if target == Status.RECEIVED:
@@ -467,6 +581,16 @@ class ActionService:
                 f"{original.tracking_id} is itself a duplicate of {original.duplicate_of}; point to that one",
             )
         return original
+
+    def _issued_here(self, c: Complaint, key: str) -> None:
+        """Only a proof upload the hub issued for this complaint (recorded at POST .../attachments)."""
+        if self.proofs is not None and self.proofs.issued_for(key) != c.tracking_id:
+            raise _bad(
+                "attachment",
+                "not_issued",
+                "attachment harus kunci yang diberikan POST .../attachments untuk pengaduan ini",
+                "attachment must be a key POST .../attachments issued for this complaint",
+            )
 
     @staticmethod
     def _proof(c: Complaint, key: str) -> str:

@@ -211,7 +211,9 @@ class ChannelService:
                 return current  # dismissed already: the same answer again
             raise self._not_awaiting(current)
         now = utcnow()
-        closed = current.model_copy(update={"status": Status.CLOSED, "updated_at": now, "deadline": None})
+        closed = current.model_copy(
+            update={"status": Status.CLOSED, "updated_at": now, "deadline": None, "closed_how": "dismissed"}
+        )
         attrs: dict[str, Any] = {
             "status": Status.CLOSED.value,
             "updated_at": now,

@@ -85,7 +85,13 @@ class ConversationService:
                 entry = TimelineEntry(at=now, kind="comment", ref=f"comment:{n + 1}", message=message)
                 after = c.model_copy(update={"version": c.version + 1})
                 note = self.followups.item(c, c.version + 1, "pelapor", comment_followup_text(message), now)
-                if self._commit(c, after, entry, {"comment_count": n + 1, "last_comment_at": now}, new_items=[note]):
+                if self._commit(
+                    c,
+                    after,
+                    entry,
+                    {"comment_count": n + 1, "last_comment_at": now, "last_comment": message},
+                    new_items=[note],
+                ):
                     logger.info("reporter comment added", extra={"comment_count": n + 1})
                     count("ReporterComments")
                     self.followups.nudge(tracking_id)

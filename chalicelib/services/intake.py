@@ -193,13 +193,7 @@ class IntakeService:
 
     @staticmethod
     def _placement(complaint: Complaint) -> Placement:
-        """A new complaint waits for LAPOR! (when it goes there), is listed nearby when it may
-        be, and sits in its holder's inbox."""
-        return Placement(
-            waiting_since=complaint.created_at if complaint.status == Status.RECEIVED else None,
-            listed=is_listed(complaint),
-            holder=holder_of(complaint),
-        )
+        return placement_of(complaint)
 
     def _enqueue(self, tracking_id: str) -> None:
         try:
@@ -223,3 +217,13 @@ class IntakeService:
             replayed=True,
             reporter_token=keyed.reporter_token(),
         )
+
+
+def placement_of(complaint: Complaint) -> Placement:
+    """A new complaint waits for LAPOR! (when it goes there), is listed nearby when it may
+    be, and sits in its holder's inbox (the seed writes its complaints the same way)."""
+    return Placement(
+        waiting_since=complaint.created_at if complaint.status == Status.RECEIVED else None,
+        listed=is_listed(complaint),
+        holder=holder_of(complaint),
+    )

@@ -8,10 +8,13 @@ Reading never scans. A list by date window reads the `created` index (every
 complaint, by UTC month of arrival and shard, sorted by arrival instant):
 the window's months newest first, each month's shards queried in parallel and
 merged newest first, the service_code and status filters applied by DynamoDB on
-what each Query reads, and reading stops once the requested page is full. A
-list by ids reads each complaint's partition (one Query gives the item and its
-timeline). `status_notes` is the newest timeline message: one small Query per
-listed request, in parallel.
+what each Query reads, and reading stops once the requested page is full. Each
+shard first reads about its share of the page, and more, in small pages, only
+when the merge runs through it: a page reads about as many items as it shows.
+A list by ids is BatchGetItem (one call per 100 ids). `status_notes` is the
+newest timeline message, kept on the complaint item (and so on its index row):
+no read per listed request. Only an item written before items carried their
+note has its newest timeline entries read (one small Query).
 """
 
 from __future__ import annotations
@@ -137,6 +140,8 @@ class _Partition:
         self.complaints = complaints
         self.month, self.shard, self.lo, self.hi = month, shard, lo, hi
         self.filters, self.chunk = filters, chunk
+        # a filter by service thins what a page reads out: then whole chunks, else small ones
+        self.more = chunk if "category" in filters else max(2, math.ceil(chunk / 8))
         self.buffer: list[dict[str, Any]] = []
         self.start: dict[str, Any] | None = None
         self.done = False
@@ -148,6 +153,7 @@ class _Partition:
             )
             self.buffer.extend(items)
             self.done = self.start is None
+            self.chunk = self.more  # past its share: small pages, as the merge needs them
         return self
 
     def __iter__(self) -> Iterator[dict[str, Any]]:
@@ -190,42 +196,46 @@ class Open311Service:
         if q.ids is not None:
             return self._by_ids(q.ids[q.offset : q.offset + q.page_size])
         items = list(islice(self._window(q), q.offset, q.offset + q.page_size))
-        with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
-            return _readable(list(pool.map(self._from_index, items)))
+        return _readable([self._from_index(i) for i in items])
 
     def _window(self, q: RequestsQuery) -> Iterator[dict[str, Any]]:
-        """Complaints created in the window that pass the filters, newest first."""
+        """Complaints created in the window that pass the filters, newest first.
+
+        Each shard of a month first reads its share of what the page still needs (plus one):
+        the shards hold about the same number, so most of what is read is shown."""
         filt = _filter(q)
         lo, hi = utc_text(q.start), utc_text(q.end)
         need = q.offset + q.page_size
-        chunk = max(10, min(1000, math.ceil(need / self.shards * 1.25) + 5))
         for month in open311.months_newest_first(q.start, q.end):
+            chunk = max(2, min(1000, math.ceil(need / self.shards) + 1))
             parts = [_Partition(self.complaints, month, s, lo, hi, filt, chunk) for s in range(self.shards)]
             with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
                 list(pool.map(_Partition.fetch, parts))  # first pages in parallel; the rest as the merge needs
-            yield from heapq.merge(*parts, key=self.complaints.arrival_key, reverse=True)
+            for item in heapq.merge(*parts, key=self.complaints.arrival_key, reverse=True):
+                yield item
+                need -= 1
+                if need <= 0:
+                    return
 
     def _by_ids(self, ids: list[str]) -> list[Open311Request]:
-        with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
-            return _readable(list(pool.map(self._with_note, ids)))
+        """The listed requests among `ids`, in their order: BatchGetItem, the notes on the items."""
+        found = {str(i.get("tracking_id")): i for i in self.complaints.many(ids)} if ids else {}
+        return _readable([self._from_index(found[t]) if t in found else None for t in ids])
 
-    def _with_note(self, tracking_id: str) -> Open311Request | _Unreadable | None:
-        try:
-            complaint, timeline = self.complaints.with_timeline(tracking_id)  # one Query of its partition
-        except ValidationError as err:
-            return _Unreadable(tracking_id, err)
-        if complaint is None or not open311.is_listed(complaint.status):
-            return None
-        return Open311Request.of(complaint, _newest_with_message(timeline))
-
-    def _from_index(self, item: dict[str, Any]) -> Open311Request | _Unreadable:
-        """An index item with its status note: its newest timeline entries, one small Query."""
+    def _from_index(self, item: dict[str, Any]) -> Open311Request | _Unreadable | None:
+        """A complaint item (from the table or an index) with its status note, from the item itself."""
         try:
             complaint = Complaint.model_validate(item)
-            entries = self.complaints.latest_entries(complaint.tracking_id, _NOTE_WINDOW)
-            notes = [TimelineEntry.model_validate(e) for e in entries]
-            if item.get("first_entry"):
-                notes.append(TimelineEntry.model_validate(item["first_entry"]))
+            if not open311.is_listed(complaint.status):
+                return None
+            carried, note = self.complaints.status_note(item)
+            if carried:
+                notes = [TimelineEntry.model_validate(note)] if note else []
+            else:  # written before items carried their note: its newest entries, one small Query
+                entries = self.complaints.latest_entries(complaint.tracking_id, _NOTE_WINDOW)
+                notes = [TimelineEntry.model_validate(e) for e in entries]
+                if item.get("first_entry"):
+                    notes.append(TimelineEntry.model_validate(item["first_entry"]))
         except ValidationError as err:
             return _Unreadable(str(item.get("tracking_id")), err)
         return Open311Request.of(complaint, _newest_with_message(notes))
@@ -254,7 +264,7 @@ def _readable(found: list[Open311Request | _Unreadable | None]) -> list[Open311R
 
 
 def _newest_with_message(entries: list[TimelineEntry]) -> TimelineEntry | None:
-    with_text = [e for e in entries if e.message]
+    with_text = [e for e in entries if e.message and e.public]  # an operator's own note is never public
     return max(with_text, key=lambda e: e.at) if with_text else None
 
 

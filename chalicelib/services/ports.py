@@ -85,6 +85,8 @@ class Complaints(Protocol):
 
     def item(self, tracking_id: str, consistent: bool = True) -> dict[str, Any] | None: ...
 
+    def items(self, tracking_ids: list[str]) -> dict[str, dict[str, Any]]: ...
+
     def get(self, tracking_id: str, consistent: bool = True) -> Complaint | None: ...
 
     def upload_owner(self, upload: str) -> str | None: ...
@@ -136,6 +138,11 @@ class Complaints(Protocol):
     def created_in(self, month: str, shard: int) -> Iterator[dict[str, Any]]: ...
 
     def latest_entries(self, tracking_id: str, limit: int) -> list[dict[str, Any]]: ...
+
+    def many(self, tracking_ids: Sequence[str]) -> list[dict[str, Any]]: ...
+
+    @staticmethod
+    def status_note(item: Mapping[str, Any]) -> tuple[bool, dict[str, Any] | None]: ...
 
     def inbox_page(
         self,
@@ -272,6 +279,46 @@ class ApiKeyRegister(Protocol):
     def client_app(self, key_hash: str) -> str | None: ...
 
 
+class People(Protocol):
+    """The people of each unit: who an assignment may name."""
+
+    def save(self, unit: str, user: str, name: str | None, role: str | None, at: datetime, by: str) -> None: ...
+
+    def person(self, unit: str, user: str) -> dict[str, Any] | None: ...
+
+    def set_notify(self, unit: str, user: str, prefs: dict[str, Any], at: datetime) -> None: ...
+
+    def of_unit(self, unit: str) -> list[dict[str, Any]]: ...
+
+
+class Templates(Protocol):
+    """The coordinator's answer templates and their history."""
+
+    def all(self) -> list[dict[str, Any]]: ...
+
+    def get(self, template_id: str) -> dict[str, Any] | None: ...
+
+    def save(self, template: dict[str, Any], at: str, change: dict[str, Any]) -> None: ...
+
+    def history(self, template_id: str) -> list[dict[str, Any]]: ...
+
+
+class Handoffs(Protocol):
+    """The complaints each unit handed on, newest first (its "Diteruskan" shelf)."""
+
+    def write(self, unit: str, tracking_id: str, at: datetime) -> Write: ...
+
+    def page(self, unit: str, before: str | None, limit: int) -> tuple[list[dict[str, Any]], str | None]: ...
+
+
+class Proofs(Protocol):
+    """Proof uploads the hub issued, each for one complaint."""
+
+    def issued(self, key: str, tracking_id: str, user: str, at: datetime, expires_at: int) -> None: ...
+
+    def issued_for(self, key: str) -> str | None: ...
+
+
 class Counters(Protocol):
     """Rate counters and the operators' inbox badges."""
 
@@ -288,6 +335,7 @@ class Counters(Protocol):
         seq: str | int,
         old_at: str | None,
         new_at: str | None,
+        with_items: Sequence[Write] = (),
     ) -> None: ...
 
 

@@ -22,6 +22,7 @@ import base64
 import csv
 import datetime as dt
 import hashlib
+import heapq
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
@@ -342,7 +343,7 @@ class StatisticsService:
             "overdue": overdue,
             "window": window,
             "complaints": [_public(r, now) for r in rows],
-            "cursor": _encode_cursor(nxt) if nxt else None,
+            "cursor": nxt,
         }
 
     def download(
@@ -370,7 +371,7 @@ class StatisticsService:
             **narrow.echo(),
             "confidential_count": len(rows) - len(shown),
             "complaints": [open_data_row(r, now) for r in shown],
-            "cursor": _encode_cursor(nxt) if nxt else None,
+            "cursor": nxt,
         }
 
     def _listed(
@@ -387,8 +388,12 @@ class StatisticsService:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of list rows and the position the next page continues below.
 
-        A kecamatan or the city is a handful of index partitions merged; a page reads
-        at most `READ_PER_PARTITION` items of each."""
+        A kecamatan or the city is a handful of index partitions merged newest first: each
+        first reads about its share of the page, and more only when the merge runs through
+        it, within a budget of Queries (then the cursor continues where every partition was
+        read to). The cursor is bound to its query: it names the query it continues and
+        never reaches outside the window."""
+        query = _query_digest(unit, view, cls, overdue, window, narrow)
         if narrow.place and unit == st.CITY and cls != "moved":
             unit, view = f"kel:{narrow.place}", "place"  # one kecamatan's partition, not the city's
         partitions, kel = self._partitions(unit, view, cls)
@@ -407,7 +412,7 @@ class StatisticsService:
             return [], None
         upper = hi
         if cursor:
-            upper = _decode_cursor(cursor)
+            upper = min(_decode_cursor(cursor, query), hi)  # never above the window
         filters: dict[str, Any] = {}
         if cls == "moved":
             filters["moved_from"] = unit
@@ -421,22 +426,53 @@ class StatisticsService:
             filters["category"] = narrow.category
         if narrow.channel:
             filters["channel"] = narrow.channel
-        found: list[dict[str, Any]] = []
-        cutoff: str | None = None
-        for by, partition in partitions:
-            items, more = self.figure_store.listed_page(by, partition, lo, upper, filters, READ_PER_PARTITION)
-            found.extend(items)
-            if more is not None:
-                cutoff = more if cutoff is None else max(cutoff, more)
-        found.sort(key=self.figure_store.listed_position, reverse=True)
-        safe = [i for i in found if cutoff is None or self.figure_store.listed_position(i) >= cutoff]
-        page = safe[:limit]
+        page: list[dict[str, Any]] = []
         nxt: str | None = None
-        if len(safe) > limit:
-            nxt = self.figure_store.listed_position(page[-1])  # the next page: below the last one shown
-        elif cutoff is not None:
-            nxt = cutoff  # everything at or above the cutoff was read and shown
-        return [i["row"] for i in page if i.get("row")], nxt
+        if upper > lo:
+            share = -(-limit // len(partitions))  # each partition's part of the page
+            budget = _Budget(2 * len(partitions) + 2)
+            floors: list[str] = []  # where partitions stopped with more to read
+            streams = [
+                self._stream(by, partition, lo, upper, filters, share, budget, floors) for by, partition in partitions
+            ]
+            position = self.figure_store.listed_position
+            for item in heapq.merge(*streams, key=position, reverse=True):
+                floor = max(floors, default=None)
+                if floor is not None and position(item) < floor:
+                    nxt = floor  # a partition stopped at its budget: everything above it was shown
+                    break
+                if len(page) == limit:
+                    nxt = position(page[-1])  # the next page: below the last one shown
+                    break
+                page.append(item)
+            else:
+                nxt = max(floors, default=None)
+        rows = [i["row"] for i in page if i.get("row")]
+        return rows, (_encode_cursor(nxt, query) if nxt else None)
+
+    def _stream(
+        self,
+        by: str,
+        partition: str,
+        lo: str,
+        hi: str,
+        filters: Mapping[str, Any],
+        share: int,
+        budget: _Budget,
+        floors: list[str],
+    ) -> Iterator[dict[str, Any]]:
+        """One list partition newest first, a page at a time, only as far as the merge consumes
+        it; with the budget spent, where it stopped goes to `floors` (all above it was read)."""
+        upper: str | None = hi
+        chunk = share
+        while upper is not None:
+            if not budget.take():
+                floors.append(upper)
+                return
+            items, upper = self.figure_store.listed_page(by, partition, lo, upper, filters, chunk)
+            yield from items
+            # past its share: small pages as the merge needs them; a filter that thins them out reads wider
+            chunk = max(share, 10) if filters else max(2, -(-share // 3))
 
     def _partitions(self, unit: str, view: str, cls: str | None) -> tuple[list[tuple[str, str]], str | None]:
         """The lists to read: (`unit`, a unit code) or (`place`, a kecamatan), and a kelurahan to filter."""
@@ -534,9 +570,6 @@ class StatisticsService:
             if outcome != "lost_race":
                 return 1 if outcome in ("counted", "listed") else 0
         return 0
-
-
-READ_PER_PARTITION = 60
 
 
 @dataclass(frozen=True)
@@ -697,16 +730,28 @@ def open_data_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def _encode_cursor(sk: str) -> str:
-    return base64.urlsafe_b64encode(sk.encode()).decode().rstrip("=")
+def _query_digest(unit: str, view: str, cls: str | None, overdue: bool, window: str | None, narrow: Narrowing) -> str:
+    """What a cursor must continue: the list's unit, view, status, overdue, window and narrowing."""
+    echo = narrow.echo()
+    text = "\n".join(
+        [unit, view, cls or "", "1" if overdue else "0", window or "", *(f"{k}={echo[k]}" for k in sorted(echo))]
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def _decode_cursor(raw: str) -> str:
+def _encode_cursor(sk: str, query: str) -> str:
+    return base64.urlsafe_b64encode(f"{query}|{sk}".encode()).decode().rstrip("=")
+
+
+def _decode_cursor(raw: str, query: str) -> str:
+    """The sort key to continue below, from a cursor this same query handed out; a 400
+    naming `cursor` for anything else (a forged one, or one of another list or window)."""
     try:
         text = base64.urlsafe_b64decode(raw + "=" * (-len(raw) % 4)).decode()
     except (ValueError, UnicodeDecodeError):
         text = ""
-    if not text or len(text) > 120 or "#" not in text:
+    digest, _, sk = text.partition("|")
+    if not sk or len(sk) > 120 or "#" not in sk or digest != query:
         raise InvalidInput(
             [
                 FieldProblem(
@@ -717,4 +762,17 @@ def _decode_cursor(raw: str) -> str:
                 )
             ]
         )
-    return text
+    return sk
+
+
+class _Budget:
+    """Queries one page may still send."""
+
+    def __init__(self, queries: int) -> None:
+        self.left = queries
+
+    def take(self) -> bool:
+        if self.left <= 0:
+            return False
+        self.left -= 1
+        return True

@@ -89,7 +89,10 @@ class StatusEvents:
         attrs = dict(t.attrs)
         final = t.after.status in FINAL_STATUSES
         # the inbox keys of the new state; "already reported nearby" lists open ones only
-        placement = replace(t.placement, holder=holder_of(t.after), listed=False if final else t.placement.listed)
+        # the status note the lists show comes with the row: the entry, when it has a message
+        placement = replace(
+            t.placement, holder=holder_of(t.after), listed=False if final else t.placement.listed, note=t.entry
+        )
         if t.after.status == Status.RESOLVED and t.before.status != Status.RESOLVED:
             attrs.setdefault("resolved_at", t.entry.at)
         event = None
@@ -119,7 +122,7 @@ class StatusEvents:
         """A change the timeline records that is no status change (an overdue notice): the
         complaint, its entry and the writer's items in one atomic write, nothing announced."""
         work = self.work.begin()
-        work.add(self.complaints.change_write(c, change))
+        work.add(self.complaints.change_write(c, replace(change, placement=replace(change.placement, note=entry))))
         work.add(self.timelines.write(c.tracking_id, entry))
         for item in new_items:
             work.add(item)

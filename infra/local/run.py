@@ -220,6 +220,7 @@ def main() -> int:
                 f"  logs                 {os.environ.get('LOG_FORMAT', 'compact')} (LOG_FORMAT=json for raw lines; "
                 "LOG_METRICS=1 shows metrics; MOTO_ACCESS_LOG=1 moto's requests)",
                 f"  public page          {api_url}/  (fill it: make seed)",
+                f"  operators' console   {api_url}/operator/  (Masuk: role, unit, user on the issuer's form)",
                 "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
                 f"  Open311              {os.environ['OPEN311_BASE_URL']}/discovery.json   {open311_key}",
                 f"  jurisdiction         {jurisdiction} (more: make jurisdiction CODE=<NN.NN>)",

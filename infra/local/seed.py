@@ -5,7 +5,8 @@ months, every kecamatan and kelurahan, the OPD categories, every channel and
 every lifecycle outcome: open (some past their deadline), answered, resolved
 on time and late, reopened, rated, moved between units, rejected, duplicates
 and emergencies (the last two are not counted, by the rules). They are written
-as intake writes them (with the `created` index keys), so the running event
+as intake writes them (`store()`: intake's placement, so each is in its holder's inbox
+and the `created` index), so the running event
 pump counts them from the table's stream like any other complaint; this
 command then reads the stream once itself and refreshes the figures, so the
 page shows them at once.
@@ -156,6 +157,20 @@ def generate(n: int, now: datetime, seed: int = 10) -> list[tuple[Any, Any, dict
     return out
 
 
+def store(made: list[tuple[Any, Any, dict[str, Any]]]) -> None:
+    """Write the complaints through intake's own path (the complaint store, intake's placement):
+    each is in its holder's inbox, its `created` and `due` index, listed nearby when it may be."""
+    from chalicelib import bootstrap
+    from chalicelib.services.intake import placement_of
+
+    complaints = bootstrap.complaints()
+    for complaint, entry, extra in made:
+        if extra.get("closed_how"):
+            complaint.closed_how = extra["closed_how"]
+        placement = placement_of(complaint)
+        complaints.create(complaint, entry, extra, placement)
+
+
 def main() -> int:
     from infra.local.running import NoRunningStack, connect
 
@@ -169,11 +184,9 @@ def main() -> int:
     endpoint = state["moto"]
     from chalicelib import bootstrap
 
-    repo = bootstrap.repository()
     now = datetime.now(UTC)
     made = generate(n, now, seed=int(os.environ.get("SEED", "10")))
-    for complaint, entry, extra in made:
-        repo.create(complaint, entry, extra)
+    store(made)
     import app as app_module
     from infra.local.pump import EventPump
 

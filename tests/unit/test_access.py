@@ -71,3 +71,34 @@ def test_admin_sees_everything() -> None:
 )
 def test_unit_claims_that_fit_a_role(role: Role, unit: str, fits: bool) -> None:
     assert unit_fits_role(role, unit) is fits
+
+
+def test_sight_a_call_stays_the_call_centres_until_confirmed() -> None:
+    from chalicelib.domain.access import Holding, Sight, sight
+    from chalicelib.domain.models import Status
+
+    unit, kec, cc, admin = (
+        who(Role.OPERATOR, KEL),
+        who(Role.SUPERVISOR, KEC),
+        who(Role.CALLCENTER, "call112"),
+        who(Role.ADMIN, "city"),
+    )
+    for status, dismissed in ((Status.AWAITING_CONFIRMATION, False), (Status.EMERGENCY, False), (Status.CLOSED, True)):
+        held = Holding(KEL, "call112", status, dismissed=dismissed)
+        assert sight(unit, held) == sight(kec, held) == Sight.NONE
+        assert sight(cc, held) == sight(admin, held) == Sight.ACT
+        assert sight(who(Role.CALLCENTER, "psc119"), held) == Sight.NONE
+    assert sight(unit, Holding(KEL, "call112", Status.RECEIVED)) == Sight.ACT
+    assert sight(unit, Holding(KEL, "app", Status.CLOSED, dismissed=True)) == Sight.ACT  # only calls are held
+
+
+def test_sight_a_unit_that_handed_on_reads_and_never_acts() -> None:
+    from chalicelib.domain.access import Holding, Sight, sight
+    from chalicelib.domain.models import Status
+
+    unit = who(Role.OPERATOR, KEL)
+    assert sight(unit, Holding(KEL, "app", Status.RETURNED, returned_by=KEL)) == Sight.READ
+    assert sight(unit, Holding(KEL, "app", Status.REJECTED, returned_by=KEL)) == Sight.READ
+    assert sight(unit, Holding("opd:dpupr", "app", Status.VERIFIED, handed_on_by=[KEL])) == Sight.READ
+    assert sight(unit, Holding(KEL, "app", Status.RECEIVED, handed_on_by=[KEL])) == Sight.ACT  # sent back
+    assert sight(who(Role.OPERATOR, "kel:36.73.05.1001"), Holding("opd:dpupr", "app", Status.VERIFIED)) == Sight.NONE

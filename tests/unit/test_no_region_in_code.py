@@ -136,7 +136,14 @@ def test_served_pages_name_the_default_region_from_its_data() -> None:
     from chalicelib.routes import web
 
     region = reference.region()
-    for name in ("index.html", "lapor.html", "lacak.html", "manifest.webmanifest"):
+    for name in (
+        "index.html",
+        "lapor.html",
+        "lacak.html",
+        "operator.html",
+        "manifest.webmanifest",
+        "operator.webmanifest",
+    ):
         served = web._web_file(name)
         assert "{{" not in served and region.words.region in served, name
     assert region.short_name in web._web_file("manifest.webmanifest")

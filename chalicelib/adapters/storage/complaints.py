@@ -40,6 +40,8 @@ def placed(tracking_id: str, complaint: Complaint | None, p: Placement) -> dict[
         if complaint is None:
             raise ValueError("a complaint's listing needs the complaint")
         out.update(keys.geo_attributes(complaint, bool(p.listed)))
+    if p.note is not KEEP and keys.is_note(p.note):
+        out.update(keys.note_attributes(p.note))
     if isinstance(p.holder, str):
         if complaint is None:
             raise ValueError("a complaint's inbox keys need the complaint")
@@ -57,6 +59,11 @@ class ComplaintStore:
         """The complaint item as stored (model fields and the item's own attributes)."""
         return self.gateway.get_item(tracking_id, consistent=consistent)
 
+    def items(self, tracking_ids: list[str]) -> dict[str, dict[str, Any]]:
+        """Complaint items by tracking id (one BatchGetItem per 100), the ones found."""
+        found = self.gateway.get_many([(keys.complaint_pk(t), keys.COMPLAINT_SK) for t in tracking_ids])
+        return {str(i["tracking_id"]): i for i in found if i.get("tracking_id")}
+
     def get(self, tracking_id: str, consistent: bool = True) -> Complaint | None:
         return self.gateway.get(tracking_id, consistent=consistent)
 
@@ -68,6 +75,10 @@ class ComplaintStore:
     def with_timeline(self, tracking_id: str, consistent: bool = False) -> tuple[Complaint | None, list[TimelineEntry]]:
         """The complaint and its whole timeline in one Query (same partition)."""
         return self.gateway.get_with_timeline(tracking_id, consistent=consistent)
+
+    def many(self, tracking_ids: Sequence[str]) -> list[dict[str, Any]]:
+        """The complaint items of these ids that exist (BatchGetItem: one call per 100 ids)."""
+        return self.gateway.get_many([(keys.complaint_pk(t), keys.COMPLAINT_SK) for t in tracking_ids])
 
     # -- what an item read from an index says about it -----------------------------------------
 
@@ -102,6 +113,15 @@ class ComplaintStore:
         return f"{str(item['inbox_pk']).removesuffix(inbox.DONE)}|{status.value}"
 
     @staticmethod
+    def status_note(item: Mapping[str, Any]) -> tuple[bool, dict[str, Any] | None]:
+        """The status note a complaint item carries (its newest timeline entry with a message):
+        (False, None) for an item written before items carried one (its timeline tells)."""
+        if keys.STATUS_NOTE not in item:
+            return False, None
+        note = item[keys.STATUS_NOTE]
+        return True, dict(note) if note else None
+
+    @staticmethod
     def in_created_index(item: Mapping[str, Any] | None) -> bool:
         """A complaint item in the `created` index (every complaint from intake): the figures follow it."""
         return bool(item) and item.get("type") == "complaint" and bool(item.get("created_pk"))  # type: ignore[union-attr]
@@ -127,6 +147,7 @@ class ComplaintStore:
         names the uploads another complaint has."""
         extra = {k: text(v) for k, v in attributes.items()}
         extra.update(keys.created_attributes(complaint.tracking_id, complaint.created_at))
+        extra.update(keys.note_attributes(entry))
         extra.update({k: v for k, v in placed(complaint.tracking_id, complaint, placement).items() if v is not None})
         self.gateway.create(complaint, entry, extra, claims=list(claims))
 

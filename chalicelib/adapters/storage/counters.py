@@ -9,12 +9,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import stream_position, values
 from chalicelib.adapters.storage.gateway import TableGateway, put_over_position
+from chalicelib.adapters.storage.unit_of_work import TransactItem
 
 
 def counter_moves(table: str, old_at: str | None, new_at: str | None) -> list[dict[str, Any]]:
@@ -74,9 +75,11 @@ class CounterStore:
         seq: str | int,
         old_at: str | None,
         new_at: str | None,
+        with_items: Sequence[object] = (),
     ) -> None:
         """Move one complaint's count from `old_at` to `new_at` (`<holder>|<status>`) with its marker,
-        only over the marker as it was read (ConditionFailed when another reader came first)."""
+        only over the marker as it was read (ConditionFailed when another reader came first); the
+        items `with_items` (a notice for the unit it arrived at) in the same transaction."""
         data = {
             "pk": keys.inbox_mark_pk(tracking_id),
             "sk": keys.INBOX_MARK_SK,
@@ -89,5 +92,12 @@ class CounterStore:
             [
                 {"Put": put_over_position(self.gateway.table, data, read)},
                 *counter_moves(self.gateway.table, old_at, new_at),
+                *(_op(item) for item in with_items),
             ]
         )
+
+
+def _op(write: object) -> dict[str, Any]:
+    """One item of the transaction, as a store made it."""
+    assert isinstance(write, TransactItem)
+    return write.op

@@ -14,6 +14,11 @@ Items (pk / sk):
 - notice           NOTIFY#<tracking_id> / <level, or overdue:<stage>:<deadline>> (outbox)
 - rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
 - Open311 API key  APIKEY#<sha256 of the key> / APIKEY
+- person of a unit PERSON#<unit> / <user> (the register assignments are checked against)
+- hand-off         HANDEDON#<unit> / <utc instant>#<tracking_id> (the unit's "Diteruskan" shelf)
+- issued proof     PROOF#<upload key> / PROOF (a proof upload the hub issued, and for which complaint)
+- answer template  TEMPLATES / <template id> (the coordinator's; few: one partition),
+                   TEMPLATE#<template id> / H#<instant> (its history: who, when, what)
 - figures          STATS#DAY / <day>, STATS#C#<day> / <tracking_id>, STATS#SNAP / <snapshot>
 - jurisdiction     JURISDICTION / <code> (its profile; the one small partition the list of
                    regions is read from), JUR#<code> / UNITS | POLICY | HOLIDAYS (its areas
@@ -62,7 +67,16 @@ COUNTER_SK = "COUNTER"
 #: the table's TTL attribute (epoch seconds): DynamoDB deletes the item some time after it
 TTL_ATTRIBUTE = "expires_at"
 VERSION = "version"
+#: the denormalized status note of a complaint item (note_attributes)
+STATUS_NOTE = "status_note"
 
+PERSON_PREFIX = "PERSON#"
+HANDOFF_PREFIX = "HANDEDON#"
+PROOF_PREFIX = "PROOF#"
+PROOF_SK = "PROOF"
+TEMPLATE_PREFIX = "TEMPLATE#"
+TEMPLATE_HISTORY_PREFIX = "H#"
+TEMPLATE_LIST_PK = "TEMPLATES"
 UPLOAD_PREFIX = "UPLOAD#"
 UPLOAD_SK = "UPLOAD"
 CHANNEL_PREFIX = "CHANNEL#"
@@ -224,7 +238,7 @@ def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str |
     """The inbox index keys of a complaint in its current state, held by `holder` (by default
     whoever the domain says must act next; None values: not in that index)."""
     if holder is None:
-        holder = inbox.holder(c.status, c.unit.code if c.unit else None, c.channel)
+        holder = inbox.holder(c.status, c.unit.code if c.unit else None, c.channel, c.closed_how == "dismissed")
     area = inbox.area_of(holder)
     created = utc_text(c.created_at)
     final = c.status in FINAL_STATUSES
@@ -236,6 +250,21 @@ def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str |
         else inbox.urgent_key(utc_text(c.deadline) if c.deadline else None, created, c.tracking_id),
         "inbox_area_pk": inbox.shelf(area, c.status) if area else None,
     }
+
+
+def is_note(entry: Any) -> bool:
+    """An entry that becomes the status note: public, with a message."""
+    return entry is not None and bool(getattr(entry, "message", None)) and bool(getattr(entry, "public", True))
+
+
+def note_attributes(entry: Any) -> dict[str, Any]:
+    """The complaint's status note: its newest public timeline entry with a message (a
+    TimelineEntry), kept on the complaint item (and so on every index row of it) so a list never
+    reads a timeline per row. An empty map: no such entry yet (an item without the attribute
+    predates it). Operators' own entries (notes, assignments) are never a status note."""
+    if not is_note(entry):
+        return {STATUS_NOTE: {}}
+    return {STATUS_NOTE: entry.model_dump(mode="json")}
 
 
 # -- outbox items ------------------------------------------------------------------------------
@@ -278,6 +307,22 @@ def notice_pk(tracking_id: str) -> str:
 
 
 # -- counters, keys, channels, figures -----------------------------------------------------------
+
+
+def person_pk(unit: str) -> str:
+    return f"{PERSON_PREFIX}{unit}"
+
+
+def handoff_pk(unit: str) -> str:
+    return f"{HANDOFF_PREFIX}{unit}"
+
+
+def proof_pk(key: str) -> str:
+    return f"{PROOF_PREFIX}{key}"
+
+
+def template_pk(template_id: str) -> str:
+    return f"{TEMPLATE_PREFIX}{template_id}"
 
 
 def inbox_count_pk(holder: str) -> str:
