@@ -8,6 +8,9 @@ from chalicelib.routes import admin, channels, figures, open311, operators, publ
 
 app = Chalice(app_name="aduan-hub")
 app.api.cors = False
+# A complaint's photo is a JPEG answer (routes/public.py). API Gateway turns it back into bytes only when
+# the FIRST type of the request's Accept is binary, and browsers ask for an <img> with these first.
+app.api.binary_types.extend(["image/avif", "image/webp"])
 app.register_middleware(observability.flush_metrics, "all")
 app.register_middleware(limits.guard, "http")  # body and rate limits of every route (data/limits.json)
 app.register_middleware(observability.sweep_heartbeat, "scheduled")

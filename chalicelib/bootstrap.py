@@ -55,6 +55,7 @@ if TYPE_CHECKING:
     from chalicelib.services.open311 import Open311Service
     from chalicelib.services.people import PeopleService
     from chalicelib.services.photo_checks import PhotoChecks
+    from chalicelib.services.public_photos import PublicPhotos
     from chalicelib.services.rate_limits import RateLimiter
     from chalicelib.services.reconciler import Reconciler
     from chalicelib.services.signin import SignIn
@@ -293,6 +294,13 @@ def photo_checks() -> PhotoChecks:
 
 
 @lru_cache(maxsize=1)
+def public_photos() -> PublicPhotos:
+    from chalicelib.services.public_photos import PublicPhotos
+
+    return PublicPhotos(attachment_store())
+
+
+@lru_cache(maxsize=1)
 def admin() -> AdminService:
     from chalicelib.services.admin import AdminService
 
@@ -498,6 +506,7 @@ def reset() -> None:
         attachments,
         attachment_followups,
         photo_checks,
+        public_photos,
         admin,
         reconciler,
         status_sync,

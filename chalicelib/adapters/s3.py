@@ -13,6 +13,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from chalicelib.adapters.aws import client
+from chalicelib.domain.public_view import FileCheck
 from chalicelib.settings import settings
 
 #: the object's metadata the hub writes once it has checked the file: "clean" or "refused:<reason>".
@@ -64,6 +65,18 @@ class AttachmentStore:
             str(meta.get(CHECK_META, "")),
             str(meta.get(CHECKED_AT_META, "")),
         )
+
+    def checked(self, key: str) -> FileCheck | None:
+        """The check's verdict and the content type of a file, without its bytes; None when
+        nothing is stored under the key."""
+        try:
+            out = self.s3.head_object(Bucket=self.bucket, Key=key)
+        except ClientError as err:
+            if err.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+                return None
+            raise
+        meta = out.get("Metadata") or {}
+        return FileCheck(str(meta.get(CHECK_META, "")), str(out.get("ContentType") or ""))
 
     def replace(self, key: str, data: bytes, content_type: str, check: str, checked_at: str) -> None:
         """The checked file in place of what was uploaded (a PUT: the bucket's event is for POSTs only)."""

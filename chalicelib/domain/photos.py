@@ -30,6 +30,10 @@ _MP4_BRANDS = {
 
 #: how many bytes `sniff` needs at most
 HEAD_BYTES = 64
+#: the check's verdict on a file it passed (S3 metadata `hub-check`); a refusal is "refused:<reason>"
+CLEAN = "clean"
+#: what every photo is once the hub has re-encoded it
+CHECKED_PHOTO_TYPE = "image/jpeg"
 
 
 @dataclass(frozen=True)

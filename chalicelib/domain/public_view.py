@@ -13,18 +13,24 @@ The rules:
   so no public surface shows one;
 - a confidential complaint keeps its content to itself: no title, description, link or
   answer text; it shows where it stands (status, unit, kelurahan, category, dates);
-- an emergency (112/119, handled by the call centre) shows its status and dates only.
+- an emergency (112/119, handled by the call centre) shows its status and dates only;
+- photos: only those the hub's check passed and re-encoded (no metadata left), of a
+  complaint whose content is public; each at a same-origin address by its position
+  (`/v1/complaints/<tracking_id>/photos/<n>`), never by its S3 key. Anything else
+  is "not found", the same as an unknown tracking id.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import reference
 from chalicelib.domain.models import Complaint, Status
+from chalicelib.domain.photos import CHECKED_PHOTO_TYPE, CLEAN
 
 #: statuses of which only the status and the dates are public (health data may be behind them)
 TIMES_ONLY_STATUSES = frozenset({Status.EMERGENCY.value})
@@ -38,6 +44,52 @@ def times_only(status: Status | str | None) -> bool:
 def shows_content(confidential: bool, status: Status | str | None) -> bool:
     """Whether the reporter's own content (title, description, link) may be shown."""
     return not confidential and not times_only(status)
+
+
+#: a photo's number in its address: 1, 2, ... as written by `photo_path` (no sign, no leading zero)
+_PHOTO_NUMBER = re.compile(r"[1-9][0-9]{0,2}")
+
+
+@dataclass(frozen=True)
+class FileCheck:
+    """What the hub's check says of one stored attachment (its S3 metadata and type)."""
+
+    check: str  # "" (not checked yet), "clean" or "refused:<reason>"
+    content_type: str
+
+
+def shows_photos(confidential: bool, status: Status | str | None) -> bool:
+    """A complaint's photos are its reporter's content: public exactly when the text is."""
+    return shows_content(confidential, status)
+
+
+def is_public_photo(found: FileCheck | None) -> bool:
+    """A file the public may see: checked, passed, and re-encoded as a photo by the hub
+    (never an unchecked upload, a refused file, or a document)."""
+    return found is not None and found.check == CLEAN and found.content_type == CHECKED_PHOTO_TYPE
+
+
+def public_photo_numbers(
+    confidential: bool, status: Status | str | None, found: Sequence[FileCheck | None]
+) -> list[int]:
+    """The positions (1-based, in the complaint's order) of the attachments the public may see."""
+    if not shows_photos(confidential, status):
+        return []
+    return [n for n, f in enumerate(found, start=1) if is_public_photo(f)]
+
+
+def photo_number(raw: str, attachments: int) -> int | None:
+    """The attachment a photo address names, or None when it names none (a forged or
+    out-of-range number: the caller answers "not found")."""
+    if not _PHOTO_NUMBER.fullmatch(raw):
+        return None
+    n = int(raw)
+    return n if n <= attachments else None
+
+
+def photo_path(tracking_id: str, n: int) -> str:
+    """The photo's same-origin address (the pages' CSP needs no other image origin)."""
+    return f"/v1/complaints/{tracking_id}/photos/{n}"
 
 
 @dataclass(frozen=True)

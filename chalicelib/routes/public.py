@@ -11,9 +11,10 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.domain import reference
 from chalicelib.domain.errors import NotFound
+from chalicelib.domain.photos import CHECKED_PHOTO_TYPE as PHOTO_TYPE
 from chalicelib.http.answers import handles_errors, respond
 from chalicelib.http.inputs import header, idempotency_scope, json_body, known_id, parse
-from chalicelib.http.openapi import CLIENT_ID, IDEMPOTENCY_KEY, PUBLIC, REPORTER_TOKEN, declare
+from chalicelib.http.openapi import CLIENT_ID, IDEMPOTENCY_KEY, PUBLIC, REPORTER_TOKEN, Media, declare
 from chalicelib.http.signin import reporter_refusal
 from chalicelib.schemas import public as s
 from chalicelib.schemas.jurisdictions import JurisdictionList, JurisdictionSummary
@@ -78,7 +79,33 @@ def _public_view(tracking_id: str, consistent: bool = False) -> Response:
     complaint, timeline = bootstrap.complaints().with_timeline(tracking_id, consistent=consistent)
     if complaint is None:
         raise NotFound(tracking_id)
-    return respond(200, s.PublicComplaint.of(complaint, timeline).model_dump(mode="json"))
+    photos = bootstrap.public_photos().listed(complaint)
+    return respond(200, s.PublicComplaint.of(complaint, timeline, photos).model_dump(mode="json"))
+
+
+@bp.route("/v1/complaints/{tracking_id}/photos/{n}", methods=["GET"])
+@declare(
+    "One of a complaint's photos, as the hub checked and re-encoded it (JPEG, no metadata)",
+    roles=PUBLIC,
+    responses={200: Media(PHOTO_TYPE, {"type": "string", "format": "binary"})},
+    description="The addresses are those the public view lists in `photos`; anything else, a photo not "
+    "checked yet or refused, and every photo of a confidential complaint, is the 404 of an unknown id.",
+)
+@handles_errors
+def get_complaint_photo(tracking_id: str, n: str) -> Response:
+    complaint = bootstrap.complaints().get(known_id(tracking_id), consistent=False)
+    data = bootstrap.public_photos().jpeg(complaint, n)
+    # a number always names the same checked file (attachments are only ever appended)
+    return Response(
+        body=data,
+        status_code=200,
+        headers={
+            "Content-Type": PHOTO_TYPE,
+            "Cache-Control": "public, max-age=31536000, immutable",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; sandbox",
+        },
+    )
 
 
 # -- closing the loop with the reporter ------------------------------

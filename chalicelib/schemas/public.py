@@ -5,6 +5,7 @@ Also the nearby question's query and answer: public fields only, within the city
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Annotated
 
@@ -124,6 +125,12 @@ class PublicTimelineEntry(BaseModel):
     lapor_id: int | None = None
 
 
+class PublicPhoto(BaseModel):
+    """A photo the hub checked and re-encoded (no metadata): a same-origin JPEG address."""
+
+    url: str
+
+
 class PublicComplaint(BaseModel):
     """What anyone holding the tracking id may see: never reporter data. Of an emergency
     (112/119, handled by the call centre) only its status and times (`status_only`)."""
@@ -148,9 +155,12 @@ class PublicComplaint(BaseModel):
     overdue_working_days: float | None = None  # set only when past the deadline
     escalation_level: int
     timeline: list[PublicTimelineEntry]
+    #: the photos the public may see (domain/public_view.py): none of a confidential complaint
+    photos: list[PublicPhoto] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, c: Complaint, timeline: list[TimelineEntry]) -> PublicComplaint:
+    def of(cls, c: Complaint, timeline: list[TimelineEntry], photos: Sequence[int] = ()) -> PublicComplaint:
+        """`photos`: the numbers of the photos public_view allows (services/public_photos.py)."""
         # the calendar (holidays) loads on the first read, not on every function's import
         from chalicelib.domain.overdue import overdue_working_days
         from chalicelib.domain.sla import default_policy, describe_deadline
@@ -186,6 +196,9 @@ class PublicComplaint(BaseModel):
                 for e in timeline
                 if (text := public_message(e, c.confidential)) is not None
             ],
+            photos=[PublicPhoto(url=public_view.photo_path(c.tracking_id, n)) for n in photos]
+            if public_view.shows_photos(c.confidential, c.status)
+            else [],
         )
 
     @classmethod

@@ -53,10 +53,10 @@ from chalicelib.settings import settings
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
 READ_BUDGET = 5  # Query pages per request when filters thin the results out
-#: what an inbox row adds from the complaint item (the indexes do not project it)
+#: what an inbox row shows of the reporter's words and what scope reads (projected by the inbox
+#: indexes beside the row's own attributes: infra/template.json)
 ROW_EXTRAS = (
     "reopen_reason",
-    "reopened_at",
     "comment_count",
     "last_comment",
     "last_comment_at",
@@ -304,18 +304,9 @@ class InboxService:
         return InboxPage(items=rows, counts=self.counts("inbox", unit), next=nxt, holder=unit, sort="newest")
 
     def _with_reporter_words(self, p: Principal, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The rows with what the index does not project (the reporter's reopen reason and latest
-        comment; what scope reads), from one BatchGetItem; a row outside the caller's sight is dropped."""
-        if not rows:
-            return rows
-        full = self.complaints.items([str(r["tracking_id"]) for r in rows])
-        out = []
-        for row in rows:
-            item = full.get(str(row["tracking_id"]))
-            merged = {**row, **{k: item[k] for k in ROW_EXTRAS if item and k in item}}
-            if sight_of(p, merged) != Sight.NONE:
-                out.append(merged)
-        return out
+        """The rows the caller may see. The inbox indexes project the reporter's reopen reason and
+        latest comment and what scope reads (`ROW_EXTRAS`), so a page costs its Query alone."""
+        return [row for row in rows if sight_of(p, row) != Sight.NONE]
 
     def counts(self, family: str, key: str) -> dict[str, int]:
         """Counts per status of one holder, or of every holder of a kecamatan area."""

@@ -26,11 +26,21 @@ from chalicelib.adapters.s3 import AttachmentStore, StoredFile
 from chalicelib.domain.attachments import UPLOAD_PREFIX, rules
 from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import TimelineEntry, utcnow
-from chalicelib.domain.photos import HEAD_BYTES, NOT_A_PHOTO, UNREADABLE_PHOTO, Refusal, is_photo, sniff
+from chalicelib.domain.photos import (
+    CHECKED_PHOTO_TYPE,
+    CLEAN,
+    HEAD_BYTES,
+    NOT_A_PHOTO,
+    UNREADABLE_PHOTO,
+    Refusal,
+    is_photo,
+    sniff,
+)
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import Complaints, Timelines
 
-CLEAN = "clean"
+__all__ = ["CLEAN", "PhotoChecks", "refusal_of"]
+
 REFUSED = "refused:"
 _REFUSALS = {r.reason: r for r in (NOT_A_PHOTO, UNREADABLE_PHOTO)}
 #: prefixes of keys that belong to one complaint: `<prefix><tracking_id>/<random><ext>`
@@ -100,7 +110,7 @@ class PhotoChecks:
             refusal = NOT_A_PHOTO
         elif is_photo(kind):
             try:
-                data, ctype = self._encoder().reencode(stored.data), "image/jpeg"
+                data, ctype = self._encoder().reencode(stored.data), CHECKED_PHOTO_TYPE
             except UnreadablePhoto:
                 refusal = UNREADABLE_PHOTO
         if refusal is not None:

@@ -12,6 +12,7 @@ const KINDS = {
   assigned: "Ditugaskan", duplicate: "Digabung dengan aduan yang sama", rejected: "Ditolak", dismissed: "Tidak dilanjutkan",
 };
 const rung = (n) => (n ? `Tingkat ${n}: diteruskan ke atasan unit` : "Belum dieskalasi");
+const PHOTO_PATH = /^\/v1\/complaints\/[A-Za-z0-9-]+\/photos\/[1-9][0-9]*$/;
 const NUM = new Intl.NumberFormat("id-ID", { maximumFractionDigits: 1 });
 
 let current = null; // the record shown
@@ -55,12 +56,23 @@ function show(c) {
     $(id).hidden = c.confidential;
     $(id).previousElementSibling.hidden = c.confidential;
   }
+  showPhotos(c.photos || []);
   $("#r-timeline").replaceChildren(...c.timeline.slice().reverse().map((e) => el("li", { "data-kind": e.kind },
     el("span", { class: "when", text: fmtDate(e.at) }),
     el("strong", { text: KINDS[e.kind] || e.kind }),
     e.message && !c.confidential ? el("p", { class: "msg", text: e.message }) : null)));
   $("#record").hidden = false;
   reporterControls();
+}
+
+/** The photos the hub checked (no metadata left): same-origin addresses only, each with its words. */
+function showPhotos(photos) {
+  const shown = photos.filter((p) => typeof p.url === "string" && PHOTO_PATH.test(p.url));
+  $("#r-photos").replaceChildren(...shown.map((p, i) => el("li", {}, el("img", {
+    src: p.url, alt: `Foto ${i + 1} dari ${shown.length} yang dilampirkan pada aduan ini`,
+    loading: "lazy", decoding: "async", width: 400, height: 300,
+  }))));
+  $("#r-photos-box").hidden = shown.length === 0;
 }
 
 function reporterControls() {

@@ -5,8 +5,8 @@ photo, downscaled, exactly once, though the button is pressed twice and the firs
 answer is lost on the way back; a place tapped on the kelurahan map gives the
 point and its kelurahan; offline, it waits in the browser and goes once
 when the signal returns; a field the API refuses keeps what was typed; the form
-is completed with the keyboard alone. /lacak/<id> shows a unit's answer (of a
-confidential complaint, status and dates only), and the reporter's controls only
+is completed with the keyboard alone. /lacak/<id> shows a unit's answer and the photos
+the hub checked (of a confidential complaint, status and dates only), and the reporter's controls only
 with the reporter token. axe-core (`make axe`) finds no
 serious or critical violation on either page. Chromium is Debian's (`make browser`).
 """
@@ -255,6 +255,20 @@ def test_report_with_photo_sent_twice_and_answer_lost_files_once(
     assert doc["sha256"] == hashlib.sha256(hub_copy(uploaded[0])).hexdigest()
     assert max(_jpeg_size(uploaded[0])) == 1600
     assert len(_at_lapor(running_stack, marker)) == 1
+
+    # followed on /lacak/: the photo shows, as the hub's clean copy, from this site only
+    page.goto(f"{api}/lacak/{tracking_id}")
+    page.wait_for_selector("#record:not([hidden])")
+    img = page.get_by_role("img", name="Foto 1 dari 1 yang dilampirkan pada aduan ini")
+    img.wait_for()
+    assert img.get_attribute("loading") == "lazy"
+    img.scroll_into_view_if_needed()
+    page.wait_for_function("() => document.querySelector('#r-photos img').naturalWidth > 0")
+    src = img.get_attribute("src")
+    assert src == f"/v1/complaints/{tracking_id}/photos/1"
+    served = requests.get(f"{api}{src}", headers={"Accept": "image/avif,image/webp,*/*"}, timeout=10)
+    assert served.headers["Content-Type"] == "image/jpeg"
+    assert hashlib.sha256(served.content).hexdigest() == doc["sha256"]
     assert [e for e in page.errors if "ERR_CONNECTION_RESET" not in e] == [], page.errors  # the lost answer
 
 

@@ -107,6 +107,16 @@ def test_every_function_and_the_api_are_traced(packages: dict[str, Path]) -> Non
     assert res["RestAPI"]["Properties"]["TracingEnabled"] is True
 
 
+def test_the_api_compresses_its_answers_and_gives_browsers_photos_as_bytes(packages: dict[str, Path]) -> None:
+    """Pages, scripts and JSON above 1 KB go gzip-compressed to a browser that accepts it; a
+    complaint's photo is turned back into bytes when an <img> asks with a modern image type first."""
+    api = resources(packages)["RestAPI"]["Properties"]
+    assert api["MinimumCompressionSize"] == 1024
+    binary = api["DefinitionBody"]["x-amazon-apigateway-binary-media-types"]
+    assert {"image/jpeg", "image/avif", "image/webp"} <= set(binary)
+    assert "*/*" not in binary and "application/json" not in binary  # JSON answers stay text
+
+
 def when_tracing_layer_on(value: Any) -> dict[str, Any]:
     return {"Fn::If": ["TracingLayerOn", value, {"Ref": "AWS::NoValue"}]}
 

@@ -95,3 +95,14 @@ def test_document_is_served_publicly(client: Any) -> None:
     assert resp.status_code == 200
     assert resp.headers["Content-Type"].startswith("application/json")
     assert json.loads(resp.body) == json.loads(json.dumps(openapi.document(app.app)))
+
+
+def test_a_complaints_photos_are_in_the_contract_as_public_jpegs() -> None:
+    import app
+
+    doc = openapi.document(app.app)
+    op = doc["paths"]["/v1/complaints/{tracking_id}/photos/{n}"]["get"]
+    assert op["security"] == [] and set(op["responses"]) == {"200", "400", "404"}
+    assert list(op["responses"]["200"]["content"]) == ["image/jpeg"]
+    view = doc["components"]["schemas"]["PublicComplaint"]["properties"]["photos"]
+    assert view["items"]["$ref"].endswith("/PublicPhoto")

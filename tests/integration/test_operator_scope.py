@@ -172,7 +172,7 @@ def test_an_assignment_names_a_person_of_the_unit(client: Any, hub: Any) -> None
     people = ok(client.http.get("/v1/operator/people", headers=dict(OPERATOR)))["people"]
     assert {"user": "budi", "unit": f"kel:{KEL}", "name": None} in people
     assert all(p["unit"] == f"kel:{KEL}" for p in people)
-    for bad in ("sari", "budi\x07", "bu\u200bdi", "nobody", "kurniawan"):
+    for bad in ("sari", "bu\u200bdi", "nobody", "kurniawan"):
         resp = act(client, tid, OPERATOR, "assign", assignee=bad)
         assert resp.status_code == 400, (bad, resp.body)
         assert [e["field"] for e in resp.json_body["errors"]] == ["assignee"], bad
@@ -195,7 +195,10 @@ def test_an_assignment_names_a_person_of_the_unit(client: Any, hub: Any) -> None
     other = client.http.get("/v1/operator/people?unit=kel:36.73.01.1002", headers=dict(OPERATOR))
     assert other.status_code == 400 and other.json_body["errors"][0]["field"] == "unit"
     assert ok(act(client, tid, OPERATOR, "assign", assignee="wati"))["assigned_to"] == "wati"
-    assert ok(act(client, tid, OPERATOR, "assign", assignee="budi"))["assigned_to"] == "budi"
+    # a control character never reaches the register's check: intake drops it from every text,
+    # so "budi\x07" names budi, a person of the unit, never a name that points at nobody
+    assert ok(act(client, tid, OPERATOR, "assign", assignee="budi\x07"))["assigned_to"] == "budi"
+    assert item(tid)["assigned_to"] == "budi"
     assert ok(client.http.get(f"/v1/operator/people?unit=kec:{KEC}", headers=dict(SUPERVISOR)))["people"] is not None
 
 

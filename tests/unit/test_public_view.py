@@ -54,3 +54,43 @@ def test_an_emergency_shows_its_status_and_dates_only() -> None:
     assert facts.times_only and facts.confidential and facts.status == "emergency"
     shown = {k for k, v in vars(facts).items() if v not in (None, False)}
     assert shown == {"tracking_id", "status", "confidential", "times_only", "created_at", "updated_at"}
+
+
+# -- photos: the hub's checked copies only, of a complaint whose content is public ---------------
+
+CHECKED = public_view.FileCheck("clean", "image/jpeg")
+
+
+@pytest.mark.parametrize(
+    ("found", "shown"),
+    [
+        (CHECKED, True),
+        (None, False),  # not uploaded (yet)
+        (public_view.FileCheck("", "image/jpeg"), False),  # uploaded, not checked yet
+        (public_view.FileCheck("refused:not_a_photo", "application/octet-stream"), False),
+        (public_view.FileCheck("refused:unreadable_photo", "image/jpeg"), False),
+        (public_view.FileCheck("clean", "application/pdf"), False),  # a document: not a photo
+        (public_view.FileCheck("CLEAN", "image/jpeg"), False),
+    ],
+)
+def test_only_a_photo_the_hub_checked_and_reencoded_is_public(found: public_view.FileCheck | None, shown: bool) -> None:
+    assert public_view.is_public_photo(found) is shown
+
+
+def test_photos_are_numbered_in_the_complaints_order_and_never_of_a_confidential_one() -> None:
+    found = [CHECKED, None, public_view.FileCheck("refused:not_a_photo", ""), CHECKED]
+    assert public_view.public_photo_numbers(False, Status.RECEIVED, found) == [1, 4]
+    assert public_view.public_photo_numbers(True, Status.RECEIVED, found) == []
+    assert public_view.public_photo_numbers(False, Status.EMERGENCY, found) == []
+    assert public_view.photo_path("SRG-AAAA-BBBB", 4) == "/v1/complaints/SRG-AAAA-BBBB/photos/4"
+
+
+@pytest.mark.parametrize(
+    "raw", ["0", "6", "01", "-1", "+1", "1.0", "1e0", " 1", "1 ", "..", "%2e%2e", "../1", "１", "", "9999", "a"]
+)
+def test_a_forged_photo_number_names_no_attachment(raw: str) -> None:
+    assert public_view.photo_number(raw, 5) is None
+
+
+def test_a_photo_number_names_one_of_the_attachments() -> None:
+    assert [public_view.photo_number(str(n), 5) for n in (1, 5)] == [1, 5]
