@@ -62,9 +62,9 @@ CENTRAL_KECAMATAN = {"36.73.01", "36.73.06"}  # Serang, Cipocok Jaya: the denses
 
 
 def _polygons() -> list[tuple[str, str, list[list[float]]]]:
-    from chalicelib.domain import geo
+    from chalicelib.domain import reference
 
-    with open(geo._DATA_FILE, encoding="utf-8") as fh:
+    with open(reference.boundaries_file(), encoding="utf-8") as fh:
         return [
             (f["properties"]["kode"], f["properties"]["kode_kec"], f["geometry"]["coordinates"][0])
             for f in json.load(fh)["features"]

@@ -3,7 +3,7 @@ complaint's span (chalicelib/tracing.py).
 
 Every line about a complaint carries `tracking_id`, so an admin finds one
 complaint's whole path in CloudWatch Logs Insights with
-`filter tracking_id = "SRG-XXXX-XXXX"`, and every traced piece of work on it
+`filter tracking_id = "<tracking id>"`, and every traced piece of work on it
 carries the annotation `tracking_id` (X-Ray: `annotation.tracking_id = "..."`).
 Reporter data is never logged. The metrics and alarms that read them are in
 infra/template.json; docs/console.md says where each is in the console.

@@ -9,7 +9,9 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import BaseModel
+from pydantic import BaseModel, model_validator
+
+from chalicelib.domain import reference
 
 
 class Settings(BaseModel):
@@ -29,7 +31,9 @@ class Settings(BaseModel):
     channel_secret_arn: str = ""  # Secrets Manager: {"rabeg": ..., "call112": ..., "psc119": ...}
     server_secret_arn: str = ""  # Secrets Manager: {"key": ...} (idempotent ids, reporter tokens, rate limits)
     rate_limit_scale: float = 1.0  # multiplies every rate limit (tests and benchmarks raise it)
-    public_base_url: str = "https://aduan.serangkota.go.id"
+    #: the region served when a request names none (Kemendagri code); default: the data index's
+    default_jurisdiction: str = ""
+    public_base_url: str = ""  # default: the default region's address, from its data
     open311_base_url: str = ""  # the Open311 endpoint named in discovery; default <public_base_url>/open311/v2
     shards: int = 8
     forward_lease_s: int = 120
@@ -48,6 +52,18 @@ class Settings(BaseModel):
     # the operators' console signs in here: Cognito's managed login (https://<domain>.auth.<region>.amazoncognito.com);
     # empty: the issuer itself serves /authorize and /token (the development issuer)
     auth_login_url: str = ""
+
+    @model_validator(mode="after")
+    def _from_region_data(self) -> Settings:
+        """What is not configured comes from the default region's data (data/jurisdictions.json)."""
+        if not self.default_jurisdiction:
+            self.default_jurisdiction = reference.default_code()
+        if not self.public_base_url:
+            try:
+                self.public_base_url = reference.region(self.default_jurisdiction).public_base_url
+            except LookupError:  # a region onboarded into the table only: PUBLIC_BASE_URL names it
+                pass
+        return self
 
 
 @lru_cache(maxsize=1)
@@ -69,6 +85,7 @@ def settings() -> Settings:
         "channel_secret_arn": env.get("CHANNEL_SECRET_ARN"),
         "server_secret_arn": env.get("SERVER_SECRET_ARN"),
         "rate_limit_scale": env.get("RATE_LIMIT_SCALE"),
+        "default_jurisdiction": env.get("DEFAULT_JURISDICTION"),
         "public_base_url": env.get("PUBLIC_BASE_URL"),
         "open311_base_url": env.get("OPEN311_BASE_URL"),
         "shards": env.get("INDEX_SHARDS"),

@@ -9,7 +9,7 @@ every span here is a no-op that costs a function call.
 
 Attributes given to `span` are search keys: X-Ray keeps OpenTelemetry attributes as metadata
 unless their keys are listed in the span's `aws.xray.annotations`, so each key is listed
-there and an admin filters `annotation.tracking_id = "SRG-XXXX-XXXX"` (docs/console.md).
+there and an admin filters `annotation.tracking_id = "<tracking id>"` (docs/console.md).
 OpenTelemetry is looked up at the first span, not at import, so a cold start never pays for
 it where the layer is absent.
 """

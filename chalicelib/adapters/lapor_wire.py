@@ -62,7 +62,7 @@ def is_ours(content: str) -> bool:
 _MARK = re.compile(
     r"\["
     + re.escape(TAG_PREFIX)
-    + r"(SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}):(?:(\d{1,9})-(unit|pelapor)|lampiran-(\d{1,4}))\]"
+    + r"([A-Z]{3}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}):(?:(\d{1,9})-(unit|pelapor)|lampiran-(\d{1,4}))\]"
 )
 
 

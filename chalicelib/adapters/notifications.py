@@ -3,7 +3,7 @@
 Each message carries the unit it is for as the attribute `unit`, its `kind`, and `to`: the
 person it is for (a mention; also `user`) or `unit` (everyone of the unit). The hub subscribes
 each address with a filter policy (`Subscriptions`): the coordinator's unit addresses get
-`{"unit": ["kel:36.73.05.1002"], "to": ["unit"]}`, a person's own address the kinds they chose,
+`{"unit": ["kel:<kode kelurahan>"], "to": ["unit"]}`, a person's own address the kinds they chose,
 `{"unit": [...], "kind": ["new_complaint", "mentioned"], "to": ["unit", "budi"]}`.
 
 Standard topics do not deduplicate, so every message carries a stable

@@ -1,4 +1,4 @@
-"""Serang Siaga 112 (Diskominfo command centre): its record and its mapping.
+"""Siaga 112 (the region's Diskominfo command centre): its record and its mapping.
 
 112 has no public record format, so this one is ours (docs/channels.md). Most
 calls are noise (190 real emergencies in 33,196 calls, Jan-Nov 2020), so:

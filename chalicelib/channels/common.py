@@ -75,7 +75,7 @@ ChannelTime = Annotated[datetime, AfterValidator(_sane_year)]
 
 
 def as_wib(value: datetime) -> datetime:
-    """Channels in Serang write local time without a zone: read it as WIB."""
+    """The channels write local time without a zone: read it as WIB."""
     return value.replace(tzinfo=WIB) if value.tzinfo is None else value
 
 

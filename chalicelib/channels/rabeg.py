@@ -1,4 +1,4 @@
-"""Rabeg (Reaksi Atas Berita Warga, Diskominfo Kota Serang): its record and its mapping.
+"""Rabeg (Reaksi Atas Berita Warga, the region's Diskominfo): its record and its mapping.
 
 The columns are those of Rabeg's table `rbg_aduan` seen in public
 (`ID_ADUAN, PELAPOR, TGL_ADUAN, KD_MEDIA, KD_KAT, JUDUL_ADUAN, ISI_ADUAN, LOKASI`),

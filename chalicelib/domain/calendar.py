@@ -1,4 +1,4 @@
-"""Working-day calendar for Kota Serang (hari kerja, WIB) and the local time zone.
+"""Working-day calendar (hari kerja, WIB) and the local time zone.
 
 LAPOR! and the Rabeg SOP count deadlines in working days: Saturdays, Sundays,
 national holidays and cuti bersama do not count. National holidays and cuti

@@ -47,7 +47,7 @@ _KIND_BY_PREFIX: dict[str, UnitKind] = {
     "pimpinan": "pimpinan",
 }
 _SYMBOLIC_STEPS = frozenset({"self", "kecamatan", "opd_head"})
-_KELURAHAN_CODE_PARTS = 4  # 36.73.01.1001
+_KELURAHAN_CODE_PARTS = 4  # NN.NN.NN.NNNN
 
 
 # --- file format -------------------------------------------------------------
@@ -223,7 +223,7 @@ def ladder_for(
 ) -> list[Rung]:
     """The escalation ladder for a complaint; rung 0 is the handling unit.
 
-    ``kecamatan_code`` ("36.73.01" or "kec:36.73.01") may be None for a
+    ``kecamatan_code`` ("NN.NN.NN" or "kec:NN.NN.NN") may be None for a
     kelurahan unit (it is derived from the kelurahan code).  ``opd_code`` is
     the OPD responsible for the category (None for kelurahan/kecamatan
     categories); for an OPD unit it defaults to the unit itself.

@@ -1,4 +1,4 @@
-"""Geography of Kota Serang: the kelurahan of a reported point, and geohash cells.
+"""Geography of the default region: the desa/kelurahan of a reported point, and geohash cells.
 
 Pure Python on purpose (no shapely): the Lambda package stays small and cold starts
 short. The only I/O is reading the packaged kelurahan polygons, lazily on first use,
@@ -12,7 +12,7 @@ have tiny overlaps and gaps, and the city's coast is approximate. ``locate`` the
    farthest away, then the lowest code: deterministic, even on a shared border;
 3. if none contains it (a gap, GPS noise, the shore), takes the nearest polygon edge
    within ``max_outside_m``, reporting that distance;
-4. otherwise answers None: the point is outside Kota Serang; ask the reporter.
+4. otherwise answers None: the point is outside the region; ask the reporter.
 
 Coordinates in the GeoJSON are [lng, lat]; this module's functions take (lat, lon), as
 people say them, and return (lat, lon) too.
@@ -26,7 +26,8 @@ import json
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
+
+from chalicelib.domain import reference
 
 __all__ = [
     "EARTH_RADIUS_M",
@@ -49,11 +50,9 @@ __all__ = [
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 _M_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
 
-_DATA_FILE = Path(__file__).resolve().parent.parent / "data" / "kota-serang-kelurahan.geojson"
-
 # "Open complaints within ~200 m" is answered with one DynamoDB Query per geohash cell,
 # so the precision trades the number of Queries against how much is read beyond the
-# circle. At Serang's latitude (about -6.1 deg) a precision-7 cell is ~153 m x 152 m.
+# circle. At the first region's latitude (about -6.1 deg) a precision-7 cell is ~153 m x 152 m.
 # A 200 m circle (400 m across) then intersects 9 to 14 cells (9 from the centre of a
 # cell, ~12 typically; measured over 3,000 random points in the city), whose union is
 # at most ~0.33 km2 for a 0.126 km2 circle. Precision 6 would need 1 to 4 Queries, but
@@ -183,8 +182,8 @@ def point_in_ring(lat: float, lon: float, ring: Sequence[Sequence[float]]) -> bo
 
 @functools.lru_cache(maxsize=1)
 def _polygons() -> tuple[_Polygon, ...]:
-    """Load the 67 kelurahan polygons once per container, on first use (not import)."""
-    with _DATA_FILE.open(encoding="utf-8") as fh:
+    """Load the desa/kelurahan polygons once per container, on first use (not import)."""
+    with reference.boundaries_file().open(encoding="utf-8") as fh:
         collection = json.load(fh)
     polygons = []
     for feature in collection["features"]:
@@ -263,7 +262,7 @@ def locate(lat: float, lon: float, max_outside_m: float = 300.0) -> Placement | 
     """The kelurahan of a point; None when farther than max_outside_m from all.
 
     Raises ValueError for coordinates that are not finite or out of range: that is bad
-    input, not "outside Kota Serang".
+    input, not "outside the region".
     """
     _check_point(lat, lon)
     if not (max_outside_m >= 0.0 and math.isfinite(max_outside_m)):

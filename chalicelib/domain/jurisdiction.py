@@ -160,6 +160,11 @@ class Words:
         return f"di luar {self.region}", f"outside {self.region}"
 
     @property
+    def outside_reason(self) -> str:
+        """The reason code of a 400 for a place outside the region: ``outside_kota_x``."""
+        return "outside_" + region_slug(self.kind, self.name).replace("-", "_")
+
+    @property
     def complaints_page_title(self) -> str:
         """The title of the region's public page."""
         return f"Transparansi Pengaduan {self.region}"

@@ -1,7 +1,7 @@
 """Open311 GeoReport v2 in our vocabulary: services, attributes, open/closed, dates.
 
-Pure: reads the packaged data only (open311.json, categories.json,
-kota-serang.json). Services are our complaint categories; every service
+Pure: reads the packaged data only (open311.json, categories.json, the
+default region's areas). Services are our complaint categories; every service
 definition offers the same attributes, each mapping onto one field of a
 complaint (the kelurahan, the severity, ...). The jurisdiction ids, the
 discovery text and the limits are data, so another city changes a file, not

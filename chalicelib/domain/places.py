@@ -3,12 +3,12 @@
 Channels and apps often send only an address. When it names a kelurahan and/or a
 kecamatan of the city after the usual labels ("Kelurahan", "Kel.", "Desa", "Ds.",
 "Kecamatan", "Kec.", any case, spacing or punctuation), the complaint can be placed
-there. Names are matched whole, with or without their inner spaces ("Kota Baru" =
-"Kotabaru"); the names come from the area data and the labels from
+there. Names are matched whole, with or without their inner spaces (a two-word name
+written as one word); the names come from the area data and the labels from
 `data/address_words.json`, so no city is written here.
 
-Only labelled names count: "Serang" alone in an address is the city as often as the
-kelurahan or the kecamatan. A kelurahan name shared by two kelurahan (Sukawana) is
+Only labelled names count: a bare name in an address is often the region's as much as a
+kelurahan's or a kecamatan's. A kelurahan name shared by two kelurahan is
 placed only when a named kecamatan settles it; names that contradict each other
 place nothing.
 """

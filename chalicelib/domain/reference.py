@@ -1,27 +1,86 @@
-"""Reference data: areas of Kota Serang, units and complaint categories.
+"""Reference data: the default region's areas, units and complaint categories.
 
 Loaded lazily from the package's data files (not at import time, to keep cold
-starts short) and keyed on codes, never on names: two kelurahan are called
-Sukawana.
+starts short) and keyed on codes, never on names: two kelurahan can share a name.
+Which region the packaged area data describes, what it is called and which files
+hold it is data too (``jurisdictions.json``): no code path names a region.
 """
 
 from __future__ import annotations
 
 import json
+import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel
 
+from chalicelib.domain.jurisdiction import RegionKind, Words, village_kind
 from chalicelib.domain.models import Severity, Unit
 
 DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+#: the index of the regions whose data ships in the package
+INDEX = "jurisdictions.json"
 
 
 def load_json(name: str) -> Any:
     with open(DATA_DIR / name, encoding="utf-8") as fh:
         return json.load(fh)
+
+
+class PackagedRegion(BaseModel):
+    """A region whose data ships in the package: its names, prefix, public address and files."""
+
+    code: str
+    kind: RegionKind
+    name: str
+    short_name: str
+    prefix: str
+    public_base_url: str
+    areas: str
+    boundaries: str
+    map: str
+
+    @property
+    def words(self) -> Words:
+        return Words(kind=self.kind, name=self.name)
+
+
+@lru_cache(maxsize=1)
+def _index() -> dict[str, Any]:
+    data: dict[str, Any] = load_json(INDEX)
+    return data
+
+
+def default_code() -> str:
+    """The deployment's default region: ``DEFAULT_JURISDICTION`` (set per stage), else the one the
+    index names. Read here rather than from settings, which sit above the domain, so that every
+    reader of the packaged area data agrees on the region."""
+    return os.environ.get("DEFAULT_JURISDICTION") or str(_index()["default"])
+
+
+@lru_cache(maxsize=4)
+def _region(code: str) -> PackagedRegion:
+    entry = _index()["regions"].get(code)
+    if entry is None:
+        raise LookupError(f"DEFAULT_JURISDICTION={code}: no data for that region in chalicelib/data/{INDEX}")
+    return PackagedRegion(code=code, **entry)
+
+
+def region(code: str | None = None) -> PackagedRegion:
+    """A region whose data ships in the package (the default region unless ``code`` is given)."""
+    return _region(code or default_code())
+
+
+def boundaries_file() -> Path:
+    """The default region's desa/kelurahan boundaries (GeoJSON)."""
+    return DATA_DIR / region().boundaries
+
+
+def map_file() -> Path:
+    """The default region's simplified map for the pages (SVG paths and their projection)."""
+    return DATA_DIR / region().map
 
 
 class Category(BaseModel):
@@ -72,7 +131,7 @@ def category(code: str) -> Category:
 
 @lru_cache(maxsize=1)
 def areas() -> Areas:
-    raw = load_json("kota-serang.json")
+    raw = load_json(region().areas)
     kec: dict[str, str] = {}
     kel: dict[str, Kelurahan] = {}
     for k in raw["kecamatan"]:
@@ -86,7 +145,8 @@ def areas() -> Areas:
 
 @lru_cache(maxsize=1)
 def city_name() -> str:
-    return str(load_json("kota-serang.json")["kota"]["name"])
+    """``Kota X`` / ``Kabupaten X``: the default region as pages and messages name it."""
+    return region().words.region
 
 
 @lru_cache(maxsize=1)
@@ -102,7 +162,7 @@ def units() -> dict[str, Unit]:
     for code, name in a.kecamatan.items():
         out[f"kec:{code}"] = Unit(code=f"kec:{code}", kind="kecamatan", name=f"Kecamatan {name}")
     for code, k in a.kelurahan.items():
-        out[f"kel:{code}"] = Unit(code=f"kel:{code}", kind="kelurahan", name=f"Kelurahan {k.name}")
+        out[f"kel:{code}"] = Unit(code=f"kel:{code}", kind="kelurahan", name=Words.village(village_kind(code), k.name))
     return out
 
 

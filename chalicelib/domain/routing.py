@@ -52,8 +52,8 @@ def place_of(location: Location) -> Place:
                     FieldProblem(
                         "location.kelurahan_code",
                         "unknown_kelurahan",
-                        "Kode kelurahan tidak dikenal di Kota Serang",
-                        "Unknown kelurahan code for Kota Serang",
+                        f"Kode kelurahan tidak dikenal di {reference.city_name()}",
+                        f"Unknown kelurahan code for {reference.city_name()}",
                     )
                 ]
             )
@@ -63,13 +63,15 @@ def place_of(location: Location) -> Place:
     if lat is not None and lon is not None:
         placement = geo.locate(lat, lon)
         if placement is None:
+            words = reference.region().words
+            outside_id, outside_en = words.outside
             raise InvalidInput(
                 [
                     FieldProblem(
                         "location",
-                        "outside_kota_serang",
-                        "Lokasi berada di luar Kota Serang; pilih kelurahan (kelurahan_code)",
-                        "The location is outside Kota Serang; choose a kelurahan (kelurahan_code)",
+                        words.outside_reason,
+                        f"Lokasi berada {outside_id}; pilih kelurahan (kelurahan_code)",
+                        f"The location is {outside_en}; choose a kelurahan (kelurahan_code)",
                     )
                 ]
             )

@@ -2,7 +2,7 @@
 
 The numbers live in ``data/sla_policy.json`` so that a change of SOP is a data
 change with a reviewable diff, not a code change.  Sources: LAPOR! (3 working
-days to verify, 5 for the agency, 10 for the reporter), Kota Serang's Rabeg SOP
+days to verify, 5 for the agency, 10 for the reporter), a kota's Rabeg SOP
 (1x24 / 3x24 hours) and, for ``in_progress``, a documented assumption.
 """
 

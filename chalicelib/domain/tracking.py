@@ -2,16 +2,23 @@
 
 Random (not sequential, not guessable), from an alphabet without look-alikes
 (no 0/O, 1/I/L), grouped in fours, with a check character so a mistyped id is
-refused instead of pointing at someone else's complaint.
+refused instead of pointing at someone else's complaint. The three letters in front are
+the region's prefix, from its data.
 """
 
 from __future__ import annotations
 
 import secrets
 
+from chalicelib.domain import reference
+
 ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"  # 31 symbols, prime: good for a check symbol
-PREFIX = "SRG"
 _RANDOM_LEN = 7  # 31**7 ~ 2.75e10 ids
+
+
+def prefix() -> str:
+    """The default region's tracking-id prefix (three letters, unique in the deployment)."""
+    return reference.region().prefix
 
 
 def _check_char(body: str) -> str:
@@ -38,7 +45,7 @@ def tracking_id_from(digest: bytes) -> str:
 
 def _formatted(body: str) -> str:
     full = body + _check_char(body)
-    return f"{PREFIX}-{full[:4]}-{full[4:]}"
+    return f"{prefix()}-{full[:4]}-{full[4:]}"
 
 
 def normalise(raw: str) -> str | None:
@@ -47,10 +54,11 @@ def normalise(raw: str) -> str | None:
     Accepts lower case, missing dashes and spaces, as people type them.
     """
     text = "".join(ch for ch in raw.upper() if ch.isalnum())
-    if text.startswith(PREFIX):
-        text = text[len(PREFIX) :]
+    own = prefix()
+    if text.startswith(own):
+        text = text[len(own) :]
     if len(text) != _RANDOM_LEN + 1 or any(c not in ALPHABET for c in text):
         return None
     if _check_char(text[:-1]) != text[-1]:
         return None
-    return f"{PREFIX}-{text[:4]}-{text[4:]}"
+    return f"{own}-{text[:4]}-{text[4:]}"

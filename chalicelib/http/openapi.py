@@ -184,7 +184,7 @@ ERROR_TEXT = {
     503: "A service the hub needs is unavailable; try again shortly",
 }
 PATH_PARAMS = {
-    "tracking_id": "The complaint's tracking id, e.g. `SRG-7KQ4-M2XH`",
+    "tracking_id": "The complaint's tracking id: the region's three-letter prefix, then e.g. `-7KQ4-M2XH`",
     "channel": "The channel: `rabeg`, `call112` or `psc119`",
     "unit_code": "A unit: `city`, `opd:<code>`, `kec:<kemendagri code>` or `kel:<kemendagri code>`",
 }
@@ -240,7 +240,8 @@ def document(app: Any) -> dict[str, Any]:
         "info": {
             "title": TITLE,
             "version": VERSION,
-            "description": "Public complaints for Kota Serang: intake from apps and channels, the public view, "
+            "description": "Public complaints for the regions this deployment serves (`GET /v1/jurisdictions`): "
+            "intake from apps and channels, the public view, "
             "and the operators' and coordinators' API. Errors are in Indonesian and English.",
         },
         # the deployment's own address (settings' public base URL), so a client generated from it calls us

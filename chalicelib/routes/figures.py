@@ -13,6 +13,7 @@ from urllib.parse import unquote, urlencode
 from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
+from chalicelib.domain import reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.http.answers import error_response, handles_errors, respond
 from chalicelib.http.inputs import parse
@@ -25,11 +26,14 @@ _STATS_CACHE = {"Cache-Control": "public, max-age=60"}
 
 
 def _unknown_unit() -> Response:
+    areas = reference.areas()
+    kel = next(iter(areas.kelurahan.values()))
+    examples = f"city, opd:dpupr, kec:{kel.kecamatan_code}, kel:{kel.code}"  # the default region's own codes
     return error_response(
         404,
         "unknown_unit",
-        "Unit tidak dikenal (contoh: city, opd:dpupr, kec:36.73.01, kel:36.73.01.1002)",
-        "Unknown unit (e.g. city, opd:dpupr, kec:36.73.01, kel:36.73.01.1002)",
+        f"Unit tidak dikenal (contoh: {examples})",
+        f"Unknown unit (e.g. {examples})",
     )
 
 

@@ -3,13 +3,16 @@ the operators' console, their static files, and the /v1 contract."""
 
 from __future__ import annotations
 
+import html
 import json
 import os
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from chalice.app import Blueprint, Response
 
+from chalicelib.domain import reference
 from chalicelib.http import openapi
 from chalicelib.http.answers import JSON_HEADERS, error_response
 from chalicelib.http.openapi import PUBLIC, declare
@@ -21,7 +24,6 @@ WEB = Path(__file__).resolve().parent.parent / "web"
 _ASSETS = {
     "app.js": "application/javascript; charset=utf-8",
     "app.css": "text/css; charset=utf-8",
-    "kelurahan.json": "application/json; charset=utf-8",
     # the citizens' pages: /lapor/ and /lacak/ (ES modules, no build step)
     "warga.css": "text/css; charset=utf-8",
     "warga.js": "application/javascript; charset=utf-8",
@@ -34,6 +36,8 @@ _ASSETS = {
     "operator.js": "application/javascript; charset=utf-8",
     "operator.webmanifest": "application/manifest+json; charset=utf-8",
 }
+#: the default region's own files, found through the data index (data/jurisdictions.json)
+_REGION_ASSETS = {"kelurahan.json": "application/json; charset=utf-8"}
 _DOCUMENT: str | None = None  # built on the first request, once per container
 
 
@@ -47,7 +51,23 @@ def openapi_document() -> Response:
 
 
 def _web_file(name: str) -> str:
-    return (WEB / name).read_text(encoding="utf-8")
+    """A page or asset; pages and the app manifest with the region's names filled in."""
+    text = (WEB / name).read_text(encoding="utf-8")
+    if name.endswith(".html"):
+        return _fill(text, html.escape)
+    if name.endswith(".webmanifest"):
+        return _fill(text, lambda v: json.dumps(v, ensure_ascii=False)[1:-1])
+    return text
+
+
+def _fill(text: str, quote: Callable[[str], str]) -> str:
+    """The pages name no region: ``{{region}}`` ("Kota X" / "Kabupaten X"), ``{{short_name}}``
+    and ``{{prefix}}`` come from the default region's data."""
+    region = reference.region()
+    values = {"region": region.words.region, "short_name": region.short_name, "prefix": region.prefix}
+    for key, value in values.items():
+        text = text.replace("{{" + key + "}}", quote(value))
+    return text
 
 
 _SECURITY = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
@@ -215,13 +235,17 @@ def operator_service_worker() -> Response:
 
 @bp.route("/static/{name}", methods=["GET"])
 def public_asset(name: str) -> Response:
-    if name not in _ASSETS:
+    if name in _REGION_ASSETS:
+        body, content_type = reference.map_file().read_text(encoding="utf-8"), _REGION_ASSETS[name]
+    elif name in _ASSETS:
+        body, content_type = _web_file(name), _ASSETS[name]
+    else:
         return error_response(404, "not_found", "Berkas tidak ditemukan", "File not found")
     return Response(
-        body=_web_file(name),
+        body=body,
         status_code=200,
         headers={
-            "Content-Type": _ASSETS[name],
+            "Content-Type": content_type,
             "Cache-Control": "public, max-age=300",
             "X-Content-Type-Options": "nosniff",
         },

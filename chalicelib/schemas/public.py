@@ -275,7 +275,7 @@ class NearbyQuery(BaseModel):
     category: str = Field(min_length=1, max_length=64)
 
     @model_validator(mode="after")
-    def _in_kota_serang(self) -> NearbyQuery:
+    def _in_region(self) -> NearbyQuery:
         area = service_area()
         lat_ok, lon_ok = area.holds(self.lat, self.lon)
         problems = []
@@ -290,11 +290,12 @@ class NearbyQuery(BaseModel):
 
 
 def _outside(field: str, lo: float, hi: float) -> FieldProblem:
+    words = reference.region().words
     return FieldProblem(
         field,
-        "outside_kota_serang",
-        f"{field} di luar wilayah Kota Serang ({lo}..{hi})",
-        f"{field} is outside Kota Serang ({lo}..{hi})",
+        words.outside_reason,
+        f"{field} di luar wilayah {words.region} ({lo}..{hi})",
+        f"{field} is {words.outside[1]} ({lo}..{hi})",
     )
 
 

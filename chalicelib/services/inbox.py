@@ -65,7 +65,7 @@ ROW_EXTRAS = (
     "handed_on_by",
 )
 _CURSOR = re.compile(
-    r"^[nuf]\|[0-9a-f]{16}\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#SRG-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"
+    r"^[nuf]\|[0-9a-f]{16}\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#[A-Z]{3}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"
 )
 
 

@@ -71,7 +71,7 @@ def known_units() -> dict[str, st.UnitInfo]:
 
 @lru_cache(maxsize=1)
 def city_name() -> str:
-    return str(reference.load_json("kota-serang.json")["kota"]["name"])
+    return reference.city_name()
 
 
 def list_row(item: Mapping[str, Any]) -> dict[str, Any]:

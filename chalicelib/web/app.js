@@ -13,6 +13,7 @@
     for (const kid of kids) if (kid !== null && kid !== undefined) node.append(kid);
     return node;
   };
+  const HOME_TITLE = document.title; // the region's name comes with the page (from its data)
   const SVG = "http://www.w3.org/2000/svg";
   const svg = (tag, attrs) => {
     const node = document.createElementNS(SVG, tag);
@@ -447,7 +448,7 @@
         show(path, "h-" + path);
       } else {
         show("home", route.started ? "h-home" : null);
-        document.title = "Transparansi Pengaduan Kota Serang";
+        document.title = HOME_TITLE;
       }
     } catch (err) {
       say("Data tidak dapat dimuat: " + err.message);

@@ -678,7 +678,7 @@ function renderActions(c) {
       } })));
   }
   if (can.has("duplicate-of")) {
-    const orig = draftBox(id, "dup", { type: "text", placeholder: "SRG-XXXX-XXXX", autocomplete: "off" }, "input");
+    const orig = draftBox(id, "dup", { type: "text", placeholder: `${document.documentElement.dataset.prefix}-XXXX-XXXX`, autocomplete: "off" }, "input");
     out.push(section("Duplikat",
       field("Nomor lacak aduan asli", orig),
       el("button", { type: "button", class: "secondary", text: "Tandai duplikat", onclick: (ev) => {

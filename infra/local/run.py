@@ -121,6 +121,8 @@ def main() -> int:
         os.environ["LOG_FORMAT"] = args.log_format
     for k, v in LOCAL_DEFAULTS.items():
         os.environ.setdefault(k, v)
+    # the region served when a request names none: the one make run onboards at start
+    os.environ.setdefault("DEFAULT_JURISDICTION", json.loads(DEFAULT_JURISDICTION.read_text())["code"])
 
     from infra.local.console import install, pump_lines, truthy
 

@@ -1,7 +1,7 @@
-"""Write the public page's kelurahan map (chalicelib/web/kelurahan.json) from the boundaries.
+"""Write the public page's kelurahan map (served as /static/kelurahan.json) from the boundaries.
 
-`python -m infra.local.simplify_map`: the 67 kelurahan polygons of
-chalicelib/data/kota-serang-kelurahan.geojson (cahyadsn/wilayah_boundaries, MIT),
+`python -m infra.local.simplify_map`: the default region's kelurahan polygons (its `boundaries`
+file in chalicelib/data/jurisdictions.json; cahyadsn/wilayah_boundaries, MIT) into its `map` file,
 simplified (Douglas-Peucker) and projected once into SVG path strings in a
 1000-wide view box, so the page draws them without any projection code or
 third-party library. `projection` gives the view box's west edge, north edge and
@@ -15,9 +15,11 @@ import json
 import math
 from pathlib import Path
 
+from chalicelib.domain import reference
+
 ROOT = Path(__file__).resolve().parents[2]
-SOURCE = ROOT / "chalicelib" / "data" / "kota-serang-kelurahan.geojson"
-TARGET = ROOT / "chalicelib" / "web" / "kelurahan.json"
+SOURCE = reference.boundaries_file()
+TARGET = reference.map_file()
 TOLERANCE_DEG = 0.0004  # ~45 m: plenty for a city map on a phone
 WIDTH = 1000.0
 

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from chalicelib.domain import geo
+from chalicelib.domain import geo, reference
 from chalicelib.domain.models import Status, TimelineEntry, utcnow
 from tests.integration.channel_support import retire
 
@@ -26,7 +26,7 @@ def _retire_afterwards(hub: Any) -> Any:
 
 
 def interior_points() -> list[tuple[float, float]]:
-    with open(geo._DATA_FILE, encoding="utf-8") as fh:
+    with open(reference.boundaries_file(), encoding="utf-8") as fh:
         return [geo.interior_point(f["geometry"]["coordinates"][0]) for f in json.load(fh)["features"]]
 
 

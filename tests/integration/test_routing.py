@@ -22,7 +22,7 @@ JUST_OUTSIDE = (-6.2200, 106.1754)  # ~125 m south of the southernmost vertex
 
 
 def polygons() -> list[tuple[str, str, tuple[float, float]]]:
-    with open(geo._DATA_FILE, encoding="utf-8") as fh:
+    with open(reference.boundaries_file(), encoding="utf-8") as fh:
         features = json.load(fh)["features"]
     return [
         (f["properties"]["kode"], f["properties"]["kode_kec"], geo.interior_point(f["geometry"]["coordinates"][0]))

@@ -57,9 +57,9 @@ def test_every_page_asset_exists_and_no_page_has_inline_code() -> None:
 def test_a_point_tapped_on_the_form_map_is_where_the_api_places_it() -> None:
     """The report form turns a tap on the map back into lat/lon with the map file's projection: every
     kelurahan's drawn corners, turned back, lie on that kelurahan's boundary as the API knows it."""
-    from chalicelib.domain import geo
+    from chalicelib.domain import geo, reference
 
-    shapes = json.loads((web.WEB / "kelurahan.json").read_text(encoding="utf-8"))
+    shapes = json.loads(reference.map_file().read_text(encoding="utf-8"))
     pr = shapes["projection"]
     for kel in shapes["kelurahan"]:
         corners = re.findall(r"(-?[\d.]+),(-?[\d.]+)", kel["path"])
