@@ -44,6 +44,7 @@ __all__ = [
     "Complaints",
     "ConditionFailed",
     "Counters",
+    "LaporCalls",
     "Expect",
     "Figures",
     "IfAbsent",
@@ -107,6 +108,8 @@ class Complaints(Protocol):
     def count_due(self, shard: int, until: datetime) -> int: ...
 
     def sync_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]: ...
+
+    def mark_acted(self, tracking_id: str, at: datetime) -> bool: ...
 
     def waiting_for_lapor(self, shard: int, until: str, limit: int) -> Iterator[dict[str, Any]]: ...
 
@@ -283,6 +286,18 @@ class Counters(Protocol):
         old_at: str | None,
         new_at: str | None,
     ) -> None: ...
+
+
+class LaporCalls(Protocol):
+    """The LAPOR! call budget's counter per account and minute, and LAPOR!'s back-off."""
+
+    def lapor_calls(self, account: str, minute: str) -> int: ...
+
+    def take_lapor_calls(self, account: str, minute: str, calls: int, budget: int, expires_at: int) -> bool: ...
+
+    def lapor_backoff(self, account: str) -> str | None: ...
+
+    def back_off_lapor(self, account: str, until: str, expires_at: int) -> None: ...
 
 
 class Figures(Protocol):

@@ -173,8 +173,36 @@ class ComplaintStore:
         return self.gateway.count_index_until("due", keys.due_shard_pk(shard), iso(until))
 
     def sync_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
-        """Complaints of one shard whose next LAPOR! check is due (the `sync` index)."""
-        return self.gateway.query_index_until("sync", keys.sync_shard_pk(shard), iso(until), limit=limit)
+        """Complaints of one shard whose next LAPOR! check is due: the `syncdue` index, one Query
+        per UTC day (today first, then back keys.SYNC_DUE_DAYS days: each partition holds one
+        day's checks of one shard), then the `sync` index for a complaint scheduled before
+        `syncdue` existed (it moves there at its next check). At most `limit` items."""
+        left = limit
+        at = iso(until)
+        for day in keys.sync_due_days(until):
+            for item in self.gateway.query_index_until("syncdue", keys.sync_due_pk(day, shard), at, limit=left):
+                yield item
+                left -= 1
+            if left <= 0:
+                return
+        for item in self.gateway.query_index_until("sync", keys.sync_shard_pk(shard), at, limit=left):
+            if not item.get("syncdue_pk"):
+                yield item
+
+    def mark_acted(self, tracking_id: str, at: datetime) -> bool:
+        """The reporter or an operator acted on it and LAPOR! was told: due for a check at `at`,
+        in the status sync's `acted` tier. Only while it is polled (False otherwise); its
+        version is left alone (the operators' If-Match is theirs)."""
+        attrs: dict[str, Any] = {"sync_acted_at": at, **keys.sync_attributes(tracking_id, at)}
+        update, names, vals = set_remove(attrs)
+        request = self.gateway.update_request(
+            keys.complaint_key(tracking_id), update, "attribute_exists(sync_pk)", names, vals
+        )
+        try:
+            self.gateway.send_update(request)
+        except ConditionFailed:
+            return False
+        return True
 
     def waiting_for_lapor(self, shard: int, until: str, limit: int) -> Iterator[dict[str, Any]]:
         """Complaints of one shard waiting for LAPOR! since `until` or earlier (the `outbox` index)."""
