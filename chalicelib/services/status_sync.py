@@ -217,8 +217,8 @@ class StatusSync:
         report.checked += 1
         lapor = self._lapor()
         try:
-            remote = lapor.get(int(lapor_id))
-            followups = [] if remote.status == Status.FORWARDED else lapor.followups(int(lapor_id))
+            remote = lapor.get(int(lapor_id), poll=True)
+            followups = [] if remote.status == Status.FORWARDED else lapor.followups(int(lapor_id), poll=True)
         except LaporError as err:
             report.errors += 1
             count("StatusSyncLaporErrors")
