@@ -165,13 +165,13 @@ class StatusSync:
         )
         report.behind_minutes = plan.behind_minutes
         report.waiting = plan.waiting
-        for c in plan.ask:
+        for n, c in enumerate(plan.ask):
             if should_stop is not None and should_stop():
                 logger.warning("status sync stopped early", extra=report.as_dict())
                 break
             if report.throttled or not self._take(now, c.status):
-                report.waiting += 1
-                continue
+                report.waiting += len(plan.ask) - n  # LAPOR! asked us to wait, or other sweeps spent the minute
+                break
             item = items[c.tracking_id]
             with complaint_context(c.tracking_id):
                 try:
