@@ -165,6 +165,9 @@ class StatusSync:
         )
         report.behind_minutes = plan.behind_minutes
         report.waiting = plan.waiting
+        for tid, nxt in plan.next_due.items():
+            if nxt is None:  # final, or no longer at LAPOR!: out of the sync indexes, nothing asked
+                self._write(tid, Status(items[tid]["status"]), {}, None)
         for n, c in enumerate(plan.ask):
             if should_stop is not None and should_stop():
                 logger.warning("status sync stopped early", extra=report.as_dict())
