@@ -209,3 +209,30 @@ def test_the_sweep_says_how_far_behind_it_is(
     assert values(behind)[0] >= 19  # the acted-on check has waited since the answer reached LAPOR!
     assert behind["dims"]["service"] == "aduan-hub"
     assert acted_at <= later.isoformat()
+
+
+def test_a_complaint_scheduled_before_the_day_index_is_given_its_keys_once(
+    client: Any, pump: Any, lapor_sim: Any
+) -> None:
+    from chalicelib.adapters.storage import keys
+    from chalicelib.bootstrap import complaints, repository, settings, status_sync
+    from chalicelib.domain.models import utcnow
+
+    tid, _ = forwarded(client, pump, lapor_sim)
+    repository().db.update_item(  # as the first sweep by need finds it after the deploy
+        TableName=settings().table_name,
+        Key=keys.complaint_key(tid),
+        UpdateExpression="REMOVE syncdue_pk, syncdue_sk",
+    )
+    assert not complaints().sync_backfill_done()
+    now = utcnow() + timedelta(minutes=6)
+    for _ in range(settings().shards + 1):  # one shard a sweep
+        status_sync().sweep(now)
+        if item(tid).get("sync_checked_at"):
+            break
+    state = item(tid)
+    assert state["sync_checked_at"] and state["syncdue_sk"] == state["sync_sk"]
+    for _ in range(settings().shards):
+        status_sync().sweep(now)
+    assert complaints().sync_backfill_done()
+    assert complaints().backfill_sync_due(keys.shard_of(tid)) == 0  # nothing left

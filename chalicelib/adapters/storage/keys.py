@@ -15,6 +15,7 @@ Items (pk / sk):
 - rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
 - LAPOR! calls     LAPORCALLS#<account>#<UTC minute> / COUNTER: calls made that minute (TTL)
 - LAPOR! back-off  LAPORBACKOFF#<account> / UNTIL: nothing asked before `until` (a 429)
+- sync backfill    SYNCDUE#BACKFILL / DONE: the `syncdue` keys were given to every complaint
 - Open311 API key  APIKEY#<sha256 of the key> / APIKEY
 - figures          STATS#DAY / <day>, STATS#C#<day> / <tracking_id>, STATS#SNAP / <snapshot>
 
@@ -92,6 +93,9 @@ SYNC_DUE_PREFIX = "SYNCDUE#"  # SYNCDUE#<UTC day of the next check>#<shard>
 #: how many days back the status sync looks for checks still due (a check waits at most a
 #: day when the budget is short; the rest is margin for an outage of LAPOR! or of the sweep)
 SYNC_DUE_DAYS = 7
+#: marks that every complaint scheduled before `syncdue` existed was given its keys there
+SYNC_BACKFILL_PK = "SYNCDUE#BACKFILL"
+SYNC_BACKFILL_SK = "DONE"
 LAPOR_CALLS_PREFIX = "LAPORCALLS#"
 LAPOR_BACKOFF_PREFIX = "LAPORBACKOFF#"
 LAPOR_BACKOFF_SK = "UNTIL"
