@@ -54,7 +54,7 @@ def reconcile_outbox(event):
     return handlers.reconcile_outbox(event.to_dict(), event.context)
 
 
-@app.schedule(Rate(5, unit=Rate.MINUTES))
+@app.schedule(Rate(1, unit=Rate.MINUTES))
 def sync_lapor_status(event):
     return handlers.sync_lapor_status(event.to_dict(), event.context)
 

@@ -1,14 +1,15 @@
 """DynamoDB reads per complaint due for a LAPOR! status check.
 
-10,000 forwarded complaints in a private table (seeded with BatchWriteItem), of
-which 100 are due; one sweep of the status sync. Items read are counted with a
-botocore hook on the repository's client (Query/GetItem/BatchGetItem items
-returned); Scan calls are counted too and must be 0. Target: <= 1.1 reads per
-complaint due. Run: python -m benchmarks.bench_sync  (prints one JSON line)
+10,000 forwarded complaints in a private table (seeded with BatchWriteItem), of which 100 are
+due; one sweep of the status sync, with a LAPOR! call budget that lets it ask about all of them.
+Items read are counted with a botocore hook on the repository's client
+(Query/GetItem/BatchGetItem items returned); Scan calls are counted too and must be 0. Target:
+<= 1.1 reads per complaint due. Run: python -m benchmarks.bench_sync (prints one JSON line)
 """
 
 from __future__ import annotations
 
+import os
 import random
 import time
 from datetime import timedelta
@@ -22,6 +23,8 @@ DUE = 100
 
 
 def main() -> dict[str, Any]:
+    # every complaint due asked in one sweep: ten times the LAPOR! call budget of one minute
+    os.environ["LAPOR_BUDGET_SCALE"] = "10"
     with local_stack("bench-sync", lapor=True) as stack:
         from chalicelib import bootstrap
         from chalicelib.adapters.storage.codec import complaint_item, iso
@@ -60,6 +63,8 @@ def main() -> dict[str, Any]:
         if batch:
             repo.db.batch_write_item(RequestItems={repo.table: batch})
         seed_s = time.perf_counter() - t0
+        # a table in service: the one-off pass giving older complaints their `syncdue` keys is done
+        bootstrap.complaints().mark_sync_backfill_done(now)
 
         counter = CallCounter(repo.db)
         t1 = time.perf_counter()

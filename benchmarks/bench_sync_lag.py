@@ -29,16 +29,19 @@ The arrival model (what LAPOR! and the units do; parameters below, all assumptio
 - The 3,000 open at the start are drawn from a year of the same arrivals; the hub has seen
   everything that happened before the start.
 
-Today: the sweep runs every 5 minutes (at most 400 checks a run, oldest due first) with
-data/sync_schedule.json (domain/sync_policy.py); no budget. By need: the sweep runs every
-minute, asks what sync_priority.plan chooses within 30 calls a minute (data/sync_priority.json),
-and a local action makes the complaint due at once. A check costs 1 call while the complaint
-is unverified, 2 after (status and follow-ups). The escalation sweep's own refresh before a
-climb is left out of both. "Due in the next working day": the hub's deadline (stage or rung)
-at most one working day after the change (domain/overdue.working_days_left).
+Today (the fixed schedule the sync had before): the sweep runs every 5 minutes (at most 400
+checks a run, oldest due first) with data/sync_schedule.json (domain/sync_policy.py); no budget.
+By need: the sweep runs every minute, asks what sync_priority.plan chooses within 30 calls a
+minute (data/sync_priority.json), and a local action makes the complaint due at once. A check
+costs 1 call while the complaint is unverified, 2 after (status and follow-ups). The escalation
+sweep's own refresh before a climb is left out of both. "Due in the next working day": the hub's
+deadline (stage or rung) at most one working day after the change
+(domain/overdue.working_days_left).
 
 A third run asks what the goal would take with this load: the same scheduler with ten times the
-budget and every complaint checked at least every half hour (context, not a proposal).
+budget and every complaint checked at least every half hour (context, not a proposal). `bound()`
+works out, by arithmetic on the same world, the budget a 15-minute p95 over all changes needs
+(benchmarks/README.md).
 
 Run: python -m benchmarks.bench_sync_lag  (prints one JSON line; two minutes or so on a loaded 2-core machine)
 """
@@ -178,6 +181,7 @@ class Life:
     severity: str
     events: list[tuple[float, Status, float | None]] = field(default_factory=list)
     closed: float = math.inf  # when the hub closes it (10 working days after Selesai)
+    never_answered: bool = False  # its unit never answers: LAPOR! changes it only now and then
 
 
 def _expo(rng: random.Random, mean: float) -> float:
@@ -208,6 +212,7 @@ def live(f: float, rng: random.Random, office: Office, until: float) -> Life:
     d = _expo(rng, 45) if rng.random() < 0.5 else min(_expo(rng, 480), 3 * 480)
     v = add(_evening(office.add(f, d), f, rng), Status.VERIFIED)
     if rng.random() < P_STUCK:
+        life.never_answered = True
         t, status = v, Status.VERIFIED
         while True:
             t = office.add(t, _expo(rng, STUCK_MEAN_GAP))
@@ -533,12 +538,74 @@ def _unseen(hs: list[Hub], until: float, lags: list[tuple[float, bool]]) -> None
                 lags.append((until - when, left is not None and left <= 1.0))
 
 
+def _status_at(life: Life, t: float) -> Status:
+    status = Status.FORWARDED
+    for when, s, _ in life.events:
+        if when > t:
+            break
+        status = s
+    return status
+
+
+def bound(lives: list[Life]) -> dict[str, Any]:
+    """What a 15-minute p95 over all changes needs, by arithmetic on the change model.
+
+    LAPOR!'s documented API (docs/forwarding.md; one GET per complaint, one more for its
+    follow-ups once verified) has no list of what changed: a change is seen only by checking
+    that complaint. A change the hub did not cause comes at a moment nobody can tell in
+    advance (in the model: exponential waits, or any time of a whole office day), so a
+    complaint checked every T minutes shows it within 15 minutes with probability
+    min(1, 15 / T). A p95 of 15 minutes lets 5 % of the changes be later. Cheapest split:
+    every answered complaint checked every 15 minutes (they change most often per
+    complaint; their evening acts too), and the never-answered ones just often enough that
+    the late changes are all theirs and stay within the 5 %. The budget must hold in the
+    busiest minutes: office hours (the mean open complaints of each kind over them)."""
+    window = WINDOW_DAYS * 1440.0
+    changes = [(life, e) for life in lives for e in life.events if 0 <= e[0] < window and life.closed > e[0]]
+    total = len(changes)
+    via_hub = sum(1 for _, e in changes if e[2] is not None)
+    quiet = sum(1 for life, _ in changes if life.never_answered)
+    late = math.floor(0.05 * total)
+    share = max(0.0, (quiet - late) / quiet) if quiet else 0.0  # of their changes seen within 15 min
+    answered_cost: list[float] = []
+    answered_open: list[int] = []
+    quiet_open: list[int] = []
+    for k in range(WINDOW_DAYS):
+        if not _working(k):
+            continue
+        for m in range(k * 1440 + OFFICE[0], k * 1440 + OFFICE[1], 60):
+            open_now = [life for life in lives if life.forwarded <= m < life.closed]
+            quiet_open.append(sum(1 for life in open_now if life.never_answered))
+            answered_open.append(len(open_now) - quiet_open[-1])
+            answered_cost.append(
+                sum(1 if _status_at(life, m) == Status.FORWARDED else 2 for life in open_now if not life.never_answered)
+            )
+    answered_calls = statistics.mean(answered_cost) / 15
+    quiet_n = statistics.mean(quiet_open)
+    quiet_calls = quiet_n * 2 * share / 15
+    return {
+        "changes": total,
+        "changes_via_hub": via_hub,
+        "changes_never_answered": quiet,
+        "late_allowed": late,
+        "never_answered_share_in_time": round(share, 3),
+        "never_answered_every_minutes": round(15 / share, 1) if share else None,
+        "open_answered_office": round(statistics.mean(answered_open), 1),
+        "calls_per_check_answered": round(statistics.mean(answered_cost) / statistics.mean(answered_open), 2),
+        "open_never_answered_office": round(quiet_n, 1),
+        "calls_answered": round(answered_calls, 1),
+        "calls_never_answered": round(quiet_calls, 1),
+        "calls_per_minute": math.ceil(answered_calls + quiet_calls),
+    }
+
+
 def main() -> dict[str, Any]:
     t0 = time.perf_counter()
     lives, until = world(SEED)
     open_at_start = sum(1 for life in lives if life.forwarded <= 0)
     filed = len(lives) - open_at_start
     stuck = sum(1 for life in lives if life.forwarded <= 0 and life.closed == math.inf)
+    need = bound(lives)
     built = time.perf_counter() - t0
     today = run_today(lives, until)
     t1 = time.perf_counter()
@@ -558,6 +625,7 @@ def main() -> dict[str, Any]:
         "by_need": by_need,
         "by_need_wide": by_need_wide,
         "wide_budget": WIDE_BUDGET,
+        "bound": need,
         "seconds": {
             "world": round(built, 2),
             "today": round(t1 - t0 - built, 2),
@@ -568,7 +636,7 @@ def main() -> dict[str, Any]:
 
 
 def report(raw: dict[str, Any]) -> dict[str, Any]:
-    n, t, w = raw["by_need"], raw["today"], raw["by_need_wide"]
+    n, t, w, b = raw["by_need"], raw["today"], raw["by_need_wide"], raw["bound"]
     wide = f"by need at {raw['wide_budget']} calls a minute, every check within 30 min"
     return result(
         "sync_lag",
@@ -614,6 +682,25 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
             figure("wide_within_15", f"{wide}: changes seen within 15 min", w["within_15"], "%"),
             figure("wide_soon_p95", f"{wide}: due in the next working day, p95", w["soon_p95"], "min"),
             figure("wide_calls_mean", f"{wide}: LAPOR! calls a minute, mean", w["calls_mean"], "calls"),
+            figure(
+                "bound_calls",
+                "a 15 min p95 of all changes needs, by arithmetic on the change model: LAPOR! calls a minute"
+                " in office hours (benchmarks/README.md)",
+                b["calls_per_minute"],
+                "calls",
+            ),
+            figure(
+                "bound_calls_answered",
+                "of which: every answered complaint checked every 15 min",
+                b["calls_answered"],
+                "calls",
+            ),
+            figure(
+                "bound_calls_never_answered",
+                f"of which: every never-answered complaint checked every {b['never_answered_every_minutes']} min",
+                b["calls_never_answered"],
+                "calls",
+            ),
         ],
         {
             "open at the start": raw["open_at_start"],
@@ -628,7 +715,10 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
             " by their unit.",
             "Today's sweep runs every 5 minutes with no budget: its calls come in bursts at each run.",
             "The escalation sweep's refresh before a climb is left out of both; no 429 is simulated.",
-            "The last rows: what the goal would take with this load (context, not a proposal).",
+            "The wide rows: what the goal would take with this load (context, not a proposal).",
+            f"The bound: {b['changes']:,} changes, {b['changes_never_answered']} at never-answered complaints"
+            f" ({b['open_never_answered_office']:,.0f} open in office hours, on average), {b['changes_via_hub']}"
+            f" caused through the hub; a p95 of 15 min lets {b['late_allowed']} be later.",
         ],
         raw,
     )

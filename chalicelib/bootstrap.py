@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from chalicelib.adapters.storage.timelines import TimelineStore
     from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
     from chalicelib.domain.sync_policy import SyncSchedule
+    from chalicelib.domain.sync_priority import SyncNeedPolicy
     from chalicelib.services.actions import ActionService
     from chalicelib.services.admin import AdminService
     from chalicelib.services.api_keys import ApiKeys
@@ -358,6 +359,7 @@ def reconciler() -> Reconciler:
 
 @lru_cache(maxsize=1)
 def status_sync() -> StatusSync:
+    from chalicelib.services.lapor_budget import LaporBudget
     from chalicelib.services.status_sync import StatusSync
 
     return StatusSync(
@@ -368,7 +370,17 @@ def status_sync() -> StatusSync:
         status_events(),
         shards=settings().shards,
         schedule=sync_schedule(),
+        budget=LaporBudget(counters(), sync_need_policy()),
     )
+
+
+@lru_cache(maxsize=1)
+def sync_need_policy() -> SyncNeedPolicy:
+    """data/sync_priority.json, its durations times SYNC_SCHEDULE_SCALE and its budget times
+    LAPOR_BUDGET_SCALE (both 1 in AWS)."""
+    from chalicelib.domain.sync_priority import default_policy
+
+    return default_policy().scaled(settings().sync_schedule_scale, settings().lapor_budget_scale)
 
 
 @lru_cache(maxsize=1)
@@ -559,6 +571,7 @@ def reset() -> None:
         server_secret,
         rate_limiter,
         sync_schedule,
+        sync_need_policy,
         issuer_keys,
         signin,
         api_keys,

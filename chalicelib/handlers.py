@@ -158,7 +158,7 @@ def reconcile_outbox(event: dict[str, Any], context: Any = None) -> dict[str, in
 
 
 def sync_lapor_status(event: dict[str, Any], context: Any = None) -> dict[str, int]:
-    """Schedule (every 5 minutes): pull status and follow-ups of complaints due a check."""
+    """Schedule (every minute): ask LAPOR! about the complaints that most need a check, within the budget."""
 
     def should_stop() -> bool:  # leave time to record what was done
         remaining = getattr(context, "get_remaining_time_in_millis", None)

@@ -41,6 +41,7 @@ class Settings(BaseModel):
     forward_backoff_cap_s: float = 900
     lapor_fresh_s: float = 600  # the escalation sweep re-reads LAPOR! when its last check is older
     sync_schedule_scale: float = 1  # local demos: multiplies data/sync_schedule.json (make run: 0.01)
+    lapor_budget_scale: float = 1  # multiplies the LAPOR! call budget (data/sync_priority.json; tests raise it)
     callbacks_local_dev: bool = False  # http and loopback callback URLs: make run and tests only
     auth_issuer: str = ""  # the token issuer (Cognito user pool URL); its keys at <issuer>/.well-known/jwks.json
     auth_audience: str = ""  # the app client id the ID tokens are for
@@ -94,6 +95,7 @@ def settings() -> Settings:
         "forward_backoff_cap_s": env.get("FORWARD_BACKOFF_CAP_S"),
         "lapor_fresh_s": env.get("LAPOR_FRESH_S"),
         "sync_schedule_scale": env.get("SYNC_SCHEDULE_SCALE"),
+        "lapor_budget_scale": env.get("LAPOR_BUDGET_SCALE"),
         "callbacks_local_dev": env.get("CALLBACKS_LOCAL_DEV"),
         "auth_issuer": env.get("AUTH_ISSUER"),
         "auth_audience": env.get("AUTH_AUDIENCE"),

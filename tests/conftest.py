@@ -50,6 +50,8 @@ def stack_env(aws_endpoint: str) -> dict[str, str]:
     # every test shares one client (the test client's 127.0.0.1): the limiter runs, with room
     # for the suite; tests/integration/test_limits.py sets real limits
     os.environ.setdefault("RATE_LIMIT_SCALE", "1000")
+    # the status sync's LAPOR! call budget, per minute, too: tests sweep many times in one minute
+    os.environ.setdefault("LAPOR_BUDGET_SCALE", "1000")
     return env
 
 

@@ -1,7 +1,10 @@
 """HTTP client for SP4N-LAPOR! (wire shapes live in lapor_wire).
 
 Safe calls (GET) are retried here on transient failures with exponential
-backoff and jitter, honouring Retry-After (urllib3's Retry). A create is only
+backoff and jitter, honouring Retry-After (urllib3's Retry), except the status
+sync's polls (`poll=True`): a 429 there is raised at once, and the sync asks that
+LAPOR! account nothing until its Retry-After passed (services/lapor_budget.py), rather
+than a Lambda sleeping through it. A create is only
 retried here when LAPOR! certainly did not take it (connection refused, 429);
 any other failure of a create has an *unknown* outcome and is left to the
 forwarder, which looks the ticket up before sending again.
@@ -100,7 +103,9 @@ def jurisdiction_config(code: str) -> LaporConfig | None:
     return LaporConfig(base_url.rstrip("/"), auth, token, s.lapor_timeout_s)
 
 
-def _retry(methods: frozenset[str], status: frozenset[int], read: int) -> Retry:
+def _retry(methods: frozenset[str], status: frozenset[int], read: int, respect_retry_after: bool = True) -> Retry:
+    """urllib3 retries a 429 or 503 that carries Retry-After even when its status is not in
+    `status`, unless `respect_retry_after` is off."""
     return Retry(
         total=4,
         connect=3,
@@ -112,7 +117,7 @@ def _retry(methods: frozenset[str], status: frozenset[int], read: int) -> Retry:
         backoff_factor=0.3,
         backoff_max=5,
         backoff_jitter=0.3,
-        respect_retry_after_header=True,
+        respect_retry_after_header=respect_retry_after,
         raise_on_status=False,
     )
 
@@ -121,6 +126,10 @@ class LaporClient:
     def __init__(self, config: LaporConfig | None = None) -> None:
         self.config = config or config_from_settings()
         self.session = self._session(_retry(frozenset({"GET"}), TRANSIENT_STATUS, read=2))
+        # the status sync's polls: a 429 is not waited out here (the sync backs off for the account)
+        self.poll_session = self._session(
+            _retry(frozenset({"GET"}), TRANSIENT_STATUS - {429}, read=2, respect_retry_after=False)
+        )
         # creates: retry only what LAPOR! surely did not process
         self.create_session = self._session(_retry(frozenset({"POST"}), frozenset({429}), read=0))
         # best-effort posts on a user's request: no retry at all past a refused connection
@@ -222,12 +231,14 @@ class LaporClient:
         )
         return _readable(wire.parse_lookup, body, tracking_id)
 
-    def get(self, complaint_id: int) -> wire.LaporComplaint:
-        body = self._call("get", self.session, "GET", wire.PATH_GET.format(id=complaint_id), False)
+    def get(self, complaint_id: int, poll: bool = False) -> wire.LaporComplaint:
+        session = self.poll_session if poll else self.session
+        body = self._call("get", session, "GET", wire.PATH_GET.format(id=complaint_id), False)
         return _readable(wire.parse_complaint, body, complaint_id)
 
-    def followups(self, complaint_id: int) -> list[wire.LaporFollowup]:
-        body = self._call("followups", self.session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
+    def followups(self, complaint_id: int, poll: bool = False) -> list[wire.LaporFollowup]:
+        session = self.poll_session if poll else self.session
+        body = self._call("followups", session, "GET", wire.PATH_FOLLOWUPS.format(id=complaint_id), False)
         return _readable(wire.parse_followups, body)
 
     def add_followup(

@@ -67,8 +67,9 @@ class Tier(IntEnum):
 
 #: The tiers whose lag the "sync behind" measure watches.
 URGENT_TIERS = frozenset({Tier.ACTED, Tier.DUE_SOON})
-#: Tiers checked as often at night as by day: someone just acted.
-_ALWAYS = frozenset({Tier.ACTED})
+#: Tiers checked as often at night as by day: someone just acted, or the complaint was just
+#: forwarded or just changed (few are, and the night's budget is otherwise idle).
+_ALWAYS = frozenset({Tier.ACTED, Tier.FRESH})
 
 
 class Budget(BaseModel):
@@ -121,6 +122,24 @@ class SyncNeedPolicy(BaseModel):
         if any(v <= 0 for v in self.calls_per_check.values()):
             raise ValueError("calls_per_check must be positive")
         return self
+
+    def scaled(self, durations: float = 1, budget: float = 1) -> SyncNeedPolicy:
+        """Every interval and window times `durations` (local demos), every budget times
+        `budget` (the tests' shared table); the office hours and the calendar stay."""
+        if durations == 1 and budget == 1:
+            return self
+        if durations <= 0 or budget <= 0:
+            raise ValueError("the sync policy's scales must be positive")
+        data = self.model_dump(mode="json")
+        for name in ("acted_window_minutes", "fresh_window_minutes", "changed_window_minutes", "quiet_after_days"):
+            data[name] *= durations
+        data["every_minutes"] = {k: v * durations for k, v in self.every_minutes.items()}
+        data["backoff_seconds"] *= durations
+        data["budget"] = {
+            "calls_per_minute": max(1, round(self.budget.calls_per_minute * budget)),
+            "by_account": {k: max(1, round(v * budget)) for k, v in self.budget.by_account.items()},
+        }
+        return SyncNeedPolicy.model_validate(data)
 
     def calls_per_minute(self, account: str | None = None) -> int:
         """The budget of one LAPOR! account."""

@@ -174,8 +174,14 @@ class LaporFollowups:
 
     def _sent(self, item: dict[str, Any], fid: str | None, now: datetime) -> None:
         """Mark the item sent, with LAPOR!'s id for it (never the complaint item: its version is
-        the operators' If-Match, and our own bookkeeping must not make it stale)."""
+        the operators' If-Match, and our own bookkeeping must not make it stale). LAPOR! often
+        answers what the hub just told it: the status sync asks about the complaint soon (its
+        `acted` tier), without a new version."""
         self.outboxes.followup_sent(item, fid, now)
+        try:
+            self.complaints.mark_acted(str(item["tracking_id"]), now)
+        except Exception:  # noqa: BLE001 - an earlier check is a nicety; the sync checks it anyway
+            logger.warning("could not bring the status check forward")
 
     def _release(self, item: dict[str, Any]) -> None:
         self.outboxes.release_followup(item, utcnow() + RETRY_AFTER)

@@ -45,6 +45,7 @@ __all__ = [
     "Complaints",
     "ConditionFailed",
     "Counters",
+    "LaporCalls",
     "Expect",
     "Figures",
     "IfAbsent",
@@ -115,6 +116,14 @@ class Complaints(Protocol):
     def count_due(self, shard: int, until: datetime) -> int: ...
 
     def sync_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]: ...
+
+    def mark_acted(self, tracking_id: str, at: datetime) -> bool: ...
+
+    def sync_backfill_done(self) -> bool: ...
+
+    def mark_sync_backfill_done(self, at: datetime) -> None: ...
+
+    def backfill_sync_due(self, shard: int) -> int: ...
 
     def waiting_for_lapor(self, shard: int, until: str, limit: int) -> Iterator[dict[str, Any]]: ...
 
@@ -351,6 +360,18 @@ class Counters(Protocol):
         new_at: str | None,
         with_items: Sequence[Write] = (),
     ) -> None: ...
+
+
+class LaporCalls(Protocol):
+    """The LAPOR! call budget's counter per account and minute, and LAPOR!'s back-off."""
+
+    def lapor_calls(self, account: str, minute: str) -> int: ...
+
+    def take_lapor_calls(self, account: str, minute: str, calls: int, budget: int, expires_at: int) -> bool: ...
+
+    def lapor_backoff(self, account: str) -> str | None: ...
+
+    def back_off_lapor(self, account: str, until: str, expires_at: int) -> None: ...
 
 
 class Figures(Protocol):

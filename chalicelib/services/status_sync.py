@@ -1,9 +1,15 @@
 """Pull each forwarded complaint's status and follow-ups back from LAPOR!.
 
-LAPOR! does not call us back, so a scheduled sweep asks. It reads only the
-complaints whose next check is due, from the sparse `sync` index (one Query
-per shard, oldest first, bounded per run): its cost follows the complaints
-due, never the table size. Each check:
+LAPOR! does not call us back, so a scheduled sweep asks, every minute, by need
+(domain/sync_priority.py, data/sync_priority.json): it reads the complaints whose
+next check is due from the sparse `syncdue` index (Queries per shard and UTC day,
+bounded per run: its cost follows the complaints due, never the table size), ranks
+them (acted on in the hub, due within a working day, fresh, active, quiet) and
+asks LAPOR! about the most urgent within the account's call budget for the minute
+(services/lapor_budget.py: a counter item every sweep takes its calls from, so
+concurrent sweeps never pass it). A 429 stops the sweep and nothing is asked until
+its Retry-After passed. "Sync behind by N minutes" (metric `SyncBehindMinutes`):
+how long the oldest urgent check has been due. Each check:
 
 * adds every new LAPOR! follow-up from the unit to the timeline once (key
   `followup:<id>`, conditional put; the ids seen are kept on the complaint);
@@ -14,10 +20,13 @@ due, never the table size. Each check:
 * records a status change once through StatusEvents.commit (conditional on
   the old status, in one transaction with its timeline entry and channel
   event), with the new stage's deadline,
-* schedules the next check by state (domain/sync_policy.py).
+* schedules the next check by need (domain/sync_priority.next_due); after a
+  LAPOR! error, on the error schedule (domain/sync_policy.retry_check).
 
 `refresh` runs one check now for a single complaint: the escalation sweep
-calls it before climbing a rung on a LAPOR! state older than a few minutes.
+calls it before climbing a rung on a LAPOR! state older than a few minutes; it
+takes its calls from the same budget. A complaint the reporter or an operator
+acted on is due at once (its follow-up reached LAPOR!: services/lapor_followups.py).
 
 The decision itself (what LAPOR!'s status means for us) is domain/lifecycle.py.
 Auto-closing resolved complaints is not done here (see the escalation sweep).
@@ -26,16 +35,18 @@ Auto-closing resolved complaints is not done here (see the escalation sweep).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from chalicelib.adapters import lapor_wire
 from chalicelib.adapters.lapor import LaporClient, LaporError
-from chalicelib.domain import lifecycle, sync_policy
+from chalicelib.domain import lifecycle, sync_policy, sync_priority
+from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.models import AT_LAPOR_STATUSES, Complaint, Status, TimelineEntry, utcnow
-from chalicelib.observability import complaint_context, count, log_failure, logger
+from chalicelib.observability import MetricUnit, complaint_context, count, log_failure, logger, observe
 from chalicelib.services.deadlines import deadline_for
+from chalicelib.services.lapor_budget import LaporBudget
 from chalicelib.services.lapor_followups import posted_ids
 from chalicelib.services.ports import (
     Change,
@@ -55,13 +66,41 @@ class SyncReport:
     changed: int = 0
     followups: int = 0
     errors: int = 0
+    #: due checks left for a later sweep (budget spent, or LAPOR!'s Retry-After)
+    waiting: int = 0
+    #: LAPOR! answered 429 during this sweep
+    throttled: bool = False
+    #: how long the oldest urgent check (acted on, due soon) has been due, in minutes
+    behind_minutes: float = 0.0
 
     def as_dict(self) -> dict[str, int]:
-        return {"checked": self.checked, "changed": self.changed, "followups": self.followups, "errors": self.errors}
+        return {
+            "checked": self.checked,
+            "changed": self.changed,
+            "followups": self.followups,
+            "errors": self.errors,
+            "waiting": self.waiting,
+        }
 
 
 def _when(raw: Any) -> datetime | None:
+    if isinstance(raw, datetime):
+        return raw
     return datetime.fromisoformat(raw) if isinstance(raw, str) and raw else None
+
+
+def candidate(item: dict[str, Any]) -> sync_priority.SyncCandidate:
+    """What the ranking needs of a complaint item, as the sync index returned it."""
+    return sync_priority.SyncCandidate(
+        str(item["tracking_id"]),
+        Status(item["status"]),
+        deadline=_when(item.get("deadline")),
+        last_check_at=_when(item.get("sync_checked_at")),
+        last_change_at=_when(item.get("sync_changed_at")),
+        acted_at=_when(item.get("sync_acted_at")),
+        forwarded_at=_when(item.get("forwarded_at")),
+        due_at=_when(item.get("sync_sk")),
+    )
 
 
 def hub_posted(tracking_id: str, f: lapor_wire.LaporFollowup) -> lapor_wire.Marker | None:
@@ -86,6 +125,8 @@ class StatusSync:
         shards: int,
         max_per_run: int = 400,
         schedule: sync_policy.SyncSchedule | None = None,
+        budget: LaporBudget | None = None,
+        calendar: WorkingCalendar | None = None,
     ) -> None:
         self.complaints = complaints
         self.timelines = timelines
@@ -95,36 +136,99 @@ class StatusSync:
         self.events = events
         self.shards = shards
         self.max_per_run = max_per_run
+        self.budget = budget
+        self.policy = budget.policy if budget is not None else sync_priority.default_policy()
+        self.calendar = calendar
+        self._backfill_next: int | None = 0  # the next shard to give `syncdue` keys; None: done
 
     def sweep(self, now: datetime | None = None, should_stop: Callable[[], bool] | None = None) -> SyncReport:
-        """Check every complaint whose next check is due (up to max_per_run)."""
+        """Ask LAPOR! about the due complaints that most need it, within this minute's budget.
+
+        Reads at most max_per_run due complaints (each shard's newest days first), ranks
+        them all, then checks them most urgent first while the budget lasts."""
         now = now or utcnow()
         report = SyncReport()
+        self._backfill(now)
         per_shard = max(1, -(-self.max_per_run // self.shards))
+        items: dict[str, dict[str, Any]] = {}
         for shard in range(self.shards):
             for item in self.complaints.sync_due(shard, now, per_shard):
-                if should_stop is not None and should_stop():
-                    logger.warning("status sync stopped early", extra=report.as_dict())
-                    return report
-                tracking_id = str(item["tracking_id"])
-                with complaint_context(tracking_id):
-                    try:
-                        self.check(item, now, report)
-                    except Exception as err:  # noqa: BLE001 - one complaint never stops the sweep
-                        report.errors += 1
-                        log_failure("status check failed", err)  # never the item's text (reporter data)
-                        self._retry_later(item, now)
+                items.setdefault(str(item["tracking_id"]), item)
+        blocked = self.budget.blocked_until(now) if self.budget is not None else None
+        spent = self.budget.spent(now) if self.budget is not None else 0
+        plan = sync_priority.plan(
+            [candidate(i) for i in items.values()],
+            now,
+            spent=spent,
+            retry_after_until=blocked,
+            account=self.budget.account if self.budget is not None else None,
+            policy=self.policy,
+            calendar=self.calendar,
+        )
+        report.behind_minutes = plan.behind_minutes
+        report.waiting = plan.waiting
+        for tid, nxt in plan.next_due.items():
+            if nxt is None:  # final, or no longer at LAPOR!: out of the sync indexes, nothing asked
+                self._write(tid, Status(items[tid]["status"]), {}, None)
+        for n, c in enumerate(plan.ask):
+            if should_stop is not None and should_stop():
+                logger.warning("status sync stopped early", extra=report.as_dict())
+                break
+            if report.throttled or not self._take(now, c.status):
+                report.waiting += len(plan.ask) - n  # LAPOR! asked us to wait, or other sweeps spent the minute
+                break
+            item = items[c.tracking_id]
+            with complaint_context(c.tracking_id):
+                try:
+                    self.check(item, now, report)
+                except Exception as err:  # noqa: BLE001 - one complaint never stops the sweep
+                    report.errors += 1
+                    log_failure("status check failed", err)  # never the item's text (reporter data)
+                    self._retry_later(item, now)
         count("StatusChecks", report.checked)
         if report.changed:
             count("StatusChangesFromLapor", report.changed)
+        observe("SyncBehindMinutes", report.behind_minutes, MetricUnit.NoUnit)
+        observe("SyncWaiting", report.waiting, MetricUnit.Count)
         # a quiet run says so only at DEBUG: the SweepCompleted metric shows that it ran
         (logger.info if report.checked or report.errors else logger.debug)("status sync done", extra=report.as_dict())
         return report
 
+    def _backfill(self, now: datetime) -> None:
+        """A complaint scheduled before the `syncdue` index existed has only its `sync` keys: give
+        it the `syncdue` ones, one shard a sweep, until a pass over every shard is done (then
+        marked in the table: each container asks once, then nothing more is read)."""
+        shard = self._backfill_next
+        if shard is None:
+            return
+        try:
+            if shard == 0 and self.complaints.sync_backfill_done():
+                self._backfill_next = None
+                return
+            given = self.complaints.backfill_sync_due(shard)
+            if given:
+                logger.info("complaints given their syncdue keys", extra={"shard": shard, "given": given})
+            if shard + 1 < self.shards:
+                self._backfill_next = shard + 1
+            else:
+                self.complaints.mark_sync_backfill_done(now)
+                self._backfill_next = None
+        except Exception as err:  # noqa: BLE001 - the next sweep tries this shard again
+            log_failure("syncdue backfill failed", err)
+
+    def _take(self, now: datetime, status: Status) -> bool:
+        """This check's calls from the minute's budget (always, without a budget)."""
+        return self.budget is None or self.budget.take(now, self.policy.cost(status))
+
     def refresh(self, tracking_id: str, now: datetime) -> bool:
-        """Check one complaint against LAPOR! now; False when LAPOR! could not be asked."""
+        """Check one complaint against LAPOR! now; False when LAPOR! could not be asked
+        (it failed, it asked us to wait, or the minute's budget is spent)."""
         item = self.complaints.item(tracking_id, consistent=True)
         if item is None:
+            return False
+        if self.budget is not None and self.budget.blocked_until(now) is not None:
+            return False
+        if Status(item["status"]) in AT_LAPOR_STATUSES and not self._take(now, Status(item["status"])):
             return False
         with complaint_context(tracking_id):
             return self.check(item, now, SyncReport())
@@ -140,11 +244,15 @@ class StatusSync:
         report.checked += 1
         try:
             lapor = self._lapor(item)
-            remote = lapor.get(int(lapor_id))
-            followups = [] if remote.status == Status.FORWARDED else lapor.followups(int(lapor_id))
+            remote = lapor.get(int(lapor_id), poll=True)
+            followups = [] if remote.status == Status.FORWARDED else lapor.followups(int(lapor_id), poll=True)
         except LaporError as err:
             report.errors += 1
             count("StatusSyncLaporErrors")
+            if err.status == 429 and self.budget is not None:
+                report.throttled = True  # still due: asked again once LAPOR!'s Retry-After passed
+                self.budget.back_off(now, err.retry_after)
+                return False
             logger.warning(
                 "LAPOR! status check failed; retried on the error schedule",
                 extra={"error": err.message, "status_code": err.status, "unexpected": err.unexpected},
@@ -184,14 +292,17 @@ class StatusSync:
             common["lapor_followup_ids"] = seen_now
             common["first_response_at"] = IfAbsent(min(f.at for f in from_unit if f.id in fresh))
         if change.new_status is None:
-            nxt = sync_policy.next_check(
-                current, now, _when(item.get("forwarded_at")), _when(item.get("sync_changed_at")), self.schedule
-            )
-            self._write(tracking_id, current, common, nxt)
+            self._write(tracking_id, current, common, self._next(item, current, now, changed=False))
             return True
         if self._change(item, current, change.new_status, remote, now, common):
             report.changed += 1
         return True
+
+    def _next(self, item: dict[str, Any], status: Status, now: datetime, changed: bool) -> datetime | None:
+        """The next check after one at `now` that found the complaint in `status` (by need)."""
+        c = candidate({**item, "status": status.value, "sync_sk": None})
+        c = replace(c, last_check_at=now, last_change_at=now if changed else c.last_change_at)
+        return sync_priority.next_due(c, now, self.policy, self.calendar)
 
     # -- writes -----------------------------------------------------------
 
@@ -223,7 +334,7 @@ class StatusSync:
         complaint = Complaint.model_validate(item)
         final = new in lifecycle.STOP_SYNC
         deadline = None if final else deadline_for(complaint, new, now)
-        nxt = None if final else sync_policy.next_check(new, now, _when(item.get("forwarded_at")), now, self.schedule)
+        nxt = None if final else self._next({**item, "deadline": deadline}, new, now, changed=True)
         attrs: dict[str, Any] = {**common, "status": new.value, "updated_at": now, "sync_changed_at": now}
         entry = TimelineEntry(
             at=now,

@@ -9,8 +9,8 @@ It reads like a console: the application's log lines in a compact form with the
 tracking id first (LOG_FORMAT=json: as written), moto's access log off
 (MOTO_ACCESS_LOG=1: on), and local timings that show a complaint move through
 LAPOR!'s statuses in about two minutes: the status sync runs every 5 s and its
-schedule (data/sync_schedule.json) is scaled by SYNC_SCHEDULE_SCALE=0.01. The
-deployed stages keep the real rates and scale 1.
+intervals (data/sync_schedule.json, data/sync_priority.json) are scaled by
+SYNC_SCHEDULE_SCALE=0.01. The deployed stages keep the real rates and scale 1.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ DEFAULT_JURISDICTION = Path(__file__).resolve().parent / "default_jurisdiction.j
 
 #: what the local stack changes by default, all through settings the app and the pump already read
 LOCAL_DEFAULTS = {
-    "SYNC_SCHEDULE_SCALE": "0.01",  # first LAPOR! check 3 s after forwarding, then every 3-36 s
+    "SYNC_SCHEDULE_SCALE": "0.01",  # first LAPOR! check 3 s after forwarding, then by need every 2 s-15 min
     "PUMP_SCHEDULE_SECONDS": "sync_lapor_status=5,reconcile_outbox=30,escalate_overdue=30",
     "POWERTOOLS_LOG_LEVEL": "INFO",
     "PYTHONUNBUFFERED": "1",  # chalice local's lines as they come

@@ -16,6 +16,7 @@ from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import stream_position, values
 from chalicelib.adapters.storage.gateway import TableGateway, put_over_position
 from chalicelib.adapters.storage.unit_of_work import TransactItem
+from chalicelib.domain.changes import ConditionFailed
 
 
 def counter_moves(table: str, old_at: str | None, new_at: str | None) -> list[dict[str, Any]]:
@@ -56,6 +57,48 @@ class CounterStore:
     def add_to_rate(self, counter: str, amount: int, expires_at: int) -> int:
         """Add to a rate counter (created at 0) and return its new total; gone after `expires_at`."""
         return self.gateway.add_to_counter(keys.rate_pk(counter), amount, expires_at)
+
+    # -- the LAPOR! call budget ---------------------------------------------------------------
+
+    def lapor_calls(self, account: str, minute: str) -> int:
+        """The calls `account` made in one UTC minute (YYYY-MM-DDTHH:MM), as counted so far."""
+        item = self.gateway.get_raw(keys.lapor_calls_pk(account, minute), keys.COUNTER_SK)
+        return int(item.get("n", 0)) if item else 0
+
+    def take_lapor_calls(self, account: str, minute: str, calls: int, budget: int, expires_at: int) -> bool:
+        """Count `calls` more for that minute only while the total stays within `budget` (one
+        conditional UpdateItem, so concurrent sweeps never pass it together); False when it would not."""
+        request = self.gateway.update_request(
+            keys.key(keys.lapor_calls_pk(account, minute), keys.COUNTER_SK),
+            "ADD n :d SET expires_at = :e",
+            "attribute_not_exists(n) OR n <= :room",
+            None,
+            values(d=calls, e=expires_at, room=budget - calls),
+        )
+        try:
+            self.gateway.send_update(request)
+        except ConditionFailed:
+            return False
+        return True
+
+    def lapor_backoff(self, account: str) -> str | None:
+        """Until when LAPOR! asked `account` to wait (UTC text), if it ever did."""
+        item = self.gateway.get_raw(keys.lapor_backoff_pk(account), keys.LAPOR_BACKOFF_SK)
+        return str(item["until"]) if item and item.get("until") else None
+
+    def back_off_lapor(self, account: str, until: str, expires_at: int) -> None:
+        """Record LAPOR!'s Retry-After for `account` (a later instant only: never shortened)."""
+        request = self.gateway.update_request(
+            keys.key(keys.lapor_backoff_pk(account), keys.LAPOR_BACKOFF_SK),
+            "SET #u = :u, expires_at = :e",
+            "attribute_not_exists(#u) OR #u < :u",
+            {"#u": "until"},
+            values(u=until, e=expires_at),
+        )
+        try:
+            self.gateway.send_update(request)
+        except ConditionFailed:
+            return  # a later back-off is already recorded
 
     # -- inbox badges -----------------------------------------------------------------------
 

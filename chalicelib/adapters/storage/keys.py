@@ -13,6 +13,9 @@ Items (pk / sk):
 - LAPOR! follow-up LAPORFU#<tracking_id> / <complaint version, 9 digits> (outbox)
 - notice           NOTIFY#<tracking_id> / <level, or overdue:<stage>:<deadline>> (outbox)
 - rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
+- LAPOR! calls     LAPORCALLS#<account>#<UTC minute> / COUNTER: calls made that minute (TTL)
+- LAPOR! back-off  LAPORBACKOFF#<account> / UNTIL: nothing asked before `until` (a 429)
+- sync backfill    SYNCDUE#BACKFILL / DONE: the `syncdue` keys were given to every complaint
 - Open311 API key  APIKEY#<sha256 of the key> / APIKEY
 - person of a unit PERSON#<unit> / <user> (the register assignments are checked against)
 - unit addresses   UNITNOTIFY#<unit> / ADDRESSES (the coordinator's e-mail addresses for a unit's notices)
@@ -29,7 +32,9 @@ Items (pk / sk):
 
 Sparse GSIs, each with a sharded partition key so no partition takes every open
 complaint: `outbox` (not yet at LAPOR!, or parked; undelivered channel events and
-LAPOR! follow-ups), `sync` (next LAPOR! status check), `due` (SLA deadline, and
+LAPOR! follow-ups), `syncdue` (next LAPOR! status check, by UTC day of the check and
+shard: the status sync's reads), `sync` (the same, by shard only: kept for complaints
+scheduled before `syncdue` existed), `due` (SLA deadline, and
 notices not yet published), `geo` (open complaints by category and geohash cell),
 `created` (every complaint by month of arrival), `statsunit` / `statsplace` (the
 lists behind the figures). The operators' inboxes: `inbox`, `inbox_urgent` (by
@@ -39,7 +44,7 @@ holder), `inbox_area`, `inbox_area_urgent` (by kecamatan area).
 from __future__ import annotations
 
 import zlib
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from chalicelib.domain import geo, inbox, listing
@@ -51,6 +56,7 @@ from chalicelib.settings import settings
 INDEXES = (
     "outbox",
     "sync",
+    "syncdue",
     "due",
     "geo",
     "created",
@@ -114,6 +120,16 @@ JURISDICTION_TAG_SK = "PREFIX"
 OUTBOX_PREFIX = "OUTBOX#"  # complaints not yet at LAPOR!
 OUTBOX_PARKED = "PARKED"  # complaints LAPOR! refused: for the admins
 SYNC_PREFIX = "SYNC#"
+SYNC_DUE_PREFIX = "SYNCDUE#"  # SYNCDUE#<UTC day of the next check>#<shard>
+#: how many days back the status sync looks for checks still due (a check waits at most a
+#: day when the budget is short; the rest is margin for an outage of LAPOR! or of the sweep)
+SYNC_DUE_DAYS = 7
+#: marks that every complaint scheduled before `syncdue` existed was given its keys there
+SYNC_BACKFILL_PK = "SYNCDUE#BACKFILL"
+SYNC_BACKFILL_SK = "DONE"
+LAPOR_CALLS_PREFIX = "LAPORCALLS#"
+LAPOR_BACKOFF_PREFIX = "LAPORBACKOFF#"
+LAPOR_BACKOFF_SK = "UNTIL"
 DUE_PREFIX = "DUE#"  # complaints whose current deadline is due_sk
 NOTIFY_PREFIX = "NOTIFY#"  # notifications written but not yet published (due_sk = written at)
 CREATED_PREFIX = "CREATED#"
@@ -177,14 +193,35 @@ def outbox_shard_pk(shard: int) -> str:
 
 
 def sync_attributes(tracking_id: str, next_check: datetime | None) -> dict[str, str | None]:
-    """The sparse `sync` index (next LAPOR! status check; None: no more checks)."""
+    """The sparse `syncdue` and `sync` indexes (next LAPOR! status check; None: no more checks).
+
+    `syncdue` partitions by the UTC day of the check and the shard, so a partition holds one
+    day's checks of one shard whatever the number of open complaints."""
     if next_check is None:
-        return {"sync_pk": None, "sync_sk": None}
-    return {"sync_pk": f"{SYNC_PREFIX}{shard_of(tracking_id)}", "sync_sk": utc_text(next_check)}
+        return {"sync_pk": None, "sync_sk": None, "syncdue_pk": None, "syncdue_sk": None}
+    at = utc_text(next_check)
+    shard = shard_of(tracking_id)
+    return {
+        "sync_pk": f"{SYNC_PREFIX}{shard}",
+        "sync_sk": at,
+        "syncdue_pk": sync_due_pk(at[:10], shard),
+        "syncdue_sk": at,
+    }
 
 
 def sync_shard_pk(shard: int) -> str:
     return f"{SYNC_PREFIX}{shard}"
+
+
+def sync_due_pk(day: str, shard: int) -> str:
+    """One partition of the `syncdue` index: a UTC day (YYYY-MM-DD) and a shard."""
+    return f"{SYNC_DUE_PREFIX}{day}#{shard}"
+
+
+def sync_due_days(until: datetime) -> list[str]:
+    """The UTC days whose `syncdue` partitions may hold a check due at `until`, newest first."""
+    day = until.astimezone(UTC).date()
+    return [(day - timedelta(days=k)).isoformat() for k in range(SYNC_DUE_DAYS + 1)]
 
 
 def due_attributes(tracking_id: str, deadline: datetime | None) -> dict[str, str | None]:
@@ -350,6 +387,15 @@ def inbox_count_pk(holder: str) -> str:
 
 def inbox_mark_pk(tracking_id: str) -> str:
     return f"{INBOX_MARK_PREFIX}{tracking_id}"
+
+
+def lapor_calls_pk(account: str, minute: str) -> str:
+    """The LAPOR! calls of one account in one UTC minute (YYYY-MM-DDTHH:MM)."""
+    return f"{LAPOR_CALLS_PREFIX}{account}#{minute}"
+
+
+def lapor_backoff_pk(account: str) -> str:
+    return f"{LAPOR_BACKOFF_PREFIX}{account}"
 
 
 def rate_pk(counter: str) -> str:

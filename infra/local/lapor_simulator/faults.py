@@ -37,6 +37,8 @@ class FaultConfig:
     rate_garble: float = 0.0
     #: How long a `slow` answer is held back (the work is done first).
     slow_s: float = 5.0
+    #: The Retry-After (seconds) a `429` answer carries (tests of the status sync's back-off).
+    retry_after_s: float = 1.0
     #: How a `lose` answer is lost: "drop" the connection, answer "504", or "mixed"
     #: (seeded coin).
     lose_mode: str = "mixed"
@@ -53,6 +55,8 @@ class FaultConfig:
             raise ValueError("fault rates must sum to at most 1")
         if self.slow_s < 0:
             raise ValueError("slow_s must be >= 0")
+        if self.retry_after_s < 0:
+            raise ValueError("retry_after_s must be >= 0")
         if self.lose_mode not in LOSE_MODES:
             raise ValueError(f"lose_mode must be one of {LOSE_MODES}")
         if self.garble_mode not in GARBLE_MODES:
@@ -75,7 +79,7 @@ class FaultConfig:
             name = str(key).strip()
             if name in FAULT_KINDS:
                 name = f"rate_{name}"
-            if name in {f"rate_{k}" for k in FAULT_KINDS} or name == "slow_s":
+            if name in {f"rate_{k}" for k in FAULT_KINDS} or name in ("slow_s", "retry_after_s"):
                 try:
                     kwargs[name] = float(value)
                 except (TypeError, ValueError):
@@ -103,6 +107,7 @@ class FaultConfig:
         """The external (short-key) form, as accepted by PUT /_sim/faults."""
         out: dict[str, Any] = {k: self.rate(k) for k in FAULT_KINDS}
         out["slow_s"] = self.slow_s
+        out["retry_after_s"] = self.retry_after_s
         out["lose_mode"] = self.lose_mode
         out["garble_mode"] = self.garble_mode
         return out

@@ -441,7 +441,8 @@ class LaporSimulator:
             }
             return r.error(code, reason[code]), fault
         if fault == "429":
-            return (429, {"message": "Too Many Attempts."}, {"Retry-After": "1"}), fault
+            retry_after = f"{self.faults.retry_after_s:g}"
+            return (429, {"message": "Too Many Attempts."}, {"Retry-After": retry_after}), fault
         if fault == "reset":
             return (0, {}, {}), fault
         problem, request.agency = self._check_auth(request.headers)
