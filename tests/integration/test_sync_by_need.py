@@ -49,7 +49,7 @@ def a_sync(calls_per_minute: int, lapor: LaporClient | None = None, backoff_s: f
         bootstrap.complaints(),
         bootstrap.timelines(),
         bootstrap.outboxes(),
-        lambda: client,
+        lambda _complaint: client,
         bootstrap.status_events(),
         shards=bootstrap.settings().shards,
         schedule=bootstrap.sync_schedule(),
