@@ -429,7 +429,9 @@ class StatisticsService:
         page: list[dict[str, Any]] = []
         nxt: str | None = None
         if upper > lo:
-            share = -(-limit // len(partitions))  # each partition's part of the page
+            # each partition's part of the page; one partition alone reads the page and the one row
+            # that says another page follows, in one Query
+            share = limit + 1 if len(partitions) == 1 else -(-limit // len(partitions))
             budget = _Budget(2 * len(partitions) + 2)
             floors: list[str] = []  # where partitions stopped with more to read
             streams = [

@@ -203,7 +203,7 @@ class FigureStore:
                 extra[f"f{i}"] = filters[field]
         items, more = self.gateway.query_page(
             f"{prefix}_pk = :p AND {prefix}_sk BETWEEN :lo AND :hi",
-            values(p=pk, lo=lo, hi=hi, **extra),
+            values(p=pk, lo=lo, hi=max(lo, _just_below(hi)), **extra),
             index=index,
             limit=limit,
             forward=False,
@@ -212,3 +212,13 @@ class FigureStore:
         )
         found = [{**i, "_sk": i[f"{prefix}_sk"]} for i in items if i[f"{prefix}_sk"] != hi]
         return found, (more[f"{prefix}_sk"]["S"] if more else None)
+
+
+def _just_below(sk: str) -> str:
+    """An upper bound for BETWEEN that leaves `sk` itself out (the row a cursor names was shown
+    already: reading it again costs an item). Sort keys are ASCII without `~`, so the last
+    character one lower and a `~` after it is above every sort key below `sk`."""
+    last = sk[-1:]
+    if not ("!" <= last <= "~"):
+        return sk  # not a sort key the lists write: as it is (the row is left out after the read)
+    return f"{sk[:-1]}{chr(ord(last) - 1)}~"
