@@ -394,6 +394,7 @@ class Figures(Protocol):
         seq: str | None,
         delta: Mapping[str, int],
         no_place: str,
+        city: str,
     ) -> None: ...
 
     def days(self, since: date | None) -> dict[date, dict[str, Any]]: ...

@@ -138,10 +138,14 @@ class StatisticsService:
         old_row = (stored or {}).get("row")
         if stored is None and not new_c:
             return "not_counted"
-        if not delta and old_row == new_row:
+        # a row stored before the city had a list of its own is written again to carry its keys
+        city_listed = new_row is None or "sc_pk" in (stored or {})
+        if not delta and old_row == new_row and city_listed:
             return "unchanged"  # nothing the figures or lists show changed: no write
         try:
-            self.figure_store.write_contribution(day, tracking_id, stored, new_c, new_row, seq, delta, st.NO_PLACE)
+            self.figure_store.write_contribution(
+                day, tracking_id, stored, new_c, new_row, seq, delta, st.NO_PLACE, st.CITY
+            )
         except ConditionFailed:
             return "lost_race"
         return "counted" if delta else "listed"
@@ -388,7 +392,9 @@ class StatisticsService:
     ) -> tuple[list[dict[str, Any]], str | None]:
         """One page of list rows and the position the next page continues below.
 
-        A kecamatan or the city is a handful of index partitions merged newest first: each
+        The city (and the complaints moved out of a unit, found anywhere in it) is one index
+        partition of its own (`statscity`). A kecamatan by unit is a handful of index partitions
+        merged newest first: each
         first reads about its share of the page, and more only when the merge runs through
         it, within a budget of Queries (then the cursor continues where every partition was
         read to). The cursor is bound to its query: it names the query it continues and
@@ -429,7 +435,9 @@ class StatisticsService:
         page: list[dict[str, Any]] = []
         nxt: str | None = None
         if upper > lo:
-            share = -(-limit // len(partitions))  # each partition's part of the page
+            # each partition's part of the page; one partition alone reads the page and the one row
+            # that says another page follows, in one Query
+            share = limit + 1 if len(partitions) == 1 else -(-limit // len(partitions))
             budget = _Budget(2 * len(partitions) + 2)
             floors: list[str] = []  # where partitions stopped with more to read
             streams = [
@@ -475,12 +483,11 @@ class StatisticsService:
             chunk = max(share, 10) if filters else max(2, -(-share // 3))
 
     def _partitions(self, unit: str, view: str, cls: str | None) -> tuple[list[tuple[str, str]], str | None]:
-        """The lists to read: (`unit`, a unit code) or (`place`, a kecamatan), and a kelurahan to filter."""
+        """The lists to read: (`city`, the city), (`unit`, a unit code) or (`place`, a kecamatan),
+        and a kelurahan to filter."""
         units = known_units()
-        kecamatan = sorted(c for c, u in units.items() if u.level == "kecamatan")
-        city = [("place", k) for k in kecamatan] + [("place", st.NO_PLACE)]
         if unit == st.CITY or cls == "moved":
-            return city, None
+            return [("city", st.CITY)], None
         level = st.level_of(unit)
         if view == "unit":
             if level == "kecamatan":
@@ -522,18 +529,22 @@ class StatisticsService:
         first_day = dt.date.fromisoformat(f"{since_month}-01")
         kept = {d: c for d, c in self.day_counters(first_day).items()}
         differences = _compare(expected, kept)
-        repaired = rebuilt = 0
+        repaired = rebuilt = listed = 0
         if repair and differences:
             for item in complaints:
                 repaired += self._repair(item)
             for diff_day in differences:
                 rebuilt += self._rebuild_day(dt.date.fromisoformat(diff_day["day"]))
+        if repair:
+            for day in sorted(set(expected) | set(kept)):
+                listed += self._list_in_city(day)
         return {
             "complaints": len(complaints),
             "days": len(expected),
             "differences": differences,
             "repaired": repaired,
             "days_rebuilt": rebuilt,
+            "city_rows_listed": listed,
             "expected": expected,
         }
 
@@ -556,6 +567,18 @@ class StatisticsService:
             except ConditionFailed:
                 continue
         return 0
+
+    def _list_in_city(self, day: dt.date) -> int:
+        """Rows of a day stored before the city had its own list: written again as they are, with
+        its keys (the same conditional write as the stream's, so safe while it runs)."""
+        done = 0
+        for stored in self.figure_store.contributions(day):
+            if not stored.get("row") or "sc_pk" in stored:
+                continue
+            counters = {k: int(v) for k, v in (stored.get("c") or {}).items()}
+            if self._write(day, str(stored["sk"]), stored, counters, stored["row"], None) == "listed":
+                done += 1
+        return done
 
     def _repair(self, item: dict[str, Any]) -> int:
         created = st.parse_instant(item["created_at"])

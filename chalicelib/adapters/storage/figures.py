@@ -4,8 +4,8 @@
                                                         (WIB), and `rev`, counted up by every change
 - per complaint     STATS#C#<yyyy-mm-dd> / <tracking>   what it adds now (`c`), the stream position applied
                                                         (`seq`), its public list row; in the `statsunit`
-                                                        (by unit) and `statsplace` (by kecamatan) indexes
-                                                        while it is counted
+                                                        (by unit), `statsplace` (by kecamatan) and
+                                                        `statscity` (the city) indexes while it is counted
 - snapshots         STATS#SNAP / <name>, and META       the figures as the API reads them
 """
 
@@ -23,8 +23,9 @@ from chalicelib.adapters.storage.gateway import TableGateway, put_over_position
 _ROW_FILTERS = ("cls", "deadline", "moved_from", "kelurahan_code")
 
 
-def list_keys(row: Mapping[str, Any], no_place: str) -> dict[str, str]:
-    """`statsunit`: by handling unit; `statsplace`: by kecamatan (kelurahan filtered). Newest first."""
+def list_keys(row: Mapping[str, Any], no_place: str, city: str) -> dict[str, str]:
+    """`statsunit`: by handling unit; `statsplace`: by kecamatan (kelurahan filtered); `statscity`:
+    the city, so its page is one Query. Newest first."""
     sk = f"{row['created_at']}#{row['tracking_id']}"
     kec = row.get("kecamatan_code")
     if not kec and row.get("kelurahan_code"):
@@ -34,6 +35,8 @@ def list_keys(row: Mapping[str, Any], no_place: str) -> dict[str, str]:
         "su_sk": sk,
         "sp_pk": keys.stats_place_pk(f"kec:{kec}" if kec else no_place),
         "sp_sk": sk,
+        "sc_pk": keys.stats_city_pk(city),
+        "sc_sk": sk,
     }
 
 
@@ -61,6 +64,7 @@ class FigureStore:
         seq: str | None,
         delta: Mapping[str, int],
         no_place: str,
+        city: str,
     ) -> None:
         """One transaction: the complaint's stats item (only over the item as it was `read`, so a
         record applied twice changes nothing the second time) and `delta` added to its day.
@@ -74,7 +78,7 @@ class FigureStore:
             "row": dict(row) if row is not None else None,
         }
         if row is not None:
-            data.update(list_keys(row, no_place))
+            data.update(list_keys(row, no_place, city))
             data.update({k: row[k] for k in _ROW_FILTERS})
         ops: list[dict[str, Any]] = [
             {"Put": put_over_position(self.gateway.table, data, dict(read) if read is not None else None)}
@@ -169,12 +173,15 @@ class FigureStore:
         filters: Mapping[str, Any],
         limit: int,
     ) -> tuple[list[dict[str, Any]], str | None]:
-        """Counted complaints of one list partition (`by` unit: a unit code; `by` place: a kecamatan),
+        """Counted complaints of one list partition (`by` unit: a unit code; `by` place: a kecamatan;
+        `by` city: the city),
         newest first between two sort keys (`hi` exclusive); each with its sort key `_sk`, and the
         lowest sort key read when the partition has more (None: all read). `filters`: cls,
         moved_from (contains), overdue_at (open and past its deadline), kelurahan_code, category, channel."""
         if by == "unit":
             index, prefix, pk = "statsunit", "su", keys.stats_unit_pk(partition)
+        elif by == "city":
+            index, prefix, pk = "statscity", "sc", keys.stats_city_pk(partition)
         else:
             index, prefix, pk = "statsplace", "sp", keys.stats_place_pk(partition)
         parts: list[str] = []
@@ -203,7 +210,7 @@ class FigureStore:
                 extra[f"f{i}"] = filters[field]
         items, more = self.gateway.query_page(
             f"{prefix}_pk = :p AND {prefix}_sk BETWEEN :lo AND :hi",
-            values(p=pk, lo=lo, hi=hi, **extra),
+            values(p=pk, lo=lo, hi=max(lo, _just_below(hi)), **extra),
             index=index,
             limit=limit,
             forward=False,
@@ -212,3 +219,13 @@ class FigureStore:
         )
         found = [{**i, "_sk": i[f"{prefix}_sk"]} for i in items if i[f"{prefix}_sk"] != hi]
         return found, (more[f"{prefix}_sk"]["S"] if more else None)
+
+
+def _just_below(sk: str) -> str:
+    """An upper bound for BETWEEN that leaves `sk` itself out (the row a cursor names was shown
+    already: reading it again costs an item). Sort keys are ASCII without `~`, so the last
+    character one lower and a `~` after it is above every sort key below `sk`."""
+    last = sk[-1:]
+    if not ("!" <= last <= "~"):
+        return sk  # not a sort key the lists write: as it is (the row is left out after the read)
+    return f"{sk[:-1]}{chr(ord(last) - 1)}~"

@@ -36,9 +36,11 @@ LAPOR! follow-ups), `syncdue` (next LAPOR! status check, by UTC day of the check
 shard: the status sync's reads), `sync` (the same, by shard only: kept for complaints
 scheduled before `syncdue` existed), `due` (SLA deadline, and
 notices not yet published), `geo` (open complaints by category and geohash cell),
-`created` (every complaint by month of arrival), `statsunit` / `statsplace` (the
-lists behind the figures). The operators' inboxes: `inbox`, `inbox_urgent` (by
-holder), `inbox_area`, `inbox_area_urgent` (by kecamatan area).
+`created` (every complaint by month of arrival), `statsunit` / `statsplace` /
+`statscity` (the lists behind the figures; the city's is one partition per jurisdiction:
+a few complaints a second at most, far within what one partition takes). The operators'
+inboxes: `inbox`, `inbox_urgent` (by holder), `inbox_area`, `inbox_area_urgent` (by
+kecamatan area).
 """
 
 from __future__ import annotations
@@ -62,6 +64,7 @@ INDEXES = (
     "created",
     "statsunit",
     "statsplace",
+    "statscity",
     "inbox",
     "inbox_urgent",
     "inbox_area",
@@ -136,6 +139,7 @@ CREATED_PREFIX = "CREATED#"
 GEO_PREFIX = "GEO#"
 STATS_UNIT_PREFIX = "SU#"
 STATS_PLACE_PREFIX = "SP#"
+STATS_CITY_PREFIX = "SC#"
 
 
 def shard_of(tracking_id: str) -> int:
@@ -421,6 +425,11 @@ def stats_unit_pk(unit: str) -> str:
 
 def stats_place_pk(place: str) -> str:
     return f"{STATS_PLACE_PREFIX}{place}"
+
+
+def stats_city_pk(city: str) -> str:
+    """The city's own list: every counted complaint of the jurisdiction in one partition."""
+    return f"{STATS_CITY_PREFIX}{city}"
 
 
 # -- jurisdictions -------------------------------------------------------------------------------
