@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from chalicelib.services.lapor_followups import LaporFollowups
     from chalicelib.services.nearby import NearbyService
     from chalicelib.services.open311 import Open311Service
+    from chalicelib.services.operator_photos import OperatorPhotos
     from chalicelib.services.people import PeopleService
     from chalicelib.services.photo_checks import PhotoChecks
     from chalicelib.services.public_photos import PublicPhotos
@@ -435,6 +436,13 @@ def inbox() -> InboxService:
 
 
 @lru_cache(maxsize=1)
+def operator_photos() -> OperatorPhotos:
+    from chalicelib.services.operator_photos import OperatorPhotos
+
+    return OperatorPhotos(inbox(), photo_checks())
+
+
+@lru_cache(maxsize=1)
 def actions() -> ActionService:
     from chalicelib.services.actions import ActionService
 
@@ -562,6 +570,7 @@ def reset() -> None:
         attachment_followups,
         photo_checks,
         public_photos,
+        operator_photos,
         admin,
         reconciler,
         status_sync,

@@ -18,11 +18,11 @@ from chalice.app import Blueprint, Request, Response
 from chalicelib import bootstrap
 from chalicelib.domain.access import Principal
 from chalicelib.domain.actions import Action, NotAllowedNow, NotPermitted
-from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion
+from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, StaleVersion
 from chalicelib.domain.models import utcnow
 from chalicelib.http.answers import error_response, handles_errors, respond
 from chalicelib.http.inputs import header, json_body, known_id, parse
-from chalicelib.http.openapi import ADMIN, IF_MATCH, STAFF, declare
+from chalicelib.http.openapi import ADMIN, IF_MATCH, STAFF, Media, declare
 from chalicelib.http.signin import require_principal
 from chalicelib.observability import complaint_context
 from chalicelib.schemas import operators as s
@@ -152,9 +152,11 @@ def operator_inbox() -> Response:
 
 def _operator_view(p: Principal, tracking_id: str) -> Response:
     from chalicelib.services.actions import allowed_actions
+    from chalicelib.services.operator_photos import photo_numbers
 
     complaint, item, timeline = bootstrap.inbox().detail(p, tracking_id)
-    view = s.OperatorComplaint.of(complaint, item, timeline, allowed_actions(p, item), utcnow())
+    photos = photo_numbers(complaint.attachments, timeline)
+    view = s.OperatorComplaint.of(complaint, item, timeline, allowed_actions(p, item), utcnow(), photos)
     return respond(200, view.model_dump(mode="json"), {**NO_STORE, "ETag": etag(complaint.version)})
 
 
@@ -215,6 +217,33 @@ def operator_proof_upload(tracking_id: str) -> Response:
         bootstrap.inbox().visible(p, tracking_id)
         wanted = parse(AttachmentRequest, json_body(request))
         return respond(201, bootstrap.actions().proof_upload(p, tracking_id, wanted.content_type), NO_STORE)
+
+
+@bp.route("/v1/operator/complaints/{tracking_id}/photos/{number}", methods=["GET"])
+@declare(
+    "A reporter's photo of a complaint in scope, checked by the hub (404 outside the scope, refused or absent)",
+    roles=STAFF,
+    responses={200: Media("image/jpeg", {"type": "string", "format": "binary"})},
+    tag="operators",
+)
+@operator_errors
+def operator_photo(tracking_id: str, number: str) -> Response:
+    p = require_principal(bp.current_request)
+    tracking_id = known_id(tracking_id)
+    with complaint_context(tracking_id):
+        if not number.isdigit() or len(number) > 3:
+            raise NotFound(tracking_id)
+        stored = bootstrap.operator_photos().photo(p, tracking_id, int(number))
+        return Response(
+            body=stored.data,
+            status_code=200,
+            headers={
+                "Content-Type": stored.content_type,
+                "Cache-Control": "private, max-age=300",
+                "X-Content-Type-Options": "nosniff",
+                "Content-Disposition": "inline",
+            },
+        )
 
 
 @bp.route("/v1/operator/templates", methods=["GET"])

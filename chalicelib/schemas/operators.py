@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
@@ -162,6 +163,14 @@ class OperatorTimelineEntry(BaseModel):
     public: bool = True
 
 
+class OperatorPhoto(BaseModel):
+    """A reporter's photo the operator may see: the API's own address (the bearer goes with it)."""
+
+    number: int  # its place among the complaint's attachments (1 = the first)
+    url: str  # GET with the operator's bearer: the checked JPEG/PNG/WebP
+    alt: str
+
+
 class OperatorComplaint(BaseModel):
     """The whole record an operator in scope may see; the reporter only when not anonymous."""
 
@@ -207,11 +216,18 @@ class OperatorComplaint(BaseModel):
     rated_at: datetime | None = None
     rating_comment: str | None = None
     proof_attachments: list[str] = Field(default_factory=list)  # keys of proof photos (resolve)
+    photos: list[OperatorPhoto] = Field(default_factory=list)  # the reporter's photos that passed the check
     timeline: list[OperatorTimelineEntry]
 
     @classmethod
     def of(
-        cls, c: Complaint, item: dict[str, Any], timeline: list[TimelineEntry], allowed: list[str], now: datetime
+        cls,
+        c: Complaint,
+        item: dict[str, Any],
+        timeline: list[TimelineEntry],
+        allowed: list[str],
+        now: datetime,
+        photos: Sequence[int] = (),
     ) -> OperatorComplaint:
         row = InboxRow.of(item, now)
         return cls(
@@ -257,6 +273,14 @@ class OperatorComplaint(BaseModel):
             rated_at=c.rated_at,
             rating_comment=item.get("rating_comment"),
             proof_attachments=list(item.get("proof_attachments") or []),
+            photos=[
+                OperatorPhoto(
+                    number=n,
+                    url=f"/v1/operator/complaints/{c.tracking_id}/photos/{n}",
+                    alt=f"Foto {n} dari pelapor, aduan {c.tracking_id}",
+                )
+                for n in photos
+            ],
             timeline=[OperatorTimelineEntry.model_validate(e.model_dump()) for e in timeline],
         )
 

@@ -49,7 +49,7 @@ self.addEventListener("fetch", (event) => {
   const url = new URL(event.request.url);
   if (event.request.method !== "GET" || url.origin !== self.location.origin) return;
   const shell = shellKey(url);
-  const data = !shell && isData(url) && !url.pathname.endsWith("/attachments");
+  const data = !shell && isData(url) && !url.pathname.endsWith("/attachments") && !url.pathname.includes("/photos/");
   if (!shell && !data) return;
   const cacheName = shell ? SHELL_CACHE : DATA_CACHE;
   const key = shell ? shell : url.pathname + url.search;

@@ -255,10 +255,10 @@ function note(text) { const box = $("#act-result"); if (box) box.textContent = t
 // -- routing ------------------------------------------------------------------------------------------
 
 let pollTimer = null;
-function show(view) {
+function show(view, navView) {
   for (const v of document.querySelectorAll("main > section")) v.hidden = v.id !== view;
   for (const a of document.querySelectorAll("#nav a")) {
-    if (a.dataset.view === view.replace("view-", "")) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
+    if (a.dataset.view === (navView || view.replace("view-", ""))) a.setAttribute("aria-current", "page"); else a.removeAttribute("aria-current");
   }
 }
 
@@ -272,6 +272,9 @@ async function route() {
     if (path.startsWith("/c/")) await openComplaint(decodeURIComponent(path.slice(3)));
     else if (path.startsWith("/papan")) await openBoard(params);
     else if (path.startsWith("/panggilan")) await openCalls();
+    else if (path.startsWith("/diteruskan")) { params.set("shelf", "forwarded"); await openInbox(params); }
+    else if (path.startsWith("/templat")) await openTemplates(params);
+    else if (path.startsWith("/pemberitahuan")) await openNotify();
     else await openInbox(params);
   } catch (e) {
     if (!(e instanceof SignedOut)) throw e;
@@ -313,11 +316,19 @@ function inboxQuery(params) {
   for (const k of ["status", "channel", "category", "kelurahan_code", "unit", "sort"]) if (params.get(k)) q.set(k, params.get(k));
   if (params.get("overdue") === "true") q.set("overdue", "true");
   if (params.get("assigned_to") === "me") q.set("assigned_to", "me");
+  if (params.get("shelf") === "forwarded") q.set("shelf", "forwarded");
   return q;
 }
 
+/** The inbox, or the "Diteruskan" shelf: what the unit handed on and still reads (no action there). */
 async function openInbox(params) {
-  show("view-inbox");
+  const shelf = params.get("shelf") === "forwarded";
+  show("view-inbox", shelf ? "forwarded" : "inbox");
+  $("#inbox-title").textContent = shelf ? "Diteruskan" : "Kotak masuk";
+  $("#inbox").setAttribute("aria-label", shelf ? "Diteruskan" : "Kotak masuk");
+  $("#shelf-note").hidden = !shelf;
+  $("#filter-box").hidden = shelf;
+  $("#badges").hidden = shelf;
   loadChoices();
   const form = $("#filters");
   for (const k of ["status", "channel", "category", "kelurahan_code", "sort", "unit"]) {
@@ -327,7 +338,10 @@ async function openInbox(params) {
   form.elements.overdue.checked = params.get("overdue") === "true";
   form.elements.assigned_to.checked = params.get("assigned_to") === "me";
   const key = inboxQuery(params).toString();
-  if (!inboxState || inboxState.key !== key) inboxState = { key, params, rows: [], next: null, seen: null };
+  if (!inboxState || inboxState.key !== key) {
+    inboxState = { key, params, rows: [], next: null, seen: null };
+    $("#inbox-rows").replaceChildren(); // another list: none of the previous one's rows stay meanwhile
+  }
   await refreshInbox(false);
   pollTimer = setInterval(() => { if (!document.hidden) refreshInbox(true).catch(() => {}); }, POLL_MS);
 }
@@ -387,7 +401,8 @@ function renderBadges(counts, params) {
 
 function renderRows() {
   const state = inboxState;
-  const bulk = role() === "admin";
+  const readOnly = state.params.get("shelf") === "forwarded";
+  const bulk = role() === "admin" && !readOnly;
   $("#bulk").hidden = !bulk;
   const heads = [bulk ? "Pilih" : null, "Nomor", "Aduan", "Status", "Tenggat", "Eskalasi", "Kanal", "Petugas"].filter(Boolean);
   $("#inbox-head").replaceChildren(...heads.map((h) => el("th", { scope: "col", text: h })));
@@ -397,7 +412,7 @@ function renderRows() {
     const pick = bulk ? el("td", { "data-label": "Pilih" }, el("input", { type: "checkbox", "aria-label": `Pilih ${r.tracking_id}`, checked: selected.has(r.tracking_id),
       onchange: (ev) => { if (ev.target.checked) selected.add(r.tracking_id); else selected.delete(r.tracking_id); bulkCount(); } })) : null;
     const td = (label, attrs, ...kids) => el("td", { "data-label": label, ...attrs }, ...kids);
-    return el("tr", { class: state.fresh && state.fresh.has(r.tracking_id) ? "new" : null, "data-id": r.tracking_id },
+    return el("tr", { class: state.fresh && state.fresh.has(r.tracking_id) ? "new" : null, "data-id": r.tracking_id, "data-shelf": readOnly ? "forwarded" : null },
       pick,
       td("Nomor", { class: "id" }, el("a", { href: "#/c/" + enc(r.tracking_id), text: r.tracking_id })),
       td("Aduan", {}, el("span", { text: what }), r.reopen_reason ? el("span", { class: "hint", text: " · dibuka kembali: " + r.reopen_reason }) : null),
@@ -405,7 +420,7 @@ function renderRows() {
       td("Tenggat", { class: due.late ? "late" : null, text: due.text }),
       td("Eskalasi", { text: rung(r.escalation_level) }),
       td("Kanal", { text: channelName(r.channel) }),
-      td("Petugas", { text: r.assigned_to || "–" }));
+      td("Petugas", { text: readOnly ? "hanya baca" : r.assigned_to || "–" }));
   }));
   $("#inbox-empty").hidden = state.rows.length > 0;
   $("#inbox-more").hidden = !state.next;
@@ -516,13 +531,26 @@ function renderComplaint() {
     parts.push(el("h2", { text: "Tanggapan pelapor" }), el("ul", {}, ...c.reporter_comments.map((m) =>
       el("li", {}, el("span", { class: "hint", text: fmtDate(m.at) + " " }), el("span", { text: m.message || m.text || "" })))));
   }
-  const photos = (c.photos || c.attachments || []).filter((p) => p && typeof p === "object" && p.url);
-  if (photos.length) parts.push(el("h2", { text: "Foto" }), el("ul", { class: "photos" }, ...photos.map((p, i) =>
-    el("li", {}, el("img", { src: p.url, alt: `Foto ${i + 1} dari pelapor`, width: 160, height: 120, loading: "lazy" })))));
+  const photos = (c.photos || []).filter((p) => p && typeof p === "object" && p.url);
+  if (photos.length) parts.push(el("h2", { text: "Foto" }), el("ul", { class: "photos", "aria-label": "Foto dari pelapor" }, ...photos.map((p) => el("li", {}, photoImg(p)))));
   parts.push(el("h2", { text: "Lokasi" }), placeBox(c));
   $("#record").replaceChildren(...parts);
   renderActions(c);
   renderTimeline(c);
+}
+
+/** A photo through the API with the operator's bearer (an <img> cannot send one): shown from a blob: URL. */
+const photoSrc = new Map();
+function photoImg(p) {
+  const img = el("img", { alt: p.alt || `Foto ${p.number} dari pelapor`, width: 160, height: 120, "data-photo": p.number });
+  const known = photoSrc.get(p.url);
+  if (known) { img.src = known; return img; }
+  if (!session) return img;
+  fetch(p.url, { credentials: "omit", headers: { Authorization: "Bearer " + session.token, Accept: "image/jpeg" } })
+    .then((r) => (r.ok ? r.blob() : null))
+    .then((b) => { if (b) { const src = URL.createObjectURL(b); photoSrc.set(p.url, src); img.src = src; } })
+    .catch(() => { /* no signal: the alt text stays */ });
+  return img;
 }
 
 function placeBox(c) {
@@ -546,10 +574,26 @@ function placeBox(c) {
         p.setAttribute("d", k.path); if (k === here) p.setAttribute("class", "here");
         svg.append(p);
       }
+      const at = mapPoint(m, loc);
+      if (at) {
+        const [, , w] = m.viewBox.split(" ").map(Number);
+        const pin = document.createElementNS("http://www.w3.org/2000/svg", "circle");
+        pin.setAttribute("cx", String(at.x)); pin.setAttribute("cy", String(at.y)); pin.setAttribute("r", String(w / 60));
+        pin.setAttribute("class", "pin");
+        svg.append(pin);
+        svg.setAttribute("aria-label", `Peta kota: kelurahan ${here.name} ditandai, titik aduan di dalamnya`);
+      }
       box.append(svg);
     }).catch(() => {});
   }
   return box;
+}
+
+/** A complaint's lat/lon on the kelurahan map: the public page's tap-to-point (lapor.js), inverted. */
+export function mapPoint(m, loc) {
+  const pr = m && m.projection;
+  if (!pr || !loc || loc.lat === undefined || loc.lat === null || loc.lon === undefined || loc.lon === null) return null;
+  return { x: (Number(loc.lon) - pr.west) * pr.x_per_deg, y: (pr.north - Number(loc.lat)) * pr.y_per_deg };
 }
 
 function renderTimeline(c) {
@@ -652,7 +696,10 @@ function renderActions(c) {
   if (can.has("resolve")) {
     const box = draftBox(id, "resolve", { rows: 3 });
     const photo = el("input", { type: "file", id: `proof-${id}`, accept: "image/*", capture: "environment" });
+    const pick = templatePicker(c, box, "resolve");
+    box.templatePick = pick;
     out.push(section("Selesaikan",
+      field("Mulai penyelesaian dari templat", pick),
       field("Jawaban penyelesaian", box, "Dibaca pelapor: apa yang sudah dikerjakan."),
       field("Foto bukti (tidak wajib)", photo),
       el("button", { type: "button", class: "primary", text: "Selesaikan", onclick: (ev) => resolveWithProof(ev, box, photo) })));
@@ -697,6 +744,21 @@ function renderActions(c) {
   }
   if (!out.length) out.push(el("p", { class: "note", text: "Tidak ada tindakan yang dapat Anda lakukan pada status ini." }));
   $("#actions").replaceChildren(...out);
+}
+
+/** A template list for an answer box: choosing one fills the box; the action then names it (`template_id`). */
+function templatePicker(c, box, field) {
+  const id = c.tracking_id;
+  const pick = el("select", { id: `tpl-${field}-${id}` }, el("option", { value: "", text: "– tanpa templat –" }));
+  pick.chosen = SS.getItem(draftKey(id, `template-${field}`)) || "";
+  pick.addEventListener("change", () => {
+    const t = (pick.templates || []).find((x) => x.id === pick.value);
+    pick.chosen = t ? t.id : "";
+    SS.setItem(draftKey(id, `template-${field}`), pick.chosen);
+    if (t) { box.value = box.value.trim() ? box.value + "\n" + t.text : t.text; SS.setItem(draftKey(id, field), box.value); box.focus(); }
+  });
+  templates(c.category).then((list) => { pick.templates = list; for (const t of list) pick.append(el("option", { value: t.id, text: t.title })); if (pick.chosen) pick.value = pick.chosen; });
+  return pick;
 }
 
 const templateCache = new Map();
@@ -820,7 +882,9 @@ async function resolveWithProof(ev, box, photo) {
   const c = current;
   const text = box.value.trim();
   if (!text) { note("Tulis jawaban penyelesaian dahulu."); box.focus(); return; }
-  if (!(photo.files && photo.files[0])) { await act(ev, { action: "resolve", message: text }, ["resolve"], true); return; }
+  const tpl = box.templatePick && box.templatePick.chosen ? { template_id: box.templatePick.chosen } : {};
+  const fields = ["resolve", "template-resolve"];
+  if (!(photo.files && photo.files[0])) { await act(ev, { action: "resolve", message: text, ...tpl }, fields, true); return; }
   note("Mengunggah foto bukti…");
   const blob = await shrink(photo.files[0]);
   let attachment;
@@ -832,14 +896,14 @@ async function resolveWithProof(ev, box, photo) {
     if (!(e instanceof NoAnswer)) { note(e.message); return; }
     // no signal: the photo waits with the answer in this tab, and goes up first when the signal returns
     try {
-      enqueue(c.tracking_id, { action: "resolve", message: text }, c.version, ["resolve"], await asDataUrl(blob));
+      enqueue(c.tracking_id, { action: "resolve", message: text, ...tpl }, c.version, fields, await asDataUrl(blob));
     } catch (full) { note("Foto terlalu besar untuk disimpan tanpa sinyal; kirim saat tersambung."); return; }
     box.value = "";
     photo.value = "";
     note("Tidak ada sinyal: penyelesaian dan fotonya menunggu sinyal, lalu dikirim sekali.");
     return;
   }
-  await act(ev, { action: "resolve", message: text, attachment }, ["resolve"]);
+  await act(ev, { action: "resolve", message: text, attachment, ...tpl }, fields);
 }
 
 /** A phone's photo made small enough for a slow link: JPEG, at most 1600 px on the long side. */
@@ -854,10 +918,126 @@ async function shrink(file) {
   } catch (e) { return file; }
 }
 
+// -- templates: the coordinator edits them per category and unit, everyone reads their history --------
+
+let categories = null;
+async function categoryList() {
+  if (!categories) {
+    try { categories = (await fetch("/v1/categories").then((r) => r.json())).categories || []; } catch (e) { return []; }
+  }
+  return categories;
+}
+
+async function openTemplates(params) {
+  show("view-templates");
+  const coordinator = role() === "admin";
+  $("#tpl-form").hidden = !coordinator;
+  for (const sel of ["#tpl-category", "#tpl-form-category"]) {
+    const box = $(sel);
+    if (box.options.length < 2) for (const c of await categoryList()) box.append(el("option", { value: c.code, text: c.name }));
+  }
+  const cat = params.get("category") || "";
+  $("#tpl-category").value = cat;
+  await listTemplates(cat);
+}
+
+async function listTemplates(cat) {
+  const resp = await api("/v1/operator/templates" + (cat ? "?category=" + enc(cat) : ""));
+  if (resp.status !== 200) { $("#tpl-result").textContent = problems(resp.body); return; }
+  const rows = resp.body.templates;
+  $("#tpl-list").replaceChildren(...(rows.length ? rows.map(templateItem) : [el("li", { text: "Belum ada templat." })]));
+}
+
+function templateItem(t) {
+  const where = [t.category || "semua kategori", t.unit || "semua unit"].join(" · ");
+  const changed = t.updated_by ? ` · diubah ${t.updated_by}, ${fmtDate(t.updated_at)}` : " · dari data awal";
+  return el("li", { "aria-labelledby": `tplh-${t.id}`, "data-template": t.id },
+    el("h2", { id: `tplh-${t.id}`, text: t.title }),
+    el("p", { class: "hint", text: `${t.id} · ${where}${changed}` }),
+    el("p", { class: "desc", text: t.text }),
+    el("div", { class: "row" },
+      role() === "admin" ? el("button", { type: "button", class: "secondary", text: "Ubah", "aria-label": `Ubah templat ${t.title}`, onclick: () => editTemplate(t) }) : null,
+      el("button", { type: "button", class: "secondary", text: "Riwayat", "aria-label": `Riwayat templat ${t.title}`, onclick: () => templateHistory(t.id) })));
+}
+
+function editTemplate(t) {
+  $("#tpl-id").value = t.id;
+  $("#tpl-title").value = t.title;
+  $("#tpl-form-category").value = t.category || "";
+  $("#tpl-unit").value = t.unit || "";
+  $("#tpl-text").value = t.text;
+  $("#tpl-text").focus();
+}
+
+async function saveTemplate(ev) {
+  ev.preventDefault();
+  const id = $("#tpl-id").value.trim();
+  const body = { title: $("#tpl-title").value.trim(), text: $("#tpl-text").value.trim(),
+    category: $("#tpl-form-category").value || null, unit: $("#tpl-unit").value.trim() || null };
+  if (!id || !body.title || !body.text) { $("#tpl-result").textContent = "Isi kode, judul dan teks templat."; return; }
+  const resp = await api("/v1/operator/templates/" + enc(id), { method: "PUT", body });
+  if (resp.status !== 200) { $("#tpl-result").textContent = problems(resp.body); return; }
+  templateCache.clear(); // the answer forms read the new text
+  $("#tpl-result").textContent = `Templat tersimpan: ${resp.body.title}.`;
+  $("#tpl-category").value = resp.body.category || "";
+  await listTemplates(resp.body.category || "");
+  await templateHistory(resp.body.id);
+}
+
+async function templateHistory(id) {
+  const resp = await api(`/v1/operator/templates/${enc(id)}/history`);
+  if (resp.status !== 200) { $("#tpl-result").textContent = problems(resp.body); return; }
+  const changes = resp.body.changes;
+  $("#h-tpl-history").textContent = `Riwayat templat ${id}`;
+  $("#tpl-history").replaceChildren(...(changes.length ? changes.slice().reverse().map((ch) => el("li", {},
+    el("span", { class: "when", text: `${fmtDate(ch.at)} · ${ch.action === "created" ? "dibuat" : "diubah"} oleh ${ch.by}` }),
+    ch.before ? el("p", { class: "msg", text: "Sebelum: " + (ch.before.text || "") }) : null,
+    el("p", { class: "msg", text: "Sesudah: " + ((ch.after && ch.after.text) || "") }))) : [el("li", { text: "Belum pernah diubah (dari data awal)." })]));
+  $("#tpl-history-box").hidden = false;
+}
+
+// -- each person's notices -----------------------------------------------------------------------------
+
+const EVENTS = ["new_complaint", "due_tomorrow", "escalated", "mentioned"];
+
+async function openNotify() {
+  show("view-notify");
+  const form = $("#notify-form");
+  $("#notify-result").textContent = "";
+  form.setAttribute("aria-busy", "true"); // the saved choice fills the form: nothing typed before it is lost
+  delete form.dataset.ready;
+  const resp = await api("/v1/operator/notifications");
+  form.removeAttribute("aria-busy");
+  if (resp.status !== 200) { $("#notify-result").textContent = problems(resp.body); return; }
+  fillNotify(resp.body);
+  form.dataset.ready = "true";
+}
+
+function fillNotify(prefs) {
+  $("#notify-email").value = prefs.email || "";
+  for (const ev of EVENTS) $(`#ev-${ev}`).checked = Boolean(prefs.events && prefs.events[ev]);
+  $("#notify-digest").checked = Boolean(prefs.digest);
+}
+
+async function saveNotify(ev) {
+  ev.preventDefault();
+  const email = $("#notify-email").value.trim();
+  const body = { email: email || null, events: Object.fromEntries(EVENTS.map((e) => [e, $(`#ev-${e}`).checked])), digest: $("#notify-digest").checked };
+  let resp;
+  try { resp = await api("/v1/operator/notifications", { method: "PUT", body }); } catch (e) {
+    if (e instanceof NoAnswer) { $("#notify-result").textContent = "Tidak ada sinyal. Coba lagi saat tersambung."; return; }
+    throw e;
+  }
+  if (resp.status !== 200) { $("#notify-result").textContent = problems(resp.body); return; }
+  fillNotify(resp.body);
+  $("#notify-result").textContent = "Pilihan pemberitahuan tersimpan.";
+}
+
 // -- the board: supervisors and the coordinator ------------------------------------------------------
 
 async function openBoard(params) {
   show("view-board");
+  $("#board").replaceChildren(); // another unit's numbers never stay on screen meanwhile
   const unit = params.get("unit") || "";
   $("#board-unit").value = unit;
   const q = (extra) => { const s = new URLSearchParams(extra); if (unit) s.set("unit", unit); return s; };
@@ -965,6 +1145,13 @@ function wire() {
     const unit = $("#board-unit").value.trim();
     location.hash = "#/papan" + (unit ? "?unit=" + enc(unit) : "");
   });
+  $("#tpl-pick").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const cat = $("#tpl-category").value;
+    location.hash = "#/templat" + (cat ? "?category=" + enc(cat) : "");
+  });
+  $("#tpl-form").addEventListener("submit", (ev) => saveTemplate(ev));
+  $("#notify-form").addEventListener("submit", (ev) => saveNotify(ev));
   window.addEventListener("hashchange", () => route());
   window.addEventListener("online", () => { $("#offline").hidden = true; flush(); });
   window.addEventListener("offline", () => { $("#offline").hidden = false; $("#offline").textContent = "Tanpa sinyal: menampilkan salinan terakhir; tulisan menunggu sinyal."; });
@@ -977,6 +1164,7 @@ function showWho() {
   $("#nav").hidden = false;
   $("#nav-board").hidden = !["supervisor", "admin"].includes(role());
   $("#nav-calls").hidden = role() !== "callcenter" && role() !== "admin";
+  $("#nav-templates").hidden = role() !== "admin";
   $("#f-unit-field").hidden = !["supervisor", "admin"].includes(role());
   $("#signin").hidden = true;
 }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -140,6 +141,54 @@ def jpeg() -> bytes:
     return out.getvalue()
 
 
+def point_in(code: str) -> tuple[float, float]:
+    """A point well inside a kelurahan, from the map's own shapes and projection (as a tap would give it)."""
+    from chalicelib.routes.web import WEB
+
+    shapes = json.loads((WEB / "kelurahan.json").read_text(encoding="utf-8"))
+    [k] = [k for k in shapes["kelurahan"] if k["code"] == code]
+    ring = [(float(a), float(b)) for a, b in re.findall(r"(-?[\d.]+),(-?[\d.]+)", k["path"])]
+
+    def inside(x: float, y: float) -> bool:
+        hit = False
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:] + ring[:1], strict=True):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                hit = not hit
+        return hit
+
+    cx, cy = sum(x for x, _ in ring) / len(ring), sum(y for _, y in ring) / len(ring)
+    xs, ys = [x for x, _ in ring], [y for _, y in ring]
+    grid = [
+        (x / 2, y / 2)
+        for x in range(int(min(xs)) * 2, int(max(xs)) * 2)
+        for y in range(int(min(ys)) * 2, int(max(ys)) * 2)
+    ]
+    grid.sort(key=lambda p: (p[0] - cx) ** 2 + (p[1] - cy) ** 2)
+    x, y = next(p for p in grid if all(inside(p[0] + dx, p[1] + dy) for dx in (-6, 0, 6) for dy in (-6, 0, 6)))
+    pr = shapes["projection"]
+    return round(pr["north"] - y / pr["y_per_deg"], 6), round(pr["west"] + x / pr["x_per_deg"], 6)
+
+
+def reporter_photo(api: str) -> str:
+    """A reporter's photo up through the hub's presigned form, before the complaint: its key."""
+    form = requests.post(f"{api}/v1/uploads", json={"content_type": "image/jpeg"}, timeout=10)
+    assert form.status_code == 201, form.text
+    up = form.json()["upload"]
+    sent = requests.post(up["url"], data=up["fields"], files={"file": ("x", jpeg(), "image/jpeg")}, timeout=10)
+    assert sent.status_code < 300, sent.text
+    return str(form.json()["key"])
+
+
+def new_complaint(api: str, text: str, **location: Any) -> str:
+    sent = requests.post(
+        f"{api}/v1/complaints",
+        json={"category": "pelayanan-kelurahan", "description": text, "location": {"kelurahan_code": KEL, **location}},
+        timeout=10,
+    )
+    assert sent.status_code == 201, sent.text
+    return str(sent.json()["tracking_id"])
+
+
 def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Browser, tmp_path: Path) -> None:
     api = running_stack.url
     lurah = sign_in(browser(), api, "operator", f"kel:{KEL}", "budi")
@@ -148,12 +197,14 @@ def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Br
 
     # a complaint arrives while the inbox is open: it appears without a reload
     marker = uuid.uuid4().hex[:8]
+    lat, lon = point_in(KEL)
     sent = requests.post(
         f"{api}/v1/complaints",
         json={
             "category": "pelayanan-kelurahan",
             "description": f"Surat pengantar belum selesai dua minggu ({marker}).",
-            "location": {"kelurahan_code": KEL},
+            "location": {"kelurahan_code": KEL, "lat": lat, "lon": lon},
+            "attachments": [reporter_photo(api)],
         },
         timeout=10,
     )
@@ -181,10 +232,37 @@ def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Br
     tetangga.get_by_text("Aduan tidak ditemukan, atau di luar wilayah Anda.").wait_for()
     assert marker not in tetangga.content()
 
+    # each person chooses their notices
+    tetangga.get_by_role("link", name="Pemberitahuan").click()
+    tetangga.wait_for_selector("#notify-form[data-ready='true']")
+    tetangga.get_by_label("Alamat surel").fill("tono@example.org")
+    tetangga.get_by_label("Ada aduan baru untuk unit").uncheck()
+    tetangga.get_by_label("Satu ringkasan setiap pagi, bukan surel satu per satu").check()
+    tetangga.get_by_role("button", name="Simpan pemberitahuan").click()
+    tetangga.get_by_text("Pilihan pemberitahuan tersimpan.").wait_for()
+    assert axe_violations(tetangga) == []
+    tetangga.reload()
+    tetangga.wait_for_function("() => document.querySelector('#notify-email').value === 'tono@example.org'")
+    assert not tetangga.get_by_label("Ada aduan baru untuk unit").is_checked()
+    assert tetangga.get_by_label("Rekan menyebut saya").is_checked()
+    assert tetangga.get_by_label("Satu ringkasan setiap pagi, bukan surel satu per satu").is_checked()
+
     # acknowledged, then answered
     inbox.get_by_role("link", name=tid).click()
     press(lurah, "Terima", "Tersimpan: Terima.")
     assert lurah.get_by_role("button", name="Terima").count() == 0  # valid once: gone after
+    # the reporter's photo (checked, through the API with the bearer) and the point on the kelurahan's map
+    lurah.get_by_role("img", name=f"Foto 1 dari pelapor, aduan {tid}").wait_for()
+    lurah.wait_for_function(
+        "() => { const i = document.querySelector('img[data-photo=\"1\"]');"
+        " return Boolean(i && i.complete && i.naturalWidth > 0); }",
+        timeout=30_000,
+    )
+    lurah.wait_for_function(
+        "() => { const pin = document.querySelector('svg.map circle.pin');"
+        " const here = document.querySelector('svg.map path.here'); if (!pin || !here) return false;"
+        " return here.isPointInFill(new DOMPoint(+pin.getAttribute('cx'), +pin.getAttribute('cy'))); }"
+    )
     assert axe_violations(lurah) == []
 
     # a colleague opens the same complaint at the same time
@@ -226,12 +304,68 @@ def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Br
     # not ours: back to the coordinator
     lurah.get_by_label("Alasan bukan wewenang").fill("Surat ini diterbitkan oleh dinas, bukan kelurahan.")
     press(lurah, "Bukan wewenang", "Tersimpan: Bukan wewenang.")
+    # the kelurahan still reads it under "Diteruskan": a row without any action
+    lurah.get_by_role("link", name="Diteruskan", exact=True).click()
+    shelf = lurah.get_by_role("table", name="Diteruskan")
+    shelf.get_by_role("link", name=tid).wait_for(timeout=45_000)
+    handed = shelf.locator(f"tr[data-id='{tid}']")
+    assert handed.get_by_role("button").count() == 0 and handed.get_by_role("checkbox").count() == 0
+    assert "hanya baca" in handed.inner_text()
+    shelf.get_by_role("link", name=tid).click()
+    lurah.get_by_text("Tidak ada tindakan yang dapat Anda lakukan pada status ini.").wait_for()
+    assert lurah.locator("#actions button").count() == 0
 
     koordinator = sign_in(browser(), api, "admin", "city", "koordinator")
     koordinator.get_by_role("table", name="Kotak masuk").get_by_role("link", name=tid).click()
     koordinator.get_by_label("Unit tujuan").fill(OPD)
     koordinator.get_by_label("Alasan disposisi", exact=True).fill("Arsip surat ada di Dispusip.")
     press(koordinator, "Teruskan", "Tersimpan: Disposisi.")
+
+    # the coordinator adds a template for the category, edits it, and reads its history
+    tpl, tpl_title = f"e2e-{marker}", f"Surat siap {marker}"
+    koordinator.get_by_role("link", name="Templat", exact=True).click()
+    koordinator.get_by_label("Kode templat").fill(tpl)
+    koordinator.get_by_label("Judul templat").fill(tpl_title)
+    koordinator.get_by_label("Kategori templat").select_option("pelayanan-kelurahan")
+    koordinator.get_by_label("Teks templat").fill("Surat untuk aduan {tracking_id} sudah siap.")
+    koordinator.get_by_role("button", name="Simpan templat").click()
+    history = koordinator.locator("#tpl-history")
+    history.get_by_text("dibuat oleh koordinator").wait_for()
+    koordinator.get_by_role("button", name=f"Ubah templat {tpl_title}").click()
+    koordinator.get_by_label("Teks templat").fill("Surat untuk aduan {tracking_id} sudah dapat diambil.")
+    koordinator.get_by_role("button", name="Simpan templat").click()
+    history.get_by_text("diubah oleh koordinator").wait_for()
+    assert "Sebelum: Surat untuk aduan {tracking_id} sudah siap." in history.inner_text()
+    assert axe_violations(koordinator) == []
+
+    # the board of the kelurahan: a number opens the list behind it; two complaints assigned at once
+    pair = [new_complaint(api, f"Antrean kartu keluarga {marker} #{n}.") for n in (1, 2)]
+    for one in pair:  # forwarded first, so that no hand-over to LAPOR! holds the assignment back
+        poll(
+            lambda one=one: requests.get(f"{api}/v1/complaints/{one}", timeout=10).json().get("lapor_id"), deadline_s=60
+        )
+    koordinator.get_by_role("link", name="Papan", exact=True).click()
+    koordinator.locator("#board-unit").fill(f"kel:{KEL}")
+    koordinator.get_by_role("button", name="Tampilkan").click()
+    koordinator.locator("#board div").filter(has_text="Terbuka").locator("a[href*='unit=kel']").click()
+    listed = koordinator.get_by_role("table", name="Kotak masuk")
+    for one in pair:
+        listed.get_by_role("link", name=one).wait_for(timeout=45_000)
+    assert f"kel:{KEL}" in koordinator.locator("#inbox-holder").inner_text()
+    for one in pair:
+        koordinator.get_by_label(f"Pilih {one}").check()
+    koordinator.get_by_label("Tugaskan terpilih kepada").fill("budi")
+    koordinator.get_by_role("button", name="Tugaskan terpilih").click()
+    koordinator.wait_for_function(
+        "ids => ids.every(id => document.querySelector('#bulk-result').textContent.includes(id + ': berhasil'))",
+        arg=pair,
+    )
+    boss = {"Authorization": f"Bearer {running_stack.make_token('admin', 'city', user='koordinator')}"}
+    for one in pair:
+        assert (
+            requests.get(f"{api}/v1/operator/complaints/{one}", headers=boss, timeout=10).json()["assigned_to"]
+            == "budi"
+        )
     koordinator.get_by_role("button", name="Keluar").click()  # signs out at the issuer and comes back
     koordinator.get_by_role("button", name="Masuk").wait_for()
     assert koordinator.evaluate("sessionStorage.length") == 0
@@ -253,6 +387,14 @@ def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Br
     dinas.get_by_role("button", name="Masuk").click()
     dinas.wait_for_url(f"{api}/operator/#/c/{tid}")
     assert dinas.get_by_label("Jawaban penyelesaian").input_value() == "Surat sudah dapat diambil di loket Dispusip."
+    # the answer goes on from the coordinator's template: the action names it
+    actions_sent: list[str] = []
+    dinas.on(
+        "request",
+        lambda r: actions_sent.append(r.post_data or "") if r.method == "POST" and r.url.endswith("/actions") else None,
+    )
+    dinas.locator(f"#tpl-resolve-{tid} option", has_text=tpl_title).wait_for(state="attached")
+    dinas.get_by_label("Mulai penyelesaian dari templat").select_option(label=tpl_title)
     photo = tmp_path / "bukti.jpg"
     photo.write_bytes(jpeg())
     dinas.get_by_label("Foto bukti (tidak wajib)").set_input_files(str(photo))
@@ -265,6 +407,9 @@ def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Br
         f"{api}/v1/operator/complaints/{tid}", headers={"Authorization": f"Bearer {admin}"}, timeout=10
     ).json()
     assert len(seen["proof_attachments"]) == 1
+    assert any(f'"template_id":"{tpl}"' in body for body in actions_sent)
+    resolved = [e for e in seen["timeline"] if e["kind"] == "resolved" and e.get("message")]
+    assert f"Surat untuk aduan {tid} sudah dapat diambil." in resolved[-1]["message"]  # the hub filled it
     assert [e["actor"] for e in seen["timeline"] if e["kind"] == "answer" and e.get("actor")][:2] == ["budi", "budi"]
 
     wanted = [

@@ -255,6 +255,9 @@ def test_operators_sign_in_through_a_cognito_pool_the_functions_know(packages: d
     env = template["Globals"]["Function"]["Environment"]["Variables"]
     assert env["AUTH_ISSUER"] == {"Fn::Sub": "https://${OperatorPool.ProviderURL}"}
     assert env["AUTH_AUDIENCE"] == {"Ref": "OperatorPoolClient"}
+    # the console signs in at the pool's managed login (/oauth2/authorize, /oauth2/token)
+    assert env["AUTH_LOGIN_URL"] == {"Fn::Sub": "https://${OperatorPoolDomain}.auth.${AWS::Region}.amazoncognito.com"}
+    assert res["OperatorPoolDomain"]["Type"] == "AWS::Cognito::UserPoolDomain"
     # the API Gateway authorizer is gone: the app checks every token itself, the same in every mode
     api = json.dumps(res["RestAPI"])
     assert "awsSigv4" not in api and "securityDefinitions" not in api
