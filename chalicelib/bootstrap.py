@@ -372,6 +372,7 @@ def status_sync() -> StatusSync:
         shards=settings().shards,
         schedule=sync_schedule(),
         budget=LaporBudget(counters(), sync_need_policy()),
+        account_of=lambda complaint: lapor_accounts().account_of(complaint),
     )
 
 

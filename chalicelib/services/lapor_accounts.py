@@ -20,6 +20,7 @@ from typing import Any
 
 from chalicelib.adapters.lapor import LaporClient, LaporConfig, LaporError
 from chalicelib.services.jurisdictions import JurisdictionService
+from chalicelib.services.lapor_budget import DEFAULT_ACCOUNT
 
 __all__ = ["NO_LAPOR_CREDENTIALS", "LaporAccounts", "NoLaporCredentials", "prefix_of"]
 
@@ -76,6 +77,14 @@ class LaporAccounts:
         if isinstance(stored, str) and stored:
             return stored
         return self.regions.code_for_prefix(prefix_of(str(complaint.get("tracking_id") or "")))
+
+    def account_of(self, complaint: Mapping[str, Any]) -> str:
+        """The name of the LAPOR! account the complaint's calls go out on (its call budget and
+        back-off): its jurisdiction code; DEFAULT_ACCOUNT for the deployment-wide account (and for
+        a complaint no region holds: nothing is sent for it, see `client_for`)."""
+        if not complaint.get("jurisdiction") and not self.regions.summaries():
+            return DEFAULT_ACCOUNT
+        return self.jurisdiction_of(complaint) or DEFAULT_ACCOUNT
 
     def client_for(self, complaint: Mapping[str, Any]) -> LaporClient:
         """The client carrying the credentials of the complaint's own jurisdiction."""

@@ -1,5 +1,8 @@
 """What one LAPOR! account may still be asked this minute, shared by every sweep.
 
+Each region has its own LAPOR! account (named by its jurisdiction code), so each has its own
+budget and its own back-off: one region's 429 or spent minute never holds up another's.
+
 The budget (data/sync_priority.json, per account) is counted in one item per account and
 UTC minute: calls are taken before they are made, by a conditional ADD that fails once the
 minute's total would pass the budget, so two sweeps running at once never pass it
@@ -16,7 +19,8 @@ from chalicelib.domain.instants import utc_text
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import LaporCalls
 
-#: the account name of the credentials the hub uses (data/sync_priority.json `by_account`)
+#: the account name of the deployment-wide credentials, used while no region is onboarded; a
+#: region's account is named by its jurisdiction code (data/sync_priority.json `by_account`)
 DEFAULT_ACCOUNT = "default"
 _KEEP = timedelta(minutes=5)  # a minute's counter outlives its minute by this much (TTL)
 
@@ -35,6 +39,10 @@ class LaporBudget:
         self.counters = counters
         self.policy = policy or sync_priority.default_policy()
         self.account = account
+
+    def for_account(self, account: str) -> LaporBudget:
+        """The same counters and policy for another LAPOR! account (each has its own budget)."""
+        return self if account == self.account else LaporBudget(self.counters, self.policy, account)
 
     @property
     def per_minute(self) -> int:
@@ -65,6 +73,6 @@ class LaporBudget:
         count("LaporThrottled")
         logger.warning(
             "LAPOR! asked us to wait; the status sync backs off",
-            extra={"retry_after_s": retry_after_s, "until": utc_text(until)},
+            extra={"account": self.account, "retry_after_s": retry_after_s, "until": utc_text(until)},
         )
         return until

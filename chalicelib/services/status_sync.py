@@ -5,11 +5,14 @@ LAPOR! does not call us back, so a scheduled sweep asks, every minute, by need
 next check is due from the sparse `syncdue` index (Queries per shard and UTC day,
 bounded per run: its cost follows the complaints due, never the table size), ranks
 them (acted on in the hub, due within a working day, fresh, active, quiet) and
-asks LAPOR! about the most urgent within the account's call budget for the minute
-(services/lapor_budget.py: a counter item every sweep takes its calls from, so
-concurrent sweeps never pass it). A 429 stops the sweep and nothing is asked until
-its Retry-After passed. "Sync behind by N minutes" (metric `SyncBehindMinutes`):
-how long the oldest urgent check has been due. Each check:
+asks LAPOR! about the most urgent within the call budget for the minute of the
+LAPOR! account each complaint's calls go out on (its region's: services/lapor_accounts.py;
+services/lapor_budget.py: a counter item per account every sweep takes its calls from,
+so concurrent sweeps never pass it). A 429 stops that account's checks and nothing is
+asked on it until its Retry-After passed; a spent or backing-off account leaves only its
+own complaints due, the other accounts' are checked in the same sweep. "Sync behind by N
+minutes" (metric `SyncBehindMinutes`, over every account): how long the oldest urgent
+check has been due. Each check:
 
 * adds every new LAPOR! follow-up from the unit to the timeline once (key
   `followup:<id>`, conditional put; the ids seen are kept on the complaint);
@@ -25,8 +28,9 @@ how long the oldest urgent check has been due. Each check:
 
 `refresh` runs one check now for a single complaint: the escalation sweep
 calls it before climbing a rung on a LAPOR! state older than a few minutes; it
-takes its calls from the same budget. A complaint the reporter or an operator
-acted on is due at once (its follow-up reached LAPOR!: services/lapor_followups.py).
+takes its calls from the same budget (its complaint's account's). A complaint the
+reporter or an operator acted on is due at once (its follow-up reached LAPOR!:
+services/lapor_followups.py).
 
 The decision itself (what LAPOR!'s status means for us) is domain/lifecycle.py.
 Auto-closing resolved complaints is not done here (see the escalation sweep).
@@ -34,8 +38,8 @@ Auto-closing resolved complaints is not done here (see the escalation sweep).
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -70,6 +74,8 @@ class SyncReport:
     waiting: int = 0
     #: LAPOR! answered 429 during this sweep
     throttled: bool = False
+    #: the LAPOR! accounts that answered 429 during this sweep
+    throttled_accounts: set[str] = field(default_factory=set)
     #: how long the oldest urgent check (acted on, due soon) has been due, in minutes
     behind_minutes: float = 0.0
 
@@ -114,6 +120,15 @@ def hub_posted(tracking_id: str, f: lapor_wire.LaporFollowup) -> lapor_wire.Mark
     return None
 
 
+def _interleaved(asks: list[list[sync_priority.SyncCandidate]]) -> Iterator[sync_priority.SyncCandidate]:
+    """Each account's checks in its own need order, the accounts taking turns (each has its own
+    budget: one account's long list never holds up another's when the sweep must stop early)."""
+    for turn in range(max((len(a) for a in asks), default=0)):
+        for ask in asks:
+            if turn < len(ask):
+                yield ask[turn]
+
+
 class StatusSync:
     def __init__(
         self,
@@ -127,7 +142,10 @@ class StatusSync:
         schedule: sync_policy.SyncSchedule | None = None,
         budget: LaporBudget | None = None,
         calendar: WorkingCalendar | None = None,
+        account_of: Callable[[Mapping[str, Any]], str] | None = None,
     ) -> None:
+        """``budget``: the call budget, for each account (LaporBudget.for_account); ``account_of``:
+        the LAPOR! account a complaint's calls go out on (default: the budget's one account)."""
         self.complaints = complaints
         self.timelines = timelines
         self.outboxes = outboxes
@@ -139,6 +157,7 @@ class StatusSync:
         self.budget = budget
         self.policy = budget.policy if budget is not None else sync_priority.default_policy()
         self.calendar = calendar
+        self._account_of = account_of
         self._backfill_next: int | None = 0  # the next shard to give `syncdue` keys; None: done
 
     def sweep(self, now: datetime | None = None, should_stop: Callable[[], bool] | None = None) -> SyncReport:
@@ -154,30 +173,45 @@ class StatusSync:
         for shard in range(self.shards):
             for item in self.complaints.sync_due(shard, now, per_shard):
                 items.setdefault(str(item["tracking_id"]), item)
-        blocked = self.budget.blocked_until(now) if self.budget is not None else None
-        spent = self.budget.spent(now) if self.budget is not None else 0
-        plan = sync_priority.plan(
-            [candidate(i) for i in items.values()],
-            now,
-            spent=spent,
-            retry_after_until=blocked,
-            account=self.budget.account if self.budget is not None else None,
-            policy=self.policy,
-            calendar=self.calendar,
-        )
-        report.behind_minutes = plan.behind_minutes
-        report.waiting = plan.waiting
-        for tid, nxt in plan.next_due.items():
-            if nxt is None:  # final, or no longer at LAPOR!: out of the sync indexes, nothing asked
-                self._write(tid, Status(items[tid]["status"]), {}, None)
-        for n, c in enumerate(plan.ask):
+        groups: dict[str | None, list[dict[str, Any]]] = {}
+        account_of: dict[str, str | None] = {}
+        for tid, item in items.items():
+            try:
+                account_of[tid] = self._account(item)
+            except Exception as err:  # noqa: BLE001 - it stays due; the next sweep asks again
+                report.waiting += 1
+                log_failure("LAPOR! account of a due complaint unknown", err)
+                continue
+            groups.setdefault(account_of[tid], []).append(item)
+        asks: list[list[sync_priority.SyncCandidate]] = []
+        for account, group in groups.items():
+            budget = self._budget(account)
+            plan = sync_priority.plan(
+                [candidate(i) for i in group],
+                now,
+                spent=budget.spent(now) if budget is not None else 0,
+                retry_after_until=budget.blocked_until(now) if budget is not None else None,
+                account=account,
+                policy=self.policy,
+                calendar=self.calendar,
+            )
+            report.behind_minutes = max(report.behind_minutes, plan.behind_minutes)
+            report.waiting += plan.waiting
+            for tid, nxt in plan.next_due.items():
+                if nxt is None:  # final, or no longer at LAPOR!: out of the sync indexes, nothing asked
+                    self._write(tid, Status(items[tid]["status"]), {}, None)
+            asks.append(list(plan.ask))
+        stopped: set[str | None] = set()  # accounts spent this minute, or backing off
+        for c in _interleaved(asks):
             if should_stop is not None and should_stop():
                 logger.warning("status sync stopped early", extra=report.as_dict())
                 break
-            if report.throttled or not self._take(now, c.status):
-                report.waiting += len(plan.ask) - n  # LAPOR! asked us to wait, or other sweeps spent the minute
-                break
             item = items[c.tracking_id]
+            account = account_of[c.tracking_id]
+            if account in stopped or account in report.throttled_accounts or not self._take(account, now, c.status):
+                stopped.add(account)  # LAPOR! asked this account to wait, or other sweeps spent its minute
+                report.waiting += 1
+                continue
             with complaint_context(c.tracking_id):
                 try:
                     self.check(item, now, report)
@@ -216,9 +250,19 @@ class StatusSync:
         except Exception as err:  # noqa: BLE001 - the next sweep tries this shard again
             log_failure("syncdue backfill failed", err)
 
-    def _take(self, now: datetime, status: Status) -> bool:
-        """This check's calls from the minute's budget (always, without a budget)."""
-        return self.budget is None or self.budget.take(now, self.policy.cost(status))
+    def _account(self, item: Mapping[str, Any]) -> str | None:
+        """The LAPOR! account the complaint's calls go out on (None: no budget kept)."""
+        if self.budget is None:
+            return None
+        return self._account_of(item) if self._account_of is not None else self.budget.account
+
+    def _budget(self, account: str | None) -> LaporBudget | None:
+        return self.budget.for_account(account) if self.budget is not None and account is not None else None
+
+    def _take(self, account: str | None, now: datetime, status: Status) -> bool:
+        """This check's calls from its account's budget for the minute (always, without a budget)."""
+        budget = self._budget(account)
+        return budget is None or budget.take(now, self.policy.cost(status))
 
     def refresh(self, tracking_id: str, now: datetime) -> bool:
         """Check one complaint against LAPOR! now; False when LAPOR! could not be asked
@@ -226,9 +270,11 @@ class StatusSync:
         item = self.complaints.item(tracking_id, consistent=True)
         if item is None:
             return False
-        if self.budget is not None and self.budget.blocked_until(now) is not None:
+        account = self._account(item)
+        budget = self._budget(account)
+        if budget is not None and budget.blocked_until(now) is not None:
             return False
-        if Status(item["status"]) in AT_LAPOR_STATUSES and not self._take(now, Status(item["status"])):
+        if Status(item["status"]) in AT_LAPOR_STATUSES and not self._take(account, now, Status(item["status"])):
             return False
         with complaint_context(tracking_id):
             return self.check(item, now, SyncReport())
@@ -249,9 +295,12 @@ class StatusSync:
         except LaporError as err:
             report.errors += 1
             count("StatusSyncLaporErrors")
-            if err.status == 429 and self.budget is not None:
+            account = self._account(item)
+            budget = self._budget(account)
+            if err.status == 429 and budget is not None and account is not None:
                 report.throttled = True  # still due: asked again once LAPOR!'s Retry-After passed
-                self.budget.back_off(now, err.retry_after)
+                report.throttled_accounts.add(account)
+                budget.back_off(now, err.retry_after)
                 return False
             logger.warning(
                 "LAPOR! status check failed; retried on the error schedule",

@@ -201,3 +201,47 @@ def test_credentials_are_kept_for_a_while_and_a_bounded_number_of_regions(region
         accounts.client_for({"tracking_id": "TNG-AAAA-AAAA"})
     with pytest.raises(NoLaporCredentials):
         accounts.client_for({"tracking_id": "SRN-AAAA-AAAA", "jurisdiction": TANGERANG})  # the stored one wins
+
+
+def test_each_regions_account_has_its_own_call_budget_and_back_off(
+    client: Any, hub: Any, lapor_sim: Any, regions: dict[str, Any]
+) -> None:
+    """LAPOR! limits each agency account on its own: one region's 429 or spent minute leaves its own
+    complaints due and never holds up another region's in the same sweep."""
+    from chalicelib import bootstrap
+    from chalicelib.services.lapor_budget import LaporBudget
+
+    kab = stored_in(client, "SRN", KAB_SERANG)
+    kota = stored_in(client, "CLG", None)  # its account known by its prefix alone
+    for tid in (kab, kota):
+        forward(hub, tid)
+    sync = bootstrap.status_sync()
+    assert sync.budget is not None
+    budget_of = {code: sync.budget.for_account(code) for code in (KAB_SERANG, CILEGON)}
+
+    def checked(tid: str) -> Any:
+        return (bootstrap.complaints().item(tid, consistent=True) or {}).get("sync_checked_at")
+
+    # Kabupaten Serang's account is over its limit at LAPOR!: only its complaint waits
+    now = utcnow() + timedelta(minutes=50)  # both due again, whatever their tier
+    lapor_sim.throttle(KAB_SERANG, 120)
+    try:
+        report = bootstrap.status_sync().sweep(now)
+    finally:
+        lapor_sim.throttle(KAB_SERANG, None)
+    assert report.throttled and report.throttled_accounts == {KAB_SERANG}
+    assert checked(kota) and not checked(kab)
+    assert budget_of[KAB_SERANG].blocked_until(now) is not None
+    assert budget_of[CILEGON].blocked_until(now) is None
+
+    # after its Retry-After, Kabupaten Serang's minute is spent (by other sweeps): Kota Cilegon's is not
+    later = now + timedelta(minutes=50)
+    full = budget_of[KAB_SERANG].per_minute
+    assert LaporBudget(bootstrap.counters(), sync.policy, KAB_SERANG).take(later, full)
+    assert budget_of[CILEGON].spent(later) == 0
+    kota_checked = checked(kota)
+    report = bootstrap.status_sync().sweep(later)
+    assert not checked(kab) and report.waiting >= 1  # still due: asked once its account has room
+    assert checked(kota) != kota_checked
+    assert budget_of[KAB_SERANG].spent(later) == full
+    assert budget_of[CILEGON].spent(later) == sync.policy.cost(Status.FORWARDED)

@@ -177,6 +177,8 @@ class LaporSimulator:
         self._thread: threading.Thread | None = None
         #: one agency account per credential pair, as LAPOR! issues them: (auth, token) -> agency
         self.agencies: dict[tuple[str, str], str] = {(auth, token): agency}
+        #: agencies over their rate limit: each call on their credentials answers 429 with this Retry-After
+        self.throttled: dict[str, float] = {}
 
     # -- public API -----------------------------------------------------------
 
@@ -250,11 +252,22 @@ class LaporSimulator:
             self.agencies[(auth, token)] = name
         return name
 
+    def throttle(self, agency: str, retry_after_s: float | None = 60.0) -> None:
+        """LAPOR! limits each agency account on its own: every call on this agency's credentials
+        answers 429 (with ``retry_after_s``; None: lift the limit); other agencies are served."""
+        with self._stats_lock:
+            if retry_after_s is None:
+                self.throttled.pop(agency, None)
+            else:
+                self.throttled[agency] = retry_after_s
+
     def reset(self) -> None:
-        """Fresh start: no complaints, zero stats, initial faults, RNG re-seeded (agencies stay)."""
+        """Fresh start: no complaints, zero stats, initial faults, RNG re-seeded (agencies stay,
+        none throttled)."""
         self.backend.reset()
         with self._stats_lock:
             self._faults = self._initial_faults
+            self.throttled.clear()
             self._rng = random.Random(self.seed)
             self._calls.clear()
             self._fault_counts.clear()
@@ -448,6 +461,9 @@ class LaporSimulator:
         problem, request.agency = self._check_auth(request.headers)
         if problem:
             return r.error(401, problem), None
+        limited = self.throttled.get(request.agency or "")
+        if limited is not None:
+            return (429, {"message": "Too Many Attempts."}, {"Retry-After": f"{limited:g}"}), "429"
         if fault == "reject":
             return r.error(
                 422,
