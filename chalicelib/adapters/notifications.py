@@ -34,6 +34,7 @@ class Notification(BaseModel):
     unit_code: str = ""
     level: int = 0
     user: str = ""  # a mention: the person mentioned
+    audience: str = ""  # `digest`: only the people who chose the digest (their unit's singles went to the rest)
 
 
 class NotificationError(Exception):
@@ -56,7 +57,7 @@ class Notifier:
             "unit_code": n.unit_code or "-",
             "unit": n.unit_code or "-",
             **({"user": n.user} if n.user else {}),
-            "to": n.user or "unit",
+            "to": n.user or n.audience or "unit",
         }
         out = self.sns.publish(
             TopicArn=self.topic_arn,

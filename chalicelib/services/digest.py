@@ -7,6 +7,12 @@ become one. Held notices wait in the `due` index under `DIGEST#<unit>`. `send_di
 hourly and acts in the hour `digest_hour_wib` (07:00 WIB): one Query per unit gathers what was
 held since the last digest into one message (kind `digest`, `to` = `unit`, id
 `digest:<unit>:<date>`), and each held notice is then marked sent.
+
+A person may choose the digest for themselves (`PUT /v1/operator/notifications` `{"digest": true}`):
+their address then takes the unit's digests and their mentions, no single notices. The unit's
+singles still go out to everyone else, and each is also copied under `DIGEST#<unit>#chosen`; the
+morning run sends those copies as one more digest (`to` = `digest`, id `digest:<unit>:<date>:chosen`)
+that only the people who chose the digest receive.
 """
 
 from __future__ import annotations
@@ -30,6 +36,8 @@ from chalicelib.settings import settings
 _DATA = Path(__file__).parent.parent / "data" / "notices.json"
 #: the units that receive notices (a kelurahan, kecamatan or OPD)
 UNIT_KINDS = ("opd", "kec", "kel")
+#: the `to` of the digest only the people who chose it receive
+DIGEST_AUDIENCE = "digest"
 
 
 class DigestRules(BaseModel):
@@ -68,6 +76,8 @@ class DigestService:
             day = now.astimezone(local_tz()).date()
             expires = int((now + timedelta(days=2)).timestamp())
             if self.outboxes.count_single(n.unit_code, day.isoformat(), expires) <= digest_rules().singles_per_day:
+                if self._someone_chose_digest(n.unit_code):
+                    self.outboxes.copy_for_digest(n.tracking_id, slot, n.subject, n.unit_code, now)
                 return False
         try:
             self.outboxes.hold_notice(n.tracking_id, slot, n.unit_code, now)
@@ -75,6 +85,14 @@ class DigestService:
             return True  # published meanwhile by another sweep: nothing to hold
         count("NoticesHeldForDigest")
         return True
+
+    def _someone_chose_digest(self, unit: str) -> bool:
+        """True when a person of `unit` chose the morning digest for their own address."""
+        for person in self.people.of_unit(unit):
+            notify = person.get("notify")
+            if isinstance(notify, dict) and notify.get("digest") and notify.get("email"):
+                return True
+        return False
 
     def morning(self, now: datetime) -> dict[str, int]:
         """The hourly run: the digests, in the morning hour only."""
@@ -87,20 +105,35 @@ class DigestService:
         out: Counter[str] = Counter()
         for unit in sorted(u for u in reference.units() if u.split(":", 1)[0] in UNIT_KINDS):
             held = list(self.outboxes.held_notices(unit, now, digest_rules().digest_max_lines))
-            if not held:
-                continue
-            self._notifier().publish(self._digest(unit, held, now))
-            for item in held:
-                try:
-                    self.outboxes.notice_sent(str(item["tracking_id"]), self.outboxes.notice_slot(item), now)
-                except ConditionFailed:
-                    logger.error("held notice vanished", extra={"notification_id": item.get("notification_id")})
-            out["digests"] += 1
-            out["notices"] += len(held)
-            count("DigestsSent")
+            if held:
+                self._send_one(self._digest(unit, held, now), held, now)
+                out["digests"] += 1
+                out["notices"] += len(held)
+            copies = list(self.outboxes.copied_notices(unit, now, digest_rules().digest_max_lines))
+            if copies:
+                chosen = self._digest(unit, copies, now)
+                nid = f"{chosen.notification_id}:chosen"
+                message = chosen.message.replace(chosen.notification_id, nid)
+                self._send_one(
+                    chosen.model_copy(update={"notification_id": nid, "message": message, "audience": DIGEST_AUDIENCE}),
+                    copies,
+                    now,
+                )
+                out["digests"] += 1
+                out["chosen_notices"] += len(copies)
         if out:
             logger.info("morning digests", extra=dict(out))
         return dict(out)
+
+    def _send_one(self, digest: Notification, items: list[dict[str, object]], now: datetime) -> None:
+        """Publish one digest, then mark each notice it lists as sent."""
+        self._notifier().publish(digest)
+        for item in items:
+            try:
+                self.outboxes.notice_sent(str(item["tracking_id"]), self.outboxes.notice_slot(item), now)
+            except ConditionFailed:
+                logger.error("held notice vanished", extra={"notification_id": item.get("notification_id")})
+        count("DigestsSent")
 
     @staticmethod
     def _digest(unit: str, held: list[dict[str, object]], now: datetime) -> Notification:

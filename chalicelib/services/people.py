@@ -22,6 +22,7 @@ from chalicelib.domain.access import CALLCENTER_CHANNELS, CITY, Principal, Role,
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import utcnow
 from chalicelib.observability import logger
+from chalicelib.services.digest import DIGEST_AUDIENCE
 from chalicelib.services.ports import People
 
 MAX_USER = 128
@@ -158,7 +159,7 @@ class PeopleService:
         if self._subscriptions is None:
             return arn
         sns = self._subscriptions()
-        policy = person_policy(p.unit, p.user, prefs["events"])
+        policy = person_policy(p.unit, p.user, prefs["events"], bool(prefs.get("digest")))
         email = prefs.get("email")
         if arn and (not email or policy is None or old.get("email") != email):
             sns.unsubscribe(arn)
@@ -221,15 +222,22 @@ class PeopleService:
         return out
 
 
-def person_policy(unit: str, user: str, events: dict[str, bool]) -> dict[str, list[str]] | None:
+def person_policy(unit: str, user: str, events: dict[str, bool], digest: bool = False) -> dict[str, list[str]] | None:
     """The SNS filter policy of a person's own address: the unit's notices of the kinds they
-    chose (and the unit's morning digest), and mentions of them (if chosen); None when they chose none."""
+    chose (and the unit's morning digest), and mentions of them (if chosen); None when they chose none.
+    A person who chose the digest gets the unit's digests (also the one of copies of the singles,
+    `to` = `digest`) and their mentions, never the unit's single notices."""
     kinds = [k for e in EVENTS if events.get(e, True) for k in KINDS.get(e, [e])]
     if not kinds:
         return None
-    if any(events.get(e, True) for e in EVENTS if e != "mentioned"):
+    unit_wide = any(events.get(e, True) for e in EVENTS if e != "mentioned")
+    if digest:
+        kinds = (["digest"] if unit_wide else []) + (["mentioned"] if events.get("mentioned", True) else [])
+    elif unit_wide:
         kinds.append("digest")  # the unit's morning digest: its notices held back
     to = [TO_UNIT, user] if events.get("mentioned", True) else [TO_UNIT]
+    if digest:
+        to.append(DIGEST_AUDIENCE)
     return {"unit": [unit], "kind": kinds, "to": to}
 
 

@@ -275,6 +275,7 @@ async function route() {
     else if (path.startsWith("/diteruskan")) { params.set("shelf", "forwarded"); await openInbox(params); }
     else if (path.startsWith("/templat")) await openTemplates(params);
     else if (path.startsWith("/pemberitahuan")) await openNotify();
+    else if (path.startsWith("/alamat-unit")) await openUnitMail(params);
     else await openInbox(params);
   } catch (e) {
     if (!(e instanceof SignedOut)) throw e;
@@ -1033,6 +1034,83 @@ async function saveNotify(ev) {
   $("#notify-result").textContent = "Pilihan pemberitahuan tersimpan.";
 }
 
+// -- the unit's addresses: the coordinator's ------------------------------------------------------------
+
+/** Every unit the console knows: the kelurahan and their kecamatan (the region's map), the OPD (the categories). */
+async function unitChoices() {
+  if (unitChoices.done) return;
+  const groups = { kel: [], kec: new Map(), opd: new Set() };
+  try {
+    for (const k of (await kelurahan()).kelurahan) {
+      groups.kel.push([`kel:${k.code}`, k.name]);
+      if (k.kecamatan) groups.kec.set(`kec:${k.kecamatan}`, `Kecamatan ${k.kecamatan}`);
+    }
+    const cats = await fetch("/v1/categories").then((r) => r.json());
+    for (const c of cats.categories || []) if (c.unit && c.unit.startsWith("opd:")) groups.opd.add(c.unit);
+  } catch (e) { return; } // offline without a copy: the list waits for the next visit
+  unitChoices.done = true;
+  const byName = (a, b) => a[1].localeCompare(b[1], "id");
+  const group = (label, items) => el("optgroup", { label }, ...items.sort(byName).map(([v, t]) => el("option", { value: v, text: `${t} (${v})` })));
+  $("#unitmail-unit").append(
+    group("Kelurahan", groups.kel),
+    group("Kecamatan", [...groups.kec]),
+    group("OPD", [...groups.opd].map((u) => [u, u.slice(4).toUpperCase()])));
+}
+
+function unitMailErrors(body) {
+  for (const f of ["unit", "emails", "digest"]) $(`#unitmail-${f}-error`).textContent = "";
+  const left = [];
+  for (const e of (body && body.errors) || []) {
+    const name = String(e.field || "").split(/[.[]/)[0];
+    const box = $(`#unitmail-${name}-error`);
+    const text = e.message_id || e.message || "";
+    if (box && ["unit", "emails", "digest"].includes(name)) box.textContent = [box.textContent, text].filter(Boolean).join(" ");
+    else left.push(text);
+  }
+  return left.join(" ") || (body && body.errors ? "" : problems(body));
+}
+
+/** The unit's path; its ':' stays as it is (the API reads the unit code from the path undecoded). */
+const unitMailPath = (unit) => `/v1/operator/units/${enc(unit).replace(/%3A/gi, ":")}/notifications`;
+
+async function openUnitMail(params) {
+  show("view-unitmail");
+  $("#unitmail-result").textContent = "";
+  $("#unitmail-form").hidden = true;
+  if (role() !== "admin") { $("#unitmail-result").textContent = "Hanya koordinator yang mengatur alamat unit."; return; }
+  await unitChoices();
+  const unit = params.get("unit") || "";
+  $("#unitmail-unit").value = unit;
+  unitMailErrors(null);
+  if (!unit) return;
+  const resp = await api(unitMailPath(unit));
+  if (resp.status !== 200) { $("#unitmail-result").textContent = unitMailErrors(resp.body) || "Unit tidak dapat dibuka."; return; }
+  fillUnitMail(resp.body);
+  $("#unitmail-form").hidden = false;
+}
+
+function fillUnitMail(record) {
+  $("#unitmail-emails").value = (record.emails || []).join("\n");
+  $("#unitmail-digest").checked = Boolean(record.digest);
+}
+
+async function saveUnitMail(ev) {
+  ev.preventDefault();
+  const unit = $("#unitmail-unit").value;
+  const emails = $("#unitmail-emails").value.split("\n").map((e) => e.trim()).filter(Boolean);
+  let resp;
+  try {
+    resp = await api(unitMailPath(unit), { method: "PUT", body: { emails, digest: $("#unitmail-digest").checked } });
+  } catch (e) {
+    if (e instanceof NoAnswer) { $("#unitmail-result").textContent = "Tidak ada sinyal. Coba lagi saat tersambung."; return; }
+    throw e;
+  }
+  const left = unitMailErrors(resp.status === 200 ? null : resp.body);
+  if (resp.status !== 200) { $("#unitmail-result").textContent = left || "Periksa isian yang ditandai."; return; }
+  fillUnitMail(resp.body);
+  $("#unitmail-result").textContent = `Alamat unit tersimpan: ${resp.body.emails.length} alamat.`;
+}
+
 // -- the board: supervisors and the coordinator ------------------------------------------------------
 
 async function openBoard(params) {
@@ -1152,6 +1230,12 @@ function wire() {
   });
   $("#tpl-form").addEventListener("submit", (ev) => saveTemplate(ev));
   $("#notify-form").addEventListener("submit", (ev) => saveNotify(ev));
+  $("#unitmail-pick").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    const unit = $("#unitmail-unit").value;
+    location.hash = "#/alamat-unit" + (unit ? "?unit=" + enc(unit) : "");
+  });
+  $("#unitmail-form").addEventListener("submit", (ev) => saveUnitMail(ev));
   window.addEventListener("hashchange", () => route());
   window.addEventListener("online", () => { $("#offline").hidden = true; flush(); });
   window.addEventListener("offline", () => { $("#offline").hidden = false; $("#offline").textContent = "Tanpa sinyal: menampilkan salinan terakhir; tulisan menunggu sinyal."; });
@@ -1165,6 +1249,7 @@ function showWho() {
   $("#nav-board").hidden = !["supervisor", "admin"].includes(role());
   $("#nav-calls").hidden = role() !== "callcenter" && role() !== "admin";
   $("#nav-templates").hidden = role() !== "admin";
+  $("#nav-unitmail").hidden = role() !== "admin";
   $("#f-unit-field").hidden = !["supervisor", "admin"].includes(role());
   $("#signin").hidden = true;
 }

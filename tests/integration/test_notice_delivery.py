@@ -219,3 +219,74 @@ def test_many_notices_become_one_morning_digest(client: Any, hub: Any, inbox: In
         sweep()
         [n] = notices(late, "due_tomorrow")
         assert n["held_at"] and inbox.about(late) == []
+
+
+def test_a_person_who_chose_the_digest_gets_digests_and_mentions_while_the_rest_get_singles(
+    client: Any, hub: Any, inbox: Inbox, stack_env: Any
+) -> None:
+    from chalicelib import bootstrap
+    from chalicelib.adapters.notifications import Notification
+    from chalicelib.services.people import person_policy
+
+    # the person's own address: the unit's digests (both kinds) and their mentions, no singles
+    topic = stack_env["NOTIFY_TOPIC_ARN"]
+    unit = f"kel:{KEL}"
+    me = f"sari-{uuid.uuid4().hex[:6]}@example.org"
+    headers = {**OPERATOR, "Content-Type": "application/json"}
+    assert ok(
+        client.http.put("/v1/operator/notifications", body=json.dumps({"email": me, "digest": True}), headers=headers)
+    )["digest"]
+    mine = policies(topic)[me]
+    assert mine == {"unit": [unit], "kind": ["digest", "mentioned"], "to": ["unit", "budi", "digest"]}
+    chooser, other = Queue(topic, mine), Queue(topic, person_policy(unit, "wati", {}) or {})
+    try:
+        notifier = bootstrap.notifier()
+        for kind, user, audience in [
+            ("new_complaint", "", ""),
+            ("mentioned", "budi", ""),
+            ("digest", "", ""),
+            ("digest", "", "digest"),
+        ]:
+            notifier.publish(
+                Notification(
+                    notification_id=f"{kind}-{user}-{audience}",
+                    tracking_id="-",
+                    kind=kind,
+                    subject="s",
+                    message="m",
+                    unit_code=unit,
+                    user=user,
+                    audience=audience,
+                )
+            )
+        assert chooser.ids() == ["digest--", "digest--digest", "mentioned-budi-"]
+        assert other.ids() == ["digest--", "new_complaint--"]
+    finally:
+        chooser.close()
+        other.close()
+    ok(client.http.put("/v1/operator/notifications", body=json.dumps({"email": None}), headers=headers))
+
+    # the digest job: singles still go out, and the morning brings a digest of them for the chooser
+    tid = submit(client, at=wib(2026, 9, 7, 10))  # Mon; 5 WD -> Mon 14 Sep
+    assert put_in_stage(tid, Status.IN_PROGRESS, wib(2026, 9, 7, 10)) == end_of_day(2026, 9, 14)
+    where = view(client, tid)["unit"]["code"]
+    people = bootstrap.people_register()
+    at = wib(2026, 9, 7, 10)
+    people.save(where, "sari", "Sari", None, at, by="test")
+    people.set_notify(where, "sari", {"email": me, "events": {}, "digest": True}, at)
+    try:
+        with time_machine.travel(wib(2026, 9, 11, 9), tick=False):  # Fri: due on Monday
+            sweep()
+            [n] = notices(tid, "due_tomorrow")
+            assert n["sent_at"] and not n.get("held_at")
+            [single] = inbox.about(tid)
+            assert attr(single, "kind") == "due_tomorrow" and attr(single, "to") == "unit"
+        with time_machine.travel(wib(2026, 9, 12, 7, 5), tick=False):
+            out = bootstrap.digest().morning(wib(2026, 9, 12, 7, 5))
+            assert out["chosen_notices"] >= 1
+            inbox.read()
+            [d] = [m for m in inbox.seen if attr(m, "kind") == "digest" and attr(m, "unit") == where]
+            assert attr(d, "to") == "digest" and tid in d["Message"]
+            assert bootstrap.digest().send(wib(2026, 9, 12, 7, 6)) == {}  # each copy listed once
+    finally:
+        people.set_notify(where, "sari", {"email": None, "events": {}, "digest": False}, at)

@@ -365,6 +365,11 @@ def digest_pk(unit: str) -> str:
     return f"{DIGEST_PREFIX}{unit}"
 
 
+def chosen_digest_pk(unit: str) -> str:
+    """The `due` index partition of copies of `unit`'s single notices for the people who chose the digest."""
+    return f"{DIGEST_PREFIX}{unit}#chosen"
+
+
 def notice_count_pk(unit: str, day: str) -> str:
     return f"{NOTICE_COUNT_PREFIX}{unit}#{day}"
 

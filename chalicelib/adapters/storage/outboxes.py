@@ -250,6 +250,30 @@ class OutboxStore:
         """`unit`'s notices held back for its digest, oldest first (one Query of the `due` index)."""
         return self.gateway.query_index_until("due", keys.digest_pk(unit), iso(until), limit=limit)
 
+    def copy_for_digest(self, tracking_id: str, slot: str, subject: str, unit: str, now: datetime) -> None:
+        """A single notice also listed in the digest of `unit`'s people who chose it (written once;
+        its own `kind`, so it is never taken for a notice to publish)."""
+        self.gateway.put_new(
+            to_item(
+                {
+                    "pk": keys.notice_pk(tracking_id),
+                    "sk": f"{slot}#digest",
+                    "type": "notification_digest_copy",
+                    "kind": "digest_copy",
+                    "tracking_id": tracking_id,
+                    "subject": subject,
+                    "unit_code": unit,
+                    "created_at": iso(now),
+                    "due_pk": keys.chosen_digest_pk(unit),
+                    "due_sk": iso(now),
+                }
+            )
+        )
+
+    def copied_notices(self, unit: str, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
+        """Copies of `unit`'s single notices for its people's digest, oldest first."""
+        return self.gateway.query_index_until("due", keys.chosen_digest_pk(unit), iso(until), limit=limit)
+
     def notices_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
         """Notices of one shard written at `until` or earlier and not yet marked published."""
         return self.gateway.query_index_until("due", keys.notify_shard_pk(shard), iso(until), limit=limit)
