@@ -11,8 +11,6 @@ from functools import lru_cache
 
 from pydantic import BaseModel, Field
 
-from chalicelib.domain import reference
-
 
 class BodyLimits(BaseModel):
     default: int = Field(gt=0)
@@ -64,6 +62,8 @@ def _without_notes(node: object) -> object:
 
 @lru_cache(maxsize=1)
 def limits() -> Limits:
+    from chalicelib.domain import reference  # its region data is not needed to import the middleware
+
     return Limits.model_validate(_without_notes(reference.load_json("limits.json")))
 
 
