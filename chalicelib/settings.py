@@ -9,10 +9,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import BaseModel, model_validator
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 class Settings(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     table_name: str = "aduan-hub"
     forward_queue_url: str = ""
     callback_queue_url: str = ""

@@ -9,25 +9,29 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class BodyLimits(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     default: int = Field(gt=0)
     routes: dict[str, int] = Field(default_factory=dict)
 
 
 class ErrorLimits(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     max_problems: int = Field(gt=0)
     max_field_chars: int = Field(gt=8)
 
 
 class RateGroup(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     limit: int = Field(gt=0)
     routes: list[str]
 
 
 class RateLimits(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     window_s: int = Field(gt=0)
     sync_every_requests: int = Field(gt=0)
     sync_every_s: float = Field(gt=0)
@@ -42,6 +46,7 @@ class RateLimits(BaseModel):
 
 
 class Limits(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     body_bytes: BodyLimits
     errors: ErrorLimits
     rate_limits: RateLimits
