@@ -9,12 +9,11 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 
-from pydantic import BaseModel, model_validator
-
-from chalicelib.domain import reference
+from pydantic import BaseModel, ConfigDict, model_validator
 
 
 class Settings(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     table_name: str = "aduan-hub"
     forward_queue_url: str = ""
     callback_queue_url: str = ""
@@ -56,7 +55,12 @@ class Settings(BaseModel):
 
     @model_validator(mode="after")
     def _from_region_data(self) -> Settings:
-        """What is not configured comes from the default region's data (data/jurisdictions.json)."""
+        """What is not configured comes from the default region's data (data/jurisdictions.json).
+
+        Imported here, not at the top: the region data and its models are for the first request,
+        not for every container's import of the app."""
+        from chalicelib.domain import reference
+
         if not self.default_jurisdiction:
             self.default_jurisdiction = reference.default_code()
         if not self.public_base_url:

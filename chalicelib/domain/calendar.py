@@ -77,7 +77,7 @@ def local_tz() -> dt.tzinfo:
 class OverrideDay(BaseModel):
     """A day to add as non-working (e.g. a cuti bersama the package lacks)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     date: dt.date
     name: str = Field(min_length=1)
@@ -86,7 +86,7 @@ class OverrideDay(BaseModel):
 class RemovedDay(BaseModel):
     """A day the package lists as a holiday that is a working day after all."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     date: dt.date
     reason: str = ""
@@ -95,7 +95,7 @@ class RemovedDay(BaseModel):
 class YearOverrides(BaseModel):
     """Corrections for one year."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
     add: list[OverrideDay] = Field(default_factory=list)
     remove: list[RemovedDay] = Field(default_factory=list)
@@ -105,7 +105,7 @@ class YearOverrides(BaseModel):
 class HolidayOverrides(BaseModel):
     """The whole ``holiday_overrides.json``; keys starting with ``_`` are comments."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
     years: dict[int, YearOverrides] = Field(default_factory=dict)
 

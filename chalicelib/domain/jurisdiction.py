@@ -205,7 +205,7 @@ def region_slug(kind: RegionKind, name: str) -> str:
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Kecamatan(_Model):

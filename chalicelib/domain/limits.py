@@ -9,27 +9,29 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from pydantic import BaseModel, Field
-
-from chalicelib.domain import reference
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class BodyLimits(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     default: int = Field(gt=0)
     routes: dict[str, int] = Field(default_factory=dict)
 
 
 class ErrorLimits(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     max_problems: int = Field(gt=0)
     max_field_chars: int = Field(gt=8)
 
 
 class RateGroup(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     limit: int = Field(gt=0)
     routes: list[str]
 
 
 class RateLimits(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     window_s: int = Field(gt=0)
     sync_every_requests: int = Field(gt=0)
     sync_every_s: float = Field(gt=0)
@@ -44,6 +46,7 @@ class RateLimits(BaseModel):
 
 
 class Limits(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     body_bytes: BodyLimits
     errors: ErrorLimits
     rate_limits: RateLimits
@@ -64,6 +67,8 @@ def _without_notes(node: object) -> object:
 
 @lru_cache(maxsize=1)
 def limits() -> Limits:
+    from chalicelib.domain import reference  # its region data is not needed to import the middleware
+
     return Limits.model_validate(_without_notes(reference.load_json("limits.json")))
 
 

@@ -67,7 +67,7 @@ class Severity(StrEnum):
 class Reporter(BaseModel):
     """Personal data: never in a public answer, never in a log line."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     name: str | None = Field(default=None, max_length=120)
     phone: str | None = Field(default=None, max_length=32)
@@ -76,7 +76,7 @@ class Reporter(BaseModel):
 
 
 class Location(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     kelurahan_code: str | None = Field(default=None, max_length=32)
     lat: Latitude | None = None
@@ -87,12 +87,15 @@ class Location(BaseModel):
 class Unit(BaseModel):
     """Who handles a complaint: an OPD, a kecamatan or a kelurahan."""
 
+    model_config = ConfigDict(defer_build=True)
+
     code: str
     kind: str
     name: str
 
 
 class TimelineEntry(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     at: datetime
     kind: str
     status: Status | None = None
@@ -108,6 +111,8 @@ class TimelineEntry(BaseModel):
 
 class Complaint(BaseModel):
     """The hub's record of one complaint, whatever channel it came from."""
+
+    model_config = ConfigDict(defer_build=True)
 
     tracking_id: str
     channel: str = "app"

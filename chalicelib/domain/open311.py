@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import local_tz
@@ -65,6 +65,7 @@ def statuses_for(wanted: set[str]) -> list[str]:
 
 
 class AttributeValue(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     key: str
     name: str
 
@@ -74,6 +75,8 @@ Datatype = Literal["string", "number", "datetime", "text", "singlevaluelist", "m
 
 class ServiceAttribute(BaseModel):
     """One attribute of every service definition, as the spec names its fields."""
+
+    model_config = ConfigDict(defer_build=True)
 
     variable: bool = True
     code: str = Field(pattern=r"^[a-z_]{1,32}$")
@@ -95,6 +98,7 @@ class ServiceAttribute(BaseModel):
 
 
 class Discovery(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     changeset: str
     contact: str
     key_service: str
@@ -104,6 +108,7 @@ class Discovery(BaseModel):
 
 
 class Limits(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     max_results: int = Field(ge=1)
     default_page_size: int = Field(ge=1)
     max_window_days: int = Field(ge=1)
@@ -115,12 +120,14 @@ class Limits(BaseModel):
 
 
 class ServiceMeta(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     group: str | None = None
     keywords: str | None = None
     description: str | None = None
 
 
 class Open311Config(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     jurisdiction_ids: list[str] = Field(min_length=1)
     discovery: Discovery
     service_type: Literal["realtime", "batch", "blackbox"]
@@ -139,6 +146,7 @@ class Open311Config(BaseModel):
 
 
 class Service(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     service_code: str
     service_name: str
     description: str | None

@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.jurisdiction import RegionKind, Words, village_kind
 from chalicelib.domain.models import Severity, Unit
@@ -31,6 +31,8 @@ def load_json(name: str) -> Any:
 
 class PackagedRegion(BaseModel):
     """A region whose data ships in the package: its names, prefix, public address and files."""
+
+    model_config = ConfigDict(defer_build=True)
 
     code: str
     kind: RegionKind
@@ -84,6 +86,7 @@ def map_file() -> Path:
 
 
 class Category(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     code: str
     name: str
     name_en: str
@@ -93,12 +96,14 @@ class Category(BaseModel):
 
 
 class Kelurahan(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     code: str
     name: str
     kecamatan_code: str
 
 
 class Areas(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     kecamatan: dict[str, str]  # code -> name
     kelurahan: dict[str, Kelurahan]
     #: how far a reported point may lie outside the kelurahan it was sent with

@@ -28,8 +28,9 @@ _ITEM = {
     "endpoints": "endpoint",
     "formats": "format",
 }
-#: characters XML 1.0 cannot carry, even escaped
-_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+#: characters XML 1.0 cannot carry, even escaped: everything outside #x9 | #xA | #xD | [#x20-#xD7FF] |
+#: [#xE000-#xFFFD] | [#x10000-#x10FFFF], listed as they are (the complement compiles ~20x slower, at import)
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def _element(tag: str, value: Any) -> ET.Element:

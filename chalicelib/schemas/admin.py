@@ -12,7 +12,7 @@ from chalicelib.domain.models import Status
 class CallbackRegistration(BaseModel):
     """`PUT /v1/admin/channels/{channel}/callback` body."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     url: str = Field(min_length=8, max_length=2048)
 
@@ -20,7 +20,7 @@ class CallbackRegistration(BaseModel):
 class DismissRequest(BaseModel):
     """`POST /v1/admin/complaints/{tracking_id}/dismiss` body (optional)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     reason: str | None = Field(default=None, max_length=500)
 
@@ -28,11 +28,14 @@ class DismissRequest(BaseModel):
 class ComplaintState(BaseModel):
     """The status a complaint is in after an admin action."""
 
+    model_config = ConfigDict(defer_build=True)
+
     tracking_id: str
     status: Status
 
 
 class CallbackView(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     channel: str
     url: str
     updated_at: str | None
@@ -40,6 +43,8 @@ class CallbackView(BaseModel):
 
 class AdminListQuery(BaseModel):
     """`GET /v1/admin/complaints` query string."""
+
+    model_config = ConfigDict(defer_build=True)
 
     status: Literal["needs_attention"]
     limit: int = Field(default=50, ge=1, le=100)

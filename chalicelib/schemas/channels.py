@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.models import Status
 from chalicelib.schemas.public import SubmissionAccepted
@@ -14,6 +14,8 @@ class ChannelEvent(BaseModel):
     """A status change sent back to the channel a complaint came from (signed POST).
 
     `event_id` is deterministic per timeline entry: receivers drop repeats by it."""
+
+    model_config = ConfigDict(defer_build=True)
 
     event_id: str
     type: str  # the timeline entry's kind: forwarded, confirmed, status, escalated, closed, ...

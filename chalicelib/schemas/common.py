@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ConfigDict
 
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.text import clean_texts
@@ -69,6 +69,8 @@ def _not_unicode(payload: Any) -> str | None:
 class ProblemBody(BaseModel):
     """One bad field of a 400: which, why (machine code) and a message in Indonesian and English."""
 
+    model_config = ConfigDict(defer_build=True)
+
     field: str
     reason: str
     message: str
@@ -78,6 +80,8 @@ class ProblemBody(BaseModel):
 
 class ErrorBody(BaseModel):
     """Every 4xx/5xx answer of the hub: a machine code and a message in Indonesian and English."""
+
+    model_config = ConfigDict(defer_build=True)
 
     error: str
     message: str  # "<Indonesian> / <English>"

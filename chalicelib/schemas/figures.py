@@ -17,7 +17,7 @@ _WINDOW_PATTERN = r"^(30d|90d|365d|(20\d\d|2100)-(0[1-9]|1[0-2]))$"
 class StatsQuery(BaseModel):
     """`GET /v1/stats` query string."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     window: str = Field(default="30d", pattern=_WINDOW_PATTERN)
     level: Literal["city", "opd", "kecamatan", "kelurahan"] = "city"
@@ -48,7 +48,7 @@ class StatsCsvQuery(BaseModel):
     """`GET /v1/stats.csv` query string: without window / level, every rolling window / level.
     Refused exactly where `GET /v1/stats` refuses (level=opd with view=place)."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     window: str | None = Field(default=None, pattern=_WINDOW_PATTERN)
     level: Literal["city", "opd", "kecamatan", "kelurahan"] | None = None
@@ -64,7 +64,7 @@ class StatsCsvQuery(BaseModel):
 class PlacesGeoQuery(BaseModel):
     """`GET /v1/stats/places.geojson` query string: the window, as `GET /v1/stats` takes it."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     window: str = Field(default="30d", pattern=_WINDOW_PATTERN)
 
@@ -72,7 +72,7 @@ class PlacesGeoQuery(BaseModel):
 class StatsUnitQuery(BaseModel):
     """`GET /v1/stats/units/{unit_code}` query string."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     view: Literal["unit", "place"] = "unit"
 
@@ -80,7 +80,7 @@ class StatsUnitQuery(BaseModel):
 class PublicListQuery(BaseModel):
     """`GET /v1/public/complaints` query string: the complaints behind a figure."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     unit: str = Field(default="city", min_length=3, max_length=40)
     view: Literal["unit", "place"] = "unit"
@@ -146,6 +146,8 @@ class PublicDownloadQuery(PublicListQuery):
 class StatsFlow(BaseModel):
     """The figures about the complaints received in a window (a month of a unit's series)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     received: int
     received_by_channel: dict[str, int]
     resolved: int
@@ -179,6 +181,8 @@ class StatsRow(StatsFigures):
 class StatsTable(BaseModel):
     """`GET /v1/stats`: every unit of a level, in one window and view."""
 
+    model_config = ConfigDict(defer_build=True)
+
     window: str
     level: str
     view: str
@@ -187,6 +191,7 @@ class StatsTable(BaseModel):
 
 
 class StatsMonth(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     month: str
     received: int | None = None
     received_by_channel: dict[str, int] | None = None
@@ -207,6 +212,8 @@ class StatsMonth(BaseModel):
 class StatsUnitView(BaseModel):
     """`GET /v1/stats/units/{unit_code}`: the unit's figures per window and its last 12 months."""
 
+    model_config = ConfigDict(defer_build=True)
+
     unit_code: str
     unit_name: str
     level: str
@@ -217,12 +224,15 @@ class StatsUnitView(BaseModel):
 
 
 class PublicListUnit(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     code: str | None
     name: str | None
 
 
 class PublicListComplaint(BaseModel):
     """A complaint behind a figure: public fields only (no reporter, no confidential text)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     tracking_id: str
     title: str | None
@@ -238,6 +248,8 @@ class PublicListComplaint(BaseModel):
 
 class DownloadComplaint(BaseModel):
     """A complaint behind a figure as open data: public fields only (chalicelib/domain/public_view.py)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     tracking_id: str
     created_at: datetime | None
@@ -257,6 +269,8 @@ class DownloadComplaint(BaseModel):
 class PublicDownload(BaseModel):
     """`GET /v1/public/complaints.json`: one page; confidential complaints are counted, never listed."""
 
+    model_config = ConfigDict(defer_build=True)
+
     unit: str
     view: str
     status: str | None
@@ -274,6 +288,8 @@ class PublicDownload(BaseModel):
 
 class PublicList(BaseModel):
     """`GET /v1/public/complaints`: one page, newest first; `cursor` continues."""
+
+    model_config = ConfigDict(defer_build=True)
 
     unit: str
     view: str

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.jurisdiction import PREFIX, REGION_CODE, RegionKind
 
 
 class JurisdictionSummary(BaseModel):
     """One onboarded kabupaten or kota."""
+
+    model_config = ConfigDict(defer_build=True)
 
     code: str = Field(pattern=REGION_CODE.pattern, description="Kemendagri code, NN.NN")
     name: str = Field(description='the name without "Kota"/"Kabupaten"')
@@ -17,4 +19,5 @@ class JurisdictionSummary(BaseModel):
 
 
 class JurisdictionList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     jurisdictions: list[JurisdictionSummary]

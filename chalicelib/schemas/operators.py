@@ -24,7 +24,7 @@ from chalicelib.domain.models import (
 class InboxParams(BaseModel):
     """`GET /v1/operator/complaints` query string."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     status: Status | None = None
     channel: str | None = Field(default=None, min_length=1, max_length=32)
@@ -50,7 +50,7 @@ class InboxParams(BaseModel):
 class _RowSource(BaseModel):
     """The complaint attributes the inbox indexes project (infra/template.json)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
 
     tracking_id: str
     status: Status
@@ -77,12 +77,16 @@ class _RowSource(BaseModel):
 class ReporterComment(BaseModel):
     """What the reporter wrote back (operators only: it may name people)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     at: datetime
     message: str
 
 
 class InboxRow(BaseModel):
     """One complaint in an operator's inbox: enough to choose what to open, never the reporter."""
+
+    model_config = ConfigDict(defer_build=True)
 
     tracking_id: str
     status: Status
@@ -144,6 +148,8 @@ class InboxRow(BaseModel):
 class InboxPageOut(BaseModel):
     """One page of an inbox, the badges' counts per status, and the cursor of the next page."""
 
+    model_config = ConfigDict(defer_build=True)
+
     complaints: list[InboxRow]
     counts: dict[str, int]  # status -> complaints of this inbox in it (open and done)
     next: str | None  # pass as `cursor` for the next page; None: the last page
@@ -152,6 +158,7 @@ class InboxPageOut(BaseModel):
 
 
 class OperatorTimelineEntry(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     at: datetime
     kind: str
     status: Status | None = None
@@ -166,6 +173,8 @@ class OperatorTimelineEntry(BaseModel):
 class OperatorPhoto(BaseModel):
     """A reporter's photo the operator may see: the API's own address (the bearer goes with it)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     number: int  # its place among the complaint's attachments (1 = the first)
     url: str  # GET with the operator's bearer: the checked JPEG/PNG/WebP
     alt: str
@@ -173,6 +182,8 @@ class OperatorPhoto(BaseModel):
 
 class OperatorComplaint(BaseModel):
     """The whole record an operator in scope may see; the reporter only when not anonymous."""
+
+    model_config = ConfigDict(defer_build=True)
 
     tracking_id: str
     version: int
@@ -288,7 +299,7 @@ class OperatorComplaint(BaseModel):
 class ActionRequest(BaseModel):
     """`POST /v1/operator/complaints/{tracking_id}/actions` body: the action and the fields it needs."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     action: Literal[
         "acknowledge",
@@ -340,6 +351,8 @@ class ActionRequest(BaseModel):
 class ResponseTemplate(BaseModel):
     """An answer to start from; `text` may hold {tracking_id}, {unit}, {deadline} (the hub fills them)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     id: str
     title: str
     text: str
@@ -352,7 +365,7 @@ class ResponseTemplate(BaseModel):
 class TemplateIn(BaseModel):
     """`PUT /v1/operator/templates/{template_id}`: the coordinator adds or edits a template."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     title: str = Field(min_length=1, max_length=200)
     text: str = Field(min_length=1, max_length=4000, description="may hold {tracking_id}, {unit}, {deadline}")
@@ -361,6 +374,7 @@ class TemplateIn(BaseModel):
 
 
 class TemplateChange(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     at: str
     by: str
     action: Literal["created", "edited"]
@@ -369,17 +383,19 @@ class TemplateChange(BaseModel):
 
 
 class TemplateHistory(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     template_id: str
     changes: list[TemplateChange]
 
 
 class TemplateList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     category: str | None
     templates: list[ResponseTemplate]
 
 
 class TemplateQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     category: str | None = Field(default=None, min_length=1, max_length=64)
 
@@ -387,7 +403,7 @@ class TemplateQuery(BaseModel):
 class PeopleQuery(BaseModel):
     """`GET /v1/operator/people` query string."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     unit: str | None = Field(
         default=None, min_length=1, max_length=64, description="another unit's people (the coordinator)"
@@ -397,19 +413,22 @@ class PeopleQuery(BaseModel):
 class Person(BaseModel):
     """Someone who can sign in for a unit: whom an assignment may name (`user`)."""
 
+    model_config = ConfigDict(defer_build=True)
+
     user: str
     unit: str
     name: str | None = None
 
 
 class PeopleOut(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     people: list[Person]
 
 
 class PersonIn(BaseModel):
     """`POST /v1/operator/people`: the coordinator adds a person to a unit."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     user: str = Field(min_length=1, max_length=128)
     unit: str = Field(min_length=1, max_length=64)
@@ -419,7 +438,7 @@ class PersonIn(BaseModel):
 class NotificationEvents(BaseModel):
     """Which notices a person wants (each on unless turned off)."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     new_complaint: bool = True  # a complaint arrived for the unit
     due_tomorrow: bool = True  # an answer is due tomorrow
@@ -430,7 +449,7 @@ class NotificationEvents(BaseModel):
 class NotificationPreferencesIn(BaseModel):
     """`PUT /v1/operator/notifications`: the caller's choice of notices."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     email: str | None = Field(default=None, min_length=3, max_length=254, description="where to send them")
     events: NotificationEvents = Field(default_factory=NotificationEvents)
@@ -438,6 +457,7 @@ class NotificationPreferencesIn(BaseModel):
 
 
 class NotificationPreferences(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     user: str
     unit: str
     email: str | None
@@ -448,7 +468,7 @@ class NotificationPreferences(BaseModel):
 class UnitAddressesIn(BaseModel):
     """`PUT /v1/operator/units/{unit}/notifications`: the e-mail addresses that get the unit's notices."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     emails: list[Email] = Field(max_length=20, description="every address of the unit (replaces the list)")
     digest: bool | None = Field(
@@ -457,6 +477,7 @@ class UnitAddressesIn(BaseModel):
 
 
 class UnitAddresses(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     unit: str
     emails: list[str]
     digest: bool

@@ -41,7 +41,7 @@ class ReporterContact(Reporter):
 class ComplaintSubmission(BaseModel):
     """`POST /v1/complaints` body."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     category: str = Field(min_length=1, max_length=64)
     description: str = Field(min_length=10, max_length=5000)
@@ -104,7 +104,7 @@ class ComplaintSubmission(BaseModel):
 class ReopenRequest(BaseModel):
     """`POST /v1/complaints/{tracking_id}/reopen` body: why the reporter is not satisfied."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     reason: str = Field(min_length=10, max_length=2000)
 
@@ -118,6 +118,7 @@ def _deadline_is_a_rungs(timeline: list[TimelineEntry]) -> bool:
 
 
 class PublicTimelineEntry(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     at: datetime
     kind: str
     status: Status | None = None
@@ -128,12 +129,16 @@ class PublicTimelineEntry(BaseModel):
 class PublicPhoto(BaseModel):
     """A photo the hub checked and re-encoded (no metadata): a same-origin JPEG address."""
 
+    model_config = ConfigDict(defer_build=True)
+
     url: str
 
 
 class PublicComplaint(BaseModel):
     """What anyone holding the tracking id may see: never reporter data. Of an emergency
     (112/119, handled by the call centre) only its status and times (`status_only`)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     tracking_id: str
     status: Status
@@ -236,7 +241,7 @@ def status_only(c: Complaint) -> bool:
 class CommentRequest(BaseModel):
     """`POST /v1/complaints/{tracking_id}/comments` body."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     message: str = Field(min_length=2, max_length=2000)
 
@@ -244,18 +249,21 @@ class CommentRequest(BaseModel):
 class RatingRequest(BaseModel):
     """`POST /v1/complaints/{tracking_id}/rating` body."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     stars: int = Field(ge=1, le=5, strict=True)
     comment: str | None = Field(default=None, max_length=1000)
 
 
 class CategoryList(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     categories: list[reference.Category]
 
 
 class SubmissionAccepted(BaseModel):
     """201 to `POST /v1/complaints`; `reporter_token` is shown here only (and on an Idempotency-Key retry)."""
+
+    model_config = ConfigDict(defer_build=True)
 
     tracking_id: str
     status: Status
@@ -268,7 +276,7 @@ class SubmissionAccepted(BaseModel):
 class NearbyQuery(BaseModel):
     """`GET /v1/complaints/nearby` query string."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
     lat: Latitude
     lon: Longitude
@@ -302,6 +310,8 @@ def _outside(field: str, lo: float, hi: float) -> FieldProblem:
 class NearbyComplaint(BaseModel):
     """One open complaint near a point: public fields only, never text or reporter."""
 
+    model_config = ConfigDict(defer_build=True)
+
     tracking_id: str
     category: str
     title: str | None
@@ -326,5 +336,6 @@ class NearbyComplaint(BaseModel):
 
 
 class NearbyAnswer(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     radius_m: int
     complaints: list[NearbyComplaint]
