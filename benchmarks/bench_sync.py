@@ -63,8 +63,6 @@ def main() -> dict[str, Any]:
         if batch:
             repo.db.batch_write_item(RequestItems={repo.table: batch})
         seed_s = time.perf_counter() - t0
-        # a table in service: the one-off pass giving older complaints their `syncdue` keys is done
-        bootstrap.complaints().mark_sync_backfill_done(now)
 
         counter = CallCounter(repo.db)
         t1 = time.perf_counter()

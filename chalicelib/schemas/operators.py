@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StrictBool
 
 from chalicelib.domain.links import Email
 from chalicelib.domain.models import (
@@ -440,10 +440,10 @@ class NotificationEvents(BaseModel):
 
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
-    new_complaint: bool = True  # a complaint arrived for the unit
-    due_tomorrow: bool = True  # an answer is due tomorrow
-    escalated: bool = True  # a complaint climbed to the person's rung
-    mentioned: bool = True  # a colleague mentioned them (@user) in a note
+    new_complaint: StrictBool = True  # a complaint arrived for the unit
+    due_tomorrow: StrictBool = True  # an answer is due tomorrow
+    escalated: StrictBool = True  # a complaint climbed to the person's rung
+    mentioned: StrictBool = True  # a colleague mentioned them (@user) in a note
 
 
 class NotificationPreferencesIn(BaseModel):
@@ -453,7 +453,7 @@ class NotificationPreferencesIn(BaseModel):
 
     email: str | None = Field(default=None, min_length=3, max_length=254, description="where to send them")
     events: NotificationEvents = Field(default_factory=NotificationEvents)
-    digest: bool = Field(default=False, description="one morning digest instead of single mails")
+    digest: StrictBool = Field(default=False, description="one morning digest instead of single mails")
 
 
 class NotificationPreferences(BaseModel):
@@ -471,7 +471,7 @@ class UnitAddressesIn(BaseModel):
     model_config = ConfigDict(extra="forbid", defer_build=True)
 
     emails: list[Email] = Field(max_length=20, description="every address of the unit (replaces the list)")
-    digest: bool | None = Field(
+    digest: StrictBool | None = Field(
         default=None, description="hold every single notice for one morning digest (unchanged when absent)"
     )
 

@@ -2,7 +2,7 @@
 
 LAPOR! does not call us back, so a scheduled sweep asks, every minute, by need
 (domain/sync_priority.py, data/sync_priority.json): it reads the complaints whose
-next check is due from the sparse `syncdue` index (Queries per shard and UTC day,
+next check is due from the sparse `sync` index (one Query per shard,
 bounded per run: its cost follows the complaints due, never the table size), ranks
 them (acted on in the hub, due within a working day, fresh, active, quiet) and
 asks LAPOR! about the most urgent within the call budget for the minute of the
@@ -158,16 +158,14 @@ class StatusSync:
         self.policy = budget.policy if budget is not None else sync_priority.default_policy()
         self.calendar = calendar
         self._account_of = account_of
-        self._backfill_next: int | None = 0  # the next shard to give `syncdue` keys; None: done
 
     def sweep(self, now: datetime | None = None, should_stop: Callable[[], bool] | None = None) -> SyncReport:
         """Ask LAPOR! about the due complaints that most need it, within this minute's budget.
 
-        Reads at most max_per_run due complaints (each shard's newest days first), ranks
+        Reads at most max_per_run due complaints (one Query per shard, oldest due first), ranks
         them all, then checks them most urgent first while the budget lasts."""
         now = now or utcnow()
         report = SyncReport()
-        self._backfill(now)
         per_shard = max(1, -(-self.max_per_run // self.shards))
         items: dict[str, dict[str, Any]] = {}
         for shard in range(self.shards):
@@ -227,28 +225,6 @@ class StatusSync:
         # a quiet run says so only at DEBUG: the SweepCompleted metric shows that it ran
         (logger.info if report.checked or report.errors else logger.debug)("status sync done", extra=report.as_dict())
         return report
-
-    def _backfill(self, now: datetime) -> None:
-        """A complaint scheduled before the `syncdue` index existed has only its `sync` keys: give
-        it the `syncdue` ones, one shard a sweep, until a pass over every shard is done (then
-        marked in the table: each container asks once, then nothing more is read)."""
-        shard = self._backfill_next
-        if shard is None:
-            return
-        try:
-            if shard == 0 and self.complaints.sync_backfill_done():
-                self._backfill_next = None
-                return
-            given = self.complaints.backfill_sync_due(shard)
-            if given:
-                logger.info("complaints given their syncdue keys", extra={"shard": shard, "given": given})
-            if shard + 1 < self.shards:
-                self._backfill_next = shard + 1
-            else:
-                self.complaints.mark_sync_backfill_done(now)
-                self._backfill_next = None
-        except Exception as err:  # noqa: BLE001 - the next sweep tries this shard again
-            log_failure("syncdue backfill failed", err)
 
     def _account(self, item: Mapping[str, Any]) -> str | None:
         """The LAPOR! account the complaint's calls go out on (None: no budget kept)."""

@@ -57,17 +57,15 @@ def a_sync(calls_per_minute: int, lapor: LaporClient | None = None, backoff_s: f
     )
 
 
-def test_due_checks_are_read_by_day_and_shard_from_the_index_never_by_scan(
-    client: Any, pump: Any, lapor_sim: Any
-) -> None:
+def test_due_checks_are_read_by_shard_from_the_index_never_by_scan(client: Any, pump: Any, lapor_sim: Any) -> None:
+    from chalicelib import bootstrap
     from chalicelib.adapters.storage import keys
     from chalicelib.bootstrap import repository, status_sync
     from chalicelib.domain.models import utcnow
 
     tid, lid = forwarded(client, pump, lapor_sim)
     state = item(tid)
-    day = state["sync_sk"][:10]
-    assert state["syncdue_pk"] == keys.sync_due_pk(day, keys.shard_of(tid)) and state["syncdue_sk"] == state["sync_sk"]
+    assert state["sync_pk"] == keys.sync_shard_pk(keys.shard_of(tid))
     calls: list[tuple[str, dict[str, Any]]] = []
     events = repository().db.meta.events
     hook = lambda model, params, **_: calls.append((model.name, dict(params)))  # noqa: E731
@@ -84,13 +82,11 @@ def test_due_checks_are_read_by_day_and_shard_from_the_index_never_by_scan(
     names = [n for n, _ in calls]
     assert "Scan" not in names
     indexes = {p.get("IndexName") for n, p in calls if n == "Query"}
-    assert "syncdue" in indexes
-    # one partition per UTC day and shard: today's first, never one partition for every complaint
-    parts = [
-        p["ExpressionAttributeValues"][":p"]["S"] for n, p in calls if n == "Query" and p.get("IndexName") == "syncdue"
-    ]
-    assert all(p.startswith(keys.SYNC_DUE_PREFIX) and p.count("#") == 2 for p in parts)
-    assert parts[0] == keys.sync_due_pk(now.date().isoformat(), 0)
+    assert indexes == {"sync"}
+    # one Query per shard and sweep, each of one shard's partition: never one for every complaint
+    parts = [p["ExpressionAttributeValues"][":p"]["S"] for n, p in calls if n == "Query"]
+    shards = bootstrap.settings().shards
+    assert parts and set(parts) <= {keys.sync_shard_pk(s) for s in range(shards)}
 
 
 def test_two_concurrent_sweeps_never_pass_the_budget(client: Any, pump: Any, lapor_sim: Any) -> None:
@@ -209,30 +205,3 @@ def test_the_sweep_says_how_far_behind_it_is(
     assert values(behind)[0] >= 19  # the acted-on check has waited since the answer reached LAPOR!
     assert behind["dims"]["service"] == "aduan-hub"
     assert acted_at <= later.isoformat()
-
-
-def test_a_complaint_scheduled_before_the_day_index_is_given_its_keys_once(
-    client: Any, pump: Any, lapor_sim: Any
-) -> None:
-    from chalicelib.adapters.storage import keys
-    from chalicelib.bootstrap import complaints, repository, settings, status_sync
-    from chalicelib.domain.models import utcnow
-
-    tid, _ = forwarded(client, pump, lapor_sim)
-    repository().db.update_item(  # as the first sweep by need finds it after the deploy
-        TableName=settings().table_name,
-        Key=keys.complaint_key(tid),
-        UpdateExpression="REMOVE syncdue_pk, syncdue_sk",
-    )
-    assert not complaints().sync_backfill_done()
-    now = utcnow() + timedelta(minutes=6)
-    for _ in range(settings().shards + 1):  # one shard a sweep
-        status_sync().sweep(now)
-        if item(tid).get("sync_checked_at"):
-            break
-    state = item(tid)
-    assert state["sync_checked_at"] and state["syncdue_sk"] == state["sync_sk"]
-    for _ in range(settings().shards):
-        status_sync().sweep(now)
-    assert complaints().sync_backfill_done()
-    assert complaints().backfill_sync_due(keys.shard_of(tid)) == 0  # nothing left

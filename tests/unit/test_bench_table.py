@@ -55,7 +55,7 @@ def test_a_benchmark_report_is_valid() -> None:
 
     res = report({"zip_bytes": 30_000_000, "zip_mb": 28.61})
     assert problems(res) == []
-    assert res["benchmark"] == "package" and res["figures"][0]["target"] == {"op": "<=", "value": 10}
+    assert res["benchmark"] == "package" and res["figures"][0]["target"] == {"op": "<=", "value": 12}
 
 
 def test_malformed_results_are_named() -> None:

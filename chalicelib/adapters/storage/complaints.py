@@ -199,47 +199,9 @@ class ComplaintStore:
         return self.gateway.count_index_until("due", keys.due_shard_pk(shard), iso(until))
 
     def sync_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
-        """Complaints of one shard whose next LAPOR! check is due: the `syncdue` index, one Query
-        per UTC day (today first, then back keys.SYNC_DUE_DAYS days: each partition holds one
-        day's checks of one shard). At most `limit` items."""
-        left = limit
-        at = iso(until)
-        for day in keys.sync_due_days(until):
-            for item in self.gateway.query_index_until("syncdue", keys.sync_due_pk(day, shard), at, limit=left):
-                yield item
-                left -= 1
-            if left <= 0:
-                return
-
-    def sync_backfill_done(self) -> bool:
-        return self.gateway.get_raw(keys.SYNC_BACKFILL_PK, keys.SYNC_BACKFILL_SK) is not None
-
-    def mark_sync_backfill_done(self, at: datetime) -> None:
-        self.gateway.put_raw({"pk": keys.SYNC_BACKFILL_PK, "sk": keys.SYNC_BACKFILL_SK, "at": iso(at)})
-
-    def backfill_sync_due(self, shard: int) -> int:
-        """Give the complaints of one shard scheduled before the `syncdue` index existed their
-        `syncdue` keys (from the `sync` index: a paged Query, no Scan); how many were given them.
-        Conditional on the check instant as read, so a sweep's newer write stands; no new version."""
-        given = 0
-        for item in self.gateway.query("sync_pk = :p", values(p=keys.sync_shard_pk(shard)), index="sync"):
-            at = item.get("sync_sk")
-            if item.get("syncdue_pk") or not isinstance(at, str):
-                continue
-            update, names, vals = set_remove({"syncdue_pk": keys.sync_due_pk(at[:10], shard), "syncdue_sk": at})
-            request = self.gateway.update_request(
-                keys.complaint_key(str(item["tracking_id"])),
-                update,
-                "attribute_not_exists(syncdue_pk) AND sync_sk = :was",
-                names,
-                {**vals, **values(was=at)},
-            )
-            try:
-                self.gateway.send_update(request)
-            except ConditionFailed:
-                continue
-            given += 1
-        return given
+        """Complaints of one shard whose next LAPOR! check is due: one Query of the `sync` index
+        (`sync_sk <= until`, oldest first). At most `limit` items."""
+        yield from self.gateway.query_index_until("sync", keys.sync_shard_pk(shard), iso(until), limit=limit)
 
     def mark_acted(self, tracking_id: str, at: datetime) -> bool:
         """The reporter or an operator acted on it and LAPOR! was told: due for a check at `at`,

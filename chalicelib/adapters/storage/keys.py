@@ -15,7 +15,6 @@ Items (pk / sk):
 - rate counter     RATE#<group>#<kind>#<client hmac>#<window> / COUNTER (TTL expires_at)
 - LAPOR! calls     LAPORCALLS#<account>#<UTC minute> / COUNTER: calls made that minute (TTL)
 - LAPOR! back-off  LAPORBACKOFF#<account> / UNTIL: nothing asked before `until` (a 429)
-- sync backfill    SYNCDUE#BACKFILL / DONE: the `syncdue` keys were given to every complaint
 - Open311 API key  APIKEY#<sha256 of the key> / APIKEY
 - person of a unit PERSON#<unit> / <user> (the register assignments are checked against)
 - unit addresses   UNITNOTIFY#<unit> / ADDRESSES (the coordinator's e-mail addresses for a unit's notices)
@@ -32,9 +31,8 @@ Items (pk / sk):
 
 Sparse GSIs, each with a sharded partition key so no partition takes every open
 complaint: `outbox` (not yet at LAPOR!, or parked; undelivered channel events and
-LAPOR! follow-ups), `syncdue` (next LAPOR! status check, by UTC day of the check and
-shard: the status sync's reads), `sync` (the same, by shard only: kept for complaints
-scheduled before `syncdue` existed), `due` (SLA deadline, and
+LAPOR! follow-ups), `sync` (next LAPOR! status check, by shard, sorted by its instant:
+the status sync's reads), `due` (SLA deadline, and
 notices not yet published), `geo` (open complaints by category and geohash cell),
 `created` (every complaint by month of arrival), `statsunit` / `statsplace` /
 `statscity` (the lists behind the figures; the city's is one partition per jurisdiction:
@@ -46,7 +44,7 @@ kecamatan area).
 from __future__ import annotations
 
 import zlib
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from chalicelib.domain import geo, inbox, listing
@@ -58,7 +56,6 @@ from chalicelib.settings import settings
 INDEXES = (
     "outbox",
     "sync",
-    "syncdue",
     "due",
     "geo",
     "created",
@@ -123,13 +120,6 @@ JURISDICTION_TAG_SK = "PREFIX"
 OUTBOX_PREFIX = "OUTBOX#"  # complaints not yet at LAPOR!
 OUTBOX_PARKED = "PARKED"  # complaints LAPOR! refused: for the admins
 SYNC_PREFIX = "SYNC#"
-SYNC_DUE_PREFIX = "SYNCDUE#"  # SYNCDUE#<UTC day of the next check>#<shard>
-#: how many days back the status sync looks for checks still due (a check waits at most a
-#: day when the budget is short; the rest is margin for an outage of LAPOR! or of the sweep)
-SYNC_DUE_DAYS = 7
-#: marks that every complaint scheduled before `syncdue` existed was given its keys there
-SYNC_BACKFILL_PK = "SYNCDUE#BACKFILL"
-SYNC_BACKFILL_SK = "DONE"
 LAPOR_CALLS_PREFIX = "LAPORCALLS#"
 LAPOR_BACKOFF_PREFIX = "LAPORBACKOFF#"
 LAPOR_BACKOFF_SK = "UNTIL"
@@ -197,35 +187,15 @@ def outbox_shard_pk(shard: int) -> str:
 
 
 def sync_attributes(tracking_id: str, next_check: datetime | None) -> dict[str, str | None]:
-    """The sparse `syncdue` and `sync` indexes (next LAPOR! status check; None: no more checks).
-
-    `syncdue` partitions by the UTC day of the check and the shard, so a partition holds one
-    day's checks of one shard whatever the number of open complaints."""
+    """The sparse `sync` index (next LAPOR! status check; None: no more checks): one partition
+    per shard, sorted by the instant of the check, so "due now" is one Query per shard."""
     if next_check is None:
-        return {"sync_pk": None, "sync_sk": None, "syncdue_pk": None, "syncdue_sk": None}
-    at = utc_text(next_check)
-    shard = shard_of(tracking_id)
-    return {
-        "sync_pk": f"{SYNC_PREFIX}{shard}",
-        "sync_sk": at,
-        "syncdue_pk": sync_due_pk(at[:10], shard),
-        "syncdue_sk": at,
-    }
+        return {"sync_pk": None, "sync_sk": None}
+    return {"sync_pk": f"{SYNC_PREFIX}{shard_of(tracking_id)}", "sync_sk": utc_text(next_check)}
 
 
 def sync_shard_pk(shard: int) -> str:
     return f"{SYNC_PREFIX}{shard}"
-
-
-def sync_due_pk(day: str, shard: int) -> str:
-    """One partition of the `syncdue` index: a UTC day (YYYY-MM-DD) and a shard."""
-    return f"{SYNC_DUE_PREFIX}{day}#{shard}"
-
-
-def sync_due_days(until: datetime) -> list[str]:
-    """The UTC days whose `syncdue` partitions may hold a check due at `until`, newest first."""
-    day = until.astimezone(UTC).date()
-    return [(day - timedelta(days=k)).isoformat() for k in range(SYNC_DUE_DAYS + 1)]
 
 
 def due_attributes(tracking_id: str, deadline: datetime | None) -> dict[str, str | None]:
