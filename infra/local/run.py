@@ -35,6 +35,9 @@ DEFAULT_JURISDICTION = Path(__file__).resolve().parent / "default_jurisdiction.j
 #: what the local stack changes by default, all through settings the app and the pump already read
 LOCAL_DEFAULTS = {
     "SYNC_SCHEDULE_SCALE": "0.01",  # first LAPOR! check 3 s after forwarding, then by need every 2 s-15 min
+    # the LAPOR! call budget is per minute: with the schedule 100 times faster, a local minute holds
+    # 100 times the checks, so the budget follows (else a seeded table starves the sync for hours)
+    "LAPOR_BUDGET_SCALE": "100",
     "PUMP_SCHEDULE_SECONDS": "sync_lapor_status=5,reconcile_outbox=30,escalate_overdue=30",
     "POWERTOOLS_LOG_LEVEL": "INFO",
     "PYTHONUNBUFFERED": "1",  # chalice local's lines as they come
