@@ -112,7 +112,7 @@ def test_route_against_every_role_in_and_out_of_scope(client: Any, complaint: st
                 assert resp.status_code == 403 and resp.json_body["error"] == "role_not_allowed", what
                 continue
             assert resp.status_code not in (401, 403) and resp.status_code < 500, what
-            if about_a_complaint:
+            if about_a_complaint and "{number}" not in path:  # a photo the complaint lacks is a 404 too
                 assert resp.status_code != 404, what
         for unit in OUT_OF_SCOPE[role]:
             resp = call(client, path, method, complaint, bearer(role.value, unit))
