@@ -23,6 +23,11 @@ from chalicelib.adapters.aws import client
 from chalicelib.settings import settings
 
 
+def console_link(tracking_id: object) -> str:
+    """Where a notice sends its reader: the complaint's page in the operators' console."""
+    return f"{settings().public_base_url.rstrip('/')}/operator/#/pengaduan/{tracking_id}"
+
+
 class Notification(BaseModel):
     """One notice as stored in the outbox and as published."""
 

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from chalicelib.adapters.notifications import Notification
+from chalicelib.adapters.notifications import Notification, console_link
 from chalicelib.adapters.s3 import AttachmentStore
 from chalicelib.domain import actions, reference, tracking
 from chalicelib.domain.access import Principal, Sight, can_see
@@ -52,7 +52,6 @@ from chalicelib.services.ports import (
 )
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
 from chalicelib.services.templates import TemplateService, fill
-from chalicelib.settings import settings
 
 HANDLING_KINDS = frozenset({"opd", "kecamatan", "kelurahan"})
 PROOF_PREFIX = "proof/"
@@ -450,7 +449,7 @@ class ActionService:
                     [
                         f"{p.name or p.user} menyebut Anda dalam catatan internal pengaduan {c.tracking_id}.",
                         f"Unit: {unit_name(unit)}",
-                        f"Buka: {settings().public_base_url.rstrip('/')}/operator/#/pengaduan/{c.tracking_id}",
+                        f"Buka: {console_link(c.tracking_id)}",
                         f"ID notifikasi: {c.tracking_id}/{slot}",
                     ]
                 ),

@@ -26,12 +26,11 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from chalicelib.adapters.notifications import Notification, Notifier
+from chalicelib.adapters.notifications import Notification, Notifier, console_link
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import local_tz
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import ConditionFailed, Outboxes, People
-from chalicelib.settings import settings
 
 _DATA = Path(__file__).parent.parent / "data" / "notices.json"
 #: the units that receive notices (a kelurahan, kecamatan or OPD)
@@ -140,11 +139,10 @@ class DigestService:
         info = reference.units().get(unit)
         name = info.name if info else unit
         day = now.astimezone(local_tz()).date().isoformat()
-        base = settings().public_base_url.rstrip("/")
         lines = [f"Ringkasan pemberitahuan untuk {name} ({unit}) sejak ringkasan terakhir:", ""]
         for item in held:
             lines.append(f"- {item.get('subject')}")
-            lines.append(f"  {base}/operator/#/pengaduan/{item.get('tracking_id')}")
+            lines.append(f"  {console_link(item.get('tracking_id'))}")
         nid = f"digest:{unit}:{day}"
         lines += ["", f"ID notifikasi: {nid}"]
         return Notification(

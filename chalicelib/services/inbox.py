@@ -41,14 +41,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from chalicelib.adapters.notifications import Notification
+from chalicelib.adapters.notifications import Notification, console_link
 from chalicelib.domain import inbox, reference
 from chalicelib.domain.access import Holding, Principal, Role, Sight, sight
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import Complaints, ConditionFailed, Counters, Handoffs, Outboxes, Write
-from chalicelib.settings import settings
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 50
@@ -372,7 +371,7 @@ class InboxService:
                 [
                     f"Pengaduan {c.tracking_id} ({c.category}) masuk ke kotak masuk {unit.name if unit else holder}.",
                     f"Judul: {c.title or '-'}",
-                    f"Buka: {settings().public_base_url.rstrip('/')}/operator/#/pengaduan/{c.tracking_id}",
+                    f"Buka: {console_link(c.tracking_id)}",
                     f"ID notifikasi: {c.tracking_id}/{slot}",
                 ]
             ),
