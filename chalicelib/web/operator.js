@@ -262,8 +262,13 @@ function show(view, navView) {
   }
 }
 
+/** Counts the views opened: a view whose answers arrive after another view was opened draws nothing. */
+let routeSeq = 0;
+const superseded = (mine) => mine !== routeSeq;
+
 async function route() {
   if (!session) { showSignIn(); return; }
+  routeSeq += 1;
   clearInterval(pollTimer);
   const hash = location.hash || "#/";
   const [path, query] = hash.slice(1).split("?");
@@ -473,6 +478,7 @@ async function loadPeople(unit) {
 }
 
 async function openComplaint(id) {
+  const mine = routeSeq;
   show("view-complaint");
   $("#stale").hidden = true;
   if (!current || current.tracking_id !== id) { $("#act-result").textContent = ""; current = null; }
@@ -486,6 +492,7 @@ async function openComplaint(id) {
     }
     throw e;
   }
+  if (superseded(mine)) return;
   if (resp.status !== 200) {
     $("#record").replaceChildren(el("p", { class: "note", text: resp.status === 404 ? "Aduan tidak ditemukan, atau di luar wilayah Anda." : problems(resp.body) }));
     $("#actions").replaceChildren(); $("#timeline").replaceChildren(); $("#nearby").replaceChildren();
@@ -1114,6 +1121,7 @@ async function saveUnitMail(ev) {
 // -- the board: supervisors and the coordinator ------------------------------------------------------
 
 async function openBoard(params) {
+  const mine = routeSeq;
   show("view-board");
   $("#board").replaceChildren(); // another unit's numbers never stay on screen meanwhile
   const unit = params.get("unit") || "";
@@ -1124,6 +1132,7 @@ async function openBoard(params) {
     api("/v1/operator/complaints?" + q({ overdue: "true", sort: "urgent", limit: "100" })),
     api("/v1/operator/complaints?" + q({ sort: "urgent", limit: "100" })),
   ]);
+  if (superseded(mine)) return;
   if (all.status !== 200) { $("#board").replaceChildren(el("p", { text: problems(all.body) })); return; }
   const holder = all.body.inbox;
   const open = Object.entries(all.body.counts).filter(([s]) => !FINAL.has(s)).reduce((n, [, v]) => n + v, 0);
@@ -1136,6 +1145,7 @@ async function openBoard(params) {
     const win = stats && Object.values(stats.windows || {}).find((w) => w && w.resolved_on_time_share !== null && w.resolved_on_time_share !== undefined);
     if (win) onTime = `${fmtNum(win.resolved_on_time_share * 100)}%`;
   } catch (e) { /* the figures are public and may be missing for an inbox that is no unit */ }
+  if (superseded(mine)) return;
   const cell = (term, value, href) => el("div", {}, el("dt", { text: term }), el("dd", {}, el("a", { href, text: value })));
   const age = oldest ? `${Math.floor((Date.now() - Date.parse(oldest.created_at)) / 86400000)} hari` : "–";
   $("#board").replaceChildren(
