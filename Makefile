@@ -22,10 +22,11 @@ venv: $(STAMP)
 run: $(STAMP)
 	$(BIN)/python -m infra.local.run
 
-## a development sign-in token for a running `make run`: make token ROLE=operator UNIT=kel:36.73.05.1002 [USER=budi]
+## a development sign-in token for a running `make run`: make token ROLE=operator UNIT=kel:36.73.05.1002 [USER=budi] [JURISDICTION=36.72]
 token: $(STAMP)
 	@$(BIN)/python -m infra.local.dev_issuer --role "$(ROLE)" --unit "$(UNIT)" \
-		$(if $(filter command line,$(origin USER)),--user "$(USER)")
+		$(if $(filter command line,$(origin USER)),--user "$(USER)") \
+		$(if $(JURISDICTION),--jurisdiction "$(JURISDICTION)")
 
 ## everything CI runs: lint (style, import contracts, types), unit, integration, end-to-end (and the public page in Chromium)
 test: lint browser axe

@@ -218,7 +218,7 @@ def server_secret() -> bytes:
 def intake() -> IntakeService:
     from chalicelib.services.intake import IntakeService
 
-    return IntakeService(complaints(), queues(), server_secret)
+    return IntakeService(complaints(), queues(), server_secret, jurisdictions())
 
 
 @lru_cache(maxsize=1)
@@ -482,7 +482,13 @@ def signin() -> SignIn:
     from chalicelib.services.signin import SignIn
 
     s = settings()
-    return SignIn(issuer_keys(), issuer=s.auth_issuer, audience=s.auth_audience, leeway_s=s.auth_leeway_s)
+    return SignIn(
+        issuer_keys(),
+        issuer=s.auth_issuer,
+        audience=s.auth_audience,
+        leeway_s=s.auth_leeway_s,
+        regions=jurisdictions(),
+    )
 
 
 @lru_cache(maxsize=1)

@@ -18,12 +18,12 @@ Roles:
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 
 from chalicelib.domain import reference
-from chalicelib.domain.models import Status
+from chalicelib.domain.models import Status, Unit
 
 
 class Role(StrEnum):
@@ -54,19 +54,36 @@ class Principal:
     role: Role
     unit: str  # a unit code (opd:..., kec:..., kel:...), a call centre's channel, or the admin's own unit
     name: str | None = None
+    #: the region signed in for (``custom:jurisdiction``); "": the deployment's default region
+    jurisdiction: str = ""
+    #: a kecamatan supervisor's desa/kelurahan units in an onboarded region (the default region's
+    #: come from the package's data)
+    area_units: frozenset[str] = frozenset()
+
+    @property
+    def region(self) -> str:
+        """The region's code: no role reaches past it."""
+        return self.jurisdiction or reference.default_code()
 
 
-def unit_fits_role(role: Role, unit: str) -> bool:
+def same_region(p: Principal, jurisdiction: str | None) -> bool:
+    """True when a complaint stored with ``jurisdiction`` (None: the default region) is in ``p``'s region."""
+    return (jurisdiction or reference.default_code()) == p.region
+
+
+def unit_fits_role(role: Role, unit: str, units: Mapping[str, Unit] | None = None) -> bool:
     """True when a sign-in for `role` may carry the unit claim `unit`.
 
     Operators belong to a known OPD, kecamatan or kelurahan; supervisors to an OPD
     or a kecamatan; a call centre to its channel; the coordinator to the city (or a
-    known unit such as the Sekretariat Daerah). Anything else is a mis-issued token."""
+    known unit such as the Sekretariat Daerah). Anything else is a mis-issued token. ``units``:
+    the region's (the default region's when not given)."""
+    units = reference.units() if units is None else units
     if role == Role.CALLCENTER:
         return unit in CALLCENTER_CHANNELS
     if role == Role.ADMIN:
-        return unit == CITY or unit in reference.units()
-    known = reference.units().get(unit)
+        return unit == CITY or unit in units
+    known = units.get(unit)
     return known is not None and known.kind in _UNIT_KINDS[role]
 
 
@@ -80,14 +97,18 @@ def units_in_scope(p: Principal) -> frozenset[str] | None:
     if p.role == Role.CALLCENTER:
         return frozenset()
     if p.role == Role.SUPERVISOR and p.unit.startswith("kec:"):
+        if p.region != reference.default_code():
+            return frozenset({p.unit, *p.area_units})
         kec = p.unit.removeprefix("kec:")
         kelurahan = reference.areas().kelurahan.values()
         return frozenset({p.unit, *(f"kel:{k.code}" for k in kelurahan if k.kecamatan_code == kec)})
     return frozenset({p.unit})
 
 
-def can_see(p: Principal, unit_code: str | None, channel: str) -> bool:
-    """True when a complaint handled by `unit_code`, from `channel`, is within `p`'s scope."""
+def can_see(p: Principal, unit_code: str | None, channel: str, jurisdiction: str | None = None) -> bool:
+    """True when a complaint handled by `unit_code`, from `channel`, in `jurisdiction`, is within `p`'s scope."""
+    if not same_region(p, jurisdiction):
+        return False
     if p.role == Role.ADMIN:
         return True
     if p.role == Role.CALLCENTER:
@@ -119,6 +140,7 @@ class Holding:
     dismissed: bool = False  # a call its centre closed as "not a complaint"
     returned_by: str | None = None  # the unit that said "bukan wewenang", until the coordinator decides
     handed_on_by: Collection[str] = ()  # every unit that said "bukan wewenang" about it
+    jurisdiction: str | None = None  # its region; None: the default region
 
 
 def call_centre_holds(h: Holding) -> bool:
@@ -132,7 +154,10 @@ def sight(p: Principal, h: Holding) -> Sight:
     A call centre's calls stay the call centre's until it confirms them: while it holds
     one (awaiting confirmation, emergency) or after it dismissed one, the routed unit's
     people see nothing. A unit that handed a complaint on keeps read-only sight of it,
-    and loses the right to act, until the coordinator sends it back."""
+    and loses the right to act, until the coordinator sends it back. Nothing of another region
+    is ever in sight."""
+    if not same_region(p, h.jurisdiction):
+        return Sight.NONE
     if p.role == Role.ADMIN:
         return Sight.ACT
     if p.role == Role.CALLCENTER:

@@ -49,3 +49,5 @@ class NewComplaint:
     initial_status: Status = Status.RECEIVED
     extra_reporter: Reporter | None = None
     attributes: Mapping[str, Any] | None = None  # admin-only extras from a channel (native time, note)
+    #: the region the caller named (``jurisdiction``, Open311's ``jurisdiction_id``): it must agree with the place
+    jurisdiction: str | None = None

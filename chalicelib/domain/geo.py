@@ -24,8 +24,9 @@ import functools
 import itertools
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from chalicelib.domain import reference
 
@@ -180,34 +181,44 @@ def point_in_ring(lat: float, lon: float, ring: Sequence[Sequence[float]]) -> bo
     return _contains(xs, ys, lon, lat)
 
 
-@functools.lru_cache(maxsize=1)
-def _polygons() -> tuple[_Polygon, ...]:
-    """Load the desa/kelurahan polygons once per container, on first use (not import)."""
-    with reference.boundaries_file().open(encoding="utf-8") as fh:
-        collection = json.load(fh)
+def polygons_from(collection: Mapping[str, Any]) -> tuple[_Polygon, ...]:
+    """A region's desa/kelurahan polygons from its GeoJSON (``properties.kode``, Polygon or
+    MultiPolygon: islands are one polygon each, all under the area's code). Only outer rings:
+    the layer has no holes. Sorted by code, so every tie-break is independent of file order."""
     polygons = []
     for feature in collection["features"]:
         props = feature["properties"]
         geometry = feature["geometry"]
-        if geometry["type"] != "Polygon":
+        if geometry["type"] == "Polygon":
+            rings = [geometry["coordinates"][0]]
+        elif geometry["type"] == "MultiPolygon":
+            rings = [part[0] for part in geometry["coordinates"]]
+        else:
             raise ValueError(f"{props.get('kode')}: expected a Polygon, got {geometry['type']}")
-        # Only the outer ring: the kelurahan layer has no holes.
-        xs, ys = _split_ring(geometry["coordinates"][0])
-        polygons.append(
-            _Polygon(
-                code=props["kode"],
-                kecamatan_code=props["kode_kec"],
-                xs=xs,
-                ys=ys,
-                lon_min=min(xs),
-                lon_max=max(xs),
-                lat_min=min(ys),
-                lat_max=max(ys),
+        code = props["kode"]
+        for ring in rings:
+            xs, ys = _split_ring(ring)
+            polygons.append(
+                _Polygon(
+                    code=code,
+                    kecamatan_code=props.get("kode_kec") or code.rsplit(".", 1)[0],
+                    xs=xs,
+                    ys=ys,
+                    lon_min=min(xs),
+                    lon_max=max(xs),
+                    lat_min=min(ys),
+                    lat_max=max(ys),
+                )
             )
-        )
-    # Sorted by code so every tie-break below is independent of the file's order.
     polygons.sort(key=lambda p: p.code)
     return tuple(polygons)
+
+
+@functools.lru_cache(maxsize=1)
+def _polygons() -> tuple[_Polygon, ...]:
+    """The default region's polygons, loaded once per container, on first use (not import)."""
+    with reference.boundaries_file().open(encoding="utf-8") as fh:
+        return polygons_from(json.load(fh))
 
 
 def boundaries(digits: int = 6) -> list[tuple[str, str, list[list[float]]]]:
@@ -258,8 +269,11 @@ def service_area() -> ServiceArea:
     )
 
 
-def locate(lat: float, lon: float, max_outside_m: float = 300.0) -> Placement | None:
-    """The kelurahan of a point; None when farther than max_outside_m from all.
+def locate(
+    lat: float, lon: float, max_outside_m: float = 300.0, polygons: Sequence[_Polygon] | None = None
+) -> Placement | None:
+    """The kelurahan of a point; None when farther than max_outside_m from all (``polygons``:
+    a region's, from :func:`polygons_from`; the default region's when not given).
 
     Raises ValueError for coordinates that are not finite or out of range: that is bad
     input, not "outside the region".
@@ -267,7 +281,8 @@ def locate(lat: float, lon: float, max_outside_m: float = 300.0) -> Placement | 
     _check_point(lat, lon)
     if not (max_outside_m >= 0.0 and math.isfinite(max_outside_m)):
         raise ValueError("max_outside_m must be a finite number >= 0")
-    polygons = _polygons()
+    if polygons is None:
+        polygons = _polygons()
 
     hits = [
         p
@@ -300,17 +315,21 @@ def locate(lat: float, lon: float, max_outside_m: float = 300.0) -> Placement | 
     return Placement(nearest.code, nearest.kecamatan_code, nearest_d)
 
 
-def distance_to_kelurahan_m(lat: float, lon: float, kelurahan_code: str) -> float | None:
+def distance_to_kelurahan_m(
+    lat: float, lon: float, kelurahan_code: str, polygons: Sequence[_Polygon] | None = None
+) -> float | None:
     """How far a point lies outside one kelurahan's polygon (0 inside; None: no such polygon).
 
     A flat projection centred on the point: exact enough within a city, and far points
     are far whatever the projection's error."""
     _check_point(lat, lon)
-    for p in _polygons():
-        if p.code == kelurahan_code:
+    best: float | None = None
+    for p in _polygons() if polygons is None else polygons:
+        if p.code == kelurahan_code:  # an island area has several polygons: the nearest counts
             inside = p.lat_min <= lat <= p.lat_max and p.lon_min <= lon <= p.lon_max and _contains(p.xs, p.ys, lon, lat)
-            return 0.0 if inside else _ring_distance_m(lat, lon, p.xs, p.ys)
-    return None
+            d = 0.0 if inside else _ring_distance_m(lat, lon, p.xs, p.ys)
+            best = d if best is None else min(best, d)
+    return best
 
 
 def interior_point(polygon_ring: Sequence[Sequence[float]]) -> tuple[float, float]:

@@ -18,6 +18,7 @@ inbox holds only open work.
 
 from __future__ import annotations
 
+from chalicelib.domain import reference
 from chalicelib.domain.access import CALLCENTER_CHANNELS, Principal, Role, units_in_scope
 from chalicelib.domain.models import FINAL_STATUSES, Status
 
@@ -29,13 +30,26 @@ _CHANNEL_HELD = frozenset({Status.AWAITING_CONFIRMATION, Status.EMERGENCY})
 _CITY_HELD = frozenset({Status.RETURNED, Status.NEEDS_ATTENTION})
 
 
-def holder(status: Status, unit_code: str | None, channel: str, dismissed: bool = False) -> str:
-    """Who must act next on a complaint in `status` (a dismissed call stays on its centre's shelf)."""
+def holder(
+    status: Status, unit_code: str | None, channel: str, dismissed: bool = False, jurisdiction: str | None = None
+) -> str:
+    """Who must act next on a complaint in `status` (a dismissed call stays on its centre's shelf),
+    as the partition of its region (:func:`scoped`)."""
     if (status in _CHANNEL_HELD or dismissed) and channel in CALLCENTER_CHANNELS:
-        return channel
+        return scoped(channel, jurisdiction)
     if status in _CITY_HELD or not unit_code:
-        return CITY
-    return unit_code
+        return scoped(CITY, jurisdiction)
+    return scoped(unit_code, jurisdiction)
+
+
+def scoped(holder_code: str, jurisdiction: str | None) -> str:
+    """A holder's partition within its region. Kecamatan and desa/kelurahan codes are unique in
+    the country and stand alone; the coordinator, OPD, leaders and call centres exist in every
+    region, so another region's carry its code in front (``<code>/opd:dinkes``). The default
+    region's stand alone too, as they were stored before there were regions."""
+    if not jurisdiction or jurisdiction == reference.default_code() or holder_code.startswith(("kel:", "kec:")):
+        return holder_code
+    return f"{jurisdiction}/{holder_code}"
 
 
 def area_of(holder_code: str) -> str | None:
@@ -76,8 +90,8 @@ def default_view(p: Principal) -> tuple[str, str]:
     if p.role == Role.SUPERVISOR and p.unit.startswith("kec:"):
         return "inbox_area", p.unit
     if p.role == Role.ADMIN:
-        return "inbox", CITY
-    return "inbox", p.unit
+        return "inbox", scoped(CITY, p.region)
+    return "inbox", scoped(p.unit, p.region)
 
 
 def holders_in_scope(p: Principal) -> frozenset[str] | None:
@@ -85,5 +99,5 @@ def holders_in_scope(p: Principal) -> frozenset[str] | None:
     if p.role == Role.ADMIN:
         return None
     if p.role == Role.CALLCENTER:
-        return frozenset({p.unit})
-    return units_in_scope(p) or frozenset()
+        return frozenset({scoped(p.unit, p.region)})
+    return frozenset(scoped(u, p.region) for u in units_in_scope(p) or ())

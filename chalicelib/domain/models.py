@@ -150,6 +150,8 @@ class Complaint(BaseModel):
     client_app: str | None = None  # the Open311 client app it came through
     media_url: str | None = None  # a link an Open311 client sent: shown to operators, never fetched
     closed_how: str | None = None  # how a closed complaint closed: auto, confirmed, dismissed (a call)
+    #: the region (Kemendagri code) it belongs to; None: the default region (stored before regions were)
+    jurisdiction: str | None = None
 
     @property
     def is_open(self) -> bool:

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from chalicelib.domain import geo, places, reference
+from chalicelib.domain import places, reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.models import Location, Unit
+from chalicelib.domain.region import Region, default_region
 
 
 @dataclass(frozen=True)
@@ -28,9 +29,11 @@ class Place:
     source: str | None = None
 
 
-def place_of(location: Location) -> Place:
-    """Resolve the kelurahan and kecamatan of a location, or refuse it."""
-    areas = reference.areas()
+def place_of(location: Location, region: Region | None = None) -> Place:
+    """Resolve the kelurahan and kecamatan of a location in its region (the default one when
+    not given), or refuse it."""
+    region = region or default_region()
+    areas = region.areas
     lat, lon = location.lat, location.lon
     if (lat is None) != (lon is None):
         missing = "location.lon" if lon is None else "location.lat"
@@ -52,18 +55,18 @@ def place_of(location: Location) -> Place:
                     FieldProblem(
                         "location.kelurahan_code",
                         "unknown_kelurahan",
-                        f"Kode kelurahan tidak dikenal di {reference.city_name()}",
-                        f"Unknown kelurahan code for {reference.city_name()}",
+                        f"Kode kelurahan tidak dikenal di {region.words.region}",
+                        f"Unknown kelurahan code for {region.words.region}",
                     )
                 ]
             )
         if lat is not None and lon is not None:
-            _agree(lat, lon, kel, areas.point_kelurahan_tolerance_m)
+            _agree(lat, lon, kel, areas.point_kelurahan_tolerance_m, region)
         return Place(kel.code, kel.kecamatan_code, "code")
     if lat is not None and lon is not None:
-        placement = geo.locate(lat, lon)
+        placement = region.locate(lat, lon)
         if placement is None:
-            words = reference.region().words
+            words = region.words
             outside_id, outside_en = words.outside
             raise InvalidInput(
                 [
@@ -76,15 +79,15 @@ def place_of(location: Location) -> Place:
                 ]
             )
         return Place(placement.kelurahan_code, placement.kecamatan_code, "point")
-    named = places.place_named_in(location.address)
+    named = places.place_named_in(location.address) if region.default else None
     if named is not None:
         return Place(named.kelurahan_code, named.kecamatan_code, "address")
     return Place(None, None)
 
 
-def _agree(lat: float, lon: float, kel: reference.Kelurahan, tolerance_m: float) -> None:
+def _agree(lat: float, lon: float, kel: reference.Kelurahan, tolerance_m: float, region: Region) -> None:
     """A point sent with a kelurahan code must lie in (or near) that kelurahan."""
-    distance = geo.distance_to_kelurahan_m(lat, lon, kel.code)
+    distance = region.distance_to_kelurahan_m(lat, lon, kel.code)
     if distance is None or distance <= tolerance_m:
         return  # a code without a polygon cannot be checked
     km = f"{distance / 1000:.1f}" if distance < 100_000 else f"{distance / 1000:.0f}"
@@ -102,12 +105,13 @@ def _agree(lat: float, lon: float, kel: reference.Kelurahan, tolerance_m: float)
     )
 
 
-def unit_for(category_code: str, place: Place) -> Unit:
-    """The handling unit: the category's OPD, or the area unit of the place."""
+def unit_for(category_code: str, place: Place, region: Region | None = None) -> Unit | None:
+    """The handling unit: the category's OPD, or the area unit of the place. None when the
+    region lists no such OPD: the region's coordinator routes it by hand."""
     cat = reference.categories()[category_code]
-    units = reference.units()
+    units = (region or default_region()).units
     if cat.unit_kind == "opd":
-        return units[cat.unit or "opd:diskominfo"]
+        return units.get(cat.unit or "opd:diskominfo")
     code = place.kelurahan_code if cat.unit_kind == "kelurahan" else place.kecamatan_code
     if code is None:
         raise InvalidInput(

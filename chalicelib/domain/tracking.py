@@ -26,11 +26,11 @@ def _check_char(body: str) -> str:
     return ALPHABET[total % len(ALPHABET)]
 
 
-def new_tracking_id() -> str:
-    return _formatted("".join(secrets.choice(ALPHABET) for _ in range(_RANDOM_LEN)))
+def new_tracking_id(region_prefix: str | None = None) -> str:
+    return _formatted("".join(secrets.choice(ALPHABET) for _ in range(_RANDOM_LEN)), region_prefix)
 
 
-def tracking_id_from(digest: bytes) -> str:
+def tracking_id_from(digest: bytes, region_prefix: str | None = None) -> str:
     """A tracking id taken from (at least 8 bytes of) a keyed hash: as unguessable as the
     hash, and the same for the same input (idempotent intake)."""
     if len(digest) < 8:
@@ -40,23 +40,25 @@ def tracking_id_from(digest: bytes) -> str:
     for _ in range(_RANDOM_LEN):
         n, i = divmod(n, len(ALPHABET))
         body.append(ALPHABET[i])
-    return _formatted("".join(body))
+    return _formatted("".join(body), region_prefix)
 
 
-def _formatted(body: str) -> str:
+def _formatted(body: str, region_prefix: str | None = None) -> str:
     full = body + _check_char(body)
-    return f"{prefix()}-{full[:4]}-{full[4:]}"
+    return f"{region_prefix or prefix()}-{full[:4]}-{full[4:]}"
 
 
 def normalise(raw: str) -> str | None:
     """Canonical form of a typed id, or None when it cannot be one of ours.
 
-    Accepts lower case, missing dashes and spaces, as people type them.
+    Accepts lower case, missing dashes and spaces, as people type them. The three letters in
+    front name the region (any region's prefix: the id alone finds its complaint); without
+    them, the default region's.
     """
     text = "".join(ch for ch in raw.upper() if ch.isalnum())
     own = prefix()
-    if text.startswith(own):
-        text = text[len(own) :]
+    if len(text) == _RANDOM_LEN + 4 and text[:3].isascii() and text[:3].isalpha():
+        own, text = text[:3], text[3:]
     if len(text) != _RANDOM_LEN + 1 or any(c not in ALPHABET for c in text):
         return None
     if _check_char(text[:-1]) != text[-1]:

@@ -54,6 +54,7 @@ def require_in_scope(principal: Principal, complaint: Complaint) -> Complaint:
         channel=complaint.channel,
         status=complaint.status,
         dismissed=complaint.closed_how == "dismissed",
+        jurisdiction=complaint.jurisdiction,
     )
     if sight(principal, held) == Sight.NONE:
         raise NotFound(complaint.tracking_id)

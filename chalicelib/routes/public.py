@@ -56,7 +56,7 @@ def submit_complaint() -> Response:
     payload = json_body(request)
     submission = parse(s.ComplaintSubmission, payload)
     accepted = bootstrap.intake().accept(
-        NewComplaint(submission=submission),
+        NewComplaint(submission=submission, jurisdiction=submission.jurisdiction),
         idempotency_scope=scope,
         idempotency_key=key,
         fingerprint=request_fingerprint(payload) if key else None,

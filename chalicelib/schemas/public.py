@@ -53,6 +53,8 @@ class ComplaintSubmission(BaseModel):
     severity: Severity | None = None
     #: keys from `POST /v1/uploads`, in the order LAPOR! should show them
     attachments: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
+    #: the region (Kemendagri code, GET /v1/jurisdictions); optional: the place names it, and must agree
+    jurisdiction: str | None = Field(default=None, pattern=r"^\d{2}\.\d{2}$")
 
     @field_validator("category")
     @classmethod

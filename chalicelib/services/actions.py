@@ -558,7 +558,9 @@ class ActionService:
     def _original(self, p: Principal, c: Complaint, raw: str) -> Complaint:
         tid = tracking.normalise(raw)
         original = self.complaints.get(tid, consistent=True) if tid else None
-        if original is None or not can_see(p, original.unit.code if original.unit else None, original.channel):
+        if original is None or not can_see(
+            p, original.unit.code if original.unit else None, original.channel, original.jurisdiction
+        ):
             raise _bad(
                 "duplicate_of",
                 "not_found",

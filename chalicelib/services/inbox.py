@@ -46,6 +46,7 @@ from chalicelib.domain import inbox, reference
 from chalicelib.domain.access import Holding, Principal, Role, Sight, sight
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
+from chalicelib.domain.region import region_code_of
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import Complaints, ConditionFailed, Counters, Handoffs, Outboxes, Write
 
@@ -62,6 +63,7 @@ ROW_EXTRAS = (
     "closed_how",
     "returned_by",
     "handed_on_by",
+    "jurisdiction",
 )
 _CURSOR = re.compile(
     r"^[nuf]\|[0-9a-f]{16}\|~?\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#[A-Z]{3}-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}$"
@@ -72,7 +74,9 @@ _CURSOR = re.compile(
 
 
 def holder_of(c: Complaint) -> str:
-    return inbox.holder(c.status, c.unit.code if c.unit else None, c.channel, c.closed_how == "dismissed")
+    return inbox.holder(
+        c.status, c.unit.code if c.unit else None, c.channel, c.closed_how == "dismissed", c.jurisdiction
+    )
 
 
 def holding_of(item: Mapping[str, Any]) -> Holding:
@@ -86,6 +90,7 @@ def holding_of(item: Mapping[str, Any]) -> Holding:
         dismissed=item.get("closed_how") == "dismissed",
         returned_by=item.get("returned_by") or None,
         handed_on_by=tuple(h for h in handed if isinstance(h, str)) if isinstance(handed, list) else (),
+        jurisdiction=item.get("jurisdiction") or None,
     )
 
 
@@ -173,10 +178,19 @@ def _out_of_scope(unit: str) -> InvalidInput:
     )
 
 
-def _known_holder(code: str) -> bool:
+def _known_holder(code: str, p: Principal) -> bool:
+    """A holder the coordinator may open: of their own region (an area by its code's first digits;
+    in an onboarded region any OPD or leadership code, whose partition is the region's own)."""
     from chalicelib.domain.access import CALLCENTER_CHANNELS
 
-    return code == inbox.CITY or code in CALLCENTER_CHANNELS or code in reference.units()
+    if code == inbox.CITY or code in CALLCENTER_CHANNELS:
+        return True
+    home = region_code_of(code)
+    if home is not None:
+        return home == p.region and (p.region != reference.default_code() or code in reference.units())
+    if p.region != reference.default_code():
+        return code.startswith(("opd:", "pimpinan:"))
+    return code in reference.units()
 
 
 class InboxService:
@@ -238,13 +252,14 @@ class InboxService:
     def _partition(self, p: Principal, q: InboxQuery) -> tuple[str, str]:
         if q.unit is None:
             return inbox.default_view(p)
+        key = inbox.scoped(q.unit, p.region)
         allowed = inbox.holders_in_scope(p)
         if allowed is None:
-            if not _known_holder(q.unit):
+            if not _known_holder(q.unit, p):
                 raise _out_of_scope(q.unit)
-        elif q.unit not in allowed:
+        elif key not in allowed:
             raise _out_of_scope(q.unit)
-        return "inbox", q.unit
+        return "inbox", key
 
     @staticmethod
     def _filters(p: Principal, q: InboxQuery, now: datetime, overdue_by_key: bool) -> dict[str, Any]:

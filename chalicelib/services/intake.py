@@ -22,13 +22,14 @@ import hmac
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.adapters.sqs import Queues
 from chalicelib.domain import reference, routing
 from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
-from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
+from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry, utcnow
+from chalicelib.domain.region import Region, default_region
 from chalicelib.domain.tracking import new_tracking_id, tracking_id_from
 from chalicelib.observability import complaint_context, count, count_by, logger
 from chalicelib.services.inbox import holder_of
@@ -47,6 +48,8 @@ class Accepted:
     replayed: bool  # True when this is the stored answer to an earlier identical call
     #: the reporter's key for reopen / confirm / attachments (services/reporter_auth.py)
     reporter_token: str | None = None
+    #: the handling unit's name, for a channel's notice (None on a replay)
+    unit_name: str | None = None
 
     def body(self) -> dict[str, Any]:
         return {"tracking_id": self.tracking_id, "status": self.status.value, "reporter_token": self.reporter_token}
@@ -72,19 +75,31 @@ class ScopedKey:
     def key_hash(self) -> str:
         return self._mac("idempotency-key").hex()
 
-    def tracking_ids(self) -> Iterator[str]:
+    def tracking_ids(self, region_prefix: str | None = None) -> Iterator[str]:
         for n in range(ID_CANDIDATES):
-            yield tracking_id_from(self._mac(f"tracking-id#{n}"))
+            yield tracking_id_from(self._mac(f"tracking-id#{n}"), region_prefix)
 
     def reporter_token(self) -> str:
         return derived_token(self.secret, f"{self.scope}\n{self.key}")
 
 
+class RegionFinder(Protocol):
+    def region_for(self, location: Location, named: str | None = None) -> Region: ...
+
+
 class IntakeService:
-    def __init__(self, complaints: Complaints, queues: Queues, secret: Callable[[], bytes]) -> None:
+    def __init__(
+        self,
+        complaints: Complaints,
+        queues: Queues,
+        secret: Callable[[], bytes],
+        regions: RegionFinder | None = None,
+    ) -> None:
+        """``regions`` finds the region a place belongs to (without it: the default region only)."""
         self.complaints = complaints
         self.queues = queues
         self._secret = secret
+        self.regions = regions
 
     def accept(
         self,
@@ -95,8 +110,9 @@ class IntakeService:
     ) -> Accepted:
         sub = new.submission
         category = reference.category(sub.category)
-        place = routing.place_of(sub.location)
-        unit = routing.unit_for(sub.category, place)
+        region = self.regions.region_for(sub.location, new.jurisdiction) if self.regions else default_region()
+        place = routing.place_of(sub.location, region)
+        unit = routing.unit_for(sub.category, place, region)
         location = sub.location.model_copy(update={"kelurahan_code": place.kelurahan_code})
         now = utcnow()
         complaint = Complaint(
@@ -118,6 +134,7 @@ class IntakeService:
             created_at=now,
             updated_at=now,
             attachments=list(sub.attachments),
+            jurisdiction=region.code,
         )
         entry = TimelineEntry(
             at=now, kind="received", status=complaint.status, message=f"Diterima melalui {new.channel}", ref="received"
@@ -126,7 +143,11 @@ class IntakeService:
             ScopedKey(self._secret(), idempotency_scope or new.channel, idempotency_key) if idempotency_key else None
         )
         token = keyed.reporter_token() if keyed else new_token()
-        candidates = keyed.tracking_ids() if keyed else (new_tracking_id() for _ in range(ID_CANDIDATES))
+        candidates = (
+            keyed.tracking_ids(region.prefix)
+            if keyed
+            else (new_tracking_id(region.prefix) for _ in range(ID_CANDIDATES))
+        )
         for tracking_id in candidates:
             complaint = complaint.model_copy(update={"tracking_id": tracking_id})
             extra = self._extra(new, complaint, token, place.source)
@@ -161,7 +182,8 @@ class IntakeService:
                 extra={
                     "channel": complaint.channel,
                     "category": complaint.category,
-                    "unit": unit.code,
+                    "unit": unit.code if unit else None,
+                    "jurisdiction": region.code,
                     "status": complaint.status.value,
                 },
             )
@@ -169,7 +191,13 @@ class IntakeService:
             count_by("ComplaintsAccepted", "channel", complaint.channel)
             if complaint.status == Status.RECEIVED:
                 self._enqueue(complaint.tracking_id)
-        return Accepted(complaint.tracking_id, complaint.status, replayed=False, reporter_token=token)
+        return Accepted(
+            complaint.tracking_id,
+            complaint.status,
+            replayed=False,
+            reporter_token=token,
+            unit_name=unit.name if unit else None,
+        )
 
     def find_by_key(self, scope: str, key: str) -> dict[str, Any] | None:
         """The complaint an idempotency key made, if any (GetItem per derived id, usually one)."""

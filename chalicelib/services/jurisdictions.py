@@ -17,7 +17,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from chalicelib.domain import reference
+from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.jurisdiction import Jurisdiction
+from chalicelib.domain.models import Location
+from chalicelib.domain.region import Region, default_region, from_jurisdiction, region_code_of
 from chalicelib.services.ports import JurisdictionBoundaries, JurisdictionRecord, Jurisdictions
 
 __all__ = ["JurisdictionService"]
@@ -29,6 +33,7 @@ _NOT_READ = object()
 class _Loaded:
     record: JurisdictionRecord
     boundaries: Any = field(default=_NOT_READ)
+    region: Region | None = None
 
 
 class JurisdictionService:
@@ -87,6 +92,56 @@ class JurisdictionService:
         value: dict[str, Any] | None = loaded.boundaries
         return value
 
+    def region(self, code: str) -> Region | None:
+        """The region as intake uses it (the default one from the package's data); None when unknown."""
+        if code == reference.default_code():
+            return default_region()
+        loaded = self._entry(code)
+        if loaded is None:
+            return None
+        if loaded.region is None:
+            loaded.region = from_jurisdiction(loaded.record.jurisdiction, self.boundaries(code))
+        return loaded.region
+
+    def region_for(self, location: Location, named: str | None = None) -> Region:
+        """The one region a complaint's place belongs to, or a 400 naming the field.
+
+        A desa/kelurahan code names its region by its first digits; a point lies in the default
+        region or in one onboarded region with boundaries; an address alone is read in the
+        default region (or in the region named). A named ``jurisdiction`` must agree."""
+        found: Region | None = None
+        if location.kelurahan_code:
+            code = region_code_of(location.kelurahan_code)
+            found = self.region(code) if code else None
+            if found is None:  # unknown everywhere: routing says so in the default region's words
+                found = default_region()
+        elif location.lat is not None and location.lon is not None:
+            found = self._region_at(location.lat, location.lon)
+        if named is not None:
+            wanted = self.region(named)
+            if wanted is None:
+                raise InvalidInput([_problem("jurisdiction", "unknown_jurisdiction", _UNKNOWN)])
+            if found is not None and found.code != wanted.code and location.kelurahan_code:
+                raise InvalidInput([_problem("jurisdiction", "jurisdiction_mismatch", _MISMATCH)])
+            if found is None or found.code != wanted.code:
+                found = wanted  # a point outside it is refused by routing, in its own words
+        return found or default_region()
+
+    def _region_at(self, lat: float, lon: float) -> Region | None:
+        """The region whose polygons hold the point: the default first, then each onboarded
+        region with boundaries whose box holds it; None when none does (routing refuses it)."""
+        home = default_region()
+        if home.locate(lat, lon) is not None:
+            return home
+        for summary in self.summaries():
+            code = str(summary.get("code"))
+            if code == home.code or not summary.get("has_boundaries"):
+                continue
+            region = self.region(code)
+            if region is not None and region.holds_box(lat, lon) and region.locate(lat, lon) is not None:
+                return region
+        return home
+
     def code_for_prefix(self, prefix: str) -> str | None:
         """The region a tracking-id prefix belongs to."""
         for summary in self.summaries():
@@ -122,3 +177,17 @@ class JurisdictionService:
             while len(self._loaded) > self.capacity:
                 self._loaded.popitem(last=False)
         return loaded
+
+
+_UNKNOWN = (
+    "Wilayah tidak dilayani di sini; lihat GET /v1/jurisdictions",
+    "Not a jurisdiction served here; see GET /v1/jurisdictions",
+)
+_MISMATCH = (
+    "Kode kelurahan tidak berada di wilayah ini (jurisdiction)",
+    "The kelurahan code is not in this jurisdiction",
+)
+
+
+def _problem(path: str, reason: str, words: tuple[str, str]) -> FieldProblem:
+    return FieldProblem(path, reason, words[0], words[1])

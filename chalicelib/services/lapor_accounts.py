@@ -82,15 +82,20 @@ class LaporAccounts:
         """The name of the LAPOR! account the complaint's calls go out on (its call budget and
         back-off): its jurisdiction code; DEFAULT_ACCOUNT for the deployment-wide account (and for
         a complaint no region holds: nothing is sent for it, see `client_for`)."""
-        if not complaint.get("jurisdiction") and not self.regions.summaries():
+        if self._on_deployment_account(complaint):
             return DEFAULT_ACCOUNT
         return self.jurisdiction_of(complaint) or DEFAULT_ACCOUNT
+
+    def _on_deployment_account(self, complaint: Mapping[str, Any]) -> bool:
+        """A deployment with no region onboarded has its one account; once regions are onboarded,
+        each complaint goes out on its own region's, and the deployment-wide one serves none."""
+        return not self.regions.summaries()
 
     def client_for(self, complaint: Mapping[str, Any]) -> LaporClient:
         """The client carrying the credentials of the complaint's own jurisdiction."""
         tracking_id = str(complaint.get("tracking_id") or "")
-        if not complaint.get("jurisdiction") and not self.regions.summaries():
-            return self._deployment()  # a deployment with no region onboarded: its one account
+        if self._on_deployment_account(complaint):
+            return self._deployment()
         code = self.jurisdiction_of(complaint)
         if code is None:
             raise NoLaporCredentials(tracking_id, None)

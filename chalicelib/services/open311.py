@@ -31,7 +31,7 @@ from typing import Any
 from pydantic import BaseModel, ValidationError
 
 from chalicelib.channels import open311 as wire
-from chalicelib.domain import open311, public_view, reference, routing
+from chalicelib.domain import open311, public_view, reference
 from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import STATUS_LABELS_ID, Complaint, TimelineEntry
 from chalicelib.observability import complaint_context, log_failure, logger
@@ -182,9 +182,7 @@ class Open311Service:
         accepted = self.intake.accept(new)
         with complaint_context(accepted.tracking_id):
             logger.info("open311 request accepted", extra={"client_app": client_app})
-        # the unit intake chose, from the same pure rules (no second read)
-        unit = routing.unit_for(new.submission.category, routing.place_of(new.submission.location))
-        return Submitted(accepted.tracking_id, open311.service_notice(unit.name))
+        return Submitted(accepted.tracking_id, open311.service_notice(accepted.unit_name))
 
     # -- GET requests -------------------------------------------------------------
 

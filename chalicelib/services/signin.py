@@ -14,8 +14,10 @@ from typing import Any, Protocol
 
 import jwt
 
+from chalicelib.domain import reference
 from chalicelib.domain.access import Principal, Role, unit_fits_role
 from chalicelib.domain.errors import SignInUnavailable, Unauthenticated
+from chalicelib.domain.region import Region
 
 __all__ = ["ALGORITHM", "MAX_TOKEN_CHARS", "Keys", "SignIn", "Unauthenticated"]
 
@@ -23,6 +25,7 @@ ALGORITHM = "RS256"
 MAX_TOKEN_CHARS = 8192  # Cognito ID tokens are 1-2 KB; longer is not worth parsing
 ROLE_CLAIM = "cognito:groups"
 UNIT_CLAIM = "custom:unit"
+JURISDICTION_CLAIM = "custom:jurisdiction"
 USER_CLAIMS = ("cognito:username", "sub")
 ROLES = frozenset(r.value for r in Role)
 
@@ -53,6 +56,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "wrong_token_use": ("Gunakan ID token (token_use = id)", "Use the ID token (token_use = id)"),
     "missing_claim": ("Token tidak lengkap: klaim wajib tidak ada", "The token lacks a required claim"),
     "no_unit": ("Token tidak membawa unit kerja (custom:unit)", "The token carries no unit (custom:unit)"),
+    "unknown_jurisdiction": (
+        "Wilayah di token (custom:jurisdiction) tidak dilayani di sini",
+        "The token's jurisdiction (custom:jurisdiction) is not served here",
+    ),
     "unit_not_allowed": (
         "Unit kerja di token tidak sah untuk peran pengguna",
         "The unit in the token is not valid for the user's role",
@@ -78,6 +85,10 @@ def refused(reason: str) -> Unauthenticated:
     return Unauthenticated(reason, message_id, message_en)
 
 
+class Regions(Protocol):
+    def region(self, code: str) -> Region | None: ...
+
+
 class Keys(Protocol):
     def key(self, kid: str) -> jwt.PyJWK | None: ...
 
@@ -85,7 +96,12 @@ class Keys(Protocol):
 class SignIn:
     """Verifies bearer tokens against one issuer and one audience (app client)."""
 
-    def __init__(self, keys: Keys, issuer: str, audience: str, leeway_s: float = 30) -> None:
+    def __init__(
+        self, keys: Keys, issuer: str, audience: str, leeway_s: float = 30, regions: Regions | None = None
+    ) -> None:
+        """``regions``: the onboarded regions a token's ``custom:jurisdiction`` may name (without
+        it, only the default region)."""
+        self.regions = regions
         self.keys = keys
         self.issuer = issuer
         self.audience = audience
@@ -94,7 +110,7 @@ class SignIn:
     def principal(self, authorization: str | None) -> Principal:
         """The verified caller of a request with this Authorization header; `Unauthenticated` otherwise."""
         claims = self.claims(bearer_token(authorization))
-        return principal_of(claims)
+        return principal_of(claims, self.regions)
 
     def claims(self, token: str) -> dict[str, Any]:
         if not self.issuer or not self.audience:
@@ -149,8 +165,9 @@ def bearer_token(authorization: str | None) -> str:
     return token
 
 
-def principal_of(claims: dict[str, Any]) -> Principal:
-    """The caller a verified ID token names: one role group, a unit fitting that role, a user."""
+def principal_of(claims: dict[str, Any], regions: Regions | None = None) -> Principal:
+    """The caller a verified ID token names: one role group, a region, a unit of that region
+    fitting the role, a user. No ``custom:jurisdiction``: the default region."""
     if claims.get("token_use") != "id":
         raise refused("wrong_token_use")
     groups = claims.get(ROLE_CLAIM)
@@ -165,10 +182,27 @@ def principal_of(claims: dict[str, Any]) -> Principal:
     unit = claims.get(UNIT_CLAIM)
     if not isinstance(unit, str) or not unit.strip():
         raise refused("no_unit")
-    if not unit_fits_role(role, unit):
+    code = claims.get(JURISDICTION_CLAIM) or ""
+    region: Region | None = None
+    if code and code != reference.default_code():
+        region = regions.region(code) if regions is not None and isinstance(code, str) else None
+        if region is None:
+            raise refused("unknown_jurisdiction")
+    if not unit_fits_role(role, unit, region.units if region else None):
         raise refused("unit_not_allowed")
+    area_units: frozenset[str] = frozenset()
+    if region is not None and role == Role.SUPERVISOR and unit.startswith("kec:"):
+        kec = unit.removeprefix("kec:")
+        area_units = frozenset(f"kel:{k.code}" for k in region.areas.kelurahan.values() if k.kecamatan_code == kec)
     user = next((u for u in (claims.get(c) for c in USER_CLAIMS) if isinstance(u, str) and u), None)
     if user is None:
         raise refused("no_user")
     name = claims.get("name")
-    return Principal(user=user[:128], role=role, unit=unit, name=name[:200] if isinstance(name, str) and name else None)
+    return Principal(
+        user=user[:128],
+        role=role,
+        unit=unit,
+        name=name[:200] if isinstance(name, str) and name else None,
+        jurisdiction=region.code if region else "",
+        area_units=area_units,
+    )

@@ -101,6 +101,7 @@ class Grant:
     challenge: str
     nonce: str | None
     expires: float
+    jurisdiction: str | None = None
 
 
 class SignInRefused(Exception):
@@ -235,11 +236,12 @@ class DevIssuer:
 
     def authorize(self, params: dict[str, str]) -> str:
         """The signed-in person's redirect: the redirect URI with a fresh single-use code and the state."""
-        from chalicelib.domain.access import Role, unit_fits_role
+        from chalicelib.domain.access import Role
 
         self.check_authorize(params)
         role, unit = params.get("role", ""), params.get("unit", "").strip()
-        if role not in {r.value for r in Role} or not unit or not unit_fits_role(Role(role), unit):
+        region = params.get("jurisdiction", "").strip() or None
+        if role not in {r.value for r in Role} or not unit or not fits(Role(role), unit, region):
             raise SignInRefused("access_denied", f"unit {unit!r} does not fit role {role!r}")
         code = secrets.token_urlsafe(32)
         with self._grants_lock:
@@ -254,6 +256,7 @@ class DevIssuer:
                 challenge=params["code_challenge"],
                 nonce=params.get("nonce") or None,
                 expires=now + CODE_LIFETIME_S,
+                jurisdiction=region,
             )
         back = {"code": code, **({"state": params["state"]} if params.get("state") else {})}
         sep = "&" if "?" in params["redirect_uri"] else "?"
@@ -272,7 +275,9 @@ class DevIssuer:
         verifier = form.get("code_verifier", "")
         if not 43 <= len(verifier) <= 128 or not secrets.compare_digest(pkce_challenge(verifier), grant.challenge):
             raise SignInRefused("invalid_grant", "code_verifier does not match the code_challenge")
-        extra = {"nonce": grant.nonce} if grant.nonce else {}
+        extra: dict[str, Any] = {"nonce": grant.nonce} if grant.nonce else {}
+        if grant.jurisdiction:
+            extra["custom:jurisdiction"] = grant.jurisdiction
         id_token = self.mint(grant.role, grant.unit, grant.user, self.token_lifetime_s, **extra)
         access = self.mint(
             grant.role,
@@ -322,6 +327,8 @@ class DevIssuer:
 <p><label for="role">Peran</label> <select id="role" name="role">{roles}</select></p>
 <p><label for="unit">Unit</label> <input id="unit" name="unit" value="{html.escape(params.get("unit", ""))}"
  placeholder="kel:36.73.05.1002" required> (opd:dpupr, kec:36.73.05, kel:36.73.05.1002, call112, psc119, city)</p>
+<p><label for="jurisdiction">Wilayah</label> <input id="jurisdiction" name="jurisdiction"
+ value="{html.escape(params.get("jurisdiction", ""))}" placeholder="kode Kemendagri, kosong: wilayah utama"></p>
 <p><label for="user">Pengguna</label> <input id="user" name="user" value="{html.escape(params.get("user", ""))}"
  placeholder="budi"></p>
 <p><button type="submit">Masuk</button></p>
@@ -448,7 +455,24 @@ def start_for_run(host: str, port: int) -> DevIssuer:
     return issuer
 
 
-def mint_from_state(role: str, unit: str, user: str | None, lifetime_s: int) -> str:
+def fits(role: Any, unit: str, jurisdiction: str | None) -> bool:
+    """Whether a sign-in may carry this unit: in the default region by its data; in another by
+    the shape of the code (an area inside that region); the API checks the rest."""
+    from chalicelib.domain import reference
+    from chalicelib.domain.access import CALLCENTER_CHANNELS, CITY, Role, unit_fits_role
+    from chalicelib.domain.region import region_code_of
+
+    if not jurisdiction or jurisdiction == reference.default_code():
+        return unit_fits_role(role, unit)
+    if role == Role.CALLCENTER:
+        return unit in CALLCENTER_CHANNELS
+    home = region_code_of(unit)
+    if home is not None:
+        return home == jurisdiction
+    return unit.startswith("opd:") or (role == Role.ADMIN and unit == CITY)
+
+
+def mint_from_state(role: str, unit: str, user: str | None, lifetime_s: int, jurisdiction: str | None = None) -> str:
     """A token for the issuer `make run` started last (or AUTH_ISSUER / AUTH_AUDIENCE when set)."""
     where = state_dir()
     key_path, state_path = where / KEY_FILE, where / STATE_FILE
@@ -457,11 +481,12 @@ def mint_from_state(role: str, unit: str, user: str | None, lifetime_s: int) -> 
     state = json.loads(state_path.read_text())
     issuer = DevIssuer(load_or_create_key(key_path), audience=os.environ.get("AUTH_AUDIENCE") or state["audience"])
     issuer.issuer = os.environ.get("AUTH_ISSUER") or state["issuer"]
-    return issuer.mint(role, unit, user, lifetime_s)
+    extra = {"custom:jurisdiction": jurisdiction} if jurisdiction else {}
+    return issuer.mint(role, unit, user, lifetime_s, **extra)
 
 
 def main(argv: list[str] | None = None) -> int:
-    from chalicelib.domain.access import Role, unit_fits_role
+    from chalicelib.domain.access import Role
 
     parser = argparse.ArgumentParser(description="Mint a development ID token for the local stack.")
     parser.add_argument("--role", required=True, choices=[r.value for r in Role])
@@ -469,17 +494,19 @@ def main(argv: list[str] | None = None) -> int:
         "--unit", required=True, help="opd:dpupr, kec:36.73.05, kel:36.73.05.1002, call112, psc119, city"
     )
     parser.add_argument("--user", default=None, help="user name (default: <role>-<unit>)")
+    parser.add_argument("--jurisdiction", default=None, help="region code NN.NN (default: the default region)")
     parser.add_argument("--minutes", type=int, default=TOKEN_LIFETIME_S // 60, help="lifetime")
     args = parser.parse_args(argv)
-    if not args.unit or not unit_fits_role(Role(args.role), args.unit):
+    if not args.unit or not fits(Role(args.role), args.unit, args.jurisdiction):
         print(
             f"unit {args.unit!r} does not fit role {args.role!r}: operator -> opd:/kec:/kel: unit, supervisor -> "
             "opd: or kec: unit, callcenter -> call112 | psc119, admin -> city",
             file=sys.stderr,
         )
         return 2
-    token = mint_from_state(args.role, args.unit, args.user, args.minutes * 60)
+    token = mint_from_state(args.role, args.unit, args.user, args.minutes * 60, args.jurisdiction)
     who = f"{args.role} {args.unit}" + (f" user {args.user}" if args.user else "")
+    who += f" in {args.jurisdiction}" if args.jurisdiction else ""
     print(f'# {who}, valid {args.minutes} min; use: -H "Authorization: Bearer $TOKEN"')
     print(token)
     return 0

@@ -25,6 +25,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -105,6 +106,40 @@ def onboard_default(env: dict[str, str]) -> str:
     return lines[0] if lines else spec["code"]
 
 
+MORE_JURISDICTIONS = Path(__file__).resolve().parent / "more_jurisdictions.json"
+
+
+def onboard_more(env: dict[str, str], sim: Any) -> list[str]:
+    """The regions of infra/local/more_jurisdictions.json, each on its own agency at the simulator
+    (only with the simulator, and only when the shared area list is on this machine)."""
+    from infra.jurisdictions.onboard import Request, Target, run
+    from infra.jurisdictions.wilayah import shared_dir, wilayah_csv
+
+    if sim is None or not wilayah_csv().is_file():
+        return []
+    done: list[str] = []
+    target = Target(env["TABLE_NAME"], env["ATTACHMENTS_BUCKET"], local_name_prefix(), "the local stack")
+    for spec in json.loads(MORE_JURISDICTIONS.read_text())["regions"]:
+        code = spec["code"]
+        auth, token = f"dev-{code}-auth", f"dev-{code}-token"
+        sim.add_agency(auth, token, code)
+        boundaries = shared_dir() / spec["boundaries"] if spec.get("boundaries") else None
+        request = Request(
+            code=code,
+            prefix=spec["prefix"],
+            boundaries=boundaries if boundaries and boundaries.is_file() else None,
+            lapor_auth=auth,
+            lapor_token=token,
+            channel_secrets={k.removeprefix("CHANNEL_SECRET_").lower(): os.environ[k] for k in DEV_CHANNEL_SECRETS},
+        )
+        lines: list[str] = []
+        if run(request, target, out=lines.append, err=lines.append) == 0:
+            done.append(f"{code} ({spec['prefix']})")
+        else:
+            print("\n".join(lines), file=sys.stderr, flush=True)
+    return done
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -159,6 +194,7 @@ def main() -> int:
     os.environ.setdefault("OPEN311_BASE_URL", f"{api_url}/open311/v2")  # what discovery names
     open311_key = register_dev_api_key(os.environ.get("OPEN311_DEV_API_KEY"))
     jurisdiction = onboard_default(env)
+    beside = onboard_more(env, sim)
 
     issuer = None
     if os.environ.get("AUTH_ISSUER"):
@@ -229,6 +265,7 @@ def main() -> int:
                 "  channel secrets      " + ", ".join(f"{k}={os.environ[k]}" for k in DEV_CHANNEL_SECRETS),
                 f"  Open311              {os.environ['OPEN311_BASE_URL']}/discovery.json   {open311_key}",
                 f"  jurisdiction         {jurisdiction} (more: make jurisdiction CODE=<NN.NN>)",
+                f"  beside it            {', '.join(beside) or 'none (no shared area list)'}",
                 "Press Ctrl-C to stop.",
                 "",
             ]

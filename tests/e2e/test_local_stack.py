@@ -6,6 +6,7 @@ POST to `resolved` through LAPOR!'s statuses, and the console output it prints o
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 import uuid
@@ -132,3 +133,37 @@ def test_no_protected_route_answers_a_stranger(running_stack: LocalStack) -> Non
         for headers in ({}, {"Authorization": "Bearer nonsense"}):
             resp = requests.request(method, url, json={}, headers=headers, timeout=10)
             assert resp.status_code == 401, (method, path, headers, resp.status_code, resp.text[:200])
+
+
+def test_regions_beside_the_default_one_run_side_by_side(running_stack: LocalStack) -> None:
+    """make run onboards the regions of infra/local/more_jurisdictions.json beside the default one:
+    a complaint of each reaches LAPOR! under its own prefix, and only its own region's people see it."""
+    from infra.jurisdictions.wilayah import load, wilayah_csv
+
+    if not wilayah_csv().is_file():
+        pytest.skip("the shared area list is absent: make run onboards the default region alone")
+    stack = running_stack.url
+    listed = {
+        j["code"]: j["prefix"] for j in requests.get(f"{stack}/v1/jurisdictions", timeout=10).json()["jurisdictions"]
+    }
+    more = json.loads((ROOT / "infra" / "local" / "more_jurisdictions.json").read_text())["regions"]
+    wilayah = load()
+    for spec in more:
+        assert listed.get(spec["code"]) == spec["prefix"]
+        village = wilayah.desa_kelurahan_of(spec["code"])[0]
+        body = {**VALID, "category": "pelayanan-kelurahan", "location": {"kelurahan_code": village.code}}
+        resp = requests.post(f"{stack}/v1/complaints", json=body, timeout=10)
+        assert resp.status_code == 201, resp.text
+        tid = resp.json()["tracking_id"]
+        assert tid.startswith(spec["prefix"] + "-")
+        poll(lambda tid=tid: requests.get(f"{stack}/v1/complaints/{tid}", timeout=10).json().get("lapor_id"), 60)
+        theirs = running_stack.make_token("operator", f"kel:{village.code}", jurisdiction=spec["code"])
+        ours = running_stack.make_token("admin", "city")
+        seen = requests.get(
+            f"{stack}/v1/operator/complaints/{tid}", headers={"Authorization": f"Bearer {theirs}"}, timeout=10
+        )
+        assert seen.status_code == 200 and seen.json()["unit"]["code"] == f"kel:{village.code}"
+        hidden = requests.get(
+            f"{stack}/v1/operator/complaints/{tid}", headers={"Authorization": f"Bearer {ours}"}, timeout=10
+        )
+        assert hidden.status_code == 404

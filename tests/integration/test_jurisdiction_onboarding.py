@@ -98,8 +98,14 @@ def test_kabupaten_serang_and_kota_cilegon_with_their_boundaries(where: dict[str
     assert kab.items_written == 3 and kota.items_written == 3  # profile, units, prefix
     store: JurisdictionStore = where["store"]
     assert store.summaries() == [
-        {"code": KAB_SERANG, "name": "Serang", "kind": "kabupaten", "prefix": kab.record.jurisdiction.prefix},
-        {"code": CILEGON, "name": "Cilegon", "kind": "kota", "prefix": "CLG"},
+        {
+            "code": KAB_SERANG,
+            "name": "Serang",
+            "kind": "kabupaten",
+            "prefix": kab.record.jurisdiction.prefix,
+            "has_boundaries": True,
+        },
+        {"code": CILEGON, "name": "Cilegon", "kind": "kota", "prefix": "CLG", "has_boundaries": True},
     ]
     loaded = store.load(KAB_SERANG)
     assert loaded is not None and loaded.jurisdiction == kab.record.jurisdiction

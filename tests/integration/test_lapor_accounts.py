@@ -80,10 +80,11 @@ def stored_in(client: Any, prefix: str, jurisdiction: str | None) -> str:
     assert template is not None
     tracking_id = prefix + new_tracking_id()[3:]
     now = utcnow()
-    complaint = template.model_copy(update={"tracking_id": tracking_id, "created_at": now, "updated_at": now})
+    complaint = template.model_copy(
+        update={"tracking_id": tracking_id, "created_at": now, "updated_at": now, "jurisdiction": jurisdiction}
+    )
     entry = TimelineEntry(at=now, kind="received", status=Status.RECEIVED, message="Diterima", ref="received")
-    extra = {"jurisdiction": jurisdiction} if jurisdiction else {}
-    bootstrap.complaints().create(complaint, entry, extra, Placement(waiting_since=now))
+    bootstrap.complaints().create(complaint, entry, {}, Placement(waiting_since=now))
     return tracking_id
 
 

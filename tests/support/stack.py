@@ -26,9 +26,10 @@ class LocalStack:
     env: dict[str, str]  # the environment it was started with (LOCAL_STATE_DIR: its dev issuer's key)
     log: Path
 
-    def make_token(self, role: str, unit: str, user: str | None = None) -> str:
+    def make_token(self, role: str, unit: str, user: str | None = None, jurisdiction: str | None = None) -> str:
         """What `make token ROLE=... UNIT=... [USER=...]` prints last, for this stack's issuer."""
         args = ["make", "-s", "token", f"ROLE={role}", f"UNIT={unit}"] + ([f"USER={user}"] if user else [])
+        args += [f"JURISDICTION={jurisdiction}"] if jurisdiction else []
         out = subprocess.run(args, cwd=ROOT, env=self.env, check=True, capture_output=True, text=True).stdout
         return out.strip().splitlines()[-1]
 

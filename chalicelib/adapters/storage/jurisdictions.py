@@ -37,8 +37,8 @@ PROFILE_FIELDS = (
 UNIT_FIELDS = ("kecamatan", "desa_kelurahan", "opd")
 POLICY_FIELDS = ("categories", "sla_policy", "escalation_ladder")
 HOLIDAY_FIELDS = ("holidays",)
-#: what the public list shows of each region
-SUMMARY_FIELDS = ("code", "name", "kind", "prefix")
+#: what the list of regions holds of each (the public list shows code, name, kind and prefix)
+SUMMARY_FIELDS = ("code", "name", "kind", "prefix", "has_boundaries")
 
 
 def _pick(doc: dict[str, Any], fields: tuple[str, ...]) -> dict[str, Any]:

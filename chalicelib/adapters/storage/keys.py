@@ -255,7 +255,9 @@ def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str |
     """The inbox index keys of a complaint in its current state, held by `holder` (by default
     whoever the domain says must act next; None values: not in that index)."""
     if holder is None:
-        holder = inbox.holder(c.status, c.unit.code if c.unit else None, c.channel, c.closed_how == "dismissed")
+        holder = inbox.holder(
+            c.status, c.unit.code if c.unit else None, c.channel, c.closed_how == "dismissed", c.jurisdiction
+        )
     area = inbox.area_of(holder)
     created = utc_text(c.created_at)
     final = c.status in FINAL_STATUSES

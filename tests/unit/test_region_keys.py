@@ -1,0 +1,74 @@
+"""Regions as a key: tracking ids, inbox partitions and sight never mix two regions (pure rules)."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from chalicelib.domain import inbox, reference, tracking
+from chalicelib.domain.access import Holding, Principal, Role, Sight, can_see, sight
+from chalicelib.domain.geo import locate, polygons_from
+from chalicelib.domain.models import Status
+from chalicelib.domain.region import region_code_of
+
+HOME = reference.default_code()
+OTHER = "99.01"  # any region code other than the default one
+
+
+@given(st.binary(min_size=8, max_size=32), st.sampled_from(["ABC", "XYZ", "SRN"]))
+def test_an_id_of_any_region_reads_back_as_typed(digest: bytes, prefix: str) -> None:
+    tid = tracking.tracking_id_from(digest, prefix)
+    assert tid.startswith(prefix + "-")
+    assert tracking.normalise(tid) == tid
+    assert tracking.normalise(tid.lower().replace("-", " ")) == tid
+    assert tracking.normalise(tid[4:]) == f"{tracking.prefix()}-{tid[4:]}"  # no letters: the default region
+
+
+def test_region_code_of_reads_the_first_two_levels() -> None:
+    assert region_code_of("kel:99.01.02.2003") == "99.01"
+    assert region_code_of("99.01.02") == "99.01"
+    assert region_code_of("opd:dinkes") is None
+    assert region_code_of("city") is None
+
+
+def test_shared_unit_codes_are_partitioned_by_region_and_areas_stand_alone() -> None:
+    assert inbox.scoped("opd:dinkes", OTHER) == f"{OTHER}/opd:dinkes"
+    assert inbox.scoped("opd:dinkes", HOME) == "opd:dinkes"
+    assert inbox.scoped("kel:99.01.02.2003", OTHER) == "kel:99.01.02.2003"
+    assert inbox.holder(Status.RETURNED, "opd:dinkes", "app", jurisdiction=OTHER) == f"{OTHER}/{inbox.CITY}"
+    assert inbox.holder(Status.AWAITING_CONFIRMATION, None, "call112", jurisdiction=OTHER) == f"{OTHER}/call112"
+    theirs = Principal("a", Role.ADMIN, inbox.CITY, jurisdiction=OTHER)
+    ours = Principal("a", Role.ADMIN, inbox.CITY)
+    assert inbox.default_view(theirs) != inbox.default_view(ours)
+
+
+@pytest.mark.parametrize("role,unit", [("operator", "opd:dinkes"), ("admin", "city"), ("callcenter", "call112")])
+def test_no_role_sees_another_regions_complaint(role: str, unit: str) -> None:
+    ours = Principal("u", Role(role), unit)
+    theirs = Principal("u", Role(role), unit, jurisdiction=OTHER)
+    held = Holding(unit_code="opd:dinkes", channel="call112", status=Status.IN_PROGRESS, jurisdiction=OTHER)
+    assert sight(ours, held) == Sight.NONE and not can_see(ours, "opd:dinkes", "call112", OTHER)
+    assert sight(theirs, held) != Sight.NONE and can_see(theirs, "opd:dinkes", "call112", OTHER)
+    home = Holding(unit_code="opd:dinkes", channel="call112", status=Status.IN_PROGRESS)  # stored before regions
+    assert sight(theirs, home) == Sight.NONE and sight(ours, home) != Sight.NONE
+
+
+def test_an_island_area_is_found_on_each_of_its_islands() -> None:
+    square = [[0.0, 0.0], [0.01, 0.0], [0.01, 0.01], [0.0, 0.01], [0.0, 0.0]]
+    far = [[x + 1.0, y] for x, y in square]
+    collection = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"kode": "99.01.02.1001"},
+                "geometry": {"type": "MultiPolygon", "coordinates": [[square], [far]]},
+            }
+        ],
+    }
+    polygons = polygons_from(collection)
+    for lon in (0.005, 1.005):
+        found = locate(0.005, lon, polygons=polygons)
+        assert found is not None and (found.kelurahan_code, found.kecamatan_code) == ("99.01.02.1001", "99.01.02")
+    assert locate(0.005, 0.5, polygons=polygons) is None
