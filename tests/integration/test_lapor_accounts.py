@@ -42,17 +42,25 @@ def wilayah() -> Wilayah:
     return load()
 
 
+def agencies(lapor_sim: Any, monkeypatch: pytest.MonkeyPatch) -> tuple[str, SecretWriter]:
+    """Secrets under a name prefix of the test's own, the settings read again on the same in-memory
+    table, and one agency per region at the simulator: (name prefix, secret writer)."""
+    from chalicelib import bootstrap
+
+    name_prefix = f"test-{uuid.uuid4().hex[:8]}"
+    monkeypatch.setenv("JURISDICTION_SECRETS_PREFIX", f"{name_prefix}/jurisdictions/")
+    bootstrap.reset()
+    for code, (auth, token) in AGENCY.items():
+        lapor_sim.add_agency(auth, token, code)
+    return name_prefix, SecretWriter(boto3.client("secretsmanager"))
+
+
 @pytest.fixture()
 def regions(hub: Any, lapor_sim: Any, wilayah: Wilayah, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     """Three regions onboarded into the hub's table; two agencies at the simulator."""
     from chalicelib import bootstrap
 
-    name_prefix = f"test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("JURISDICTION_SECRETS_PREFIX", f"{name_prefix}/jurisdictions/")
-    bootstrap.reset()  # the settings again, on the same in-memory table
-    for code, (auth, token) in AGENCY.items():
-        lapor_sim.add_agency(auth, token, code)
-    secrets = SecretWriter(boto3.client("secretsmanager"))
+    name_prefix, secrets = agencies(lapor_sim, monkeypatch)
 
     def onboard_region(code: str, prefix: str, credentials: bool) -> None:
         auth, token = AGENCY[code] if credentials else (None, None)

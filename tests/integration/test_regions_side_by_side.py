@@ -11,43 +11,30 @@ coordinators of one region get the same 404 as for an unknown id for another reg
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from typing import Any
 
-import boto3
 import pytest
 
 from chalicelib.domain import geo
-from infra.jurisdictions.onboard import Request, SecretWriter, onboard
-from infra.jurisdictions.wilayah import Wilayah, load, shared_dir, wilayah_csv
-from tests.integration.test_lapor_accounts import agency_of, forward
+from infra.jurisdictions.onboard import Request, onboard
+from infra.jurisdictions.wilayah import Wilayah, shared_dir, wilayah_csv
+from tests.integration.test_lapor_accounts import AGENCY, CILEGON, KAB_SERANG, agencies, agency_of, forward
+from tests.integration.test_lapor_accounts import wilayah as wilayah  # noqa: F401 - the module-scoped fixture
 from tests.support.auth import bearer
 
 pytestmark = pytest.mark.skipif(
     not wilayah_csv().is_file(), reason=f"the shared data folder is absent ({shared_dir()}; set ADUAN_SHARED_DIR)"
 )
 
-KAB_SERANG, CILEGON = "36.04", "36.72"
-AGENCY = {KAB_SERANG: ("kab-serang-auth", "kab-serang-token"), CILEGON: ("cilegon-auth", "cilegon-token")}
 HOME_KEL = "36.73.01.1002"
-
-
-@pytest.fixture(scope="module")
-def wilayah() -> Wilayah:
-    return load()
 
 
 @pytest.fixture()
 def regions(hub: Any, lapor_sim: Any, wilayah: Wilayah, monkeypatch: pytest.MonkeyPatch) -> Iterator[dict[str, Any]]:
     from chalicelib import bootstrap
 
-    name_prefix = f"test-{uuid.uuid4().hex[:8]}"
-    monkeypatch.setenv("JURISDICTION_SECRETS_PREFIX", f"{name_prefix}/jurisdictions/")
-    bootstrap.reset()
-    for code, (auth, token) in AGENCY.items():
-        lapor_sim.add_agency(auth, token, code)
-    secrets = SecretWriter(boto3.client("secretsmanager"))
+    name_prefix, secrets = agencies(lapor_sim, monkeypatch)
     cilegon_map = shared_dir() / "data" / "wilayah" / f"batas-{CILEGON}.geojson"
     for code, prefix, boundaries in ((KAB_SERANG, "SRN", None), (CILEGON, "CLG", cilegon_map)):
         auth, token = AGENCY[code]
