@@ -72,3 +72,17 @@ def test_an_island_area_is_found_on_each_of_its_islands() -> None:
         found = locate(0.005, lon, polygons=polygons)
         assert found is not None and (found.kelurahan_code, found.kecamatan_code) == ("99.01.02.1001", "99.01.02")
     assert locate(0.005, 0.5, polygons=polygons) is None
+
+
+def test_another_regions_complaints_stay_out_of_the_default_regions_figures_and_hints() -> None:
+    from chalicelib.domain import statistics
+    from chalicelib.domain.listing import is_listed
+    from chalicelib.domain.models import Complaint, Location
+
+    item = {"status": "forwarded", "created_at": "2026-12-01T03:00:00Z", "unit": {"code": "opd:dinkes"}}
+    assert statistics.is_counted(item) and statistics.is_counted({**item, "jurisdiction": HOME})
+    assert not statistics.is_counted({**item, "jurisdiction": OTHER})
+    assert statistics.contribution({**item, "jurisdiction": OTHER}) == {"nf": 1}  # nothing but "may change"
+    here = Complaint(tracking_id="x", category="sampah", description="d", location=Location(lat=-6.1, lon=106.1))
+    assert is_listed(here) and is_listed(here.model_copy(update={"jurisdiction": HOME}))
+    assert not is_listed(here.model_copy(update={"jurisdiction": OTHER}))
