@@ -24,6 +24,7 @@ from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.links import Email, MediaUrl
 from chalicelib.domain.models import Location
+from chalicelib.domain.region import region_code_of
 from chalicelib.domain.text import clean_text
 from chalicelib.schemas.public import ComplaintSubmission, ReporterContact
 
@@ -151,7 +152,9 @@ def _location(form: Open311Form, chosen_kelurahan: str | None) -> Location:
             ]
         )
     kelurahan = form.address_id
-    if kelurahan is not None and kelurahan not in reference.areas().kelurahan:
+    elsewhere = kelurahan is not None and region_code_of(kelurahan) not in (None, reference.default_code())
+    if kelurahan is not None and not elsewhere and kelurahan not in reference.areas().kelurahan:
+        # another region's code is checked by intake, in that region
         raise InvalidInput(
             [
                 FieldProblem(

@@ -11,6 +11,7 @@ this code.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -215,9 +216,19 @@ def definition(code: str) -> dict[str, Any]:
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:
-    """Optional (we serve one jurisdiction); when given it must be ours."""
+    """Optional; when given it must name the default region (the lists of requests are its own)."""
     if jurisdiction_id and jurisdiction_id.strip().lower() not in {j.lower() for j in config().jurisdiction_ids}:
         raise UnknownJurisdiction(jurisdiction_id)
+
+
+def region_named(jurisdiction_id: str | None, served: Collection[str]) -> str | None:
+    """The region a `jurisdiction_id` names: None for the default region (no id, or one of its
+    configured ids), a served region's Kemendagri code as given; anything else is not ours."""
+    if not jurisdiction_id or jurisdiction_id.strip().lower() in {j.lower() for j in config().jurisdiction_ids}:
+        return None
+    if jurisdiction_id.strip() in served:
+        return jurisdiction_id.strip()
+    raise UnknownJurisdiction(jurisdiction_id)
 
 
 def require_service(code: str | None) -> Service:

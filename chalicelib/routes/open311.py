@@ -62,7 +62,7 @@ def _guarded(fmt: str, run: Callable[[], Response], rename: bool = False) -> Res
     except ValidationError as err:
         return problems(problems_of(err))
     except open311.UnknownJurisdiction:
-        known = ", ".join(open311.config().jurisdiction_ids)
+        known = ", ".join([*open311.config().jurisdiction_ids, "<kode wilayah, GET /v1/jurisdictions>"])
         return errors(
             fmt,
             404,
@@ -123,12 +123,18 @@ def _jurisdiction(params: dict[str, list[str]]) -> None:
     open311.check_jurisdiction(_one(params, "jurisdiction_id"))
 
 
+def _any_region(jurisdiction_id: str | None) -> str | None:
+    """Any region served here (its Kemendagri code), or the default region's configured ids."""
+    served = [str(s["code"]) for s in bootstrap.jurisdictions().summaries()] if jurisdiction_id else []
+    return open311.region_named(jurisdiction_id, served)
+
+
 # -- answering each route ---------------------------------------------------------------------
 
 
 def discovery(request: Request, fmt: str) -> Response:
     def run() -> Response:
-        _jurisdiction(_params(request))
+        _any_region(_one(_params(request), "jurisdiction_id"))
         d = open311.config().discovery
         url = settings().open311_base_url or f"{settings().public_base_url.rstrip('/')}/open311/v2"
         body = {
@@ -152,7 +158,7 @@ def discovery(request: Request, fmt: str) -> Response:
 
 def services(request: Request, fmt: str) -> Response:
     def run() -> Response:
-        _jurisdiction(_params(request))
+        _any_region(_one(_params(request), "jurisdiction_id"))
         body = [s.model_dump() for s in open311.services()]
         return render(fmt, 200, "services", body, {"Cache-Control": "public, max-age=300"})
 
@@ -161,7 +167,7 @@ def services(request: Request, fmt: str) -> Response:
 
 def service_definition(request: Request, code_with_format: str) -> Response:
     def handle(code: str, fmt: str) -> Response:
-        _jurisdiction(_params(request))
+        _any_region(_one(_params(request), "jurisdiction_id"))
         open311.require_service(code)
         return render(
             fmt, 200, "service_definition", open311.definition(code), {"Cache-Control": "public, max-age=300"}
@@ -177,8 +183,8 @@ def post_request(request: Request, fmt: str) -> Response:
         form = wire.parse_form(body_bytes(request), header(request, "Content-Type"))
         params = _params(request)
         form.fields.setdefault("api_key", _one(params, "api_key") or "")  # the body wins; some clients use the URL
-        open311.check_jurisdiction(form.fields.get("jurisdiction_id") or _one(params, "jurisdiction_id"))
-        done = bootstrap.open311().submit(form)
+        region = _any_region(form.fields.get("jurisdiction_id") or _one(params, "jurisdiction_id"))
+        done = bootstrap.open311().submit(form, region)
         body = [{"service_request_id": done.service_request_id, "service_notice": done.service_notice}]
         return render(fmt, 200, "service_requests", body, {"Cache-Control": "no-store"})
 
@@ -201,7 +207,7 @@ def get_requests(request: Request, fmt: str) -> Response:
 
 def get_request(request: Request, id_with_format: str) -> Response:
     def handle(raw_id: str, fmt: str) -> Response:
-        _jurisdiction(_params(request))
+        _any_region(_one(_params(request), "jurisdiction_id"))
         tracking_id = tracking.normalise(raw_id)
         found = bootstrap.open311().one(tracking_id) if tracking_id else None
         if found is None:

@@ -23,7 +23,7 @@ import heapq
 import math
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import islice
 from typing import Any
@@ -174,11 +174,12 @@ class Open311Service:
 
     # -- POST requests ----------------------------------------------------------
 
-    def submit(self, form: wire.Form) -> Submitted:
+    def submit(self, form: wire.Form, region: str | None = None) -> Submitted:
+        """``region``: the region its `jurisdiction_id` named (None: the place decides)."""
         client_app = self.keys.client_app(form.fields.get("api_key"))
         if client_app is None:
             raise ApiKeyRefused()
-        new = wire.new_complaint(form, client_app)
+        new = replace(wire.new_complaint(form, client_app), jurisdiction=region)
         accepted = self.intake.accept(new)
         with complaint_context(accepted.tracking_id):
             logger.info("open311 request accepted", extra={"client_app": client_app})

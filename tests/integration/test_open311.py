@@ -242,7 +242,7 @@ def test_api_key_is_stored_hashed_and_accepted_in_the_url_too(client: Any, api_k
             {"lat": "1e-200", "long": "1e-200", "address_id": None, "address_string": None},
             "lat/long/address_string/address_id",
         ),
-        ({"address_id": "99.99.99.9999"}, "address_id"),
+        ({"address_id": "99.99.99.9999"}, "address_id/attribute[kelurahan]"),  # a code of no region served here
         ({"address_id": None, "address_string": None}, "lat/long/address_string/address_id"),
         ({"attribute[severity]": "parah"}, "attribute[severity]"),
         ({"attribute[kelurahan]": "36.73.02.1001"}, "address_id"),

@@ -153,3 +153,27 @@ def test_no_role_reaches_into_another_region(client: Any, regions: dict[str, Any
     # a token naming a region this deployment does not serve is refused
     stranger = bearer("admin", "city", **{"custom:jurisdiction": "99.99"})
     assert client.http.get("/v1/operator/complaints", headers=stranger).status_code == 401
+
+
+def test_open311_names_a_region_by_its_code(client: Any, regions: dict[str, Any], api_key: str) -> None:
+    from tests.integration.open311_support import BASE, REQUEST, spec_errors
+    from tests.integration.open311_support import post as post_form
+
+    cilegon_kel = sorted(f["properties"]["kode"] for f in regions["cilegon_map"]["features"])[0]
+    fields = {**REQUEST, "api_key": api_key, "address_id": cilegon_kel}
+    filed = post_form(client, {**fields, "jurisdiction_id": CILEGON})
+    assert filed.status_code == 200, filed.body
+    [answer] = json.loads(filed.body)
+    assert answer["service_request_id"].startswith("CLG-")
+    # the place alone names it too; a region served nowhere is the spec's 404; the code must agree
+    [alone] = json.loads(post_form(client, fields).body)
+    assert alone["service_request_id"].startswith("CLG-")
+    [refused] = spec_errors(post_form(client, {**fields, "jurisdiction_id": "99.99"}), 404)
+    assert "jurisdiction_id" in refused["description"]
+    mismatch = post_form(client, {**fields, "jurisdiction_id": KAB_SERANG})
+    assert mismatch.status_code == 400 and "jurisdiction" in mismatch.body.decode(), mismatch.body
+    # services and a request by id answer for every region; the lists of requests are the default region's
+    assert client.http.get(f"{BASE}/services.json?jurisdiction_id={CILEGON}").status_code == 200
+    by_id = client.http.get(f"{BASE}/requests/{answer['service_request_id']}.json?jurisdiction_id={CILEGON}")
+    assert by_id.status_code == 200
+    spec_errors(client.http.get(f"{BASE}/requests.json?jurisdiction_id={CILEGON}"), 404)
