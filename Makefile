@@ -117,12 +117,13 @@ apikey: $(STAMP)
 	$(BIN)/python -m infra.local.apikey --name "$(NAME)"
 
 ## onboard (or update) a kabupaten/kota: make jurisdiction CODE=36.04 [BOUNDARIES=x.geojson] [UNITS=units.json]
-## [PREFIX=AAA] [LAPOR_AUTH=... LAPOR_TOKEN=...]; against the running `make run`, or STAGE=<stage> with AWS credentials
+## [PREFIX=AAA] [LAPOR_AUTH=... LAPOR_TOKEN=...] [CHANNEL_SECRETS="rabeg=..."]; against the running `make run`, or STAGE=<stage> with AWS credentials
 jurisdiction: $(STAMP)
-	@test -n "$(CODE)" || { echo "usage: make jurisdiction CODE=<kemendagri code NN.NN> [BOUNDARIES=...] [UNITS=...] [PREFIX=...]"; exit 2; }
+	@test -n "$(CODE)" || { echo "usage: make jurisdiction CODE=<kemendagri code NN.NN> [BOUNDARIES=...] [UNITS=...] [PREFIX=...] [CHANNEL_SECRETS='rabeg=... call112=...']"; exit 2; }
 	@$(BIN)/python -m infra.jurisdictions.onboard --code "$(CODE)" \
 		$(if $(BOUNDARIES),--boundaries "$(BOUNDARIES)") $(if $(UNITS),--units "$(UNITS)") $(if $(PREFIX),--prefix "$(PREFIX)") \
-		$(if $(filter command line environment,$(origin STAGE)),--stage "$(STAGE)")
+		$(if $(filter command line environment,$(origin STAGE)),--stage "$(STAGE)") \
+		$(foreach c,$(CHANNEL_SECRETS),--channel-secret "$(c)")
 
 ## run benchmarks, store their results, rewrite benchmarks/README.md's figures (BENCH=name,name or BENCH=all)
 bench: $(STAMP)

@@ -9,7 +9,7 @@ from chalice.app import Blueprint, Response
 from chalicelib import bootstrap
 from chalicelib.channels.signature import SignatureError
 from chalicelib.http.answers import error_response, handles_errors, respond
-from chalicelib.http.inputs import body_bytes, header
+from chalicelib.http.inputs import body_bytes, header, parse
 from chalicelib.http.openapi import PUBLIC, Header, declare
 from chalicelib.observability import logger
 from chalicelib.schemas import channels as s
@@ -31,8 +31,15 @@ CHANNEL_SIGNATURE = Header(
 
 def channel_refusal(err: Exception) -> Response | None:
     """Channel refusals that are not about the body: 404 unknown, 401 unsigned, 503 not set up."""
-    from chalicelib.services.channels import ChannelNotConfigured, UnknownChannel
+    from chalicelib.services.channels import ChannelNotConfigured, UnknownChannel, UnknownRegion
 
+    if isinstance(err, UnknownRegion):
+        return error_response(
+            404,
+            "unknown_jurisdiction",
+            "Wilayah tidak dilayani di sini (jurisdiction); lihat GET /v1/jurisdictions",
+            "Not a jurisdiction served here (jurisdiction); see GET /v1/jurisdictions",
+        )
     if isinstance(err, UnknownChannel):
         return error_response(
             404,
@@ -70,6 +77,7 @@ def unknown_channel(channel: str) -> Response | None:
     "A channel's signed webhook (Rabeg, 112, 119)",
     roles=PUBLIC,
     body=CHANNEL_RECORDS,
+    query=s.ChannelQuery,
     headers=[CHANNEL_SIGNATURE],
     responses={200: s.ChannelAccepted, 201: s.ChannelAccepted},
     errors=[401, 422, 503],
@@ -79,9 +87,14 @@ def unknown_channel(channel: str) -> Response | None:
 def channel_complaint(channel: str) -> Response:
     # A channel's signed webhook: 201 the first time, 200 with the same tracking id after.
     request = bp.current_request
+    q = parse(s.ChannelQuery, dict(request.query_params or {}))
     try:
         result = bootstrap.channels().receive(
-            channel, body_bytes(request), header(request, "X-Aduan-Signature"), time.time()
+            channel,
+            body_bytes(request),
+            header(request, "X-Aduan-Signature"),
+            time.time(),
+            jurisdiction=q.jurisdiction,
         )
     except Exception as err:
         refused = channel_refusal(err)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from chalicelib.domain.models import Status
 from chalicelib.schemas.public import SubmissionAccepted
@@ -33,3 +33,11 @@ class ChannelAccepted(SubmissionAccepted):
     channel: str
     channel_ref: str
     replayed: bool
+
+
+class ChannelQuery(BaseModel):
+    """A channel webhook's query string: the region whose channel sends (none: the default region)."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    jurisdiction: str | None = Field(default=None, pattern=r"^[0-9]{2}\.[0-9]{2}$", description="Kemendagri code NN.NN")

@@ -54,7 +54,7 @@ class ComplaintSubmission(BaseModel):
     #: keys from `POST /v1/uploads`, in the order LAPOR! should show them
     attachments: list[Annotated[str, Field(max_length=200)]] = Field(default_factory=list, max_length=100)
     #: the region (Kemendagri code, GET /v1/jurisdictions); optional: the place names it, and must agree
-    jurisdiction: str | None = Field(default=None, pattern=r"^\d{2}\.\d{2}$")
+    jurisdiction: str | None = Field(default=None, pattern=r"^[0-9]{2}\.[0-9]{2}$")
 
     @field_validator("category")
     @classmethod

@@ -13,14 +13,16 @@ confirm and dismiss actions here move them on with conditional writes.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+import time
+from dataclasses import dataclass, replace
 from typing import Any
 
 from pydantic import BaseModel
 
-from chalicelib.adapters.secrets import secret_json
+from chalicelib.adapters.secrets import secret_json, secret_json_if_any
 from chalicelib.channels import signature
 from chalicelib.channels.registry import ADAPTERS, ChannelAdapter
+from chalicelib.domain import reference
 from chalicelib.domain.access import Principal
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
@@ -57,6 +59,34 @@ def secret_for(channel: str) -> str:
     value = os.environ.get(f"CHANNEL_SECRET_{channel.upper()}")
     if not value and settings().channel_secret_arn:
         value = str(secret_json(settings().channel_secret_arn).get(channel) or "")
+    if not value or value in _PLACEHOLDERS:
+        raise ChannelNotConfigured(channel)
+    return value
+
+
+#: how long a container keeps a region's channel secrets (a rotated secret is used within this time)
+REGION_SECRETS_TTL_S = 300.0
+_region_secrets: dict[str, tuple[float, dict[str, Any]]] = {}
+
+
+class UnknownRegion(Exception):
+    """A webhook for a region this deployment does not serve (HTTP 404)."""
+
+
+def region_secret_for(channel: str, code: str) -> str:
+    """A region's own signing secret for the channel: the `channels` of its secret
+    (`<JURISDICTION_SECRETS_PREFIX><code>`, written by onboarding), never another's."""
+    now = time.monotonic()
+    name = f"{settings().jurisdiction_secrets_prefix}{code}"
+    held = _region_secrets.get(name)
+    if held is None or now - held[0] > REGION_SECRETS_TTL_S:
+        found = secret_json_if_any(name)
+        if found is None:
+            raise UnknownRegion(code)
+        held = (now, found)
+        _region_secrets[name] = held
+    given = held[1].get("channels")
+    value = str(given.get(channel) or "") if isinstance(given, dict) else ""
     if not value or value in _PLACEHOLDERS:
         raise ChannelNotConfigured(channel)
     return value
@@ -126,21 +156,34 @@ class ChannelService:
 
     # -- inbound webhooks ------------------------------------------------------
 
-    def receive(self, channel: str, raw_body: bytes, signature_header: str | None, now: float) -> ChannelAccepted:
+    def receive(
+        self,
+        channel: str,
+        raw_body: bytes,
+        signature_header: str | None,
+        now: float,
+        jurisdiction: str | None = None,
+    ) -> ChannelAccepted:
         """Verify, then parse, normalise and accept one native record.
 
         Nothing is parsed before the signature holds: an unsigned body costs us
-        one HMAC, and never reaches a parser or the table."""
+        one HMAC, and never reaches a parser or the table. Each region has its own
+        channel secrets (``jurisdiction``; none: the default region's): a record signed
+        for one region files into that region only, whatever place it names."""
         adapter = adapter_for(channel)
-        signature.verify(secret_for(channel), raw_body, signature_header, now)
+        home = reference.default_code()
+        region = jurisdiction or home
+        secret = secret_for(channel) if region == home else region_secret_for(channel, region)
+        signature.verify(secret, raw_body, signature_header, now)
         record: BaseModel = adapter.record.model_validate(_json_object(raw_body))
         normalised = adapter.normalise(record)
+        normalised = replace(normalised, new=replace(normalised.new, jurisdiction=region))
         try:
             # The fingerprint is of the parsed record (not the raw body): key order, spacing
             # and columns we ignore do not make a faithful re-send look like a new record.
             accepted = self.intake.accept(
                 normalised.new,
-                idempotency_scope=f"channel#{channel}",
+                idempotency_scope=f"channel#{channel}" if region == home else f"channel#{channel}#{region}",
                 idempotency_key=normalised.native_id,
                 fingerprint=request_fingerprint(record.model_dump(mode="json")),
             )

@@ -39,7 +39,14 @@ def regions(hub: Any, lapor_sim: Any, wilayah: Wilayah, monkeypatch: pytest.Monk
     for code, prefix, boundaries in ((KAB_SERANG, "SRN", None), (CILEGON, "CLG", cilegon_map)):
         auth, token = AGENCY[code]
         onboard(
-            Request(code, prefix=prefix, boundaries=boundaries, lapor_auth=auth, lapor_token=token),
+            Request(
+                code,
+                prefix=prefix,
+                boundaries=boundaries,
+                lapor_auth=auth,
+                lapor_token=token,
+                channel_secrets={"rabeg": f"rabeg-of-{code}"},
+            ),
             store=bootstrap.jurisdiction_store(),
             files=bootstrap.boundary_files(),
             secrets=secrets,
@@ -177,3 +184,34 @@ def test_open311_names_a_region_by_its_code(client: Any, regions: dict[str, Any]
     by_id = client.http.get(f"{BASE}/requests/{answer['service_request_id']}.json?jurisdiction_id={CILEGON}")
     assert by_id.status_code == 200
     spec_errors(client.http.get(f"{BASE}/requests.json?jurisdiction_id={CILEGON}"), 404)
+
+
+def test_a_channel_signed_for_one_region_files_into_that_region_only(
+    client: Any, regions: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tests.integration.channel_support import SECRETS, rabeg_record, signed
+
+    monkeypatch.setenv("CHANNEL_SECRET_RABEG", SECRETS["rabeg"])  # the default region's
+    cilegon_kel = sorted(f["properties"]["kode"] for f in regions["cilegon_map"]["features"])[0]
+
+    def send(record: dict[str, Any], secret: str, region: str | None) -> Any:
+        body = json.dumps(record).encode()
+        headers = {"Content-Type": "application/json", "X-Aduan-Signature": signed(body, "rabeg", secret=secret)}
+        query = f"?jurisdiction={region}" if region else ""
+        return client.http.post(f"/v1/channels/rabeg/complaints{query}", body=body, headers=headers)
+
+    theirs = rabeg_record(KD_KEL=cilegon_kel)
+    filed = send(theirs, f"rabeg-of-{CILEGON}", CILEGON)
+    assert filed.status_code == 201, filed.body
+    assert filed.json_body["tracking_id"].startswith("CLG-")
+    # the same native id in the default region is another record, never the neighbour's answer
+    ours = {**rabeg_record(KD_KEL=HOME_KEL), "ID_ADUAN": theirs["ID_ADUAN"]}
+    home = send(ours, SECRETS["rabeg"], None)
+    assert home.status_code == 201 and home.json_body["tracking_id"].startswith("SRG-"), home.body
+    # signed for one region, it never files into another: wrong secret, or a place elsewhere
+    assert send(rabeg_record(KD_KEL=cilegon_kel), f"rabeg-of-{CILEGON}", None).status_code == 401
+    assert send(rabeg_record(KD_KEL=cilegon_kel), f"rabeg-of-{CILEGON}", KAB_SERANG).status_code == 401
+    elsewhere = send(rabeg_record(KD_KEL=cilegon_kel), SECRETS["rabeg"], None)
+    assert elsewhere.status_code == 400 and "jurisdiction" in elsewhere.body.decode(), elsewhere.body
+    unknown = send(rabeg_record(KD_KEL=cilegon_kel), "x", "99.99")
+    assert unknown.status_code == 404 and unknown.json_body["error"] == "unknown_jurisdiction"
