@@ -13,6 +13,7 @@ from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.http.answers import error_response, handles_errors, respond
 from chalicelib.http.inputs import json_body, known_id, parse
 from chalicelib.http.openapi import ADMIN, declare
+from chalicelib.http.signin import require_principal
 from chalicelib.observability import complaint_context
 from chalicelib.routes.channels import unknown_channel
 from chalicelib.schemas import admin as s
@@ -46,7 +47,8 @@ def _int_param(params: dict[str, str], name: str, default: int) -> int:
 def admin_list_complaints() -> Response:
     # Admins only (the sign-in gate); reporter data never leaves here.
     params = dict(bp.current_request.query_params or {})
-    page = bootstrap.admin().list(params.get("status"), _int_param(params, "limit", 50), params.get("next"))
+    p = require_principal(bp.current_request)
+    page = bootstrap.admin().list(params.get("status"), _int_param(params, "limit", 50), params.get("next"), by=p)
     return respond(200, page.model_dump(mode="json"), {"Cache-Control": "no-store"})
 
 
@@ -56,7 +58,7 @@ def admin_list_complaints() -> Response:
 def admin_retry_complaint(tracking_id: str) -> Response:
     tracking_id = known_id(tracking_id)
     with complaint_context(tracking_id):
-        complaint = bootstrap.admin().retry(tracking_id)
+        complaint = bootstrap.admin().retry(tracking_id, by=require_principal(bp.current_request))
     return respond(202, {"tracking_id": complaint.tracking_id, "status": complaint.status.value})
 
 
@@ -71,7 +73,7 @@ def admin_retry_complaint(tracking_id: str) -> Response:
 def admin_confirm_call(tracking_id: str) -> Response:
     tracking_id = known_id(tracking_id)
     with complaint_context(tracking_id):
-        c = bootstrap.channels().confirm(tracking_id)
+        c = bootstrap.channels().confirm(tracking_id, by=require_principal(bp.current_request))
     return respond(200, {"tracking_id": c.tracking_id, "status": c.status.value})
 
 
@@ -90,7 +92,7 @@ def admin_dismiss_call(tracking_id: str) -> Response:
     tracking_id = known_id(tracking_id)
     body = parse(s.DismissRequest, json_body(request)) if request.raw_body else s.DismissRequest()
     with complaint_context(tracking_id):
-        c = bootstrap.channels().dismiss(tracking_id, body.reason)
+        c = bootstrap.channels().dismiss(tracking_id, body.reason, by=require_principal(request))
     return respond(200, {"tracking_id": c.tracking_id, "status": c.status.value})
 
 

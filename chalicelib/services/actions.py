@@ -30,6 +30,7 @@ from chalicelib.domain import actions, reference, tracking
 from chalicelib.domain.access import Principal, Sight, can_see
 from chalicelib.domain.actions import Action, Situation
 from chalicelib.domain.errors import FieldProblem, InvalidInput, StaleVersion, WrongState
+from chalicelib.domain.inbox import scoped
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services.channels import ChannelService
@@ -311,7 +312,7 @@ class ActionService:
         if action == Action.ASSIGN:
             assignee = str(fields["assignee"]).strip()
             if self.people is not None:
-                assignee = self.people.check_assignee(c.unit.code if c.unit else None, assignee)
+                assignee = self.people.check_assignee(c.unit.code if c.unit else None, assignee, c.jurisdiction)
             base.update(assigned_to=assignee, assigned_at=now)
             entry = TimelineEntry(
                 at=now, kind="assigned", ref=ref, public=False, **who, message=f"Ditugaskan kepada {assignee}"
@@ -438,7 +439,7 @@ class ActionService:
             return []
         unit = c.unit.code if c.unit else None
         out: list[Write] = []
-        for user in self.people.mentioned(unit, text, by=p.user):
+        for user in self.people.mentioned(unit, text, by=p.user, region=c.jurisdiction):
             slot = f"mention:{c.version + 1}:{user}"
             n = Notification(
                 notification_id=f"{c.tracking_id}/{slot}",
@@ -453,7 +454,7 @@ class ActionService:
                         f"ID notifikasi: {c.tracking_id}/{slot}",
                     ]
                 ),
-                unit_code=unit or "",
+                unit_code=scoped(unit, c.jurisdiction) if unit else "",
                 user=user,
             )
             out.append(self.notices.notice_write(c.tracking_id, slot, n.model_dump(), now))

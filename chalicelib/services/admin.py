@@ -13,6 +13,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from chalicelib.adapters.sqs import Queues
+from chalicelib.domain.access import Principal, same_region
 from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import count, logger
@@ -78,7 +79,10 @@ class AdminService:
         self.queues = queues
         self.events = events
 
-    def list(self, status: str | None, limit: int = 50, next_token: str | None = None) -> AdminPage:
+    def list(
+        self, status: str | None, limit: int = 50, next_token: str | None = None, by: Principal | None = None
+    ) -> AdminPage:
+        """One page of parked complaints; of ``by``'s region only (a page may come back short: `next` goes on)."""
         if status != Status.NEEDS_ATTENTION.value:
             raise InvalidInput(
                 [
@@ -104,10 +108,12 @@ class AdminService:
                     )
                 ]
             ) from None
-        return AdminPage(complaints=[AdminComplaint.of(i) for i in items], next=nxt)
+        mine = [i for i in items if by is None or same_region(by, i.get("jurisdiction"))]
+        return AdminPage(complaints=[AdminComplaint.of(i) for i in mine], next=nxt)
 
-    def retry(self, tracking_id: str) -> Complaint:
-        """Send a parked complaint to LAPOR! again (after an admin fixed the cause)."""
+    def retry(self, tracking_id: str, by: Principal | None = None) -> Complaint:
+        """Send a parked complaint to LAPOR! again (after an admin fixed the cause); another
+        region's is the same 404 as an unknown id."""
         now = utcnow()
         attrs: dict[str, Any] = {
             "status": Status.RECEIVED.value,
@@ -121,7 +127,7 @@ class AdminService:
             at=now, kind="retry", status=Status.RECEIVED, ref="retry", message="Dikirim ulang ke SP4N-LAPOR! oleh admin"
         )
         before = self.complaints.get(tracking_id, consistent=True)
-        if before is None:
+        if before is None or (by is not None and not same_region(by, before.jurisdiction)):
             raise NotFound(tracking_id)
         complaint = before.model_copy(update={"status": Status.RECEIVED, "updated_at": now, "park_reason": None})
         try:

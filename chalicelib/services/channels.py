@@ -23,7 +23,7 @@ from chalicelib.adapters.secrets import secret_json, secret_json_if_any
 from chalicelib.channels import signature
 from chalicelib.channels.registry import ADAPTERS, ChannelAdapter
 from chalicelib.domain import reference
-from chalicelib.domain.access import Principal
+from chalicelib.domain.access import Principal, same_region
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput, NotFound, StaleVersion, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import complaint_context, count, logger
@@ -208,7 +208,7 @@ class ChannelService:
         expected_version: int | None = None,
     ) -> Complaint:
         """An operator says the call is a real complaint: forward it to LAPOR!."""
-        current, item = self._current(tracking_id)
+        current, item = self._current(tracking_id, by)
         if current.status != Status.AWAITING_CONFIRMATION:
             if item.get("confirmed_at") and expected_version is None:
                 return current  # confirmed already: the same answer again
@@ -248,7 +248,7 @@ class ChannelService:
         expected_version: int | None = None,
     ) -> Complaint:
         """An operator says the call is not a complaint: close it, never forward it."""
-        current, item = self._current(tracking_id)
+        current, item = self._current(tracking_id, by)
         if current.status != Status.AWAITING_CONFIRMATION:
             if item.get("closed_how") == "dismissed" and expected_version is None:
                 return current  # dismissed already: the same answer again
@@ -281,9 +281,10 @@ class ChannelService:
             count("CallsDismissed")
         return closed
 
-    def _current(self, tracking_id: str) -> tuple[Complaint, dict[str, Any]]:
+    def _current(self, tracking_id: str, by: Principal | None = None) -> tuple[Complaint, dict[str, Any]]:
+        """The complaint and its item; another region's is the same 404 as an unknown id."""
         item = self.complaints.item(tracking_id, consistent=True)
-        if item is None:
+        if item is None or (by is not None and not same_region(by, item.get("jurisdiction"))):
             raise NotFound(tracking_id)
         return Complaint.model_validate(item), item
 

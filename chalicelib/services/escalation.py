@@ -41,6 +41,7 @@ from chalicelib.adapters.notifications import Notification, Notifier
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import default_calendar, local_tz
 from chalicelib.domain.escalation import Rung, ladder_for, next_rung
+from chalicelib.domain.inbox import scoped
 from chalicelib.domain.models import AT_LAPOR_STATUSES, STATUS_LABELS_ID, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.domain.overdue import is_overdue, overdue_working_days
 from chalicelib.domain.sla import default_policy, describe
@@ -396,7 +397,7 @@ class EscalationService:
             kind=kind,
             subject=subject,
             message=body,
-            unit_code=unit_code,
+            unit_code=scoped(unit_code, c.jurisdiction),  # a shared code's notices go to its own region
             level=level,
         )
 

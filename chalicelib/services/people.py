@@ -20,7 +20,9 @@ from chalicelib.adapters.notifications import Subscriptions
 from chalicelib.domain import reference
 from chalicelib.domain.access import CALLCENTER_CHANNELS, CITY, Principal, Role, units_in_scope
 from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.inbox import scoped
 from chalicelib.domain.models import utcnow
+from chalicelib.domain.region import region_code_of
 from chalicelib.observability import logger
 from chalicelib.services.digest import DIGEST_AUDIENCE
 from chalicelib.services.ports import People
@@ -46,8 +48,24 @@ def clean_text(value: str) -> bool:
     return not any(unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co", "Cn") for ch in value)
 
 
-def known_unit(code: str) -> bool:
-    return code == CITY or code in CALLCENTER_CHANNELS or code in reference.units()
+def known_unit(code: str, region: str | None = None) -> bool:
+    """A unit of the region (the default one's from its data; another's by the shape of the code:
+    an area inside it, or an OPD or leadership code, whose register is the region's own)."""
+    if code == CITY or code in CALLCENTER_CHANNELS:
+        return True
+    if region and region != reference.default_code():
+        home = region_code_of(code)
+        return home == region if home is not None else code.startswith(("opd:", "pimpinan:"))
+    return code in reference.units()
+
+
+def _key(unit: str, region: str | None) -> str:
+    """The register's partition of a unit: the region's own for codes every region has."""
+    return scoped(unit, region)
+
+
+def _bare(unit: str) -> str:
+    return unit.split("/", 1)[-1]
 
 
 class PeopleService:
@@ -62,7 +80,7 @@ class PeopleService:
         if mark in self._seen or not clean_text(p.user):
             return
         try:
-            self.people.save(p.unit, p.user, p.name, p.role.value, utcnow(), by=p.user)
+            self.people.save(_key(p.unit, p.region), p.user, p.name, p.role.value, utcnow(), by=p.user)
         except Exception:  # noqa: BLE001 - the register is a convenience of the console, never a gate
             logger.exception("could not remember the person signed in")
             return
@@ -73,16 +91,16 @@ class PeopleService:
         wanted = unit or p.unit
         if wanted != p.unit:
             scope = units_in_scope(p)
-            if (scope is not None and wanted not in scope) or not known_unit(wanted):
+            if (scope is not None and wanted not in scope) or not known_unit(wanted, p.region):
                 raise _bad(
                     "unit",
                     "not_in_scope",
                     f"unit {wanted} di luar wewenang Anda",
                     f"unit {wanted} is outside your scope",
                 )
-        rows = self.people.of_unit(wanted)
+        rows = self.people.of_unit(_key(wanted, p.region))
         return [
-            {"user": r["user"], "unit": r["unit"], "name": r.get("name")}
+            {"user": r["user"], "unit": _bare(str(r["unit"])), "name": r.get("name")}
             for r in sorted(rows, key=lambda r: str(r.get("user")))
             if r.get("user")
         ]
@@ -93,17 +111,17 @@ class PeopleService:
         problems: list[FieldProblem] = []
         if not user or len(user) > MAX_USER or not clean_text(user) or user != user.strip():
             problems.append(FieldProblem("user", "invalid", "user tidak valid", "user is not a valid user name"))
-        if not known_unit(unit):
+        if not known_unit(unit, by.region):
             problems.append(FieldProblem("unit", "unknown_unit", "unit tidak dikenal", "unit is not a known unit"))
         if name is not None and (len(name) > MAX_NAME or not clean_text(name)):
             problems.append(FieldProblem("name", "invalid", "name tidak valid", "name is not a valid name"))
         if problems:
             raise InvalidInput(problems)
-        self.people.save(unit, user, name, None, utcnow(), by=by.user)
+        self.people.save(_key(unit, by.region), user, name, None, utcnow(), by=by.user)
         return {"user": user, "unit": unit, "name": name}
 
-    def check_assignee(self, unit: str | None, assignee: str) -> str:
-        """The assignee, when a person of `unit`; a 400 naming `assignee` otherwise."""
+    def check_assignee(self, unit: str | None, assignee: str, region: str | None = None) -> str:
+        """The assignee, when a person of `unit` (of `region`); a 400 naming `assignee` otherwise."""
         if not assignee or not clean_text(assignee) or len(assignee) > MAX_USER:
             raise _bad(
                 "assignee",
@@ -111,7 +129,7 @@ class PeopleService:
                 "assignee memuat karakter yang tidak diizinkan",
                 "assignee holds characters that are not allowed",
             )
-        if unit is None or self.people.person(unit, assignee) is None:
+        if unit is None or self.people.person(_key(unit, region), assignee) is None:
             raise _bad(
                 "assignee",
                 "not_of_unit",
@@ -124,7 +142,7 @@ class PeopleService:
 
     def preferences(self, p: Principal) -> dict[str, Any]:
         """The caller's choice of notices (every event on, no own address, until they choose)."""
-        person = self.people.person(p.unit, p.user) or {}
+        person = self.people.person(_key(p.unit, p.region), p.user) or {}
         return _preferences(p, person.get("notify"))
 
     def set_preferences(self, p: Principal, email: str | None, events: dict[str, bool], digest: bool) -> dict[str, Any]:
@@ -148,9 +166,9 @@ class PeopleService:
             "events": {e: bool(events.get(e, True)) for e in EVENTS},
             "digest": digest,
         }
-        old = (self.people.person(p.unit, p.user) or {}).get("notify")
+        old = (self.people.person(_key(p.unit, p.region), p.user) or {}).get("notify")
         prefs["subscription"] = self._sync_person(p, old if isinstance(old, dict) else {}, prefs)
-        self.people.set_notify(p.unit, p.user, prefs, utcnow())
+        self.people.set_notify(_key(p.unit, p.region), p.user, prefs, utcnow())
         return _preferences(p, prefs)
 
     def _sync_person(self, p: Principal, old: dict[str, Any], prefs: dict[str, Any]) -> str | None:
@@ -159,7 +177,7 @@ class PeopleService:
         if self._subscriptions is None:
             return arn
         sns = self._subscriptions()
-        policy = person_policy(p.unit, p.user, prefs["events"], bool(prefs.get("digest")))
+        policy = person_policy(_key(p.unit, p.region), p.user, prefs["events"], bool(prefs.get("digest")))
         email = prefs.get("email")
         if arn and (not email or policy is None or old.get("email") != email):
             sns.unsubscribe(arn)
@@ -173,11 +191,12 @@ class PeopleService:
     def unit_addresses(self, by: Principal, unit: str) -> dict[str, Any]:
         """The e-mail addresses that get `unit`'s notices."""
         assert by.role == Role.ADMIN
-        self._check_unit(unit)
-        record = self.people.unit_addresses(unit) or {}
+        self._check_unit(unit, by.region)
+        key = _key(unit, by.region)
+        record = self.people.unit_addresses(key) or {}
         subs = record.get("subscriptions") if isinstance(record.get("subscriptions"), dict) else {}
         digest = bool(record.get("digest"))
-        return {"unit": unit, "emails": sorted(subs or {}), "digest": digest, "filter_policy": unit_policy(unit)}
+        return {"unit": unit, "emails": sorted(subs or {}), "digest": digest, "filter_policy": unit_policy(key)}
 
     def set_unit_addresses(
         self, by: Principal, unit: str, emails: list[str], digest: bool | None = None
@@ -185,8 +204,9 @@ class PeopleService:
         """The coordinator sets `unit`'s addresses: new ones subscribed with the unit's filter
         policy, dropped ones unsubscribed, kept ones left as they are (no second confirmation)."""
         assert by.role == Role.ADMIN
-        self._check_unit(unit)
-        record = self.people.unit_addresses(unit) or {}
+        self._check_unit(unit, by.region)
+        key = _key(unit, by.region)
+        record = self.people.unit_addresses(key) or {}
         old = record.get("subscriptions") if isinstance(record.get("subscriptions"), dict) else {}
         old = {str(k): str(v) for k, v in (old or {}).items()}
         wanted = list(dict.fromkeys(e.strip().lower() for e in emails))
@@ -198,25 +218,25 @@ class PeopleService:
                     sns.unsubscribe(arn)
             for e in wanted:
                 if e not in kept:
-                    kept[e] = sns.subscribe(e, unit_policy(unit))
+                    kept[e] = sns.subscribe(e, unit_policy(key))
         else:
             kept.update({e: "" for e in wanted if e not in kept})
         held = bool(record.get("digest")) if digest is None else digest
-        self.people.set_unit_addresses(unit, kept, held, utcnow(), by.user)
-        return {"unit": unit, "emails": sorted(kept), "digest": held, "filter_policy": unit_policy(unit)}
+        self.people.set_unit_addresses(key, kept, held, utcnow(), by.user)
+        return {"unit": unit, "emails": sorted(kept), "digest": held, "filter_policy": unit_policy(key)}
 
     @staticmethod
-    def _check_unit(unit: str) -> None:
-        if unit.split(":", 1)[0] not in ("opd", "kec", "kel") or not known_unit(unit):
+    def _check_unit(unit: str, region: str | None = None) -> None:
+        if unit.split(":", 1)[0] not in ("opd", "kec", "kel") or not known_unit(unit, region):
             raise _bad("unit", "unknown_unit", "unit tidak dikenal", "unit is not a known unit")
 
-    def mentioned(self, unit: str | None, text: str, by: str) -> list[str]:
+    def mentioned(self, unit: str | None, text: str, by: str, region: str | None = None) -> list[str]:
         """The people of `unit` a note mentions (`@user`) who want to hear of it, never the writer."""
         if unit is None:
             return []
         out: list[str] = []
         for user in dict.fromkeys(_MENTION.findall(text)):
-            person = self.people.person(unit, user) if user != by else None
+            person = self.people.person(_key(unit, region), user) if user != by else None
             if person is not None and _preferences_events(person.get("notify")).get("mentioned", True):
                 out.append(user)
         return out

@@ -215,3 +215,99 @@ def test_a_channel_signed_for_one_region_files_into_that_region_only(
     assert elsewhere.status_code == 400 and "jurisdiction" in elsewhere.body.decode(), elsewhere.body
     unknown = send(rabeg_record(KD_KEL=cilegon_kel), "x", "99.99")
     assert unknown.status_code == 404 and unknown.json_body["error"] == "unknown_jurisdiction"
+
+
+#: a valid body per action route, so the answer comes from the lookup, not from the body's check
+BODIES: dict[str, dict[str, Any]] = {"actions": {"action": "acknowledge"}, "dismiss": {"reason": "bukan aduan"}}
+
+
+def test_every_operator_and_admin_route_answers_another_regions_id_as_an_unknown_one(
+    client: Any, regions: dict[str, Any]
+) -> None:
+    """Every operator and admin route x every role of the other region: the home region's complaint
+    gets exactly the answer an id that does not exist gets, and no list shows it."""
+    import app
+    from chalicelib.domain.tracking import new_tracking_id
+
+    cilegon_kel = sorted(f["properties"]["kode"] for f in regions["cilegon_map"]["features"])[0]
+    home = post(client, complaint("pelayanan-kelurahan", {"kelurahan_code": HOME_KEL}))
+    call = post(client, complaint("pelayanan-kelurahan", {"kelurahan_code": HOME_KEL}))
+    target = home.json_body["tracking_id"]
+    ghost = new_tracking_id()
+    assert target.startswith(ghost[:4]) and call.status_code == 201
+    kec = cilegon_kel.rsplit(".", 1)[0]
+    roles = {
+        "operator": bearer("operator", f"kel:{cilegon_kel}", **{"custom:jurisdiction": CILEGON}),
+        "supervisor": bearer("supervisor", f"kec:{kec}", **{"custom:jurisdiction": CILEGON}),
+        "admin": bearer("admin", "city", **{"custom:jurisdiction": CILEGON}),
+        "callcenter": bearer("callcenter", "call112", **{"custom:jurisdiction": CILEGON}),
+    }
+    routes = [
+        (path, method)
+        for path, methods in app.app.routes.items()
+        if path.startswith(("/v1/operator", "/v1/admin"))
+        for method in methods
+    ]
+    assert len(routes) >= 20
+    checked = 0
+    for path, method in sorted(routes):
+        for role, headers in roles.items():
+            answers = []
+            for tid in (target, ghost):
+                url = (
+                    path.replace("{tracking_id}", tid)
+                    .replace("{number}", "1")
+                    .replace("{template_id}", "t1")
+                    .replace("{channel}", "rabeg")
+                    .replace("{unit}", f"kel:{HOME_KEL}")
+                )
+                body = json.dumps(BODIES.get(path.rsplit("/", 1)[1], {})) if method in ("POST", "PUT") else None
+                sent = {**headers, "Content-Type": "application/json"}
+                answer = client.http.request(method, url, body=body, headers=sent)
+                text = answer.body.decode()
+                if "{tracking_id}" not in path:
+                    assert target not in text, (method, path, role)
+                try:
+                    code = json.loads(text).get("error") if text.startswith("{") else None
+                except ValueError:
+                    code = None
+                answers.append((answer.status_code, code))
+            if "{tracking_id}" in path:
+                assert answers[0] == answers[1], (method, path, role, answers)
+                if path.rsplit("/", 1)[1] != "attachments":  # an upload body is refused before any lookup
+                    assert answers[0][0] in (403, 404), (method, path, role, answers)
+                checked += 1
+    assert checked >= 7 * len(roles)
+    # the comparison can tell: the home region's coordinator reads the one and not the other
+    ours = bearer("admin", "city")
+    assert client.http.get(f"/v1/operator/complaints/{target}", headers=ours).status_code == 200
+    assert client.http.get(f"/v1/operator/complaints/{ghost}", headers=ours).status_code == 404
+
+
+def test_registers_and_addresses_of_a_shared_unit_code_are_each_regions_own(
+    client: Any, regions: dict[str, Any]
+) -> None:
+    theirs = bearer("admin", "city", user="koordinator-clg", **{"custom:jurisdiction": CILEGON})
+    ours = bearer("admin", "city", user="koordinator")
+    added = client.http.post(
+        "/v1/operator/people",
+        body=json.dumps({"user": "dewi-clg", "unit": "opd:dinkes", "name": "Dewi"}),
+        headers={**theirs, "Content-Type": "application/json"},
+    )
+    assert added.status_code in (200, 201), added.body
+    listed = client.http.get("/v1/operator/people?unit=opd:dinkes", headers=theirs).json_body["people"]
+    assert [(p["user"], p["unit"]) for p in listed] == [("dewi-clg", "opd:dinkes")]
+    assert "dewi-clg" not in client.http.get("/v1/operator/people?unit=opd:dinkes", headers=ours).body.decode()
+
+    put = client.http.put(
+        "/v1/operator/units/opd:dinkes/notifications",
+        body=json.dumps({"emails": ["dinkes@cilegon.example"]}),
+        headers={**theirs, "Content-Type": "application/json"},
+    )
+    assert put.status_code == 200, put.body
+    assert put.json_body["filter_policy"]["unit"] == [f"{CILEGON}/opd:dinkes"]
+    home = client.http.get("/v1/operator/units/opd:dinkes/notifications", headers=ours).json_body
+    assert home["emails"] == [] and home["filter_policy"]["unit"] == ["opd:dinkes"]
+    # another region's area is not a unit of theirs
+    foreign = client.http.get(f"/v1/operator/units/kel:{HOME_KEL}/notifications", headers=theirs)
+    assert foreign.status_code == 400
