@@ -296,6 +296,7 @@ def escalation() -> EscalationService:
         refresh=lambda tid, now: status_sync().refresh(tid, now),
         lapor_fresh_s=settings().lapor_fresh_s,
         digest=digest(),
+        regions=jurisdictions(),
     )
 
 

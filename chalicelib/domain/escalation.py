@@ -220,15 +220,17 @@ def ladder_for(
     category: str,
     kecamatan_code: str | None,
     opd_code: str | None,
+    cfg: EscalationLadderFile | None = None,
 ) -> list[Rung]:
-    """The escalation ladder for a complaint; rung 0 is the handling unit.
+    """The escalation ladder for a complaint; rung 0 is the handling unit (``cfg``: the region's
+    ladder, ``jurisdiction.escalation_ladder``; the package's when not given).
 
     ``kecamatan_code`` ("NN.NN.NN" or "kec:NN.NN.NN") may be None for a
     kelurahan unit (it is derived from the kelurahan code).  ``opd_code`` is
     the OPD responsible for the category (None for kelurahan/kecamatan
     categories); for an OPD unit it defaults to the unit itself.
     """
-    cfg = load_ladder_file()
+    cfg = cfg or load_ladder_file()
     kind = _kind_of(unit_code)
     if kind is None:
         raise ValueError(f"not a unit code: {unit_code!r}")

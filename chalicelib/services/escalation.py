@@ -33,16 +33,25 @@ double after a crash between publish and mark-sent).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.adapters.notifications import Notification, Notifier
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import default_calendar, local_tz
-from chalicelib.domain.escalation import Rung, ladder_for, next_rung
+from chalicelib.domain.escalation import EscalationLadderFile, Rung, ladder_for, next_rung
 from chalicelib.domain.inbox import scoped
-from chalicelib.domain.models import AT_LAPOR_STATUSES, STATUS_LABELS_ID, Complaint, Status, TimelineEntry, utcnow
+from chalicelib.domain.jurisdiction import Jurisdiction, escalation_ladder
+from chalicelib.domain.models import (
+    AT_LAPOR_STATUSES,
+    STATUS_LABELS_ID,
+    Complaint,
+    Status,
+    TimelineEntry,
+    Unit,
+    utcnow,
+)
 from chalicelib.domain.overdue import is_overdue, overdue_working_days
 from chalicelib.domain.sla import default_policy, describe
 from chalicelib.observability import MetricUnit, complaint_context, count, count_by, log_failure, logger, observe
@@ -69,22 +78,48 @@ def wib_text(dt: datetime) -> str:
     return dt.astimezone(local_tz()).strftime("%d-%m-%Y %H:%M WIB")
 
 
-def ladder_of(c: Complaint) -> list[Rung]:
-    """The complaint's ladder; empty when it has no unit (admins are told instead)."""
+def ladder_of(c: Complaint, cfg: EscalationLadderFile | None = None) -> list[Rung]:
+    """The complaint's ladder (``cfg``: its region's); empty when it has no unit (admins are told instead)."""
     if c.unit is None:
         return []
     cat = reference.categories().get(c.category)
     opd = cat.unit if cat is not None and cat.unit and cat.unit.startswith("opd:") else None
     try:
-        return ladder_for(c.unit.code, c.category, c.kecamatan_code, opd)
+        return ladder_for(c.unit.code, c.category, c.kecamatan_code, opd, cfg)
     except ValueError:
         logger.warning("no ladder for unit", extra={"unit": c.unit.code})
         return []
 
 
-def unit_name(code: str) -> str:
-    unit = reference.units().get(code)
+def unit_name(code: str, units: Mapping[str, Unit] | None = None) -> str:
+    unit = (reference.units() if units is None else units).get(code)
     return unit.name if unit else code
+
+
+class RegionLadders(Protocol):
+    def get(self, code: str) -> Jurisdiction | None: ...
+
+
+class _Ladders:
+    """Each region's ladder and unit names: the package's for the default region, an onboarded
+    region's from its document (its own ladder, or its kind's default), built once per container."""
+
+    def __init__(self, regions: RegionLadders | None) -> None:
+        self.regions = regions
+        self._held: dict[str, tuple[EscalationLadderFile, Mapping[str, Unit]]] = {}
+
+    def of(self, c: Complaint) -> tuple[EscalationLadderFile | None, Mapping[str, Unit] | None]:
+        code = c.jurisdiction
+        if not code or code == reference.default_code() or self.regions is None:
+            return None, None
+        held = self._held.get(code)
+        if held is None:
+            j = self.regions.get(code)
+            if j is None:
+                return None, None
+            held = (EscalationLadderFile.model_validate(escalation_ladder(j)), j.units())
+            self._held[code] = held
+        return held
 
 
 class EscalationService:
@@ -101,7 +136,10 @@ class EscalationService:
         max_per_shard: int = 1000,
         lapor_fresh_s: float = 600,
         digest: DigestService | None = None,
+        regions: RegionLadders | None = None,
     ) -> None:
+        """``regions``: the onboarded regions, whose complaints climb their own region's ladder."""
+        self.ladders = _Ladders(regions)
         self.complaints = complaints
         self.outboxes = outboxes
         self._notifier = notifier
@@ -176,7 +214,7 @@ class EscalationService:
                 return "refreshed"
             c = Complaint.model_validate(fresh)
         if action == "escalate":
-            rung = next_rung(ladder, c.escalation_level) if (ladder := ladder_of(c)) else None
+            rung = next_rung(ladder, c.escalation_level) if (ladder := ladder_of(c, self.ladders.of(c)[0])) else None
             if rung is None:
                 return self._overdue_notice(c, due_at, deadline, now, at_top=True, ladder=ladder)
             return self._escalate(c, due_at, deadline, now, rung)
@@ -230,7 +268,7 @@ class EscalationService:
             subject=f"[Aduan] Tenggat besok: {c.tracking_id}",
             lines=[
                 f"Jawaban pengaduan {c.tracking_id} jatuh tempo hari kerja berikutnya: {wib_text(deadline)}.",
-                f"Kepada: {unit_name(unit_code)} ({unit_code})",
+                f"Kepada: {unit_name(unit_code, self.ladders.of(c)[1])} ({unit_code})",
                 *self._common_lines(c, deadline, None)[:2],
                 self._common_lines(c, deadline, None)[3],
             ],
@@ -241,11 +279,10 @@ class EscalationService:
         self.deliver(notice)
         return "due_tomorrow"
 
-    @staticmethod
-    def answering_unit(c: Complaint) -> str | None:
+    def answering_unit(self, c: Complaint) -> str | None:
         """The unit that answers now: the rung's after a climb, else the complaint's unit."""
         if c.escalation_level > 0:
-            rungs = [r for r in ladder_of(c) if r.level == c.escalation_level]
+            rungs = [r for r in ladder_of(c, self.ladders.of(c)[0]) if r.level == c.escalation_level]
             return rungs[0].unit_code if rungs else None
         return c.unit.code if c.unit is not None else None
 
@@ -270,7 +307,7 @@ class EscalationService:
             status=c.status,
             ref=f"escalation:{level}",
             message=f"Melewati tenggat {days_text(days)} hari kerja; dieskalasi ke {rung.role} "
-            f"({unit_name(rung.unit_code)}), tenggat baru {rung_rule}",
+            f"({unit_name(rung.unit_code, self.ladders.of(c)[1])}), tenggat baru {rung_rule}",
         )
         notice = self._notification(
             c,
@@ -281,7 +318,7 @@ class EscalationService:
             subject=f"[Aduan] Eskalasi tingkat {level}: {c.tracking_id}",
             lines=[
                 f"Pengaduan {c.tracking_id} melewati tenggat dan dieskalasi ke tingkat {level}.",
-                f"Kepada: {rung.role} - {unit_name(rung.unit_code)} ({rung.unit_code})",
+                f"Kepada: {rung.role} - {unit_name(rung.unit_code, self.ladders.of(c)[1])} ({rung.unit_code})",
                 f"Kontak: {', '.join(rung.contacts) or '-'}",
                 *self._common_lines(c, deadline, days),
                 f"Tenggat baru untuk tingkat ini: {wib_text(new_deadline)} ({rung_rule})",
@@ -324,7 +361,7 @@ class EscalationService:
         )
         top = ladder[-1] if ladder else None
         if at_top:
-            who = f"{top.role} - {unit_name(top.unit_code)}" if top else "admin"
+            who = f"{top.role} - {unit_name(top.unit_code, self.ladders.of(c)[1])}" if top else "admin"
             headline = f"Pengaduan {c.tracking_id} masih melewati tenggat di puncak tangga eskalasi ({who})."
             message = f"Melewati tenggat {days_text(days)} hari kerja di puncak tangga eskalasi; admin diberi tahu"
         elif c.status == Status.RETURNED:

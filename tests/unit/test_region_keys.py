@@ -86,3 +86,41 @@ def test_another_regions_complaints_stay_out_of_the_default_regions_figures_and_
     here = Complaint(tracking_id="x", category="sampah", description="d", location=Location(lat=-6.1, lon=106.1))
     assert is_listed(here) and is_listed(here.model_copy(update={"jurisdiction": HOME}))
     assert not is_listed(here.model_copy(update={"jurisdiction": OTHER}))
+
+
+def test_a_kabupaten_complaint_climbs_its_own_regions_ladder() -> None:
+    from chalicelib.domain.jurisdiction import DesaKelurahan, Jurisdiction, Kecamatan, default_opd
+    from chalicelib.domain.models import Complaint, Unit
+    from chalicelib.services.escalation import _Ladders, ladder_of, unit_name
+
+    region = Jurisdiction(
+        code=OTHER,
+        name="Contoh",
+        kind="kabupaten",
+        province_code=OTHER[:2],
+        timezone="Asia/Jakarta",
+        prefix="CTH",
+        kecamatan=(Kecamatan(code=f"{OTHER}.02", name="Tengah"),),
+        desa_kelurahan=(
+            DesaKelurahan(code=f"{OTHER}.02.2003", name="Maju", kind="desa", kecamatan_code=f"{OTHER}.02"),
+        ),
+        opd=default_opd("kabupaten"),
+    )
+
+    class Regions:
+        def get(self, code: str) -> Jurisdiction | None:
+            return region if code == OTHER else None
+
+    desa = Unit(code=f"kel:{OTHER}.02.2003", kind="kelurahan", name="Desa Maju")
+    c = Complaint(tracking_id="x", category="pelayanan-kelurahan", description="d", unit=desa, jurisdiction=OTHER)
+    cfg, units = _Ladders(Regions()).of(c)
+    rungs = ladder_of(c, cfg)
+    assert [r.role for r in rungs][0] == "Kepala Desa"
+    assert rungs[-1].unit_code == "pimpinan:wakil-bupati"
+    assert unit_name(rungs[-1].unit_code, units) == "Wakil Bupati Contoh"
+    # the default region's complaint climbs the package's ladder, as before
+    home = c.model_copy(
+        update={"jurisdiction": None, "unit": Unit(code="kel:36.73.01.1002", kind="kelurahan", name="x")}
+    )
+    assert _Ladders(Regions()).of(home) == (None, None)
+    assert ladder_of(home)[-1].unit_code != "pimpinan:wakil-bupati"
