@@ -510,7 +510,7 @@ def open311() -> Open311Service:
 def statistics() -> StatisticsService:
     from chalicelib.services.statistics import StatisticsService
 
-    return StatisticsService(figures(), complaints())
+    return StatisticsService(figures(), complaints(), regions=jurisdictions())
 
 
 @lru_cache(maxsize=1)

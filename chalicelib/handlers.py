@@ -231,4 +231,4 @@ def count_complaint_changes(event: dict[str, Any], context: Any = None) -> dict[
 
 def refresh_statistics(event: dict[str, Any], context: Any = None) -> dict[str, Any]:
     """Schedule (every 5 minutes): add the day counters up into the snapshots the API reads."""
-    return bootstrap.statistics().refresh()
+    return bootstrap.statistics().refresh_all()

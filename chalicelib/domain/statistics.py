@@ -33,7 +33,7 @@ from pydantic import BaseModel
 
 from chalicelib.domain.calendar import WorkingCalendar, default_calendar, local_tz
 from chalicelib.domain.overdue import is_overdue
-from chalicelib.domain.reference import default_code, load_json
+from chalicelib.domain.reference import load_json
 
 Counters = dict[str, int]
 
@@ -132,13 +132,11 @@ def unit_group(item: Mapping[str, Any]) -> str:
 
 
 def is_counted(item: Mapping[str, Any]) -> bool:
-    """Emergencies, duplicates, unconfirmed and dismissed calls are never counted. The figures are
-    the default region's: another region's complaints are never counted in them (its own figures
-    are not kept yet, docs/jurisdictions.md)."""
+    """Emergencies, duplicates, unconfirmed and dismissed calls are never counted (each region's
+    complaints in its own figures: services/statistics.py)."""
     status = item.get("status")
     return (
-        (item.get("jurisdiction") or default_code()) == default_code()
-        and status not in NOT_COUNTED
+        status not in NOT_COUNTED
         and not item.get("duplicate_of")
         and item.get("closed_how") != "dismissed"
         and parse_instant(item.get("created_at")) is not None

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote, urlencode
 
 from chalice.app import Blueprint, Response
@@ -19,6 +19,9 @@ from chalicelib.http.answers import error_response, handles_errors, respond
 from chalicelib.http.inputs import parse
 from chalicelib.http.openapi import PUBLIC, Media, declare
 from chalicelib.schemas import figures as s
+
+if TYPE_CHECKING:
+    from chalicelib.services.statistics import StatisticsService
 
 bp = Blueprint(__name__)
 
@@ -37,10 +40,8 @@ def _unknown_unit() -> Response:
     )
 
 
-def _known_unit(code: str) -> bool:
-    from chalicelib.services.statistics import known_units
-
-    return code == "city" or code in known_units()
+def _known_unit(code: str, figures: StatisticsService) -> bool:
+    return code == "city" or code in figures.units()
 
 
 @bp.route("/v1/stats", methods=["GET"])
@@ -53,7 +54,7 @@ def _known_unit(code: str) -> bool:
 @handles_errors
 def stats() -> Response:
     q = parse(s.StatsQuery, dict(bp.current_request.query_params or {}))
-    return respond(200, bootstrap.statistics().table(q.window, q.level, q.view), _STATS_CACHE)
+    return respond(200, bootstrap.statistics().in_region(q.jurisdiction).table(q.window, q.level, q.view), _STATS_CACHE)
 
 
 @bp.route("/v1/stats.csv", methods=["GET"])
@@ -70,7 +71,7 @@ def stats_csv() -> Response:
     q = parse(s.StatsCsvQuery, dict(bp.current_request.query_params or {}))
     windows = [q.window] if q.window else list(config().windows)
     levels = [q.level] if q.level else list(LEVELS)
-    body = bootstrap.statistics().csv(windows, levels, q.view)
+    body = bootstrap.statistics().in_region(q.jurisdiction).csv(windows, levels, q.view)
     name = f"statistik-aduan-{q.view}-{q.window or 'semua'}.csv"
     return Response(
         body=body,
@@ -115,9 +116,10 @@ def stats_places_geojson() -> Response:
 @handles_errors
 def stats_unit(unit_code: str) -> Response:
     code = unquote(unit_code)
-    if len(code) > 40 or not _known_unit(code):
-        return _unknown_unit()
     q = parse(s.StatsUnitQuery, dict(bp.current_request.query_params or {}))
+    figures = bootstrap.statistics().in_region(q.jurisdiction)
+    if len(code) > 40 or not _known_unit(code, figures):
+        return _unknown_unit()
     if q.view == "place" and code.startswith("opd:"):
         raise InvalidInput(
             [
@@ -126,7 +128,7 @@ def stats_unit(unit_code: str) -> Response:
                 )
             ]
         )
-    return respond(200, bootstrap.statistics().unit(code, q.view), _STATS_CACHE)
+    return respond(200, figures.unit(code, q.view), _STATS_CACHE)
 
 
 @bp.route("/v1/public/complaints", methods=["GET"])
@@ -141,9 +143,10 @@ def stats_unit(unit_code: str) -> Response:
 def public_complaints() -> Response:
     # The public view of the complaints behind a figure (no reporter, no confidential text).
     q = parse(s.PublicListQuery, dict(bp.current_request.query_params or {}))
-    if not _known_unit(q.unit):
+    figures = bootstrap.statistics().in_region(q.jurisdiction)
+    if not _known_unit(q.unit, figures):
         return _unknown_unit()
-    page = bootstrap.statistics().public_list(q.unit, q.view, q.status, q.overdue, q.window, q.cursor, q.limit)
+    page = figures.public_list(q.unit, q.view, q.status, q.overdue, q.window, q.cursor, q.limit)
     return respond(200, page, {"Cache-Control": "public, max-age=30"})
 
 
@@ -151,12 +154,13 @@ def _download_of(q: s.PublicDownloadQuery) -> dict[str, Any]:
     from chalicelib.services.statistics import Narrowing
 
     narrow = Narrowing(q.category, q.channel, q.place, q.date_from, q.date_to)
-    return bootstrap.statistics().download(q.unit, q.view, q.status, q.overdue, q.window, q.cursor, q.limit, narrow)
+    figures = bootstrap.statistics().in_region(q.jurisdiction)
+    return figures.download(q.unit, q.view, q.status, q.overdue, q.window, q.cursor, q.limit, narrow)
 
 
 def _download_query() -> s.PublicDownloadQuery:
     q: s.PublicDownloadQuery = parse(s.PublicDownloadQuery, dict(bp.current_request.query_params or {}))
-    if not _known_unit(q.unit):
+    if not _known_unit(q.unit, bootstrap.statistics().in_region(q.jurisdiction)):
         raise _UnknownUnit()
     return q
 

@@ -14,10 +14,17 @@ from chalicelib.domain.errors import FieldProblem, InvalidInput
 _WINDOW_PATTERN = r"^(30d|90d|365d|(20\d\d|2100)-(0[1-9]|1[0-2]))$"
 
 
+#: a region named in a query string (GET /v1/jurisdictions); none: the deployment's default region
+REGION_PARAM = r"^[0-9]{2}\.[0-9]{2}$"
+REGION_HELP = "region code NN.NN (GET /v1/jurisdictions); default: the deployment's"
+
+
 class StatsQuery(BaseModel):
     """`GET /v1/stats` query string."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    jurisdiction: str | None = Field(default=None, pattern=REGION_PARAM, description=REGION_HELP)
 
     window: str = Field(default="30d", pattern=_WINDOW_PATTERN)
     level: Literal["city", "opd", "kecamatan", "kelurahan"] = "city"
@@ -50,6 +57,8 @@ class StatsCsvQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
+    jurisdiction: str | None = Field(default=None, pattern=REGION_PARAM, description=REGION_HELP)
+
     window: str | None = Field(default=None, pattern=_WINDOW_PATTERN)
     level: Literal["city", "opd", "kecamatan", "kelurahan"] | None = None
     view: Literal["unit", "place"] = "unit"
@@ -74,6 +83,8 @@ class StatsUnitQuery(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
+    jurisdiction: str | None = Field(default=None, pattern=REGION_PARAM, description=REGION_HELP)
+
     view: Literal["unit", "place"] = "unit"
 
 
@@ -81,6 +92,8 @@ class PublicListQuery(BaseModel):
     """`GET /v1/public/complaints` query string: the complaints behind a figure."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    jurisdiction: str | None = Field(default=None, pattern=REGION_PARAM, description=REGION_HELP)
 
     unit: str = Field(default="city", min_length=3, max_length=40)
     view: Literal["unit", "place"] = "unit"

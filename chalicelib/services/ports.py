@@ -375,6 +375,10 @@ class LaporCalls(Protocol):
 class Figures(Protocol):
     """The statistics: each complaint's contribution, the day counters, the snapshots, the lists."""
 
+    region: str
+
+    def for_region(self, code: str | None) -> Figures: ...
+
     @staticmethod
     def listed_position(item: Mapping[str, Any]) -> str: ...
 

@@ -28,15 +28,17 @@ import json
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, Protocol
 
 from chalicelib.domain import geo, open_data, public_view, reference
 from chalicelib.domain import statistics as st
 from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.errors import FieldProblem, InvalidInput
+from chalicelib.domain.inbox import scoped
 from chalicelib.domain.instants import utc_text
-from chalicelib.domain.models import STATUS_LABELS_ID, Status, utcnow
+from chalicelib.domain.models import STATUS_LABELS_ID, Status, Unit, utcnow
 from chalicelib.domain.overdue import overdue_working_days
+from chalicelib.domain.region import Region
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import ComplaintImages, Complaints, ConditionFailed, Figures
 
@@ -54,10 +56,18 @@ def padded(seq: str | int) -> str:
 
 @lru_cache(maxsize=1)
 def known_units() -> dict[str, st.UnitInfo]:
-    """Every unit the statistics show: OPD, kecamatan, kelurahan (pimpinan count only in the city)."""
-    areas = reference.areas()
+    """Every unit the default region's statistics show: OPD, kecamatan, kelurahan (pimpinan count only in the city)."""
+    return units_of(reference.units(), reference.areas())
+
+
+#: each onboarded region's units, as its figures show them (built once per container)
+_region_units: dict[str, dict[str, st.UnitInfo]] = {}
+
+
+def units_of(units: Mapping[str, Unit], areas: reference.Areas) -> dict[str, st.UnitInfo]:
+    """Every unit a region's statistics show: OPD, kecamatan, kelurahan."""
     out: dict[str, st.UnitInfo] = {}
-    for code, unit in reference.units().items():
+    for code, unit in units.items():
         level = st.level_of(code)
         if level is None:
             continue
@@ -95,11 +105,81 @@ def list_row(item: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+class RegionData(Protocol):
+    def summaries(self) -> list[dict[str, Any]]: ...
+
+    def region(self, code: str) -> Region | None: ...
+
+
 class StatisticsService:
-    def __init__(self, figures: Figures, complaints: Complaints, clock: Callable[[], dt.datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        figures: Figures,
+        complaints: Complaints,
+        clock: Callable[[], dt.datetime] = utcnow,
+        regions: RegionData | None = None,
+    ) -> None:
+        """Each region's figures are its own (``figures.region``; "": the default region's); ``regions``:
+        the onboarded regions, for their units and names (without it, the default region alone)."""
         self.figure_store = figures
         self.complaints = complaints
         self.clock = clock
+        self.regions = regions
+
+    # -- which region ----------------------------------------------------------------
+
+    @property
+    def region(self) -> str:
+        return self.figure_store.region
+
+    def in_region(self, code: str | None) -> StatisticsService:
+        """The figures of one region (the default one when ``code`` is empty or names it); a 400
+        naming `jurisdiction` for a region not served here."""
+        if not code or code == reference.default_code():
+            return (
+                self
+                if not self.region
+                else StatisticsService(self.figure_store.for_region(None), self.complaints, self.clock, self.regions)
+            )
+        if code == self.region:
+            return self
+        if self.regions is None or self.regions.region(code) is None:
+            raise InvalidInput(
+                [
+                    FieldProblem(
+                        "jurisdiction",
+                        "unknown_jurisdiction",
+                        "Wilayah tidak dilayani di sini; lihat GET /v1/jurisdictions",
+                        "Not a jurisdiction served here; see GET /v1/jurisdictions",
+                    )
+                ]
+            )
+        return StatisticsService(self.figure_store.for_region(code), self.complaints, self.clock, self.regions)
+
+    def _of(self, code: str) -> StatisticsService:
+        """The figures a stored complaint of region ``code`` adds to (never refused: it was filed)."""
+        region = "" if code == reference.default_code() else code
+        if region == self.region:
+            return self
+        return StatisticsService(self.figure_store.for_region(region), self.complaints, self.clock, self.regions)
+
+    def units(self) -> dict[str, st.UnitInfo]:
+        """The units this region's figures show."""
+        if not self.region:
+            return known_units()
+        held = _region_units.get(self.region)
+        if held is None:
+            region = self.regions.region(self.region) if self.regions is not None else None
+            held = units_of(region.units, region.areas) if region is not None else {}
+            _region_units[self.region] = held
+        return held
+
+    def name(self) -> str:
+        """``Kota X`` / ``Kabupaten X``: the region as the figures name it."""
+        if not self.region:
+            return city_name()
+        region = self.regions.region(self.region) if self.regions is not None else None
+        return region.words.region if region is not None else self.region
 
     # -- the stream consumer ----------------------------------------------------
 
@@ -114,11 +194,12 @@ class StatisticsService:
         day = st.received_day(created)
         new_c = st.contribution(change.new) if self.complaints.in_created_index(change.new) else {}
         new_row = list_row(change.new) if change.new and st.is_counted(change.new) and new_c else None
+        own = self._of(str(item.get("jurisdiction") or ""))
         for _ in range(5):
-            stored = self.figure_store.contribution(day, change.tracking_id)
+            stored = own.figure_store.contribution(day, change.tracking_id)
             if stored is not None and str(stored.get("seq", "")) >= padded(change.seq):
                 return "replayed"
-            outcome = self._write(day, change.tracking_id, stored, new_c, new_row, padded(change.seq))
+            outcome = own._write(day, change.tracking_id, stored, new_c, new_row, padded(change.seq))
             if outcome != "lost_race":
                 return outcome
         raise RuntimeError("statistics: the complaint's stats item kept changing")
@@ -157,10 +238,21 @@ class StatisticsService:
         return {day: _counters_of(item) for day, item in self.figure_store.days(since).items()}
 
     def figures(self, days: Mapping[dt.date, st.Counters], now: dt.datetime) -> st.Figures:
-        return st.rollup(days, now, known_units())
+        return st.rollup(days, now, self.units())
 
-    def refresh(self, now: dt.datetime | None = None) -> dict[str, Any]:
-        """Add the day counters up into snapshots; write only the snapshots that changed."""
+    def refresh_all(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """The scheduled refresh: the default region's figures, then each onboarded region's that has any."""
+        report = self.refresh(now)
+        others = 0
+        for summary in self.regions.summaries() if self.regions is not None else []:
+            code = str(summary.get("code") or "")
+            if code and code != reference.default_code():
+                others += 1 if self.in_region(code).refresh(now, only_if_any=True).get("days_read") else 0
+        return {**report, "regions_refreshed": others}
+
+    def refresh(self, now: dt.datetime | None = None, only_if_any: bool = False) -> dict[str, Any]:
+        """Add the day counters up into snapshots; write only the snapshots that changed
+        (``only_if_any``: nothing at all for a region that has no figures yet)."""
         now = now or self.clock()
         cfg = st.config()
         today = now.astimezone(local_tz()).date()
@@ -172,6 +264,8 @@ class StatisticsService:
         watermark = meta.get("oldest_open_day")
         since = None if not meta else min(first_needed, dt.date.fromisoformat(watermark) if watermark else today)
         days = self.day_counters(since)
+        if only_if_any and not days and not meta:
+            return {"days_read": 0, "snapshots_written": 0}
         fig = self.figures(days, now)
         snapshots = self.snapshots(fig)
         digests: dict[str, str] = dict(meta.get("digests") or {})
@@ -215,14 +309,14 @@ class StatisticsService:
         flow = _body(got.get(f"flow#{window}#{level}#{view}"))
         now_item = got.get(f"now#{level}#{view}")
         state = _body(now_item)
-        units = known_units()
+        units = self.units()
         known = [st.CITY] if level == "city" else [c for c, u in units.items() if u.level == level]
         codes = sorted(set(flow) | set(state) | set(known))  # every unit, even before the first refresh
         empty_flow = st.flow_row(st.Sums(), st.config())
         empty_state = st.state_row(st.Sums(), st.config())
         rows = [
             st.with_identity(
-                code, {**empty_flow, **empty_state, **flow.get(code, {}), **state.get(code, {})}, units, city_name()
+                code, {**empty_flow, **empty_state, **flow.get(code, {}), **state.get(code, {})}, units, self.name()
             )
             for code in codes
         ]
@@ -239,7 +333,7 @@ class StatisticsService:
         got = self.figure_store.snapshots([f"unit#{view}#{code}", META])
         body = _body(got.get(f"unit#{view}#{code}"))
         meta = got.get(META) or {}
-        ident = st.with_identity(code, {}, known_units(), city_name())
+        ident = st.with_identity(code, {}, self.units(), self.name())
         return {
             **ident,
             "view": view,
@@ -485,19 +579,20 @@ class StatisticsService:
     def _partitions(self, unit: str, view: str, cls: str | None) -> tuple[list[tuple[str, str]], str | None]:
         """The lists to read: (`city`, the city), (`unit`, a unit code) or (`place`, a kecamatan),
         and a kelurahan to filter."""
-        units = known_units()
+        units = self.units()
         if unit == st.CITY or cls == "moved":
-            return [("city", st.CITY)], None
+            return [("city", scoped(st.CITY, self.region))], None
         level = st.level_of(unit)
         if view == "unit":
             if level == "kecamatan":
                 kels = sorted(c for c, u in units.items() if u.kecamatan == unit)
                 return [("unit", c) for c in [unit, *kels]], None
-            return [("unit", unit)], None
+            return [("unit", scoped(unit, self.region))], None
         if level == "kecamatan":
             return [("place", unit)], None
         info = units.get(unit)
-        return [("place", info.kecamatan if info and info.kecamatan else st.NO_PLACE)], unit.removeprefix("kel:")
+        place = info.kecamatan if info and info.kecamatan else scoped(st.NO_PLACE, self.region)
+        return [("place", place)], unit.removeprefix("kel:")
 
     # -- audit and repair -----------------------------------------------------------
 
@@ -519,7 +614,7 @@ class StatisticsService:
         expected: dict[dt.date, st.Counters] = {}
         complaints: list[dict[str, Any]] = []
         for item in self.complaints_since(since_month, shards):
-            if not self.complaints.in_created_index(item):
+            if not self.complaints.in_created_index(item) or not self._mine(item):
                 continue
             created = st.parse_instant(item.get("created_at"))
             if created is None:
@@ -556,7 +651,8 @@ class StatisticsService:
             current = self.figure_store.day(day) or {}
             total: st.Counters = {}
             for item in self.figure_store.contributions(day):
-                st.add(total, {k: int(v) for k, v in (item.get("c") or {}).items()})
+                if str(item.get("j") or "") == self.region:  # the day's own region's complaints
+                    st.add(total, {k: int(v) for k, v in (item.get("c") or {}).items()})
             have = {k: v for k, v in _counters_of(current).items() if v}
             want = {k: v for k, v in total.items() if v}
             if have == want:
@@ -573,12 +669,17 @@ class StatisticsService:
         its keys (the same conditional write as the stream's, so safe while it runs)."""
         done = 0
         for stored in self.figure_store.contributions(day):
-            if not stored.get("row") or "sc_pk" in stored:
+            if not stored.get("row") or "sc_pk" in stored or str(stored.get("j") or "") != self.region:
                 continue
             counters = {k: int(v) for k, v in (stored.get("c") or {}).items()}
             if self._write(day, str(stored["sk"]), stored, counters, stored["row"], None) == "listed":
                 done += 1
         return done
+
+    def _mine(self, item: Mapping[str, Any]) -> bool:
+        """A complaint of this service's region (one stored before regions were: the default's)."""
+        code = str(item.get("jurisdiction") or "")
+        return (code if code != reference.default_code() else "") == self.region
 
     def _repair(self, item: dict[str, Any]) -> int:
         created = st.parse_instant(item["created_at"])

@@ -440,3 +440,58 @@ def test_a_complaint_through_intake_is_counted(sclient: Any, pump: Any) -> None:
     pump.drain_streams()
     refresh()
     assert row(sclient, "opd:dpupr")["received"] == 1
+
+
+def test_each_region_has_its_own_figures_and_lists(sclient: Any, pump: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A complaint of an onboarded region is counted and listed in that region's figures
+    (`jurisdiction=`), never in the default region's; a region not served here is a 400."""
+    from chalicelib import bootstrap
+    from infra.jurisdictions.onboard import Request, SecretWriter, onboard
+    from infra.jurisdictions.wilayah import load, wilayah_csv
+
+    if not wilayah_csv().is_file():
+        pytest.skip("the shared area list is absent")
+    import boto3
+
+    monkeypatch.setenv("JURISDICTION_SECRETS_PREFIX", f"test-{uuid.uuid4().hex[:8]}/jurisdictions/")
+    bootstrap.reset()
+    wilayah = load()
+    onboard(
+        Request("36.72", prefix="CLG"),
+        store=bootstrap.jurisdiction_store(),
+        files=None,
+        secrets=SecretWriter(boto3.client("secretsmanager")),
+        name_prefix="test",
+        wilayah=wilayah,
+    )
+    kel = wilayah.desa_kelurahan_of("36.72")[0].code
+    body = {**VALID, "category": "pelayanan-kelurahan", "location": {"kelurahan_code": kel}}
+    theirs = sclient.http.post("/v1/complaints", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    ours = put(unit="opd:dinkes")
+    assert theirs.status_code == 201, theirs.body
+    tid = theirs.json_body["tracking_id"]
+    pump.drain_streams()
+    report = bootstrap.statistics().refresh_all()
+    assert report["regions_refreshed"] == 1
+
+    def figures(query: str) -> Any:
+        resp = sclient.http.get(f"/v1/stats?level=city&window=30d{query}")
+        assert resp.status_code == 200, resp.body
+        return resp.json_body["units"][0]
+
+    city, region = figures(""), figures("&jurisdiction=36.72")
+    assert region["received"] == 1 and region["unit_name"] == "Kota Cilegon"
+    assert city["received"] == 1 and city["unit_name"] != "Kota Cilegon"  # ours alone
+    kelurahan = sclient.http.get("/v1/stats?level=kelurahan&jurisdiction=36.72").json_body["units"]
+    assert [r["received"] for r in kelurahan if r["unit_code"] == f"kel:{kel}"] == [1]
+    listed = sclient.http.get("/v1/public/complaints?jurisdiction=36.72").json_body["complaints"]
+    assert [c["tracking_id"] for c in listed] == [tid]
+    home = sclient.http.get("/v1/public/complaints").json_body["complaints"]
+    assert [c["tracking_id"] for c in home] == [ours]
+    unit = sclient.http.get(f"/v1/stats/units/kel:{kel}?jurisdiction=36.72")
+    assert unit.status_code == 200 and unit.json_body["windows"]["30d"]["received"] == 1
+    assert sclient.http.get(f"/v1/stats/units/kel:{kel}").status_code == 404  # not a unit of ours
+    csv_text = sclient.http.get("/v1/stats.csv?window=30d&level=city&jurisdiction=36.72").body.decode()
+    assert "Kota Cilegon" in csv_text
+    unknown = sclient.http.get("/v1/stats?jurisdiction=99.99")
+    assert unknown.status_code == 400 and unknown.json_body["errors"][0]["field"] == "jurisdiction"

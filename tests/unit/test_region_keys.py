@@ -74,15 +74,19 @@ def test_an_island_area_is_found_on_each_of_its_islands() -> None:
     assert locate(0.005, 0.5, polygons=polygons) is None
 
 
-def test_another_regions_complaints_stay_out_of_the_default_regions_figures_and_hints() -> None:
-    from chalicelib.domain import statistics
+def test_another_regions_complaints_stay_out_of_the_default_regions_hints_and_own_partitions() -> None:
+    from chalicelib.adapters.storage.figures import list_keys
     from chalicelib.domain.listing import is_listed
     from chalicelib.domain.models import Complaint, Location
 
-    item = {"status": "forwarded", "created_at": "2026-12-01T03:00:00Z", "unit": {"code": "opd:dinkes"}}
-    assert statistics.is_counted(item) and statistics.is_counted({**item, "jurisdiction": HOME})
-    assert not statistics.is_counted({**item, "jurisdiction": OTHER})
-    assert statistics.contribution({**item, "jurisdiction": OTHER}) == {"nf": 1}  # nothing but "may change"
+    row = {"created_at": "2026-12-01T03:00:00Z", "tracking_id": "x", "unit_code": "opd:dinkes", "kecamatan_code": None}
+    home, theirs = list_keys(row, "none", "city"), list_keys(row, "none", "city", OTHER)
+    assert (home["su_pk"], home["sc_pk"], home["sp_pk"]) == ("SU#opd:dinkes", "SC#city", "SP#none")
+    assert (theirs["su_pk"], theirs["sc_pk"], theirs["sp_pk"]) == (
+        f"SU#{OTHER}/opd:dinkes",
+        f"SC#{OTHER}/city",
+        f"SP#{OTHER}/none",
+    )
     here = Complaint(tracking_id="x", category="sampah", description="d", location=Location(lat=-6.1, lon=106.1))
     assert is_listed(here) and is_listed(here.model_copy(update={"jurisdiction": HOME}))
     assert not is_listed(here.model_copy(update={"jurisdiction": OTHER}))

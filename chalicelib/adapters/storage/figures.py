@@ -18,31 +18,42 @@ from typing import Any
 from chalicelib.adapters.storage import keys
 from chalicelib.adapters.storage.codec import iso, stream_position, to_item, values
 from chalicelib.adapters.storage.gateway import TableGateway, put_over_position
+from chalicelib.domain import reference
+from chalicelib.domain.inbox import scoped
 
 #: the list row's attributes the lists filter on
 _ROW_FILTERS = ("cls", "deadline", "moved_from", "kelurahan_code")
 
 
-def list_keys(row: Mapping[str, Any], no_place: str, city: str) -> dict[str, str]:
+def list_keys(row: Mapping[str, Any], no_place: str, city: str, region: str = "") -> dict[str, str]:
     """`statsunit`: by handling unit; `statsplace`: by kecamatan (kelurahan filtered); `statscity`:
-    the city, so its page is one Query. Newest first."""
+    the city, so its page is one Query. Newest first. Another region's city and shared unit codes
+    are its own partitions (`inbox.scoped`)."""
     sk = f"{row['created_at']}#{row['tracking_id']}"
     kec = row.get("kecamatan_code")
     if not kec and row.get("kelurahan_code"):
         kec = row["kelurahan_code"].rsplit(".", 1)[0]
     return {
-        "su_pk": keys.stats_unit_pk(row.get("unit_code") or no_place),
+        "su_pk": keys.stats_unit_pk(scoped(row.get("unit_code") or no_place, region)),
         "su_sk": sk,
-        "sp_pk": keys.stats_place_pk(f"kec:{kec}" if kec else no_place),
+        "sp_pk": keys.stats_place_pk(f"kec:{kec}" if kec else scoped(no_place, region)),
         "sp_sk": sk,
-        "sc_pk": keys.stats_city_pk(city),
+        "sc_pk": keys.stats_city_pk(scoped(city, region)),
         "sc_sk": sk,
     }
 
 
 class FigureStore:
-    def __init__(self, gateway: TableGateway) -> None:
+    def __init__(self, gateway: TableGateway, region: str = "") -> None:
+        """``region``: whose day counters and snapshots ("": the default region's)."""
         self.gateway = gateway
+        self.region = "" if region == reference.default_code() else region
+        self._day_pk = keys.stats_day_pk(self.region)
+        self._snap_pk = keys.stats_snap_pk(self.region)
+
+    def for_region(self, code: str | None) -> FigureStore:
+        """The same table, one region's figures."""
+        return FigureStore(self.gateway, code or "")
 
     # -- what each complaint adds --------------------------------------------------------------
 
@@ -77,8 +88,10 @@ class FigureStore:
             "c": dict(counters),
             "row": dict(row) if row is not None else None,
         }
+        if self.region:
+            data["j"] = self.region  # whose day it adds to (a day is rebuilt per region)
         if row is not None:
-            data.update(list_keys(row, no_place, city))
+            data.update(list_keys(row, no_place, city, self.region))
             data.update({k: row[k] for k in _ROW_FILTERS})
         ops: list[dict[str, Any]] = [
             {"Put": put_over_position(self.gateway.table, data, dict(read) if read is not None else None)}
@@ -95,7 +108,7 @@ class FigureStore:
         expr = "ADD " + ", ".join([*(f"#k{i} :v{i}" for i in range(len(delta))), "#rev :one"])
         return {
             "TableName": self.gateway.table,
-            "Key": keys.key(keys.STATS_DAY_PK, day.isoformat()),
+            "Key": keys.key(self._day_pk, day.isoformat()),
             "UpdateExpression": expr,
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": to_item(vals),
@@ -106,19 +119,19 @@ class FigureStore:
     def days(self, since: dt.date | None) -> dict[dt.date, dict[str, Any]]:
         """The stored day items from `since` (all when None): one Query of one partition."""
         if since is None:
-            items = self.gateway.query("pk = :p", values(p=keys.STATS_DAY_PK))
+            items = self.gateway.query("pk = :p", values(p=self._day_pk))
         else:
-            items = self.gateway.query("pk = :p AND sk >= :s", values(p=keys.STATS_DAY_PK, s=since.isoformat()))
+            items = self.gateway.query("pk = :p AND sk >= :s", values(p=self._day_pk, s=since.isoformat()))
         return {dt.date.fromisoformat(i["sk"]): i for i in items}
 
     def day(self, day: dt.date) -> dict[str, Any] | None:
-        return self.gateway.get_raw(keys.STATS_DAY_PK, day.isoformat())
+        return self.gateway.get_raw(self._day_pk, day.isoformat())
 
     def replace_day(self, day: dt.date, counters: Mapping[str, int], read: Mapping[str, Any] | None) -> None:
         """Set a day's counters, only over the day as it was `read` (its revision; absent when
         None). ConditionFailed when a change was counted meanwhile."""
         rev = int((read or {}).get("rev") or 0)
-        data = {"pk": keys.STATS_DAY_PK, "sk": day.isoformat(), "type": "stats_day", **counters, "rev": rev + 1}
+        data = {"pk": self._day_pk, "sk": day.isoformat(), "type": "stats_day", **counters, "rev": rev + 1}
         put: dict[str, Any] = {"TableName": self.gateway.table, "Item": to_item(data)}
         if read:
             put.update(
@@ -133,17 +146,17 @@ class FigureStore:
     # -- snapshots ----------------------------------------------------------------------------
 
     def snapshot_meta(self) -> dict[str, Any] | None:
-        return self.gateway.get_raw(keys.STATS_SNAP_PK, keys.STATS_META_SK)
+        return self.gateway.get_raw(self._snap_pk, keys.STATS_META_SK)
 
     def put_snapshot(self, name: str, body: str, at: dt.datetime) -> None:
         self.gateway.put_raw(
-            {"pk": keys.STATS_SNAP_PK, "sk": name, "type": "stats_snapshot", "generated_at": iso(at), "body": body}
+            {"pk": self._snap_pk, "sk": name, "type": "stats_snapshot", "generated_at": iso(at), "body": body}
         )
 
     def put_snapshot_meta(self, at: dt.datetime, oldest_open_day: dt.date, digests: Mapping[str, str]) -> None:
         self.gateway.put_raw(
             {
-                "pk": keys.STATS_SNAP_PK,
+                "pk": self._snap_pk,
                 "sk": keys.STATS_META_SK,
                 "type": "stats_meta",
                 "generated_at": iso(at),
@@ -154,7 +167,7 @@ class FigureStore:
 
     def snapshots(self, names: list[str]) -> dict[str, dict[str, Any]]:
         """Snapshot items by name (`META`: the refresh's own), the ones that exist: one BatchGetItem."""
-        got = self.gateway.batch_get_raw([(keys.STATS_SNAP_PK, n) for n in names])
+        got = self.gateway.batch_get_raw([(self._snap_pk, n) for n in names])
         return {sk: item for (_, sk), item in got.items()}
 
     # -- the lists behind the figures ---------------------------------------------------------

@@ -392,6 +392,16 @@ def channel_pk(channel: str) -> str:
     return f"{CHANNEL_PREFIX}{channel}"
 
 
+def stats_day_pk(region: str = "") -> str:
+    """The day counters of a region (the default region's: the partition it always had)."""
+    return f"{STATS_DAY_PK}#{region}" if region else STATS_DAY_PK
+
+
+def stats_snap_pk(region: str = "") -> str:
+    """The figure snapshots of a region (the default region's: the partition it always had)."""
+    return f"{STATS_SNAP_PK}#{region}" if region else STATS_SNAP_PK
+
+
 def stats_complaint_pk(day: str) -> str:
     return f"{STATS_COMPLAINT_PREFIX}{day}"
 
