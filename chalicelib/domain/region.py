@@ -17,7 +17,7 @@ from chalicelib.domain import geo, reference
 from chalicelib.domain.jurisdiction import Jurisdiction, Words
 from chalicelib.domain.models import Unit
 
-__all__ = ["Region", "default_region", "from_jurisdiction", "region_code_of"]
+__all__ = ["Region", "areas_of", "default_region", "from_jurisdiction", "region_code_of"]
 
 
 def region_code_of(area_code: str) -> str | None:
@@ -75,9 +75,10 @@ def default_region() -> Region:
     )
 
 
-def from_jurisdiction(j: Jurisdiction, boundaries: Mapping[str, Any] | None) -> Region:
-    """An onboarded region; the tolerance between a point and its code is the package's rule."""
-    areas = reference.Areas(
+def areas_of(j: Jurisdiction) -> reference.Areas:
+    """An onboarded region's kecamatan and desa/kelurahan; the tolerance between a point and its
+    code is the package's rule."""
+    return reference.Areas(
         kecamatan={k.code: k.name for k in j.kecamatan},
         kelurahan={
             v.code: reference.Kelurahan(code=v.code, name=v.name, kecamatan_code=v.kecamatan_code)
@@ -85,6 +86,11 @@ def from_jurisdiction(j: Jurisdiction, boundaries: Mapping[str, Any] | None) -> 
         },
         point_kelurahan_tolerance_m=reference.areas().point_kelurahan_tolerance_m,
     )
+
+
+def from_jurisdiction(j: Jurisdiction, boundaries: Mapping[str, Any] | None) -> Region:
+    """An onboarded region, placing points in its boundaries (when it has them)."""
+    areas = areas_of(j)
     return Region(
         code=j.code,
         prefix=j.prefix,

@@ -17,7 +17,7 @@ import jwt
 from chalicelib.domain import reference
 from chalicelib.domain.access import Principal, Role, unit_fits_role
 from chalicelib.domain.errors import SignInUnavailable, Unauthenticated
-from chalicelib.domain.region import Region
+from chalicelib.domain.jurisdiction import Jurisdiction
 
 __all__ = ["ALGORITHM", "MAX_TOKEN_CHARS", "Keys", "SignIn", "Unauthenticated"]
 
@@ -86,7 +86,7 @@ def refused(reason: str) -> Unauthenticated:
 
 
 class Regions(Protocol):
-    def region(self, code: str) -> Region | None: ...
+    def get(self, code: str) -> Jurisdiction | None: ...
 
 
 class Keys(Protocol):
@@ -183,17 +183,17 @@ def principal_of(claims: dict[str, Any], regions: Regions | None = None) -> Prin
     if not isinstance(unit, str) or not unit.strip():
         raise refused("no_unit")
     code = claims.get(JURISDICTION_CLAIM) or ""
-    region: Region | None = None
+    region: Jurisdiction | None = None
     if code and code != reference.default_code():
-        region = regions.region(code) if regions is not None and isinstance(code, str) else None
+        region = regions.get(code) if regions is not None and isinstance(code, str) else None
         if region is None:
             raise refused("unknown_jurisdiction")
-    if not unit_fits_role(role, unit, region.units if region else None):
+    if not unit_fits_role(role, unit, region.units() if region else None):
         raise refused("unit_not_allowed")
     area_units: frozenset[str] = frozenset()
     if region is not None and role == Role.SUPERVISOR and unit.startswith("kec:"):
         kec = unit.removeprefix("kec:")
-        area_units = frozenset(f"kel:{k.code}" for k in region.areas.kelurahan.values() if k.kecamatan_code == kec)
+        area_units = frozenset(f"kel:{v.code}" for v in region.desa_kelurahan if v.kecamatan_code == kec)
     user = next((u for u in (claims.get(c) for c in USER_CLAIMS) if isinstance(u, str) and u), None)
     if user is None:
         raise refused("no_user")

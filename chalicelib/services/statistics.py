@@ -36,9 +36,10 @@ from chalicelib.domain.calendar import local_tz
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.inbox import scoped
 from chalicelib.domain.instants import utc_text
+from chalicelib.domain.jurisdiction import Jurisdiction
 from chalicelib.domain.models import STATUS_LABELS_ID, Status, Unit, utcnow
 from chalicelib.domain.overdue import overdue_working_days
-from chalicelib.domain.region import Region
+from chalicelib.domain.region import areas_of
 from chalicelib.observability import count, logger
 from chalicelib.services.ports import ComplaintImages, Complaints, ConditionFailed, Figures
 
@@ -108,7 +109,7 @@ def list_row(item: Mapping[str, Any]) -> dict[str, Any]:
 class RegionData(Protocol):
     def summaries(self) -> list[dict[str, Any]]: ...
 
-    def region(self, code: str) -> Region | None: ...
+    def get(self, code: str) -> Jurisdiction | None: ...
 
 
 class StatisticsService:
@@ -143,7 +144,7 @@ class StatisticsService:
             )
         if code == self.region:
             return self
-        if self.regions is None or self.regions.region(code) is None:
+        if self.regions is None or self.regions.get(code) is None:
             raise InvalidInput(
                 [
                     FieldProblem(
@@ -169,8 +170,8 @@ class StatisticsService:
             return known_units()
         held = _region_units.get(self.region)
         if held is None:
-            region = self.regions.region(self.region) if self.regions is not None else None
-            held = units_of(region.units, region.areas) if region is not None else {}
+            j = self.regions.get(self.region) if self.regions is not None else None
+            held = units_of(j.units(), areas_of(j)) if j is not None else {}
             _region_units[self.region] = held
         return held
 
@@ -178,8 +179,8 @@ class StatisticsService:
         """``Kota X`` / ``Kabupaten X``: the region as the figures name it."""
         if not self.region:
             return city_name()
-        region = self.regions.region(self.region) if self.regions is not None else None
-        return region.words.region if region is not None else self.region
+        j = self.regions.get(self.region) if self.regions is not None else None
+        return j.words.region if j is not None else self.region
 
     # -- the stream consumer ----------------------------------------------------
 
