@@ -90,6 +90,14 @@ def test_the_stack_serves_this_document(running_stack: LocalStack) -> None:
     assert served.status_code == 200 and served.json() == the_document()
 
 
+def sendable(case: Any) -> None:
+    """`requests` leaves a query value of None or [] out of the URL, so a generated extra property
+    would never reach the API (and its 200 would read as invalid data accepted): send it empty."""
+    for name, value in list((case.query or {}).items()):
+        if value is None or value == []:
+            case.query[name] = ""
+
+
 def authorization(case: Any, tokens: dict[str, str]) -> dict[str, str]:
     roles = case.operation.definition.raw.get("x-roles")
     if not roles:
@@ -103,6 +111,7 @@ def authorization(case: Any, tokens: dict[str, str]) -> dict[str, str]:
 @settings(max_examples=EXAMPLES_PER_OPERATION, deadline=None, suppress_health_check=list(HealthCheck))
 def test_every_operation_keeps_to_the_document(case: Any, tokens: dict[str, str], running_stack: LocalStack) -> None:
     CALLS[f"{case.method} {case.path}"] += 1
+    sendable(case)
     with requests.Session() as session:
         case.call_and_validate(
             base_url=running_stack.url, session=session, headers=authorization(case, tokens), checks=CHECKS, timeout=30
