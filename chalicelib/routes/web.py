@@ -50,22 +50,26 @@ def openapi_document() -> Response:
     return Response(body=_DOCUMENT, status_code=200, headers={**JSON_HEADERS, "Cache-Control": "public, max-age=300"})
 
 
-def _web_file(name: str) -> str:
-    """A page or asset; pages and the app manifest with the region's names filled in."""
+def _web_file(name: str, values: dict[str, str] | None = None) -> str:
+    """A page or asset; pages and the app manifest with the region's names filled in (``values``:
+    another region's; the default region's when not given)."""
     text = (WEB / name).read_text(encoding="utf-8")
     if name.endswith(".html"):
-        return _fill(text, html.escape)
+        return _fill(text, html.escape, values)
     if name.endswith(".webmanifest"):
-        return _fill(text, lambda v: json.dumps(v, ensure_ascii=False)[1:-1])
+        return _fill(text, lambda v: json.dumps(v, ensure_ascii=False)[1:-1], values)
     return text
 
 
-def _fill(text: str, quote: Callable[[str], str]) -> str:
-    """The pages name no region: ``{{region}}`` ("Kota X" / "Kabupaten X"), ``{{short_name}}``
-    and ``{{prefix}}`` come from the default region's data."""
+def _default_values() -> dict[str, str]:
     region = reference.region()
-    values = {"region": region.words.region, "short_name": region.short_name, "prefix": region.prefix}
-    for key, value in values.items():
+    return {"region": region.words.region, "short_name": region.short_name, "prefix": region.prefix, "jurisdiction": ""}
+
+
+def _fill(text: str, quote: Callable[[str], str], values: dict[str, str] | None = None) -> str:
+    """The pages name no region: ``{{region}}`` ("Kota X" / "Kabupaten X"), ``{{short_name}}``,
+    ``{{prefix}}`` and ``{{jurisdiction}}`` (empty for the default region) come from its data."""
+    for key, value in (values or _default_values()).items():
         text = text.replace("{{" + key + "}}", quote(value))
     return text
 
@@ -73,10 +77,10 @@ def _fill(text: str, quote: Callable[[str], str]) -> str:
 _SECURITY = {"X-Content-Type-Options": "nosniff", "Referrer-Policy": "same-origin"}
 
 
-def _page() -> Response:
-    """The transparency page (static; it reads the JSON API)."""
+def _page(values: dict[str, str] | None = None) -> Response:
+    """The transparency page (static; it reads the JSON API); another region's with ``values``."""
     return Response(
-        body=_web_file("index.html"),
+        body=_web_file("index.html", values),
         status_code=200,
         headers={
             "Content-Type": "text/html; charset=utf-8",
@@ -135,6 +139,20 @@ def public_page() -> Response:
 @bp.route("/transparansi", methods=["GET"])
 def public_page_transparansi() -> Response:
     return _page()
+
+
+@bp.route("/j/{code}", methods=["GET"])  # /j/<code>/ too: API Gateway drops the trailing slash
+def region_page(code: str) -> Response:
+    """Each region's own transparency page: its name, units and figures (`jurisdiction=`)."""
+    from chalicelib import bootstrap
+
+    if code == reference.default_code():
+        return _page()
+    j = bootstrap.jurisdictions().get(code) if len(code) == 5 else None
+    if j is None:
+        return error_response(404, "not_found", "Wilayah tidak dilayani di sini", "Not a region served here")
+    region = j.words.region
+    return _page({"region": region, "short_name": region, "prefix": j.prefix, "jurisdiction": j.code})
 
 
 @bp.route("/lapor", methods=["GET"])  # /lapor/ too: API Gateway drops the trailing slash

@@ -65,10 +65,27 @@
     return body;
   }
 
+  // the region this page shows (/j/<code>/); empty: the deployment's default region
+  const REGION = document.documentElement.dataset.jurisdiction || "";
+
   function query(params) {
     const q = new URLSearchParams();
     for (const [k, v] of Object.entries(params)) if (v !== undefined && v !== null && v !== "") q.set(k, v);
+    if (REGION) q.set("jurisdiction", REGION);
     return q.toString();
+  }
+
+  /** Links to every other region's page (the default region's is /). */
+  async function regionLinks() {
+    let listed;
+    try { listed = (await getJSON("/v1/jurisdictions")).jurisdictions || []; } catch (e) { return; }
+    const home = listed.find((j) => j.code === REGION);
+    const others = listed.filter((j) => j.code !== REGION);
+    if (!others.length) return;
+    const title = (j) => (j.kind === "kota" ? "Kota " : "Kabupaten ") + j.name;
+    $("#region-list").replaceChildren(...others.map((j) => el("li", {}, el("a", { href: "/j/" + j.code + "/", text: title(j) }))));
+    $("#regions").hidden = false;
+    if (REGION && !home) say("Wilayah ini belum terdaftar.");
   }
 
   function listHref(unit, view, extra, windowName) {
@@ -437,7 +454,7 @@
         $("#daftar-csv").setAttribute("href", "/v1/public/complaints.csv?" + listed);
         $("#daftar-json").setAttribute("href", "/v1/public/complaints.json?" + listed);
         await loadList($("#daftar"), p, false);
-      } else if (path === "peta") {
+      } else if (path === "peta" && !REGION) {
         show("peta", "h-peta");
         await loadMap();
       } else if (path.startsWith("lacak")) {
@@ -463,8 +480,16 @@
       location.hash = "#/lacak/" + encodeURIComponent($("#track-id").value.trim().toUpperCase());
     });
     window.addEventListener("hashchange", route);
+    if (REGION) { // the simplified map is the default region's alone, so another region's page has none
+      const mapLink = document.querySelector('nav a[href="#/peta"]');
+      if (mapLink) mapLink.parentElement.hidden = true;
+      const geo = $("#geojson-link");
+      if (geo) geo.parentElement.hidden = true;
+      $(".brand a").setAttribute("href", "#/");
+    }
     loadCity().catch((err) => say("Ringkasan tidak dapat dimuat: " + err.message));
     loadRanking();
+    regionLinks();
     route();
   });
 })();

@@ -438,3 +438,25 @@ def test_follow_page_shows_the_answer_and_rating_needs_the_token(running_stack: 
     assert again.status_code == 409, again.text  # rated once: the page's rating was accepted
     assert _axe(page) == []
     assert page.errors == []
+
+
+def test_each_region_has_its_own_transparency_page(running_stack: LocalStack, browser: Browser) -> None:
+    """/j/<code>/ is a region's own page: its name, its figures (every API call names the region),
+    no other region's map; / links to it. axe-core finds nothing serious."""
+    regions = requests.get(f"{running_stack.url}/v1/jurisdictions", timeout=10).json()["jurisdictions"]
+    other = next((j for j in regions if j["code"] != regions[0]["code"] and j["kind"] == "kota"), None)
+    if other is None:
+        pytest.skip("make run onboarded no region beside the default one (no shared area list)")
+    page = browser()
+    asked: list[str] = []  # the figures the region's page reads
+    page.on("request", lambda r: asked.append(r.url) if "/v1/stats" in r.url and "/j/" in r.frame.url else None)
+    page.goto(f"{running_stack.url}/")
+    page.get_by_role("navigation", name="Wilayah lain").get_by_role("link", name=f"Kota {other['name']}").click()
+    page.wait_for_url(f"**/j/{other['code']}/")
+    assert page.title().endswith(f"Kota {other['name']}")
+    page.wait_for_function("() => document.querySelectorAll('#city-cards > *').length > 0")
+    page.wait_for_function("() => document.querySelectorAll('#rank-table tbody tr').length > 0")
+    assert asked and all(f"jurisdiction={other['code']}" in u for u in asked), asked
+    assert page.get_by_role("link", name="Peta", exact=True).is_hidden()
+    assert _axe(page) == []
+    assert requests.get(f"{running_stack.url}/j/99.99/", timeout=10).status_code == 404
