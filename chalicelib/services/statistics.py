@@ -242,18 +242,18 @@ class StatisticsService:
         return st.rollup(days, now, self.units())
 
     def refresh_all(self, now: dt.datetime | None = None) -> dict[str, Any]:
-        """The scheduled refresh: the default region's figures, then each onboarded region's that has any."""
+        """The scheduled refresh: the default region's figures, then each other region's that has any
+        (the regions with figures are one partition: the refresh never asks every onboarded region)."""
         report = self.refresh(now)
         others = 0
-        for summary in self.regions.summaries() if self.regions is not None else []:
-            code = str(summary.get("code") or "")
+        for code in self.figure_store.regions_with_figures():
             if code and code != reference.default_code():
-                others += 1 if self.in_region(code).refresh(now, only_if_any=True).get("days_read") else 0
+                self._of(code).refresh(now)
+                others += 1
         return {**report, "regions_refreshed": others}
 
-    def refresh(self, now: dt.datetime | None = None, only_if_any: bool = False) -> dict[str, Any]:
-        """Add the day counters up into snapshots; write only the snapshots that changed
-        (``only_if_any``: nothing at all for a region that has no figures yet)."""
+    def refresh(self, now: dt.datetime | None = None) -> dict[str, Any]:
+        """Add the day counters up into snapshots; write only the snapshots that changed."""
         now = now or self.clock()
         cfg = st.config()
         today = now.astimezone(local_tz()).date()
@@ -265,8 +265,6 @@ class StatisticsService:
         watermark = meta.get("oldest_open_day")
         since = None if not meta else min(first_needed, dt.date.fromisoformat(watermark) if watermark else today)
         days = self.day_counters(since)
-        if only_if_any and not days and not meta:
-            return {"days_read": 0, "snapshots_written": 0}
         fig = self.figures(days, now)
         snapshots = self.snapshots(fig)
         digests: dict[str, str] = dict(meta.get("digests") or {})

@@ -423,7 +423,7 @@ def test_page_and_assets_are_served(sclient: Any) -> None:
     for path in ("/", "/transparansi"):
         page = sclient.http.get(path)
         assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
-        assert b'<html lang="id">' in page.body and b"/static/app.js" in page.body
+        assert b'<html lang="id"' in page.body and b"/static/app.js" in page.body
     assert sclient.http.get("/static/app.js").status_code == 200
     shapes = json.loads(sclient.http.get("/static/kelurahan.json").body)
     assert len(shapes["kelurahan"]) == 67

@@ -98,7 +98,16 @@ class FigureStore:
         ]
         if delta:
             ops.append({"Update": self._add_request(day, delta)})
+        if read is None and self.region:  # a region's first figures: the refresh adds it up from now on
+            ops.append({"Put": {"TableName": self.gateway.table, "Item": to_item(self._region_mark())}})
         self.gateway.transact_raw(ops)
+
+    def _region_mark(self) -> dict[str, Any]:
+        return {"pk": keys.STATS_REGIONS_PK, "sk": self.region, "type": "stats_region"}
+
+    def regions_with_figures(self) -> list[str]:
+        """The regions other than the default one that have figures (one Query)."""
+        return [str(i["sk"]) for i in self.gateway.query("pk = :p", values(p=keys.STATS_REGIONS_PK))]
 
     def _add_request(self, day: dt.date, delta: Mapping[str, int]) -> dict[str, Any]:
         names = {f"#k{i}": k for i, k in enumerate(delta)}

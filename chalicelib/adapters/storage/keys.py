@@ -392,6 +392,11 @@ def channel_pk(channel: str) -> str:
     return f"{CHANNEL_PREFIX}{channel}"
 
 
+#: the regions (other than the default one) that have figures: one item each, so the refresh
+#: reads one partition instead of asking every onboarded region
+STATS_REGIONS_PK = "STATS#REGIONS"
+
+
 def stats_day_pk(region: str = "") -> str:
     """The day counters of a region (the default region's: the partition it always had)."""
     return f"{STATS_DAY_PK}#{region}" if region else STATS_DAY_PK
