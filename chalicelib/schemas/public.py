@@ -283,20 +283,22 @@ class NearbyQuery(BaseModel):
     lat: Latitude
     lon: Longitude
     category: str = Field(min_length=1, max_length=64)
+    #: the region whose hints to read (GET /v1/jurisdictions); default: the region the point lies in
+    jurisdiction: str | None = Field(default=None, pattern=r"^[0-9]{2}\.[0-9]{2}$")
 
-    @model_validator(mode="after")
-    def _in_region(self) -> NearbyQuery:
-        area = service_area()
-        lat_ok, lon_ok = area.holds(self.lat, self.lon)
-        problems = []
-        if not lat_ok:
-            problems.append(_outside("lat", area.lat_min, area.lat_max))
-        if not lon_ok:
-            problems.append(_outside("lon", area.lon_min, area.lon_max))
-        if problems:
-            # raised as our own error (not a ValueError) so the 400 says where the city is
-            raise InvalidInput(problems)
-        return self
+
+def check_in_default_area(lat: float, lon: float) -> None:
+    """A point for the default region's hints must lie in its area (the polygons' box and a margin);
+    the 400 says where that is."""
+    area = service_area()
+    lat_ok, lon_ok = area.holds(lat, lon)
+    problems = []
+    if not lat_ok:
+        problems.append(_outside("lat", area.lat_min, area.lat_max))
+    if not lon_ok:
+        problems.append(_outside("lon", area.lon_min, area.lon_max))
+    if problems:
+        raise InvalidInput(problems)
 
 
 def _outside(field: str, lo: float, hi: float) -> FieldProblem:

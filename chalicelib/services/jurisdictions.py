@@ -127,6 +127,11 @@ class JurisdictionService:
                 found = wanted  # a point outside it is refused by routing, in its own words
         return found or default_region()
 
+    def code_at(self, lat: float, lon: float) -> str:
+        """The code of the region whose polygons hold the point; the default region's when none does."""
+        found = self._region_at(lat, lon)
+        return found.code if found is not None else reference.default_code()
+
     def _region_at(self, lat: float, lon: float) -> Region | None:
         """The region whose polygons hold the point: the default first, then each onboarded
         region with boundaries whose box holds it; None when none does (routing refuses it)."""

@@ -60,8 +60,10 @@ class NearbyService:
         created_before: datetime | None = None,
         exclude: str | None = None,
         limit: int = MAX_RESULTS,
+        region: str | None = None,
     ) -> NearbyResult:
-        """Open, listed complaints of `category` within `radius_m`, nearest first."""
+        """Open, listed complaints of `category` within `radius_m`, nearest first, of one region
+        (the default one when not given): hints never mix regions."""
         try:
             cells = geo.cells_within(lat, lon, radius_m, geo.NEARBY_PRECISION)
         except ValueError:
@@ -77,7 +79,7 @@ class NearbyService:
                 ]
             ) from None
         with ThreadPoolExecutor(max_workers=min(_PARALLEL, len(cells))) as pool:
-            pages = list(pool.map(lambda cell: self._cell(category, cell, created_before), cells))
+            pages = list(pool.map(lambda cell: self._cell(category, cell, created_before, region), cells))
         read = 0
         matches: list[Match] = []
         for items in pages:
@@ -93,8 +95,10 @@ class NearbyService:
         matches.sort(key=lambda m: (m.distance_m, m.complaint.created_at))
         return NearbyResult(matches[:limit], read, len(cells))
 
-    def _cell(self, category: str, cell: str, created_before: datetime | None) -> list[dict[str, Any]]:
-        return self.complaints.nearby_cell(category, cell, created_before)
+    def _cell(
+        self, category: str, cell: str, created_before: datetime | None, region: str | None
+    ) -> list[dict[str, Any]]:
+        return self.complaints.nearby_cell(category, cell, created_before, region)
 
     def mark_possible_duplicate(self, c: Complaint) -> str | None:
         """Hint for operators: the nearest older open complaint of the same category.
@@ -113,6 +117,7 @@ class NearbyService:
                 created_before=c.created_at,
                 exclude=c.tracking_id,
                 limit=1,
+                region=c.jurisdiction,
             )
             if not found.matches:
                 return None

@@ -125,7 +125,9 @@ class Complaints(Protocol):
         self, limit: int, start: dict[str, Any] | None
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]: ...
 
-    def nearby_cell(self, category: str, cell: str, created_before: datetime | None) -> list[dict[str, Any]]: ...
+    def nearby_cell(
+        self, category: str, cell: str, created_before: datetime | None, region: str | None = None
+    ) -> list[dict[str, Any]]: ...
 
     def created_page(
         self,

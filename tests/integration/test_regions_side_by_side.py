@@ -311,3 +311,23 @@ def test_registers_and_addresses_of_a_shared_unit_code_are_each_regions_own(
     # another region's area is not a unit of theirs
     foreign = client.http.get(f"/v1/operator/units/kel:{HOME_KEL}/notifications", headers=theirs)
     assert foreign.status_code == 400
+
+
+def test_nearby_hints_are_each_regions_own(client: Any, regions: dict[str, Any]) -> None:
+    cilegon_kel = sorted(f["properties"]["kode"] for f in regions["cilegon_map"]["features"])[0]
+    lat, lon = a_point_in(regions["cilegon_map"], cilegon_kel)
+    filed = post(client, complaint("lampu-jalan", {"lat": lat, "lon": lon}))
+    assert filed.status_code == 201, filed.body
+    tid = filed.json_body["tracking_id"]
+
+    def hints(extra: str = "") -> Any:
+        return client.http.get(f"/v1/complaints/nearby?lat={lat}&lon={lon}&category=lampu-jalan{extra}")
+
+    found = hints()  # the point names its region
+    assert found.status_code == 200 and [c["tracking_id"] for c in found.json_body["complaints"]] == [tid]
+    assert [c["tracking_id"] for c in hints(f"&jurisdiction={CILEGON}").json_body["complaints"]] == [tid]
+    home = hints("&jurisdiction=36.73")  # the default region's hints (or a 400 when outside its area)
+    assert home.status_code == 400 or home.json_body["complaints"] == [], home.body
+    elsewhere = hints(f"&jurisdiction={KAB_SERANG}")  # another region's hints never show it
+    assert elsewhere.status_code == 200 and elsewhere.json_body["complaints"] == []
+    assert hints("&jurisdiction=99.99").status_code == 400

@@ -230,9 +230,11 @@ class ComplaintStore:
             "outbox_pk = :p", values(p=keys.OUTBOX_PARKED), index="outbox", limit=limit, start_key=start
         )
 
-    def nearby_cell(self, category: str, cell: str, created_before: datetime | None) -> list[dict[str, Any]]:
-        """Listed complaints of a category in one geohash cell (the `geo` index)."""
-        pk = keys.geo_pk(category, cell)
+    def nearby_cell(
+        self, category: str, cell: str, created_before: datetime | None, region: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Listed complaints of a category in one geohash cell of a region (the `geo` index)."""
+        pk = keys.geo_pk(category, cell, keys.region_part(region))
         if created_before is None:
             return list(self.gateway.query("geo_pk = :p", values(p=pk), index="geo"))
         return list(self.gateway.query("geo_pk = :p AND geo_sk < :b", values(p=pk, b=iso(created_before)), index="geo"))

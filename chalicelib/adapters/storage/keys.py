@@ -47,7 +47,7 @@ import zlib
 from datetime import datetime
 from typing import Any
 
-from chalicelib.domain import geo, inbox, listing
+from chalicelib.domain import geo, inbox, listing, reference
 from chalicelib.domain.instants import utc_text
 from chalicelib.domain.models import FINAL_STATUSES, Complaint
 from chalicelib.settings import settings
@@ -236,8 +236,14 @@ def created_pk(month: str, shard: int) -> str:
     return f"{CREATED_PREFIX}{month}#{shard}"
 
 
-def geo_pk(category: str, cell: str) -> str:
-    return f"{GEO_PREFIX}{category}#{cell}"
+def geo_pk(category: str, cell: str, region: str = "") -> str:
+    """A geohash cell of one category (another region's cells are its own: hints never mix regions)."""
+    return f"{GEO_PREFIX}{region}#{category}#{cell}" if region else f"{GEO_PREFIX}{category}#{cell}"
+
+
+def region_part(jurisdiction: str | None) -> str:
+    """The region as a key part: empty for the default region (its keys as they always were)."""
+    return "" if not jurisdiction or jurisdiction == reference.default_code() else jurisdiction
 
 
 def geo_attributes(c: Complaint, listed: bool | None = None) -> dict[str, str | None]:
@@ -248,7 +254,7 @@ def geo_attributes(c: Complaint, listed: bool | None = None) -> dict[str, str | 
     if not listed or c.location.lat is None or c.location.lon is None:
         return {"geo_pk": None, "geo_sk": None}
     cell = geo.geohash_encode(c.location.lat, c.location.lon, geo.NEARBY_PRECISION)
-    return {"geo_pk": geo_pk(c.category, cell), "geo_sk": utc_text(c.created_at)}
+    return {"geo_pk": geo_pk(c.category, cell, region_part(c.jurisdiction)), "geo_sk": utc_text(c.created_at)}
 
 
 def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str | None]:
