@@ -74,9 +74,9 @@ def test_an_island_area_is_found_on_each_of_its_islands() -> None:
     assert locate(0.005, 0.5, polygons=polygons) is None
 
 
-def test_another_regions_complaints_stay_out_of_the_default_regions_hints_and_own_partitions() -> None:
+def test_another_regions_lists_and_hints_are_its_own_partitions() -> None:
     from chalicelib.adapters.storage.figures import list_keys
-    from chalicelib.domain.listing import is_listed
+    from chalicelib.adapters.storage.keys import geo_attributes
     from chalicelib.domain.models import Complaint, Location
 
     row = {"created_at": "2026-12-01T03:00:00Z", "tracking_id": "x", "unit_code": "opd:dinkes", "kecamatan_code": None}
@@ -88,8 +88,10 @@ def test_another_regions_complaints_stay_out_of_the_default_regions_hints_and_ow
         f"SP#{OTHER}/none",
     )
     here = Complaint(tracking_id="x", category="sampah", description="d", location=Location(lat=-6.1, lon=106.1))
-    assert is_listed(here) and is_listed(here.model_copy(update={"jurisdiction": HOME}))
-    assert not is_listed(here.model_copy(update={"jurisdiction": OTHER}))
+    ours = geo_attributes(here)["geo_pk"]
+    assert ours == geo_attributes(here.model_copy(update={"jurisdiction": HOME}))["geo_pk"]
+    theirs = geo_attributes(here.model_copy(update={"jurisdiction": OTHER}))["geo_pk"]
+    assert theirs is not None and ours is not None and theirs == ours.replace("GEO#", f"GEO#{OTHER}#", 1)
 
 
 def test_a_kabupaten_complaint_climbs_its_own_regions_ladder() -> None:
