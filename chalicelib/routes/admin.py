@@ -47,6 +47,14 @@ def _int_param(params: dict[str, str], name: str, default: int) -> int:
 def admin_list_complaints() -> Response:
     # Admins only (the sign-in gate); reporter data never leaves here.
     params = dict(bp.current_request.query_params or {})
+    unknown = sorted(set(params) - set(s.AdminListQuery.model_fields))
+    if unknown:  # as every other query: a parameter we do not read is refused, not ignored
+        raise InvalidInput(
+            [
+                FieldProblem(name[:64], "extra_forbidden", "parameter tidak dikenal", "unknown parameter")
+                for name in unknown[:5]
+            ]
+        )
     p = require_principal(bp.current_request)
     page = bootstrap.admin().list(params.get("status"), _int_param(params, "limit", 50), params.get("next"), by=p)
     return respond(200, page.model_dump(mode="json"), {"Cache-Control": "no-store"})

@@ -44,7 +44,7 @@ class CallbackView(BaseModel):
 class AdminListQuery(BaseModel):
     """`GET /v1/admin/complaints` query string."""
 
-    model_config = ConfigDict(defer_build=True)
+    model_config = ConfigDict(extra="forbid", defer_build=True)
 
     status: Literal["needs_attention"]
     limit: int = Field(default=50, ge=1, le=100)

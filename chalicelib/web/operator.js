@@ -498,8 +498,11 @@ async function openComplaint(id) {
     $("#actions").replaceChildren(); $("#timeline").replaceChildren(); $("#nearby").replaceChildren();
     return;
   }
+  const unchanged = current && current.tracking_id === resp.body.tracking_id && current.version === resp.body.version
+    && !current.fromCache && !resp.cached && $("#actions").hasChildNodes();
   current = resp.body;
   current.fromCache = Boolean(resp.cached);
+  if (unchanged) return; // nothing new: what the operator is entering (a chosen photo too) stays as it is
   await loadPeople(current.unit && current.unit.code);
   renderComplaint();
   renderNearby(current);
