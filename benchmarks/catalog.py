@@ -46,6 +46,7 @@ CATALOG: tuple[Bench, ...] = (
     Bench("statistics", "benchmarks.bench_statistics", default=False),
     Bench("citizen_pages", "benchmarks.bench_citizen_pages", default=False),
     Bench("onboarding", "benchmarks.bench_onboarding", default=False),
+    Bench("regions", "benchmarks.bench_regions", default=False),
     Bench("console", "benchmarks.bench_console", default=False),
     Bench("reads", "benchmarks.bench_reads", default=False),
 )
