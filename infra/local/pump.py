@@ -43,7 +43,10 @@ _UNIT_S = {"minute": 60, "hour": 3600, "day": 86400}
 class LambdaContext:
     """Enough of Lambda's context object for Powertools and our handlers."""
 
-    def __init__(self, name: str, timeout_s: float = 60) -> None:
+    def __init__(self, name: str, timeout_s: float = 60, stopping: threading.Event | None = None) -> None:
+        """``stopping``: once set, no time is left (a stopping `make run` ends a sweep as Lambda's
+        timeout would, instead of waiting for it)."""
+        self._stopping = stopping
         self.function_name = name
         self.function_version = "$LATEST"
         self.memory_limit_in_mb = 512
@@ -54,6 +57,8 @@ class LambdaContext:
         self._deadline = time.monotonic() + timeout_s
 
     def get_remaining_time_in_millis(self) -> int:
+        if self._stopping is not None and self._stopping.is_set():
+            return 0
         return max(0, int((self._deadline - time.monotonic()) * 1000))
 
 
@@ -267,7 +272,7 @@ class EventPump:
 
     def fire(self, name: str) -> Any:
         cfg = next(s for s in self.schedules() if s.name == name)
-        return self.handler(cfg)(scheduled_event(name), LambdaContext(name))
+        return self.handler(cfg)(scheduled_event(name), LambdaContext(name, stopping=self._stop))
 
     def drain(self, name: str | None = None, idle_rounds: int = 2, deadline_s: float = 60) -> int:
         """Deliver until the queue(s) give nothing `idle_rounds` times in a row."""
@@ -289,10 +294,12 @@ class EventPump:
         for cfg in self.stream_sources():
             self._spawn(f"stream:{cfg.name}", self._stream_loop, cfg)
 
-    def stop(self) -> None:
+    def stop(self, deadline_s: float = 15) -> None:
+        """Stop every loop; a sweep under way sees no time left and ends (all within `deadline_s`)."""
         self._stop.set()
+        end = time.monotonic() + deadline_s
         for t in self._threads:
-            t.join(timeout=self.wait_s + 5)
+            t.join(timeout=max(0.0, end - time.monotonic()))
 
     def _spawn(self, name: str, target: Callable[[Any], None], cfg: Any) -> None:
         t = threading.Thread(target=target, args=(cfg,), name=name, daemon=True)
