@@ -66,7 +66,7 @@ def local_stack(workdir: Path, **extra_env: str) -> Iterator[LocalStack]:
     finally:
         proc.terminate()
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=90)  # a sweep or refresh under way on a loaded 2-core machine ends first
         except subprocess.TimeoutExpired:
             proc.kill()
     assert proc.returncode == 0, log.read_text()[-3000:]  # Ctrl-C / SIGTERM stops cleanly
