@@ -10,7 +10,7 @@ from chalice.app import Blueprint, Response
 
 from chalicelib import bootstrap
 from chalicelib.domain import reference
-from chalicelib.domain.errors import FieldProblem, InvalidInput, NotFound
+from chalicelib.domain.errors import NotFound
 from chalicelib.domain.photos import CHECKED_PHOTO_TYPE as PHOTO_TYPE
 from chalicelib.http.answers import handles_errors, respond
 from chalicelib.http.inputs import header, idempotency_scope, json_body, known_id, parse
@@ -218,16 +218,9 @@ def nearby_complaints() -> Response:
     if region == reference.default_code():
         s.check_in_default_area(q.lat, q.lon)
     elif bootstrap.jurisdictions().get(region) is None:
-        raise InvalidInput(
-            [
-                FieldProblem(
-                    "jurisdiction",
-                    "unknown_jurisdiction",
-                    "Wilayah tidak dilayani di sini; lihat GET /v1/jurisdictions",
-                    "Not a jurisdiction served here; see GET /v1/jurisdictions",
-                )
-            ]
-        )
+        from chalicelib.services.jurisdictions import unknown_jurisdiction
+
+        raise unknown_jurisdiction()
     found = bootstrap.nearby().find(q.lat, q.lon, q.category, region=region)
     return respond(
         200,

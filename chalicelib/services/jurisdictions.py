@@ -120,7 +120,7 @@ class JurisdictionService:
         if named is not None:
             wanted = self.region(named)
             if wanted is None:
-                raise InvalidInput([_problem("jurisdiction", "unknown_jurisdiction", _UNKNOWN)])
+                raise unknown_jurisdiction()
             if found is not None and found.code != wanted.code and location.kelurahan_code:
                 raise InvalidInput([_problem("jurisdiction", "jurisdiction_mismatch", _MISMATCH)])
             if found is None or found.code != wanted.code:
@@ -192,6 +192,11 @@ _MISMATCH = (
     "Kode kelurahan tidak berada di wilayah ini (jurisdiction)",
     "The kelurahan code is not in this jurisdiction",
 )
+
+
+def unknown_jurisdiction() -> InvalidInput:
+    """The 400 for a `jurisdiction` this deployment does not serve (intake, figures, nearby)."""
+    return InvalidInput([_problem("jurisdiction", "unknown_jurisdiction", _UNKNOWN)])
 
 
 def _problem(path: str, reason: str, words: tuple[str, str]) -> FieldProblem:

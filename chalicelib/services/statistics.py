@@ -41,6 +41,7 @@ from chalicelib.domain.models import STATUS_LABELS_ID, Status, Unit, utcnow
 from chalicelib.domain.overdue import overdue_working_days
 from chalicelib.domain.region import areas_of
 from chalicelib.observability import count, logger
+from chalicelib.services.jurisdictions import unknown_jurisdiction
 from chalicelib.services.ports import ComplaintImages, Complaints, ConditionFailed, Figures
 
 #: the snapshot of the refresh itself (when, the oldest open day, each snapshot's digest)
@@ -145,16 +146,7 @@ class StatisticsService:
         if code == self.region:
             return self
         if self.regions is None or self.regions.get(code) is None:
-            raise InvalidInput(
-                [
-                    FieldProblem(
-                        "jurisdiction",
-                        "unknown_jurisdiction",
-                        "Wilayah tidak dilayani di sini; lihat GET /v1/jurisdictions",
-                        "Not a jurisdiction served here; see GET /v1/jurisdictions",
-                    )
-                ]
-            )
+            raise unknown_jurisdiction()
         return StatisticsService(self.figure_store.for_region(code), self.complaints, self.clock, self.regions)
 
     def _of(self, code: str) -> StatisticsService:
