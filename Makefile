@@ -119,9 +119,9 @@ apikey: $(STAMP)
 ## onboard (or update) a kabupaten/kota: make jurisdiction CODE=36.04 [BOUNDARIES=x.geojson] [UNITS=units.json]
 ## [PREFIX=AAA] [LAPOR_AUTH=... LAPOR_TOKEN=...] [CHANNEL_SECRETS="rabeg=..."]; against the running `make run`, or STAGE=<stage> with AWS credentials
 jurisdiction: $(STAMP)
-	@test -n "$(CODE)" || { echo "usage: make jurisdiction CODE=<kemendagri code NN.NN> [BOUNDARIES=...] [UNITS=...] [PREFIX=...] [CHANNEL_SECRETS='rabeg=... call112=...']"; exit 2; }
+	@test -n "$(CODE)" || { echo "usage: make jurisdiction CODE=<kemendagri code NN.NN> [BOUNDARIES=...] [UNITS=...] [OVERRIDES=...] [PREFIX=...] [CHANNEL_SECRETS='rabeg=... call112=...']"; exit 2; }
 	@$(BIN)/python -m infra.jurisdictions.onboard --code "$(CODE)" \
-		$(if $(BOUNDARIES),--boundaries "$(BOUNDARIES)") $(if $(UNITS),--units "$(UNITS)") $(if $(PREFIX),--prefix "$(PREFIX)") \
+		$(if $(BOUNDARIES),--boundaries "$(BOUNDARIES)") $(if $(UNITS),--units "$(UNITS)") $(if $(OVERRIDES),--overrides "$(OVERRIDES)") $(if $(PREFIX),--prefix "$(PREFIX)") \
 		$(if $(filter command line environment,$(origin STAGE)),--stage "$(STAGE)") \
 		$(foreach c,$(CHANNEL_SECRETS),--channel-secret "$(c)")
 

@@ -125,7 +125,7 @@ def main() -> dict[str, Any]:
         from chalicelib.adapters.storage.expressions import set_remove
         from chalicelib.adapters.storage.keys import due_attributes
         from chalicelib.domain.models import Complaint, TimelineEntry, utcnow
-        from chalicelib.services.deadlines import rung_deadline_for
+        from chalicelib.services.deadlines import Deadlines
         from chalicelib.services.escalation import EscalationService
 
         repo = bootstrap.repository()
@@ -155,7 +155,11 @@ def main() -> dict[str, Any]:
         for tid in overdue:
             c = Complaint.model_validate(repo.get_item(tid, consistent=True))
             expr, names, vals = set_remove(
-                {"escalation_level": 2, "updated_at": iso(later), **due_attributes(tid, rung_deadline_for(c, later))}
+                {
+                    "escalation_level": 2,
+                    "updated_at": iso(later),
+                    **due_attributes(tid, Deadlines().rung_deadline_for(c, later)),
+                }
             )
             names.update({"#lvl": "escalation_level", "#dl": "deadline"})
             vals.update(values(old_level=1, old_deadline=iso(c.deadline) if c.deadline else ""))

@@ -66,7 +66,7 @@ def _seed(repo: Any) -> Counter[tuple[str, str]]:
     from chalicelib.domain import reference, routing
     from chalicelib.domain.models import Complaint, Location, Status, utcnow
     from chalicelib.domain.tracking import new_tracking_id
-    from chalicelib.services.deadlines import deadline_for
+    from chalicelib.services.deadlines import Deadlines
     from chalicelib.services.inbox import holder_of
 
     rng = random.Random(11)
@@ -106,7 +106,7 @@ def _seed(repo: Any) -> Counter[tuple[str, str]]:
             created_at=created,
             updated_at=created,
         )
-        deadline = deadline_for(c, status, created + timedelta(days=rng.randrange(10)))
+        deadline = Deadlines().deadline_for(c, status, created + timedelta(days=rng.randrange(10)))
         c = c.model_copy(update={"deadline": deadline})
         extra = {**due_attributes(c.tracking_id, deadline), **inbox_attributes(c)}
         batch.append({"PutRequest": {"Item": complaint_item(c, {k: v for k, v in extra.items() if v is not None})}})

@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from chalicelib.services.channels import ChannelService
     from chalicelib.services.closing import ClosingService
     from chalicelib.services.conversation import ConversationService
+    from chalicelib.services.deadlines import Deadlines
     from chalicelib.services.digest import DigestService
     from chalicelib.services.escalation import EscalationService
     from chalicelib.services.forwarding import ForwardingService
@@ -252,6 +253,7 @@ def forwarding() -> ForwardingService:
         lease_s=settings().forward_lease_s,
         after_forward=after_forward,
         sync_schedule=sync_schedule(),
+        deadlines=deadlines(),
     )
 
 
@@ -280,7 +282,7 @@ def digest() -> DigestService:
 def closing() -> ClosingService:
     from chalicelib.services.closing import ClosingService
 
-    return ClosingService(complaints(), status_events(), lapor_followups())
+    return ClosingService(complaints(), status_events(), lapor_followups(), deadlines())
 
 
 @lru_cache(maxsize=1)
@@ -297,6 +299,7 @@ def escalation() -> EscalationService:
         lapor_fresh_s=settings().lapor_fresh_s,
         digest=digest(),
         regions=jurisdictions(),
+        deadlines=deadlines(),
     )
 
 
@@ -374,6 +377,7 @@ def status_sync() -> StatusSync:
         schedule=sync_schedule(),
         budget=LaporBudget(counters(), sync_need_policy()),
         account_of=lambda complaint: lapor_accounts().account_of(complaint),
+        deadlines=deadlines(),
     )
 
 
@@ -460,7 +464,16 @@ def actions() -> ActionService:
         templates=templates(),
         handoffs=handoffs(),
         notices=outboxes(),
+        deadlines=deadlines(),
     )
+
+
+@lru_cache(maxsize=1)
+def deadlines() -> Deadlines:
+    """Deadlines by each complaint's own region's SLA policy and calendar."""
+    from chalicelib.services.deadlines import Deadlines
+
+    return Deadlines(lambda code: jurisdictions().rules(code))
 
 
 @lru_cache(maxsize=1)

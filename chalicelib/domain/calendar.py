@@ -42,6 +42,8 @@ __all__ = [
     "YearOverrides",
     "default_calendar",
     "local_tz",
+    "merged_overrides",
+    "regional_calendar",
 ]
 
 _DATA_FILE = Path(__file__).parent.parent / "data" / "holiday_overrides.json"
@@ -273,3 +275,31 @@ def _load_overrides() -> HolidayOverrides:
 def default_calendar() -> WorkingCalendar:
     """The shared calendar with ``data/holiday_overrides.json`` applied."""
     return WorkingCalendar(_load_overrides())
+
+
+def merged_overrides(national: HolidayOverrides, regional: HolidayOverrides) -> HolidayOverrides:
+    """A region's corrections laid over the national ones: a regional holiday adds a day (its name
+    wins on a date both name), a regional removal cancels a day the national ones added."""
+    years: dict[int, YearOverrides] = {}
+    for year in sorted(set(national.years) | set(regional.years)):
+        nat = national.years.get(year, YearOverrides())
+        reg = regional.years.get(year, YearOverrides())
+        added = {d.date: d for d in nat.add}
+        removed = {d.date: d for d in nat.remove}
+        for r in reg.remove:
+            added.pop(r.date, None)
+            removed[r.date] = r
+        for a in reg.add:
+            removed.pop(a.date, None)
+            added[a.date] = a
+        years[year] = YearOverrides(add=sorted(added.values(), key=lambda d: d.date), remove=list(removed.values()))
+    return HolidayOverrides(years=years)
+
+
+def regional_calendar(regional: HolidayOverrides | Mapping[str, Any] | None) -> WorkingCalendar:
+    """The calendar of a region with holidays of its own (hari jadi, regional cuti); the shared
+    calendar when it has none. Same format as ``holiday_overrides.json``."""
+    if not regional:
+        return default_calendar()
+    extra = regional if isinstance(regional, HolidayOverrides) else HolidayOverrides.model_validate(regional)
+    return WorkingCalendar(merged_overrides(_load_overrides(), extra))

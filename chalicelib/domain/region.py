@@ -11,13 +11,57 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 from chalicelib.domain import geo, reference
+from chalicelib.domain.calendar import WorkingCalendar, default_calendar, regional_calendar
 from chalicelib.domain.jurisdiction import Jurisdiction, Words
 from chalicelib.domain.models import Unit
+from chalicelib.domain.sla import SlaPolicy, default_policy
 
-__all__ = ["Region", "areas_of", "default_region", "from_jurisdiction", "region_code_of"]
+__all__ = [
+    "Region",
+    "Rules",
+    "areas_of",
+    "default_region",
+    "from_jurisdiction",
+    "packaged_rules",
+    "region_code_of",
+    "rules_of",
+]
+
+
+@dataclass(frozen=True)
+class Rules:
+    """What a region offers and how long its units have: its categories, SLA policy and
+    working-day calendar (the package's, or the region's overrides of them)."""
+
+    categories: Mapping[str, reference.Category]
+    sla: SlaPolicy
+    calendar: WorkingCalendar
+
+
+@lru_cache(maxsize=1)
+def packaged_rules() -> Rules:
+    """The package's categories, SLA policy and national calendar (the default region's, and
+    every region's that overrides none of them)."""
+    return Rules(categories=reference.categories(), sla=default_policy(), calendar=default_calendar())
+
+
+def rules_of(j: Jurisdiction) -> Rules:
+    """An onboarded region's rules: each override it has, else the package's.
+
+    A region's categories are the deployment's catalogue codes it offers, under its own names,
+    units and severities (the LAPOR! and channel mappings are keyed on those codes; onboarding
+    refuses others)."""
+    base = packaged_rules()
+    categories = base.categories
+    if j.categories is not None:
+        categories = {str(c["code"]): reference.Category(**c) for c in j.categories.get("categories", [])}
+    sla = SlaPolicy.model_validate(j.sla_policy) if j.sla_policy is not None else base.sla
+    calendar = regional_calendar(j.holidays) if j.holidays else base.calendar
+    return Rules(categories=categories, sla=sla, calendar=calendar)
 
 
 def region_code_of(area_code: str) -> str | None:
@@ -42,6 +86,8 @@ class Region:
     polygons: Sequence[Any] = field(default=(), repr=False)
     #: True for the deployment's default region (its address-in-text rules ship in the package)
     default: bool = False
+    #: its categories, SLA policy and calendar
+    rules: Rules = field(default_factory=packaged_rules, repr=False)
 
     def locate(self, lat: float, lon: float) -> geo.Placement | None:
         if self.default:
@@ -98,4 +144,5 @@ def from_jurisdiction(j: Jurisdiction, boundaries: Mapping[str, Any] | None) -> 
         areas=areas,
         units=j.units(),
         polygons=geo.polygons_from(boundaries) if boundaries else (),
+        rules=rules_of(j),
     )

@@ -105,11 +105,33 @@ def _agree(lat: float, lon: float, kel: reference.Kelurahan, tolerance_m: float,
     )
 
 
+_CATALOGUE = "GET /v1/categories?jurisdiction="
+
+
+def offered(category_code: str, region: Region) -> reference.Category:
+    """The category as the region offers it (its own name, unit and severity); a 400 naming
+    `category` when the region does not offer it."""
+    cat = region.rules.categories.get(category_code)
+    if cat is None:
+        raise InvalidInput(
+            [
+                FieldProblem(
+                    "category",
+                    "unknown_category",
+                    f"Kategori tidak ditawarkan di {region.words.region} ({_CATALOGUE}{region.code})",
+                    f"Category not offered in {region.words.region} ({_CATALOGUE}{region.code})",
+                )
+            ]
+        )
+    return cat
+
+
 def unit_for(category_code: str, place: Place, region: Region | None = None) -> Unit | None:
     """The handling unit: the category's OPD, or the area unit of the place. None when the
     region lists no such OPD: the region's coordinator routes it by hand."""
-    cat = reference.categories()[category_code]
-    units = (region or default_region()).units
+    region = region or default_region()
+    cat = offered(category_code, region)
+    units = region.units
     if cat.unit_kind == "opd":
         return units.get(cat.unit or "opd:diskominfo")
     code = place.kelurahan_code if cat.unit_kind == "kelurahan" else place.kecamatan_code

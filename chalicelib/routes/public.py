@@ -23,9 +23,16 @@ bp = Blueprint(__name__)
 
 
 @bp.route("/v1/categories", methods=["GET"])
-@declare("Complaint categories a reporting app offers", roles=PUBLIC, responses={200: s.CategoryList})
+@declare(
+    "Complaint categories a reporting app offers (in one region)",
+    roles=PUBLIC,
+    query=s.CategoriesQuery,
+    responses={200: s.CategoryList},
+)
+@handles_errors
 def list_categories() -> Response:
-    cats = [c.model_dump() for c in reference.categories().values()]
+    q = parse(s.CategoriesQuery, dict(bp.current_request.query_params or {}))
+    cats = [c.model_dump() for c in bootstrap.jurisdictions().rules_or_refuse(q.jurisdiction).categories.values()]
     return respond(200, {"categories": cats}, {"Cache-Control": "public, max-age=300"})
 
 
@@ -80,7 +87,9 @@ def _public_view(tracking_id: str, consistent: bool = False) -> Response:
     if complaint is None:
         raise NotFound(tracking_id)
     photos = bootstrap.public_photos().listed(complaint)
-    return respond(200, s.PublicComplaint.of(complaint, timeline, photos).model_dump(mode="json"))
+    rules = bootstrap.jurisdictions().rules(complaint.jurisdiction)
+    view = s.PublicComplaint.of(complaint, timeline, photos, rules.sla if rules else None)
+    return respond(200, view.model_dump(mode="json"))
 
 
 @bp.route("/v1/complaints/{tracking_id}/photos/{n}", methods=["GET"])

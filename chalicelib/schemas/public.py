@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
@@ -30,6 +30,9 @@ from chalicelib.domain.models import (
 from chalicelib.domain.numbers import Latitude, Longitude
 from chalicelib.domain.privacy import public_message
 from chalicelib.domain.public_view import of_complaint
+
+if TYPE_CHECKING:
+    from chalicelib.domain.sla import SlaPolicy
 
 
 class ReporterContact(Reporter):
@@ -166,14 +169,19 @@ class PublicComplaint(BaseModel):
     photos: list[PublicPhoto] = Field(default_factory=list)
 
     @classmethod
-    def of(cls, c: Complaint, timeline: list[TimelineEntry], photos: Sequence[int] = ()) -> PublicComplaint:
-        """`photos`: the numbers of the photos public_view allows (services/public_photos.py)."""
+    def of(
+        cls, c: Complaint, timeline: list[TimelineEntry], photos: Sequence[int] = (), policy: SlaPolicy | None = None
+    ) -> PublicComplaint:
+        """`photos`: the numbers of the photos public_view allows (services/public_photos.py);
+        `policy`: the complaint's region's SLA policy (the package's when not given), for the words
+        of its deadline's rule."""
         # the calendar (holidays) loads on the first read, not on every function's import
         from chalicelib.domain.overdue import overdue_working_days
         from chalicelib.domain.sla import default_policy, describe_deadline
 
         if status_only(c):
             return cls.times_only(c, timeline)
+        rules = policy or default_policy()
         facts = of_complaint(c)  # what is public, decided once for every surface
         return cls(
             tracking_id=c.tracking_id,
@@ -194,7 +202,7 @@ class PublicComplaint(BaseModel):
             deadline=c.deadline,
             deadline_rule=None
             if c.deadline is None
-            else describe_deadline(default_policy(), c.status.value, c.severity.value, _deadline_is_a_rungs(timeline)),
+            else describe_deadline(rules, c.status.value, c.severity.value, _deadline_is_a_rungs(timeline)),
             overdue_working_days=overdue_working_days(c.deadline, utcnow()),
             escalation_level=c.escalation_level,
             # operators' notes never, the reporter's words never, answers hidden when confidential
@@ -255,6 +263,18 @@ class RatingRequest(BaseModel):
 
     stars: int = Field(ge=1, le=5, strict=True)
     comment: str | None = Field(default=None, max_length=1000)
+
+
+class CategoriesQuery(BaseModel):
+    """`GET /v1/categories` query string."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
+
+    jurisdiction: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{2}\.[0-9]{2}$",
+        description="region code NN.NN (GET /v1/jurisdictions); default: the deployment's",
+    )
 
 
 class CategoryList(BaseModel):

@@ -34,7 +34,7 @@ from chalicelib.domain.inbox import scoped
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, Unit, utcnow
 from chalicelib.observability import complaint_context, count, logger
 from chalicelib.services.channels import ChannelService
-from chalicelib.services.deadlines import deadline_for
+from chalicelib.services.deadlines import Deadlines
 from chalicelib.services.inbox import item_in_scope, sight_of
 from chalicelib.services.lapor_followups import LaporFollowups
 from chalicelib.services.people import PeopleService
@@ -136,7 +136,9 @@ class ActionService:
         templates: TemplateService | None = None,
         handoffs: Handoffs | None = None,
         notices: Outboxes | None = None,
+        deadlines: Deadlines | None = None,
     ) -> None:
+        self.deadlines = deadlines or Deadlines()  # by the complaint's region's rules
         self.notices = notices  # mentions in notes, published by the sweep
         self.handoffs = handoffs  # each unit's "Diteruskan" shelf
         self.templates = templates  # answers to start from (template_id)
@@ -545,7 +547,7 @@ class ActionService:
 
     def _new_stage(self, plan: Plan, c: Complaint, target: Status, now: datetime) -> None:
         """The status and the new stage's deadline (the clock of the old stage stops)."""
-        deadline = deadline_for(c, target, now)
+        deadline = self.deadlines.deadline_for(c, target, now)
         plan.attrs.update(status=target.value)
         plan.placement = replace(plan.placement, deadline=deadline)
         plan.after = plan.after.model_copy(update={"status": target, "deadline": deadline})

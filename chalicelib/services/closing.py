@@ -26,9 +26,9 @@ from typing import Any
 from chalicelib.domain.errors import NotFound, WrongState
 from chalicelib.domain.models import Complaint, Status, TimelineEntry, utcnow
 from chalicelib.domain.overdue import is_overdue
-from chalicelib.domain.sla import default_policy, describe
+from chalicelib.domain.sla import describe
 from chalicelib.observability import complaint_context, count, logger
-from chalicelib.services.deadlines import deadline_for
+from chalicelib.services.deadlines import Deadlines
 from chalicelib.services.lapor_followups import LaporFollowups
 from chalicelib.services.ports import After, Complaints, ConditionFailed, Placement
 from chalicelib.services.status_events import StatusEvents, Transition, at_version
@@ -76,14 +76,21 @@ def _reopened_with(c: Complaint, item: dict[str, Any], reason: str) -> bool:
 
 
 class ClosingService:
-    def __init__(self, complaints: Complaints, events: StatusEvents, followups: LaporFollowups) -> None:
+    def __init__(
+        self,
+        complaints: Complaints,
+        events: StatusEvents,
+        followups: LaporFollowups,
+        deadlines: Deadlines | None = None,
+    ) -> None:
+        self.deadlines = deadlines or Deadlines()  # by the complaint's region's rules
         self.complaints = complaints
         self.events = events
         self.followups = followups
 
     def auto_close(self, c: Complaint, due_at: str, now: datetime) -> str:
         """Close a resolved complaint whose reporter did not answer in time (called by the sweep)."""
-        rule = describe(default_policy().rule(Status.RESOLVED.value, c.severity.value))
+        rule = describe(self.deadlines.rules(c).sla.rule(Status.RESOLVED.value, c.severity.value))
         entry = TimelineEntry(
             at=now,
             kind="closed",
@@ -139,7 +146,7 @@ class ClosingService:
             raise self._why_not(tracking_id)
 
     def _reopen(self, c: Complaint, item: dict[str, Any], reason: str, now: datetime) -> Complaint:
-        deadline = deadline_for(c, REOPEN_TO, now)
+        deadline = self.deadlines.deadline_for(c, REOPEN_TO, now)
         reopen_count = int(item.get("reopen_count") or 0) + 1
         attrs = {
             "status": REOPEN_TO.value,
@@ -151,7 +158,7 @@ class ClosingService:
         # still resolved, within its window, at the version and deadline read
         window: list[Any] = [After(now)] if c.deadline is None else [After(now), c.deadline]
         expect = {"status": Status.RESOLVED.value, "deadline": window, **at_version(c.version)}
-        rule = describe(default_policy().rule(REOPEN_TO.value, c.severity.value))
+        rule = describe(self.deadlines.rules(c).sla.rule(REOPEN_TO.value, c.severity.value))
         entry = TimelineEntry(
             at=now,
             kind="reopened",

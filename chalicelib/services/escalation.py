@@ -53,10 +53,10 @@ from chalicelib.domain.models import (
     utcnow,
 )
 from chalicelib.domain.overdue import is_overdue, overdue_working_days
-from chalicelib.domain.sla import default_policy, describe
+from chalicelib.domain.sla import describe
 from chalicelib.observability import MetricUnit, complaint_context, count, count_by, log_failure, logger, observe
 from chalicelib.services.closing import ClosingService
-from chalicelib.services.deadlines import rung_deadline_for
+from chalicelib.services.deadlines import Deadlines
 from chalicelib.services.digest import DigestService
 from chalicelib.services.ports import Change, Complaints, ConditionFailed, Outboxes, Placement, Write
 from chalicelib.services.status_events import StatusEvents, Transition
@@ -137,9 +137,11 @@ class EscalationService:
         lapor_fresh_s: float = 600,
         digest: DigestService | None = None,
         regions: RegionLadders | None = None,
+        deadlines: Deadlines | None = None,
     ) -> None:
         """``regions``: the onboarded regions, whose complaints climb their own region's ladder."""
         self.ladders = _Ladders(regions)
+        self.deadlines = deadlines or Deadlines()  # by the complaint's region's rules
         self.complaints = complaints
         self.outboxes = outboxes
         self._notifier = notifier
@@ -199,7 +201,7 @@ class EscalationService:
         deadline = parse_instant(due_at)
         if not is_overdue(deadline, now):
             return "not_due"
-        action = default_policy().on_expiry(c.status.value) if c.is_open else None
+        action = self.deadlines.rules(c).sla.on_expiry(c.status.value) if c.is_open else None
         if action == "escalate" and self._stale_at_lapor(item, now):
             if self._refresh is None or not self._refresh(c.tracking_id, now):
                 logger.warning("LAPOR! state is stale and could not be read; the climb waits")
@@ -253,7 +255,7 @@ class EscalationService:
         return out
 
     def _due_tomorrow_notice(self, c: Complaint, due_at: str, deadline: datetime, now: datetime) -> str:
-        if not c.is_open or default_policy().on_expiry(c.status.value) != "escalate":
+        if not c.is_open or self.deadlines.rules(c).sla.on_expiry(c.status.value) != "escalate":
             return "not_the_units"  # LAPOR!'s own steps: staff hear when it is late
         unit_code = self.answering_unit(c)
         if unit_code is None:
@@ -298,8 +300,8 @@ class EscalationService:
     def _escalate(self, c: Complaint, due_at: str, deadline: datetime, now: datetime, rung: Rung) -> str:
         level = rung.level
         days = overdue_working_days(deadline, now)
-        new_deadline = rung_deadline_for(c, now)
-        rung_rule = describe(default_policy().rung_rule(c.severity.value))
+        new_deadline = self.deadlines.rung_deadline_for(c, now)
+        rung_rule = describe(self.deadlines.rules(c).sla.rung_rule(c.severity.value))
         attrs = {"escalation_level": level, "updated_at": now, "escalated_at": now}
         entry = TimelineEntry(
             at=now,
@@ -355,7 +357,7 @@ class EscalationService:
         """Tell staff once and take the complaint out of the due index (deadline stays shown)."""
         stage = c.status.value
         days = overdue_working_days(deadline, now)
-        rule = describe(default_policy().rule(stage, c.severity.value))
+        rule = describe(self.deadlines.rules(c).sla.rule(stage, c.severity.value))
         change = Change(
             {"overdue_notified_at": now}, expect=self._as_read(c, due_at), placement=Placement(overdue_noticed=True)
         )

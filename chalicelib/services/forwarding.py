@@ -28,7 +28,7 @@ from chalicelib.adapters.lapor import LaporClient, LaporError
 from chalicelib.domain import reference, sync_policy
 from chalicelib.domain.models import FINAL_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import MetricUnit, count, logger, observe
-from chalicelib.services.deadlines import deadline_for
+from chalicelib.services.deadlines import Deadlines
 from chalicelib.services.lapor_accounts import NoLaporCredentials
 from chalicelib.services.ports import ABSENT, Change, Complaints, ConditionFailed, Placement
 from chalicelib.services.status_events import StatusEvents, Transition
@@ -73,7 +73,9 @@ class ForwardingService:
         lease_s: int = 120,
         sync_schedule: sync_policy.SyncSchedule | None = None,
         after_forward: Callable[[str, dict[str, Any]], None] | None = None,
+        deadlines: Deadlines | None = None,
     ) -> None:
+        self.deadlines = deadlines or Deadlines()  # by the complaint's region's rules
         self.complaints = complaints
         self._lapor = lapor
         self.events = events
@@ -194,7 +196,7 @@ class ForwardingService:
         self, c: Complaint, lapor_id: int, recovered: bool, accepted_at: datetime | None = None
     ) -> ForwardResult:
         now = utcnow()
-        deadline = deadline_for(c, Status.FORWARDED, now)
+        deadline = self.deadlines.deadline_for(c, Status.FORWARDED, now)
         attrs: dict[str, Any] = {
             "lapor_id": lapor_id,
             "status": Status.FORWARDED.value,

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from chalicelib.adapters.sqs import Queues
-from chalicelib.domain import reference, routing
+from chalicelib.domain import routing
 from chalicelib.domain.commands import NewComplaint
 from chalicelib.domain.errors import Conflict, FieldProblem, InvalidInput
 from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry, utcnow
@@ -109,8 +109,8 @@ class IntakeService:
         fingerprint: str | None = None,
     ) -> Accepted:
         sub = new.submission
-        category = reference.category(sub.category)
         region = self.regions.region_for(sub.location, new.jurisdiction) if self.regions else default_region()
+        category = routing.offered(sub.category, region)
         place = routing.place_of(sub.location, region)
         unit = routing.unit_for(sub.category, place, region)
         location = sub.location.model_copy(update={"kelurahan_code": place.kelurahan_code})

@@ -21,7 +21,8 @@ from chalicelib.domain import reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.jurisdiction import Jurisdiction
 from chalicelib.domain.models import Location
-from chalicelib.domain.region import Region, default_region, from_jurisdiction, region_code_of
+from chalicelib.domain.region import Region, Rules, default_region, from_jurisdiction, packaged_rules, region_code_of
+from chalicelib.domain.region import rules_of as _rules_of
 from chalicelib.services.ports import JurisdictionBoundaries, JurisdictionRecord, Jurisdictions
 
 __all__ = ["JurisdictionService"]
@@ -34,6 +35,7 @@ class _Loaded:
     record: JurisdictionRecord
     boundaries: Any = field(default=_NOT_READ)
     region: Region | None = None
+    rules: Rules | None = None
 
 
 class JurisdictionService:
@@ -102,6 +104,25 @@ class JurisdictionService:
         if loaded.region is None:
             loaded.region = from_jurisdiction(loaded.record.jurisdiction, self.boundaries(code))
         return loaded.region
+
+    def rules(self, code: str | None) -> Rules | None:
+        """A region's categories, SLA policy and calendar (no boundaries read); the default
+        region's for an empty code; None when the region is not served here."""
+        if not code or code == reference.default_code():
+            return packaged_rules()
+        loaded = self._entry(code)
+        if loaded is None:
+            return None
+        if loaded.rules is None:
+            loaded.rules = loaded.region.rules if loaded.region else _rules_of(loaded.record.jurisdiction)
+        return loaded.rules
+
+    def rules_or_refuse(self, code: str | None) -> Rules:
+        """As ``rules``, with the 400 naming `jurisdiction` for a region not served here."""
+        found = self.rules(code)
+        if found is None:
+            raise unknown_jurisdiction()
+        return found
 
     def region_for(self, location: Location, named: str | None = None) -> Region:
         """The one region a complaint's place belongs to, or a 400 naming the field.

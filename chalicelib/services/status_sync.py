@@ -49,7 +49,7 @@ from chalicelib.domain import lifecycle, sync_policy, sync_priority
 from chalicelib.domain.calendar import WorkingCalendar
 from chalicelib.domain.models import AT_LAPOR_STATUSES, Complaint, Status, TimelineEntry, utcnow
 from chalicelib.observability import MetricUnit, complaint_context, count, log_failure, logger, observe
-from chalicelib.services.deadlines import deadline_for
+from chalicelib.services.deadlines import Deadlines
 from chalicelib.services.lapor_budget import LaporBudget
 from chalicelib.services.lapor_followups import posted_ids
 from chalicelib.services.ports import (
@@ -143,9 +143,11 @@ class StatusSync:
         budget: LaporBudget | None = None,
         calendar: WorkingCalendar | None = None,
         account_of: Callable[[Mapping[str, Any]], str] | None = None,
+        deadlines: Deadlines | None = None,
     ) -> None:
         """``budget``: the call budget, for each account (LaporBudget.for_account); ``account_of``:
         the LAPOR! account a complaint's calls go out on (default: the budget's one account)."""
+        self.deadlines = deadlines or Deadlines()  # by the complaint's region's rules
         self.complaints = complaints
         self.timelines = timelines
         self.outboxes = outboxes
@@ -358,7 +360,7 @@ class StatusSync:
     ) -> bool:
         complaint = Complaint.model_validate(item)
         final = new in lifecycle.STOP_SYNC
-        deadline = None if final else deadline_for(complaint, new, now)
+        deadline = None if final else self.deadlines.deadline_for(complaint, new, now)
         nxt = None if final else self._next({**item, "deadline": deadline}, new, now, changed=True)
         attrs: dict[str, Any] = {**common, "status": new.value, "updated_at": now, "sync_changed_at": now}
         entry = TimelineEntry(

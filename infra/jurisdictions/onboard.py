@@ -30,7 +30,7 @@ from chalicelib.domain.changes import ConditionFailed
 from chalicelib.domain.jurisdiction import is_prefix
 from chalicelib.domain.jurisdiction_record import JurisdictionRecord
 from infra.jurisdictions.build import InvalidJurisdiction, build, prefix_candidates
-from infra.jurisdictions.validate import Problem, errors
+from infra.jurisdictions.validate import Problem, check_document, errors
 from infra.jurisdictions.wilayah import Wilayah, load, wilayah_csv
 
 __all__ = ["Onboarded", "Request", "Target", "onboard", "main", "secret_name", "stage_target"]
@@ -52,6 +52,8 @@ class Request:
     lapor_base_url: str | None = None
     channel_secrets: Mapping[str, str] = field(default_factory=dict)
     public_base_url: str | None = None
+    #: JSON with any of `categories`, `sla_policy`, `escalation_ladder`, `holidays` (docs/jurisdictions.md)
+    overrides: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -104,6 +106,38 @@ def _read_json(path: Path, where: str, problems: list[Problem]) -> Any:
             )
         )
     return None
+
+
+OVERRIDABLE = ("categories", "sla_policy", "escalation_ladder", "holidays")
+
+
+def _overrides(raw: Any, problems: list[Problem]) -> dict[str, Any]:
+    """The OVERRIDES file: an object with any of the overridable sections, each an object."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        problems.append(
+            _problem(
+                "overrides", "bad_override", "OVERRIDES harus berupa objek JSON", "OVERRIDES must be a JSON object"
+            )
+        )
+        return {}
+    out: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key.startswith("_"):
+            continue  # a comment
+        if key not in OVERRIDABLE or not isinstance(value, dict):
+            problems.append(
+                _problem(
+                    f"overrides.{key}",
+                    "bad_override",
+                    f"bagian tidak dikenal atau bukan objek (boleh: {', '.join(OVERRIDABLE)})",
+                    f"unknown section or not an object (allowed: {', '.join(OVERRIDABLE)})",
+                )
+            )
+            continue
+        out[key] = value
+    return out
 
 
 def _units_list(raw: Any) -> Any:
@@ -205,8 +239,12 @@ def onboard(
     problems = check_request(request)
     boundaries = _read_json(request.boundaries, "boundaries", problems) if request.boundaries else None
     units = _units_list(_read_json(request.units, "units", problems)) if request.units else None
+    bad_overrides: list[Problem] = []  # listed with the document's own problems, all at once
+    overrides: dict[str, Any] = {}
+    if request.overrides:
+        overrides = _overrides(_read_json(request.overrides, "overrides", problems), bad_overrides)
     if errors(problems):
-        raise Refused(problems)
+        raise Refused(problems + bad_overrides)
     wilayah = wilayah or load()
     area = wilayah.get(request.code)
     previous: JurisdictionRecord | None = None
@@ -244,6 +282,11 @@ def onboard(
         if boundaries is None and previous.boundaries_key:
             keep["has_boundaries"] = True
         jurisdiction = jurisdiction.model_copy(update=keep)
+    if overrides or bad_overrides:  # given ones replace the region's; the others stay
+        jurisdiction = jurisdiction.model_copy(update=overrides)
+        problems = bad_overrides + check_document(jurisdiction)
+        if errors(problems):
+            raise Refused(problems)
     boundaries_key = previous.boundaries_key if previous else None
     if built.boundaries is not None:
         boundaries_key = files.write(request.code, built.boundaries)
@@ -387,6 +430,7 @@ def request_from(args: argparse.Namespace, env: Mapping[str, str]) -> Request:
         lapor_base_url=args.lapor_base_url,
         channel_secrets=dict(_channel_secret(c) for c in args.channel_secret),
         public_base_url=args.public_base_url,
+        overrides=Path(args.overrides) if args.overrides else None,
     )
 
 
@@ -403,6 +447,9 @@ def main(argv: list[str] | None = None) -> int:
         "--channel-secret", action="append", default=[], metavar="NAME=VALUE", help="a channel's signing secret"
     )
     parser.add_argument("--public-base-url", help="its public address (https://...)")
+    parser.add_argument(
+        "--overrides", help="its own categories, SLA policy, escalation ladder, holidays (docs/jurisdictions.md)"
+    )
     parser.add_argument("--stage", help="a deployed stage (AWS credentials); default: the running `make run`")
     args = parser.parse_args(argv)
     request = request_from(args, os.environ)

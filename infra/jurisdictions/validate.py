@@ -416,6 +416,7 @@ def check_document(j: Jurisdiction) -> list[Problem]:
     ladder_problems = _model_problems("escalation_ladder", EscalationLadderFile, ladder)
     problems += ladder_problems
     units = j.units()
+    catalogue = {str(c.get("code")) for c in load_json("categories.json")["categories"]}
     for i, cat in enumerate(_categories(j)):
         where = f"categories[{i}]"
         if j.categories is not None:
@@ -426,6 +427,15 @@ def check_document(j: Jurisdiction) -> list[Problem]:
                     Problem(where, "bad_override", f"format tidak sah: {exc.errors()[0]['msg']}", "invalid format")
                 )
                 continue
+            if cat.get("code") not in catalogue:
+                problems.append(
+                    Problem(
+                        where,
+                        "unknown_category",
+                        f"kode {cat.get('code')} tidak ada di katalog kategori hub (kode yang dipetakan ke LAPOR!)",
+                        f"code {cat.get('code')} is not in the hub's category catalogue (the codes mapped to LAPOR!)",
+                    )
+                )
         unit = cat.get("unit")
         if unit and unit not in units:
             problems.append(

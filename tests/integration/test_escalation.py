@@ -25,7 +25,7 @@ from chalicelib.adapters.storage.expressions import set_remove
 from chalicelib.adapters.storage.gateway import TableGateway as Repository
 from chalicelib.adapters.storage.keys import due_attributes
 from chalicelib.domain.models import Status
-from chalicelib.services.deadlines import deadline_for
+from chalicelib.services.deadlines import Deadlines
 from tests.conftest import VALID, poll
 
 WIB = dt.timezone(dt.timedelta(hours=7))
@@ -74,7 +74,7 @@ def put_in_stage(tracking_id: str, status: Status, since: dt.datetime, level: in
     repo = bootstrap.repository()
     c = repo.get(tracking_id, consistent=True)
     assert c is not None
-    deadline = deadline_for(c, status, since)
+    deadline = Deadlines().deadline_for(c, status, since)
     assert deadline is not None
     expr, names, vals = set_remove(
         {
