@@ -56,7 +56,7 @@ $(AXE):
 seed: $(STAMP)
 	$(BIN)/python -m infra.local.seed
 
-## audit every public figure against the complaints (STATS_ARGS="--repair" to fix, "--since 2025-01")
+## audit every public figure against the complaints (STATS_ARGS="--repair" to fix, "--since 2025-01", "--jurisdiction 36.72")
 stats-recompute: $(STAMP)
 	$(BIN)/python -m infra.local.recompute_stats $(STATS_ARGS)
 

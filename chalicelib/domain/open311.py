@@ -216,7 +216,7 @@ def definition(code: str) -> dict[str, Any]:
 
 
 def check_jurisdiction(jurisdiction_id: str | None) -> None:
-    """Optional; when given it must name the default region (the lists of requests are its own)."""
+    """Optional; when given it must name the default region (the `tokens` route's rule)."""
     if jurisdiction_id and jurisdiction_id.strip().lower() not in {j.lower() for j in config().jurisdiction_ids}:
         raise UnknownJurisdiction(jurisdiction_id)
 

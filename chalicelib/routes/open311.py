@@ -194,9 +194,9 @@ def post_request(request: Request, fmt: str) -> Response:
 def get_requests(request: Request, fmt: str) -> Response:
     def run() -> Response:
         params = _params(request)
-        _jurisdiction(params)
+        region = _any_region(_one(params, "jurisdiction_id"))  # the list is that region's alone
         query = requests_query(params)
-        found = bootstrap.open311().find(query)
+        found = bootstrap.open311().find(query, region)
         answer = render(
             fmt, 200, "service_requests", [r.model_dump() for r in found], {"Cache-Control": "public, max-age=30"}
         )

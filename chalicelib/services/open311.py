@@ -4,14 +4,16 @@ A POST goes through the same intake as every other channel (channel `open311`,
 the client app's name as `client_app`), so routing, forwarding, escalation and
 statistics treat it like any complaint.
 
-Reading never scans. A list by date window reads the `created` index (every
-complaint, by UTC month of arrival and shard, sorted by arrival instant):
+Reading never scans, and a list is one region's (the default one unless `jurisdiction_id`
+names another). A list by date window reads that region's partitions of the `created` index
+(every complaint, by region, UTC month of arrival and shard, sorted by arrival instant):
 the window's months newest first, each month's shards queried in parallel and
 merged newest first, the service_code and status filters applied by DynamoDB on
 what each Query reads, and reading stops once the requested page is full. Each
 shard first reads about its share of the page, and more, in small pages, only
 when the merge runs through it: a page reads about as many items as it shows.
-A list by ids is BatchGetItem (one call per 100 ids). `status_notes` is the
+A list by ids is BatchGetItem (one call per 100 ids); another region's id is left out as
+an unknown one is. `status_notes` is the
 newest timeline message, kept on the complaint item (and so on its index row):
 no read per listed request. Only an item written before items carried their
 note has its newest timeline entries read (one small Query).
@@ -136,9 +138,10 @@ class _Partition:
         hi: str,
         filters: dict[str, list[str]],
         chunk: int,
+        region: str | None,
     ) -> None:
         self.complaints = complaints
-        self.month, self.shard, self.lo, self.hi = month, shard, lo, hi
+        self.month, self.shard, self.lo, self.hi, self.region = month, shard, lo, hi, region
         self.filters, self.chunk = filters, chunk
         # a filter by service thins what a page reads out: then whole chunks, else small ones
         self.more = chunk if "category" in filters else max(2, math.ceil(chunk / 8))
@@ -149,7 +152,7 @@ class _Partition:
     def fetch(self) -> _Partition:
         while not self.buffer and not self.done:
             items, self.start = self.complaints.created_page(
-                self.month, self.shard, self.lo, self.hi, self.filters, self.chunk, self.start
+                self.month, self.shard, self.lo, self.hi, self.filters, self.chunk, self.start, self.region
             )
             self.buffer.extend(items)
             self.done = self.start is None
@@ -188,17 +191,18 @@ class Open311Service:
     # -- GET requests -------------------------------------------------------------
 
     def one(self, tracking_id: str) -> Open311Request | None:
-        found = self._by_ids([tracking_id])
+        found = self._by_ids([tracking_id], any_region=True)
         return found[0] if found else None
 
-    def find(self, q: RequestsQuery) -> list[Open311Request]:
+    def find(self, q: RequestsQuery, region: str | None = None) -> list[Open311Request]:
+        """One region's requests (``region``: its code; None: the default region's): lists never mix regions."""
         if q.ids is not None:
-            return self._by_ids(q.ids[q.offset : q.offset + q.page_size])
-        items = list(islice(self._window(q), q.offset, q.offset + q.page_size))
+            return self._by_ids(q.ids[q.offset : q.offset + q.page_size], region)
+        items = list(islice(self._window(q, region), q.offset, q.offset + q.page_size))
         return _readable([self._from_index(i) for i in items])
 
-    def _window(self, q: RequestsQuery) -> Iterator[dict[str, Any]]:
-        """Complaints created in the window that pass the filters, newest first.
+    def _window(self, q: RequestsQuery, region: str | None) -> Iterator[dict[str, Any]]:
+        """The region's complaints created in the window that pass the filters, newest first.
 
         Each shard of a month first reads its share of what the page still needs (plus one):
         the shards hold about the same number, so most of what is read is shown."""
@@ -207,18 +211,22 @@ class Open311Service:
         need = q.offset + q.page_size
         for month in open311.months_newest_first(q.start, q.end):
             chunk = max(2, min(1000, math.ceil(need / self.shards) + 1))
-            parts = [_Partition(self.complaints, month, s, lo, hi, filt, chunk) for s in range(self.shards)]
+            parts = [_Partition(self.complaints, month, s, lo, hi, filt, chunk, region) for s in range(self.shards)]
             with ThreadPoolExecutor(max_workers=_PARALLEL) as pool:
                 list(pool.map(_Partition.fetch, parts))  # first pages in parallel; the rest as the merge needs
             for item in heapq.merge(*parts, key=self.complaints.arrival_key, reverse=True):
+                if not _of_region(item, region):
+                    continue  # another region's, stored before its own partitions were
                 yield item
                 need -= 1
                 if need <= 0:
                     return
 
-    def _by_ids(self, ids: list[str]) -> list[Open311Request]:
-        """The listed requests among `ids`, in their order: BatchGetItem, the notes on the items."""
-        found = {str(i.get("tracking_id")): i for i in self.complaints.many(ids)} if ids else {}
+    def _by_ids(self, ids: list[str], region: str | None = None, any_region: bool = False) -> list[Open311Request]:
+        """The listed requests among `ids` of ``region`` (unless ``any_region``), in their order:
+        BatchGetItem, the notes on the items. Another region's id is left out as an unknown one is."""
+        items = self.complaints.many(ids) if ids else []
+        found = {str(i.get("tracking_id")): i for i in items if any_region or _of_region(i, region)}
         return _readable([self._from_index(found[t]) if t in found else None for t in ids])
 
     def _from_index(self, item: dict[str, Any]) -> Open311Request | _Unreadable | None:
@@ -246,6 +254,12 @@ class _Unreadable:
 
     tracking_id: str
     error: ValidationError
+
+
+def _of_region(item: dict[str, Any], region: str | None) -> bool:
+    """A stored complaint of ``region`` (None: the default; an item without a region is the default's)."""
+    home = reference.default_code()
+    return str(item.get("jurisdiction") or home) == (region or home)
 
 
 def _readable(found: list[Open311Request | _Unreadable | None]) -> list[Open311Request]:

@@ -588,12 +588,13 @@ class StatisticsService:
     # -- audit and repair -----------------------------------------------------------
 
     def complaints_since(self, month: str, shards: int) -> Iterator[dict[str, Any]]:
-        """Every complaint from `month` (UTC, YYYY-MM) on: the `created` index, one Query per month and shard."""
+        """Every complaint of this region from `month` (UTC, YYYY-MM) on: its partitions of the
+        `created` index, one Query per month and shard."""
         now = self.clock()
         y, m = (int(x) for x in month.split("-"))
         while (y, m) <= (now.year, now.month):
             for shard in range(shards):
-                yield from self.complaints.created_in(f"{y:04d}-{m:02d}", shard)
+                yield from self.complaints.created_in(f"{y:04d}-{m:02d}", shard, self.region)
             y, m = (y + 1, 1) if m == 12 else (y, m + 1)
 
     def recompute(self, since_month: str, shards: int, repair: bool = False) -> dict[str, Any]:

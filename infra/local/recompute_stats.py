@@ -1,13 +1,14 @@
 """`make stats-recompute`: every public figure again from the complaints, for audit and repair.
 
-Reads the complaints by the `created` index (one Query per month and shard, never
-a Scan), computes what each adds to the figures exactly as the stream consumer
-does, and compares the result with the kept day counters. Prints the
-differences and exits 1 when there are any. With `--repair` it brings each
-complaint's stats item and its day up to date through the same conditional
-transaction the stream consumer uses (safe while the consumer runs), then
-refreshes the snapshots. Works against AWS (credentials and TABLE_NAME from the
-environment) or the running `make run` (found by itself: infra/local/running.py).
+Reads one region's complaints (the default one, or `--jurisdiction <code>`) by its
+partitions of the `created` index (one Query per month and shard, never a Scan),
+computes what each adds to the figures exactly as the stream consumer does, and compares
+the result with the kept day counters. Prints the differences and exits 1 when there are
+any. With `--repair` it brings each complaint's stats item and its day up to date
+through the same conditional transaction the stream consumer uses (safe while the
+consumer runs), then refreshes the snapshots. Works against AWS (credentials and
+TABLE_NAME from the environment) or the running `make run` (found by itself:
+infra/local/running.py).
 """
 
 from __future__ import annotations
@@ -23,6 +24,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--since", help="first month to read (YYYY-MM, UTC); default: the first day counted")
     parser.add_argument("--repair", action="store_true", help="fix what differs, then refresh the snapshots")
+    parser.add_argument(
+        "--jurisdiction", help="the region whose figures (its Kemendagri code); default: the default region"
+    )
     args = parser.parse_args(argv)
     if not os.environ.get("TABLE_NAME"):
         from infra.local.running import NoRunningStack, connect
@@ -34,13 +38,14 @@ def main(argv: list[str] | None = None) -> int:
             return 1
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from chalicelib import bootstrap
-    from chalicelib.adapters.storage.keys import STATS_DAY_PK as DAY_PK
+    from chalicelib.adapters.storage.keys import stats_day_pk
     from chalicelib.settings import settings
 
-    stats = bootstrap.statistics()
+    stats = bootstrap.statistics().in_region(args.jurisdiction)
     since = args.since
     if since is None:
-        first = next(iter(bootstrap.repository().query("pk = :p", {":p": {"S": DAY_PK}}, limit=1)), None)
+        day_pk = stats_day_pk(stats.region)
+        first = next(iter(bootstrap.repository().query("pk = :p", {":p": {"S": day_pk}}, limit=1)), None)
         since = first["sk"][:7] if first else datetime.now(UTC).strftime("%Y-%m")
     report = stats.recompute(since, settings().shards, repair=args.repair)
     print(json.dumps({k: v for k, v in report.items() if k != "expected"}, indent=1, default=str)[:20000])

@@ -94,6 +94,22 @@ def test_another_regions_lists_and_hints_are_its_own_partitions() -> None:
     assert theirs is not None and ours is not None and theirs == ours.replace("GEO#", f"GEO#{OTHER}#", 1)
 
 
+def test_another_regions_complaints_arrive_in_its_own_created_partitions() -> None:
+    from datetime import UTC, datetime
+
+    from chalicelib.adapters.storage.keys import created_attributes, created_pk, region_part, shard_of
+
+    at = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
+    shard = shard_of("x")
+    home = created_attributes("x", at)
+    assert home == {"created_pk": f"CREATED#2026-12#{shard}", "created_sk": "2026-12-01T03:00:00.000000Z"}
+    assert created_attributes("x", at, region_part(HOME)) == home == created_attributes("x", at, region_part(None))
+    theirs = created_attributes("x", at, region_part(OTHER))
+    assert theirs == {"created_pk": f"CREATED#{OTHER}#2026-12#{shard}", "created_sk": home["created_sk"]}
+    assert created_pk("2026-12", shard) == home["created_pk"]
+    assert created_pk("2026-12", shard, OTHER) == theirs["created_pk"] != home["created_pk"]
+
+
 def test_a_kabupaten_complaint_climbs_its_own_regions_ladder() -> None:
     from chalicelib.domain.jurisdiction import DesaKelurahan, Jurisdiction, Kecamatan, default_opd
     from chalicelib.domain.models import Complaint, Unit

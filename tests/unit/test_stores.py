@@ -52,6 +52,15 @@ def test_a_new_complaint_has_its_keys_and_index_attributes(memory_table: Any) ->
     assert "due_pk" not in raw and "sync_pk" not in raw
 
 
+def test_another_regions_complaint_is_listed_in_its_own_created_partition(memory_table: Any) -> None:
+    store = ComplaintStore(memory_table)
+    c = complaint().model_copy(update={"tracking_id": "SRN-7KQ4-M2XH", "jurisdiction": "99.01"})
+    entry = TimelineEntry(at=AT, kind="received", status=c.status, ref="received")
+    store.create(c, entry, {}, Placement(listed=True, holder="city"))
+    raw = memory_table.get_raw(f"C#{c.tracking_id}", "C")
+    assert raw["created_pk"] == f"CREATED#99.01#2026-03#{keys.shard_of(c.tracking_id)}"
+
+
 def test_a_placement_becomes_the_index_attributes(memory_table: Any) -> None:
     store, c = stored(memory_table)
     deadline, check = AT + timedelta(days=3), AT + timedelta(hours=1)

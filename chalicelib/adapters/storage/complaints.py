@@ -146,7 +146,11 @@ class ComplaintStore:
         claim, one transaction). ConditionFailed carries the item holding the id; UploadClaimed
         names the uploads another complaint has."""
         extra = {k: text(v) for k, v in attributes.items()}
-        extra.update(keys.created_attributes(complaint.tracking_id, complaint.created_at))
+        extra.update(
+            keys.created_attributes(
+                complaint.tracking_id, complaint.created_at, keys.region_part(complaint.jurisdiction)
+            )
+        )
         extra.update(keys.note_attributes(entry))
         extra.update({k: v for k, v in placed(complaint.tracking_id, complaint, placement).items() if v is not None})
         self.gateway.create(complaint, entry, extra, claims=list(claims))
@@ -381,11 +385,12 @@ class ComplaintStore:
         filters: Mapping[str, Any],
         limit: int,
         start: dict[str, Any] | None,
+        region: str | None = None,
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-        """One page, newest first, of one month's shard between two instants (key text); `filters`:
-        attribute -> the values it may have."""
+        """One page, newest first, of one region's month's shard between two instants (key text);
+        `filters`: attribute -> the values it may have; `region`: its code (None: the default)."""
         names: dict[str, str] = {}
-        vals = values(p=keys.created_pk(month, shard), lo=lo, hi=hi)
+        vals = values(p=keys.created_pk(month, shard, keys.region_part(region)), lo=lo, hi=hi)
         parts: list[str] = []
         for i, (attr, allowed) in enumerate(filters.items()):
             names[f"#f{i}"] = attr
@@ -403,9 +408,11 @@ class ComplaintStore:
             names=names or None,
         )
 
-    def created_in(self, month: str, shard: int) -> Iterator[dict[str, Any]]:
-        """Every complaint that arrived in a UTC month (YYYY-MM), one shard of the `created` index."""
-        return self.gateway.query("created_pk = :p", values(p=keys.created_pk(month, shard)), index="created")
+    def created_in(self, month: str, shard: int, region: str | None = None) -> Iterator[dict[str, Any]]:
+        """Every complaint of a region (None: the default) that arrived in a UTC month (YYYY-MM),
+        one shard of the `created` index."""
+        pk = keys.created_pk(month, shard, keys.region_part(region))
+        return self.gateway.query("created_pk = :p", values(p=pk), index="created")
 
     def latest_entries(self, tracking_id: str, limit: int) -> list[dict[str, Any]]:
         """The newest timeline entries of a complaint (one small Query of its partition)."""

@@ -34,7 +34,7 @@ complaint: `outbox` (not yet at LAPOR!, or parked; undelivered channel events an
 LAPOR! follow-ups), `sync` (next LAPOR! status check, by shard, sorted by its instant:
 the status sync's reads), `due` (SLA deadline, and
 notices not yet published), `geo` (open complaints by category and geohash cell),
-`created` (every complaint by month of arrival), `statsunit` / `statsplace` /
+`created` (every complaint by region and month of arrival), `statsunit` / `statsplace` /
 `statscity` (the lists behind the figures; the city's is one partition per jurisdiction:
 a few complaints a second at most, far within what one partition takes). The operators'
 inboxes: `inbox`, `inbox_urgent` (by holder), `inbox_area`, `inbox_area_urgent` (by
@@ -224,16 +224,17 @@ def notify_due_attributes(tracking_id: str, written_at: datetime) -> dict[str, s
     return {"due_pk": f"{NOTIFY_PREFIX}{shard_of(tracking_id)}", "due_sk": utc_text(written_at)}
 
 
-def created_attributes(tracking_id: str, created_at: datetime) -> dict[str, str]:
-    """The `created` index: every complaint, by the UTC month it arrived in and its shard;
-    the sort key is the UTC instant (iso), so a date window is one range per partition."""
+def created_attributes(tracking_id: str, created_at: datetime, region: str = "") -> dict[str, str]:
+    """The `created` index: every complaint, by its region, the UTC month it arrived in and its
+    shard; the sort key is the UTC instant (iso), so a date window is one range per partition."""
     at = utc_text(created_at)
-    return {"created_pk": f"{CREATED_PREFIX}{at[:7]}#{shard_of(tracking_id)}", "created_sk": at}
+    return {"created_pk": created_pk(at[:7], shard_of(tracking_id), region), "created_sk": at}
 
 
-def created_pk(month: str, shard: int) -> str:
-    """One partition of the `created` index: a UTC month (YYYY-MM) and a shard."""
-    return f"{CREATED_PREFIX}{month}#{shard}"
+def created_pk(month: str, shard: int, region: str = "") -> str:
+    """One partition of the `created` index: a UTC month (YYYY-MM) and a shard (another region's
+    are its own: lists by arrival never mix regions)."""
+    return f"{CREATED_PREFIX}{region}#{month}#{shard}" if region else f"{CREATED_PREFIX}{month}#{shard}"
 
 
 def geo_pk(category: str, cell: str, region: str = "") -> str:
