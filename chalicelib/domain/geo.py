@@ -32,7 +32,9 @@ from chalicelib.domain import reference
 
 __all__ = [
     "EARTH_RADIUS_M",
+    "MAP_MAX_POSITIONS",
     "NEARBY_PRECISION",
+    "Outline",
     "SERVICE_AREA_MARGIN_DEG",
     "Placement",
     "ServiceArea",
@@ -44,6 +46,7 @@ __all__ = [
     "haversine_m",
     "interior_point",
     "locate",
+    "outlines",
     "point_in_ring",
     "service_area",
 ]
@@ -221,17 +224,90 @@ def _polygons() -> tuple[_Polygon, ...]:
         return polygons_from(json.load(fh))
 
 
+def _rfc_ring(xs: Sequence[float], ys: Sequence[float], digits: int) -> list[list[float]]:
+    """[lon, lat] pairs rounded to `digits` decimals, the exterior counterclockwise (RFC 7946)."""
+    ring = [[round(x, digits), round(y, digits)] for x, y in zip(xs, ys, strict=True)]
+    twice_area = sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(ring))
+    if twice_area < 0:  # clockwise: the right-hand rule asks for the exterior counterclockwise
+        ring.reverse()
+    return ring
+
+
 def boundaries(digits: int = 6) -> list[tuple[str, str, list[list[float]]]]:
     """Every kelurahan's outer ring as RFC 7946 wants it: (code, kecamatan code, [lon, lat] pairs
     in WGS 84, closed, counterclockwise), rounded to `digits` decimals (6: about 10 cm)."""
-    out = []
-    for p in _polygons():
-        ring = [[round(x, digits), round(y, digits)] for x, y in zip(p.xs, p.ys, strict=True)]
-        twice_area = sum(a[0] * b[1] - b[0] * a[1] for a, b in itertools.pairwise(ring))
-        if twice_area < 0:  # clockwise: the right-hand rule asks for the exterior counterclockwise
-            ring.reverse()
-        out.append((p.code, p.kecamatan_code, ring))
-    return out
+    return [(p.code, p.kecamatan_code, _rfc_ring(p.xs, p.ys, digits)) for p in _polygons()]
+
+
+#: one desa/kelurahan on a map: (code, kecamatan code, its outer rings, one per island)
+Outline = tuple[str, str, list[list[list[float]]]]
+
+#: At most this many positions in a region's map (the default region's 67 kelurahan have 4,221):
+#: its places.geojson stays near the default region's size (~150 KB, ~30 KB compressed) however
+#: many desa a kabupaten has.
+MAP_MAX_POSITIONS = 5000
+
+#: the simplification tolerances tried, in degrees (0, then ~5 m doubling): the first that fits wins
+_TOLERANCES = (0.0, *(0.00005 * 2**k for k in range(12)))
+
+
+def _perp_deg(x: float, y: float, x1: float, y1: float, x2: float, y2: float) -> float:
+    """Distance in degrees from (x, y) to the line through two points (to the point when they meet)."""
+    dx, dy = x2 - x1, y2 - y1
+    if dx == 0.0 and dy == 0.0:
+        return math.hypot(x - x1, y - y1)
+    return abs(dy * x - dx * y + x2 * y1 - y2 * x1) / math.hypot(dx, dy)
+
+
+def _importance(xs: Sequence[float], ys: Sequence[float]) -> list[float]:
+    """Each vertex's Douglas-Peucker weight: kept at tolerance t exactly when its weight exceeds t
+    (the ends always), so every tolerance is tried without simplifying again."""
+    n = len(xs)
+    weight = [0.0] * n
+    weight[0] = weight[-1] = math.inf
+    stack = [(0, n - 1, math.inf)]
+    while stack:
+        i, j, cap = stack.pop()
+        if j - i < 2:
+            continue
+        far, dmax = i + 1, -1.0
+        for k in range(i + 1, j):
+            d = _perp_deg(xs[k], ys[k], xs[i], ys[i], xs[j], ys[j])
+            if d > dmax:
+                far, dmax = k, d
+        w = min(dmax, cap)  # a vertex is reached only when every split above it was made
+        weight[far] = w
+        stack.append((i, far, w))
+        stack.append((far, j, w))
+    return weight
+
+
+def _kept(weights: Sequence[float], tolerance: float) -> list[int]:
+    """The vertices a ring keeps at `tolerance`: at least a triangle (4 positions, closed)."""
+    keep = [k for k, w in enumerate(weights) if w > tolerance]
+    if len(keep) < 4:
+        best = sorted(range(1, len(weights) - 1), key=lambda k: -weights[k])[:2]
+        keep = sorted({0, len(weights) - 1, *best})
+    return keep
+
+
+def outlines(polygons: Sequence[_Polygon], max_positions: int = MAP_MAX_POSITIONS, digits: int = 6) -> list[Outline]:
+    """Each desa/kelurahan of a region's polygons (:func:`polygons_from`) for a map, by code: its
+    outer rings as RFC 7946 wants them (as :func:`boundaries`), simplified (Douglas-Peucker) with
+    the smallest tolerance of 0, ~5 m, ~11 m, ~22 m, ... that keeps at most `max_positions`
+    positions in all; every ring stays at least a triangle."""
+    weights = [_importance(p.xs, p.ys) for p in polygons]
+    tolerance = _TOLERANCES[-1]
+    for t in _TOLERANCES:
+        if sum(len(_kept(w, t)) for w in weights) <= max_positions:
+            tolerance = t
+            break
+    by_code: dict[str, Outline] = {}
+    for p, w in zip(polygons, weights, strict=True):
+        keep = _kept(w, tolerance)
+        ring = _rfc_ring([p.xs[k] for k in keep], [p.ys[k] for k in keep], digits)
+        by_code.setdefault(p.code, (p.code, p.kecamatan_code, []))[2].append(ring)
+    return sorted(by_code.values())
 
 
 #: How far beyond the outermost kelurahan boundary a point still counts as "in the city"

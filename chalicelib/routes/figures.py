@@ -86,7 +86,7 @@ def stats_csv() -> Response:
 
 @bp.route("/v1/stats/places.geojson", methods=["GET"])
 @declare(
-    "Every kelurahan's boundary with its figures by place in one window (GeoJSON, RFC 7946, WGS 84)",
+    "Every desa/kelurahan's boundary with its region's figures by place in one window (GeoJSON, RFC 7946, WGS 84)",
     roles=PUBLIC,
     query=s.PlacesGeoQuery,
     responses={200: Media("application/geo+json", {"type": "object"})},
@@ -94,13 +94,15 @@ def stats_csv() -> Response:
 @handles_errors
 def stats_places_geojson() -> Response:
     q = parse(s.PlacesGeoQuery, dict(bp.current_request.query_params or {}))
-    body = bootstrap.statistics().places_geojson(q.window)
+    figures = bootstrap.statistics().in_region(q.jurisdiction)
+    body = figures.places_geojson(q.window)
+    name = f"kelurahan-{figures.region}-{q.window}" if figures.region else f"kelurahan-{q.window}"
     return Response(
         body=json.dumps(body, ensure_ascii=False, separators=(",", ":")),
         status_code=200,
         headers={
             "Content-Type": "application/geo+json; charset=utf-8",
-            "Content-Disposition": f'attachment; filename="kelurahan-{q.window}.geojson"',
+            "Content-Disposition": f'attachment; filename="{name}.geojson"',
             **_STATS_CACHE,
         },
     )

@@ -63,12 +63,18 @@ def _web_file(name: str, values: dict[str, str] | None = None) -> str:
 
 def _default_values() -> dict[str, str]:
     region = reference.region()
-    return {"region": region.words.region, "short_name": region.short_name, "prefix": region.prefix, "jurisdiction": ""}
+    return {
+        "region": region.words.region,
+        "short_name": region.short_name,
+        "prefix": region.prefix,
+        "jurisdiction": "",
+        "has_map": "1",
+    }
 
 
 def _fill(text: str, quote: Callable[[str], str], values: dict[str, str] | None = None) -> str:
     """The pages name no region: ``{{region}}`` ("Kota X" / "Kabupaten X"), ``{{short_name}}``,
-    ``{{prefix}}`` and ``{{jurisdiction}}`` (empty for the default region) come from its data."""
+    ``{{prefix}}``, ``{{jurisdiction}}`` (empty for the default region) and ``{{has_map}}`` come from its data."""
     for key, value in (values or _default_values()).items():
         text = text.replace("{{" + key + "}}", quote(value))
     return text
@@ -152,7 +158,10 @@ def region_page(code: str) -> Response:
     if j is None:
         return error_response(404, "not_found", "Wilayah tidak dilayani di sini", "Not a region served here")
     region = j.words.region
-    return _page({"region": region, "short_name": region, "prefix": j.prefix, "jurisdiction": j.code})
+    has_map = "1" if j.has_boundaries else ""  # its map is drawn from its places.geojson
+    return _page(
+        {"region": region, "short_name": region, "prefix": j.prefix, "jurisdiction": j.code, "has_map": has_map}
+    )
 
 
 @bp.route("/lapor", methods=["GET"])  # /lapor/ too: API Gateway drops the trailing slash

@@ -71,10 +71,11 @@ class StatsCsvQuery(BaseModel):
 
 
 class PlacesGeoQuery(BaseModel):
-    """`GET /v1/stats/places.geojson` query string: the window, as `GET /v1/stats` takes it."""
+    """`GET /v1/stats/places.geojson` query string: the region and window, as `GET /v1/stats` takes them."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, defer_build=True)
 
+    jurisdiction: str | None = Field(default=None, pattern=REGION_PARAM, description=REGION_HELP)
     window: str = Field(default="30d", pattern=_WINDOW_PATTERN)
 
 

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from chalicelib.domain import reference
+from chalicelib.domain import geo, reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
 from chalicelib.domain.jurisdiction import Jurisdiction
 from chalicelib.domain.models import Location
@@ -36,6 +36,7 @@ class _Loaded:
     boundaries: Any = field(default=_NOT_READ)
     region: Region | None = None
     rules: Rules | None = None
+    outlines: list[geo.Outline] | None = None
 
 
 class JurisdictionService:
@@ -123,6 +124,19 @@ class JurisdictionService:
         if found is None:
             raise unknown_jurisdiction()
         return found
+
+    def outlines(self, code: str) -> list[geo.Outline] | None:
+        """The region's desa/kelurahan as its map draws them (simplified once, kept with the
+        region); [] when it has no boundaries, None when unknown."""
+        if code == reference.default_code():
+            return [(c, kec, [ring]) for c, kec, ring in geo.boundaries()]
+        region = self.region(code)
+        loaded = self._entry(code)
+        if region is None or loaded is None:
+            return None
+        if loaded.outlines is None:
+            loaded.outlines = geo.outlines(region.polygons) if region.polygons else []
+        return loaded.outlines
 
     def region_for(self, location: Location, named: str | None = None) -> Region:
         """The one region a complaint's place belongs to, or a 400 naming the field.

@@ -112,6 +112,8 @@ class RegionData(Protocol):
 
     def get(self, code: str) -> Jurisdiction | None: ...
 
+    def outlines(self, code: str) -> list[geo.Outline] | None: ...
+
 
 class StatisticsService:
     def __init__(
@@ -379,15 +381,18 @@ class StatisticsService:
         return out.getvalue()
 
     def places_geojson(self, window: str) -> dict[str, Any]:
-        """`GET /v1/stats/places.geojson`: every kelurahan's boundary with its figures (by place)
-        in one window, as an RFC 7946 FeatureCollection (WGS 84, [lon, lat]); flat properties,
-        as the CSV's columns, so a GIS reads them as attribute columns."""
+        """`GET /v1/stats/places.geojson`: every desa/kelurahan's boundary with this region's figures
+        (by place) in one window, as an RFC 7946 FeatureCollection (WGS 84, [lon, lat]); flat
+        properties, as the CSV's columns, so a GIS reads them as attribute columns. A region
+        onboarded without boundaries has no features (a map client still reads an empty layer)."""
         cfg = st.config()
+        areas, shapes = self._map()
+        if not shapes:
+            return {"type": "FeatureCollection", "features": []}  # no figures read for a map with nothing on it
         t = self.table(window, "kelurahan", "place")
         rows = {r["unit_code"]: r for r in t["units"]}
-        areas = reference.areas()
         features = []
-        for code, kecamatan_code, ring in geo.boundaries():
+        for code, kecamatan_code, rings in shapes:
             kel = areas.kelurahan.get(code)
             props: dict[str, Any] = {
                 "kelurahan_code": code,
@@ -399,15 +404,22 @@ class StatisticsService:
                 "generated_at": t["generated_at"],
             }
             props.update(_flat_figures(rows.get(f"kel:{code}", {}), cfg))
-            features.append(
-                {
-                    "type": "Feature",
-                    "id": code,
-                    "properties": props,
-                    "geometry": {"type": "Polygon", "coordinates": [ring]},
-                }
+            geometry = (
+                {"type": "Polygon", "coordinates": rings[:1]}
+                if len(rings) == 1
+                else {"type": "MultiPolygon", "coordinates": [[ring] for ring in rings]}  # an area over islands
             )
+            features.append({"type": "Feature", "id": code, "properties": props, "geometry": geometry})
         return {"type": "FeatureCollection", "features": features}
+
+    def _map(self) -> tuple[reference.Areas, list[geo.Outline]]:
+        """This region's areas and desa/kelurahan outlines (the default region's from the package;
+        another's from its boundaries, simplified once per container)."""
+        if not self.region:
+            return reference.areas(), [(code, kec, [ring]) for code, kec, ring in geo.boundaries()]
+        j = self.regions.get(self.region) if self.regions is not None else None
+        shapes = self.regions.outlines(self.region) if self.regions is not None and j is not None else None
+        return (areas_of(j) if j is not None else reference.areas()), shapes or []
 
     # -- the lists behind the figures ----------------------------------------------
 

@@ -67,6 +67,8 @@
 
   // the region this page shows (/j/<code>/); empty: the deployment's default region
   const REGION = document.documentElement.dataset.jurisdiction || "";
+  // whether it has a map: the default region always; another when its boundaries were onboarded
+  const HAS_MAP = !REGION || document.documentElement.dataset.map === "1";
 
   function query(params) {
     const q = new URLSearchParams();
@@ -242,14 +244,49 @@
     if (max <= 4) return Math.min(4, n);
     return Math.min(4, 1 + Math.floor((3 * n) / (max + 1)));
   }
-  async function loadMap() {
-    if (mapDrawn) return;
+  /** The region's places.geojson as the map draws it: SVG paths in a 1000-wide view box of the
+   * region's bounds (equirectangular, true to scale at its middle latitude), and overdue by place. */
+  function projected(places) {
+    if (!places.features.length) throw new Error("wilayah ini belum punya peta");
+    const outer = (g) => (g.type === "Polygon" ? [g.coordinates[0]] : g.coordinates.map((part) => part[0]));
+    let west = Infinity, east = -Infinity, south = Infinity, north = -Infinity;
+    for (const f of places.features) {
+      for (const ring of outer(f.geometry)) {
+        for (const [x, y] of ring) {
+          west = Math.min(west, x); east = Math.max(east, x); south = Math.min(south, y); north = Math.max(north, y);
+        }
+      }
+    }
+    const kx = Math.cos(((north + south) / 2) * Math.PI / 180);
+    const scale = 1000 / ((east - west) * kx);
+    const pt = ([x, y]) => ((x - west) * kx * scale).toFixed(1) + "," + ((north - y) * scale).toFixed(1);
+    const overdue = {};
+    const kelurahan = places.features.map((f) => {
+      overdue["kel:" + f.properties.kelurahan_code] = f.properties.overdue || 0;
+      const path = outer(f.geometry).map((ring) => "M" + ring.slice(0, -1).map(pt).join("L") + "Z").join("");
+      return { code: f.properties.kelurahan_code, name: f.properties.kelurahan_name, path };
+    });
+    return [{ viewBox: "0 0 1000 " + Math.ceil((north - south) * scale), kelurahan }, overdue];
+  }
+  async function mapData() {
+    if (REGION) return projected(await getJSON("/v1/stats/places.geojson?" + query({ window: "30d" })));
     const [shapes, stats] = await Promise.all([
       getJSON("/static/kelurahan.json"),
       getJSON("/v1/stats?" + query({ level: "kelurahan", window: "30d", view: "place" })),
     ]);
     const overdue = {};
     for (const row of stats.units) overdue[row.unit_code] = row.overdue || 0;
+    return [shapes, overdue];
+  }
+  // a desa/kelurahan code's last part starts with 1 for a kelurahan, 2 or 3 for a desa
+  const areaWord = (code) => ((code.split(".")[3] || "1")[0] === "1" ? "Kelurahan " : "Desa ");
+  async function loadMap() {
+    if (mapDrawn) return;
+    const [shapes, overdue] = await mapData();
+    if (shapes.kelurahan.some((k) => areaWord(k.code) === "Desa ")) { // a kabupaten's map is mostly desa
+      $("#h-peta").textContent = "Peta aduan terlambat per desa/kelurahan";
+      $("#map").setAttribute("aria-label", $("#map").getAttribute("aria-label").replace("kelurahan", "desa/kelurahan"));
+    }
     const max = Math.max(0, ...Object.values(overdue));
     const map = $("#map");
     map.setAttribute("viewBox", shapes.viewBox);
@@ -258,7 +295,7 @@
     for (const k of shapes.kelurahan) {
       const code = "kel:" + k.code;
       const n = overdue[code] || 0;
-      const label = "Kelurahan " + k.name + ": " + fmtInt(n) + " aduan terlambat";
+      const label = areaWord(k.code) + k.name + ": " + fmtInt(n) + " aduan terlambat";
       const a = svg("a", { href: "#/unit/" + encodeURIComponent(code) + "?view=place", "aria-label": label,
         "data-kelurahan": k.code });
       const path = svg("path", { d: k.path, fill: colours[shade(n, max)], "data-overdue": n });
@@ -454,7 +491,7 @@
         $("#daftar-csv").setAttribute("href", "/v1/public/complaints.csv?" + listed);
         $("#daftar-json").setAttribute("href", "/v1/public/complaints.json?" + listed);
         await loadList($("#daftar"), p, false);
-      } else if (path === "peta" && !REGION) {
+      } else if (path === "peta" && HAS_MAP) {
         show("peta", "h-peta");
         await loadMap();
       } else if (path.startsWith("lacak")) {
@@ -480,13 +517,13 @@
       location.hash = "#/lacak/" + encodeURIComponent($("#track-id").value.trim().toUpperCase());
     });
     window.addEventListener("hashchange", route);
-    if (REGION) { // the simplified map is the default region's alone, so another region's page has none
+    if (!HAS_MAP) { // a region onboarded without boundaries has no map (its places.geojson is empty)
       const mapLink = document.querySelector('nav a[href="#/peta"]');
       if (mapLink) mapLink.parentElement.hidden = true;
       const geo = $("#geojson-link");
       if (geo) geo.parentElement.hidden = true;
-      $(".brand a").setAttribute("href", "#/");
     }
+    if (REGION) $(".brand a").setAttribute("href", "#/");
     loadCity().catch((err) => say("Ringkasan tidak dapat dimuat: " + err.message));
     loadRanking();
     regionLinks();

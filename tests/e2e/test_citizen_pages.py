@@ -14,6 +14,7 @@ serious or critical violation on either page. Chromium is Debian's (`make browse
 from __future__ import annotations
 
 import hashlib
+import json
 import struct
 import uuid
 import zlib
@@ -24,6 +25,7 @@ from typing import Any
 import pytest
 import requests
 
+from infra.jurisdictions.wilayah import shared_dir
 from tests.conftest import VALID, poll
 from tests.e2e.test_public_page import CHROMIUM, FLAGS
 from tests.support.stack import ROOT, LocalStack
@@ -442,7 +444,8 @@ def test_follow_page_shows_the_answer_and_rating_needs_the_token(running_stack: 
 
 def test_each_region_has_its_own_transparency_page(running_stack: LocalStack, browser: Browser) -> None:
     """/j/<code>/ is a region's own page: its name, its figures (every API call names the region),
-    no other region's map; / links to it. axe-core finds nothing serious."""
+    its own map (its kelurahan, from its places.geojson); / links to it and keeps its own map.
+    axe-core finds nothing serious."""
     regions = requests.get(f"{running_stack.url}/v1/jurisdictions", timeout=10).json()["jurisdictions"]
     other = next((j for j in regions if j["code"] != regions[0]["code"] and j["kind"] == "kota"), None)
     if other is None:
@@ -456,7 +459,25 @@ def test_each_region_has_its_own_transparency_page(running_stack: LocalStack, br
     assert page.title().endswith(f"Kota {other['name']}")
     page.wait_for_function("() => document.querySelectorAll('#city-cards > *').length > 0")
     page.wait_for_function("() => document.querySelectorAll('#rank-table tbody tr').length > 0")
-    assert asked and all(f"jurisdiction={other['code']}" in u for u in asked), asked
-    assert page.get_by_role("link", name="Peta", exact=True).is_hidden()
     assert _axe(page) == []
+    # its own map: each of its kelurahan (islands too) and none of another region's
+    places = requests.get(
+        f"{running_stack.url}/v1/stats/places.geojson?jurisdiction={other['code']}", timeout=10
+    ).json()["features"]
+    batas = json.loads((shared_dir() / "data" / "wilayah" / f"batas-{other['code']}.geojson").read_text())
+    page.get_by_role("link", name="Peta", exact=True).click()
+    page.wait_for_selector("#map a path")
+    drawn = page.eval_on_selector_all("#map a", "as => as.map(a => a.dataset.kelurahan)")
+    assert sorted(drawn) == sorted(f["properties"]["kode"] for f in batas["features"]) and len(drawn) == len(places)
+    name = places[0]["properties"]["kelurahan_name"]
+    assert page.locator(f'#map a[aria-label^="Kelurahan {name}:"]').count() == 1
+    assert any("/v1/stats/places.geojson" in u for u in asked)
+    assert asked and all(f"jurisdiction={other['code']}" in u for u in asked), asked
+    assert _axe(page) == []
+    assert page.errors == []  # nothing refused by the page's CSP
+    # the default region's page still draws its own
+    page.goto(f"{running_stack.url}/#/peta")
+    page.wait_for_selector("#map a path")
+    home = page.eval_on_selector_all("#map a", "as => as.map(a => a.dataset.kelurahan)")
+    assert len(home) == 67 and not set(home) & set(drawn)
     assert requests.get(f"{running_stack.url}/j/99.99/", timeout=10).status_code == 404

@@ -495,3 +495,75 @@ def test_each_region_has_its_own_figures_and_lists(sclient: Any, pump: Any, monk
     assert "Kota Cilegon" in csv_text
     unknown = sclient.http.get("/v1/stats?jurisdiction=99.99")
     assert unknown.status_code == 400 and unknown.json_body["errors"][0]["field"] == "jurisdiction"
+
+
+def test_each_region_has_its_own_map(sclient: Any, pump: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`places.geojson?jurisdiction=` draws the region's own desa/kelurahan (Cilegon's islands as
+    MultiPolygons) with its own figures, about the size of the default region's; a region onboarded
+    without boundaries has an empty map; a region not served here is the figures' 400."""
+    from chalicelib import bootstrap
+    from infra.jurisdictions.onboard import Request, SecretWriter, onboard
+    from infra.jurisdictions.wilayah import load, shared_dir, wilayah_csv
+
+    if not wilayah_csv().is_file():
+        pytest.skip("the shared area list is absent")
+    import boto3
+
+    monkeypatch.setenv("JURISDICTION_SECRETS_PREFIX", f"test-{uuid.uuid4().hex[:8]}/jurisdictions/")
+    bootstrap.reset()
+    wilayah = load()
+    batas = shared_dir() / "data" / "wilayah" / "batas-36.72.geojson"
+    for code, prefix, boundaries in (("36.72", "CLG", batas), ("36.04", "SRN", None)):
+        onboard(
+            Request(code, prefix=prefix, boundaries=boundaries),
+            store=bootstrap.jurisdiction_store(),
+            files=bootstrap.boundary_files(),
+            secrets=SecretWriter(boto3.client("secretsmanager")),
+            name_prefix="test",
+            wilayah=wilayah,
+        )
+    supplied = json.loads(batas.read_text(encoding="utf-8"))["features"]
+    kel = sorted(f["properties"]["kode"] for f in supplied)[0]
+    body = {**VALID, "category": "pelayanan-kelurahan", "location": {"kelurahan_code": kel}}
+    theirs = sclient.http.post("/v1/complaints", body=json.dumps(body), headers={"Content-Type": "application/json"})
+    assert theirs.status_code == 201, theirs.body
+    put(unit="opd:dinkes")  # ours, at KEL
+    pump.drain_streams()
+    bootstrap.statistics().refresh_all()
+
+    def places(query: str) -> tuple[Any, dict[str, Any]]:
+        resp = sclient.http.get(f"/v1/stats/places.geojson?window=30d{query}")
+        assert resp.status_code == 200, resp.body
+        assert resp.headers["Content-Type"].startswith("application/geo+json")
+        return resp, json.loads(resp.body)
+
+    home_resp, home = places("")
+    clg_resp, clg = places("&jurisdiction=36.72")
+    assert clg_resp.headers["Cache-Control"] == home_resp.headers["Cache-Control"] == "public, max-age=60"
+    assert "36.72" in clg_resp.headers["Content-Disposition"]
+    assert places("&jurisdiction=36.73")[1] == home  # the default region named: the same map
+    # each map draws its own places, and counts only its own complaints
+    assert {f["id"] for f in clg["features"]} == {f["properties"]["kode"] for f in supplied}
+    assert len(clg["features"]) == 43 and len(home["features"]) == 67
+    received = {f["id"]: f["properties"]["received"] for f in clg["features"] if f["properties"]["received"]}
+    assert received == {kel: 1}
+    home_received = {f["id"]: f["properties"]["received"] for f in home["features"] if f["properties"]["received"]}
+    assert home_received == {KEL: 1}
+    mine = next(f["properties"] for f in clg["features"] if f["id"] == kel)
+    assert mine["kelurahan_name"] == next(v.name for v in wilayah.desa_kelurahan_of("36.72") if v.code == kel)
+    assert mine["kecamatan_name"]
+    # islands stay islands, and the answer stays about the default region's size
+    islands = {f["properties"]["kode"] for f in supplied if f["geometry"]["type"] == "MultiPolygon"}
+    assert islands and {f["id"] for f in clg["features"] if f["geometry"]["type"] == "MultiPolygon"} == islands
+    assert len(clg_resp.body) < 1.1 * len(home_resp.body)
+    # onboarded without boundaries: a map with nothing on it; not served here: refused
+    assert places("&jurisdiction=36.04")[1] == {"type": "FeatureCollection", "features": []}
+    unknown = sclient.http.get("/v1/stats/places.geojson?jurisdiction=99.99")
+    assert unknown.status_code == 400
+    assert [(e["field"], e["reason"]) for e in unknown.json_body["errors"]] == [
+        ("jurisdiction", "unknown_jurisdiction")
+    ]
+    # each region's page knows whether it has a map to draw
+    pages = {code: sclient.http.get(f"/j/{code}").body.decode() for code in ("36.72", "36.04")}
+    assert 'data-map="1"' in pages["36.72"] and 'data-map=""' in pages["36.04"]
+    assert 'data-map="1"' in sclient.http.get("/").body.decode()
