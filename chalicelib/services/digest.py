@@ -74,7 +74,7 @@ def digest_rules() -> DigestRules:
 
 
 def bare_unit(unit: str) -> str:
-    """The unit's code within its region (`36.72/opd:dinkes` -> `opd:dinkes`)."""
+    """The unit's code within its region (`<code>/opd:dinkes` -> `opd:dinkes`)."""
     return unit.rsplit("/", 1)[-1]
 
 
