@@ -16,9 +16,8 @@ singles still go out to everyone else, and each is also copied under `DIGEST#<un
 unit marked with it); the morning run sends those copies as one more digest (`to` = `digest`, id
 `digest:<unit>:<date>:chosen`) that only the people who chose the digest receive.
 
-Units are as notices carry them: another region's OPD, leaders and coordinator as
-`<code>/opd:dinkes`, kecamatan and desa/kelurahan by their nationally unique codes; each digest
-names the unit as its own region does.
+Units are as notices carry them: another region's OPD as `<code>/opd:dinkes`, kecamatan and
+desa/kelurahan by their nationally unique codes; each digest names the unit as its own region does.
 """
 
 from __future__ import annotations
