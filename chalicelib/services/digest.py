@@ -37,7 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from chalicelib.adapters.notifications import Notification, Notifier, console_link
 from chalicelib.domain import reference
 from chalicelib.domain.calendar import local_tz
-from chalicelib.domain.jurisdiction import province_timezone, time_zones
+from chalicelib.domain.jurisdiction import Jurisdiction, province_timezone, time_zones
 from chalicelib.domain.models import Unit
 from chalicelib.domain.region import region_code_of
 from chalicelib.observability import count, logger
@@ -138,16 +138,25 @@ class DigestService:
         self.regions = regions
         self.shards = shards if shards is not None else settings().shards
 
-    def place(self, unit: str) -> Place:
-        """The unit's region: the default one from the package, another from its document."""
+    def _region(self, unit: str) -> Jurisdiction | None:
+        """An onboarded region's document; None for the default region's units (or one not served here)."""
         code = unit_region(unit)
         if code == reference.default_code() or self.regions is None:
-            return Place(default_zone(), reference.units())
-        j = self.regions.get(code)
-        if j is None:  # not served here (any more): the default region's morning, named by its code
-            return Place(default_zone(), {})
-        zone = j.timezone if j.timezone in time_zones() else default_zone()
-        return Place(zone, j.units(), j.words.region)
+            return None
+        return self.regions.get(code)
+
+    def zone_of(self, unit: str) -> str:
+        """The time zone of the unit's region (its morning); the default region's when unknown."""
+        j = self._region(unit)
+        return j.timezone if j is not None and j.timezone in time_zones() else default_zone()
+
+    def place(self, unit: str) -> Place:
+        """The unit's region: the default one from the package, another from its document."""
+        j = self._region(unit)
+        if j is None:
+            default = unit_region(unit) == reference.default_code() or self.regions is None
+            return Place(default_zone(), reference.units() if default else {})  # not served: named by its code
+        return Place(self.zone_of(unit), j.units(), j.words.region)
 
     def hold(self, slot: str, n: Notification, now: datetime) -> bool:
         """True when the notice is held back for the unit's digest (then not published now)."""
@@ -159,11 +168,11 @@ class DigestService:
             expires = int((now + timedelta(days=2)).timestamp())
             if self.outboxes.count_single(n.unit_code, day.isoformat(), expires) <= digest_rules().singles_per_day:
                 if self._someone_chose_digest(n.unit_code):
-                    zone = self.place(n.unit_code).zone
+                    zone = self.zone_of(n.unit_code)
                     self.outboxes.copy_for_digest(n.tracking_id, slot, n.subject, n.unit_code, zone, now)
                 return False
         try:
-            self.outboxes.hold_notice(n.tracking_id, slot, n.unit_code, self.place(n.unit_code).zone, now)
+            self.outboxes.hold_notice(n.tracking_id, slot, n.unit_code, self.zone_of(n.unit_code), now)
         except ConditionFailed:
             return True  # published meanwhile by another sweep: nothing to hold
         count("NoticesHeldForDigest")
