@@ -275,7 +275,7 @@ def subscriptions() -> Subscriptions:
 def digest() -> DigestService:
     from chalicelib.services.digest import DigestService
 
-    return DigestService(outboxes(), people_register(), notifier)
+    return DigestService(outboxes(), people_register(), notifier, jurisdictions())
 
 
 @lru_cache(maxsize=1)

@@ -146,7 +146,8 @@ def escalate_overdue(event: dict[str, Any], context: Any = None) -> dict[str, in
 
 
 def send_digests(event: dict[str, Any], context: Any = None) -> dict[str, int]:
-    """Schedule (hourly; acts at 07:00 WIB): each unit's digest of the notices held back for it."""
+    """Schedule (hourly; acts at 07:00 in each time zone, WIB, WITA, WIT): each marked unit's digest
+    of the notices held back for it."""
     from chalicelib.domain.models import utcnow
 
     return bootstrap.digest().morning(utcnow())

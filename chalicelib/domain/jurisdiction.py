@@ -47,6 +47,7 @@ __all__ = [
     "is_region_code",
     "province_timezone",
     "region_slug",
+    "time_zones",
     "village_kind",
     "village_title",
     "words_for",
@@ -358,6 +359,11 @@ def province_timezone(province_code: str) -> str:
         return _timezones()[province_code]
     except KeyError:
         raise ValueError(f"no time zone for province {province_code!r}") from None
+
+
+def time_zones() -> tuple[str, ...]:
+    """Every IANA time zone a region can be in (WIB, WITA, WIT), in a stable order."""
+    return tuple(sorted(set(_timezones().values())))
 
 
 def _fill_region(value: Any, slug: str) -> Any:

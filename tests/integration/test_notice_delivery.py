@@ -12,14 +12,21 @@ import uuid
 from typing import Any
 
 import boto3
+import pytest
 import time_machine
 
+from chalicelib.domain import reference
 from chalicelib.domain.calendar import default_calendar, local_tz
-from chalicelib.domain.models import Status
+from chalicelib.domain.models import Status, utcnow
+from chalicelib.settings import settings
+from infra.jurisdictions.wilayah import shared_dir, wilayah_csv
 from tests.integration.operator_support import ADMIN, KEL, OPERATOR, ok
 from tests.integration.test_escalation import Inbox, attr, end_of_day, inbox, put_in_stage, submit, view, wib
+from tests.integration.test_lapor_accounts import CILEGON
+from tests.integration.test_regions_side_by_side import regions, wilayah
+from tests.support.auth import bearer
 
-__all__ = ["inbox"]  # the fixture, used by name
+__all__ = ["inbox", "regions", "wilayah"]  # the fixtures, used by name
 
 
 def notices(tid: str, kind: str) -> list[dict[str, Any]]:
@@ -290,3 +297,73 @@ def test_a_person_who_chose_the_digest_gets_digests_and_mentions_while_the_rest_
             assert bootstrap.digest().send(wib(2026, 9, 12, 7, 6)) == {}  # each copy listed once
     finally:
         people.set_notify(where, "sari", {"email": None, "events": {}, "digest": False}, at)
+
+
+@pytest.mark.skipif(not wilayah_csv().is_file(), reason=f"the shared data folder is absent ({shared_dir()})")
+def test_each_regions_units_get_their_morning_digest_and_only_marked_units_are_read(
+    client: Any, hub: Any, inbox: Inbox, regions: dict[str, Any], monkeypatch: Any
+) -> None:
+    """Kota Cilegon onboarded beside the default region: its OPD (scoped) and kelurahan, and a
+    default-region unit, all chose the digest; the morning sends one digest each, each named as
+    its own region names the unit, and reads the held notices of those units only."""
+    from chalicelib import bootstrap
+    from chalicelib.adapters.notifications import Notification
+
+    kel = sorted(f["properties"]["kode"] for f in regions["cilegon_map"]["features"])[0]
+    home, kota_opd, kota_kel = f"kel:{KEL}", f"{CILEGON}/opd:dishub", f"kel:{kel}"
+    theirs = {**bearer("admin", "city", **{"custom:jurisdiction": CILEGON}), "Content-Type": "application/json"}
+    ours = {**ADMIN, "Content-Type": "application/json"}
+    chosen = [(home, ours, home), ("opd:dishub", theirs, kota_opd), (kota_kel, theirs, kota_kel)]
+    for unit, headers, _ in chosen:
+        path = f"/v1/operator/units/{unit}/notifications"
+        assert ok(client.http.put(path, body=json.dumps({"emails": [], "digest": True}), headers=headers))["digest"]
+    store = bootstrap.outboxes()
+    morning = wib(2026, 4, 8, 7, 5)  # before every other test's notices
+    zone = "Asia/Jakarta"  # Banten's: both regions' morning is 07:00 WIB
+    shards = range(settings().shards)
+    before = {str(m["unit_code"]) for s in shards for m in store.marked_units(zone, s, morning, None)}
+    try:
+        held: dict[str, list[str]] = {}
+        with time_machine.travel(wib(2026, 4, 7, 15), tick=False):
+            for _, _, unit in chosen:
+                for _n in range(2):
+                    tid = f"T{uuid.uuid4().hex[:10]}"
+                    n = Notification(notification_id=f"{tid}/due", tracking_id=tid, kind="due_tomorrow",
+                                     subject=f"[Aduan] Tenggat besok: {tid}", message="m", unit_code=unit)  # fmt: skip
+                    assert store.notice_once(tid, "due", n.model_dump(), utcnow())
+                    assert bootstrap.escalation().deliver(("due", n))
+                    held.setdefault(unit, []).append(tid)
+            inbox.read()
+            assert not [m for m in inbox.seen if attr(m, "unit") in held]  # held back, not sent
+        marked = {str(m["unit_code"]) for s in shards for m in store.marked_units(zone, s, morning, None)}
+        assert marked == before | set(held)
+
+        read: list[str] = []
+        real = store.held_notices
+        monkeypatch.setattr(store, "held_notices", lambda unit, *a: read.append(unit) or real(unit, *a))
+        with time_machine.travel(morning, tick=False):
+            out = bootstrap.digest().morning(morning)
+            assert out["digests"] >= 3 and out["notices"] >= 6
+            assert sorted(read) == sorted(marked)  # no unit without a marker, of any region
+            inbox.read()
+            digests = {attr(m, "unit"): m for m in inbox.seen if attr(m, "kind") == "digest"}
+            assert set(held) <= set(digests)
+            cilegon = bootstrap.jurisdictions().get(CILEGON)
+            assert cilegon is not None
+            names = {
+                home: reference.units()[home].name,
+                kota_opd: f"Dinas Perhubungan, {cilegon.words.region}",
+                kota_kel: f"{cilegon.units()[kota_kel].name}, {cilegon.words.region}",
+            }
+            for unit, tids in held.items():
+                d = digests[unit]
+                assert attr(d, "to") == "unit"
+                assert d["Subject"] == f"[Aduan] Ringkasan pagi {names[unit]}: 2 pemberitahuan"
+                assert all(f"/operator/#/pengaduan/{t}" in d["Message"] for t in tids)
+            assert sorted(attr(m, "unit") for m in inbox.seen if attr(m, "unit") in held) == sorted(held)  # one each
+        after = {str(m["unit_code"]) for s in shards for m in store.marked_units(zone, s, morning, None)}
+        assert not after & set(held)
+    finally:
+        for unit, headers, _ in chosen:
+            path = f"/v1/operator/units/{unit}/notifications"
+            ok(client.http.put(path, body=json.dumps({"emails": [], "digest": False}), headers=headers))

@@ -19,6 +19,8 @@ Items (pk / sk):
 - person of a unit PERSON#<unit> / <user> (the register assignments are checked against)
 - unit addresses   UNITNOTIFY#<unit> / ADDRESSES (the coordinator's e-mail addresses for a unit's notices)
 - notice count     NOTICECOUNT#<unit>#<WIB date> / COUNTER (singles sent that day; TTL expires_at)
+- digest marker    DIGESTMARK#<unit> / MARK (the unit has something for its next morning digest;
+                   while it has, in the `due` index under DIGESTUNITS#<time zone>#<shard>)
 - hand-off         HANDEDON#<unit> / <utc instant>#<tracking_id> (the unit's "Diteruskan" shelf)
 - issued proof     PROOF#<upload key> / PROOF (a proof upload the hub issued, and for which complaint)
 - answer template  TEMPLATES / <template id> (the coordinator's; few: one partition),
@@ -82,6 +84,9 @@ PERSON_PREFIX = "PERSON#"
 UNIT_NOTIFY_PREFIX = "UNITNOTIFY#"
 UNIT_NOTIFY_SK = "ADDRESSES"
 DIGEST_PREFIX = "DIGEST#"
+DIGEST_MARK_PREFIX = "DIGESTMARK#"
+DIGEST_MARK_SK = "MARK"
+DIGEST_UNITS_PREFIX = "DIGESTUNITS#"
 NOTICE_COUNT_PREFIX = "NOTICECOUNT#"
 HANDOFF_PREFIX = "HANDEDON#"
 PROOF_PREFIX = "PROOF#"
@@ -347,6 +352,22 @@ def digest_pk(unit: str) -> str:
 def chosen_digest_pk(unit: str) -> str:
     """The `due` index partition of copies of `unit`'s single notices for the people who chose the digest."""
     return f"{DIGEST_PREFIX}{unit}#chosen"
+
+
+def digest_mark_pk(unit: str) -> str:
+    """A unit's marker "something waits for the next morning digest" (one item per unit)."""
+    return f"{DIGEST_MARK_PREFIX}{unit}"
+
+
+def digest_units_pk(zone: str, shard: int) -> str:
+    """The `due` index partition of the marked units of one time zone (IANA name) and shard: the
+    morning run of a zone reads its shards only, never every unit of every region."""
+    return f"{DIGEST_UNITS_PREFIX}{zone}#{shard}"
+
+
+def digest_mark_attributes(unit: str, zone: str, at: str) -> dict[str, str]:
+    """The marker's place in the `due` index (sorted by the instant it was last marked)."""
+    return {"due_pk": digest_units_pk(zone, shard_of(unit)), "due_sk": at}
 
 
 def notice_count_pk(unit: str, day: str) -> str:

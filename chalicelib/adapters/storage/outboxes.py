@@ -6,6 +6,8 @@ the change it tells of and found again by the sparse `outbox` / `due` indexes un
                    (LAPORFU#PARKED when LAPOR! refused it)
 - staff notice     NOTIFY#<tracking_id> / <slot>; `due` index NOTIFY#<shard> until published
                    (DIGEST#<unit> while held back for the unit's morning digest)
+- digest marker    DIGESTMARK#<unit> / MARK; `due` index DIGESTUNITS#<time zone>#<shard> while
+                   the unit has something for its next morning digest
 """
 
 from __future__ import annotations
@@ -235,44 +237,81 @@ class OutboxStore:
         """One more single notice for `unit` on `day` (WIB date); the day's total."""
         return self.gateway.add_to_counter(keys.notice_count_pk(unit, day), 1, expires_at)
 
-    def hold_notice(self, tracking_id: str, slot: str, unit: str, now: datetime) -> None:
-        """Held back for `unit`'s morning digest: out of the sweep's partition, into the unit's
-        (ConditionFailed when it was published meanwhile)."""
-        self.gateway.update_raw(
-            keys.notice_pk(tracking_id),
-            slot,
+    def hold_notice(self, tracking_id: str, slot: str, unit: str, zone: str, now: datetime) -> None:
+        """Held back for `unit`'s morning digest: out of the sweep's partition, into the unit's, and
+        the unit marked for its zone's morning run, in one write (ConditionFailed when the notice was
+        published meanwhile)."""
+        hold = self.gateway.update_request(
+            keys.key(keys.notice_pk(tracking_id), slot),
             "SET due_pk = :d, due_sk = :now, held_at = :now",
-            condition="attribute_exists(pk) AND attribute_not_exists(sent_at)",
+            "attribute_exists(pk) AND attribute_not_exists(sent_at)",
             vals=values(d=keys.digest_pk(unit), now=iso(now)),
         )
+        self.gateway.transact_raw([{"Update": hold}, {"Update": self._mark(unit, zone, "held", now)}])
 
     def held_notices(self, unit: str, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
         """`unit`'s notices held back for its digest, oldest first (one Query of the `due` index)."""
         return self.gateway.query_index_until("due", keys.digest_pk(unit), iso(until), limit=limit)
 
-    def copy_for_digest(self, tracking_id: str, slot: str, subject: str, unit: str, now: datetime) -> None:
-        """A single notice also listed in the digest of `unit`'s people who chose it (written once;
-        its own `kind`, so it is never taken for a notice to publish)."""
-        self.gateway.put_new(
-            to_item(
-                {
-                    "pk": keys.notice_pk(tracking_id),
-                    "sk": f"{slot}#digest",
-                    "type": "notification_digest_copy",
-                    "kind": "digest_copy",
-                    "tracking_id": tracking_id,
-                    "subject": subject,
-                    "unit_code": unit,
-                    "created_at": iso(now),
-                    "due_pk": keys.chosen_digest_pk(unit),
-                    "due_sk": iso(now),
-                }
-            )
-        )
+    def copy_for_digest(self, tracking_id: str, slot: str, subject: str, unit: str, zone: str, now: datetime) -> None:
+        """A single notice also listed in the digest of `unit`'s people who chose it (written once,
+        with the unit's marker; its own `kind`, so it is never taken for a notice to publish)."""
+        copy = {
+            "pk": keys.notice_pk(tracking_id),
+            "sk": f"{slot}#digest",
+            "type": "notification_digest_copy",
+            "kind": "digest_copy",
+            "tracking_id": tracking_id,
+            "subject": subject,
+            "unit_code": unit,
+            "created_at": iso(now),
+            "due_pk": keys.chosen_digest_pk(unit),
+            "due_sk": iso(now),
+        }
+        put = {
+            "Put": {
+                "TableName": self.gateway.table,
+                "Item": to_item(copy),
+                "ConditionExpression": "attribute_not_exists(pk)",
+            }
+        }
+        try:
+            self.gateway.transact_raw([put, {"Update": self._mark(unit, zone, "chosen", now)}])
+        except ConditionFailed:
+            pass  # copied before, and marked with it
 
     def copied_notices(self, unit: str, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
         """Copies of `unit`'s single notices for its people's digest, oldest first."""
         return self.gateway.query_index_until("due", keys.chosen_digest_pk(unit), iso(until), limit=limit)
+
+    def _mark(self, unit: str, zone: str, what: str, now: datetime) -> dict[str, Any]:
+        """The marker "`unit` has `what` (held | chosen) for its next digest", as a transaction's Update."""
+        index = keys.digest_mark_attributes(unit, zone, iso(now))
+        return self.gateway.update_request(
+            keys.key(keys.digest_mark_pk(unit), keys.DIGEST_MARK_SK),
+            f"SET unit_code = :u, #zone = :z, {what} = :t, due_pk = :dp, due_sk = :ds",
+            names={"#zone": "zone"},
+            vals=values(u=unit, z=zone, t=True, dp=index["due_pk"], ds=index["due_sk"]),
+        )
+
+    def marked_units(self, zone: str, shard: int, until: datetime, limit: int | None) -> Iterator[dict[str, Any]]:
+        """The markers of one zone and shard set at `until` or earlier (one Query of the `due` index)."""
+        return self.gateway.query_index_until("due", keys.digest_units_pk(zone, shard), iso(until), limit=limit)
+
+    def unmark_unit(self, marker: Mapping[str, Any]) -> bool:
+        """The unit's digest sent: its marker leaves the index, unless it was marked again since it
+        was read (then the next morning reads it); False then."""
+        try:
+            self.gateway.update_raw(
+                str(marker["pk"]),
+                str(marker["sk"]),
+                "REMOVE due_pk, due_sk, held, chosen",
+                condition="due_sk = :seen",
+                vals=values(seen=marker["due_sk"]),
+            )
+        except ConditionFailed:
+            return False
+        return True
 
     def notices_due(self, shard: int, until: datetime, limit: int) -> Iterator[dict[str, Any]]:
         """Notices of one shard written at `until` or earlier and not yet marked published."""
