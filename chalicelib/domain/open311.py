@@ -11,7 +11,7 @@ this code.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Mapping
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from typing import Any, Literal
@@ -187,9 +187,15 @@ def config() -> Open311Config:
 
 @lru_cache(maxsize=1)
 def services() -> list[Service]:
+    """The default region's services: the package's categories."""
+    return services_of(reference.categories())
+
+
+def services_of(categories: Mapping[str, reference.Category]) -> list[Service]:
+    """One service per category a region offers, under the region's own names."""
     cfg = config()
     out = []
-    for code, cat in reference.categories().items():
+    for code, cat in categories.items():
         meta = cfg.services.get(code, ServiceMeta())
         out.append(
             Service(

@@ -158,8 +158,10 @@ def discovery(request: Request, fmt: str) -> Response:
 
 def services(request: Request, fmt: str) -> Response:
     def run() -> Response:
-        _any_region(_one(_params(request), "jurisdiction_id"))
-        body = [s.model_dump() for s in open311.services()]
+        region = _any_region(_one(_params(request), "jurisdiction_id"))
+        rules = bootstrap.jurisdictions().rules(region) if region else None
+        offered = open311.services_of(rules.categories) if rules else open311.services()
+        body = [s.model_dump() for s in offered]
         return render(fmt, 200, "services", body, {"Cache-Control": "public, max-age=300"})
 
     return _guarded(fmt, run)

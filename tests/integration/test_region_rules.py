@@ -88,6 +88,10 @@ def test_each_region_lists_the_categories_it_offers(client: Any, cilegon: dict[s
         assert refused.json_body["errors"][0]["field"] == "jurisdiction"
     extra = client.http.get("/v1/categories?region=36.72")
     assert extra.status_code == 400 and extra.json_body["errors"][0]["field"] == "region"
+    # an Open311 client sees the same: the region's services, under its own names
+    services = client.http.get(f"/open311/v2/services.json?jurisdiction_id={CILEGON}").json_body
+    assert {s["service_code"]: s["service_name"] for s in services} == OFFERED
+    assert len(client.http.get("/open311/v2/services.json").json_body) == len(ours)
 
 
 def test_intake_takes_only_what_the_region_offers_with_its_severity(client: Any, cilegon: dict[str, Any]) -> None:
