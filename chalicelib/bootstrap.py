@@ -415,9 +415,9 @@ def channels() -> ChannelService:
 @lru_cache(maxsize=1)
 def callbacks() -> CallbackService:
     from chalicelib.services.callbacks import CallbackService
-    from chalicelib.services.channels import secret_for
+    from chalicelib.services.channels import signing_secret
 
-    return CallbackService(channel_settings(), secret_for)
+    return CallbackService(channel_settings(), signing_secret)
 
 
 @lru_cache(maxsize=1)

@@ -120,7 +120,8 @@ def admin_put_channel_callback(channel: str) -> Response:
     if unknown is not None:
         return unknown
     body = parse(s.CallbackRegistration, json_body(bp.current_request))
-    return respond(200, bootstrap.callbacks().register(channel, body.url), {"Cache-Control": "no-store"})
+    region = require_principal(bp.current_request).region  # each region registers its own
+    return respond(200, bootstrap.callbacks().register(channel, body.url, region), {"Cache-Control": "no-store"})
 
 
 @bp.route("/v1/admin/channels/{channel}/callback", methods=["GET"])
@@ -130,7 +131,7 @@ def admin_get_channel_callback(channel: str) -> Response:
     unknown = unknown_channel(channel)
     if unknown is not None:
         return unknown
-    found = bootstrap.callbacks().registration(channel)
+    found = bootstrap.callbacks().registration(channel, require_principal(bp.current_request).region)
     if found is None:
         return error_response(
             404, "not_found", "Kanal ini belum mendaftarkan URL callback", "This channel has no callback URL registered"
@@ -145,5 +146,5 @@ def admin_delete_channel_callback(channel: str) -> Response:
     unknown = unknown_channel(channel)
     if unknown is not None:
         return unknown
-    bootstrap.callbacks().unregister(channel)
+    bootstrap.callbacks().unregister(channel, require_principal(bp.current_request).region)
     return Response(body="", status_code=204)

@@ -27,6 +27,8 @@ class ChannelEvent(BaseModel):
     occurred_at: datetime
     lapor_id: int | None = None
     message: str = ""
+    #: the complaint's region (Kemendagri code; GET /v1/jurisdictions)
+    jurisdiction: str | None = None
 
 
 class ChannelAccepted(SubmissionAccepted):

@@ -63,6 +63,7 @@ def event_for(c: Complaint, entry: TimelineEntry) -> ChannelEvent:
         occurred_at=entry.at,
         lapor_id=entry.lapor_id or c.lapor_id,
         message=public_message(entry, c.confidential) or "",
+        jurisdiction=c.jurisdiction,
     )
 
 
@@ -83,26 +84,32 @@ def check_url(url: str) -> str:
 
 class CallbackService:
     def __init__(
-        self, settings_: ChannelSettings, secret_for: Callable[[str], str], post: Callable[..., int] = webhooks.post
+        self,
+        settings_: ChannelSettings,
+        secret_for: Callable[[str, str | None], str],
+        post: Callable[..., int] = webhooks.post,
     ) -> None:
+        """``secret_for(channel, region)``: the channel's signing secret in a region (None: the
+        default region's), the same secret its webhooks are signed with."""
         self.channel_settings = settings_
         self._secret_for = secret_for
         self._post = post
 
     # -- registration (admin) ----------------------------------------------------
 
-    def register(self, channel: str, url: str) -> dict[str, Any]:
+    def register(self, channel: str, url: str, region: str | None = None) -> dict[str, Any]:
+        """Each region registers its own channels' URLs (a region's admin, for their region)."""
         checked, at = check_url(url), utcnow()
-        self.channel_settings.save_callback(channel, checked, at)
-        logger.info("channel callback registered", extra={"channel": channel})
+        self.channel_settings.save_callback(channel, checked, at, region)
+        logger.info("channel callback registered", extra={"channel": channel, "jurisdiction": region})
         return {"channel": channel, "url": checked, "updated_at": utc_text(at)}
 
-    def unregister(self, channel: str) -> None:
-        self.channel_settings.remove_callback(channel, utcnow())
-        logger.info("channel callback removed", extra={"channel": channel})
+    def unregister(self, channel: str, region: str | None = None) -> None:
+        self.channel_settings.remove_callback(channel, utcnow(), region)
+        logger.info("channel callback removed", extra={"channel": channel, "jurisdiction": region})
 
-    def registration(self, channel: str) -> dict[str, Any] | None:
-        found = self.channel_settings.callback(channel)
+    def registration(self, channel: str, region: str | None = None) -> dict[str, Any] | None:
+        found = self.channel_settings.callback(channel, region)
         if found is None:
             return None
         return {"channel": channel, "url": found["url"], "updated_at": found.get("updated_at")}
@@ -111,7 +118,7 @@ class CallbackService:
 
     def deliver(self, event: ChannelEvent, now: float | None = None) -> str:
         """POST one event to its channel; raises CallbackFailed to have it retried."""
-        target = self.registration(event.channel)
+        target = self.registration(event.channel, event.jurisdiction)  # the complaint's region's URL
         if target is None:
             # Nobody to tell: dropped (a channel that registers later gets later events).
             logger.info("no callback registered; event dropped", extra={"channel": event.channel})
@@ -121,7 +128,7 @@ class CallbackService:
         ts = int(now if now is not None else time.time())
         headers = {
             "Content-Type": "application/json; charset=utf-8",
-            signature.HEADER_NAME: signature.sign(self._secret_for(event.channel), body, ts),
+            signature.HEADER_NAME: signature.sign(self._secret_for(event.channel, event.jurisdiction), body, ts),
             "X-Aduan-Event-Id": event.event_id,
             "User-Agent": "aduan-hub-callbacks/1",
         }

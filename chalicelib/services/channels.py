@@ -92,6 +92,14 @@ def region_secret_for(channel: str, code: str) -> str:
     return value
 
 
+def signing_secret(channel: str, region: str | None) -> str:
+    """The channel's secret in a region: the default region's (None or its code) from the
+    deployment's channel secret, another region's from its own secret only."""
+    if not region or region == reference.default_code():
+        return secret_for(channel)
+    return region_secret_for(channel, region)
+
+
 @dataclass(frozen=True)
 class ChannelAccepted:
     accepted: Accepted

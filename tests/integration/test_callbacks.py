@@ -97,7 +97,9 @@ def test_events_arrive_once_and_in_order_after_a_failed_delivery(
             "occurred_at",
             "lapor_id",
             "message",
+            "jurisdiction",
         }
+        assert first["jurisdiction"] == "36.73"  # the complaint's region (its callbacks are that region's)
         assert rec["PELAPOR"] not in json.dumps(events) and rec["NO_HP"] not in json.dumps(events)
 
 

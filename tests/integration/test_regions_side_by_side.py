@@ -17,8 +17,10 @@ from typing import Any
 import pytest
 
 from chalicelib.domain import geo
+from chalicelib.domain.models import Status
 from infra.jurisdictions.onboard import Request, onboard
 from infra.jurisdictions.wilayah import Wilayah, shared_dir, wilayah_csv
+from tests.integration.channel_support import channel_secrets as channel_secrets  # noqa: F401 - fixture
 from tests.integration.test_lapor_accounts import AGENCY, CILEGON, KAB_SERANG, agencies, agency_of, forward
 from tests.integration.test_lapor_accounts import wilayah as wilayah  # noqa: F401 - the module-scoped fixture
 from tests.support.auth import bearer
@@ -335,3 +337,58 @@ def test_nearby_hints_are_each_regions_own(client: Any, regions: dict[str, Any])
     elsewhere = hints(f"&jurisdiction={KAB_SERANG}")  # another region's hints never show it
     assert elsewhere.status_code == 200 and elsewhere.json_body["complaints"] == []
     assert hints("&jurisdiction=99.99").status_code == 400
+
+
+def test_each_region_registers_its_channels_callbacks_and_hears_only_its_own(
+    channel_secrets: dict[str, str], client: Any, pump: Any, regions: dict[str, Any]
+) -> None:
+    from tests.integration.channel_support import Receiver, rabeg_record, signed
+    from tests.integration.test_callbacks import deliver_until, later_status
+
+    cilegon_kel = sorted(f["properties"]["kode"] for f in regions["cilegon_map"]["features"])[0]
+    theirs_admin = bearer("admin", "city", **{"custom:jurisdiction": CILEGON})
+    ours_admin = bearer("admin", "city")
+    ours, theirs = Receiver(channel_secrets["rabeg"]), Receiver(f"rabeg-of-{CILEGON}")
+    for receiver, headers in ((ours, ours_admin), (theirs, theirs_admin)):
+        receiver.thread.start()
+        put = client.http.put(
+            "/v1/admin/channels/rabeg/callback",
+            body=json.dumps({"url": receiver.url}),
+            headers={**headers, "Content-Type": "application/json"},
+        )
+        assert put.status_code == 200, put.body
+    try:
+        for receiver, headers in ((ours, ours_admin), (theirs, theirs_admin)):
+            shown = client.http.get("/v1/admin/channels/rabeg/callback", headers=headers)
+            assert shown.json_body["url"] == receiver.url  # each admin sees their region's own
+
+        def file(kel: str, secret: str, query: str) -> str:
+            body = json.dumps(rabeg_record(KD_KEL=kel)).encode()
+            headers = {"Content-Type": "application/json", "X-Aduan-Signature": signed(body, "rabeg", secret=secret)}
+            resp = client.http.post(f"/v1/channels/rabeg/complaints{query}", body=body, headers=headers)
+            assert resp.status_code == 201, resp.body
+            return str(resp.json_body["tracking_id"])
+
+        kota = file(cilegon_kel, f"rabeg-of-{CILEGON}", f"?jurisdiction={CILEGON}")
+        home = file(HOME_KEL, channel_secrets["rabeg"], "")
+        for tid in (kota, home):
+            later_status(tid, Status.VERIFIED)
+        deliver_until(pump, lambda: ours.events_for(home) and theirs.events_for(kota))
+        pump.drain("deliver_channel_event", idle_rounds=2)
+        # each event went to its own region's URL, signed with its own region's secret (the
+        # receivers refuse any other), and nothing of one region reached the other's receiver
+        # (the queue is shared: events of earlier tests' complaints may arrive too, each at its own region's)
+        assert theirs.events_for(kota) and not theirs.events_for(home) and not theirs.refused
+        assert ours.events_for(home) and not ours.events_for(kota) and not ours.refused
+        assert {e["jurisdiction"] for e in theirs.accepted} == {CILEGON}
+        assert all(e["tracking_id"].startswith("CLG-") for e in theirs.accepted)
+        assert not any(e["tracking_id"].startswith(("CLG-", "SRN-")) for e in ours.accepted)
+        # one region's admin removing its callback leaves the other's
+        assert client.http.delete("/v1/admin/channels/rabeg/callback", headers=theirs_admin).status_code == 204
+        assert client.http.get("/v1/admin/channels/rabeg/callback", headers=theirs_admin).status_code == 404
+        assert client.http.get("/v1/admin/channels/rabeg/callback", headers=ours_admin).json_body["url"] == ours.url
+    finally:
+        client.http.delete("/v1/admin/channels/rabeg/callback", headers=ours_admin)
+        for receiver in (ours, theirs):
+            receiver.server.shutdown()
+            receiver.server.server_close()

@@ -1,4 +1,5 @@
-"""Channel settings: each channel's callback registration (pk CHANNEL#<channel>, sk CALLBACK)."""
+"""Channel settings: each channel's callback registration, per region (pk CHANNEL#<channel>, or
+CHANNEL#<code>/<channel> for another region than the default; sk CALLBACK)."""
 
 from __future__ import annotations
 
@@ -15,10 +16,10 @@ class ChannelSettingsStore:
     def __init__(self, gateway: TableGateway) -> None:
         self.gateway = gateway
 
-    def save_callback(self, channel: str, url: str, at: datetime) -> None:
+    def save_callback(self, channel: str, url: str, at: datetime, region: str | None = None) -> None:
         self.gateway.put_raw(
             {
-                "pk": keys.channel_pk(channel),
+                "pk": keys.channel_pk(channel, keys.region_part(region)),
                 "sk": keys.CALLBACK_SK,
                 "type": "channel_callback",
                 "channel": channel,
@@ -27,11 +28,11 @@ class ChannelSettingsStore:
             }
         )
 
-    def remove_callback(self, channel: str, at: datetime) -> None:
+    def remove_callback(self, channel: str, at: datetime, region: str | None = None) -> None:
         """No callback any more (nothing when none was registered)."""
         try:
             self.gateway.update_raw(
-                keys.channel_pk(channel),
+                keys.channel_pk(channel, keys.region_part(region)),
                 keys.CALLBACK_SK,
                 "REMOVE #u SET updated_at = :now",
                 condition="attribute_exists(pk)",
@@ -41,9 +42,9 @@ class ChannelSettingsStore:
         except ConditionFailed:
             pass
 
-    def callback(self, channel: str) -> dict[str, Any] | None:
-        """The registration (`url`, `updated_at`), None when the channel has no callback."""
-        item = self.gateway.get_raw(keys.channel_pk(channel), keys.CALLBACK_SK)
+    def callback(self, channel: str, region: str | None = None) -> dict[str, Any] | None:
+        """The registration (`url`, `updated_at`), None when the channel has no callback in the region."""
+        item = self.gateway.get_raw(keys.channel_pk(channel, keys.region_part(region)), keys.CALLBACK_SK)
         if not item or not item.get("url"):
             return None
         return {"url": item["url"], "updated_at": item.get("updated_at")}

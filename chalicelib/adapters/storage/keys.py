@@ -416,8 +416,9 @@ def apikey_pk(key_hash: str) -> str:
     return f"{APIKEY_PREFIX}{key_hash}"
 
 
-def channel_pk(channel: str) -> str:
-    return f"{CHANNEL_PREFIX}{channel}"
+def channel_pk(channel: str, region: str = "") -> str:
+    """A channel's settings; another region's are its own (each region registers its callbacks)."""
+    return f"{CHANNEL_PREFIX}{region}/{channel}" if region else f"{CHANNEL_PREFIX}{channel}"
 
 
 #: the regions (other than the default one) that have figures: one item each, so the refresh
