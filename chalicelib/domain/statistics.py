@@ -27,13 +27,16 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
 from chalicelib.domain.calendar import WorkingCalendar, default_calendar, local_tz
 from chalicelib.domain.overdue import is_overdue
 from chalicelib.domain.reference import load_json
+
+if TYPE_CHECKING:
+    from chalicelib.domain.sla import SlaPolicy
 
 Counters = dict[str, int]
 
@@ -164,12 +167,17 @@ def status_class(item: Mapping[str, Any]) -> str:
 
 
 def resolution_deadline(
-    created_at: dt.datetime, severity: str | None, stages: list[str], calendar: WorkingCalendar
+    created_at: dt.datetime,
+    severity: str | None,
+    stages: list[str],
+    calendar: WorkingCalendar,
+    policy: SlaPolicy | None = None,
 ) -> dt.datetime:
-    """The deadline a resolution is measured against: the SLA stages chained from receipt."""
+    """The deadline a resolution is measured against: the SLA stages chained from receipt, by the
+    complaint's region's policy (the package's when not given)."""
     from chalicelib.domain.sla import default_policy
 
-    policy = default_policy()
+    policy = policy or default_policy()
     at = created_at
     for stage in stages:
         nxt = policy.deadline(stage, severity, at, calendar)
@@ -179,9 +187,13 @@ def resolution_deadline(
 
 
 def contribution(
-    item: Mapping[str, Any] | None, cfg: StatsConfig | None = None, calendar: WorkingCalendar | None = None
+    item: Mapping[str, Any] | None,
+    cfg: StatsConfig | None = None,
+    calendar: WorkingCalendar | None = None,
+    policy: SlaPolicy | None = None,
 ) -> Counters:
-    """What one complaint adds to the counters of its received day."""
+    """What one complaint adds to the counters of its received day (``calendar`` and ``policy``:
+    its region's, so "on time" means what its region's deadlines mean)."""
     if not item:
         return {}
     cfg = cfg or config()
@@ -212,7 +224,7 @@ def contribution(
             out[f"{g}|r"] += 1
             if resolved_at is not None:
                 out[f"{g}|t.{bucket_of(cal.working_days_between(created, resolved_at), edges)}"] += 1
-                target = resolution_deadline(created, item.get("severity"), cfg.on_time_stages, cal)
+                target = resolution_deadline(created, item.get("severity"), cfg.on_time_stages, cal, policy)
                 if not reopened and resolved_at <= target:
                     out[f"{g}|ot"] += 1
         elif cls == "rejected":

@@ -39,7 +39,7 @@ from chalicelib.domain.instants import utc_text
 from chalicelib.domain.jurisdiction import Jurisdiction
 from chalicelib.domain.models import STATUS_LABELS_ID, Status, Unit, utcnow
 from chalicelib.domain.overdue import overdue_working_days
-from chalicelib.domain.region import areas_of
+from chalicelib.domain.region import Rules, areas_of
 from chalicelib.observability import count, logger
 from chalicelib.services.jurisdictions import unknown_jurisdiction
 from chalicelib.services.ports import ComplaintImages, Complaints, ConditionFailed, Figures
@@ -114,6 +114,8 @@ class RegionData(Protocol):
 
     def outlines(self, code: str) -> list[geo.Outline] | None: ...
 
+    def rules(self, code: str | None) -> Rules | None: ...
+
 
 class StatisticsService:
     def __init__(
@@ -178,6 +180,14 @@ class StatisticsService:
 
     # -- the stream consumer ----------------------------------------------------
 
+    def _contribution(self, item: Mapping[str, Any] | None) -> st.Counters:
+        """What a complaint adds, with its own region's calendar and SLA policy."""
+        code = str((item or {}).get("jurisdiction") or "")
+        rules = self.regions.rules(code) if self.regions is not None and code else None
+        if rules is None:
+            return st.contribution(item)
+        return st.contribution(item, calendar=rules.calendar, policy=rules.sla)
+
     def apply_change(self, change: Change) -> str:
         """Count one change of a complaint item exactly once; returns what was done."""
         item = change.new or change.old or {}
@@ -187,7 +197,7 @@ class StatisticsService:
         ):
             return "ignored"
         day = st.received_day(created)
-        new_c = st.contribution(change.new) if self.complaints.in_created_index(change.new) else {}
+        new_c = self._contribution(change.new) if self.complaints.in_created_index(change.new) else {}
         new_row = list_row(change.new) if change.new and st.is_counted(change.new) and new_c else None
         own = self._of(str(item.get("jurisdiction") or ""))
         for _ in range(5):
@@ -624,7 +634,7 @@ class StatisticsService:
             if created is None:
                 continue
             complaints.append(item)
-            st.add(expected.setdefault(st.received_day(created), {}), st.contribution(item))
+            st.add(expected.setdefault(st.received_day(created), {}), self._contribution(item))
         first_day = dt.date.fromisoformat(f"{since_month}-01")
         kept = {d: c for d, c in self.day_counters(first_day).items()}
         differences = _compare(expected, kept)
@@ -690,7 +700,7 @@ class StatisticsService:
         assert created is not None
         day = st.received_day(created)
         fresh = self.complaints.item(item["tracking_id"], consistent=True) or item
-        new_c = st.contribution(fresh) if self.complaints.in_created_index(fresh) else {}
+        new_c = self._contribution(fresh) if self.complaints.in_created_index(fresh) else {}
         row = list_row(fresh) if st.is_counted(fresh) and new_c else None
         for _ in range(5):
             stored = self.figure_store.contribution(day, item["tracking_id"])

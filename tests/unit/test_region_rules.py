@@ -106,3 +106,34 @@ def test_a_region_offers_its_own_names_and_only_its_categories() -> None:
     with pytest.raises(InvalidInput) as refused:
         routing.offered("jalan-rusak", region)
     assert (refused.value.problems[0].field, refused.value.problems[0].reason) == ("category", "unknown_category")
+
+
+def test_on_time_in_the_figures_means_the_regions_own_deadlines() -> None:
+    """A resolution in the 5th working day: on time by the package's policy (3 + ... working days
+    chained), late for a region that allows one working day per stage."""
+    from chalicelib.domain import statistics as st
+
+    created = dt.datetime(2027, 6, 7, 9, tzinfo=WIB)  # Monday, no holiday that week
+    item = {
+        "tracking_id": "CTH-0000-0000",
+        "status": "resolved",
+        "channel": "app",
+        "severity": "sedang",
+        "created_at": created.astimezone(dt.UTC).isoformat(),
+        "resolved_at": dt.datetime(2027, 6, 11, 15, tzinfo=WIB).astimezone(dt.UTC).isoformat(),
+        "unit": {"code": "opd:dlh", "kind": "opd", "name": "DLH"},
+        "kelurahan_code": "36.72.01.1001",
+    }
+    sla = copy.deepcopy(load_json("sla_policy.json"))
+    for stage in sla["stages"].values():
+        stage["default"] = {"working_days": 1}
+        stage.pop("by_severity", None)
+    tight = rules_of(_region(sla_policy=sla))
+    package = st.contribution(item)
+    theirs = st.contribution(item, calendar=tight.calendar, policy=tight.sla)
+    on_time = [k for k in package if k.endswith("|ot")]
+    assert on_time and all(package[k] == 1 for k in on_time)
+    assert not any(k.endswith("|ot") for k in theirs)
+    assert {k: v for k, v in theirs.items() if not k.endswith("|ot")} == {
+        k: v for k, v in package.items() if not k.endswith("|ot")
+    }
