@@ -83,6 +83,15 @@ class ScopedKey:
         return derived_token(self.secret, f"{self.scope}\n{self.key}")
 
 
+def _in_region(scope: str, region: Region) -> str:
+    """An idempotency scope is its region's own: a key used in one region derives nothing (id,
+    token, key hash) that another region's complaint could share. The default region's scopes
+    stand alone, as before there were regions; a channel's scope names its region already."""
+    if region.default or region.code in scope.split("#"):
+        return scope
+    return f"{scope}#{region.code}"
+
+
 class RegionFinder(Protocol):
     def region_for(self, location: Location, named: str | None = None) -> Region: ...
 
@@ -140,7 +149,9 @@ class IntakeService:
             at=now, kind="received", status=complaint.status, message=f"Diterima melalui {new.channel}", ref="received"
         )
         keyed = (
-            ScopedKey(self._secret(), idempotency_scope or new.channel, idempotency_key) if idempotency_key else None
+            ScopedKey(self._secret(), _in_region(idempotency_scope or new.channel, region), idempotency_key)
+            if idempotency_key
+            else None
         )
         token = keyed.reporter_token() if keyed else new_token()
         candidates = (

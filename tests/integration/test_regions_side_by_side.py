@@ -392,3 +392,36 @@ def test_each_region_registers_its_channels_callbacks_and_hears_only_its_own(
         for receiver in (ours, theirs):
             receiver.server.shutdown()
             receiver.server.server_close()
+
+
+def test_an_idempotency_key_never_returns_another_regions_complaint(client: Any, regions: dict[str, Any]) -> None:
+    """Idempotency scopes are per region: the same install and key, first for a complaint in one
+    region, then for another region's place, files a complaint of that region's own, never
+    answered with the first region's complaint or token; each body again is its own replay."""
+    import uuid
+
+    cilegon_kel = sorted(f["properties"]["kode"] for f in regions["cilegon_map"]["features"])[0]
+    headers = {
+        "Content-Type": "application/json",
+        "Idempotency-Key": f"key-{uuid.uuid4().hex}",
+        "X-Client-Id": f"install-{uuid.uuid4().hex}",
+    }
+    theirs = complaint("pelayanan-kelurahan", {"kelurahan_code": cilegon_kel})
+    ours = complaint("pelayanan-kelurahan", {"kelurahan_code": HOME_KEL})
+
+    def post_with_key(body: dict[str, Any]) -> Any:
+        return client.http.post("/v1/complaints", body=json.dumps(body), headers=headers)
+
+    first = post_with_key(theirs)
+    assert first.status_code == 201 and first.json_body["tracking_id"].startswith("CLG-"), first.body
+    other = post_with_key(ours)
+    assert other.status_code == 201 and other.json_body["tracking_id"].startswith("SRG-"), other.body
+    assert other.headers.get("Idempotent-Replayed") is None
+    assert first.json_body["reporter_token"] not in other.body.decode()
+    for body, answer in ((theirs, first), (ours, other)):
+        again = post_with_key(body)
+        assert again.status_code == 201 and again.json_body == answer.json_body
+        assert again.headers.get("Idempotent-Replayed") == "true"
+    # within one region, the key with another body is refused as reused
+    changed = post_with_key({**theirs, "description": "Sesuatu yang sama sekali berbeda di kelurahan ini."})
+    assert changed.status_code == 422 and changed.json_body["error"] == "idempotency_key_reused"
