@@ -194,6 +194,10 @@ const outbox = () => JSON.parse(SS.getItem(K.outbox) || "[]");
 const saveOutbox = (items) => { SS.setItem(K.outbox, JSON.stringify(items)); showOutbox(); };
 let flushing = false;
 
+/** The proof photo an operator chose, per complaint: a stale-version screen re-renders the form, and the
+ * photo must go with the answer sent again, uploaded once. */
+const chosenProofs = new Map(); // tracking id -> {file, key}
+
 function showOutbox() {
   const n = outbox().length;
   $("#outbox").hidden = n === 0;
@@ -706,7 +710,9 @@ function renderActions(c) {
   }
   if (can.has("resolve")) {
     const box = draftBox(id, "resolve", { rows: 3 });
-    const photo = el("input", { type: "file", id: `proof-${id}`, accept: "image/*", capture: "environment" });
+    const photo = el("input", { type: "file", id: `proof-${id}`, accept: "image/*", capture: "environment",
+      onchange: () => (photo.files && photo.files[0] ? chosenProofs.set(id, { file: photo.files[0] }) : chosenProofs.delete(id)) });
+    keepChosenProof(id, photo);
     const pick = templatePicker(c, box, "resolve");
     box.templatePick = pick;
     out.push(section("Selesaikan",
@@ -800,6 +806,7 @@ async function act(ev, body, fields = [], queueable = false) {
     }
     if (resp.status === 200) {
       forget(c.tracking_id, ...fields);
+      if (body.action === "resolve") chosenProofs.delete(c.tracking_id);
       current = resp.body;
       renderComplaint();
       note(`Tersimpan: ${ACTIONS[body.action]}.`);
@@ -865,6 +872,12 @@ async function showStale(seenVersion) {
   box.focus();
 }
 
+function keepChosenProof(id, input) {
+  const kept = chosenProofs.get(id);
+  if (!kept) return;
+  try { const dt = new DataTransfer(); dt.items.add(kept.file); input.files = dt.files; } catch (e) { /* shown on send */ }
+}
+
 /** A proof photo up through the hub's presigned form; its key for `resolve`. NoAnswer without a signal. */
 async function uploadProof(trackingId, blob) {
   const form = await api(`/v1/operator/complaints/${enc(trackingId)}/attachments`, { method: "POST", body: { filename: "bukti.jpg", content_type: blob.type } });
@@ -895,13 +908,21 @@ async function resolveWithProof(ev, box, photo) {
   if (!text) { note("Tulis jawaban penyelesaian dahulu."); box.focus(); return; }
   const tpl = box.templatePick && box.templatePick.chosen ? { template_id: box.templatePick.chosen } : {};
   const fields = ["resolve", "template-resolve"];
-  if (!(photo.files && photo.files[0])) { await act(ev, { action: "resolve", message: text, ...tpl }, fields, true); return; }
-  note("Mengunggah foto bukti…");
-  const blob = await shrink(photo.files[0]);
-  let attachment;
+  const kept = chosenProofs.get(c.tracking_id);
+  const file = (photo.files && photo.files[0]) || (kept && kept.file);
+  if (!file) { await act(ev, { action: "resolve", message: text, ...tpl }, fields, true); return; }
+  if (!kept || kept.file !== file) chosenProofs.set(c.tracking_id, { file });
+  const chosen = chosenProofs.get(c.tracking_id);
+  let blob = null;
+  let attachment = chosen.key;
   try {
-    if (!navigator.onLine) throw new NoAnswer("offline");
-    attachment = await uploadProof(c.tracking_id, blob);
+    if (!attachment) {
+      note("Mengunggah foto bukti…");
+      blob = await shrink(file);
+      if (!navigator.onLine) throw new NoAnswer("offline");
+      attachment = await uploadProof(c.tracking_id, blob);
+      chosen.key = attachment;
+    }
   } catch (e) {
     if (e instanceof SignedOut) return;
     if (!(e instanceof NoAnswer)) { note(e.message); return; }
@@ -911,6 +932,7 @@ async function resolveWithProof(ev, box, photo) {
     } catch (full) { note("Foto terlalu besar untuk disimpan tanpa sinyal; kirim saat tersambung."); return; }
     box.value = "";
     photo.value = "";
+    chosenProofs.delete(c.tracking_id);
     note("Tidak ada sinyal: penyelesaian dan fotonya menunggu sinyal, lalu dikirim sekali.");
     return;
   }

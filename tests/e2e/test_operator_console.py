@@ -420,7 +420,26 @@ def test_the_operators_day_in_the_console(running_stack: LocalStack, browser: Br
     photo = tmp_path / "bukti.jpg"
     photo.write_bytes(jpeg())
     dinas.get_by_label("Foto bukti (tidak wajib)").set_input_files(str(photo))
+    uploads: list[str] = []
+    dinas.on(
+        "request",
+        lambda r: uploads.append(r.url) if r.method == "POST" and r.url.endswith("/attachments") else None,
+    )
+    # a colleague writes a note first: the console's version is stale, and the chosen photo must survive the redraw
+    colleague = {"Authorization": f"Bearer {running_stack.make_token('operator', OPD, user='sari')}"}
+    version = requests.get(f"{api}/v1/operator/complaints/{tid}", headers=colleague, timeout=10).json()["version"]
+    noted = requests.post(
+        f"{api}/v1/operator/complaints/{tid}/actions",
+        json={"action": "note", "message": "Saya cek arsipnya dulu."},
+        headers={**colleague, "If-Match": f'"{version}"'},
+        timeout=10,
+    )
+    assert noted.status_code == 200, noted.text
+    dinas.get_by_role("button", name="Selesaikan", exact=True).click()
+    dinas.locator("#stale").wait_for(state="visible")
+    assert dinas.evaluate(f"document.getElementById('proof-{tid}').files.length") == 1
     press(dinas, "Selesaikan", "Tersimpan: Selesaikan.")
+    assert len(uploads) == 1  # the photo went up once, and went with the answer sent again
 
     public = requests.get(f"{api}/v1/complaints/{tid}", timeout=10).json()
     assert public["status"] == "resolved" and public["unit"]["code"] == OPD
