@@ -8,7 +8,7 @@ export AWS_DEFAULT_REGION ?= ap-southeast-3
 
 STAGE ?= prod
 
-.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute check-inboxes notices browser axe jurisdiction
+.PHONY: run test lint contracts typecheck unit integration e2e bench bench-table package smoke iam redrive apikey clean token seed stats-recompute check-inboxes nearby-reindex notices browser axe jurisdiction
 
 $(STAMP): requirements.txt requirements-dev.txt requirements-photo.txt
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ stats-recompute: $(STAMP)
 ## every open complaint in exactly one inbox, every inbox badge as the complaints say (exit 1 otherwise)
 check-inboxes: $(STAMP)
 	$(BIN)/python -m infra.local.check_inboxes $(INBOX_ARGS)
+
+## every listed complaint's "nearby" keys in the layout the code writes (once after a release that changes it)
+nearby-reindex: $(STAMP)
+	$(BIN)/python -m infra.local.reindex_nearby $(REINDEX_ARGS)
 
 ## the staff notices one unit would get by e-mail, read from moto (UNIT=kel:36.73.05.1002, USER_NAME= for one person)
 notices: $(STAMP)

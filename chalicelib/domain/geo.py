@@ -33,45 +33,41 @@ from chalicelib.domain import reference
 __all__ = [
     "EARTH_RADIUS_M",
     "MAP_MAX_POSITIONS",
-    "NEARBY_PRECISION",
+    "NEARBY_STRIPES",
+    "NEARBY_STRIPE_DEG",
     "Outline",
     "SERVICE_AREA_MARGIN_DEG",
     "Placement",
+    "StripeRange",
     "ServiceArea",
     "boundaries",
-    "cells_within",
     "distance_to_kelurahan_m",
-    "geohash_decode_bbox",
-    "geohash_encode",
     "haversine_m",
     "interior_point",
+    "lat_key",
     "locate",
     "outlines",
     "point_in_ring",
     "service_area",
+    "stripe_of",
+    "stripes_within",
 ]
 
 EARTH_RADIUS_M = 6_371_008.8  # mean Earth radius (IUGG)
 _M_PER_DEG = EARTH_RADIUS_M * math.pi / 180.0
 
-# "Open complaints within ~200 m" is answered with one DynamoDB Query per geohash cell,
-# so the precision trades the number of Queries against how much is read beyond the
-# circle. At the first region's latitude (about -6.1 deg) a precision-7 cell is ~153 m x 152 m.
-# A 200 m circle (400 m across) then intersects 9 to 14 cells (9 from the centre of a
-# cell, ~12 typically; measured over 3,000 random points in the city), whose union is
-# at most ~0.33 km2 for a 0.126 km2 circle. Precision 6 would need 1 to 4 Queries, but
-# its cells are ~1.2 km x 0.6 km, so up to ~3 km2 (24 times the circle) would be read
-# and filtered in Lambda, growing with the number of open complaints; precision 8
-# (38 m x 19 m) needs ~200 Queries. Precision 7 keeps the read close to the circle with
-# a Query count small enough for a short thread pool. Records must store their geohash
-# at this precision (or longer, queried by prefix).
-NEARBY_PRECISION = 7
-
-_BASE32 = "0123456789bcdefghjkmnpqrstuvwxyz"
-_BASE32_INDEX = {c: i for i, c in enumerate(_BASE32)}
-_MAX_PRECISION = 12  # 60 bits: finer than a double can place a point anyway
-# Refuse absurd radius/precision pairs instead of building huge lists.
-_MAX_CELLS = 10_000
+# "Open complaints within ~200 m" is answered from index partitions of one category in one
+# north-south stripe of the map, each stripe NEARBY_STRIPE_DEG of longitude wide (25 m at the
+# equator, 24.9 m at the first region's latitude), sorted by latitude. A question reads, in each
+# stripe the 200 m circle crosses, only the latitudes the circle reaches there: one Query per
+# stripe, 17 or 18 of them, reading about 1.08 times the circle's area (the stripes' corners).
+# Wider stripes need fewer Queries and read more beyond the circle (40 m: 11 Queries, 1.13 times;
+# 80 m: 6 Queries, 1.26 times); square geohash cells (precision 7, ~153 m) needed 9 to 14 Queries
+# and read about twice the circle.
+NEARBY_STRIPES = 1_600_000  # stripes round the globe
+NEARBY_STRIPE_DEG = 360.0 / NEARBY_STRIPES
+# Refuse absurd radii (or points at the poles) instead of building huge lists.
+_MAX_STRIPES = 2_000
 
 
 @dataclass(frozen=True)
@@ -454,151 +450,66 @@ def _check_point(lat: float, lon: float) -> None:
         raise ValueError("latitude must be in [-90, 90] and longitude in [-180, 180]")
 
 
-# --------------------------------------------------------------------------- geohash
+# --------------------------------------------------------------------------- nearby stripes
 
 
-def _bits(precision: int) -> tuple[int, int]:
-    """Bits of latitude and of longitude in a geohash (longitude has the first bit)."""
-    if not (isinstance(precision, int) and 1 <= precision <= _MAX_PRECISION):
-        raise ValueError(f"geohash precision must be an integer from 1 to {_MAX_PRECISION}")
-    total = 5 * precision
-    return total // 2, (total + 1) // 2
+@dataclass(frozen=True)
+class StripeRange:
+    """One stripe of longitude and the latitudes in it a circle can reach (inclusive)."""
+
+    stripe: int
+    lat_lo: float
+    lat_hi: float
 
 
-def _bisect(value: float, lo: float, hi: float, nbits: int) -> int:
-    """Index of the cell holding value among 2**nbits equal cells of [lo, hi] (classic
-    geohash bisection: a value on a midpoint goes to the upper half)."""
-    index = 0
-    for _ in range(nbits):
-        mid = (lo + hi) / 2
-        index <<= 1
-        if value >= mid:
-            index |= 1
-            lo = mid
-        else:
-            hi = mid
-    return index
+def stripe_of(lon: float) -> int:
+    """The north-south stripe a longitude lies in (0 .. NEARBY_STRIPES - 1)."""
+    if not (math.isfinite(lon) and -180.0 <= lon <= 180.0):
+        raise ValueError("longitude must be in [-180, 180]")
+    return min(math.floor((lon + 180.0) * NEARBY_STRIPES / 360.0), NEARBY_STRIPES - 1)
 
 
-def _hash_from_index(lat_index: int, lon_index: int, precision: int) -> str:
-    lat_bits, lon_bits = _bits(precision)
-    bits = 0
-    la = lat_bits
-    lo = lon_bits
-    for n in range(5 * precision):
-        if n % 2 == 0:
-            lo -= 1
-            bits = (bits << 1) | ((lon_index >> lo) & 1)
-        else:
-            la -= 1
-            bits = (bits << 1) | ((lat_index >> la) & 1)
-    return "".join(_BASE32[(bits >> (5 * (precision - 1 - k))) & 31] for k in range(precision))
+def lat_key(lat: float) -> str:
+    """A latitude as text that sorts as the number does (fixed width, 1 cm steps)."""
+    if not (math.isfinite(lat) and -90.0 <= lat <= 90.0):
+        raise ValueError("latitude must be in [-90, 90]")
+    return f"{lat + 90.0:011.7f}"
 
 
-def _index_from_hash(h: str) -> tuple[int, int]:
-    if not isinstance(h, str) or not h:
-        raise ValueError("geohash must be a non-empty string")
-    lat_index = lon_index = 0
-    n = 0
-    for ch in h.lower():
-        value = _BASE32_INDEX.get(ch)
-        if value is None:
-            raise ValueError(f"invalid geohash character {ch!r}")
-        for shift in range(4, -1, -1):
-            bit = (value >> shift) & 1
-            if n % 2 == 0:
-                lon_index = (lon_index << 1) | bit
-            else:
-                lat_index = (lat_index << 1) | bit
-            n += 1
-    return lat_index, lon_index
+def stripes_within(lat: float, lon: float, radius_m: float) -> list[StripeRange]:
+    """Every stripe the circle around the point crosses, with the latitudes it reaches there.
 
-
-def _cell_bbox(lat_index: int, lon_index: int, lat_bits: int, lon_bits: int) -> tuple[float, float, float, float]:
-    lat_step = 180.0 / (1 << lat_bits)
-    lon_step = 360.0 / (1 << lon_bits)
-    lat_min = -90.0 + lat_index * lat_step
-    lon_min = -180.0 + lon_index * lon_step
-    return lat_min, lat_min + lat_step, lon_min, lon_min + lon_step
-
-
-def geohash_encode(lat: float, lon: float, precision: int) -> str:
-    """Standard base-32 geohash of a point (a DynamoDB key for nearby searches)."""
-    _check_point(lat, lon)
-    lat_bits, lon_bits = _bits(precision)
-    return _hash_from_index(
-        _bisect(lat, -90.0, 90.0, lat_bits),
-        _bisect(lon, -180.0, 180.0, lon_bits),
-        precision,
-    )
-
-
-def geohash_decode_bbox(h: str) -> tuple[float, float, float, float]:
-    """Bounding box (lat_min, lat_max, lon_min, lon_max) of a geohash cell."""
-    if len(h) > _MAX_PRECISION:
-        raise ValueError(f"geohash longer than {_MAX_PRECISION} characters")
-    lat_index, lon_index = _index_from_hash(h)
-    lat_bits, lon_bits = _bits(len(h))
-    return _cell_bbox(lat_index, lon_index, lat_bits, lon_bits)
-
-
-def cells_within(lat: float, lon: float, radius_m: float, precision: int) -> list[str]:
-    """Every geohash cell of this precision that intersects the circle around the point.
-
-    Sorted, no duplicates; the point's own cell is always included. One DynamoDB Query
-    per cell then finds every record within radius_m (the caller filters by distance).
+    A point within `radius_m` (by `haversine_m`) lies in one of these stripes, between its
+    lat_lo and lat_hi: exact spherical geometry, with a centimetre of slack. The point's own
+    stripe comes first. ValueError when the answer would be absurdly long.
     """
     _check_point(lat, lon)
     if not (radius_m >= 0.0 and math.isfinite(radius_m)):
         raise ValueError("radius_m must be a finite number >= 0")
-    lat_bits, lon_bits = _bits(precision)
-    n_lat = 1 << lat_bits
-    n_lon = 1 << lon_bits
-    lat_step = 180.0 / n_lat
-    lon_step = 360.0 / n_lon
-
-    # Latitude extent of the circle (a meridian arc is exactly R * dlat).
-    ang = radius_m / EARTH_RADIUS_M
-    dlat = math.degrees(ang)
-    lat_lo = lat - dlat
-    lat_hi = lat + dlat
-    # Longitude extent: the widest point of a spherical cap, asin(sin(ang) / cos(lat)).
-    cos_lat = math.cos(math.radians(lat))
-    full_lon = lat_lo <= -90.0 or lat_hi >= 90.0 or ang >= math.pi / 2
-    if not full_lon:
-        s = math.sin(ang) / cos_lat
-        full_lon = s >= 1.0
-    dlon = 180.0 if full_lon else math.degrees(math.asin(s))
-
-    # Candidate cells: the circle's bounding box plus one cell of margin on every side,
-    # so rounding at a cell edge can never leave one out; the distance test below trims
-    # them.
-    i_lo = max(_bisect(max(lat_lo, -90.0), -90.0, 90.0, lat_bits) - 1, 0)
-    i_hi = min(_bisect(min(lat_hi, 90.0), -90.0, 90.0, lat_bits) + 1, n_lat - 1)
-    if full_lon or 2 * dlon + 3 * lon_step >= 360.0:
-        j_start, j_count = 0, n_lon
-    else:
-        # Longitudes may wrap over the antimeridian: count cells and take indices modulo
-        # n_lon.
-        j_start = math.floor((lon - dlon + 180.0) / lon_step) - 1
-        j_end = math.floor((lon + dlon + 180.0) / lon_step) + 1
-        j_count = min(j_end - j_start + 1, n_lon)
-    if (i_hi - i_lo + 1) * j_count > _MAX_CELLS:
-        raise ValueError("radius too large for this precision: too many cells")
-
-    # Slack so rounding never drops a cell that touches the circle; an extra cell is
-    # harmless.
-    limit = radius_m * (1 + 1e-9) + 0.01
-    cells = {geohash_encode(lat, lon, precision)}
-    for i in range(i_lo, i_hi + 1):
-        c_lat_min = -90.0 + i * lat_step
-        near_lat = min(max(lat, c_lat_min), c_lat_min + lat_step)
-        for k in range(j_count):
-            j = (j_start + k) % n_lon
-            c_lon_min = -180.0 + j * lon_step
-            # Nearest longitude of the cell to the point, measured the short way round.
-            off = (lon - c_lon_min + 180.0) % 360.0 - 180.0  # point relative to cell's west edge
-            near_off = min(max(off, 0.0), lon_step)
-            if haversine_m(lat, 0.0, near_lat, off - near_off) <= limit:
-                cells.add(_hash_from_index(i, j, precision))
-    return sorted(cells)
+    ang = (radius_m * (1 + 1e-9) + 0.01) / EARTH_RADIUS_M
+    if ang >= math.pi / 2 or abs(lat) + math.degrees(ang) >= 90.0:
+        raise ValueError("radius too large for this point: the circle reaches a pole")
+    dlon = math.degrees(math.asin(min(1.0, math.sin(ang) / math.cos(math.radians(lat)))))
+    first = math.floor((lon - dlon + 180.0) * NEARBY_STRIPES / 360.0) - 1
+    last = math.floor((lon + dlon + 180.0) * NEARBY_STRIPES / 360.0) + 1
+    if last - first + 1 > _MAX_STRIPES:
+        raise ValueError("radius too large: too many stripes")
+    phi0 = math.radians(lat)
+    own = stripe_of(lon)
+    out: list[StripeRange] = []
+    for k in range(first, last + 1):
+        west = k * NEARBY_STRIPE_DEG - 180.0
+        # the stripe's nearest longitude to the point, measured the short way round
+        off = (lon - west + 180.0) % 360.0 - 180.0
+        nearest = 0.0 if 0.0 <= off <= NEARBY_STRIPE_DEG else min(abs(off), abs(off - NEARBY_STRIPE_DEG))
+        # points of that meridian within the circle: sin(p0)sin(p) + cos(p0)cos(p)cos(dl) >= cos(ang)
+        a, b = math.sin(phi0), math.cos(phi0) * math.cos(math.radians(nearest))
+        amplitude = math.hypot(a, b)
+        if math.cos(ang) > amplitude:
+            continue
+        centre, half = math.atan2(a, b), math.acos(min(1.0, math.cos(ang) / amplitude))
+        out.append(
+            StripeRange(k % NEARBY_STRIPES, math.degrees(centre - half) - 1e-7, math.degrees(centre + half) + 1e-7)
+        )
+    out.sort(key=lambda r: r.stripe != own)
+    return out

@@ -1,10 +1,11 @@
 """ "Already reported nearby": open complaints of one category around a point.
 
 Served from the sparse `geo` index: an open, non-confidential complaint with
-coordinates carries `geo_pk = GEO#<category>#<geohash-7 cell>` and
-`geo_sk = <created_at>`. A question about a point reads one index partition
-per geohash cell that touches the 200 m circle (9 to 14 cells, one Query each,
-in parallel) and keeps what is within the exact distance. Nothing is scanned.
+coordinates carries `geo_pk = GEO#<category>#s<stripe>` (a north-south stripe of
+longitude 25 m wide, `geo.stripe_of`) and `geo_sk = <latitude>#<created_at>`. A
+question about a point reads, in each stripe the 200 m circle crosses (17 or 18,
+one Query each, in parallel), only the latitudes the circle reaches there, and
+keeps what is within the exact distance. Nothing is scanned.
 
 Who keeps the index right: intake sets the keys (services/intake.py), an
 operator's confirmation of a 112 call sets them, and every writer of a final
@@ -18,7 +19,6 @@ from __future__ import annotations
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from chalicelib.domain import geo
 from chalicelib.domain.errors import FieldProblem, InvalidInput
@@ -65,7 +65,7 @@ class NearbyService:
         """Open, listed complaints of `category` within `radius_m`, nearest first, of one region
         (the default one when not given): hints never mix regions."""
         try:
-            cells = geo.cells_within(lat, lon, radius_m, geo.NEARBY_PRECISION)
+            stripes = geo.stripes_within(lat, lon, radius_m)
         except ValueError:
             # NearbyQuery keeps points in the city; this guards any other caller
             raise InvalidInput(
@@ -78,8 +78,8 @@ class NearbyService:
                     )
                 ]
             ) from None
-        with ThreadPoolExecutor(max_workers=min(_PARALLEL, len(cells))) as pool:
-            pages = list(pool.map(lambda cell: self._cell(category, cell, created_before, region), cells))
+        with ThreadPoolExecutor(max_workers=min(_PARALLEL, len(stripes))) as pool:
+            pages = list(pool.map(lambda s: self.complaints.nearby_stripe(category, s, region), stripes))
         read = 0
         matches: list[Match] = []
         for items in pages:
@@ -88,17 +88,14 @@ class NearbyService:
                 c = Complaint.model_validate(item)
                 if c.tracking_id == exclude or not is_listed(c):
                     continue
+                if created_before is not None and c.created_at >= created_before:
+                    continue
                 assert c.location.lat is not None and c.location.lon is not None
                 d = geo.haversine_m(lat, lon, c.location.lat, c.location.lon)
                 if d <= radius_m:
                     matches.append(Match(c, d))
         matches.sort(key=lambda m: (m.distance_m, m.complaint.created_at))
-        return NearbyResult(matches[:limit], read, len(cells))
-
-    def _cell(
-        self, category: str, cell: str, created_before: datetime | None, region: str | None
-    ) -> list[dict[str, Any]]:
-        return self.complaints.nearby_cell(category, cell, created_before, region)
+        return NearbyResult(matches[:limit], read, len(stripes))
 
     def mark_possible_duplicate(self, c: Complaint) -> str | None:
         """Hint for operators: the nearest older open complaint of the same category.

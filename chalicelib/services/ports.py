@@ -28,6 +28,7 @@ from chalicelib.domain.changes import (
     UploadClaimed,
     Version,
 )
+from chalicelib.domain.geo import StripeRange
 from chalicelib.domain.jurisdiction_record import JurisdictionRecord
 from chalicelib.domain.models import Complaint, TimelineEntry
 
@@ -125,9 +126,7 @@ class Complaints(Protocol):
         self, limit: int, start: dict[str, Any] | None
     ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]: ...
 
-    def nearby_cell(
-        self, category: str, cell: str, created_before: datetime | None, region: str | None = None
-    ) -> list[dict[str, Any]]: ...
+    def nearby_stripe(self, category: str, stripe: StripeRange, region: str | None = None) -> list[dict[str, Any]]: ...
 
     def created_page(
         self,

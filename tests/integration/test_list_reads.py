@@ -11,6 +11,7 @@ import base64
 import datetime as dt
 import hashlib
 import json
+import math
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -163,22 +164,28 @@ def test_an_inbox_page_is_one_query_whatever_its_size(client: Any) -> None:
         assert r.items <= limit + 1
 
 
-def test_nearby_is_one_query_per_cell_and_no_row_reads(client: Any) -> None:
-    for _ in range(5):
+def test_nearby_is_one_query_per_stripe_and_reads_only_the_circle(client: Any) -> None:
+    """Five complaints at the point, one 250 m north in its own stripe, one 240 m east at its
+    latitude: the Queries read the five and neither of the others."""
+    here = (-6.1201, 106.1502)
+    north = (here[0] + 250 / 111_195, here[1])
+    east = (here[0], here[1] + 240 / (111_195 * math.cos(math.radians(here[0]))))
+    for lat, lon in [here] * 5 + [north, east]:
         payload = {
             "category": "jalan-rusak",
             "title": "Jalan berlubang",
             "description": "Jalan di depan pasar berlubang besar dan membahayakan pengendara motor.",
-            "location": {"lat": -6.1201, "lon": 106.1502},
+            "location": {"lat": lat, "lon": lon},
         }
         resp = client.http.post(
             "/v1/complaints", body=json.dumps(payload), headers={"Content-Type": "application/json"}
         )
         assert resp.status_code == 201, resp.body
     with reads() as r:
-        resp = client.http.get("/v1/complaints/nearby?lat=-6.1201&lon=106.1502&category=jalan-rusak")
+        resp = client.http.get(f"/v1/complaints/nearby?lat={here[0]}&lon={here[1]}&category=jalan-rusak")
     assert resp.status_code == 200 and len(resp.json_body["complaints"]) == 5
-    assert set(r.calls) == {("Query", "geo")} and len(r.calls) <= 14, r.calls
+    assert set(r.calls) == {("Query", "geo")} and len(r.calls) <= 18, r.calls
+    assert r.items == 5
 
 
 # -- the public list behind the figures -----------------------------------------------------------------

@@ -168,3 +168,30 @@ def test_forwarder_marks_a_possible_duplicate_for_operators(client: Any, hub: An
     assert repo.get_item(elsewhere, consistent=True).get("possible_duplicate_of") != first
     public = client.http.get(f"/v1/complaints/{second}").json_body
     assert public["status"] == "forwarded" and "possible_duplicate_of" not in public
+
+
+def test_the_reindex_brings_keys_of_an_older_layout_back_into_the_list(client: Any, hub: Any) -> None:
+    """A complaint listed under the earlier layout (a geohash cell, sorted by arrival) is not
+    found until `make nearby-reindex` rewrites its keys; a second run rewrites nothing."""
+    from chalicelib import bootstrap
+    from chalicelib.adapters.storage.codec import values
+    from infra.local.reindex_nearby import reindex
+
+    lat, lon = somewhere()
+    tid, closed = submit_at(client, lat, lon), submit_at(client, lat, lon)
+    repo = bootstrap.repository()
+    old_sk = "2026-01-02T03:04:05.000000Z"
+    for t in (tid, closed):
+        repo.update(t, "SET geo_pk = :p, geo_sk = :s", vals=values(p="GEO#sampah#qqgx1b2", s=old_sk))
+    assert not {tid, closed} & set(ids(nearby(client, lat=lat, lon=lon, category="sampah")))
+    retire([closed])  # closed meanwhile: out of the index, and the reindex leaves it out
+    version = repo.get_item(tid, consistent=True)["version"]
+
+    first = reindex("2020-01")
+    assert first["rewritten"] >= 1 and first["listed"] <= first["read"]
+    assert tid in ids(nearby(client, lat=lat, lon=lon, category="sampah"))
+    assert closed not in ids(nearby(client, lat=lat, lon=lon, category="sampah"))
+    stored = repo.get_item(tid, consistent=True)
+    assert stored["geo_pk"] == f"GEO#sampah#s{geo.stripe_of(lon)}" and stored["geo_sk"].startswith(geo.lat_key(lat))
+    assert stored["version"] == version  # index upkeep: an operator's If-Match stays good
+    assert reindex("2020-01")["rewritten"] == 0

@@ -132,8 +132,9 @@ def _complaint(**over: object) -> Complaint:
 
 def test_geo_attributes_only_for_listed_complaints() -> None:
     attrs = geo_attributes(_complaint())
-    assert attrs["geo_pk"] is not None and attrs["geo_pk"].startswith("GEO#sampah#") and len(attrs["geo_pk"]) == 18
-    assert attrs["geo_sk"] == "2025-01-02T00:00:00.000000Z"
+    # a 25 m stripe of longitude (106.15 deg east), sorted by latitude (-6.12 deg) then arrival
+    assert attrs["geo_pk"] == "GEO#sampah#s1271777"
+    assert attrs["geo_sk"] == "083.8800000#2025-01-02T00:00:00.000000Z"
     for hidden in (
         _complaint(confidential=True),
         _complaint(status=Status.CLOSED),

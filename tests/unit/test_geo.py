@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from chalicelib.domain import geo
 
@@ -209,122 +211,96 @@ def test_haversine_known_distance() -> None:
     assert a == pytest.approx(1_568.05, abs=0.1)
 
 
-# --------------------------------------------------------------------------- geohash
+# --------------------------------------------------------------------------- nearby stripes
 
 
-@pytest.mark.parametrize(
-    ("lat", "lon", "precision", "expected"),
-    [
-        (57.64911, 10.40744, 11, "u4pruydqqvj"),
-        (42.6, -5.6, 5, "ezs42"),
-        (-25.382708, -49.265506, 7, "6gkzwgj"),
-        (0.0, 0.0, 1, "s"),
-    ],
-)
-def test_geohash_encode_known_values(lat: float, lon: float, precision: int, expected: str) -> None:
-    assert geo.geohash_encode(lat, lon, precision) == expected
-
-
-def test_geohash_decode_bbox_known_values() -> None:
-    lat_min, lat_max, lon_min, lon_max = geo.geohash_decode_bbox("ezs42")
-    assert (lat_min, lat_max) == pytest.approx((42.5830078125, 42.626953125))
-    assert (lon_min, lon_max) == pytest.approx((-5.625, -5.5810546875))
-    lat_min, lat_max, lon_min, lon_max = geo.geohash_decode_bbox("u4pruydqqvj")
-    assert lat_min <= 57.64911 <= lat_max and lon_min <= 10.40744 <= lon_max
-    assert lat_max - lat_min < 2e-6 and lon_max - lon_min < 2e-6
-
-
-def test_geohash_round_trips_through_the_cell_centre() -> None:
-    rng = random.Random(7)
-    for _ in range(200):
-        lat, lon = rng.uniform(-89.9, 89.9), rng.uniform(-179.9, 179.9)
-        h = geo.geohash_encode(lat, lon, 9)
-        lat_min, lat_max, lon_min, lon_max = geo.geohash_decode_bbox(h)
-        assert lat_min <= lat <= lat_max and lon_min <= lon <= lon_max
-        assert geo.geohash_encode((lat_min + lat_max) / 2, (lon_min + lon_max) / 2, 9) == h
-
-
-@pytest.mark.parametrize("bad", ["", "abc", "u4pr!", "u" * 13])
-def test_geohash_decode_rejects_invalid(bad: str) -> None:
-    # "a" is not in the geohash alphabet.
-    with pytest.raises(ValueError):
-        geo.geohash_decode_bbox(bad)
-
-
-def test_nearby_precision_cells_are_about_150_m_in_serang() -> None:
-    lat_min, lat_max, lon_min, lon_max = geo.geohash_decode_bbox(
-        geo.geohash_encode(-6.12, 106.15, geo.NEARBY_PRECISION)
-    )
-    assert 140 < geo.haversine_m(lat_min, lon_min, lat_max, lon_min) < 160
-    assert 140 < geo.haversine_m(lat_min, lon_min, lat_min, lon_max) < 160
-
-
-def _assert_covers(lat: float, lon: float, radius_m: float, precision: int) -> list[str]:
-    cells = geo.cells_within(lat, lon, radius_m, precision)
-    assert cells == sorted(set(cells))
-    assert geo.geohash_encode(lat, lon, precision) in cells
+def _assert_covers(lat: float, lon: float, radius_m: float) -> list[geo.StripeRange]:
+    """Every point within the radius lies in a listed stripe between its latitudes, and every
+    stripe listed comes within the radius."""
+    ranges = geo.stripes_within(lat, lon, radius_m)
+    by_stripe = {r.stripe: r for r in ranges}
+    assert len(by_stripe) == len(ranges) and ranges[0].stripe == geo.stripe_of(lon)
     for bearing in range(0, 360, 3):
-        for fraction in (1.0, 0.999, 0.7, 0.35):
-            p = destination(lat, lon, bearing, radius_m * fraction)
-            assert geo.geohash_encode(*p, precision) in cells, (
-                lat,
-                lon,
-                bearing,
-                fraction,
-            )
-    # And no cell far from the circle: every cell's box comes within the radius.
-    for h in cells:
-        c_lat_min, c_lat_max, c_lon_min, c_lon_max = geo.geohash_decode_bbox(h)
-        near_lat = min(max(lat, c_lat_min), c_lat_max)
-        near_lon = min(max(lon, c_lon_min), c_lon_max)
+        for fraction in (1.0, 0.999, 0.7, 0.35, 0.0):
+            p_lat, p_lon = destination(lat, lon, bearing, radius_m * fraction)
+            r = by_stripe.get(geo.stripe_of(p_lon))
+            assert r is not None and r.lat_lo <= p_lat <= r.lat_hi, (lat, lon, bearing, fraction)
+            assert geo.lat_key(r.lat_lo) <= geo.lat_key(p_lat) <= geo.lat_key(r.lat_hi)
+    for r in ranges:
+        west = r.stripe * geo.NEARBY_STRIPE_DEG - 180.0
+        near_lon = min(max(lon, west), west + geo.NEARBY_STRIPE_DEG)
         if abs(near_lon - lon) < 180:
-            assert geo.haversine_m(lat, lon, near_lat, near_lon) <= radius_m + 1.0
-    return cells
+            assert geo.haversine_m(lat, lon, lat, near_lon) <= radius_m + 1.0
+        assert geo.haversine_m(r.lat_lo, 0.0, r.lat_hi, 0.0) <= 2 * radius_m + 1.0
+    return ranges
 
 
-def test_cells_within_covers_the_circle_around_points_in_serang() -> None:
+def test_stripes_cover_the_circle_around_points_in_serang() -> None:
     rng = random.Random(2024)
     counts = []
     for _ in range(60):
         lat, lon = rng.uniform(-6.22, -6.01), rng.uniform(106.06, 106.26)
-        counts.append(len(_assert_covers(lat, lon, 200.0, geo.NEARBY_PRECISION)))
-    # The figure documented next to NEARBY_PRECISION.
-    assert 9 <= min(counts) and max(counts) <= 14
+        counts.append(len(_assert_covers(lat, lon, 200.0)))
+    # The figure documented next to NEARBY_STRIPES.
+    assert 17 <= min(counts) and max(counts) <= 18
 
 
-def test_cells_within_at_cell_corners_and_edges() -> None:
-    lat_min, lat_max, lon_min, lon_max = geo.geohash_decode_bbox(
-        geo.geohash_encode(-6.12, 106.15, geo.NEARBY_PRECISION)
-    )
-    for lat, lon in [
-        (lat_min, lon_min),
-        (lat_max, lon_max),
-        (lat_min, (lon_min + lon_max) / 2),
-        ((lat_min + lat_max) / 2, (lon_min + lon_max) / 2),
-    ]:
-        _assert_covers(lat, lon, 200.0, geo.NEARBY_PRECISION)
-    # From the centre of a cell, a 200 m circle reaches the 8 neighbours and no further
-    # in the north-south and east-west directions than one cell.
-    centre = ((lat_min + lat_max) / 2, (lon_min + lon_max) / 2)
-    assert len(geo.cells_within(*centre, 200.0, geo.NEARBY_PRECISION)) == 9
+@settings(max_examples=300, deadline=None)
+@given(
+    lat=st.floats(-11.5, 6.5),
+    lon=st.floats(94.5, 141.5),
+    bearing=st.floats(0.0, 360.0),
+    fraction=st.floats(0.0, 1.0),
+    radius=st.floats(0.0, 5_000.0),
+)
+def test_a_point_within_the_radius_is_always_in_a_stripe_read(
+    lat: float, lon: float, bearing: float, fraction: float, radius: float
+) -> None:
+    p_lat, p_lon = destination(lat, lon, bearing, radius * fraction)
+    if geo.haversine_m(lat, lon, p_lat, p_lon) > radius:
+        return  # the destination's own rounding put it outside
+    r = {s.stripe: s for s in geo.stripes_within(lat, lon, radius)}.get(geo.stripe_of(p_lon))
+    assert r is not None and geo.lat_key(r.lat_lo) <= geo.lat_key(p_lat) <= geo.lat_key(r.lat_hi)
 
 
-def test_cells_within_other_precisions_and_across_the_antimeridian() -> None:
-    _assert_covers(-6.12, 106.15, 1_000.0, 6)
-    _assert_covers(-6.12, 106.15, 50.0, 8)
-    _assert_covers(51.5, 10.0, 200.0, 7)
-    cells = _assert_covers(0.0, 179.9995, 200.0, 7)
-    assert any(geo.geohash_decode_bbox(h)[2] < 0 for h in cells)  # cells east of 180
-    assert geo.cells_within(-6.12, 106.15, 0.0, 7) == [geo.geohash_encode(-6.12, 106.15, 7)]
+def test_the_stripes_read_about_the_circle_and_no_more() -> None:
+    """What the Queries read, as area: the stripes' corners beyond the circle, about 8 %."""
+    rng = random.Random(5)
+    ratios = []
+    for _ in range(300):
+        lat, lon = rng.uniform(-6.22, -6.01), rng.uniform(106.06, 106.26)
+        width = geo.haversine_m(lat, 0.0, lat, geo.NEARBY_STRIPE_DEG)
+        area = sum(geo.haversine_m(r.lat_lo, 0.0, r.lat_hi, 0.0) * width for r in geo.stripes_within(lat, lon, 200.0))
+        ratios.append(area / (math.pi * 200.0**2))
+    assert 1.0 < min(ratios) and sum(ratios) / len(ratios) < 1.1
 
 
-def test_cells_within_refuses_absurd_requests() -> None:
+def test_stripes_at_edges_other_radii_and_across_the_antimeridian() -> None:
+    west = geo.stripe_of(106.15) * geo.NEARBY_STRIPE_DEG - 180.0
+    for lon in (west, west + geo.NEARBY_STRIPE_DEG / 2, math.nextafter(west + geo.NEARBY_STRIPE_DEG, -math.inf)):
+        _assert_covers(-6.12, lon, 200.0)
+    _assert_covers(-6.12, 106.15, 1_000.0)
+    _assert_covers(51.5, 10.0, 200.0)
+    ranges = _assert_covers(0.0, 179.9995, 200.0)
+    assert {geo.stripe_of(-179.9999), geo.stripe_of(179.9999)} <= {r.stripe for r in ranges}
+    only = geo.stripes_within(-6.12, 106.15, 0.0)
+    assert [r.stripe for r in only] == [geo.stripe_of(106.15)] and only[0].lat_lo <= -6.12 <= only[0].lat_hi
+
+
+def test_stripes_and_latitude_keys_refuse_absurd_requests() -> None:
     with pytest.raises(ValueError):
-        geo.cells_within(-6.12, 106.15, 50_000.0, 9)
+        geo.stripes_within(-6.12, 106.15, 50_000.0)
     with pytest.raises(ValueError):
-        geo.cells_within(-6.12, 106.15, -1.0, 7)
+        geo.stripes_within(-6.12, 106.15, -1.0)
     with pytest.raises(ValueError):
-        geo.cells_within(-6.12, 106.15, 200.0, 0)
+        geo.stripes_within(89.999, 0.0, 200.0)
+    for bad in (math.nan, 91.0):
+        with pytest.raises(ValueError):
+            geo.lat_key(bad)
+    with pytest.raises(ValueError):
+        geo.stripe_of(math.inf)
+    keys = [geo.lat_key(x) for x in (-90.0, -6.5, -6.12, 0.0, 5.9, 90.0)]
+    assert keys == sorted(keys) and len({len(k) for k in keys}) == 1
 
 
 def test_service_area_is_every_vertex_of_the_city_plus_the_margin() -> None:

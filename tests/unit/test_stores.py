@@ -14,6 +14,7 @@ from chalicelib.adapters.storage.complaints import ComplaintStore
 from chalicelib.adapters.storage.outboxes import OutboxStore
 from chalicelib.adapters.storage.timelines import TimelineStore
 from chalicelib.adapters.storage.unit_of_work import UnitsOfWork
+from chalicelib.domain import geo
 from chalicelib.domain.changes import ABSENT, After, Before, Change, ConditionFailed, Placement, Version
 from chalicelib.domain.models import Complaint, Location, Status, TimelineEntry
 
@@ -47,7 +48,8 @@ def test_a_new_complaint_has_its_keys_and_index_attributes(memory_table: Any) ->
     assert raw["type"] == "complaint" and raw["place_source"] == "point"
     assert raw["outbox_pk"] == f"OUTBOX#{shard}" and raw["outbox_sk"] == "2026-03-02T03:04:05.123456Z"
     assert raw["created_pk"] == f"CREATED#2026-03#{shard}" and raw["created_sk"] == "2026-03-02T03:04:05.123456Z"
-    assert raw["geo_pk"].startswith("GEO#sampah#") and raw["geo_sk"] == "2026-03-02T03:04:05.123456Z"
+    assert raw["geo_pk"] == f"GEO#sampah#s{geo.stripe_of(c.location.lon)}"
+    assert raw["geo_sk"] == f"{geo.lat_key(c.location.lat)}#2026-03-02T03:04:05.123456Z"
     assert raw["inbox_pk"] == "city" and "inbox_area_pk" not in raw
     assert "due_pk" not in raw and "sync_pk" not in raw
 

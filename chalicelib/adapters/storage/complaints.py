@@ -18,7 +18,7 @@ from chalicelib.adapters.storage.codec import iso, text, values
 from chalicelib.adapters.storage.expressions import condition, set_remove, with_version
 from chalicelib.adapters.storage.gateway import TableGateway
 from chalicelib.adapters.storage.unit_of_work import TransactItem
-from chalicelib.domain import inbox
+from chalicelib.domain import geo, inbox
 from chalicelib.domain.changes import KEEP, Change, ConditionFailed, Placement
 from chalicelib.domain.models import Complaint, Status, TimelineEntry
 
@@ -234,14 +234,39 @@ class ComplaintStore:
             "outbox_pk = :p", values(p=keys.OUTBOX_PARKED), index="outbox", limit=limit, start_key=start
         )
 
-    def nearby_cell(
-        self, category: str, cell: str, created_before: datetime | None, region: str | None = None
-    ) -> list[dict[str, Any]]:
-        """Listed complaints of a category in one geohash cell of a region (the `geo` index)."""
-        pk = keys.geo_pk(category, cell, keys.region_part(region))
-        if created_before is None:
-            return list(self.gateway.query("geo_pk = :p", values(p=pk), index="geo"))
-        return list(self.gateway.query("geo_pk = :p AND geo_sk < :b", values(p=pk, b=iso(created_before)), index="geo"))
+    def nearby_stripe(self, category: str, stripe: geo.StripeRange, region: str | None = None) -> list[dict[str, Any]]:
+        """Listed complaints of a category in one stripe of a region, between the stripe's
+        latitudes (the `geo` index)."""
+        lo, hi = keys.geo_lat_range(stripe.lat_lo, stripe.lat_hi)
+        return list(
+            self.gateway.query(
+                "geo_pk = :p AND geo_sk BETWEEN :lo AND :hi",
+                values(p=keys.geo_pk(category, stripe.stripe, keys.region_part(region)), lo=lo, hi=hi),
+                index="geo",
+            )
+        )
+
+    def rekey_nearby(self, item: Mapping[str, Any]) -> bool:
+        """Bring a listed complaint's `geo` keys to the layout this code writes (when the index's
+        key layout changes); False when they already are, or it is no longer listed."""
+        old = item.get("geo_pk")
+        if not old:
+            return False
+        new = keys.geo_attributes(Complaint.model_validate(item))
+        if new["geo_pk"] is None or (new["geo_pk"] == old and new["geo_sk"] == item.get("geo_sk")):
+            return False
+        try:
+            # index upkeep, not a change of the complaint: its version (an operator's If-Match) stays
+            self.gateway.update_raw(
+                keys.complaint_pk(str(item["tracking_id"])),
+                keys.COMPLAINT_SK,
+                "SET geo_pk = :p, geo_sk = :s",
+                condition="geo_pk = :old",
+                vals=values(p=new["geo_pk"], s=new["geo_sk"], old=old),
+            )
+        except ConditionFailed:
+            return False  # unlisted or moved meanwhile: its writer set the keys
+        return True
 
     def drop_stale_due(self, tracking_id: str, due_at: str) -> None:
         """Out of the `due` index while its due key is still `due_at` (ConditionFailed otherwise)."""

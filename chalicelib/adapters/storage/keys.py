@@ -35,7 +35,8 @@ Sparse GSIs, each with a sharded partition key so no partition takes every open
 complaint: `outbox` (not yet at LAPOR!, or parked; undelivered channel events and
 LAPOR! follow-ups), `sync` (next LAPOR! status check, by shard, sorted by its instant:
 the status sync's reads), `due` (SLA deadline, and
-notices not yet published), `geo` (open complaints by category and geohash cell),
+notices not yet published), `geo` (open complaints by category and stripe of longitude, sorted
+by latitude),
 `created` (every complaint by region and month of arrival), `statsunit` / `statsplace` /
 `statscity` (the lists behind the figures; the city's is one partition per jurisdiction:
 a few complaints a second at most, far within what one partition takes). The operators'
@@ -242,9 +243,21 @@ def created_pk(month: str, shard: int, region: str = "") -> str:
     return f"{CREATED_PREFIX}{region}#{month}#{shard}" if region else f"{CREATED_PREFIX}{month}#{shard}"
 
 
-def geo_pk(category: str, cell: str, region: str = "") -> str:
-    """A geohash cell of one category (another region's cells are its own: hints never mix regions)."""
-    return f"{GEO_PREFIX}{region}#{category}#{cell}" if region else f"{GEO_PREFIX}{category}#{cell}"
+def geo_pk(category: str, stripe: int, region: str = "") -> str:
+    """A stripe of longitude of one category (another region's stripes are its own: hints never
+    mix regions)."""
+    return f"{GEO_PREFIX}{region}#{category}#s{stripe}" if region else f"{GEO_PREFIX}{category}#s{stripe}"
+
+
+def geo_sk(lat: float, created_at: datetime) -> str:
+    """The `geo` index's sort key: latitude first (a Query reads only the latitudes the circle
+    reaches in a stripe), then the arrival."""
+    return f"{geo.lat_key(lat)}#{utc_text(created_at)}"
+
+
+def geo_lat_range(lat_lo: float, lat_hi: float) -> tuple[str, str]:
+    """The `geo_sk` bounds (BETWEEN, inclusive) of the complaints between two latitudes."""
+    return geo.lat_key(max(lat_lo, -90.0)), geo.lat_key(min(lat_hi, 90.0)) + "~"
 
 
 def region_part(jurisdiction: str | None) -> str:
@@ -259,8 +272,11 @@ def geo_attributes(c: Complaint, listed: bool | None = None) -> dict[str, str | 
         listed = listing.is_listed(c)
     if not listed or c.location.lat is None or c.location.lon is None:
         return {"geo_pk": None, "geo_sk": None}
-    cell = geo.geohash_encode(c.location.lat, c.location.lon, geo.NEARBY_PRECISION)
-    return {"geo_pk": geo_pk(c.category, cell, region_part(c.jurisdiction)), "geo_sk": utc_text(c.created_at)}
+    stripe = geo.stripe_of(c.location.lon)
+    return {
+        "geo_pk": geo_pk(c.category, stripe, region_part(c.jurisdiction)),
+        "geo_sk": geo_sk(c.location.lat, c.created_at),
+    }
 
 
 def inbox_attributes(c: Complaint, holder: str | None = None) -> dict[str, str | None]:

@@ -1,0 +1,67 @@
+"""`make nearby-reindex`: every listed complaint's "nearby" keys in the layout the code writes.
+
+The `geo` index's keys are a stripe of longitude and a latitude (`keys.geo_attributes`). A
+release that changes that layout runs this once after its deploy: it reads every region's
+complaints by the `created` index (one Query per region, month and shard, never a Scan) and
+rewrites the keys of each listed complaint whose keys differ, conditionally (a complaint closed
+meanwhile keeps what its writer set). Running it again rewrites nothing. Works against AWS
+(credentials and TABLE_NAME from the environment) or the local stack (AWS_ENDPOINT_URL /
+MOTO_PORT).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from datetime import UTC, datetime
+from itertools import chain
+
+
+def reindex(since: str) -> dict[str, int]:
+    """Rewrite the `geo` keys of every listed complaint from `since` (YYYY-MM, UTC) on whose
+    keys are not the current layout; how many were read, listed and rewritten."""
+    from chalicelib import bootstrap
+    from chalicelib.settings import settings
+
+    stats = bootstrap.statistics()
+    onboarded = [stats.in_region(str(s["code"])) for s in bootstrap.jurisdictions().summaries()]
+    regions = {r.region: r for r in [stats, *onboarded]}  # the default region once
+    store = bootstrap.complaints()
+    read = listed = rewritten = 0
+    for item in chain.from_iterable(r.complaints_since(since, settings().shards) for r in regions.values()):
+        read += 1
+        if item.get("geo_pk"):
+            listed += 1
+            rewritten += store.rekey_nearby(item)
+    return {"read": read, "listed": listed, "rewritten": rewritten}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--since", help="first month to read (YYYY-MM, UTC); default: 25 months back")
+    args = parser.parse_args(argv)
+    if not os.environ.get("TABLE_NAME"):
+        from infra.local.provision import provision
+
+        endpoint = os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5005')}"
+        os.environ.update(
+            {
+                "AWS_ENDPOINT_URL": endpoint,
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_DEFAULT_REGION": "ap-southeast-3",
+            }
+        )
+        os.environ.update(provision(endpoint))
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    now = datetime.now(UTC)
+    months_back = now.year * 12 + now.month - 1 - 25
+    print(json.dumps(reindex(args.since or f"{months_back // 12:04d}-{months_back % 12 + 1:02d}")))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, os.getcwd())
+    sys.exit(main())
