@@ -22,7 +22,7 @@ from typing import Any
 from benchmarks.schema import emit, figure, result
 
 ROOT = Path(__file__).resolve().parents[1]
-RUNS = 9
+RUNS = 15
 BASE = "import boto3, chalice, pydantic, requests"
 APP = "import app"
 APP_READY = (
@@ -55,10 +55,12 @@ def main() -> dict[str, float]:
         traced_ready.append(timed_import(APP_READY, TRACED_ENV))
     b, a, r = statistics.median(base), statistics.median(app), statistics.median(ready)
     t, tr = statistics.median(traced), statistics.median(traced_ready)
+    # the ratio of each round's two runs, then their median: a shared machine's load moves both
+    pairs = statistics.median(x / y for x, y in zip(app, base, strict=True))
     return {
         "base_import_ms": round(b * 1000, 1),
         "app_import_ms": round(a * 1000, 1),
-        "ratio": round(a / b, 3),
+        "ratio": round(pairs, 3),
         "app_and_paths_ready_ms": round(r * 1000, 1),
         "ratio_with_paths_ready": round(r / b, 3),
         "app_import_traced_ms": round(t * 1000, 1),
@@ -76,7 +78,13 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
         "Cold start",
         "python -m benchmarks.bench_coldstart",
         [
-            figure("ratio", f"`import app` / {base}, fresh interpreters, medians", raw["ratio"], "x", ("<=", 1.3)),
+            figure(
+                "ratio",
+                f"`import app` / {base}, fresh interpreters, median of the rounds' ratios",
+                raw["ratio"],
+                "x",
+                ("<=", 1.3),
+            ),
             figure("app_import_ms", "`import app`", raw["app_import_ms"], "ms"),
             figure("base_import_ms", base, raw["base_import_ms"], "ms"),
             figure(
@@ -89,8 +97,8 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
             figure("app_and_paths_ready_ms", "`import app` with the paths ready", raw["app_and_paths_ready_ms"], "ms"),
             figure(
                 "ratio_traced",
-                "`import app` as in Lambda with tracing on (`LAMBDA_TASK_ROOT` set: the X-Ray SDK loaded, "
-                "botocore and requests patched) / the same base",
+                "`import app` as in Lambda with tracing on (`LAMBDA_TASK_ROOT` and the function name set; "
+                "the spans come from the stage's OpenTelemetry layer at run time) / the same base",
                 raw["ratio_traced"],
                 "x",
             ),
@@ -104,7 +112,12 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
             figure("paths_ready_traced_ms", "paths ready, traced", raw["paths_ready_traced_ms"], "ms"),
         ],
         {"runs_of_each_statement_interleaved": raw["runs"]},
-        ["Outside Lambda the X-Ray SDK is not imported at all (the untraced ratio)."],
+        [
+            "The package ships no tracing SDK: in Lambda or not, `import app` loads the same modules (the traced "
+            "ratio); the OpenTelemetry layer's own start is the layer's cost, outside the package.",
+            "Each round runs every statement once, in turn; the ratio is the median of the rounds' own ratios, so "
+            "a load that moves during the run moves both of a round's figures.",
+        ],
         raw,
     )
 
