@@ -14,7 +14,6 @@ from pydantic_core import PydanticCustomError
 
 from chalicelib.domain import public_view, reference
 from chalicelib.domain.errors import FieldProblem, InvalidInput
-from chalicelib.domain.geo import service_area
 from chalicelib.domain.links import Email
 from chalicelib.domain.models import (
     STATUS_LABELS_ID,
@@ -310,6 +309,8 @@ class NearbyQuery(BaseModel):
 def check_in_default_area(lat: float, lon: float) -> None:
     """A point for the default region's hints must lie in its area (the polygons' box and a margin);
     the 400 says where that is."""
+    from chalicelib.domain.geo import service_area  # the geometry loads with the first point, not at start
+
     area = service_area()
     lat_ok, lon_ok = area.holds(lat, lon)
     problems = []

@@ -16,9 +16,12 @@ import base64
 import hashlib
 import hmac
 import secrets
+from typing import TYPE_CHECKING
 
 from chalicelib.domain.errors import NotFound
-from chalicelib.services.ports import Complaints
+
+if TYPE_CHECKING:  # the sign-in path imports this at start: the ports stay out of it
+    from chalicelib.services.ports import Complaints
 
 HEADER = "X-Reporter-Token"
 HASH_ATTRIBUTE = "reporter_token_hash"
