@@ -28,14 +28,10 @@ def main(argv: list[str] | None = None) -> int:
         "--jurisdiction", help="the region whose figures (its Kemendagri code); default: the default region"
     )
     args = parser.parse_args(argv)
-    if not os.environ.get("TABLE_NAME"):
-        from infra.local.running import NoRunningStack, connect
+    from infra.local.running import connect_unless_deployed
 
-        try:
-            connect()
-        except NoRunningStack as err:
-            print(f"{err.message} (or set TABLE_NAME and AWS credentials for a deployed stage)", file=sys.stderr)
-            return 1
+    if not connect_unless_deployed():
+        return 1
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from chalicelib import bootstrap
     from chalicelib.adapters.storage.keys import stats_day_pk

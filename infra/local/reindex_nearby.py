@@ -5,8 +5,7 @@ release that changes that layout runs this once after its deploy: it reads every
 complaints by the `created` index (one Query per region, month and shard, never a Scan) and
 rewrites the keys of each listed complaint whose keys differ, conditionally (a complaint closed
 meanwhile keeps what its writer set). Running it again rewrites nothing. Works against AWS
-(credentials and TABLE_NAME from the environment) or the local stack (AWS_ENDPOINT_URL /
-MOTO_PORT).
+(credentials and TABLE_NAME from the environment) or the running `make run`.
 """
 
 from __future__ import annotations
@@ -42,19 +41,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--since", help="first month to read (YYYY-MM, UTC); default: 25 months back")
     args = parser.parse_args(argv)
-    if not os.environ.get("TABLE_NAME"):
-        from infra.local.provision import provision
+    from infra.local.running import connect_unless_deployed
 
-        endpoint = os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5005')}"
-        os.environ.update(
-            {
-                "AWS_ENDPOINT_URL": endpoint,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_DEFAULT_REGION": "ap-southeast-3",
-            }
-        )
-        os.environ.update(provision(endpoint))
+    if not connect_unless_deployed():
+        return 1
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     now = datetime.now(UTC)
     months_back = now.year * 12 + now.month - 1 - 25

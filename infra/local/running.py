@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,7 @@ import requests
 
 STACK_FILE = "stack.json"
 
-__all__ = ["NoRunningStack", "connect", "find", "forget", "remember", "stack_file"]
+__all__ = ["NoRunningStack", "connect", "connect_unless_deployed", "find", "forget", "remember", "stack_file"]
 
 
 class NoRunningStack(SystemExit):
@@ -96,3 +97,17 @@ def connect(deadline_s: float = 30) -> dict[str, Any]:
     os.environ.update(aws_env(state["moto"]))
     os.environ.update({k: str(v) for k, v in state["env"].items()})
     return state
+
+
+def connect_unless_deployed() -> bool:
+    """For a helper that works on a deployed stage as well: TABLE_NAME set means that stage (its
+    credentials from the environment); otherwise the running `make run`. False, said in one line
+    on stderr, when neither is there."""
+    if os.environ.get("TABLE_NAME"):
+        return True
+    try:
+        connect()
+    except NoRunningStack as err:
+        print(f"{err.message} (or set TABLE_NAME and AWS credentials for a deployed stage)", file=sys.stderr)
+        return False
+    return True
