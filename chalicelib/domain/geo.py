@@ -476,12 +476,13 @@ def lat_key(lat: float) -> str:
     return f"{lat + 90.0:011.7f}"
 
 
-def stripes_within(lat: float, lon: float, radius_m: float) -> list[StripeRange]:
+def stripes_within(lat: float, lon: float, radius_m: float, max_stripes: int = _MAX_STRIPES) -> list[StripeRange]:
     """Every stripe the circle around the point crosses, with the latitudes it reaches there.
 
     A point within `radius_m` (by `haversine_m`) lies in one of these stripes, between its
     lat_lo and lat_hi: exact spherical geometry, with a centimetre of slack. The point's own
-    stripe comes first. ValueError when the answer would be absurdly long.
+    stripe comes first. ValueError when it would take more than `max_stripes` (a long answer: a
+    large radius, or a point far from the equator, where a degree of longitude is short).
     """
     _check_point(lat, lon)
     if not (radius_m >= 0.0 and math.isfinite(radius_m)):
@@ -492,7 +493,7 @@ def stripes_within(lat: float, lon: float, radius_m: float) -> list[StripeRange]
     dlon = math.degrees(math.asin(min(1.0, math.sin(ang) / math.cos(math.radians(lat)))))
     first = math.floor((lon - dlon + 180.0) * NEARBY_STRIPES / 360.0) - 1
     last = math.floor((lon + dlon + 180.0) * NEARBY_STRIPES / 360.0) + 1
-    if last - first + 1 > _MAX_STRIPES:
+    if last - first + 1 > max_stripes:
         raise ValueError("radius too large: too many stripes")
     phi0 = math.radians(lat)
     own = stripe_of(lon)

@@ -29,9 +29,13 @@ from chalicelib.services.ports import Change, Complaints
 
 RADIUS_M = 200.0
 MAX_RESULTS = 20
+# A 200 m circle crosses 17 or 18 stripes near the equator and more towards the poles (a degree
+# of longitude shortens): past about 60 degrees of latitude, far from any Indonesian region, a
+# question would cost more Queries than this and is refused instead.
+MAX_QUERIES = 40
 _PARALLEL = 8
 
-__all__ = ["MAX_RESULTS", "RADIUS_M", "Match", "NearbyResult", "NearbyService", "is_listed"]
+__all__ = ["MAX_QUERIES", "MAX_RESULTS", "RADIUS_M", "Match", "NearbyResult", "NearbyService", "is_listed"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +69,7 @@ class NearbyService:
         """Open, listed complaints of `category` within `radius_m`, nearest first, of one region
         (the default one when not given): hints never mix regions."""
         try:
-            stripes = geo.stripes_within(lat, lon, radius_m)
+            stripes = geo.stripes_within(lat, lon, radius_m, max_stripes=MAX_QUERIES)
         except ValueError:
             # NearbyQuery keeps points in the city; this guards any other caller
             raise InvalidInput(

@@ -80,13 +80,18 @@ def test_nearby_inside_the_box_still_answers(client: Any) -> None:
 
 
 def test_nearby_service_turns_a_geometry_error_into_400(hub: Any) -> None:
-    """Defence in depth: a point the geohash code refuses is the caller's mistake, not a 500."""
+    """Defence in depth: a point the geometry refuses is the caller's mistake, not a 500; and a
+    point so far north that the circle would cost more than MAX_QUERIES Queries is refused before
+    any is made (a region's own hints take any point of its choosing)."""
     from chalicelib import bootstrap
     from chalicelib.domain.errors import InvalidInput
+    from chalicelib.services.nearby import MAX_QUERIES
 
-    with pytest.raises(InvalidInput) as err:
-        bootstrap.nearby().find(95.0, 106.15, "sampah")
-    assert err.value.problems[0].field == "lat/lon"
+    for lat in (95.0, 80.0, 89.99):
+        with pytest.raises(InvalidInput) as err:
+            bootstrap.nearby().find(lat, 106.15, "sampah", region="36.04")
+        assert err.value.problems[0].field == "lat/lon"
+    assert bootstrap.nearby().find(55.0, 106.15, "sampah", region="36.04").queries <= MAX_QUERIES
 
 
 def test_city_box_comes_from_the_kelurahan_polygons() -> None:

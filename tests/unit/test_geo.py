@@ -294,6 +294,9 @@ def test_stripes_and_latitude_keys_refuse_absurd_requests() -> None:
         geo.stripes_within(-6.12, 106.15, -1.0)
     with pytest.raises(ValueError):
         geo.stripes_within(89.999, 0.0, 200.0)
+    with pytest.raises(ValueError):
+        geo.stripes_within(70.0, 0.0, 200.0, max_stripes=40)
+    assert len(geo.stripes_within(55.0, 0.0, 200.0, max_stripes=40)) <= 40
     for bad in (math.nan, 91.0):
         with pytest.raises(ValueError):
             geo.lat_key(bad)
