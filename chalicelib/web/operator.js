@@ -911,8 +911,8 @@ async function resolveWithProof(ev, box, photo) {
   const kept = chosenProofs.get(c.tracking_id);
   const file = (photo.files && photo.files[0]) || (kept && kept.file);
   if (!file) { await act(ev, { action: "resolve", message: text, ...tpl }, fields, true); return; }
-  if (!kept || kept.file !== file) chosenProofs.set(c.tracking_id, { file });
-  const chosen = chosenProofs.get(c.tracking_id);
+  const chosen = kept && kept.file === file ? kept : { file }; // a photo picked anew goes up anew
+  chosenProofs.set(c.tracking_id, chosen);
   let blob = null;
   let attachment = chosen.key;
   try {

@@ -14,8 +14,6 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, datetime
-from itertools import chain
 
 
 def check(since: str) -> dict[str, object]:
@@ -23,13 +21,9 @@ def check(since: str) -> dict[str, object]:
     region's complaints are in its own partitions of the `created` index)."""
     from chalicelib import bootstrap
     from chalicelib.services.inbox import audit_inboxes
-    from chalicelib.settings import settings
+    from infra.local.every_region import complaints_since
 
-    stats = bootstrap.statistics()
-    onboarded = [stats.in_region(str(s["code"])) for s in bootstrap.jurisdictions().summaries()]
-    regions = {r.region: r for r in [stats, *onboarded]}  # the default region once
-    items = chain.from_iterable(r.complaints_since(since, settings().shards) for r in regions.values())
-    return audit_inboxes(items, bootstrap.counters().inbox_counts)
+    return audit_inboxes(complaints_since(since), bootstrap.counters().inbox_counts)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -50,9 +44,9 @@ def main(argv: list[str] | None = None) -> int:
         )
         os.environ.update(provision(endpoint))
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    now = datetime.now(UTC)
-    months_back = now.year * 12 + now.month - 1 - 25
-    since = args.since or f"{months_back // 12:04d}-{months_back % 12 + 1:02d}"
+    from infra.local.every_region import default_since
+
+    since = args.since or default_since()
     report = check(since)
     print(json.dumps(report, indent=1, default=str)[:20000])
     return 0 if report["ok"] else 1

@@ -14,22 +14,17 @@ import argparse
 import json
 import os
 import sys
-from datetime import UTC, datetime
-from itertools import chain
 
 
 def reindex(since: str) -> dict[str, int]:
     """Rewrite the `geo` keys of every listed complaint from `since` (YYYY-MM, UTC) on whose
     keys are not the current layout; how many were read, listed and rewritten."""
     from chalicelib import bootstrap
-    from chalicelib.settings import settings
+    from infra.local.every_region import complaints_since
 
-    stats = bootstrap.statistics()
-    onboarded = [stats.in_region(str(s["code"])) for s in bootstrap.jurisdictions().summaries()]
-    regions = {r.region: r for r in [stats, *onboarded]}  # the default region once
     store = bootstrap.complaints()
     read = listed = rewritten = 0
-    for item in chain.from_iterable(r.complaints_since(since, settings().shards) for r in regions.values()):
+    for item in complaints_since(since):
         read += 1
         if item.get("geo_pk"):
             listed += 1
@@ -46,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
     if not connect_unless_deployed():
         return 1
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    now = datetime.now(UTC)
-    months_back = now.year * 12 + now.month - 1 - 25
-    print(json.dumps(reindex(args.since or f"{months_back // 12:04d}-{months_back % 12 + 1:02d}")))
+    from infra.local.every_region import default_since
+
+    print(json.dumps(reindex(args.since or default_since())))
     return 0
 
 
