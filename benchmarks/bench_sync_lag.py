@@ -40,8 +40,8 @@ deadline (stage or rung) at most one working day after the change
 
 A third run asks what the goal would take with this load: the same scheduler with ten times the
 budget and every complaint checked at least every half hour (context, not a proposal). `bound()`
-works out, by arithmetic on the same world, the budget a 15-minute p95 over all changes needs
-(benchmarks/README.md).
+works out, by arithmetic on the same world, the budget a 15-minute p95 over all changes needs,
+and the budget a 5-minute p95 of the changes due in the next working day needs (benchmarks/README.md).
 
 Run: python -m benchmarks.bench_sync_lag  (prints one JSON line; two minutes or so on a loaded 2-core machine)
 """
@@ -547,6 +547,25 @@ def _status_at(life: Life, t: float) -> Status:
     return status
 
 
+def _due_soon(life: Life, t: float) -> bool:
+    """Whether, at minute t, the hub's deadline (of the stage, or of the rung the escalation
+    reached) is at most one working day away: the due-soon tier's rule, on LAPOR!'s side."""
+    since, status = life.forwarded, Status.FORWARDED
+    for when, s, _ in life.events:
+        if when > t:
+            break
+        since, status = when, s
+    if status not in (Status.FORWARDED, Status.VERIFIED, Status.IN_PROGRESS):
+        return False
+    dl = SLA.deadline(status.value, life.severity, at(since), CAL)
+    rungs, now = 0, at(t)
+    while dl is not None and now > dl and status != Status.FORWARDED and rungs < RUNGS:
+        dl = SLA.rung_deadline(life.severity, dl, CAL)
+        rungs += 1
+    left = working_days_left(dl, now, CAL)
+    return left is not None and left <= 1.0
+
+
 def bound(lives: list[Life]) -> dict[str, Any]:
     """What a 15-minute p95 over all changes needs, by arithmetic on the change model.
 
@@ -559,7 +578,11 @@ def bound(lives: list[Life]) -> dict[str, Any]:
     every answered complaint checked every 15 minutes (they change most often per
     complaint; their evening acts too), and the never-answered ones just often enough that
     the late changes are all theirs and stay within the 5 %. The budget must hold in the
-    busiest minutes: office hours (the mean open complaints of each kind over them)."""
+    busiest minutes: office hours (the mean open complaints of each kind over them).
+
+    The same arithmetic for the 5-minute p95 of the changes due in the next working day:
+    those caused through the hub are seen at once (the *acted* tier); the others need every
+    complaint due soon checked often enough that all but 5 % of them come within 5 minutes."""
     window = WINDOW_DAYS * 1440.0
     changes = [(life, e) for life in lives for e in life.events if 0 <= e[0] < window and life.closed > e[0]]
     total = len(changes)
@@ -567,9 +590,16 @@ def bound(lives: list[Life]) -> dict[str, Any]:
     quiet = sum(1 for life, _ in changes if life.never_answered)
     late = math.floor(0.05 * total)
     share = max(0.0, (quiet - late) / quiet) if quiet else 0.0  # of their changes seen within 15 min
+    soon = [(life, e) for life, e in changes if _due_soon(life, e[0] - 0.5)]
+    soon_via_hub = sum(1 for _, e in soon if e[2] is not None)
+    soon_late = math.floor(0.05 * len(soon))
+    unforeseen = len(soon) - soon_via_hub
+    soon_share = max(0.0, (unforeseen - soon_late) / unforeseen) if unforeseen else 0.0
     answered_cost: list[float] = []
     answered_open: list[int] = []
     quiet_open: list[int] = []
+    soon_cost: list[float] = []
+    soon_open: list[int] = []
     for k in range(WINDOW_DAYS):
         if not _working(k):
             continue
@@ -580,6 +610,9 @@ def bound(lives: list[Life]) -> dict[str, Any]:
             answered_cost.append(
                 sum(1 if _status_at(life, m) == Status.FORWARDED else 2 for life in open_now if not life.never_answered)
             )
+            due = [life for life in open_now if _due_soon(life, m)]
+            soon_open.append(len(due))
+            soon_cost.append(sum(1 if _status_at(life, m) == Status.FORWARDED else 2 for life in due))
     answered_calls = statistics.mean(answered_cost) / 15
     quiet_n = statistics.mean(quiet_open)
     quiet_calls = quiet_n * 2 * share / 15
@@ -596,6 +629,11 @@ def bound(lives: list[Life]) -> dict[str, Any]:
         "calls_answered": round(answered_calls, 1),
         "calls_never_answered": round(quiet_calls, 1),
         "calls_per_minute": math.ceil(answered_calls + quiet_calls),
+        "changes_due_soon": len(soon),
+        "changes_due_soon_via_hub": soon_via_hub,
+        "open_due_soon_office": round(statistics.mean(soon_open), 1),
+        "due_soon_every_minutes": round(5 / soon_share, 1) if soon_share else None,
+        "calls_due_soon": math.ceil(statistics.mean(soon_cost) * soon_share / 5),
     }
 
 
@@ -701,6 +739,14 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
                 b["calls_never_answered"],
                 "calls",
             ),
+            figure(
+                "bound_calls_due_soon",
+                "a 5 min p95 of the changes due in the next working day needs, by the same arithmetic: LAPOR!"
+                f" calls a minute in office hours, every complaint due soon checked every {b['due_soon_every_minutes']}"
+                " min",
+                b["calls_due_soon"],
+                "calls",
+            ),
         ],
         {
             "open at the start": raw["open_at_start"],
@@ -719,6 +765,10 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
             f"The bound: {b['changes']:,} changes, {b['changes_never_answered']} at never-answered complaints"
             f" ({b['open_never_answered_office']:,.0f} open in office hours, on average), {b['changes_via_hub']}"
             f" caused through the hub; a p95 of 15 min lets {b['late_allowed']} be later.",
+            f"Due in the next working day: {b['changes_due_soon']} changes by LAPOR!'s own timeline,"
+            f" {b['changes_due_soon_via_hub']} caused through the hub (seen at once);"
+            f" {b['open_due_soon_office']:,.0f} complaints due soon in office hours, on average. Either goal alone"
+            " needs more than the whole budget.",
         ],
         raw,
     )
