@@ -4,8 +4,8 @@ Reads every region's complaints by the `created` index (one Query per region, mo
 never a Scan)
 and reports each open complaint no inbox holds, each complaint held by another inbox than
 the one its state names, and each inbox badge (count per status) that differs from the
-complaints the inbox holds. Exits 1 when anything differs. Works against AWS (credentials
-and TABLE_NAME from the environment) or the local stack (AWS_ENDPOINT_URL / MOTO_PORT).
+complaints the inbox holds. Exits 1 when anything differs, or with nothing to read (said in one line).
+Works against AWS (credentials and TABLE_NAME from the environment) or the running `make run`.
 """
 
 from __future__ import annotations
@@ -30,19 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--since", help="first month to read (YYYY-MM, UTC); default: 25 months back")
     args = parser.parse_args(argv)
-    if not os.environ.get("TABLE_NAME"):
-        from infra.local.provision import provision
+    from infra.local.running import connect_unless_deployed
 
-        endpoint = os.environ.get("AWS_ENDPOINT_URL") or f"http://127.0.0.1:{os.environ.get('MOTO_PORT', '5005')}"
-        os.environ.update(
-            {
-                "AWS_ENDPOINT_URL": endpoint,
-                "AWS_ACCESS_KEY_ID": "local",
-                "AWS_SECRET_ACCESS_KEY": "local",
-                "AWS_DEFAULT_REGION": "ap-southeast-3",
-            }
-        )
-        os.environ.update(provision(endpoint))
+    if not connect_unless_deployed():
+        return 1
     os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     from infra.local.every_region import default_since
 

@@ -179,6 +179,7 @@ def test_make_run_writes_down_where_it_runs_and_removes_it_when_it_stops(state_d
     [
         "infra.local.recompute_stats",
         "infra.local.reindex_nearby",
+        "infra.local.check_inboxes",
         "infra.local.seed",
         "infra.local.apikey",
         "infra.local.escalation_demo",
