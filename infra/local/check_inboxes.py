@@ -10,7 +10,6 @@ Works against AWS (credentials and TABLE_NAME from the environment) or the runni
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -27,17 +26,11 @@ def check(since: str) -> dict[str, object]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--since", help="first month to read (YYYY-MM, UTC); default: 25 months back")
-    args = parser.parse_args(argv)
-    from infra.local.running import connect_unless_deployed
+    from infra.local.every_region import since_from_command_line
 
-    if not connect_unless_deployed():
+    since = since_from_command_line(__doc__, argv)
+    if since is None:
         return 1
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    from infra.local.every_region import default_since
-
-    since = args.since or default_since()
     report = check(since)
     print(json.dumps(report, indent=1, default=str)[:20000])
     return 0 if report["ok"] else 1

@@ -6,6 +6,8 @@ Query per region, month and shard, never a Scan.
 
 from __future__ import annotations
 
+import argparse
+import os
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from itertools import chain
@@ -31,3 +33,18 @@ def default_since(now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
     months = now.year * 12 + now.month - 1 - MONTHS_BACK
     return f"{months // 12:04d}-{months % 12 + 1:02d}"
+
+
+def since_from_command_line(description: str | None, argv: list[str] | None) -> str | None:
+    """A helper's `--since` (default_since when not given), once this process is pointed at the
+    running `make run` or, with TABLE_NAME set, a deployed stage; None, said in one line on
+    stderr, when there is neither."""
+    parser = argparse.ArgumentParser(description=description)
+    parser.add_argument("--since", help=f"first month to read (YYYY-MM, UTC); default: {MONTHS_BACK} months back")
+    args = parser.parse_args(argv)
+    from infra.local.running import connect_unless_deployed
+
+    if not connect_unless_deployed():
+        return None
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
+    return str(args.since or default_since())

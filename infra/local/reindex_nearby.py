@@ -10,7 +10,6 @@ meanwhile keeps what its writer set). Running it again rewrites nothing. Works a
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
@@ -33,17 +32,12 @@ def reindex(since: str) -> dict[str, int]:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--since", help="first month to read (YYYY-MM, UTC); default: 25 months back")
-    args = parser.parse_args(argv)
-    from infra.local.running import connect_unless_deployed
+    from infra.local.every_region import since_from_command_line
 
-    if not connect_unless_deployed():
+    since = since_from_command_line(__doc__, argv)
+    if since is None:
         return 1
-    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
-    from infra.local.every_region import default_since
-
-    print(json.dumps(reindex(args.since or default_since())))
+    print(json.dumps(reindex(since)))
     return 0
 
 
