@@ -31,6 +31,7 @@ class Bench:
 CATALOG: tuple[Bench, ...] = (
     Bench("intake", "benchmarks.bench_intake", default=True),
     Bench("coldstart", "benchmarks.bench_coldstart", default=True),
+    Bench("first_request", "benchmarks.bench_first_request", default=True),
     Bench("package", "benchmarks.bench_package", default=True),
     Bench("signin", "benchmarks.bench_signin", default=True),
     Bench("locate", "benchmarks.bench_locate", default=True),
