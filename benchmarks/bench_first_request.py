@@ -268,7 +268,8 @@ def report(raw: dict[str, Any]) -> dict[str, Any]:
             " first connections; the second is the same container warm. Times are moto's over loopback, not"
             " DynamoDB's.",
             "`deliver_channel_event`: no callback is registered for the event's channel, so the request ends"
-            " before the POST to a channel.",
+            " before the POST to a channel. `send_digests` acts only in the morning hour (data/notices.json):"
+            " at any other hour a warm request returns at once.",
         ],
         raw,
     )
