@@ -10,9 +10,10 @@ import sys
 def main(argv: list[str]) -> int:
     from chalice.cli import main as chalice_main
 
-    from infra.local.emulator_faults import apply_chalice
+    from infra.local.emulator_faults import apply_chalice, whole_lines
 
     apply_chalice()
+    whole_lines()
     sys.argv = ["chalice", "local", *argv]
     return int(chalice_main() or 0)
 

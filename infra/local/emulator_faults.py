@@ -29,6 +29,12 @@ code keeps no local-only path. Each fix says what the emulator does wrong:
   body) with Nagle's algorithm on, so every answer waits for the client's delayed
   ACK: about 40 ms per request that API Gateway does not add. Its sockets get
   TCP_NODELAY.
+- `chalice local`'s threads all write into one pipe: the app's metric lines on stdout
+  (`print`: the text, then its newline, two writes) and each request's access line on
+  stderr. A line could be cut by another thread's write and reach the console as one
+  unreadable line. In Lambda each invocation writes its own lines to CloudWatch. Here
+  (`whole_lines`, applied by `chalice_local` only) each thread's output leaves a line at a
+  time, whole.
 """
 
 from __future__ import annotations
@@ -36,8 +42,10 @@ from __future__ import annotations
 import contextlib
 import copy
 import functools
+import io
+import sys
 import threading
-from typing import Any
+from typing import Any, TextIO
 
 _applied: set[str] = set()
 _guard = threading.Lock()
@@ -68,6 +76,49 @@ def apply_chalice() -> None:
             setattr(Chalice, name, _per_thread(state, name))
         ChaliceRequestHandler.disable_nagle_algorithm = True  # socketserver sets TCP_NODELAY
         _applied.add("chalice")
+
+
+class WholeLines(io.TextIOBase):
+    """A text stream that passes on only whole lines, each thread's own, one at a time."""
+
+    def __init__(self, out: TextIO, lock: threading.Lock) -> None:
+        self._out = out
+        self._lock = lock
+        self._held = threading.local()
+
+    @property
+    def encoding(self) -> str:  # type: ignore[override]
+        return str(getattr(self._out, "encoding", None) or "utf-8")
+
+    def writable(self) -> bool:
+        return True
+
+    def isatty(self) -> bool:
+        return False
+
+    def write(self, text: str) -> int:
+        lines, newline, rest = (getattr(self._held, "text", "") + text).rpartition("\n")
+        self._held.text = rest
+        if newline:
+            with self._lock:
+                self._out.write(lines + newline)
+                self._out.flush()
+        return len(text)
+
+    def flush(self) -> None:
+        with self._lock:
+            self._out.flush()
+
+
+def whole_lines() -> None:
+    """stdout and stderr pass on whole lines only, under one lock (they share one pipe)."""
+    with _guard:
+        if "lines" in _applied:
+            return
+        lock = threading.Lock()
+        sys.stdout = WholeLines(sys.stdout, lock)
+        sys.stderr = WholeLines(sys.stderr, lock)
+        _applied.add("lines")
 
 
 def _per_thread(state: threading.local, name: str) -> property:

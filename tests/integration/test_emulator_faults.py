@@ -163,6 +163,43 @@ def test_chalice_local_answers_without_nagle() -> None:
     assert ChaliceRequestHandler.protocol_version == "HTTP/1.1" and ChaliceRequestHandler.disable_nagle_algorithm
 
 
+def test_chalice_local_output_reaches_the_console_in_whole_lines() -> None:
+    """A metric line (`print`: text, then newline) cut by another thread's access line became one
+    unreadable line in `make run`'s console; with `WholeLines` each line arrives whole."""
+    import io
+
+    from infra.local.emulator_faults import WholeLines
+
+    def race(stdout: Any, stderr: Any) -> list[str]:
+        cut = threading.Event()
+        written = threading.Event()
+
+        def metric() -> None:
+            stdout.write('{"_aws":{}}')
+            cut.set()
+            written.wait(10)  # the access line is written meanwhile
+            stdout.write("\n")
+
+        def access() -> None:
+            cut.wait(10)
+            stderr.write('127.0.0.1 - - "POST /v1/complaints HTTP/1.1" 201 -\n')
+            written.set()
+
+        threads = [threading.Thread(target=metric), threading.Thread(target=access)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        return pipe.getvalue().splitlines()
+
+    pipe = io.StringIO()
+    assert race(pipe, pipe)[0].startswith('{"_aws":{}}127.0.0.1')  # the fault, without the fix
+    pipe = io.StringIO()
+    lock = threading.Lock()
+    lines = race(WholeLines(pipe, lock), WholeLines(pipe, lock))
+    assert sorted(lines) == ['127.0.0.1 - - "POST /v1/complaints HTTP/1.1" 201 -', '{"_aws":{}}']
+
+
 def test_a_message_past_its_retention_never_hides_the_fresh_ones(stack_env: dict[str, str]) -> None:
     """SQS deletes what outlived the queue's retention; moto stopped the receive at it and answered nothing."""
     import datetime as dt
