@@ -41,8 +41,11 @@ def test_complaint_goes_from_api_to_lapor(stack: str) -> None:
     assert "Siti" not in str(body)
 
 
+@pytest.mark.timeout(660)  # outside office hours (WIB) the last step takes about five minutes
 def test_the_walk_through_moves_through_lapors_statuses(running_stack: LocalStack) -> None:
-    """README: "the simulator moves the ticket through LAPOR!'s statuses ... in under two minutes"."""
+    """README: "the simulator moves the ticket through LAPOR!'s statuses": under two minutes in
+    office hours; outside them (22:00-06:00 WIB, days off) the status sync checks a complaint
+    that just changed less often, as in AWS, and `resolved` takes about five minutes."""
     stack = running_stack.url
     resp = requests.post(
         f"{stack}/v1/complaints", json=VALID, timeout=10, headers={"Idempotency-Key": f"walk-{uuid.uuid4()}"}
@@ -54,7 +57,7 @@ def test_the_walk_through_moves_through_lapors_statuses(running_stack: LocalStac
         body = requests.get(f"{stack}/v1/complaints/{tid}", timeout=10).json()
         return body if body["status"] == "resolved" else None
 
-    body = poll(resolved, deadline_s=300, every_s=2)  # a deadline, not a timing claim: benchmarks/README.md
+    body = poll(resolved, deadline_s=600, every_s=2)  # a deadline, not a timing claim: benchmarks/README.md
     kinds = [(e["kind"], e["status"]) for e in body["timeline"]]
     assert kinds[:2] == [("received", "received"), ("forwarded", "forwarded")]
     # LAPOR!'s statuses in their order, each once. The hub records what LAPOR! says when it looks:
