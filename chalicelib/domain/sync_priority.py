@@ -219,7 +219,9 @@ def _shift_working(at: dt.datetime, days: float, calendar: WorkingCalendar) -> d
     raise ValueError("no working day within ten years")
 
 
-def _in_office_hours(now: dt.datetime, policy: SyncNeedPolicy, calendar: WorkingCalendar) -> bool:
+def in_office_hours(now: dt.datetime, policy: SyncNeedPolicy, calendar: WorkingCalendar) -> bool:
+    """Whether `now` is in the policy's office hours of a working day (WIB): outside them the
+    sync checks less often."""
     local = now.astimezone(WIB)
     if not calendar.is_working_day(local.date()):
         return False
@@ -256,7 +258,7 @@ class _Now:
 def _at(now: dt.datetime, policy: SyncNeedPolicy, calendar: WorkingCalendar) -> _Now:
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
-    office = _in_office_hours(now, policy, calendar)
+    office = in_office_hours(now, policy, calendar)
     wake = _office_starts(now, policy, calendar) - now
     every = {
         # at night a check waits longer, but no longer than until the office hours start
