@@ -41,11 +41,11 @@ def test_complaint_goes_from_api_to_lapor(stack: str) -> None:
     assert "Siti" not in str(body)
 
 
-@pytest.mark.timeout(660)  # outside office hours (WIB) the last step takes about five minutes
+@pytest.mark.timeout(660)  # outside office hours (WIB) the last step takes about six minutes
 def test_the_walk_through_moves_through_lapors_statuses(running_stack: LocalStack) -> None:
     """README: "the simulator moves the ticket through LAPOR!'s statuses": under two minutes in
     office hours; outside them (22:00-06:00 WIB, days off) the status sync checks a complaint
-    that just changed less often, as in AWS, and `resolved` takes about five minutes."""
+    that just changed less often, as in AWS, and `resolved` takes about six minutes."""
     stack = running_stack.url
     resp = requests.post(
         f"{stack}/v1/complaints", json=VALID, timeout=10, headers={"Idempotency-Key": f"walk-{uuid.uuid4()}"}
